@@ -1,0 +1,20 @@
+// Text codecs: lowercase hex, and lowercase RFC 4648 base32 without padding (receipt codes).
+#pragma once
+
+#include "shanliu/bytes.h"
+#include "shanliu/status.h"
+
+namespace shanliu::crypto {
+
+std::string ToHex(ByteView data);
+// Accepts upper- or lowercase; rejects odd length and non-hex characters.
+Result<Bytes> FromHex(std::string_view text);
+// Parses exactly 32 bytes of hex (a hash or a key).
+Result<Hash256> Hash256FromHex(std::string_view text);
+
+std::string ToBase32(ByteView data);
+// Accepts upper- or lowercase, no padding; rejects characters outside the alphabet,
+// impossible lengths and non-zero trailing bits (so every byte string has one encoding).
+Result<Bytes> FromBase32(std::string_view text);
+
+}  // namespace shanliu::crypto

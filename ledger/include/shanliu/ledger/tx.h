@@ -1,0 +1,62 @@
+// The signed transaction envelope (DESIGN 4): building, decoding, signature checks,
+// tx ids and stateless validation. Stateful rules live in the state machine.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "shanliu/bytes.h"
+#include "shanliu/crypto/keys.h"
+#include "shanliu/pb/shanliu.pb.h"
+#include "shanliu/status.h"
+
+namespace shanliu::ledger {
+
+inline constexpr std::string_view kTxSignDomain{"shanliu/tx/v1\0", 14};
+inline constexpr std::string_view kTxIdDomain{"shanliu/txid/v1\0", 16};
+
+// Hard limits on everything a client can send (TigerBeetle style: explicit, small, asserted).
+struct TxLimits {
+  static constexpr std::size_t kMaxEnvelopeBytes = 8 * 1024;
+  static constexpr int kMaxSignatures = 4;
+  static constexpr std::size_t kMaxShortText = 200;   // names, titles, ids in free text
+  static constexpr std::size_t kMaxLongText = 2000;   // descriptions, reasons, URLs
+  static constexpr int kMaxOrgKeys = 4;
+  static constexpr std::int64_t kMinAmountFen = 1;
+  static constexpr std::int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10^15 fen
+  static constexpr std::uint64_t kMaxPoints = 1'000'000'000'000;
+  static constexpr std::uint32_t kMaxVolunteerMinutes = 24 * 60;
+  static constexpr std::uint32_t kMaxBeneficiaries = 100'000'000;
+};
+
+// A tx that passed stateless validation: parsed, every signature verified, ids computed.
+struct DecodedTx {
+  Bytes envelope;  // the exact bytes: the log leaf
+  pb::TxBody body;
+  Hash256 id{};
+  std::vector<crypto::PublicKey> signers;  // distinct, each with a valid signature
+  bool SignedBy(const crypto::PublicKey& key) const;
+};
+
+Hash256 TxId(ByteView body_bytes);
+
+// Serialises `body` and signs it with every key (in order). Programming errors assert.
+Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> signers);
+
+// Everything that can be checked without ledger state: size limits, protobuf shape,
+// chain id, payload present and well-formed (ids, amounts, hash lengths, text limits),
+// 1..kMaxSignatures distinct signers whose signatures all verify.
+// `verify_signatures = false` skips only the Ed25519 checks (for a verified-signature cache).
+Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures = true);
+
+// Payload name as used in the API and CLI ("donation", "trust_disbursement", ...).
+std::string PayloadKindName(const pb::TxBody& body);
+
+// Shared field checks, reused by the state machine and the API.
+bool IsValidId(std::string_view id);  // [a-z0-9-]{3,40}
+bool IsValidAmount(std::int64_t amount_fen);
+// "org:<id>", "project:<id>" or "trust:<id>"
+bool IsValidAccount(std::string_view account);
+
+}  // namespace shanliu::ledger

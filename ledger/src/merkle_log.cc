@@ -1,0 +1,115 @@
+#include "shanliu/ledger/merkle_log.h"
+
+#include <cassert>
+
+namespace shanliu::ledger {
+namespace {
+
+// Keys live in their own prefix so the log can share the ledger's database.
+constexpr char kSubtreePrefix = 'M';
+const std::string kSizeKey = "m/log_size";
+
+std::string SubtreeKey(unsigned level, std::uint64_t index) {
+  Bytes key;
+  AppendU8(key, static_cast<std::uint8_t>(kSubtreePrefix));
+  AppendU8(key, static_cast<std::uint8_t>(level));
+  AppendU64(key, index);
+  return ToString(key);
+}
+
+std::string EncodeSize(std::uint64_t size) {
+  Bytes b;
+  AppendU64(b, size);
+  return ToString(b);
+}
+
+}  // namespace
+
+class MerkleLog::Reader final : public crypto::PerfectSubtreeReader {
+ public:
+  explicit Reader(MerkleLog& log) : log_(log) {}
+  Result<Hash256> PerfectSubtree(unsigned level, std::uint64_t index) override {
+    if (auto it = log_.staged_.find({level, index}); it != log_.staged_.end()) return it->second;
+    std::string value;
+    leveldb::Status s = log_.db_->Get(leveldb::ReadOptions(), SubtreeKey(level, index), &value);
+    if (s.IsNotFound()) {
+      return Status::Error("corruption", "merkle log is missing subtree " + std::to_string(level) + "/" +
+                                             std::to_string(index));
+    }
+    if (!s.ok()) return Status::Error("io_error", "merkle log read failed: " + s.ToString());
+    if (value.size() != 32) return Status::Error("corruption", "merkle log subtree hash has the wrong length");
+    Hash256 h;
+    std::copy(value.begin(), value.end(), h.begin());
+    return h;
+  }
+
+ private:
+  MerkleLog& log_;
+};
+
+Result<MerkleLog> MerkleLog::Open(leveldb::DB* db) {
+  assert(db != nullptr);
+  MerkleLog log(db);
+  std::string value;
+  leveldb::Status s = db->Get(leveldb::ReadOptions(), kSizeKey, &value);
+  if (s.IsNotFound()) return log;
+  if (!s.ok()) return Status::Error("io_error", "cannot read merkle log size: " + s.ToString());
+  if (value.size() != 8) return Status::Error("corruption", "merkle log size record has the wrong length");
+  const std::uint64_t size = ReadU64(AsBytes(value));
+  Reader reader(log);
+  auto frontier = crypto::MerkleFrontier::Load(reader, size);
+  if (!frontier.ok()) return frontier.status();
+  log.frontier_ = std::move(*frontier);
+  log.committed_size_ = size;
+  return log;
+}
+
+std::uint64_t MerkleLog::Append(ByteView leaf, leveldb::WriteBatch& batch) {
+  const std::uint64_t index = frontier_.size();
+  frontier_.Append(crypto::MerkleLeafHash(leaf), [&](unsigned level, std::uint64_t i, const Hash256& h) {
+    staged_[{level, i}] = h;
+    batch.Put(SubtreeKey(level, i), leveldb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+  });
+  batch.Put(kSizeKey, EncodeSize(frontier_.size()));
+  return index;
+}
+
+void MerkleLog::MarkCommitted() {
+  staged_.clear();
+  committed_size_ = frontier_.size();
+}
+
+Status MerkleLog::DiscardStaged() {
+  staged_.clear();
+  Reader reader(*this);
+  auto frontier = crypto::MerkleFrontier::Load(reader, committed_size_);
+  if (!frontier.ok()) return frontier.status();
+  frontier_ = std::move(*frontier);
+  return Status::Ok();
+}
+
+Result<Hash256> MerkleLog::RootAt(std::uint64_t size) {
+  if (size > this->size()) return Status::Error("out_of_range", "the log is smaller than the requested size");
+  Reader reader(*this);
+  return crypto::MerkleRoot(reader, size);
+}
+
+Result<std::vector<Hash256>> MerkleLog::InclusionProof(std::uint64_t index, std::uint64_t size) {
+  if (size > this->size()) return Status::Error("out_of_range", "the log is smaller than the requested size");
+  Reader reader(*this);
+  return crypto::MerkleInclusionProof(reader, index, size);
+}
+
+Result<std::vector<Hash256>> MerkleLog::ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) {
+  if (new_size > this->size()) return Status::Error("out_of_range", "the log is smaller than the requested size");
+  Reader reader(*this);
+  return crypto::MerkleConsistencyProof(reader, old_size, new_size);
+}
+
+Result<Hash256> MerkleLog::LeafHash(std::uint64_t index) {
+  if (index >= size()) return Status::Error("out_of_range", "no leaf at that index");
+  Reader reader(*this);
+  return reader.PerfectSubtree(0, index);
+}
+
+}  // namespace shanliu::ledger

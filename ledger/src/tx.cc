@@ -1,0 +1,361 @@
+#include "shanliu/ledger/tx.h"
+
+#include <google/protobuf/reflection.h>
+#include <google/protobuf/unknown_field_set.h>
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+#include "shanliu/crypto/hash.h"
+
+namespace shanliu::ledger {
+namespace {
+
+using google::protobuf::Message;
+
+Status Malformed(std::string message) { return Status::Error("malformed", std::move(message)); }
+
+// Unknown fields would let two parties read one signed body differently; refuse them anywhere.
+bool HasUnknownFields(const Message& m) {
+  const auto* reflection = m.GetReflection();
+  if (!reflection->GetUnknownFields(m).empty()) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+        if (HasUnknownFields(reflection->GetRepeatedMessage(m, f, i))) return true;
+      }
+    } else if (HasUnknownFields(reflection->GetMessage(m, f))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+class FieldChecker {
+ public:
+  explicit FieldChecker(std::string_view payload) : payload_(payload) {}
+
+  FieldChecker& Id(std::string_view field, const std::string& v) {
+    if (!IsValidId(v)) Fail(field, "must match [a-z0-9-]{3,40}");
+    return *this;
+  }
+  FieldChecker& OptionalId(std::string_view field, const std::string& v) {
+    if (!v.empty()) Id(field, v);
+    return *this;
+  }
+  FieldChecker& Account(std::string_view field, const std::string& v, bool allow_trust) {
+    if (!IsValidAccount(v) || (!allow_trust && v.starts_with("trust:"))) {
+      Fail(field, allow_trust ? "must be org:<id>, project:<id> or trust:<id>" : "must be org:<id> or project:<id>");
+    }
+    return *this;
+  }
+  FieldChecker& Amount(std::string_view field, std::int64_t v) {
+    if (!IsValidAmount(v)) Fail(field, "must be between 1 and 10^15 fen");
+    return *this;
+  }
+  FieldChecker& Text(std::string_view field, const std::string& v, std::size_t max, bool required) {
+    if (required && v.empty()) Fail(field, "is required");
+    if (v.size() > max) Fail(field, "is longer than " + std::to_string(max) + " bytes");
+    return *this;
+  }
+  FieldChecker& Hash(std::string_view field, const std::string& v, bool required) {
+    if ((required || !v.empty()) && v.size() != 32) Fail(field, "must be 32 bytes");
+    return *this;
+  }
+  FieldChecker& Check(bool ok, std::string_view field, std::string_view why) {
+    if (!ok) Fail(field, why);
+    return *this;
+  }
+  Status status() const { return status_; }
+
+ private:
+  void Fail(std::string_view field, std::string_view why) {
+    if (status_.ok()) status_ = Malformed(std::string(payload_) + "." + std::string(field) + " " + std::string(why));
+  }
+  std::string_view payload_;
+  Status status_;
+};
+
+constexpr std::size_t kShort = TxLimits::kMaxShortText;
+constexpr std::size_t kLong = TxLimits::kMaxLongText;
+
+bool IsCreditCode(const std::string& v) {
+  return v.size() == 18 &&
+         std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+}
+
+Status CheckPayload(const pb::TxBody& body) {
+  switch (body.payload_case()) {
+    case pb::TxBody::kRegisterOrg: {
+      const auto& p = body.register_org();
+      std::set<std::string> keys(p.public_keys().begin(), p.public_keys().end());
+      bool keys_ok = p.public_keys_size() >= 1 && p.public_keys_size() <= TxLimits::kMaxOrgKeys &&
+                     keys.size() == static_cast<std::size_t>(p.public_keys_size()) &&
+                     std::all_of(keys.begin(), keys.end(), [](const std::string& k) { return k.size() == 32; });
+      return FieldChecker("register_org")
+          .Id("org_id", p.org_id())
+          .Check(pb::OrgKind_IsValid(p.kind()) && p.kind() != pb::ORG_KIND_UNSPECIFIED, "kind", "is not a known kind")
+          .Text("name_zh", p.name_zh(), kShort, true)
+          .Text("name_en", p.name_en(), kShort, false)
+          .Check(IsCreditCode(p.credit_code()), "credit_code", "must be 18 digits or capital letters")
+          .Check(keys_ok, "public_keys", "must hold 1 to 4 distinct 32-byte keys")
+          .status();
+    }
+    case pb::TxBody::kUpdateOrg: {
+      const auto& p = body.update_org();
+      return FieldChecker("update_org")
+          .Id("org_id", p.org_id())
+          .Check(p.status() == pb::ORG_STATUS_ACTIVE || p.status() == pb::ORG_STATUS_SUSPENDED, "status",
+                 "must be active or suspended")
+          .Text("reason", p.reason(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kRotateKey: {
+      const auto& p = body.rotate_key();
+      return FieldChecker("rotate_key")
+          .Id("org_id", p.org_id())
+          .Hash("old_public_key", p.old_public_key(), true)
+          .Hash("new_public_key", p.new_public_key(), true)
+          .Check(p.old_public_key() != p.new_public_key(), "new_public_key", "must differ from the old key")
+          .status();
+    }
+    case pb::TxBody::kOpenProject: {
+      const auto& p = body.open_project();
+      return FieldChecker("open_project")
+          .Id("project_id", p.project_id())
+          .Id("owner_org", p.owner_org())
+          .Text("name_zh", p.name_zh(), kShort, true)
+          .Text("name_en", p.name_en(), kShort, false)
+          .Text("category", p.category(), kShort, true)
+          .Text("region", p.region(), kShort, false)
+          .Amount("budget_fen", p.budget_fen())
+          .Check(p.starts_at_ms() <= p.ends_at_ms(), "ends_at_ms", "must not be before starts_at_ms")
+          .Text("description", p.description(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kCloseProject: {
+      const auto& p = body.close_project();
+      return FieldChecker("close_project")
+          .Id("project_id", p.project_id())
+          .Text("summary", p.summary(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kDonation: {
+      const auto& p = body.donation();
+      return FieldChecker("donation")
+          .Account("to_account", p.to_account(), false)
+          .Amount("amount_fen", p.amount_fen())
+          .Hash("donor_ref", p.donor_ref(), true)
+          .Text("donor_display_name", p.donor_display_name(), kShort, false)
+          .Hash("points_holder", p.points_holder(), false)
+          .Hash("bank_ref_hash", p.bank_ref_hash(), false)
+          .Hash("receipt_number_hash", p.receipt_number_hash(), false)
+          .Check(pb::DonationChannel_IsValid(p.channel()) && p.channel() != pb::DONATION_CHANNEL_UNSPECIFIED,
+                 "channel", "is not a known channel")
+          .OptionalId("attesting_bank", p.attesting_bank())
+          .Text("memo", p.memo(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kTrustDeposit: {
+      const auto& p = body.trust_deposit();
+      return FieldChecker("trust_deposit")
+          .Id("trust_id", p.trust_id())
+          .Amount("amount_fen", p.amount_fen())
+          .Hash("settlor_ref", p.settlor_ref(), true)
+          .Text("settlor_display_name", p.settlor_display_name(), kShort, false)
+          .Hash("bank_ref_hash", p.bank_ref_hash(), false)
+          .status();
+    }
+    case pb::TxBody::kTransfer: {
+      const auto& p = body.transfer();
+      return FieldChecker("transfer")
+          .Account("from_account", p.from_account(), false)
+          .Account("to_account", p.to_account(), false)
+          .Check(p.from_account() != p.to_account(), "to_account", "must differ from from_account")
+          .Amount("amount_fen", p.amount_fen())
+          .Text("purpose", p.purpose(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kOpenTrust: {
+      const auto& p = body.open_trust();
+      return FieldChecker("open_trust")
+          .Id("trust_id", p.trust_id())
+          .Text("name_zh", p.name_zh(), kShort, true)
+          .Text("name_en", p.name_en(), kShort, false)
+          .Id("trustee_org", p.trustee_org())
+          .Id("custodian_bank", p.custodian_bank())
+          .Text("purpose", p.purpose(), kLong, false)
+          .Text("filing_number", p.filing_number(), kShort, false)
+          .status();
+    }
+    case pb::TxBody::kTrustDisbursement: {
+      const auto& p = body.trust_disbursement();
+      return FieldChecker("trust_disbursement")
+          .Id("trust_id", p.trust_id())
+          .Account("to_account", p.to_account(), false)
+          .Amount("amount_fen", p.amount_fen())
+          .Text("purpose", p.purpose(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kSpend: {
+      const auto& p = body.spend();
+      const bool individuals = p.payee_kind() == pb::PAYEE_KIND_INDIVIDUALS;
+      return FieldChecker("spend")
+          .Account("from_account", p.from_account(), false)
+          .Amount("amount_fen", p.amount_fen())
+          .Check(pb::SpendCategory_IsValid(p.category()) && p.category() != pb::SPEND_CATEGORY_UNSPECIFIED,
+                 "category", "is not a known category")
+          .Check(pb::PayeeKind_IsValid(p.payee_kind()) && p.payee_kind() != pb::PAYEE_KIND_UNSPECIFIED, "payee_kind",
+                 "is not a known payee kind")
+          .Check(individuals ? p.payee_name().empty() : !p.payee_name().empty(), "payee_name",
+                 individuals ? "must be empty when paying individuals (they are only counted)"
+                             : "is required for vendors and organisations")
+          .Text("payee_name", p.payee_name(), kShort, false)
+          .Check(p.beneficiary_count() <= TxLimits::kMaxBeneficiaries, "beneficiary_count", "is too large")
+          .Hash("invoice_hash", p.invoice_hash(), false)
+          .Text("description", p.description(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kRefund: {
+      const auto& p = body.refund();
+      return FieldChecker("refund")
+          .Hash("donation_tx_id", p.donation_tx_id(), true)
+          .Text("reason", p.reason(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kVolunteerService: {
+      const auto& p = body.volunteer_service();
+      return FieldChecker("volunteer_service")
+          .Id("charity_org", p.charity_org())
+          .Hash("holder", p.holder(), true)
+          .Check(p.minutes() >= 1 && p.minutes() <= TxLimits::kMaxVolunteerMinutes, "minutes",
+                 "must be between 1 and 1440")
+          .Text("activity", p.activity(), kShort, true)
+          .status();
+    }
+    case pb::TxBody::kRedeemPoints: {
+      const auto& p = body.redeem_points();
+      return FieldChecker("redeem_points")
+          .Hash("holder", p.holder(), true)
+          .Id("merchant_org", p.merchant_org())
+          .Check(p.points() >= 1 && p.points() <= TxLimits::kMaxPoints, "points", "must be between 1 and 10^12")
+          .Text("item", p.item(), kShort, true)
+          .status();
+    }
+    case pb::TxBody::kDisclosure: {
+      const auto& p = body.disclosure();
+      return FieldChecker("disclosure")
+          .Id("org_id", p.org_id())
+          .Check(pb::DisclosureType_IsValid(p.type()) && p.type() != pb::DISCLOSURE_TYPE_UNSPECIFIED, "type",
+                 "is not a known disclosure type")
+          .Text("title", p.title(), kShort, true)
+          .Text("period", p.period(), kShort, false)
+          .Hash("document_sha256", p.document_sha256(), true)
+          .Text("url", p.url(), kLong, false)
+          .OptionalId("project_id", p.project_id())
+          .status();
+    }
+    case pb::TxBody::PAYLOAD_NOT_SET:
+      break;
+  }
+  return Malformed("transaction has no payload");
+}
+
+}  // namespace
+
+bool DecodedTx::SignedBy(const crypto::PublicKey& key) const {
+  return std::find(signers.begin(), signers.end(), key) != signers.end();
+}
+
+bool IsValidId(std::string_view id) {
+  return id.size() >= 3 && id.size() <= 40 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+bool IsValidAmount(std::int64_t amount_fen) {
+  return amount_fen >= TxLimits::kMinAmountFen && amount_fen <= TxLimits::kMaxAmountFen;
+}
+
+bool IsValidAccount(std::string_view account) {
+  for (std::string_view prefix : {"org:", "project:", "trust:"}) {
+    if (account.starts_with(prefix)) return IsValidId(account.substr(prefix.size()));
+  }
+  return false;
+}
+
+Hash256 TxId(ByteView body_bytes) { return crypto::Sha256(kTxIdDomain, body_bytes); }
+
+Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> signers) {
+  assert(!signers.empty() && signers.size() <= static_cast<std::size_t>(TxLimits::kMaxSignatures));
+  pb::Tx tx;
+  const bool serialized = body.SerializeToString(tx.mutable_body());
+  assert(serialized);
+  (void)serialized;
+  for (const crypto::KeyPair* kp : signers) {
+    crypto::Signature sig = crypto::Sign(kp->secret_key, kTxSignDomain, AsBytes(tx.body()));
+    pb::Signature* s = tx.add_sigs();
+    s->set_public_key(std::string(kp->public_key.begin(), kp->public_key.end()));
+    s->set_sig(std::string(sig.begin(), sig.end()));
+  }
+  return ToBytes(tx.SerializeAsString());
+}
+
+Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures) {
+  if (envelope.empty()) return Malformed("transaction is empty");
+  if (envelope.size() > TxLimits::kMaxEnvelopeBytes) {
+    return Status::Error("too_large", "transaction is " + std::to_string(envelope.size()) + " bytes; the limit is " +
+                                          std::to_string(TxLimits::kMaxEnvelopeBytes));
+  }
+  pb::Tx tx;
+  if (!tx.ParseFromArray(envelope.data(), static_cast<int>(envelope.size())) || HasUnknownFields(tx)) {
+    return Malformed("transaction envelope is not a valid Tx protobuf");
+  }
+  DecodedTx out;
+  if (!out.body.ParseFromString(tx.body()) || HasUnknownFields(out.body)) {
+    return Malformed("transaction body is not a valid TxBody protobuf");
+  }
+  if (out.body.chain_id() != chain_id) {
+    return Status::Error("wrong_chain", "transaction is for chain '" + out.body.chain_id() + "', this is '" +
+                                            std::string(chain_id) + "'");
+  }
+  if (out.body.expires_at_height() == 0) return Malformed("expires_at_height is required");
+  SHANLIU_RETURN_IF_ERROR(CheckPayload(out.body));
+
+  if (tx.sigs_size() == 0) return Status::Error("missing_signature", "transaction carries no signature");
+  if (tx.sigs_size() > TxLimits::kMaxSignatures) {
+    return Status::Error("too_many_signatures", "at most " + std::to_string(TxLimits::kMaxSignatures) +
+                                                    " signatures are allowed");
+  }
+  for (const pb::Signature& s : tx.sigs()) {
+    if (s.public_key().size() != 32 || s.sig().size() != 64) {
+      return Malformed("a signature entry needs a 32-byte key and a 64-byte signature");
+    }
+    crypto::PublicKey key;
+    std::copy(s.public_key().begin(), s.public_key().end(), key.begin());
+    if (out.SignedBy(key)) return Status::Error("duplicate_signature", "the same key signed twice");
+    if (verify_signatures) {
+      crypto::Signature sig;
+      std::copy(s.sig().begin(), s.sig().end(), sig.begin());
+      if (!crypto::Verify(key, kTxSignDomain, AsBytes(tx.body()), sig)) {
+        return Status::Error("bad_signature", "a signature does not verify over the transaction body");
+      }
+    }
+    out.signers.push_back(key);
+  }
+  out.envelope.assign(envelope.begin(), envelope.end());
+  out.id = TxId(AsBytes(tx.body()));
+  return out;
+}
+
+std::string PayloadKindName(const pb::TxBody& body) {
+  if (body.payload_case() == pb::TxBody::PAYLOAD_NOT_SET) return "none";
+  const auto* field = pb::TxBody::descriptor()->FindFieldByNumber(static_cast<int>(body.payload_case()));
+  assert(field != nullptr);
+  return field->name();
+}
+
+}  // namespace shanliu::ledger
