@@ -1,0 +1,121 @@
+// Interval-FIFO fund-flow tracing (DESIGN 5): the rule, part of consensus, that says which
+// gifts paid for which spending. Every account has a stream of fen since genesis: inflows
+// occupy [in_pos, in_pos + a); outflows consume FIFO from out_pos, skipping holes left by
+// refunds. Each movement stores O(1) index entries; a trace is O(pieces x log n).
+//
+// This module owns the keys "a/<account>" (AccountFlow) and "f/..." (flow indexes) in the
+// StateView. Transactions are named by their log leaf index (u64), which the caller assigns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shanliu/ledger/state_view.h"
+#include "shanliu/status.h"
+
+namespace shanliu::ledger::flow {
+
+// A contiguous run of one account's stream.
+struct Piece {
+  std::uint64_t start = 0;
+  std::uint64_t length = 0;
+  bool operator==(const Piece&) const = default;
+};
+
+enum class InflowKind : std::uint8_t { kDonation = 1, kTrustDeposit = 2, kTransfer = 3 };
+enum class OutflowKind : std::uint8_t { kTransfer = 1, kSpend = 2 };  // trust disbursements are transfers
+
+struct AccountFlow {
+  std::int64_t balance_fen = 0;
+  std::uint64_t in_pos = 0;    // total fen ever credited
+  std::uint64_t out_pos = 0;   // FIFO cursor: everything below is consumed or a hole
+  std::int64_t inflow_fen = 0;   // money entering from outside (donations, trust deposits)
+  std::int64_t received_fen = 0; // money arriving by transfer
+  std::int64_t sent_fen = 0;     // money leaving by transfer
+  std::int64_t spent_fen = 0;    // money leaving by spending
+  std::int64_t refunded_fen = 0; // money leaving by refund
+  std::vector<Piece> holes;      // refunded ranges at or above out_pos, sorted, disjoint
+};
+
+// Reads an account's flow state (all zero if it never moved money).
+AccountFlow GetAccount(const StateView& view, std::string_view account);
+
+// Money entering from outside (donation or trust deposit) at leaf `tx`. Returns its interval start.
+// Errors: "overflow" if a running total would pass int64 or the 10^15 amount rule is broken.
+Result<std::uint64_t> RecordInflow(StateView& view, std::string_view account, std::int64_t amount_fen,
+                                   InflowKind kind, std::uint64_t tx);
+
+// Moves money FIFO from one account to another (transfer, allocation, trust disbursement).
+// Errors: "insufficient_funds" (balance below amount; nothing written), "overflow".
+Status RecordTransfer(StateView& view, std::string_view from, std::string_view to, std::int64_t amount_fen,
+                      std::uint64_t tx);
+
+// Money leaving the ledger by spending. Errors: "insufficient_funds", "overflow".
+Status RecordSpend(StateView& view, std::string_view account, std::int64_t amount_fen, std::uint64_t tx);
+
+// Returns to the donor the unconsumed remainder of the inflow that started at `inflow_start`
+// (length `inflow_length`) in `account`; leaves a hole FIFO will skip. Returns the amount
+// refunded (0 is an error: "nothing_to_refund"). The caller prevents refunding one gift twice.
+Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std::uint64_t inflow_start,
+                                  std::int64_t inflow_length, std::uint64_t tx);
+
+// ---------------------------------------------------------------- queries
+
+enum class Fate : std::uint8_t { kSpent = 1, kMovedOn = 2, kUnspent = 3, kRefunded = 4 };
+
+// One node of a donation's trace tree: `amount_fen` of the donation reached `account` and
+// then met `fate` there. kSpent and kMovedOn name the outflow tx; kMovedOn has children in
+// the target account (whose amounts sum exactly to this node's amount).
+struct TraceNode {
+  std::string account;
+  std::int64_t amount_fen = 0;
+  Fate fate = Fate::kUnspent;
+  std::uint64_t tx = 0;  // outflow leaf for kSpent / kMovedOn; refund leaf for kRefunded
+  std::vector<TraceNode> children;
+};
+
+struct TraceLimits {
+  std::size_t max_nodes = 10'000;  // a trace larger than this is cut and marked truncated
+};
+
+struct Trace {
+  std::vector<TraceNode> roots;  // pieces of the inflow in its own account; amounts sum to the inflow
+  bool truncated = false;
+};
+
+// Forward trace of the inflow that started at `inflow_start` with `length` fen in `account`.
+Trace TraceForward(const StateView& view, std::string_view account, std::uint64_t inflow_start,
+                   std::int64_t length, const TraceLimits& limits = {});
+
+// The origins (donations / trust deposits) that paid for an outflow, in stream order:
+// each piece is `amount_fen` from origin leaf `origin_tx`, reached through `path`
+// (the accounts it passed through, origin first).
+struct SourcePiece {
+  std::uint64_t origin_tx = 0;
+  InflowKind origin_kind = InflowKind::kDonation;
+  std::int64_t amount_fen = 0;
+  std::vector<std::string> path;
+};
+struct SourcePage {
+  std::vector<SourcePiece> pieces;
+  std::optional<std::uint64_t> next_cursor;  // offset (fen into the outflow) to continue from
+};
+// Reverse walk from the outflow at leaf `outflow_tx`, starting `cursor` fen into it, returning
+// at most `limit` pieces. Error "not_found" if that leaf made no outflow.
+Result<SourcePage> TraceBackward(const StateView& view, std::uint64_t outflow_tx, std::uint64_t cursor,
+                                 std::size_t limit);
+
+// Conservation over every account this view knows of: sum of balances equals
+// inflows - spends - refunds. Used after every block in debug builds and by the audit.
+struct FlowTotals {
+  std::int64_t balances_fen = 0;
+  std::int64_t inflow_fen = 0;
+  std::int64_t spent_fen = 0;
+  std::int64_t refunded_fen = 0;
+};
+FlowTotals SumAccounts(const StateView& view);
+Status CheckConservation(const StateView& view);
+
+}  // namespace shanliu::ledger::flow

@@ -1,0 +1,62 @@
+// A layered key-value view used by the state machine: the committed LevelDB state at
+// the bottom, in-memory write layers on top (one for the block being built or checked,
+// one per transaction so a rejected tx leaves nothing behind).
+//
+// Storage faults (a failed LevelDB read) throw StorageError: the block cannot be executed
+// deterministically any more, so the node must stop rather than carry on (docs/decisions.md).
+#pragma once
+
+#include <leveldb/db.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shanliu::ledger {
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class StateView {
+ public:
+  using Writes = std::map<std::string, std::optional<std::string>, std::less<>>;  // nullopt = deleted
+
+  // `db` may be null for a purely in-memory view (tests, simulations). The snapshot, if
+  // any, pins what "committed" means for the whole life of the view.
+  explicit StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot = nullptr);
+
+  std::optional<std::string> Get(std::string_view key) const;
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+
+  // Visits keys in [start, end) that begin with `prefix`, ascending, over every layer;
+  // stops when `visit` returns false. `end` empty means "to the end of the prefix".
+  void Scan(std::string_view prefix, std::string_view start, std::string_view end,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // Like Scan, descending from `from` (inclusive) down to the first key with `prefix`.
+  void ScanReverse(std::string_view prefix, std::string_view from,
+                   const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // The entry with the greatest key <= `key` among keys beginning with `prefix`.
+  std::optional<std::pair<std::string, std::string>> SeekLE(std::string_view prefix, std::string_view key) const;
+
+  // Layers: Push before a tx, then Pop(true) to keep its writes or Pop(false) to drop them.
+  void PushLayer();
+  void PopLayer(bool keep);
+  std::size_t depth() const { return layers_.size(); }
+
+  // Everything written above the committed state, all layers merged (the block's write set).
+  Writes MergedWrites() const;
+
+ private:
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+  std::vector<Writes> layers_;  // layers_[0] is the block layer; back() is the top
+};
+
+}  // namespace shanliu::ledger

@@ -1,0 +1,183 @@
+#include "shanliu/ledger/state_view.h"
+
+#include <cassert>
+#include <memory>
+
+namespace shanliu::ledger {
+namespace {
+
+// The smallest string greater than every string with this prefix ("" if none exists).
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    auto last = static_cast<unsigned char>(end.back());
+    if (last != 0xFF) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;
+}
+
+}  // namespace
+
+StateView::StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {
+  layers_.emplace_back();
+}
+
+std::optional<std::string> StateView::Get(std::string_view key) const {
+  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
+    if (auto it = layer->find(key); it != layer->end()) return it->second;
+  }
+  if (db_ == nullptr) return std::nullopt;
+  leveldb::ReadOptions options;
+  options.snapshot = snapshot_;
+  std::string value;
+  leveldb::Status s = db_->Get(options, leveldb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) throw StorageError("state read failed: " + s.ToString());
+  return value;
+}
+
+void StateView::Put(std::string_view key, std::string_view value) {
+  layers_.back().insert_or_assign(std::string(key), std::string(value));
+}
+
+void StateView::Delete(std::string_view key) { layers_.back().insert_or_assign(std::string(key), std::nullopt); }
+
+void StateView::Scan(std::string_view prefix, std::string_view start, std::string_view end,
+                     const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::string lower = std::string(start) < std::string(prefix) ? std::string(prefix) : std::string(start);
+  std::string upper = PrefixEnd(prefix);
+  if (!end.empty() && (upper.empty() || std::string(end) < upper)) upper = std::string(end);
+  auto in_range = [&](std::string_view k) { return upper.empty() || k < upper; };
+
+  // Merge the database iterator with every layer; a higher layer shadows lower ones.
+  std::unique_ptr<leveldb::Iterator> db_it;
+  if (db_ != nullptr) {
+    leveldb::ReadOptions options;
+    options.snapshot = snapshot_;
+    db_it.reset(db_->NewIterator(options));
+    db_it->Seek(lower);
+  }
+  std::vector<Writes::const_iterator> its;
+  for (const Writes& layer : layers_) its.push_back(layer.lower_bound(lower));
+
+  while (true) {
+    std::optional<std::string> next;
+    if (db_it && db_it->Valid()) {
+      std::string_view k(db_it->key().data(), db_it->key().size());
+      if (in_range(k)) next = std::string(k);
+    }
+    for (std::size_t i = 0; i < its.size(); ++i) {
+      if (its[i] != layers_[i].end() && in_range(its[i]->first) && (!next || its[i]->first < *next)) {
+        next = its[i]->first;
+      }
+    }
+    if (!next) break;
+    // The topmost layer holding the key decides its value.
+    std::optional<std::string> value;
+    bool decided = false;
+    for (std::size_t i = its.size(); i-- > 0;) {
+      if (its[i] != layers_[i].end() && its[i]->first == *next) {
+        if (!decided) {
+          value = its[i]->second;
+          decided = true;
+        }
+        ++its[i];
+      }
+    }
+    if (db_it && db_it->Valid() && db_it->key() == leveldb::Slice(*next)) {
+      if (!decided) value = db_it->value().ToString();
+      db_it->Next();
+    }
+    if (value && !visit(*next, *value)) return;
+  }
+  if (db_it && !db_it->status().ok()) throw StorageError("state scan failed: " + db_it->status().ToString());
+}
+
+void StateView::ScanReverse(std::string_view prefix, std::string_view from,
+                            const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  // Upper bound (inclusive) is min(from, last key with prefix).
+  std::string upper_incl(from);
+  auto in_range = [&](std::string_view k) { return k.starts_with(prefix) && k <= upper_incl; };
+
+  std::unique_ptr<leveldb::Iterator> db_it;
+  if (db_ != nullptr) {
+    leveldb::ReadOptions options;
+    options.snapshot = snapshot_;
+    db_it.reset(db_->NewIterator(options));
+    db_it->Seek(leveldb::Slice(upper_incl));
+    if (!db_it->Valid()) {
+      db_it->SeekToLast();
+    } else if (db_it->key().compare(leveldb::Slice(upper_incl)) > 0) {
+      db_it->Prev();
+    }
+  }
+  // For each layer, a reverse position: the element before `pos` is the next candidate.
+  std::vector<Writes::const_iterator> pos;
+  for (const Writes& layer : layers_) pos.push_back(layer.upper_bound(upper_incl));
+
+  while (true) {
+    std::optional<std::string> next;
+    if (db_it && db_it->Valid()) {
+      std::string_view k(db_it->key().data(), db_it->key().size());
+      if (in_range(k)) next = std::string(k);
+    }
+    for (std::size_t i = 0; i < pos.size(); ++i) {
+      if (pos[i] != layers_[i].begin()) {
+        const std::string& k = std::prev(pos[i])->first;
+        if (in_range(k) && (!next || k > *next)) next = k;
+      }
+    }
+    if (!next) break;
+    std::optional<std::string> value;
+    bool decided = false;
+    for (std::size_t i = pos.size(); i-- > 0;) {
+      if (pos[i] != layers_[i].begin() && std::prev(pos[i])->first == *next) {
+        if (!decided) {
+          value = std::prev(pos[i])->second;
+          decided = true;
+        }
+        --pos[i];
+      }
+    }
+    if (db_it && db_it->Valid() && db_it->key() == leveldb::Slice(*next)) {
+      if (!decided) value = db_it->value().ToString();
+      db_it->Prev();
+    }
+    if (value && !visit(*next, *value)) return;
+  }
+  if (db_it && !db_it->status().ok()) throw StorageError("state scan failed: " + db_it->status().ToString());
+}
+
+std::optional<std::pair<std::string, std::string>> StateView::SeekLE(std::string_view prefix,
+                                                                     std::string_view key) const {
+  std::optional<std::pair<std::string, std::string>> found;
+  ScanReverse(prefix, key, [&](std::string_view k, std::string_view v) {
+    found.emplace(std::string(k), std::string(v));
+    return false;
+  });
+  return found;
+}
+
+void StateView::PushLayer() { layers_.emplace_back(); }
+
+void StateView::PopLayer(bool keep) {
+  assert(layers_.size() >= 2);
+  Writes top = std::move(layers_.back());
+  layers_.pop_back();
+  if (!keep) return;
+  for (auto& [k, v] : top) layers_.back().insert_or_assign(k, std::move(v));
+}
+
+StateView::Writes StateView::MergedWrites() const {
+  Writes merged;
+  for (const Writes& layer : layers_) {
+    for (const auto& [k, v] : layer) merged.insert_or_assign(k, v);
+  }
+  return merged;
+}
+
+}  // namespace shanliu::ledger
