@@ -25,26 +25,33 @@ std::string EncodeSize(std::uint64_t size) {
 
 }  // namespace
 
+Result<Hash256> CommittedSubtreeReader::PerfectSubtree(unsigned level, std::uint64_t index) {
+  leveldb::ReadOptions options;
+  options.snapshot = snapshot_;
+  std::string value;
+  leveldb::Status s = db_->Get(options, SubtreeKey(level, index), &value);
+  if (s.IsNotFound()) {
+    return Status::Error("corruption", "merkle log is missing subtree " + std::to_string(level) + "/" +
+                                           std::to_string(index));
+  }
+  if (!s.ok()) return Status::Error("io_error", "merkle log read failed: " + s.ToString());
+  if (value.size() != 32) return Status::Error("corruption", "merkle log subtree hash has the wrong length");
+  Hash256 h;
+  std::copy(value.begin(), value.end(), h.begin());
+  return h;
+}
+
 class MerkleLog::Reader final : public crypto::PerfectSubtreeReader {
  public:
-  explicit Reader(MerkleLog& log) : log_(log) {}
+  explicit Reader(MerkleLog& log) : log_(log), committed_(log.db_, nullptr) {}
   Result<Hash256> PerfectSubtree(unsigned level, std::uint64_t index) override {
     if (auto it = log_.staged_.find({level, index}); it != log_.staged_.end()) return it->second;
-    std::string value;
-    leveldb::Status s = log_.db_->Get(leveldb::ReadOptions(), SubtreeKey(level, index), &value);
-    if (s.IsNotFound()) {
-      return Status::Error("corruption", "merkle log is missing subtree " + std::to_string(level) + "/" +
-                                             std::to_string(index));
-    }
-    if (!s.ok()) return Status::Error("io_error", "merkle log read failed: " + s.ToString());
-    if (value.size() != 32) return Status::Error("corruption", "merkle log subtree hash has the wrong length");
-    Hash256 h;
-    std::copy(value.begin(), value.end(), h.begin());
-    return h;
+    return committed_.PerfectSubtree(level, index);
   }
 
  private:
   MerkleLog& log_;
+  CommittedSubtreeReader committed_;
 };
 
 Result<MerkleLog> MerkleLog::Open(leveldb::DB* db) {
@@ -72,6 +79,12 @@ std::uint64_t MerkleLog::Append(ByteView leaf, leveldb::WriteBatch& batch) {
   });
   batch.Put(kSizeKey, EncodeSize(frontier_.size()));
   return index;
+}
+
+Hash256 MerkleLog::RootAfter(std::span<const Hash256> leaf_hashes) const {
+  crypto::MerkleFrontier frontier = frontier_;
+  for (const Hash256& h : leaf_hashes) frontier.Append(h, nullptr);
+  return frontier.Root();
 }
 
 void MerkleLog::MarkCommitted() {

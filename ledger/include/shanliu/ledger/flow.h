@@ -7,9 +7,11 @@
 // StateView. Transactions are named by their log leaf index (u64), which the caller assigns.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shanliu/ledger/state_view.h"
@@ -36,19 +38,26 @@ struct AccountFlow {
   std::int64_t sent_fen = 0;     // money leaving by transfer
   std::int64_t spent_fen = 0;    // money leaving by spending
   std::int64_t refunded_fen = 0; // money leaving by refund
-  std::vector<Piece> holes;      // refunded ranges at or above out_pos, sorted, disjoint
+  std::vector<Piece> holes;      // refunded ranges above out_pos, sorted, disjoint, never touching
 };
 
 // Reads an account's flow state (all zero if it never moved money).
 AccountFlow GetAccount(const StateView& view, std::string_view account);
 
+// Every Record* call checks everything before it writes: on any error the view is unchanged.
+// Common errors: "invalid_account" (empty, longer than 255 bytes, or containing NUL),
+// "invalid_amount" (amount below 1 fen). Leaf indices are unique per movement (the caller's
+// log guarantees it); one leaf makes at most one outflow.
+
 // Money entering from outside (donation or trust deposit) at leaf `tx`. Returns its interval start.
-// Errors: "overflow" if a running total would pass int64 or the 10^15 amount rule is broken.
+// Errors: "overflow" if a running total would pass int64 or the 10^15 amount rule is broken;
+// "invalid_kind" for InflowKind::kTransfer (RecordTransfer records those).
 Result<std::uint64_t> RecordInflow(StateView& view, std::string_view account, std::int64_t amount_fen,
                                    InflowKind kind, std::uint64_t tx);
 
 // Moves money FIFO from one account to another (transfer, allocation, trust disbursement).
-// Errors: "insufficient_funds" (balance below amount; nothing written), "overflow".
+// Errors: "insufficient_funds" (balance below amount; nothing written), "overflow",
+// "same_account" (from == to).
 Status RecordTransfer(StateView& view, std::string_view from, std::string_view to, std::int64_t amount_fen,
                       std::uint64_t tx);
 
@@ -58,6 +67,7 @@ Status RecordSpend(StateView& view, std::string_view account, std::int64_t amoun
 // Returns to the donor the unconsumed remainder of the inflow that started at `inflow_start`
 // (length `inflow_length`) in `account`; leaves a hole FIFO will skip. Returns the amount
 // refunded (0 is an error: "nothing_to_refund"). The caller prevents refunding one gift twice.
+// Error "not_found" if `account` has no inflow of exactly `inflow_length` fen at `inflow_start`.
 Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std::uint64_t inflow_start,
                                   std::int64_t inflow_length, std::uint64_t tx);
 
@@ -86,6 +96,9 @@ struct Trace {
 };
 
 // Forward trace of the inflow that started at `inflow_start` with `length` fen in `account`.
+// Any interval of the account's stream may be traced; the part beyond the stream's end (in_pos)
+// is not part of it and is left out. Nodes are expanded breadth first; an expansion that would
+// pass max_nodes is not made (that kMovedOn node keeps no children) and `truncated` is set.
 Trace TraceForward(const StateView& view, std::string_view account, std::uint64_t inflow_start,
                    std::int64_t length, const TraceLimits& limits = {});
 
@@ -103,9 +116,38 @@ struct SourcePage {
   std::optional<std::uint64_t> next_cursor;  // offset (fen into the outflow) to continue from
 };
 // Reverse walk from the outflow at leaf `outflow_tx`, starting `cursor` fen into it, returning
-// at most `limit` pieces. Error "not_found" if that leaf made no outflow.
+// at most `limit` pieces. Error "not_found" if that leaf made no outflow; "invalid_argument" if
+// limit is 0 or cursor is beyond the outflow's amount. Adjacent pieces with the same origin and
+// path are merged. A page may hold fewer than `limit` pieces when it has done its work budget;
+// next_cursor is then set as usual.
 Result<SourcePage> TraceBackward(const StateView& view, std::uint64_t outflow_tx, std::uint64_t cursor,
                                  std::size_t limit);
+
+// ---------------------------------------------------------------- records
+
+// One inflow interval of an account's stream.
+struct InflowInfo {
+  std::uint64_t start = 0;
+  std::int64_t amount_fen = 0;
+  InflowKind kind = InflowKind::kDonation;
+  std::uint64_t tx = 0;
+  std::string source;  // kTransfer: the sending account; empty otherwise
+};
+// The inflows of `account` that start at or after stream position `from`, in stream order,
+// at most `limit` of them (page on with from = last.start + 1).
+std::vector<InflowInfo> ListInflows(const StateView& view, std::string_view account, std::uint64_t from,
+                                    std::size_t limit);
+
+// An outflow as recorded at leaf `tx`.
+struct OutflowInfo {
+  OutflowKind kind = OutflowKind::kSpend;
+  std::string from;
+  std::string to;                  // empty for spends
+  std::int64_t amount_fen = 0;
+  std::uint64_t target_start = 0;  // kTransfer: start of the inflow interval in `to`
+  std::vector<Piece> pieces;       // the ranges of `from`'s stream it consumed, in outflow order
+};
+std::optional<OutflowInfo> GetOutflow(const StateView& view, std::uint64_t tx);
 
 // Conservation over every account this view knows of: sum of balances equals
 // inflows - spends - refunds. Used after every block in debug builds and by the audit.
@@ -115,7 +157,11 @@ struct FlowTotals {
   std::int64_t spent_fen = 0;
   std::int64_t refunded_fen = 0;
 };
+// SumAccounts saturates a total at INT64_MAX (CheckConservation reports that as "overflow").
 FlowTotals SumAccounts(const StateView& view);
+// Also checks each account's own identities (balance = inflow + received - sent - spent -
+// refunded, positions and holes agree, nothing negative) and that transfers cancel out.
+// Error "conservation_violated" naming the figures.
 Status CheckConservation(const StateView& view);
 
 }  // namespace shanliu::ledger::flow

@@ -18,6 +18,18 @@
 
 namespace shanliu::ledger {
 
+// Reads committed subtree hashes, optionally at a LevelDB snapshot: what queries use, so
+// proofs can be served from any thread while the writer appends.
+class CommittedSubtreeReader final : public crypto::PerfectSubtreeReader {
+ public:
+  CommittedSubtreeReader(leveldb::DB* db, const leveldb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  Result<Hash256> PerfectSubtree(unsigned level, std::uint64_t index) override;
+
+ private:
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+};
+
 class MerkleLog {
  public:
   // `db` outlives the log. Reads the committed size and frontier; verifies nothing else.
@@ -32,6 +44,9 @@ class MerkleLog {
   // Call after the batch holding every staged append was written (or dropped).
   void MarkCommitted();
   Status DiscardStaged();
+
+  // The root the log would have after appending these leaf hashes (nothing is staged).
+  Hash256 RootAfter(std::span<const Hash256> leaf_hashes) const;
 
   // Over committed and staged leaves alike.
   Result<Hash256> RootAt(std::uint64_t size);

@@ -1,0 +1,76 @@
+// The HTTP/JSON API (DESIGN 8, 11) on Boost.Beast, hosted by shanliu-node.
+// It reads the ledger through ReadViews and reaches the node only through NodeHooks,
+// so the API depends on the ledger and never on node internals.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shanliu/bytes.h"
+#include "shanliu/ledger/ledger.h"
+#include "shanliu/status.h"
+
+namespace shanliu::api {
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 8080;                 // 0 picks a free port (tests); see Server::port()
+  unsigned threads = 2;                      // io_context thread pool
+  std::filesystem::path explorer_dir;        // built explorer files; empty serves none
+  std::size_t max_body_bytes = 4 << 20;      // POST /v1/txs batches
+  std::size_t max_header_bytes = 16 << 10;
+  unsigned request_timeout_ms = 15'000;      // whole request, slow clients are cut off
+  std::size_t max_batch_txs = 1000;
+  std::size_t max_connections = 1024;
+  std::size_t max_sse_clients = 256;
+};
+
+// What a submission became.
+struct SubmitResult {
+  Hash256 id{};          // zero if the bytes did not decode
+  Status status;         // ok = accepted into the mempool (pending)
+};
+
+enum class PendingState { kUnknown, kPending, kRejected };
+struct PendingInfo {
+  PendingState state = PendingState::kUnknown;
+  Status error;  // for kRejected: the rule it broke
+};
+
+struct NodeInfo {
+  std::string node_id;       // hex public key of the node (validator or observer)
+  std::string role;          // "validator" or "observer"
+  std::size_t mempool_txs = 0;
+  std::size_t peers = 0;
+};
+
+// Implemented by the node; every hook must be thread-safe.
+struct NodeHooks {
+  std::function<std::vector<SubmitResult>(std::vector<Bytes> envelopes)> submit;
+  std::function<PendingInfo(const Hash256& id)> pending;
+  std::function<NodeInfo()> info;
+};
+
+class Server {
+ public:
+  Server(ServerConfig config, ledger::Ledger& ledger, NodeHooks hooks);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  Status Start();              // binds and starts the thread pool
+  void Stop();                 // closes the listener and every connection; idempotent
+  std::uint16_t port() const;  // the bound port
+  // Called by the node after each commit: wakes /v1/stream subscribers.
+  void NotifyCommitted(std::uint64_t height);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shanliu::api

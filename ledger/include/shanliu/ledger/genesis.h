@@ -1,0 +1,66 @@
+// The genesis file (JSON): chain id, validators, the founding organisations and the
+// chain's parameters. Every node of a chain must load byte-identical genesis semantics;
+// the genesis state digest and validators hash make any difference visible at once.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "shanliu/ledger/block.h"
+#include "shanliu/pb/shanliu.pb.h"
+#include "shanliu/status.h"
+
+namespace shanliu::ledger {
+
+struct ComplianceParams {
+  std::uint32_t min_charitable_spending_pct = 70;  // of the previous year's income
+  std::uint32_t max_admin_pct = 10;                // of the year's spending
+  std::uint32_t annual_report_due_month = 5;       // annual report by 31 May of the next year
+  std::uint32_t annual_report_due_day = 31;
+  std::uint32_t project_report_months = 3;         // closing report within 3 months of the end
+};
+
+struct GenesisParams {
+  std::int64_t donation_fen_per_point = 1000;  // 1 point per 10 yuan
+  std::uint64_t volunteer_points_per_hour = 10;
+  std::uint32_t max_block_txs = 2000;
+  std::uint64_t max_block_bytes = 4 * 1024 * 1024;
+  std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this
+  ComplianceParams compliance;
+};
+
+struct GenesisOrg {
+  std::string org_id;
+  pb::OrgKind kind = pb::ORG_KIND_UNSPECIFIED;
+  std::string name_zh;
+  std::string name_en;
+  std::string credit_code;
+  std::vector<crypto::PublicKey> public_keys;
+};
+
+struct Genesis {
+  std::string chain_id;
+  std::uint64_t genesis_time_ms = 0;
+  std::vector<Validator> validators;
+  std::vector<GenesisOrg> organisations;
+  GenesisParams params;
+
+  std::uint64_t total_voting_power() const;
+  Hash256 validators_hash() const { return ValidatorsHash(validators); }
+  // Index of the validator with this key, or -1.
+  int ValidatorIndex(const crypto::PublicKey& key) const;
+};
+
+// Strict: unknown fields, duplicate ids or keys, bad hex, missing bureau, validators whose
+// organisation is not a bureau, federation or bank, and zero or overflowing voting power are errors.
+Result<Genesis> ParseGenesis(std::string_view json_text);
+Result<Genesis> LoadGenesis(const std::filesystem::path& path);
+std::string GenesisToJson(const Genesis& genesis);  // pretty, round-trips through ParseGenesis
+
+const char* OrgKindName(pb::OrgKind kind);  // "bureau", "federation", ...
+bool ParseOrgKind(std::string_view name, pb::OrgKind* kind);
+
+}  // namespace shanliu::ledger

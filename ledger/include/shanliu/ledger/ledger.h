@@ -1,0 +1,174 @@
+// The ledger: committed blocks, the Merkle log and the state, in one LevelDB.
+//
+// Writers (one thread: the node's consensus loop) execute blocks on an overlay and commit
+// each block — txs as log leaves, header, commit certificate, state and indexes — in one
+// synced WriteBatch, so a crash leaves either the whole block or none of it.
+// Readers (any thread) take a ReadView: a LevelDB snapshot plus the head it belongs to.
+#pragma once
+
+#include <leveldb/db.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/merkle_log.h"
+#include "shanliu/ledger/state_view.h"
+#include "shanliu/ledger/tx.h"
+#include "shanliu/pb/state.pb.h"
+#include "shanliu/status.h"
+
+namespace shanliu::ledger {
+
+inline constexpr std::string_view kGenesisDigestDomain{"shanliu/genesis-state/v1\0", 25};
+
+struct LedgerOptions {
+  bool sync_writes = true;        // fsync each block's batch (tests of throughput may turn it off)
+  bool check_conservation = true; // Σ balances = inflows − outflows after every block
+  std::size_t leveldb_cache_bytes = 64 << 20;
+};
+
+// A block executed on an overlay of the committed state, ready to commit.
+struct ExecutedBlock {
+  pb::Block block;
+  Hash256 hash{};
+  std::vector<Hash256> tx_ids;
+  StateView::Writes writes;  // the block's write set (what the state digest covers)
+};
+
+struct RejectedTx {
+  Hash256 id{};
+  Status status;
+};
+
+struct BuildResult {
+  ExecutedBlock executed;
+  std::vector<RejectedTx> rejected;  // candidates left out, with the rule they broke
+};
+
+// State digest after a block: SHA-256(prev_digest || SHA-256(encoded sorted write set)).
+Hash256 StateDigest(const Hash256& prev_digest, const StateView::Writes& writes);
+
+class ReadView;
+
+class Ledger {
+ public:
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Creates the genesis block in an empty directory, or reopens and checks the head block
+  // against the log and the stored state digest before anything is served.
+  static Result<std::unique_ptr<Ledger>> Open(const std::filesystem::path& dir, Genesis genesis,
+                                              LedgerOptions options = {});
+
+  const Genesis& genesis() const { return genesis_; }
+  std::uint64_t height() const;
+  pb::BlockHeader head() const;
+  Hash256 head_hash() const;
+
+  // Proposer side: executes `candidates` in order on an overlay, leaving out those that break
+  // a rule (reported) and stopping at the genesis block limits.
+  BuildResult BuildBlock(std::span<const DecodedTx> candidates, std::uint64_t time_ms, std::uint32_t proposer_index);
+
+  // Validator side: re-executes a proposed block and checks every tx and the whole header.
+  // `signature_verified(id)` lets a verified-signature cache skip Ed25519 checks it already did.
+  Result<ExecutedBlock> ExecuteProposal(const pb::Block& block,
+                                        const std::function<bool(const Hash256&)>& signature_verified = {});
+
+  // Persists an executed block of height head+1 with its commit certificate (verified here).
+  Status Commit(const ExecutedBlock& executed, const pb::CommitCertificate& commit);
+
+  // A consistent read-only view of the committed ledger, usable from any thread.
+  std::shared_ptr<const ReadView> Read() const;
+
+ private:
+  Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
+  Status InitGenesis();
+  Status CheckHead();
+  Result<ExecutedBlock> Execute(const pb::BlockHeader& proposed_header, std::span<const DecodedTx> txs,
+                                std::vector<RejectedTx>* rejected, bool must_all_apply);
+
+  std::unique_ptr<leveldb::DB> db_;
+  Genesis genesis_;
+  LedgerOptions options_;
+  MerkleLog log_;
+  mutable std::mutex head_mutex_;  // guards head_ and head_hash_ (readers on other threads)
+  pb::BlockHeader head_;
+  Hash256 head_hash_{};
+};
+
+// ---------------------------------------------------------------- reads
+
+struct TxRecord {
+  Bytes envelope;
+  pb::TxBody body;
+  Hash256 id{};
+  pb::TxLocation location;
+  std::uint64_t time_ms = 0;  // the block's time
+};
+
+struct ReceiptProofData {
+  TxRecord tx;
+  std::vector<Hash256> inclusion_path;
+  pb::BlockHeader header;
+  Hash256 block_hash{};
+  pb::CommitCertificate commit;
+};
+
+class ReadView {
+ public:
+  // Takes a snapshot and reads the head recorded inside it, so head and data always agree.
+  // A view must not outlive the Ledger that made it.
+  ReadView(leveldb::DB* db, const Genesis& genesis);
+  ~ReadView();
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+
+  const StateView& state() const { return state_; }
+  const Genesis& genesis() const { return genesis_; }
+  const pb::BlockHeader& head() const { return head_; }
+  const Hash256& head_hash() const { return head_hash_; }
+
+  std::optional<pb::StoredBlock> Block(std::uint64_t height) const;
+  std::vector<Hash256> BlockTxIds(const pb::StoredBlock& block) const;
+  std::optional<TxRecord> TxById(const Hash256& id) const;
+  std::optional<TxRecord> TxByLeaf(std::uint64_t leaf) const;
+  // Ids whose receipt code (lowercase base32 of the id) starts with `code_prefix` (>= 8 chars).
+  Result<std::vector<Hash256>> TxIdsByCodePrefix(std::string_view code_prefix, std::size_t limit) const;
+
+  std::optional<pb::OrgRecord> Org(std::string_view id) const;
+  std::optional<pb::ProjectRecord> Project(std::string_view id) const;
+  std::optional<pb::TrustRecord> Trust(std::string_view id) const;
+  std::optional<pb::GiftRecord> Gift(const Hash256& tx_id) const;
+  std::optional<pb::PointsRecord> Points(ByteView holder) const;
+  std::optional<pb::OrgYear> OrgYear(std::string_view org, std::uint32_t year) const;
+  pb::ChainStats Stats() const;
+
+  // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.
+  std::vector<std::uint64_t> AccountActivity(std::string_view account, std::uint64_t before_leaf,
+                                             std::size_t limit) const;
+  std::vector<std::uint64_t> OrgActivity(std::string_view org, std::uint64_t before_leaf, std::size_t limit) const;
+  std::vector<std::uint64_t> HolderActivity(ByteView holder, std::uint64_t before_leaf, std::size_t limit) const;
+  std::vector<std::uint64_t> Disclosures(std::string_view org, std::uint64_t before_leaf, std::size_t limit) const;
+
+  Result<ReceiptProofData> ReceiptProof(const Hash256& tx_id) const;
+  Result<std::vector<Hash256>> ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) const;
+  Result<Hash256> LogRootAt(std::uint64_t size) const;
+
+ private:
+  std::vector<std::uint64_t> Activity(const std::string& prefix, std::uint64_t before_leaf, std::size_t limit) const;
+
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+  const Genesis& genesis_;
+  pb::BlockHeader head_;
+  Hash256 head_hash_;
+  StateView state_;
+};
+
+}  // namespace shanliu::ledger

@@ -1,0 +1,86 @@
+// Shared machinery of the state machine's per-payload rules (executor_*.cc).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "shanliu/ledger/executor.h"
+#include "shanliu/ledger/flow.h"
+#include "shanliu/pb/state.pb.h"
+#include "state_keys.h"
+
+namespace shanliu::ledger::internal {
+
+inline Status Fail(const char* code, std::string message) { return Status::Error(code, std::move(message)); }
+
+inline bool AddChecked(std::int64_t& total, std::int64_t amount) {
+  return !__builtin_add_overflow(total, amount, &total);
+}
+inline bool AddChecked(std::uint64_t& total, std::uint64_t amount) {
+  return !__builtin_add_overflow(total, amount, &total);
+}
+
+// Calendar year in Beijing time (UTC+8), the year Chinese charity reporting uses.
+inline std::uint32_t BeijingYear(std::uint64_t time_ms) {
+  using namespace std::chrono;
+  const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(time_ms) + hours(8)));
+  return static_cast<std::uint32_t>(static_cast<int>(year_month_day(day).year()));
+}
+
+inline std::string KeyBytes(const crypto::PublicKey& k) { return std::string(k.begin(), k.end()); }
+
+// One transaction being applied: the view, the rules' parameters and the tx itself.
+class Applier {
+ public:
+  Applier(StateView& view, const Genesis& genesis, const DecodedTx& tx, const TxContext& ctx)
+      : view_(view), genesis_(genesis), tx_(tx), ctx_(ctx) {}
+
+  Status Apply();
+
+ private:
+  // executor_orgs.cc
+  Status RegisterOrg(const pb::RegisterOrg& p);
+  Status UpdateOrg(const pb::UpdateOrg& p);
+  Status RotateKey(const pb::RotateKey& p);
+  Status OpenProject(const pb::OpenProject& p);
+  Status CloseProject(const pb::CloseProject& p);
+  Status OpenTrust(const pb::OpenTrust& p);
+  Status Disclosure(const pb::Disclosure& p);
+  // executor_money.cc
+  Status Donation(const pb::Donation& p);
+  Status TrustDeposit(const pb::TrustDeposit& p);
+  Status Transfer(const pb::Transfer& p);
+  Status TrustDisbursement(const pb::TrustDisbursement& p);
+  Status Spend(const pb::Spend& p);
+  Status Refund(const pb::Refund& p);
+  // executor_points.cc
+  Status VolunteerService(const pb::VolunteerService& p);
+  Status RedeemPoints(const pb::RedeemPoints& p);
+  Status CreditPoints(const std::string& holder, std::uint64_t points);
+
+  // Lookups and signer rules (executor.cc).
+  Result<pb::OrgRecord> GetOrg(const std::string& org_id) const;
+  Result<pb::OrgRecord> GetActiveOrg(const std::string& org_id) const;
+  bool SignedByOrg(const pb::OrgRecord& org) const;
+  Status RequireSignedBy(const pb::OrgRecord& org, const char* role) const;
+  Result<pb::OrgRecord> RequireBureauSigner() const;
+  Status RequireKind(const pb::OrgRecord& org, std::initializer_list<pb::OrgKind> kinds, const char* role) const;
+  Result<pb::ProjectRecord> GetProject(const std::string& project_id) const;
+  Result<pb::TrustRecord> GetTrust(const std::string& trust_id) const;
+  // The organisation that controls an account (the org itself, a project's owner, a trust's trustee).
+  Result<std::string> AccountOwner(const std::string& account) const;
+  // Checks an account can receive money now (exists, open, owner active); returns its owner.
+  Result<std::string> RequireReceivingAccount(const std::string& account) const;
+  Status AddOrgYear(const std::string& org, const std::function<bool(pb::OrgYear&)>& update);
+  Status UpdateStats(const std::function<bool(pb::ChainStats&)>& update);
+  void IndexAccount(const std::string& account);
+  void IndexOrg(const std::string& org);
+  std::string TxIdBytes() const { return std::string(tx_.id.begin(), tx_.id.end()); }
+
+  StateView& view_;
+  const Genesis& genesis_;
+  const DecodedTx& tx_;
+  const TxContext& ctx_;
+};
+
+}  // namespace shanliu::ledger::internal

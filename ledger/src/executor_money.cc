@@ -1,0 +1,283 @@
+// Rules for money: donations, trust deposits, transfers, disbursements, spending, refunds.
+#include <cassert>
+
+#include "executor_internal.h"
+
+namespace shanliu::ledger::internal {
+namespace {
+
+bool IsCharitableSpend(pb::SpendCategory c) { return c != pb::SPEND_CATEGORY_ADMIN; }
+
+}  // namespace
+
+Status Applier::Donation(const pb::Donation& p) {
+  auto receiver = RequireReceivingAccount(p.to_account());
+  if (!receiver.ok()) return receiver.status();
+  auto receiver_org = GetActiveOrg(*receiver);
+  if (!receiver_org.ok()) return receiver_org.status();
+  bool attested = false;
+  if (!p.attesting_bank().empty()) {
+    auto bank = GetActiveOrg(p.attesting_bank());
+    if (!bank.ok()) return bank.status();
+    SHANLIU_RETURN_IF_ERROR(RequireKind(*bank, {pb::ORG_KIND_BANK}, "an attesting bank"));
+    SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*bank, "the attesting bank"));
+    attested = true;
+  } else {
+    SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*receiver_org, "the receiving organisation (self-reported donation)"));
+  }
+
+  auto start = flow::RecordInflow(view_, p.to_account(), p.amount_fen(), flow::InflowKind::kDonation, ctx_.leaf);
+  if (!start.ok()) return start.status();
+
+  pb::GiftRecord gift;
+  gift.set_leaf(ctx_.leaf);
+  gift.set_height(ctx_.height);
+  gift.set_time_ms(ctx_.time_ms);
+  gift.set_account(p.to_account());
+  gift.set_amount_fen(p.amount_fen());
+  gift.set_interval_start(*start);
+  gift.set_donor_ref(p.donor_ref());
+  gift.set_donor_display_name(p.donor_display_name());
+  gift.set_attested(attested);
+  gift.set_attesting_bank(p.attesting_bank());
+  gift.set_channel(p.channel());
+  gift.set_recorded_by(*receiver);
+  if (!p.points_holder().empty()) {
+    const std::uint64_t points = static_cast<std::uint64_t>(p.amount_fen() / genesis_.params.donation_fen_per_point);
+    gift.set_points_holder(p.points_holder());
+    gift.set_points_earned(points);
+    if (points > 0) SHANLIU_RETURN_IF_ERROR(CreditPoints(p.points_holder(), points));
+  }
+  keys::Store(view_, keys::Gift(TxIdBytes()), gift);
+
+  if (p.to_account().starts_with("project:")) {
+    auto project = GetProject(p.to_account().substr(8));
+    std::int64_t donated = project->donated_fen();
+    if (!AddChecked(donated, p.amount_fen())) return Fail("overflow", "project total would overflow");
+    project->set_donated_fen(donated);
+    project->set_donation_count(project->donation_count() + 1);
+    keys::Store(view_, keys::Project(project->spec().project_id()), *project);
+  }
+  IndexAccount(p.to_account());
+  IndexOrg(*receiver);
+  if (attested) IndexOrg(p.attesting_bank());
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*receiver, [&](pb::OrgYear& y) {
+    std::int64_t v = y.income_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    y.set_income_fen(v);
+    return true;
+  }));
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.donated_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    s.set_donated_fen(v);
+    s.set_donation_count(s.donation_count() + 1);
+    return true;
+  });
+}
+
+Status Applier::TrustDeposit(const pb::TrustDeposit& p) {
+  auto trust = GetTrust(p.trust_id());
+  if (!trust.ok()) return trust.status();
+  auto bank = GetActiveOrg(trust->spec().custodian_bank());
+  if (!bank.ok()) return bank.status();
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*bank, "the trust's custodian bank"));
+  const std::string account = "trust:" + p.trust_id();
+  auto start = flow::RecordInflow(view_, account, p.amount_fen(), flow::InflowKind::kTrustDeposit, ctx_.leaf);
+  if (!start.ok()) return start.status();
+
+  pb::GiftRecord gift;
+  gift.set_leaf(ctx_.leaf);
+  gift.set_height(ctx_.height);
+  gift.set_time_ms(ctx_.time_ms);
+  gift.set_account(account);
+  gift.set_amount_fen(p.amount_fen());
+  gift.set_interval_start(*start);
+  gift.set_trust_deposit(true);
+  gift.set_donor_ref(p.settlor_ref());
+  gift.set_donor_display_name(p.settlor_display_name());
+  gift.set_attested(true);
+  gift.set_attesting_bank(bank->org_id());
+  gift.set_channel(pb::DONATION_CHANNEL_BANK_TRANSFER);
+  gift.set_recorded_by(bank->org_id());
+  keys::Store(view_, keys::Gift(TxIdBytes()), gift);
+
+  std::int64_t deposited = trust->deposited_fen();
+  if (!AddChecked(deposited, p.amount_fen())) return Fail("overflow", "trust total would overflow");
+  trust->set_deposited_fen(deposited);
+  trust->set_deposit_count(trust->deposit_count() + 1);
+  keys::Store(view_, keys::Trust(p.trust_id()), *trust);
+  IndexAccount(account);
+  IndexOrg(bank->org_id());
+  IndexOrg(trust->spec().trustee_org());
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.trust_deposited_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    s.set_trust_deposited_fen(v);
+    s.set_trust_deposit_count(s.trust_deposit_count() + 1);
+    return true;
+  });
+}
+
+Status Applier::Transfer(const pb::Transfer& p) {
+  if (p.from_account().starts_with("project:")) {
+    return Fail("restricted_funds", "money in a project account is restricted to that project: it can only be "
+                                    "spent or refunded, never moved to another account");
+  }
+  auto source_owner = AccountOwner(p.from_account());
+  if (!source_owner.ok()) return source_owner.status();
+  auto source_org = GetActiveOrg(*source_owner);
+  if (!source_org.ok()) return source_org.status();
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*source_org, "the source account's owner"));
+  auto target_owner = RequireReceivingAccount(p.to_account());
+  if (!target_owner.ok()) return target_owner.status();
+
+  SHANLIU_RETURN_IF_ERROR(flow::RecordTransfer(view_, p.from_account(), p.to_account(), p.amount_fen(), ctx_.leaf));
+
+  if (p.to_account().starts_with("project:")) {
+    auto project = GetProject(p.to_account().substr(8));
+    std::int64_t allocated = project->allocated_fen();
+    if (!AddChecked(allocated, p.amount_fen())) return Fail("overflow", "project total would overflow");
+    project->set_allocated_fen(allocated);
+    keys::Store(view_, keys::Project(project->spec().project_id()), *project);
+  }
+  if (*target_owner != *source_owner) {
+    // A grant: charitable expenditure of the grantor, income of the grantee.
+    SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
+      std::int64_t v = y.granted_out_fen();
+      if (!AddChecked(v, p.amount_fen())) return false;
+      y.set_granted_out_fen(v);
+      return true;
+    }));
+    SHANLIU_RETURN_IF_ERROR(AddOrgYear(*target_owner, [&](pb::OrgYear& y) {
+      std::int64_t v = y.income_fen();
+      if (!AddChecked(v, p.amount_fen())) return false;
+      y.set_income_fen(v);
+      return true;
+    }));
+  }
+  IndexAccount(p.from_account());
+  IndexAccount(p.to_account());
+  IndexOrg(*source_owner);
+  if (*target_owner != *source_owner) IndexOrg(*target_owner);
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.transferred_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    s.set_transferred_fen(v);
+    s.set_transfer_count(s.transfer_count() + 1);
+    return true;
+  });
+}
+
+Status Applier::TrustDisbursement(const pb::TrustDisbursement& p) {
+  auto trust = GetTrust(p.trust_id());
+  if (!trust.ok()) return trust.status();
+  auto trustee = GetActiveOrg(trust->spec().trustee_org());
+  if (!trustee.ok()) return trustee.status();
+  auto bank = GetActiveOrg(trust->spec().custodian_bank());
+  if (!bank.ok()) return bank.status();
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*trustee, "the trustee"));
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*bank, "the custodian bank (disbursements need both)"));
+  auto target_owner = RequireReceivingAccount(p.to_account());
+  if (!target_owner.ok()) return target_owner.status();
+  const std::string account = "trust:" + p.trust_id();
+  SHANLIU_RETURN_IF_ERROR(flow::RecordTransfer(view_, account, p.to_account(), p.amount_fen(), ctx_.leaf));
+
+  std::int64_t disbursed = trust->disbursed_fen();
+  if (!AddChecked(disbursed, p.amount_fen())) return Fail("overflow", "trust total would overflow");
+  trust->set_disbursed_fen(disbursed);
+  keys::Store(view_, keys::Trust(p.trust_id()), *trust);
+  if (p.to_account().starts_with("project:")) {
+    auto project = GetProject(p.to_account().substr(8));
+    std::int64_t allocated = project->allocated_fen();
+    if (!AddChecked(allocated, p.amount_fen())) return Fail("overflow", "project total would overflow");
+    project->set_allocated_fen(allocated);
+    keys::Store(view_, keys::Project(project->spec().project_id()), *project);
+  }
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*target_owner, [&](pb::OrgYear& y) {
+    std::int64_t v = y.income_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    y.set_income_fen(v);
+    return true;
+  }));
+  IndexAccount(account);
+  IndexAccount(p.to_account());
+  IndexOrg(trustee->org_id());
+  IndexOrg(bank->org_id());
+  if (*target_owner != trustee->org_id()) IndexOrg(*target_owner);
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.transferred_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    s.set_transferred_fen(v);
+    s.set_transfer_count(s.transfer_count() + 1);
+    return true;
+  });
+}
+
+Status Applier::Spend(const pb::Spend& p) {
+  auto owner = AccountOwner(p.from_account());
+  if (!owner.ok()) return owner.status();
+  auto org = GetActiveOrg(*owner);
+  if (!org.ok()) return org.status();
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the account's owner"));
+  SHANLIU_RETURN_IF_ERROR(flow::RecordSpend(view_, p.from_account(), p.amount_fen(), ctx_.leaf));
+
+  if (p.from_account().starts_with("project:")) {
+    auto project = GetProject(p.from_account().substr(8));
+    auto* by_category = project->mutable_spent_by_category_fen();
+    if (by_category->size() < pb::SpendCategory_ARRAYSIZE) by_category->Resize(pb::SpendCategory_ARRAYSIZE, 0);
+    std::int64_t v = by_category->Get(p.category());
+    if (!AddChecked(v, p.amount_fen())) return Fail("overflow", "project spending total would overflow");
+    by_category->Set(p.category(), v);
+    keys::Store(view_, keys::Project(project->spec().project_id()), *project);
+  }
+  const bool charitable = IsCharitableSpend(p.category());
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*owner, [&](pb::OrgYear& y) {
+    std::int64_t v = charitable ? y.charitable_spent_fen() : y.admin_spent_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    charitable ? y.set_charitable_spent_fen(v) : y.set_admin_spent_fen(v);
+    return true;
+  }));
+  IndexAccount(p.from_account());
+  IndexOrg(*owner);
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.spent_fen();
+    if (!AddChecked(v, p.amount_fen())) return false;
+    s.set_spent_fen(v);
+    s.set_spend_count(s.spend_count() + 1);
+    return true;
+  });
+}
+
+Status Applier::Refund(const pb::Refund& p) {
+  auto gift = keys::Load<pb::GiftRecord>(view_, keys::Gift(p.donation_tx_id()));
+  if (!gift || gift->trust_deposit()) return Fail("unknown_donation", "donation_tx_id names no donation on the ledger");
+  if (gift->refund_leaf() != 0 || gift->refunded_fen() != 0) {
+    return Fail("already_refunded", "this donation's remainder was already refunded");
+  }
+  // A suspended organisation may still return money: refunds are how it winds down.
+  auto org = GetOrg(gift->recorded_by());
+  if (!org.ok()) return org.status();
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the organisation that received the donation"));
+  auto refunded = flow::RecordRefund(view_, gift->account(), gift->interval_start(), gift->amount_fen(), ctx_.leaf);
+  if (!refunded.ok()) return refunded.status();
+  gift->set_refunded_fen(*refunded);
+  gift->set_refund_leaf(ctx_.leaf);
+  keys::Store(view_, keys::Gift(p.donation_tx_id()), *gift);
+  IndexAccount(gift->account());
+  IndexOrg(gift->recorded_by());
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(gift->recorded_by(), [&](pb::OrgYear& y) {
+    std::int64_t v = y.income_fen();
+    if (__builtin_sub_overflow(v, *refunded, &v)) return false;
+    y.set_income_fen(v);
+    return true;
+  }));
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.refunded_fen();
+    if (!AddChecked(v, *refunded)) return false;
+    s.set_refunded_fen(v);
+    return true;
+  });
+}
+
+}  // namespace shanliu::ledger::internal

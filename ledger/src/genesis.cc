@@ -1,0 +1,263 @@
+#include "shanliu/ledger/genesis.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/tx.h"
+
+namespace shanliu::ledger {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxGenesisBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxValidators = 100;
+constexpr std::uint64_t kMaxVotingPower = std::uint64_t{1} << 40;  // sums of 100 never overflow
+
+Status Bad(const std::string& why) { return Status::Error("invalid_genesis", why); }
+
+const std::pair<pb::OrgKind, const char*> kKinds[] = {
+    {pb::ORG_KIND_BUREAU, "bureau"},   {pb::ORG_KIND_FEDERATION, "federation"},
+    {pb::ORG_KIND_BANK, "bank"},       {pb::ORG_KIND_CHARITY, "charity"},
+    {pb::ORG_KIND_TRUSTEE, "trustee"}, {pb::ORG_KIND_MERCHANT, "merchant"},
+};
+
+Status CheckKeys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
+  if (!object.is_object()) return Bad(where + " must be an object");
+  for (const auto& [key, value] : object.items()) {
+    if (!allowed.count(key)) return Bad("unknown field '" + key + "' in " + where);
+  }
+  return Status::Ok();
+}
+
+Result<crypto::PublicKey> ParseKey(const json& v, const std::string& where) {
+  if (!v.is_string()) return Bad(where + " must be a hex string");
+  auto h = crypto::Hash256FromHex(v.get<std::string>());
+  if (!h.ok()) return Bad(where + ": " + h.status().message());
+  return *h;
+}
+
+template <class T>
+Status GetUInt(const json& object, const char* name, T* out, std::uint64_t max) {
+  if (!object.contains(name)) return Status::Ok();  // keep the default
+  const json& v = object.at(name);
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max) {
+    return Bad(std::string(name) + " must be a whole number no larger than " + std::to_string(max));
+  }
+  *out = static_cast<T>(v.get<std::uint64_t>());
+  return Status::Ok();
+}
+
+Result<std::string> GetString(const json& object, const char* name, bool required) {
+  if (!object.contains(name)) {
+    if (required) return Bad(std::string("missing field '") + name + "'");
+    return std::string();
+  }
+  if (!object.at(name).is_string()) return Bad(std::string(name) + " must be a string");
+  return object.at(name).get<std::string>();
+}
+
+Status ParseParams(const json& p, GenesisParams* out) {
+  SHANLIU_RETURN_IF_ERROR(CheckKeys(p,
+                                    {"donation_fen_per_point", "volunteer_points_per_hour", "max_block_txs",
+                                     "max_block_bytes", "max_tx_expiry_window", "compliance"},
+                                    "parameters"));
+  std::uint64_t fen_per_point = static_cast<std::uint64_t>(out->donation_fen_per_point);
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "donation_fen_per_point", &fen_per_point, 1'000'000'000));
+  if (fen_per_point == 0) return Bad("donation_fen_per_point must be at least 1");
+  out->donation_fen_per_point = static_cast<std::int64_t>(fen_per_point);
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "volunteer_points_per_hour", &out->volunteer_points_per_hour, 1'000'000));
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_txs", &out->max_block_txs, 100'000));
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_bytes", &out->max_block_bytes, 64ull << 20));
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_tx_expiry_window", &out->max_tx_expiry_window, 1000));
+  if (out->max_block_txs == 0 || out->max_block_bytes < TxLimits::kMaxEnvelopeBytes) {
+    return Bad("blocks must hold at least one transaction of the maximum size");
+  }
+  if (p.contains("compliance")) {
+    const json& c = p.at("compliance");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(c,
+                                      {"min_charitable_spending_pct", "max_admin_pct", "annual_report_due_month",
+                                       "annual_report_due_day", "project_report_months"},
+                                      "parameters.compliance"));
+    ComplianceParams& cp = out->compliance;
+    SHANLIU_RETURN_IF_ERROR(GetUInt(c, "min_charitable_spending_pct", &cp.min_charitable_spending_pct, 100));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(c, "max_admin_pct", &cp.max_admin_pct, 100));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(c, "annual_report_due_month", &cp.annual_report_due_month, 12));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(c, "annual_report_due_day", &cp.annual_report_due_day, 31));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(c, "project_report_months", &cp.project_report_months, 24));
+    if (cp.annual_report_due_month == 0 || cp.annual_report_due_day == 0) return Bad("due dates start at 1");
+  }
+  return Status::Ok();
+}
+
+Result<Genesis> ParseJson(const json& root) {
+  SHANLIU_RETURN_IF_ERROR(
+      CheckKeys(root, {"chain_id", "genesis_time_ms", "validators", "organisations", "parameters"}, "genesis"));
+  Genesis g;
+  auto chain_id = GetString(root, "chain_id", true);
+  if (!chain_id.ok()) return chain_id.status();
+  g.chain_id = *chain_id;
+  if (!IsValidId(g.chain_id)) return Bad("chain_id must match [a-z0-9-]{3,40}");
+  SHANLIU_RETURN_IF_ERROR(GetUInt(root, "genesis_time_ms", &g.genesis_time_ms, std::uint64_t{1} << 52));
+  if (root.contains("parameters")) SHANLIU_RETURN_IF_ERROR(ParseParams(root.at("parameters"), &g.params));
+
+  if (!root.contains("organisations") || !root.at("organisations").is_array()) {
+    return Bad("organisations must be an array");
+  }
+  std::set<std::string> org_ids;
+  std::set<crypto::PublicKey> keys;
+  for (const json& o : root.at("organisations")) {
+    SHANLIU_RETURN_IF_ERROR(
+        CheckKeys(o, {"org_id", "kind", "name_zh", "name_en", "credit_code", "public_keys"}, "an organisation"));
+    GenesisOrg org;
+    auto id = GetString(o, "org_id", true);
+    auto kind = GetString(o, "kind", true);
+    auto name_zh = GetString(o, "name_zh", true);
+    auto name_en = GetString(o, "name_en", false);
+    auto credit = GetString(o, "credit_code", true);
+    for (const auto* r : {&id, &kind, &name_zh, &name_en, &credit}) {
+      if (!r->ok()) return r->status();
+    }
+    org.org_id = *id;
+    org.name_zh = *name_zh;
+    org.name_en = *name_en;
+    org.credit_code = *credit;
+    if (!IsValidId(org.org_id)) return Bad("org_id '" + org.org_id + "' must match [a-z0-9-]{3,40}");
+    if (!org_ids.insert(org.org_id).second) return Bad("organisation '" + org.org_id + "' appears twice");
+    if (!ParseOrgKind(*kind, &org.kind)) return Bad("organisation '" + org.org_id + "' has unknown kind '" + *kind + "'");
+    if (!o.contains("public_keys") || !o.at("public_keys").is_array() || o.at("public_keys").empty() ||
+        o.at("public_keys").size() > static_cast<std::size_t>(TxLimits::kMaxOrgKeys)) {
+      return Bad("organisation '" + org.org_id + "' needs 1 to 4 public_keys");
+    }
+    for (const json& k : o.at("public_keys")) {
+      auto key = ParseKey(k, "public key of " + org.org_id);
+      if (!key.ok()) return key.status();
+      if (!keys.insert(*key).second) return Bad("a public key is listed twice");
+      org.public_keys.push_back(*key);
+    }
+    g.organisations.push_back(std::move(org));
+  }
+  if (std::none_of(g.organisations.begin(), g.organisations.end(),
+                   [](const GenesisOrg& o) { return o.kind == pb::ORG_KIND_BUREAU; })) {
+    return Bad("genesis must register a bureau (民政局): it registers every other organisation");
+  }
+
+  if (!root.contains("validators") || !root.at("validators").is_array() || root.at("validators").empty() ||
+      root.at("validators").size() > kMaxValidators) {
+    return Bad("validators must be an array of 1 to 100 entries");
+  }
+  std::set<crypto::PublicKey> validator_keys;
+  for (const json& v : root.at("validators")) {
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(v, {"org_id", "public_key", "voting_power"}, "a validator"));
+    Validator val;
+    auto org = GetString(v, "org_id", true);
+    if (!org.ok()) return org.status();
+    val.org_id = *org;
+    auto it = std::find_if(g.organisations.begin(), g.organisations.end(),
+                           [&](const GenesisOrg& o) { return o.org_id == val.org_id; });
+    if (it == g.organisations.end()) return Bad("validator organisation '" + val.org_id + "' is not registered");
+    if (it->kind != pb::ORG_KIND_BUREAU && it->kind != pb::ORG_KIND_FEDERATION && it->kind != pb::ORG_KIND_BANK) {
+      return Bad("validator organisation '" + val.org_id + "' must be the bureau, the federation or a bank");
+    }
+    if (!v.contains("public_key")) return Bad("a validator needs public_key");
+    auto key = ParseKey(v.at("public_key"), "validator public_key");
+    if (!key.ok()) return key.status();
+    val.public_key = *key;
+    if (!validator_keys.insert(val.public_key).second) return Bad("a validator key is listed twice");
+    val.voting_power = 1;
+    SHANLIU_RETURN_IF_ERROR(GetUInt(v, "voting_power", &val.voting_power, kMaxVotingPower));
+    if (val.voting_power == 0) return Bad("voting_power must be at least 1");
+    g.validators.push_back(std::move(val));
+  }
+  return g;
+}
+
+}  // namespace
+
+std::uint64_t Genesis::total_voting_power() const {
+  std::uint64_t total = 0;
+  for (const Validator& v : validators) total += v.voting_power;
+  return total;
+}
+
+int Genesis::ValidatorIndex(const crypto::PublicKey& key) const {
+  for (std::size_t i = 0; i < validators.size(); ++i) {
+    if (validators[i].public_key == key) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const char* OrgKindName(pb::OrgKind kind) {
+  for (const auto& [k, name] : kKinds) {
+    if (k == kind) return name;
+  }
+  return "unspecified";
+}
+
+bool ParseOrgKind(std::string_view name, pb::OrgKind* kind) {
+  for (const auto& [k, n] : kKinds) {
+    if (name == n) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<Genesis> ParseGenesis(std::string_view json_text) {
+  if (json_text.size() > kMaxGenesisBytes) return Bad("genesis file is larger than 4 MiB");
+  json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Bad("genesis is not valid JSON");
+  return ParseJson(root);
+}
+
+Result<Genesis> LoadGenesis(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("io_error", "cannot open genesis file " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseGenesis(text.str());
+}
+
+std::string GenesisToJson(const Genesis& g) {
+  json root;
+  root["chain_id"] = g.chain_id;
+  root["genesis_time_ms"] = g.genesis_time_ms;
+  json orgs = json::array();
+  for (const GenesisOrg& o : g.organisations) {
+    json keys = json::array();
+    for (const auto& k : o.public_keys) keys.push_back(crypto::ToHex(k));
+    orgs.push_back({{"org_id", o.org_id},
+                    {"kind", OrgKindName(o.kind)},
+                    {"name_zh", o.name_zh},
+                    {"name_en", o.name_en},
+                    {"credit_code", o.credit_code},
+                    {"public_keys", keys}});
+  }
+  root["organisations"] = orgs;
+  json validators = json::array();
+  for (const Validator& v : g.validators) {
+    validators.push_back(
+        {{"org_id", v.org_id}, {"public_key", crypto::ToHex(v.public_key)}, {"voting_power", v.voting_power}});
+  }
+  root["validators"] = validators;
+  const GenesisParams& p = g.params;
+  const ComplianceParams& c = p.compliance;
+  root["parameters"] = {{"donation_fen_per_point", p.donation_fen_per_point},
+                        {"volunteer_points_per_hour", p.volunteer_points_per_hour},
+                        {"max_block_txs", p.max_block_txs},
+                        {"max_block_bytes", p.max_block_bytes},
+                        {"max_tx_expiry_window", p.max_tx_expiry_window},
+                        {"compliance",
+                         {{"min_charitable_spending_pct", c.min_charitable_spending_pct},
+                          {"max_admin_pct", c.max_admin_pct},
+                          {"annual_report_due_month", c.annual_report_due_month},
+                          {"annual_report_due_day", c.annual_report_due_day},
+                          {"project_report_months", c.project_report_months}}}};
+  return root.dump(2) + "\n";
+}
+
+}  // namespace shanliu::ledger

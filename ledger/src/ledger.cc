@@ -1,0 +1,354 @@
+#include "shanliu/ledger/ledger.h"
+
+#include <leveldb/cache.h>
+#include <leveldb/write_batch.h>
+
+#include <cassert>
+
+#include "shanliu/crypto/hash.h"
+#include "shanliu/crypto/merkle.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/executor.h"
+#include "shanliu/ledger/flow.h"
+#include "state_keys.h"
+
+namespace shanliu::ledger {
+namespace {
+
+const std::string kStateDigestKey = "c/state";
+
+std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
+
+Hash256 ToHash(const std::string& s) {
+  assert(s.size() == 32);
+  Hash256 h;
+  std::copy(s.begin(), s.end(), h.begin());
+  return h;
+}
+
+pb::BlockHeader GenesisHeader(const Genesis& genesis, const Hash256& state_digest) {
+  pb::BlockHeader h;
+  h.set_chain_id(genesis.chain_id);
+  h.set_height(0);
+  h.set_time_ms(genesis.genesis_time_ms);
+  h.set_prev_block_hash(std::string(32, '\0'));
+  h.set_txs_root(HashBytes(crypto::MerkleEmptyRoot()));
+  h.set_log_size(0);
+  h.set_log_root(HashBytes(crypto::MerkleEmptyRoot()));
+  h.set_state_digest(HashBytes(state_digest));
+  h.set_validators_hash(HashBytes(genesis.validators_hash()));
+  h.set_proposer_index(0);
+  return h;
+}
+
+StateView::Writes GenesisWrites(const Genesis& genesis) {
+  StateView view(nullptr);
+  ApplyGenesis(view, genesis);
+  return view.MergedWrites();
+}
+
+Status IoError(const leveldb::Status& s, const std::string& what) {
+  return Status::Error("io_error", what + ": " + s.ToString());
+}
+
+}  // namespace
+
+Hash256 StateDigest(const Hash256& prev_digest, const StateView::Writes& writes) {
+  crypto::Sha256Stream set;
+  Bytes frame;
+  for (const auto& [key, value] : writes) {
+    frame.clear();
+    AppendU32(frame, static_cast<std::uint32_t>(key.size()));
+    AppendRaw(frame, AsBytes(key));
+    AppendU8(frame, value ? 1 : 0);
+    if (value) {
+      AppendU32(frame, static_cast<std::uint32_t>(value->size()));
+      AppendRaw(frame, AsBytes(*value));
+    }
+    set.Update(frame);
+  }
+  const Hash256 set_hash = set.Finish();
+  crypto::Sha256Stream digest;
+  digest.Update(prev_digest);
+  digest.Update(set_hash);
+  return digest.Finish();
+}
+
+Ledger::Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log)
+    : db_(db), genesis_(std::move(genesis)), options_(options), log_(std::move(log)) {}
+
+Ledger::~Ledger() = default;
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, Genesis genesis,
+                                             LedgerOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Error("io_error", "cannot create data directory " + dir.string() + ": " + ec.message());
+  leveldb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.paranoid_checks = true;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(db_options, (dir / "ledger").string(), &raw);
+  if (!s.ok()) return IoError(s, "cannot open the ledger database");
+  auto log = MerkleLog::Open(raw);
+  if (!log.ok()) {
+    delete raw;
+    return log.status();
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger(raw, std::move(genesis), options, std::move(*log)));
+  std::string head;
+  s = raw->Get(leveldb::ReadOptions(), keys::kHead, &head);
+  if (s.IsNotFound()) {
+    SHANLIU_RETURN_IF_ERROR(ledger->InitGenesis());
+  } else if (!s.ok()) {
+    return IoError(s, "cannot read the chain head");
+  }
+  SHANLIU_RETURN_IF_ERROR(ledger->CheckHead());
+  return ledger;
+}
+
+Status Ledger::InitGenesis() {
+  if (log_.size() != 0) return Status::Error("corruption", "database has log leaves but no chain head");
+  const StateView::Writes writes = GenesisWrites(genesis_);
+  const Hash256 digest = StateDigest(Hash256{}, writes);
+  pb::StoredBlock stored;
+  *stored.mutable_header() = GenesisHeader(genesis_, digest);
+  leveldb::WriteBatch batch;
+  for (const auto& [k, v] : writes) {
+    assert(v.has_value());
+    batch.Put(k, *v);
+  }
+  batch.Put(keys::Block(0), stored.SerializeAsString());
+  batch.Put(keys::kHead, keys::U64(0));
+  batch.Put(kStateDigestKey, HashBytes(digest));
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  leveldb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return IoError(s, "cannot write the genesis block");
+  return Status::Ok();
+}
+
+Status Ledger::CheckHead() {
+  std::string value;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), keys::kHead, &value);
+  if (!s.ok() || value.size() != 8) return Status::Error("corruption", "chain head record is missing or malformed");
+  const std::uint64_t height = ReadU64(AsBytes(value));
+
+  auto load_block = [&](std::uint64_t h) -> Result<pb::StoredBlock> {
+    std::string bytes;
+    leveldb::Status st = db_->Get(leveldb::ReadOptions(), keys::Block(h), &bytes);
+    pb::StoredBlock block;
+    if (!st.ok() || !block.ParseFromString(bytes) || block.header().height() != h) {
+      return Status::Error("corruption", "block " + std::to_string(h) + " is missing or malformed");
+    }
+    return block;
+  };
+
+  // The database must belong to this genesis.
+  auto genesis_block = load_block(0);
+  if (!genesis_block.ok()) return genesis_block.status();
+  const pb::BlockHeader expected = GenesisHeader(genesis_, StateDigest(Hash256{}, GenesisWrites(genesis_)));
+  if (genesis_block->header().SerializeAsString() != expected.SerializeAsString()) {
+    return Status::Error("genesis_mismatch", "the data directory was created from a different genesis file");
+  }
+
+  auto head = load_block(height);
+  if (!head.ok()) return head.status();
+  const pb::BlockHeader& header = head->header();
+  if (log_.size() != header.log_size() || HashBytes(log_.root()) != header.log_root()) {
+    return Status::Error("corruption", "the Merkle log (size " + std::to_string(log_.size()) +
+                                           ") does not match the head block's log root");
+  }
+  s = db_->Get(leveldb::ReadOptions(), kStateDigestKey, &value);
+  if (!s.ok() || value != header.state_digest()) {
+    return Status::Error("corruption", "the stored state digest does not match the head block");
+  }
+  auto hash = BlockHash(header);
+  if (!hash.ok()) return hash.status();
+  if (height > 0) {
+    SHANLIU_RETURN_IF_ERROR(
+        VerifyCommitCertificate(head->commit(), genesis_.chain_id, height, *hash, genesis_.validators));
+  }
+  std::lock_guard lock(head_mutex_);
+  head_ = header;
+  head_hash_ = *hash;
+  return Status::Ok();
+}
+
+std::uint64_t Ledger::height() const {
+  std::lock_guard lock(head_mutex_);
+  return head_.height();
+}
+
+pb::BlockHeader Ledger::head() const {
+  std::lock_guard lock(head_mutex_);
+  return head_;
+}
+
+Hash256 Ledger::head_hash() const {
+  std::lock_guard lock(head_mutex_);
+  return head_hash_;
+}
+
+Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span<const DecodedTx> txs,
+                                      std::vector<RejectedTx>* rejected, bool must_all_apply) {
+  const pb::BlockHeader prev = head();
+  const Hash256 prev_hash = head_hash();
+  StateView view(db_.get(), nullptr);
+  ExecutedBlock out;
+  pb::Block& block = out.block;
+  std::vector<Hash256> leaf_hashes;
+  std::uint64_t leaf = log_.size();
+  assert(leaf == prev.log_size());
+  std::uint64_t block_bytes = 0;
+  const std::uint64_t height = prev.height() + 1;
+
+  for (const DecodedTx& tx : txs) {
+    const bool full = static_cast<std::uint32_t>(block.txs_size()) >= genesis_.params.max_block_txs ||
+                      block_bytes + tx.envelope.size() > genesis_.params.max_block_bytes;
+    if (full) {
+      if (must_all_apply) return Status::Error("invalid_block", "block exceeds the genesis size limits");
+      break;
+    }
+    TxContext ctx{height, proposed.time_ms(), leaf, static_cast<std::uint32_t>(block.txs_size())};
+    Status s = ApplyTx(view, genesis_, tx, ctx);
+    if (!s.ok()) {
+      if (must_all_apply) {
+        return Status::Error("invalid_block", "transaction " + std::to_string(block.txs_size()) + " is invalid: " +
+                                                  s.ToString());
+      }
+      if (rejected) rejected->push_back({tx.id, s});
+      continue;
+    }
+    block.add_txs(tx.envelope.data(), tx.envelope.size());
+    leaf_hashes.push_back(crypto::MerkleLeafHash(tx.envelope));
+    out.tx_ids.push_back(tx.id);
+    block_bytes += tx.envelope.size();
+    ++leaf;
+  }
+  if (options_.check_conservation) {
+    Status s = flow::CheckConservation(view);
+    // Only a bug in the rules can break conservation: stop rather than commit it.
+    if (!s.ok()) throw std::logic_error("conservation broken while executing block: " + s.ToString());
+  }
+  out.writes = view.MergedWrites();
+
+  pb::BlockHeader& h = *block.mutable_header();
+  h.set_chain_id(genesis_.chain_id);
+  h.set_height(height);
+  h.set_time_ms(proposed.time_ms());
+  h.set_prev_block_hash(HashBytes(prev_hash));
+  h.set_txs_root(HashBytes(crypto::MerkleRootOfLeafHashes(leaf_hashes)));
+  h.set_log_size(leaf);
+  h.set_log_root(HashBytes(log_.RootAfter(leaf_hashes)));
+  h.set_state_digest(HashBytes(StateDigest(ToHash(prev.state_digest()), out.writes)));
+  h.set_validators_hash(HashBytes(genesis_.validators_hash()));
+  h.set_proposer_index(proposed.proposer_index());
+  auto hash = BlockHash(h);
+  assert(hash.ok());
+  out.hash = *hash;
+  return out;
+}
+
+BuildResult Ledger::BuildBlock(std::span<const DecodedTx> candidates, std::uint64_t time_ms,
+                               std::uint32_t proposer_index) {
+  assert(proposer_index < genesis_.validators.size());
+  pb::BlockHeader proposed;
+  // Block times strictly increase even if the proposer's clock is behind.
+  proposed.set_time_ms(std::max(time_ms, head().time_ms() + 1));
+  proposed.set_proposer_index(proposer_index);
+  BuildResult result;
+  auto executed = Execute(proposed, candidates, &result.rejected, /*must_all_apply=*/false);
+  assert(executed.ok());
+  result.executed = std::move(*executed);
+  return result;
+}
+
+Result<ExecutedBlock> Ledger::ExecuteProposal(const pb::Block& block,
+                                              const std::function<bool(const Hash256&)>& signature_verified) {
+  const pb::BlockHeader& h = block.header();
+  const pb::BlockHeader prev = head();
+  if (h.height() != prev.height() + 1) {
+    return Status::Error("invalid_block", "proposal is for height " + std::to_string(h.height()) + ", expected " +
+                                              std::to_string(prev.height() + 1));
+  }
+  if (h.time_ms() <= prev.time_ms()) return Status::Error("invalid_block", "block time does not increase");
+  if (h.proposer_index() >= genesis_.validators.size()) {
+    return Status::Error("invalid_block", "proposer index is out of range");
+  }
+  if (static_cast<std::uint32_t>(block.txs_size()) > genesis_.params.max_block_txs) {
+    return Status::Error("invalid_block", "block holds more transactions than the genesis limit");
+  }
+  std::vector<DecodedTx> txs;
+  txs.reserve(static_cast<std::size_t>(block.txs_size()));
+  for (const std::string& envelope : block.txs()) {
+    auto decoded = DecodeTx(AsBytes(envelope), genesis_.chain_id, /*verify_signatures=*/false);
+    if (decoded.ok() && !(signature_verified && signature_verified(decoded->id))) {
+      decoded = DecodeTx(AsBytes(envelope), genesis_.chain_id, /*verify_signatures=*/true);
+    }
+    if (!decoded.ok()) {
+      return Status::Error("invalid_block", "transaction " + std::to_string(txs.size()) + " is invalid: " +
+                                                decoded.status().ToString());
+    }
+    txs.push_back(std::move(*decoded));
+  }
+  auto executed = Execute(h, txs, nullptr, /*must_all_apply=*/true);
+  if (!executed.ok()) return executed;
+  if (executed->block.header().SerializeAsString() != h.SerializeAsString()) {
+    return Status::Error("invalid_block", "header does not match re-execution (roots, state digest or fields)");
+  }
+  return executed;
+}
+
+Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate& commit) {
+  const pb::BlockHeader& h = executed.block.header();
+  if (h.height() != height() + 1 || h.prev_block_hash() != HashBytes(head_hash())) {
+    return Status::Error("stale_block", "block " + std::to_string(h.height()) + " does not extend the current head");
+  }
+  SHANLIU_RETURN_IF_ERROR(
+      VerifyCommitCertificate(commit, genesis_.chain_id, h.height(), executed.hash, genesis_.validators));
+
+  leveldb::WriteBatch batch;
+  for (const auto& [k, v] : executed.writes) {
+    if (v) {
+      batch.Put(k, *v);
+    } else {
+      batch.Delete(k);
+    }
+  }
+  const std::uint64_t first_leaf = log_.size();
+  for (const std::string& envelope : executed.block.txs()) {
+    const std::uint64_t leaf = log_.Append(AsBytes(envelope), batch);
+    batch.Put(keys::Leaf(leaf), envelope);
+  }
+  if (log_.size() != h.log_size() || HashBytes(log_.root()) != h.log_root()) {
+    SHANLIU_RETURN_IF_ERROR(log_.DiscardStaged());
+    return Status::Error("invalid_block", "log root after appending does not match the header");
+  }
+  pb::StoredBlock stored;
+  *stored.mutable_header() = h;
+  *stored.mutable_commit() = commit;
+  stored.set_first_leaf(first_leaf);
+  stored.set_tx_count(static_cast<std::uint32_t>(executed.block.txs_size()));
+  batch.Put(keys::Block(h.height()), stored.SerializeAsString());
+  if (executed.block.txs_size() > 0) batch.Put(keys::BlockByFirstLeaf(first_leaf), keys::U64(h.height()));
+  batch.Put(keys::kHead, keys::U64(h.height()));
+  batch.Put(kStateDigestKey, h.state_digest());
+
+  leveldb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  leveldb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) {
+    SHANLIU_RETURN_IF_ERROR(log_.DiscardStaged());
+    return IoError(s, "cannot write block " + std::to_string(h.height()));
+  }
+  log_.MarkCommitted();
+  std::lock_guard lock(head_mutex_);
+  head_ = h;
+  head_hash_ = executed.hash;
+  return Status::Ok();
+}
+
+std::shared_ptr<const ReadView> Ledger::Read() const { return std::make_shared<ReadView>(db_.get(), genesis_); }
+
+}  // namespace shanliu::ledger

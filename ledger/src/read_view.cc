@@ -1,0 +1,185 @@
+#include <cassert>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/ledger.h"
+#include "state_keys.h"
+
+namespace shanliu::ledger {
+namespace {
+
+constexpr std::size_t kIdCodeLength = 52;  // base32 of 32 bytes, unpadded
+
+std::string IdKey(const Hash256& id) { return keys::TxLoc(std::string(id.begin(), id.end())); }
+
+Hash256 ToHash(std::string_view s) {
+  assert(s.size() == 32);
+  Hash256 h;
+  std::copy(s.begin(), s.end(), h.begin());
+  return h;
+}
+
+}  // namespace
+
+ReadView::ReadView(leveldb::DB* db, const Genesis& genesis)
+    : db_(db), snapshot_(db->GetSnapshot()), genesis_(genesis), state_(db, snapshot_) {
+  auto head = state_.Get(keys::kHead);
+  if (!head || head->size() != 8) throw StorageError("chain head missing from snapshot");
+  auto block = Block(ReadU64(AsBytes(*head)));
+  if (!block) throw StorageError("head block missing from snapshot");
+  head_ = block->header();
+  auto hash = BlockHash(head_);
+  if (!hash.ok()) throw StorageError("head block header is malformed");
+  head_hash_ = *hash;
+}
+
+ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+
+std::optional<pb::StoredBlock> ReadView::Block(std::uint64_t height) const {
+  return keys::Load<pb::StoredBlock>(state_, keys::Block(height));
+}
+
+std::vector<Hash256> ReadView::BlockTxIds(const pb::StoredBlock& block) const {
+  std::vector<Hash256> ids;
+  for (std::uint64_t i = 0; i < block.tx_count(); ++i) {
+    auto tx = TxByLeaf(block.first_leaf() + i);
+    if (!tx) throw StorageError("block leaf missing");
+    ids.push_back(tx->id);
+  }
+  return ids;
+}
+
+std::optional<TxRecord> ReadView::TxByLeaf(std::uint64_t leaf) const {
+  auto envelope = state_.Get(keys::Leaf(leaf));
+  if (!envelope) return std::nullopt;
+  pb::Tx tx;
+  TxRecord rec;
+  if (!tx.ParseFromString(*envelope) || !rec.body.ParseFromString(tx.body())) {
+    throw StorageError("stored transaction is malformed");
+  }
+  rec.envelope = ToBytes(*envelope);
+  rec.id = TxId(AsBytes(tx.body()));
+  auto loc = keys::Load<pb::TxLocation>(state_, IdKey(rec.id));
+  if (!loc) throw StorageError("stored transaction has no location record");
+  rec.location = *loc;
+  if (auto block = Block(loc->height())) rec.time_ms = block->header().time_ms();
+  return rec;
+}
+
+std::optional<TxRecord> ReadView::TxById(const Hash256& id) const {
+  auto loc = keys::Load<pb::TxLocation>(state_, IdKey(id));
+  if (!loc) return std::nullopt;
+  return TxByLeaf(loc->leaf());
+}
+
+Result<std::vector<Hash256>> ReadView::TxIdsByCodePrefix(std::string_view code_prefix, std::size_t limit) const {
+  if (code_prefix.size() < 8 || code_prefix.size() > kIdCodeLength) {
+    return Status::Error("invalid_code", "a receipt code prefix needs 8 to 52 characters");
+  }
+  // The smallest and largest full codes with this prefix bound a range of ids. The last
+  // character of a 52-character code carries 1 data bit (then 4 zero bits): 'a' or 'q'.
+  std::string low(code_prefix), high(code_prefix);
+  for (std::size_t i = code_prefix.size(); i < kIdCodeLength; ++i) {
+    const bool last = i == kIdCodeLength - 1;
+    low.push_back('a');
+    high.push_back(last ? 'q' : '7');
+  }
+  if (code_prefix.size() == kIdCodeLength) high = low;
+  auto low_bytes = crypto::FromBase32(low);
+  auto high_bytes = crypto::FromBase32(high);
+  if (!low_bytes.ok() || !high_bytes.ok()) {
+    return Status::Error("invalid_code", "receipt codes use only the letters a-z and digits 2-7");
+  }
+  std::vector<Hash256> ids;
+  const std::string start = keys::TxLoc(ToString(*low_bytes));
+  const std::string end_inclusive = keys::TxLoc(ToString(*high_bytes));
+  state_.Scan("x/", start, "", [&](std::string_view key, std::string_view) {
+    if (key > end_inclusive || ids.size() >= limit) return false;
+    ids.push_back(ToHash(key.substr(2)));
+    return true;
+  });
+  return ids;
+}
+
+std::optional<pb::OrgRecord> ReadView::Org(std::string_view id) const {
+  return keys::Load<pb::OrgRecord>(state_, keys::Org(id));
+}
+std::optional<pb::ProjectRecord> ReadView::Project(std::string_view id) const {
+  return keys::Load<pb::ProjectRecord>(state_, keys::Project(id));
+}
+std::optional<pb::TrustRecord> ReadView::Trust(std::string_view id) const {
+  return keys::Load<pb::TrustRecord>(state_, keys::Trust(id));
+}
+std::optional<pb::GiftRecord> ReadView::Gift(const Hash256& tx_id) const {
+  return keys::Load<pb::GiftRecord>(state_, keys::Gift(std::string(tx_id.begin(), tx_id.end())));
+}
+std::optional<pb::PointsRecord> ReadView::Points(ByteView holder) const {
+  return keys::Load<pb::PointsRecord>(state_, keys::Points(ToString(holder)));
+}
+std::optional<pb::OrgYear> ReadView::OrgYear(std::string_view org, std::uint32_t year) const {
+  return keys::Load<pb::OrgYear>(state_, keys::OrgYear(org, year));
+}
+pb::ChainStats ReadView::Stats() const {
+  return keys::Load<pb::ChainStats>(state_, keys::kStats).value_or(pb::ChainStats());
+}
+
+std::vector<std::uint64_t> ReadView::Activity(const std::string& prefix, std::uint64_t before_leaf,
+                                              std::size_t limit) const {
+  std::vector<std::uint64_t> leaves;
+  if (before_leaf == 0 || limit == 0) return leaves;
+  state_.ScanReverse(prefix, prefix + keys::U64(before_leaf - 1), [&](std::string_view key, std::string_view) {
+    if (key.size() != prefix.size() + 8) return true;  // a longer subject name sharing the prefix
+    leaves.push_back(ReadU64(AsBytes(key.substr(prefix.size()))));
+    return leaves.size() < limit;
+  });
+  return leaves;
+}
+
+std::vector<std::uint64_t> ReadView::AccountActivity(std::string_view account, std::uint64_t before_leaf,
+                                                     std::size_t limit) const {
+  return Activity(keys::AccountActivityPrefix(account), before_leaf, limit);
+}
+std::vector<std::uint64_t> ReadView::OrgActivity(std::string_view org, std::uint64_t before_leaf,
+                                                 std::size_t limit) const {
+  return Activity(keys::OrgActivityPrefix(org), before_leaf, limit);
+}
+std::vector<std::uint64_t> ReadView::HolderActivity(ByteView holder, std::uint64_t before_leaf,
+                                                    std::size_t limit) const {
+  return Activity(keys::HolderActivityPrefix(ToString(holder)), before_leaf, limit);
+}
+std::vector<std::uint64_t> ReadView::Disclosures(std::string_view org, std::uint64_t before_leaf,
+                                                 std::size_t limit) const {
+  return Activity(keys::DisclosurePrefix(org), before_leaf, limit);
+}
+
+Result<ReceiptProofData> ReadView::ReceiptProof(const Hash256& tx_id) const {
+  auto tx = TxById(tx_id);
+  if (!tx) return Status::Error("not_found", "no committed transaction has this id");
+  auto block = Block(tx->location.height());
+  if (!block) return Status::Error("corruption", "the block holding the transaction is missing");
+  ReceiptProofData proof;
+  proof.header = block->header();
+  CommittedSubtreeReader reader(db_, snapshot_);
+  auto path = crypto::MerkleInclusionProof(reader, tx->location.leaf(), proof.header.log_size());
+  if (!path.ok()) return path.status();
+  proof.inclusion_path = std::move(*path);
+  auto hash = BlockHash(proof.header);
+  if (!hash.ok()) return hash.status();
+  proof.block_hash = *hash;
+  proof.commit = block->commit();
+  proof.tx = std::move(*tx);
+  return proof;
+}
+
+Result<std::vector<Hash256>> ReadView::ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) const {
+  if (new_size > head_.log_size()) return Status::Error("out_of_range", "the log is not that large yet");
+  CommittedSubtreeReader reader(db_, snapshot_);
+  return crypto::MerkleConsistencyProof(reader, old_size, new_size);
+}
+
+Result<Hash256> ReadView::LogRootAt(std::uint64_t size) const {
+  if (size > head_.log_size()) return Status::Error("out_of_range", "the log is not that large yet");
+  CommittedSubtreeReader reader(db_, snapshot_);
+  return crypto::MerkleRoot(reader, size);
+}
+
+}  // namespace shanliu::ledger

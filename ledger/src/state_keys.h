@@ -1,0 +1,71 @@
+// Key layout of the ledger's state in LevelDB (documented in docs/data-format.md).
+// Prefixes are single letters so ranges scan cheaply; integers are big-endian so they sort.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shanliu/bytes.h"
+#include "shanliu/ledger/state_view.h"
+
+namespace shanliu::ledger::keys {
+
+inline std::string U64(std::uint64_t v) {
+  Bytes b;
+  AppendU64(b, v);
+  return ToString(b);
+}
+inline std::string Raw(ByteView v) { return ToString(v); }
+
+// State (part of the state digest).
+inline std::string Org(std::string_view id) { return "o/" + std::string(id); }
+inline std::string KeyOwner(std::string_view public_key) { return "k/" + std::string(public_key); }
+inline std::string Project(std::string_view id) { return "p/" + std::string(id); }
+inline std::string Trust(std::string_view id) { return "t/" + std::string(id); }
+inline std::string Gift(std::string_view tx_id) { return "g/" + std::string(tx_id); }
+inline std::string Points(std::string_view holder) { return "h/" + std::string(holder); }
+inline std::string TxLoc(std::string_view tx_id) { return "x/" + std::string(tx_id); }
+inline std::string OrgYear(std::string_view org, std::uint32_t year) {
+  return "y/" + std::string(org) + '\0' + U64(year);
+}
+inline const std::string kStats = "s/stats";
+// Per-subject activity lists: the leaves of txs that touched an account, a holder, an org.
+inline std::string AccountActivity(std::string_view account, std::uint64_t leaf) {
+  return "ia/" + std::string(account) + '\0' + U64(leaf);
+}
+inline std::string AccountActivityPrefix(std::string_view account) { return "ia/" + std::string(account) + '\0'; }
+inline std::string HolderActivity(std::string_view holder, std::uint64_t leaf) {
+  return "ih/" + std::string(holder) + U64(leaf);
+}
+inline std::string HolderActivityPrefix(std::string_view holder) { return "ih/" + std::string(holder); }
+inline std::string OrgActivity(std::string_view org, std::uint64_t leaf) {
+  return "io/" + std::string(org) + '\0' + U64(leaf);
+}
+inline std::string OrgActivityPrefix(std::string_view org) { return "io/" + std::string(org) + '\0'; }
+inline std::string Disclosure(std::string_view org, std::uint64_t leaf) {
+  return "id/" + std::string(org) + '\0' + U64(leaf);
+}
+inline std::string DisclosurePrefix(std::string_view org) { return "id/" + std::string(org) + '\0'; }
+
+// Chain storage (outside the state digest; covered by the block header's roots instead).
+inline std::string Block(std::uint64_t height) { return "B/" + U64(height); }
+inline std::string Leaf(std::uint64_t leaf) { return "L/" + U64(leaf); }
+inline std::string BlockByFirstLeaf(std::uint64_t first_leaf) { return "F/" + U64(first_leaf); }
+inline const std::string kHead = "c/head";
+
+template <class Message>
+std::optional<Message> Load(const StateView& view, std::string_view key) {
+  auto bytes = view.Get(key);
+  if (!bytes) return std::nullopt;
+  Message m;
+  if (!m.ParseFromString(*bytes)) throw StorageError("corrupt record at key of length " + std::to_string(key.size()));
+  return m;
+}
+
+template <class Message>
+void Store(StateView& view, std::string_view key, const Message& m) {
+  view.Put(key, m.SerializeAsString());
+}
+
+}  // namespace shanliu::ledger::keys
