@@ -79,8 +79,7 @@ Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_
     return Status::Error("bad_commit", "commit certificate is for height " + std::to_string(commit.height()) +
                                            ", expected " + std::to_string(height));
   }
-  if (commit.block_hash().size() != 32 ||
-      !std::equal(block_hash.begin(), block_hash.end(), commit.block_hash().begin())) {
+  if (commit.block_hash() != std::string(block_hash.begin(), block_hash.end())) {
     return Status::Error("bad_commit", "commit certificate names a different block hash");
   }
   if (static_cast<std::size_t>(commit.signatures_size()) > validators.size()) {

@@ -130,6 +130,9 @@ class ReadView {
   ReadView& operator=(const ReadView&) = delete;
 
   const StateView& state() const { return state_; }
+  // A fresh writable overlay on this view's snapshot (e.g. the mempool's pending state).
+  // It must not outlive this ReadView.
+  StateView NewOverlay() const { return StateView(db_, snapshot_); }
   const Genesis& genesis() const { return genesis_; }
   const pb::BlockHeader& head() const { return head_; }
   const Hash256& head_hash() const { return head_hash_; }

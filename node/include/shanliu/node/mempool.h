@@ -1,0 +1,83 @@
+// The mempool: signed txs waiting for a block.
+//
+// Admission verifies signatures once (outside the lock, so API threads verify in
+// parallel), then applies the tx to a pending overlay — committed state plus every
+// pending tx in admission order — so a tx that breaks a rule is refused at once with its
+// typed error, while a tx depending on an earlier pending one (a donation to a project
+// opened in the same batch) is accepted. Bounded in count, bytes and per-signer share.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "shanliu/ledger/ledger.h"
+
+namespace shanliu::node {
+
+struct MempoolConfig {
+  std::size_t max_txs = 50'000;
+  std::size_t max_bytes = 64 << 20;
+  std::size_t max_per_signer = 20'000;  // one organisation cannot crowd out the others
+  std::size_t remembered_rejections = 100'000;
+  std::size_t verified_cache = 200'000;  // tx ids whose signatures were checked
+};
+
+enum class TxState { kUnknown, kPending, kRejected };
+
+class Mempool {
+ public:
+  Mempool(ledger::Ledger& ledger, MempoolConfig config);
+
+  // Decodes, verifies and admits one envelope. Returns the id (zero if undecodable) and status.
+  std::pair<Hash256, Status> Submit(ByteView envelope);
+
+  // Pending txs in admission order, as many as fit the limits, for the next block.
+  std::vector<ledger::DecodedTx> Candidates(std::size_t max_txs, std::size_t max_bytes) const;
+
+  // After a block commits: drop its txs, remember `rejected` ones with their errors, and
+  // re-check every remaining pending tx against the new state.
+  void OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected);
+
+  TxState State(const Hash256& id, Status* error) const;
+  bool SignatureVerified(const Hash256& id) const;
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    ledger::DecodedTx tx;
+    crypto::PublicKey first_signer{};
+  };
+  struct HashOf {
+    std::size_t operator()(const Hash256& h) const {
+      std::size_t v;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
+
+  Status Admit(ledger::DecodedTx tx);  // requires mutex_
+  void RebuildPending();               // requires mutex_
+  void Remember(const Hash256& id, Status error);  // requires mutex_
+  void MarkVerified(const Hash256& id);            // requires mutex_
+
+  ledger::Ledger& ledger_;
+  const MempoolConfig config_;
+  mutable std::mutex mutex_;
+  std::deque<Entry> pending_;
+  std::unordered_map<Hash256, std::size_t, HashOf> pending_ids_;  // id -> count (always 1)
+  std::map<crypto::PublicKey, std::size_t> per_signer_;
+  std::size_t pending_bytes_ = 0;
+  std::shared_ptr<const ledger::ReadView> base_;
+  std::unique_ptr<ledger::StateView> overlay_;
+  std::uint64_t next_leaf_ = 0;  // provisional leaf numbers inside the overlay
+  std::unordered_map<Hash256, Status, HashOf> rejected_;
+  std::deque<Hash256> rejected_order_;
+  std::unordered_map<Hash256, bool, HashOf> verified_;
+  std::deque<Hash256> verified_order_;
+};
+
+}  // namespace shanliu::node

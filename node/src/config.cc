@@ -1,0 +1,134 @@
+#include "shanliu/node/config.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "shanliu/crypto/codec.h"
+
+namespace shanliu::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+Status Bad(const std::string& why) { return Status::Error("invalid_config", why); }
+
+Status CheckKeys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
+  if (!object.is_object()) return Bad(where + " must be an object");
+  for (const auto& [key, value] : object.items()) {
+    if (!allowed.count(key)) return Bad("unknown setting '" + key + "' in " + where);
+  }
+  return Status::Ok();
+}
+
+template <class T>
+Status GetUInt(const json& object, const char* name, T* out, std::uint64_t min, std::uint64_t max) {
+  if (!object.contains(name)) return Status::Ok();
+  const json& v = object.at(name);
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() < min || v.get<std::uint64_t>() > max) {
+    return Bad(std::string(name) + " must be a whole number from " + std::to_string(min) + " to " +
+               std::to_string(max));
+  }
+  *out = static_cast<T>(v.get<std::uint64_t>());
+  return Status::Ok();
+}
+
+Status GetString(const json& object, const char* name, std::string* out) {
+  if (!object.contains(name)) return Status::Ok();
+  if (!object.at(name).is_string()) return Bad(std::string(name) + " must be a string");
+  *out = object.at(name).get<std::string>();
+  return Status::Ok();
+}
+
+Status GetPath(const json& object, const char* name, const std::filesystem::path& base, std::filesystem::path* out,
+               bool required) {
+  std::string text;
+  SHANLIU_RETURN_IF_ERROR(GetString(object, name, &text));
+  if (text.empty()) {
+    if (required) return Bad(std::string("missing setting '") + name + "'");
+    return Status::Ok();
+  }
+  std::filesystem::path p(text);
+  *out = p.is_absolute() ? p : (base / p).lexically_normal();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesystem::path& base_dir) {
+  if (json_text.size() > kMaxConfigBytes) return Bad("config file is larger than 1 MiB");
+  json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Bad("config is not valid JSON");
+  SHANLIU_RETURN_IF_ERROR(
+      CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p"}, "config"));
+  NodeConfig c;
+  SHANLIU_RETURN_IF_ERROR(GetPath(root, "data_dir", base_dir, &c.data_dir, true));
+  SHANLIU_RETURN_IF_ERROR(GetPath(root, "genesis", base_dir, &c.genesis, true));
+  SHANLIU_RETURN_IF_ERROR(GetPath(root, "node_key", base_dir, &c.node_key, true));
+  if (root.contains("observer")) {
+    if (!root.at("observer").is_boolean()) return Bad("observer must be true or false");
+    c.observer = root.at("observer").get<bool>();
+  }
+  if (root.contains("api")) {
+    const json& a = root.at("api");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(a,
+                                      {"listen", "port", "threads", "explorer_dir", "max_body_bytes",
+                                       "request_timeout_ms", "max_connections", "max_batch_txs"},
+                                      "api"));
+    SHANLIU_RETURN_IF_ERROR(GetString(a, "listen", &c.api.listen_address));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "port", &c.api.port, 0, 65535));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "threads", &c.api.threads, 1, 64));
+    SHANLIU_RETURN_IF_ERROR(GetPath(a, "explorer_dir", base_dir, &c.api.explorer_dir, false));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_body_bytes", &c.api.max_body_bytes, 1024, 64 << 20));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "request_timeout_ms", &c.api.request_timeout_ms, 100, 600'000));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_connections", &c.api.max_connections, 1, 100'000));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_batch_txs", &c.api.max_batch_txs, 1, 10'000));
+  }
+  if (root.contains("blocks")) {
+    const json& b = root.at("blocks");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(b, {"interval_ms"}, "blocks"));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(b, "interval_ms", &c.block_interval_ms, 10, 60'000));
+  }
+  if (root.contains("mempool")) {
+    const json& m = root.at("mempool");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(m, {"max_txs", "max_bytes", "max_per_signer"}, "mempool"));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_txs", &c.mempool.max_txs, 1, 10'000'000));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_bytes", &c.mempool.max_bytes, 1 << 16, std::uint64_t{16} << 30));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_per_signer", &c.mempool.max_per_signer, 1, 10'000'000));
+  }
+  if (root.contains("p2p")) {
+    const json& p = root.at("p2p");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(p, {"listen", "port", "peers"}, "p2p"));
+    SHANLIU_RETURN_IF_ERROR(GetString(p, "listen", &c.p2p_listen));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(p, "port", &c.p2p_port, 0, 65535));
+    if (p.contains("peers")) {
+      if (!p.at("peers").is_array() || p.at("peers").size() > 1000) return Bad("p2p.peers must be a list");
+      for (const json& peer : p.at("peers")) {
+        SHANLIU_RETURN_IF_ERROR(CheckKeys(peer, {"public_key", "address"}, "a peer"));
+        PeerConfig pc;
+        std::string key;
+        SHANLIU_RETURN_IF_ERROR(GetString(peer, "public_key", &key));
+        auto parsed = crypto::Hash256FromHex(key);
+        if (!parsed.ok()) return Bad("peer public_key must be 64 hex digits");
+        pc.public_key = *parsed;
+        SHANLIU_RETURN_IF_ERROR(GetString(peer, "address", &pc.address));
+        if (pc.address.find(':') == std::string::npos) return Bad("peer address must be host:port");
+        c.peers.push_back(std::move(pc));
+      }
+    }
+  }
+  return c;
+}
+
+Result<NodeConfig> LoadNodeConfig(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("io_error", "cannot open config file " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseNodeConfig(text.str(), std::filesystem::absolute(path).parent_path());
+}
+
+}  // namespace shanliu::node

@@ -1,0 +1,92 @@
+#include "shanliu/node/solo_producer.h"
+
+#include <cassert>
+#include <chrono>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/node/log.h"
+
+namespace shanliu::node {
+namespace {
+
+std::uint64_t NowMs() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+SoloProducer::SoloProducer(boost::asio::io_context& io, ledger::Ledger& ledger, Mempool& mempool,
+                           crypto::KeyPair key, std::uint32_t interval_ms, OnCommit on_commit)
+    : io_(io), timer_(io), ledger_(ledger), mempool_(mempool), key_(std::move(key)), interval_ms_(interval_ms),
+      on_commit_(std::move(on_commit)) {
+  const int index = ledger_.genesis().ValidatorIndex(key_.public_key);
+  assert(index == 0 && ledger_.genesis().validators.size() == 1);
+  validator_index_ = static_cast<std::uint32_t>(index);
+}
+
+void SoloProducer::Start() {
+  stopped_ = false;
+  Arm();
+}
+
+void SoloProducer::Stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void SoloProducer::Arm() {
+  if (stopped_) return;
+  timer_.expires_after(std::chrono::milliseconds(interval_ms_));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    if (!ProduceOnce()) {
+      stopped_ = true;
+      io_.stop();  // a node that cannot store blocks must not keep serving
+      return;
+    }
+    Arm();
+  });
+}
+
+bool SoloProducer::ProduceOnce() {
+  const ledger::Genesis& genesis = ledger_.genesis();
+  std::vector<ledger::DecodedTx> candidates =
+      mempool_.Candidates(genesis.params.max_block_txs, genesis.params.max_block_bytes);
+  if (candidates.empty()) return true;
+  ledger::BuildResult built = ledger_.BuildBlock(candidates, NowMs(), validator_index_);
+  for (const ledger::RejectedTx& r : built.rejected) {
+    LogEvent("info", "tx_rejected", {{"id", crypto::ToHex(r.id)}, {"error", r.status.ToString()}});
+  }
+  if (built.executed.block.txs_size() == 0) {
+    mempool_.OnCommitted({}, built.rejected);
+    return true;
+  }
+  const pb::BlockHeader& header = built.executed.block.header();
+  const Bytes sign_bytes = ledger::VoteSignBytes(genesis.chain_id, ledger::VoteType::kPrecommit, header.height(),
+                                                 /*round=*/0, built.executed.hash);
+  const crypto::Signature sig = crypto::SignRaw(key_.secret_key, sign_bytes);
+  pb::CommitCertificate commit;
+  commit.set_height(header.height());
+  commit.set_round(0);
+  commit.set_block_hash(std::string(built.executed.hash.begin(), built.executed.hash.end()));
+  pb::CommitSignature* s = commit.add_signatures();
+  s->set_validator_index(validator_index_);
+  s->set_signature(std::string(sig.begin(), sig.end()));
+
+  Status st = ledger_.Commit(built.executed, commit);
+  if (!st.ok()) {
+    LogEvent("error", "commit_failed", {{"height", header.height()}, {"error", st.ToString()}});
+    return false;
+  }
+  mempool_.OnCommitted(built.executed.tx_ids, built.rejected);
+  LogEvent("info", "block_committed",
+           {{"height", header.height()}, {"txs", built.executed.block.txs_size()},
+            {"hash", crypto::ToHex(built.executed.hash)}, {"mempool", mempool_.size()}});
+  if (on_commit_) on_commit_(built.executed);
+  return true;
+}
+
+}  // namespace shanliu::node

@@ -1,0 +1,189 @@
+#include "test_chain.h"
+
+#include <cassert>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/executor.h"
+
+namespace shanliu::testing {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "shanliu-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+crypto::KeyPair TestKey(std::string_view name) { return crypto::KeyPairFromSeed(crypto::Sha256(AsBytes(name))); }
+
+namespace {
+
+ledger::GenesisOrg Org(const std::string& id, pb::OrgKind kind, const std::string& zh, const crypto::KeyPair& key) {
+  ledger::GenesisOrg o;
+  o.org_id = id;
+  o.kind = kind;
+  o.name_zh = zh;
+  o.name_en = id;
+  o.credit_code = "11330100MB0000000X";
+  o.public_keys = {key.public_key};
+  return o;
+}
+
+}  // namespace
+
+TestChain::TestChain(std::function<void(ledger::Genesis&)> adjust_genesis, ledger::LedgerOptions options) {
+  genesis_.chain_id = "test-chain";
+  genesis_.genesis_time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+  genesis_.organisations = {Org("bureau", pb::ORG_KIND_BUREAU, "民政局", bureau),
+                            Org("federation", pb::ORG_KIND_FEDERATION, "慈善总会", federation),
+                            Org("bank-1", pb::ORG_KIND_BANK, "银行", bank)};
+  genesis_.validators = {ledger::Validator{validator_.public_key, 1, "bureau"}};
+  if (adjust_genesis) adjust_genesis(genesis_);
+  auto opened = ledger::Ledger::Open(dir_.path(), genesis_, options);
+  if (!opened.ok()) throw std::runtime_error("cannot open test ledger: " + opened.status().ToString());
+  ledger_ = std::move(*opened);
+}
+
+Bytes TestChain::MakeTx(const std::function<void(pb::TxBody&)>& fill, std::vector<const crypto::KeyPair*> signers) {
+  pb::TxBody body;
+  body.set_chain_id(genesis_.chain_id);
+  body.set_expires_at_height(ledger_->height() + 100);
+  body.set_nonce(nonce_++);
+  body.set_created_at_ms(genesis_.genesis_time_ms);
+  fill(body);
+  return ledger::BuildTx(body, signers);
+}
+
+ledger::DecodedTx TestChain::Decode(const Bytes& envelope) const {
+  auto d = ledger::DecodeTx(envelope, genesis_.chain_id);
+  if (!d.ok()) throw std::runtime_error("test tx does not decode: " + d.status().ToString());
+  return std::move(*d);
+}
+
+std::vector<Status> TestChain::CommitBlock(const std::vector<Bytes>& txs, std::uint64_t time_ms) {
+  std::vector<ledger::DecodedTx> decoded;
+  for (const Bytes& t : txs) decoded.push_back(Decode(t));
+  if (time_ms == 0) time_ms = ledger_->head().time_ms() + 1000;
+  ledger::BuildResult built = ledger_->BuildBlock(decoded, time_ms, 0);
+  // Included and left-out txs both keep candidate order, so walk them side by side.
+  std::vector<Status> statuses(txs.size());
+  std::size_t included = 0, left_out = 0;
+  for (std::size_t i = 0; i < decoded.size(); ++i) {
+    if (included < built.executed.tx_ids.size() && built.executed.tx_ids[included] == decoded[i].id) {
+      ++included;
+    } else if (left_out < built.rejected.size()) {
+      statuses[i] = built.rejected[left_out++].status;
+    } else {
+      statuses[i] = Status::Error("not_included", "the block filled up before this tx");
+    }
+  }
+  if (built.executed.block.txs_size() == 0) return statuses;
+  const auto& h = built.executed.block.header();
+  const Bytes sign_bytes =
+      ledger::VoteSignBytes(genesis_.chain_id, ledger::VoteType::kPrecommit, h.height(), 0, built.executed.hash);
+  const crypto::Signature sig = crypto::SignRaw(validator_.secret_key, sign_bytes);
+  pb::CommitCertificate commit;
+  commit.set_height(h.height());
+  commit.set_block_hash(std::string(built.executed.hash.begin(), built.executed.hash.end()));
+  auto* s = commit.add_signatures();
+  s->set_validator_index(0);
+  s->set_signature(std::string(sig.begin(), sig.end()));
+  Status st = ledger_->Commit(built.executed, commit);
+  if (!st.ok()) throw std::runtime_error("commit failed: " + st.ToString());
+  return statuses;
+}
+
+std::pair<Status, bool> TestChain::DryRun(const Bytes& tx) {
+  auto view = ledger_->Read();
+  ledger::StateView overlay = view->NewOverlay();
+  ledger::TxContext ctx{ledger_->height() + 1, ledger_->head().time_ms() + 1000, ledger_->head().log_size(), 0};
+  Status s = ledger::ApplyTx(overlay, genesis_, Decode(tx), ctx);
+  return {s, overlay.MergedWrites().empty()};
+}
+
+Status TestChain::RegisterOrg(const std::string& id, pb::OrgKind kind, const crypto::KeyPair& key) {
+  return Commit(MakeTx(
+      [&](pb::TxBody& b) {
+        auto* p = b.mutable_register_org();
+        p->set_org_id(id);
+        p->set_kind(kind);
+        p->set_name_zh(id + "（测试）");
+        p->set_name_en(id);
+        p->set_credit_code("52330100MJ0000000A");
+        p->add_public_keys(std::string(key.public_key.begin(), key.public_key.end()));
+      },
+      {&bureau}));
+}
+
+Status TestChain::OpenProject(const std::string& id, const std::string& owner, const crypto::KeyPair& owner_key,
+                              std::int64_t budget_fen) {
+  return Commit(MakeTx(
+      [&](pb::TxBody& b) {
+        auto* p = b.mutable_open_project();
+        p->set_project_id(id);
+        p->set_owner_org(owner);
+        p->set_name_zh("长者食堂");
+        p->set_category("elder-care");
+        p->set_budget_fen(budget_fen);
+        p->set_starts_at_ms(genesis_.genesis_time_ms);
+        p->set_ends_at_ms(genesis_.genesis_time_ms + 86'400'000ull * 365);
+      },
+      {&owner_key}));
+}
+
+Bytes TestChain::DonationTx(const std::string& account, std::int64_t amount_fen, const crypto::KeyPair& signer,
+                            const std::string& bank, const crypto::KeyPair* points_holder) {
+  return MakeTx(
+      [&](pb::TxBody& b) {
+        auto* d = b.mutable_donation();
+        d->set_to_account(account);
+        d->set_amount_fen(amount_fen);
+        const Hash256 ref = crypto::Sha256(AsBytes("donor-" + std::to_string(nonce_)));
+        d->set_donor_ref(std::string(ref.begin(), ref.end()));
+        d->set_channel(pb::DONATION_CHANNEL_MOBILE_PAYMENT);
+        d->set_attesting_bank(bank);
+        if (points_holder) {
+          d->set_points_holder(std::string(points_holder->public_key.begin(), points_holder->public_key.end()));
+        }
+      },
+      {&signer});
+}
+
+Bytes TestChain::SpendTx(const std::string& account, std::int64_t amount_fen, const crypto::KeyPair& signer,
+                         pb::SpendCategory category) {
+  return MakeTx(
+      [&](pb::TxBody& b) {
+        auto* s = b.mutable_spend();
+        s->set_from_account(account);
+        s->set_amount_fen(amount_fen);
+        s->set_category(category);
+        s->set_payee_kind(pb::PAYEE_KIND_VENDOR);
+        s->set_payee_name("杭州某某食品有限公司");
+        s->set_beneficiary_count(10);
+        s->set_description("米面粮油");
+        s->set_occurred_at_ms(genesis_.genesis_time_ms);
+      },
+      {&signer});
+}
+
+Bytes TestChain::TransferTx(const std::string& from, const std::string& to, std::int64_t amount_fen,
+                            const crypto::KeyPair& signer) {
+  return MakeTx(
+      [&](pb::TxBody& b) {
+        auto* t = b.mutable_transfer();
+        t->set_from_account(from);
+        t->set_to_account(to);
+        t->set_amount_fen(amount_fen);
+        t->set_purpose("allocation");
+      },
+      {&signer});
+}
+
+}  // namespace shanliu::testing
