@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace shanliu::cli {
 
@@ -10,7 +11,15 @@ std::optional<std::string> Args::Get(const std::string& name) const {
   return it->second;
 }
 
-Result<Args> ParseArgs(int argc, char** argv, int first, const std::vector<std::string>& flags) {
+std::vector<std::string> Args::GetAll(const std::string& name) const {
+  auto it = lists.find(name);
+  if (it != lists.end()) return it->second;
+  if (auto single = Get(name)) return {*single};
+  return {};
+}
+
+Result<Args> ParseArgs(int argc, char** argv, int first, const std::vector<std::string>& flags,
+                       const std::vector<std::string>& repeatable) {
   Args args;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
@@ -20,13 +29,18 @@ Result<Args> ParseArgs(int argc, char** argv, int first, const std::vector<std::
     }
     std::string name = a.substr(2);
     if (name.empty()) return Status::Error("usage", "empty option name");
-    if (args.options.count(name)) return Status::Error("usage", "option --" + name + " given twice");
+    const bool is_repeatable = std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end();
+    if (args.options.count(name) && !is_repeatable) {
+      return Status::Error("usage", "option --" + name + " given twice");
+    }
     if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
       args.options[name] = "";
       continue;
     }
     if (i + 1 >= argc) return Status::Error("usage", "option --" + name + " needs a value");
-    args.options[name] = argv[++i];
+    const std::string value = argv[++i];
+    if (!args.options.count(name)) args.options[name] = value;
+    if (is_repeatable) args.lists[name].push_back(value);
   }
   return args;
 }
@@ -38,6 +52,18 @@ Status RequireOnly(const Args& args, const std::vector<std::string>& allowed) {
     }
   }
   return Status::Ok();
+}
+
+Result<std::uint64_t> ParseUInt(const std::string& text, std::uint64_t min, std::uint64_t max,
+                                const std::string& what) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
+    return Status::Error("usage", what + " must be a whole number from " + std::to_string(min) + " to " +
+                                      std::to_string(max) + ", got '" + text + "'");
+  }
+  return value;
 }
 
 }  // namespace shanliu::cli

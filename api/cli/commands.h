@@ -1,10 +1,31 @@
-// Each shanliu subcommand: takes its arguments, returns the process exit code.
+// Each shanliu subcommand: takes its arguments, returns the process exit code
+// (0 success, 1 a failure outside the user's command line, 2 usage, 3 a verification failed).
 #pragma once
 
+#include <string>
+
 #include "args.h"
+#include "shanliu/status.h"
 
 namespace shanliu::cli {
 
 int Keygen(const Args& args);
+int Devnet(const Args& args);
+int Tx(const Args& args);
+int Trace(const Args& args);
+int Verify(const Args& args);
+int Demo(const Args& args);
+
+extern const char kKeygenUsage[];
+extern const char kDevnetUsage[];
+extern const char kTxUsage[];
+extern const char kTraceUsage[];
+extern const char kVerifyUsage[];
+extern const char kDemoUsage[];
+
+// Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
+int UsageError(const std::string& command, const char* usage, const std::string& message);
+// Prints "shanliu <command>: <message>" to stderr; returns 1.
+int Fail(const std::string& command, const Status& status);
 
 }  // namespace shanliu::cli

@@ -6,16 +6,17 @@
 
 namespace shanliu::cli {
 
+const char kKeygenUsage[] = R"(usage: shanliu keygen --out FILE
+
+Creates a new Ed25519 key file (mode 0600; an existing file is never overwritten) and
+prints its public key (hex).
+)";
+
 int Keygen(const Args& args) {
-  if (Status s = RequireOnly(args, {"out"}); !s.ok() || !args.positional.empty() || !args.Get("out")) {
-    std::cerr << "usage: shanliu keygen --out FILE\n";
-    return 2;
-  }
+  if (Status s = RequireOnly(args, {"out"}); !s.ok()) return UsageError("keygen", kKeygenUsage, s.message());
+  if (!args.positional.empty() || !args.Get("out")) return UsageError("keygen", kKeygenUsage, "--out FILE is required");
   const crypto::KeyPair key = crypto::GenerateKeyPair();
-  if (Status s = crypto::WriteKeyFile(*args.Get("out"), key); !s.ok()) {
-    std::cerr << "shanliu keygen: " << s.message() << "\n";
-    return 1;
-  }
+  if (Status s = crypto::WriteKeyFile(*args.Get("out"), key); !s.ok()) return Fail("keygen", s);
   std::cout << crypto::ToHex(key.public_key) << "\n";
   return 0;
 }

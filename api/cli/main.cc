@@ -1,18 +1,49 @@
 // shanliu: the command-line client (DESIGN 11).
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "shanliu/crypto/hash.h"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: shanliu <command> [options]
+using shanliu::cli::Args;
+
+constexpr const char* kUsage = R"(usage: shanliu <command> [options]      (shanliu <command> --help for details)
 
 commands:
-  keygen --out FILE     create a new Ed25519 key file (mode 0600) and print its public key (hex)
-  help                  show this text
+  keygen  --out FILE                            new Ed25519 key file (0600); prints the public key
+  devnet  --dir DIR --validators N [...]        genesis, keys and node configs for a local network
+  tx      <kind> --key FILE --node URL [...]    build, sign and submit any transaction kind
+  demo    --node URL --dir DIR [...]            load a realistic demo district through the API
+  trace   CODE --node URL                       print where a donation's money went
+  verify  CODE --node URL --genesis FILE        verify a receipt proof offline (exit 0 only if it holds)
+  help                                          show this text
+
+Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
 )";
+
+struct Command {
+  const char* name;
+  int (*run)(const Args&);
+  const char* usage;
+  std::vector<std::string> flags;       // options without a value
+  std::vector<std::string> repeatable;  // options that may be given more than once
+};
+
+const std::vector<Command>& Commands() {
+  using namespace shanliu::cli;
+  static const std::vector<Command> commands = {
+      {"keygen", Keygen, kKeygenUsage, {}, {}},
+      {"devnet", Devnet, kDevnetUsage, {"force"}, {}},
+      {"tx", Tx, kTxUsage, {"dry-run", "wait"}, {"key"}},
+      {"demo", Demo, kDemoUsage, {}, {}},
+      {"trace", Trace, kTraceUsage, {"json"}, {}},
+      {"verify", Verify, kVerifyUsage, {}, {}},
+  };
+  return commands;
+}
 
 }  // namespace
 
@@ -22,17 +53,23 @@ int main(int argc, char** argv) {
     std::cerr << kUsage;
     return 2;
   }
-  const std::string command = argv[1];
-  if (command == "help" || command == "--help" || command == "-h") {
+  const std::string name = argv[1];
+  if (name == "help" || name == "--help" || name == "-h") {
     std::cout << kUsage;
     return 0;
   }
-  auto args = shanliu::cli::ParseArgs(argc, argv, 2);
-  if (!args.ok()) {
-    std::cerr << "shanliu " << command << ": " << args.status().message() << "\n";
-    return 2;
+  for (const Command& command : Commands()) {
+    if (name != command.name) continue;
+    std::vector<std::string> flags = command.flags;
+    flags.push_back("help");
+    auto args = shanliu::cli::ParseArgs(argc, argv, 2, flags, command.repeatable);
+    if (!args.ok()) return shanliu::cli::UsageError(name, command.usage, args.status().message());
+    if (args->Has("help")) {
+      std::cout << command.usage;
+      return 0;
+    }
+    return command.run(*args);
   }
-  if (command == "keygen") return shanliu::cli::Keygen(*args);
-  std::cerr << "shanliu: unknown command '" << command << "'\n" << kUsage;
+  std::cerr << "shanliu: unknown command '" << name << "'\n\n" << kUsage;
   return 2;
 }

@@ -66,6 +66,27 @@ Hash256 ValidatorsHash(std::span<const Validator> validators) {
   return crypto::Sha256(out);
 }
 
+pb::CommitSignature SignPrecommit(std::string_view chain_id, std::uint64_t height, std::uint32_t round,
+                                  const Hash256& block_hash, std::uint32_t validator_index,
+                                  const crypto::SecretKey& key) {
+  const crypto::Signature sig =
+      crypto::SignRaw(key, VoteSignBytes(chain_id, VoteType::kPrecommit, height, round, block_hash));
+  pb::CommitSignature out;
+  out.set_validator_index(validator_index);
+  out.set_signature(std::string(sig.begin(), sig.end()));
+  return out;
+}
+
+pb::CommitCertificate MakeCommitCertificate(std::uint64_t height, std::uint32_t round, const Hash256& block_hash,
+                                            std::vector<pb::CommitSignature> signatures) {
+  pb::CommitCertificate commit;
+  commit.set_height(height);
+  commit.set_round(round);
+  commit.set_block_hash(std::string(block_hash.begin(), block_hash.end()));
+  for (auto& s : signatures) *commit.add_signatures() = std::move(s);
+  return commit;
+}
+
 bool IsSupermajority(std::uint64_t power, std::uint64_t total) {
   // power > 2/3 total  <=>  3 * power > 2 * total, in 128 bits so nothing overflows.
   __extension__ using U128 = unsigned __int128;
@@ -85,8 +106,13 @@ Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_
   if (static_cast<std::size_t>(commit.signatures_size()) > validators.size()) {
     return Status::Error("bad_commit", "commit certificate has more signatures than there are validators");
   }
+  // Distinct signers hold at most `total`, so once the total fits in 64 bits no sum below overflows.
   std::uint64_t total = 0;
-  for (const Validator& v : validators) total += v.voting_power;
+  for (const Validator& v : validators) {
+    if (__builtin_add_overflow(total, v.voting_power, &total)) {
+      return Status::Error("bad_commit", "the validators' total voting power does not fit in 64 bits");
+    }
+  }
   const Bytes sign_bytes = VoteSignBytes(chain_id, VoteType::kPrecommit, height, commit.round(), block_hash);
   std::set<std::uint32_t> seen;
   std::uint64_t signed_power = 0;

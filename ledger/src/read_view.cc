@@ -48,6 +48,20 @@ std::vector<Hash256> ReadView::BlockTxIds(const pb::StoredBlock& block) const {
   return ids;
 }
 
+std::optional<pb::CommittedBlock> ReadView::CommittedBlockAt(std::uint64_t height) const {
+  auto stored = Block(height);
+  if (!stored) return std::nullopt;
+  pb::CommittedBlock out;
+  *out.mutable_block()->mutable_header() = stored->header();
+  *out.mutable_commit() = stored->commit();
+  for (std::uint64_t i = 0; i < stored->tx_count(); ++i) {
+    auto envelope = state_.Get(keys::Leaf(stored->first_leaf() + i));
+    if (!envelope) throw StorageError("block " + std::to_string(height) + " is missing a transaction");
+    out.mutable_block()->add_txs(*envelope);
+  }
+  return out;
+}
+
 std::optional<TxRecord> ReadView::TxByLeaf(std::uint64_t leaf) const {
   auto envelope = state_.Get(keys::Leaf(leaf));
   if (!envelope) return std::nullopt;

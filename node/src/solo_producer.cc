@@ -65,17 +65,10 @@ bool SoloProducer::ProduceOnce() {
     return true;
   }
   const pb::BlockHeader& header = built.executed.block.header();
-  const Bytes sign_bytes = ledger::VoteSignBytes(genesis.chain_id, ledger::VoteType::kPrecommit, header.height(),
-                                                 /*round=*/0, built.executed.hash);
-  const crypto::Signature sig = crypto::SignRaw(key_.secret_key, sign_bytes);
-  pb::CommitCertificate commit;
-  commit.set_height(header.height());
-  commit.set_round(0);
-  commit.set_block_hash(std::string(built.executed.hash.begin(), built.executed.hash.end()));
-  pb::CommitSignature* s = commit.add_signatures();
-  s->set_validator_index(validator_index_);
-  s->set_signature(std::string(sig.begin(), sig.end()));
-
+  const pb::CommitCertificate commit = ledger::MakeCommitCertificate(
+      header.height(), /*round=*/0, built.executed.hash,
+      {ledger::SignPrecommit(genesis.chain_id, header.height(), 0, built.executed.hash, validator_index_,
+                             key_.secret_key)});
   Status st = ledger_.Commit(built.executed, commit);
   if (!st.ok()) {
     LogEvent("error", "commit_failed", {{"height", header.height()}, {"error", st.ToString()}});

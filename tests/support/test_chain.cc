@@ -86,15 +86,9 @@ std::vector<Status> TestChain::CommitBlock(const std::vector<Bytes>& txs, std::u
   }
   if (built.executed.block.txs_size() == 0) return statuses;
   const auto& h = built.executed.block.header();
-  const Bytes sign_bytes =
-      ledger::VoteSignBytes(genesis_.chain_id, ledger::VoteType::kPrecommit, h.height(), 0, built.executed.hash);
-  const crypto::Signature sig = crypto::SignRaw(validator_.secret_key, sign_bytes);
-  pb::CommitCertificate commit;
-  commit.set_height(h.height());
-  commit.set_block_hash(std::string(built.executed.hash.begin(), built.executed.hash.end()));
-  auto* s = commit.add_signatures();
-  s->set_validator_index(0);
-  s->set_signature(std::string(sig.begin(), sig.end()));
+  const pb::CommitCertificate commit = ledger::MakeCommitCertificate(
+      h.height(), 0, built.executed.hash,
+      {ledger::SignPrecommit(genesis_.chain_id, h.height(), 0, built.executed.hash, 0, validator_.secret_key)});
   Status st = ledger_->Commit(built.executed, commit);
   if (!st.ok()) throw std::runtime_error("commit failed: " + st.ToString());
   return statuses;

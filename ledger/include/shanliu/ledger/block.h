@@ -35,6 +35,14 @@ Bytes VoteSignBytes(std::string_view chain_id, VoteType type, std::uint64_t heig
 
 Hash256 ValidatorsHash(std::span<const Validator> validators);
 
+// One validator's precommit signature for a block: what commit certificates collect.
+pb::CommitSignature SignPrecommit(std::string_view chain_id, std::uint64_t height, std::uint32_t round,
+                                  const Hash256& block_hash, std::uint32_t validator_index,
+                                  const crypto::SecretKey& key);
+// A certificate from the given precommit signatures (checked later by VerifyCommitCertificate).
+pb::CommitCertificate MakeCommitCertificate(std::uint64_t height, std::uint32_t round, const Hash256& block_hash,
+                                            std::vector<pb::CommitSignature> signatures);
+
 // Checks a commit certificate for (height, block_hash): precommit signatures from distinct
 // validators of the set, each valid, together holding more than 2/3 of the voting power.
 // Names what failed in the error ("bad_commit").

@@ -139,6 +139,8 @@ class ReadView {
 
   std::optional<pb::StoredBlock> Block(std::uint64_t height) const;
   std::vector<Hash256> BlockTxIds(const pb::StoredBlock& block) const;
+  // The block with its tx bytes and commit certificate, as peers and auditors replay it.
+  std::optional<pb::CommittedBlock> CommittedBlockAt(std::uint64_t height) const;
   std::optional<TxRecord> TxById(const Hash256& id) const;
   std::optional<TxRecord> TxByLeaf(std::uint64_t leaf) const;
   // Ids whose receipt code (lowercase base32 of the id) starts with `code_prefix` (>= 8 chars).

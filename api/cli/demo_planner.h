@@ -1,0 +1,71 @@
+// Internal to demo_plan*.cc: the state the demo planner carries from phase to phase.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "demo_data.h"
+#include "demo_plan.h"
+#include "demo_rng.h"
+#include "demo_sim.h"
+
+namespace shanliu::cli::demo {
+
+// The 32 raw bytes of a public key, as protobuf bytes fields hold them.
+inline std::string KeyBytes(const crypto::PublicKey& key) { return std::string(key.begin(), key.end()); }
+// `text` with every `from` replaced by `to`.
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to);
+
+class Planner {
+ public:
+  explicit Planner(const PlanOptions& options);
+  Plan Run();
+
+ private:
+  struct Project {
+    std::string id;
+    std::string owner;
+    std::string category;
+    std::string name_zh;
+  };
+
+  // demo_plan.cc: organisations, projects, the trust; helpers.
+  void RegisterOrgs(Phase& phase);
+  void OpenProjects(Phase& phase);
+  void OpenTrust(Phase& phase);
+  void PickShowcase();
+  std::string Derived(const std::string& what) const;  // 32 raw bytes: SHA-256(seed || what)
+  const crypto::KeyPair& Key(const std::string& name);  // derives and remembers a demo key
+  std::uint64_t RecentMs(unsigned max_days_ago);        // a moment within the last days
+  std::string Add(Phase& phase, pb::TxBody body, std::vector<std::string> signers);
+
+  // demo_plan_money.cc: money in, money moving, money out.
+  void Donations(Phase& phase);
+  void TrustDeposits(Phase& phase);
+  void Volunteering(Phase& phase);
+  void Allocations(Phase& phase);
+  void TrustDisbursements(Phase& phase);
+  void Spending(Phase& phase);
+  std::int64_t DonationAmount(bool* large);
+  std::vector<std::int64_t> Split(std::int64_t total, std::size_t parts);
+
+  // demo_plan_close.cc: refunds, points redeemed, disclosures, closing.
+  void Refunds(Phase& phase);
+  void Redemptions(Phase& phase);
+  void Disclosures(Phase& phase);
+  void CloseProjects(Phase& phase);
+
+  const PlanOptions o_;
+  Rng rng_;
+  Plan plan_;
+  FlowSim sim_;
+  int year_ = 0;
+  std::vector<Project> projects_;
+  std::vector<std::string> charities_;  // org ids of the charities the demo registers
+  std::vector<std::string> residents_;  // key names of residents' wallets
+  std::map<std::string, std::uint64_t> points_;  // resident -> points balance
+  std::vector<std::string> spent_projects_;      // projects with spending, for reports
+  std::string closing_project_;                  // fully spent, closed at the end
+};
+
+}  // namespace shanliu::cli::demo

@@ -1,0 +1,106 @@
+"""Process harness for integration tests: temp dirs, free ports, nodes that always get cleaned up."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def free_port_block(width=40):
+    """A base port such that base .. base+width are free right now."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + width > 65000:
+            continue
+        ok = True
+        for p in range(base, base + width):
+            with socket.socket() as t:
+                try:
+                    t.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise Failure("no free port block")
+
+
+def http(method, url, body=None, content_type="application/json", timeout=30):
+    """Returns (status, content_type, body bytes); never raises on HTTP error statuses."""
+    data = body if isinstance(body, (bytes, type(None))) else body.encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+def get_json(url, expect=200):
+    status, ctype, body = http("GET", url)
+    check(status == expect, f"GET {url}: expected {expect}, got {status}: {body[:300]!r}")
+    check("application/json" in ctype, f"GET {url}: content type {ctype}")
+    return json.loads(body)
+
+
+class Workspace:
+    def __init__(self, bin_dir):
+        self.bin = bin_dir
+        self.dir = tempfile.mkdtemp(prefix="shanliu-it-")
+        self.nodes = []
+
+    def run(self, *args, check_exit=True, timeout=300):
+        proc = subprocess.run([os.path.join(self.bin, args[0]), *args[1:]], capture_output=True, text=True,
+                              timeout=timeout)
+        if check_exit and proc.returncode != 0:
+            raise Failure(f"{' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def start_node(self, config, url):
+        log = open(config + ".log", "ab")
+        proc = subprocess.Popen([os.path.join(self.bin, "shanliu-node"), "--config", config], stdout=log,
+                                stderr=log)
+        self.nodes.append(proc)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise Failure(f"node exited with {proc.returncode}; log {config}.log")
+            try:
+                if http("GET", url + "/healthz", timeout=2)[0] == 200:
+                    return proc
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Failure("node did not become healthy")
+
+    def stop_node(self, proc, sig=signal.SIGTERM):
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=30)
+        finally:
+            if proc in self.nodes:
+                self.nodes.remove(proc)
+
+    def close(self):
+        for proc in self.nodes:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
