@@ -31,14 +31,14 @@ enum class OutflowKind : std::uint8_t { kTransfer = 1, kSpend = 2 };  // trust d
 
 struct AccountFlow {
   std::int64_t balance_fen = 0;
-  std::uint64_t in_pos = 0;    // total fen ever credited
-  std::uint64_t out_pos = 0;   // FIFO cursor: everything below is consumed or a hole
-  std::int64_t inflow_fen = 0;   // money entering from outside (donations, trust deposits)
-  std::int64_t received_fen = 0; // money arriving by transfer
-  std::int64_t sent_fen = 0;     // money leaving by transfer
-  std::int64_t spent_fen = 0;    // money leaving by spending
-  std::int64_t refunded_fen = 0; // money leaving by refund
-  std::vector<Piece> holes;      // refunded ranges above out_pos, sorted, disjoint, never touching
+  std::uint64_t in_pos = 0;       // total fen ever credited
+  std::uint64_t out_pos = 0;      // FIFO cursor: everything below is consumed or a hole
+  std::int64_t inflow_fen = 0;    // money entering from outside (donations, trust deposits)
+  std::int64_t received_fen = 0;  // money arriving by transfer
+  std::int64_t sent_fen = 0;      // money leaving by transfer
+  std::int64_t spent_fen = 0;     // money leaving by spending
+  std::int64_t refunded_fen = 0;  // money leaving by refund
+  std::vector<Piece> holes;       // refunded ranges above out_pos, sorted, disjoint, never touching
 };
 
 // Reads an account's flow state (all zero if it never moved money).
@@ -52,8 +52,8 @@ AccountFlow GetAccount(const StateView& view, std::string_view account);
 // Money entering from outside (donation or trust deposit) at leaf `tx`. Returns its interval start.
 // Errors: "overflow" if a running total would pass int64 or the 10^15 amount rule is broken;
 // "invalid_kind" for InflowKind::kTransfer (RecordTransfer records those).
-Result<std::uint64_t> RecordInflow(StateView& view, std::string_view account, std::int64_t amount_fen,
-                                   InflowKind kind, std::uint64_t tx);
+Result<std::uint64_t> RecordInflow(StateView& view, std::string_view account, std::int64_t amount_fen, InflowKind kind,
+                                   std::uint64_t tx);
 
 // Moves money FIFO from one account to another (transfer, allocation, trust disbursement).
 // Errors: "insufficient_funds" (balance below amount; nothing written), "overflow",
@@ -99,8 +99,8 @@ struct Trace {
 // Any interval of the account's stream may be traced; the part beyond the stream's end (in_pos)
 // is not part of it and is left out. Nodes are expanded breadth first; an expansion that would
 // pass max_nodes is not made (that kMovedOn node keeps no children) and `truncated` is set.
-Trace TraceForward(const StateView& view, std::string_view account, std::uint64_t inflow_start,
-                   std::int64_t length, const TraceLimits& limits = {});
+Trace TraceForward(const StateView& view, std::string_view account, std::uint64_t inflow_start, std::int64_t length,
+                   const TraceLimits& limits = {});
 
 // The origins (donations / trust deposits) that paid for an outflow, in stream order:
 // each piece is `amount_fen` from origin leaf `origin_tx`, reached through `path`
@@ -142,7 +142,7 @@ std::vector<InflowInfo> ListInflows(const StateView& view, std::string_view acco
 struct OutflowInfo {
   OutflowKind kind = OutflowKind::kSpend;
   std::string from;
-  std::string to;                  // empty for spends
+  std::string to;  // empty for spends
   std::int64_t amount_fen = 0;
   std::uint64_t target_start = 0;  // kTransfer: start of the inflow interval in `to`
   std::vector<Piece> pieces;       // the ranges of `from`'s stream it consumed, in outflow order
@@ -157,7 +157,7 @@ struct FlowTotals {
   std::int64_t spent_fen = 0;
   std::int64_t refunded_fen = 0;
 };
-// SumAccounts saturates a total at INT64_MAX (CheckConservation reports that as "overflow").
+// SumAccounts saturates a total at INT64_MAX; CheckConservation adds in 128 bits.
 FlowTotals SumAccounts(const StateView& view);
 // Also checks each account's own identities (balance = inflow + received - sent - spent -
 // refunded, positions and holes agree, nothing negative) and that transfers cancel out.
