@@ -10,12 +10,19 @@ packages=(
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev doctest-dev
   curl python3
+  # The explorer (TypeScript built with Vite from npm packages) and its browser tests
+  # (playwright-core drives Debian's chromium; a CJK font so pages render Chinese text).
+  nodejs chromium fonts-wqy-microhei
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm ships inside some nodejs builds (e.g. NodeSource's); Debian packages it separately.
+if ! command -v npm >/dev/null 2>&1; then
+  dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed" || missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

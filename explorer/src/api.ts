@@ -1,0 +1,439 @@
+// The node's HTTP API (same origin; every path under /v1). Errors come back as
+// {"error": {"code", "message", ...}} with a proper status and are thrown as ApiError.
+import type { CommitJson, HeaderJson } from './verify/chain';
+
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    message: string,
+    public readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', (e as Error).message);
+  }
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(response.status, err?.code ?? `http_${response.status}`, err?.message ?? response.statusText, (err ?? {}) as Record<string, unknown>);
+  }
+  if (body === undefined) throw new ApiError(response.status, 'bad_response', 'the node answered with something that is not JSON');
+  return body as T;
+}
+
+export const enc = encodeURIComponent;
+
+// ---------------------------------------------------------------- shapes
+
+export interface NameRef {
+  org_id?: string;
+  account?: string;
+  type?: string;
+  id?: string;
+  kind?: string;
+  name_zh?: string;
+  name_en?: string;
+  owner_org?: string;
+}
+
+export interface Donation {
+  id: string;
+  code: string;
+  kind: 'donation' | 'trust_deposit';
+  leaf: number;
+  height: number;
+  time_ms: number;
+  account: string;
+  amount_fen: number;
+  donor_display_name: string;
+  anonymous: boolean;
+  attested: boolean;
+  attesting_bank: string;
+  attesting_bank_org: NameRef | null;
+  channel: string;
+  points_holder: string;
+  points_earned: number;
+  refunded_fen: number;
+  refund_tx: string | null;
+  recorded_by: string;
+  recorded_by_org: NameRef;
+  restricted: boolean;
+  to: NameRef;
+  memo: string;
+}
+
+export interface HopTx {
+  id: string;
+  code: string;
+  leaf: number;
+  height: number;
+  time_ms: number;
+  kind: string;
+  from_account?: string;
+  to_account?: string;
+  to_name_zh?: string;
+  to_name_en?: string;
+  to_owner_org?: string;
+  amount_fen?: number;
+  purpose?: string;
+  category?: string;
+  category_name_zh?: string;
+  category_name_en?: string;
+  payee_kind?: string;
+  payee_name?: string;
+  beneficiary_count?: number;
+  invoice_hash?: string;
+  description?: string;
+  occurred_at_ms?: number;
+  donation_tx_id?: string;
+  reason?: string;
+}
+
+export type Fate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
+
+export interface TraceNode {
+  account: string;
+  account_name_zh: string;
+  account_name_en: string;
+  amount_fen: number;
+  fate: Fate;
+  tx: HopTx | null;
+  children: TraceNode[];
+}
+
+export interface Trace {
+  account: string;
+  amount_fen: number;
+  truncated: boolean;
+  totals: { spent_fen: number; unspent_fen: number; refunded_fen: number; untraced_fen: number };
+  nodes: TraceNode[];
+}
+
+export interface ReceiptProof {
+  tx: string;
+  tx_id: string;
+  leaf_index: number;
+  log_size: number;
+  inclusion_path: string[];
+  header: HeaderJson;
+  block_hash: string;
+  commit: CommitJson;
+}
+
+export interface Receipt {
+  donation: Donation;
+  trace: Trace;
+  proof: ReceiptProof;
+}
+
+export interface TxSummary {
+  id: string;
+  code: string;
+  kind: string;
+  leaf: number;
+  height: number;
+  index: number;
+  time_ms: number;
+  payload: Record<string, unknown>;
+  points?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: number | string | null;
+}
+
+export interface Stats {
+  chain_id: string;
+  head: { height: number; block_hash: string; time_ms: number; log_size: number; log_root: string };
+  stats: {
+    donation_count: number;
+    donated_fen: number;
+    trust_deposit_count: number;
+    trust_deposited_fen: number;
+    spend_count: number;
+    spent_fen: number;
+    refunded_fen: number;
+    transfer_count: number;
+    transferred_fen: number;
+    points_issued: number;
+    points_redeemed: number;
+    volunteer_minutes: number;
+    org_count: number;
+    project_count: number;
+    trust_count: number;
+    disclosure_count: number;
+    tx_count: number;
+  };
+  node: { node_id: string; role: string; mempool_txs: number; peers: number } | null;
+}
+
+export interface BlockTx {
+  id: string;
+  code: string;
+  kind: string;
+  leaf: number;
+  index: number;
+}
+
+export interface Block {
+  height: number;
+  block_hash: string;
+  header: HeaderJson;
+  commit: CommitJson | null;
+  tx_count: number;
+  first_leaf: number;
+  txs: BlockTx[];
+  next: number | null;
+}
+
+export interface BlockRow {
+  height: number;
+  block_hash: string;
+  time_ms: number;
+  tx_count: number;
+  log_size: number;
+  proposer_index: number;
+}
+
+export interface TxStatus {
+  id: string;
+  code: string;
+  status: 'committed' | 'pending' | 'rejected';
+  kind?: string;
+  height?: number;
+  leaf?: number;
+  index?: number;
+  time_ms?: number;
+  size_bytes?: number;
+  body?: Record<string, unknown>;
+  signers?: string[];
+  error?: { code: string; message: string };
+}
+
+export interface Org {
+  org_id: string;
+  kind: string;
+  name_zh: string;
+  name_en: string;
+  credit_code: string;
+  public_keys: string[];
+  status: string;
+  registered_height: number;
+  status_reason: string;
+}
+
+export interface AccountFlow {
+  balance_fen: number;
+  inflow_fen: number;
+  received_fen: number;
+  sent_fen: number;
+  spent_fen: number;
+  refunded_fen: number;
+}
+
+export interface AccountInfo extends NameRef {
+  flow: AccountFlow;
+}
+
+export interface OrgYear {
+  year: number;
+  income_fen: number;
+  charitable_spent_fen: number;
+  admin_spent_fen: number;
+  granted_out_fen: number;
+  disclosures: number;
+}
+
+export interface OrgDetail {
+  org: Org;
+  accounts: AccountInfo[];
+  years: OrgYear[];
+  projects: { items: { project_id: string; name_zh: string; name_en: string; category: string; budget_fen: number; closed: boolean }[]; next: string | null };
+  trusts: { trust_id: string; name_zh: string; role: string }[];
+  activity: Page<TxSummary>;
+}
+
+export interface ProjectSummary {
+  project_id: string;
+  owner_org: string;
+  owner_name_zh: string;
+  owner_name_en: string;
+  name_zh: string;
+  name_en: string;
+  category: string;
+  region: string;
+  budget_fen: number;
+  donated_fen: number;
+  allocated_fen: number;
+  raised_fen: number;
+  spent_fen: number;
+  balance_fen: number;
+  closed: boolean;
+  opened_time_ms: number;
+}
+
+export interface ProjectDetail {
+  project: {
+    spec: {
+      project_id: string;
+      owner_org: string;
+      name_zh: string;
+      name_en: string;
+      category: string;
+      region: string;
+      budget_fen: number;
+      starts_at_ms: number;
+      ends_at_ms: number;
+      description: string;
+    };
+    closed: boolean;
+    closing_summary: string;
+    closed_time_ms: number;
+  };
+  summary: ProjectSummary;
+  owner: NameRef;
+  budget_fen: number;
+  donated_fen: number;
+  donation_count: number;
+  allocated_fen: number;
+  raised_fen: number;
+  spent_fen: number;
+  refunded_fen: number;
+  balance_fen: number;
+  raised_pct_of_budget: number | null;
+  spent_pct_of_raised: number | null;
+  spending_by_category: { category: string; name_zh: string; name_en: string; amount_fen: number }[];
+  flow: AccountFlow;
+  activity: Page<TxSummary>;
+}
+
+export interface TrustRecord {
+  spec: {
+    trust_id: string;
+    name_zh: string;
+    name_en: string;
+    trustee_org: string;
+    custodian_bank: string;
+    purpose: string;
+    filing_number: string;
+    term_ends_at_ms: number;
+  };
+  opened_height: number;
+  opened_time_ms: number;
+  deposited_fen: number;
+  disbursed_fen: number;
+  deposit_count: number;
+}
+
+export interface TrustDetail {
+  trust: TrustRecord;
+  trustee: NameRef;
+  custodian_bank: NameRef;
+  flow: AccountFlow;
+  activity: Page<TxSummary>;
+}
+
+export interface Points {
+  holder: string;
+  balance: number;
+  earned: number;
+  redeemed: number;
+  history: Page<TxSummary>;
+}
+
+export interface Checkpoint {
+  chain_id: string;
+  log_size: number;
+  log_root: string;
+  height: number;
+  block_hash: string;
+  time_ms: number;
+  header: HeaderJson;
+  commit: CommitJson | null;
+  // The C2SP tlog-checkpoint signed note, when the node publishes it.
+  note?: string;
+  checkpoint?: string;
+}
+
+export interface Consistency {
+  from: number;
+  to: number;
+  from_root: string;
+  to_root: string;
+  proof: string[];
+}
+
+export interface ComplianceRow {
+  org_id: string;
+  name_zh: string;
+  name_en: string;
+  kind: string;
+  year: number;
+  income_fen: number;
+  previous_year_income_fen: number;
+  charitable_spent_fen: number;
+  granted_out_fen: number;
+  admin_spent_fen: number;
+  charitable_spending_pct_of_previous_income: number | null;
+  meets_min_charitable_spending: boolean | null;
+  admin_pct_of_spending: number | null;
+  meets_max_admin: boolean | null;
+  disclosures: number;
+  disclosures_on_schedule?: boolean | null;
+  restricted_funds_ok?: boolean | null;
+}
+
+export interface Compliance {
+  indicators_only: boolean;
+  note: string;
+  year: number;
+  thresholds: {
+    min_charitable_spending_pct: number;
+    max_admin_pct: number;
+    annual_report_due_month: number;
+    annual_report_due_day: number;
+    project_report_months: number;
+  };
+  orgs: ComplianceRow[];
+  next: string | null;
+}
+
+export interface Disclosure {
+  id: string;
+  code: string;
+  org_id: string;
+  type: string;
+  title: string;
+  period: string;
+  document_sha256: string;
+  url: string;
+  project_id: string;
+  height: number;
+  time_ms: number;
+}
+
+export interface SourcesPage {
+  outflow: { id: string; code: string; kind: string; time_ms: number; from_account: string; from_name_zh: string; to_account: string | null; amount_fen: number };
+  sources: {
+    origin: { id: string; code: string; kind: string; time_ms: number; account?: string; amount_fen?: number; donor_display_name?: string; attested?: boolean };
+    amount_fen: number;
+    path: string[];
+  }[];
+  next: number | null;
+}

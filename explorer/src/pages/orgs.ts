@@ -1,0 +1,166 @@
+// Organisations: the list (/orgs) and one organisation (/orgs/<id>).
+import { enc, get, type Disclosure, type Org, type OrgDetail, type TxSummary } from '../api';
+import { h, replace } from '../dom';
+import { date, name, num, yuan } from '../format';
+import { t, tEnum } from '../i18n';
+import type { PageContext } from '../router';
+import { accountLink, blockLink, errorBox, hash, kv, loading, pageHeader, pager, pill, section } from '../ui/common';
+import { txItem } from '../ui/txdesc';
+
+const KINDS = ['bureau', 'federation', 'bank', 'charity', 'trustee', 'merchant'];
+
+export async function orgList(ctx: PageContext): Promise<void> {
+  ctx.setTitle(t('org.list_title'));
+  const kind = ctx.query.get('kind') ?? '';
+  const select = h(
+    'select',
+    { id: 'kind', name: 'kind' },
+    h('option', { value: '' }, t('org.all_kinds')),
+    KINDS.map((k) => h('option', { value: k, selected: k === kind }, tEnum('org_kind', k))),
+  );
+  select.addEventListener('change', () => {
+    const v = select.value;
+    history.replaceState(null, '', v ? `/orgs?kind=${v}` : '/orgs');
+    renderList(v);
+  });
+  const body = h('div');
+  ctx.root.append(
+    pageHeader(t('org.list_title'), t('org.list_subtitle')),
+    h('section', { class: 'card' }, h('div', { class: 'field' }, h('label', { for: 'kind' }, t('org.kind')), select), body),
+  );
+  const renderList = (k: string) => {
+    body.replaceChildren();
+    pager<Org>(
+      body,
+      async (next) => {
+        const r = await get<{ orgs: Org[]; next: string | null }>(`/v1/orgs?limit=50${k ? `&kind=${k}` : ''}${next ? `&cursor=${enc(String(next))}` : ''}`, ctx.signal);
+        return { items: r.orgs, next: r.next };
+      },
+      (o) =>
+        h(
+          'li',
+          { class: 'list-item' },
+          h('div', { class: 'list-main' }, h('a', { href: `/orgs/${o.org_id}`, class: 'list-title' }, name(o, o.org_id)), h('span', { class: 'list-detail' }, o.org_id)),
+          h('div', { class: 'list-side' }, pill(tEnum('org_kind', o.kind)), o.status === 'suspended' ? pill(tEnum('status', o.status), 'bad') : null),
+        ),
+      'org.none',
+    );
+  };
+  renderList(kind);
+}
+
+export async function orgPage(ctx: PageContext): Promise<void> {
+  const id = ctx.params[0];
+  ctx.root.append(loading());
+  let d: OrgDetail;
+  try {
+    d = await get<OrgDetail>(`/v1/orgs/${enc(id)}?limit=20`, ctx.signal);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    replace(ctx.root, pageHeader(t('org.title')), errorBox(e));
+    return;
+  }
+  const o = d.org;
+  ctx.setTitle(name(o, o.org_id));
+  const activity = h('div');
+  const disclosures = h('div');
+  replace(
+    ctx.root,
+    pageHeader(name(o, o.org_id), h('span', pill(tEnum('org_kind', o.kind), 'info'), ' ', pill(tEnum('status', o.status), o.status === 'active' ? 'ok' : 'bad'))),
+    section(
+      t('org.details'),
+      kv([
+        [t('org.name_zh'), o.name_zh],
+        [t('org.name_en'), o.name_en],
+        [t('org.id'), h('code', { class: 'mono' }, o.org_id)],
+        [t('org.credit_code'), h('code', { class: 'mono' }, o.credit_code)],
+        [t('org.registered'), blockLink(o.registered_height)],
+        [t('org.status_reason'), o.status_reason || null],
+        [t('org.keys'), h('span', { class: 'stack' }, (o.public_keys ?? []).map((k) => hash(k, 10)))],
+      ]),
+    ),
+    section(
+      t('org.accounts'),
+      h(
+        'ul',
+        { class: 'list' },
+        d.accounts.map((a) =>
+          h(
+            'li',
+            { class: 'list-item' },
+            h('div', { class: 'list-main' }, accountLink(a.account ?? '', name(a, a.account)), h('span', { class: 'list-detail' }, tEnum('account', a.type ?? ''), ' · ', t('flow.in'), ' ', yuan(a.flow.inflow_fen + a.flow.received_fen), ' · ', t('flow.spent'), ' ', yuan(a.flow.spent_fen))),
+            h('div', { class: 'list-side' }, h('strong', yuan(a.flow.balance_fen)), h('span', { class: 'fine' }, t('flow.balance'))),
+          ),
+        ),
+      ),
+    ),
+    d.years.length
+      ? section(
+          t('org.years'),
+          d.years.map((y) =>
+            h(
+              'div',
+              { class: 'year' },
+              h('h3', String(y.year)),
+              kv([
+                [t('org.income'), yuan(y.income_fen)],
+                [t('org.charitable'), yuan(y.charitable_spent_fen)],
+                [t('org.granted'), yuan(y.granted_out_fen)],
+                [t('org.admin'), yuan(y.admin_spent_fen)],
+                [t('org.disclosures'), num(y.disclosures)],
+              ]),
+            ),
+          ),
+        )
+      : null,
+    d.projects.items.length
+      ? section(
+          t('org.projects'),
+          h(
+            'ul',
+            { class: 'list' },
+            d.projects.items.map((p) =>
+              h('li', { class: 'list-item' }, h('div', { class: 'list-main' }, h('a', { href: `/projects/${p.project_id}`, class: 'list-title' }, name(p, p.project_id)), h('span', { class: 'list-detail' }, t('project.budget'), ' ', yuan(p.budget_fen))), p.closed ? pill(t('project.closed')) : pill(t('project.open'), 'ok')),
+            ),
+          ),
+          d.projects.next ? h('p', h('a', { href: `/projects?owner=${o.org_id}` }, t('common.all'))) : null,
+        )
+      : null,
+    d.trusts.length
+      ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, tr.name_zh || tr.trust_id), pill(tEnum('trust_role', tr.role))))))
+      : null,
+    section(t('org.disclosure_list'), disclosures),
+    section(t('org.activity'), activity),
+  );
+  pager<TxSummary>(
+    activity,
+    async (next) => (next === null ? d.activity : (await get<OrgDetail>(`/v1/orgs/${enc(id)}?limit=20&before=${next}`, ctx.signal)).activity),
+    (tx) => txItem(tx),
+    'common.no_activity',
+  );
+  pager<Disclosure>(
+    disclosures,
+    async (next) => {
+      const r = await get<{ disclosures: Disclosure[]; next: number | null }>(`/v1/disclosures?org=${enc(id)}&limit=10${next !== null ? `&before=${next}` : ''}`, ctx.signal);
+      return { items: r.disclosures, next: r.next };
+    },
+    (x) => disclosureItem(x),
+    'org.no_disclosures',
+  );
+}
+
+export function disclosureItem(x: Disclosure): HTMLElement {
+  const safeUrl = /^https?:\/\//i.test(x.url) ? x.url : null;
+  return h(
+    'li',
+    { class: 'list-item' },
+    h(
+      'div',
+      { class: 'list-main' },
+      h('span', { class: 'list-title' }, x.title || tEnum('disclosure', x.type)),
+      h('span', { class: 'list-detail' }, tEnum('disclosure', x.type), x.period ? ` · ${x.period}` : '', ' · SHA-256 ', hash(x.document_sha256)),
+      safeUrl ? h('a', { href: safeUrl, rel: 'external noopener noreferrer', target: '_blank' }, t('org.open_document')) : null,
+    ),
+    h('div', { class: 'list-side' }, h('a', { href: `/tx/${x.id}` }, date(x.time_ms))),
+  );
+}

@@ -1,0 +1,71 @@
+// One line for a committed transaction in activity lists, from its kind and payload.
+import type { TxSummary } from '../api';
+import { h } from '../dom';
+import { ago, dateTime, num, yuan } from '../format';
+import { t, tEnum } from '../i18n';
+import { accountLink } from './common';
+
+type P = Record<string, unknown>;
+const s = (p: P, k: string): string => (typeof p[k] === 'string' ? (p[k] as string) : '');
+const n = (p: P, k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+
+export function txTitle(kind: string): string {
+  return tEnum('kind', kind);
+}
+
+export function txDetail(kind: string, p: P): (Node | string)[] {
+  switch (kind) {
+    case 'donation':
+      return [yuan(n(p, 'amount_fen')), ' → ', accountLink(s(p, 'to_account')), s(p, 'donor_display_name') ? ` · ${s(p, 'donor_display_name')}` : ''];
+    case 'transfer':
+      return [yuan(n(p, 'amount_fen')), ' ', accountLink(s(p, 'from_account')), ' → ', accountLink(s(p, 'to_account'))];
+    case 'trust_deposit':
+      return [yuan(n(p, 'amount_fen')), ' → ', accountLink(`trust:${s(p, 'trust_id')}`)];
+    case 'trust_disbursement':
+      return [yuan(n(p, 'amount_fen')), ' ', accountLink(`trust:${s(p, 'trust_id')}`), ' → ', accountLink(s(p, 'to_account'))];
+    case 'spend':
+      return [
+        yuan(n(p, 'amount_fen')),
+        ' · ',
+        tEnum('category', s(p, 'category') || 'unspecified'),
+        s(p, 'payee_name') ? ` · ${s(p, 'payee_name')}` : '',
+        n(p, 'beneficiary_count') ? ` · ${t('spend.beneficiaries', { n: num(n(p, 'beneficiary_count')) })}` : '',
+      ];
+    case 'refund':
+      return [s(p, 'reason')];
+    case 'volunteer_service':
+      return [t('points.minutes', { n: num(n(p, 'minutes')) }), s(p, 'activity') ? ` · ${s(p, 'activity')}` : ''];
+    case 'redeem_points':
+      return [t('points.count', { n: num(n(p, 'points')) }), s(p, 'item') ? ` · ${s(p, 'item')}` : ''];
+    case 'disclosure':
+      return [tEnum('disclosure', s(p, 'type') || 'unspecified'), ' · ', s(p, 'title')];
+    case 'register_org':
+      return [s(p, 'name_zh') || s(p, 'org_id')];
+    case 'open_project':
+      return [s(p, 'name_zh') || s(p, 'project_id'), n(p, 'budget_fen') ? ` · ${t('project.budget')} ${yuan(n(p, 'budget_fen'))}` : ''];
+    case 'close_project':
+      return [s(p, 'project_id')];
+    case 'open_trust':
+      return [s(p, 'name_zh') || s(p, 'trust_id')];
+    case 'update_org':
+      return [s(p, 'org_id'), ' · ', tEnum('status', s(p, 'status'))];
+    case 'rotate_key':
+      return [s(p, 'org_id')];
+    default:
+      return [];
+  }
+}
+
+export function txItem(tx: TxSummary, extra?: Node): HTMLElement {
+  return h(
+    'li',
+    { class: 'list-item' },
+    h(
+      'div',
+      { class: 'list-main' },
+      h('a', { href: tx.kind === 'donation' || tx.kind === 'trust_deposit' ? `/r/${tx.code}` : `/tx/${tx.id}`, class: 'list-title' }, txTitle(tx.kind)),
+      h('span', { class: 'list-detail' }, txDetail(tx.kind, tx.payload ?? {})),
+    ),
+    h('div', { class: 'list-side' }, extra ?? null, h('time', { datetime: new Date(tx.time_ms).toISOString(), title: dateTime(tx.time_ms) }, ago(tx.time_ms))),
+  );
+}

@@ -1,0 +1,316 @@
+// Browser tests of the explorer against a real node loaded with the demo (see harness.mjs).
+// Run: node --test tests/e2e/explorer.test.mjs   (CTest: e2e_explorer). Screenshots go to
+// tests/e2e/artifacts/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import QRCode from 'qrcode';
+import { Network, artifacts } from './harness.mjs';
+
+const net = new Network();
+const T = { timeout: 180000 };
+let genesisSigner = null; // the validator organisation's zh name, if the node publishes its genesis
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+function noErrors(page) {
+  assert.deepEqual(page.errors, [], `the page logged errors: ${page.errors.join('\n')}`);
+}
+
+async function verifiedBadge(page) {
+  const badge = page.locator('.badge[data-state="verified"]');
+  await badge.waitFor({ timeout: 60000 });
+  return badge;
+}
+
+// One Y4M (YUV 4:2:0) frame showing the QR code of `text`: what chromium's fake camera plays.
+async function qrVideo(text, file) {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const w = 640;
+  const h = 480;
+  const scale = Math.floor(400 / (modules.size + 8));
+  const x0 = Math.floor((w - modules.size * scale) / 2);
+  const y0 = Math.floor((h - modules.size * scale) / 2);
+  const y = Buffer.alloc(w * h, 235);
+  for (let r = 0; r < modules.size; r++) {
+    for (let c = 0; c < modules.size; c++) {
+      if (!modules.get(r, c)) continue;
+      for (let dy = 0; dy < scale; dy++) y.fill(16, (y0 + r * scale + dy) * w + x0 + c * scale, (y0 + r * scale + dy) * w + x0 + (c + 1) * scale);
+    }
+  }
+  const chroma = Buffer.alloc((w / 2) * (h / 2), 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma, chroma]);
+  await writeFile(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
+}
+
+// The Ed25519 public key (hex) of a `shanliu keygen` key file (second line: the 32-byte seed).
+async function keyFile(file) {
+  const seed = (await readFile(file, 'utf8')).trim().split('\n').pop().trim();
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seed, 'hex')]);
+  const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+  return { seed, publicKey: spki.subarray(spki.length - 32).toString('hex') };
+}
+
+describe('explorer', () => {
+  before(async () => {
+    await net.start();
+    const r = await fetch(`${net.url}/v1/genesis`);
+    if (r.ok) {
+      const body = await r.json();
+      const g = body.genesis ?? body;
+      const org = (g.organisations ?? []).find((o) => o.org_id === g.validators[0].org_id);
+      genesisSigner = org?.name_zh ?? null;
+    }
+  }, { timeout: 600000 });
+
+  after(async () => {
+    await net.stop(true);
+  });
+
+  it('shows a receipt with its flow diagram and a badge verified in the browser', T, async () => {
+    const code = net.codes[0];
+    const page = await net.page();
+    await page.goto(`${net.url}/r/${code}`);
+    const badge = await verifiedBadge(page);
+    const text = await badge.innerText();
+    assert.match(text, /已在您的浏览器中验证/);
+    assert.match(text, /由 1\/1 个验证节点签署/);
+    if (genesisSigner) assert.ok(text.includes(genesisSigner), `badge names the signer ${genesisSigner}: ${text}`);
+    // Every step held: envelope, tx id, tx signatures, contents, inclusion, header, validators, commit.
+    assert.equal(await page.locator('.checks li.check-ok').count(), 8);
+    assert.equal(await page.locator('.checks li.check-bad').count(), 0);
+    // The Sankey diagram is drawn (SVG renderer) and labelled for screen readers.
+    const chart = page.locator('.sankey[data-ready="true"]');
+    await chart.waitFor({ timeout: 30000 });
+    assert.ok((await chart.locator('svg path').count()) > 2, 'the flow diagram has links');
+    assert.match((await chart.getAttribute('aria-label')) ?? '', /流向图/);
+    // Hops: each with amount; spending records with a category and invoice hash.
+    assert.ok((await page.locator('.hops > li').count()) >= 1);
+    const spent = page.locator('.hops > li.hop-spent');
+    if ((await spent.count()) > 0) {
+      const first = await spent.first().innerText();
+      assert.match(first, /发票哈希/);
+      assert.match(first, /支出类别/);
+    }
+    await shot(page, 'receipt-zh-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.reload();
+    await verifiedBadge(page);
+    await page.locator('.sankey[data-ready="true"]').waitFor();
+    await shot(page, 'receipt-zh-desktop');
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('fails verification when the proof is tampered with', T, async () => {
+    const code = net.codes[0];
+    const flip = (hex) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+    const variants = [
+      ['inclusion', (r) => (r.proof.inclusion_path[0] = flip(r.proof.inclusion_path[0]))],
+      ['commit', (r) => (r.proof.commit.signatures[0].signature = flip(r.proof.commit.signatures[0].signature))],
+      ['header', (r) => (r.proof.header.time_ms += 1)],
+      ['contents', (r) => (r.donation.amount_fen += 100)],
+      ['txid', (r) => (r.proof.tx_id = flip(r.proof.tx_id))],
+    ];
+    for (const [step, mutate] of variants) {
+      const page = await net.page();
+      await page.route('**/v1/receipts/**', async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        mutate(body);
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${net.url}/r/${code}`);
+      const badge = page.locator('.badge[data-state="failed"]');
+      await badge.waitFor({ timeout: 60000 });
+      assert.match(await badge.innerText(), /验证失败/, `tampered ${step}`);
+      assert.equal(await page.locator(`.checks li[data-step="${step}"].check-bad`).count(), 1, `step ${step} fails`);
+      assert.equal(await page.locator('.badge[data-state="verified"]').count(), 0);
+      await shot(page, `receipt-tampered-${step}`);
+      noErrors(page);
+      await page.context().close();
+    }
+  });
+
+  it('verifies with the audited fallbacks over plain http (no WebCrypto)', T, async () => {
+    // A LAN host name is not a secure context: crypto.subtle and the camera are unavailable.
+    const browser = await net.extraBrowser(['--host-resolver-rules=MAP shanliu-lan.test 127.0.0.1']);
+    const page = await net.page({}, browser);
+    const lan = net.url.replace('127.0.0.1', 'shanliu-lan.test');
+    await page.goto(`${lan}/r/${net.codes[0]}`);
+    assert.equal(await page.evaluate(() => window.isSecureContext), false);
+    const badge = await verifiedBadge(page);
+    assert.match(await badge.textContent(), /Ed25519：@noble\/ed25519/);
+    assert.equal(await page.locator('.checks li.check-ok').count(), 8);
+    await page.goto(`${lan}/scan`);
+    await page.getByText('不是通过安全连接').waitFor();
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('decodes a receipt QR code from an uploaded photo', T, async () => {
+    const code = net.codes[net.codes.length > 1 ? 1 : 0];
+    const png = path.join(artifacts, 'uploaded-receipt-qr.png');
+    await QRCode.toFile(png, `${net.url}/r/${code}`, { width: 720, margin: 6, errorCorrectionLevel: 'M' });
+    const page = await net.page();
+    await page.goto(`${net.url}/scan`);
+    await shot(page, 'scan-zh');
+    await page.setInputFiles('#scan-file', png);
+    await page.waitForURL(`**/r/${code}`, { timeout: 30000 });
+    await verifiedBadge(page);
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('decodes a receipt QR code from the camera', T, async () => {
+    const code = net.codes[net.codes.length > 2 ? 2 : 0];
+    const video = path.join(artifacts, 'camera-receipt-qr.y4m');
+    await qrVideo(`${net.url}/r/${code}`, video);
+    const browser = await net.cameraBrowser(video);
+    const page = await net.page({}, browser);
+    await page.goto(`${net.url}/scan`);
+    await page.getByRole('button', { name: '打开摄像头扫码' }).click();
+    await page.waitForURL(`**/r/${code}`, { timeout: 30000 });
+    await verifiedBadge(page);
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('switches between Chinese and English and remembers the choice', T, async () => {
+    const code = net.codes[0];
+    const page = await net.page();
+    await page.goto(`${net.url}/`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal(await page.locator('h1').innerText(), '每一笔善款，去向可查');
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal(await page.locator('h1').innerText(), 'Every gift, traceable');
+    await page.locator('.figure').first().waitFor();
+    await shot(page, 'home-en');
+    await page.goto(`${net.url}/r/${code}`);
+    const badge = await verifiedBadge(page);
+    assert.match(await badge.innerText(), /Verified in your browser/);
+    assert.match(await badge.innerText(), /Signed by 1 of 1 validators/);
+    await page.locator('.sankey[data-ready="true"]').waitFor();
+    await shot(page, 'receipt-en-phone');
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    assert.match(await (await verifiedBadge(page)).innerText(), /已在您的浏览器中验证/);
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('finds a receipt by the 12-character code prefix and shows live figures', T, async () => {
+    const code = net.codes[0];
+    const page = await net.page();
+    await page.goto(`${net.url}/`);
+    await page.locator('.live-dot[data-live="true"]').waitFor({ timeout: 30000 });
+    await page.locator('.figure').first().waitFor();
+    await shot(page, 'home-zh');
+    await page.fill('#q', code.slice(0, 12));
+    await page.press('#q', 'Enter');
+    await page.waitForURL(`**/r/${code}`, { timeout: 30000 });
+    await verifiedBadge(page);
+    // Organisations are found by (part of) their name too.
+    const federation = await (await fetch(`${net.url}/v1/orgs/federation?limit=1`)).json();
+    await page.goto(`${net.url}/`);
+    await page.fill('#q', federation.org.name_zh);
+    await page.press('#q', 'Enter');
+    await page.waitForURL('**/orgs/federation', { timeout: 30000 });
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('verifies the checkpoint and a consistency proof on the regulator page', T, async () => {
+    const page = await net.page();
+    await page.goto(`${net.url}/regulator`);
+    await page.locator('.checkpoint-state[data-state="verified"]').waitFor({ timeout: 60000 });
+    await page.waitForFunction(() => (document.querySelector('#c-to'))?.value !== '');
+    await page.click('form.consistency button[type="submit"]');
+    await page.locator('.consistency-result [data-state="verified"]').waitFor({ timeout: 60000 });
+    await page.locator('ul.compliance li').first().waitFor({ timeout: 30000 });
+    await shot(page, 'regulator-zh');
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('keeps a points wallet key in the browser and shows its QR code', T, async () => {
+    const page = await net.page();
+    await page.goto(`${net.url}/points`);
+    await page.getByRole('button', { name: '生成我的钱包' }).click();
+    await page.locator('svg.qr').waitFor();
+    const key = (await page.locator('.share code.mono').innerText()).trim();
+    assert.match(key, /^[0-9a-f]{64}$/);
+    await page.locator('.figure').first().waitFor();
+    await shot(page, 'wallet-zh');
+    await page.reload();
+    await page.locator('svg.qr').waitFor();
+    assert.equal((await page.locator('.share code.mono').innerText()).trim(), key, 'the key survives a reload');
+    const points = await (await fetch(`${net.url}/v1/points/${key}`)).json();
+    assert.equal(points.balance, 0);
+
+    // Restore a demo resident's wallet from its key file: the browser derives the same public
+    // key as libsodium did, and shows that holder's balance and history from the ledger.
+    let resident = null;
+    for (let i = 1; i <= 40 && !resident; i++) {
+      const k = await keyFile(path.join(net.dir, 'keys', `resident-${i}.key`)).catch(() => null);
+      if (!k) break;
+      const p = await (await fetch(`${net.url}/v1/points/${k.publicKey}`)).json();
+      if (p.earned > 0) resident = { ...k, points: p };
+    }
+    assert.ok(resident, 'the demo gave some resident points');
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: '从本浏览器删除' }).click();
+    await page.locator('#import-key').fill(resident.seed);
+    await page.getByRole('button', { name: '恢复' }).click();
+    await page.locator('svg.qr').waitFor();
+    assert.equal((await page.locator('.share code.mono').innerText()).trim(), resident.publicKey);
+    const balance = page.locator('.figure').first();
+    await balance.waitFor();
+    assert.match(await balance.innerText(), new RegExp(resident.points.balance.toLocaleString('en-US')));
+    await page.locator('.list-item').first().waitFor();
+    await shot(page, 'wallet-resident-zh');
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('renders organisation, project, block, transaction and printable receipt pages', T, async () => {
+    const code = net.codes[0];
+    const page = await net.page();
+    await page.goto(`${net.url}/orgs/federation`);
+    await page.locator('h1').waitFor();
+    await page.getByRole('heading', { name: '账户' }).waitFor();
+    await shot(page, 'org-zh');
+
+    const projects = await (await fetch(`${net.url}/v1/projects?limit=50`)).json();
+    const project = projects.projects.find((p) => p.spent_fen > 0) ?? projects.projects[0];
+    await page.goto(`${net.url}/projects/${project.project_id}`);
+    await page.getByRole('heading', { name: '按类别支出' }).waitFor();
+    await shot(page, 'project-zh');
+
+    await page.goto(`${net.url}/blocks/1`);
+    await page.locator('.block-check[data-state="verified"]').waitFor({ timeout: 60000 });
+    await shot(page, 'block-zh');
+
+    const receipt = await (await fetch(`${net.url}/v1/receipts/${code}`)).json();
+    const spend = JSON.stringify(receipt.trace).match(/"kind":"spend"[^}]*?"id":"([0-9a-f]{64})"|"id":"([0-9a-f]{64})"[^}]*?"kind":"spend"/);
+    if (spend) {
+      await page.goto(`${net.url}/tx/${spend[1] ?? spend[2]}`);
+      await page.locator('#sources li').first().waitFor({ timeout: 30000 });
+      await shot(page, 'tx-spend-zh');
+    }
+
+    await page.goto(`${net.url}/r/${code}/print`);
+    await page.locator('.print-receipt svg.qr').waitFor();
+    await verifiedBadge(page);
+    await shot(page, 'receipt-print');
+    await page.emulateMedia({ media: 'print' });
+    await shot(page, 'receipt-print-media');
+    noErrors(page);
+    await page.context().close();
+  });
+});
