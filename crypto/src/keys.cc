@@ -104,7 +104,8 @@ Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key) {
 }
 
 Result<KeyPair> ReadKeyFile(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO must be refused below, not wait here for a writer (no effect on regular files).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     return Status::Error("io_error", "cannot open key file " + path.string() + ": " + std::strerror(errno));
   }

@@ -314,9 +314,17 @@ Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool ve
   if (!tx.ParseFromArray(envelope.data(), static_cast<int>(envelope.size())) || HasUnknownFields(tx)) {
     return Malformed("transaction envelope is not a valid Tx protobuf");
   }
+  // Like unknown fields, a repeated singular field (last wins here, maybe first elsewhere) or any other
+  // re-encoding would let two parsers read one signed tx differently: accept only the canonical bytes.
+  if (tx.SerializeAsString() != AsChars(envelope)) {
+    return Malformed("transaction envelope is not canonically encoded");
+  }
   DecodedTx out;
   if (!out.body.ParseFromString(tx.body()) || HasUnknownFields(out.body)) {
     return Malformed("transaction body is not a valid TxBody protobuf");
+  }
+  if (out.body.SerializeAsString() != tx.body()) {
+    return Malformed("transaction body is not canonically encoded");
   }
   if (out.body.chain_id() != chain_id) {
     return Status::Error("wrong_chain", "transaction is for chain '" + out.body.chain_id() + "', this is '" +
