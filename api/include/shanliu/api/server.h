@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shanliu/bytes.h"
@@ -21,12 +22,18 @@ struct ServerConfig {
   std::uint16_t port = 8080;                 // 0 picks a free port (tests); see Server::port()
   unsigned threads = 2;                      // io_context thread pool
   std::filesystem::path explorer_dir;        // built explorer files; empty serves none
-  std::size_t max_body_bytes = 4 << 20;      // POST /v1/txs batches
-  std::size_t max_header_bytes = 16 << 10;
+  std::size_t max_body_bytes = 4 << 20;      // POST /v1/txs batches (413 above)
+  std::size_t max_header_bytes = 16 << 10;   // request line + headers (431 above)
   unsigned request_timeout_ms = 15'000;      // whole request, slow clients are cut off
+  unsigned header_timeout_ms = 10'000;       // request line + headers; also the keep-alive idle limit
+  unsigned write_timeout_ms = 15'000;        // a response or stream event must be taken within this
   std::size_t max_batch_txs = 1000;
-  std::size_t max_connections = 1024;
+  std::size_t max_connections = 1024;        // more are answered 503 and closed
   std::size_t max_sse_clients = 256;
+  unsigned sse_heartbeat_ms = 15'000;        // comment lines on idle /v1/stream connections
+  unsigned stop_grace_ms = 3'000;            // Stop() lets open responses finish this long
+  std::size_t max_trace_nodes = 2'000;       // larger traces are cut and marked "truncated"
+  std::string cors_allow_origin = "*";       // Access-Control-Allow-Origin on GET /v1/*; empty: none
 };
 
 // What a submission became.
@@ -54,6 +61,16 @@ struct NodeHooks {
   std::function<PendingInfo(const Hash256& id)> pending;
   std::function<NodeInfo()> info;
 };
+
+// The route table as data (for documentation checks and tooling): one entry per endpoint.
+struct RouteInfo {
+  std::string method;                     // "GET", "POST"
+  std::string pattern;                    // "/v1/txs/{id}"
+  std::vector<std::string> query_params;  // the query parameters the route accepts
+};
+std::vector<RouteInfo> Routes();
+// The OpenAPI 3 document embedded at build time from api/openapi.json (served at /v1/openapi.json).
+std::string_view OpenApiDocument();
 
 class Server {
  public:

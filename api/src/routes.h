@@ -1,0 +1,42 @@
+// Route groups; each routes_<group>.cc adds its endpoints to the table (see RegisterRoutes).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "router.h"
+#include "server_context.h"
+
+namespace shanliu::api::internal {
+
+void AddTxRoutes(Router& router);       // POST /v1/txs, GET /v1/txs/{id}
+void AddReceiptRoutes(Router& router);  // receipts, traces, spend sources
+void AddProofRoutes(Router& router);    // consistency and inclusion proofs, checkpoint
+void AddBlockRoutes(Router& router);    // blocks
+void AddOrgRoutes(Router& router);      // organisations, disclosures
+void AddProjectRoutes(Router& router);  // projects, trusts
+void AddPointsRoutes(Router& router);   // charity points by holder
+void AddStatsRoutes(Router& router);    // statistics, compliance indicators
+void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream
+
+// Page sizes: every list takes `limit` (1..max) and answers "next" for the following page.
+struct PageSizes {
+  static constexpr std::size_t kDefault = 20;
+  static constexpr std::size_t kMax = 100;
+  static constexpr std::size_t kMaxBlockTxs = 1000;  // tx ids of one block per page
+  static constexpr std::size_t kMaxSources = 200;    // pieces of a spend's sources per page
+};
+
+// Calendar year in Beijing time (UTC+8), the year OrgYear records use.
+inline std::uint32_t BeijingYear(std::uint64_t time_ms) {
+  using namespace std::chrono;
+  const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(time_ms) + hours(8)));
+  return static_cast<std::uint32_t>(static_cast<int>(year_month_day(day).year()));
+}
+
+// `before` leaf cursor for activity lists: absent means "from the newest".
+Result<std::uint64_t> BeforeLeaf(const Query& query);
+
+}  // namespace shanliu::api::internal

@@ -1,0 +1,91 @@
+// Blocks: header (hashes in hex), block hash, tx ids with codes and kinds, commit certificate.
+#include "routes.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/tx.h"
+#include "views.h"
+
+namespace shanliu::api::internal {
+namespace {
+
+Response BlockAt(RequestContext& ctx, std::uint64_t height) {
+  auto cursor = QueryU64(ctx.query, "cursor");
+  if (!cursor.ok()) return ErrorResponse(cursor.status());
+  auto limit = QueryLimit(ctx.query, 100, PageSizes::kMaxBlockTxs);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  const ledger::ReadView& view = ctx.view();
+  if (height > view.head().height()) {
+    return ErrorResponse("not_found", "block " + std::to_string(height) + " is not committed; the head is " +
+                                          std::to_string(view.head().height()));
+  }
+  auto block = view.Block(height);
+  if (!block) throw ledger::StorageError("a committed block is missing");
+  auto hash = ledger::BlockHash(block->header());
+  if (!hash.ok()) throw ledger::StorageError("a stored block header is malformed");
+
+  const std::uint64_t first = cursor->value_or(0);
+  Json txs = Json::array();
+  for (std::uint64_t i = first; i < block->tx_count() && txs.size() < *limit; ++i) {
+    auto tx = view.TxByLeaf(block->first_leaf() + i);
+    if (!tx) throw ledger::StorageError("a block's log leaf is missing");
+    txs.push_back({{"id", Hex(tx->id)},
+                   {"code", ReceiptCode(tx->id)},
+                   {"kind", ledger::PayloadKindName(tx->body)},
+                   {"leaf", tx->location.leaf()},
+                   {"index", i}});
+  }
+  const std::uint64_t after = first + txs.size();
+  return JsonResponse(Json{
+      {"height", height},
+      {"block_hash", Hex(*hash)},
+      {"header", HeaderJson(block->header())},
+      {"commit", height == 0 ? Json(nullptr) : CommitJson(block->commit())},
+      {"tx_count", block->tx_count()},
+      {"first_leaf", block->first_leaf()},
+      {"txs", std::move(txs)},
+      {"next", after < block->tx_count() ? Json(after) : Json(nullptr)},
+  });
+}
+
+Response GetLatestBlock(RequestContext& ctx) { return BlockAt(ctx, ctx.view().head().height()); }
+
+Response GetBlock(RequestContext& ctx) {
+  auto height = ParseU64(ctx.params[0], "height");
+  if (!height.ok()) return ErrorResponse(height.status());
+  return BlockAt(ctx, *height);
+}
+
+Response ListBlocks(RequestContext& ctx) {
+  auto before = QueryU64(ctx.query, "before");
+  if (!before.ok()) return ErrorResponse(before.status());
+  auto limit = QueryLimit(ctx.query, PageSizes::kDefault, PageSizes::kMax);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  const ledger::ReadView& view = ctx.view();
+  const std::uint64_t head = view.head().height();
+  // Newest first, heights strictly below `before`.
+  std::uint64_t top = before->has_value() ? std::min<std::uint64_t>(**before, head + 1) : head + 1;
+  Json blocks = Json::array();
+  while (top > 0 && blocks.size() < *limit) {
+    --top;
+    auto block = view.Block(top);
+    if (!block) throw ledger::StorageError("a committed block is missing");
+    auto hash = ledger::BlockHash(block->header());
+    if (!hash.ok()) throw ledger::StorageError("a stored block header is malformed");
+    blocks.push_back({{"height", top},
+                      {"block_hash", Hex(*hash)},
+                      {"time_ms", block->header().time_ms()},
+                      {"tx_count", block->tx_count()},
+                      {"log_size", block->header().log_size()},
+                      {"proposer_index", block->header().proposer_index()}});
+  }
+  return JsonResponse(Json{{"blocks", std::move(blocks)}, {"next", top > 0 ? Json(top) : Json(nullptr)}});
+}
+
+}  // namespace
+
+void AddBlockRoutes(Router& router) {
+  router.Add({http::verb::get, "/v1/blocks", {"before", "limit"}, ListBlocks});
+  router.Add({http::verb::get, "/v1/blocks/latest", {"cursor", "limit"}, GetLatestBlock});
+  router.Add({http::verb::get, "/v1/blocks/{height}", {"cursor", "limit"}, GetBlock});
+}
+
+}  // namespace shanliu::api::internal

@@ -1,0 +1,141 @@
+// Organisations (list, detail with accounts, yearly figures, projects, activity) and disclosures.
+#include "ledger_index.h"
+#include "routes.h"
+#include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/tx.h"
+#include "views.h"
+
+namespace shanliu::api::internal {
+namespace {
+
+namespace flow = ledger::flow;
+
+constexpr std::size_t kProjectsInOrg = 50;
+constexpr std::uint32_t kMaxYears = 100;
+
+Json AccountJson(const ledger::ReadView& view, Names& names, const std::string& account) {
+  Json out = names.Account(account);
+  out["flow"] = FlowJson(flow::GetAccount(view.state(), account));
+  return out;
+}
+
+Response ListOrgsRoute(RequestContext& ctx) {
+  auto limit = QueryLimit(ctx.query, PageSizes::kDefault, PageSizes::kMax);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  std::optional<pb::OrgKind> kind;
+  if (const std::string* k = ctx.query.Find("kind")) {
+    pb::OrgKind parsed;
+    if (!ledger::ParseOrgKind(*k, &parsed)) {
+      return ErrorResponse("invalid_argument", "kind must be bureau, federation, bank, charity, trustee or merchant");
+    }
+    kind = parsed;
+  }
+  ListOptions options;
+  options.limit = *limit;
+  if (const std::string* c = ctx.query.Find("cursor")) options.after = *c;
+  auto page = ListOrgs(ctx.view(), options, [&](const pb::OrgRecord& o) { return !kind || o.kind() == *kind; });
+  Json orgs = Json::array();
+  for (const pb::OrgRecord& o : page.items) orgs.push_back(RecordJson(o));
+  return JsonResponse(Json{{"orgs", std::move(orgs)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}});
+}
+
+Response GetOrg(RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (!ledger::IsValidId(id)) return ErrorResponse("invalid_argument", "an organisation id matches [a-z0-9-]{3,40}");
+  auto before = BeforeLeaf(ctx.query);
+  if (!before.ok()) return ErrorResponse(before.status());
+  auto limit = QueryLimit(ctx.query, PageSizes::kDefault, PageSizes::kMax);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  const ledger::ReadView& view = ctx.view();
+  auto org = view.Org(id);
+  if (!org) return ErrorResponse("not_found", "no organisation '" + id + "' is registered");
+
+  Names names(view);
+  Json accounts = Json::array();
+  accounts.push_back(AccountJson(view, names, "org:" + id));
+
+  ListOptions options;
+  options.limit = kProjectsInOrg;
+  auto projects = ListProjects(view, options, [&](const pb::ProjectRecord& p) { return p.spec().owner_org() == id; });
+  Json project_list = Json::array();
+  for (const pb::ProjectRecord& p : projects.items) {
+    const std::string account = "project:" + p.spec().project_id();
+    accounts.push_back(AccountJson(view, names, account));
+    project_list.push_back({{"project_id", p.spec().project_id()},
+                            {"name_zh", p.spec().name_zh()},
+                            {"name_en", p.spec().name_en()},
+                            {"category", p.spec().category()},
+                            {"budget_fen", p.spec().budget_fen()},
+                            {"closed", p.closed()}});
+  }
+  auto trusts = ListTrusts(view, options, [&](const pb::TrustRecord& t) {
+    return t.spec().trustee_org() == id || t.spec().custodian_bank() == id;
+  });
+  Json trust_list = Json::array();
+  for (const pb::TrustRecord& t : trusts.items) {
+    const std::string account = "trust:" + t.spec().trust_id();
+    if (t.spec().trustee_org() == id) accounts.push_back(AccountJson(view, names, account));
+    trust_list.push_back({{"trust_id", t.spec().trust_id()},
+                          {"name_zh", t.spec().name_zh()},
+                          {"role", t.spec().trustee_org() == id ? "trustee" : "custodian_bank"}});
+  }
+
+  Json years = Json::array();
+  const std::uint32_t first_year = BeijingYear(view.genesis().genesis_time_ms);
+  const std::uint32_t last_year = BeijingYear(view.head().time_ms());
+  for (std::uint32_t y = last_year; y >= first_year && last_year - y < kMaxYears; --y) {
+    if (auto record = view.OrgYear(id, y)) {
+      Json row = RecordJson(*record);
+      row["year"] = y;
+      years.push_back(std::move(row));
+    }
+    if (y == 0) break;
+  }
+
+  return JsonResponse(Json{
+      {"org", RecordJson(*org)},
+      {"accounts", std::move(accounts)},
+      {"years", std::move(years)},
+      {"projects", {{"items", std::move(project_list)}, {"next", projects.next ? Json(*projects.next) : Json(nullptr)}}},
+      {"trusts", std::move(trust_list)},
+      {"activity", ActivityPage(view, view.OrgActivity(id, *before, *limit + 1), *limit)},
+  });
+}
+
+Response ListDisclosures(RequestContext& ctx) {
+  const std::string* org = ctx.query.Find("org");
+  if (org == nullptr) return ErrorResponse("invalid_argument", "org (an organisation id) is required");
+  if (!ledger::IsValidId(*org)) return ErrorResponse("invalid_argument", "an organisation id matches [a-z0-9-]{3,40}");
+  auto before = BeforeLeaf(ctx.query);
+  if (!before.ok()) return ErrorResponse(before.status());
+  auto limit = QueryLimit(ctx.query, PageSizes::kDefault, PageSizes::kMax);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  const ledger::ReadView& view = ctx.view();
+  if (!view.Org(*org)) return ErrorResponse("not_found", "no organisation '" + *org + "' is registered");
+  const std::vector<std::uint64_t> leaves = view.Disclosures(*org, *before, *limit + 1);
+  Json items = Json::array();
+  for (std::size_t i = 0; i < leaves.size() && i < *limit; ++i) {
+    auto tx = view.TxByLeaf(leaves[i]);
+    if (!tx || !tx->body.has_disclosure()) throw ledger::StorageError("a disclosure index names a wrong leaf");
+    Json item = RecordJson(tx->body.disclosure());
+    item["id"] = Hex(tx->id);
+    item["code"] = ReceiptCode(tx->id);
+    item["leaf"] = leaves[i];
+    item["height"] = tx->location.height();
+    item["time_ms"] = tx->time_ms;
+    items.push_back(std::move(item));
+  }
+  return JsonResponse(Json{{"org_id", *org},
+                           {"disclosures", std::move(items)},
+                           {"next", leaves.size() > *limit ? Json(leaves[*limit - 1]) : Json(nullptr)}});
+}
+
+}  // namespace
+
+void AddOrgRoutes(Router& router) {
+  router.Add({http::verb::get, "/v1/orgs", {"kind", "cursor", "limit"}, ListOrgsRoute});
+  router.Add({http::verb::get, "/v1/orgs/{id}", {"before", "limit"}, GetOrg});
+  router.Add({http::verb::get, "/v1/disclosures", {"org", "before", "limit"}, ListDisclosures});
+}
+
+}  // namespace shanliu::api::internal

@@ -1,0 +1,102 @@
+// RFC 9162 proofs over the transaction log, and the checkpoint (log size and root with the
+// commit certificate of the block that reached it).
+#include "ledger_index.h"
+#include "routes.h"
+#include "shanliu/crypto/merkle.h"
+#include "views.h"
+
+namespace shanliu::api::internal {
+namespace {
+
+Response GetConsistency(RequestContext& ctx) {
+  auto from = QueryU64(ctx.query, "from");
+  if (!from.ok()) return ErrorResponse(from.status());
+  auto to = QueryU64(ctx.query, "to");
+  if (!to.ok()) return ErrorResponse(to.status());
+  if (!from->has_value()) return ErrorResponse("invalid_argument", "from (the older log size) is required");
+  const ledger::ReadView& view = ctx.view();
+  const std::uint64_t old_size = **from;
+  const std::uint64_t new_size = to->value_or(view.head().log_size());
+  if (old_size == 0 || old_size > new_size) {
+    return ErrorResponse("invalid_argument", "need 0 < from <= to (RFC 9162 consistency proofs)");
+  }
+  if (new_size > view.head().log_size()) {
+    return ErrorResponse("out_of_range", "the log has " + std::to_string(view.head().log_size()) + " leaves");
+  }
+  auto proof = view.ConsistencyProof(old_size, new_size);
+  if (!proof.ok()) return ErrorResponse(proof.status());
+  auto old_root = view.LogRootAt(old_size);
+  if (!old_root.ok()) return ErrorResponse(old_root.status());
+  auto new_root = view.LogRootAt(new_size);
+  if (!new_root.ok()) return ErrorResponse(new_root.status());
+  Json path = Json::array();
+  for (const Hash256& h : *proof) path.push_back(Hex(h));
+  return JsonResponse(Json{{"from", old_size},
+                           {"to", new_size},
+                           {"from_root", Hex(*old_root)},
+                           {"to_root", Hex(*new_root)},
+                           {"proof", std::move(path)}});
+}
+
+Response GetInclusion(RequestContext& ctx) {
+  auto leaf_param = QueryU64(ctx.query, "leaf");
+  if (!leaf_param.ok()) return ErrorResponse(leaf_param.status());
+  auto size_param = QueryU64(ctx.query, "size");
+  if (!size_param.ok()) return ErrorResponse(size_param.status());
+  const std::string* id_param = ctx.query.Find("id");
+  if (leaf_param->has_value() == (id_param != nullptr)) {
+    return ErrorResponse("invalid_argument", "give exactly one of leaf (a log index) and id (a tx id or receipt code)");
+  }
+  const ledger::ReadView& view = ctx.view();
+  std::optional<ledger::TxRecord> tx;
+  if (id_param != nullptr) {
+    auto id = ParseTxId(*id_param);
+    if (!id.ok()) return ErrorResponse(id.status());
+    tx = view.TxById(*id);
+    if (!tx) return ErrorResponse("not_found", "no committed transaction has this id");
+  } else {
+    tx = view.TxByLeaf(**leaf_param);
+    if (!tx) return ErrorResponse("not_found", "the log has no leaf " + std::to_string(**leaf_param));
+  }
+  const std::uint64_t leaf = tx->location.leaf();
+  const std::uint64_t size = size_param->value_or(view.head().log_size());
+  auto proof = InclusionProofAt(view, leaf, size);
+  if (!proof.ok()) return ErrorResponse(proof.status());
+  auto root = view.LogRootAt(size);
+  if (!root.ok()) return ErrorResponse(root.status());
+  Json path = Json::array();
+  for (const Hash256& h : *proof) path.push_back(Hex(h));
+  return JsonResponse(Json{{"leaf_index", leaf},
+                           {"log_size", size},
+                           {"tx_id", Hex(tx->id)},
+                           {"leaf_hash", Hex(crypto::MerkleLeafHash(tx->envelope))},
+                           {"log_root", Hex(*root)},
+                           {"inclusion_path", std::move(path)}});
+}
+
+Response GetCheckpoint(RequestContext& ctx) {
+  const ledger::ReadView& view = ctx.view();
+  const pb::BlockHeader& head = view.head();
+  auto block = view.Block(head.height());
+  if (!block) throw ledger::StorageError("the head block is missing");
+  return JsonResponse(Json{
+      {"chain_id", head.chain_id()},
+      {"log_size", head.log_size()},
+      {"log_root", Hex(head.log_root())},
+      {"height", head.height()},
+      {"block_hash", Hex(view.head_hash())},
+      {"time_ms", head.time_ms()},
+      {"header", HeaderJson(head)},
+      {"commit", head.height() == 0 ? Json(nullptr) : CommitJson(block->commit())},
+  });
+}
+
+}  // namespace
+
+void AddProofRoutes(Router& router) {
+  router.Add({http::verb::get, "/v1/proofs/consistency", {"from", "to"}, GetConsistency});
+  router.Add({http::verb::get, "/v1/proofs/inclusion", {"leaf", "id", "size"}, GetInclusion});
+  router.Add({http::verb::get, "/v1/checkpoint", {}, GetCheckpoint});
+}
+
+}  // namespace shanliu::api::internal

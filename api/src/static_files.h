@@ -1,0 +1,30 @@
+// Built explorer files (explorer/dist) for every GET outside /v1, /healthz and /metrics.
+// Paths are percent-decoded once, split, and refused if any segment is "." or ".."; hidden
+// files are not served; the resolved file (symlinks followed) must lie inside the root.
+// Unknown extension-less paths get index.html, so the single-page app can route /r/<code>.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "http_types.h"
+
+namespace shanliu::api::internal {
+
+class StaticFiles {
+ public:
+  static constexpr std::size_t kMaxFileBytes = 32 << 20;
+
+  explicit StaticFiles(std::filesystem::path root) : root_(std::move(root)) {}
+  bool enabled() const { return !root_.empty(); }
+
+  // `raw_path` is the request path as sent (percent-encoded, without the query).
+  Response Serve(std::string_view raw_path) const;
+
+  static std::string_view ContentType(std::string_view extension);
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace shanliu::api::internal
