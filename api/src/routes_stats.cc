@@ -31,6 +31,12 @@ Response GetStats(RequestContext& ctx) {
                            {"node", std::move(node)}});
 }
 
+// The genesis file as the node loaded it: outside verifiers (the explorer's badge, a
+// regulator's script) need the validator keys and organisation names to check commits.
+Response GetGenesis(RequestContext& ctx) {
+  return JsonResponse(Json::parse(ledger::GenesisToJson(ctx.view().genesis())));
+}
+
 Json Percent(std::int64_t part, std::int64_t whole) {
   if (whole <= 0) return nullptr;
   return std::round(static_cast<double>(part) * 1000.0 / static_cast<double>(whole)) / 10.0;
@@ -107,6 +113,7 @@ Response GetCompliance(RequestContext& ctx) {
 
 void AddStatsRoutes(Router& router) {
   router.Add({http::verb::get, "/v1/stats", {}, GetStats});
+  router.Add({http::verb::get, "/v1/genesis", {}, GetGenesis});
   router.Add({http::verb::get, "/v1/compliance", {"year", "cursor", "limit"}, GetCompliance});
 }
 

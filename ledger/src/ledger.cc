@@ -283,7 +283,7 @@ Result<ExecutedBlock> Ledger::ExecuteProposal(const pb::Block& block,
   txs.reserve(static_cast<std::size_t>(block.txs_size()));
   for (const std::string& envelope : block.txs()) {
     auto decoded = DecodeTx(AsBytes(envelope), genesis_.chain_id, /*verify_signatures=*/false);
-    if (decoded.ok() && !(signature_verified && signature_verified(decoded->id))) {
+    if (decoded.ok() && !(signature_verified && signature_verified(decoded->envelope_hash))) {
       decoded = DecodeTx(AsBytes(envelope), genesis_.chain_id, /*verify_signatures=*/true);
     }
     if (!decoded.ok()) {

@@ -356,6 +356,7 @@ Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool ve
   }
   out.envelope.assign(envelope.begin(), envelope.end());
   out.id = TxId(AsBytes(tx.body()));
+  out.envelope_hash = crypto::Sha256(envelope);
   return out;
 }
 

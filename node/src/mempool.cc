@@ -31,12 +31,13 @@ std::pair<Hash256, Status> Mempool::Submit(ByteView envelope) {
     std::lock_guard lock(mutex_);
     if (pending_ids_.count(id)) return {id, Status::Ok()};  // resubmission of a pending tx is harmless
   }
-  if (!SignatureVerified(id)) {
+  const Hash256 envelope_hash = decoded->envelope_hash;
+  if (!SignatureVerified(envelope_hash)) {
     decoded = ledger::DecodeTx(envelope, ledger_.genesis().chain_id, /*verify_signatures=*/true);
     if (!decoded.ok()) return {id, decoded.status()};
   }
   std::lock_guard lock(mutex_);
-  MarkVerified(id);
+  MarkVerified(envelope_hash);
   Status s = Admit(std::move(*decoded));
   if (!s.ok()) Remember(id, s);
   return {id, s};
@@ -117,8 +118,8 @@ void Mempool::Remember(const Hash256& id, Status error) {
   }
 }
 
-void Mempool::MarkVerified(const Hash256& id) {
-  if (verified_.emplace(id, true).second) verified_order_.push_back(id);
+void Mempool::MarkVerified(const Hash256& envelope_hash) {
+  if (verified_.emplace(envelope_hash, true).second) verified_order_.push_back(envelope_hash);
   while (verified_order_.size() > config_.verified_cache) {
     verified_.erase(verified_order_.front());
     verified_order_.pop_front();
@@ -135,9 +136,9 @@ TxState Mempool::State(const Hash256& id, Status* error) const {
   return TxState::kUnknown;
 }
 
-bool Mempool::SignatureVerified(const Hash256& id) const {
+bool Mempool::SignatureVerified(const Hash256& envelope_hash) const {
   std::lock_guard lock(mutex_);
-  return verified_.count(id) != 0;
+  return verified_.count(envelope_hash) != 0;
 }
 
 std::size_t Mempool::size() const {

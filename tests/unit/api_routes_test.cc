@@ -879,6 +879,17 @@ TEST_CASE("points by holder and disclosures and statistics and compliance indica
   api.ExpectError(api.Get("/v1/compliance?year=20250"), 400, "invalid_argument");
 }
 
+TEST_CASE("the genesis endpoint returns what a verifier checks commits against") {
+  Api api;
+  const Reply r = api.Get("/v1/genesis");
+  REQUIRE(r.status == 200);
+  auto parsed = ledger::ParseGenesis(r.json.dump());
+  REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+  CHECK(parsed->chain_id == api.chain.genesis.chain_id);
+  CHECK(parsed->validators_hash() == api.chain.genesis.validators_hash());
+  CHECK(api.Call("POST", "/v1/genesis", "{}").status == 405);
+}
+
 // ---------------------------------------------------------------- operations and the route table
 
 TEST_CASE("health and metrics and unknown routes") {

@@ -76,7 +76,8 @@ class Ledger {
   BuildResult BuildBlock(std::span<const DecodedTx> candidates, std::uint64_t time_ms, std::uint32_t proposer_index);
 
   // Validator side: re-executes a proposed block and checks every tx and the whole header.
-  // `signature_verified(id)` lets a verified-signature cache skip Ed25519 checks it already did.
+  // `signature_verified(envelope_hash)` lets a verified-signature cache skip Ed25519 checks it
+  // already did; it is asked about the SHA-256 of the whole envelope, never the tx id.
   Result<ExecutedBlock> ExecuteProposal(const pb::Block& block,
                                         const std::function<bool(const Hash256&)>& signature_verified = {});
 

@@ -35,6 +35,9 @@ struct DecodedTx {
   Bytes envelope;  // the exact bytes: the log leaf
   pb::TxBody body;
   Hash256 id{};
+  // SHA-256 of the whole envelope. A verified-signature cache must be keyed by this, not by
+  // the id: the id covers only the body, so the same body could arrive with forged signatures.
+  Hash256 envelope_hash{};
   std::vector<crypto::PublicKey> signers;  // distinct, each with a valid signature
   bool SignedBy(const crypto::PublicKey& key) const;
 };

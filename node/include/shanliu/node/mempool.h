@@ -43,7 +43,8 @@ class Mempool {
   void OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected);
 
   TxState State(const Hash256& id, Status* error) const;
-  bool SignatureVerified(const Hash256& id) const;
+  // Keyed by the SHA-256 of the whole envelope (signatures included), never the tx id.
+  bool SignatureVerified(const Hash256& envelope_hash) const;
   std::size_t size() const;
 
  private:
@@ -62,7 +63,7 @@ class Mempool {
   Status Admit(ledger::DecodedTx tx);  // requires mutex_
   void RebuildPending();               // requires mutex_
   void Remember(const Hash256& id, Status error);  // requires mutex_
-  void MarkVerified(const Hash256& id);            // requires mutex_
+  void MarkVerified(const Hash256& envelope_hash);  // requires mutex_
 
   ledger::Ledger& ledger_;
   const MempoolConfig config_;
@@ -76,7 +77,7 @@ class Mempool {
   std::uint64_t next_leaf_ = 0;  // provisional leaf numbers inside the overlay
   std::unordered_map<Hash256, Status, HashOf> rejected_;
   std::deque<Hash256> rejected_order_;
-  std::unordered_map<Hash256, bool, HashOf> verified_;
+  std::unordered_map<Hash256, bool, HashOf> verified_;  // envelope hashes whose signatures verified
   std::deque<Hash256> verified_order_;
 };
 

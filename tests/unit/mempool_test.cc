@@ -1,0 +1,114 @@
+// The mempool: signatures verified once per exact envelope, rules checked against the
+// pending overlay, dedup, bounds, and re-checking after each block.
+#include <doctest/doctest.h>
+
+#include "shanliu/node/mempool.h"
+#include "test_chain.h"
+
+using namespace shanliu;
+using shanliu::testing::TestChain;
+using shanliu::testing::TestKey;
+
+namespace {
+
+struct Pool {
+  TestChain chain;
+  crypto::KeyPair charity = TestKey("charity");
+  crypto::KeyPair merchant = TestKey("merchant");
+  crypto::KeyPair holder = TestKey("holder");
+  Pool() {
+    REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity).ok());
+    REQUIRE(chain.RegisterOrg("shop", pb::ORG_KIND_MERCHANT, merchant).ok());
+  }
+};
+
+Bytes WithExtraSignature(const Bytes& envelope, const crypto::PublicKey& claimed_key) {
+  pb::Tx tx;
+  REQUIRE(tx.ParseFromArray(envelope.data(), static_cast<int>(envelope.size())));
+  auto* s = tx.add_sigs();
+  s->set_public_key(std::string(claimed_key.begin(), claimed_key.end()));
+  s->set_sig(std::string(64, '\x5a'));
+  return ToBytes(tx.SerializeAsString());
+}
+
+}  // namespace
+
+TEST_CASE("a body verified once cannot come back with a forged co-signature") {
+  Pool p;
+  node::Mempool pool(p.chain.ledger(), {});
+  const std::string holder(p.holder.public_key.begin(), p.holder.public_key.end());
+  const Bytes merchant_only = p.chain.MakeTx(
+      [&](pb::TxBody& b) {
+        auto* r = b.mutable_redeem_points();
+        r->set_holder(holder);
+        r->set_merchant_org("shop");
+        r->set_points(1);
+        r->set_item("咖啡一杯");
+      },
+      {&p.merchant});
+  auto [id, first] = pool.Submit(merchant_only);
+  CHECK(first.code() == "wrong_signer");  // the holder did not sign
+  // Same body (same tx id), now claiming the holder's signature with junk bytes.
+  auto [same_id, forged] = pool.Submit(WithExtraSignature(merchant_only, p.holder.public_key));
+  CHECK(same_id == id);
+  CHECK(forged.code() == "bad_signature");
+  CHECK(pool.size() == 0);
+}
+
+TEST_CASE("pending txs build on each other and are re-checked after a block") {
+  Pool p;
+  node::Mempool pool(p.chain.ledger(), {});
+  // A project opened and donated to in the same batch: the donation sees the pending project.
+  const Bytes open = p.chain.MakeTx(
+      [&](pb::TxBody& b) {
+        auto* o = b.mutable_open_project();
+        o->set_project_id("meals");
+        o->set_owner_org("charity");
+        o->set_name_zh("长者食堂");
+        o->set_category("elder-care");
+        o->set_budget_fen(100'000);
+      },
+      {&p.charity});
+  CHECK(pool.Submit(open).second.ok());
+  const Bytes gift = p.chain.DonationTx("project:meals", 5'000, p.charity);
+  CHECK(pool.Submit(gift).second.ok());
+  CHECK(pool.Submit(gift).second.ok());  // a resubmission is harmless and not duplicated
+  CHECK(pool.size() == 2);
+  // An overdraft against the pending state is refused at once, with its rule.
+  const Bytes overdraft = p.chain.SpendTx("project:meals", 5'001, p.charity);
+  auto [overdraft_id, refused] = pool.Submit(overdraft);
+  CHECK(refused.code() == "insufficient_funds");
+  Status error;
+  CHECK(pool.State(overdraft_id, &error) == node::TxState::kRejected);
+  CHECK(error.code() == "insufficient_funds");
+
+  // Commit what is pending; the pool empties and remembers nothing as pending.
+  const auto candidates = pool.Candidates(100, 1 << 20);
+  REQUIRE(candidates.size() == 2);
+  std::vector<Bytes> envelopes;
+  for (const auto& c : candidates) envelopes.push_back(c.envelope);
+  for (const Status& s : p.chain.CommitBlock(envelopes)) CHECK(s.ok());
+  pool.OnCommitted({candidates[0].id, candidates[1].id}, {});
+  CHECK(pool.size() == 0);
+  CHECK(pool.State(candidates[1].id, nullptr) == node::TxState::kUnknown);
+  // Committed txs are duplicates from now on.
+  CHECK(pool.Submit(gift).second.code() == "duplicate");
+}
+
+TEST_CASE("the pool is bounded in count and per signer, and refuses garbage") {
+  Pool p;
+  node::MempoolConfig config;
+  config.max_txs = 3;
+  config.max_per_signer = 2;
+  node::Mempool pool(p.chain.ledger(), config);
+  CHECK(pool.Submit(p.chain.DonationTx("org:charity", 1, p.charity)).second.ok());
+  CHECK(pool.Submit(p.chain.DonationTx("org:charity", 2, p.charity)).second.ok());
+  CHECK(pool.Submit(p.chain.DonationTx("org:charity", 3, p.charity)).second.code() == "rate_limited");
+  CHECK(pool.Submit(p.chain.DonationTx("org:charity", 4, p.chain.bank, "bank-1")).second.ok());
+  CHECK(pool.Submit(p.chain.DonationTx("org:charity", 5, p.chain.bank, "bank-1")).second.code() == "mempool_full");
+  const Bytes garbage = {0x0a, 0xff, 0x01};
+  auto [id, status] = pool.Submit(garbage);
+  CHECK(status.code() == "malformed");
+  CHECK(id == Hash256{});
+  CHECK(pool.size() == 3);
+}
