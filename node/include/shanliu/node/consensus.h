@@ -1,0 +1,313 @@
+// Tendermint BFT consensus ("The latest gossip on BFT consensus", arXiv:1807.04938, Algorithm 1)
+// as a pure state machine. The Core takes Events and returns Effects; it has no clock, socket,
+// thread, file or randomness of its own, so the same inputs always give the same outputs. The
+// adapter (node/ with Boost.Asio, or tests/sim) owns time, network, storage and the application.
+//
+// Adapter contract (docs/consensus.md has the full walk-through):
+//  - Perform the effects of one Handle() call in order. A PersistWal record must be durable
+//    (written and fsynced) before any effect after it in the same list is performed: that is
+//    what makes "never sign a conflicting vote" survive a crash.
+//  - Broadcast goes to every other validator; the core has already counted its own messages.
+//  - Answer BuildProposal with ProposalBuilt, ValidateBlock with BlockValidated, and fire
+//    ScheduleTimeout as TimeoutFired after duration_ms. Stale answers are ignored, so timers
+//    need no cancelling.
+//  - Feed GossipTick every second or so: a core that made no progress since the previous tick
+//    re-broadcasts its own recent messages, which is how it recovers from lost messages.
+//  - RequestDecision means this validator fell behind: others are at higher heights. The adapter
+//    asks peers (those listed first) for the committed block of that height with its commit
+//    certificate, and feeds what comes back as a Decision message. Serving such requests from
+//    the block store is the adapter's job; the core is not involved.
+//  - On boot: replay the WAL, decode the records, Create the core with them, then Start at
+//    (last committed height + 1).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "shanliu/bytes.h"
+#include "shanliu/crypto/keys.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/pb/shanliu.pb.h"
+#include "shanliu/status.h"
+
+namespace shanliu::node::consensus {
+
+using ledger::VoteType;
+
+enum class Step : std::uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
+
+// A nil vote names 32 zero bytes as its block hash (ledger::VoteSignBytes); no block may hash to it.
+inline constexpr Hash256 kNilHash{};
+
+// Proposal sign bytes (fixed layout, like the vote sign bytes of DESIGN 6.1):
+//   "shanliu/proposal/v1\0" || str chain_id || u64 height || u32 round
+//   || u32 valid_round (0xFFFFFFFF when there is none) || block_hash (32 bytes)
+// The block itself is bound through its hash: the Config::block_hash function is checked on
+// every block that arrives.
+inline constexpr std::string_view kProposalDomain{"shanliu/proposal/v1\0", 20};
+inline constexpr std::uint32_t kNoValidRound = 0xFFFFFFFF;
+
+// One prevote of a polka, the rest implied: prevote at (height, round, block_hash) of its context.
+struct PolkaSignature {
+  std::uint32_t validator_index = 0;
+  crypto::Signature signature{};  // over ledger::VoteSignBytes of that prevote
+};
+
+struct Proposal {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  std::optional<std::uint32_t> valid_round;  // the paper's vr; nullopt is its -1
+  Hash256 block_hash{};
+  Bytes block;
+  std::uint32_t proposer_index = 0;
+  crypto::Signature signature{};
+  // With a valid_round: the prevotes of more than 2/3 of the power for block_hash in valid_round
+  // (the proof of lock change). Validators that missed them can then accept the re-proposal;
+  // without it, lost prevotes of an old round could stall the height. Not covered by signature.
+  std::vector<PolkaSignature> polka;
+};
+
+struct Vote {
+  VoteType type = VoteType::kPrevote;
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Hash256 block_hash{};  // kNilHash for nil
+  std::uint32_t validator_index = 0;
+  crypto::Signature signature{};  // over ledger::VoteSignBytes
+};
+
+// A committed block with its commit certificate: how a validator that fell behind by a height
+// catches up without the proposal of the deciding round.
+struct Decision {
+  Bytes block;
+  pb::CommitCertificate certificate;
+};
+
+using Message = std::variant<Proposal, Vote, Decision>;
+
+Bytes ProposalSignBytes(std::string_view chain_id, std::uint64_t height, std::uint32_t round,
+                        std::optional<std::uint32_t> valid_round, const Hash256& block_hash);
+
+// Wire format: the ConsensusMessage protobuf of node/proto/consensus.proto. Decoding rejects
+// anything over max_bytes, malformed protobuf, wrong field sizes and unknown vote types with a
+// "malformed" or "oversize" error; it does not check signatures (the core does).
+Bytes EncodeMessage(const Message& message);
+Result<Message> DecodeMessage(ByteView bytes, std::size_t max_bytes);
+
+// ---------------------------------------------------------------- WAL records
+
+// What the core persists before it acts: every proposal and vote it signs (double-sign
+// protection), and every polka it acts on (line 36 of Algorithm 1): kLock when it locks on the
+// value (and makes it its valid value), kValid when it only makes it its valid value. A polka
+// record holds the block and the prevotes, so after a restart the validator still honours its
+// lock and can still re-propose the value with its proof.
+enum class WalRecordKind : std::uint8_t { kProposal = 1, kPrevote = 2, kPrecommit = 3, kLock = 4, kValid = 5 };
+
+struct WalRecord {
+  WalRecordKind kind = WalRecordKind::kPrevote;
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Hash256 block_hash{};
+  std::optional<std::uint32_t> valid_round;  // kProposal only
+  Bytes block;                               // kLock and kValid only
+  std::vector<PolkaSignature> polka;         // kLock and kValid only: prevotes in `round`
+};
+
+// Fixed layout: u8 kind || u64 height || u32 round || block_hash || u32 valid_round (0xFFFFFFFF
+// for none) || u32 block length || block || u16 polka count || (u32 validator index || 64-byte
+// signature) per polka prevote.
+Bytes EncodeWalRecord(const WalRecord& record);
+Result<WalRecord> DecodeWalRecord(ByteView bytes);  // "wal_record_malformed" on any deviation
+
+// ---------------------------------------------------------------- events (inputs)
+
+struct Start {
+  std::uint64_t height = 0;  // >= 1; the first height not yet in the block store
+};
+struct MessageReceived {
+  Message message;
+};
+struct TimeoutFired {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Step step = Step::kPropose;
+};
+struct ProposalBuilt {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Bytes block;
+  Hash256 block_hash{};
+};
+struct BlockValidated {
+  std::uint64_t height = 0;
+  Hash256 block_hash{};
+  bool valid = false;
+};
+struct GossipTick {};
+
+using Event = std::variant<Start, MessageReceived, TimeoutFired, ProposalBuilt, BlockValidated, GossipTick>;
+
+// ---------------------------------------------------------------- effects (outputs)
+
+struct Broadcast {
+  Message message;
+};
+struct PersistWal {
+  WalRecord record;
+};
+struct ScheduleTimeout {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Step step = Step::kPropose;
+  std::uint64_t duration_ms = 0;
+};
+struct BuildProposal {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+};
+// valid means: the bytes are a block at this height that hashes to block_hash and executes
+// correctly on the committed state.
+struct ValidateBlock {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Hash256 block_hash{};
+  Bytes block;
+};
+struct CommitBlock {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Hash256 block_hash{};
+  Bytes block;
+  pb::CommitCertificate certificate;  // precommits of > 2/3 of the voting power, by validator index
+};
+// Two signed messages from one validator for the same height, round and kind that conflict.
+// Proposals are kept without their block bytes: the signature covers the block hash.
+struct VoteEquivocation {
+  Vote first;
+  Vote second;
+};
+struct ProposalEquivocation {
+  Proposal first;
+  Proposal second;
+};
+struct RecordEvidence {
+  std::variant<VoteEquivocation, ProposalEquivocation> evidence;
+};
+struct RequestDecision {
+  std::uint64_t height = 0;
+  std::vector<std::uint32_t> ahead;  // validators seen at higher heights, by index
+};
+
+using Effect = std::variant<Broadcast, PersistWal, ScheduleTimeout, BuildProposal, ValidateBlock, CommitBlock,
+                            RecordEvidence, RequestDecision>;
+
+// status says what became of the event: ok, or why a message was dropped ("bad_signature",
+// "unknown_validator", "not_proposer", "duplicate", "equivocation", "past_height",
+// "height_too_far", "round_out_of_range", "oversize", "malformed", "block_hash_mismatch",
+// "not_started", "stale", "conflicting_decision", "bad_commit", "bad_block",
+// "already_proposed"). Evidence can accompany an error. Timeouts and application answers that
+// arrive after the core moved on are ok and change nothing.
+struct Output {
+  Status status;
+  std::vector<Effect> effects;
+};
+
+// ---------------------------------------------------------------- configuration
+
+struct TimeoutSchedule {
+  std::uint64_t base_ms = 0;
+  std::uint64_t per_round_ms = 0;  // linear growth: liveness once timeouts exceed network delay
+  std::uint64_t For(std::uint32_t round) const { return base_ms + per_round_ms * round; }
+};
+
+struct Config {
+  std::string chain_id;
+  std::vector<ledger::Validator> validators;  // genesis order; the index is the validator's id
+  // Identity of a block's bytes: the hash its votes name. Must be pure, and must fail or give a
+  // different hash for any other bytes (for ledger blocks: decode, check the txs root against
+  // the txs, hash the header).
+  std::function<Result<Hash256>(ByteView block)> block_hash;
+  // How proposal and vote signatures are checked; empty means crypto::VerifyRaw. An adapter may
+  // put a cache of verified signatures in front (the answer for given bytes never changes), but
+  // must never accept what VerifyRaw rejects.
+  std::function<bool(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature)>
+      verify_signature;
+
+  TimeoutSchedule propose_timeout{3000, 500};
+  TimeoutSchedule prevote_timeout{1000, 500};
+  TimeoutSchedule precommit_timeout{1000, 500};
+
+  // Explicit limits on everything a peer can make the core hold.
+  std::size_t max_block_bytes = 8u << 20;
+  std::uint32_t max_round = 1000;  // rounds above are rejected; the core never starts one
+  // Messages of rounds up to round + future_round_window are kept in full; above it, only each
+  // validator's messages of its highest round (enough for the round-skip rule).
+  std::uint32_t future_round_window = 2;
+  // Messages for height + 1 are kept (verified) until the core gets there; higher ones dropped.
+  std::size_t max_future_height_messages_per_validator = 32;
+  // A stuck core re-broadcasts its own messages of at most this many most recent rounds.
+  std::uint32_t rebroadcast_rounds = 8;
+  std::size_t max_evidence_per_height = 1024;
+};
+
+inline constexpr std::size_t kMaxValidators = 1024;
+// Proposer selection keeps one entry per unit of voting power (a period of the weighted round
+// robin); this bounds that table.
+inline constexpr std::uint64_t kMaxTotalVotingPower = 1u << 16;
+// Wire size limit for a message carrying a block of max_block_bytes.
+std::size_t MaxMessageBytes(const Config& config);
+
+// ---------------------------------------------------------------- the core
+
+// Proposer of (height, round): weighted round robin (Tendermint's proposer-priority algorithm,
+// which repeats with a period of the total voting power) at position height + round.
+std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::uint64_t height,
+                            std::uint32_t round);
+
+struct FaultSwitches;  // test builds only: node/src/consensus_faults.h
+
+class Core {
+ public:
+  // signer must be one of config.validators. wal_records are the decoded records replayed from
+  // this validator's WAL (any heights; older ones are ignored once the core starts).
+  static Result<Core> Create(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records = {});
+
+  Core(Core&&) noexcept;
+  Core& operator=(Core&&) noexcept;
+  ~Core();
+
+  Output Handle(Event event);
+
+  struct Snapshot {
+    std::uint64_t height = 0;  // 0 until Start
+    std::uint32_t round = 0;
+    Step step = Step::kPropose;
+    std::uint32_t validator_index = 0;
+    std::optional<std::uint32_t> locked_round;
+    Hash256 locked_hash{};
+    std::optional<std::uint32_t> valid_round;
+    Hash256 valid_hash{};
+  };
+  Snapshot snapshot() const;
+
+ private:
+  struct Impl;
+  explicit Core(std::unique_ptr<Impl> impl);
+  friend Result<Core> CreateCoreWithFaults(Config, crypto::KeyPair, std::span<const WalRecord>, const FaultSwitches&);
+  std::unique_ptr<Impl> impl_;
+};
+
+// One line each, for logs, traces and transcripts; hashes as their first 8 hex digits.
+std::string Describe(const Message& message);
+std::string Describe(const Event& event);
+std::string Describe(const Effect& effect);
+std::string Describe(const WalRecord& record);
+std::string ShortHash(const Hash256& hash);  // "nil" for kNilHash
+
+}  // namespace shanliu::node::consensus

@@ -1,0 +1,283 @@
+// Creation, restore from the WAL, event dispatch, entering heights and gossip.
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+#include "consensus_impl.h"
+#include "consensus_visit.h"
+
+namespace shanliu::node::consensus {
+namespace {
+
+constexpr std::size_t kMaxBlockBytesLimit = 64u << 20;
+
+Status BadConfig(const std::string& why) { return Status::Error("bad_config", why); }
+
+Status ValidateConfig(const Config& c) {
+  if (c.chain_id.empty() || c.chain_id.size() > 0xFFFF) return BadConfig("chain id must be 1..65535 bytes");
+  if (c.validators.empty() || c.validators.size() > kMaxValidators) {
+    return BadConfig("validator count must be 1.." + std::to_string(kMaxValidators));
+  }
+  std::uint64_t total = 0;
+  std::set<crypto::PublicKey> keys;
+  for (const ledger::Validator& v : c.validators) {
+    if (v.voting_power == 0 || v.voting_power > kMaxTotalVotingPower) {
+      return BadConfig("voting power of " + v.org_id + " must be 1.." + std::to_string(kMaxTotalVotingPower));
+    }
+    total += v.voting_power;  // cannot overflow: at most kMaxValidators * kMaxTotalVotingPower
+    if (!keys.insert(v.public_key).second) return BadConfig("validator key of " + v.org_id + " appears twice");
+  }
+  if (total > kMaxTotalVotingPower) {
+    return BadConfig("total voting power " + std::to_string(total) + " exceeds " + std::to_string(kMaxTotalVotingPower));
+  }
+  if (!c.block_hash) return BadConfig("block_hash function missing");
+  for (const TimeoutSchedule* t : {&c.propose_timeout, &c.prevote_timeout, &c.precommit_timeout}) {
+    if (t->base_ms == 0) return BadConfig("timeouts must be positive");
+    if (t->base_ms > 3'600'000 || t->per_round_ms > 3'600'000) return BadConfig("timeouts above one hour");
+  }
+  if (c.max_block_bytes == 0 || c.max_block_bytes > kMaxBlockBytesLimit) {
+    return BadConfig("max_block_bytes must be 1.." + std::to_string(kMaxBlockBytesLimit));
+  }
+  if (c.max_round == 0 || c.max_round >= 1'000'000) return BadConfig("max_round must be 1..999999");
+  if (c.future_round_window == 0 || c.future_round_window > 16) return BadConfig("future_round_window must be 1..16");
+  if (c.max_future_height_messages_per_validator == 0 || c.max_future_height_messages_per_validator > 4096) {
+    return BadConfig("max_future_height_messages_per_validator must be 1..4096");
+  }
+  if (c.rebroadcast_rounds == 0 || c.rebroadcast_rounds > 64) return BadConfig("rebroadcast_rounds must be 1..64");
+  if (c.max_evidence_per_height == 0 || c.max_evidence_per_height > 65536) {
+    return BadConfig("max_evidence_per_height must be 1..65536");
+  }
+  return Status::Ok();
+}
+
+std::uint64_t TotalPower(const Config& config) {
+  std::uint64_t total = 0;
+  for (const ledger::Validator& v : config.validators) total += v.voting_power;
+  return total;
+}
+
+}  // namespace
+
+Core::Impl::Impl(Config config_in, crypto::KeyPair signer_in, std::uint32_t index, FaultSwitches faults_in)
+    : config(std::move(config_in)),
+      signer(std::move(signer_in)),
+      my_index(index),
+      total_power(TotalPower(config)),
+      faults(faults_in),
+      highest_round(config.validators.size()),
+      far_round_messages(config.validators.size()),
+      next_height_messages(config.validators.size()),
+      seen_ahead(config.validators.size(), false),
+      proposer_table_(BuildProposerTable(config.validators)) {}
+
+Result<Core> CreateCoreWithFaults(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records,
+                                  const FaultSwitches& faults) {
+  SHANLIU_RETURN_IF_ERROR(ValidateConfig(config));
+  auto me = std::find_if(config.validators.begin(), config.validators.end(),
+                         [&](const ledger::Validator& v) { return v.public_key == signer.public_key; });
+  if (me == config.validators.end()) return BadConfig("the signing key is not one of the validators");
+  const auto index = static_cast<std::uint32_t>(me - config.validators.begin());
+  auto impl = std::make_unique<Core::Impl>(std::move(config), std::move(signer), index, faults);
+  if (!faults.forget_wal_on_restart) {
+    for (const WalRecord& record : wal_records) {
+      const RecordKey key{record.height, record.round, record.kind};
+      auto [it, inserted] = impl->wal.emplace(key, record);
+      if (!inserted && (it->second.block_hash != record.block_hash || it->second.valid_round != record.valid_round)) {
+        // Two different signatures under one key in our own WAL: the node already equivocated
+        // once, so its storage cannot be trusted to prevent it again.
+        return Status::Error("wal_conflict", "the WAL holds two different records for " + Describe(record));
+      }
+    }
+  }
+  return Core(std::move(impl));
+}
+
+Result<Core> Core::Create(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records) {
+  return CreateCoreWithFaults(std::move(config), std::move(signer), wal_records, FaultSwitches{});
+}
+
+Core::Core(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Core::Core(Core&&) noexcept = default;
+Core& Core::operator=(Core&&) noexcept = default;
+Core::~Core() = default;
+
+Output Core::Handle(Event event) {
+  Output output;
+  Impl& core = *impl_;
+  assert(core.out == nullptr);
+  core.out = &output.effects;
+  output.status = std::visit(
+      Overloaded{
+          [&](Start& e) { return core.OnStart(e.height); },
+          [&](MessageReceived& e) { return core.OnMessage(std::move(e.message)); },
+          [&](TimeoutFired& e) { return core.OnTimeout(e); },
+          [&](ProposalBuilt& e) { return core.OnProposalBuilt(std::move(e)); },
+          [&](BlockValidated& e) { return core.OnBlockValidated(e); },
+          [&](GossipTick&) { return core.OnGossipTick(); },
+      },
+      event);
+  core.out = nullptr;
+  return output;
+}
+
+Core::Snapshot Core::snapshot() const {
+  const Impl& core = *impl_;
+  Snapshot s;
+  s.height = core.height;
+  s.round = core.round;
+  s.step = core.step;
+  s.validator_index = core.my_index;
+  s.locked_round = core.locked_round;
+  s.locked_hash = core.locked_hash;
+  s.valid_round = core.valid_round;
+  s.valid_hash = core.valid_hash;
+  return s;
+}
+
+Status Core::Impl::OnStart(std::uint64_t new_height) {
+  if (new_height == 0) return Status::Error("malformed", "heights start at 1; 0 is genesis");
+  if (height != 0 && new_height <= height) {
+    return Status::Error("stale", "already at height " + std::to_string(height));
+  }
+  EnterHeight(new_height);
+  Progress();
+  return Status::Ok();
+}
+
+void Core::Impl::EnterHeight(std::uint64_t new_height) {
+  assert(new_height > height);
+  std::vector<std::deque<Message>> carried;
+  if (height != 0 && new_height == height + 1) carried = std::move(next_height_messages);
+  const std::size_t n = config.validators.size();
+
+  height = new_height;
+  round = 0;
+  step = Step::kPropose;
+  locked_round.reset();
+  locked_hash = kNilHash;
+  valid_round.reset();
+  valid_hash = kNilHash;
+  valid_block.clear();
+  rounds.clear();
+  highest_round.assign(n, std::nullopt);
+  far_round_messages.assign(n, {});
+  next_height_messages.assign(n, {});
+  validity.clear();
+  decision.reset();
+  evidence_seen.clear();
+  seen_ahead.assign(n, false);
+  // Nothing is ever signed below the current height again.
+  wal.erase(wal.begin(), wal.lower_bound(RecordKey{new_height, 0, WalRecordKind::kProposal}));
+
+  // Resume where the WAL says this validator was: its lock, valid value, votes and round.
+  std::uint32_t resume_round = 0;
+  for (const auto& [key, record] : wal) {
+    if (record.height != height) break;
+    resume_round = std::max(resume_round, record.round);
+    if (record.kind == WalRecordKind::kLock || record.kind == WalRecordKind::kValid) {
+      RoundState& rs = Round(record.round);
+      for (const PolkaSignature& prevote : record.polka) {
+        if (prevote.validator_index >= config.validators.size()) continue;
+        rs.prevotes.Add(Vote{VoteType::kPrevote, height, record.round, record.block_hash, prevote.validator_index,
+                             prevote.signature},
+                        PowerOf(prevote.validator_index), /*from_polka=*/true);
+      }
+      if (!valid_round || record.round >= *valid_round) {
+        valid_round = record.round;
+        valid_hash = record.block_hash;
+        valid_block = record.block;
+      }
+    }
+    if (record.kind == WalRecordKind::kLock && (!locked_round || record.round > *locked_round)) {
+      locked_round = record.round;
+      locked_hash = record.block_hash;
+    }
+    if (record.kind == WalRecordKind::kPrevote || record.kind == WalRecordKind::kPrecommit) {
+      const VoteType type = record.kind == WalRecordKind::kPrevote ? VoteType::kPrevote : VoteType::kPrecommit;
+      const Vote vote = SignVote(type, height, record.round, record.block_hash);
+      RoundState& rs = Round(record.round);
+      (type == VoteType::kPrevote ? rs.prevotes : rs.precommits).Add(vote, PowerOf(my_index));
+    }
+  }
+  resume_round = std::min(resume_round, config.max_round);
+  StartRound(resume_round);
+  if (const auto it = rounds.find(resume_round); it != rounds.end()) {
+    // Tell the others what was already said in this round before the restart (the identical votes).
+    for (const VoteSet* set : {&it->second.prevotes, &it->second.precommits}) {
+      if (const Vote* own = set->Get(my_index)) {
+        Emit(Broadcast{*own});
+        step = own->type == VoteType::kPrevote ? std::max(step, Step::kPrevote) : Step::kPrecommit;
+      }
+    }
+  }
+  for (std::deque<Message>& queue : carried) {
+    for (Message& message : queue) (void)Place(std::move(message));
+  }
+}
+
+Status Core::Impl::OnGossipTick() {
+  if (height == 0) return Status::Ok();
+  const auto now = std::make_tuple(height, round, step);
+  const bool stuck = now == progress_at_last_tick;
+  const bool whole_tick_at_this_height = std::get<0>(progress_at_last_tick) == height;
+  progress_at_last_tick = now;
+  // Others were at higher heights while this validator spent a whole tick at its own: it missed
+  // a decision. (Within a tick that is only the usual skew between validators.)
+  if (whole_tick_at_this_height) {
+    RequestDecision request{height, {}};
+    for (std::uint32_t v = 0; v < seen_ahead.size(); ++v) {
+      if (seen_ahead[v]) request.ahead.push_back(v);
+    }
+    if (!request.ahead.empty()) Emit(std::move(request));
+  }
+  seen_ahead.assign(seen_ahead.size(), false);
+  if (!stuck) return Status::Ok();
+  // No progress for a whole tick: messages were probably lost. Repeat what this validator said
+  // in its recent rounds (identical bytes, nothing newly signed); peers drop what they have.
+  const std::uint32_t first = round >= config.rebroadcast_rounds ? round - config.rebroadcast_rounds + 1 : 0;
+  for (auto it = rounds.lower_bound(first); it != rounds.end() && it->first <= round; ++it) {
+    const RoundState& rs = it->second;
+    if (it->first == round && rs.proposal && rs.proposal->proposer_index == my_index) Emit(Broadcast{*rs.proposal});
+    if (const Vote* own = rs.prevotes.Get(my_index)) Emit(Broadcast{*own});
+    if (const Vote* own = rs.precommits.Get(my_index)) Emit(Broadcast{*own});
+  }
+  return Status::Ok();
+}
+
+bool Core::Impl::IsQuorum(std::uint64_t power) const {
+  if (faults.quorum_at_two_thirds) {
+    __extension__ using U128 = unsigned __int128;
+    return static_cast<U128>(power) * 3 >= static_cast<U128>(total_power) * 2;
+  }
+  return ledger::IsSupermajority(power, total_power);
+}
+
+bool Core::Impl::IsOneThird(std::uint64_t power) const {
+  __extension__ using U128 = unsigned __int128;
+  return static_cast<U128>(power) * 3 > static_cast<U128>(total_power);
+}
+
+Validity Core::Impl::ValidityOf(const Hash256& block_hash) const {
+  auto it = validity.find(block_hash);
+  return it == validity.end() ? Validity::kPending : it->second;
+}
+
+const Bytes* Core::Impl::FindBlock(const Hash256& block_hash) const {
+  if (valid_round && valid_hash == block_hash) return &valid_block;
+  for (const auto& [r, rs] : rounds) {
+    if (rs.proposal && rs.proposal->block_hash == block_hash) return &rs.proposal->block;
+  }
+  return nullptr;
+}
+
+const WalRecord* Core::Impl::Recorded(std::uint64_t at_height, std::uint32_t at_round, WalRecordKind kind) const {
+  auto it = wal.find(RecordKey{at_height, at_round, kind});
+  return it == wal.end() ? nullptr : &it->second;
+}
+
+void Core::Impl::Record(const WalRecord& record) {
+  wal.insert_or_assign(RecordKey{record.height, record.round, record.kind}, record);
+  Emit(PersistWal{record});
+}
+
+}  // namespace shanliu::node::consensus

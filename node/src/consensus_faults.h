@@ -1,0 +1,22 @@
+// Deliberate bugs for the simulator to catch (tests/sim, docs/consensus.md). This header is
+// internal to node/: production code cannot name FaultSwitches, only CreateCoreWithFaults sets
+// them, and only tests add node/src to their include path. Core::Create always leaves them off.
+#pragma once
+
+#include "shanliu/node/consensus.h"
+
+namespace shanliu::node::consensus {
+
+struct FaultSwitches {
+  bool quorum_at_two_thirds = false;       // count ">= 2/3" of the voting power as a quorum
+  bool ignore_lock = false;                // prevote for a valid proposal whatever the lock says
+  bool skip_vote_signature_check = false;  // count votes without verifying their signatures
+  bool forget_wal_on_restart = false;      // start from an empty WAL, whatever was replayed
+
+  bool any() const { return quorum_at_two_thirds || ignore_lock || skip_vote_signature_check || forget_wal_on_restart; }
+};
+
+Result<Core> CreateCoreWithFaults(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records,
+                                  const FaultSwitches& faults);
+
+}  // namespace shanliu::node::consensus

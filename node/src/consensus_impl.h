@@ -1,0 +1,132 @@
+// The state of the consensus core. Split across files by concern:
+//   consensus_core.cc   creation, restore from the WAL, event dispatch, heights, gossip
+//   consensus_admit.cc  checking incoming messages and deciding where they go
+//   consensus_rules.cc  the upon-rules of Algorithm 1, rounds, timeouts, signing, commit
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "consensus_faults.h"
+#include "consensus_votes.h"
+#include "shanliu/node/consensus.h"
+
+namespace shanliu::node::consensus {
+
+enum class Validity : std::uint8_t { kPending, kValid, kInvalid };
+
+struct RoundState {
+  std::optional<Proposal> proposal;  // from the round's proposer, signature verified
+  VoteSet prevotes;
+  VoteSet precommits;
+  // "for the first time" guards of the upon-rules (lines 34, 36 and 47 of Algorithm 1).
+  bool prevote_timeout_scheduled = false;
+  bool precommit_timeout_scheduled = false;
+  bool polka_handled = false;
+};
+
+// What this validator has recorded in its WAL, by (height, round, kind): restored on creation
+// and extended before every signature, so a restart never signs something different.
+using RecordKey = std::tuple<std::uint64_t, std::uint32_t, WalRecordKind>;
+
+struct Core::Impl {
+  Impl(Config config_in, crypto::KeyPair signer_in, std::uint32_t index, FaultSwitches faults_in);
+
+  // ---- fixed at creation
+  const Config config;
+  const crypto::KeyPair signer;
+  const std::uint32_t my_index;
+  const std::uint64_t total_power;
+  const FaultSwitches faults;
+
+  // ---- the current height (0: not started)
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Step step = Step::kPropose;
+  std::optional<std::uint32_t> locked_round;
+  Hash256 locked_hash{};
+  std::optional<std::uint32_t> valid_round;
+  Hash256 valid_hash{};
+  Bytes valid_block;
+  std::map<std::uint32_t, RoundState> rounds;  // every round up to round + future_round_window
+  std::vector<std::optional<std::uint32_t>> highest_round;  // per validator, verified messages only
+  std::vector<std::vector<Message>> far_round_messages;      // per validator: its highest far round
+  std::vector<std::deque<Message>> next_height_messages;     // per validator, verified
+  std::map<Hash256, Validity> validity;
+  std::optional<Decision> decision;  // a verified commit certificate (with block) from a peer
+  std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>> evidence_seen;  // validator, round, kind
+
+  std::map<RecordKey, WalRecord> wal;  // this height and above
+
+  // ---- gossip
+  std::tuple<std::uint64_t, std::uint32_t, Step> progress_at_last_tick{0, 0, Step::kPropose};
+  std::vector<bool> seen_ahead;  // per validator: seen at a higher height since the last tick
+
+  std::vector<Effect>* out = nullptr;  // effects of the event being handled
+  void Emit(Effect effect) { out->push_back(std::move(effect)); }
+
+  // ---- consensus_core.cc
+  Status OnStart(std::uint64_t new_height);
+  Status OnGossipTick();
+  void EnterHeight(std::uint64_t new_height);
+
+  // ---- consensus_admit.cc
+  Status OnMessage(Message message);
+  Status AdmitProposal(Proposal proposal);
+  Status AdmitVote(const Vote& vote);
+  Status AdmitDecision(Decision decision);
+  // A message already checked and verified, for the current height: into the round state or
+  // the far-round slot. Also used when buffered messages become current.
+  Status Place(Message message);
+  Status PlaceProposal(Proposal proposal);
+  Status PlaceVote(const Vote& vote, bool from_polka = false);
+  void PromoteFarRounds();
+  void RecordEquivocation(std::uint32_t validator, const Message& first, const Message& second);
+  void RequestValidation(std::uint32_t at_round, const Hash256& block_hash, const Bytes& block);
+  bool VerifySignature(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) const;
+  bool VerifyProposalSignature(const Proposal& proposal) const;
+  bool VerifyVoteSignature(const Vote& vote) const;
+
+  // ---- consensus_rules.cc
+  void Progress();
+  bool TryDecide();
+  bool TrySkipRound();
+  bool TryRoundRules();
+  void StartRound(std::uint32_t new_round);
+  Status OnTimeout(const TimeoutFired& timeout);
+  Status OnProposalBuilt(ProposalBuilt built);
+  Status OnBlockValidated(const BlockValidated& validated);
+  void ProposeBlock(const Hash256& block_hash, const Bytes& block, std::optional<std::uint32_t> proposal_valid_round);
+  // Signs and broadcasts a vote for the current round, or re-broadcasts the one already signed
+  // for this (height, round, type), whatever hash it names. Returns the hash actually voted.
+  Hash256 CastVote(VoteType type, const Hash256& block_hash);
+  Vote SignVote(VoteType type, std::uint64_t at_height, std::uint32_t at_round, const Hash256& block_hash) const;
+  Proposal SignProposal(std::uint32_t at_round, std::optional<std::uint32_t> proposal_valid_round,
+                        const Hash256& block_hash, const Bytes& block) const;
+  void Commit(std::uint32_t at_round, const Hash256& block_hash, const Bytes& block, pb::CommitCertificate certificate);
+
+  // ---- helpers
+  bool IsQuorum(std::uint64_t power) const;    // more than 2/3 of the voting power
+  bool IsOneThird(std::uint64_t power) const;  // more than 1/3: at least one honest validator
+  std::uint32_t Proposer(std::uint64_t at_height, std::uint32_t at_round) const;
+  std::uint64_t PowerOf(std::uint32_t validator_index) const { return config.validators[validator_index].voting_power; }
+  Validity ValidityOf(const Hash256& block_hash) const;
+  const Bytes* FindBlock(const Hash256& block_hash) const;
+  RoundState& Round(std::uint32_t at_round) { return rounds[at_round]; }
+  const WalRecord* Recorded(std::uint64_t at_height, std::uint32_t at_round, WalRecordKind kind) const;
+  void Record(const WalRecord& record);  // into `wal` and out as PersistWal
+  Status CheckPolka(const Proposal& proposal) const;
+  std::vector<PolkaSignature> PolkaFor(std::uint32_t at_round, const Hash256& block_hash) const;
+
+ private:
+  std::vector<std::uint32_t> proposer_table_;
+};
+
+// Builds one period of the weighted round robin: entry k is the proposer at position k.
+std::vector<std::uint32_t> BuildProposerTable(std::span<const ledger::Validator> validators);
+
+}  // namespace shanliu::node::consensus

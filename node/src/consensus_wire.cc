@@ -1,0 +1,132 @@
+// The protobuf wire format of consensus messages (node/proto/consensus.proto).
+#include <algorithm>
+#include <limits>
+
+#include "shanliu/node/consensus.h"
+#include "shanliu/pb/consensus.pb.h"
+
+namespace shanliu::node::consensus {
+namespace {
+
+namespace wire = pb::consensus;
+
+Status Malformed(const std::string& why) { return Status::Error("malformed", why); }
+
+template <std::size_t N>
+Status CopyFixed(const std::string& field, std::string_view name, std::array<std::uint8_t, N>& out) {
+  if (field.size() != N) {
+    return Malformed(std::string(name) + " must be " + std::to_string(N) + " bytes, got " + std::to_string(field.size()));
+  }
+  std::copy(field.begin(), field.end(), out.begin());
+  return Status::Ok();
+}
+
+std::string AsString(ByteView bytes) { return std::string(AsChars(bytes)); }
+
+Result<Message> FromWire(const wire::Proposal& in) {
+  Proposal p;
+  p.height = in.height();
+  p.round = in.round();
+  if (in.has_valid_round()) {
+    if (in.valid_round() == kNoValidRound) return Malformed("proposal valid round out of range");
+    p.valid_round = in.valid_round();
+  }
+  SHANLIU_RETURN_IF_ERROR(CopyFixed(in.block_hash(), "proposal block hash", p.block_hash));
+  p.block.assign(in.block().begin(), in.block().end());
+  p.proposer_index = in.proposer_index();
+  SHANLIU_RETURN_IF_ERROR(CopyFixed(in.signature(), "proposal signature", p.signature));
+  if (static_cast<std::size_t>(in.polka_size()) > kMaxValidators) return Malformed("polka larger than any validator set");
+  if (in.polka_size() > 0 && !p.valid_round) return Malformed("polka on a proposal without a valid round");
+  for (const wire::PolkaSignature& entry : in.polka()) {
+    PolkaSignature prevote;
+    prevote.validator_index = entry.validator_index();
+    SHANLIU_RETURN_IF_ERROR(CopyFixed(entry.signature(), "polka signature", prevote.signature));
+    p.polka.push_back(prevote);
+  }
+  return Message(std::move(p));
+}
+
+Result<Message> FromWire(const wire::Vote& in) {
+  Vote v;
+  if (in.type() != static_cast<std::uint32_t>(VoteType::kPrevote) &&
+      in.type() != static_cast<std::uint32_t>(VoteType::kPrecommit)) {
+    return Malformed("unknown vote type " + std::to_string(in.type()));
+  }
+  v.type = static_cast<VoteType>(in.type());
+  v.height = in.height();
+  v.round = in.round();
+  SHANLIU_RETURN_IF_ERROR(CopyFixed(in.block_hash(), "vote block hash", v.block_hash));
+  v.validator_index = in.validator_index();
+  SHANLIU_RETURN_IF_ERROR(CopyFixed(in.signature(), "vote signature", v.signature));
+  return Message(v);
+}
+
+Result<Message> FromWire(const wire::Decision& in) {
+  Decision d;
+  d.block.assign(in.block().begin(), in.block().end());
+  if (!d.certificate.ParseFromString(in.commit_certificate())) return Malformed("commit certificate does not parse");
+  return Message(std::move(d));
+}
+
+}  // namespace
+
+std::size_t MaxMessageBytes(const Config& config) {
+  // A Decision carries a block and a certificate of up to kMaxValidators signatures (~75 bytes each).
+  return config.max_block_bytes + 128 * 1024;
+}
+
+Bytes EncodeMessage(const Message& message) {
+  wire::ConsensusMessage out;
+  if (const auto* p = std::get_if<Proposal>(&message)) {
+    wire::Proposal* w = out.mutable_proposal();
+    w->set_height(p->height);
+    w->set_round(p->round);
+    if (p->valid_round) w->set_valid_round(*p->valid_round);
+    w->set_block_hash(AsString(p->block_hash));
+    w->set_block(AsString(p->block));
+    w->set_proposer_index(p->proposer_index);
+    w->set_signature(AsString(p->signature));
+    for (const PolkaSignature& prevote : p->polka) {
+      wire::PolkaSignature* entry = w->add_polka();
+      entry->set_validator_index(prevote.validator_index);
+      entry->set_signature(AsString(prevote.signature));
+    }
+  } else if (const auto* v = std::get_if<Vote>(&message)) {
+    wire::Vote* w = out.mutable_vote();
+    w->set_type(static_cast<std::uint32_t>(v->type));
+    w->set_height(v->height);
+    w->set_round(v->round);
+    w->set_block_hash(AsString(v->block_hash));
+    w->set_validator_index(v->validator_index);
+    w->set_signature(AsString(v->signature));
+  } else {
+    const auto& d = std::get<Decision>(message);
+    wire::Decision* w = out.mutable_decision();
+    w->set_block(AsString(d.block));
+    w->set_commit_certificate(d.certificate.SerializeAsString());
+  }
+  std::string bytes = out.SerializeAsString();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<Message> DecodeMessage(ByteView bytes, std::size_t max_bytes) {
+  if (bytes.size() > max_bytes || bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    return Status::Error("oversize", "consensus message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                                         std::to_string(max_bytes));
+  }
+  wire::ConsensusMessage in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Malformed("not a consensus message");
+  switch (in.kind_case()) {
+    case wire::ConsensusMessage::kProposal:
+      return FromWire(in.proposal());
+    case wire::ConsensusMessage::kVote:
+      return FromWire(in.vote());
+    case wire::ConsensusMessage::kDecision:
+      return FromWire(in.decision());
+    case wire::ConsensusMessage::KIND_NOT_SET:
+      break;
+  }
+  return Malformed("consensus message without a kind");
+}
+
+}  // namespace shanliu::node::consensus

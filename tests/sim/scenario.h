@@ -1,0 +1,62 @@
+// What one simulated run looks like, all drawn from the seed: voting powers, who is Byzantine
+// and how, and the faults of the network and of the honest nodes before the network heals.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "random.h"
+
+namespace shanliu::sim {
+
+struct Byzantine {
+  bool equivocate_proposals = false;  // a second, different proposal to half the validators
+  bool double_vote = false;           // conflicting prevotes and precommits to the two halves
+  bool forge_signatures = false;      // votes in other validators' names, corrupted signatures
+  bool garbage = false;               // bytes that are not consensus messages at all
+  bool silent = false;                // sends nothing, ever
+  bool invalid_blocks = false;        // its alternative blocks fail validation
+};
+
+struct Partition {
+  std::uint64_t from_ms = 0;
+  std::uint64_t until_ms = 0;
+  std::vector<int> side;  // per validator: 0 or 1; messages between the sides are lost
+};
+
+struct Crash {
+  std::uint32_t node = 0;
+  std::uint64_t at_ms = 0;
+  std::uint64_t restart_at_ms = 0;
+  bool torn = false;  // dies in the middle of performing an event's effects (may tear a WAL record)
+};
+
+struct Scenario {
+  std::uint32_t validators = 0;
+  std::vector<std::uint64_t> powers;
+  std::vector<bool> byzantine;
+  std::vector<Byzantine> behaviour;  // for Byzantine validators
+  std::vector<int> side;             // how the adversary splits the honest validators in two
+  // Byzantine power exactly 1/3 of the total: Tendermint must stay safe, but need not be live.
+  bool boundary = false;
+
+  std::uint64_t heal_at_ms = 0;  // after this: no drops, no partitions, everyone up, short delays
+  double drop = 0;
+  double duplicate = 0;
+  std::uint64_t min_delay_ms = 1;
+  std::uint64_t max_delay_ms = 1;
+  double delay_spike = 0;  // chance of up to 2 s extra delay (reordering)
+  std::vector<Partition> partitions;
+  std::vector<Crash> crashes;
+  std::uint64_t app_delay_max_ms = 0;
+
+  std::uint64_t TotalPower() const;
+  std::uint64_t ByzantinePower() const;
+  bool IsByzantine(std::uint32_t v) const { return byzantine[v]; }
+  std::string Describe() const;
+};
+
+Scenario MakeScenario(Random& random, std::uint32_t validators);
+
+}  // namespace shanliu::sim

@@ -1,0 +1,142 @@
+// shanliu-sim: run the consensus simulator by hand.
+//   shanliu-sim --seed 42 --validators 7 --trace        replay one run, event by event
+//   shanliu-sim --seeds 100000 --validators 4,7,10      the soak (docs/consensus.md)
+//   shanliu-sim --fault ignore-lock --seeds 1000 --until-violation
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "shanliu/crypto/hash.h"
+#include "simulator.h"
+
+namespace {
+
+using shanliu::sim::SimOptions;
+using shanliu::sim::SimReport;
+
+int Usage(const std::string& problem) {
+  if (!problem.empty()) std::cerr << "shanliu-sim: " << problem << "\n";
+  std::cerr << "usage: shanliu-sim [--seed S | --seeds N [--first S]] [--validators N[,N...]]\n"
+               "                   [--fault NAME[,NAME...]] [--trace] [--until-violation]\n"
+               "  --seed S             run the single seed S and print its report\n"
+               "  --seeds N            run seeds first..first+N-1 (default --first 1), each with every\n"
+               "                       validator count; stops at the first violation\n"
+               "  --validators LIST    validator counts, default 4,7,10\n"
+               "  --fault NAMES        test-only bugs to switch on in honest cores: quorum-two-thirds,\n"
+               "                       ignore-lock, skip-vote-signature, forget-wal\n"
+               "  --trace              print every event and effect (with --seed)\n"
+               "  --until-violation    expect a violation; report how many runs it took (exit 0 when found)\n";
+  return 2;
+}
+
+bool ParseNumber(const std::string& text, std::uint64_t* out) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 19) return false;
+  *out = std::stoull(text);
+  return true;
+}
+
+void PrintReport(const SimOptions& options, const SimReport& report) {
+  std::cout << "seed " << options.seed << " validators " << options.validators << ": "
+            << (report.ok ? "ok" : "VIOLATION") << "\n  scenario: " << report.scenario
+            << "\n  simulated " << report.sim_time_ms << " ms, " << report.events << " events, "
+            << report.messages_delivered << " messages delivered, every honest validator at height "
+            << report.min_honest_height << ", highest round " << report.max_round << ", evidence "
+            << report.evidence << "\n  dropped by the cores:";
+  for (const auto& [code, count] : report.rejected) std::cout << " " << code << "=" << count;
+  std::cout << "\n";
+  if (!report.ok) {
+    std::cout << "  " << report.violation << "\n  replay: " << shanliu::sim::ReplayCommand(options) << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shanliu::crypto::Init();
+  std::uint64_t seed = 0, seeds = 0, first = 1;
+  bool single = false, trace = false, until_violation = false;
+  std::vector<std::uint32_t> validator_counts{4, 7, 10};
+  shanliu::node::consensus::FaultSwitches faults;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--seed") {
+      if (!ParseNumber(value(), &seed)) return Usage("--seed needs a number");
+      single = true;
+    } else if (arg == "--seeds") {
+      if (!ParseNumber(value(), &seeds) || seeds == 0) return Usage("--seeds needs a positive number");
+    } else if (arg == "--first") {
+      if (!ParseNumber(value(), &first)) return Usage("--first needs a number");
+    } else if (arg == "--validators") {
+      validator_counts.clear();
+      std::istringstream list(value());
+      for (std::string item; std::getline(list, item, ',');) {
+        std::uint64_t n = 0;
+        if (!ParseNumber(item, &n) || n < 1 || n > 64) return Usage("--validators takes counts of 1..64");
+        validator_counts.push_back(static_cast<std::uint32_t>(n));
+      }
+      if (validator_counts.empty()) return Usage("--validators needs at least one count");
+    } else if (arg == "--fault") {
+      auto parsed = shanliu::sim::FaultByName(value());
+      if (!parsed) return Usage("unknown fault");
+      faults = *parsed;
+    } else if (arg == "--trace") {
+      trace = true;
+    } else if (arg == "--until-violation") {
+      until_violation = true;
+    } else if (arg == "--help" || arg == "-h") {
+      return Usage("");
+    } else {
+      return Usage("unknown option " + arg);
+    }
+  }
+  if (single == (seeds != 0)) return Usage("give exactly one of --seed and --seeds");
+  if (trace && !single) return Usage("--trace goes with --seed");
+
+  if (single) {
+    int status = 0;
+    for (std::uint32_t n : validator_counts) {
+      SimOptions options{seed, n, faults, trace ? &std::cout : nullptr};
+      const SimReport report = shanliu::sim::Simulate(options);
+      PrintReport(options, report);
+      if (!report.ok) status = 1;
+    }
+    return status;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  std::uint64_t runs = 0, events = 0, simulated_ms = 0, evidence = 0;
+  std::uint32_t max_round = 0;
+  for (std::uint64_t s = first; s < first + seeds; ++s) {
+    for (std::uint32_t n : validator_counts) {
+      SimOptions options{s, n, faults, nullptr};
+      const SimReport report = shanliu::sim::Simulate(options);
+      ++runs;
+      events += report.events;
+      simulated_ms += report.sim_time_ms;
+      evidence += report.evidence;
+      max_round = std::max(max_round, report.max_round);
+      if (!report.ok) {
+        PrintReport(options, report);
+        std::cout << (until_violation ? "caught after " : "FAILED after ") << runs << " runs\n";
+        return until_violation ? 0 : 1;
+      }
+    }
+    if (runs % 1000 < validator_counts.size()) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::cout << runs << " runs ok (" << seconds << " s)\n" << std::flush;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << runs << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
+            << " simulated seconds, highest round " << max_round << ", " << evidence
+            << " equivocations recorded; " << seconds << " s wall clock\n";
+  if (until_violation) {
+    std::cout << "no violation found\n";
+    return 1;
+  }
+  return 0;
+}
