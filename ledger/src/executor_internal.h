@@ -53,6 +53,9 @@ class Applier {
   Status TrustDisbursement(const pb::TrustDisbursement& p);
   Status Spend(const pb::Spend& p);
   Status Refund(const pb::Refund& p);
+  Status AddOrgIncome(const std::string& org, std::int64_t amount_fen);
+  Status AddProjectAllocation(const std::string& account, std::int64_t amount_fen);  // no-op for org: accounts
+  Status CountTransfer(std::int64_t amount_fen);
   // executor_points.cc
   Status VolunteerService(const pb::VolunteerService& p);
   Status RedeemPoints(const pb::RedeemPoints& p);

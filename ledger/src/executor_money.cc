@@ -10,6 +10,36 @@ bool IsCharitableSpend(pb::SpendCategory c) { return c != pb::SPEND_CATEGORY_ADM
 
 }  // namespace
 
+Status Applier::AddOrgIncome(const std::string& org, std::int64_t amount_fen) {
+  return AddOrgYear(org, [&](pb::OrgYear& y) {
+    std::int64_t v = y.income_fen();
+    if (!AddChecked(v, amount_fen)) return false;
+    y.set_income_fen(v);
+    return true;
+  });
+}
+
+Status Applier::AddProjectAllocation(const std::string& account, std::int64_t amount_fen) {
+  if (!account.starts_with("project:")) return Status::Ok();
+  auto project = GetProject(account.substr(8));
+  if (!project.ok()) return project.status();
+  std::int64_t allocated = project->allocated_fen();
+  if (!AddChecked(allocated, amount_fen)) return Fail("overflow", "project total would overflow");
+  project->set_allocated_fen(allocated);
+  keys::Store(view_, keys::Project(project->spec().project_id()), *project);
+  return Status::Ok();
+}
+
+Status Applier::CountTransfer(std::int64_t amount_fen) {
+  return UpdateStats([&](pb::ChainStats& s) {
+    std::int64_t v = s.transferred_fen();
+    if (!AddChecked(v, amount_fen)) return false;
+    s.set_transferred_fen(v);
+    s.set_transfer_count(s.transfer_count() + 1);
+    return true;
+  });
+}
+
 Status Applier::Donation(const pb::Donation& p) {
   auto receiver = RequireReceivingAccount(p.to_account());
   if (!receiver.ok()) return receiver.status();
@@ -61,12 +91,7 @@ Status Applier::Donation(const pb::Donation& p) {
   IndexAccount(p.to_account());
   IndexOrg(*receiver);
   if (attested) IndexOrg(p.attesting_bank());
-  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*receiver, [&](pb::OrgYear& y) {
-    std::int64_t v = y.income_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    y.set_income_fen(v);
-    return true;
-  }));
+  SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*receiver, p.amount_fen()));
   return UpdateStats([&](pb::ChainStats& s) {
     std::int64_t v = s.donated_fen();
     if (!AddChecked(v, p.amount_fen())) return false;
@@ -134,13 +159,7 @@ Status Applier::Transfer(const pb::Transfer& p) {
 
   SHANLIU_RETURN_IF_ERROR(flow::RecordTransfer(view_, p.from_account(), p.to_account(), p.amount_fen(), ctx_.leaf));
 
-  if (p.to_account().starts_with("project:")) {
-    auto project = GetProject(p.to_account().substr(8));
-    std::int64_t allocated = project->allocated_fen();
-    if (!AddChecked(allocated, p.amount_fen())) return Fail("overflow", "project total would overflow");
-    project->set_allocated_fen(allocated);
-    keys::Store(view_, keys::Project(project->spec().project_id()), *project);
-  }
+  SHANLIU_RETURN_IF_ERROR(AddProjectAllocation(p.to_account(), p.amount_fen()));
   if (*target_owner != *source_owner) {
     // A grant: charitable expenditure of the grantor, income of the grantee.
     SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
@@ -149,24 +168,13 @@ Status Applier::Transfer(const pb::Transfer& p) {
       y.set_granted_out_fen(v);
       return true;
     }));
-    SHANLIU_RETURN_IF_ERROR(AddOrgYear(*target_owner, [&](pb::OrgYear& y) {
-      std::int64_t v = y.income_fen();
-      if (!AddChecked(v, p.amount_fen())) return false;
-      y.set_income_fen(v);
-      return true;
-    }));
+    SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, p.amount_fen()));
   }
   IndexAccount(p.from_account());
   IndexAccount(p.to_account());
   IndexOrg(*source_owner);
   if (*target_owner != *source_owner) IndexOrg(*target_owner);
-  return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.transferred_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    s.set_transferred_fen(v);
-    s.set_transfer_count(s.transfer_count() + 1);
-    return true;
-  });
+  return CountTransfer(p.amount_fen());
 }
 
 Status Applier::TrustDisbursement(const pb::TrustDisbursement& p) {
@@ -187,31 +195,14 @@ Status Applier::TrustDisbursement(const pb::TrustDisbursement& p) {
   if (!AddChecked(disbursed, p.amount_fen())) return Fail("overflow", "trust total would overflow");
   trust->set_disbursed_fen(disbursed);
   keys::Store(view_, keys::Trust(p.trust_id()), *trust);
-  if (p.to_account().starts_with("project:")) {
-    auto project = GetProject(p.to_account().substr(8));
-    std::int64_t allocated = project->allocated_fen();
-    if (!AddChecked(allocated, p.amount_fen())) return Fail("overflow", "project total would overflow");
-    project->set_allocated_fen(allocated);
-    keys::Store(view_, keys::Project(project->spec().project_id()), *project);
-  }
-  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*target_owner, [&](pb::OrgYear& y) {
-    std::int64_t v = y.income_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    y.set_income_fen(v);
-    return true;
-  }));
+  SHANLIU_RETURN_IF_ERROR(AddProjectAllocation(p.to_account(), p.amount_fen()));
+  SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, p.amount_fen()));
   IndexAccount(account);
   IndexAccount(p.to_account());
   IndexOrg(trustee->org_id());
   IndexOrg(bank->org_id());
   if (*target_owner != trustee->org_id()) IndexOrg(*target_owner);
-  return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.transferred_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    s.set_transferred_fen(v);
-    s.set_transfer_count(s.transfer_count() + 1);
-    return true;
-  });
+  return CountTransfer(p.amount_fen());
 }
 
 Status Applier::Spend(const pb::Spend& p) {
