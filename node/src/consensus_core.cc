@@ -221,16 +221,19 @@ Status Core::Impl::OnGossipTick() {
   const bool stuck = now == progress_at_last_tick;
   const bool whole_tick_at_this_height = std::get<0>(progress_at_last_tick) == height;
   progress_at_last_tick = now;
-  // Others were at higher heights while this validator spent a whole tick at its own: it missed
-  // a decision. (Within a tick that is only the usual skew between validators.)
+  // Others are at higher heights and this validator has spent a whole tick at its own: it
+  // missed a decision. (Within one tick that is only the usual skew between validators.) The
+  // evidence is used once, so requests repeat only while new evidence keeps arriving.
   if (whole_tick_at_this_height) {
     RequestDecision request{height, {}};
     for (std::uint32_t v = 0; v < seen_ahead.size(); ++v) {
       if (seen_ahead[v]) request.ahead.push_back(v);
     }
-    if (!request.ahead.empty()) Emit(std::move(request));
+    if (!request.ahead.empty()) {
+      Emit(std::move(request));
+      seen_ahead.assign(seen_ahead.size(), false);
+    }
   }
-  seen_ahead.assign(seen_ahead.size(), false);
   if (!stuck) return Status::Ok();
   // No progress for a whole tick: messages were probably lost. Repeat what this validator said
   // in its recent rounds (identical bytes, nothing newly signed); peers drop what they have.

@@ -64,7 +64,7 @@ struct Core::Impl {
 
   // ---- gossip
   std::tuple<std::uint64_t, std::uint32_t, Step> progress_at_last_tick{0, 0, Step::kPropose};
-  std::vector<bool> seen_ahead;  // per validator: seen at a higher height since the last tick
+  std::vector<bool> seen_ahead;  // per validator: seen at a higher height since the last request
 
   std::vector<Effect>* out = nullptr;  // effects of the event being handled
   void Emit(Effect effect) { out->push_back(std::move(effect)); }

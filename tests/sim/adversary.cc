@@ -43,7 +43,9 @@ const std::vector<int>& World::SplitFor(std::uint64_t height, std::uint32_t roun
     for (std::uint32_t v = 0; v < nodes_.size(); ++v) {
       if (!nodes_[v].byzantine) honest.push_back(v);
     }
-    plan->second = {static_cast<int>(random_.Between(0, 3)), random_.Pick(honest)};
+    // With a full third of the power the fork is within reach: try it more often.
+    const int strategy = scenario_.boundary && random_.Chance(0.5) ? 2 : static_cast<int>(random_.Between(0, 3));
+    plan->second = {strategy, random_.Pick(honest)};
     if (options_.trace) {
       static constexpr const char* kNames[] = {"scenario split", "no split", "fork a favourite", "random splits"};
       *options_.trace << "[t=" << now_ << "] adversary plan for h=" << height << ": " << kNames[plan->second.first]
@@ -139,30 +141,43 @@ void World::ByzantineBroadcast(std::uint32_t b, const cs::Message& message) {
 }
 
 // Honest validators still working on a height the Byzantine core has left: the adversary keeps
-// playing there, proposing a fresh value when it is the proposer and voting for the newest
-// value of the round (nil if it knows none). A favourite that decided alone is the one that no longer listens.
+// playing there, proposing a fresh value when it is the proposer and voting for the newest value
+// of each round other than the one it decided (nil while it knows none, again once one appears).
 void World::ByzantineLinger(std::uint32_t b, const cs::Message& message) {
   const Byzantine& how = scenario_.behaviour[b];
-  const auto* v = std::get_if<cs::Vote>(&message);
-  if (how.silent || v == nullptr || nodes_[v->validator_index].byzantine) return;
-  if (v->height >= nodes_[b].core->snapshot().height) return;
-  for (std::uint32_t round = v->round; round <= v->round + 1 && round <= config_.max_round; ++round) {
-    if (!lingered_.emplace(b, v->height, round).second) continue;
-    if (how.equivocate_proposals && cs::ProposerIndex(config_.validators, v->height, round) == b) {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0, sender = 0;
+  if (const auto* v = std::get_if<cs::Vote>(&message)) {
+    std::tie(height, round, sender) = std::make_tuple(v->height, v->round, v->validator_index);
+  } else if (const auto* p = std::get_if<cs::Proposal>(&message)) {
+    std::tie(height, round, sender) = std::make_tuple(p->height, p->round, p->proposer_index);
+  } else {
+    return;
+  }
+  if (how.silent || nodes_[sender].byzantine || height >= nodes_[b].core->snapshot().height) return;
+  for (std::uint32_t r = round; r <= round + 1 && r <= config_.max_round; ++r) {
+    if (how.equivocate_proposals && cs::ProposerIndex(config_.validators, height, r) == b &&
+        lingered_proposals_.emplace(b, height, r).second) {
       Bytes block;
-      NewBlock(v->height, !(how.invalid_blocks && random_.Chance(0.7)), &block);
-      const cs::Proposal fresh = SignedProposal(b, v->height, round, std::nullopt, block);
+      NewBlock(height, !(how.invalid_blocks && random_.Chance(0.7)), &block);
+      const cs::Proposal fresh = SignedProposal(b, height, r, std::nullopt, block);
       ByzantineReceive(fresh);
       for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
         if (!nodes_[j].byzantine) SendMessage(b, j, fresh);
       }
     }
     if (!how.double_vote) continue;
-    // For the newest value of the round, or nil to hurry the round along to one it proposes in.
-    auto values = values_.find({v->height, round});
-    const Hash256 value = values == values_.end() ? cs::kNilHash : values->second.back();
+    // Never the value its own core decided there: the point is a second decision.
+    const Hash256 decided = nodes_[b].chain.size() >= height ? nodes_[b].chain[height - 1].block_hash : cs::kNilHash;
+    Hash256 value = cs::kNilHash;
+    if (auto values = values_.find({height, r}); values != values_.end()) {
+      for (const Hash256& known : values->second) {
+        if (known != decided) value = known;
+      }
+    }
+    if (!lingered_votes_.emplace(b, height, r, value).second) continue;
     for (cs::VoteType type : {cs::VoteType::kPrevote, cs::VoteType::kPrecommit}) {
-      const cs::Vote vote = SignedVote(b, type, v->height, round, value);
+      const cs::Vote vote = SignedVote(b, type, height, r, value);
       for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
         if (!nodes_[j].byzantine) SendMessage(b, j, vote);
       }

@@ -103,6 +103,7 @@ Scenario MakeScenario(Random& random, std::uint32_t validators) {
   s.min_delay_ms = random.Between(1, 20);
   s.max_delay_ms = s.min_delay_ms + random.Between(0, 200);
   s.delay_spike = random.Pick(std::vector<double>{0, 0.02, 0.1});
+  s.hold_back_leaders = random.Chance(0.5);
   s.app_delay_max_ms = random.Pick(std::vector<std::uint64_t>{0, 5, 50});
 
   for (std::uint64_t count = random.Between(0, 3); count > 0; --count) {
@@ -160,6 +161,7 @@ std::string Scenario::Describe() const {
   if (!any) out << "none";
   out << (boundary ? " boundary(1/3)" : "") << " heal=" << heal_at_ms << "ms drop=" << drop << " dup=" << duplicate
       << " delay=" << min_delay_ms << ".." << max_delay_ms << "ms spikes=" << delay_spike
+      << (hold_back_leaders ? " hold-back-leaders" : "")
       << " partitions=" << partitions.size() << " crashes=" << crashes.size();
   return out.str();
 }

@@ -47,6 +47,9 @@ struct Scenario {
   std::uint64_t min_delay_ms = 1;
   std::uint64_t max_delay_ms = 1;
   double delay_spike = 0;  // chance of up to 2 s extra delay (reordering)
+  // An adversarial scheduler: until the heal, messages from a validator that has committed more
+  // heights than their receiver arrive 0.5-3 s late, so news of a decision travels slowly.
+  bool hold_back_leaders = false;
   std::vector<Partition> partitions;
   std::vector<Crash> crashes;
   std::uint64_t app_delay_max_ms = 0;

@@ -172,10 +172,19 @@ class ScriptedNet {
     nodes_[i].inbox.clear();
     nodes_[i].timeouts.clear();
   }
+  // Feeds the event, but the validator dies while writing the next WAL record: only the first
+  // `bytes_written` bytes of that record reach the disk, and nothing after it happens.
+  std::string CrashWhileWriting(std::uint32_t i, cs::Event event, std::size_t bytes_written) {
+    crash_at_persist_ = {i, bytes_written};
+    std::string out = Feed(i, std::move(event));
+    assert(!crash_at_persist_ && !nodes_[i].core);  // it did write, and it died
+    return out;
+  }
   // Rebuilds the core from its WAL and starts it at the height after its last commit.
   std::string Restart(std::uint32_t i) {
     auto replay = node::DecodeWalFrames(nodes_[i].wal_body);
     assert(replay.ok());
+    nodes_[i].wal_body.resize(replay->valid_bytes);  // as Wal::Open truncates a torn tail
     std::vector<cs::WalRecord> records;
     for (const Bytes& frame : replay->records) records.push_back(*cs::DecodeWalRecord(frame));
     Boot(i, records);
@@ -220,6 +229,16 @@ class ScriptedNet {
       if (!output.status.ok()) out << i << ": ! " << output.status.code() << "\n";
       for (cs::Effect& effect : output.effects) {
         out << i << ": " << Label(cs::Describe(effect)) << "\n";
+        if (crash_at_persist_ && crash_at_persist_->first == i && std::holds_alternative<cs::PersistWal>(effect)) {
+          const Bytes frame = node::EncodeWalFrame(cs::EncodeWalRecord(std::get<cs::PersistWal>(effect).record));
+          assert(crash_at_persist_->second < frame.size());
+          nodes_[i].wal_body.insert(nodes_[i].wal_body.end(), frame.begin(),
+                                    frame.begin() + static_cast<std::ptrdiff_t>(crash_at_persist_->second));
+          out << i << ": crashed after writing " << crash_at_persist_->second << " of " << frame.size() << " bytes\n";
+          crash_at_persist_.reset();
+          Crash(i);
+          return out.str();
+        }
         Perform(i, std::move(effect), pending);
       }
     }
@@ -266,6 +285,7 @@ class ScriptedNet {
   std::map<std::string, std::string> labels_;  // short hash -> name
   std::set<Hash256> invalid_;
   std::uint64_t build_up_to_ = 1;
+  std::optional<std::pair<std::uint32_t, std::size_t>> crash_at_persist_;  // validator, bytes that land
 };
 
 }  // namespace shanliu::sim

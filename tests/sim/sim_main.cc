@@ -20,7 +20,7 @@ using shanliu::sim::SimReport;
 int Usage(const std::string& problem) {
   if (!problem.empty()) std::cerr << "shanliu-sim: " << problem << "\n";
   std::cerr << "usage: shanliu-sim [--seed S | --seeds N [--first S]] [--validators N[,N...]]\n"
-               "                   [--fault NAME[,NAME...]] [--trace] [--until-violation]\n"
+               "                   [--fault NAME[,NAME...]] [--trace] [--until-violation | --count]\n"
                "  --seed S             run the single seed S and print its report\n"
                "  --seeds N            run seeds first..first+N-1 (default --first 1), each with every\n"
                "                       validator count; stops at the first violation\n"
@@ -28,7 +28,8 @@ int Usage(const std::string& problem) {
                "  --fault NAMES        test-only bugs to switch on in honest cores: quorum-two-thirds,\n"
                "                       ignore-lock, skip-vote-signature, forget-wal\n"
                "  --trace              print every event and effect (with --seed)\n"
-               "  --until-violation    expect a violation; report how many runs it took (exit 0 when found)\n";
+               "  --until-violation    expect a violation; report how many runs it took (exit 0 when found)\n"
+               "  --count              run every seed and count the runs with a violation (for a fault's catch rate)\n";
   return 2;
 }
 
@@ -57,7 +58,7 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
 int main(int argc, char** argv) {
   shanliu::crypto::Init();
   std::uint64_t seed = 0, seeds = 0, first = 1;
-  bool single = false, trace = false, until_violation = false;
+  bool single = false, trace = false, until_violation = false, count = false;
   std::vector<std::uint32_t> validator_counts{4, 7, 10};
   shanliu::node::consensus::FaultSwitches faults;
   for (int i = 1; i < argc; ++i) {
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
       trace = true;
     } else if (arg == "--until-violation") {
       until_violation = true;
+    } else if (arg == "--count") {
+      count = true;
     } else if (arg == "--help" || arg == "-h") {
       return Usage("");
     } else {
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
   }
   if (single == (seeds != 0)) return Usage("give exactly one of --seed and --seeds");
   if (trace && !single) return Usage("--trace goes with --seed");
+  if (until_violation && count) return Usage("give at most one of --until-violation and --count");
 
   if (single) {
     int status = 0;
@@ -108,7 +112,7 @@ int main(int argc, char** argv) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  std::uint64_t runs = 0, events = 0, simulated_ms = 0, evidence = 0;
+  std::uint64_t runs = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0;
   std::uint32_t max_round = 0;
   for (std::uint64_t s = first; s < first + seeds; ++s) {
     for (std::uint32_t n : validator_counts) {
@@ -119,7 +123,10 @@ int main(int argc, char** argv) {
       simulated_ms += report.sim_time_ms;
       evidence += report.evidence;
       max_round = std::max(max_round, report.max_round);
-      if (!report.ok) {
+      if (!report.ok && count) {
+        ++violations;
+        std::cout << "seed " << s << " validators " << n << ": " << report.violation << "\n";
+      } else if (!report.ok) {
         PrintReport(options, report);
         std::cout << (until_violation ? "caught after " : "FAILED after ") << runs << " runs\n";
         return until_violation ? 0 : 1;
@@ -131,6 +138,10 @@ int main(int argc, char** argv) {
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (count) {
+    std::cout << violations << " of " << runs << " runs found a violation; " << seconds << " s wall clock\n";
+    return 0;
+  }
   std::cout << runs << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
             << " simulated seconds, highest round " << max_round << ", " << evidence
             << " equivocations recorded; " << seconds << " s wall clock\n";

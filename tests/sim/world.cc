@@ -216,6 +216,9 @@ void World::Send(Packet packet) {
     if (healed_) return random_.Between(scenario_.min_delay_ms, std::min<std::uint64_t>(scenario_.max_delay_ms, 100));
     std::uint64_t d = random_.Between(scenario_.min_delay_ms, scenario_.max_delay_ms);
     if (random_.Chance(scenario_.delay_spike)) d += random_.Between(0, 2000);
+    if (scenario_.hold_back_leaders && nodes_[packet.from].chain.size() > nodes_[packet.to].chain.size()) {
+      d += random_.Between(500, 3000);
+    }
     return d;
   };
   if (!healed_ && (random_.Chance(scenario_.drop) || Partitioned(packet.from, packet.to))) return;

@@ -152,7 +152,8 @@ class World {
   std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint8_t, int>> forged_;
   std::map<std::tuple<std::uint64_t, std::uint32_t, int>, std::vector<int>> splits_;  // side per validator
   std::map<std::uint64_t, std::pair<int, std::uint32_t>> plans_;  // per height: strategy, favourite
-  std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>> lingered_;  // Byzantine, height, round
+  std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>> lingered_proposals_;  // Byzantine, height, round
+  std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t, Hash256>> lingered_votes_;  // ... and value
 
   SimReport report_;
 };

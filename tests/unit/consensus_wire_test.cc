@@ -27,8 +27,10 @@ std::string Code(ByteView bytes, std::size_t limit = kLimit) {
 
 // A valid protobuf field: tag, then a length-delimited payload (all our fields here are short).
 Bytes Field(std::uint8_t number, ByteView payload) {
-  Bytes out{static_cast<std::uint8_t>(number << 3 | 2), static_cast<std::uint8_t>(payload.size())};
-  out.insert(out.end(), payload.begin(), payload.end());
+  Bytes out;
+  AppendU8(out, static_cast<std::uint8_t>(number << 3 | 2));
+  AppendU8(out, static_cast<std::uint8_t>(payload.size()));
+  AppendRaw(out, payload);
   return out;
 }
 
@@ -83,10 +85,11 @@ TEST_CASE("hostile bytes: every malformed message is refused with a reason") {
 
   const Bytes sig(64, 1), short_hash(31, 2), hash(32, 2);
   auto vote_with = [&](std::uint8_t type, ByteView hash_field, ByteView sig_field) {
-    Bytes inner{0x08, type};  // field 1 (type), varint
-    const Bytes h = Field(4, hash_field), s = Field(6, sig_field);
-    inner.insert(inner.end(), h.begin(), h.end());
-    inner.insert(inner.end(), s.begin(), s.end());
+    Bytes inner;
+    AppendU8(inner, 0x08);  // field 1 (type), varint
+    AppendU8(inner, type);
+    AppendRaw(inner, Field(4, hash_field));
+    AppendRaw(inner, Field(6, sig_field));
     return Field(2, inner);  // ConsensusMessage.vote
   };
   CHECK(Code(vote_with(1, hash, sig)) == "ok");
