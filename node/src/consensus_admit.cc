@@ -1,11 +1,10 @@
-// Incoming messages: structural checks, signature verification, then routing by height and
-// round. Every message a peer sends lands in a bounded place or is dropped with a reason:
-//   height below ours      -> dropped (late, or the sender is behind and will ask for a Decision)
-//   height + 1             -> verified, kept per validator (bounded FIFO) until we get there
-//   above height + 1       -> dropped
-// Any message from a higher height marks its sender as ahead (RequestDecision on the next tick).
-//   this height, round <= round + future_round_window -> the round's state
-//   this height, further   -> per validator, only its highest round (for the round-skip rule)
+// Incoming messages: structural checks, signature verification, then routing by height.
+// Every message a peer sends lands in a bounded place or is dropped with a reason:
+//   height below ours  -> dropped (late, or the sender is behind and will ask for a Decision)
+//   this height        -> verified, then placed (consensus_place.cc)
+//   height + 1         -> verified, kept per validator (bounded FIFO) until we get there
+//   above height + 1   -> dropped
+// Any message from a higher height marks its sender as ahead (RequestDecision on a later tick).
 #include <cassert>
 #include <set>
 
@@ -13,37 +12,6 @@
 #include "consensus_visit.h"
 
 namespace shanliu::node::consensus {
-namespace {
-
-Status Reject(const std::string& code, const std::string& why) { return Status::Error(code, why); }
-
-std::uint32_t RoundOf(const Message& m) {
-  if (const auto* p = std::get_if<Proposal>(&m)) return p->round;
-  return std::get<Vote>(m).round;
-}
-
-// One slot per kind in a far-round slot: the proposal, the prevote, the precommit.
-int KindOf(const Message& m) {
-  if (std::holds_alternative<Proposal>(m)) return 0;
-  return std::get<Vote>(m).type == VoteType::kPrevote ? 1 : 2;
-}
-
-bool SameProposal(const Proposal& a, const Proposal& b) {
-  return a.block_hash == b.block_hash && a.valid_round == b.valid_round && a.signature == b.signature;
-}
-
-Proposal WithoutBlock(Proposal p) {
-  p.block.clear();
-  p.polka.clear();
-  return p;
-}
-
-Vote PolkaVote(const Proposal& p, const PolkaSignature& prevote) {
-  assert(p.valid_round);
-  return Vote{VoteType::kPrevote, p.height, *p.valid_round, p.block_hash, prevote.validator_index, prevote.signature};
-}
-
-}  // namespace
 
 Status Core::Impl::OnMessage(Message message) {
   if (height == 0) return Reject("not_started", "the core has not been started");
@@ -57,7 +25,8 @@ Status Core::Impl::OnMessage(Message message) {
   return status;
 }
 
-bool Core::Impl::VerifySignature(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) const {
+bool Core::Impl::VerifySignature(const crypto::PublicKey& key, ByteView message,
+                                 const crypto::Signature& signature) const {
   return config.verify_signature ? config.verify_signature(key, message, signature)
                                  : crypto::VerifyRaw(key, message, signature);
 }
@@ -79,7 +48,9 @@ Status Core::Impl::AdmitProposal(Proposal p) {
   }
   if (p.height == 0) return Reject("malformed", "proposal for height 0");
   if (p.round > config.max_round) return Reject("round_out_of_range", "proposal round " + std::to_string(p.round));
-  if (p.valid_round && *p.valid_round >= p.round) return Reject("malformed", "proposal valid round not below its round");
+  if (p.valid_round && *p.valid_round >= p.round) {
+    return Reject("malformed", "proposal valid round not below its round");
+  }
   if (p.block_hash == kNilHash) return Reject("malformed", "proposal for the nil hash");
   if (p.block.size() > config.max_block_bytes) {
     return Reject("oversize", "proposed block of " + std::to_string(p.block.size()) + " bytes");
@@ -113,6 +84,30 @@ Status Core::Impl::AdmitProposal(Proposal p) {
     return Status::Ok();
   }
   return PlaceProposal(std::move(p));
+}
+
+// A proposal's polka must be prevotes of distinct validators with more than 2/3 of the power,
+// each with a valid signature: an honest proposer sends exactly that or nothing.
+Status Core::Impl::CheckPolka(const Proposal& p) const {
+  if (p.polka.empty()) return Status::Ok();
+  if (!p.valid_round) return Reject("malformed", "polka on a proposal without a valid round");
+  if (p.polka.size() > config.validators.size()) return Reject("malformed", "polka larger than the validator set");
+  std::set<std::uint32_t> seen;
+  std::uint64_t power = 0;
+  const auto stored = rounds.find(*p.valid_round);
+  for (const PolkaSignature& prevote : p.polka) {
+    if (prevote.validator_index >= config.validators.size() || !seen.insert(prevote.validator_index).second) {
+      return Reject("malformed", "polka names an unknown or repeated validator");
+    }
+    const Vote vote = PolkaVote(p, prevote);
+    const bool already_verified = p.height == height && stored != rounds.end() && stored->second.prevotes.Has(vote);
+    if (!already_verified && !VerifyVoteSignature(vote)) {
+      return Reject("bad_signature", "polka " + Describe(Message(vote)));
+    }
+    power += PowerOf(prevote.validator_index);
+  }
+  if (!IsQuorum(power)) return Reject("malformed", "polka without more than 2/3 of the voting power");
+  return Status::Ok();
 }
 
 Status Core::Impl::AdmitVote(const Vote& v) {
@@ -171,136 +166,6 @@ Status Core::Impl::AdmitDecision(Decision d) {
   decision = std::move(d);
   RequestValidation(at_round, block_hash, decision->block);
   return Status::Ok();
-}
-
-Status Core::Impl::Place(Message message) {
-  if (auto* p = std::get_if<Proposal>(&message)) return PlaceProposal(std::move(*p));
-  return PlaceVote(std::get<Vote>(message));
-}
-
-namespace {
-
-// Keeps the messages of one validator's highest far round: a slot of at most one per kind.
-Status PlaceFar(std::vector<Message>& slot, Message message, std::optional<std::uint32_t>& highest,
-                std::vector<Message>* conflicting) {
-  const std::uint32_t message_round = RoundOf(message);
-  if (!slot.empty()) {
-    const std::uint32_t slot_round = RoundOf(slot.front());
-    if (message_round < slot_round) return Reject("stale", "the sender has since been seen in a higher round");
-    if (message_round > slot_round) slot.clear();
-  }
-  for (const Message& kept : slot) {
-    if (KindOf(kept) != KindOf(message)) continue;
-    const bool same = std::holds_alternative<Vote>(kept)
-                          ? std::get<Vote>(kept).block_hash == std::get<Vote>(message).block_hash
-                          : SameProposal(std::get<Proposal>(kept), std::get<Proposal>(message));
-    if (same) return Reject("duplicate", "far-round message already received");
-    conflicting->push_back(kept);
-    conflicting->push_back(std::move(message));
-    return Reject("equivocation", "conflicting far-round messages");
-  }
-  slot.push_back(std::move(message));
-  assert(slot.size() <= 3);
-  if (!highest || message_round > *highest) highest = message_round;
-  return Status::Ok();
-}
-
-}  // namespace
-
-void Core::Impl::RecordEquivocation(std::uint32_t validator, const Message& first, const Message& second) {
-  const auto key = std::make_tuple(validator, RoundOf(first), static_cast<std::uint8_t>(KindOf(first)));
-  if (evidence_seen.size() >= config.max_evidence_per_height || !evidence_seen.insert(key).second) return;
-  if (const auto* p = std::get_if<Proposal>(&first)) {
-    Emit(RecordEvidence{ProposalEquivocation{WithoutBlock(*p), WithoutBlock(std::get<Proposal>(second))}});
-  } else {
-    Emit(RecordEvidence{VoteEquivocation{std::get<Vote>(first), std::get<Vote>(second)}});
-  }
-}
-
-// A proposal's polka must be prevotes of distinct validators with more than 2/3 of the power,
-// each with a valid signature: an honest proposer sends exactly that or nothing.
-Status Core::Impl::CheckPolka(const Proposal& p) const {
-  if (p.polka.empty()) return Status::Ok();
-  if (!p.valid_round) return Reject("malformed", "polka on a proposal without a valid round");
-  if (p.polka.size() > config.validators.size()) return Reject("malformed", "polka larger than the validator set");
-  std::set<std::uint32_t> seen;
-  std::uint64_t power = 0;
-  const auto stored = rounds.find(*p.valid_round);
-  for (const PolkaSignature& prevote : p.polka) {
-    if (prevote.validator_index >= config.validators.size() || !seen.insert(prevote.validator_index).second) {
-      return Reject("malformed", "polka names an unknown or repeated validator");
-    }
-    const Vote vote = PolkaVote(p, prevote);
-    const bool already_verified = p.height == height && stored != rounds.end() && stored->second.prevotes.Has(vote);
-    if (!already_verified && !VerifyVoteSignature(vote)) return Reject("bad_signature", "polka " + Describe(Message(vote)));
-    power += PowerOf(prevote.validator_index);
-  }
-  if (!IsQuorum(power)) return Reject("malformed", "polka without more than 2/3 of the voting power");
-  return Status::Ok();
-}
-
-Status Core::Impl::PlaceProposal(Proposal p) {
-  assert(p.height == height);
-  for (const PolkaSignature& prevote : p.polka) (void)PlaceVote(PolkaVote(p, prevote), /*from_polka=*/true);
-  if (p.round > round + config.future_round_window) {
-    const std::uint32_t proposer = p.proposer_index;
-    std::vector<Message> conflicting;
-    Status status = PlaceFar(far_round_messages[proposer], std::move(p), highest_round[proposer], &conflicting);
-    if (!conflicting.empty()) RecordEquivocation(proposer, conflicting[0], conflicting[1]);
-    return status;
-  }
-  RoundState& rs = Round(p.round);
-  if (rs.proposal) {
-    if (SameProposal(*rs.proposal, p)) return Reject("duplicate", "proposal already received");
-    RecordEquivocation(p.proposer_index, Message(*rs.proposal), Message(p));
-    return Reject("equivocation", "a different proposal for this round was already received");
-  }
-  std::optional<std::uint32_t>& highest = highest_round[p.proposer_index];
-  if (!highest || p.round > *highest) highest = p.round;
-  rs.proposal = std::move(p);
-  RequestValidation(rs.proposal->round, rs.proposal->block_hash, rs.proposal->block);
-  return Status::Ok();
-}
-
-Status Core::Impl::PlaceVote(const Vote& v, bool from_polka) {
-  assert(v.height == height);
-  if (v.round > round + config.future_round_window) {
-    std::vector<Message> conflicting;
-    Status status = PlaceFar(far_round_messages[v.validator_index], v, highest_round[v.validator_index], &conflicting);
-    if (!conflicting.empty()) RecordEquivocation(v.validator_index, conflicting[0], conflicting[1]);
-    return status;
-  }
-  RoundState& rs = Round(v.round);
-  VoteSet& set = v.type == VoteType::kPrevote ? rs.prevotes : rs.precommits;
-  switch (set.Add(v, PowerOf(v.validator_index), from_polka)) {
-    case VoteSet::Insert::kAdded:
-      break;
-    case VoteSet::Insert::kDuplicate:
-      return Reject("duplicate", "vote already received");
-    case VoteSet::Insert::kConflict:
-      // Counted for its own value, as Algorithm 1 counts every signed message; and evidence.
-      RecordEquivocation(v.validator_index, Message(*set.Get(v.validator_index)), Message(v));
-      break;
-    case VoteSet::Insert::kOverLimit:
-      return Reject("equivocation", "this validator already signed conflicting votes here");
-  }
-  std::optional<std::uint32_t>& highest = highest_round[v.validator_index];
-  if (!highest || v.round > *highest) highest = v.round;
-  return Status::Ok();
-}
-
-void Core::Impl::PromoteFarRounds() {
-  for (std::vector<Message>& slot : far_round_messages) {
-    if (slot.empty() || RoundOf(slot.front()) > round + config.future_round_window) continue;
-    std::vector<Message> now_current = std::move(slot);
-    slot.clear();
-    for (Message& message : now_current) (void)Place(std::move(message));
-  }
-}
-
-void Core::Impl::RequestValidation(std::uint32_t at_round, const Hash256& block_hash, const Bytes& block) {
-  if (!validity.emplace(block_hash, Validity::kPending).second) return;
-  Emit(ValidateBlock{height, at_round, block_hash, block});
 }
 
 }  // namespace shanliu::node::consensus

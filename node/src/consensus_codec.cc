@@ -56,10 +56,13 @@ Bytes EncodeWalRecord(const WalRecord& record) {
 
 Result<WalRecord> DecodeWalRecord(ByteView bytes) {
   auto malformed = [](const std::string& why) { return Status::Error("wal_record_malformed", why); };
-  if (bytes.size() < kFixedBytes) return malformed("a WAL record of " + std::to_string(bytes.size()) + " bytes is too short");
+  if (bytes.size() < kFixedBytes) {
+    return malformed("a WAL record of " + std::to_string(bytes.size()) + " bytes is too short");
+  }
   WalRecord record;
   const std::uint8_t kind = bytes[0];
-  if (kind < static_cast<std::uint8_t>(WalRecordKind::kProposal) || kind > static_cast<std::uint8_t>(WalRecordKind::kValid)) {
+  if (kind < static_cast<std::uint8_t>(WalRecordKind::kProposal) ||
+      kind > static_cast<std::uint8_t>(WalRecordKind::kValid)) {
     return malformed("unknown WAL record kind " + std::to_string(kind));
   }
   record.kind = static_cast<WalRecordKind>(kind);
@@ -82,8 +85,12 @@ Result<WalRecord> DecodeWalRecord(ByteView bytes) {
   const std::size_t polka_count = (std::size_t{rest[0]} << 8) | rest[1];
   if (rest.size() != 2 + polka_count * kPolkaEntryBytes) return malformed("WAL record polka length does not match");
   const bool polka_kind = record.kind == WalRecordKind::kLock || record.kind == WalRecordKind::kValid;
-  if (!polka_kind && (block_size != 0 || polka_count != 0)) return malformed("block or polka on a proposal or vote record");
-  if (polka_kind && (block_size == 0 || polka_count == 0)) return malformed("polka record without its block or prevotes");
+  if (!polka_kind && (block_size != 0 || polka_count != 0)) {
+    return malformed("block or polka on a proposal or vote record");
+  }
+  if (polka_kind && (block_size == 0 || polka_count == 0)) {
+    return malformed("polka record without its block or prevotes");
+  }
   record.block.assign(block.begin(), block.end());
   for (std::size_t i = 0; i < polka_count; ++i) {
     const ByteView entry = rest.subspan(2 + i * kPolkaEntryBytes, kPolkaEntryBytes);

@@ -28,7 +28,8 @@ Status ValidateConfig(const Config& c) {
     if (!keys.insert(v.public_key).second) return BadConfig("validator key of " + v.org_id + " appears twice");
   }
   if (total > kMaxTotalVotingPower) {
-    return BadConfig("total voting power " + std::to_string(total) + " exceeds " + std::to_string(kMaxTotalVotingPower));
+    return BadConfig("total voting power " + std::to_string(total) + " exceeds " +
+                     std::to_string(kMaxTotalVotingPower));
   }
   if (!c.block_hash) return BadConfig("block_hash function missing");
   for (const TimeoutSchedule* t : {&c.propose_timeout, &c.prevote_timeout, &c.precommit_timeout}) {
@@ -106,16 +107,15 @@ Output Core::Handle(Event event) {
   Impl& core = *impl_;
   assert(core.out == nullptr);
   core.out = &output.effects;
-  output.status = std::visit(
-      Overloaded{
-          [&](Start& e) { return core.OnStart(e.height); },
-          [&](MessageReceived& e) { return core.OnMessage(std::move(e.message)); },
-          [&](TimeoutFired& e) { return core.OnTimeout(e); },
-          [&](ProposalBuilt& e) { return core.OnProposalBuilt(std::move(e)); },
-          [&](BlockValidated& e) { return core.OnBlockValidated(e); },
-          [&](GossipTick&) { return core.OnGossipTick(); },
-      },
-      event);
+  output.status = std::visit(Overloaded{
+                                 [&](Start& e) { return core.OnStart(e.height); },
+                                 [&](MessageReceived& e) { return core.OnMessage(std::move(e.message)); },
+                                 [&](TimeoutFired& e) { return core.OnTimeout(e); },
+                                 [&](ProposalBuilt& e) { return core.OnProposalBuilt(std::move(e)); },
+                                 [&](BlockValidated& e) { return core.OnBlockValidated(e); },
+                                 [&](GossipTick&) { return core.OnGossipTick(); },
+                             },
+                             event);
   core.out = nullptr;
   return output;
 }

@@ -47,8 +47,8 @@ std::string Describe(const Message& message) {
                    if (!p.polka.empty()) s << " polka=" << p.polka.size();
                  },
                  [&](const Vote& v) {
-                   s << VoteName(v.type) << " h=" << v.height << " r=" << v.round << " block=" << ShortHash(v.block_hash)
-                     << " from=" << v.validator_index;
+                   s << VoteName(v.type) << " h=" << v.height << " r=" << v.round
+                     << " block=" << ShortHash(v.block_hash) << " from=" << v.validator_index;
                  },
                  [&](const Decision& d) {
                    s << "decision h=" << d.certificate.height() << " r=" << d.certificate.round()
@@ -111,8 +111,8 @@ std::string Describe(const Effect& effect) {
                  [&](const Broadcast& e) { s << "broadcast " << Describe(e.message); },
                  [&](const PersistWal& e) { s << "persist " << Describe(e.record); },
                  [&](const ScheduleTimeout& e) {
-                   s << "schedule " << StepName(e.step) << " h=" << e.height << " r=" << e.round << " "
-                     << e.duration_ms << "ms";
+                   s << "schedule " << StepName(e.step) << " h=" << e.height << " r=" << e.round << " " << e.duration_ms
+                     << "ms";
                  },
                  [&](const BuildProposal& e) { s << "build h=" << e.height << " r=" << e.round; },
                  [&](const ValidateBlock& e) {

@@ -1,9 +1,11 @@
 // The state of the consensus core. Split across files by concern:
 //   consensus_core.cc   creation, restore from the WAL, event dispatch, heights, gossip
-//   consensus_admit.cc  checking incoming messages and deciding where they go
+//   consensus_admit.cc  checking incoming messages and routing them by height
+//   consensus_place.cc  placing verified messages into round state; far rounds; evidence
 //   consensus_rules.cc  the upon-rules of Algorithm 1, rounds, timeouts, signing, commit
 #pragma once
 
+#include <cassert>
 #include <deque>
 #include <map>
 #include <optional>
@@ -52,10 +54,10 @@ struct Core::Impl {
   std::optional<std::uint32_t> valid_round;
   Hash256 valid_hash{};
   Bytes valid_block;
-  std::map<std::uint32_t, RoundState> rounds;  // every round up to round + future_round_window
+  std::map<std::uint32_t, RoundState> rounds;               // every round up to round + future_round_window
   std::vector<std::optional<std::uint32_t>> highest_round;  // per validator, verified messages only
-  std::vector<std::vector<Message>> far_round_messages;      // per validator: its highest far round
-  std::vector<std::deque<Message>> next_height_messages;     // per validator, verified
+  std::vector<std::vector<Message>> far_round_messages;     // per validator: its highest far round
+  std::vector<std::deque<Message>> next_height_messages;    // per validator, verified
   std::map<Hash256, Validity> validity;
   std::optional<Decision> decision;  // a verified commit certificate (with block) from a peer
   std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>> evidence_seen;  // validator, round, kind
@@ -125,6 +127,36 @@ struct Core::Impl {
  private:
   std::vector<std::uint32_t> proposer_table_;
 };
+
+// Small helpers shared by the admission and placement code.
+inline Status Reject(const std::string& code, const std::string& why) { return Status::Error(code, why); }
+
+inline std::uint32_t RoundOf(const Message& m) {
+  if (const auto* p = std::get_if<Proposal>(&m)) return p->round;
+  return std::get<Vote>(m).round;
+}
+
+// The kinds a validator can sign once per round: 0 proposal, 1 prevote, 2 precommit.
+inline int KindOf(const Message& m) {
+  if (std::holds_alternative<Proposal>(m)) return 0;
+  return std::get<Vote>(m).type == VoteType::kPrevote ? 1 : 2;
+}
+
+inline bool SameProposal(const Proposal& a, const Proposal& b) {
+  return a.block_hash == b.block_hash && a.valid_round == b.valid_round && a.signature == b.signature;
+}
+
+inline Proposal WithoutBlock(Proposal p) {
+  p.block.clear();
+  p.polka.clear();
+  return p;
+}
+
+// The prevote a polka entry stands for.
+inline Vote PolkaVote(const Proposal& p, const PolkaSignature& prevote) {
+  assert(p.valid_round);
+  return Vote{VoteType::kPrevote, p.height, *p.valid_round, p.block_hash, prevote.validator_index, prevote.signature};
+}
 
 // Builds one period of the weighted round robin: entry k is the proposer at position k.
 std::vector<std::uint32_t> BuildProposerTable(std::span<const ledger::Validator> validators);

@@ -38,8 +38,7 @@ std::vector<std::uint32_t> BuildProposerTable(std::span<const ledger::Validator>
   return table;
 }
 
-std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::uint64_t height,
-                            std::uint32_t round) {
+std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::uint64_t height, std::uint32_t round) {
   return ProposerAt(BuildProposerTable(validators), height, round);
 }
 

@@ -128,7 +128,8 @@ bool Core::Impl::TryRoundRules() {
     rs.polka_handled = true;  // line 36
     const bool lock = step == Step::kPrevote;
     const WalRecordKind kind = lock ? WalRecordKind::kLock : WalRecordKind::kValid;
-    if (const WalRecord* recorded = Recorded(height, round, kind); !recorded || recorded->block_hash != proposal->block_hash) {
+    if (const WalRecord* recorded = Recorded(height, round, kind);
+        !recorded || recorded->block_hash != proposal->block_hash) {
       Record(WalRecord{kind, height, round, proposal->block_hash, std::nullopt, proposal->block,
                        PolkaFor(round, proposal->block_hash)});
     }
@@ -187,7 +188,9 @@ void Core::Impl::ProposeBlock(const Hash256& block_hash, const Bytes& block,
   if (proposed != nullptr && (proposed->block_hash != block_hash || proposed->valid_round != proposal_valid_round)) {
     return;  // a different proposal was already signed for this round
   }
-  if (proposed == nullptr) Record(WalRecord{WalRecordKind::kProposal, height, round, block_hash, proposal_valid_round, {}, {}});
+  if (proposed == nullptr) {
+    Record(WalRecord{WalRecordKind::kProposal, height, round, block_hash, proposal_valid_round, {}, {}});
+  }
   Proposal proposal = SignProposal(round, proposal_valid_round, block_hash, block);
   if (proposal_valid_round) proposal.polka = PolkaFor(*proposal_valid_round, block_hash);
   Emit(Broadcast{proposal});

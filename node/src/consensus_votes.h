@@ -27,7 +27,7 @@ class VoteSet {
   Insert Add(const Vote& vote, std::uint64_t voting_power, bool from_polka = false);
 
   const Vote* Get(std::uint32_t validator_index) const;  // the validator's first vote
-  bool Has(const Vote& vote) const;                       // this exact vote, signature included
+  bool Has(const Vote& vote) const;                      // this exact vote, signature included
   std::uint64_t PowerFor(const Hash256& block_hash) const;
   std::uint64_t total_power() const { return total_power_; }  // each validator once
   const std::map<Hash256, std::uint64_t>& power_by_hash() const { return power_by_hash_; }

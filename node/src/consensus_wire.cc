@@ -15,7 +15,8 @@ Status Malformed(const std::string& why) { return Status::Error("malformed", why
 template <std::size_t N>
 Status CopyFixed(const std::string& field, std::string_view name, std::array<std::uint8_t, N>& out) {
   if (field.size() != N) {
-    return Malformed(std::string(name) + " must be " + std::to_string(N) + " bytes, got " + std::to_string(field.size()));
+    return Malformed(std::string(name) + " must be " + std::to_string(N) + " bytes, got " +
+                     std::to_string(field.size()));
   }
   std::copy(field.begin(), field.end(), out.begin());
   return Status::Ok();
@@ -35,7 +36,9 @@ Result<Message> FromWire(const wire::Proposal& in) {
   p.block.assign(in.block().begin(), in.block().end());
   p.proposer_index = in.proposer_index();
   SHANLIU_RETURN_IF_ERROR(CopyFixed(in.signature(), "proposal signature", p.signature));
-  if (static_cast<std::size_t>(in.polka_size()) > kMaxValidators) return Malformed("polka larger than any validator set");
+  if (static_cast<std::size_t>(in.polka_size()) > kMaxValidators) {
+    return Malformed("polka larger than any validator set");
+  }
   if (in.polka_size() > 0 && !p.valid_round) return Malformed("polka on a proposal without a valid round");
   for (const wire::PolkaSignature& entry : in.polka()) {
     PolkaSignature prevote;
@@ -111,8 +114,8 @@ Bytes EncodeMessage(const Message& message) {
 
 Result<Message> DecodeMessage(ByteView bytes, std::size_t max_bytes) {
   if (bytes.size() > max_bytes || bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    return Status::Error("oversize", "consensus message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
-                                         std::to_string(max_bytes));
+    return Status::Error("oversize", "consensus message of " + std::to_string(bytes.size()) +
+                                         " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
   wire::ConsensusMessage in;
   if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Malformed("not a consensus message");

@@ -130,8 +130,8 @@ Result<WalReplay> DecodeWalFrames(ByteView body) {
     if (length == 0 || length > kMaxWalRecordBytes) {
       // Filesystems may extend a file with zeros before the data lands; anything else here is damage.
       if (AllZero(rest)) return torn(offset);
-      return Status::Error("wal_corrupt", "impossible record length " + std::to_string(length) + " at offset " +
-                                              std::to_string(offset));
+      return Status::Error(
+          "wal_corrupt", "impossible record length " + std::to_string(length) + " at offset " + std::to_string(offset));
     }
     if (rest.size() < kWalFrameHeaderBytes + length) return torn(offset);
     const ByteView payload = rest.subspan(kWalFrameHeaderBytes, length);
@@ -174,7 +174,9 @@ Result<Wal> Wal::Open(const std::filesystem::path& path, WalReplay* replay) {
     if (!decoded.ok()) return Status::Error(decoded.status().code(), path.string() + ": " + decoded.status().message());
     *replay = std::move(*decoded);
     if (replay->torn_tail_bytes > 0) {
-      if (::ftruncate(fd, static_cast<off_t>(magic.size() + replay->valid_bytes)) != 0) return IoError("truncate", path);
+      if (::ftruncate(fd, static_cast<off_t>(magic.size() + replay->valid_bytes)) != 0) {
+        return IoError("truncate", path);
+      }
       if (::fsync(fd) != 0) return IoError("fsync", path);
     }
   }

@@ -31,8 +31,9 @@ Hash256 World::ValueForSide(std::uint64_t height, std::uint32_t round, int side,
 // How the adversary splits the honest validators, by a plan drawn for each height: the
 // scenario's split; no split; a random split for every round and message kind; or "fork a
 // favourite": prevotes to everyone (all lock), precommits and proposals telling the truth only
-// to one favourite, and once a round has an alternative value, prevotes for it to the rest. The favourite may decide alone while the rest, locked, go on to the next
-// round and hear a fresh alternative proposal: exactly where the locking rules earn their keep.
+// to one favourite, and once a round has an alternative value, prevotes for it to the rest. The favourite may decide
+// alone while the rest, locked, go on to the next round and hear a fresh alternative proposal: exactly where the
+// locking rules earn their keep.
 const std::vector<int>& World::SplitFor(std::uint64_t height, std::uint32_t round, int kind) {
   auto [it, drawn] = splits_.try_emplace({height, round, kind}, scenario_.side);
   if (!drawn) return it->second;
@@ -116,7 +117,9 @@ void World::ByzantineBroadcast(std::uint32_t b, const cs::Message& message) {
     if (how.double_vote) {
       const Hash256 value = ValueForSide(v->height, v->round, side[j], v->block_hash);
       auto it = signed_for.find(value);
-      if (it == signed_for.end()) it = signed_for.emplace(value, SignedVote(b, v->type, v->height, v->round, value)).first;
+      if (it == signed_for.end()) {
+        it = signed_for.emplace(value, SignedVote(b, v->type, v->height, v->round, value)).first;
+      }
       out = it->second;
     }
     if (how.forge_signatures && random_.Chance(0.1)) out.signature[random_.Between(0, 63)] ^= 0x01;
@@ -193,10 +196,13 @@ void World::SendGarbage(std::uint32_t from) {
   const cs::Core::Snapshot where = nodes_[from].core->snapshot();
   switch (random_.Between(0, 5)) {
     case 0:  // noise
-      for (std::uint64_t n = random_.Between(0, 200); n > 0; --n) packet.payload.push_back(static_cast<std::uint8_t>(random_.Next()));
+      for (std::uint64_t n = random_.Between(0, 200); n > 0; --n) {
+        packet.payload.push_back(static_cast<std::uint8_t>(random_.Next()));
+      }
       break;
     case 1: {  // a real message cut short
-      packet.payload = cs::EncodeMessage(SignedVote(from, cs::VoteType::kPrevote, where.height, where.round, cs::kNilHash));
+      packet.payload =
+          cs::EncodeMessage(SignedVote(from, cs::VoteType::kPrevote, where.height, where.round, cs::kNilHash));
       packet.payload.resize(random_.Between(1, packet.payload.size() - 1));
       break;
     }
@@ -204,14 +210,19 @@ void World::SendGarbage(std::uint32_t from) {
       packet.payload.assign(cs::MaxMessageBytes(config_) + 1, 0x0a);
       break;
     case 3: {  // a validator that does not exist
-      cs::Vote vote{cs::VoteType::kPrecommit, where.height, where.round, cs::kNilHash,
-                    static_cast<std::uint32_t>(nodes_.size() + random_.Between(0, 100)), {}};
+      cs::Vote vote{cs::VoteType::kPrecommit,
+                    where.height,
+                    where.round,
+                    cs::kNilHash,
+                    static_cast<std::uint32_t>(nodes_.size() + random_.Between(0, 100)),
+                    {}};
       packet.payload = cs::EncodeMessage(vote);
       break;
     }
     case 4:  // a round no honest validator will reach
       packet.payload = cs::EncodeMessage(
-          SignedVote(from, cs::VoteType::kPrevote, where.height, config_.max_round + 1 + static_cast<std::uint32_t>(random_.Between(0, 1000)), cs::kNilHash));
+          SignedVote(from, cs::VoteType::kPrevote, where.height,
+                     config_.max_round + 1 + static_cast<std::uint32_t>(random_.Between(0, 1000)), cs::kNilHash));
       break;
     default: {  // a proposal out of turn
       Bytes block;

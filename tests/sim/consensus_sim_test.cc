@@ -41,8 +41,8 @@ void ExpectCaught(const std::string& fault, std::uint64_t max_runs) {
       ++runs;
       if (!report.ok) {
         MESSAGE("fault " << fault << " caught after " << runs << " runs (seed " << seed << ", " << validators
-                         << " validators): " << report.violation << "\n  replay: "
-                         << shanliu::sim::ReplayCommand(options));
+                         << " validators): " << report.violation
+                         << "\n  replay: " << shanliu::sim::ReplayCommand(options));
         return;
       }
       if (runs == max_runs) break;

@@ -161,8 +161,8 @@ std::string Scenario::Describe() const {
   if (!any) out << "none";
   out << (boundary ? " boundary(1/3)" : "") << " heal=" << heal_at_ms << "ms drop=" << drop << " dup=" << duplicate
       << " delay=" << min_delay_ms << ".." << max_delay_ms << "ms spikes=" << delay_spike
-      << (hold_back_leaders ? " hold-back-leaders" : "")
-      << " partitions=" << partitions.size() << " crashes=" << crashes.size();
+      << (hold_back_leaders ? " hold-back-leaders" : "") << " partitions=" << partitions.size()
+      << " crashes=" << crashes.size();
   return out.str();
 }
 

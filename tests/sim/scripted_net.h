@@ -45,8 +45,8 @@ inline cs::Config MakeConfig(const std::vector<std::uint64_t>& powers) {
   cs::Config config;
   config.chain_id = std::string(kTestChainId);
   for (std::size_t i = 0; i < powers.size(); ++i) {
-    config.validators.push_back(
-        ledger::Validator{ValidatorKey(static_cast<std::uint32_t>(i)).public_key, powers[i], std::string("org-").append(std::to_string(i))});
+    config.validators.push_back(ledger::Validator{ValidatorKey(static_cast<std::uint32_t>(i)).public_key, powers[i],
+                                                  std::string("org-").append(std::to_string(i))});
   }
   config.block_hash = BlockIdentity;
   config.propose_timeout = {1000, 100};

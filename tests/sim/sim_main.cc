@@ -1,12 +1,16 @@
 // shanliu-sim: run the consensus simulator by hand.
 //   shanliu-sim --seed 42 --validators 7 --trace        replay one run, event by event
-//   shanliu-sim --seeds 100000 --validators 4,7,10      the soak (docs/consensus.md)
+//   shanliu-sim --seeds 100000 --jobs 2                the soak (docs/consensus.md)
 //   shanliu-sim --fault ignore-lock --seeds 1000 --until-violation
+#include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "shanliu/crypto/hash.h"
@@ -20,13 +24,14 @@ using shanliu::sim::SimReport;
 int Usage(const std::string& problem) {
   if (!problem.empty()) std::cerr << "shanliu-sim: " << problem << "\n";
   std::cerr << "usage: shanliu-sim [--seed S | --seeds N [--first S]] [--validators N[,N...]]\n"
-               "                   [--fault NAME[,NAME...]] [--trace] [--until-violation | --count]\n"
+               "                   [--fault NAME[,NAME...]] [--jobs J] [--trace] [--until-violation | --count]\n"
                "  --seed S             run the single seed S and print its report\n"
                "  --seeds N            run seeds first..first+N-1 (default --first 1), each with every\n"
                "                       validator count; stops at the first violation\n"
                "  --validators LIST    validator counts, default 4,7,10\n"
                "  --fault NAMES        test-only bugs to switch on in honest cores: quorum-two-thirds,\n"
                "                       ignore-lock, skip-vote-signature, forget-wal\n"
+               "  --jobs J             run J simulations at a time (threads); results do not depend on J\n"
                "  --trace              print every event and effect (with --seed)\n"
                "  --until-violation    expect a violation; report how many runs it took (exit 0 when found)\n"
                "  --count              run every seed and count the runs with a violation (for a fault's catch rate)\n";
@@ -41,11 +46,11 @@ bool ParseNumber(const std::string& text, std::uint64_t* out) {
 
 void PrintReport(const SimOptions& options, const SimReport& report) {
   std::cout << "seed " << options.seed << " validators " << options.validators << ": "
-            << (report.ok ? "ok" : "VIOLATION") << "\n  scenario: " << report.scenario
-            << "\n  simulated " << report.sim_time_ms << " ms, " << report.events << " events, "
-            << report.messages_delivered << " messages delivered, every honest validator at height "
-            << report.min_honest_height << ", highest round " << report.max_round << ", evidence "
-            << report.evidence << "\n  dropped by the cores:";
+            << (report.ok ? "ok" : "VIOLATION") << "\n  scenario: " << report.scenario << "\n  simulated "
+            << report.sim_time_ms << " ms, " << report.events << " events, " << report.messages_delivered
+            << " messages delivered, every honest validator at height " << report.min_honest_height
+            << ", highest round " << report.max_round << ", evidence " << report.evidence
+            << "\n  dropped by the cores:";
   for (const auto& [code, count] : report.rejected) std::cout << " " << code << "=" << count;
   std::cout << "\n";
   if (!report.ok) {
@@ -57,7 +62,7 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
 
 int main(int argc, char** argv) {
   shanliu::crypto::Init();
-  std::uint64_t seed = 0, seeds = 0, first = 1;
+  std::uint64_t seed = 0, seeds = 0, first = 1, jobs = 1;
   bool single = false, trace = false, until_violation = false, count = false;
   std::vector<std::uint32_t> validator_counts{4, 7, 10};
   shanliu::node::consensus::FaultSwitches faults;
@@ -84,6 +89,8 @@ int main(int argc, char** argv) {
       auto parsed = shanliu::sim::FaultByName(value());
       if (!parsed) return Usage("unknown fault");
       faults = *parsed;
+    } else if (arg == "--jobs") {
+      if (!ParseNumber(value(), &jobs) || jobs == 0 || jobs > 256) return Usage("--jobs takes 1..256");
     } else if (arg == "--trace") {
       trace = true;
     } else if (arg == "--until-violation") {
@@ -111,40 +118,64 @@ int main(int argc, char** argv) {
     return status;
   }
 
+  // Runs are numbered seed by seed, each with every validator count; workers claim them in that
+  // order, so the first violation reported is the same whatever the number of jobs.
+  const std::uint64_t total_runs = seeds * validator_counts.size();
   const auto started = std::chrono::steady_clock::now();
-  std::uint64_t runs = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0;
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  std::mutex mutex;
+  std::uint64_t next_run = 0, done = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0;
   std::uint32_t max_round = 0;
-  for (std::uint64_t s = first; s < first + seeds; ++s) {
-    for (std::uint32_t n : validator_counts) {
-      SimOptions options{s, n, faults, nullptr};
+  std::optional<std::uint64_t> first_failure;
+  std::map<std::uint64_t, std::pair<SimOptions, SimReport>> failures;
+  auto worker = [&] {
+    for (;;) {
+      std::uint64_t run = 0;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (next_run == total_runs || (first_failure && !count)) return;
+        run = next_run++;
+      }
+      const SimOptions options{first + run / validator_counts.size(), validator_counts[run % validator_counts.size()],
+                               faults, nullptr};
       const SimReport report = shanliu::sim::Simulate(options);
-      ++runs;
+      std::lock_guard<std::mutex> lock(mutex);
+      ++done;
       events += report.events;
       simulated_ms += report.sim_time_ms;
       evidence += report.evidence;
       max_round = std::max(max_round, report.max_round);
-      if (!report.ok && count) {
+      if (!report.ok) {
         ++violations;
-        std::cout << "seed " << s << " validators " << n << ": " << report.violation << "\n";
-      } else if (!report.ok) {
-        PrintReport(options, report);
-        std::cout << (until_violation ? "caught after " : "FAILED after ") << runs << " runs\n";
-        return until_violation ? 0 : 1;
+        if (count) {
+          std::cout << "seed " << options.seed << " validators " << options.validators << ": " << report.violation
+                    << "\n";
+        } else {
+          failures.emplace(run, std::make_pair(options, report));
+          if (!first_failure || run < *first_failure) first_failure = run;
+        }
       }
+      if (done % 1000 == 0) std::cout << done << " runs done (" << elapsed() << " s)\n" << std::flush;
     }
-    if (runs % 1000 < validator_counts.size()) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::cout << runs << " runs ok (" << seconds << " s)\n" << std::flush;
-    }
+  };
+  std::vector<std::thread> workers;
+  for (std::uint64_t j = 0; j < jobs; ++j) workers.emplace_back(worker);
+  for (std::thread& t : workers) t.join();
+
+  if (first_failure) {
+    // Every run numbered below the failing one was claimed before it, so all of them finished.
+    const auto& [options, report] = failures.begin()->second;
+    PrintReport(options, report);
+    std::cout << (until_violation ? "caught after " : "FAILED after ") << failures.begin()->first + 1 << " runs\n";
+    return until_violation ? 0 : 1;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (count) {
-    std::cout << violations << " of " << runs << " runs found a violation; " << seconds << " s wall clock\n";
+    std::cout << violations << " of " << done << " runs found a violation; " << elapsed() << " s wall clock\n";
     return 0;
   }
-  std::cout << runs << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
-            << " simulated seconds, highest round " << max_round << ", " << evidence
-            << " equivocations recorded; " << seconds << " s wall clock\n";
+  std::cout << done << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
+            << " simulated seconds, highest round " << max_round << ", " << evidence << " equivocations recorded; "
+            << elapsed() << " s wall clock\n";
   if (until_violation) {
     std::cout << "no violation found\n";
     return 1;

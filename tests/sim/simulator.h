@@ -35,7 +35,7 @@ struct SimReport {
   std::uint64_t messages_delivered = 0;
   std::uint64_t min_honest_height = 0;  // committed by every honest validator
   std::uint32_t max_round = 0;
-  std::uint64_t evidence = 0;  // equivocations recorded against Byzantine validators
+  std::uint64_t evidence = 0;                     // equivocations recorded against Byzantine validators
   std::map<std::string, std::uint64_t> rejected;  // messages the cores dropped, by reason
 };
 

@@ -91,7 +91,9 @@ void World::Fail(const std::string& what) {
   report_.violation = "at t=" + std::to_string(now_) + "ms: " + what;
 }
 
-void World::Push(std::uint64_t delay_ms, What what) { queue_.push(Scheduled{now_ + delay_ms, seq_++, std::move(what)}); }
+void World::Push(std::uint64_t delay_ms, What what) {
+  queue_.push(Scheduled{now_ + delay_ms, seq_++, std::move(what)});
+}
 
 void World::Dispatch(What what) {
   std::visit(Overloaded{
@@ -148,7 +150,9 @@ void World::Perform(std::uint32_t i, std::vector<cs::Effect> effects) {
     const Bytes frame = node::EncodeWalFrame(cs::EncodeWalRecord(persist->record));
     const std::size_t written = random_.Between(0, frame.size() - 1);
     node.wal.insert(node.wal.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(written));
-    Trace(i, "xx", [&] { return "crash tearing " + cs::Describe(effects[stop]) + " after " + std::to_string(written) + " bytes"; });
+    Trace(i, "xx", [&] {
+      return "crash tearing " + cs::Describe(effects[stop]) + " after " + std::to_string(written) + " bytes";
+    });
   } else {
     Trace(i, "xx", [&] { return "crash before " + cs::Describe(effects[stop]); });
   }
@@ -157,50 +161,51 @@ void World::Perform(std::uint32_t i, std::vector<cs::Effect> effects) {
 
 void World::PerformOne(std::uint32_t i, cs::Effect& effect) {
   Node& node = nodes_[i];
-  std::visit(
-      Overloaded{
-          [&](cs::PersistWal& e) {
-            AppendRaw(node.wal, node::EncodeWalFrame(cs::EncodeWalRecord(e.record)));
-            node.persisted.emplace(e.record.height, e.record.round, e.record.kind, e.record.block_hash);
-          },
-          [&](cs::Broadcast& e) {
-            if (node.byzantine) {
-              ByzantineBroadcast(i, e.message);
-              return;
-            }
-            CheckSigned(i, e.message);
-            const Bytes bytes = cs::EncodeMessage(e.message);
-            for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
-              if (j != i) Send(Packet{i, j, Packet::Kind::kConsensus, bytes, 0});
-            }
-          },
-          [&](cs::ScheduleTimeout& e) {
-            report_.max_round = std::max(report_.max_round, e.round);
-            Push(e.duration_ms, Fire{i, node.epoch, cs::TimeoutFired{e.height, e.round, e.step}});
-          },
-          [&](cs::BuildProposal& e) {
-            Bytes block;
-            const Hash256 hash = NewBlock(e.height, true, &block);
-            Push(random_.Between(0, scenario_.app_delay_max_ms),
-                 Fire{i, node.epoch, cs::ProposalBuilt{e.height, e.round, std::move(block), hash}});
-          },
-          [&](cs::ValidateBlock& e) {
-            auto it = blocks_.find(e.block_hash);
-            const bool valid = it != blocks_.end() && it->second.valid && it->second.height == e.height;
-            Push(random_.Between(0, scenario_.app_delay_max_ms),
-                 Fire{i, node.epoch, cs::BlockValidated{e.height, e.block_hash, valid}});
-          },
-          [&](cs::CommitBlock& e) {
-            if (!node.byzantine) CheckCommit(i, e);
-            node.chain.push_back(e);
-            CompactWal(i, e.height);
-          },
-          [&](cs::RecordEvidence& e) { CheckEvidence(i, e); },
-          [&](cs::RequestDecision& e) {
-            for (std::uint32_t peer : e.ahead) Send(Packet{i, peer, Packet::Kind::kDecisionRequest, {}, e.height});
-          },
-      },
-      effect);
+  std::visit(Overloaded{
+                 [&](cs::PersistWal& e) {
+                   AppendRaw(node.wal, node::EncodeWalFrame(cs::EncodeWalRecord(e.record)));
+                   node.persisted.emplace(e.record.height, e.record.round, e.record.kind, e.record.block_hash);
+                 },
+                 [&](cs::Broadcast& e) {
+                   if (node.byzantine) {
+                     ByzantineBroadcast(i, e.message);
+                     return;
+                   }
+                   CheckSigned(i, e.message);
+                   const Bytes bytes = cs::EncodeMessage(e.message);
+                   for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+                     if (j != i) Send(Packet{i, j, Packet::Kind::kConsensus, bytes, 0});
+                   }
+                 },
+                 [&](cs::ScheduleTimeout& e) {
+                   report_.max_round = std::max(report_.max_round, e.round);
+                   Push(e.duration_ms, Fire{i, node.epoch, cs::TimeoutFired{e.height, e.round, e.step}});
+                 },
+                 [&](cs::BuildProposal& e) {
+                   Bytes block;
+                   const Hash256 hash = NewBlock(e.height, true, &block);
+                   Push(random_.Between(0, scenario_.app_delay_max_ms),
+                        Fire{i, node.epoch, cs::ProposalBuilt{e.height, e.round, std::move(block), hash}});
+                 },
+                 [&](cs::ValidateBlock& e) {
+                   auto it = blocks_.find(e.block_hash);
+                   const bool valid = it != blocks_.end() && it->second.valid && it->second.height == e.height;
+                   Push(random_.Between(0, scenario_.app_delay_max_ms),
+                        Fire{i, node.epoch, cs::BlockValidated{e.height, e.block_hash, valid}});
+                 },
+                 [&](cs::CommitBlock& e) {
+                   if (!node.byzantine) CheckCommit(i, e);
+                   node.chain.push_back(e);
+                   CompactWal(i, e.height);
+                 },
+                 [&](cs::RecordEvidence& e) { CheckEvidence(i, e); },
+                 [&](cs::RequestDecision& e) {
+                   for (std::uint32_t peer : e.ahead) {
+                     Send(Packet{i, peer, Packet::Kind::kDecisionRequest, {}, e.height});
+                   }
+                 },
+             },
+             effect);
 }
 
 bool World::Partitioned(std::uint32_t from, std::uint32_t to) const {
@@ -240,7 +245,9 @@ void World::Receive(Packet packet) {
   auto message = cs::DecodeMessage(packet.payload, cs::MaxMessageBytes(config_));
   if (!message.ok()) {
     ++report_.rejected[message.status().code()];
-    Trace(packet.to, "!!", [&] { return "undecodable bytes from n" + std::to_string(packet.from) + ": " + message.status().ToString(); });
+    Trace(packet.to, "!!", [&] {
+      return "undecodable bytes from n" + std::to_string(packet.from) + ": " + message.status().ToString();
+    });
     return;
   }
   if (node.byzantine) {
@@ -262,7 +269,9 @@ void World::CrashNow(std::uint32_t i) {
 void World::Restart(std::uint32_t i) {
   Node& node = nodes_[i];
   auto replay = node::DecodeWalFrames(node.wal);
-  if (!replay.ok()) return Fail("validator " + std::to_string(i) + " cannot replay its WAL: " + replay.status().ToString());
+  if (!replay.ok()) {
+    return Fail("validator " + std::to_string(i) + " cannot replay its WAL: " + replay.status().ToString());
+  }
   node.wal.resize(replay->valid_bytes);  // as Wal::Open truncates a torn tail
   std::vector<cs::WalRecord> records;
   node.persisted.clear();
@@ -310,7 +319,9 @@ void World::Heal() {
 Hash256 World::NewBlock(std::uint64_t height, bool valid, Bytes* block) {
   block->clear();
   AppendU64(*block, height);
-  for (std::uint64_t n = random_.Between(16, 56); n > 0; --n) block->push_back(static_cast<std::uint8_t>(random_.Next()));
+  for (std::uint64_t n = random_.Between(16, 56); n > 0; --n) {
+    block->push_back(static_cast<std::uint8_t>(random_.Next()));
+  }
   const Hash256 hash = *BlockIdentity(*block);
   blocks_[hash] = BlockInfo{height, valid};
   return hash;

@@ -36,7 +36,7 @@ struct Packet {
   std::uint32_t from = 0;
   std::uint32_t to = 0;
   Kind kind = Kind::kConsensus;
-  Bytes payload;            // consensus wire bytes
+  Bytes payload;             // consensus wire bytes
   std::uint64_t height = 0;  // what a decision request asks for
 };
 
@@ -151,7 +151,7 @@ class World {
   std::map<std::pair<std::uint64_t, std::uint32_t>, std::vector<Hash256>> values_;
   std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint8_t, int>> forged_;
   std::map<std::tuple<std::uint64_t, std::uint32_t, int>, std::vector<int>> splits_;  // side per validator
-  std::map<std::uint64_t, std::pair<int, std::uint32_t>> plans_;  // per height: strategy, favourite
+  std::map<std::uint64_t, std::pair<int, std::uint32_t>> plans_;                      // per height: strategy, favourite
   std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>> lingered_proposals_;  // Byzantine, height, round
   std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t, Hash256>> lingered_votes_;  // ... and value
 

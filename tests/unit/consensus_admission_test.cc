@@ -35,8 +35,7 @@ struct Fixture {
 
 cs::Config ValidConfig() { return sim::MakeConfig({1, 1, 1, 1}); }
 
-std::string CreateCode(const cs::Config& config, std::uint32_t signer = 0,
-                       std::vector<cs::WalRecord> records = {}) {
+std::string CreateCode(const cs::Config& config, std::uint32_t signer = 0, std::vector<cs::WalRecord> records = {}) {
   auto core = cs::Core::Create(config, sim::ValidatorKey(signer), records);
   return core.ok() ? "ok" : core.status().code();
 }
@@ -114,9 +113,9 @@ TEST_CASE("polkas attached to proposals are checked like the votes they stand fo
     for (std::uint32_t v : voters) p.polka.push_back({v, SignedVote(v, VoteType::kPrevote, 1, 0, hash).signature});
     return p;
   };
-  CHECK(f.Code(with_polka({1, 2})) == "malformed");        // 2 of 4 is no quorum
-  CHECK(f.Code(with_polka({1, 2, 2})) == "malformed");     // a validator twice
-  CHECK(f.Code(with_polka({1, 2, 7})) == "malformed");     // a stranger
+  CHECK(f.Code(with_polka({1, 2})) == "malformed");     // 2 of 4 is no quorum
+  CHECK(f.Code(with_polka({1, 2, 2})) == "malformed");  // a validator twice
+  CHECK(f.Code(with_polka({1, 2, 7})) == "malformed");  // a stranger
   cs::Proposal forged = with_polka({1, 2, 3});
   forged.polka[1].signature[3] ^= 8;
   CHECK(f.Code(forged) == "bad_signature");

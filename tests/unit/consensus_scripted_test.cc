@@ -426,9 +426,9 @@ TEST_CASE("equivocation: conflicting proposals and votes are recorded with both 
   REQUIRE(net.evidence(0).size() == 2);
   const auto& proposals = std::get<cs::ProposalEquivocation>(net.evidence(0)[0].evidence);
   for (const cs::Proposal* p : {&proposals.first, &proposals.second}) {
-    CHECK(crypto::VerifyRaw(net.config().validators[1].public_key,
-                            cs::ProposalSignBytes(sim::kTestChainId, p->height, p->round, p->valid_round, p->block_hash),
-                            p->signature));
+    CHECK(crypto::VerifyRaw(
+        net.config().validators[1].public_key,
+        cs::ProposalSignBytes(sim::kTestChainId, p->height, p->round, p->valid_round, p->block_hash), p->signature));
     CHECK(p->block.empty());  // kept small: the signature covers the block hash
   }
   const auto& votes = std::get<cs::VoteEquivocation>(net.evidence(0)[1].evidence);

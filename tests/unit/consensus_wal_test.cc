@@ -1,7 +1,6 @@
 // The write-ahead log: framing, replay, torn tails, corruption, atomic rewrite; and the
 // consensus WAL record layout with hostile input.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,7 +24,8 @@ namespace cs = shanliu::node::consensus;
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "shanliu-wal-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "shanliu-wal-").string();
+    pattern += std::string(6, 'X');  // the mkdtemp template
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     path_ = pattern;
   }
@@ -204,7 +204,12 @@ TEST_CASE("WAL records: every kind round-trips through its fixed layout") {
   hash[0] = 0xAB;
   const cs::WalRecord proposal{cs::WalRecordKind::kProposal, 7, 3, hash, 1, {}, {}};
   const cs::WalRecord prevote{cs::WalRecordKind::kPrevote, 7, 3, cs::kNilHash, std::nullopt, {}, {}};
-  const cs::WalRecord lock{cs::WalRecordKind::kLock, 7, 2, hash, std::nullopt, Record("block"),
+  const cs::WalRecord lock{cs::WalRecordKind::kLock,
+                           7,
+                           2,
+                           hash,
+                           std::nullopt,
+                           Record("block"),
                            {cs::PolkaSignature{0, {}}, cs::PolkaSignature{2, {}}}};
   for (const cs::WalRecord& record : {proposal, prevote, lock}) {
     const Bytes encoded = cs::EncodeWalRecord(record);
@@ -219,7 +224,8 @@ TEST_CASE("WAL records: every kind round-trips through its fixed layout") {
 TEST_CASE("WAL records: hostile bytes are rejected as wal_record_malformed") {
   shanliu::Hash256 hash{};
   hash[5] = 1;
-  const Bytes vote = cs::EncodeWalRecord(cs::WalRecord{cs::WalRecordKind::kPrecommit, 4, 1, hash, std::nullopt, {}, {}});
+  const Bytes vote =
+      cs::EncodeWalRecord(cs::WalRecord{cs::WalRecordKind::kPrecommit, 4, 1, hash, std::nullopt, {}, {}});
   auto malformed = [](Bytes bytes) {
     auto decoded = cs::DecodeWalRecord(bytes);
     return !decoded.ok() && decoded.status().code() == "wal_record_malformed";
@@ -241,8 +247,8 @@ TEST_CASE("WAL records: hostile bytes are rejected as wal_record_malformed") {
   Bytes block_claim = vote;
   block_claim[52] = 10;  // claims a 10-byte block that is not there
   CHECK(malformed(block_claim));
-  const Bytes nil_lock = cs::EncodeWalRecord(cs::WalRecord{cs::WalRecordKind::kLock, 4, 1, cs::kNilHash, std::nullopt,
-                                                           Record("b"), {cs::PolkaSignature{}}});
+  const Bytes nil_lock = cs::EncodeWalRecord(
+      cs::WalRecord{cs::WalRecordKind::kLock, 4, 1, cs::kNilHash, std::nullopt, Record("b"), {cs::PolkaSignature{}}});
   CHECK(malformed(nil_lock));
   const Bytes lock_without_polka =
       cs::EncodeWalRecord(cs::WalRecord{cs::WalRecordKind::kLock, 4, 1, hash, std::nullopt, Record("b"), {}});

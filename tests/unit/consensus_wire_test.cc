@@ -93,10 +93,10 @@ TEST_CASE("hostile bytes: every malformed message is refused with a reason") {
     return Field(2, inner);  // ConsensusMessage.vote
   };
   CHECK(Code(vote_with(1, hash, sig)) == "ok");
-  CHECK(Code(vote_with(3, hash, sig)) == "malformed");              // unknown vote type
-  CHECK(Code(vote_with(0, hash, sig)) == "malformed");              // type missing
-  CHECK(Code(vote_with(1, short_hash, sig)) == "malformed");        // 31-byte hash
-  CHECK(Code(vote_with(1, hash, Bytes(63, 1))) == "malformed");     // short signature
+  CHECK(Code(vote_with(3, hash, sig)) == "malformed");           // unknown vote type
+  CHECK(Code(vote_with(0, hash, sig)) == "malformed");           // type missing
+  CHECK(Code(vote_with(1, short_hash, sig)) == "malformed");     // 31-byte hash
+  CHECK(Code(vote_with(1, hash, Bytes(63, 1))) == "malformed");  // short signature
 
   cs::Proposal proposal = SignedProposal(1, 1, 0, std::nullopt, ToBytes("b"));
   proposal.polka = {cs::PolkaSignature{}};  // a proof of lock change without a valid round

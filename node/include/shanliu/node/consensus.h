@@ -17,8 +17,10 @@
 //    asks peers (those listed first) for the committed block of that height with its commit
 //    certificate, and feeds what comes back as a Decision message. Serving such requests from
 //    the block store is the adapter's job; the core is not involved.
+//  - CommitBlock: store the block with its certificate, then (optionally) compact the WAL to the
+//    records of higher heights (Wal::Rewrite). The core moves on to the next height by itself.
 //  - On boot: replay the WAL, decode the records, Create the core with them, then Start at
-//    (last committed height + 1).
+//    (last committed height + 1). Start again only when block sync moved the store further.
 #pragma once
 
 #include <cstdint>
@@ -208,11 +210,13 @@ using Effect = std::variant<Broadcast, PersistWal, ScheduleTimeout, BuildProposa
                             RecordEvidence, RequestDecision>;
 
 // status says what became of the event: ok, or why a message was dropped ("bad_signature",
-// "unknown_validator", "not_proposer", "duplicate", "equivocation", "past_height",
-// "height_too_far", "round_out_of_range", "oversize", "malformed", "block_hash_mismatch",
-// "not_started", "stale", "conflicting_decision", "bad_commit", "bad_block",
-// "already_proposed"). Evidence can accompany an error. Timeouts and application answers that
-// arrive after the core moved on are ok and change nothing.
+// "unknown_validator", "not_proposer", "duplicate", "equivocation" (a conflicting message past
+// what is kept), "past_height", "height_too_far", "round_out_of_range", "oversize",
+// "malformed", "block_hash_mismatch", "not_started", "stale" (superseded far-round message),
+// "conflicting_decision", "bad_commit"), or why an application answer or Start was refused
+// ("bad_block", "block_hash_mismatch", "already_proposed", "malformed", "stale"). Evidence can
+// accompany a status of either kind. Timeouts and answers that arrive after the core moved on
+// are ok and change nothing.
 struct Output {
   Status status;
   std::vector<Effect> effects;
@@ -266,9 +270,9 @@ std::size_t MaxMessageBytes(const Config& config);
 // ---------------------------------------------------------------- the core
 
 // Proposer of (height, round): weighted round robin (Tendermint's proposer-priority algorithm,
-// which repeats with a period of the total voting power) at position height + round.
-std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::uint64_t height,
-                            std::uint32_t round);
+// which repeats with a period of the total voting power) at position height + round. For
+// callers outside the core; it rebuilds the period, O(total power x validators), per call.
+std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::uint64_t height, std::uint32_t round);
 
 struct FaultSwitches;  // test builds only: node/src/consensus_faults.h
 
