@@ -1,16 +1,20 @@
 // shanliu-node: a validator or observer of a Shanliu chain, hosting the HTTP API.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstring>
+#include <ctime>
 #include <iostream>
 #include <string>
 
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/node/config.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/mempool.h"
+#include "shanliu/node/runner.h"
 #include "shanliu/node/solo_producer.h"
 #include "shanliu/node/version.h"
 
@@ -21,8 +25,8 @@ using namespace shanliu;
 constexpr const char* kUsage = R"(usage: shanliu-node --config FILE
        shanliu-node --help | --version
 
-Runs a node of a Shanliu chain: it stores the signed ledger, produces blocks when it is
-the chain's validator, and serves the HTTP API (and the explorer, if configured).
+Runs a node of a Shanliu chain: it stores the signed ledger, agrees on blocks with the other
+validators (or follows them as an observer), and serves the HTTP API (and the explorer, if configured).
 
 options:
   --config FILE   node configuration (JSON). Settings, all paths relative to FILE's folder:
@@ -82,9 +86,9 @@ int main(int argc, char** argv) {
 
   const int validator_index = genesis->ValidatorIndex(key->public_key);
   const bool observer = config->observer || validator_index < 0;
-  if (!observer && genesis->validators.size() > 1) {
-    return Fail("consensus", Status::Error("unsupported", "this build produces blocks only on single-validator "
-                                                          "chains; multi-validator networks need the p2p layer"));
+  const bool solo = !observer && genesis->validators.size() == 1;
+  if (observer && config->peers.empty()) {
+    return Fail("p2p", Status::Error("invalid_config", "an observer needs at least one peer to follow"));
   }
 
   auto opened = ledger::Ledger::Open(config->data_dir, *genesis);
@@ -92,18 +96,69 @@ int main(int argc, char** argv) {
   ledger::Ledger& ledger = **opened;
   node::Mempool mempool(ledger, config->mempool);
 
+  // Checkpoints: each validator cosigns the log after every block it commits and shares the
+  // cosignature; every node collects them and serves the best-cosigned note.
+  ledger::CheckpointCollector checkpoints(*genesis);
+  struct OwnCosignature {
+    std::uint64_t log_size = 0;
+    Hash256 log_root{};
+    ledger::Cosignature cosignature;
+  };
+  const auto cosign_head = [&]() -> std::optional<OwnCosignature> {
+    if (config->observer || validator_index < 0) return std::nullopt;
+    const pb::BlockHeader head = ledger.head();
+    OwnCosignature own;
+    own.log_size = head.log_size();
+    std::memcpy(own.log_root.data(), head.log_root().data(), std::min(own.log_root.size(), head.log_root().size()));
+    own.cosignature =
+        ledger::MakeCosignature(*genesis, static_cast<std::uint32_t>(validator_index), key->secret_key, own.log_size,
+                                own.log_root, static_cast<std::uint64_t>(std::time(nullptr)));
+    if (Status s = checkpoints.Add(own.log_size, own.log_root, own.cosignature); !s.ok()) {
+      node::LogEvent("warn", "cosignature_failed", {{"error", s.ToString()}});
+      return std::nullopt;
+    }
+    return own;
+  };
+  std::unique_ptr<node::Runner> runner;
+  const auto cosign_and_share = [&] {
+    auto own = cosign_head();
+    if (own && runner) runner->ShareCosignature(own->log_size, own->log_root, own->cosignature);
+  };
+
+  boost::asio::io_context io;
+  // The network side: consensus between validators, block sync and tx gossip. A lone
+  // validator with no peers configured has no one to talk to and runs without it.
+  std::unique_ptr<api::Server> server;
+  if (!solo || !config->peers.empty()) {
+    node::RunnerConfig rc;
+    rc.wal_path = config->data_dir / "consensus.wal";
+    rc.observer = observer;
+    rc.empty_block_wait_ms = config->empty_block_wait_ms;
+    node::p2p::TransportConfig tc;
+    tc.listen_address = config->p2p_listen;
+    tc.listen_port = config->p2p_port;
+    for (const node::PeerConfig& p : config->peers) tc.peers.push_back({p.public_key, p.address});
+    runner = std::make_unique<node::Runner>(
+        io, rc, tc, *key, ledger, mempool,
+        [&](std::uint64_t height) {
+          if (server) server->NotifyCommitted(height);
+          cosign_and_share();
+        },
+        &checkpoints);
+  }
+
   api::NodeHooks hooks;
   const std::string node_id = crypto::ToHex(key->public_key);
   hooks.submit = [&](std::vector<Bytes> envelopes) {
     std::vector<api::SubmitResult> results;
-    for (const Bytes& e : envelopes) {
-      if (observer) {
-        results.push_back({Hash256{}, Status::Error("unavailable", "observers do not accept transactions")});
-        continue;
-      }
+    std::vector<Bytes> admitted;
+    for (Bytes& e : envelopes) {
       auto [id, status] = mempool.Submit(e);
+      if (status.ok()) admitted.push_back(std::move(e));
       results.push_back({id, status});
     }
+    // Observers pass txs on to the validators like anyone else: they are an API front end too.
+    if (runner && !admitted.empty()) runner->Gossip(std::move(admitted));
     return results;
   };
   hooks.pending = [&](const Hash256& id) {
@@ -119,25 +174,39 @@ int main(int argc, char** argv) {
     }
     return info;
   };
+  hooks.checkpoint_note = [&]() -> std::optional<std::string> {
+    auto best = checkpoints.Best();
+    if (!best) return std::nullopt;
+    return best->note;
+  };
   hooks.info = [&] {
-    return api::NodeInfo{node_id, observer ? "observer" : "validator", mempool.size(), 0};
+    return api::NodeInfo{node_id, observer ? "observer" : "validator", mempool.size(),
+                         runner ? runner->stats().peers : 0};
   };
 
-  api::Server server(config->api, ledger, hooks);
-  if (Status s = server.Start(); !s.ok()) return Fail("api", s);
+  server = std::make_unique<api::Server>(config->api, ledger, hooks);
+  if (Status s = server->Start(); !s.ok()) return Fail("api", s);
+  if (runner) {
+    if (Status s = runner->Start(); !s.ok()) return Fail("p2p", s);
+  }
 
-  boost::asio::io_context io;
   std::unique_ptr<node::SoloProducer> producer;
-  if (!observer) {
-    producer = std::make_unique<node::SoloProducer>(
-        io, ledger, mempool, *key, config->block_interval_ms,
-        [&](const ledger::ExecutedBlock& block) { server.NotifyCommitted(block.block.header().height()); });
+  if (solo) {
+    producer = std::make_unique<node::SoloProducer>(io, ledger, mempool, *key, config->block_interval_ms,
+                                                    [&](const ledger::ExecutedBlock& block) {
+                                                      server->NotifyCommitted(block.block.header().height());
+                                                      if (runner) runner->AnnounceHead();
+                                                      cosign_and_share();
+                                                    });
     producer->Start();
   }
+  // A checkpoint of the head at once, so a restarted validator serves one before the next block.
+  cosign_and_share();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     node::LogEvent("info", "node_stopping", {{"signal", signal}});
     if (producer) producer->Stop();
+    if (runner) runner->Stop();
     io.stop();
   });
   node::LogEvent("info", "node_started",
@@ -145,10 +214,12 @@ int main(int argc, char** argv) {
                   {"role", observer ? "observer" : "validator"},
                   {"node_id", node_id},
                   {"height", ledger.height()},
-                  {"api", "http://" + config->api.listen_address + ":" + std::to_string(server.port())}});
+                  {"api", "http://" + config->api.listen_address + ":" + std::to_string(server->port())},
+                  {"p2p", runner ? config->p2p_listen + ":" + std::to_string(config->p2p_port) : "off"}});
   // Keep the loop alive while idle: the producer's timer is re-armed, observers wait for signals.
   io.run();
-  server.Stop();
+  if (runner) runner->Stop();
+  server->Stop();
   node::LogEvent("info", "node_stopped", {{"height", ledger.height()}});
   return 0;
 }

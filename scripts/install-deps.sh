@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-system-dev
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev doctest-dev
+  libqrencode-dev
   curl python3
   # The explorer (TypeScript built with Vite from npm packages) and its browser tests
   # (playwright-core drives Debian's chromium; a CJK font so pages render Chinese text).

@@ -27,32 +27,50 @@ dir="$root/devnet"
 explorer_args=()
 if [ -f "$root/explorer/dist/index.html" ]; then explorer_args=(--explorer-dir "$root/explorer/dist"); fi
 if [ "$fresh" = 1 ]; then rm -rf "$dir"; fi
+# A devnet from before the network had four validators is replaced.
+if [ -f "$dir/genesis.json" ] && [ ! -f "$dir/node4/config.json" ]; then rm -rf "$dir"; fi
 new_network=0
+# Validators: the bureau (民政局), the federation (慈善总会) and two banks, on API ports
+# 8040..8070; the observer serves the API and the explorer on 8080.
 if [ ! -f "$dir/genesis.json" ]; then
-  build/bin/shanliu devnet --dir "$dir" --validators 1 "${explorer_args[@]}"
+  build/bin/shanliu devnet --dir "$dir" --validators 4 --observers 1 --base-port 8040 "${explorer_args[@]}"
   new_network=1
 fi
 
-url="http://127.0.0.1:8080"
-log="$dir/node0/node.log"
-build/bin/shanliu-node --config "$dir/node0/config.json" 2>>"$log" &
-node_pid=$!
-trap 'kill $node_pid 2>/dev/null; wait $node_pid 2>/dev/null' EXIT INT TERM
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
 
-for _ in $(seq 1 100); do
-  if curl -fsS "$url/healthz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 $node_pid 2>/dev/null; then echo "shanliu-node failed to start; see $log" >&2; exit 1; fi
-  sleep 0.1
+wait_healthy() {  # url pid log
+  for _ in $(seq 1 150); do
+    if curl -fsS "$1/healthz" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then echo "shanliu-node failed to start; see $3" >&2; exit 1; fi
+    sleep 0.1
+  done
+  echo "shanliu-node did not become healthy; see $3" >&2
+  exit 1
+}
+
+for i in 0 1 2 3 4; do
+  log="$dir/node$i/node.log"
+  build/bin/shanliu-node --config "$dir/node$i/config.json" 2>>"$log" &
+  pids+=($!)
 done
+for i in 0 1 2 3 4; do wait_healthy "http://127.0.0.1:$((8040 + 10 * i))" "${pids[$i]}" "$dir/node$i/node.log"; done
 
+url="http://127.0.0.1:8080"
 if [ "$new_network" = 1 ]; then
-  build/bin/shanliu demo --node "$url" --dir "$dir" --donations "$donations"
+  # Loaded through the bureau's validator; the observer follows by block sync.
+  build/bin/shanliu demo --node "http://127.0.0.1:8040" --dir "$dir" --donations "$donations"
 fi
 
 echo
-echo "Shanliu is running."
-echo "  API:       $url/v1/stats"
-echo "  Explorer:  $url/"
-echo "  Node log:  $log"
-echo "Press Ctrl-C to stop (the ledger stays in $dir)."
-wait $node_pid
+echo "Shanliu is running: 4 validators (bureau, federation, two banks) and 1 observer."
+echo "  API:        $url/v1/stats   (the observer; validators on :8040 :8050 :8060 :8070)"
+echo "  Explorer:   $url/"
+echo "  Node logs:  $dir/node*/node.log"
+echo "Press Ctrl-C to stop (the ledgers stay in $dir)."
+wait "${pids[@]}"

@@ -15,6 +15,9 @@ int Tx(const Args& args);
 int Trace(const Args& args);
 int Verify(const Args& args);
 int Demo(const Args& args);
+int Audit(const Args& args);
+int Checkpoint(const Args& args);
+int Export(const Args& args);
 
 extern const char kKeygenUsage[];
 extern const char kDevnetUsage[];
@@ -22,6 +25,9 @@ extern const char kTxUsage[];
 extern const char kTraceUsage[];
 extern const char kVerifyUsage[];
 extern const char kDemoUsage[];
+extern const char kAuditUsage[];
+extern const char kCheckpointUsage[];
+extern const char kExportUsage[];
 
 // Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
 int UsageError(const std::string& command, const char* usage, const std::string& message);

@@ -19,6 +19,9 @@ commands:
   demo    --node URL --dir DIR [...]            load a realistic demo district through the API
   trace   CODE --node URL                       print where a donation's money went
   verify  CODE --node URL --genesis FILE        verify a receipt proof offline (exit 0 only if it holds)
+  audit   (--node URL | --data-dir DIR) --genesis FILE   replay and re-verify the chain from genesis
+  checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
+  export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -41,6 +44,9 @@ const std::vector<Command>& Commands() {
       {"demo", Demo, kDemoUsage, {}, {}},
       {"trace", Trace, kTraceUsage, {"json"}, {}},
       {"verify", Verify, kVerifyUsage, {}, {}},
+      {"audit", Audit, kAuditUsage, {}, {}},
+      {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
+      {"export", Export, kExportUsage, {}, {}},
   };
   return commands;
 }

@@ -41,6 +41,13 @@ Result<Url> ParseUrl(const std::string& url) {
 
 }  // namespace
 
+const std::string* HttpResponse::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (boost::beast::iequals(key, boost::beast::string_view(name.data(), name.size()))) return &value;
+  }
+  return nullptr;
+}
+
 Result<HttpResponse> HttpRequest(const std::string& method, const std::string& url, const std::string& body,
                                  const std::string& content_type, unsigned timeout_ms,
                                  std::size_t max_response_bytes) {
@@ -74,6 +81,7 @@ Result<HttpResponse> HttpRequest(const std::string& method, const std::string& u
     out.status = res.result_int();
     out.content_type = std::string(res[http::field::content_type]);
     out.body = res.body();
+    for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return out;

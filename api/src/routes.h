@@ -19,6 +19,7 @@ void AddOrgRoutes(Router& router);      // organisations, disclosures
 void AddProjectRoutes(Router& router);  // projects, trusts
 void AddPointsRoutes(Router& router);   // charity points by holder
 void AddStatsRoutes(Router& router);    // statistics, compliance indicators
+void AddExportRoutes(Router& router);   // movements CSV and IATI XML for a period
 void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream
 
 // Page sizes: every list takes `limit` (1..max) and answers "next" for the following page.

@@ -1,4 +1,5 @@
-// Blocks: header (hashes in hex), block hash, tx ids with codes and kinds, commit certificate.
+// Blocks: header (hashes in hex), block hash, tx ids with codes and kinds, commit certificate;
+// and the raw protobuf form auditors replay.
 #include "routes.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/tx.h"
@@ -80,11 +81,66 @@ Response ListBlocks(RequestContext& ctx) {
   return JsonResponse(Json{{"blocks", std::move(blocks)}, {"next", top > 0 ? Json(top) : Json(nullptr)}});
 }
 
+// Raw blocks for auditors and replicas: protobuf CommittedBlock bytes (block with its tx
+// envelopes exactly as committed, and its commit certificate), so nothing is re-encoded.
+constexpr std::string_view kProtobufType = "application/x-protobuf";
+constexpr std::size_t kMaxRawBlocks = 1000;
+constexpr std::size_t kRawBatchBytes = 8 << 20;  // a batch stops after this many bytes (at least one block)
+
+Response RawResponse(std::string body) {
+  Response r;
+  r.content_type = std::string(kProtobufType);
+  r.body = std::move(body);
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+Response GetRawBlock(RequestContext& ctx) {
+  auto height = ParseU64(ctx.params[0], "height");
+  if (!height.ok()) return ErrorResponse(height.status());
+  const ledger::ReadView& view = ctx.view();
+  if (*height > view.head().height()) {
+    return ErrorResponse("not_found", "block " + std::to_string(*height) + " is not committed; the head is " +
+                                          std::to_string(view.head().height()));
+  }
+  auto block = view.CommittedBlockAt(*height);
+  if (!block) throw ledger::StorageError("a committed block is missing");
+  return RawResponse(block->SerializeAsString());
+}
+
+// Blocks from `from` on, each framed as a u32 big-endian length then CommittedBlock bytes.
+Response GetRawBlocks(RequestContext& ctx) {
+  auto from = QueryU64(ctx.query, "from");
+  if (!from.ok()) return ErrorResponse(from.status());
+  if (!from->has_value()) return ErrorResponse("invalid_argument", "from (the first height) is required");
+  auto limit = QueryLimit(ctx.query, 100, kMaxRawBlocks);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  const ledger::ReadView& view = ctx.view();
+  const std::uint64_t head = view.head().height();
+  if (**from > head) {
+    return ErrorResponse("not_found", "block " + std::to_string(**from) + " is not committed; the head is " +
+                                          std::to_string(head));
+  }
+  std::string body;
+  for (std::uint64_t h = **from; h <= head && h - **from < *limit && body.size() < kRawBatchBytes; ++h) {
+    auto block = view.CommittedBlockAt(h);
+    if (!block) throw ledger::StorageError("a committed block is missing");
+    const std::string bytes = block->SerializeAsString();
+    Bytes frame;
+    AppendU32(frame, static_cast<std::uint32_t>(bytes.size()));
+    body.append(frame.begin(), frame.end());
+    body += bytes;
+  }
+  return RawResponse(std::move(body));
+}
+
 }  // namespace
 
 void AddBlockRoutes(Router& router) {
   router.Add({http::verb::get, "/v1/blocks", {"before", "limit"}, ListBlocks});
   router.Add({http::verb::get, "/v1/blocks/latest", {"cursor", "limit"}, GetLatestBlock});
+  router.Add({http::verb::get, "/v1/blocks/raw", {"from", "limit"}, GetRawBlocks});
+  router.Add({http::verb::get, "/v1/blocks/{height}/raw", {}, GetRawBlock});
   router.Add({http::verb::get, "/v1/blocks/{height}", {"cursor", "limit"}, GetBlock});
 }
 

@@ -1,8 +1,9 @@
 // RFC 9162 proofs over the transaction log, and the checkpoint (log size and root with the
-// commit certificate of the block that reached it).
+// commit certificate of the block that reached it, plus the validators' cosigned C2SP note).
 #include "ledger_index.h"
 #include "routes.h"
 #include "shanliu/crypto/merkle.h"
+#include "shanliu/ledger/checkpoint.h"
 #include "views.h"
 
 namespace shanliu::api::internal {
@@ -74,12 +75,40 @@ Response GetInclusion(RequestContext& ctx) {
                            {"inclusion_path", std::move(path)}});
 }
 
+// The node's newest cosigned checkpoint note, if the hook is set and has one.
+std::optional<std::string> CheckpointNote(RequestContext& ctx) {
+  if (!ctx.server.hooks.checkpoint_note) return std::nullopt;
+  return ctx.server.hooks.checkpoint_note();
+}
+
 Response GetCheckpoint(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   const pb::BlockHeader& head = view.head();
   auto block = view.Block(head.height());
   if (!block) throw ledger::StorageError("the head block is missing");
+  const std::optional<std::string> note = CheckpointNote(ctx);
+  Json cosigners = Json::array();
+  Json note_checkpoint = nullptr;
+  if (note) {
+    // The note may lag the head by a block or two while cosignatures arrive; say what it covers.
+    auto verified = ledger::VerifyCheckpointNote(*note, view.genesis());
+    if (verified.ok()) {
+      for (const ledger::CheckpointCosigner& c : verified->cosigners) {
+        cosigners.push_back({{"validator_index", c.validator_index}, {"name", c.name}, {"timestamp", c.timestamp_s}});
+      }
+      note_checkpoint = Json{{"origin", verified->checkpoint.origin},
+                             {"log_size", verified->checkpoint.size},
+                             {"log_root", Hex(verified->checkpoint.root)},
+                             {"cosigned_power", verified->cosigned_power},
+                             {"total_power", verified->total_power},
+                             {"supermajority", verified->supermajority}};
+    }
+  }
   return JsonResponse(Json{
+      {"note", note ? Json(*note) : Json(nullptr)},
+      {"note_checkpoint", std::move(note_checkpoint)},
+      {"cosigners", std::move(cosigners)},
+      {"origin", ledger::CheckpointOrigin(view.genesis())},
       {"chain_id", head.chain_id()},
       {"log_size", head.log_size()},
       {"log_root", Hex(head.log_root())},
@@ -91,12 +120,23 @@ Response GetCheckpoint(RequestContext& ctx) {
   });
 }
 
+Response GetCheckpointNote(RequestContext& ctx) {
+  const std::optional<std::string> note = CheckpointNote(ctx);
+  if (!note) return ErrorResponse("not_found", "this node has no cosigned checkpoint yet");
+  Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = *note;
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
 }  // namespace
 
 void AddProofRoutes(Router& router) {
   router.Add({http::verb::get, "/v1/proofs/consistency", {"from", "to"}, GetConsistency});
   router.Add({http::verb::get, "/v1/proofs/inclusion", {"leaf", "id", "size"}, GetInclusion});
   router.Add({http::verb::get, "/v1/checkpoint", {}, GetCheckpoint});
+  router.Add({http::verb::get, "/v1/checkpoint/note", {}, GetCheckpointNote});
 }
 
 }  // namespace shanliu::api::internal

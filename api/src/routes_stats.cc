@@ -1,6 +1,9 @@
 // Chain statistics and compliance indicators (shown, never enforced: DESIGN 8).
 #include <cmath>
+#include <map>
+#include <set>
 
+#include "compliance.h"
 #include "ledger_index.h"
 #include "routes.h"
 #include "shanliu/ledger/genesis.h"
@@ -48,6 +51,87 @@ Json Meets(const Json& percent, bool at_least, std::uint32_t threshold) {
   return at_least ? p >= threshold : p <= threshold;
 }
 
+// Bounds on the work one compliance page may do (each organisation row, then the page).
+struct ComplianceLimits {
+  static constexpr std::size_t kMaxDisclosuresPerOrg = 2'000;  // newest first, back to 1 Jan of Y-1
+  static constexpr std::size_t kMaxProjectsScanned = 20'000;   // project records read per page
+  static constexpr std::size_t kMaxRangesPerOrg = 20'000;      // fund-flow ranges re-checked per org
+  static constexpr std::size_t kMaxListed = 20;                // ids and violations listed per org
+};
+
+// The org's disclosures filed since 1 January (Beijing) of year - 1, newest first, bounded.
+std::vector<Filing> RecentFilings(const ledger::ReadView& view, const std::string& org, std::uint32_t year,
+                                  bool* complete) {
+  std::vector<Filing> out;
+  const std::uint64_t since_ms = BeijingYearStartMs(static_cast<int>(year) - 1);
+  std::uint64_t before = UINT64_MAX;
+  *complete = true;
+  while (true) {
+    const std::vector<std::uint64_t> leaves = view.Disclosures(org, before, 256);
+    for (std::uint64_t leaf : leaves) {
+      if (out.size() >= ComplianceLimits::kMaxDisclosuresPerOrg) {
+        *complete = false;
+        return out;
+      }
+      auto tx = view.TxByLeaf(leaf);
+      if (!tx || !tx->body.has_disclosure()) throw ledger::StorageError("a disclosure index entry names no disclosure");
+      if (tx->time_ms < since_ms) return out;
+      const pb::Disclosure& d = tx->body.disclosure();
+      out.push_back(Filing{tx->time_ms, d.type(), d.period(), d.project_id(), ReceiptCode(tx->id)});
+    }
+    if (leaves.size() < 256) return out;
+    before = leaves.back();
+  }
+}
+
+std::uint64_t RegisteredTimeMs(const ledger::ReadView& view, const pb::OrgRecord& org) {
+  if (org.registered_height() == 0) return view.genesis().genesis_time_ms;
+  auto block = view.Block(org.registered_height());
+  return block ? block->header().time_ms() : view.genesis().genesis_time_ms;
+}
+
+Json TimeOrNull(const std::optional<Filing>& f) { return f ? Json(BeijingIsoTime(f->time_ms)) : Json(nullptr); }
+
+Json AnnualReportJson(const AnnualReport& r) {
+  Json on_time = nullptr;  // unknown while not yet due or not required
+  if (r.state == ReportState::kOnTime) on_time = true;
+  if (r.state == ReportState::kLate || r.state == ReportState::kMissing) on_time = false;
+  return Json{{"covers_year", r.covers_year},
+              {"due", BeijingIsoTime(r.due_ms)},
+              {"due_ms", r.due_ms},
+              {"filed_at", TimeOrNull(r.filed)},
+              {"filed_at_ms", r.filed ? Json(r.filed->time_ms) : Json(nullptr)},
+              {"filed_code", r.filed ? Json(r.filed->code) : Json(nullptr)},
+              {"on_time", on_time},
+              {"status", ReportStateName(r.state)}};
+}
+
+Json ProjectReportsJson(const ProjectReports& r) {
+  return Json{{"closed_count", r.closed},       {"due_count", r.due},
+              {"on_time", r.on_time},           {"late", r.late},
+              {"late_projects", r.late_ids},    {"not_yet_due", r.not_yet_due},
+              {"missing_count", r.missing},     {"missing", r.missing_ids},
+              {"listed_max", ComplianceLimits::kMaxListed}};
+}
+
+Json RestrictedJson(const RestrictedFunds& r) {
+  Json violations = Json::array();
+  for (const RestrictedViolation& v : r.violations) {
+    violations.push_back(
+        {{"project_id", v.project_id}, {"leaf", v.leaf}, {"to_account", v.to_account}, {"amount_fen", v.amount_fen}});
+  }
+  return Json{{"ok", r.ok},
+              {"violations", std::move(violations)},
+              {"violation_count", r.violation_count},
+              {"projects_checked", r.projects_checked},
+              {"ranges_checked", r.ranges_checked},
+              {"complete", r.complete},
+              {"enforced_by_state_machine", true},
+              {"note",
+               "The executor rejects transfers out of project: accounts (restricted_funds), so this cannot fail on a "
+               "valid chain; it re-derives the rule from the fund-flow records as of the head block."}};
+}
+
 Response GetCompliance(RequestContext& ctx) {
   auto limit = QueryLimit(ctx.query, PageSizes::kDefault, PageSizes::kMax);
   if (!limit.ok()) return ErrorResponse(limit.status());
@@ -66,6 +150,20 @@ Response GetCompliance(RequestContext& ctx) {
   auto page = ListOrgs(view, options, [](const pb::OrgRecord& o) {
     return o.kind() == pb::ORG_KIND_CHARITY || o.kind() == pb::ORG_KIND_FEDERATION || o.kind() == pb::ORG_KIND_TRUSTEE;
   });
+  // One pass over the projects for every organisation on the page (bounded).
+  std::set<std::string> page_orgs;
+  for (const pb::OrgRecord& org : page.items) page_orgs.insert(org.org_id());
+  ListOptions project_options;
+  project_options.limit = ComplianceLimits::kMaxProjectsScanned;
+  project_options.max_scanned = ComplianceLimits::kMaxProjectsScanned;
+  auto projects = ListProjects(view, project_options, [&](const pb::ProjectRecord& p) {
+    return page_orgs.contains(p.spec().owner_org());
+  });
+  std::map<std::string, std::vector<const pb::ProjectRecord*>> projects_of;
+  for (const pb::ProjectRecord& p : projects.items) projects_of[p.spec().owner_org()].push_back(&p);
+  const bool projects_complete = !projects.next.has_value();
+  const std::uint64_t now_ms = view.head().time_ms();
+
   Json rows = Json::array();
   for (const pb::OrgRecord& org : page.items) {
     const auto y = static_cast<std::uint32_t>(year);
@@ -75,6 +173,26 @@ Response GetCompliance(RequestContext& ctx) {
     const std::int64_t charitable = now.charitable_spent_fen() + now.granted_out_fen();
     const std::int64_t spending = charitable + now.admin_spent_fen();
     Json charitable_pct = Percent(charitable, previous.income_fen());
+
+    bool filings_complete = true;
+    const std::vector<Filing> filings = RecentFilings(view, org.org_id(), y, &filings_complete);
+    // Nothing to report for Y-1 if the organisation was registered after it ended.
+    const bool annual_required = RegisteredTimeMs(view, org) < BeijingYearStartMs(static_cast<int>(y));
+    std::vector<ClosedProject> closed;
+    std::vector<std::string> project_ids;
+    for (const pb::ProjectRecord* p : projects_of[org.org_id()]) {
+      project_ids.push_back(p->spec().project_id());
+      if (p->closed() && BeijingYear(p->closed_time_ms()) == y) {
+        closed.push_back({p->spec().project_id(), p->closed_time_ms()});
+      }
+    }
+    const AnnualReport annual = CheckAnnualReport(filings, y, params, now_ms, annual_required);
+    const ProjectReports reports = CheckProjectReports(closed, filings, params, now_ms, ComplianceLimits::kMaxListed);
+    Json schedule = {{"annual_report", AnnualReportJson(annual)},
+                     {"project_reports", ProjectReportsJson(reports)},
+                     {"complete", filings_complete && projects_complete}};
+    const RestrictedFunds restricted = CheckRestrictedFunds(view.state(), project_ids, ComplianceLimits::kMaxRangesPerOrg,
+                                                            ComplianceLimits::kMaxListed);
     Json admin_pct = Percent(now.admin_spent_fen(), spending);
     rows.push_back({
         {"org_id", org.org_id()},
@@ -92,6 +210,8 @@ Response GetCompliance(RequestContext& ctx) {
         {"admin_pct_of_spending", admin_pct},
         {"meets_max_admin", Meets(admin_pct, false, params.max_admin_pct)},
         {"disclosures", now.disclosures()},
+        {"disclosures_on_schedule", std::move(schedule)},
+        {"restricted_funds", RestrictedJson(restricted)},
     });
   }
   return JsonResponse(Json{

@@ -11,6 +11,7 @@ void RegisterRoutes(Router& router) {
   AddProjectRoutes(router);
   AddPointsRoutes(router);
   AddStatsRoutes(router);
+  AddExportRoutes(router);
   AddOpsRoutes(router);
 }
 

@@ -63,6 +63,23 @@ std::vector<InflowInfo> ListInflows(const StateView& view, std::string_view acco
   return out;
 }
 
+std::vector<ConsumedInfo> ListConsumed(const StateView& view, std::string_view account, std::uint64_t from,
+                                       std::size_t limit) {
+  std::vector<ConsumedInfo> out;
+  if (!ValidAccountName(account) || limit == 0) return out;
+  ForEachOverlapping(
+      view, StreamIndex::kConsumed, account, from, std::numeric_limits<std::uint64_t>::max(),
+      [](std::string_view value) { return DecodeConsumed(value).length; },
+      [&](std::uint64_t start, std::string_view value) {
+        if (start < from) return true;  // the range holding `from` began before it
+        ConsumedEntry e = DecodeConsumed(value);
+        out.push_back(ConsumedInfo{start, static_cast<std::int64_t>(e.length), static_cast<ConsumedKind>(e.kind), e.tx,
+                                   std::move(e.target)});
+        return out.size() < limit;
+      });
+  return out;
+}
+
 std::optional<OutflowInfo> GetOutflow(const StateView& view, std::uint64_t tx) {
   auto stored = view.Get(OutflowKey(tx));
   if (!stored) return std::nullopt;

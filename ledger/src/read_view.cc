@@ -156,6 +156,18 @@ std::vector<std::uint64_t> ReadView::OrgActivity(std::string_view org, std::uint
                                                  std::size_t limit) const {
   return Activity(keys::OrgActivityPrefix(org), before_leaf, limit);
 }
+std::vector<std::uint64_t> ReadView::OrgActivityFrom(std::string_view org, std::uint64_t from_leaf,
+                                                     std::size_t limit) const {
+  std::vector<std::uint64_t> leaves;
+  if (limit == 0) return leaves;
+  const std::string prefix = keys::OrgActivityPrefix(org);
+  state_.Scan(prefix, prefix + keys::U64(from_leaf), "", [&](std::string_view key, std::string_view) {
+    if (key.size() != prefix.size() + 8) return true;  // a longer org id sharing the prefix
+    leaves.push_back(ReadU64(AsBytes(key.substr(prefix.size()))));
+    return leaves.size() < limit;
+  });
+  return leaves;
+}
 std::vector<std::uint64_t> ReadView::HolderActivity(ByteView holder, std::uint64_t before_leaf,
                                                     std::size_t limit) const {
   return Activity(keys::HolderActivityPrefix(ToString(holder)), before_leaf, limit);

@@ -89,12 +89,16 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   }
   if (root.contains("blocks")) {
     const json& b = root.at("blocks");
-    SHANLIU_RETURN_IF_ERROR(CheckKeys(b, {"interval_ms"}, "blocks"));
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(b, {"interval_ms", "empty_block_wait_ms"}, "blocks"));
     SHANLIU_RETURN_IF_ERROR(GetUInt(b, "interval_ms", &c.block_interval_ms, 10, 60'000));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(b, "empty_block_wait_ms", &c.empty_block_wait_ms, 10, 2'000));
   }
   if (root.contains("mempool")) {
     const json& m = root.at("mempool");
-    SHANLIU_RETURN_IF_ERROR(CheckKeys(m, {"max_txs", "max_bytes", "max_per_signer"}, "mempool"));
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(
+        m, {"max_txs", "max_bytes", "max_per_signer", "signer_rate_per_second", "signer_burst"}, "mempool"));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(m, "signer_rate_per_second", &c.mempool.signer_rate_per_second, 0, 10'000'000));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(m, "signer_burst", &c.mempool.signer_burst, 1, 10'000'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_txs", &c.mempool.max_txs, 1, 10'000'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_bytes", &c.mempool.max_bytes, 1 << 16, std::uint64_t{16} << 30));
     SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_per_signer", &c.mempool.max_per_signer, 1, 10'000'000));

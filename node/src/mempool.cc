@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <chrono>
+#include <algorithm>
 #include <cstring>
 
 #include "shanliu/ledger/executor.h"
@@ -38,6 +39,10 @@ std::pair<Hash256, Status> Mempool::Submit(ByteView envelope) {
   }
   std::lock_guard lock(mutex_);
   MarkVerified(envelope_hash);
+  if (pending_ids_.count(id)) return {id, Status::Ok()};
+  if (!TakeToken(decoded->signers.front(), WallClockMs())) {
+    return {id, Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down")};
+  }
   Status s = Admit(std::move(*decoded));
   if (!s.ok()) Remember(id, s);
   return {id, s};
@@ -61,6 +66,25 @@ Status Mempool::Admit(ledger::DecodedTx tx) {
   pending_ids_[tx.id] = 1;
   pending_.push_back(Entry{std::move(tx), signer});
   return Status::Ok();
+}
+
+bool Mempool::TakeToken(const crypto::PublicKey& signer, std::uint64_t now_ms) {
+  if (config_.signer_rate_per_second == 0) return true;
+  const double burst = static_cast<double>(config_.signer_burst);
+  auto [it, fresh] = buckets_.try_emplace(signer, Bucket{burst, now_ms});
+  Bucket& b = it->second;
+  if (!fresh && now_ms > b.refilled_ms) {
+    b.tokens = std::min(burst, b.tokens + static_cast<double>(now_ms - b.refilled_ms) *
+                                              config_.signer_rate_per_second / 1000.0);
+    b.refilled_ms = now_ms;
+  }
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  // Bound the table: full buckets carry no information and can go.
+  if (buckets_.size() > 100'000) {
+    std::erase_if(buckets_, [&](const auto& entry) { return &entry.second != &b && entry.second.tokens >= burst - 1; });
+  }
+  return true;
 }
 
 std::vector<ledger::DecodedTx> Mempool::Candidates(std::size_t max_txs, std::size_t max_bytes) const {

@@ -39,7 +39,9 @@ void SoloProducer::Stop() {
 
 void SoloProducer::Arm() {
   if (stopped_) return;
-  timer_.expires_after(std::chrono::milliseconds(interval_ms_));
+  // With a full block's worth pending, waiting would only cap throughput at one block per interval.
+  const bool backlog = mempool_.size() >= ledger_.genesis().params.max_block_txs;
+  timer_.expires_after(std::chrono::milliseconds(backlog ? 0 : interval_ms_));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     if (!ProduceOnce()) {

@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import QRCode from 'qrcode';
 import { Network, artifacts } from './harness.mjs';
+import jsQR from '../../explorer/node_modules/jsqr/dist/jsQR.js';
 
 const net = new Network();
 const T = { timeout: 180000 };
@@ -310,6 +311,63 @@ describe('explorer', () => {
     await shot(page, 'receipt-print');
     await page.emulateMedia({ media: 'print' });
     await shot(page, 'receipt-print-media');
+    noErrors(page);
+    await page.context().close();
+  });
+  it('prints the node-rendered receipt QR, which decodes to the receipt link', T, async () => {
+    const code = net.codes[0];
+    const res = await fetch(`${net.url}/v1/receipts/${code}/qr.svg`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/svg+xml');
+    const text = await res.text();
+    const version = Number(text.match(/data-qr-version="(\d+)"/)[1]);
+    const modules = Number(text.match(/data-qr-modules="(\d+)"/)[1]);
+    assert.equal(modules, 17 + 4 * version);
+    assert.match(text, new RegExp(`viewBox="0 0 ${modules + 8} ${modules + 8}"`));
+    const missing = await fetch(`${net.url}/v1/receipts/${'a'.repeat(52)}/qr.svg`);
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error.code, 'not_found');
+
+    const page = await net.page();
+    await page.goto(`${net.url}/r/${code}/print`);
+    const printed = page.locator('.print-receipt svg.qr[data-source="node"]');
+    await printed.waitFor();
+    await verifiedBadge(page);
+    assert.equal((await page.locator('.print-receipt .code-short').textContent()).trim(), code.slice(0, 12));
+    const receipt = await (await fetch(`${net.url}/v1/receipts/${code}`)).json();
+    const body = await page.locator('.print-receipt').textContent();
+    const fen = BigInt(receipt.donation.amount_fen);
+    const amount = `¥${new Intl.NumberFormat('zh-CN').format(fen / 100n)}.${(fen % 100n).toString().padStart(2, '0')}`;
+    assert.ok(body.includes(amount), `the amount ${amount} is printed`);
+    if (receipt.donation.donor_display_name && !receipt.donation.anonymous) {
+      assert.ok(body.includes(receipt.donation.donor_display_name), 'the donor display name is printed');
+    }
+
+    // Rasterise both the served SVG and the one on the printed page, then decode with jsQR.
+    const images = await page.evaluate(async (src) => {
+      const raster = async (url) => {
+        const img = new Image();
+        img.src = url;
+        await img.decode();
+        const size = 400;
+        const canvas = document.createElement('canvas');
+        canvas.width = size;
+        canvas.height = size;
+        const ctx = canvas.getContext('2d');
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(img, 0, 0, size, size);
+        return { size, data: Array.from(ctx.getImageData(0, 0, size, size).data) };
+      };
+      const shown = new XMLSerializer().serializeToString(document.querySelector('.print-receipt svg.qr'));
+      const blob = URL.createObjectURL(new Blob([shown], { type: 'image/svg+xml' }));
+      return [await raster(src), await raster(blob)];
+    }, `/v1/receipts/${code}/qr.svg`);
+    for (const { size, data } of images) {
+      const decoded = jsQR(Uint8ClampedArray.from(data), size, size);
+      assert.ok(decoded, 'the QR image decodes');
+      assert.equal(decoded.data, `${net.url}/r/${code}`);
+    }
+    await shot(page, 'receipt-print-node-qr');
     noErrors(page);
     await page.context().close();
   });

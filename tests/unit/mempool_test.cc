@@ -112,3 +112,32 @@ TEST_CASE("the pool is bounded in count and per signer, and refuses garbage") {
   CHECK(id == Hash256{});
   CHECK(pool.size() == 3);
 }
+
+TEST_CASE("each signer is held to its admission rate while others are not") {
+  Pool p;
+  node::MempoolConfig config;
+  config.signer_rate_per_second = 1;  // refills far slower than this test runs
+  config.signer_burst = 3;
+  node::Mempool pool(p.chain.ledger(), config);
+  const Bytes first = p.chain.DonationTx("org:charity", 1, p.charity);
+  CHECK(pool.Submit(first).second.ok());
+  for (int i = 2; i <= 3; ++i) CHECK(pool.Submit(p.chain.DonationTx("org:charity", i, p.charity)).second.ok());
+  const Bytes fourth = p.chain.DonationTx("org:charity", 4, p.charity);
+  CHECK(pool.Submit(fourth).second.code() == "rate_limited");
+  // Another organisation has its own bucket.
+  CHECK(pool.Submit(p.chain.DonationTx("org:charity", 5, p.chain.bank, "bank-1")).second.ok());
+  // Resubmitting a pending tx costs nothing and stays accepted.
+  CHECK(pool.Submit(first).second.ok());
+  // Re-checks after a block do not count against the rate: nothing pending is dropped.
+  pool.OnCommitted({}, {});
+  CHECK(pool.size() == 4);
+}
+
+TEST_CASE("a rate of zero turns the per-signer rate limit off") {
+  Pool p;
+  node::MempoolConfig config;
+  config.signer_rate_per_second = 0;
+  config.signer_burst = 1;
+  node::Mempool pool(p.chain.ledger(), config);
+  for (int i = 1; i <= 5; ++i) CHECK(pool.Submit(p.chain.DonationTx("org:charity", i, p.charity)).second.ok());
+}

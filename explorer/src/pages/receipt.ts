@@ -1,7 +1,7 @@
 // /r/<code> — the donor's page: what was given, where it went, and proof that it is on the ledger.
 // /r/<code>/print — the same receipt laid out for printing.
 import { ApiError, enc, get, type Donation, type Receipt, type TraceNode } from '../api';
-import { h, replace } from '../dom';
+import { h, replace, svg } from '../dom';
 import { date, dateTime, groupCode, name, num, shortHash, yuan } from '../format';
 import { lang, t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
@@ -312,9 +312,57 @@ function printView(d: Donation, r: Receipt, badgeSlot: HTMLElement): HTMLElement
     h(
       'div',
       { class: 'print-qr' },
-      qrSvg(receiptUrl(d.code), t('receipt.qr_label'), 180),
+      nodeQr(d.code),
       h('div', h('p', { class: 'code-short mono' }, d.code.slice(0, 12)), h('p', { class: 'mono code-full' }, groupCode(d.code)), h('p', { class: 'fine' }, t('receipt.print_hint'))),
     ),
     badgeSlot,
   );
+}
+
+// The printed QR comes from the node (GET /v1/receipts/{code}/qr.svg, libqrencode, level M), so
+// every paper copy shows the same code whatever browser printed it. Only the path and viewBox of
+// the node's SVG are copied into an element built here (nothing else of the response enters the
+// page); if the request fails the code is drawn in the browser instead.
+function nodeQr(code: string): HTMLElement {
+  const label = t('receipt.qr_label');
+  const slot = h('div', { class: 'qr-slot' });
+  const fallback = () => {
+    const el = qrSvg(receiptUrl(code), label, 180);
+    el.setAttribute('data-source', 'browser');
+    replace(slot, el);
+  };
+  void (async () => {
+    try {
+      const res = await fetch(`/v1/receipts/${enc(code)}/qr.svg`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const doc = new DOMParser().parseFromString(await res.text(), 'image/svg+xml');
+      const root = doc.documentElement;
+      const d = doc.querySelector('path')?.getAttribute('d') ?? '';
+      const viewBox = root.getAttribute('viewBox') ?? '';
+      if (root.nodeName !== 'svg' || !/^[0-9MhvHVz -]+$/.test(d) || !/^0 0 \d{1,3} \d{1,3}$/.test(viewBox)) {
+        throw new Error('unexpected QR image');
+      }
+      const [, , size] = viewBox.split(' ');
+      const el = svg(
+        'svg',
+        {
+          viewBox,
+          width: 180,
+          height: 180,
+          role: 'img',
+          'aria-label': label,
+          class: 'qr node-qr',
+          'shape-rendering': 'crispEdges',
+          'data-source': 'node',
+          'data-qr-modules': root.getAttribute('data-qr-modules') ?? '',
+        },
+        svg('rect', { width: size, height: size, fill: '#fff' }),
+        svg('path', { d, fill: '#000' }),
+      );
+      replace(slot, el);
+    } catch {
+      fallback();
+    }
+  })();
+  return slot;
 }

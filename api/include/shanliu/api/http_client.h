@@ -2,6 +2,9 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "shanliu/status.h"
 
@@ -11,6 +14,10 @@ struct HttpResponse {
   unsigned status = 0;
   std::string content_type;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // every response header, in order
+
+  // The first header with this name (case-insensitive), or nullptr.
+  const std::string* Header(std::string_view name) const;
 };
 
 // `url` is http://host:port/path?query. No TLS: nodes sit behind the operator's TLS proxy.

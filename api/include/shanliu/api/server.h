@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ struct NodeHooks {
   std::function<std::vector<SubmitResult>(std::vector<Bytes> envelopes)> submit;
   std::function<PendingInfo(const Hash256& id)> pending;
   std::function<NodeInfo()> info;
+  // The newest cosigned checkpoint as a C2SP signed note (ledger/checkpoint.h), or nothing yet.
+  // Optional: when empty, /v1/checkpoint answers "note": null and /v1/checkpoint/note 404.
+  std::function<std::optional<std::string>()> checkpoint_note;
 };
 
 // The route table as data (for documentation checks and tooling): one entry per endpoint.

@@ -138,6 +138,23 @@ struct InflowInfo {
 std::vector<InflowInfo> ListInflows(const StateView& view, std::string_view account, std::uint64_t from,
                                     std::size_t limit);
 
+// One consumed range of an account's stream: what FIFO spending or moving took from it, or
+// a refunded range. Used by checks that re-derive rules from the records (e.g. restricted
+// funds never leaving their project: api compliance indicators).
+enum class ConsumedKind : std::uint8_t { kTransfer = 1, kSpend = 2, kRefund = 3 };
+struct ConsumedInfo {
+  std::uint64_t start = 0;  // position in the account's stream
+  std::int64_t amount_fen = 0;
+  ConsumedKind kind = ConsumedKind::kSpend;
+  std::uint64_t tx = 0;  // the outflow's or refund's leaf
+  std::string target;    // kTransfer: the receiving account; empty otherwise
+};
+// The consumed ranges of `account` that start at or after stream position `from`, in stream
+// order, at most `limit` of them (page on with from = last.start + 1). Holes a refund left
+// above the FIFO cursor are listed once FIFO has passed them.
+std::vector<ConsumedInfo> ListConsumed(const StateView& view, std::string_view account, std::uint64_t from,
+                                       std::size_t limit);
+
 // An outflow as recorded at leaf `tx`.
 struct OutflowInfo {
   OutflowKind kind = OutflowKind::kSpend;

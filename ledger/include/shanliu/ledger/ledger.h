@@ -161,6 +161,9 @@ class ReadView {
   std::vector<std::uint64_t> OrgActivity(std::string_view org, std::uint64_t before_leaf, std::size_t limit) const;
   std::vector<std::uint64_t> HolderActivity(ByteView holder, std::uint64_t before_leaf, std::size_t limit) const;
   std::vector<std::uint64_t> Disclosures(std::string_view org, std::uint64_t before_leaf, std::size_t limit) const;
+  // The same organisation index, oldest first, from `from_leaf` (inclusive): exports read a
+  // period forwards.
+  std::vector<std::uint64_t> OrgActivityFrom(std::string_view org, std::uint64_t from_leaf, std::size_t limit) const;
 
   Result<ReceiptProofData> ReceiptProof(const Hash256& tx_id) const;
   Result<std::vector<Hash256>> ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) const;

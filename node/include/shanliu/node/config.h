@@ -24,7 +24,8 @@ struct NodeConfig {
   std::filesystem::path node_key;
   bool observer = false;
   api::ServerConfig api;
-  std::uint32_t block_interval_ms = 300;
+  std::uint32_t block_interval_ms = 300;     // single validator: how often pending txs become a block
+  std::uint32_t empty_block_wait_ms = 1000;  // several validators: an idle proposer's wait (below the propose timeout)
   MempoolConfig mempool;
   std::string p2p_listen = "127.0.0.1";
   std::uint16_t p2p_port = 26656;

@@ -22,6 +22,10 @@ struct MempoolConfig {
   std::size_t max_txs = 50'000;
   std::size_t max_bytes = 64 << 20;
   std::size_t max_per_signer = 20'000;  // one organisation cannot crowd out the others
+  // New admissions per first signer (organisation key): a token bucket refilled at this rate,
+  // holding at most signer_burst. 0 turns the rate limit off.
+  std::uint32_t signer_rate_per_second = 5'000;
+  std::uint32_t signer_burst = 20'000;
   std::size_t remembered_rejections = 100'000;
   std::size_t verified_cache = 200'000;  // tx ids whose signatures were checked
 };
@@ -61,6 +65,7 @@ class Mempool {
   };
 
   Status Admit(ledger::DecodedTx tx);  // requires mutex_
+  bool TakeToken(const crypto::PublicKey& signer, std::uint64_t now_ms);  // requires mutex_
   void RebuildPending();               // requires mutex_
   void Remember(const Hash256& id, Status error);  // requires mutex_
   void MarkVerified(const Hash256& envelope_hash);  // requires mutex_
@@ -77,6 +82,11 @@ class Mempool {
   std::uint64_t next_leaf_ = 0;  // provisional leaf numbers inside the overlay
   std::unordered_map<Hash256, Status, HashOf> rejected_;
   std::deque<Hash256> rejected_order_;
+  struct Bucket {
+    double tokens = 0;
+    std::uint64_t refilled_ms = 0;
+  };
+  std::map<crypto::PublicKey, Bucket> buckets_;
   std::unordered_map<Hash256, bool, HashOf> verified_;  // envelope hashes whose signatures verified
   std::deque<Hash256> verified_order_;
 };

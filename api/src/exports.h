@@ -1,0 +1,117 @@
+// Exports of money movements for a period (GET /v1/exports/movements.csv and iati.xml;
+// docs/exports.md). Pages are bounded in rows and in transactions read, and continue from a
+// log-leaf cursor, so a year of a busy chain never sits in memory at once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "query.h"
+#include "views.h"
+
+namespace shanliu::api::internal {
+
+struct ExportLimits {
+  static constexpr std::uint32_t kMaxPeriodDays = 366;   // from..to inclusive
+  static constexpr std::size_t kDefaultRows = 5'000;     // rows per page
+  static constexpr std::size_t kMaxRows = 10'000;
+  static constexpr std::size_t kMaxScannedTxs = 20'000;  // transactions read per page
+};
+
+// A period of whole Beijing (UTC+8) calendar days, from 00:00 of `from` to the end of `to`.
+struct ExportPeriod {
+  std::string from_date;  // "2025-01-01"
+  std::string to_date;
+  std::uint64_t begin_ms = 0;  // inclusive
+  std::uint64_t end_ms = 0;    // exclusive
+};
+
+// "YYYY-MM-DD" with a real calendar day, years 1970..9999. Errors "invalid_argument".
+Result<ExportPeriod> ParseExportPeriod(const std::string* from, const std::string* to);
+
+// One movement of money, as both exports list it.
+struct Movement {
+  std::uint64_t leaf = 0;
+  std::uint64_t height = 0;
+  std::uint64_t time_ms = 0;
+  Hash256 id{};
+  std::string kind;  // donation, trust_deposit, transfer, trust_disbursement, spend, refund
+  std::string from;  // account, or "donor" / "settlor" for money from outside
+  std::string from_name;
+  std::string to;  // account, or "donor" (refunds) / "payee:<kind>" (spending)
+  std::string to_name;
+  std::int64_t amount_fen = 0;
+  std::string project;   // project id when either side is a project account
+  std::string category;  // spending category (material, cash_aid, service, admin, other)
+  std::string description;  // purpose, spending description or refund reason
+  std::uint32_t beneficiary_count = 0;
+};
+
+struct MovementPage {
+  std::vector<Movement> rows;
+  std::optional<std::uint64_t> next_cursor;  // leaf to continue from
+};
+
+struct ExportScan {
+  ExportPeriod period;
+  std::optional<std::string> org;  // only txs indexed under this organisation
+  std::optional<std::uint64_t> cursor;
+  std::size_t max_rows = ExportLimits::kDefaultRows;
+  std::size_t max_scanned = ExportLimits::kMaxScannedTxs;
+};
+
+// The movements of the period in log order, one page. Errors: "invalid_argument" (a cursor
+// outside the period's leaves).
+Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names, const ExportScan& scan);
+
+// The first log leaf of the first block at or after `time_ms` (the log size if none).
+std::uint64_t FirstLeafAtOrAfter(const ledger::ReadView& view, std::uint64_t time_ms);
+
+// ---------------------------------------------------------------- text forms
+
+// Valid UTF-8 with XML-forbidden control characters: bad bytes and C0 controls other than
+// tab, CR and LF become U+FFFD. Names on the ledger are length-checked, not UTF-8-checked.
+std::string CleanUtf8(std::string_view text);
+// 12345 -> "123.45", -5 -> "-0.05".
+std::string YuanText(std::int64_t fen);
+
+// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. Rows end in CRLF.
+std::string CsvField(std::string_view text);
+std::string CsvHeader();
+std::string CsvRow(const Movement& m);
+
+// A tiny streaming XML writer: escapes text and attribute values, closes what it opened.
+class XmlWriter {
+ public:
+  using Attributes = std::vector<std::pair<std::string, std::string>>;
+  XmlWriter();  // writes the XML declaration
+  void Open(std::string_view name, const Attributes& attributes = {});
+  void Close();
+  void Empty(std::string_view name, const Attributes& attributes);
+  void Text(std::string_view name, const Attributes& attributes, std::string_view text);
+  // Closes every open element and returns the document.
+  std::string Finish();
+
+  static std::string Escape(std::string_view text);  // &amp; &lt; &gt; &quot; &apos;, cleaned UTF-8
+
+ private:
+  void Indent();
+  void Start(std::string_view name, const Attributes& attributes);
+  std::string out_;
+  std::vector<std::string> open_;
+};
+
+// "CN-USCC-<credit code>" (docs/exports.md explains the prefix).
+std::string IatiOrgRef(std::string_view credit_code);
+
+// An IATI 2.03 activity file: projects, trusts and each organisation's general fund as
+// activities, the page's movements as their transactions. `org` set: only the activities that
+// organisation reports.
+std::string IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
+                    const std::optional<std::string>& org);
+
+}  // namespace shanliu::api::internal

@@ -1,0 +1,98 @@
+// Exports for a period: every money movement as CSV, and IATI 2.03 activity XML (docs/exports.md).
+// Each response is one bounded page; X-Next-Cursor and a Link rel="next" header name the next.
+#include "exports.h"
+#include "routes.h"
+
+namespace shanliu::api::internal {
+namespace {
+
+struct ExportRequest {
+  ExportScan scan;
+  bool bom = false;
+};
+
+Result<ExportRequest> ParseExportRequest(RequestContext& ctx) {
+  ExportRequest r;
+  auto period = ParseExportPeriod(ctx.query.Find("from"), ctx.query.Find("to"));
+  if (!period.ok()) return period.status();
+  r.scan.period = *period;
+  auto limit = QueryLimit(ctx.query, ExportLimits::kDefaultRows, ExportLimits::kMaxRows);
+  if (!limit.ok()) return limit.status();
+  r.scan.max_rows = *limit;
+  auto cursor = QueryU64(ctx.query, "cursor");
+  if (!cursor.ok()) return cursor.status();
+  r.scan.cursor = *cursor;
+  if (const std::string* org = ctx.query.Find("org")) {
+    if (!ctx.view().Org(*org)) return Status::Error("not_found", "no organisation has the id '" + *org + "'");
+    r.scan.org = *org;
+  }
+  if (const std::string* bom = ctx.query.Find("bom")) {
+    if (*bom != "true" && *bom != "false") return Status::Error("invalid_argument", "bom must be true or false");
+    r.bom = *bom == "true";
+  }
+  return r;
+}
+
+// The same request with cursor=next (the other parameters keep their order).
+std::string NextLink(RequestContext& ctx, std::string_view path, std::uint64_t next) {
+  std::string target = std::string(path) + "?";
+  for (const auto& [key, value] : ctx.query.items()) {
+    if (key == "cursor") continue;
+    // Values were checked above: dates, org ids ([a-z0-9-]), numbers and true/false need no escaping.
+    target += key + "=" + value + "&";
+  }
+  return "<" + target + "cursor=" + std::to_string(next) + ">; rel=\"next\"";
+}
+
+Response Paged(RequestContext& ctx, std::string_view path, const ExportRequest& r, const MovementPage& page,
+               std::string content_type, std::string extension, std::string body) {
+  Response out;
+  out.content_type = std::move(content_type);
+  out.body = std::move(body);
+  std::string name = "shanliu-" + std::string(path.substr(path.rfind('/') + 1));
+  name = name.substr(0, name.rfind('.')) + "-" + r.scan.period.from_date + "-" + r.scan.period.to_date;
+  if (r.scan.org) name += "-" + *r.scan.org;
+  if (r.scan.cursor) name += "-from-" + std::to_string(*r.scan.cursor);
+  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + extension + "\"");
+  out.headers.emplace_back("X-Row-Count", std::to_string(page.rows.size()));
+  out.headers.emplace_back("Access-Control-Expose-Headers", "X-Next-Cursor, X-Row-Count, Link");
+  if (page.next_cursor) {
+    out.headers.emplace_back("X-Next-Cursor", std::to_string(*page.next_cursor));
+    out.headers.emplace_back("Link", NextLink(ctx, path, *page.next_cursor));
+  }
+  return out;
+}
+
+Response GetMovementsCsv(RequestContext& ctx) {
+  auto r = ParseExportRequest(ctx);
+  if (!r.ok()) return ErrorResponse(r.status());
+  Names names(ctx.view());
+  auto page = CollectMovements(ctx.view(), names, r->scan);
+  if (!page.ok()) return ErrorResponse(page.status());
+  std::string body = r->bom ? "\xEF\xBB\xBF" : "";
+  body += CsvHeader();
+  for (const Movement& m : page->rows) body += CsvRow(m);
+  return Paged(ctx, "/v1/exports/movements.csv", *r, *page, "text/csv; charset=utf-8; header=present", ".csv",
+               std::move(body));
+}
+
+Response GetIatiXml(RequestContext& ctx) {
+  auto r = ParseExportRequest(ctx);
+  if (!r.ok()) return ErrorResponse(r.status());
+  if (r->bom) return ErrorResponse("invalid_argument", "bom applies to the CSV export only");
+  Names names(ctx.view());
+  auto page = CollectMovements(ctx.view(), names, r->scan);
+  if (!page.ok()) return ErrorResponse(page.status());
+  return Paged(ctx, "/v1/exports/iati.xml", *r, *page, "application/xml; charset=utf-8", ".xml",
+               IatiXml(ctx.view(), page->rows, r->scan.org));
+}
+
+}  // namespace
+
+void AddExportRoutes(Router& router) {
+  router.Add({http::verb::get, "/v1/exports/movements.csv", {"from", "to", "org", "cursor", "limit", "bom"},
+              GetMovementsCsv});
+  router.Add({http::verb::get, "/v1/exports/iati.xml", {"from", "to", "org", "cursor", "limit"}, GetIatiXml});
+}
+
+}  // namespace shanliu::api::internal

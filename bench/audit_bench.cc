@@ -1,0 +1,213 @@
+// Audit throughput (shanliu audit --data-dir): a generated chain replayed from genesis with every
+// check on, beside the machine's own Ed25519 verify bound (1 thread and N threads, over the same
+// tx envelopes) measured in the same run. DESIGN 10: a full audit within 1.5 x the time to verify
+// the chain's signatures. Not a test: it asserts nothing about time.
+//
+//   bench_audit_bench [--txs N] [--threads T]   (default 50000 txs, T = hardware threads)
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit.h"
+#include "shanliu/crypto/hash.h"
+#include "shanliu/crypto/keys.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/tx.h"
+
+using namespace shanliu;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kCharities = 20;
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+crypto::KeyPair Key(const std::string& name) { return crypto::KeyPairFromSeed(crypto::Sha256(AsBytes(name))); }
+
+struct Chain {
+  ledger::Genesis genesis;
+  crypto::KeyPair validator = Key("validator");
+  crypto::KeyPair bureau = Key("bureau");
+  crypto::KeyPair bank = Key("bank");
+  std::vector<crypto::KeyPair> charities;
+
+  Chain() {
+    genesis.chain_id = "audit-bench";
+    genesis.genesis_time_ms = 1'767'225'600'000;
+    auto org = [](const std::string& id, pb::OrgKind kind, const crypto::KeyPair& k) {
+      ledger::GenesisOrg o;
+      o.org_id = id;
+      o.kind = kind;
+      o.name_zh = id;
+      o.credit_code = "11330100MB0000000X";
+      o.public_keys = {k.public_key};
+      return o;
+    };
+    genesis.organisations = {org("bureau", pb::ORG_KIND_BUREAU, bureau), org("bank-1", pb::ORG_KIND_BANK, bank)};
+    for (std::size_t i = 0; i < kCharities; ++i) {
+      charities.push_back(Key("charity-" + std::to_string(i)));
+      genesis.organisations.push_back(org("charity-" + std::to_string(i), pb::ORG_KIND_CHARITY, charities.back()));
+    }
+    genesis.validators = {ledger::Validator{validator.public_key, 1, "bureau"}};
+  }
+};
+
+// Donations (some bank-attested), allocations between charities and spending.
+std::vector<Bytes> MakeTxs(const Chain& chain, std::size_t n) {
+  std::mt19937_64 rng(7);
+  std::vector<Bytes> txs;
+  txs.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = rng() % kCharities;
+    const std::string account = "org:charity-" + std::to_string(c);
+    pb::TxBody body;
+    body.set_chain_id(chain.genesis.chain_id);
+    body.set_expires_at_height(1'000);
+    body.set_nonce(rng());
+    const int kind = static_cast<int>(rng() % 10);
+    const crypto::KeyPair* signer = &chain.charities[c];
+    if (kind < 7) {
+      auto* d = body.mutable_donation();
+      d->set_to_account(account);
+      d->set_amount_fen(100 + static_cast<std::int64_t>(rng() % 5000));
+      const Hash256 ref = crypto::Sha256(AsBytes("donor-" + std::to_string(i)));
+      d->set_donor_ref(std::string(ref.begin(), ref.end()));
+      d->set_channel(pb::DONATION_CHANNEL_MOBILE_PAYMENT);
+      if (kind < 3) {
+        d->set_attesting_bank("bank-1");
+        signer = &chain.bank;
+      }
+    } else if (kind < 9) {
+      auto* t = body.mutable_transfer();
+      t->set_from_account(account);
+      t->set_to_account("org:charity-" + std::to_string((c + 1) % kCharities));
+      t->set_amount_fen(50);
+      t->set_purpose("allocation");
+    } else {
+      auto* s = body.mutable_spend();
+      s->set_from_account(account);
+      s->set_amount_fen(80);
+      s->set_category(pb::SPEND_CATEGORY_MATERIAL);
+      s->set_payee_kind(pb::PAYEE_KIND_VENDOR);
+      s->set_payee_name("supplier");
+    }
+    const crypto::KeyPair* signers[] = {signer};
+    txs.push_back(ledger::BuildTx(body, signers));
+  }
+  return txs;
+}
+
+// Commits the txs in blocks of the genesis maximum; returns the number committed.
+std::size_t Build(const Chain& chain, const std::vector<Bytes>& txs, const std::filesystem::path& dir) {
+  auto opened = ledger::Ledger::Open(dir, chain.genesis, {.sync_writes = false, .check_conservation = false});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open: %s\n", opened.status().ToString().c_str());
+    std::exit(1);
+  }
+  ledger::Ledger& ledger = **opened;
+  std::size_t committed = 0;
+  std::uint64_t time_ms = chain.genesis.genesis_time_ms;
+  const std::size_t block = chain.genesis.params.max_block_txs;
+  for (std::size_t i = 0; i < txs.size(); i += block) {
+    std::vector<ledger::DecodedTx> decoded;
+    for (std::size_t j = i; j < std::min(txs.size(), i + block); ++j) {
+      auto d = ledger::DecodeTx(txs[j], chain.genesis.chain_id, /*verify_signatures=*/false);
+      if (d.ok()) decoded.push_back(std::move(*d));
+    }
+    auto built = ledger.BuildBlock(decoded, time_ms += 1000, 0);
+    if (built.executed.block.txs_size() == 0) continue;
+    const auto& h = built.executed.block.header();
+    auto commit = ledger::MakeCommitCertificate(
+        h.height(), 0, built.executed.hash,
+        {ledger::SignPrecommit(chain.genesis.chain_id, h.height(), 0, built.executed.hash, 0, chain.validator.secret_key)});
+    if (!ledger.Commit(built.executed, commit).ok()) std::exit(1);
+    committed += static_cast<std::size_t>(built.executed.block.txs_size());
+  }
+  return committed;
+}
+
+// Envelopes per second through DecodeTx with signature checks on `threads` threads: the bound
+// the audit's verification stage cannot beat.
+double VerifyRate(const Chain& chain, const std::vector<Bytes>& txs, unsigned threads) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> failed{0};
+  const auto start = Clock::now();
+  auto work = [&] {
+    for (std::size_t i = next.fetch_add(64); i < txs.size(); i = next.fetch_add(64)) {
+      for (std::size_t j = i; j < std::min(txs.size(), i + 64); ++j) {
+        if (!ledger::DecodeTx(txs[j], chain.genesis.chain_id, true).ok()) ++failed;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failed != 0) std::abort();
+  return static_cast<double>(txs.size()) / Seconds(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  crypto::Init();
+  std::size_t n = 50'000;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--txs") == 0) n = std::stoul(argv[i + 1]);
+    if (std::strcmp(argv[i], "--threads") == 0) threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+  }
+  Chain chain;
+  if (chain.genesis.params.max_block_txs * 1000ull < n) {
+    std::fprintf(stderr, "at most %u000 txs per run (the expiry window)\n", chain.genesis.params.max_block_txs);
+    return 2;
+  }
+  std::printf("audit bench: %zu generated txs (70%% donations, 20%% transfers, 10%% spends), %u threads\n", n,
+              threads);
+  const auto txs = MakeTxs(chain, n);
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "shanliu-audit-bench";
+  std::filesystem::remove_all(dir);
+  auto t0 = Clock::now();
+  const std::size_t committed = Build(chain, txs, dir);
+  std::printf("  chain built                            %10zu txs committed in %.1f s\n", committed, Seconds(t0));
+
+  const double verify_1 = VerifyRate(chain, txs, 1);
+  const double verify_n = VerifyRate(chain, txs, threads);
+  std::printf("  machine limit: verify envelopes        %10.0f tx/s (1 thread)\n", verify_1);
+  std::printf("  machine limit: verify envelopes        %10.0f tx/s (%u threads)\n", verify_n, threads);
+
+  auto source = audit::OpenDataDirSource(dir);
+  if (!source.ok()) {
+    std::fprintf(stderr, "source: %s\n", source.status().ToString().c_str());
+    return 1;
+  }
+  audit::AuditOptions options;
+  options.threads = threads;
+  auto report = audit::RunAudit(**source, chain.genesis, options);
+  if (!report.ok() || !report->ok()) {
+    std::fprintf(stderr, "audit failed: %s\n",
+                 report.ok() ? audit::ReportText(*report).c_str() : report.status().ToString().c_str());
+    return 1;
+  }
+  const double rate = static_cast<double>(report->txs_checked) / report->seconds;
+  const double verify_seconds = static_cast<double>(report->txs_checked) / verify_n;
+  std::printf("  audit (every check)                    %10.0f tx/s  (%.2f s; %.0f%% of the %u-thread bound, %.0f%% of the "
+              "1-thread bound)\n",
+              rate, report->seconds, 100 * rate / verify_n, threads, 100 * rate / verify_1);
+  std::printf("  of which replay (fetch, verify, execute) %8.2f s; whole-chain checks %.2f s (%llu gifts traced)\n",
+              report->replay_seconds, report->seconds - report->replay_seconds,
+              static_cast<unsigned long long>(report->gifts_traced));
+  std::printf("  audit time / time to verify signatures %10.2f x    (%u threads; DESIGN target <= 1.5)\n",
+              report->seconds / verify_seconds, threads);
+  source->reset();
+  std::filesystem::remove_all(dir);
+  return 0;
+}

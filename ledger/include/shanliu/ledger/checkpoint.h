@@ -1,0 +1,166 @@
+// Checkpoints in the C2SP formats (DESIGN 6): a tlog-checkpoint body
+//   "<origin>\n<log size>\n<base64 log root>\n"
+// carried in a signed note whose signature lines are tlog-cosignature "cosignature/v1"
+// Ed25519 cosignatures made by the genesis validators. Standard witnesses and monitors can
+// follow the log with nothing Shanliu-specific but the origin, the names and the keys.
+//
+// Names (docs/audit.md): origin = "shanliu/<chain_id>/<first 16 hex of validators hash>";
+// validator i's cosigner name = "shanliu/<chain_id>/v<i>-<org_id>" (genesis order is fixed).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shanliu/bytes.h"
+#include "shanliu/crypto/keys.h"
+#include "shanliu/ledger/genesis.h"
+#include "shanliu/status.h"
+
+namespace shanliu::ledger {
+
+struct NoteLimits {
+  static constexpr std::size_t kMaxNoteBytes = 64 * 1024;   // 100 lines of ~150 bytes fit many times over
+  static constexpr std::size_t kMaxLineBytes = 1024;        // any body or signature line
+  static constexpr std::size_t kMaxSignatureLines = 100;    // the cap Go's note package uses
+  static constexpr std::size_t kMaxBodyLines = 16;
+};
+
+// Algorithm byte of the key ID for tlog-cosignature "cosignature/v1" (Ed25519 over a timed message).
+inline constexpr std::uint8_t kCosignatureV1KeyType = 0x04;
+inline constexpr std::size_t kCosignatureV1Bytes = 4 + 8 + 64;  // key ID || u64 BE timestamp || signature
+
+std::string CheckpointOrigin(const Genesis& genesis);
+// Error "invalid_argument" if the index is not a genesis validator.
+Result<std::string> CosignerName(const Genesis& genesis, std::uint32_t validator_index);
+
+// "<origin>\n<size>\n<base64 root>\n". The origin must be a non-empty line (asserted).
+std::string CheckpointBody(std::string_view origin, std::uint64_t size, const Hash256& root);
+
+struct CheckpointFields {
+  std::string origin;
+  std::uint64_t size = 0;
+  Hash256 root{};
+};
+// Strict: exactly three lines, decimal size without leading zeros, canonical base64 of 32
+// bytes, no extension lines. Error "checkpoint_malformed".
+Result<CheckpointFields> ParseCheckpointBody(std::string_view body);
+
+// SHA-256(name || "\n" || 0x04 || public key)[:4] as a big-endian u32.
+std::uint32_t CosignatureKeyId(std::string_view name, const crypto::PublicKey& public_key);
+// "cosignature/v1\ntime <timestamp_s>\n" || body: the bytes a cosigner signs.
+std::string CosignedMessage(std::string_view body, std::uint64_t timestamp_s);
+// One signature line "— <name> <base64(key ID || u64 BE timestamp || signature)>\n".
+std::string Cosign(const crypto::SecretKey& key, std::string_view name, std::string_view body,
+                   std::uint64_t timestamp_s);
+
+// A validator's cosignature of (log size, log root) without the text around it: what the node
+// gossips (about 80 bytes in a protobuf message) and the collector keeps.
+struct Cosignature {
+  std::uint32_t validator_index = 0;
+  std::uint64_t timestamp_s = 0;  // POSIX seconds, part of the signed message
+  crypto::Signature signature{};
+};
+
+// This validator's cosignature of the checkpoint (log_size, log_root) of `genesis`'s chain.
+// The key must be the validator's (asserted index range; a wrong key verifies as invalid).
+Cosignature MakeCosignature(const Genesis& genesis, std::uint32_t validator_index, const crypto::SecretKey& key,
+                            std::uint64_t log_size, const Hash256& log_root, std::uint64_t timestamp_s);
+// Errors "unknown_validator", "bad_cosignature".
+Status VerifyCosignature(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
+                         const Cosignature& cosignature);
+// The signature line of a cosignature (index must be in range; asserted).
+std::string CosignatureLine(const Genesis& genesis, const Cosignature& cosignature);
+// The whole signed note: body, blank line, one line per cosignature in the given order.
+std::string CheckpointNote(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
+                           std::span<const Cosignature> cosignatures);
+
+// ---------------------------------------------------------------- parsing and verifying
+
+struct NoteSignature {
+  std::string name;
+  std::uint32_t key_id = 0;
+  Bytes signature;  // what follows the key ID (76 - 4 bytes for cosignature/v1)
+};
+
+struct Note {
+  std::string body;                     // includes its final newline, not the blank line
+  std::vector<NoteSignature> signatures;
+  std::vector<std::string> garbled;     // signature lines that are not name + base64 (why), ignored
+};
+
+// Splits a signed note at its last blank line. Errors: "note_too_large" (over the byte, line or
+// signature-line limits), "note_malformed" (not UTF-8, control characters, no blank line before
+// the signatures, no signature lines, a signature line not starting with U+2014 and a space,
+// no final newline). A line with an invalid name or base64 is kept in `garbled`, not fatal.
+Result<Note> ParseNote(std::string_view text);
+
+struct CheckpointCosigner {
+  std::uint32_t validator_index = 0;
+  std::string name;
+  std::uint64_t timestamp_s = 0;
+};
+
+struct CheckpointVerification {
+  CheckpointFields checkpoint;
+  std::vector<CheckpointCosigner> cosigners;  // valid and distinct, in note order
+  std::uint64_t cosigned_power = 0;
+  std::uint64_t total_power = 0;
+  bool supermajority = false;          // IsSupermajority(cosigned_power, total_power)
+  std::vector<std::string> ignored;    // every other line and why (unknown key, bad signature, duplicate)
+};
+
+// Parses the note and its checkpoint body, checks the origin is this genesis's and verifies each
+// signature line against the genesis validators' cosigner names and keys. As signed-note asks,
+// lines from unknown keys are ignored (and reported); so are invalid or repeated cosignatures,
+// which only ever count against the threshold. Errors: ParseNote's, "checkpoint_malformed",
+// "wrong_origin". Whether enough power cosigned is for the caller to judge.
+Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis);
+Result<CheckpointVerification> VerifyCheckpointNote(std::string_view note_text, const Genesis& genesis);
+
+// ---------------------------------------------------------------- collecting
+
+// Gathers this validator's and its peers' cosignatures of recent checkpoints (thread-safe).
+// Memory is bounded: the newest `keep_sizes` log sizes, at most kMaxRootsPerSize roots each
+// (two roots at one size would be a fork; a few are kept as evidence), one cosignature per
+// validator per root.
+class CheckpointCollector {
+ public:
+  static constexpr std::size_t kMaxRootsPerSize = 4;
+
+  explicit CheckpointCollector(Genesis genesis, std::size_t keep_sizes = 16);
+
+  // Verifies the cosignature and keeps it. A newer timestamp from the same validator for the
+  // same checkpoint replaces the older one. Errors: VerifyCosignature's, "stale_checkpoint"
+  // (older than every size kept while the window is full), "too_many_roots".
+  Status Add(std::uint64_t log_size, const Hash256& log_root, const Cosignature& cosignature);
+
+  struct Collected {
+    std::uint64_t log_size = 0;
+    Hash256 log_root{};
+    std::vector<Cosignature> cosignatures;  // by validator index
+    std::uint64_t cosigned_power = 0;
+    bool supermajority = false;
+    std::string note;  // CheckpointNote of the above
+  };
+  // The newest checkpoint cosigned by more than 2/3 of the voting power, else the newest with
+  // any cosignature, else nothing.
+  std::optional<Collected> Best() const;
+
+ private:
+  using Signers = std::map<std::uint32_t, Cosignature>;
+  Collected Describe(std::uint64_t size, const Hash256& root, const Signers& signers) const;
+
+  const Genesis genesis_;
+  const std::size_t keep_sizes_;
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, std::map<Hash256, Signers>> by_size_;  // guarded by mutex_
+};
+
+}  // namespace shanliu::ledger

@@ -1,0 +1,344 @@
+// C2SP tlog-checkpoint bodies, signed-note parsing and tlog-cosignature (cosignature/v1).
+#include <sodium.h>
+
+#include <cassert>
+#include <charconv>
+#include <set>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/checkpoint.h"
+
+namespace shanliu::ledger {
+namespace {
+
+constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // U+2014 EM DASH, then a space
+constexpr std::size_t kMaxDecimalU64Digits = 20;
+
+std::string Base64(ByteView data) {
+  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // libsodium counts its terminating NUL
+  return out;
+}
+
+// Standard padded base64, canonical only (re-encoding gives the same text), so one byte string
+// has exactly one spelling.
+std::optional<Bytes> FromBase64(std::string_view text, std::size_t max_bytes) {
+  if (text.empty() || text.size() % 4 != 0 || text.size() / 4 * 3 > max_bytes + 2) return std::nullopt;
+  Bytes out(text.size() / 4 * 3);
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  out.resize(length);
+  if (out.size() > max_bytes || Base64(out) != text) return std::nullopt;
+  return out;
+}
+
+std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
+  if (text.empty() || text.size() > kMaxDecimalU64Digits || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF) with no control
+// characters but newline: what signed-note requires of the text.
+bool IsCleanUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const bool overlong_or_surrogate = extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF));
+    if (overlong_or_surrogate || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// signed-note key names: non-empty, no Unicode spaces and no '+'. Ours are ASCII; any
+// non-ASCII name is from someone else and only needs to be told apart, so only ASCII
+// whitespace and '+' are refused here.
+bool IsValidKeyName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (c == '+' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return false;
+  }
+  return true;
+}
+
+Status Malformed(const std::string& why) { return Status::Error("note_malformed", why); }
+
+}  // namespace
+
+std::string CheckpointOrigin(const Genesis& genesis) {
+  const Hash256 vh = genesis.validators_hash();
+  return "shanliu/" + genesis.chain_id + "/" + crypto::ToHex(ByteView(vh.data(), 8));
+}
+
+Result<std::string> CosignerName(const Genesis& genesis, std::uint32_t validator_index) {
+  if (validator_index >= genesis.validators.size()) {
+    return Status::Error("invalid_argument", "validator index " + std::to_string(validator_index) + " is not in genesis");
+  }
+  return "shanliu/" + genesis.chain_id + "/v" + std::to_string(validator_index) + "-" +
+         genesis.validators[validator_index].org_id;
+}
+
+std::string CheckpointBody(std::string_view origin, std::uint64_t size, const Hash256& root) {
+  assert(!origin.empty() && origin.find('\n') == std::string_view::npos);
+  return std::string(origin) + "\n" + std::to_string(size) + "\n" + Base64(root) + "\n";
+}
+
+Result<CheckpointFields> ParseCheckpointBody(std::string_view body) {
+  auto bad = [](const std::string& why) { return Status::Error("checkpoint_malformed", why); };
+  if (body.empty() || body.back() != '\n') return bad("the checkpoint does not end with a newline");
+  std::vector<std::string_view> lines;
+  std::string_view rest = body.substr(0, body.size() - 1);
+  while (true) {
+    const auto nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  if (lines.size() < 3) return bad("a checkpoint has an origin, a size and a root hash line");
+  if (lines.size() > 3) return bad("the checkpoint has extension lines; this log writes none");
+  CheckpointFields out;
+  if (lines[0].empty()) return bad("the origin line is empty");
+  out.origin = std::string(lines[0]);
+  auto size = ParseDecimal(lines[1]);
+  if (!size) return bad("the tree size is not a decimal number without leading zeros");
+  out.size = *size;
+  auto root = FromBase64(lines[2], 32);
+  if (!root || root->size() != 32) return bad("the root hash is not canonical base64 of 32 bytes");
+  std::copy(root->begin(), root->end(), out.root.begin());
+  return out;
+}
+
+std::uint32_t CosignatureKeyId(std::string_view name, const crypto::PublicKey& public_key) {
+  Bytes material;
+  AppendRaw(material, AsBytes(name));
+  AppendU8(material, '\n');
+  AppendU8(material, kCosignatureV1KeyType);
+  AppendRaw(material, public_key);
+  const Hash256 h = crypto::Sha256(material);
+  return (std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) | (std::uint32_t{h[2]} << 8) | h[3];
+}
+
+std::string CosignedMessage(std::string_view body, std::uint64_t timestamp_s) {
+  return "cosignature/v1\ntime " + std::to_string(timestamp_s) + "\n" + std::string(body);
+}
+
+namespace {
+
+std::string SignatureLine(std::string_view name, std::uint32_t key_id, std::uint64_t timestamp_s,
+                          const crypto::Signature& sig) {
+  Bytes blob;
+  AppendU32(blob, key_id);
+  AppendU64(blob, timestamp_s);
+  AppendRaw(blob, sig);
+  return std::string(kSignaturePrefix) + std::string(name) + " " + Base64(blob) + "\n";
+}
+
+crypto::PublicKey PublicKeyOf(const crypto::SecretKey& key) {
+  crypto::PublicKey pk;
+  std::copy(key.data() + 32, key.data() + 64, pk.begin());  // libsodium: seed || public key
+  return pk;
+}
+
+}  // namespace
+
+std::string Cosign(const crypto::SecretKey& key, std::string_view name, std::string_view body,
+                   std::uint64_t timestamp_s) {
+  assert(IsValidKeyName(name));
+  const crypto::Signature sig = crypto::SignRaw(key, AsBytes(CosignedMessage(body, timestamp_s)));
+  return SignatureLine(name, CosignatureKeyId(name, PublicKeyOf(key)), timestamp_s, sig);
+}
+
+Cosignature MakeCosignature(const Genesis& genesis, std::uint32_t validator_index, const crypto::SecretKey& key,
+                            std::uint64_t log_size, const Hash256& log_root, std::uint64_t timestamp_s) {
+  assert(validator_index < genesis.validators.size());
+  const std::string body = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root);
+  Cosignature c;
+  c.validator_index = validator_index;
+  c.timestamp_s = timestamp_s;
+  c.signature = crypto::SignRaw(key, AsBytes(CosignedMessage(body, timestamp_s)));
+  return c;
+}
+
+Status VerifyCosignature(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
+                         const Cosignature& cosignature) {
+  if (cosignature.validator_index >= genesis.validators.size()) {
+    return Status::Error("unknown_validator",
+                         "validator index " + std::to_string(cosignature.validator_index) + " is not in genesis");
+  }
+  const std::string body = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root);
+  if (!crypto::VerifyRaw(genesis.validators[cosignature.validator_index].public_key,
+                         AsBytes(CosignedMessage(body, cosignature.timestamp_s)), cosignature.signature)) {
+    return Status::Error("bad_cosignature", "the cosignature of validator " +
+                                                std::to_string(cosignature.validator_index) +
+                                                " does not verify for log size " + std::to_string(log_size));
+  }
+  return Status::Ok();
+}
+
+std::string CosignatureLine(const Genesis& genesis, const Cosignature& cosignature) {
+  assert(cosignature.validator_index < genesis.validators.size());
+  const std::string name = *CosignerName(genesis, cosignature.validator_index);
+  return SignatureLine(name, CosignatureKeyId(name, genesis.validators[cosignature.validator_index].public_key),
+                       cosignature.timestamp_s, cosignature.signature);
+}
+
+std::string CheckpointNote(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
+                           std::span<const Cosignature> cosignatures) {
+  std::string note = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root) + "\n";
+  for (const Cosignature& c : cosignatures) note += CosignatureLine(genesis, c);
+  return note;
+}
+
+Result<Note> ParseNote(std::string_view text) {
+  if (text.size() > NoteLimits::kMaxNoteBytes) {
+    return Status::Error("note_too_large", "a note is at most " + std::to_string(NoteLimits::kMaxNoteBytes) + " bytes");
+  }
+  if (text.empty() || text.back() != '\n') return Malformed("the note does not end with a newline");
+  if (!IsCleanUtf8(text)) return Malformed("the note is not UTF-8 text without control characters");
+  // Every line, body or signature, is bounded.
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t nl = text.find('\n', start);
+    if (nl - start > NoteLimits::kMaxLineBytes) {
+      return Status::Error("note_too_large",
+                           "a note line is longer than " + std::to_string(NoteLimits::kMaxLineBytes) + " bytes");
+    }
+    start = nl + 1;
+  }
+  // signed-note: the signatures follow the last blank line.
+  const std::size_t split = text.rfind("\n\n");
+  if (split == std::string_view::npos) return Malformed("no blank line separates the text from the signatures");
+  Note note;
+  note.body = std::string(text.substr(0, split + 1));
+  if (note.body.size() <= 1) return Malformed("the note text is empty");
+  std::string_view sigs = text.substr(split + 2);
+  if (sigs.empty()) return Malformed("the note has no signature lines");
+  std::size_t body_lines = 0;
+  for (char c : note.body) body_lines += c == '\n';
+  if (body_lines > NoteLimits::kMaxBodyLines) return Status::Error("note_too_large", "the note text has too many lines");
+
+  std::size_t count = 0;
+  while (!sigs.empty()) {
+    const std::size_t nl = sigs.find('\n');
+    std::string_view line = sigs.substr(0, nl);
+    sigs.remove_prefix(nl + 1);
+    if (++count > NoteLimits::kMaxSignatureLines) {
+      return Status::Error("note_too_large", "more than " + std::to_string(NoteLimits::kMaxSignatureLines) +
+                                                 " signature lines");
+    }
+    if (!line.starts_with(kSignaturePrefix)) {
+      return Malformed("signature line " + std::to_string(count) + " does not start with an em dash and a space");
+    }
+    line.remove_prefix(kSignaturePrefix.size());
+    const std::size_t space = line.find(' ');
+    const std::string_view name = line.substr(0, space);
+    const std::string label = "signature line " + std::to_string(count);
+    if (space == std::string_view::npos || !IsValidKeyName(name)) {
+      note.garbled.push_back(label + ": no valid key name followed by a space");
+      continue;
+    }
+    auto blob = FromBase64(line.substr(space + 1), NoteLimits::kMaxLineBytes);
+    if (!blob || blob->size() < 5) {
+      note.garbled.push_back(label + " (" + std::string(name) + "): not canonical base64 of a key ID and a signature");
+      continue;
+    }
+    NoteSignature s;
+    s.name = std::string(name);
+    s.key_id = (std::uint32_t{(*blob)[0]} << 24) | (std::uint32_t{(*blob)[1]} << 16) |
+               (std::uint32_t{(*blob)[2]} << 8) | (*blob)[3];
+    s.signature.assign(blob->begin() + 4, blob->end());
+    note.signatures.push_back(std::move(s));
+  }
+  return note;
+}
+
+Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis) {
+  auto fields = ParseCheckpointBody(note.body);
+  if (!fields.ok()) return fields.status();
+  const std::string origin = CheckpointOrigin(genesis);
+  if (fields->origin != origin) {
+    return Status::Error("wrong_origin", "the checkpoint is for origin '" + fields->origin + "', this genesis is '" +
+                                             origin + "'");
+  }
+  CheckpointVerification out;
+  out.checkpoint = *fields;
+  out.total_power = genesis.total_voting_power();
+  out.ignored = note.garbled;
+
+  // Expected (name, key ID) of every validator.
+  std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> known;
+  for (std::uint32_t i = 0; i < genesis.validators.size(); ++i) {
+    const std::string name = *CosignerName(genesis, i);
+    known[{name, CosignatureKeyId(name, genesis.validators[i].public_key)}] = i;
+  }
+  std::set<std::uint32_t> seen;
+  for (const NoteSignature& s : note.signatures) {
+    auto it = known.find({s.name, s.key_id});
+    if (it == known.end()) {
+      out.ignored.push_back(s.name + ": unknown key (not a genesis validator's cosignature/v1 key)");
+      continue;
+    }
+    const std::uint32_t index = it->second;
+    if (s.signature.size() != kCosignatureV1Bytes - 4) {
+      out.ignored.push_back(s.name + ": a cosignature/v1 signature is 72 bytes after the key ID");
+      continue;
+    }
+    Cosignature c;
+    c.validator_index = index;
+    c.timestamp_s = ReadU64(ByteView(s.signature.data(), 8));
+    std::copy(s.signature.begin() + 8, s.signature.end(), c.signature.begin());
+    if (!crypto::VerifyRaw(genesis.validators[index].public_key, AsBytes(CosignedMessage(note.body, c.timestamp_s)),
+                           c.signature)) {
+      out.ignored.push_back(s.name + ": the signature does not verify over this checkpoint");
+      continue;
+    }
+    if (!seen.insert(index).second) {
+      out.ignored.push_back(s.name + ": a second cosignature by the same validator");
+      continue;
+    }
+    out.cosigners.push_back({index, s.name, c.timestamp_s});
+    out.cosigned_power += genesis.validators[index].voting_power;
+  }
+  out.supermajority = IsSupermajority(out.cosigned_power, out.total_power);
+  return out;
+}
+
+Result<CheckpointVerification> VerifyCheckpointNote(std::string_view note_text, const Genesis& genesis) {
+  auto note = ParseNote(note_text);
+  if (!note.ok()) return note.status();
+  return VerifyCheckpointNote(*note, genesis);
+}
+
+}  // namespace shanliu::ledger

@@ -1,0 +1,92 @@
+// The node's network side: the consensus core wired to the transport, the ledger, the WAL
+// and the mempool (validators), block sync (validators that fell behind, and observers),
+// and mempool gossip. Everything here runs on one io_context thread, so the ledger has a
+// single writer; the API threads reach it only through the thread-safe entry points marked
+// below.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "shanliu/crypto/keys.h"
+#include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/ledger.h"
+#include "shanliu/node/consensus.h"
+#include "shanliu/node/mempool.h"
+#include "shanliu/node/transport.h"
+
+namespace shanliu::node {
+
+struct RunnerConfig {
+  std::filesystem::path wal_path;  // validators only
+  bool observer = false;
+  // The proposer cuts a block as soon as txs are pending; with none it waits this long and
+  // then proposes an empty block, so heights (and their checkpoints) keep moving while idle.
+  // Must stay well below the propose timeout, or idle rounds would time out.
+  std::uint32_t empty_block_wait_ms = 1000;
+  std::uint32_t gossip_interval_ms = 20;         // admitted txs are passed on in batches this often
+  std::size_t max_gossip_batch_txs = 2000;
+  std::size_t max_gossip_queue_txs = 50'000;     // beyond this, new txs are not gossiped (peers still get blocks)
+  std::uint32_t status_interval_ms = 1000;       // head status to peers; also the consensus gossip tick
+  std::uint32_t sync_blocks_per_request = 64;
+  std::size_t max_sync_response_bytes = 16u << 20;
+  std::uint32_t sync_request_timeout_ms = 5000;
+  std::uint64_t max_clock_skew_ms = 5000;        // proposals further ahead of our clock are refused
+  consensus::TimeoutSchedule propose_timeout{3000, 500};
+  consensus::TimeoutSchedule prevote_timeout{1000, 500};
+  consensus::TimeoutSchedule precommit_timeout{1000, 500};
+};
+
+// Identity of a ledger block's bytes for the consensus core: decodes a pb::Block (at most
+// max_bytes), checks the txs root against the txs, and hashes the header (DESIGN 6.1).
+Result<Hash256> LedgerBlockHash(ByteView block_bytes, std::size_t max_bytes);
+
+class Runner {
+ public:
+  struct Stats {
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    std::size_t peers = 0;
+    std::uint64_t blocks_committed_by_consensus = 0;
+    std::uint64_t blocks_synced = 0;
+    std::uint64_t txs_gossiped_out = 0;
+    std::uint64_t txs_gossiped_in = 0;
+    std::uint64_t messages_rejected = 0;
+  };
+  using OnCommit = std::function<void(std::uint64_t height)>;
+
+  Runner(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
+         ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
+         ledger::CheckpointCollector* checkpoints = nullptr);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Starts the transport and, on a validator of a multi-validator chain, opens the WAL and
+  // starts the consensus core (a single validator decides alone: see SoloProducer).
+  // Call before io.run().
+  Status Start();
+  void Stop();
+
+  // A block committed outside the runner (the single-validator producer): tell the peers.
+  // Call on the io thread.
+  void AnnounceHead();
+
+  // This validator's cosignature of the checkpoint after a block, for every peer's collector.
+  // Call on the io thread.
+  void ShareCosignature(std::uint64_t log_size, const Hash256& log_root, const ledger::Cosignature& cosignature);
+
+  // Thread-safe: txs the API admitted to the mempool, to be passed on to peers.
+  void Gossip(std::vector<Bytes> envelopes);
+  Stats stats() const;  // thread-safe
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shanliu::node

@@ -1,0 +1,117 @@
+// Runner internals, split by concern:
+//   runner.cc          start/stop, frame dispatch, head status, stats
+//   runner_consensus.cc the core's effects: WAL, timers, proposals, validation, commit
+//   runner_sync.cc     serving and fetching committed blocks
+//   runner_gossip.cc   mempool gossip
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "shanliu/node/runner.h"
+#include "shanliu/node/wal.h"
+#include "shanliu/pb/p2p.pb.h"
+
+namespace shanliu::node {
+
+std::uint64_t WallClockMs();
+
+class Runner::Impl {
+ public:
+  Impl(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
+       ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit, ledger::CheckpointCollector* checkpoints);
+
+  Status Start();
+  void Stop();
+  void Gossip(std::vector<Bytes> envelopes);
+  Stats stats() const;
+
+  // ---- runner.cc
+  void OnFrame(const crypto::PublicKey& from, Bytes payload);
+  void OnPeer(const crypto::PublicKey& peer, bool connected);
+  void ArmStatusTimer();
+  void SendHead();
+  void Send(const crypto::PublicKey& to, const pb::p2p::P2pFrame& frame);
+  void SendToAll(const pb::p2p::P2pFrame& frame);
+  void Fatal(const std::string& what, const Status& status);
+  void OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message);
+  bool IsValidator() const { return core_.has_value(); }
+  std::optional<std::uint32_t> ValidatorIndexOf(const crypto::PublicKey& key) const;
+
+  // ---- runner_consensus.cc
+  Status StartConsensus();
+  void Feed(consensus::Event event);
+  void FeedLater(consensus::Event event);
+  void Perform(consensus::Effect& effect);
+  void BuildWhenReady(std::uint64_t height, std::uint32_t round, std::uint64_t deadline_ms);
+  void Build(std::uint64_t height, std::uint32_t round);
+  void Validate(const consensus::ValidateBlock& request);
+  void CommitDecided(const consensus::CommitBlock& decided);
+  // Every commit, by consensus or by sync, ends here.
+  void AfterCommit(const ledger::ExecutedBlock& executed, bool by_sync);
+  void CompactWal(std::uint64_t committed_height);
+
+  // ---- runner_sync.cc
+  void OnHeadStatus(const crypto::PublicKey& from, const pb::p2p::HeadStatus& head);
+  void OnBlocksRequest(const crypto::PublicKey& from, const pb::p2p::BlocksRequest& request);
+  void OnBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response);
+  void MaybeSync();
+  void RequestBlocks(const crypto::PublicKey& peer, std::uint64_t from_height, std::uint32_t count);
+
+  // ---- runner_gossip.cc
+  void ArmGossipTimer();
+  void FlushGossip();
+  void OnTxBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& batch);
+
+  boost::asio::io_context& io_;
+  const RunnerConfig config_;
+  p2p::TransportConfig transport_config_;
+  const crypto::KeyPair key_;
+  ledger::Ledger& ledger_;
+  Mempool& mempool_;
+  const OnCommit on_commit_;
+  const ledger::Genesis& genesis_;
+  ledger::CheckpointCollector* const checkpoints_;  // may be null
+
+  std::unique_ptr<p2p::Transport> transport_;
+  std::optional<consensus::Core> core_;
+  std::optional<Wal> wal_;
+  std::deque<std::pair<std::uint64_t, Bytes>> wal_records_;  // (height, encoded record) not yet compacted away
+  std::uint32_t validator_index_ = 0;
+  std::size_t max_consensus_bytes_ = 0;
+  std::vector<crypto::PublicKey> validator_keys_;
+
+  // Blocks this node built or validated at the current height, by hash: committing them
+  // needs no second execution. Cleared on every commit.
+  std::map<Hash256, ledger::ExecutedBlock> executed_;
+  static constexpr std::size_t kMaxExecutedCache = 16;
+
+  boost::asio::steady_timer status_timer_;
+  boost::asio::steady_timer gossip_timer_;
+  boost::asio::steady_timer build_timer_;
+  std::atomic<bool> stopped_{false};
+
+  // Sync state (io thread only).
+  std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
+  std::optional<crypto::PublicKey> sync_peer_;
+  std::uint64_t sync_deadline_ms_ = 0;
+  std::uint64_t behind_since_ms_ = 0;
+  std::uint64_t behind_height_ = 0;
+
+  // Gossip queue: filled by API threads, drained on the io thread.
+  std::mutex gossip_mutex_;
+  std::vector<Bytes> gossip_queue_;
+  // Peer batches are admitted off the consensus thread: signature checks are the heavy part.
+  boost::asio::thread_pool admission_pool_{1};
+
+  mutable std::mutex stats_mutex_;
+  Stats stats_;
+};
+
+}  // namespace shanliu::node

@@ -1,0 +1,321 @@
+// Exports: CSV quoting, period parsing and boundaries, paging, the XML writer, and IATI
+// documents that parse back (python3's xml.etree) with the expected structure.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../../api/src/exports.h"
+#include "shanliu/api/http_client.h"
+#include "shanliu/api/server.h"
+#include "test_chain.h"
+
+namespace shanliu::api::internal {
+namespace {
+
+using Json = nlohmann::json;
+using testing::TempDir;
+using testing::TestChain;
+
+// The test chain's genesis is 2026-01-01 08:00 Beijing.
+constexpr std::uint64_t kJan2nd = 1'767'283'200'000;   // 2026-01-02 00:00:00.000 Beijing
+constexpr std::uint64_t kJan3rd = 1'767'369'600'000;   // 2026-01-03 00:00:00.000 Beijing
+
+TEST_CASE("CSV fields with commas quotes and newlines are quoted as RFC 4180 says") {
+  CHECK(CsvField("plain") == "plain");
+  CHECK(CsvField("") == "");
+  CHECK(CsvField("a,b") == "\"a,b\"");
+  CHECK(CsvField("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(CsvField("two\nlines") == "\"two\nlines\"");
+  CHECK(CsvField("cr\rhere") == "\"cr\rhere\"");
+  CHECK(CsvField("张三，李四") == "张三，李四");  // a full-width comma is just text
+  // Bad UTF-8 and control characters become U+FFFD; the row stays valid UTF-8.
+  CHECK(CsvField(std::string("x\xff", 2)) == "x\xEF\xBF\xBD");
+  CHECK(CsvField(std::string("a\0b", 3)) == "a\xEF\xBF\xBD" "b");
+  CHECK(CsvHeader().ends_with("\r\n"));
+  CHECK(YuanText(12345) == "123.45");
+  CHECK(YuanText(5) == "0.05");
+  CHECK(YuanText(-5) == "-0.05");
+  CHECK(YuanText(100) == "1.00");
+}
+
+TEST_CASE("UTF-8 cleaning rejects overlong forms surrogates and XML non-characters") {
+  CHECK(CleanUtf8("善流 ok") == "善流 ok");
+  CHECK(CleanUtf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");          // overlong '/'
+  CHECK(CleanUtf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  CHECK(CleanUtf8("\xEF\xBF\xBF") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // U+FFFF
+  CHECK(CleanUtf8("\xF0\x9F\x98\x80") == "\xF0\x9F\x98\x80");          // emoji kept
+  CHECK(CleanUtf8("\xE5\x96") == "\xEF\xBF\xBD\xEF\xBF\xBD");          // cut short
+}
+
+TEST_CASE("export periods are whole Beijing days with limits") {
+  std::string from = "2026-01-02", to = "2026-01-02";
+  auto p = ParseExportPeriod(&from, &to);
+  REQUIRE(p.ok());
+  CHECK(p->begin_ms == kJan2nd);
+  CHECK(p->end_ms == kJan3rd);
+  to = "2026-12-31";
+  from = "2026-01-01";
+  CHECK(ParseExportPeriod(&from, &to).ok());  // 365 days
+  from = "2024-01-01";
+  to = "2024-12-31";
+  CHECK(ParseExportPeriod(&from, &to).ok());  // 366 days in a leap year
+  to = "2025-01-01";
+  CHECK(ParseExportPeriod(&from, &to).status().code() == "invalid_argument");  // 367 days
+  for (const char* bad : {"2026-1-02", "2026/01/02", "2026-02-30", "2026-13-01", "abcd-ef-gh", "", "1969-12-31",
+                          "2026-01-02T00:00", " 2026-01-02", "+026-01-02"}) {
+    INFO(bad);
+    std::string f = bad, t = "2026-01-02";
+    CHECK(ParseExportPeriod(&f, &t).status().code() == "invalid_argument");
+  }
+  from = "2026-01-03";
+  to = "2026-01-02";
+  CHECK(ParseExportPeriod(&from, &to).status().code() == "invalid_argument");  // from > to
+  CHECK(ParseExportPeriod(nullptr, &to).status().code() == "invalid_argument");
+}
+
+TEST_CASE("the XML writer escapes text and attributes and closes what it opened") {
+  XmlWriter w;
+  w.Open("a", {{"x", "1 < 2 & \"q\" 'a'"}});
+  w.Text("b", {}, "<script>&amp;</script>");
+  w.Empty("c", {{"y", "line\nbreak"}});
+  w.Open("d");
+  const std::string doc = w.Finish();
+  CHECK(doc.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+  CHECK(doc.find("x=\"1 &lt; 2 &amp; &quot;q&quot; &apos;a&apos;\"") != std::string::npos);
+  CHECK(doc.find("<b>&lt;script&gt;&amp;amp;&lt;/script&gt;</b>") != std::string::npos);
+  CHECK(doc.find("y=\"line&#10;break\"") != std::string::npos);
+  CHECK(doc.find("</d>") != std::string::npos);
+  CHECK(doc.ends_with("</a>\n"));
+  CHECK(XmlWriter::Escape(std::string("\x01", 1)) == "\xEF\xBF\xBD");
+}
+
+// ---------------------------------------------------------------- through the API
+
+class ExportApi {
+ public:
+  ExportApi() {
+    ServerConfig config;
+    config.port = 0;
+    config.threads = 1;
+    server = std::make_unique<Server>(config, chain.ledger(), NodeHooks{});
+    REQUIRE(server->Start().ok());
+    base = "http://127.0.0.1:" + std::to_string(server->port());
+    Build();
+  }
+  ~ExportApi() { server->Stop(); }
+
+  HttpResponse Get(const std::string& target) {
+    auto r = ::shanliu::api::HttpRequest("GET", base + target);
+    REQUIRE(r.ok());
+    return *r;
+  }
+
+  // Day 1 (2026-01-01 Beijing): a project. Last millisecond of 1 January: a donation with a
+  // hostile display name. 2 January 00:00: a spend and a transfer. 3 January: a donation.
+  void Build() {
+    REQUIRE(chain.RegisterOrg("charity-a", pb::ORG_KIND_CHARITY, charity).ok());
+    REQUIRE(chain.OpenProject("meals", "charity-a", charity).ok());
+    Bytes named = chain.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* d = b.mutable_donation();
+          d->set_to_account("org:charity-a");
+          d->set_amount_fen(12'345);
+          d->set_donor_ref(std::string(32, 'd'));
+          d->set_donor_display_name("Zhang, \"Big\" San\nline2 <&>");
+          d->set_channel(pb::DONATION_CHANNEL_BANK_TRANSFER);
+          d->set_attesting_bank("bank-1");
+        },
+        {&chain.bank});
+    REQUIRE(chain.CommitBlock({named}, kJan2nd - 1)[0].ok());
+    const auto statuses =
+        chain.CommitBlock({chain.TransferTx("org:charity-a", "project:meals", 10'000, charity),
+                           chain.SpendTx("project:meals", 4'000, charity)},
+                          kJan2nd);
+    REQUIRE(statuses[0].ok());
+    REQUIRE(statuses[1].ok());
+    REQUIRE(chain.CommitBlock({chain.DonationTx("project:meals", 700, chain.bank, "bank-1")}, kJan3rd + 5)[0].ok());
+  }
+
+  static std::vector<std::string> Lines(const std::string& csv) {
+    // Splits on CRLF outside quotes.
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false;
+    for (std::size_t i = 0; i < csv.size(); ++i) {
+      if (csv[i] == '"') quoted = !quoted;
+      if (!quoted && csv[i] == '\r' && i + 1 < csv.size() && csv[i + 1] == '\n') {
+        out.push_back(cur);
+        cur.clear();
+        ++i;
+        continue;
+      }
+      cur += csv[i];
+    }
+    if (!cur.empty()) out.push_back(cur);
+    return out;
+  }
+
+  TestChain chain;
+  crypto::KeyPair charity = testing::TestKey("charity-a");
+  std::unique_ptr<Server> server;
+  std::string base;
+};
+
+TEST_CASE("the movements CSV lists each movement once with quoting and Beijing day boundaries") {
+  ExportApi api;
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-01");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type.starts_with("text/csv"));
+  REQUIRE(r.Header("Content-Disposition"));
+  CHECK(r.Header("Content-Disposition")->find("shanliu-movements-2026-01-01-2026-01-01.csv") != std::string::npos);
+  CHECK(r.Header("X-Next-Cursor") == nullptr);
+  auto lines = ExportApi::Lines(r.body);
+  REQUIRE(lines.size() == 2);  // header + the donation at 23:59:59.999 on 1 January
+  CHECK(lines[0].starts_with("time,height,tx_id,kind,from,to,amount_fen,amount_yuan,project,category,receipt_code"));
+  CHECK(lines[1].starts_with("2026-01-01T23:59:59.999+08:00,"));
+  CHECK(lines[1].find(",donation,donor,org:charity-a,12345,123.45,,,") != std::string::npos);
+  CHECK(lines[1].find("\"Zhang, \"\"Big\"\" San\nline2 <&>\"") != std::string::npos);
+  CHECK(r.body.substr(0, 3) != "\xEF\xBB\xBF");
+
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-02&to=2026-01-02&bom=true");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.starts_with("\xEF\xBB\xBF" "time,"));
+  lines = ExportApi::Lines(r.body.substr(3));
+  REQUIRE(lines.size() == 3);  // the transfer and the spend at 00:00:00.000 on 2 January
+  CHECK(lines[1].find(",transfer,org:charity-a,project:meals,10000,100.00,meals,,") != std::string::npos);
+  CHECK(lines[2].find(",spend,project:meals,payee:vendor,4000,40.00,meals,material,") != std::string::npos);
+
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-03");
+  CHECK(ExportApi::Lines(r.body).size() == 5);
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2027-01-01");
+  REQUIRE(r.status == 200);
+  CHECK(ExportApi::Lines(r.body).size() == 1);  // only the header: nothing after the head
+}
+
+TEST_CASE("the movements CSV pages with a cursor and filters by organisation") {
+  ExportApi api;
+  std::vector<std::string> rows;
+  std::string target = "/v1/exports/movements.csv?from=2026-01-01&to=2026-01-03&limit=1";
+  int pages = 0;
+  while (true) {
+    HttpResponse r = api.Get(target);
+    REQUIRE(r.status == 200);
+    auto lines = ExportApi::Lines(r.body);
+    REQUIRE(lines.size() <= 2);
+    for (std::size_t i = 1; i < lines.size(); ++i) rows.push_back(lines[i]);
+    ++pages;
+    REQUIRE(pages < 10);
+    const std::string* next = r.Header("X-Next-Cursor");
+    if (!next) break;
+    REQUIRE(r.Header("Link"));
+    CHECK(r.Header("Link")->find("cursor=" + *next) != std::string::npos);
+    target = "/v1/exports/movements.csv?from=2026-01-01&to=2026-01-03&limit=1&cursor=" + *next;
+  }
+  CHECK(rows.size() == 4);
+  CHECK(rows[0].find(",donation,") != std::string::npos);
+  CHECK(rows[3].find(",donation,donor,project:meals,700,") != std::string::npos);
+
+  // The bank attested both donations; the charity's index holds all four movements.
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-03&org=bank-1");
+  CHECK(ExportApi::Lines(r.body).size() == 3);
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-03&org=charity-a&limit=2");
+  CHECK(ExportApi::Lines(r.body).size() == 3);
+  REQUIRE(r.Header("X-Next-Cursor"));
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-03&org=charity-a&limit=2&cursor=" +
+              *r.Header("X-Next-Cursor"));
+  CHECK(ExportApi::Lines(r.body).size() == 3);
+  CHECK(r.Header("X-Next-Cursor") == nullptr);
+}
+
+TEST_CASE("bad export requests are typed errors") {
+  ExportApi api;
+  auto expect = [&](const std::string& target, unsigned status) {
+    INFO(target);
+    HttpResponse r = api.Get(target);
+    CHECK(r.status == status);
+    CHECK(r.content_type.starts_with("application/json"));
+    CHECK(Json::parse(r.body)["error"]["code"].is_string());
+  };
+  expect("/v1/exports/movements.csv", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-01", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-32&to=2026-02-01", 400);
+  expect("/v1/exports/movements.csv?from=yesterday&to=2026-02-01", 400);
+  expect("/v1/exports/movements.csv?from=2026-02-01&to=2026-01-01", 400);
+  expect("/v1/exports/movements.csv?from=2025-01-01&to=2026-01-02", 400);  // too long
+  expect("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02&limit=0", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02&limit=10001", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02&cursor=abc", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02&cursor=999999", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02&bom=yes", 400);
+  expect("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02&org=nobody", 404);
+  expect("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-02&bom=true", 400);
+  expect("/v1/exports/iati.xml?from=2026-01-01", 400);
+}
+
+TEST_CASE("the IATI export parses as XML with activities and typed transactions") {
+  ExportApi api;
+  HttpResponse r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type.starts_with("application/xml"));
+  TempDir dir;
+  const auto path = dir.path() / "iati.xml";
+  std::ofstream(path) << r.body;
+  // Parse back with python3's xml.etree and print a summary the test compares.
+  const auto out = dir.path() / "summary.txt";
+  const std::string script =
+      "import sys, xml.etree.ElementTree as E\n"
+      "root = E.parse(sys.argv[1]).getroot()\n"
+      "assert root.tag == 'iati-activities' and root.get('version') == '2.03'\n"
+      "lines = []\n"
+      "for a in root.findall('iati-activity'):\n"
+      "    assert a.get('default-currency') == 'CNY'\n"
+      "    ident = a.findtext('iati-identifier')\n"
+      "    assert ident.startswith(a.find('reporting-org').get('ref') + '-')\n"
+      "    for t in a.findall('transaction'):\n"
+      "        v = t.find('value')\n"
+      "        assert v.get('currency') == 'CNY' and v.get('value-date')\n"
+      "        lines.append(ident + ' ' + t.find('transaction-type').get('code') + ' ' + v.text)\n"
+      "names = [n.text for n in root.iter('narrative')]\n"
+      "assert 'Zhang, \"Big\" San\\nline2 <&>' in names, names\n"
+      "open(sys.argv[2], 'w').write('\\n'.join(lines))\n";
+  const auto script_path = dir.path() / "check.py";
+  std::ofstream(script_path) << script;
+  const std::string cmd = "python3 " + script_path.string() + " " + path.string() + " " + out.string();
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::ifstream in(out);
+  std::string summary((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string charity = "CN-USCC-52330100MJ0000000A";
+  CHECK(summary == charity + "-general-fund 1 123.45\n" +       // donation
+                       charity + "-general-fund 3 100.00\n" +   // allocation, sending side
+                       charity + "-project-meals 1 100.00\n" +  // allocation, receiving side
+                       charity + "-project-meals 4 40.00\n" +   // spending
+                       charity + "-project-meals 1 7.00");      // restricted donation
+
+  // Only the activities one organisation reports; a bank reports none.
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03&org=bank-1");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("<iati-activity ") == std::string::npos);
+  CHECK(r.body.find("<iati-activities") != std::string::npos);
+}
+
+TEST_CASE("OrgActivityFrom lists an organisation's leaves oldest first from a leaf") {
+  ExportApi api;
+  auto view = api.chain.ledger().Read();
+  const std::vector<std::uint64_t> all = view->OrgActivityFrom("charity-a", 0, 100);
+  REQUIRE(all.size() >= 4);
+  CHECK(std::is_sorted(all.begin(), all.end()));
+  std::vector<std::uint64_t> newest_first = view->OrgActivity("charity-a", UINT64_MAX, 100);
+  std::reverse(newest_first.begin(), newest_first.end());
+  CHECK(all == newest_first);
+  const auto tail = view->OrgActivityFrom("charity-a", all[1], 2);
+  REQUIRE(tail.size() == 2);
+  CHECK(tail[0] == all[1]);
+  CHECK(view->OrgActivityFrom("charity-a", all.back() + 1, 10).empty());
+  CHECK(view->OrgActivityFrom("charity", 0, 10).empty());  // a prefix of an id is not the id
+  CHECK(view->OrgActivityFrom("charity-a", 0, 0).empty());
+}
+
+}  // namespace
+}  // namespace shanliu::api::internal
