@@ -33,6 +33,8 @@ void Runner::ShareCosignature(std::uint64_t log_size, const Hash256& log_root, c
   m->set_timestamp_s(c.timestamp_s);
   m->set_signature(std::string(c.signature.begin(), c.signature.end()));
   impl_->SendToAll(frame);
+  // Kept for peers that connect later: they get a checkpoint without waiting for a block.
+  impl_->last_own_cosignature_ = std::move(frame);
 }
 void Runner::Gossip(std::vector<Bytes> envelopes) { impl_->Gossip(std::move(envelopes)); }
 Runner::Stats Runner::stats() const { return impl_->stats(); }
@@ -128,6 +130,7 @@ void Runner::Impl::OnPeer(const crypto::PublicKey& peer, bool connected) {
     frame.mutable_head()->set_block_hash(std::string(hash.begin(), hash.end()));
     frame.mutable_head()->set_observer(!IsValidator());
     Send(peer, frame);
+    if (last_own_cosignature_) Send(peer, *last_own_cosignature_);
   } else {
     peer_heights_.erase(peer);
     if (sync_peer_ == peer) sync_peer_.reset();

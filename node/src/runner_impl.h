@@ -78,6 +78,7 @@ class Runner::Impl {
   const OnCommit on_commit_;
   const ledger::Genesis& genesis_;
   ledger::CheckpointCollector* const checkpoints_;  // may be null
+  std::optional<pb::p2p::P2pFrame> last_own_cosignature_;  // io thread only
 
   std::unique_ptr<p2p::Transport> transport_;
   std::optional<consensus::Core> core_;

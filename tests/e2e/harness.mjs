@@ -37,7 +37,8 @@ async function freePortPair() {
       srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
   for (let i = 0; i < 200; i++) {
-    const p = 20000 + Math.floor(Math.random() * 30000);
+    // Below the kernel's ephemeral range (32768+), so outgoing connections cannot take it.
+    const p = 20000 + Math.floor(Math.random() * 12000);
     if ((await tryPort(p)) && (await tryPort(p + 1))) return p;
   }
   throw new Error('no free port pair found');

@@ -1,6 +1,7 @@
 """Process harness for integration tests: temp dirs, free ports, nodes that always get cleaned up."""
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,13 +22,21 @@ def check(condition, message):
 
 
 def free_port_block(width=40):
-    """A base port such that base .. base+width are free right now."""
+    """A base port such that base .. base+width are free right now.
+
+    Chosen below the kernel's ephemeral range (net.ipv4.ip_local_port_range), so the many
+    outgoing connections a test makes cannot take a node's port between runs of a node."""
+    low, high = 20000, 32000
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral_low = int(f.read().split()[0])
+        high = min(high, ephemeral_low)
+        low = min(low, high - 2000)
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random(os.getpid() ^ int(time.time() * 1000))
     for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + width > 65000:
-            continue
+        base = rng.randrange(low, high - width)
         ok = True
         for p in range(base, base + width):
             with socket.socket() as t:
