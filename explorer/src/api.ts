@@ -366,9 +366,21 @@ export interface Checkpoint {
   time_ms: number;
   header: HeaderJson;
   commit: CommitJson | null;
-  // The C2SP tlog-checkpoint signed note, when the node publishes it.
-  note?: string;
+  // The validators' newest cosigned checkpoint as a C2SP signed note (null until there is one; it
+  // may lag the head by a block), what the node says it covers, and who cosigned it. The browser
+  // verifies the note itself (verify/note.ts); the other fields are only shown for comparison.
+  note?: string | null;
   checkpoint?: string;
+  origin?: string;
+  note_checkpoint?: {
+    origin: string;
+    log_size: number;
+    log_root: string;
+    cosigned_power: number;
+    total_power: number;
+    supermajority: boolean;
+  } | null;
+  cosigners?: { validator_index: number; name: string; timestamp: number }[];
 }
 
 export interface Consistency {
@@ -395,8 +407,44 @@ export interface ComplianceRow {
   admin_pct_of_spending: number | null;
   meets_max_admin: boolean | null;
   disclosures: number;
-  disclosures_on_schedule?: boolean | null;
-  restricted_funds_ok?: boolean | null;
+  disclosures_on_schedule?: DisclosureSchedule;
+  restricted_funds?: RestrictedFunds;
+}
+
+export interface DisclosureSchedule {
+  annual_report: {
+    covers_year: number;
+    due: string;
+    due_ms: number;
+    filed_at: string | null;
+    filed_at_ms: number | null;
+    filed_code: string | null;
+    on_time: boolean | null;
+    status: 'on_time' | 'late' | 'missing' | 'not_yet_due' | 'not_required' | string;
+  };
+  project_reports: {
+    closed_count: number;
+    due_count: number;
+    on_time: number;
+    late: number;
+    late_projects: string[];
+    not_yet_due: number;
+    missing_count: number;
+    missing: string[];
+    listed_max: number;
+  };
+  complete: boolean;
+}
+
+export interface RestrictedFunds {
+  ok: boolean;
+  violations: { project_id: string; leaf: number; to_account: string; amount_fen: number }[];
+  violation_count: number;
+  projects_checked: number;
+  ranges_checked: number;
+  complete: boolean;
+  enforced_by_state_machine: boolean;
+  note?: string;
 }
 
 export interface Compliance {

@@ -234,9 +234,77 @@ describe('explorer', () => {
     await page.click('form.consistency button[type="submit"]');
     await page.locator('.consistency-result [data-state="verified"]').waitFor({ timeout: 60000 });
     await page.locator('ul.compliance li').first().waitFor({ timeout: 30000 });
+
+    // The validators' C2SP cosigned checkpoint, verified in the browser: 1 of 1 cosigner, named
+    // by organisation, supermajority, and the note's size and root equal the checkpoint shown.
+    const cosigned = page.locator('.cosigned[data-state="verified"]');
+    await cosigned.waitFor({ timeout: 60000 });
+    const text = await cosigned.innerText();
+    assert.match(text, /联署检查点已验证/);
+    assert.match(text, /由 1\/1 个验证节点联署/);
+    assert.match(text, /超过 2\/3 的投票权/);
+    if (genesisSigner) assert.ok(text.includes(genesisSigner), `names the cosigner ${genesisSigner}: ${text}`);
+    const cp = await (await fetch(`${net.url}/v1/checkpoint`)).json();
+    assert.ok(cp.note, 'the node publishes a cosigned note');
+    if (cp.note_checkpoint.log_size === cp.log_size) assert.match(text, /与上方检查点一致/);
+    assert.equal(await page.locator('.note-lines li[data-status="verified"]').count(), 1);
+    assert.ok(text.includes(cp.origin), 'shows the origin');
+
+    // Compliance: annual report, project reports and restricted funds per organisation.
+    const row = page.locator('ul.compliance li').first();
+    assert.equal(await row.locator('.ind-annual').count(), 1);
+    assert.equal(await row.locator('.ind-projects').count(), 1);
+    assert.equal(await row.locator('.ind-restricted[data-ok="true"]').count(), 1);
+    assert.match(await row.innerText(), /年度报告[\s\S]*项目结项报告[\s\S]*定向资金专款专用[\s\S]*由状态机强制执行/);
     await shot(page, 'regulator-zh');
+    await page.locator('section').first().screenshot({ path: path.join(artifacts, 'regulator-cosigned-zh.png') });
     noErrors(page);
     await page.context().close();
+  });
+
+  it('shows the failure state when the cosigned checkpoint is tampered with', T, async () => {
+    // One base64 character of the cosignature's Ed25519 part flipped: the line stops verifying,
+    // so no cosigner is left and the note fails; a line from an unknown name is listed, ignored.
+    const tamper = {
+      signature: (note) => {
+        const lines = note.split('\n');
+        const i = lines.findIndex((l) => l.startsWith('\u2014 '));
+        const l = lines[i];
+        const at = l.length - 20; // inside the 64-byte signature, clear of the base64 padding
+        lines[i] = l.slice(0, at) + (l[at] === 'A' ? 'B' : 'A') + l.slice(at + 1);
+        return lines.join('\n');
+      },
+      unknown: (note) => `${note}\u2014 witness.example/w1 ${Buffer.alloc(76, 7).toString('base64')}\n`,
+    };
+    for (const [variant, mutate] of Object.entries(tamper)) {
+      const page = await net.page();
+      await page.route('**/v1/checkpoint', async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        body.note = mutate(body.note);
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${net.url}/regulator`);
+      if (variant === 'signature') {
+        const failed = page.locator('.cosigned[data-state="failed"]');
+        await failed.waitFor({ timeout: 60000 });
+        const text = await failed.innerText();
+        assert.match(text, /联署检查点验证失败/);
+        assert.match(text, /未达 2\/3 投票权/);
+        assert.equal(await failed.locator('[role="alert"]').count(), 1, 'the failure is announced');
+        assert.equal(await page.locator('.note-lines li[data-status="bad_signature"]').count(), 1);
+        assert.equal(await page.locator('.cosigned[data-state="verified"]').count(), 0);
+        // The signed block header above still verifies on its own.
+        await page.locator('.checkpoint-state[data-state="verified"]').waitFor({ timeout: 60000 });
+      } else {
+        await page.locator('.cosigned[data-state="verified"]').waitFor({ timeout: 60000 });
+        assert.equal(await page.locator('.note-lines li[data-status="unknown_name"]').count(), 1);
+        assert.match(await page.locator('.cosigned').innerText(), /1 行已忽略/);
+      }
+      await shot(page, `regulator-cosigned-tampered-${variant}`);
+      noErrors(page);
+      await page.context().close();
+    }
   });
 
   it('keeps a points wallet key in the browser and shows its QR code', T, async () => {

@@ -1,9 +1,21 @@
-// Regulator (/regulator): the latest checkpoint verified against the genesis validators, an
-// RFC 9162 consistency check between the logs of two signed blocks, and compliance indicators.
-import { enc, get, type Block, type Checkpoint, type Compliance, type ComplianceRow, type Consistency } from '../api';
-import { h, replace } from '../dom';
-import { dateTime, name, num, pct, shortHash, yuan } from '../format';
-import { t } from '../i18n';
+// Regulator (/regulator): the latest checkpoint verified against the genesis validators, the
+// validators' C2SP cosigned checkpoint note verified line by line, an RFC 9162 consistency check
+// between the logs of two signed blocks, and compliance indicators.
+import {
+  enc,
+  get,
+  type Block,
+  type Checkpoint,
+  type Compliance,
+  type ComplianceRow,
+  type Consistency,
+  type DisclosureSchedule,
+  type RestrictedFunds,
+} from '../api';
+import { h, replace, type Child } from '../dom';
+import { date, dateTime, name, num, pct, shortHash, yuan } from '../format';
+import { lang, t } from '../i18n';
+import type { MessageKey } from '../messages';
 import type { PageContext } from '../router';
 import { joinNames, validatorName } from '../ui/badge';
 import { blockLink, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
@@ -11,6 +23,7 @@ import { equal, fromHex, toHex } from '../verify/bytes';
 import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '../verify/chain';
 import { AnchorError, loadAnchor, type Anchor } from '../verify/genesis';
 import { verifyConsistency } from '../verify/merkle';
+import { verifyCheckpointNote, type NoteVerification } from '../verify/note';
 
 interface Signed {
   ok: boolean;
@@ -57,12 +70,92 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
         [t('reg.chain'), cp.chain_id],
         [t('reg.genesis'), hash(anchor.genesisBlockHash, 8)],
       ]),
-      note ? h('details', h('summary', t('reg.note')), h('pre', { class: 'note' }, note)) : null,
     );
+    const cosigned = h('div', { class: 'cosigned', 'data-state': 'pending', 'aria-live': 'polite' }, loading(t('reg.checking')));
+    body.append(h('h3', t('reg.cosigned')), h('p', { class: 'fine' }, t('reg.cosigned_hint')), cosigned);
+    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal)));
   })().catch((e) => {
     if ((e as Error).name !== 'AbortError') replace(body, errorBox(e instanceof AnchorError ? new Error(t(`verify.anchor.${e.reason}`)) : e));
   });
   return el;
+}
+
+type NoteMatch = 'match' | 'behind' | 'mismatch';
+
+// Does the note cover the checkpoint shown above? Equal size and root, or (while cosignatures are
+// still arriving) an earlier size whose root an RFC 9162 consistency proof ties to the head's.
+async function noteMatch(cp: Checkpoint, v: NoteVerification, signal: AbortSignal): Promise<NoteMatch> {
+  if (v.size === null || v.rootHex === null) return 'mismatch';
+  const head = BigInt(cp.header.log_size);
+  if (v.size === head) return v.rootHex === cp.header.log_root && cp.log_root === cp.header.log_root ? 'match' : 'mismatch';
+  if (v.size === 0n || v.size > head) return 'mismatch';
+  const c = await get<Consistency>(`/v1/proofs/consistency?from=${v.size}&to=${head}`, signal);
+  const ok = await verifyConsistency(v.size, head, fromHex(v.rootHex, 32), fromHex(cp.header.log_root, 32), c.proof.map((x) => fromHex(x, 32)));
+  return ok ? 'behind' : 'mismatch';
+}
+
+async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
+  if (!note) {
+    el.dataset.state = 'none';
+    return [notice('info', t('reg.cosigned_none'))];
+  }
+  const v = await verifyCheckpointNote(note, anchor.set);
+  const match = v.size !== null ? await noteMatch(cp, v, signal) : 'mismatch';
+  const ok = v.ok && match !== 'mismatch';
+  el.dataset.state = ok ? 'verified' : 'failed';
+  const n = anchor.set.validators.length;
+  const signers = v.signers.map(validatorName);
+  const signedLine = signers.length ? t('reg.cosigned_by', { k: signers.length, n, names: joinNames(signers) }) : t('reg.cosigned_nobody');
+  const powerLine = t(v.supermajority ? 'reg.supermajority' : 'reg.no_supermajority', { s: String(v.signedPower), t: String(v.totalPower) });
+  const size = v.size !== null ? num(Number(v.size)) : '—';
+  const matchLine =
+    match === 'match'
+      ? t('reg.note_matches', { size, root: shortHash(v.rootHex) })
+      : match === 'behind'
+        ? t('reg.note_behind', { size, head: num(cp.header.log_size) })
+        : t('reg.note_mismatch');
+  const ignored = v.lines.filter((l) => l.status !== 'verified').length;
+  // 'quorum' is already said by the voting-power line below.
+  const problem = v.problem && v.problem !== 'quorum'
+    ? t(`reg.note_problem.${v.problem}` as MessageKey, { found: v.origin, expected: v.expectedOrigin })
+    : null;
+  const headline = ok
+    ? notice('ok', h('strong', t('reg.cosigned_ok')), h('p', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine), ignored ? h('p', t('reg.ignored_lines', { n: ignored })) : null)
+    : notice(
+        'error',
+        h('strong', t('reg.cosigned_bad')),
+        problem ? h('p', problem) : null,
+        v.size !== null ? [h('p', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine)] : null,
+        ignored ? h('p', t('reg.ignored_lines', { n: ignored })) : null,
+      );
+  const lines = h(
+    'ul',
+    { class: 'note-lines' },
+    v.lines.map((l) =>
+      h(
+        'li',
+        { class: l.status === 'verified' ? 'check-ok' : 'check-bad', 'data-status': l.status },
+        h('span', { class: 'check-mark', 'aria-hidden': 'true' }, l.status === 'verified' ? '✓' : '✗'),
+        h(
+          'span',
+          { class: 'check-text' },
+          l.validator ? h('strong', validatorName(l.validator), ' ') : null,
+          h('code', { class: 'mono' }, l.name),
+          h('small', t(`reg.line.${l.status}` as MessageKey), l.timestamp !== undefined ? [' · ', t('reg.line.at', { time: dateTime(l.timestamp * 1000) })] : null),
+        ),
+      ),
+    ),
+  );
+  return [
+    headline,
+    kv([
+      [t('reg.note_origin'), h('code', { class: 'mono' }, v.origin || '—')],
+      [t('reg.note_size'), size],
+      [t('reg.note_root'), hash(v.rootHex, 8)],
+    ]),
+    v.lines.length ? h('details', { class: 'note-details', open: !ok }, h('summary', t('reg.note_lines'), ` (${v.lines.length})`), lines) : null,
+    h('details', h('summary', t('reg.note')), h('pre', { class: 'note' }, note)),
+  ];
 }
 
 function consistencySection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLElement {
@@ -134,6 +227,61 @@ function meets(v: boolean | null | undefined): HTMLElement {
   return v ? pill(t('reg.meets'), 'ok') : pill(t('reg.misses'), 'bad');
 }
 
+const AR_KIND: Record<string, 'ok' | 'bad' | 'neutral' | 'warn'> = { on_time: 'ok', late: 'bad', missing: 'bad', not_yet_due: 'neutral', not_required: 'neutral' };
+const sep = (): string => (lang() === 'zh' ? '，' : ', ');
+
+// The annual report and project reports of `disclosures_on_schedule` (docs/api.md): a status pill
+// each, with due and filing dates (or counts) beneath on a second, wrapping line.
+function scheduleIndicators(s: DisclosureSchedule | boolean | null | undefined, year: number): HTMLElement[] | HTMLElement | null {
+  if (s === undefined) return null;
+  if (s === null || typeof s === 'boolean') return h('div', h('dt', t('reg.annual_report', { y: year - 1 })), h('dd', meets(s)));
+  const ar = s.annual_report;
+  const arKey = `reg.ar.${ar.status}` as MessageKey;
+  const arLabel = arKey.slice(7) in AR_KIND ? t(arKey) : ar.status;
+  const arDetail = [t('reg.ar.due', { date: date(ar.due_ms) }), ar.filed_at_ms ? t('reg.ar.filed', { date: date(ar.filed_at_ms) }) : null].filter(Boolean).join(' · ');
+  const pr = s.project_reports;
+  const prPills: HTMLElement[] = [];
+  if (pr.due_count === 0) prPills.push(pill(t('reg.pr.none_due'), 'neutral'));
+  else prPills.push(pill(t('reg.pr.summary', { due: num(pr.due_count), on_time: num(pr.on_time) }), pr.late || pr.missing_count ? 'warn' : 'ok'));
+  if (pr.late) prPills.push(pill(t('reg.pr.late', { n: num(pr.late) }), 'bad'));
+  if (pr.missing_count) prPills.push(pill(t('reg.pr.missing', { n: num(pr.missing_count) }), 'bad'));
+  if (pr.not_yet_due) prPills.push(pill(t('reg.pr.not_yet_due', { n: num(pr.not_yet_due) }), 'neutral'));
+  const listed = pr.late_projects.length || pr.missing.length ? t('reg.pr.projects', { late: pr.late_projects.join(sep()) || '—', missing: pr.missing.join(sep()) || '—' }) : null;
+  return [
+    h(
+      'div',
+      { class: 'ind-annual', 'data-status': ar.status },
+      h('dt', t('reg.annual_report', { y: ar.covers_year })),
+      h('dd', pill(arLabel, AR_KIND[ar.status] ?? 'neutral'), h('small', { class: 'ind-detail' }, arDetail)),
+    ),
+    h(
+      'div',
+      { class: 'ind-projects' },
+      h('dt', t('reg.project_reports')),
+      h('dd', h('span', { class: 'pills' }, prPills), listed ? h('small', { class: 'ind-detail' }, listed) : null, s.complete ? null : h('small', { class: 'ind-detail' }, t('reg.incomplete'))),
+    ),
+  ];
+}
+
+function restrictedIndicator(rf: RestrictedFunds | undefined): HTMLElement | null {
+  if (!rf) return null;
+  const detail = [t('reg.rf.detail', { p: num(rf.projects_checked), r: num(rf.ranges_checked) }), rf.enforced_by_state_machine ? t('reg.rf.enforced') : null, rf.complete ? null : t('reg.incomplete')]
+    .filter(Boolean)
+    .join(' · ');
+  const shown = rf.violations.map((x) => `${x.project_id} → ${x.to_account} ${yuan(x.amount_fen)}`).join(sep());
+  return h(
+    'div',
+    { class: 'ind-restricted', 'data-ok': String(rf.ok) },
+    h('dt', t('reg.restricted')),
+    h(
+      'dd',
+      rf.ok && rf.violation_count === 0 ? pill(t('reg.rf.ok'), 'ok') : pill(t('reg.rf.violations', { n: num(rf.violation_count || rf.violations.length) }), 'bad'),
+      h('small', { class: 'ind-detail' }, detail),
+      shown ? h('small', { class: 'ind-detail' }, shown) : null,
+    ),
+  );
+}
+
 function complianceSection(signal: AbortSignal): HTMLElement {
   const body = h('div', loading());
   const yearSel = h('select', { id: 'c-year' });
@@ -175,8 +323,9 @@ function complianceSection(signal: AbortSignal): HTMLElement {
                     { class: 'indicators' },
                     h('div', h('dt', t('reg.charitable_pct')), h('dd', pct(r.charitable_spending_pct_of_previous_income), ' ', meets(r.meets_min_charitable_spending))),
                     h('div', h('dt', t('reg.admin_pct')), h('dd', pct(r.admin_pct_of_spending), ' ', meets(r.meets_max_admin))),
-                    h('div', h('dt', t('reg.disclosures')), h('dd', num(r.disclosures), r.disclosures_on_schedule !== undefined ? [' ', meets(r.disclosures_on_schedule)] : null)),
-                    r.restricted_funds_ok !== undefined ? h('div', h('dt', t('reg.restricted')), h('dd', meets(r.restricted_funds_ok))) : null,
+                    h('div', h('dt', t('reg.disclosures')), h('dd', num(r.disclosures))),
+                    scheduleIndicators(r.disclosures_on_schedule, r.year),
+                    restrictedIndicator(r.restricted_funds),
                   ),
                 ),
               ),

@@ -80,3 +80,18 @@ export function str(s: string): Uint8Array {
   const b = utf8(s);
   return concat(u16(b.length), b);
 }
+
+// Standard base64 with padding (RFC 4648 §4), strictly: anything that does not re-encode to the
+// same text is refused, as signed notes require a canonical encoding.
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function fromBase64(text: string): Uint8Array {
+  if (typeof text !== 'string' || !B64.test(text)) throw new FormatError('not base64');
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  let back = '';
+  for (const b of out) back += String.fromCharCode(b);
+  if (btoa(back) !== text) throw new FormatError('non-canonical base64');
+  return out;
+}
