@@ -70,6 +70,20 @@ def get_json(url, expect=200):
     return json.loads(body)
 
 
+def run_steps(steps):
+    """Runs (name, callable) steps in order, printing ok/FAIL for each; returns (passed, failed)."""
+    passed, failed = 0, 0
+    for name, step in steps:
+        try:
+            step()
+            passed += 1
+            print(f"ok   {name}")
+        except Failure as e:
+            failed += 1
+            print(f"FAIL {name}: {e}")
+    return passed, failed
+
+
 class Workspace:
     def __init__(self, bin_dir):
         self.bin = bin_dir

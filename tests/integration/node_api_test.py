@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Failure, Workspace, check, free_port_block, get_json, http  # noqa: E402
+from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps  # noqa: E402
 
 
 def test_reads(url, codes, state):
@@ -139,21 +139,8 @@ def main(bin_dir):
             ("hostile", lambda: test_hostile(url, state)),
             ("stream", lambda: test_stream(url)),
         ]
-        for name, step in steps:
-            try:
-                step()
-                passed += 1
-                print(f"ok   {name}")
-            except Failure as e:
-                failed += 1
-                print(f"FAIL {name}: {e}")
-        try:
-            test_restart(ws, node, config, url, state)
-            passed += 1
-            print("ok   restart")
-        except Failure as e:
-            failed += 1
-            print(f"FAIL restart: {e}")
+        steps.append(("restart", lambda: test_restart(ws, node, config, url, state)))
+        passed, failed = run_steps(steps)
     except Failure as e:
         failed += 1
         print(f"FAIL setup: {e}")

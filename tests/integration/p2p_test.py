@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from harness import Failure, Workspace, check, free_port_block, get_json, http
+from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps
 
 VALIDATORS = 4
 
@@ -234,29 +234,17 @@ def main(bin_dir):
             ("refused", lambda: step_refused(net)),
             ("garbage", lambda: step_garbage(net)),
         ]
-        for name, step in steps:
-            try:
-                step()
-                passed += 1
-                print(f"ok   {name}")
-            except Failure as e:
-                failed += 1
-                print(f"FAIL {name}: {e}")
+        p, f = run_steps(steps)
+        passed, failed = passed + p, failed + f
         out, _ = demo.communicate(timeout=600)
         if demo.returncode != 0:
             failed += 1
             print(f"FAIL demo exited {demo.returncode}; see {demo_log.name}")
         codes = list(dict.fromkeys(re.findall(r"\b[a-z2-7]{52}\b", out)))
-        for name, step in [("observer", lambda: step_observer(net, codes)), ("agree", lambda: step_agree(net, codes)),
-                           ("audit", lambda: step_audit(net))]:
-            try:
-                check(len(codes) >= 3, "the demo printed receipt codes")
-                step()
-                passed += 1
-                print(f"ok   {name}")
-            except Failure as e:
-                failed += 1
-                print(f"FAIL {name}: {e}")
+        check(len(codes) >= 3, "the demo printed receipt codes")
+        p, f = run_steps([("observer", lambda: step_observer(net, codes)), ("agree", lambda: step_agree(net, codes)),
+                          ("audit", lambda: step_audit(net))])
+        passed, failed = passed + p, failed + f
     except Failure as e:
         failed += 1
         print(f"FAIL setup: {e}")

@@ -24,6 +24,7 @@
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/pb/state.pb.h"
+#include "cli_run.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -455,30 +456,8 @@ TEST_CASE("the audit runs through the node API and the checkpoint routes serve t
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-CliRun RunCli(const std::vector<std::string>& args) {
-  std::string command = Quote(std::string(SHANLIU_BINARY_DIR) + "/bin/shanliu");
-  for (const std::string& a : args) command += " " + Quote(a);
-  command += " 2>&1";
-  CliRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) r.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using CliRun = testing::CliRun;
+using testing::RunCli;
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,6 +1,8 @@
 // `shanliu verify --proof FILE --genesis FILE` (DESIGN 6.2) on a receipt proof taken from a
 // real one-validator ledger: it holds, and each kind of tampering fails naming its check.
 #include <doctest/doctest.h>
+
+#include "cli_run.h"
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -25,41 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct RunResult {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-std::string Quote(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out.push_back('\'');
-  for (char c : s) {
-    if (c == '\'') {
-      out.append("'\\''");
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
-
-RunResult RunCli(const std::vector<std::string>& args) {
-  std::string binary = SHANLIU_BINARY_DIR;
-  binary.append("/bin/shanliu");
-  std::string command = Quote(binary);
-  for (const std::string& a : args) command.append(" ").append(Quote(a));
-  command.append(" 2>&1");
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) r.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using RunResult = testing::CliRun;
+using testing::RunCli;
 
 class TempDir {
  public:
