@@ -195,6 +195,8 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
   const pb::BlockHeader prev = head();
   const Hash256 prev_hash = head_hash();
   StateView view(db_.get(), nullptr);
+  // Only this (the writer's) thread uses the view, and nothing is written until it is gone.
+  view.EnableReadCache(1 << 16);
   ExecutedBlock out;
   pb::Block& block = out.block;
   std::vector<Hash256> leaf_hashes;

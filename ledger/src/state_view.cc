@@ -31,13 +31,26 @@ std::optional<std::string> StateView::Get(std::string_view key) const {
     if (auto it = layer->find(key); it != layer->end()) return it->second;
   }
   if (db_ == nullptr) return std::nullopt;
+  std::string key_string;
+  if (read_cache_limit_ > 0) {
+    key_string.assign(key);
+    if (auto hit = read_cache_.find(key_string); hit != read_cache_.end()) return hit->second;
+  }
   leveldb::ReadOptions options;
   options.snapshot = snapshot_;
   std::string value;
   leveldb::Status s = db_->Get(options, leveldb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) throw StorageError("state read failed: " + s.ToString());
-  return value;
+  std::optional<std::string> result;
+  if (s.ok()) {
+    result = std::move(value);
+  } else if (!s.IsNotFound()) {
+    throw StorageError("state read failed: " + s.ToString());
+  }
+  if (read_cache_limit_ > 0) {
+    if (read_cache_.size() >= read_cache_limit_) read_cache_.clear();
+    read_cache_.emplace(std::move(key_string), result);
+  }
+  return result;
 }
 
 void StateView::Put(std::string_view key, std::string_view value) {

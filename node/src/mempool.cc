@@ -101,6 +101,26 @@ std::vector<ledger::DecodedTx> Mempool::Candidates(std::size_t max_txs, std::siz
 
 void Mempool::OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected) {
   std::lock_guard lock(mutex_);
+  // Fast path: the block is exactly the oldest pending txs, in order (what this node's own
+  // proposals are). The overlay already holds their effects on top of the older snapshot, so
+  // it stays a valid admission filter without re-applying every remaining tx: that would cost
+  // time quadratic in the backlog. Block building re-checks everything anyway; the overlay is
+  // rebuilt fully every kMaxFastCommits blocks, on any other block, and once the pool drains.
+  constexpr std::size_t kMaxFastCommits = 16;
+  bool prefix = rejected.empty() && !committed.empty() && committed.size() <= pending_.size() &&
+                fast_commits_ < kMaxFastCommits;
+  for (std::size_t i = 0; prefix && i < committed.size(); ++i) prefix = pending_[i].tx.id == committed[i];
+  if (prefix) {
+    for (std::size_t i = 0; i < committed.size(); ++i) {
+      Entry& e = pending_.front();
+      pending_bytes_ -= e.tx.envelope.size();
+      if (--per_signer_[e.first_signer] == 0) per_signer_.erase(e.first_signer);
+      pending_ids_.erase(e.tx.id);
+      pending_.pop_front();
+    }
+    ++fast_commits_;
+    if (!pending_.empty()) return;
+  }
   std::set<Hash256> gone(committed.begin(), committed.end());
   for (const ledger::RejectedTx& r : rejected) {
     gone.insert(r.id);
@@ -123,8 +143,10 @@ void Mempool::RebuildPending() {
   per_signer_.clear();
   pending_bytes_ = 0;
   overlay_.reset();
+  fast_commits_ = 0;
   base_ = ledger_.Read();
   overlay_ = std::make_unique<ledger::StateView>(base_->NewOverlay());
+  overlay_->EnableReadCache(1 << 16);  // on a fixed snapshot, used under mutex_ only
   next_leaf_ = base_->head().log_size();
   for (Entry& e : old) {
     const Hash256 id = e.tx.id;

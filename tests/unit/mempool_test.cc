@@ -141,3 +141,29 @@ TEST_CASE("a rate of zero turns the per-signer rate limit off") {
   node::Mempool pool(p.chain.ledger(), config);
   for (int i = 1; i <= 5; ++i) CHECK(pool.Submit(p.chain.DonationTx("org:charity", i, p.charity)).second.ok());
 }
+
+TEST_CASE("a block of the oldest pending txs leaves the rest pending without a rebuild") {
+  Pool p;
+  node::Mempool pool(p.chain.ledger(), {});
+  std::vector<Bytes> gifts;
+  for (int i = 1; i <= 3; ++i) {
+    gifts.push_back(p.chain.DonationTx("org:charity", 1'000 * i, p.charity));
+    REQUIRE(pool.Submit(gifts.back()).second.ok());
+  }
+  const auto candidates = pool.Candidates(2, 1 << 20);
+  REQUIRE(candidates.size() == 2);
+  for (const Status& s : p.chain.CommitBlock({candidates[0].envelope, candidates[1].envelope})) CHECK(s.ok());
+  pool.OnCommitted({candidates[0].id, candidates[1].id}, {});
+  CHECK(pool.size() == 1);
+  // The committed ones are duplicates; the third is still pending, once.
+  CHECK(pool.Submit(gifts[0]).second.code() == "duplicate");
+  CHECK(pool.Submit(gifts[2]).second.ok());
+  CHECK(pool.size() == 1);
+  const auto rest = pool.Candidates(10, 1 << 20);
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].envelope == gifts[2]);
+  // Draining the pool rebuilds the pending state on the committed one.
+  for (const Status& s : p.chain.CommitBlock({gifts[2]})) CHECK(s.ok());
+  pool.OnCommitted({rest[0].id}, {});
+  CHECK(pool.size() == 0);
+}

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace shanliu::ledger {
@@ -32,6 +33,12 @@ class StateView {
   explicit StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot = nullptr);
 
   std::optional<std::string> Get(std::string_view key) const;
+
+  // Remembers up to max_entries values read from the database (found or not), so a block or a
+  // mempool that touches the same organisations and accounts again and again reads LevelDB once.
+  // Only for a view used by one thread at a time whose database does not change underneath it
+  // (a snapshot, or the writer's own view during execution): the cache is not synchronised.
+  void EnableReadCache(std::size_t max_entries) { read_cache_limit_ = max_entries; }
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
 
@@ -57,6 +64,8 @@ class StateView {
   leveldb::DB* db_;
   const leveldb::Snapshot* snapshot_;
   std::vector<Writes> layers_;  // layers_[0] is the block layer; back() is the top
+  std::size_t read_cache_limit_ = 0;  // 0: no cache
+  mutable std::unordered_map<std::string, std::optional<std::string>> read_cache_;
 };
 
 }  // namespace shanliu::ledger

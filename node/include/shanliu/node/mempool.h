@@ -80,6 +80,7 @@ class Mempool {
   std::shared_ptr<const ledger::ReadView> base_;
   std::unique_ptr<ledger::StateView> overlay_;
   std::uint64_t next_leaf_ = 0;  // provisional leaf numbers inside the overlay
+  std::size_t fast_commits_ = 0;  // blocks taken off the front since the last full rebuild
   std::unordered_map<Hash256, Status, HashOf> rejected_;
   std::deque<Hash256> rejected_order_;
   struct Bucket {
