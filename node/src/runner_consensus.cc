@@ -18,7 +18,9 @@ Result<Hash256> LedgerBlockHash(ByteView block_bytes, std::size_t max_bytes) {
   if (!block.ParseFromArray(block_bytes.data(), static_cast<int>(block_bytes.size()))) {
     return Status::Error("malformed", "block bytes are not a block");
   }
-  // Other encodings of the same block would carry the same hash: only the canonical one is the block.
+  // Other encodings of the same block would carry the same hash: only the canonical one is the
+  // block. Unknown fields survive a parse and re-serialisation, so they are dropped first.
+  block.DiscardUnknownFields();
   if (block.SerializeAsString() != std::string_view(reinterpret_cast<const char*>(block_bytes.data()),
                                                     block_bytes.size())) {
     return Status::Error("malformed", "block is not canonically encoded");
