@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "audit.h"
+#include "bench_chain.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/block.h"
@@ -29,81 +30,9 @@ namespace {
 constexpr std::size_t kCharities = 20;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+using bench::Key;
 
-crypto::KeyPair Key(const std::string& name) { return crypto::KeyPairFromSeed(crypto::Sha256(AsBytes(name))); }
-
-struct Chain {
-  ledger::Genesis genesis;
-  crypto::KeyPair validator = Key("validator");
-  crypto::KeyPair bureau = Key("bureau");
-  crypto::KeyPair bank = Key("bank");
-  std::vector<crypto::KeyPair> charities;
-
-  Chain() {
-    genesis.chain_id = "audit-bench";
-    genesis.genesis_time_ms = 1'767'225'600'000;
-    auto org = [](const std::string& id, pb::OrgKind kind, const crypto::KeyPair& k) {
-      ledger::GenesisOrg o;
-      o.org_id = id;
-      o.kind = kind;
-      o.name_zh = id;
-      o.credit_code = "11330100MB0000000X";
-      o.public_keys = {k.public_key};
-      return o;
-    };
-    genesis.organisations = {org("bureau", pb::ORG_KIND_BUREAU, bureau), org("bank-1", pb::ORG_KIND_BANK, bank)};
-    for (std::size_t i = 0; i < kCharities; ++i) {
-      charities.push_back(Key("charity-" + std::to_string(i)));
-      genesis.organisations.push_back(org("charity-" + std::to_string(i), pb::ORG_KIND_CHARITY, charities.back()));
-    }
-    genesis.validators = {ledger::Validator{validator.public_key, 1, "bureau"}};
-  }
-};
-
-// Donations (some bank-attested), allocations between charities and spending.
-std::vector<Bytes> MakeTxs(const Chain& chain, std::size_t n) {
-  std::mt19937_64 rng(7);
-  std::vector<Bytes> txs;
-  txs.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t c = rng() % kCharities;
-    const std::string account = "org:charity-" + std::to_string(c);
-    pb::TxBody body;
-    body.set_chain_id(chain.genesis.chain_id);
-    body.set_expires_at_height(1'000);
-    body.set_nonce(rng());
-    const int kind = static_cast<int>(rng() % 10);
-    const crypto::KeyPair* signer = &chain.charities[c];
-    if (kind < 7) {
-      auto* d = body.mutable_donation();
-      d->set_to_account(account);
-      d->set_amount_fen(100 + static_cast<std::int64_t>(rng() % 5000));
-      const Hash256 ref = crypto::Sha256(AsBytes("donor-" + std::to_string(i)));
-      d->set_donor_ref(std::string(ref.begin(), ref.end()));
-      d->set_channel(pb::DONATION_CHANNEL_MOBILE_PAYMENT);
-      if (kind < 3) {
-        d->set_attesting_bank("bank-1");
-        signer = &chain.bank;
-      }
-    } else if (kind < 9) {
-      auto* t = body.mutable_transfer();
-      t->set_from_account(account);
-      t->set_to_account("org:charity-" + std::to_string((c + 1) % kCharities));
-      t->set_amount_fen(50);
-      t->set_purpose("allocation");
-    } else {
-      auto* s = body.mutable_spend();
-      s->set_from_account(account);
-      s->set_amount_fen(80);
-      s->set_category(pb::SPEND_CATEGORY_MATERIAL);
-      s->set_payee_kind(pb::PAYEE_KIND_VENDOR);
-      s->set_payee_name("supplier");
-    }
-    const crypto::KeyPair* signers[] = {signer};
-    txs.push_back(ledger::BuildTx(body, signers));
-  }
-  return txs;
-}
+using Chain = bench::BenchChain;
 
 // Commits the txs in blocks of the genesis maximum; returns the number committed.
 std::size_t Build(const Chain& chain, const std::vector<Bytes>& txs, const std::filesystem::path& dir) {
@@ -165,14 +94,14 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--txs") == 0) n = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--threads") == 0) threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
   }
-  Chain chain;
+  Chain chain("audit-bench", kCharities);
   if (chain.genesis.params.max_block_txs * 1000ull < n) {
     std::fprintf(stderr, "at most %u000 txs per run (the expiry window)\n", chain.genesis.params.max_block_txs);
     return 2;
   }
   std::printf("audit bench: %zu generated txs (70%% donations, 20%% transfers, 10%% spends), %u threads\n", n,
               threads);
-  const auto txs = MakeTxs(chain, n);
+  const auto txs = bench::MakeTxs(chain, n, 7);
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "shanliu-audit-bench";
   std::filesystem::remove_all(dir);
   auto t0 = Clock::now();

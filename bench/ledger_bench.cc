@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_chain.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/block.h"
@@ -22,8 +23,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-crypto::KeyPair Key(const std::string& name) { return crypto::KeyPairFromSeed(crypto::Sha256(AsBytes(name))); }
+using bench::Key;
 
 std::uintmax_t DirBytes(const std::filesystem::path& dir) {
   std::uintmax_t total = 0;
@@ -45,77 +45,7 @@ double VerifyRate() {
   return n / Seconds(start);
 }
 
-struct Chain {
-  ledger::Genesis genesis;
-  crypto::KeyPair validator = Key("validator");
-  crypto::KeyPair bureau = Key("bureau");
-  crypto::KeyPair bank = Key("bank");
-  std::vector<crypto::KeyPair> charities;
-
-  Chain() {
-    genesis.chain_id = "bench";
-    genesis.genesis_time_ms = 1'767'225'600'000;
-    genesis.params.max_block_txs = 2000;
-    auto org = [](const std::string& id, pb::OrgKind kind, const crypto::KeyPair& k) {
-      ledger::GenesisOrg o;
-      o.org_id = id;
-      o.kind = kind;
-      o.name_zh = id;
-      o.credit_code = "11330100MB0000000X";
-      o.public_keys = {k.public_key};
-      return o;
-    };
-    genesis.organisations = {org("bureau", pb::ORG_KIND_BUREAU, bureau), org("bank-1", pb::ORG_KIND_BANK, bank)};
-    for (int i = 0; i < 10; ++i) {
-      charities.push_back(Key("charity-" + std::to_string(i)));
-      genesis.organisations.push_back(org("charity-" + std::to_string(i), pb::ORG_KIND_CHARITY, charities.back()));
-    }
-    genesis.validators = {ledger::Validator{validator.public_key, 1, "bureau"}};
-  }
-};
-
-// Mostly small donations, with allocations between charities and spending: the mix a city sees.
-std::vector<Bytes> MakeTxs(const Chain& chain, std::size_t n) {
-  std::mt19937_64 rng(42);
-  std::vector<Bytes> txs;
-  txs.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t c = rng() % chain.charities.size();
-    const std::string org = "org:charity-" + std::to_string(c);
-    pb::TxBody body;
-    body.set_chain_id(chain.genesis.chain_id);
-    body.set_expires_at_height(1'000);  // rewritten per block below would change ids; keep a wide window
-    body.set_nonce(rng());
-    const int kind = static_cast<int>(rng() % 10);
-    const crypto::KeyPair* signer = &chain.charities[c];
-    if (kind < 7) {
-      auto* d = body.mutable_donation();
-      d->set_to_account(org);
-      d->set_amount_fen(100 + static_cast<std::int64_t>(rng() % 5000));
-      d->set_donor_ref(std::string(32, static_cast<char>(i)));
-      d->set_channel(pb::DONATION_CHANNEL_MOBILE_PAYMENT);
-      if (kind < 3) {
-        d->set_attesting_bank("bank-1");
-        signer = &chain.bank;
-      }
-    } else if (kind < 9) {
-      auto* t = body.mutable_transfer();
-      t->set_from_account(org);
-      t->set_to_account("org:charity-" + std::to_string((c + 1) % chain.charities.size()));
-      t->set_amount_fen(50);
-    } else {
-      auto* s = body.mutable_spend();
-      s->set_from_account(org);
-      s->set_amount_fen(80);
-      s->set_category(pb::SPEND_CATEGORY_MATERIAL);
-      s->set_payee_kind(pb::PAYEE_KIND_VENDOR);
-      s->set_payee_name("supplier");
-    }
-    const crypto::KeyPair* signers[] = {signer};
-    txs.push_back(ledger::BuildTx(body, signers));
-  }
-  return txs;
-}
+using Chain = bench::BenchChain;
 
 struct RunResult {
   double seconds = 0;
@@ -164,7 +94,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--txs") == 0) n = std::stoul(argv[i + 1]);
   }
-  Chain chain;
+  Chain chain("bench", 10);
+  chain.genesis.params.max_block_txs = 2000;
   std::printf("ledger bench: %zu mixed txs (70%% donations, 20%% transfers, 10%% spends), blocks of %u, synced\n", n,
               chain.genesis.params.max_block_txs);
   const double verify_rate = VerifyRate();
@@ -175,7 +106,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto t0 = Clock::now();
-  const auto txs = MakeTxs(chain, n);
+  const auto txs = bench::MakeTxs(chain, n, 42);
   std::printf("  signing the workload                   %10.0f tx/s\n", n / Seconds(t0));
   const auto dir = std::filesystem::temp_directory_path() / "shanliu-ledger-bench";
   const RunResult with = Apply(chain, txs, true, dir);
