@@ -123,13 +123,7 @@ void Runner::Impl::OnPeer(const crypto::PublicKey& peer, bool connected) {
   LogEvent("info", connected ? "peer_connected" : "peer_disconnected", {{"peer", crypto::ToHex(peer)}});
   if (connected) {
     // Tell the newcomer where we are at once, so a lagging peer can start syncing.
-    pb::p2p::P2pFrame frame;
-    const pb::BlockHeader head = ledger_.head();
-    frame.mutable_head()->set_height(head.height());
-    const Hash256 hash = ledger_.head_hash();
-    frame.mutable_head()->set_block_hash(std::string(hash.begin(), hash.end()));
-    frame.mutable_head()->set_observer(!IsValidator());
-    Send(peer, frame);
+    Send(peer, HeadFrame());
     if (last_own_cosignature_) Send(peer, *last_own_cosignature_);
   } else {
     peer_heights_.erase(peer);
@@ -192,14 +186,16 @@ void Runner::Impl::OnCosignature(const crypto::PublicKey& from, const pb::p2p::C
   }
 }
 
-void Runner::Impl::SendHead() {
+pb::p2p::P2pFrame Runner::Impl::HeadFrame() const {
   pb::p2p::P2pFrame frame;
   frame.mutable_head()->set_height(ledger_.height());
   const Hash256 hash = ledger_.head_hash();
   frame.mutable_head()->set_block_hash(std::string(hash.begin(), hash.end()));
   frame.mutable_head()->set_observer(!IsValidator());
-  SendToAll(frame);
+  return frame;
 }
+
+void Runner::Impl::SendHead() { SendToAll(HeadFrame()); }
 
 void Runner::Impl::ArmStatusTimer() {
   if (stopped_) return;

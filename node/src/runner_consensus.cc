@@ -155,9 +155,14 @@ void Runner::Impl::Build(std::uint64_t height, std::uint32_t round) {
   }
   const std::string bytes = built.executed.block.SerializeAsString();
   const Hash256 hash = built.executed.hash;
-  if (executed_.size() >= kMaxExecutedCache) executed_.erase(executed_.begin());
-  executed_[hash] = std::move(built.executed);
+  RememberExecuted(std::move(built.executed));
   FeedLater(cs::ProposalBuilt{height, round, Bytes(bytes.begin(), bytes.end()), hash});
+}
+
+void Runner::Impl::RememberExecuted(ledger::ExecutedBlock executed) {
+  if (executed_.size() >= kMaxExecutedCache) executed_.erase(executed_.begin());
+  const Hash256 hash = executed.hash;
+  executed_[hash] = std::move(executed);
 }
 
 void Runner::Impl::Validate(const cs::ValidateBlock& request) {
@@ -175,8 +180,7 @@ void Runner::Impl::Validate(const cs::ValidateBlock& request) {
             ledger_.ExecuteProposal(block, [this](const Hash256& h) { return mempool_.SignatureVerified(h); });
         if (executed.ok() && executed->hash == request.block_hash) {
           valid = true;
-          if (executed_.size() >= kMaxExecutedCache) executed_.erase(executed_.begin());
-          executed_[request.block_hash] = std::move(*executed);
+          RememberExecuted(std::move(*executed));
         } else {
           LogEvent("warn", "proposal_invalid",
                    {{"height", request.height},

@@ -36,6 +36,7 @@ class Runner::Impl {
   void OnFrame(const crypto::PublicKey& from, Bytes payload);
   void OnPeer(const crypto::PublicKey& peer, bool connected);
   void ArmStatusTimer();
+  pb::p2p::P2pFrame HeadFrame() const;  // this node's committed head, for peers
   void SendHead();
   void Send(const crypto::PublicKey& to, const pb::p2p::P2pFrame& frame);
   void SendToAll(const pb::p2p::P2pFrame& frame);
@@ -52,6 +53,7 @@ class Runner::Impl {
   void BuildWhenReady(std::uint64_t height, std::uint32_t round, std::uint64_t deadline_ms);
   void Build(std::uint64_t height, std::uint32_t round);
   void Validate(const consensus::ValidateBlock& request);
+  void RememberExecuted(ledger::ExecutedBlock executed);  // bounded by kMaxExecutedCache
   void CommitDecided(const consensus::CommitBlock& decided);
   // Every commit, by consensus or by sync, ends here.
   void AfterCommit(const ledger::ExecutedBlock& executed, bool by_sync);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_run.h"
+#include "test_chain.h"
 #include <sodium.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -33,22 +34,7 @@ namespace fs = std::filesystem;
 using RunResult = testing::CliRun;
 using testing::RunCli;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "shanliu-cli-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

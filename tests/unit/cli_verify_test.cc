@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_run.h"
+#include "test_chain.h"
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -30,24 +31,9 @@ using nlohmann::json;
 using RunResult = testing::CliRun;
 using testing::RunCli;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "shanliu-cli-verify-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
+using testing::TempDir;
 
- private:
-  fs::path path_;
-};
-
-crypto::KeyPair Key(const std::string& name) { return crypto::KeyPairFromSeed(crypto::Sha256(AsBytes(name))); }
+crypto::KeyPair Key(const std::string& name) { return testing::TestKey(name); }
 
 std::string Hex(const std::string& bytes) { return crypto::ToHex(AsBytes(bytes)); }
 std::string Hex(const Hash256& h) { return crypto::ToHex(h); }
