@@ -166,6 +166,13 @@ class ReadView {
   std::vector<std::uint64_t> OrgActivityFrom(std::string_view org, std::uint64_t from_leaf, std::size_t limit) const;
 
   Result<ReceiptProofData> ReceiptProof(const Hash256& tx_id) const;
+  // Proofs against this view's head (the newest committed block: its state_root and log root).
+  // The multi-proof bytes (docs/data-format.md "State map") for `keys`, present or absent.
+  Bytes StateProof(std::span<const std::string> keys) const;
+  // RFC 9162 inclusion path of `leaf` in the log at the head's log_size.
+  Result<std::vector<Hash256>> InclusionPath(std::uint64_t leaf) const;
+  // The head's commit certificate (empty for genesis).
+  pb::CommitCertificate HeadCommit() const;
   Result<std::vector<Hash256>> ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) const;
   Result<Hash256> LogRootAt(std::uint64_t size) const;
 

@@ -1,0 +1,76 @@
+// The authenticated state map (DESIGN 5.1): a sparse Merkle tree over SHA-256(key) with
+// single-leaf subtrees compressed, whose root is the header's state_root. Byte-exact rules
+// (hashes, canonical shape, multi-proof bytes) are in docs/data-format.md "State map".
+//
+// The tree's nodes live in the ledger's LevelDB under "S" (outside the map itself), written in
+// the same synced WriteBatch as the block whose state they describe. This header has the pure
+// parts (hashing, proof verification) that outside verifiers need, and the tree operations the
+// ledger uses over a NodeStore.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shanliu/bytes.h"
+#include "shanliu/status.h"
+
+namespace shanliu::ledger::smt {
+
+inline constexpr std::uint8_t kLeafTag = 0x02;
+inline constexpr std::uint8_t kInternalTag = 0x03;
+inline constexpr std::size_t kMaxProofNodes = 65'536;
+inline constexpr std::size_t kMaxDepth = 256;
+
+// Every key the state machine writes is in the map, except chain storage (upper-case prefixes
+// such as "B/", "L/", "M", "S") which the header's other roots cover.
+bool InStateMap(std::string_view key);
+
+Hash256 KeyPath(std::string_view key);      // SHA-256(key)
+Hash256 ValueHash(std::string_view value);  // SHA-256(value)
+Hash256 LeafHash(const Hash256& key_path, const Hash256& value_hash);
+Hash256 InternalHash(const Hash256& left, const Hash256& right);
+inline constexpr Hash256 kEmptyRoot{};
+
+// One claim a proof is checked against: `value` present, or (nullopt) the key is absent.
+struct Claim {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+// Checks that `proof` (multi-proof bytes) hashes to `root` and proves every claim.
+// Error codes: "malformed_proof" (bytes do not parse), "root_mismatch", "not_covered" (the proof
+// does not reach a claimed key), "value_mismatch" (present with another value, or absent when a
+// value was claimed, or present when absence was claimed). Messages name the key (hex).
+Status VerifyMultiProof(const Hash256& root, ByteView proof, std::span<const Claim> claims);
+
+// ---------------------------------------------------------------- the tree over storage
+
+// Where the tree's node records are read from: the committed tree (a LevelDB snapshot or the
+// writer's own view). Returns the stored record for a storage key, or nullopt.
+using NodeReader = std::function<std::optional<std::string>(std::string_view storage_key)>;
+// Node records to put (value) or delete (nullopt), keyed by storage key.
+using NodeWrites = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// The root stored by the tree (kEmptyRoot for an empty map).
+Hash256 StoredRoot(const NodeReader& read);
+
+// Applies a block's state writes (key -> value, nullopt = deleted; keys outside the map are
+// ignored) to the committed tree. Returns the new root and fills `out` with the node records to
+// write in the block's batch. Pure apart from `read`; deterministic.
+Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
+              NodeWrites* out);
+
+// The multi-proof bytes for `keys` (present or absent) against StoredRoot(read).
+Bytes Prove(const NodeReader& read, std::span<const std::string> keys);
+
+// Recomputes the root from leaves alone (every (key, value) of the map, any order) — what
+// `shanliu-node --verify-state` compares with the stored tree and the head's state_root.
+Hash256 RootOfLeaves(std::vector<std::pair<Hash256, Hash256>> path_and_value_hashes);
+
+}  // namespace shanliu::ledger::smt
