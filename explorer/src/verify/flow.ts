@@ -1,0 +1,355 @@
+// The flow proof of a receipt (docs/flow-proof.md, DESIGN 5.1): rebuilds the whole trace of a
+// gift from proven state records alone, and reads every value the page shows for a hop from a
+// proven tx. Checks run in the documented order; the first failure is returned by its name.
+import type { ReceiptProof } from '../api';
+import { concat, equal, fromHex, safeInteger, toHex, utf8 } from './bytes';
+import type { Validator } from './chain';
+import { ed25519Verify } from './crypto';
+import type { Anchor } from './genesis';
+import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope';
+import { parseEnvelope, type Envelope } from './protobuf';
+import {
+  accountKey, decodeAccount, decodeConsumed, decodeGift, decodeOrg, decodeProject, decodeTrust, giftKey,
+  orgKey, projectKey, streamPrefix, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord, type OrgRecord,
+} from './records';
+import { txIdOf, decodeTxBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
+
+export interface FlowProofJson extends ProofEnvelopeJson {
+  tx_id: string;
+  max_nodes: number;
+}
+
+export type { FlowCheck } from './envelope';
+export const DEFAULT_MAX_NODES = 10000;
+const TXSIG_DOMAIN = utf8('shanliu/tx/v1\0');
+
+export type HopFate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
+
+export interface ProvenHop {
+  fate: HopFate;
+  account: string;
+  amountFen: bigint;
+  leaf: bigint | null; // the spend, transfer or refund that decided the fate
+  target: string; // moved_on: the account the money moved to
+  targetFrom: bigint; // moved_on: where it starts in the target's stream
+  tx: ProvenTx | null; // filled by check 6
+  payload: MoveBody | SpendBody | RefundBody | null;
+  children: ProvenHop[];
+  expanded: boolean; // moved_on: false when the walk stopped at max_nodes (children not proven)
+}
+
+export interface ProvenName {
+  nameZh: string;
+  nameEn: string;
+  kind: string; // org kind, or 'project' / 'trust'
+  owner: string;
+}
+
+export interface FlowVerification {
+  height: number;
+  blockHash: string;
+  signers: Validator[];
+  validatorCount: number;
+  txId: string;
+  gift: GiftRecord;
+  giftBody: GiftBody;
+  roots: ProvenHop[];
+  nodeCount: number;
+  truncated: boolean;
+  names: Map<string, ProvenName>; // by account ("org:x", "project:y", "trust:z")
+  orgs: Map<string, OrgRecord>; // every proven org record, by id
+  bank: OrgRecord | null; // the attesting bank, when its signature was verified
+  totals: { spent: bigint; unspent: bigint; refunded: bigint; untraced: bigint };
+  proofBytes: number;
+}
+
+export type FlowResult =
+  | { ok: true; value: FlowVerification; passed: FlowCheck[] }
+  | { ok: false; check: FlowCheck; message: string; passed: FlowCheck[] };
+
+export const FLOW_CHECKS: FlowCheck[] = ['flow_header', 'state_proof', 'tx_inclusion', 'gift', 'walk', 'hop_tx', 'names', 'bank'];
+
+// ---------------------------------------------------------------- check 4: the gift
+
+interface GiftContext {
+  envelope: Envelope;
+  body: GiftBody;
+  txId: Uint8Array;
+  gift: GiftRecord;
+}
+
+function checkGift(p: FlowProofJson, receipt: ReceiptProof, records: RecordSet): GiftContext {
+  const envelope = parseEnvelope(fromHex(receipt.tx));
+  const txId = txIdOf(envelope.body);
+  if (!equal(txId, fromHex(p.tx_id, 32))) fail('gift', 'the flow proof is for another transaction');
+  const decoded = decodeTxBody(envelope.body).payload;
+  if (decoded.kind !== 'donation' && decoded.kind !== 'trust_deposit') return fail('gift', 'the receipt is not a donation');
+  const value = records.need(giftKey(txId));
+  if (value === null) return fail('gift', 'the gift record is proven absent');
+  const gift = decodeGift(value);
+  if (gift.leaf !== safeInteger(receipt.leaf_index)) fail('gift', `the gift record is at log entry ${gift.leaf}, the receipt at ${receipt.leaf_index}`);
+  if (gift.account !== decoded.account) fail('gift', `the gift record credits ${gift.account}, the signed body ${decoded.account}`);
+  if (gift.amountFen !== decoded.amountFen) fail('gift', `the gift record holds ${gift.amountFen} fen, the signed body ${decoded.amountFen}`);
+  if (gift.trustDeposit !== (decoded.kind === 'trust_deposit')) fail('gift', 'the gift record is of another kind');
+  return { envelope, body: decoded, txId, gift };
+}
+
+// ---------------------------------------------------------------- check 5: the walk
+
+class Walker {
+  private readonly accounts = new Map<string, AccountRecord>();
+  private readonly ranges = new Map<string, { end: bigint; value: Uint8Array }[]>();
+  nodes = 0;
+
+  constructor(
+    private readonly records: RecordSet,
+    private readonly gift: GiftRecord,
+  ) {}
+
+  account(x: string): AccountRecord {
+    let a = this.accounts.get(x);
+    if (a) return a;
+    const value = this.records.need(accountKey(x));
+    if (value === null) return fail('wrong_account', `the account ${x} has no record`);
+    a = decodeAccount(value);
+    this.accounts.set(x, a);
+    return a;
+  }
+
+  // Proven consumed ranges of X, by end; the one holding p is the first ending above p.
+  private rangeAt(x: string, p: bigint): { start: bigint; end: bigint; range: ConsumedRange } {
+    let list = this.ranges.get(x);
+    if (!list) {
+      const prefix = streamPrefix('o', x);
+      list = this.records.withPrefix(prefix, 8).map((r) => ({ end: new DataView(r.tail.buffer, r.tail.byteOffset, 8).getBigUint64(0, false), value: r.value }));
+      list.sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
+      this.ranges.set(x, list);
+    }
+    const found = list.find((r) => r.end > p);
+    if (!found) return fail('missing_record', `the proof lacks the consumed range of ${x} holding position ${p} (f/o/${x}␀…)`);
+    const range = decodeConsumed(found.value);
+    return { start: found.end - range.length, end: found.end, range };
+  }
+
+  private hop(fate: HopFate, account: string, amountFen: bigint, leaf: bigint | null, target = '', targetFrom = 0n): ProvenHop {
+    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, children: [], expanded: fate !== 'moved_on' };
+  }
+
+  // The fates of [from, to) of account X, in stream order.
+  expand(x: string, from: bigint, to: bigint, root: boolean): ProvenHop[] {
+    const a = this.account(x);
+    if (to > a.inPos) fail('wrong_account', `[${from}, ${to}) of ${x} lies beyond what it received (${a.inPos})`);
+    const out: ProvenHop[] = [];
+    let p = from;
+    const below = to < a.outPos ? to : a.outPos;
+    while (p < below) {
+      const { start, end, range } = this.rangeAt(x, p);
+      if (start > p) fail('not_contiguous', `positions [${p}, ${start}) of ${x} are consumed by no proven range`);
+      if (p !== from && start !== p) fail('not_contiguous', `a consumed range of ${x} overlaps the previous one at ${start}`);
+      const partEnd = end < to ? end : to;
+      out.push(this.piece(x, p, partEnd, start, range));
+      p = partEnd;
+    }
+    if (p < to) out.push(...this.rest(x, p, to, root));
+    return out;
+  }
+
+  private piece(x: string, p: bigint, partEnd: bigint, start: bigint, r: ConsumedRange): ProvenHop {
+    if (r.kind === 'spend') return this.hop('spent', x, partEnd - p, r.leaf);
+    if (r.kind === 'refund') return this.hop('refunded', x, partEnd - p, r.leaf);
+    if (r.target === x) fail('wrong_account', `a transfer of ${x} names itself as its target`);
+    return this.hop('moved_on', x, partEnd - p, r.leaf, r.target, r.targetStart + (p - start));
+  }
+
+  // At or above out_pos nothing is consumed but the gift's own refunded tail.
+  private rest(x: string, from: bigint, to: bigint, root: boolean): ProvenHop[] {
+    if (!root || this.gift.refundedFen === 0n) return [this.hop('unspent', x, to - from, null)];
+    const tail = this.gift.intervalStart + this.gift.amountFen - this.gift.refundedFen;
+    const out: ProvenHop[] = [];
+    if (from < tail) out.push(this.hop('unspent', x, (to < tail ? to : tail) - from, null));
+    const refundFrom = from > tail ? from : tail;
+    if (refundFrom < to) out.push(this.hop('refunded', x, to - refundFrom, this.gift.refundLeaf));
+    return out;
+  }
+}
+
+const sum = (hops: ProvenHop[]): bigint => hops.reduce((a, h) => a + h.amountFen, 0n);
+
+function walk(records: RecordSet, gift: GiftRecord, maxNodes: number): { roots: ProvenHop[]; nodes: number; truncated: boolean } {
+  const w = new Walker(records, gift);
+  const roots = w.expand(gift.account, gift.intervalStart, gift.intervalStart + gift.amountFen, true);
+  if (sum(roots) !== gift.amountFen) fail('sum_mismatch', `the pieces sum to ${sum(roots)} fen, the gift is ${gift.amountFen}`);
+  let nodes = roots.length;
+  let truncated = false;
+  const queue = roots.filter((h) => h.fate === 'moved_on');
+  // Breadth first, as TraceForward: a long chain of hops never recurses.
+  for (let i = 0; i < queue.length; i++) {
+    const node = queue[i];
+    if (nodes >= maxNodes) {
+      truncated = true; // this and every later queued node keep no proven children
+      break;
+    }
+    node.children = w.expand(node.target, node.targetFrom, node.targetFrom + node.amountFen, false);
+    node.expanded = true;
+    nodes += node.children.length;
+    if (sum(node.children) !== node.amountFen) fail('sum_mismatch', `what moved on from ${node.account} to ${node.target} (${node.amountFen} fen) is traced as ${sum(node.children)} fen`);
+    queue.push(...node.children.filter((h) => h.fate === 'moved_on'));
+  }
+  return { roots, nodes, truncated };
+}
+
+// ---------------------------------------------------------------- check 6: hop txs
+
+function eachHop(roots: ProvenHop[], fn: (h: ProvenHop) => void): void {
+  const stack = [...roots];
+  while (stack.length) {
+    const h = stack.pop()!;
+    fn(h);
+    stack.push(...h.children);
+  }
+}
+
+function checkHop(h: ProvenHop, txs: Map<bigint, ProvenTx>, giftId: string, chainId: string): void {
+  if (h.leaf === null) return;
+  const tx = txs.get(h.leaf);
+  if (!tx) return fail('hop_tx', `the tx at log entry ${h.leaf} (${h.fate} from ${h.account}) is not in the proof`);
+  if (tx.body.chainId !== chainId) fail('hop_tx', `the tx at log entry ${h.leaf} is for another chain`);
+  const p = tx.body.payload;
+  const where = `the tx at log entry ${h.leaf}`;
+  if (h.fate === 'spent') {
+    if (p.kind !== 'spend' || p.fromAccount !== h.account) fail('hop_tx', `${where} is not a spend from ${h.account}`);
+  } else if (h.fate === 'refunded') {
+    if (p.kind !== 'refund' || p.donationTxId !== giftId) fail('hop_tx', `${where} is not a refund of this gift`);
+  } else {
+    const move = p.kind === 'transfer' || p.kind === 'trust_disbursement';
+    if (!move || p.fromAccount !== h.account || p.toAccount !== h.target) fail('hop_tx', `${where} is not a transfer from ${h.account} to ${h.target}`);
+  }
+  h.tx = tx;
+  h.payload = p as MoveBody | SpendBody | RefundBody;
+}
+
+// ---------------------------------------------------------------- checks 7, 8: names, bank
+
+function nameOf(records: RecordSet, account: string, orgs: Map<string, OrgRecord>): ProvenName {
+  const colon = account.indexOf(':');
+  const type = account.slice(0, colon);
+  const id = account.slice(colon + 1);
+  const key = type === 'org' ? orgKey(id) : type === 'project' ? projectKey(id) : type === 'trust' ? trustKey(id) : null;
+  if (!key || colon < 0) return fail('names', `${account} is not an account name`);
+  if (!records.has(key)) return fail('names', `the proof lacks the record naming ${account}`);
+  const value = records.need(key);
+  if (value === null) return fail('names', `${account} has no record`);
+  if (type === 'org') {
+    const o = decodeOrg(value);
+    if (o.orgId !== id) fail('names', `the record of ${account} names ${o.orgId}`);
+    orgs.set(id, o);
+    return { nameZh: o.nameZh, nameEn: o.nameEn, kind: o.kind, owner: id };
+  }
+  const r = type === 'project' ? decodeProject(value) : decodeTrust(value);
+  if (r.id !== id) fail('names', `the record of ${account} names ${r.id}`);
+  return { nameZh: r.nameZh, nameEn: r.nameEn, kind: type, owner: r.owner };
+}
+
+function checkNames(records: RecordSet, gift: GiftRecord, roots: ProvenHop[]): { names: Map<string, ProvenName>; orgs: Map<string, OrgRecord> } {
+  const names = new Map<string, ProvenName>();
+  const orgs = new Map<string, OrgRecord>();
+  const need = (account: string) => {
+    if (!names.has(account)) names.set(account, nameOf(records, account, orgs));
+  };
+  need(gift.account);
+  eachHop(roots, (h) => {
+    need(h.account);
+    if (h.fate === 'moved_on') need(h.target);
+  });
+  // The recording organisation is shown by name only when its record came with the proof.
+  if (gift.recordedBy && records.has(orgKey(gift.recordedBy))) need(`org:${gift.recordedBy}`);
+  return { names, orgs };
+}
+
+async function checkBank(records: RecordSet, ctx: GiftContext, orgs: Map<string, OrgRecord>): Promise<OrgRecord | null> {
+  const { gift, body, envelope } = ctx;
+  if (body.kind === 'donation' && gift.attested !== (body.attestingBank !== '')) fail('bank', 'the gift record and the signed body disagree on the attestation');
+  if (!gift.attested) return null;
+  const bankId = gift.attestingBank;
+  if (body.kind === 'donation' && body.attestingBank !== bankId) fail('bank', `the signed body names ${body.attestingBank}, the gift record ${bankId}`);
+  if (!records.has(orgKey(bankId))) return fail('bank', `the proof lacks the record of the bank ${bankId}`);
+  const value = records.need(orgKey(bankId));
+  if (value === null) return fail('bank', `${bankId} is not a registered organisation`);
+  const bank = decodeOrg(value);
+  if (bank.orgId !== bankId || bank.kind !== 'bank') fail('bank', `${bankId} is not registered as a bank`);
+  const message = concat(TXSIG_DOMAIN, envelope.body);
+  for (const s of envelope.sigs) {
+    if (!bank.publicKeys.some((k) => equal(k, s.publicKey))) continue;
+    if (await ed25519Verify(s.publicKey, s.sig, message)) {
+      orgs.set(bankId, bank);
+      return bank;
+    }
+  }
+  return fail('bank', `no signature on the donation verifies under a key of ${bankId}`);
+}
+
+// ---------------------------------------------------------------- all checks
+
+function totalsOf(roots: ProvenHop[]): FlowVerification['totals'] {
+  const t = { spent: 0n, unspent: 0n, refunded: 0n, untraced: 0n };
+  eachHop(roots, (h) => {
+    if (h.fate === 'spent') t.spent += h.amountFen;
+    else if (h.fate === 'unspent') t.unspent += h.amountFen;
+    else if (h.fate === 'refunded') t.refunded += h.amountFen;
+    else if (!h.expanded) t.untraced += h.amountFen;
+  });
+  return t;
+}
+
+async function run(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor, passed: FlowCheck[]): Promise<FlowVerification> {
+  const env: ProvenEnvelope = await verifyEnvelope(p, anchor, receipt.header.height);
+  passed.push('flow_header', 'state_proof', 'tx_inclusion');
+  const ctx = guard('gift', () => checkGift(p, receipt, env.records));
+  passed.push('gift');
+  const maxNodes = Math.min(Number.isSafeInteger(p.max_nodes) && p.max_nodes > 0 ? p.max_nodes : DEFAULT_MAX_NODES, DEFAULT_MAX_NODES);
+  const { roots, nodes, truncated } = guard('walk', () => walk(env.records, ctx.gift, maxNodes));
+  passed.push('walk');
+  const giftId = toHex(ctx.txId);
+  guard('hop_tx', () => eachHop(roots, (h) => checkHop(h, env.txs, giftId, anchor.set.chainId)));
+  passed.push('hop_tx');
+  const { names, orgs } = guard('names', () => checkNames(env.records, ctx.gift, roots));
+  passed.push('names');
+  const bank = await guardAsync('bank', () => checkBank(env.records, ctx, orgs));
+  passed.push('bank');
+  return {
+    height: env.height, blockHash: env.blockHash, signers: env.signers, validatorCount: anchor.set.validators.length,
+    txId: giftId, gift: ctx.gift, giftBody: ctx.body, roots, nodeCount: nodes, truncated, names, orgs, bank,
+    totals: totalsOf(roots), proofBytes: env.proofBytes,
+  };
+}
+
+// A decoding error inside a check (a truncated record, bad UTF-8) fails that check.
+function guard<T>(check: FlowCheck, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FlowFailure) throw e;
+    return fail(check, (e as Error).message);
+  }
+}
+
+async function guardAsync<T>(check: FlowCheck, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof FlowFailure) throw e;
+    return fail(check, (e as Error).message);
+  }
+}
+
+export async function verifyFlow(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor): Promise<FlowResult> {
+  const passed: FlowCheck[] = [];
+  try {
+    return { ok: true, value: await run(p, receipt, anchor, passed), passed };
+  } catch (e) {
+    if (e instanceof FlowFailure) return { ok: false, check: e.check, message: e.message, passed };
+    return { ok: false, check: FLOW_CHECKS[passed.length] ?? 'flow_header', message: (e as Error).message, passed };
+  }
+}
+
+export { eachHop };
