@@ -1,6 +1,8 @@
 // The node's HTTP API (same origin; every path under /v1). Errors come back as
 // {"error": {"code", "message", ...}} with a proper status and are thrown as ApiError.
 import type { CommitJson, HeaderJson } from './verify/chain';
+import type { ProofEnvelopeJson } from './verify/envelope';
+import type { FlowProofJson } from './verify/flow';
 
 export class ApiError extends Error {
   constructor(
@@ -114,6 +116,8 @@ export interface TraceNode {
   fate: Fate;
   tx: HopTx | null;
   children: TraceNode[];
+  // Set by the browser on a proven tree: a moved-on node the flow proof did not expand.
+  unexpanded?: boolean;
 }
 
 export interface Trace {
@@ -139,6 +143,7 @@ export interface Receipt {
   donation: Donation;
   trace: Trace;
   proof: ReceiptProof;
+  flow_proof?: FlowProofJson | null; // docs/flow-proof.md; absent from nodes that predate it
 }
 
 export interface TxSummary {
@@ -477,11 +482,12 @@ export interface Disclosure {
 }
 
 export interface SourcesPage {
-  outflow: { id: string; code: string; kind: string; time_ms: number; from_account: string; from_name_zh: string; to_account: string | null; amount_fen: number };
+  outflow: { id: string; code: string; kind: string; leaf: number; time_ms: number; from_account: string; from_name_zh: string; to_account: string | null; amount_fen: number };
   sources: {
-    origin: { id: string; code: string; kind: string; time_ms: number; account?: string; amount_fen?: number; donor_display_name?: string; attested?: boolean };
+    origin: { id: string; code: string; kind: string; leaf: number; time_ms: number; account?: string; amount_fen?: number; donor_display_name?: string; attested?: boolean };
     amount_fen: number;
     path: string[];
   }[];
   next: number | null;
+  proof?: ProofEnvelopeJson | null; // docs/flow-proof.md "The reverse walk"
 }

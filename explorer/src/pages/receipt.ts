@@ -1,15 +1,30 @@
 // /r/<code> — the donor's page: what was given, where it went, and proof that it is on the ledger.
 // /r/<code>/print — the same receipt laid out for printing.
-import { ApiError, enc, get, type Donation, type Receipt, type TraceNode } from '../api';
+import { ApiError, enc, get, type Donation, type Receipt, type Trace, type TraceNode } from '../api';
 import { h, replace, svg } from '../dom';
 import { date, dateTime, groupCode, name, num, shortHash, yuan } from '../format';
 import { lang, t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
-import { pendingBadge, unavailableBadge, verificationBadge } from '../ui/badge';
+import { pendingBadge, receiptBadge, unavailableBadge, type ReceiptOutcome } from '../ui/badge';
 import { accountLink, bar, blockLink, copyButton, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
 import { AnchorError, loadAnchor } from '../verify/genesis';
-import { verifyReceipt, type ReceiptVerification } from '../verify/receipt';
+import { compareDonation, compareGift, compareTrace, type Mismatch } from '../verify/consistency';
+import { verifyFlow, type FlowResult } from '../verify/flow';
+import { giftBodyOf, provenDonation, provenGift, provenTrace } from '../verify/proven';
+import { verifyReceipt } from '../verify/receipt';
+
+// What the page shows, and which of it the browser proved. Values come from the proofs
+// wherever a proof covers them; anything else is the node's word and is marked "not proven".
+interface View {
+  donation: Donation;
+  trace: Trace;
+  pending: boolean; // verification still running: nothing is marked yet
+  gift: boolean; // the receipt proof held: the signed body, block and log position
+  flow: boolean; // the flow proof held: trace, names, bank, points, refunds
+  recordedBy: boolean; // the recording organisation's name came with the flow proof
+  flowProblem: 'absent' | 'failed' | null;
+}
 
 export default async function receiptPage(ctx: PageContext): Promise<void> {
   const code = ctx.params[0].toLowerCase();
@@ -25,56 +40,111 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
     replace(ctx.root, pageHeader(t('receipt.title'), groupCode(code)), receiptError(e, code));
     return;
   }
-  const { donation, trace } = receipt;
   const badgeSlot = h('div', { class: 'badge-slot' }, pendingBadge());
-  const verification = runVerification(code, receipt, badgeSlot, ctx);
+  const body = h('div', { class: 'receipt-body' });
+  let dispose: (() => void) | null = null;
+  ctx.onCleanup(() => dispose?.());
+  const show = async (view: View): Promise<void> => {
+    dispose?.();
+    dispose = null;
+    if (print) {
+      replace(body, printView(view));
+      return;
+    }
+    const flowBox = h('div', { class: 'sankey', role: 'img', 'aria-label': t('receipt.flow_loading') });
+    replace(body, ...receiptSections(view, flowBox));
+    dispose = await drawFlow(flowBox, view, ctx);
+  };
 
   if (print) {
     document.body.classList.add('print-mode');
     ctx.onCleanup(() => document.body.classList.remove('print-mode'));
-    replace(ctx.root, printView(donation, receipt, badgeSlot));
-    await verification;
-    return;
+    replace(ctx.root, h('article', { class: 'print-receipt' }, printActions(receipt.donation), body, badgeSlot));
+  } else {
+    replace(ctx.root, pageHeader(t('receipt.title'), h('span', { class: 'mono code-line' }, groupCode(receipt.donation.code))), badgeSlot, body);
   }
+  await show(serverView(receipt, true));
+  const verified = await runVerification(code, receipt, badgeSlot, ctx);
+  if (ctx.signal.aborted) return;
+  await show(verified ?? serverView(receipt, false));
+}
 
-  const flowBox = h('div', { class: 'sankey', role: 'img', 'aria-label': t('receipt.flow_loading') });
-  replace(
-    ctx.root,
-    pageHeader(t('receipt.title'), h('span', { class: 'mono code-line' }, groupCode(donation.code))),
-    badgeSlot,
-    summaryCard(donation, receipt),
+// ECharts is loaded only here, after the text is on screen.
+async function drawFlow(flowBox: HTMLElement, view: View, ctx: PageContext): Promise<(() => void) | null> {
+  try {
+    const { renderSankey, graphSummary } = await import('../ui/sankey');
+    if (ctx.signal.aborted || !flowBox.isConnected) return null;
+    flowBox.setAttribute('aria-label', graphSummary(view.donation, view.trace));
+    const dispose = renderSankey(flowBox, view.trace);
+    flowBox.dataset.ready = 'true';
+    flowBox.dataset.proven = String(view.flow);
+    return dispose;
+  } catch (e) {
+    flowBox.replaceWith(errorBox(e));
+    return null;
+  }
+}
+
+function serverView(r: Receipt, pending: boolean): View {
+  return { donation: r.donation, trace: r.trace, pending, gift: false, flow: false, recordedBy: false, flowProblem: pending ? null : 'failed' };
+}
+
+function receiptSections(view: View, flowBox: HTMLElement): (HTMLElement | null)[] {
+  const { donation, trace } = view;
+  return [
+    summaryCard(view),
     section(
       t('receipt.where'),
-      totals(receipt),
+      traceNotice(view),
+      totals(view),
       trace.truncated ? notice('warn', t('receipt.truncated')) : null,
       flowBox,
       h('p', { class: 'fine' }, t('receipt.flow_hint')),
     ),
-    section(t('receipt.hops'), hopList(trace.nodes)),
-    unspentCard(trace.nodes),
+    section(t('receipt.hops'), hopList(trace.nodes, view)),
+    unspentCard(trace.nodes, view),
     shareCard(donation),
-  );
-
-  // ECharts is loaded only here, after the text is on screen.
-  try {
-    const { renderSankey, graphSummary } = await import('../ui/sankey');
-    if (ctx.signal.aborted) return;
-    flowBox.setAttribute('aria-label', graphSummary(donation, trace));
-    const dispose = renderSankey(flowBox, trace);
-    ctx.onCleanup(dispose);
-    flowBox.dataset.ready = 'true';
-  } catch (e) {
-    flowBox.replaceWith(errorBox(e));
-  }
-  await verification;
+  ];
 }
 
-async function runVerification(code: string, receipt: Receipt, slot: HTMLElement, ctx: PageContext): Promise<ReceiptVerification | null> {
+// Marks a value the proofs do not cover (never while verification is still running).
+function mark(view: View, proven: boolean): HTMLElement | null {
+  if (view.pending || proven) return null;
+  return h('span', { class: 'pill pill-warn not-proven', title: t('proof.not_proven_hint') }, t('proof.not_proven'));
+}
+
+function traceNotice(view: View): HTMLElement | null {
+  if (view.pending) return h('p', { class: 'fine proof-pending' }, t('proof.trace_pending'));
+  if (view.flow) return null;
+  return notice('warn', mark(view, false), ' ', t(view.flowProblem === 'absent' ? 'proof.trace_not_proven' : 'proof.trace_failed'));
+}
+
+// Verifies the receipt proof, then the flow proof, then compares the node's JSON with both.
+// Returns the proven view (null when nothing could be verified) and shows the badge.
+async function runVerification(code: string, receipt: Receipt, slot: HTMLElement, ctx: PageContext): Promise<View | null> {
   try {
     const anchor = await loadAnchor();
-    const result = await verifyReceipt(code, receipt.proof, receipt.donation, anchor);
-    if (!ctx.signal.aborted) replace(slot, verificationBadge(result));
-    return result;
+    const rv = await verifyReceipt(code, receipt.proof, receipt.donation, anchor);
+    const body = rv.ok ? giftBodyOf(receipt.proof) : null;
+    let flow: FlowResult | null = null;
+    let mismatch: Mismatch | null = null;
+    let view: View | null = null;
+    if (body) {
+      const gift = provenGift(receipt.proof, body, receipt.donation);
+      mismatch = compareGift(receipt.donation, gift);
+      view = { ...serverView(receipt, false), donation: gift, gift: true, flowProblem: receipt.flow_proof ? 'failed' : 'absent' };
+      if (receipt.flow_proof) flow = await verifyFlow(receipt.flow_proof, receipt.proof, anchor);
+      if (flow?.ok) {
+        const donation = provenDonation(gift, flow.value);
+        const trace = provenTrace(flow.value);
+        const recordedBy = flow.value.orgs.has(flow.value.gift.recordedBy);
+        mismatch ??= compareDonation(receipt.donation, donation, recordedBy) ?? compareTrace(receipt.trace, trace);
+        view = { ...view, donation, trace, flow: true, recordedBy, flowProblem: null };
+      }
+    }
+    const outcome: ReceiptOutcome = { receipt: rv, flow, mismatch };
+    if (!ctx.signal.aborted) replace(slot, receiptBadge(outcome));
+    return view;
   } catch (e) {
     if (ctx.signal.aborted) return null;
     const reason = e instanceof AnchorError ? t(`verify.anchor.${e.reason}`) : (e as Error).message;
@@ -103,46 +173,64 @@ function donorName(d: Donation): string {
   return d.anonymous || !d.donor_display_name ? t('receipt.anonymous') : d.donor_display_name;
 }
 
-function summaryCard(d: Donation, r: Receipt): HTMLElement {
-  const attested = d.attested
+// A value with its "not proven" mark when the proof named by `proven` does not cover it.
+const shown = (view: View, proven: boolean, value: Node | string | null): Node | string | null =>
+  value === null ? null : mark(view, proven) ? h('span', value, ' ', mark(view, proven)) : value;
+
+function attestation(view: View): HTMLElement {
+  const d = view.donation;
+  const p = d.attested
     ? pill(t('receipt.attested_by', { bank: name(d.attesting_bank_org, d.attesting_bank) }), 'ok')
     : pill(t('receipt.self_reported'), 'warn', t('receipt.self_reported_hint'));
+  return h('p', { class: 'attestation', 'data-proven': String(view.flow) }, p, ' ', mark(view, view.flow));
+}
+
+function summaryCard(view: View): HTMLElement {
+  const d = view.donation;
+  const g = view.gift;
   return h(
     'section',
     { class: 'card summary', 'aria-label': t('receipt.summary') },
     h('p', { class: 'amount-label' }, d.kind === 'trust_deposit' ? t('receipt.trust_deposit') : t('receipt.donation')),
-    h('p', { class: 'amount' }, yuan(d.amount_fen)),
-    h('p', { class: 'summary-line' }, donorName(d), ' → ', accountLink(d.account, name(d.to, d.account)), ' ', d.restricted ? pill(t('receipt.restricted'), 'info', t('receipt.restricted_hint')) : null),
-    h('p', attested),
+    h('p', { class: 'amount' }, yuan(d.amount_fen), ' ', mark(view, g)),
+    h(
+      'p',
+      { class: 'summary-line' },
+      h('span', { class: 'donor-name' }, donorName(d)), ' ', mark(view, g), ' → ',
+      accountLink(d.account, name(d.to, d.account)), ' ', mark(view, view.flow), ' ',
+      d.restricted ? pill(t('receipt.restricted'), 'info', t('receipt.restricted_hint')) : null,
+    ),
+    attestation(view),
     kv([
-      [t('receipt.time'), dateTime(d.time_ms)],
-      [t('receipt.channel'), tEnum('channel', d.channel || 'unspecified')],
-      [t('receipt.recorded_by'), accountLink(`org:${d.recorded_by}`, name(d.recorded_by_org, d.recorded_by))],
-      [t('receipt.block'), h('span', blockLink(d.height), ' · ', t('receipt.leaf', { n: num(d.leaf) }))],
-      [t('receipt.points'), d.points_earned ? t('points.count', { n: num(d.points_earned) }) : null],
-      [t('receipt.refunded'), d.refunded_fen ? h('span', yuan(d.refunded_fen), d.refund_tx ? [' · ', h('a', { href: `/tx/${d.refund_tx}` }, t('receipt.refund_tx'))] : null) : null],
-      [t('receipt.memo'), d.memo || null],
+      [t('receipt.time'), shown(view, g, dateTime(d.time_ms))],
+      [t('receipt.channel'), shown(view, g, tEnum('channel', d.channel || 'unspecified'))],
+      [t('receipt.recorded_by'), shown(view, view.recordedBy, accountLink(`org:${d.recorded_by}`, name(d.recorded_by_org, d.recorded_by)))],
+      [t('receipt.block'), shown(view, g, h('span', blockLink(d.height), ' · ', t('receipt.leaf', { n: num(d.leaf) })))],
+      [t('receipt.points'), d.points_earned ? shown(view, view.flow, t('points.count', { n: num(d.points_earned) })) : null],
+      [t('receipt.refunded'), d.refunded_fen ? shown(view, view.flow, h('span', yuan(d.refunded_fen), d.refund_tx ? [' · ', h('a', { href: `/tx/${d.refund_tx}` }, t('receipt.refund_tx'))] : null)) : null],
+      [t('receipt.memo'), d.memo ? shown(view, g, d.memo) : null],
       [t('receipt.code'), h('span', { class: 'code-cell' }, h('code', { class: 'mono code-full' }, groupCode(d.code)), copyButton(d.code, t('receipt.copy_code')))],
-      [t('receipt.tx_id'), hash(r.proof.tx_id, 10)],
+      [t('receipt.tx_id'), hash(d.id, 10)],
     ]),
   );
 }
 
-function totals(r: Receipt): HTMLElement {
-  const tt = r.trace.totals;
-  const moved = Math.max(0, r.trace.amount_fen - tt.spent_fen - tt.unspent_fen - tt.refunded_fen - tt.untraced_fen);
+function totals(view: View): HTMLElement {
+  const tr = view.trace;
+  const tt = tr.totals;
+  const moved = Math.max(0, tr.amount_fen - tt.spent_fen - tt.unspent_fen - tt.refunded_fen - tt.untraced_fen);
   const parts = [
     { key: 'spent', value: tt.spent_fen, className: 'seg-spent', label: t('receipt.spent') },
     { key: 'unspent', value: tt.unspent_fen, className: 'seg-unspent', label: t('receipt.unspent') },
     { key: 'refunded', value: tt.refunded_fen, className: 'seg-refunded', label: t('receipt.refunded') },
     { key: 'untraced', value: tt.untraced_fen + moved, className: 'seg-untraced', label: t('receipt.untraced') },
   ];
-  const spentPct = r.trace.amount_fen > 0 ? Math.round((tt.spent_fen / r.trace.amount_fen) * 1000) / 10 : 0;
+  const spentPct = tr.amount_fen > 0 ? Math.round((tt.spent_fen / tr.amount_fen) * 1000) / 10 : 0;
   return h(
     'div',
-    { class: 'totals' },
-    h('p', { class: 'totals-head' }, t('receipt.spent_pct', { pct: spentPct })),
-    bar(parts, r.trace.amount_fen, parts.map((p) => `${p.label} ${yuan(p.value)}`).join(', ')),
+    { class: 'totals', 'data-proven': String(view.flow) },
+    h('p', { class: 'totals-head' }, t('receipt.spent_pct', { pct: spentPct }), ' ', mark(view, view.flow)),
+    bar(parts, tr.amount_fen, parts.map((p) => `${p.label} ${yuan(p.value)}`).join(', ')),
     h(
       'ul',
       { class: 'legend' },
@@ -169,78 +257,79 @@ function flatten(nodes: TraceNode[], depth = 0, out: HopRow[] = []): HopRow[] {
 const accountName = (n: TraceNode): string =>
   (lang() === 'zh' ? n.account_name_zh || n.account_name_en : n.account_name_en || n.account_name_zh) || n.account;
 
-function hopList(nodes: TraceNode[]): HTMLElement {
-  const rows = flatten(nodes);
-  if (rows.length === 0) return h('p', { class: 'empty' }, t('receipt.no_hops'));
-  return h(
-    'ol',
-    { class: 'hops' },
-    rows.map(({ node, depth }) => {
-      const tx = node.tx;
-      const when = tx?.kind === 'spend' && tx.occurred_at_ms ? tx.occurred_at_ms : tx?.time_ms;
-      let title: string;
-      let counterparty: (Node | string)[] = [];
-      const facts: [string, Node | string | null][] = [];
-      switch (node.fate) {
-        case 'moved_on':
-          title = tEnum('kind', tx?.kind ?? 'transfer');
-          counterparty = [
-            accountLink(node.account, accountName(node)),
-            ' → ',
-            tx?.to_account ? accountLink(tx.to_account, (lang() === 'zh' ? tx.to_name_zh || tx.to_name_en : tx.to_name_en || tx.to_name_zh) || tx.to_account) : '—',
-          ];
-          if (tx?.purpose) facts.push([t('hop.purpose'), tx.purpose]);
-          break;
-        case 'spent': {
-          const cat = (lang() === 'zh' ? tx?.category_name_zh : tx?.category_name_en) || tEnum('category', tx?.category ?? 'unspecified');
-          title = `${t('kind.spend')} · ${cat}`;
-          const payee =
-            tx?.payee_kind === 'individuals'
-              ? t('hop.individuals', { n: num(tx?.beneficiary_count ?? 0) })
-              : tx?.payee_name || tEnum('payee', tx?.payee_kind ?? 'unspecified');
-          counterparty = [accountLink(node.account, accountName(node)), ' → ', payee];
-          facts.push([t('hop.category'), cat]);
-          if (tx?.beneficiary_count && tx.payee_kind !== 'individuals') facts.push([t('hop.beneficiaries'), num(tx.beneficiary_count)]);
-          if (tx?.description) facts.push([t('hop.description'), tx.description]);
-          facts.push([t('hop.invoice'), tx?.invoice_hash ? hash(tx.invoice_hash, 10) : '—']);
-          break;
-        }
-        case 'refunded':
-          title = t('kind.refund');
-          counterparty = [accountLink(node.account, accountName(node)), ' → ', t('receipt.donor')];
-          if (tx?.reason) facts.push([t('hop.reason'), tx.reason]);
-          break;
-        default:
-          title = t('receipt.unspent');
-          counterparty = [t('receipt.held_in'), ' ', accountLink(node.account, accountName(node))];
-      }
-      if (tx?.amount_fen && tx.amount_fen !== node.amount_fen) facts.push([t('hop.tx_total'), yuan(tx.amount_fen)]);
-      const li = h(
-        'li',
-        { class: `hop hop-${node.fate}`, 'data-depth': depth },
-        h(
-          'div',
-          { class: 'hop-head' },
-          h('span', { class: 'hop-title' }, title),
-          h('span', { class: 'hop-amount' }, yuan(node.amount_fen)),
-        ),
-        h('p', { class: 'hop-party' }, counterparty),
-        h(
-          'p',
-          { class: 'hop-meta' },
-          when ? h('time', { datetime: new Date(when).toISOString() }, date(when)) : null,
-          tx ? [' · ', h('a', { href: `/tx/${tx.id}` }, t('hop.view_tx'))] : null,
-          tx?.kind === 'spend' ? [' · ', h('a', { href: `/tx/${tx.id}#sources` }, t('hop.sources'))] : null,
-        ),
-        facts.length ? kv(facts) : null,
-      );
-      li.style.setProperty('--depth', String(Math.min(depth, 4)));
-      return li;
-    }),
-  );
+const targetName = (tx: NonNullable<TraceNode['tx']>): string =>
+  (lang() === 'zh' ? tx.to_name_zh || tx.to_name_en : tx.to_name_en || tx.to_name_zh) || tx.to_account || '—';
+
+interface HopText {
+  title: string;
+  counterparty: (Node | string)[];
+  facts: [string, Node | string | null][];
 }
 
-function unspentCard(nodes: TraceNode[]): HTMLElement | null {
+function spendText(node: TraceNode): HopText {
+  const tx = node.tx;
+  const cat = tEnum('category', tx?.category ?? 'unspecified');
+  const payee =
+    tx?.payee_kind === 'individuals'
+      ? t('hop.individuals', { n: num(tx?.beneficiary_count ?? 0) })
+      : tx?.payee_name || tEnum('payee', tx?.payee_kind ?? 'unspecified');
+  const facts: HopText['facts'] = [[t('hop.category'), cat]];
+  if (tx?.beneficiary_count && tx.payee_kind !== 'individuals') facts.push([t('hop.beneficiaries'), num(tx.beneficiary_count)]);
+  if (tx?.description) facts.push([t('hop.description'), tx.description]);
+  facts.push([t('hop.invoice'), tx?.invoice_hash ? hash(tx.invoice_hash, 10) : '—']);
+  return { title: `${t('kind.spend')} · ${cat}`, counterparty: [accountLink(node.account, accountName(node)), ' → ', h('span', { class: 'payee' }, payee)], facts };
+}
+
+function hopText(node: TraceNode): HopText {
+  const tx = node.tx;
+  switch (node.fate) {
+    case 'moved_on':
+      return {
+        title: tEnum('kind', tx?.kind ?? 'transfer'),
+        counterparty: [accountLink(node.account, accountName(node)), ' → ', tx?.to_account ? accountLink(tx.to_account, targetName(tx)) : '—'],
+        facts: tx?.purpose ? [[t('hop.purpose'), tx.purpose]] : [],
+      };
+    case 'spent':
+      return spendText(node);
+    case 'refunded':
+      return { title: t('kind.refund'), counterparty: [accountLink(node.account, accountName(node)), ' → ', t('receipt.donor')], facts: tx?.reason ? [[t('hop.reason'), tx.reason]] : [] };
+    default:
+      return { title: t('receipt.unspent'), counterparty: [t('receipt.held_in'), ' ', accountLink(node.account, accountName(node))], facts: [] };
+  }
+}
+
+function hopItem(node: TraceNode, depth: number, view: View): HTMLElement {
+  const tx = node.tx;
+  const { title, counterparty, facts } = hopText(node);
+  // Spends carry the signed date they happened; on proven hops other dates are the signing time.
+  const when = tx?.kind === 'spend' && tx.occurred_at_ms ? tx.occurred_at_ms : tx?.time_ms;
+  if (tx?.amount_fen && tx.amount_fen !== node.amount_fen) facts.push([t('hop.tx_total'), yuan(tx.amount_fen)]);
+  const li = h(
+    'li',
+    { class: `hop hop-${node.fate}`, 'data-depth': depth, 'data-proven': String(view.flow) },
+    h('div', { class: 'hop-head' }, h('span', { class: 'hop-title' }, title, ' ', mark(view, view.flow)), h('span', { class: 'hop-amount' }, yuan(node.amount_fen))),
+    h('p', { class: 'hop-party' }, counterparty),
+    h(
+      'p',
+      { class: 'hop-meta' },
+      when ? h('time', { datetime: new Date(when).toISOString() }, date(when)) : null,
+      tx ? [' · ', h('a', { href: `/tx/${tx.id}` }, t('hop.view_tx'))] : null,
+      tx?.kind === 'spend' ? [' · ', h('a', { href: `/tx/${tx.id}#sources` }, t('hop.sources'))] : null,
+    ),
+    facts.length ? kv(facts) : null,
+    node.unexpanded ? h('p', { class: 'hop-meta' }, pill(t('proof.unexpanded'), 'warn', t('proof.not_proven_hint'))) : null,
+  );
+  li.style.setProperty('--depth', String(Math.min(depth, 4)));
+  return li;
+}
+
+function hopList(nodes: TraceNode[], view: View): HTMLElement {
+  const rows = flatten(nodes);
+  if (rows.length === 0) return h('p', { class: 'empty' }, t('receipt.no_hops'));
+  return h('ol', { class: 'hops' }, rows.map(({ node, depth }) => hopItem(node, depth, view)));
+}
+
+function unspentCard(nodes: TraceNode[], view: View): HTMLElement | null {
   const unspent = new Map<string, { node: TraceNode; amount: number }>();
   for (const { node } of flatten(nodes)) {
     if (node.fate !== 'unspent') continue;
@@ -252,12 +341,12 @@ function unspentCard(nodes: TraceNode[]): HTMLElement | null {
   return section(
     t('receipt.still_unspent'),
     rows.length === 0
-      ? h('p', { class: 'empty' }, t('receipt.all_used'))
+      ? h('p', { class: 'empty' }, t('receipt.all_used'), ' ', mark(view, view.flow))
       : h(
           'ul',
-          { class: 'list' },
+          { class: 'list unspent-list' },
           rows.map((u) =>
-            h('li', { class: 'list-item' }, h('div', { class: 'list-main' }, accountLink(u.node.account, accountName(u.node))), h('strong', yuan(u.amount))),
+            h('li', { class: 'list-item' }, h('div', { class: 'list-main' }, accountLink(u.node.account, accountName(u.node)), ' ', mark(view, view.flow)), h('strong', yuan(u.amount))),
           ),
         ),
   );
@@ -284,30 +373,34 @@ function shareCard(d: Donation): HTMLElement {
   );
 }
 
-function printView(d: Donation, r: Receipt, badgeSlot: HTMLElement): HTMLElement {
-  const tt = r.trace.totals;
+function printActions(d: Donation): HTMLElement {
   return h(
-    'article',
-    { class: 'print-receipt' },
-    h(
-      'div',
-      { class: 'print-actions no-print' },
-      h('a', { href: `/r/${d.code}`, class: 'btn btn-ghost' }, t('receipt.back')),
-      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('receipt.print')),
-    ),
+    'div',
+    { class: 'print-actions no-print' },
+    h('a', { href: `/r/${d.code}`, class: 'btn btn-ghost' }, t('receipt.back')),
+    h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('receipt.print')),
+  );
+}
+
+function printView(view: View): HTMLElement {
+  const d = view.donation;
+  const tt = view.trace.totals;
+  const g = view.gift;
+  return h(
+    'div',
     h('header', h('p', { class: 'print-brand' }, '善流 Shanliu'), h('h1', t('receipt.print_title'))),
     h('p', { class: 'amount' }, yuan(d.amount_fen)),
     kv([
-      [t('receipt.donor'), donorName(d)],
-      [t('receipt.to'), name(d.to, d.account)],
-      [t('receipt.time'), dateTime(d.time_ms)],
-      [t('receipt.channel'), tEnum('channel', d.channel || 'unspecified')],
-      [t('receipt.recorded_by'), name(d.recorded_by_org, d.recorded_by)],
-      [t('receipt.attestation'), d.attested ? t('receipt.attested_by', { bank: name(d.attesting_bank_org, d.attesting_bank) }) : t('receipt.self_reported')],
-      [t('receipt.block'), `#${d.height}`],
-      [t('receipt.spent'), yuan(tt.spent_fen)],
-      [t('receipt.unspent'), yuan(tt.unspent_fen)],
-      [t('receipt.tx_id'), shortHash(r.proof.tx_id, 16)],
+      [t('receipt.donor'), shown(view, g, donorName(d))],
+      [t('receipt.to'), shown(view, view.flow, name(d.to, d.account))],
+      [t('receipt.time'), shown(view, g, dateTime(d.time_ms))],
+      [t('receipt.channel'), shown(view, g, tEnum('channel', d.channel || 'unspecified'))],
+      [t('receipt.recorded_by'), shown(view, view.recordedBy, name(d.recorded_by_org, d.recorded_by))],
+      [t('receipt.attestation'), shown(view, view.flow, d.attested ? t('receipt.attested_by', { bank: name(d.attesting_bank_org, d.attesting_bank) }) : t('receipt.self_reported'))],
+      [t('receipt.block'), shown(view, g, `#${d.height}`)],
+      [t('receipt.spent'), shown(view, view.flow, yuan(tt.spent_fen))],
+      [t('receipt.unspent'), shown(view, view.flow, yuan(tt.unspent_fen))],
+      [t('receipt.tx_id'), shortHash(d.id, 16)],
     ]),
     h(
       'div',
@@ -315,7 +408,6 @@ function printView(d: Donation, r: Receipt, badgeSlot: HTMLElement): HTMLElement
       nodeQr(d.code),
       h('div', h('p', { class: 'code-short mono' }, d.code.slice(0, 12)), h('p', { class: 'mono code-full' }, groupCode(d.code)), h('p', { class: 'fine' }, t('receipt.print_hint'))),
     ),
-    badgeSlot,
   );
 }
 

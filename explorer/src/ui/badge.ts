@@ -5,6 +5,8 @@ import type { MessageKey } from '../messages';
 import type { Validator } from '../verify/chain';
 import type { ReceiptVerification, Step } from '../verify/receipt';
 import { shortHash, yuan } from '../format';
+import type { Mismatch } from '../verify/consistency';
+import { FLOW_CHECKS, type FlowResult } from '../verify/flow';
 
 export function validatorName(v: Validator): string {
   const n = lang() === 'zh' ? v.nameZh || v.nameEn : v.nameEn || v.nameZh;
@@ -102,4 +104,92 @@ export function verificationBadge(v: ReceiptVerification): HTMLElement {
       details,
     ),
   );
+}
+
+// ---------------------------------------------------------------- the receipt's whole proof
+
+// What the receipt page proved: the gift (receipt proof), where it went (flow proof), and
+// whether the node's own JSON agrees with both.
+export interface ReceiptOutcome {
+  receipt: ReceiptVerification;
+  flow: FlowResult | null; // null: the node sent no flow proof
+  mismatch: Mismatch | null;
+}
+
+export type OutcomeState = 'verified' | 'partial' | 'failed';
+
+export function outcomeState(o: ReceiptOutcome): OutcomeState {
+  if (!o.receipt.ok || o.mismatch || (o.flow && !o.flow.ok)) return 'failed';
+  return o.flow ? 'verified' : 'partial';
+}
+
+// The first thing that failed, by name: a receipt step, a flow check, or a page value.
+function failure(o: ReceiptOutcome): { check: string; text: string } | null {
+  const step = o.receipt.steps.find((s) => !s.ok);
+  if (step) return { check: step.id, text: stepText(step) };
+  if (o.flow && !o.flow.ok) return { check: o.flow.check, text: `${o.flow.check}: ${o.flow.message}` };
+  if (o.mismatch) return { check: o.mismatch.check, text: `${o.mismatch.check}: ${o.mismatch.message}` };
+  return null;
+}
+
+function flowChecks(o: ReceiptOutcome): HTMLElement {
+  const passed = new Set<string>(o.flow?.passed ?? []);
+  const failedAt = o.flow && !o.flow.ok ? FLOW_CHECKS[o.flow.passed.length] : null;
+  const items: HTMLElement[] = FLOW_CHECKS.map((c) => {
+    const state = passed.has(c) ? 'ok' : c === failedAt ? 'bad' : 'skip';
+    return checkItem(c, state, t(`verify.flow.${c}` as MessageKey), state === 'bad' && o.flow && !o.flow.ok ? `${o.flow.check}: ${o.flow.message}` : '');
+  });
+  const consistency = !o.flow?.ok ? 'skip' : o.mismatch ? 'bad' : 'ok';
+  items.push(checkItem('consistency', consistency, t('verify.flow.consistency'), o.mismatch ? `${o.mismatch.check}: ${o.mismatch.message}` : ''));
+  return h('ol', { class: 'checks flow-checks' }, items);
+}
+
+function checkItem(id: string, state: 'ok' | 'bad' | 'skip', text: string, detail: string): HTMLElement {
+  const mark = state === 'ok' ? '✓' : state === 'bad' ? '✗' : '–';
+  return h(
+    'li',
+    { class: `check-${state}`, 'data-step': id },
+    h('span', { class: 'check-mark', 'aria-hidden': 'true' }, mark),
+    h('span', { class: 'visually-hidden' }, state === 'ok' ? t('verify.passed') : state === 'bad' ? t('verify.not_passed') : t('verify.not_run')),
+    h('span', { class: 'check-text' }, text, detail ? h('small', detail) : null),
+  );
+}
+
+// Donor language: who confirmed the money arrived, how many hops were checked, who signed.
+function provedLines(o: ReceiptOutcome): HTMLElement[] {
+  const lines: HTMLElement[] = [];
+  const f = o.flow?.ok ? o.flow.value : null;
+  if (f) {
+    const bank = f.bank ? (lang() === 'zh' ? f.bank.nameZh || f.bank.nameEn : f.bank.nameEn || f.bank.nameZh) || f.bank.orgId : '';
+    lines.push(h('p', { class: 'badge-bank' }, f.bank ? t('verify.bank_signed', { bank }) : t('verify.self_reported')));
+    lines.push(h('p', { class: 'badge-hops' }, f.truncated ? t('verify.hops_some', { n: f.nodeCount }) : t('verify.hops_all', { n: f.nodeCount })));
+  }
+  const signers = o.receipt.signers.map(validatorName);
+  lines.push(h('p', { class: 'badge-signers' }, t('verify.signed_by', { k: o.receipt.signers.length, n: o.receipt.validatorCount, names: joinNames(signers) })));
+  if (f) lines.push(h('p', { class: 'fine' }, t('verify.flow_signed', { height: f.height, k: f.signers.length, n: f.validatorCount, hash: shortHash(f.blockHash) })));
+  else lines.push(h('p', { class: 'badge-partial' }, t('verify.partial_detail')));
+  lines.push(h('p', { class: 'fine' }, t('verify.block', { height: o.receipt.height, hash: shortHash(o.receipt.blockHash) })));
+  return lines;
+}
+
+export function receiptBadge(o: ReceiptOutcome): HTMLElement {
+  const state = outcomeState(o);
+  const failed = failure(o);
+  const badge = verificationBadge(o.receipt);
+  const body = badge.querySelector('.badge-body')!;
+  const details = badge.querySelector('.badge-details')!;
+  badge.className = `badge badge-${state}`;
+  badge.dataset.state = state;
+  badge.setAttribute('role', state === 'failed' ? 'alert' : 'status');
+  if (failed) badge.dataset.check = failed.check;
+  badge.querySelector('.badge-icon')!.textContent = state === 'verified' ? '✓' : state === 'partial' ? '!' : '✗';
+  const title = state === 'verified' ? t('verify.ok') : state === 'partial' ? t('verify.partial') : t('verify.failed');
+  const head = failed
+    ? [h('p', { class: 'badge-failure' }, t('verify.failed_steps', { steps: failed.text }), ' ', t('verify.failed_advice'))]
+    : provedLines(o);
+  details.append(h('p', { class: 'checks-title' }, t('verify.flow_title')), flowChecks(o));
+  if (o.flow?.ok) details.append(h('p', { class: 'fine' }, t('verify.proof_size', { bytes: o.flow.value.proofBytes, nodes: o.flow.value.nodeCount })));
+  (details as HTMLDetailsElement).open = state !== 'verified';
+  body.replaceChildren(h('strong', { class: 'badge-title' }, title), ...head, details);
+  return badge;
 }

@@ -21,3 +21,21 @@ export function base32Decode(text: string): Uint8Array | null {
   if (buffer !== 0) return null; // non-canonical trailing bits
   return Uint8Array.from(out);
 }
+
+// Encoding, for the receipt codes of txs the browser identified itself (hop and refund txs).
+export function base32Encode(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
+  return out;
+}
