@@ -1,0 +1,207 @@
+// The flow proof verifier (src/verify/flow.ts) on small ledgers built independently
+// (ledgerref.mjs): honest proofs verify to the exact trace; each check of docs/flow-proof.md
+// fails by its name when its part of the proof is wrong.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { load } from './load.mjs';
+import { H, } from './smtref.mjs';
+import { account, chain, consumed, giftRecord, hex, keypair, keys, orgRecord, pb, projectRecord, tx } from './ledgerref.mjs';
+
+let flow;
+const bank = keypair();
+const fed = keypair();
+const invoice = H('invoice');
+
+// Two donations to org:fed (500, then the gift of 1000 at stream [500, 1500)); 800 allocated to
+// project:p1; 600 of that spent; optionally the gift's remaining 700 refunded.
+function scenario({ refund = false, edit = (s) => s } = {}) {
+  const d1 = tx(15, pb([[1, 'org:fed'], [2, 500], [8, 1], [9, 'bank1']]), [bank]);
+  const gift = tx(15, pb([[1, 'org:fed'], [2, 1000], [4, '李四'], [8, 1], [9, 'bank1'], [10, '加油']]), [bank]);
+  const transfer = tx(16, pb([[1, 'org:fed'], [2, 'project:p1'], [3, 800], [4, '拨付']]), [fed]);
+  const spend = tx(20, pb([[1, 'project:p1'], [2, 600], [3, 1], [4, 1], [5, '超市'], [6, 12], [7, invoice], [8, '米面油'], [9, 1767225650000]]), [fed]);
+  const refundTx = tx(21, pb([[1, gift.id], [2, '捐赠人要求']]), [fed]);
+  const txs = refund ? [d1, gift, transfer, spend, refundTx] : [d1, gift, transfer, spend];
+  const s = {
+    fedAccount: refund ? account({ inflow: 1500, sent: 800, refunded: 700, outPos: 1500 }) : account({ inflow: 1500, sent: 800, outPos: 800 }),
+    ranges: [
+      [keys.consumed('org:fed', 800), consumed({ kind: 'transfer', leaf: 2, length: 800, target: 'project:p1' })],
+      [keys.consumed('project:p1', 600), consumed({ kind: 'spend', leaf: 3, length: 600 })],
+      ...(refund ? [[keys.consumed('org:fed', 1500), consumed({ kind: 'refund', leaf: 4, length: 700 })]] : []),
+    ],
+    p1Account: account({ received: 800, spent: 600, outPos: 600 }),
+    bankRecord: orgRecord({ id: 'bank1', kind: 'bank', zh: '某银行', en: 'Some Bank', keys: [bank.publicKey] }),
+    projectRecord: projectRecord({ id: 'p1', owner: 'fed', zh: '助学项目', en: 'School project' }),
+    giftRecord: giftRecord({
+      leaf: 1, height: 3, timeMs: 1767225700003, account: 'org:fed', amount: 1000, intervalStart: 500, attested: true, bank: 'bank1', channel: 1,
+      donor: '李四', points: 100, recordedBy: 'fed', refunded: refund ? 700 : 0, refundLeaf: refund ? 4 : 0,
+    }),
+  };
+  edit(s);
+  const state = [
+    [keys.gift(gift.id), s.giftRecord],
+    [keys.account('org:fed'), s.fedAccount],
+    ...(s.p1Account ? [[keys.account('project:p1'), s.p1Account]] : []),
+    ...s.ranges,
+    [keys.org('fed'), orgRecord({ id: 'fed', kind: 'federation', zh: '慈善总会', en: 'Charity Federation', keys: [fed.publicKey] })],
+    [keys.org('bank1'), s.bankRecord],
+    [keys.project('p1'), s.projectRecord],
+    [keys.account('org:other'), account({ inflow: 5, outPos: 0 })],
+    ...Array.from({ length: 60 }, (_, i) => [Buffer.from(`x/filler-${i}`), Buffer.from(`v${i}`)]),
+  ];
+  const c = chain({ txs, state });
+  const recordKeys = [keys.gift(gift.id), keys.account('org:fed'), keys.account('project:p1'), ...s.ranges.map(([k]) => k), keys.org('fed'), keys.org('bank1'), keys.project('p1')];
+  const hopLeaves = refund ? [2, 3, 4] : [2, 3];
+  return { ...c, gift, txs, recordKeys, hopLeaves, fp: c.proof(recordKeys, hopLeaves, { tx_id: hex(gift.id) }), receipt: c.receiptProof(1) };
+}
+
+const verify = (s, fp = s.fp, receipt = s.receipt) => flow.verifyFlow(fp, receipt, s.anchor);
+
+async function fails(s, check, pattern, fp, receipt) {
+  const r = await verify(s, fp, receipt);
+  assert.equal(r.ok, false, `expected ${check} to fail`);
+  assert.equal(r.check, check, `failed at ${r.check}: ${r.message}`);
+  if (pattern) assert.match(r.message, pattern);
+}
+
+const shape = (hops) => hops.map((h) => [h.fate, h.account, Number(h.amountFen), h.leaf === null ? null : Number(h.leaf), shape(h.children)]);
+const clone = (x) => JSON.parse(JSON.stringify(x));
+const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+
+describe('flow proofs', () => {
+  before(async () => {
+    flow = await load('verify/flow.ts');
+  });
+
+  it('rebuilds the trace of an honest proof', async () => {
+    const s = scenario();
+    const r = await verify(s);
+    assert.equal(r.ok, true, r.message);
+    const v = r.value;
+    assert.deepEqual(shape(v.roots), [
+      ['moved_on', 'org:fed', 300, 2, [['spent', 'project:p1', 100, 3, []], ['unspent', 'project:p1', 200, null, []]]],
+      ['unspent', 'org:fed', 700, null, []],
+    ]);
+    assert.equal(v.nodeCount, 4);
+    assert.equal(v.truncated, false);
+    assert.deepEqual(v.totals, { spent: 100n, unspent: 900n, refunded: 0n, untraced: 0n });
+    assert.equal(v.bank.orgId, 'bank1');
+    assert.equal(v.names.get('project:p1').nameZh, '助学项目');
+    assert.equal(v.names.get('org:fed').nameEn, 'Charity Federation');
+    const spend = v.roots[0].children[0].payload;
+    assert.equal(spend.category, 'material');
+    assert.equal(spend.payeeName, '超市');
+    assert.equal(spend.beneficiaryCount, 12);
+    assert.equal(spend.invoiceHash, hex(invoice));
+    assert.equal(v.giftBody.donorDisplayName, '李四');
+    assert.equal(v.giftBody.memo, '加油');
+    assert.deepEqual(r.passed, flow.FLOW_CHECKS);
+  });
+
+  it('rebuilds a refunded gift', async () => {
+    const s = scenario({ refund: true });
+    const r = await verify(s);
+    assert.equal(r.ok, true, r.message);
+    assert.deepEqual(shape(r.value.roots).map((n) => n.slice(0, 4)), [['moved_on', 'org:fed', 300, 2], ['refunded', 'org:fed', 700, 4]]);
+    assert.equal(r.value.roots[1].payload.reason, '捐赠人要求');
+  });
+
+  it('flow_header: a changed header, a forged commit, an older header', async () => {
+    const s = scenario();
+    const a = clone(s.fp);
+    a.header.time_ms += 1;
+    await fails(s, 'flow_header', /block_hash/, a);
+    const b = clone(s.fp);
+    b.commit.signatures[0].signature = flip(b.commit.signatures[0].signature);
+    await fails(s, 'flow_header', /commit/, b);
+    await fails(s, 'flow_header', /older/, s.fp, { ...s.receipt, header: { ...s.receipt.header, height: 10 } });
+  });
+
+  it('state_proof: a tampered sibling, a changed value, an extra record of another account, a record of another state', async () => {
+    const s = scenario();
+    const a = clone(s.fp);
+    a.state_proof = a.state_proof.slice(0, 10) + flip(a.state_proof.slice(10));
+    await fails(s, 'state_proof', null, a);
+    const b = clone(s.fp);
+    const fedRecord = b.records.find((r) => r.key === hex(keys.account('org:fed')));
+    fedRecord.value = hex(account({ inflow: 1500, sent: 900, outPos: 900 }));
+    await fails(s, 'state_proof', /not the proven one/, b);
+    const c = clone(s.fp);
+    c.records.push({ key: hex(keys.account('org:other')), value: hex(account({ inflow: 5, outPos: 0 })) });
+    await fails(s, 'state_proof', /does not cover a\/org:other/, c);
+    // The same records from a later state (another donation arrived): not this header's.
+    const later = scenario({ edit: (x) => (x.fedAccount = account({ inflow: 1600, sent: 800, outPos: 800 })) });
+    const d = clone(s.fp);
+    d.records = later.fp.records;
+    d.state_proof = later.fp.state_proof;
+    await fails(s, 'state_proof', /state_root/, d);
+  });
+
+  it('missing_record: a record the walk needs is not in the proof', async () => {
+    const s = scenario();
+    const without = s.recordKeys.filter((k) => !k.equals(keys.account('project:p1')));
+    await fails(s, 'missing_record', /a\/project:p1/, s.proof(without, s.hopLeaves, { tx_id: hex(s.gift.id) }));
+    const noRange = s.recordKeys.filter((k) => !k.equals(keys.consumed('project:p1', 600)));
+    await fails(s, 'missing_record', /f\/o\/project:p1/, s.proof(noRange, s.hopLeaves, { tx_id: hex(s.gift.id) }));
+  });
+
+  it('tx_inclusion: a hop tx whose inclusion path is wrong', async () => {
+    const s = scenario();
+    const a = clone(s.fp);
+    a.txs[0].inclusion_path[0] = flip(a.txs[0].inclusion_path[0]);
+    await fails(s, 'tx_inclusion', /log entry 2/, a);
+  });
+
+  it('gift: the gift record of another log entry or another transaction', async () => {
+    const s = scenario();
+    await fails(s, 'gift', /log entry/, s.fp, { ...s.receipt, leaf_index: 0 });
+    await fails(s, 'gift', /another transaction/, { ...s.fp, tx_id: hex(s.txs[0].id) });
+  });
+
+  it('not_contiguous: a gap between consumed ranges', async () => {
+    const s = scenario({
+      edit: (x) => {
+        x.ranges[0] = [keys.consumed('org:fed', 600), consumed({ kind: 'transfer', leaf: 2, length: 600, target: 'project:p1' })];
+        x.ranges.push([keys.consumed('org:fed', 800), consumed({ kind: 'transfer', leaf: 2, length: 150, target: 'project:p1', targetStart: 600 })]);
+      },
+    });
+    await fails(s, 'not_contiguous', /\[600, 650\) of org:fed/);
+  });
+
+  it('wrong_account: a hop into an account that has no record', async () => {
+    const s = scenario({ edit: (x) => (x.p1Account = null) });
+    await fails(s, 'wrong_account', /project:p1 has no record/);
+  });
+
+  it('hop_tx: a hop tx missing from the proof, or of the wrong kind', async () => {
+    const s = scenario();
+    await fails(s, 'hop_tx', /log entry 3/, s.proof(s.recordKeys, [2], { tx_id: hex(s.gift.id) }));
+    const t = scenario({ edit: (x) => (x.ranges[1] = [keys.consumed('project:p1', 600), consumed({ kind: 'spend', leaf: 0, length: 600 })]) });
+    await fails(t, 'hop_tx', /not a spend from project:p1/, t.proof(t.recordKeys, [0, 2], { tx_id: hex(t.gift.id) }));
+  });
+
+  it('names: an account shown without its record', async () => {
+    const s = scenario();
+    const without = s.recordKeys.filter((k) => !k.equals(keys.project('p1')));
+    await fails(s, 'names', /project:p1/, s.proof(without, s.hopLeaves, { tx_id: hex(s.gift.id) }));
+  });
+
+  it('bank: the attesting bank did not sign, or is not a bank, or is not proven', async () => {
+    const other = keypair();
+    const a = scenario({ edit: (x) => (x.bankRecord = orgRecord({ id: 'bank1', kind: 'bank', zh: '某银行', en: 'Some Bank', keys: [other.publicKey] })) });
+    await fails(a, 'bank', /no signature/);
+    const b = scenario({ edit: (x) => (x.bankRecord = orgRecord({ id: 'bank1', kind: 'charity', zh: '某银行', en: 'Some Bank', keys: [bank.publicKey] })) });
+    await fails(b, 'bank', /not registered as a bank/);
+    const c = scenario();
+    const without = c.recordKeys.filter((k) => !k.equals(keys.org('bank1')));
+    await fails(c, 'bank', /bank bank1/, c.proof(without, c.hopLeaves, { tx_id: hex(c.gift.id) }));
+  });
+
+  it('stops at max_nodes and leaves the rest unexpanded', async () => {
+    const s = scenario();
+    const r = await verify(s, { ...s.fp, max_nodes: 2 });
+    assert.equal(r.ok, true, r.message);
+    assert.equal(r.value.truncated, true);
+    assert.equal(r.value.roots[0].expanded, false);
+    assert.deepEqual(r.value.totals, { spent: 0n, unspent: 700n, refunded: 0n, untraced: 300n });
+  });
+});
