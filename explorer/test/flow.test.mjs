@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { load } from './load.mjs';
 import { H, } from './smtref.mjs';
-import { account, chain, consumed, giftRecord, hex, keypair, keys, orgRecord, pb, projectRecord, tx } from './ledgerref.mjs';
+import { account, chain, consumed, giftRecord, hex, inflow, keypair, keys, orgRecord, outflowHeader, pb, piece, projectRecord, tx } from './ledgerref.mjs';
 
 let flow;
 const bank = keypair();
@@ -37,7 +37,17 @@ function scenario({ refund = false, edit = (s) => s } = {}) {
     }),
   };
   edit(s);
+  s.reverse ??= [
+    [keys.outflow(3), outflowHeader({ kind: 'spend', amount: 600, pieces: 1, source: 'project:p1' })],
+    [keys.piece(3, 600), piece({ sourceStart: 0, length: 600 })],
+    [keys.outflow(2), outflowHeader({ kind: 'transfer', amount: 800, pieces: 1, source: 'org:fed', target: 'project:p1' })],
+    [keys.piece(2, 800), piece({ sourceStart: 0, length: 800 })],
+    [keys.inflow('project:p1', 800), inflow({ kind: 'transfer', leaf: 2, length: 800, source: 'org:fed' })],
+    [keys.inflow('org:fed', 500), inflow({ kind: 'donation', leaf: 0, length: 500 })],
+    [keys.inflow('org:fed', 1500), inflow({ kind: 'donation', leaf: 1, length: 1000 })],
+  ];
   const state = [
+    ...s.reverse,
     [keys.gift(gift.id), s.giftRecord],
     [keys.account('org:fed'), s.fedAccount],
     ...(s.p1Account ? [[keys.account('project:p1'), s.p1Account]] : []),
@@ -51,7 +61,7 @@ function scenario({ refund = false, edit = (s) => s } = {}) {
   const c = chain({ txs, state });
   const recordKeys = [keys.gift(gift.id), keys.account('org:fed'), keys.account('project:p1'), ...s.ranges.map(([k]) => k), keys.org('fed'), keys.org('bank1'), keys.project('p1')];
   const hopLeaves = refund ? [2, 3, 4] : [2, 3];
-  return { ...c, gift, txs, recordKeys, hopLeaves, fp: c.proof(recordKeys, hopLeaves, { tx_id: hex(gift.id) }), receipt: c.receiptProof(1) };
+  return { ...c, gift, txs, s, recordKeys, hopLeaves, fp: c.proof(recordKeys, hopLeaves, { tx_id: hex(gift.id) }), receipt: c.receiptProof(1) };
 }
 
 const verify = (s, fp = s.fp, receipt = s.receipt) => flow.verifyFlow(fp, receipt, s.anchor);
@@ -203,5 +213,70 @@ describe('flow proofs', () => {
     assert.equal(r.value.truncated, true);
     assert.equal(r.value.roots[0].expanded, false);
     assert.deepEqual(r.value.totals, { spent: 0n, unspent: 700n, refunded: 0n, untraced: 300n });
+  });
+});
+
+describe('reverse-walk proofs (sources of a spend)', () => {
+  let sources;
+  before(async () => {
+    sources = await load('verify/sources.ts');
+  });
+
+  // The node's page for offsets [cursor, next) of the spend at log entry 3.
+  function page(sc, { cursor = 0, next = null, items, recordKeys = sc.s.reverse.map(([k]) => k), leaves = [0, 1, 3] } = {}) {
+    const origin = (leaf, name) => ({ id: hex(sc.txs[leaf].id), code: 'x', kind: 'donation', leaf, time_ms: 0, account: 'org:fed', amount_fen: leaf === 0 ? 500 : 1000, donor_display_name: name });
+    return {
+      outflow: { id: hex(sc.txs[3].id), code: 'x', kind: 'spend', leaf: 3, time_ms: 0, from_account: 'project:p1', from_name_zh: '', to_account: null, amount_fen: 600 },
+      sources: items ?? [
+        { origin: origin(0, ''), amount_fen: 500, path: ['org:fed', 'project:p1'] },
+        { origin: origin(1, '李四'), amount_fen: 100, path: ['org:fed', 'project:p1'] },
+      ],
+      next,
+      proof: sc.proof(recordKeys, leaves),
+      cursor,
+    };
+  }
+  const check = (sc, p) => sources.verifySources(p, hex(sc.txs[3].id), BigInt(p.cursor), sc.anchor);
+
+  it('verifies an honest page and a page from a cursor', async () => {
+    const sc = scenario();
+    const r = await check(sc, page(sc));
+    assert.equal(r.ok, true, r.message);
+    assert.deepEqual(r.value.sources.map((x) => [Number(x.originLeaf), Number(x.amountFen), x.path.join('>')]), [[0, 500, 'org:fed>project:p1'], [1, 100, 'org:fed>project:p1']]);
+    const p = page(sc, { cursor: 450, next: 550 });
+    p.sources = [{ ...p.sources[0], amount_fen: 50 }, { ...p.sources[1], amount_fen: 50 }];
+    const r2 = await check(sc, p);
+    assert.equal(r2.ok, true, r2.message);
+    assert.equal(r2.value.next, 550n);
+  });
+
+  it('fails a page whose amounts, donors or paths differ from the proof', async () => {
+    const sc = scenario();
+    for (const [edit, pattern] of [
+      [(p) => (p.sources[0].amount_fen = 400), /source 1 amount/],
+      [(p) => (p.sources[1].origin.donor_display_name = '王五'), /source 2 donor name/],
+      [(p) => (p.sources[0].path = ['project:p1']), /source 1 path/],
+      [(p) => p.sources.pop(), /lists 1 sources, the proof 2/],
+    ]) {
+      const p = page(sc);
+      edit(p);
+      const r = await check(sc, p);
+      assert.equal(r.ok, false);
+      assert.equal(r.check, 'sources');
+      assert.match(r.message, pattern);
+    }
+  });
+
+  it('fails a proof without an inflow, without the outflow tx, or with a wrong sibling', async () => {
+    const sc = scenario();
+    const keysWithout = sc.s.reverse.map(([k]) => k).filter((k) => !k.equals(keys.inflow('org:fed', 1500)));
+    const a = await check(sc, page(sc, { recordKeys: keysWithout }));
+    assert.equal(a.check, 'missing_record', a.message);
+    const b = await check(sc, page(sc, { leaves: [0, 1] }));
+    assert.equal(b.check, 'outflow', b.message);
+    const p = page(sc);
+    p.proof.state_proof = p.proof.state_proof.slice(0, 4) + flip(p.proof.state_proof.slice(4));
+    const c = await check(sc, p);
+    assert.equal(c.check, 'state_proof', c.message);
   });
 });

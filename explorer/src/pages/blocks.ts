@@ -10,6 +10,7 @@ import { txDetail, txTitle } from '../ui/txdesc';
 import { equal, fromHex, toHex } from '../verify/bytes';
 import { blockHash, verifyCommit } from '../verify/chain';
 import { AnchorError, loadAnchor } from '../verify/genesis';
+import { verifySources } from '../verify/sources';
 
 export function blockList(ctx: PageContext): void {
   ctx.setTitle(t('block.list_title'));
@@ -224,31 +225,100 @@ export async function txPage(ctx: PageContext): Promise<void> {
     },
     () => {},
   );
-  if (kind === 'spend' || kind === 'transfer' || kind === 'trust_disbursement') {
-    pager<SourcesPage['sources'][number]>(
-      sources,
-      async (next) => {
-        try {
-          const r = await get<SourcesPage>(`/v1/spends/${tx.id}/sources?limit=20${next !== null ? `&cursor=${next}` : ''}`, ctx.signal);
-          return { items: r.sources, next: r.next };
-        } catch (e) {
-          if (e instanceof ApiError && e.status === 404) return { items: [], next: null };
-          throw e;
-        }
-      },
-      (s) =>
-        h(
-          'li',
-          { class: 'list-item' },
-          h(
-            'div',
-            { class: 'list-main' },
-            h('a', { href: s.origin.kind === 'transfer' ? `/tx/${s.origin.id}` : `/r/${s.origin.code}`, class: 'list-title' }, tEnum('kind', s.origin.kind), ' · ', s.origin.donor_display_name || (s.origin.kind === 'transfer' ? '' : t('receipt.anonymous'))),
-            h('span', { class: 'list-detail' }, s.origin.account ? accountLink(s.origin.account) : null, ' · ', dateTime(s.origin.time_ms)),
-          ),
-          h('strong', yuan(s.amount_fen)),
-        ),
-      'tx.no_sources',
-    );
+  if (kind === 'spend' || kind === 'transfer' || kind === 'trust_disbursement') sourcesList(tx.id, sources, ctx);
+}
+
+type Source = SourcesPage['sources'][number] & { proven: boolean };
+
+// The gifts that paid for an outflow, page by page; each page's proof (docs/flow-proof.md "The
+// reverse walk") is verified as it arrives, and the badge above the list says what held.
+function sourcesList(txId: string, container: HTMLElement, ctx: PageContext): void {
+  const slot = h('div', { class: 'sources-proof', 'aria-live': 'polite' });
+  const state = { pages: 0, proven: 0, failed: null as string | null, absent: 0, sources: 0, fen: 0n, height: 0, signers: 0, validators: 0 };
+  container.append(slot);
+  pager<Source>(
+    container,
+    async (next) => {
+      const cursor = next === null ? 0 : Number(next);
+      let r: SourcesPage;
+      try {
+        r = await get<SourcesPage>(`/v1/spends/${txId}/sources?limit=20${next !== null ? `&cursor=${next}` : ''}`, ctx.signal);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return { items: [], next: null };
+        throw e;
+      }
+      const proven = await checkSourcesPage(r, txId, BigInt(cursor), state);
+      if (!ctx.signal.aborted) replace(slot, sourcesBadge(state));
+      return { items: r.sources.map((s) => ({ ...s, proven })), next: r.next };
+    },
+    (s) => sourceItem(s),
+    'tx.no_sources',
+  );
+}
+
+async function checkSourcesPage(r: SourcesPage, txId: string, cursor: bigint, state: SourcesState): Promise<boolean> {
+  state.pages++;
+  if (!r.proof) {
+    state.absent++;
+    return false;
   }
+  try {
+    const result = await verifySources(r, txId, cursor, await loadAnchor());
+    if (!result.ok) {
+      state.failed ??= `${result.check}: ${result.message}`;
+      return false;
+    }
+    state.proven++;
+    state.sources += result.value.sources.length;
+    state.fen += result.value.next - result.value.cursor;
+    state.height = result.value.height;
+    state.signers = result.value.signers.length;
+    state.validators = result.value.validatorCount;
+    return true;
+  } catch (e) {
+    state.failed ??= e instanceof AnchorError ? t(`verify.anchor.${e.reason}`) : (e as Error).message;
+    return false;
+  }
+}
+
+interface SourcesState {
+  pages: number;
+  proven: number;
+  failed: string | null;
+  absent: number;
+  sources: number;
+  fen: bigint;
+  height: number;
+  signers: number;
+  validators: number;
+}
+
+function sourcesBadge(s: SourcesState): HTMLElement {
+  if (s.failed) {
+    return h('div', { class: 'badge badge-failed', 'data-state': 'failed', role: 'alert' }, h('span', { class: 'badge-icon', 'aria-hidden': 'true' }, '✗'), h('div', { class: 'badge-body' }, h('strong', t('sources.failed')), h('p', { class: 'badge-failure' }, t('verify.failed_steps', { steps: s.failed }))));
+  }
+  if (s.absent > 0 || s.proven === 0) {
+    return h('div', { class: 'badge badge-partial', 'data-state': 'partial', role: 'status' }, h('span', { class: 'badge-icon', 'aria-hidden': 'true' }, '!'), h('div', { class: 'badge-body' }, h('strong', t('sources.not_proven')), h('p', t('sources.not_proven_detail'))));
+  }
+  return h(
+    'div',
+    { class: 'badge badge-verified', 'data-state': 'verified', role: 'status' },
+    h('span', { class: 'badge-icon', 'aria-hidden': 'true' }, '✓'),
+    h('div', { class: 'badge-body' }, h('strong', t('sources.verified')), h('p', t('sources.verified_detail', { n: s.sources, amount: yuan(s.fen) })), h('p', { class: 'fine' }, t('sources.signed', { height: s.height, k: s.signers, n: s.validators }))),
+  );
+}
+
+function sourceItem(s: Source): HTMLElement {
+  const unproven = s.proven ? null : h('span', { class: 'pill pill-warn not-proven', title: t('proof.not_proven_hint') }, t('proof.not_proven'));
+  return h(
+    'li',
+    { class: 'list-item', 'data-proven': String(s.proven) },
+    h(
+      'div',
+      { class: 'list-main' },
+      h('a', { href: s.origin.kind === 'transfer' ? `/tx/${s.origin.id}` : `/r/${s.origin.code}`, class: 'list-title' }, tEnum('kind', s.origin.kind), ' · ', s.origin.donor_display_name || (s.origin.kind === 'transfer' ? '' : t('receipt.anonymous'))),
+      h('span', { class: 'list-detail' }, s.origin.account ? accountLink(s.origin.account) : null, ' · ', dateTime(s.origin.time_ms), ' ', unproven),
+    ),
+    h('strong', yuan(s.amount_fen)),
+  );
 }

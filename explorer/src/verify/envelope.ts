@@ -36,7 +36,8 @@ export type FlowCheck =
   | 'hop_tx'
   | 'names'
   | 'bank'
-  | 'outflow';
+  | 'outflow'
+  | 'sources'; // a reverse-walk page whose listed values differ from the proven ones
 
 export class FlowFailure extends Error {
   constructor(
