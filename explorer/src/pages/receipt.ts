@@ -133,7 +133,7 @@ async function runVerification(code: string, receipt: Receipt, slot: HTMLElement
       const gift = provenGift(receipt.proof, body, receipt.donation);
       mismatch = compareGift(receipt.donation, gift);
       view = { ...serverView(receipt, false), donation: gift, gift: true, flowProblem: receipt.flow_proof ? 'failed' : 'absent' };
-      if (receipt.flow_proof) flow = await verifyFlow(receipt.flow_proof, receipt.proof, anchor);
+      if (receipt.flow_proof) flow = await timed('shanliu:flow-verify', () => verifyFlow(receipt.flow_proof!, receipt.proof, anchor));
       if (flow?.ok) {
         const donation = provenDonation(gift, flow.value);
         const trace = provenTrace(flow.value);
@@ -150,6 +150,16 @@ async function runVerification(code: string, receipt: Receipt, slot: HTMLElement
     const reason = e instanceof AnchorError ? t(`verify.anchor.${e.reason}`) : (e as Error).message;
     replace(slot, unavailableBadge(reason));
     return null;
+  }
+}
+
+// A performance measure per verification, read by bench/browser_verify_bench.mjs.
+async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await run();
+  } finally {
+    performance.measure(name, { start, end: performance.now() });
   }
 }
 
