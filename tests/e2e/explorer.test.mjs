@@ -7,10 +7,14 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import QRCode from 'qrcode';
-import { Network, artifacts } from './harness.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Network, artifacts, repo } from './harness.mjs';
 import jsQR from '../../explorer/node_modules/jsqr/dist/jsQR.js';
 
 const net = new Network();
+const run = promisify(execFile);
+const binDir = process.env.SHANLIU_BIN_DIR ?? path.join(repo, 'build', 'bin');
 const T = { timeout: 180000 };
 let genesisSigner = null; // the validator organisation's zh name, if the node publishes its genesis
 
@@ -56,6 +60,54 @@ async function keyFile(file) {
   return { seed, publicKey: spki.subarray(spki.length - 32).toString('hex') };
 }
 
+// Pre-order list of a trace's nodes (the order the receipt page lists hops in).
+const flatten = (nodes, out = []) => {
+  for (const n of nodes) {
+    out.push(n);
+    flatten(n.children ?? [], out);
+  }
+  return out;
+};
+
+// A demo receipt with everything the tampering tests rewrite: a bank attestation, a named donor,
+// spends with beneficiaries and an invoice, a transfer, and money still unspent.
+async function richReceipt() {
+  let best = null;
+  for (const code of net.codes.slice(0, 80)) {
+    const r = await (await fetch(`${net.url}/v1/receipts/${code}`)).json();
+    const nodes = flatten(r.trace.nodes);
+    const score =
+      (r.donation.attested ? 1 : 0) + (r.donation.donor_display_name ? 1 : 0) + (nodes.some((n) => n.fate === 'unspent') ? 1 : 0) +
+      (nodes.some((n) => n.fate === 'moved_on') ? 1 : 0) + (nodes.some((n) => n.fate === 'spent' && n.tx?.beneficiary_count > 0 && n.tx?.invoice_hash) ? 2 : 0);
+    if (!best || score > best.score) best = { code, receipt: r, nodes, score };
+    if (score === 6) break;
+  }
+  return best;
+}
+
+// Loads /r/<code> with the node's JSON rewritten by `mutate`, and expects the red badge naming
+// `check` (a flow-proof check or "<value> mismatch").
+async function expectFailure(code, label, mutate, check) {
+  const page = await net.page();
+  await page.route('**/v1/receipts/**', async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    mutate(body);
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(`${net.url}/r/${code}`);
+  const badge = page.locator('.badge[data-state="failed"]');
+  await badge.waitFor({ timeout: 60000 });
+  const text = await badge.innerText();
+  assert.match(text, /验证失败/, label);
+  assert.ok(text.includes(check), `${label}: the badge names ${check}: ${text}`);
+  assert.equal(await badge.getAttribute('data-check'), check, label);
+  assert.equal(await page.locator('.badge[data-state="verified"]').count(), 0, label);
+  await shot(page, `receipt-tampered-${label.replace(/[^a-z0-9]+/gi, '-')}`);
+  noErrors(page);
+  await page.context().close();
+}
+
 describe('explorer', () => {
   before(async () => {
     await net.start();
@@ -82,7 +134,9 @@ describe('explorer', () => {
     assert.match(text, /由 1\/1 个验证节点签署/);
     if (genesisSigner) assert.ok(text.includes(genesisSigner), `badge names the signer ${genesisSigner}: ${text}`);
     // Every step held: envelope, tx id, tx signatures, contents, inclusion, header, validators, commit.
-    assert.equal(await page.locator('.checks li.check-ok').count(), 8);
+    assert.equal(await page.locator('.checks:not(.flow-checks) li.check-ok').count(), 8);
+    // And every flow-proof check (docs/flow-proof.md 1–8) plus the page's agreement with the proofs.
+    assert.equal(await page.locator('.flow-checks li.check-ok').count(), 9);
     assert.equal(await page.locator('.checks li.check-bad').count(), 0);
     // The Sankey diagram is drawn (SVG renderer) and labelled for screen readers.
     const chart = page.locator('.sankey[data-ready="true"]');
@@ -146,7 +200,8 @@ describe('explorer', () => {
     assert.equal(await page.evaluate(() => window.isSecureContext), false);
     const badge = await verifiedBadge(page);
     assert.match(await badge.textContent(), /Ed25519：@noble\/ed25519/);
-    assert.equal(await page.locator('.checks li.check-ok').count(), 8);
+    assert.equal(await page.locator('.checks:not(.flow-checks) li.check-ok').count(), 8);
+    assert.equal(await page.locator('.flow-checks li.check-ok').count(), 9);
     await page.goto(`${lan}/scan`);
     await page.getByText('不是通过安全连接').waitFor();
     noErrors(page);
@@ -438,5 +493,162 @@ describe('explorer', () => {
     await shot(page, 'receipt-print-node-qr');
     noErrors(page);
     await page.context().close();
+  });
+  it('proves where the money went: the donor-language badge and no unproven value', T, async () => {
+    const { code, receipt, nodes } = await richReceipt();
+    assert.ok(receipt.flow_proof, 'the node sends a flow proof');
+    const page = await net.page();
+    await page.goto(`${net.url}/r/${code}`);
+    const badge = await verifiedBadge(page);
+    const text = await badge.innerText();
+    assert.match(text, /已在您的浏览器中验证/);
+    if (receipt.donation.attested) assert.match(text, new RegExp(`银行签名确认到账：${receipt.donation.attesting_bank_org.name_zh}`));
+    else assert.match(text, /受赠机构自行登记/);
+    assert.match(text, new RegExp(`${nodes.length} 笔去向全部核验`));
+    assert.match(text, /由 1\/1 个验证节点签署/);
+    assert.equal(await page.locator('.flow-checks li.check-ok').count(), 9);
+    // Every hop is shown from proven data, and nothing on the page is marked not proven.
+    await page.locator('.sankey[data-ready="true"][data-proven="true"]').waitFor({ timeout: 30000 });
+    assert.equal(await page.locator('.hops > li[data-proven="true"]').count(), nodes.length);
+    assert.equal(await page.locator('.not-proven').count(), 0);
+    await shot(page, 'receipt-flow-proven-zh');
+    await page.click('#lang-toggle');
+    const en = await (await verifiedBadge(page)).innerText();
+    assert.match(en, new RegExp(`All ${nodes.length} hops verified`));
+    if (receipt.donation.attested) assert.match(en, /Bank signature confirms the money arrived/);
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('turns red when a shown donation value differs from the proofs', T, async () => {
+    const { code, receipt } = await richReceipt();
+    if (receipt.donation.attested) {
+      await expectFailure(code, 'bank name', (r) => (r.donation.attesting_bank_org.name_zh = '某某假银行'), 'bank mismatch');
+      await expectFailure(code, 'bank self', (r) => (r.donation.attested = false), 'bank mismatch');
+    }
+    await expectFailure(code, 'donor name', (r) => {
+      r.donation.donor_display_name = '冒名者';
+      r.donation.anonymous = false;
+    }, 'donor name mismatch');
+    await expectFailure(code, 'time', (r) => (r.donation.time_ms += 86400000), 'time mismatch');
+    await expectFailure(code, 'restricted', (r) => (r.donation.restricted = !r.donation.restricted), 'restricted flag mismatch');
+    await expectFailure(code, 'channel', (r) => (r.donation.channel = r.donation.channel === 'cash' ? 'other' : 'cash'), 'channel mismatch');
+  });
+
+  it('turns red when any hop amount differs from the proofs', T, async () => {
+    const { code, nodes } = await richReceipt();
+    const hops = nodes.map((n, i) => [n, i]).filter(([n]) => n.fate !== 'unspent');
+    assert.ok(hops.length > 0);
+    for (const [node, i] of hops) {
+      await expectFailure(code, `hop ${i} amount`, (r) => (flatten(r.trace.nodes)[i].amount_fen += 1), 'hop amount mismatch');
+      if (node.fate === 'moved_on') await expectFailure(code, `hop ${i} target`, (r) => (flatten(r.trace.nodes)[i].tx.to_name_zh = '别的机构'), 'name mismatch');
+    }
+  });
+
+  it('turns red when a spend\'s category, beneficiaries or invoice differ from the proofs', T, async () => {
+    const { code, nodes } = await richReceipt();
+    const spends = nodes.map((n, i) => [n, i]).filter(([n]) => n.fate === 'spent');
+    assert.ok(spends.length > 0, 'the receipt has a spend');
+    for (const [node, i] of spends) {
+      const at = (r) => flatten(r.trace.nodes)[i].tx;
+      await expectFailure(code, `spend ${i} category`, (r) => (at(r).category = node.tx.category === 'admin' ? 'material' : 'admin'), 'spend category mismatch');
+      await expectFailure(code, `spend ${i} beneficiaries`, (r) => (at(r).beneficiary_count += 10), 'spend beneficiaries mismatch');
+      await expectFailure(code, `spend ${i} invoice`, (r) => (at(r).invoice_hash = 'ab'.repeat(32)), 'spend invoice mismatch');
+    }
+  });
+
+  it('turns red when what is unspent, or where, differs from the proofs', T, async () => {
+    const { code, nodes } = await richReceipt();
+    const i = nodes.findIndex((n) => n.fate === 'unspent');
+    assert.ok(i >= 0, 'the receipt has money still unspent');
+    await expectFailure(code, 'unspent amount', (r) => {
+      flatten(r.trace.nodes)[i].amount_fen += 100;
+      r.trace.totals.unspent_fen += 100;
+    }, 'unspent mismatch');
+    await expectFailure(code, 'unspent total', (r) => (r.trace.totals.unspent_fen -= 1), 'unspent mismatch');
+    await expectFailure(code, 'unspent account', (r) => (flatten(r.trace.nodes)[i].account = 'org:federation'), 'hop account mismatch');
+  });
+
+  it('fails the named flow check when the flow proof itself is tampered with', T, async () => {
+    const { code, receipt } = await richReceipt();
+    const giftAccount = receipt.donation.account;
+    const accountKey = Buffer.from(`a/${giftAccount}`).toString('hex');
+    // A sibling hash inside the multi-proof: the last byte belongs to an opaque hash or leaf.
+    await expectFailure(code, 'proof sibling', (r) => {
+      const p = r.flow_proof.state_proof;
+      r.flow_proof.state_proof = p.slice(0, -2) + (p.slice(-2) === '00' ? '01' : '00');
+    }, 'state_proof');
+    await expectFailure(code, 'missing record', (r) => (r.flow_proof.records = r.flow_proof.records.filter((x) => x.key !== accountKey)), 'missing_record');
+    // A genuine record of another account (from another receipt's proof), not in this proof.
+    let foreign = null;
+    for (const other of net.codes.slice(1, 60)) {
+      const o = await (await fetch(`${net.url}/v1/receipts/${other}`)).json();
+      foreign = o.flow_proof?.records.find((x) => x.key.startsWith('612f') && !receipt.flow_proof.records.some((y) => y.key === x.key));
+      if (foreign) break;
+    }
+    assert.ok(foreign, 'found an account record of another account');
+    await expectFailure(code, 'extra record', (r) => r.flow_proof.records.push(foreign), 'state_proof');
+    const hop = flatten(receipt.trace.nodes).find((n) => n.tx);
+    await expectFailure(code, 'hop tx removed', (r) => (r.flow_proof.txs = r.flow_proof.txs.filter((x) => x.leaf !== hop.tx.leaf)), 'hop_tx');
+    await expectFailure(code, 'flow header', (r) => (r.flow_proof.header.time_ms += 1), 'flow_header');
+  });
+
+  it('fails when a record comes from another height', T, async () => {
+    const { code, receipt } = await richReceipt();
+    const accountKey = Buffer.from(`a/${receipt.donation.account}`).toString('hex');
+    const old = receipt.flow_proof.records.find((x) => x.key === accountKey);
+    // A new gift to the same account changes its record at the next height.
+    await run(path.join(binDir, 'shanliu'), ['tx', 'donation', '--key', path.join(net.dir, 'keys', 'bank-1.key'), '--node', net.url, '--wait',
+      '--to', receipt.donation.account, '--amount-fen', '100', '--json', JSON.stringify({ donor_ref: 'cd'.repeat(32), channel: 'bank_transfer', attesting_bank: 'bank-1' })]);
+    const fresh = await (await fetch(`${net.url}/v1/receipts/${code}`)).json();
+    assert.ok(fresh.flow_proof.header.height > receipt.flow_proof.header.height);
+    assert.notEqual(fresh.flow_proof.records.find((x) => x.key === accountKey).value, old.value);
+    await expectFailure(code, 'record of another height', (r) => (r.flow_proof.records.find((x) => x.key === accountKey).value = old.value), 'state_proof');
+  });
+
+  it('marks everything the proofs do not cover when the node sends no flow proof', T, async () => {
+    const { code } = await richReceipt();
+    const page = await net.page();
+    await page.route('**/v1/receipts/**', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      delete body.flow_proof;
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${net.url}/r/${code}`);
+    const badge = page.locator('.badge[data-state="partial"]');
+    await badge.waitFor({ timeout: 60000 });
+    assert.match(await badge.innerText(), /捐赠已验证，去向未经证明/);
+    assert.ok((await page.locator('.hops .not-proven').count()) > 0, 'hops are marked not proven');
+    assert.ok((await page.locator('.attestation .not-proven').count()) === 1, 'the bank line is marked not proven');
+    await shot(page, 'receipt-no-flow-proof');
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('verifies the sources of a spend in the browser, and fails a rewritten page', T, async () => {
+    const { nodes } = await richReceipt();
+    const spend = nodes.find((n) => n.fate === 'spent').tx.id;
+    const page = await net.page();
+    await page.goto(`${net.url}/tx/${spend}`);
+    const badge = page.locator('.sources-proof .badge[data-state="verified"]');
+    await badge.waitFor({ timeout: 60000 });
+    assert.match(await badge.innerText(), /来源已在您的浏览器中验证/);
+    assert.equal(await page.locator('#sources li[data-proven="false"]').count(), 0);
+    await shot(page, 'tx-sources-proven');
+    await page.context().close();
+    const tampered = await net.page();
+    await tampered.route('**/v1/spends/**', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.sources[0].amount_fen += 1;
+      await route.fulfill({ response, json: body });
+    });
+    await tampered.goto(`${net.url}/tx/${spend}`);
+    const failed = tampered.locator('.sources-proof .badge[data-state="failed"]');
+    await failed.waitFor({ timeout: 60000 });
+    assert.match(await failed.innerText(), /sources: source 1 amount/);
+    noErrors(tampered);
+    await tampered.context().close();
   });
 });
