@@ -63,8 +63,10 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
   } else {
     replace(ctx.root, pageHeader(t('receipt.title'), h('span', { class: 'mono code-line' }, groupCode(receipt.donation.code))), badgeSlot, body);
   }
+  // Verification runs while the node's version is drawn; the proven version then replaces it.
+  const verifying = runVerification(code, receipt, badgeSlot, ctx);
   await show(serverView(receipt, true));
-  const verified = await runVerification(code, receipt, badgeSlot, ctx);
+  const verified = await verifying;
   if (ctx.signal.aborted) return;
   await show(verified ?? serverView(receipt, false));
 }
