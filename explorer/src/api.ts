@@ -1,7 +1,7 @@
 // The node's HTTP API (same origin; every path under /v1). Errors come back as
 // {"error": {"code", "message", ...}} with a proper status and are thrown as ApiError.
 import type { CommitJson, HeaderJson } from './verify/chain';
-import type { ProofEnvelopeJson } from './verify/envelope';
+import type { SourcesProofJson } from './verify/envelope';
 import type { FlowProofJson } from './verify/flow';
 
 export class ApiError extends Error {
@@ -489,5 +489,5 @@ export interface SourcesPage {
     path: string[];
   }[];
   next: number | null;
-  proof?: ProofEnvelopeJson | null; // docs/flow-proof.md "The reverse walk"
+  proof?: SourcesProofJson | null; // docs/flow-proof.md "The reverse walk"
 }

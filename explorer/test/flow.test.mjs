@@ -232,7 +232,7 @@ describe('reverse-walk proofs (sources of a spend)', () => {
         { origin: origin(1, '李四'), amount_fen: 100, path: ['org:fed', 'project:p1'] },
       ],
       next,
-      proof: sc.proof(recordKeys, leaves),
+      proof: sc.proof(recordKeys, leaves, { outflow_leaf: 3, cursor, limit: 20 }),
       cursor,
     };
   }

@@ -22,6 +22,13 @@ export interface ProofEnvelopeJson {
   max_nodes?: number;
 }
 
+// GET /v1/spends/{id}/sources -> proof: one page [cursor, next) of the reverse walk.
+export interface SourcesProofJson extends ProofEnvelopeJson {
+  outflow_leaf: number;
+  cursor: number;
+  limit: number;
+}
+
 // Names of the checks, in the order they run; the first that fails is reported.
 export type FlowCheck =
   | 'flow_header'

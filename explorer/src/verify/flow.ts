@@ -21,6 +21,7 @@ export interface FlowProofJson extends ProofEnvelopeJson {
 
 export type { FlowCheck } from './envelope';
 export const DEFAULT_MAX_NODES = 10000;
+const INT64_MAX = 0x7fffffffffffffffn;
 const TXSIG_DOMAIN = utf8('shanliu/tx/v1\0');
 
 export type HopFate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
@@ -135,29 +136,35 @@ class Walker {
     return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, children: [], expanded: fate !== 'moved_on' };
   }
 
-  // The fates of [from, to) of account X, in stream order.
-  expand(x: string, from: bigint, to: bigint, root: boolean): ProvenHop[] {
+  // The fates of [from, to) of account X, in stream order, at most `budget` of them: past it the
+  // expansion stops (complete: false) before reading any further record, as the prover does.
+  expand(x: string, from: bigint, to: bigint, root: boolean, budget: number): { hops: ProvenHop[]; complete: boolean } {
     const a = this.account(x);
     if (to > a.inPos) fail('wrong_account', `[${from}, ${to}) of ${x} lies beyond what it received (${a.inPos})`);
-    const out: ProvenHop[] = [];
+    const hops: ProvenHop[] = [];
     let p = from;
     const below = to < a.outPos ? to : a.outPos;
     while (p < below) {
+      if (hops.length >= budget) return { hops, complete: false };
       const { start, end, range } = this.rangeAt(x, p);
       if (start > p) fail('not_contiguous', `positions [${p}, ${start}) of ${x} are consumed by no proven range`);
       if (p !== from && start !== p) fail('not_contiguous', `a consumed range of ${x} overlaps the previous one at ${start}`);
       const partEnd = end < to ? end : to;
-      out.push(this.piece(x, p, partEnd, start, range));
+      hops.push(this.piece(x, p, partEnd, start, range));
       p = partEnd;
     }
-    if (p < to) out.push(...this.rest(x, p, to, root));
-    return out;
+    for (const h of p < to ? this.rest(x, p, to, root) : []) {
+      if (hops.length >= budget) return { hops, complete: false };
+      hops.push(h);
+    }
+    return { hops, complete: true };
   }
 
   private piece(x: string, p: bigint, partEnd: bigint, start: bigint, r: ConsumedRange): ProvenHop {
     if (r.kind === 'spend') return this.hop('spent', x, partEnd - p, r.leaf);
     if (r.kind === 'refund') return this.hop('refunded', x, partEnd - p, r.leaf);
-    if (r.target === x) fail('wrong_account', `a transfer of ${x} names itself as its target`);
+    if (r.target === x || !/^(org|project|trust):./.test(r.target)) fail('wrong_account', `a transfer of ${x} moved on to '${r.target}', not another account`);
+    if (r.targetStart > INT64_MAX - r.length) fail('wrong_account', `a transfer of ${x} moved on beyond any stream of ${r.target}`);
     return this.hop('moved_on', x, partEnd - p, r.leaf, r.target, r.targetStart + (p - start));
   }
 
@@ -177,25 +184,25 @@ const sum = (hops: ProvenHop[]): bigint => hops.reduce((a, h) => a + h.amountFen
 
 function walk(records: RecordSet, gift: GiftRecord, maxNodes: number): { roots: ProvenHop[]; nodes: number; truncated: boolean } {
   const w = new Walker(records, gift);
-  const roots = w.expand(gift.account, gift.intervalStart, gift.intervalStart + gift.amountFen, true);
+  const top = w.expand(gift.account, gift.intervalStart, gift.intervalStart + gift.amountFen, true, maxNodes);
+  const roots = top.hops;
+  // Roots past the budget: those shown are partial and none is expanded (as TraceForward).
+  if (!top.complete) return { roots, nodes: roots.length, truncated: true };
   if (sum(roots) !== gift.amountFen) fail('sum_mismatch', `the pieces sum to ${sum(roots)} fen, the gift is ${gift.amountFen}`);
   let nodes = roots.length;
-  let truncated = false;
   const queue = roots.filter((h) => h.fate === 'moved_on');
   // Breadth first, as TraceForward: a long chain of hops never recurses.
   for (let i = 0; i < queue.length; i++) {
     const node = queue[i];
-    if (nodes >= maxNodes) {
-      truncated = true; // this and every later queued node keep no proven children
-      break;
-    }
-    node.children = w.expand(node.target, node.targetFrom, node.targetFrom + node.amountFen, false);
+    const next = w.expand(node.target, node.targetFrom, node.targetFrom + node.amountFen, false, maxNodes - nodes);
+    if (!next.complete) return { roots, nodes, truncated: true }; // this and every later node keep no proven children
+    node.children = next.hops;
     node.expanded = true;
     nodes += node.children.length;
     if (sum(node.children) !== node.amountFen) fail('sum_mismatch', `what moved on from ${node.account} to ${node.target} (${node.amountFen} fen) is traced as ${sum(node.children)} fen`);
     queue.push(...node.children.filter((h) => h.fate === 'moved_on'));
   }
-  return { roots, nodes, truncated };
+  return { roots, nodes, truncated: false };
 }
 
 // ---------------------------------------------------------------- check 6: hop txs
@@ -266,19 +273,33 @@ function checkNames(records: RecordSet, gift: GiftRecord, roots: ProvenHop[]): {
   return { names, orgs };
 }
 
+// The bank a gift claims: a donation's attesting bank (in its signed body), a trust deposit's
+// custodian bank (in its trust's proven record); empty for a self-reported donation.
+function claimedBank(records: RecordSet, ctx: GiftContext): string {
+  const { gift, body } = ctx;
+  let bank = body.attestingBank;
+  if (body.kind === 'trust_deposit') {
+    const id = body.account.slice('trust:'.length);
+    if (!records.has(trustKey(id))) return fail('bank', `the proof lacks the record of the deposit's trust ${id}`);
+    const value = records.need(trustKey(id));
+    if (value === null) return fail('bank', `the trust ${id} has no record`);
+    bank = decodeTrust(value).custodianBank;
+  }
+  if (bank !== gift.attestingBank || gift.attested === (bank === '')) fail('bank', `the gift record names bank '${gift.attestingBank}', the signed tx '${bank}'`);
+  return bank;
+}
+
+// Check 8: "attested by bank B" = o/B is a bank and holds a key that signed the gift.
 async function checkBank(records: RecordSet, ctx: GiftContext, orgs: Map<string, OrgRecord>): Promise<OrgRecord | null> {
-  const { gift, body, envelope } = ctx;
-  if (body.kind === 'donation' && gift.attested !== (body.attestingBank !== '')) fail('bank', 'the gift record and the signed body disagree on the attestation');
-  if (!gift.attested) return null;
-  const bankId = gift.attestingBank;
-  if (body.kind === 'donation' && body.attestingBank !== bankId) fail('bank', `the signed body names ${body.attestingBank}, the gift record ${bankId}`);
+  const bankId = claimedBank(records, ctx);
+  if (bankId === '') return null;
   if (!records.has(orgKey(bankId))) return fail('bank', `the proof lacks the record of the bank ${bankId}`);
   const value = records.need(orgKey(bankId));
   if (value === null) return fail('bank', `${bankId} is not a registered organisation`);
   const bank = decodeOrg(value);
   if (bank.orgId !== bankId || bank.kind !== 'bank') fail('bank', `${bankId} is not registered as a bank`);
-  const message = concat(TXSIG_DOMAIN, envelope.body);
-  for (const s of envelope.sigs) {
+  const message = concat(TXSIG_DOMAIN, ctx.envelope.body);
+  for (const s of ctx.envelope.sigs) {
     if (!bank.publicKeys.some((k) => equal(k, s.publicKey))) continue;
     if (await ed25519Verify(s.publicKey, s.sig, message)) {
       orgs.set(bankId, bank);

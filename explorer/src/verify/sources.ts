@@ -100,7 +100,8 @@ class ReverseWalker {
 }
 
 function outflowOf(env: ProvenEnvelope, page: SourcesPage, txId: string): { leaf: bigint; header: OutflowHeader } {
-  const leaf = safeInteger(page.outflow.leaf);
+  const leaf = safeInteger(page.proof!.outflow_leaf);
+  if (page.outflow.leaf !== undefined && safeInteger(page.outflow.leaf) !== leaf) fail('outflow', `the page is of log entry ${page.outflow.leaf}, its proof of ${leaf}`);
   const tx = env.txs.get(leaf);
   if (!tx || !equal(fromHex(tx.id, 32), fromHex(txId, 32))) fail('outflow', `the proof does not show that log entry ${leaf} is this transaction`);
   const value = env.records.need(outflowKey(leaf));
@@ -132,6 +133,7 @@ function compare(page: SourcesPage, proven: ProvenSource[]): void {
 async function run(page: SourcesPage, txId: string, cursor: bigint, anchor: Anchor): Promise<SourcesVerification> {
   const env = await verifyEnvelope(page.proof!, anchor, 0);
   const { leaf, header } = outflowOf(env, page, txId);
+  if (safeInteger(page.proof!.cursor) !== cursor) fail('outflow', `the proof is of the page from offset ${page.proof!.cursor}, not ${cursor}`);
   const next = page.next === null ? header.amount : safeInteger(page.next);
   if (!(cursor < next && next <= header.amount)) fail('sources', `the page [${cursor}, ${next}) is not inside the outflow of ${header.amount} fen`);
   if (BigInt(page.outflow.amount_fen) !== header.amount || page.outflow.from_account !== header.source) fail('sources', 'the outflow shown is not the proven one');
