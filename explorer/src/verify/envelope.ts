@@ -78,12 +78,13 @@ export class RecordSet {
     return this.byKey.get(hex)!;
   }
 
-  // Present records whose key starts with `prefix` and has `tail` more bytes: (tail, value).
+  // Present records whose key starts with `prefix` and has `tail` more bytes (-1: any number):
+  // (tail, value).
   withPrefix(prefix: Uint8Array, tail: number): { tail: Uint8Array; value: Uint8Array }[] {
     const out: { tail: Uint8Array; value: Uint8Array }[] = [];
     const p = toHex(prefix);
     for (const [k, v] of this.byKey) {
-      if (v === null || !k.startsWith(p) || k.length !== p.length + 2 * tail) continue;
+      if (v === null || !k.startsWith(p) || (tail >= 0 && k.length !== p.length + 2 * tail)) continue;
       out.push({ tail: fromHex(k.slice(p.length)), value: v });
     }
     return out;

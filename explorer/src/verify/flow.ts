@@ -10,7 +10,7 @@ import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJs
 import { parseEnvelope, type Envelope } from './protobuf';
 import {
   accountKey, decodeAccount, decodeConsumed, decodeGift, decodeOrg, decodeProject, decodeTrust, giftKey,
-  orgKey, projectKey, streamPrefix, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord, type OrgRecord,
+  orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord, type OrgRecord,
 } from './records';
 import { txIdOf, decodeTxBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
 
@@ -97,15 +97,33 @@ function checkGift(p: FlowProofJson, receipt: ReceiptProof, records: RecordSet):
 
 // ---------------------------------------------------------------- check 5: the walk
 
+interface Ranged {
+  end: bigint;
+  value: Uint8Array;
+}
+
+// The first entry (sorted by end) ending above p: the one holding p, if any (binary search).
+function firstAbove<T extends { end: bigint }>(sorted: T[], p: bigint): T | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].end > p) hi = mid;
+    else lo = mid + 1;
+  }
+  return sorted[lo];
+}
+
 class Walker {
   private readonly accounts = new Map<string, AccountRecord>();
-  private readonly ranges = new Map<string, { end: bigint; value: Uint8Array }[]>();
-  nodes = 0;
+  private readonly ranges: Map<string, Ranged[]>; // proven consumed ranges by account, by end
 
   constructor(
     private readonly records: RecordSet,
     private readonly gift: GiftRecord,
-  ) {}
+  ) {
+    this.ranges = indexRanges(records);
+  }
 
   account(x: string): AccountRecord {
     let a = this.accounts.get(x);
@@ -117,16 +135,8 @@ class Walker {
     return a;
   }
 
-  // Proven consumed ranges of X, by end; the one holding p is the first ending above p.
   private rangeAt(x: string, p: bigint): { start: bigint; end: bigint; range: ConsumedRange } {
-    let list = this.ranges.get(x);
-    if (!list) {
-      const prefix = streamPrefix('o', x);
-      list = this.records.withPrefix(prefix, 8).map((r) => ({ end: new DataView(r.tail.buffer, r.tail.byteOffset, 8).getBigUint64(0, false), value: r.value }));
-      list.sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
-      this.ranges.set(x, list);
-    }
-    const found = list.find((r) => r.end > p);
+    const found = firstAbove(this.ranges.get(x) ?? [], p);
     if (!found) return fail('missing_record', `the proof lacks the consumed range of ${x} holding position ${p} (f/o/${x}␀…)`);
     const range = decodeConsumed(found.value);
     return { start: found.end - range.length, end: found.end, range };
@@ -178,6 +188,22 @@ class Walker {
     if (refundFrom < to) out.push(this.hop('refunded', x, to - refundFrom, this.gift.refundLeaf));
     return out;
   }
+}
+
+// Every present "f/o/" ‖ account ‖ 0x00 ‖ u64 end record, grouped by account and sorted by end,
+// so each lookup is a binary search (a proof may hold thousands of ranges).
+function indexRanges(records: RecordSet): Map<string, Ranged[]> {
+  const out = new Map<string, Ranged[]>();
+  for (const { tail, value } of records.withPrefix(utf8('f/o/'), -1)) {
+    if (tail.length < 10 || tail[tail.length - 9] !== 0) continue; // not a consumed-range key
+    const account = new TextDecoder().decode(tail.subarray(0, tail.length - 9));
+    const end = new DataView(tail.buffer, tail.byteOffset + tail.length - 8, 8).getBigUint64(0, false);
+    const list = out.get(account) ?? [];
+    list.push({ end, value });
+    out.set(account, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
+  return out;
 }
 
 const sum = (hops: ProvenHop[]): bigint => hops.reduce((a, h) => a + h.amountFen, 0n);

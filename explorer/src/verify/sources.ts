@@ -45,7 +45,20 @@ class ReverseWalker {
   private lookups = 0;
   readonly pieces: Piece[] = [];
 
+  private readonly cache = new Map<string, { end: bigint; value: Uint8Array }[]>();
+
   constructor(private readonly records: RecordSet) {}
+
+  // Present records under `prefix` keyed by a u64 end, sorted by it; read once per prefix.
+  private sorted(prefix: Uint8Array): { end: bigint; value: Uint8Array }[] {
+    const key = prefix.join(',');
+    let list = this.cache.get(key);
+    if (!list) {
+      list = this.records.withPrefix(prefix, 8).map((r) => ({ end: endOf(r.tail), value: r.value })).sort(byEnd);
+      this.cache.set(key, list);
+    }
+    return list;
+  }
 
   private count(): void {
     if (++this.lookups > MAX_LOOKUPS) fail('not_contiguous', 'the reverse walk passes its work bound');
@@ -53,14 +66,12 @@ class ReverseWalker {
 
   // Offsets [o, oEnd) of the outflow at `leaf` whose source is `source`.
   offsets(leaf: bigint, source: string, o: bigint, oEnd: bigint, stack: string[]): void {
-    const pieces = this.records
-      .withPrefix(concat(utf8('f/x/'), u64(leaf)), 8)
-      .map((r) => ({ end: endOf(r.tail), piece: decodePiece(r.value) }))
-      .sort(byEnd);
+    const pieces = this.sorted(concat(utf8('f/x/'), u64(leaf)));
     while (o < oEnd) {
       this.count();
-      const p = first(pieces, o);
-      if (!p) return fail('missing_record', `the proof lacks the piece of outflow ${leaf} holding offset ${o} (f/x/…)`);
+      const found = first(pieces, o);
+      if (!found) return fail('missing_record', `the proof lacks the piece of outflow ${leaf} holding offset ${o} (f/x/…)`);
+      const p = { end: found.end, piece: decodePiece(found.value) };
       const start = p.end - p.piece.length;
       if (start > o) fail('not_contiguous', `offsets [${o}, ${start}) of outflow ${leaf} are in no proven piece`);
       const partEnd = p.end < oEnd ? p.end : oEnd;
@@ -72,14 +83,12 @@ class ReverseWalker {
 
   // Positions [p, pEnd) of account X's stream, reached from the outflow at `below`.
   private stream(x: string, p: bigint, pEnd: bigint, stack: string[], below: bigint): void {
-    const inflows = this.records
-      .withPrefix(streamPrefix('i', x), 8)
-      .map((r) => ({ end: endOf(r.tail), entry: decodeInflow(r.value) }))
-      .sort(byEnd);
+    const inflows = this.sorted(streamPrefix('i', x));
     while (p < pEnd) {
       this.count();
-      const e = first(inflows, p);
-      if (!e) return fail('missing_record', `the proof lacks the inflow of ${x} holding position ${p} (f/i/${x}␀…)`);
+      const found = first(inflows, p);
+      if (!found) return fail('missing_record', `the proof lacks the inflow of ${x} holding position ${p} (f/i/${x}␀…)`);
+      const e = { end: found.end, entry: decodeInflow(found.value) };
       const start = e.end - e.entry.length;
       if (start > p) fail('not_contiguous', `positions [${p}, ${start}) of ${x} are in no proven inflow`);
       // Every step of a reverse walk goes to a strictly older transaction.
