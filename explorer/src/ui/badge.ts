@@ -189,7 +189,7 @@ export function receiptBadge(o: ReceiptOutcome): HTMLElement {
     : provedLines(o);
   details.append(h('p', { class: 'checks-title' }, t('verify.flow_title')), flowChecks(o));
   if (o.flow?.ok) details.append(h('p', { class: 'fine' }, t('verify.proof_size', { bytes: o.flow.value.proofBytes, nodes: o.flow.value.nodeCount })));
-  (details as HTMLDetailsElement).open = state !== 'verified';
+  (details as HTMLDetailsElement).open = state === 'failed';
   body.replaceChildren(h('strong', { class: 'badge-title' }, title), ...head, details);
   return badge;
 }
