@@ -36,7 +36,10 @@ class Reader {
     return Status::Ok();
   }
   Result<std::uint64_t> U64(const char* f) const {
-    if (!j_[f].is_number_unsigned()) return Invalid(path_ + "." + f, "not an unsigned integer");
+    const json& v = j_[f];
+    if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<std::int64_t>() < 0)) {
+      return Invalid(path_ + "." + f, "not an unsigned integer");
+    }
     return j_[f].get<std::uint64_t>();
   }
   Result<Bytes> HexBytes(const json& v, const std::string& where) const {

@@ -21,7 +21,19 @@ namespace {
 using namespace flow::internal;
 using Records = std::map<std::string, std::optional<std::string>, std::less<>>;
 
-std::string HexKey(std::string_view key) { return crypto::ToHex(AsBytes(key)); }
+// A key as people read it: printable ASCII as is, other bytes as \xNN ("f/o/org:a\x00\x00…").
+std::string HexKey(std::string_view key) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'\\', 'x', kDigits[c >> 4], kDigits[c & 15]};
+    }
+  }
+  return out;
+}
 
 Status Fail(std::string_view check, std::string message) { return Status::Error(std::string(check), std::move(message)); }
 
@@ -263,14 +275,31 @@ Status CheckHop(const flow::TraceNode& n, const std::map<std::uint64_t, const Pr
   return Status::Ok();
 }
 
-// Check 8: "attested by bank B" = o/B is a bank and holds a key that signed the donation.
-Result<std::string> CheckBank(const pb::GiftRecord& gift, const ReceiptFacts& receipt,
-                              const std::map<std::string, pb::OrgRecord>& orgs) {
-  const std::string bank = receipt.body.has_donation() ? receipt.body.donation().attesting_bank() : "";
-  if (bank != gift.attesting_bank()) {
-    return Fail(kBank, "the gift record names bank '" + gift.attesting_bank() + "', the signed body '" + bank + "'");
+// The bank a gift claims: a donation's attesting bank (signed in its body), a trust deposit's
+// custodian bank (from the trust's proven record); empty for a self-reported donation.
+Result<std::string> ClaimedBank(const pb::GiftRecord& gift, const ReceiptFacts& receipt,
+                                const std::map<std::string, pb::TrustRecord>& trusts) {
+  std::string bank;
+  if (receipt.body.has_donation()) {
+    bank = receipt.body.donation().attesting_bank();
+  } else {
+    auto trust = trusts.find(receipt.body.trust_deposit().trust_id());
+    if (trust == trusts.end()) return Fail(kBank, "the proof has no record of the deposit's trust");
+    bank = trust->second.spec().custodian_bank();
   }
+  if (bank != gift.attesting_bank() || gift.attested() == bank.empty()) {
+    return Fail(kBank, "the gift record names bank '" + gift.attesting_bank() + "', the signed tx '" + bank + "'");
+  }
+  return bank;
+}
+
+// Check 8: "attested by bank B" = o/B is a bank and holds a key that signed the gift.
+Result<std::string> CheckBank(const pb::GiftRecord& gift, const ReceiptFacts& receipt, const internal::NamedRecords& names) {
+  auto claimed = ClaimedBank(gift, receipt, names.trusts);
+  if (!claimed.ok()) return claimed.status();
+  const std::string& bank = *claimed;
   if (bank.empty()) return std::string();  // self-reported: no bank is claimed
+  const auto& orgs = names.orgs;
   auto org = orgs.find(bank);
   if (org == orgs.end()) return Fail(kBank, "the proof has no record of bank " + bank);
   if (org->second.kind() != pb::ORG_KIND_BANK) return Fail(kBank, "organisation " + bank + " is not a bank");
@@ -322,12 +351,12 @@ Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, c
   const internal::Lookup get = [&](const std::string& key) { return reader.Get(key); };
   auto names = internal::CollectNames(get, accounts, {out.gift.recorded_by(), out.gift.attesting_bank()});
   if (!names.ok()) return names.status();
+  auto bank = CheckBank(out.gift, receipt, *names);
+  if (!bank.ok()) return bank.status();
+  out.attesting_bank = *bank;
   out.orgs = std::move(names->orgs);
   out.projects = std::move(names->projects);
   out.trusts = std::move(names->trusts);
-  auto bank = CheckBank(out.gift, receipt, out.orgs);
-  if (!bank.ok()) return bank.status();
-  out.attesting_bank = *bank;
   return Status::Ok();
 }
 
