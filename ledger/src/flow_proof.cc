@@ -53,7 +53,7 @@ class StateWalkReader final : public WalkReader, public BackReader {
   }
   Result<std::pair<std::uint64_t, ConsumedEntry>> ConsumedAt(const std::string& account, std::uint64_t p) override {
     auto found = state_.RangeAt(StreamIndex::kConsumed, account, p, ConsumedLength);
-    if (!found || found->first > p) return NoRange("consumed range", account, p);
+    if (!found || found->first > p) Corrupt("consumed range", account, p);
     return std::make_pair(found->first, DecodeConsumed(found->second));
   }
   Result<OutflowHeader> Outflow(std::uint64_t tx) override {
@@ -71,17 +71,18 @@ class StateWalkReader final : public WalkReader, public BackReader {
                          state_.Get(std::string(key));  // note the key
                          return false;
                        });
-    if (!found || found->first > offset) return NoRange("outflow piece", "leaf " + std::to_string(tx), offset);
+    if (!found || found->first > offset) Corrupt("outflow piece", "leaf " + std::to_string(tx), offset);
     return *found;
   }
   Result<std::pair<std::uint64_t, InflowEntry>> InflowAt(const std::string& account, std::uint64_t p) override {
     auto found = state_.RangeAt(StreamIndex::kInflow, account, p, InflowLength);
-    if (!found || found->first > p) return NoRange("inflow", account, p);
+    if (!found || found->first > p) Corrupt("inflow", account, p);
     return std::make_pair(found->first, DecodeInflow(found->second));
   }
 
  private:
-  static Status NoRange(const std::string& what, const std::string& of, std::uint64_t p) {
+  // Committed state always has a range below out_pos (or in_pos): anything else is corruption.
+  [[noreturn]] static void Corrupt(const std::string& what, const std::string& of, std::uint64_t p) {
     throw StorageError("corrupt fund-flow records: no " + what + " of " + of + " holds position " + std::to_string(p));
   }
   RecordingState& state_;
@@ -164,7 +165,6 @@ Result<SourcesProof> ProveSources(const ReadView& view, std::uint64_t outflow_le
   if (!page.ok()) return page.status();
   std::set<std::uint64_t> leaves{outflow_leaf};
   for (const flow::SourcePiece& piece : page->pieces) leaves.insert(piece.origin_tx);
-  std::set<std::string> accounts;
   for (std::uint64_t leaf : leaves) {
     auto tx = view.TxByLeaf(leaf);
     if (!tx) continue;

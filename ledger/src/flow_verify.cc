@@ -215,7 +215,8 @@ Result<pb::GiftRecord> CheckGift(const FlowProof& proof, const ReceiptFacts& rec
     return Fail(kGift, "the gift record says " + std::to_string(gift.amount_fen()) + " fen to " + gift.account() +
                            ", the signed body " + std::to_string(amount) + " fen to " + account);
   }
-  if (gift.amount_fen() <= 0 || gift.refunded_fen() < 0 || gift.refunded_fen() > gift.amount_fen()) {
+  if (gift.amount_fen() <= 0 || gift.refunded_fen() < 0 || gift.refunded_fen() > gift.amount_fen() ||
+      gift.interval_start() > static_cast<std::uint64_t>(INT64_MAX)) {
     return Fail(kGift, "the gift record's amounts are out of range");
   }
   return gift;
@@ -320,6 +321,31 @@ Result<std::string> CheckBank(const pb::GiftRecord& gift, const ReceiptFacts& re
   return Fail(kBank, "no signature on the donation verifies under a key of bank " + bank + "'s proven record");
 }
 
+// The outflow's own tx: a spend from its source, or a transfer / trust disbursement from its
+// source to its target.
+Status CheckOutflowTx(std::uint64_t leaf, const OutflowHeader& header,
+                      const std::map<std::uint64_t, const ProvenTx*>& txs, HopTx& out) {
+  auto it = txs.find(leaf);
+  pb::Tx tx;
+  if (it == txs.end() || !tx.ParseFromString(ToString(it->second->envelope)) || !out.body.ParseFromString(tx.body())) {
+    return Fail(kHopTx, "the proof has no tx for the outflow's leaf " + std::to_string(leaf));
+  }
+  out.id = TxId(AsBytes(tx.body()));
+  const pb::TxBody& b = out.body;
+  const bool ok =
+      header.kind == flow::OutflowKind::kSpend
+          ? b.has_spend() && b.spend().from_account() == header.source
+          : (b.has_transfer() && b.transfer().from_account() == header.source &&
+             b.transfer().to_account() == header.target) ||
+                (b.has_trust_disbursement() && "trust:" + b.trust_disbursement().trust_id() == header.source &&
+                 b.trust_disbursement().to_account() == header.target);
+  if (!ok) {
+    return Fail(kHopTx, "the tx at leaf " + std::to_string(leaf) + " is a " + PayloadKindName(b) +
+                            ", not the outflow from " + header.source + " its records describe");
+  }
+  return Status::Ok();
+}
+
 void Totals(const std::vector<flow::TraceNode>& nodes, VerifiedFlow& out) {
   for (const flow::TraceNode& n : nodes) {
     switch (n.fate) {
@@ -400,6 +426,7 @@ Result<VerifiedSources> VerifySources(const SourcesProof& proof, const Genesis& 
   if (!page.ok()) return page.status();
   VerifiedSources out;
   out.header = proof.envelope.header;
+  SHANLIU_RETURN_IF_ERROR(CheckOutflowTx(proof.outflow_leaf, *header, *txs, out.outflow_tx));
   out.outflow.kind = header->kind;
   out.outflow.from = header->source;
   out.outflow.to = header->target;
@@ -409,7 +436,7 @@ Result<VerifiedSources> VerifySources(const SourcesProof& proof, const Genesis& 
   std::uint64_t sum = 0;
   for (const flow::SourcePiece& piece : page->pieces) {
     sum += static_cast<std::uint64_t>(piece.amount_fen);
-    VerifiedSource source{piece, {}};
+    VerifiedSource source{piece, {}, {}};
     auto it = txs->find(piece.origin_tx);
     pb::Tx tx;
     if (it == txs->end() || !tx.ParseFromString(ToString(it->second->envelope)) ||
@@ -419,6 +446,11 @@ Result<VerifiedSources> VerifySources(const SourcesProof& proof, const Genesis& 
                               " has no donation or trust deposit tx in the proof");
     }
     source.origin.id = TxId(AsBytes(tx.body()));
+    auto gift = reader.Get(keys::Gift(ToString(source.origin.id)));
+    if (!gift.ok()) return gift.status();
+    if (!gift->has_value() || !source.gift.ParseFromString(**gift) || source.gift.leaf() != piece.origin_tx) {
+      return Fail(kGift, "the origin at leaf " + std::to_string(piece.origin_tx) + " has no gift record of that leaf");
+    }
     out.sources.push_back(std::move(source));
   }
   const std::uint64_t end = page->next_cursor.value_or(header->amount);

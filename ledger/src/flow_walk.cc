@@ -65,6 +65,11 @@ class Walker {
       assert(start <= p && p < start + entry.length);
       const std::uint64_t piece_to = std::min(start + entry.length, range.to);
       if (entry.kind == ConsumeKind::kTransfer) {
+        // Positions stay below 2^63 (docs/tracing.md), so a target range that wraps is forged.
+        if (entry.target_start > static_cast<std::uint64_t>(INT64_MAX) - entry.length) {
+          return Status::Error("wrong_account", "the range " + Range(range.account, start, start + entry.length) +
+                                                    " moved on beyond any stream of " + entry.target);
+        }
         if (!IsAccount(entry.target) || entry.target == range.account) {
           return Status::Error("wrong_account", "the range " + Range(range.account, start, start + entry.length) +
                                                     " moved on to '" + entry.target + "', not another account");

@@ -134,17 +134,20 @@ Result<VerifiedFlow> VerifyFlow(const FlowProof& proof, const ReceiptFacts& rece
 // One verified source of a spend's page.
 struct VerifiedSource {
   flow::SourcePiece piece;
-  HopTx origin;  // the donation or trust deposit
+  HopTx origin;         // the donation or trust deposit
+  pb::GiftRecord gift;  // its proven gift record (account, amount, donor name, bank)
 };
 struct VerifiedSources {
   pb::BlockHeader header;
-  flow::OutflowInfo outflow;
+  flow::OutflowInfo outflow;  // from the proven outflow header (pieces left empty)
+  HopTx outflow_tx;           // the spend, transfer or trust disbursement itself
   std::vector<VerifiedSource> sources;
   std::optional<std::uint64_t> next_cursor;
 };
 // Checks the header (flow_header), the state proof, the txs' inclusion, then rebuilds the page
 // from proven records alone: pieces must cover [cursor, next) exactly (not_contiguous,
-// sum_mismatch), and each origin's tx must be in txs (hop_tx). `min_height` is the lowest
+// sum_mismatch); the outflow's tx and each origin's tx must be in txs and of the right kind
+// (hop_tx), each origin with its gift record (gift). `min_height` is the lowest
 // acceptable header height (0: any).
 Result<VerifiedSources> VerifySources(const SourcesProof& proof, const Genesis& genesis, std::uint64_t min_height = 0);
 
