@@ -688,6 +688,18 @@ TEST_CASE("shanliu verify --node proves the flow and every value of the server's
   INFO(b.output);
   CHECK(b.code == 0);
   CHECK(b.output.find("attested by bank 银行 (bank-1)") != std::string::npos);
+
+  // --save keeps the whole answer; --proof verifies it again with no network.
+  const std::string saved = (a.dir.path() / "receipt.json").string();
+  {
+    FakeNode node(a.answer.dump());
+    REQUIRE(testing::RunCli({"verify", a.code, "--node", node.url(), "--genesis", a.genesis_file, "--save", saved})
+                .code == 0);
+  }
+  const testing::CliRun offline = testing::RunCli({"verify", "--proof", saved, "--genesis", a.genesis_file});
+  INFO(offline.output);
+  CHECK(offline.code == 0);
+  CHECK(offline.output.find("5 hops verified") != std::string::npos);
 }
 
 TEST_CASE("shanliu verify --node fails naming each field the server's JSON changed") {
