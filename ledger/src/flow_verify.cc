@@ -22,7 +22,7 @@ using namespace flow::internal;
 using Records = std::map<std::string, std::optional<std::string>, std::less<>>;
 
 // A key as people read it: printable ASCII as is, other bytes as \xNN ("f/o/org:a\x00\x00…").
-std::string HexKey(std::string_view key) {
+std::string ReadableKey(std::string_view key) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
   for (unsigned char c : key) {
@@ -71,7 +71,7 @@ Result<Records> CheckStateProof(const Envelope& e) {
   Records records;
   std::vector<smt::Claim> claims;
   for (const Record& r : e.records) {
-    if (!records.emplace(r.key, r.value).second) return Fail(kStateProof, "the key " + HexKey(r.key) + " is given twice");
+    if (!records.emplace(r.key, r.value).second) return Fail(kStateProof, "the key " + ReadableKey(r.key) + " is given twice");
     claims.push_back(smt::Claim{r.key, r.value});
   }
   Hash256 root{};
@@ -107,7 +107,7 @@ class ProvenReader final : public WalkReader, public BackReader {
 
   Result<std::optional<std::string>> Get(const std::string& key) const {
     auto it = records_.find(key);
-    if (it == records_.end()) return Fail(kMissingRecord, "the proof has no record " + HexKey(key));
+    if (it == records_.end()) return Fail(kMissingRecord, "the proof has no record " + ReadableKey(key));
     return it->second;
   }
 
@@ -171,7 +171,7 @@ class ProvenReader final : public WalkReader, public BackReader {
       return std::make_pair(ReadU64(AsBytes(it->first).subspan(prefix.size())), *it->second);
     }
     return Fail(kMissingRecord, "the proof has no " + what + " holding position " + std::to_string(p) +
-                                    " (a key " + HexKey(prefix) + "‖u64 end with end > " + std::to_string(p) + ")");
+                                    " (a key " + ReadableKey(prefix) + "‖u64 end with end > " + std::to_string(p) + ")");
   }
   static Result<std::uint64_t> StartOf(std::uint64_t end, std::uint64_t length, std::uint64_t p,
                                        const std::string& what) {
