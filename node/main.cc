@@ -22,7 +22,7 @@ namespace {
 
 using namespace shanliu;
 
-constexpr const char* kUsage = R"(usage: shanliu-node --config FILE
+constexpr const char* kUsage = R"(usage: shanliu-node --config FILE [--verify-state]
        shanliu-node --help | --version
 
 Runs a node of a Shanliu chain: it stores the signed ledger, agrees on blocks with the other
@@ -40,6 +40,9 @@ options:
                     mempool         {max_txs, max_bytes, max_per_signer}
                     p2p             {listen, port, peers: [{public_key, address}]}
                   See docs/operator.md for every setting and its default.
+  --verify-state  do not run: recompute the state map's root from every state key and value,
+                  compare it with the stored tree and the head block's state_root, print the
+                  result (naming the first bad key) and exit 0 only if all agree
   --help          this text
   --version       print the version
 )";
@@ -55,6 +58,7 @@ int Fail(const std::string& what, const shanliu::Status& s) {
 int main(int argc, char** argv) {
   crypto::Init();
   std::string config_path;
+  bool verify_state = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -67,6 +71,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--config" && i + 1 < argc) {
       config_path = argv[++i];
+      continue;
+    }
+    if (arg == "--verify-state") {
+      verify_state = true;
       continue;
     }
     std::cerr << "shanliu-node: unknown argument '" << arg << "'\n" << kUsage;
@@ -94,6 +102,16 @@ int main(int argc, char** argv) {
   auto opened = ledger::Ledger::Open(config->data_dir, *genesis);
   if (!opened.ok()) return Fail("ledger", opened.status());
   ledger::Ledger& ledger = **opened;
+  if (verify_state) {
+    const Status s = ledger.VerifyState();
+    if (!s.ok()) {
+      std::cerr << "shanliu-node: state check failed at height " << ledger.height() << ": " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "state map verified at height " << ledger.height() << ": root "
+              << crypto::ToHex(AsBytes(ledger.head().state_root())) << " recomputed from every key\n";
+    return 0;
+  }
   node::Mempool mempool(ledger, config->mempool);
 
   // Checkpoints: each validator cosigns the log after every block it commits and shares the

@@ -143,8 +143,8 @@ AuditFailure DiffHeaders(std::uint64_t height, const pb::BlockHeader& recomputed
     set("log_size", std::to_string(recomputed.log_size()), std::to_string(stored.log_size()), "log size");
   } else if (recomputed.log_root() != stored.log_root()) {
     set("log_root", Hex(recomputed.log_root()), Hex(stored.log_root()), "log root");
-  } else if (recomputed.state_digest() != stored.state_digest()) {
-    set("state_digest", Hex(recomputed.state_digest()), Hex(stored.state_digest()), "state digest");
+  } else if (recomputed.state_root() != stored.state_root()) {
+    set("state_root", Hex(recomputed.state_root()), Hex(stored.state_root()), "state root");
   } else {
     set("header_fields", "", "", "header encoding");
   }
@@ -496,7 +496,7 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
   report.head_hash_hex = Hex(view->head_hash());
   report.log_size = final_head.log_size();
   report.log_root_hex = Hex(final_head.log_root());
-  report.state_digest_hex = Hex(final_head.state_digest());
+  report.state_root_hex = Hex(final_head.state_root());
 
   if (Status s = ledger::flow::CheckConservation(view->state()); !s.ok()) {
     AuditFailure f;

@@ -6,7 +6,7 @@
 //
 // The audit names the FIRST failure exactly (height, tx index and id, check, expected vs found).
 // Checks run per block in this order: storage, header_chain, commit_certificate, tx_signature,
-// txs_root, execution (rules and conservation), log_size / log_root / state_digest; then
+// txs_root, execution (rules and conservation), log_size / log_root / state_root; then
 // over the whole chain: conservation, trace_sums, stored_state (data dirs), checkpoint.
 #pragma once
 
@@ -103,7 +103,7 @@ struct AuditReport {
   std::uint64_t txs_checked = 0;
   std::uint64_t signatures_checked = 0;
   std::uint64_t head_height = 0;     // of the replayed chain
-  std::string head_hash_hex, log_root_hex, state_digest_hex;
+  std::string head_hash_hex, log_root_hex, state_root_hex;
   std::uint64_t log_size = 0;
   std::uint64_t gifts_traced = 0;
   double seconds = 0;         // the whole audit

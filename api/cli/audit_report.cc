@@ -31,7 +31,7 @@ std::string ReportText(const AuditReport& r) {
   if (!r.head_hash_hex.empty()) {
     out << "  head               height " << r.head_height << ", block " << r.head_hash_hex << "\n";
     out << "  log                size " << r.log_size << ", root " << r.log_root_hex << "\n";
-    out << "  state digest       " << r.state_digest_hex << "\n";
+    out << "  state root         " << r.state_root_hex << "\n";
   }
   if (r.gifts_traced > 0) out << "  gifts traced       " << r.gifts_traced << "\n";
   for (const std::string& c : r.checks_passed) out << "  ✓ " << c << "\n";
@@ -74,7 +74,7 @@ nlohmann::json ReportJson(const AuditReport& r) {
                      {"block_hash", r.head_hash_hex},
                      {"log_size", r.log_size},
                      {"log_root", r.log_root_hex},
-                     {"state_digest", r.state_digest_hex}};
+                     {"state_root", r.state_root_hex}};
   } else {
     j["head"] = nullptr;
   }

@@ -94,8 +94,9 @@ Json HeaderJson(const pb::BlockHeader& h) {
       {"txs_root", Hex(h.txs_root())},
       {"log_size", h.log_size()},
       {"log_root", Hex(h.log_root())},
-      {"state_digest", Hex(h.state_digest())},
+      {"state_root", Hex(h.state_root())},
       {"validators_hash", Hex(h.validators_hash())},
+      {"next_validators_hash", Hex(h.next_validators_hash())},
       {"proposer_index", h.proposer_index()},
   };
 }

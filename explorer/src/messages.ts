@@ -284,7 +284,7 @@ export const messages = {
   'block.txs_root': ['交易根', 'Txs root'],
   'block.log_size': ['账本大小', 'Log size'],
   'block.log_root': ['账本根', 'Log root'],
-  'block.state_digest': ['状态摘要', 'State digest'],
+  'block.state_root': ['状态根', 'State root'],
   'block.validators_hash': ['验证节点哈希', 'Validators hash'],
   'block.proposer': ['提议者', 'Proposer'],
   'block.commit': ['提交证书', 'Commit certificate'],

@@ -21,7 +21,7 @@ Status AppendHash(Bytes& out, const std::string& field, std::string_view name) {
 Result<Bytes> HeaderBytes(const pb::BlockHeader& h) {
   if (h.chain_id().size() > 0xFFFF) return Status::Error("malformed", "chain id too long");
   Bytes out;
-  out.reserve(kHeaderDomain.size() + 2 + h.chain_id().size() + 8 * 3 + 4 + 32 * 5);
+  out.reserve(kHeaderDomain.size() + 2 + h.chain_id().size() + 8 * 3 + 4 + 32 * 6);
   AppendRaw(out, AsBytes(kHeaderDomain));
   AppendStr(out, h.chain_id());
   AppendU64(out, h.height());
@@ -30,8 +30,9 @@ Result<Bytes> HeaderBytes(const pb::BlockHeader& h) {
   SHANLIU_RETURN_IF_ERROR(AppendHash(out, h.txs_root(), "txs_root"));
   AppendU64(out, h.log_size());
   SHANLIU_RETURN_IF_ERROR(AppendHash(out, h.log_root(), "log_root"));
-  SHANLIU_RETURN_IF_ERROR(AppendHash(out, h.state_digest(), "state_digest"));
+  SHANLIU_RETURN_IF_ERROR(AppendHash(out, h.state_root(), "state_root"));
   SHANLIU_RETURN_IF_ERROR(AppendHash(out, h.validators_hash(), "validators_hash"));
+  SHANLIU_RETURN_IF_ERROR(AppendHash(out, h.next_validators_hash(), "next_validators_hash"));
   AppendU32(out, h.proposer_index());
   return out;
 }

@@ -15,18 +15,12 @@
 namespace shanliu::ledger {
 namespace {
 
-const std::string kStateDigestKey = "c/state";
+const std::string kStateRootKey = "c/state";  // the head's state root, as the tree stored it
 
 std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
 
-Hash256 ToHash(const std::string& s) {
-  assert(s.size() == 32);
-  Hash256 h;
-  std::copy(s.begin(), s.end(), h.begin());
-  return h;
-}
 
-pb::BlockHeader GenesisHeader(const Genesis& genesis, const Hash256& state_digest) {
+pb::BlockHeader GenesisHeader(const Genesis& genesis, const Hash256& state_root) {
   pb::BlockHeader h;
   h.set_chain_id(genesis.chain_id);
   h.set_height(0);
@@ -35,8 +29,9 @@ pb::BlockHeader GenesisHeader(const Genesis& genesis, const Hash256& state_diges
   h.set_txs_root(HashBytes(crypto::MerkleEmptyRoot()));
   h.set_log_size(0);
   h.set_log_root(HashBytes(crypto::MerkleEmptyRoot()));
-  h.set_state_digest(HashBytes(state_digest));
+  h.set_state_root(HashBytes(state_root));
   h.set_validators_hash(HashBytes(genesis.validators_hash()));
+  h.set_next_validators_hash(HashBytes(genesis.validators_hash()));
   h.set_proposer_index(0);
   return h;
 }
@@ -47,32 +42,17 @@ StateView::Writes GenesisWrites(const Genesis& genesis) {
   return view.MergedWrites();
 }
 
+// The state map of the genesis state, built from nothing.
+Hash256 GenesisStateRoot(const StateView::Writes& writes, smt::NodeWrites* nodes) {
+  const smt::NodeReader none = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  return smt::Apply(none, writes, nodes);
+}
+
 Status IoError(const leveldb::Status& s, const std::string& what) {
   return Status::Error("io_error", what + ": " + s.ToString());
 }
 
 }  // namespace
-
-Hash256 StateDigest(const Hash256& prev_digest, const StateView::Writes& writes) {
-  crypto::Sha256Stream set;
-  Bytes frame;
-  for (const auto& [key, value] : writes) {
-    frame.clear();
-    AppendU32(frame, static_cast<std::uint32_t>(key.size()));
-    AppendRaw(frame, AsBytes(key));
-    AppendU8(frame, value ? 1 : 0);
-    if (value) {
-      AppendU32(frame, static_cast<std::uint32_t>(value->size()));
-      AppendRaw(frame, AsBytes(*value));
-    }
-    set.Update(frame);
-  }
-  const Hash256 set_hash = set.Finish();
-  crypto::Sha256Stream digest;
-  digest.Update(prev_digest);
-  digest.Update(set_hash);
-  return digest.Finish();
-}
 
 Ledger::Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log)
     : db_(db), genesis_(std::move(genesis)), options_(options), log_(std::move(log)) {}
@@ -110,17 +90,22 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
 Status Ledger::InitGenesis() {
   if (log_.size() != 0) return Status::Error("corruption", "database has log leaves but no chain head");
   const StateView::Writes writes = GenesisWrites(genesis_);
-  const Hash256 digest = StateDigest(Hash256{}, writes);
+  smt::NodeWrites nodes;
+  const Hash256 root = GenesisStateRoot(writes, &nodes);
   pb::StoredBlock stored;
-  *stored.mutable_header() = GenesisHeader(genesis_, digest);
+  *stored.mutable_header() = GenesisHeader(genesis_, root);
   leveldb::WriteBatch batch;
   for (const auto& [k, v] : writes) {
     assert(v.has_value());
     batch.Put(k, *v);
   }
+  for (const auto& [k, v] : nodes) {
+    assert(v.has_value());
+    batch.Put(k, *v);
+  }
   batch.Put(keys::Block(0), stored.SerializeAsString());
   batch.Put(keys::kHead, keys::U64(0));
-  batch.Put(kStateDigestKey, HashBytes(digest));
+  batch.Put(kStateRootKey, HashBytes(root));
   leveldb::WriteOptions wo;
   wo.sync = true;
   leveldb::Status s = db_->Write(wo, &batch);
@@ -147,7 +132,8 @@ Status Ledger::CheckHead() {
   // The database must belong to this genesis.
   auto genesis_block = load_block(0);
   if (!genesis_block.ok()) return genesis_block.status();
-  const pb::BlockHeader expected = GenesisHeader(genesis_, StateDigest(Hash256{}, GenesisWrites(genesis_)));
+  smt::NodeWrites genesis_nodes;
+  const pb::BlockHeader expected = GenesisHeader(genesis_, GenesisStateRoot(GenesisWrites(genesis_), &genesis_nodes));
   if (genesis_block->header().SerializeAsString() != expected.SerializeAsString()) {
     return Status::Error("genesis_mismatch", "the data directory was created from a different genesis file");
   }
@@ -159,9 +145,12 @@ Status Ledger::CheckHead() {
     return Status::Error("corruption", "the Merkle log (size " + std::to_string(log_.size()) +
                                            ") does not match the head block's log root");
   }
-  s = db_->Get(leveldb::ReadOptions(), kStateDigestKey, &value);
-  if (!s.ok() || value != header.state_digest()) {
-    return Status::Error("corruption", "the stored state digest does not match the head block");
+  s = db_->Get(leveldb::ReadOptions(), kStateRootKey, &value);
+  if (!s.ok() || value != header.state_root()) {
+    return Status::Error("corruption", "the stored state root does not match the head block");
+  }
+  if (HashBytes(smt::StoredRoot(CommittedNodes())) != header.state_root()) {
+    return Status::Error("corruption", "the state map's stored tree does not match the head block's state_root");
   }
   auto hash = BlockHash(header);
   if (!hash.ok()) return hash.status();
@@ -234,6 +223,8 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
     if (!s.ok()) throw std::logic_error("conservation broken while executing block: " + s.ToString());
   }
   out.writes = view.MergedWrites();
+  for ([[maybe_unused]] const auto& [key, value] : out.writes) assert(smt::InStateMap(key));
+  const Hash256 state_root = smt::Apply(CommittedNodes(), out.writes, &out.state_nodes);
 
   pb::BlockHeader& h = *block.mutable_header();
   h.set_chain_id(genesis_.chain_id);
@@ -243,8 +234,9 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
   h.set_txs_root(HashBytes(crypto::MerkleRootOfLeafHashes(leaf_hashes)));
   h.set_log_size(leaf);
   h.set_log_root(HashBytes(log_.RootAfter(leaf_hashes)));
-  h.set_state_digest(HashBytes(StateDigest(ToHash(prev.state_digest()), out.writes)));
+  h.set_state_root(HashBytes(state_root));
   h.set_validators_hash(HashBytes(genesis_.validators_hash()));
+  h.set_next_validators_hash(HashBytes(genesis_.validators_hash()));
   h.set_proposer_index(proposed.proposer_index());
   auto hash = BlockHash(h);
   assert(hash.ok());
@@ -297,7 +289,7 @@ Result<ExecutedBlock> Ledger::ExecuteProposal(const pb::Block& block,
   auto executed = Execute(h, txs, nullptr, /*must_all_apply=*/true);
   if (!executed.ok()) return executed;
   if (executed->block.header().SerializeAsString() != h.SerializeAsString()) {
-    return Status::Error("invalid_block", "header does not match re-execution (roots, state digest or fields)");
+    return Status::Error("invalid_block", "header does not match re-execution (roots, state root or fields)");
   }
   return executed;
 }
@@ -312,6 +304,13 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
 
   leveldb::WriteBatch batch;
   for (const auto& [k, v] : executed.writes) {
+    if (v) {
+      batch.Put(k, *v);
+    } else {
+      batch.Delete(k);
+    }
+  }
+  for (const auto& [k, v] : executed.state_nodes) {
     if (v) {
       batch.Put(k, *v);
     } else {
@@ -335,7 +334,7 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
   batch.Put(keys::Block(h.height()), stored.SerializeAsString());
   if (executed.block.txs_size() > 0) batch.Put(keys::BlockByFirstLeaf(first_leaf), keys::U64(h.height()));
   batch.Put(keys::kHead, keys::U64(h.height()));
-  batch.Put(kStateDigestKey, h.state_digest());
+  batch.Put(kStateRootKey, h.state_root());
 
   leveldb::WriteOptions wo;
   wo.sync = options_.sync_writes;
@@ -349,6 +348,16 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
   head_ = h;
   head_hash_ = executed.hash;
   return Status::Ok();
+}
+
+smt::NodeReader Ledger::CommittedNodes() const {
+  return [db = db_.get()](std::string_view key) -> std::optional<std::string> {
+    std::string value;
+    leveldb::Status s = db->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) throw StorageError("cannot read the state map: " + s.ToString());
+    return value;
+  };
 }
 
 std::shared_ptr<const ReadView> Ledger::Read() const { return std::make_shared<ReadView>(db_.get(), genesis_); }

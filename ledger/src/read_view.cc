@@ -208,4 +208,22 @@ Result<Hash256> ReadView::LogRootAt(std::uint64_t size) const {
   return crypto::MerkleRoot(reader, size);
 }
 
+Bytes ReadView::StateProof(std::span<const std::string> keys) const {
+  // The tree's records are read from this view's snapshot, so the proof is against head_.state_root.
+  const smt::NodeReader nodes = [this](std::string_view key) { return state_.Get(key); };
+  return smt::Prove(nodes, keys);
+}
+
+Result<std::vector<Hash256>> ReadView::InclusionPath(std::uint64_t leaf) const {
+  if (leaf >= head_.log_size()) return Status::Error("out_of_range", "no leaf " + std::to_string(leaf) + " yet");
+  CommittedSubtreeReader reader(db_, snapshot_);
+  return crypto::MerkleInclusionProof(reader, leaf, head_.log_size());
+}
+
+pb::CommitCertificate ReadView::HeadCommit() const {
+  auto block = Block(head_.height());
+  if (!block) throw StorageError("head block missing from snapshot");
+  return block->commit();
+}
+
 }  // namespace shanliu::ledger

@@ -38,6 +38,8 @@ class TestChain {
   const ledger::Genesis& genesis() const { return genesis_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   const crypto::KeyPair& validator() const { return validator_; }
+  // Closes the ledger (its directory stays until the chain is destroyed), e.g. to reopen it.
+  void Close() { ledger_.reset(); }
 
   // A signed envelope; `fill` sets the payload. Expiry is height + 100 unless changed in `fill`.
   Bytes MakeTx(const std::function<void(pb::TxBody&)>& fill, std::vector<const crypto::KeyPair*> signers);

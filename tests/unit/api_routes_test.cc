@@ -417,7 +417,7 @@ TEST_CASE("a receipt's proof verifies offline with only the genesis") {
   for (const Json& h : proof["inclusion_path"]) path.push_back(HashHex(h));
   pb::BlockHeader header;
   REQUIRE(ledger::JsonToMessage(proof["header"], &header).ok());
-  CHECK(proof["header"].size() == 10);
+  CHECK(proof["header"].size() == 11);
   CHECK(crypto::VerifyMerkleInclusion(crypto::MerkleLeafHash(*tx_bytes), proof["leaf_index"].get<std::uint64_t>(), proof["log_size"].get<std::uint64_t>(), path,
                                       HashHex(proof["header"]["log_root"])));
   auto block_hash = ledger::BlockHash(header);

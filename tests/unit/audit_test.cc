@@ -157,9 +157,9 @@ TEST_CASE("one flipped byte in a stored block header is named by its commit cert
   const auto dir = w.Copy();
   Tamper(dir, [](leveldb::DB& db) {
     pb::StoredBlock b = LoadBlock(db, 5);
-    std::string digest = b.header().state_digest();
+    std::string digest = b.header().state_root();
     digest[7] = static_cast<char>(digest[7] ^ 0x01);
-    b.mutable_header()->set_state_digest(digest);
+    b.mutable_header()->set_state_root(digest);
     StoreBlock(db, 5, b);
   });
   const audit::AuditReport r = AuditDir(dir, w.chain.genesis());
@@ -181,10 +181,10 @@ TEST_CASE("a wrong state digest signed by the validators themselves is caught by
   std::string forged_digest;
   Tamper(dir, [&](leveldb::DB& db) {
     pb::StoredBlock b = LoadBlock(db, 4);
-    std::string digest = b.header().state_digest();
+    std::string digest = b.header().state_root();
     digest[0] = static_cast<char>(digest[0] ^ 0x80);
     forged_digest = digest;
-    b.mutable_header()->set_state_digest(digest);
+    b.mutable_header()->set_state_root(digest);
     auto hash = ledger::BlockHash(b.header());
     REQUIRE(hash.ok());
     // The validator key signs the forged header: the certificate is valid, the state is not.
@@ -196,7 +196,7 @@ TEST_CASE("a wrong state digest signed by the validators themselves is caught by
   REQUIRE(r.failure.has_value());
   INFO(audit::ReportText(r));
   CHECK(r.failure->height == 4);
-  CHECK(r.failure->check == "state_digest");
+  CHECK(r.failure->check == "state_root");
   CHECK(r.failure->found == crypto::ToHex(AsBytes(forged_digest)));
   CHECK(r.failure->expected != r.failure->found);
   CHECK(r.failure->expected.size() == 64);

@@ -129,7 +129,8 @@ struct ProofFixture {
                {"txs_root", Hex(h.txs_root())},
                {"log_size", h.log_size()},
                {"log_root", Hex(h.log_root())},
-               {"state_digest", Hex(h.state_digest())},
+               {"state_root", Hex(h.state_root())},
+               {"next_validators_hash", Hex(h.next_validators_hash())},
                {"validators_hash", Hex(h.validators_hash())},
                {"proposer_index", h.proposer_index()}}},
              {"block_hash", Hex(data->block_hash)},
@@ -233,7 +234,7 @@ TEST_CASE("a flipped byte in an inclusion path hash, or a wrong leaf index, fail
 
 TEST_CASE("a changed header no longer hashes to the certified block") {
   ProofFixture f;
-  for (const char* field : {"txs_root", "state_digest", "prev_block_hash"}) {
+  for (const char* field : {"txs_root", "state_root", "prev_block_hash"}) {
     json p = f.proof;
     p["header"][field] = FlipHex(p["header"][field].get<std::string>(), 30);
     ExpectFails(f.Verify(p), "block header");

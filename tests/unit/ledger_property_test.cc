@@ -178,7 +178,7 @@ TEST_CASE("replaying stored blocks from genesis reproduces every header and stat
       REQUIRE((*replica)->Commit(*executed, committed->commit()).ok());
     }
     CHECK((*replica)->head_hash() == d.chain.ledger().head_hash());
-    CHECK((*replica)->head().state_digest() == d.chain.ledger().head().state_digest());
+    CHECK((*replica)->head().state_root() == d.chain.ledger().head().state_root());
   }
 }
 
@@ -200,9 +200,9 @@ TEST_CASE("a tampered proposal is refused by re-execution") {
   REQUIRE(good.txs_size() >= 2);
   SUBCASE("wrong state digest") {
     pb::Block bad = good;
-    std::string digest = bad.header().state_digest();
+    std::string digest = bad.header().state_root();
     digest[0] = static_cast<char>(digest[0] ^ 1);
-    bad.mutable_header()->set_state_digest(digest);
+    bad.mutable_header()->set_state_root(digest);
     CHECK((*replica)->ExecuteProposal(bad).status().code() == "invalid_block");
   }
   SUBCASE("a transaction dropped") {

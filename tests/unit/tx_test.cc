@@ -1028,15 +1028,16 @@ pb::BlockHeader SampleHeader() {
   h.set_txs_root(Raw(32, '\xa2'));
   h.set_log_size(0x2122232425262728ULL);
   h.set_log_root(Raw(32, '\xa3'));
-  h.set_state_digest(Raw(32, '\xa4'));
+  h.set_state_root(Raw(32, '\xa4'));
   h.set_validators_hash(Raw(32, '\xa5'));
+  h.set_next_validators_hash(Raw(32, '\xa6'));
   h.set_proposer_index(0x31323334u);
   return h;
 }
 
 TEST_CASE("header bytes match DESIGN 6.1 byte for byte, block hash is their SHA-256") {
   Bytes want;
-  PutText(want, "shanliu/header/v1");
+  PutText(want, "shanliu/header/v2");
   want.push_back(0x00);
   want.push_back(0x00);
   want.push_back(10);
@@ -1047,10 +1048,11 @@ TEST_CASE("header bytes match DESIGN 6.1 byte for byte, block hash is their SHA-
   want.insert(want.end(), 32, 0xa2);                                                   // txs_root
   for (int i = 0x21; i <= 0x28; ++i) want.push_back(static_cast<std::uint8_t>(i));    // log_size
   want.insert(want.end(), 32, 0xa3);                                                   // log_root
-  want.insert(want.end(), 32, 0xa4);                                                   // state_digest
+  want.insert(want.end(), 32, 0xa4);                                                   // state_root
   want.insert(want.end(), 32, 0xa5);                                                   // validators_hash
+  want.insert(want.end(), 32, 0xa6);                                                   // next_validators_hash
   for (int i = 0x31; i <= 0x34; ++i) want.push_back(static_cast<std::uint8_t>(i));    // proposer_index
-  REQUIRE(want.size() == 18 + 2 + 10 + 8 + 8 + 32 + 32 + 8 + 32 + 32 + 32 + 4);
+  REQUIRE(want.size() == 18 + 2 + 10 + 8 + 8 + 32 + 32 + 8 + 32 + 32 + 32 + 32 + 4);
 
   auto got = HeaderBytes(SampleHeader());
   REQUIRE(got.ok());
@@ -1086,7 +1088,8 @@ TEST_CASE("header bytes match DESIGN 6.1 byte for byte, block hash is their SHA-
   CHECK(changed([](pb::BlockHeader& h) { (*h.mutable_txs_root())[0] ^= 1; }));
   CHECK(changed([](pb::BlockHeader& h) { h.set_log_size(h.log_size() ^ 1); }));
   CHECK(changed([](pb::BlockHeader& h) { (*h.mutable_log_root())[5] ^= 1; }));
-  CHECK(changed([](pb::BlockHeader& h) { (*h.mutable_state_digest())[5] ^= 1; }));
+  CHECK(changed([](pb::BlockHeader& h) { (*h.mutable_state_root())[5] ^= 1; }));
+  CHECK(changed([](pb::BlockHeader& h) { (*h.mutable_next_validators_hash())[5] ^= 1; }));
   CHECK(changed([](pb::BlockHeader& h) { (*h.mutable_validators_hash())[5] ^= 1; }));
   CHECK(changed([](pb::BlockHeader& h) { h.set_proposer_index(h.proposer_index() ^ 1); }));
 }
@@ -1097,7 +1100,8 @@ TEST_CASE("header bytes refuse hashes that are not 32 bytes and over-long chain 
       [](pb::BlockHeader& h, std::string v) { h.set_prev_block_hash(v); },
       [](pb::BlockHeader& h, std::string v) { h.set_txs_root(v); },
       [](pb::BlockHeader& h, std::string v) { h.set_log_root(v); },
-      [](pb::BlockHeader& h, std::string v) { h.set_state_digest(v); },
+      [](pb::BlockHeader& h, std::string v) { h.set_state_root(v); },
+      [](pb::BlockHeader& h, std::string v) { h.set_next_validators_hash(v); },
       [](pb::BlockHeader& h, std::string v) { h.set_validators_hash(v); },
   };
   for (Edit e : edits) {

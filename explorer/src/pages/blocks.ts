@@ -104,7 +104,7 @@ export async function blockPage(ctx: PageContext): Promise<void> {
         [t('block.txs_root'), hash(hd.txs_root, 8)],
         [t('block.log_size'), num(hd.log_size)],
         [t('block.log_root'), hash(hd.log_root, 8)],
-        [t('block.state_digest'), hash(hd.state_digest, 8)],
+        [t('block.state_root'), hash(hd.state_root, 8)],
         [t('block.validators_hash'), hash(hd.validators_hash, 8)],
         [t('block.proposer'), `#${hd.proposer_index}`],
         [t('block.commit'), b.commit ? t('block.commit_n', { n: b.commit.signatures.length, round: b.commit.round }) : t('block.no_commit')],

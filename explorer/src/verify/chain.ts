@@ -12,8 +12,9 @@ export interface HeaderJson {
   txs_root: string;
   log_size: number;
   log_root: string;
-  state_digest: string;
+  state_root: string;
   validators_hash: string;
+  next_validators_hash: string;
   proposer_index: number;
 }
 
@@ -40,7 +41,7 @@ export interface ValidatorSet {
   hash: Uint8Array; // validators hash computed from the list
 }
 
-const HEADER_DOMAIN = utf8('shanliu/header/v1\0');
+const HEADER_DOMAIN = utf8('shanliu/header/v2\0');
 const VOTE_DOMAIN = utf8('shanliu/vote/v1\0');
 const VALIDATORS_DOMAIN = utf8('shanliu/validators/v1\0');
 export const PRECOMMIT = 2;
@@ -56,8 +57,9 @@ export function headerBytes(h: HeaderJson): Uint8Array {
     fromHex(h.txs_root, 32),
     u64(safeInteger(h.log_size)),
     fromHex(h.log_root, 32),
-    fromHex(h.state_digest, 32),
+    fromHex(h.state_root, 32),
     fromHex(h.validators_hash, 32),
+    fromHex(h.next_validators_hash, 32),
     u32(h.proposer_index),
   );
 }

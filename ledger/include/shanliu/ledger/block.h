@@ -13,7 +13,7 @@
 
 namespace shanliu::ledger {
 
-inline constexpr std::string_view kHeaderDomain{"shanliu/header/v1\0", 18};
+inline constexpr std::string_view kHeaderDomain{"shanliu/header/v2\0", 18};
 inline constexpr std::string_view kVoteDomain{"shanliu/vote/v1\0", 16};
 inline constexpr std::string_view kValidatorsDomain{"shanliu/validators/v1\0", 22};
 

@@ -17,14 +17,13 @@
 
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/merkle_log.h"
+#include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/ledger/tx.h"
 #include "shanliu/pb/state.pb.h"
 #include "shanliu/status.h"
 
 namespace shanliu::ledger {
-
-inline constexpr std::string_view kGenesisDigestDomain{"shanliu/genesis-state/v1\0", 25};
 
 struct LedgerOptions {
   bool sync_writes = true;        // fsync each block's batch (tests of throughput may turn it off)
@@ -37,7 +36,8 @@ struct ExecutedBlock {
   pb::Block block;
   Hash256 hash{};
   std::vector<Hash256> tx_ids;
-  StateView::Writes writes;  // the block's write set (what the state digest covers)
+  StateView::Writes writes;  // the block's write set (the state map's leaves it changes)
+  smt::NodeWrites state_nodes;  // the state map's node records after the block
 };
 
 struct RejectedTx {
@@ -49,9 +49,6 @@ struct BuildResult {
   ExecutedBlock executed;
   std::vector<RejectedTx> rejected;  // candidates left out, with the rule they broke
 };
-
-// State digest after a block: SHA-256(prev_digest || SHA-256(encoded sorted write set)).
-Hash256 StateDigest(const Hash256& prev_digest, const StateView::Writes& writes);
 
 class ReadView;
 
@@ -86,6 +83,15 @@ class Ledger {
 
   // A consistent read-only view of the committed ledger, usable from any thread.
   std::shared_ptr<const ReadView> Read() const;
+
+  // Recomputes the state root from every state key and value alone and compares it with the
+  // stored tree and the head's state_root; on a mismatch names the first key (in key order)
+  // whose leaf is missing or wrong. Error "state_mismatch". Reads the whole state.
+  Status VerifyState() const;
+
+  // The committed state map's node records, read straight from the database: for the writer's
+  // thread (block execution) and benchmarks, never for readers on other threads (use Read()).
+  smt::NodeReader CommittedNodes() const;
 
  private:
   Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);

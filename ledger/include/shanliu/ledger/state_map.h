@@ -27,8 +27,9 @@ inline constexpr std::uint8_t kInternalTag = 0x03;
 inline constexpr std::size_t kMaxProofNodes = 65'536;
 inline constexpr std::size_t kMaxDepth = 256;
 
-// Every key the state machine writes is in the map, except chain storage (upper-case prefixes
-// such as "B/", "L/", "M", "S") which the header's other roots cover.
+// Whether a LevelDB key is a state row (a leaf of the map). Chain storage — blocks, leaves, the
+// log's subtrees ("M", "m/"), head pointers ("c/"), this tree ("S") — is not: the header's other
+// roots cover it. The state machine writes only state rows (asserted when a block executes).
 bool InStateMap(std::string_view key);
 
 Hash256 KeyPath(std::string_view key);      // SHA-256(key)
@@ -65,6 +66,10 @@ Hash256 StoredRoot(const NodeReader& read);
 // write in the block's batch. Pure apart from `read`; deterministic.
 Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
               NodeWrites* out);
+
+// The value hash the stored tree holds for `key`, walking its records from the root (nullopt:
+// absent). Used to name the first bad key when a recomputed root disagrees.
+std::optional<Hash256> StoredValueHash(const NodeReader& read, std::string_view key);
 
 // The multi-proof bytes for `keys` (present or absent) against StoredRoot(read).
 Bytes Prove(const NodeReader& read, std::span<const std::string> keys);

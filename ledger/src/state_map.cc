@@ -1,0 +1,482 @@
+// Sparse Merkle tree of the state map (docs/data-format.md "State map").
+//
+// Storage: one record per non-empty node of the canonical tree, under
+//   "S" ‖ u8 depth ‖ 32-byte path prefix (bits at and after `depth` zero)
+// with value  0x02 ‖ k ‖ v                      (leaf)
+//        or   0x03 ‖ left ‖ right ‖ u8 flags     (internal; flag bit 0/1: left/right child is a leaf)
+// Internal records hold their children's hashes so that an update reads only the nodes on the
+// paths it changes, and the leaf flags let a deletion pull a lone leaf up without reading it
+// first. Depth 256 never occurs: two distinct paths part before their last bit.
+#include "shanliu/ledger/state_map.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/state_view.h"
+
+namespace shanliu::ledger::smt {
+namespace {
+
+constexpr std::uint8_t kEmptyTag = 0x00;
+constexpr std::uint8_t kOpaqueTag = 0x01;
+constexpr char kNodePrefix = 'S';
+
+// kStub stands, inside an update, for an untouched internal subtree known only by its hash (a).
+enum class Kind : std::uint8_t { kEmpty, kLeaf, kInternal, kStub };
+
+// A node as stored. Leaf: a = key path, b = value hash. Internal: a/b = child hashes.
+struct Node {
+  Kind kind = Kind::kEmpty;
+  Hash256 a{};
+  Hash256 b{};
+  bool left_leaf = false;
+  bool right_leaf = false;
+
+  Hash256 Hash() const {
+    switch (kind) {
+      case Kind::kEmpty: return kEmptyRoot;
+      case Kind::kLeaf: return LeafHash(a, b);
+      case Kind::kInternal: return InternalHash(a, b);
+      case Kind::kStub: return a;
+    }
+    return kEmptyRoot;
+  }
+};
+
+Hash256 TaggedHash(std::uint8_t tag, const Hash256& a, const Hash256& b) {
+  std::uint8_t buf[65];
+  buf[0] = tag;
+  std::memcpy(buf + 1, a.data(), 32);
+  std::memcpy(buf + 33, b.data(), 32);
+  return crypto::Sha256(ByteView(buf, sizeof buf));
+}
+
+bool Bit(const Hash256& path, std::size_t i) {
+  assert(i < kMaxDepth);
+  return (path[i / 8] >> (7 - i % 8)) & 1;
+}
+
+Hash256 WithBit(Hash256 prefix, std::size_t i) {
+  prefix[i / 8] |= static_cast<std::uint8_t>(1u << (7 - i % 8));
+  return prefix;
+}
+
+// The first `depth` bits of `path`, the rest zero.
+Hash256 Prefix(const Hash256& path, std::size_t depth) {
+  Hash256 out{};
+  const std::size_t full = depth / 8;
+  std::memcpy(out.data(), path.data(), full);
+  if (depth % 8 != 0) out[full] = static_cast<std::uint8_t>(path[full] & (0xFF << (8 - depth % 8)));
+  return out;
+}
+
+std::string StorageKey(std::size_t depth, const Hash256& prefix) {
+  assert(depth < kMaxDepth);
+  std::string key(2 + 32, '\0');
+  key[0] = kNodePrefix;
+  key[1] = static_cast<char>(depth);
+  std::memcpy(key.data() + 2, prefix.data(), 32);
+  return key;
+}
+
+std::string EncodeNode(const Node& n) {
+  assert(n.kind != Kind::kEmpty);
+  std::string v;
+  v.reserve(66);
+  v.push_back(static_cast<char>(n.kind == Kind::kLeaf ? kLeafTag : kInternalTag));
+  v.append(reinterpret_cast<const char*>(n.a.data()), 32);
+  v.append(reinterpret_cast<const char*>(n.b.data()), 32);
+  if (n.kind == Kind::kInternal) v.push_back(static_cast<char>((n.left_leaf ? 1 : 0) | (n.right_leaf ? 2 : 0)));
+  return v;
+}
+
+Node DecodeNode(std::string_view v) {
+  Node n;
+  const bool leaf = v.size() == 65 && static_cast<std::uint8_t>(v[0]) == kLeafTag;
+  const bool internal = v.size() == 66 && static_cast<std::uint8_t>(v[0]) == kInternalTag;
+  if (!leaf && !internal) throw StorageError("corrupt state map node record");
+  n.kind = leaf ? Kind::kLeaf : Kind::kInternal;
+  std::memcpy(n.a.data(), v.data() + 1, 32);
+  std::memcpy(n.b.data(), v.data() + 33, 32);
+  if (internal) {
+    const auto flags = static_cast<std::uint8_t>(v[65]);
+    if (flags > 3) throw StorageError("corrupt state map node flags");
+    n.left_leaf = flags & 1;
+    n.right_leaf = flags & 2;
+  }
+  return n;
+}
+
+Node ReadNode(const NodeReader& read, std::size_t depth, const Hash256& prefix) {
+  auto v = read(StorageKey(depth, prefix));
+  if (!v) return Node{};
+  return DecodeNode(*v);
+}
+
+// One change to the map: the leaf at `path` gets `value` (a value hash) or goes (nullopt).
+struct Change {
+  Hash256 path{};
+  std::optional<Hash256> value;
+};
+
+class Updater {
+ public:
+  Updater(const NodeReader& read, NodeWrites* out) : read_(read), out_(out) {}
+
+  Node Update(std::size_t depth, const Hash256& prefix, const Node& node, std::span<const Change> changes) {
+    if (changes.empty()) return node;
+    if (node.kind != Kind::kInternal) {
+      const std::vector<Change> leaves = MergeLeaf(node, changes);
+      if (leaves.empty()) return node.kind == Kind::kLeaf ? Remove(depth, prefix) : Node{};
+      return Build(depth, prefix, leaves);  // overwrites the old leaf's record, if any
+    }
+    const auto split = std::partition_point(changes.begin(), changes.end(),
+                                            [&](const Change& c) { return !Bit(c.path, depth); });
+    const std::span<const Change> left_changes(changes.begin(), split);
+    const std::span<const Change> right_changes(split, changes.end());
+    const Hash256 left_prefix = prefix;
+    const Hash256 right_prefix = WithBit(prefix, depth);
+    Node left = Child(depth + 1, left_prefix, node.a, node.left_leaf, left_changes);
+    Node right = Child(depth + 1, right_prefix, node.b, node.right_leaf, right_changes);
+    return Join(depth, prefix, left, right);
+  }
+
+ private:
+  // The child's new node; an untouched child is known by its hash and leaf flag alone, and is
+  // read only when a deletion may pull it up.
+  Node Child(std::size_t depth, const Hash256& prefix, const Hash256& hash, bool is_leaf,
+             std::span<const Change> changes) {
+    if (!changes.empty()) return Update(depth, prefix, ReadNode(read_, depth, prefix), changes);
+    Node n;
+    if (hash == kEmptyRoot) return n;
+    if (is_leaf) return ReadNode(read_, depth, prefix);
+    n.kind = Kind::kStub;
+    n.a = hash;
+    return n;
+  }
+
+  Node Join(std::size_t depth, const Hash256& prefix, const Node& left, const Node& right) {
+    const bool left_empty = left.kind == Kind::kEmpty;
+    const bool right_empty = right.kind == Kind::kEmpty;
+    if (left_empty && right_empty) return Remove(depth, prefix);
+    // A lone leaf is its own subtree: it moves up to this position.
+    if (left_empty && right.kind == Kind::kLeaf) {
+      Remove(depth + 1, WithBit(prefix, depth));
+      return Put(depth, prefix, right);
+    }
+    if (right_empty && left.kind == Kind::kLeaf) {
+      Remove(depth + 1, prefix);
+      return Put(depth, prefix, left);
+    }
+    Node n;
+    n.kind = Kind::kInternal;
+    n.a = left.Hash();
+    n.b = right.Hash();
+    n.left_leaf = left.kind == Kind::kLeaf;
+    n.right_leaf = right.kind == Kind::kLeaf;
+    return Put(depth, prefix, n);
+  }
+
+  // The sorted leaves of a subtree that was empty or one leaf, after `changes`.
+  static std::vector<Change> MergeLeaf(const Node& node, std::span<const Change> changes) {
+    std::vector<Change> leaves;
+    leaves.reserve(changes.size() + 1);
+    bool old_placed = node.kind != Kind::kLeaf;
+    for (const Change& c : changes) {
+      if (!old_placed && node.a < c.path) {
+        leaves.push_back({node.a, node.b});
+        old_placed = true;
+      }
+      if (!old_placed && node.a == c.path) old_placed = true;  // replaced or deleted
+      if (c.value) leaves.push_back(c);
+    }
+    if (!old_placed) leaves.push_back({node.a, node.b});
+    return leaves;
+  }
+
+  // A subtree from scratch: nothing is stored below `prefix` yet.
+  Node Build(std::size_t depth, const Hash256& prefix, std::span<const Change> leaves) {
+    if (leaves.empty()) return Node{};
+    if (leaves.size() == 1) {
+      Node n;
+      n.kind = Kind::kLeaf;
+      n.a = leaves[0].path;
+      n.b = *leaves[0].value;
+      return Put(depth, prefix, n);
+    }
+    const auto split = std::partition_point(leaves.begin(), leaves.end(),
+                                            [&](const Change& c) { return !Bit(c.path, depth); });
+    Node left = Build(depth + 1, prefix, std::span<const Change>(leaves.begin(), split));
+    Node right = Build(depth + 1, WithBit(prefix, depth), std::span<const Change>(split, leaves.end()));
+    Node n;
+    n.kind = Kind::kInternal;
+    n.a = left.Hash();
+    n.b = right.Hash();
+    n.left_leaf = left.kind == Kind::kLeaf;
+    n.right_leaf = right.kind == Kind::kLeaf;
+    return Put(depth, prefix, n);
+  }
+
+  Node Put(std::size_t depth, const Hash256& prefix, const Node& n) {
+    (*out_)[StorageKey(depth, prefix)] = EncodeNode(n);
+    return n;
+  }
+  Node Remove(std::size_t depth, const Hash256& prefix) {
+    (*out_)[StorageKey(depth, prefix)] = std::nullopt;
+    return Node{};
+  }
+
+  const NodeReader& read_;
+  NodeWrites* out_;
+};
+
+}  // namespace
+
+bool InStateMap(std::string_view key) {
+  // The state machine's rows (docs/data-format.md "LevelDB keys"); everything else — blocks,
+  // leaves, the log's subtrees and size, head pointers, this tree — is chain storage.
+  static constexpr std::string_view kStatePrefixes[] = {"o/", "k/", "p/", "t/", "g/", "h/", "x/", "y/",
+                                                        "s/", "ia/", "io/", "ih/", "id/", "a/", "f/"};
+  for (std::string_view p : kStatePrefixes) {
+    if (key.starts_with(p)) return true;
+  }
+  return false;
+}
+
+Hash256 KeyPath(std::string_view key) { return crypto::Sha256(AsBytes(key)); }
+Hash256 ValueHash(std::string_view value) { return crypto::Sha256(AsBytes(value)); }
+Hash256 LeafHash(const Hash256& key_path, const Hash256& value_hash) {
+  return TaggedHash(kLeafTag, key_path, value_hash);
+}
+Hash256 InternalHash(const Hash256& left, const Hash256& right) { return TaggedHash(kInternalTag, left, right); }
+
+Hash256 StoredRoot(const NodeReader& read) { return ReadNode(read, 0, Hash256{}).Hash(); }
+
+Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
+              NodeWrites* out) {
+  assert(out != nullptr);
+  std::vector<Change> changes;
+  changes.reserve(writes.size());
+  for (const auto& [key, value] : writes) {
+    if (!InStateMap(key)) continue;
+    Change c{KeyPath(key), std::nullopt};
+    if (value) c.value = ValueHash(*value);
+    changes.push_back(c);
+  }
+  std::sort(changes.begin(), changes.end(), [](const Change& x, const Change& y) { return x.path < y.path; });
+  Updater updater(read, out);
+  const Node root = updater.Update(0, Hash256{}, ReadNode(read, 0, Hash256{}), changes);
+  return root.Hash();
+}
+
+
+// ---------------------------------------------------------------- proofs
+
+namespace {
+
+void AppendHash(Bytes& out, const Hash256& h) { out.insert(out.end(), h.begin(), h.end()); }
+
+// Pre-order emission of the tree pruned to `paths` (sorted, all below `prefix`).
+void Emit(const NodeReader& read, std::size_t depth, const Hash256& prefix, const Node& node,
+          std::span<const Hash256> paths, Bytes& out) {
+  if (node.kind == Kind::kEmpty) {
+    out.push_back(kEmptyTag);
+    return;
+  }
+  if (paths.empty()) {
+    out.push_back(kOpaqueTag);
+    AppendHash(out, node.Hash());
+    return;
+  }
+  if (node.kind == Kind::kLeaf) {
+    out.push_back(kLeafTag);
+    AppendHash(out, node.a);
+    AppendHash(out, node.b);
+    return;
+  }
+  assert(node.kind == Kind::kInternal);
+  out.push_back(kInternalTag);
+  const auto split =
+      std::partition_point(paths.begin(), paths.end(), [&](const Hash256& p) { return !Bit(p, depth); });
+  const std::span<const Hash256> left(paths.begin(), split);
+  const std::span<const Hash256> right(split, paths.end());
+  auto child = [&](const Hash256& child_prefix, const Hash256& hash, std::span<const Hash256> child_paths) {
+    if (hash == kEmptyRoot) {
+      out.push_back(kEmptyTag);
+    } else if (child_paths.empty()) {
+      out.push_back(kOpaqueTag);
+      AppendHash(out, hash);
+    } else {
+      Emit(read, depth + 1, child_prefix, ReadNode(read, depth + 1, child_prefix), child_paths, out);
+    }
+  };
+  child(prefix, node.a, left);
+  child(WithBit(prefix, depth), node.b, right);
+}
+
+// A parsed multi-proof: nodes in pre-order, children by index.
+struct ProofNode {
+  std::uint8_t tag = kEmptyTag;
+  Hash256 a{};  // opaque: hash; leaf: key path
+  Hash256 b{};  // leaf: value hash
+  std::size_t left = 0;
+  std::size_t right = 0;
+  Hash256 hash{};
+};
+
+class ProofParser {
+ public:
+  explicit ProofParser(ByteView in) : in_(in) {}
+
+  // Parses the node at the cursor (depth `depth`, reached along `prefix`); returns its index.
+  Result<std::size_t> Parse(std::size_t depth, const Hash256& prefix) {
+    if (pos_ >= in_.size()) return Malformed("proof ends inside a node");
+    if (nodes_.size() >= kMaxProofNodes) return Malformed("proof has too many nodes");
+    ProofNode n;
+    n.tag = in_[pos_++];
+    const std::size_t index = nodes_.size();
+    nodes_.push_back(n);
+    switch (n.tag) {
+      case kEmptyTag: return index;
+      case kOpaqueTag: {
+        auto h = ReadHash();
+        if (!h.ok()) return h.status();
+        nodes_[index].a = *h;
+        nodes_[index].hash = *h;
+        return index;
+      }
+      case kLeafTag: return ParseLeaf(index, depth, prefix);
+      case kInternalTag: return ParseInternal(index, depth, prefix);
+      default: return Malformed("unknown node tag " + std::to_string(n.tag));
+    }
+  }
+
+  bool AtEnd() const { return pos_ == in_.size(); }
+  const std::vector<ProofNode>& nodes() const { return nodes_; }
+
+ private:
+  Result<std::size_t> ParseLeaf(std::size_t index, std::size_t depth, const Hash256& prefix) {
+    auto k = ReadHash();
+    if (!k.ok()) return k.status();
+    auto v = ReadHash();
+    if (!v.ok()) return v.status();
+    if (Prefix(*k, depth) != prefix) return Malformed("a leaf's key path does not match its position");
+    nodes_[index].a = *k;
+    nodes_[index].b = *v;
+    nodes_[index].hash = LeafHash(*k, *v);
+    return index;
+  }
+
+  Result<std::size_t> ParseInternal(std::size_t index, std::size_t depth, const Hash256& prefix) {
+    if (depth + 1 >= kMaxDepth) return Malformed("proof is deeper than 256 levels");
+    auto left = Parse(depth + 1, prefix);
+    if (!left.ok()) return left.status();
+    auto right = Parse(depth + 1, WithBit(prefix, depth));
+    if (!right.ok()) return right.status();
+    nodes_[index].left = *left;
+    nodes_[index].right = *right;
+    nodes_[index].hash = InternalHash(nodes_[*left].hash, nodes_[*right].hash);
+    return index;
+  }
+
+  Result<Hash256> ReadHash() {
+    if (in_.size() - pos_ < 32) return Malformed("proof ends inside a hash");
+    Hash256 h;
+    std::memcpy(h.data(), in_.data() + pos_, 32);
+    pos_ += 32;
+    return h;
+  }
+
+  static Status Malformed(const std::string& why) { return Status::Error("malformed_proof", why); }
+
+  ByteView in_;
+  std::size_t pos_ = 0;
+  std::vector<ProofNode> nodes_;
+};
+
+Status CheckClaim(const std::vector<ProofNode>& nodes, const Claim& claim) {
+  const Hash256 path = KeyPath(claim.key);
+  const std::string key_hex = crypto::ToHex(AsBytes(claim.key));
+  std::size_t i = 0;
+  for (std::size_t depth = 0;; ++depth) {
+    const ProofNode& n = nodes[i];
+    if (n.tag == kInternalTag) {
+      i = Bit(path, depth) ? n.right : n.left;
+      continue;
+    }
+    if (n.tag == kOpaqueTag) return Status::Error("not_covered", "the proof does not reach key " + key_hex);
+    const bool present = n.tag == kLeafTag && n.a == path;
+    if (present && !claim.value) return Status::Error("value_mismatch", "key " + key_hex + " is present");
+    if (!present && claim.value) return Status::Error("value_mismatch", "key " + key_hex + " is absent");
+    if (present && ValueHash(*claim.value) != n.b) {
+      return Status::Error("value_mismatch", "key " + key_hex + " holds another value");
+    }
+    return Status::Ok();
+  }
+}
+
+void CollectLeafHashes(std::span<std::pair<Hash256, Hash256>> leaves, std::size_t depth, Hash256* out) {
+  if (leaves.empty()) {
+    *out = kEmptyRoot;
+    return;
+  }
+  if (leaves.size() == 1) {
+    *out = LeafHash(leaves[0].first, leaves[0].second);
+    return;
+  }
+  assert(depth < kMaxDepth);
+  const auto split = std::partition_point(leaves.begin(), leaves.end(),
+                                          [&](const auto& l) { return !Bit(l.first, depth); });
+  Hash256 left;
+  Hash256 right;
+  CollectLeafHashes(std::span(leaves.begin(), split), depth + 1, &left);
+  CollectLeafHashes(std::span(split, leaves.end()), depth + 1, &right);
+  *out = InternalHash(left, right);
+}
+
+}  // namespace
+
+std::optional<Hash256> StoredValueHash(const NodeReader& read, std::string_view key) {
+  const Hash256 path = KeyPath(key);
+  Node n = ReadNode(read, 0, Hash256{});
+  for (std::size_t depth = 0; n.kind == Kind::kInternal; ++depth) {
+    n = ReadNode(read, depth + 1, Prefix(path, depth + 1));
+  }
+  if (n.kind == Kind::kLeaf && n.a == path) return n.b;
+  return std::nullopt;
+}
+
+Bytes Prove(const NodeReader& read, std::span<const std::string> keys) {
+  std::vector<Hash256> paths;
+  paths.reserve(keys.size());
+  for (const std::string& k : keys) paths.push_back(KeyPath(k));
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  Bytes out;
+  Emit(read, 0, Hash256{}, ReadNode(read, 0, Hash256{}), paths, out);
+  return out;
+}
+
+Status VerifyMultiProof(const Hash256& root, ByteView proof, std::span<const Claim> claims) {
+  ProofParser parser(proof);
+  auto top = parser.Parse(0, Hash256{});
+  if (!top.ok()) return top.status();
+  if (!parser.AtEnd()) return Status::Error("malformed_proof", "bytes after the end of the proof");
+  const auto& nodes = parser.nodes();
+  if (nodes[*top].hash != root) return Status::Error("root_mismatch", "the proof does not hash to the state root");
+  for (const Claim& c : claims) SHANLIU_RETURN_IF_ERROR(CheckClaim(nodes, c));
+  return Status::Ok();
+}
+
+Hash256 RootOfLeaves(std::vector<std::pair<Hash256, Hash256>> leaves) {
+  std::sort(leaves.begin(), leaves.end());
+  for (std::size_t i = 1; i < leaves.size(); ++i) assert(leaves[i - 1].first != leaves[i].first);
+  Hash256 root;
+  CollectLeafHashes(leaves, 0, &root);
+  return root;
+}
+
+}  // namespace shanliu::ledger::smt

@@ -1,0 +1,218 @@
+// The state map's sparse Merkle tree: canonical roots whatever the write order, storage with no
+// stale nodes, and multi-proofs that accept exactly the truth.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/state_map.h"
+
+namespace smt = shanliu::ledger::smt;
+using shanliu::Bytes;
+using shanliu::ByteView;
+using shanliu::Hash256;
+
+namespace {
+
+using Writes = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// An in-memory node store standing in for LevelDB (the ledger tests cover the real one).
+struct Store {
+  std::map<std::string, std::string, std::less<>> nodes;
+  smt::NodeReader Reader() const {
+    return [this](std::string_view k) -> std::optional<std::string> {
+      auto it = nodes.find(k);
+      if (it == nodes.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+  Hash256 Apply(const Writes& writes) {
+    smt::NodeWrites out;
+    const Hash256 root = smt::Apply(Reader(), writes, &out);
+    for (auto& [k, v] : out) {
+      if (v) {
+        nodes[k] = *v;
+      } else {
+        nodes.erase(k);
+      }
+    }
+    CHECK(smt::StoredRoot(Reader()) == root);
+    return root;
+  }
+};
+
+Hash256 RootOf(const std::map<std::string, std::string>& state) {
+  std::vector<std::pair<Hash256, Hash256>> leaves;
+  for (const auto& [k, v] : state) leaves.emplace_back(smt::KeyPath(k), smt::ValueHash(v));
+  return smt::RootOfLeaves(leaves);
+}
+
+// Canonical node count for n leaves is unknown in closed form; instead count: every stored
+// node must be reachable, so a store whose map is empty must hold nothing.
+std::string Key(std::mt19937_64& rng, int universe) { return "o/k" + std::to_string(rng() % universe); }
+
+}  // namespace
+
+TEST_CASE("empty map, one leaf and two leaves hash as specified") {
+  Store store;
+  CHECK(smt::StoredRoot(store.Reader()) == smt::kEmptyRoot);
+  const Hash256 one = store.Apply({{"o/a", "1"}});
+  CHECK(one == smt::LeafHash(shanliu::crypto::Sha256(shanliu::AsBytes("o/a")),
+                             shanliu::crypto::Sha256(shanliu::AsBytes("1"))));
+  // Two leaves: internal nodes down to the first bit where the paths differ, empty siblings
+  // above it (computed here independently of the tree code).
+  const Hash256 two = store.Apply({{"o/b", "2"}});
+  const Hash256 pa = smt::KeyPath("o/a");
+  const Hash256 pb = smt::KeyPath("o/b");
+  auto bit = [](const Hash256& p, int i) { return (p[i / 8] >> (7 - i % 8)) & 1; };
+  int split = 0;
+  while (bit(pa, split) == bit(pb, split)) ++split;
+  const Hash256 la = smt::LeafHash(pa, smt::ValueHash("1"));
+  const Hash256 lb = smt::LeafHash(pb, smt::ValueHash("2"));
+  Hash256 h = bit(pa, split) == 0 ? smt::InternalHash(la, lb) : smt::InternalHash(lb, la);
+  for (int d = split - 1; d >= 0; --d) {
+    h = bit(pa, d) == 0 ? smt::InternalHash(h, smt::kEmptyRoot) : smt::InternalHash(smt::kEmptyRoot, h);
+  }
+  CHECK(two == h);
+  // Deleting one pulls the other back up to the root; deleting both empties the store.
+  CHECK(store.Apply({{"o/a", std::nullopt}}) == smt::LeafHash(pb, smt::ValueHash("2")));
+  CHECK(store.nodes.size() == 1);
+  CHECK(store.Apply({{"o/b", std::nullopt}, {"o/never", std::nullopt}}) == smt::kEmptyRoot);
+  CHECK(store.nodes.empty());
+}
+
+TEST_CASE("chain storage keys are outside the map") {
+  CHECK(smt::InStateMap("o/bureau"));
+  CHECK(smt::InStateMap("f/o/org:x"));
+  CHECK_FALSE(smt::InStateMap("B/12345678"));
+  CHECK_FALSE(smt::InStateMap("S\x01"));
+  CHECK_FALSE(smt::InStateMap("c/head"));
+  CHECK_FALSE(smt::InStateMap("m/log_size"));
+  CHECK_FALSE(smt::InStateMap("z/unknown"));
+  CHECK_FALSE(smt::InStateMap(""));
+  Store store;
+  CHECK(store.Apply({{"B/x", "1"}, {"c/head", "2"}}) == smt::kEmptyRoot);
+}
+
+TEST_CASE("random batches give the root of the final set, and no stale nodes") {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    Store store;
+    std::map<std::string, std::string> state;
+    const int universe = 1 + static_cast<int>(rng() % 300);
+    for (int batch = 0; batch < 30; ++batch) {
+      Writes w;
+      const int n = static_cast<int>(rng() % 40);
+      for (int i = 0; i < n; ++i) {
+        const std::string k = Key(rng, universe);
+        if (rng() % 3 == 0) {
+          w[k] = std::nullopt;
+        } else {
+          w[k] = std::to_string(rng() % 5);
+        }
+      }
+      for (const auto& [k, v] : w) {
+        if (v) {
+          state[k] = *v;
+        } else {
+          state.erase(k);
+        }
+      }
+      REQUIRE(store.Apply(w) == RootOf(state));
+    }
+    // Same set written at once, in another store: same root. Then delete all: nothing left.
+    Store fresh;
+    Writes all(state.begin(), state.end());
+    CHECK(fresh.Apply(all) == RootOf(state));
+    CHECK(fresh.nodes.size() == store.nodes.size());
+    Writes none;
+    for (const auto& [k, v] : state) none[k] = std::nullopt;
+    CHECK(store.Apply(none) == smt::kEmptyRoot);
+    CHECK(store.nodes.empty());
+  }
+}
+
+TEST_CASE("multi-proofs prove presence and absence, and nothing else") {
+  std::mt19937_64 rng(7);
+  Store store;
+  std::map<std::string, std::string> state;
+  Writes w;
+  for (int i = 0; i < 500; ++i) {
+    const std::string k = "a/acct" + std::to_string(i);
+    state[k] = "v" + std::to_string(i);
+    w[k] = state[k];
+  }
+  const Hash256 root = store.Apply(w);
+  const std::vector<std::string> keys = {"a/acct1", "a/acct77", "a/acct499", "a/missing", "g/nothing"};
+  const Bytes proof = smt::Prove(store.Reader(), keys);
+  std::vector<smt::Claim> claims = {{"a/acct1", "v1"},
+                                    {"a/acct77", "v77"},
+                                    {"a/acct499", "v499"},
+                                    {"a/missing", std::nullopt},
+                                    {"g/nothing", std::nullopt}};
+  CHECK(smt::VerifyMultiProof(root, proof, claims).ok());
+  // A single-key proof is about log2(n) siblings; five keys share the top.
+  const Bytes single = smt::Prove(store.Reader(), std::vector<std::string>{"a/acct1"});
+  CHECK(single.size() < 33 * 20 + 65);
+  CHECK(proof.size() < 5 * single.size());
+
+  SUBCASE("wrong claims") {
+    auto fails_with = [&](std::vector<smt::Claim> c, const std::string& code) {
+      auto s = smt::VerifyMultiProof(root, proof, c);
+      CHECK(s.code() == code);
+    };
+    fails_with({{"a/acct1", "v2"}}, "value_mismatch");
+    fails_with({{"a/acct1", std::nullopt}}, "value_mismatch");
+    fails_with({{"a/missing", "x"}}, "value_mismatch");
+    fails_with({{"a/acct2", "v2"}}, "not_covered");  // not asked for: its subtree is opaque
+  }
+  SUBCASE("every byte flipped is refused") {
+    for (std::size_t i = 0; i < proof.size(); ++i) {
+      Bytes bad = proof;
+      bad[i] ^= 0x01;
+      CAPTURE(i);
+      CHECK_FALSE(smt::VerifyMultiProof(root, bad, claims).ok());
+    }
+  }
+  SUBCASE("truncated, extended, unknown tag, wrong root") {
+    CHECK(smt::VerifyMultiProof(root, ByteView(proof.data(), proof.size() - 1), claims).code() ==
+          "malformed_proof");
+    Bytes longer = proof;
+    longer.push_back(0);
+    CHECK(smt::VerifyMultiProof(root, longer, claims).code() == "malformed_proof");
+    CHECK(smt::VerifyMultiProof(root, Bytes{0x07}, claims).code() == "malformed_proof");
+    CHECK(smt::VerifyMultiProof(root, Bytes{}, claims).code() == "malformed_proof");
+    Hash256 other = root;
+    other[0] ^= 1;
+    CHECK(smt::VerifyMultiProof(other, proof, claims).code() == "root_mismatch");
+  }
+  SUBCASE("hostile shapes: deeper than 256 levels, a leaf out of place") {
+    Bytes deep(300, smt::kInternalTag);
+    CHECK(smt::VerifyMultiProof(root, deep, {}).code() == "malformed_proof");
+    // A leaf whose key path starts with bit 1 placed on the left of the root.
+    Hash256 k{};
+    k[0] = 0x80;
+    Bytes misplaced = {smt::kInternalTag, smt::kLeafTag};
+    misplaced.insert(misplaced.end(), k.begin(), k.end());
+    misplaced.insert(misplaced.end(), 32, 0);
+    misplaced.push_back(0x00);
+    CHECK(smt::VerifyMultiProof(root, misplaced, {}).code() == "malformed_proof");
+  }
+  SUBCASE("a proof from an older root does not verify against the new one") {
+    Store older = store;
+    older.Apply({{"a/acct1", "changed"}});
+    const Bytes stale = smt::Prove(older.Reader(), keys);
+    claims[0].value = "changed";
+    CHECK(smt::VerifyMultiProof(root, stale, claims).code() == "root_mismatch");
+  }
+  SUBCASE("an empty map proves absence") {
+    Store empty;
+    const Bytes p = smt::Prove(empty.Reader(), keys);
+    CHECK(p == Bytes{0x00});
+    CHECK(smt::VerifyMultiProof(smt::kEmptyRoot, p, std::vector<smt::Claim>{{"a/acct1", std::nullopt}}).ok());
+  }
+}
