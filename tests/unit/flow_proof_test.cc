@@ -234,6 +234,13 @@ TEST_CASE("every gift's flow proof verifies to exactly the trace TraceForward co
     CheckSameTree(verified->trace.roots, want.roots);
     CHECK(verified->spent_fen + verified->unspent_fen + verified->refunded_fen == gift.amount_fen());
     CHECK(verified->header.height() == view->head().height());
+    // DESIGN 5.1: a typical trace (<= 10 hops) proves in <= 16 KB of bytes (hex JSON doubles it).
+    std::size_t bytes = proof.envelope.state_proof.size();
+    for (const fp::Record& r : proof.envelope.records) bytes += r.key.size() + (r.value ? r.value->size() : 0);
+    for (const fp::ProvenTx& t : proof.envelope.txs) bytes += t.envelope.size() + 32 * t.inclusion_path.size();
+    CAPTURE(bytes);
+    CHECK(verified->hops <= 10);
+    CHECK(bytes <= 16 * 1024);
   }
 }
 
