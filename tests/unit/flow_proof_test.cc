@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
@@ -342,6 +343,91 @@ TEST_CASE("the JSON of a flow proof round-trips and is parsed strictly") {
   auto edited = fp::FlowProofFromJson(bad);
   REQUIRE(edited.ok());
   ExpectRejected(*edited, Facts(*view, ch.g1), ch.c.genesis(), fp::kStateProof);
+}
+
+// Seeded random ledgers (donations, allocations, grants both ways, spends, refunds, in blocks of
+// 1-5 txs): every gift's proof and every page of every outflow's sources verify to what
+// TraceForward and TraceBackward compute.
+TEST_CASE("random ledgers: every proof verifies to the ledger's own traces") {
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng); };
+    ledger::LedgerOptions options;
+    options.sync_writes = false;
+    TestChain c({}, options);
+    const crypto::KeyPair a = TestKey("org-a"), b = TestKey("org-b");
+    REQUIRE(c.RegisterOrg("org-a", pb::ORG_KIND_CHARITY, a).ok());
+    REQUIRE(c.RegisterOrg("org-b", pb::ORG_KIND_CHARITY, b).ok());
+    REQUIRE(c.OpenProject("proj-a", "org-a", a).ok());
+    const std::vector<std::string> accounts = {"org:org-a", "org:org-b", "project:proj-a"};
+    auto owner = [&](const std::string& account) { return account == "org:org-b" ? &b : &a; };
+    std::vector<Hash256> gifts, outflows;
+    for (int block = 0; block < 25; ++block) {
+      std::vector<Bytes> txs;
+      auto view = c.ledger().Read();
+      for (std::uint64_t i = 0, n = 1 + pick(5); i < n; ++i) {
+        const std::string& from = accounts[pick(accounts.size())];
+        const std::int64_t balance = flow::GetAccount(view->state(), from).balance_fen;
+        const std::uint64_t op = pick(10);
+        if (op < 4 || balance == 0) {
+          const bool bank = pick(2) == 0;
+          txs.push_back(c.DonationTx(from, 1 + static_cast<std::int64_t>(pick(5'000)), bank ? c.bank : *owner(from),
+                                     bank ? "bank-1" : ""));
+          gifts.push_back(c.Decode(txs.back()).id);
+        } else if (op < 7) {
+          const std::string& to = accounts[pick(accounts.size())];
+          if (to == from) continue;
+          txs.push_back(c.TransferTx(from, to, 1 + static_cast<std::int64_t>(pick(balance)), *owner(from)));
+          outflows.push_back(c.Decode(txs.back()).id);
+        } else if (op < 9) {
+          txs.push_back(c.SpendTx(from, 1 + static_cast<std::int64_t>(pick(balance)), *owner(from)));
+          outflows.push_back(c.Decode(txs.back()).id);
+        } else if (!gifts.empty()) {
+          const Hash256 gift = gifts[pick(gifts.size())];
+          auto record = view->Gift(gift);
+          if (!record) continue;
+          txs.push_back(c.MakeTx([&](pb::TxBody& body) { body.mutable_refund()->set_donation_tx_id(Raw(gift)); },
+                                 {owner(record->account())}));
+        }
+      }
+      if (!txs.empty()) c.CommitBlock(txs);
+    }
+    auto view = c.ledger().Read();
+    std::size_t proven = 0;
+    for (const Hash256& id : gifts) {
+      auto gift = view->Gift(id);
+      if (!gift) continue;  // left out of its block
+      auto verified = fp::VerifyFlow(Prove(*view, id), Facts(*view, id), c.genesis());
+      REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+      CheckSameTree(verified->trace.roots,
+                    flow::TraceForward(view->state(), gift->account(), gift->interval_start(), gift->amount_fen()).roots);
+      ++proven;
+    }
+    for (const Hash256& id : outflows) {
+      auto tx = view->TxById(id);
+      if (!tx) continue;
+      const std::uint64_t leaf = tx->location.leaf();
+      const std::size_t limit = 1 + pick(3);
+      std::optional<std::uint64_t> cursor = 0;
+      while (cursor) {
+        auto proof = fp::ProveSources(*view, leaf, *cursor, limit);
+        REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+        auto verified = fp::VerifySources(*proof, c.genesis());
+        REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+        auto want = flow::TraceBackward(view->state(), leaf, *cursor, limit);
+        REQUIRE(want.ok());
+        REQUIRE(verified->sources.size() == want->pieces.size());
+        for (std::size_t i = 0; i < want->pieces.size(); ++i) {
+          CHECK(verified->sources[i].piece.origin_tx == want->pieces[i].origin_tx);
+          CHECK(verified->sources[i].piece.amount_fen == want->pieces[i].amount_fen);
+        }
+        CHECK(verified->next_cursor == want->next_cursor);
+        cursor = want->next_cursor;
+      }
+    }
+    CHECK(proven > 20);
+  }
 }
 
 // ---------------------------------------------------------------- tampering
