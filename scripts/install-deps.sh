@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libsodium-dev libleveldb-dev libsnappy-dev
+  libsodium-dev libssl-dev libleveldb-dev libsnappy-dev
   libboost-dev libboost-system-dev
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev doctest-dev

@@ -10,6 +10,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/tx.h"
 #include "tx_sign.h"
+#include "verify_flow.h"
 #include "verify_proof.h"
 
 namespace shanliu::cli {
@@ -50,21 +51,49 @@ std::string Describe(const ProofReport& r) {
          " (Beijing time)";
 }
 
+// The flow proof and the server's JSON against it; prints what was proven. Returns the exit code.
+int VerifyFlowPart(const json& answer, const ProofReport& receipt, const ledger::Genesis& genesis) {
+  const FlowReport flow = VerifyFlowAnswer(answer, receipt, genesis);
+  if (!flow.status.ok()) {
+    std::cout << "  ✗ flow proof  " << flow.status.code() << ": " << flow.status.message() << "\n";
+    std::cerr << "shanliu verify: NOT VERIFIED: flow proof (" << flow.status.code() << ")\n";
+    return kExitVerificationFailed;
+  }
+  const pb::BlockHeader& h = flow.flow.header;
+  std::cout << "  ✓ flow proof  checks 1-8 hold against block " << h.height() << " (state_root "
+            << crypto::ToHex(AsBytes(h.state_root())).substr(0, 16) << "…)\n";
+  PrintFlow(std::cout, flow.flow);
+  if (!flow.mismatches.empty()) {
+    std::string fields;
+    for (const std::string& m : flow.mismatches) {
+      std::cout << "  ✗ server JSON " << m << "\n";
+      fields += (fields.empty() ? "" : ", ") + m.substr(0, m.find(':'));
+    }
+    std::cerr << "shanliu verify: NOT VERIFIED: the server's JSON differs from the proof at " << fields << "\n";
+    return kExitVerificationFailed;
+  }
+  std::cout << "  ✓ server JSON  all " << flow.compared << " values of the donation and trace are the proven ones\n";
+  return 0;
+}
+
 }  // namespace
 
 const char kVerifyUsage[] = R"(usage: shanliu verify CODE --node URL --genesis FILE [--save FILE]
        shanliu verify [CODE] --proof FILE --genesis FILE
 
-Fetches the receipt proof of CODE from GET /v1/receipts/{code} (or reads a saved one with
---proof) and verifies it offline with nothing but the genesis file: the tx id, every tx
-signature, the Merkle inclusion proof, the block header hash, the chain id and validator
-set, and the validators' commit certificate (DESIGN 6.2).
+Fetches the receipt of CODE from GET /v1/receipts/{code} (or reads a saved one with --proof)
+and verifies it offline with nothing but the genesis file: the receipt proof (the tx id,
+every tx signature, the Merkle inclusion proof, the block header hash, the chain id and
+validator set, the validators' commit certificate: DESIGN 6.2), then the flow proof (every
+hop, spend, refund and unspent rest, and the names and bank shown: docs/flow-proof.md), and
+finally that every value of the server's donation and trace JSON is the proven one.
 
 options:
   --node URL       node API, e.g. http://127.0.0.1:8080
   --genesis FILE   the chain's genesis.json (the only thing trusted)
-  --proof FILE     verify a saved proof (or saved receipt answer) without any network
-  --save FILE      also write the fetched proof JSON to FILE
+  --proof FILE     verify a saved receipt answer (or a bare receipt proof, which proves the
+                   gift only) without any network
+  --save FILE      also write the fetched receipt answer to FILE
 
 exit status: 0 every check holds; 1 cannot fetch or read; 2 usage; 3 a check failed
 )";
@@ -102,7 +131,7 @@ int Verify(const Args& args) {
     if (!receipt->is_object() || !receipt->contains("proof")) {
       return Fail("verify", Status::Error("bad_response", "the receipt answer holds no proof"));
     }
-    document = (*receipt)["proof"];
+    document = std::move(*receipt);
     if (auto save = args.Get("save")) {
       std::ofstream out(*save, std::ios::binary | std::ios::trunc);
       out << document.dump(2) << "\n";
@@ -127,7 +156,12 @@ int Verify(const Args& args) {
   std::cout << Describe(report) << "\n";
   std::cout << "verified offline against " << *args.Get("genesis") << ": signed by "
             << report.commit_signers.size() << " of " << report.validator_count << " validators\n";
-  return 0;
+  // A bare receipt proof (a file saved by older versions) proves the gift only.
+  if (from_file && !(document.is_object() && document.contains("flow_proof"))) {
+    std::cout << "flow: not proven (the file holds no flow_proof; save a whole receipt answer with --save)\n";
+    return 0;
+  }
+  return VerifyFlowPart(document, report, *genesis);
 }
 
 }  // namespace shanliu::cli

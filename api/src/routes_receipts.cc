@@ -1,6 +1,7 @@
 // Receipts (donation + trace + proof), traces, and the reverse walk from a spend to its sources.
 #include "receipt_qr.h"
 #include "routes.h"
+#include "shanliu/ledger/flow_proof.h"
 #include "shanliu/ledger/tx.h"
 #include "trace.h"
 
@@ -21,11 +22,16 @@ Response GetReceipt(RequestContext& ctx) {
   if (!ref.ok()) return ResolveError(ref.status(), candidates);
   auto proof = view.ReceiptProof(ref->id);
   if (!proof.ok()) return ErrorResponse(proof.status());
+  // The flow proof walks with the same node budget as the trace, so it proves exactly the
+  // trace shown (docs/flow-proof.md).
+  auto flow_proof = ledger::flow_proof::ProveFlow(view, ref->id, ctx.server.config.max_trace_nodes);
+  if (!flow_proof.ok()) return ErrorResponse(flow_proof.status());
   Names names(view);
   return JsonResponse(Json{
       {"donation", DonationJson(view, names, *ref)},
       {"trace", TraceJson(view, names, ref->gift, ctx.server.config.max_trace_nodes)},
       {"proof", ReceiptProofJson(*proof)},
+      {"flow_proof", ledger::flow_proof::ToJson(*flow_proof)},
   });
 }
 
@@ -104,6 +110,8 @@ Response GetSources(RequestContext& ctx) {
   }
   auto page = flow::TraceBackward(view.state(), tx->location.leaf(), cursor->value_or(0), *limit);
   if (!page.ok()) return ErrorResponse(page.status());
+  auto proof = ledger::flow_proof::ProveSources(view, tx->location.leaf(), cursor->value_or(0), *limit);
+  if (!proof.ok()) return ErrorResponse(proof.status());
 
   Names names(view);
   std::map<std::uint64_t, Json> origins;  // each origin tx read once
@@ -143,6 +151,7 @@ Response GetSources(RequestContext& ctx) {
       {"outflow", std::move(out_info)},
       {"sources", std::move(sources)},
       {"next", page->next_cursor ? Json(*page->next_cursor) : Json(nullptr)},
+      {"proof", ledger::flow_proof::ToJson(*proof)},
   });
 }
 

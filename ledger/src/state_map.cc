@@ -221,11 +221,11 @@ class Updater {
   }
 
   Node Put(std::size_t depth, const Hash256& prefix, const Node& n) {
-    (*out_)[StorageKey(depth, prefix)] = EncodeNode(n);
+    out_->emplace_back(StorageKey(depth, prefix), EncodeNode(n));
     return n;
   }
   Node Remove(std::size_t depth, const Hash256& prefix) {
-    (*out_)[StorageKey(depth, prefix)] = std::nullopt;
+    out_->emplace_back(StorageKey(depth, prefix), std::nullopt);
     return Node{};
   }
 

@@ -20,6 +20,7 @@
 #include "shanliu/crypto/keys.h"
 #include "shanliu/crypto/merkle.h"
 #include "shanliu/ledger/block.h"
+#include "shanliu/ledger/flow_proof.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/tx.h"
@@ -447,6 +448,21 @@ TEST_CASE("a receipt's proof verifies offline with only the genesis") {
   CHECK(d["refunded_fen"] == 0);
   CHECK(d["refund_tx"].is_null());
   CHECK(r.json["trace"]["totals"]["spent_fen"] == 50'000);
+
+  // The flow proof (docs/flow-proof.md) verifies against the receipt and proves the trace shown.
+  auto flow_proof = ledger::flow_proof::FlowProofFromJson(r.json["flow_proof"]);
+  REQUIRE_MESSAGE(flow_proof.ok(), flow_proof.status().ToString());
+  ledger::flow_proof::ReceiptFacts facts;
+  facts.tx_id = api.chain.d1;
+  facts.envelope = *tx_bytes;
+  REQUIRE(facts.body.ParseFromString(tx.body()));
+  facts.leaf_index = proof["leaf_index"].get<std::uint64_t>();
+  facts.height = header.height();
+  auto flow = ledger::flow_proof::VerifyFlow(*flow_proof, facts, api.chain.genesis);
+  REQUIRE_MESSAGE(flow.ok(), flow.status().ToString());
+  CHECK(flow->spent_fen == 50'000);
+  CHECK(flow->attesting_bank == "bank-a");
+  CHECK(flow->hops == r.json["trace"]["nodes"].size() + r.json["trace"]["nodes"][0]["children"].size());
 }
 
 TEST_CASE("receipt codes resolve by prefix and bad codes are typed errors") {
@@ -538,6 +554,16 @@ TEST_CASE("a spend's sources walk back to the gifts in pages") {
   CHECK(r.json["sources"][1]["origin"]["donor_display_name"] == "张三");
   CHECK(r.json["sources"][1]["path"] == Json::array({"org:charity-a", "project:elder-meals"}));
   CHECK(r.json["next"].is_null());
+  // The page's proof rebuilds the same sources from proven records.
+  auto proof = ledger::flow_proof::SourcesProofFromJson(r.json["proof"]);
+  REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+  auto proven = ledger::flow_proof::VerifySources(*proof, api.chain.genesis);
+  REQUIRE_MESSAGE(proven.ok(), proven.status().ToString());
+  REQUIRE(proven->sources.size() == 2);
+  CHECK(proven->sources[0].origin.id == api.chain.d3);
+  CHECK(proven->sources[1].piece.amount_fen == r.json["sources"][1]["amount_fen"].get<std::int64_t>());
+  CHECK(proven->sources[1].gift.donor_display_name() == "张三");
+  CHECK(proven->outflow_tx.id == api.chain.spend1);
 
   r = api.Get(base + "?limit=1");
   REQUIRE(r.status == 200);

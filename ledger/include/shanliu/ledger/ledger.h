@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "shanliu/ledger/genesis.h"
@@ -104,6 +105,17 @@ class Ledger {
   Genesis genesis_;
   LedgerOptions options_;
   MerkleLog log_;
+  // The state map's top levels, which every block reads, kept in memory: records of nodes above
+  // kCachedNodeDepth, filled on first read and updated by each commit. Absent records are not
+  // cached. Guarded by node_cache_mutex_ (commits and block execution may run on different threads).
+  static constexpr std::size_t kCachedNodeDepth = 18;
+  void UpdateNodeCache(const smt::NodeWrites& nodes);
+  mutable std::mutex node_cache_mutex_;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  mutable std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> node_cache_;
   mutable std::mutex head_mutex_;  // guards head_ and head_hash_ (readers on other threads)
   pb::BlockHeader head_;
   Hash256 head_hash_{};

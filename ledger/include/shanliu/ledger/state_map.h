@@ -55,8 +55,9 @@ Status VerifyMultiProof(const Hash256& root, ByteView proof, std::span<const Cla
 // Where the tree's node records are read from: the committed tree (a LevelDB snapshot or the
 // writer's own view). Returns the stored record for a storage key, or nullopt.
 using NodeReader = std::function<std::optional<std::string>(std::string_view storage_key)>;
-// Node records to put (value) or delete (nullopt), keyed by storage key.
-using NodeWrites = std::map<std::string, std::optional<std::string>, std::less<>>;
+// Node records to put (value) or delete (nullopt), as operations in order: a later operation on
+// a key overrides an earlier one (as in a LevelDB WriteBatch), so no map is needed to build them.
+using NodeWrites = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 // The root stored by the tree (kEmptyRoot for an empty map).
 Hash256 StoredRoot(const NodeReader& read);

@@ -1,0 +1,465 @@
+// The flow-proof verifier (docs/flow-proof.md checks 1-8). Pure: it reads only the proof, the
+// receipt proof's facts and the genesis file. Every failure is a Status whose code is the
+// check's name and whose message says what failed.
+#include <algorithm>
+#include <set>
+
+#include "flow_proof_names.h"
+#include "flow_walk.h"
+#include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/keys.h"
+#include "shanliu/crypto/merkle.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/flow_proof.h"
+#include "shanliu/ledger/state_map.h"
+#include "shanliu/ledger/tx.h"
+#include "state_keys.h"
+
+namespace shanliu::ledger::flow_proof {
+namespace {
+
+using namespace flow::internal;
+using Records = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// A key as people read it: printable ASCII as is, other bytes as \xNN ("f/o/org:a\x00\x00…").
+std::string ReadableKey(std::string_view key) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'\\', 'x', kDigits[c >> 4], kDigits[c & 15]};
+    }
+  }
+  return out;
+}
+
+Status Fail(std::string_view check, std::string message) { return Status::Error(std::string(check), std::move(message)); }
+
+const std::string& StateRoot(const pb::BlockHeader& h) { return h.state_root(); }
+
+// Check 1: the header is certified by the genesis validators and not older than the receipt.
+Status CheckHeader(const Envelope& e, const Genesis& genesis, std::uint64_t min_height) {
+  const pb::BlockHeader& h = e.header;
+  auto hash = BlockHash(h);
+  if (!hash.ok()) return Fail(kFlowHeader, "the header does not serialise: " + hash.status().message());
+  if (*hash != e.block_hash) {
+    return Fail(kFlowHeader, "the header hashes to " + crypto::ToHex(*hash) + ", not block_hash " +
+                                 crypto::ToHex(e.block_hash));
+  }
+  if (h.chain_id() != genesis.chain_id) {
+    return Fail(kFlowHeader, "the header is of chain '" + h.chain_id() + "', the genesis of '" + genesis.chain_id + "'");
+  }
+  const Hash256 validators = genesis.validators_hash();
+  if (h.validators_hash() != ToString(validators)) {
+    return Fail(kFlowHeader, "the header's validators_hash is not the genesis set's " + crypto::ToHex(validators));
+  }
+  if (Status s = VerifyCommitCertificate(e.commit, genesis.chain_id, h.height(), *hash, genesis.validators); !s.ok()) {
+    return Fail(kFlowHeader, "commit certificate: " + s.message());
+  }
+  if (h.height() < min_height) {
+    return Fail(kFlowHeader, "the flow proof's header (height " + std::to_string(h.height()) +
+                                 ") is older than the receipt proof's (height " + std::to_string(min_height) + ")");
+  }
+  if (StateRoot(h).size() != 32) return Fail(kFlowHeader, "the header's state_root is not 32 bytes");
+  return Status::Ok();
+}
+
+// Check 2: every record is proven against state_root. Returns them by key.
+Result<Records> CheckStateProof(const Envelope& e) {
+  Records records;
+  std::vector<smt::Claim> claims;
+  for (const Record& r : e.records) {
+    if (!records.emplace(r.key, r.value).second) return Fail(kStateProof, "the key " + ReadableKey(r.key) + " is given twice");
+    claims.push_back(smt::Claim{r.key, r.value});
+  }
+  Hash256 root{};
+  std::copy(StateRoot(e.header).begin(), StateRoot(e.header).end(), root.begin());
+  if (Status s = smt::VerifyMultiProof(root, e.state_proof, claims); !s.ok()) {
+    return Fail(kStateProof, s.code() + ": " + s.message());
+  }
+  return records;
+}
+
+// Check 3: every tx is a leaf of the log at the header's log_size.
+Result<std::map<std::uint64_t, const ProvenTx*>> CheckTxInclusion(const Envelope& e) {
+  std::map<std::uint64_t, const ProvenTx*> txs;
+  Hash256 log_root{};
+  if (e.header.log_root().size() != 32) return Fail(kTxInclusion, "the header's log_root is not 32 bytes");
+  std::copy(e.header.log_root().begin(), e.header.log_root().end(), log_root.begin());
+  for (const ProvenTx& t : e.txs) {
+    if (!txs.emplace(t.leaf, &t).second) return Fail(kTxInclusion, "leaf " + std::to_string(t.leaf) + " is given twice");
+    if (t.leaf >= e.header.log_size() ||
+        !crypto::VerifyMerkleInclusion(crypto::MerkleLeafHash(t.envelope), t.leaf, e.header.log_size(),
+                                       t.inclusion_path, log_root)) {
+      return Fail(kTxInclusion, "the tx given for leaf " + std::to_string(t.leaf) + " is not that leaf of the log of " +
+                                    std::to_string(e.header.log_size()) + " at log_root " + crypto::ToHex(log_root));
+    }
+  }
+  return txs;
+}
+
+// The verifier's record source: proven records only, looked up by key.
+class ProvenReader final : public WalkReader, public BackReader {
+ public:
+  explicit ProvenReader(const Records& records) : records_(records) {}
+
+  Result<std::optional<std::string>> Get(const std::string& key) const {
+    auto it = records_.find(key);
+    if (it == records_.end()) return Fail(kMissingRecord, "the proof has no record " + ReadableKey(key));
+    return it->second;
+  }
+
+  Result<AccountRecord> Account(const std::string& account) override {
+    auto value = Get(AccountKey(account));
+    if (!value.ok()) return value.status();
+    if (!value->has_value()) return Fail(kWrongAccount, "the state has no account " + account + " (a/ proven absent)");
+    return Decode<AccountRecord>(**value, kWrongAccount, "a/" + account, DecodeAccount);
+  }
+  Result<std::pair<std::uint64_t, ConsumedEntry>> ConsumedAt(const std::string& account, std::uint64_t p) override {
+    auto found = RangeAfter(StreamPrefix(StreamIndex::kConsumed, account), p, "consumed range of " + account);
+    if (!found.ok()) return found.status();
+    auto entry = Decode<ConsumedEntry>(found->second, kNotContiguous, "f/o/" + account, DecodeConsumed);
+    if (!entry.ok()) return entry.status();
+    auto start = StartOf(found->first, entry->length, p, "consumed range of " + account);
+    if (!start.ok()) return start.status();
+    return std::make_pair(*start, std::move(*entry));
+  }
+  Result<OutflowHeader> Outflow(std::uint64_t tx) override {
+    auto value = Get(OutflowKey(tx));
+    if (!value.ok()) return value.status();
+    if (!value->has_value()) return Fail("not_found", "leaf " + std::to_string(tx) + " made no outflow (f/t/ proven absent)");
+    return Decode<OutflowHeader>(**value, kNotContiguous, "f/t/" + std::to_string(tx), DecodeOutflowHeader);
+  }
+  Result<std::pair<std::uint64_t, OutflowPieceEntry>> PieceAt(std::uint64_t tx, std::uint64_t offset) override {
+    const std::string what = "piece of the outflow at leaf " + std::to_string(tx);
+    auto found = RangeAfter(OutflowPiecePrefix(tx), offset, what);
+    if (!found.ok()) return found.status();
+    auto piece = Decode<OutflowPieceEntry>(found->second, kNotContiguous, "f/x/", DecodeOutflowPiece);
+    if (!piece.ok()) return piece.status();
+    auto start = StartOf(found->first, piece->length, offset, what);
+    if (!start.ok()) return start.status();
+    return std::make_pair(*start, *piece);
+  }
+  Result<std::pair<std::uint64_t, InflowEntry>> InflowAt(const std::string& account, std::uint64_t p) override {
+    auto found = RangeAfter(StreamPrefix(StreamIndex::kInflow, account), p, "inflow of " + account);
+    if (!found.ok()) return found.status();
+    auto entry = Decode<InflowEntry>(found->second, kNotContiguous, "f/i/" + account, DecodeInflow);
+    if (!entry.ok()) return entry.status();
+    auto start = StartOf(found->first, entry->length, p, "inflow of " + account);
+    if (!start.ok()) return start.status();
+    return std::make_pair(*start, std::move(*entry));
+  }
+
+ private:
+  template <class T, class F>
+  static Result<T> Decode(std::string_view value, std::string_view check, const std::string& what, F decode) {
+    try {
+      return decode(value);
+    } catch (const StorageError& e) {
+      return Fail(check, "the proven record " + what + " does not decode: " + e.what());
+    }
+  }
+  // The proven present record under `prefix` + u64 end with the least end above `p`: (end, value).
+  Result<std::pair<std::uint64_t, std::string>> RangeAfter(const std::string& prefix, std::uint64_t p,
+                                                           const std::string& what) const {
+    for (auto it = records_.lower_bound(prefix + U64Be(p + 1)); it != records_.end() && it->first.starts_with(prefix);
+         ++it) {
+      if (!it->second) continue;  // a claim of absence is no range
+      if (it->first.size() != prefix.size() + 8) continue;
+      return std::make_pair(ReadU64(AsBytes(it->first).subspan(prefix.size())), *it->second);
+    }
+    return Fail(kMissingRecord, "the proof has no " + what + " holding position " + std::to_string(p) +
+                                    " (a key " + ReadableKey(prefix) + "‖u64 end with end > " + std::to_string(p) + ")");
+  }
+  static Result<std::uint64_t> StartOf(std::uint64_t end, std::uint64_t length, std::uint64_t p,
+                                       const std::string& what) {
+    if (length == 0 || length > end || end - length > p) {
+      return Fail(kNotContiguous, "the walk is at position " + std::to_string(p) + " but the next proven " + what +
+                                      " is [" + std::to_string(end - std::min(end, length)) + ", " +
+                                      std::to_string(end) + "): the range holding " + std::to_string(p) +
+                                      " is missing");
+    }
+    return end - length;
+  }
+
+  const Records& records_;
+};
+
+// The gift's account and amount in its signed body.
+std::pair<std::string, std::int64_t> GiftOfBody(const pb::TxBody& body) {
+  if (body.has_donation()) return {body.donation().to_account(), body.donation().amount_fen()};
+  if (body.has_trust_deposit()) return {"trust:" + body.trust_deposit().trust_id(), body.trust_deposit().amount_fen()};
+  return {"", 0};
+}
+
+// Check 4: g/<tx_id> is the receipt's gift.
+Result<pb::GiftRecord> CheckGift(const FlowProof& proof, const ReceiptFacts& receipt, const ProvenReader& reader) {
+  if (proof.tx_id != receipt.tx_id) {
+    return Fail(kGift, "the flow proof is for tx " + crypto::ToHex(proof.tx_id) + ", the receipt for " +
+                           crypto::ToHex(receipt.tx_id));
+  }
+  auto value = reader.Get(keys::Gift(ToString(proof.tx_id)));
+  if (!value.ok()) return value.status();
+  pb::GiftRecord gift;
+  if (!value->has_value()) return Fail(kGift, "the state has no gift record g/" + crypto::ToHex(proof.tx_id));
+  if (!gift.ParseFromString(**value)) return Fail(kGift, "the gift record does not decode");
+  if (gift.leaf() != receipt.leaf_index) {
+    return Fail(kGift, "the gift record is of leaf " + std::to_string(gift.leaf()) + ", the receipt's tx is leaf " +
+                           std::to_string(receipt.leaf_index));
+  }
+  const auto [account, amount] = GiftOfBody(receipt.body);
+  if (account.empty()) return Fail(kGift, "the receipt's tx is neither a donation nor a trust deposit");
+  if (gift.account() != account || gift.amount_fen() != amount) {
+    return Fail(kGift, "the gift record says " + std::to_string(gift.amount_fen()) + " fen to " + gift.account() +
+                           ", the signed body " + std::to_string(amount) + " fen to " + account);
+  }
+  if (gift.amount_fen() <= 0 || gift.refunded_fen() < 0 || gift.refunded_fen() > gift.amount_fen() ||
+      gift.interval_start() > static_cast<std::uint64_t>(INT64_MAX)) {
+    return Fail(kGift, "the gift record's amounts are out of range");
+  }
+  return gift;
+}
+
+// Every node with a hop tx, with the account and target the tx must name.
+struct Hop {
+  const flow::TraceNode* node;
+  std::string target;  // kMovedOn: where the children are (or would be)
+};
+void CollectHops(const std::vector<flow::TraceNode>& nodes, std::vector<Hop>& out) {
+  for (const flow::TraceNode& n : nodes) {
+    if (n.fate != flow::Fate::kUnspent) out.push_back(Hop{&n, ""});
+    CollectHops(n.children, out);
+  }
+}
+
+// Check 6: one hop's tx is in txs and of the kind its fate says, from its account.
+Status CheckHop(const flow::TraceNode& n, const std::map<std::uint64_t, const ProvenTx*>& txs, const Hash256& gift_id,
+                std::map<std::uint64_t, HopTx>& out) {
+  const std::string where = "the " + std::to_string(n.amount_fen) + " fen of " + n.account + " at leaf " +
+                            std::to_string(n.tx);
+  auto it = txs.find(n.tx);
+  if (it == txs.end()) return Fail(kHopTx, where + ": the proof has no tx for that leaf");
+  pb::Tx tx;
+  HopTx hop;
+  if (!tx.ParseFromString(ToString(it->second->envelope)) || !hop.body.ParseFromString(tx.body())) {
+    return Fail(kHopTx, where + ": the tx is not a Tx envelope holding a TxBody");
+  }
+  hop.id = TxId(AsBytes(tx.body()));
+  const pb::TxBody& b = hop.body;
+  bool ok = false;
+  std::string want;
+  switch (n.fate) {
+    case flow::Fate::kSpent:
+      ok = b.has_spend() && b.spend().from_account() == n.account;
+      want = "a spend from " + n.account;
+      break;
+    case flow::Fate::kMovedOn: {
+      const std::string to = n.children.empty() ? "" : n.children.front().account;
+      const bool transfer = b.has_transfer() && b.transfer().from_account() == n.account &&
+                            (to.empty() || b.transfer().to_account() == to);
+      const bool disbursement = b.has_trust_disbursement() && "trust:" + b.trust_disbursement().trust_id() == n.account &&
+                                (to.empty() || b.trust_disbursement().to_account() == to);
+      ok = transfer || disbursement;
+      want = "a transfer or trust disbursement from " + n.account + (to.empty() ? "" : " to " + to);
+      break;
+    }
+    case flow::Fate::kRefunded:
+      ok = b.has_refund() && b.refund().donation_tx_id() == ToString(gift_id);
+      want = "a refund of this gift";
+      break;
+    case flow::Fate::kUnspent: break;
+  }
+  if (!ok) return Fail(kHopTx, where + ": the tx there is a " + PayloadKindName(b) + ", not " + want);
+  out.emplace(n.tx, std::move(hop));
+  return Status::Ok();
+}
+
+// The bank a gift claims: a donation's attesting bank (signed in its body), a trust deposit's
+// custodian bank (from the trust's proven record); empty for a self-reported donation.
+Result<std::string> ClaimedBank(const pb::GiftRecord& gift, const ReceiptFacts& receipt,
+                                const std::map<std::string, pb::TrustRecord>& trusts) {
+  std::string bank;
+  if (receipt.body.has_donation()) {
+    bank = receipt.body.donation().attesting_bank();
+  } else {
+    auto trust = trusts.find(receipt.body.trust_deposit().trust_id());
+    if (trust == trusts.end()) return Fail(kBank, "the proof has no record of the deposit's trust");
+    bank = trust->second.spec().custodian_bank();
+  }
+  if (bank != gift.attesting_bank() || gift.attested() == bank.empty()) {
+    return Fail(kBank, "the gift record names bank '" + gift.attesting_bank() + "', the signed tx '" + bank + "'");
+  }
+  return bank;
+}
+
+// Check 8: "attested by bank B" = o/B is a bank and holds a key that signed the gift.
+Result<std::string> CheckBank(const pb::GiftRecord& gift, const ReceiptFacts& receipt, const internal::NamedRecords& names) {
+  auto claimed = ClaimedBank(gift, receipt, names.trusts);
+  if (!claimed.ok()) return claimed.status();
+  const std::string& bank = *claimed;
+  if (bank.empty()) return std::string();  // self-reported: no bank is claimed
+  const auto& orgs = names.orgs;
+  auto org = orgs.find(bank);
+  if (org == orgs.end()) return Fail(kBank, "the proof has no record of bank " + bank);
+  if (org->second.kind() != pb::ORG_KIND_BANK) return Fail(kBank, "organisation " + bank + " is not a bank");
+  pb::Tx tx;
+  if (!tx.ParseFromString(ToString(receipt.envelope))) return Fail(kBank, "the receipt's envelope does not decode");
+  Bytes sign_bytes = ToBytes(kTxSignDomain);
+  AppendRaw(sign_bytes, AsBytes(tx.body()));
+  for (const pb::Signature& sig : tx.sigs()) {
+    const auto& keys = org->second.public_keys();
+    if (sig.public_key().size() != 32 || sig.sig().size() != 64) continue;
+    if (std::find(keys.begin(), keys.end(), sig.public_key()) == keys.end()) continue;
+    crypto::PublicKey key{};
+    crypto::Signature s{};
+    std::copy(sig.public_key().begin(), sig.public_key().end(), key.begin());
+    std::copy(sig.sig().begin(), sig.sig().end(), s.begin());
+    if (crypto::VerifyRaw(key, sign_bytes, s)) return bank;
+  }
+  return Fail(kBank, "no signature on the donation verifies under a key of bank " + bank + "'s proven record");
+}
+
+// The outflow's own tx: a spend from its source, or a transfer / trust disbursement from its
+// source to its target.
+Status CheckOutflowTx(std::uint64_t leaf, const OutflowHeader& header,
+                      const std::map<std::uint64_t, const ProvenTx*>& txs, HopTx& out) {
+  auto it = txs.find(leaf);
+  pb::Tx tx;
+  if (it == txs.end() || !tx.ParseFromString(ToString(it->second->envelope)) || !out.body.ParseFromString(tx.body())) {
+    return Fail(kHopTx, "the proof has no tx for the outflow's leaf " + std::to_string(leaf));
+  }
+  out.id = TxId(AsBytes(tx.body()));
+  const pb::TxBody& b = out.body;
+  const bool ok =
+      header.kind == flow::OutflowKind::kSpend
+          ? b.has_spend() && b.spend().from_account() == header.source
+          : (b.has_transfer() && b.transfer().from_account() == header.source &&
+             b.transfer().to_account() == header.target) ||
+                (b.has_trust_disbursement() && "trust:" + b.trust_disbursement().trust_id() == header.source &&
+                 b.trust_disbursement().to_account() == header.target);
+  if (!ok) {
+    return Fail(kHopTx, "the tx at leaf " + std::to_string(leaf) + " is a " + PayloadKindName(b) +
+                            ", not the outflow from " + header.source + " its records describe");
+  }
+  return Status::Ok();
+}
+
+void Totals(const std::vector<flow::TraceNode>& nodes, VerifiedFlow& out) {
+  for (const flow::TraceNode& n : nodes) {
+    switch (n.fate) {
+      case flow::Fate::kSpent: out.spent_fen += n.amount_fen; break;
+      case flow::Fate::kUnspent: out.unspent_fen += n.amount_fen; break;
+      case flow::Fate::kRefunded: out.refunded_fen += n.amount_fen; break;
+      case flow::Fate::kMovedOn:
+        if (n.children.empty()) out.untraced_fen += n.amount_fen;
+        break;
+    }
+    Totals(n.children, out);
+  }
+}
+
+// Checks 6-8 over a walked trace.
+Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, const ProvenReader& reader,
+                          const std::map<std::uint64_t, const ProvenTx*>& txs, VerifiedFlow& out) {
+  std::vector<Hop> hops;
+  CollectHops(out.trace.roots, hops);
+  std::set<std::string> accounts{out.gift.account()};
+  for (const Hop& h : hops) {
+    SHANLIU_RETURN_IF_ERROR(CheckHop(*h.node, txs, proof.tx_id, out.hop_txs));
+    accounts.insert(h.node->account);
+    const pb::TxBody& b = out.hop_txs.at(h.node->tx).body;
+    if (b.has_transfer()) accounts.insert(b.transfer().to_account());
+    if (b.has_trust_disbursement()) accounts.insert(b.trust_disbursement().to_account());
+  }
+  out.hops = hops.size();
+  const internal::Lookup get = [&](const std::string& key) { return reader.Get(key); };
+  auto names = internal::CollectNames(get, accounts, {out.gift.recorded_by(), out.gift.attesting_bank()});
+  if (!names.ok()) return names.status();
+  auto bank = CheckBank(out.gift, receipt, *names);
+  if (!bank.ok()) return bank.status();
+  out.attesting_bank = *bank;
+  out.orgs = std::move(names->orgs);
+  out.projects = std::move(names->projects);
+  out.trusts = std::move(names->trusts);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<VerifiedFlow> VerifyFlow(const FlowProof& proof, const ReceiptFacts& receipt, const Genesis& genesis) {
+  SHANLIU_RETURN_IF_ERROR(CheckHeader(proof.envelope, genesis, receipt.height));
+  auto records = CheckStateProof(proof.envelope);
+  if (!records.ok()) return records.status();
+  auto txs = CheckTxInclusion(proof.envelope);
+  if (!txs.ok()) return txs.status();
+  ProvenReader reader(*records);
+  VerifiedFlow out;
+  out.header = proof.envelope.header;
+  auto gift = CheckGift(proof, receipt, reader);
+  if (!gift.ok()) return gift.status();
+  out.gift = std::move(*gift);
+  const WalkRoot root{out.gift.account(), out.gift.interval_start(), static_cast<std::uint64_t>(out.gift.amount_fen()),
+                      static_cast<std::uint64_t>(out.gift.refunded_fen()), out.gift.refund_leaf()};
+  if (proof.max_nodes == 0 || proof.max_nodes > kMaxNodes) {
+    return Fail(kNotContiguous, "max_nodes must be 1.." + std::to_string(kMaxNodes));
+  }
+  auto trace = WalkForward(reader, root, proof.max_nodes);
+  if (!trace.ok()) return trace.status();
+  out.trace = std::move(*trace);
+  SHANLIU_RETURN_IF_ERROR(CheckHopsNamesBank(proof, receipt, reader, *txs, out));
+  Totals(out.trace.roots, out);
+  return out;
+}
+
+Result<VerifiedSources> VerifySources(const SourcesProof& proof, const Genesis& genesis, std::uint64_t min_height) {
+  SHANLIU_RETURN_IF_ERROR(CheckHeader(proof.envelope, genesis, min_height));
+  auto records = CheckStateProof(proof.envelope);
+  if (!records.ok()) return records.status();
+  auto txs = CheckTxInclusion(proof.envelope);
+  if (!txs.ok()) return txs.status();
+  ProvenReader reader(*records);
+  auto header = reader.Outflow(proof.outflow_leaf);
+  if (!header.ok()) return header.status();
+  auto page = WalkBackward(reader, proof.outflow_leaf, proof.cursor, proof.limit);
+  if (!page.ok()) return page.status();
+  VerifiedSources out;
+  out.header = proof.envelope.header;
+  SHANLIU_RETURN_IF_ERROR(CheckOutflowTx(proof.outflow_leaf, *header, *txs, out.outflow_tx));
+  out.outflow.kind = header->kind;
+  out.outflow.from = header->source;
+  out.outflow.to = header->target;
+  out.outflow.amount_fen = static_cast<std::int64_t>(header->amount);
+  out.outflow.target_start = header->target_start;
+  out.next_cursor = page->next_cursor;
+  std::uint64_t sum = 0;
+  for (const flow::SourcePiece& piece : page->pieces) {
+    sum += static_cast<std::uint64_t>(piece.amount_fen);
+    VerifiedSource source{piece, {}, {}};
+    auto it = txs->find(piece.origin_tx);
+    pb::Tx tx;
+    if (it == txs->end() || !tx.ParseFromString(ToString(it->second->envelope)) ||
+        !source.origin.body.ParseFromString(tx.body()) ||
+        !(source.origin.body.has_donation() || source.origin.body.has_trust_deposit())) {
+      return Fail(kHopTx, "the origin at leaf " + std::to_string(piece.origin_tx) +
+                              " has no donation or trust deposit tx in the proof");
+    }
+    source.origin.id = TxId(AsBytes(tx.body()));
+    auto gift = reader.Get(keys::Gift(ToString(source.origin.id)));
+    if (!gift.ok()) return gift.status();
+    if (!gift->has_value() || !source.gift.ParseFromString(**gift) || source.gift.leaf() != piece.origin_tx) {
+      return Fail(kGift, "the origin at leaf " + std::to_string(piece.origin_tx) + " has no gift record of that leaf");
+    }
+    out.sources.push_back(std::move(source));
+  }
+  const std::uint64_t end = page->next_cursor.value_or(header->amount);
+  if (sum != end - proof.cursor) {
+    return Fail(kSumMismatch, "the page's sources sum to " + std::to_string(sum) + " fen, not the " +
+                                  std::to_string(end - proof.cursor) + " fen of [" + std::to_string(proof.cursor) +
+                                  ", " + std::to_string(end) + ")");
+  }
+  return out;
+}
+
+}  // namespace shanliu::ledger::flow_proof

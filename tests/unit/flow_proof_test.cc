@@ -1,0 +1,835 @@
+// Flow proofs (docs/flow-proof.md) on a real ledger with allocations, grants between
+// organisations, spends, refunds (holes) and a charity trust: every gift's proof verifies to
+// exactly the trace TraceForward computes, every page of a spend's sources to TraceBackward's,
+// and each kind of tampering is rejected by the check named for it. Tampering that keeps the
+// state proof valid needs a lying supermajority: `Recertify` plays one, re-signing a state map
+// of the edited records with the test chain's validator key.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/block.h"
+#include "shanliu/ledger/flow.h"
+#include "shanliu/ledger/flow_proof.h"
+#include "shanliu/ledger/state_map.h"
+#include "cli_run.h"
+#include "shanliu/api/http_client.h"
+#include "shanliu/api/server.h"
+#include "test_chain.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+namespace shanliu {
+namespace {
+
+namespace fp = ledger::flow_proof;
+namespace flow = ledger::flow;
+using testing::TestChain;
+using testing::TestKey;
+
+std::string Raw(const Hash256& h) { return std::string(h.begin(), h.end()); }
+std::string U64(std::uint64_t v) {
+  Bytes b;
+  AppendU64(b, v);
+  return ToString(b);
+}
+
+// sunshine (a charity) gets gifts g1 (bank), g2 (self-reported), g3 (refunded whole: a hole that
+// a later grant jumps) and g5; it allocates 12 000 to its project "meals" (which also gets g4)
+// and grants 4 000 to spring; spring gets g6 (partly spent, the rest refunded), g7 (unspent) and
+// g8 (refunded above the FIFO cursor); a trust's deposit is partly disbursed to meals.
+struct Charity {
+  TestChain c;
+  crypto::KeyPair sunshine = TestKey("sunshine");
+  crypto::KeyPair spring = TestKey("spring");
+  crypto::KeyPair trustee = TestKey("trust-co");
+  Hash256 g1{}, g2{}, g3{}, g4{}, g5{}, g6{}, g7{}, g8{}, deposit{}, spend3{};
+  std::shared_ptr<const ledger::ReadView> before_last;  // the ledger one block before the end
+
+  Charity() {
+    REQUIRE(c.RegisterOrg("sunshine", pb::ORG_KIND_CHARITY, sunshine).ok());
+    REQUIRE(c.RegisterOrg("spring", pb::ORG_KIND_CHARITY, spring).ok());
+    REQUIRE(c.RegisterOrg("trust-co", pb::ORG_KIND_TRUSTEE, trustee).ok());
+    REQUIRE(c.OpenProject("meals", "sunshine", sunshine).ok());
+    g1 = Commit(c.DonationTx("org:sunshine", 10'000, c.bank, "bank-1"));  // sunshine [0, 10000)
+    g2 = Commit(c.DonationTx("org:sunshine", 5'000, sunshine));          // [10000, 15000)
+    g3 = Commit(c.DonationTx("org:sunshine", 3'000, c.bank, "bank-1"));  // [15000, 18000)
+    Commit(Refund(sunshine, g3));                                          // a hole
+    g5 = Commit(c.DonationTx("org:sunshine", 1'000, c.bank, "bank-1"));  // [18000, 19000)
+    g4 = Commit(c.DonationTx("project:meals", 2'000, c.bank, "bank-1"));  // meals [0, 2000)
+    Commit(c.TransferTx("org:sunshine", "project:meals", 12'000, sunshine));  // -> meals [2000, 14000)
+    Commit(c.TransferTx("org:sunshine", "org:spring", 4'000, sunshine));      // jumps the hole -> spring [0, 4000)
+    Commit(c.SpendTx("project:meals", 8'000, sunshine));                      // meals [0, 8000)
+    Commit(c.SpendTx("project:meals", 3'000, sunshine));                      // [8000, 11000)
+    Commit(c.SpendTx("org:spring", 1'500, spring));                           // spring [0, 1500)
+    g6 = Commit(c.DonationTx("org:spring", 2'000, c.bank, "bank-1"));        // spring [4000, 6000)
+    g7 = Commit(c.DonationTx("org:spring", 1'000, c.bank, "bank-1"));        // [6000, 7000)
+    g8 = Commit(c.DonationTx("org:spring", 1'000, spring));                  // [7000, 8000)
+    Commit(c.SpendTx("org:spring", 3'000, spring));                           // [1500, 4500)
+    Commit(Refund(spring, g6));                                               // [4500, 6000)
+    Commit(Refund(spring, g8));                                               // [7000, 8000), above out_pos
+    OpenTrust();
+    before_last = c.ledger().Read();
+    spend3 = Commit(c.SpendTx("project:meals", 4'000, sunshine));  // [11000, 15000)
+  }
+
+  Hash256 Commit(const Bytes& tx) {
+    const Status s = c.Commit(tx);
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+    return c.Decode(tx).id;
+  }
+  Bytes Refund(const crypto::KeyPair& org, const Hash256& gift) {
+    return c.MakeTx(
+        [&](pb::TxBody& b) {
+          b.mutable_refund()->set_donation_tx_id(Raw(gift));
+          b.mutable_refund()->set_reason("捐赠人申请退款");
+        },
+        {&org});
+  }
+  void OpenTrust() {
+    Commit(c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* t = b.mutable_open_trust();
+          t->set_trust_id("elder-trust");
+          t->set_name_zh("颐养慈善信托");
+          t->set_trustee_org("trust-co");
+          t->set_custodian_bank("bank-1");
+          t->set_purpose("养老助老");
+        },
+        {&c.bureau}));
+    deposit = Commit(c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* t = b.mutable_trust_deposit();
+          t->set_trust_id("elder-trust");
+          t->set_amount_fen(6'000);
+          const Hash256 ref = crypto::Sha256(AsBytes("settlor"));
+          t->set_settlor_ref(Raw(ref));
+          t->set_settlor_display_name("李四");
+        },
+        {&c.bank}));
+    Commit(c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* t = b.mutable_trust_disbursement();
+          t->set_trust_id("elder-trust");
+          t->set_to_account("project:meals");
+          t->set_amount_fen(2'500);
+        },
+        {&trustee, &c.bank}));  // -> meals [14000, 16500)
+  }
+
+  std::shared_ptr<const ledger::ReadView> View() { return c.ledger().Read(); }
+  std::uint64_t Leaf(const Hash256& id) { return View()->TxById(id)->location.leaf(); }
+};
+
+fp::ReceiptFacts Facts(const ledger::ReadView& view, const Hash256& id) {
+  auto receipt = view.ReceiptProof(id);
+  REQUIRE(receipt.ok());
+  fp::ReceiptFacts f;
+  f.tx_id = id;
+  f.envelope = receipt->tx.envelope;
+  f.body = receipt->tx.body;
+  f.leaf_index = receipt->tx.location.leaf();
+  f.height = receipt->header.height();
+  return f;
+}
+
+fp::FlowProof Prove(const ledger::ReadView& view, const Hash256& id, std::size_t max_nodes = fp::kMaxNodes) {
+  auto proof = fp::ProveFlow(view, id, max_nodes);
+  REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+  return std::move(*proof);
+}
+
+// Node for node: account, amount, fate, tx, children.
+void CheckSameTree(const std::vector<flow::TraceNode>& got, const std::vector<flow::TraceNode>& want) {
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].account == want[i].account);
+    CHECK(got[i].amount_fen == want[i].amount_fen);
+    CHECK(got[i].fate == want[i].fate);
+    CHECK(got[i].tx == want[i].tx);
+    CheckSameTree(got[i].children, want[i].children);
+  }
+}
+
+// Verifies and expects the check `code` to fail, its message containing `says` if given.
+void ExpectRejected(const fp::FlowProof& proof, const fp::ReceiptFacts& facts, const ledger::Genesis& genesis,
+                    std::string_view code, std::string_view says = {}) {
+  auto verified = fp::VerifyFlow(proof, facts, genesis);
+  REQUIRE_FALSE(verified.ok());
+  INFO(verified.status().ToString());
+  CHECK(verified.status().code() == code);
+  if (!says.empty()) CHECK(verified.status().message().find(says) != std::string::npos);
+}
+
+fp::Record* Find(fp::FlowProof& p, const std::string& key) {
+  for (fp::Record& r : p.envelope.records) {
+    if (r.key == key) return &r;
+  }
+  FAIL("the proof has no record " << crypto::ToHex(AsBytes(key)));
+  return nullptr;
+}
+void Remove(fp::FlowProof& p, const std::string& key) {
+  auto& records = p.envelope.records;
+  const auto before = records.size();
+  records.erase(std::remove_if(records.begin(), records.end(), [&](const fp::Record& r) { return r.key == key; }),
+                records.end());
+  REQUIRE(records.size() + 1 == before);
+}
+std::string Consumed(const std::string& account, std::uint64_t end) { return "f/o/" + account + '\0' + U64(end); }
+
+// What a lying supermajority could sign: a state map holding exactly the proof's (edited)
+// records, a header over its root, and the test validator's precommit.
+void Recertify(fp::FlowProof& p, const ledger::Genesis& genesis) {
+  std::map<std::string, std::string, std::less<>> nodes;
+  const ledger::smt::NodeReader read = [&](std::string_view key) -> std::optional<std::string> {
+    auto it = nodes.find(key);
+    if (it == nodes.end()) return std::nullopt;
+    return it->second;
+  };
+  std::map<std::string, std::optional<std::string>, std::less<>> writes;
+  std::vector<std::string> keys;
+  for (const fp::Record& r : p.envelope.records) {
+    if (r.value) writes.emplace(r.key, r.value);
+    keys.push_back(r.key);
+  }
+  ledger::smt::NodeWrites out;
+  const Hash256 root = ledger::smt::Apply(read, writes, &out);
+  for (auto& [k, v] : out) {
+    if (v) nodes[k] = *v;
+    else nodes.erase(k);
+  }
+  p.envelope.state_proof = ledger::smt::Prove(read, keys);
+  pb::BlockHeader& h = p.envelope.header;
+  h.set_state_root(Raw(root));
+  auto hash = ledger::BlockHash(h);
+  REQUIRE(hash.ok());
+  p.envelope.block_hash = *hash;
+  p.envelope.commit = ledger::MakeCommitCertificate(
+      h.height(), 0, *hash,
+      {ledger::SignPrecommit(genesis.chain_id, h.height(), 0, *hash, 0, TestKey("validator-0").secret_key)});
+}
+
+// ---------------------------------------------------------------- honest proofs
+
+TEST_CASE("every gift's flow proof verifies to exactly the trace TraceForward computes") {
+  Charity ch;
+  auto view = ch.View();
+  for (const Hash256& id : {ch.g1, ch.g2, ch.g3, ch.g4, ch.g5, ch.g6, ch.g7, ch.g8, ch.deposit}) {
+    const fp::FlowProof proof = Prove(*view, id);
+    auto verified = fp::VerifyFlow(proof, Facts(*view, id), ch.c.genesis());
+    REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+    const pb::GiftRecord gift = *view->Gift(id);
+    const flow::Trace want = flow::TraceForward(view->state(), gift.account(), gift.interval_start(), gift.amount_fen());
+    CHECK_FALSE(verified->trace.truncated);
+    CheckSameTree(verified->trace.roots, want.roots);
+    CHECK(verified->spent_fen + verified->unspent_fen + verified->refunded_fen == gift.amount_fen());
+    CHECK(verified->header.height() == view->head().height());
+    // DESIGN 5.1: a typical trace (<= 10 hops) proves in <= 16 KB of bytes (hex JSON doubles it).
+    std::size_t bytes = proof.envelope.state_proof.size();
+    for (const fp::Record& r : proof.envelope.records) bytes += r.key.size() + (r.value ? r.value->size() : 0);
+    for (const fp::ProvenTx& t : proof.envelope.txs) bytes += t.envelope.size() + 32 * t.inclusion_path.size();
+    CAPTURE(bytes);
+    CHECK(verified->hops <= 10);
+    CHECK(bytes <= 16 * 1024);
+  }
+}
+
+TEST_CASE("a gift's proven flow: hops, holes, refunds, the trust, names and the bank") {
+  Charity ch;
+  auto view = ch.View();
+  auto verify = [&](const Hash256& id) {
+    auto v = fp::VerifyFlow(Prove(*view, id), Facts(*view, id), ch.c.genesis());
+    REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+    return std::move(*v);
+  };
+  // g2: 2 000 allocated to meals and spent there, 3 000 granted to spring and spent in two spends.
+  const fp::VerifiedFlow g2 = verify(ch.g2);
+  REQUIRE(g2.trace.roots.size() == 2);
+  CHECK(g2.trace.roots[0].fate == flow::Fate::kMovedOn);
+  CHECK(g2.trace.roots[0].children.front().account == "project:meals");
+  CHECK(g2.trace.roots[1].children.size() == 2);  // spring's two spends
+  CHECK(g2.hops == 5);
+  CHECK(g2.spent_fen == 5'000);
+  CHECK(g2.attesting_bank.empty());  // self-reported
+  CHECK(g2.projects.at("meals").spec().owner_org() == "sunshine");
+  CHECK(g2.orgs.at("spring").name_zh() == "spring（测试）");
+  // g3 was refunded whole, then a grant jumped its hole: the refund is a consumed range below out_pos.
+  const fp::VerifiedFlow g3 = verify(ch.g3);
+  REQUIRE(g3.trace.roots.size() == 1);
+  CHECK(g3.trace.roots[0].fate == flow::Fate::kRefunded);
+  CHECK(g3.refunded_fen == 3'000);
+  CHECK(g3.hop_txs.at(g3.trace.roots[0].tx).body.has_refund());
+  CHECK(g3.attesting_bank == "bank-1");
+  // g8 was refunded above the cursor: the gift record's tail says so.
+  const fp::VerifiedFlow g8 = verify(ch.g8);
+  CHECK(g8.refunded_fen == 1'000);
+  CHECK(g8.trace.roots[0].tx == view->Gift(ch.g8)->refund_leaf());
+  // g6: 500 spent, the rest refunded. g7: unspent in spring.
+  const fp::VerifiedFlow g6 = verify(ch.g6);
+  CHECK(g6.spent_fen == 500);
+  CHECK(g6.refunded_fen == 1'500);
+  CHECK(verify(ch.g7).unspent_fen == 1'000);
+  // The trust deposit: 1 000 spent in meals, 1 500 unspent there, 3 500 unspent in the trust.
+  const fp::VerifiedFlow d = verify(ch.deposit);
+  CHECK(d.spent_fen == 1'000);
+  CHECK(d.unspent_fen == 5'000);
+  CHECK(d.trusts.at("elder-trust").spec().custodian_bank() == "bank-1");
+  CHECK(d.orgs.count("trust-co") == 1);
+  CHECK(d.hop_txs.at(d.trace.roots[0].tx).body.has_trust_disbursement());
+}
+
+TEST_CASE("a walk cut at max_nodes proves the same truncated tree, the rest not proven") {
+  Charity ch;
+  auto view = ch.View();
+  const pb::GiftRecord gift = *view->Gift(ch.g2);
+  for (std::size_t limit : {1u, 2u, 3u, 4u}) {
+    auto v = fp::VerifyFlow(Prove(*view, ch.g2, limit), Facts(*view, ch.g2), ch.c.genesis());
+    REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+    const flow::Trace want =
+        flow::TraceForward(view->state(), gift.account(), gift.interval_start(), gift.amount_fen(), {limit});
+    CHECK(v->trace.truncated == want.truncated);
+    CheckSameTree(v->trace.roots, want.roots);
+  }
+}
+
+TEST_CASE("the JSON of a flow proof round-trips and is parsed strictly") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::FlowProof proof = Prove(*view, ch.g1);
+  const nlohmann::json j = fp::ToJson(proof);
+  for (const char* field : {"version", "tx_id", "header", "block_hash", "commit", "state_proof", "records", "txs",
+                            "max_nodes"}) {
+    CHECK(j.contains(field));
+  }
+  CHECK(j["header"].contains("state_root"));
+  CHECK(j["header"].contains("next_validators_hash"));
+  auto parsed = fp::FlowProofFromJson(j);
+  REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+  CHECK(fp::VerifyFlow(*parsed, Facts(*view, ch.g1), ch.c.genesis()).ok());
+
+  nlohmann::json bad = j;
+  bad["extra"] = 1;
+  CHECK(fp::FlowProofFromJson(bad).status().code() == "invalid_proof");
+  bad = j;
+  bad["version"] = 2;
+  CHECK(fp::FlowProofFromJson(bad).status().code() == "invalid_proof");
+  bad = j;
+  bad["records"][0]["value"] = "zz";
+  CHECK(fp::FlowProofFromJson(bad).status().message().find("records[0].value") != std::string::npos);
+  bad = j;
+  bad["header"].erase("state_root");
+  CHECK(fp::FlowProofFromJson(bad).status().message().find("header.state_root") != std::string::npos);
+  // A record's value edited in the JSON fails the state proof.
+  bad = j;
+  for (auto& r : bad["records"]) {
+    if (!r["value"].is_null()) {
+      std::string v = r["value"].get<std::string>();
+      v[v.size() - 1] = v.back() == '0' ? '1' : '0';
+      r["value"] = v;
+      break;
+    }
+  }
+  auto edited = fp::FlowProofFromJson(bad);
+  REQUIRE(edited.ok());
+  ExpectRejected(*edited, Facts(*view, ch.g1), ch.c.genesis(), fp::kStateProof);
+}
+
+// Seeded random ledgers (donations, allocations, grants both ways, spends, refunds, in blocks of
+// 1-5 txs): every gift's proof and every page of every outflow's sources verify to what
+// TraceForward and TraceBackward compute.
+TEST_CASE("random ledgers: every proof verifies to the ledger's own traces") {
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng); };
+    ledger::LedgerOptions options;
+    options.sync_writes = false;
+    TestChain c({}, options);
+    const crypto::KeyPair a = TestKey("org-a"), b = TestKey("org-b");
+    REQUIRE(c.RegisterOrg("org-a", pb::ORG_KIND_CHARITY, a).ok());
+    REQUIRE(c.RegisterOrg("org-b", pb::ORG_KIND_CHARITY, b).ok());
+    REQUIRE(c.OpenProject("proj-a", "org-a", a).ok());
+    const std::vector<std::string> accounts = {"org:org-a", "org:org-b", "project:proj-a"};
+    auto owner = [&](const std::string& account) { return account == "org:org-b" ? &b : &a; };
+    std::vector<Hash256> gifts, outflows;
+    for (int block = 0; block < 25; ++block) {
+      std::vector<Bytes> txs;
+      auto view = c.ledger().Read();
+      for (std::uint64_t i = 0, n = 1 + pick(5); i < n; ++i) {
+        const std::string& from = accounts[pick(accounts.size())];
+        const std::int64_t balance = flow::GetAccount(view->state(), from).balance_fen;
+        const std::uint64_t op = pick(10);
+        if (op < 4 || balance == 0) {
+          const bool bank = pick(2) == 0;
+          txs.push_back(c.DonationTx(from, 1 + static_cast<std::int64_t>(pick(5'000)), bank ? c.bank : *owner(from),
+                                     bank ? "bank-1" : ""));
+          gifts.push_back(c.Decode(txs.back()).id);
+        } else if (op < 7) {
+          const std::string& to = accounts[pick(accounts.size())];
+          if (to == from) continue;
+          txs.push_back(c.TransferTx(from, to, 1 + static_cast<std::int64_t>(pick(balance)), *owner(from)));
+          outflows.push_back(c.Decode(txs.back()).id);
+        } else if (op < 9) {
+          txs.push_back(c.SpendTx(from, 1 + static_cast<std::int64_t>(pick(balance)), *owner(from)));
+          outflows.push_back(c.Decode(txs.back()).id);
+        } else if (!gifts.empty()) {
+          const Hash256 gift = gifts[pick(gifts.size())];
+          auto record = view->Gift(gift);
+          if (!record) continue;
+          txs.push_back(c.MakeTx([&](pb::TxBody& body) { body.mutable_refund()->set_donation_tx_id(Raw(gift)); },
+                                 {owner(record->account())}));
+        }
+      }
+      if (!txs.empty()) c.CommitBlock(txs);
+    }
+    auto view = c.ledger().Read();
+    std::size_t proven = 0;
+    for (const Hash256& id : gifts) {
+      auto gift = view->Gift(id);
+      if (!gift) continue;  // left out of its block
+      auto verified = fp::VerifyFlow(Prove(*view, id), Facts(*view, id), c.genesis());
+      REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+      CheckSameTree(verified->trace.roots,
+                    flow::TraceForward(view->state(), gift->account(), gift->interval_start(), gift->amount_fen()).roots);
+      ++proven;
+    }
+    for (const Hash256& id : outflows) {
+      auto tx = view->TxById(id);
+      if (!tx) continue;
+      const std::uint64_t leaf = tx->location.leaf();
+      const std::size_t limit = 1 + pick(3);
+      std::optional<std::uint64_t> cursor = 0;
+      while (cursor) {
+        auto proof = fp::ProveSources(*view, leaf, *cursor, limit);
+        REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+        auto verified = fp::VerifySources(*proof, c.genesis());
+        REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+        auto want = flow::TraceBackward(view->state(), leaf, *cursor, limit);
+        REQUIRE(want.ok());
+        REQUIRE(verified->sources.size() == want->pieces.size());
+        for (std::size_t i = 0; i < want->pieces.size(); ++i) {
+          CHECK(verified->sources[i].piece.origin_tx == want->pieces[i].origin_tx);
+          CHECK(verified->sources[i].piece.amount_fen == want->pieces[i].amount_fen);
+        }
+        CHECK(verified->next_cursor == want->next_cursor);
+        cursor = want->next_cursor;
+      }
+    }
+    CHECK(proven > 20);
+  }
+}
+
+// ---------------------------------------------------------------- tampering
+
+TEST_CASE("flow_header: a changed header, block hash or commit signature, an older header") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g1);
+  const fp::FlowProof good = Prove(*view, ch.g1);
+  fp::FlowProof p = good;
+  p.envelope.header.set_time_ms(p.envelope.header.time_ms() + 1);
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kFlowHeader, "hashes to");
+  p = good;
+  p.envelope.block_hash[0] ^= 1;
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kFlowHeader);
+  p = good;
+  std::string sig = p.envelope.commit.signatures(0).signature();
+  sig[5] ^= 1;
+  p.envelope.commit.mutable_signatures(0)->set_signature(sig);
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kFlowHeader, "commit certificate");
+  // A proof from before the receipt's block.
+  fp::ReceiptFacts later = facts;
+  later.height = good.envelope.header.height() + 1;
+  ExpectRejected(good, later, ch.c.genesis(), fp::kFlowHeader, "older than the receipt");
+}
+
+TEST_CASE("state_proof: a proof byte, a record's key or value, a record from another height") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g1);
+  const fp::FlowProof good = Prove(*view, ch.g1);
+  for (std::size_t at : {good.envelope.state_proof.size() / 2, good.envelope.state_proof.size() - 1,
+                         std::size_t{1}}) {
+    fp::FlowProof p = good;
+    p.envelope.state_proof[at] ^= 0x40;
+    ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+  }
+  fp::FlowProof p = good;
+  Find(p, "a/org:sunshine")->key = "a/org:sunshinf";
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+  p = good;
+  std::string& value = *Find(p, Consumed("project:meals", 8'000))->value;
+  value[value.size() - 1] ^= 1;
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+  p = good;
+  Find(p, "a/org:sunshine")->value = std::nullopt;  // claimed absent
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+
+  // Records of the state one block earlier, with or without their own state proof.
+  const fp::FlowProof old = Prove(*ch.before_last, ch.g1);
+  REQUIRE(old.envelope.records.size() != good.envelope.records.size());
+  p = good;
+  p.envelope.records = old.envelope.records;
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+  p.envelope.state_proof = old.envelope.state_proof;
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof, "root_mismatch");
+}
+
+TEST_CASE("extra records: unproven ones are rejected, proven ones change nothing") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g4);
+  const fp::FlowProof good = Prove(*view, ch.g4);
+  auto want = fp::VerifyFlow(good, facts, ch.c.genesis());
+  REQUIRE(want.ok());
+  // spring's account record and a consumed range of spring inside meals' walk: not in the proof.
+  const std::string spring_key = "a/org:spring";
+  fp::FlowProof p = good;
+  p.envelope.records.push_back(fp::Record{spring_key, view->state().Get(spring_key)});
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+  // Proven by a larger multi-proof, the same records are ignored: the walk reads only its keys.
+  std::vector<std::string> keys{spring_key, Consumed("org:spring", 1'500)};
+  for (const fp::Record& r : good.envelope.records) keys.push_back(r.key);
+  std::sort(keys.begin(), keys.end());
+  p.envelope.state_proof = view->StateProof(keys);
+  p.envelope.records.clear();
+  for (const std::string& k : keys) p.envelope.records.push_back(fp::Record{k, view->state().Get(k)});
+  auto got = fp::VerifyFlow(p, facts, ch.c.genesis());
+  REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  CheckSameTree(got->trace.roots, want->trace.roots);
+  CHECK(got->hops == want->hops);
+}
+
+TEST_CASE("missing_record and not_contiguous: records the walk needs are left out") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g1);
+  const fp::FlowProof good = Prove(*view, ch.g1);
+  fp::FlowProof p = good;
+  Remove(p, "a/project:meals");
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kMissingRecord, "a/project:meals");
+  p = good;
+  Remove(p, "g/" + Raw(ch.g1));
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kMissingRecord);
+  p = good;
+  Remove(p, "o/bank-1");
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kMissingRecord);
+  // meals' ranges end at 8 000, 11 000 and 15 000: without the middle one the next begins after
+  // the walk's position; without the last one nothing holds it.
+  p = good;
+  Remove(p, Consumed("project:meals", 11'000));
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kNotContiguous, "position 8000");
+  p = good;
+  Remove(p, Consumed("project:meals", 15'000));
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kMissingRecord, "position 11000");
+}
+
+TEST_CASE("tx_inclusion and hop_tx: a hop tx swapped for another, or missing") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g1);
+  const fp::FlowProof good = Prove(*view, ch.g1);
+  REQUIRE(good.envelope.txs.size() >= 2);
+  fp::FlowProof p = good;
+  std::swap(p.envelope.txs[0].envelope, p.envelope.txs[1].envelope);
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kTxInclusion);
+  p = good;
+  p.envelope.txs[0].inclusion_path[0][3] ^= 1;
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kTxInclusion);
+  p = good;
+  p.envelope.txs.pop_back();
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kHopTx, "has no tx for that leaf");
+
+  // A certified state whose spend record points at the donation's leaf: a proven tx, wrong kind.
+  p = good;
+  std::string& spend = *Find(p, Consumed("project:meals", 8'000))->value;
+  spend.replace(2, 8, U64(facts.leaf_index));
+  Recertify(p, ch.c.genesis());
+  auto path = view->InclusionPath(facts.leaf_index);
+  REQUIRE(path.ok());
+  p.envelope.txs.push_back(fp::ProvenTx{facts.leaf_index, facts.envelope, *path});
+  std::sort(p.envelope.txs.begin(), p.envelope.txs.end(), [](auto& a, auto& b) { return a.leaf < b.leaf; });
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kHopTx, "not a spend from project:meals");
+}
+
+TEST_CASE("wrong_account: a certified record moving money to another or the same account") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g1);
+  const fp::FlowProof good = Prove(*view, ch.g1);
+  auto retarget = [&](const std::string& target) {
+    fp::FlowProof p = good;
+    std::string& alloc = *Find(p, Consumed("org:sunshine", 12'000))->value;
+    Bytes tail;
+    AppendStr(tail, target);
+    alloc = alloc.substr(0, 34) + ToString(tail);
+    return p;
+  };
+  // spring's stream is 8 000 fen long: meals' [2000, 12000) cannot be in it.
+  fp::FlowProof p = retarget("org:spring");
+  p.envelope.records.push_back(fp::Record{"a/org:spring", view->state().Get("a/org:spring")});
+  std::sort(p.envelope.records.begin(), p.envelope.records.end(), [](auto& a, auto& b) { return a.key < b.key; });
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kWrongAccount, "beyond that account's stream");
+  p = retarget("org:sunshine");
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kWrongAccount, "not another account");
+}
+
+TEST_CASE("gift: the proof of another gift, or a gift record that is not the signed body's") {
+  Charity ch;
+  auto view = ch.View();
+  ExpectRejected(Prove(*view, ch.g2), Facts(*view, ch.g1), ch.c.genesis(), fp::kGift);
+  fp::FlowProof p = Prove(*view, ch.g1);
+  pb::GiftRecord gift = *view->Gift(ch.g1);
+  gift.set_amount_fen(gift.amount_fen() - 1);
+  Find(p, "g/" + Raw(ch.g1))->value = gift.SerializeAsString();
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, Facts(*view, ch.g1), ch.c.genesis(), fp::kGift, "the signed body");
+}
+
+TEST_CASE("names and bank: forged or absent organisation records") {
+  Charity ch;
+  auto view = ch.View();
+  const fp::ReceiptFacts facts = Facts(*view, ch.g1);
+  const fp::FlowProof good = Prove(*view, ch.g1);
+  // The bank's record with another key: edited in place it fails the state proof; certified by a
+  // lying majority, no signature on the donation is the bank's.
+  fp::FlowProof p = good;
+  pb::OrgRecord bank;
+  REQUIRE(bank.ParseFromString(*Find(p, "o/bank-1")->value));
+  const crypto::PublicKey other = TestKey("not-the-bank").public_key;
+  bank.set_public_keys(0, std::string(other.begin(), other.end()));
+  Find(p, "o/bank-1")->value = bank.SerializeAsString();
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kStateProof);
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kBank, "no signature");
+  // The bank recorded as a charity.
+  p = good;
+  REQUIRE(bank.ParseFromString(*Find(p, "o/bank-1")->value));
+  bank.set_kind(pb::ORG_KIND_CHARITY);
+  Find(p, "o/bank-1")->value = bank.SerializeAsString();
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kBank, "not a bank");
+  // The project's record proven absent.
+  p = good;
+  Find(p, "p/meals")->value = std::nullopt;
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts, ch.c.genesis(), fp::kNames, "project meals");
+}
+
+// ---------------------------------------------------------------- the reverse walk
+
+TEST_CASE("a spend's sources: every page proven equals TraceBackward's, tampering is rejected") {
+  Charity ch;
+  auto view = ch.View();
+  const std::uint64_t leaf = ch.Leaf(ch.spend3);
+  for (std::size_t limit : {1u, 2u, 10u}) {
+    std::uint64_t cursor = 0;
+    std::int64_t total = 0;
+    for (int page = 0; page < 10; ++page) {
+      auto proof = fp::ProveSources(*view, leaf, cursor, limit);
+      REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+      auto parsed = fp::SourcesProofFromJson(fp::ToJson(*proof));
+      REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+      auto v = fp::VerifySources(*parsed, ch.c.genesis());
+      REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+      auto want = flow::TraceBackward(view->state(), leaf, cursor, limit);
+      REQUIRE(want.ok());
+      REQUIRE(v->sources.size() == want->pieces.size());
+      for (std::size_t i = 0; i < v->sources.size(); ++i) {
+        CHECK(v->sources[i].piece.origin_tx == want->pieces[i].origin_tx);
+        CHECK(v->sources[i].piece.amount_fen == want->pieces[i].amount_fen);
+        CHECK(v->sources[i].piece.path == want->pieces[i].path);
+        total += v->sources[i].piece.amount_fen;
+      }
+      CHECK(v->next_cursor == want->next_cursor);
+      if (!v->next_cursor) break;
+      cursor = *v->next_cursor;
+    }
+    CHECK(total == 4'000);
+  }
+  auto proof = fp::ProveSources(*view, leaf, 0, 10);
+  REQUIRE(proof.ok());
+  fp::SourcesProof p = *proof;
+  p.envelope.state_proof[p.envelope.state_proof.size() / 2] ^= 0x10;
+  CHECK(fp::VerifySources(p, ch.c.genesis()).status().code() == fp::kStateProof);
+  p = *proof;
+  p.envelope.txs.erase(p.envelope.txs.begin());
+  CHECK(fp::VerifySources(p, ch.c.genesis()).status().code() == fp::kHopTx);
+  p = *proof;
+  p.envelope.records.erase(p.envelope.records.begin() + 1);
+  const std::string code = fp::VerifySources(p, ch.c.genesis()).status().code();
+  CHECK((code == fp::kMissingRecord || code == fp::kNotContiguous));
+}
+
+// ---------------------------------------------------------------- shanliu verify --node
+
+// A node that answers every request with one fixed JSON body: the real receipt answer, edited.
+class FakeNode {
+ public:
+  explicit FakeNode(std::string body) : body_(std::move(body)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeNode() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        request.append(buf, static_cast<std::size_t>(n));
+      }
+      const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                                std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+      for (std::size_t off = 0; off < reply.size();) {
+        const ssize_t n = ::write(c, reply.data() + off, reply.size() - off);
+        if (n <= 0) break;
+        off += static_cast<std::size_t>(n);
+      }
+      ::close(c);
+    }
+  }
+  std::string body_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The real node's GET /v1/receipts/{code} answer for a gift, and the genesis file.
+struct ReceiptAnswer {
+  Charity ch;
+  testing::TempDir dir;
+  nlohmann::json answer;
+  std::string code;
+  std::string genesis_file = (dir.path() / "genesis.json").string();
+
+  explicit ReceiptAnswer(Hash256 Charity::*gift) {
+    code = crypto::ToBase32(ch.*gift);
+    api::ServerConfig config;
+    config.port = 0;
+    api::Server server(config, ch.c.ledger(), {});
+    REQUIRE(server.Start().ok());
+    auto r = api::HttpRequest("GET", "http://127.0.0.1:" + std::to_string(server.port()) + "/v1/receipts/" + code);
+    server.Stop();
+    REQUIRE(r.ok());
+    REQUIRE_MESSAGE(r->status == 200, r->body);
+    answer = nlohmann::json::parse(r->body);
+    std::ofstream(genesis_file) << ledger::GenesisToJson(ch.c.genesis());
+  }
+
+  testing::CliRun Verify(const nlohmann::json& served) const {
+    FakeNode node(served.dump());
+    return testing::RunCli({"verify", code, "--node", node.url(), "--genesis", genesis_file});
+  }
+};
+
+void ExpectNotVerified(const testing::CliRun& r, const std::string& names) {
+  INFO(r.output);
+  CHECK(r.code == 3);
+  CHECK(r.output.find("NOT VERIFIED") != std::string::npos);
+  CHECK(r.output.find(names) != std::string::npos);
+}
+
+TEST_CASE("shanliu verify --node proves the flow and every value of the server's JSON") {
+  ReceiptAnswer a(&Charity::g2);
+  REQUIRE(a.answer.contains("flow_proof"));
+  const testing::CliRun r = a.Verify(a.answer);
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("✓ flow proof") != std::string::npos);
+  CHECK(r.output.find("5 hops verified") != std::string::npos);
+  CHECK(r.output.find("self-reported") != std::string::npos);
+  CHECK(r.output.find("✓ server JSON") != std::string::npos);
+  CHECK(r.output.find("✗") == std::string::npos);
+
+  ReceiptAnswer bank(&Charity::g1);
+  const testing::CliRun b = bank.Verify(bank.answer);
+  INFO(b.output);
+  CHECK(b.code == 0);
+  CHECK(b.output.find("attested by bank 银行 (bank-1)") != std::string::npos);
+
+  // --save keeps the whole answer; --proof verifies it again with no network.
+  const std::string saved = (a.dir.path() / "receipt.json").string();
+  {
+    FakeNode node(a.answer.dump());
+    REQUIRE(testing::RunCli({"verify", a.code, "--node", node.url(), "--genesis", a.genesis_file, "--save", saved})
+                .code == 0);
+  }
+  const testing::CliRun offline = testing::RunCli({"verify", "--proof", saved, "--genesis", a.genesis_file});
+  INFO(offline.output);
+  CHECK(offline.code == 0);
+  CHECK(offline.output.find("5 hops verified") != std::string::npos);
+}
+
+TEST_CASE("shanliu verify --node fails naming each field the server's JSON changed") {
+  ReceiptAnswer a(&Charity::g2);
+  using Edit = std::pair<std::string, std::function<void(nlohmann::json&)>>;
+  const std::vector<Edit> edits = {
+      {"trace.nodes[0].children[0].amount_fen", [](nlohmann::json& j) { j["trace"]["nodes"][0]["children"][0]["amount_fen"] = 1; }},
+      {"trace.nodes[1].children[1].tx.payee_name",
+       [](nlohmann::json& j) { j["trace"]["nodes"][1]["children"][1]["tx"]["payee_name"] = "某公司"; }},
+      {"trace.nodes[1].fate", [](nlohmann::json& j) { j["trace"]["nodes"][1]["fate"] = "spent"; }},
+      {"trace.totals.unspent_fen", [](nlohmann::json& j) { j["trace"]["totals"]["unspent_fen"] = 100; }},
+      {"trace.nodes[0].account_name_zh", [](nlohmann::json& j) { j["trace"]["nodes"][0]["account_name_zh"] = "别人"; }},
+      {"donation.donor_display_name", [](nlohmann::json& j) { j["donation"]["donor_display_name"] = "王五"; }},
+      {"donation.time_ms", [](nlohmann::json& j) { j["donation"]["time_ms"] = 1; }},
+      {"donation.recorded_by_org.name_zh", [](nlohmann::json& j) { j["donation"]["recorded_by_org"]["name_zh"] = "x"; }},
+      {"donation.refunded_fen", [](nlohmann::json& j) { j["donation"]["refunded_fen"] = 100; }},
+      {"trace.nodes", [](nlohmann::json& j) { j["trace"]["nodes"].erase(1); }},
+  };
+  for (const auto& [field, edit] : edits) {
+    CAPTURE(field);
+    nlohmann::json served = a.answer;
+    edit(served);
+    ExpectNotVerified(a.Verify(served), field);
+  }
+  // The proof itself edited, or left out.
+  nlohmann::json served = a.answer;
+  served["flow_proof"]["records"][0]["key"] = "00";
+  ExpectNotVerified(a.Verify(served), "flow proof (state_proof)");
+  served = a.answer;
+  served.erase("flow_proof");
+  ExpectNotVerified(a.Verify(served), "no flow_proof");
+
+  ReceiptAnswer bank(&Charity::g1);
+  served = bank.answer;
+  served["donation"]["attesting_bank_org"]["name_zh"] = "假银行";
+  ExpectNotVerified(bank.Verify(served), "donation.attesting_bank_org.name_zh");
+}
+
+}  // namespace
+}  // namespace shanliu
