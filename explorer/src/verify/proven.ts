@@ -3,7 +3,7 @@
 // node's JSON can be compared with them field by field (consistency.ts).
 import type { Donation, HopTx, NameRef, ReceiptProof, Trace, TraceNode } from '../api';
 import { base32Encode } from './base32';
-import { fromHex } from './bytes';
+import { fromHex, toHex } from './bytes';
 import type { FlowVerification, ProvenHop, ProvenName } from './flow';
 import { parseEnvelope } from './protobuf';
 import { decodeTxBody, txIdOf, type GiftBody } from './txbody';
@@ -29,7 +29,7 @@ export function provenGift(proof: ReceiptProof, body: GiftBody, server: Donation
   const id = txIdOf(parseEnvelope(fromHex(proof.tx)).body);
   return {
     ...server, // fields only the flow proof can prove are replaced in provenDonation
-    id: Array.from(id, (b) => b.toString(16).padStart(2, '0')).join(''),
+    id: toHex(id),
     code: base32Encode(id),
     kind: body.kind,
     leaf: proof.leaf_index,
