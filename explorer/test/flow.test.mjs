@@ -4,7 +4,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { load } from './load.mjs';
-import { H, } from './smtref.mjs';
+import { H } from './smtref.mjs';
 import { account, chain, consumed, giftRecord, hex, inflow, keypair, keys, orgRecord, outflowHeader, pb, piece, projectRecord, tx } from './ledgerref.mjs';
 
 let flow;
