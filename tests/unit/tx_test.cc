@@ -52,6 +52,7 @@ pb::TxBody Base() {
   pb::TxBody b;
   b.set_chain_id(std::string(kChain));
   b.set_expires_at_height(1000);
+  b.set_expires_at_ms(1'750'000'000'000ULL + 3'600'000);
   b.set_nonce(0x0123456789abcdefULL);
   b.set_created_at_ms(1'750'000'000'000ULL);
   return b;
@@ -654,6 +655,12 @@ TEST_CASE("required envelope-body fields: expiry and payload") {
   b.set_expires_at_height(0);
   EXPECT_BAD(b, "expires_at_height");
   EXPECT_BAD(Base(), "payload");
+  // The time bound is required too (docs/decisions.md): zero is refused, one millisecond is not.
+  auto t = ValidBody(pb::TxBody::kRefund);
+  t.set_expires_at_ms(0);
+  EXPECT_BAD(t, "expires_at_ms");
+  t.set_expires_at_ms(1);
+  EXPECT_OK(t);
 }
 
 TEST_CASE("amount bounds on every money-moving payload") {
