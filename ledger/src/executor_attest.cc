@@ -35,7 +35,7 @@ Status Applier::ClaimReceiptNumber(const std::string& org, const std::string& ha
   return Status::Ok();
 }
 
-Result<std::string> Applier::CoSigningBank(const pb::OrgRecord& owner, const std::string& required_bank) const {
+Result<std::string> Applier::CoSigningBank(const pb::OrgRecord& owner) const {
   std::string bank;
   for (const crypto::PublicKey& signer : tx_.signers) {
     const std::string key = KeyBytes(signer);
@@ -52,10 +52,6 @@ Result<std::string> Applier::CoSigningBank(const pb::OrgRecord& owner, const std
     if (!bank.empty() && bank != org->org_id()) {
       return Fail("too_many_cosigners", "at most one bank may co-sign; both '" + bank + "' and '" + org->org_id() +
                                             "' did");
-    }
-    if (!required_bank.empty() && org->org_id() != required_bank) {
-      return Fail("wrong_cosigner", "only the custodian bank '" + required_bank + "' may co-sign for this trust, not '" +
-                                        org->org_id() + "'");
     }
     bank = org->org_id();
   }

@@ -60,8 +60,9 @@ class Applier {
   Status ClaimBankRef(const std::string& bank, const std::string& hash);
   Status ClaimReceiptNumber(const std::string& org, const std::string& hash);
   // The bank that co-signed (empty if none): every signer not holding a key of `owner` must hold
-  // a key of one active bank, and of `required_bank` when that is set (a trust's custodian).
-  Result<std::string> CoSigningBank(const pb::OrgRecord& owner, const std::string& required_bank) const;
+  // a key of one active bank. (Spends come from org: and project: accounts, which have no bank of
+  // their own, so any bank may vouch; a trust's money leaves only by TrustDisbursement.)
+  Result<std::string> CoSigningBank(const pb::OrgRecord& owner) const;
   // Records the co-signing bank of this tx (no-op when empty) and lists the tx in its activity.
   void RecordAttestation(const std::string& bank);
   // executor_points.cc

@@ -216,9 +216,7 @@ Status Applier::Spend(const pb::Spend& p) {
   auto org = GetActiveOrg(*owner);
   if (!org.ok()) return org.status();
   SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the account's owner"));
-  std::string custodian;  // a trust's money is attested only by its own custodian bank
-  if (p.from_account().starts_with("trust:")) custodian = GetTrust(p.from_account().substr(6))->spec().custodian_bank();
-  auto cosigner = CoSigningBank(*org, custodian);
+  auto cosigner = CoSigningBank(*org);
   if (!cosigner.ok()) return cosigner.status();
   SHANLIU_RETURN_IF_ERROR(flow::RecordSpend(view_, p.from_account(), p.amount_fen(), ctx_.leaf));
   RecordAttestation(*cosigner);
@@ -263,7 +261,7 @@ Status Applier::Refund(const pb::Refund& p) {
   auto org = GetOrg(gift->recorded_by());
   if (!org.ok()) return org.status();
   SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the organisation that received the donation"));
-  auto cosigner = CoSigningBank(*org, "");
+  auto cosigner = CoSigningBank(*org);
   if (!cosigner.ok()) return cosigner.status();
   auto refunded = flow::RecordRefund(view_, gift->account(), gift->interval_start(), gift->amount_fen(), ctx_.leaf);
   if (!refunded.ok()) return refunded.status();
