@@ -40,9 +40,9 @@ Result<std::string> Applier::CoSigningBank(const pb::OrgRecord& owner) const {
   for (const crypto::PublicKey& signer : tx_.signers) {
     const std::string key = KeyBytes(signer);
     if (std::find(owner.public_keys().begin(), owner.public_keys().end(), key) != owner.public_keys().end()) continue;
-    auto holder = view_.Get(keys::KeyOwner(key));
-    auto org = holder ? GetOrg(*holder) : Result<pb::OrgRecord>(Status::Error("unknown_org", ""));
-    if (!org.ok() || org->kind() != pb::ORG_KIND_BANK) {
+    std::optional<pb::OrgRecord> org;
+    if (auto holder = view_.Get(keys::KeyOwner(key))) org = keys::Load<pb::OrgRecord>(view_, keys::Org(*holder));
+    if (!org || org->kind() != pb::ORG_KIND_BANK) {
       return Fail("cosigner_not_bank", "a second signer of a " + PayloadKindName(tx_.body) +
                                            " must hold a key of a bank (银行) organisation");
     }
