@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   chain.genesis.params.max_block_bytes = 64u << 20;
   const double hash_rate = NodeHashRate();
   std::printf("state map bench: %zu blocks of %zu mixed txs, synced commits\n", blocks, block_txs);
-  std::printf("  machine limit: SHA-256 of 65 bytes (libsodium)  %10.0f /s\n", hash_rate);
+  std::printf("  machine limit: SHA-256 of 65 bytes (OpenSSL)    %10.0f /s\n", hash_rate);
   const auto txs = bench::MakeTxs(chain, blocks * block_txs, 7);
   const auto dir = std::filesystem::temp_directory_path() / "shanliu-state-map-bench";
   std::filesystem::remove_all(dir);

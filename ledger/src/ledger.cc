@@ -149,7 +149,7 @@ Status Ledger::CheckHead() {
   if (!s.ok() || value != header.state_root()) {
     return Status::Error("corruption", "the stored state root does not match the head block");
   }
-  if (HashBytes(smt::StoredRoot(CommittedNodes())) != header.state_root()) {
+  if (HashBytes(smt::StoredRoot(RawNodes())) != header.state_root()) {
     return Status::Error("corruption", "the state map's stored tree does not match the head block's state_root");
   }
   auto hash = BlockHash(header);
@@ -158,6 +158,7 @@ Status Ledger::CheckHead() {
     SHANLIU_RETURN_IF_ERROR(
         VerifyCommitCertificate(head->commit(), genesis_.chain_id, height, *hash, genesis_.validators));
   }
+  node_cache_.Reset(height);
   std::lock_guard lock(head_mutex_);
   head_ = header;
   head_hash_ = *hash;
@@ -344,53 +345,27 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
     return IoError(s, "cannot write block " + std::to_string(h.height()));
   }
   log_.MarkCommitted();
-  UpdateNodeCache(executed.state_nodes);
+  node_cache_.Commit(executed.state_nodes, h.height());
   std::lock_guard lock(head_mutex_);
   head_ = h;
   head_hash_ = executed.hash;
   return Status::Ok();
 }
 
-namespace {
-// Node storage keys are "S" ‖ u8 depth ‖ 32-byte prefix (state_map.cc).
-bool CachedDepth(std::string_view storage_key, std::size_t limit) {
-  assert(storage_key.size() == 34 && storage_key[0] == 'S');
-  return static_cast<std::uint8_t>(storage_key[1]) < limit;
-}
-}  // namespace
-
-smt::NodeReader Ledger::CommittedNodes() const {
-  return [this](std::string_view key) -> std::optional<std::string> {
-    const bool cached = CachedDepth(key, kCachedNodeDepth);
-    if (cached) {
-      std::lock_guard lock(node_cache_mutex_);
-      auto it = node_cache_.find(key);
-      if (it != node_cache_.end()) return it->second;
-    }
+smt::NodeReader Ledger::RawNodes() const {
+  return [db = db_.get()](std::string_view key) -> std::optional<std::string> {
     std::string value;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
+    leveldb::Status s = db->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::nullopt;
     if (!s.ok()) throw StorageError("cannot read the state map: " + s.ToString());
-    if (cached) {
-      std::lock_guard lock(node_cache_mutex_);
-      node_cache_.emplace(std::string(key), value);
-    }
     return value;
   };
 }
 
-void Ledger::UpdateNodeCache(const smt::NodeWrites& nodes) {
-  std::lock_guard lock(node_cache_mutex_);
-  for (const auto& [key, value] : nodes) {
-    if (!CachedDepth(key, kCachedNodeDepth)) continue;
-    if (value) {
-      node_cache_[key] = *value;
-    } else {
-      node_cache_.erase(key);
-    }
-  }
-}
+smt::NodeReader Ledger::CommittedNodes() const { return CachedNodeReader(node_cache_, height(), RawNodes()); }
 
-std::shared_ptr<const ReadView> Ledger::Read() const { return std::make_shared<ReadView>(db_.get(), genesis_); }
+std::shared_ptr<const ReadView> Ledger::Read() const {
+  return std::make_shared<ReadView>(db_.get(), genesis_, &node_cache_);
+}
 
 }  // namespace shanliu::ledger

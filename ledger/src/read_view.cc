@@ -20,8 +20,8 @@ Hash256 ToHash(std::string_view s) {
 
 }  // namespace
 
-ReadView::ReadView(leveldb::DB* db, const Genesis& genesis)
-    : db_(db), snapshot_(db->GetSnapshot()), genesis_(genesis), state_(db, snapshot_) {
+ReadView::ReadView(leveldb::DB* db, const Genesis& genesis, NodeCache* nodes)
+    : db_(db), snapshot_(db->GetSnapshot()), genesis_(genesis), nodes_(nodes), state_(db, snapshot_) {
   auto head = state_.Get(keys::kHead);
   if (!head || head->size() != 8) throw StorageError("chain head missing from snapshot");
   auto block = Block(ReadU64(AsBytes(*head)));
@@ -213,7 +213,8 @@ Result<Hash256> ReadView::LogRootAt(std::uint64_t size) const {
 
 Bytes ReadView::StateProof(std::span<const std::string> keys) const {
   // The tree's records are read from this view's snapshot, so the proof is against head_.state_root.
-  const smt::NodeReader nodes = [this](std::string_view key) { return state_.Get(key); };
+  smt::NodeReader nodes = [this](std::string_view key) { return state_.Get(key); };
+  if (nodes_ != nullptr) nodes = CachedNodeReader(*nodes_, head_.height(), std::move(nodes));
   return smt::Prove(nodes, keys);
 }
 

@@ -112,6 +112,10 @@ def test_stream(url):
 
 def test_restart(ws, node, config, url, state):
     check(ws.stop_node(node) == 0, "node stops cleanly on SIGTERM")
+    # The stopped node's state map, recomputed from every state row, is the head's state_root.
+    verified = ws.run("shanliu-node", "--config", config, "--verify-state")
+    check(f"state map verified at height {state['height']}" in verified.stdout,
+          "--verify-state recomputes the head's root:\n" + verified.stdout)
     node = ws.start_node(config, url)
     latest = get_json(url + "/v1/blocks/latest")
     check(latest["header"]["height"] == state["height"], "the ledger survives a restart")

@@ -18,6 +18,7 @@
 
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/merkle_log.h"
+#include "shanliu/ledger/node_cache.h"
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/ledger/tx.h"
@@ -105,17 +106,10 @@ class Ledger {
   Genesis genesis_;
   LedgerOptions options_;
   MerkleLog log_;
-  // The state map's top levels, which every block reads, kept in memory: records of nodes above
-  // kCachedNodeDepth, filled on first read and updated by each commit. Absent records are not
-  // cached. Guarded by node_cache_mutex_ (commits and block execution may run on different threads).
+  smt::NodeReader RawNodes() const;  // the committed tree straight from LevelDB
+  // The state map's top 18 levels (at most 2^18 records), shared with every ReadView.
   static constexpr std::size_t kCachedNodeDepth = 18;
-  void UpdateNodeCache(const smt::NodeWrites& nodes);
-  mutable std::mutex node_cache_mutex_;
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
-  };
-  mutable std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> node_cache_;
+  mutable NodeCache node_cache_{kCachedNodeDepth};
   mutable std::mutex head_mutex_;  // guards head_ and head_hash_ (readers on other threads)
   pb::BlockHeader head_;
   Hash256 head_hash_{};
@@ -143,7 +137,8 @@ class ReadView {
  public:
   // Takes a snapshot and reads the head recorded inside it, so head and data always agree.
   // A view must not outlive the Ledger that made it.
-  ReadView(leveldb::DB* db, const Genesis& genesis);
+  // `nodes`, if given, caches the state map's top levels (it must outlive the view).
+  ReadView(leveldb::DB* db, const Genesis& genesis, NodeCache* nodes = nullptr);
   ~ReadView();
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;
@@ -202,6 +197,7 @@ class ReadView {
   leveldb::DB* db_;
   const leveldb::Snapshot* snapshot_;
   const Genesis& genesis_;
+  NodeCache* nodes_;
   pb::BlockHeader head_;
   Hash256 head_hash_;
   StateView state_;

@@ -1,0 +1,53 @@
+// The state map's top levels in memory, shared by the writer and the readers.
+//
+// Every block rewrites the top of the tree, and every proof and update reads it: keeping the
+// records of nodes above `max_depth` in memory saves most LevelDB reads of both. The cache
+// describes exactly one committed height: the writer applies each committed block's node
+// operations and moves it to the new height; a reader uses it only when its snapshot's head is
+// that height (otherwise it reads its snapshot), and may fill it on a miss at that height, since
+// a record read from that height's snapshot is the record the cache describes. Absent records
+// are not cached. Lock rule: mutex_ guards everything; no call holds it while reading LevelDB.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "shanliu/ledger/state_map.h"
+
+namespace shanliu::ledger {
+
+class NodeCache {
+ public:
+  explicit NodeCache(std::size_t max_depth) : max_depth_(max_depth) {}
+
+  // Whether records at this storage key's depth are cached at all.
+  bool Holds(std::string_view storage_key) const;
+  // The cached record at `height`; nullopt if not cached or the cache is at another height.
+  std::optional<std::string> Get(std::string_view storage_key, std::uint64_t height) const;
+  // Remembers a record read from a snapshot at `height` (ignored at another height).
+  void Fill(std::string_view storage_key, std::string_view value, std::uint64_t height);
+  // After block `new_height` committed with these node operations (in order).
+  void Commit(const smt::NodeWrites& nodes, std::uint64_t new_height);
+  // Starts over at `height` (the head on open), empty.
+  void Reset(std::uint64_t height);
+
+ private:
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  const std::size_t max_depth_;
+  mutable std::mutex mutex_;
+  std::uint64_t height_ = 0;  // GUARDED_BY(mutex_)
+  std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> records_;  // GUARDED_BY(mutex_)
+};
+
+// A reader of the committed tree at `height` from `read` (a snapshot or the database itself),
+// through `cache`.
+smt::NodeReader CachedNodeReader(NodeCache& cache, std::uint64_t height, smt::NodeReader read);
+
+}  // namespace shanliu::ledger
