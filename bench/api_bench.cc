@@ -164,6 +164,8 @@ class Loader {
     pb::TxBody b;
     b.set_chain_id(kChainId);
     b.set_expires_at_height(ledger->height() + 500);
+    // Blocks are a minute apart: a day from the head covers every block this batch lands in.
+    b.set_expires_at_ms(ledger->head().time_ms() + 86'400'000);
     b.set_nonce(++nonce_);
     return b;
   }

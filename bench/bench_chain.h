@@ -56,6 +56,8 @@ inline std::vector<Bytes> MakeTxs(const BenchChain& chain, std::size_t n, std::u
     pb::TxBody body;
     body.set_chain_id(chain.genesis.chain_id);
     body.set_expires_at_height(1'000);
+    // Bench blocks are a second apart from genesis: its time + the window covers every run.
+    body.set_expires_at_ms(chain.genesis.genesis_time_ms + chain.genesis.params.max_tx_expiry_ms);
     body.set_nonce(rng());
     const int kind = static_cast<int>(rng() % 10);
     const crypto::KeyPair* signer = &chain.charities[c];

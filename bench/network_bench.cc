@@ -167,6 +167,10 @@ std::vector<Bytes> SignDonations(const fs::path& net, std::size_t count, std::ui
   std::ifstream in(net / "genesis.json");
   const std::string chain_id = json::parse(in)["chain_id"];
   std::vector<Bytes> txs(count);
+  // The nodes stamp blocks with their wall clock: an hour from now outlasts any run.
+  const std::uint64_t expires_at_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count()) + 3'600'000;
   std::vector<std::thread> pool;
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned t = 0; t < threads; ++t) {
@@ -176,6 +180,7 @@ std::vector<Bytes> SignDonations(const fs::path& net, std::size_t count, std::ui
         pb::TxBody body;
         body.set_chain_id(chain_id);
         body.set_expires_at_height(900);
+        body.set_expires_at_ms(expires_at_ms);
         body.set_nonce(first_nonce + i);
         auto* d = body.mutable_donation();
         d->set_to_account("org:federation");

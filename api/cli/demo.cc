@@ -197,6 +197,8 @@ int Demo(const Args& args) {
             << *donations << " donations)\n";
   std::vector<Hash256> gift_ids(plan.gifts.size());
   const std::uint64_t window = std::min<std::uint64_t>(500, genesis->params.max_tx_expiry_window);
+  // Half the chain's time window: room for validators' clocks to run behind this machine's.
+  const std::uint64_t window_ms = std::min<std::uint64_t>(kDefaultExpiresInMs, genesis->params.max_tx_expiry_ms / 2);
   for (const demo::Phase& phase : plan.phases) {
     const auto phase_started = std::chrono::steady_clock::now();
     auto now = sink->Head();
@@ -204,7 +206,7 @@ int Demo(const Args& args) {
     std::vector<ledger::DecodedTx> txs;
     txs.reserve(phase.txs.size());
     for (const demo::PlannedTx& planned : phase.txs) {
-      pb::TxBody body = NewTxBody(genesis->chain_id, now->height + window);
+      pb::TxBody body = NewTxBody(genesis->chain_id, now->height + window, window_ms);
       body.MergeFrom(planned.body);
       if (planned.refund_of >= 0) {
         const Hash256& id = gift_ids[static_cast<std::size_t>(planned.refund_of)];

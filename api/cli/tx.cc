@@ -131,7 +131,7 @@ Status ApplyFieldFlags(const Args& args, const Descriptor* payload, json& fields
 }  // namespace
 
 const char kTxUsage[] = R"(usage: shanliu tx <kind> --key FILE [--key FILE ...] --node URL
-                  [--json PAYLOAD | --file F] [field flags] [--expires-in N] [--dry-run] [--wait]
+                  [--json PAYLOAD | --file F] [field flags] [--expires-in N] [--expires-in-ms MS] [--dry-run] [--wait]
 
 Builds a transaction of <kind>, signs it with every --key (in order), decodes it locally
 exactly as a node will (so malformed fields and bad signatures show at once), submits it to
@@ -157,6 +157,9 @@ options:
   --json PAYLOAD    the payload fields as a JSON object
   --file F          read the payload JSON from F ("-" for standard input)
   --expires-in N    valid for N blocks from the current height (1..1000, default 100)
+  --expires-in-ms MS
+                    and for MS milliseconds from now (60000..86400000, default 3600000);
+                    the chain refuses more than its max_tx_expiry_ms (default 24 h)
   --dry-run         build, sign and check, print the envelope, but do not submit
   --chain-id ID, --height H   use these instead of asking the node (both: no network needed)
   --wait            after submitting, wait (up to 60 s) until it is committed or rejected
@@ -169,7 +172,7 @@ example:
 
 int Tx(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("tx", kTxUsage, m); };
-  std::vector<std::string> allowed = {"key",     "node",       "json",   "file",     "expires-in",
+  std::vector<std::string> allowed = {"key",     "node",       "json",   "file",     "expires-in",  "expires-in-ms",
                                       "dry-run", "wait",       "chain-id", "height"};
   for (const FieldFlag& f : FieldFlags()) allowed.push_back(f.flag);
   if (Status s = RequireOnly(args, allowed); !s.ok()) return usage(s.message());
@@ -187,6 +190,8 @@ int Tx(const Args& args) {
   }
   auto expires_in = ParseUInt(args.Get("expires-in").value_or("100"), 1, 1000, "--expires-in");
   if (!expires_in.ok()) return usage(expires_in.status().message());
+  auto expires_in_ms = ParseUInt(args.Get("expires-in-ms").value_or("3600000"), 60'000, 86'400'000, "--expires-in-ms");
+  if (!expires_in_ms.ok()) return usage(expires_in_ms.status().message());
 
   auto fields = ReadPayloadJson(args);
   if (!fields.ok()) return usage(fields.status().message());
@@ -222,13 +227,14 @@ int Tx(const Args& args) {
     }
   }
 
-  pb::TxBody full = NewTxBody(head.chain_id, head.height + *expires_in);
+  pb::TxBody full = NewTxBody(head.chain_id, head.height + *expires_in, *expires_in_ms);
   full.MergeFrom(body);
   auto tx = SignTx(full, signers);
   if (!tx.ok()) return Fail("tx", Status::Error(tx.status().code(), "not sent: " + tx.status().ToString()));
 
   std::cout << "kind     " << kind << "\nid       " << crypto::ToHex(tx->id) << "\ncode     " << ReceiptCode(tx->id)
-            << "\nexpires  at height " << full.expires_at_height() << " (chain " << head.chain_id << ")\n";
+            << "\nexpires  at height " << full.expires_at_height() << " or at " << full.expires_at_ms()
+            << " ms, whichever comes first (chain " << head.chain_id << ")\n";
   if (args.Has("dry-run")) {
     std::cout << "body     " << ledger::MessageToJson(full).dump() << "\nenvelope " << Base64(tx->envelope)
               << "\nstatus   not sent (dry run)\n";

@@ -7,14 +7,16 @@
 
 namespace shanliu::cli {
 
-pb::TxBody NewTxBody(const std::string& chain_id, std::uint64_t expires_at_height) {
+pb::TxBody NewTxBody(const std::string& chain_id, std::uint64_t expires_at_height, std::uint64_t expires_in_ms) {
   pb::TxBody body;
   body.set_chain_id(chain_id);
   body.set_expires_at_height(expires_at_height);
   std::uint64_t nonce = 0;
   randombytes_buf(&nonce, sizeof nonce);
   body.set_nonce(nonce);
-  body.set_created_at_ms(NowMs());
+  const std::uint64_t now = NowMs();
+  body.set_created_at_ms(now);
+  body.set_expires_at_ms(now + expires_in_ms);
   return body;
 }
 

@@ -11,8 +11,14 @@
 
 namespace shanliu::cli {
 
-// A body with the chain id, expiry, a random nonce and the current time; the caller sets the payload.
-pb::TxBody NewTxBody(const std::string& chain_id, std::uint64_t expires_at_height);
+// Default lifetime of a tx the CLI signs: an hour, well inside the default 24 h window
+// (max_tx_expiry_ms) and long enough for a slow submission.
+inline constexpr std::uint64_t kDefaultExpiresInMs = 3'600'000;
+
+// A body with the chain id, both expiries (expires_at_ms = now + expires_in_ms), a random nonce
+// and the current time; the caller sets the payload.
+pb::TxBody NewTxBody(const std::string& chain_id, std::uint64_t expires_at_height,
+                     std::uint64_t expires_in_ms = kDefaultExpiresInMs);
 
 // Signs `body` with every key (in order) and decodes the result exactly as a node will, so
 // stateless errors (limits, malformed fields, duplicate signers) show before any network trip.

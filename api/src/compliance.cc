@@ -170,4 +170,10 @@ RestrictedFunds CheckRestrictedFunds(const ledger::StateView& state, const std::
   return out;
 }
 
+BankAttestation AttestedOutflows(const pb::OrgYear& year) {
+  // Each figure is overflow-checked on the ledger, and their sum stays far below 2^63.
+  return BankAttestation{year.charitable_spent_fen() + year.admin_spent_fen() + year.refunded_fen(),
+                         year.attested_spent_fen() + year.attested_refunded_fen()};
+}
+
 }  // namespace shanliu::api::internal

@@ -12,6 +12,7 @@
 
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/state_view.h"
+#include "shanliu/pb/state.pb.h"
 
 namespace shanliu::api::internal {
 
@@ -104,5 +105,14 @@ struct RestrictedFunds {
 // a refund, never a transfer to another account. At most `max_ranges` ranges are read.
 RestrictedFunds CheckRestrictedFunds(const ledger::StateView& state, const std::vector<std::string>& project_ids,
                                      std::size_t max_ranges, std::size_t max_listed);
+
+// How much of an organisation's money out in a year a bank vouched for: outflows are its spending
+// (charitable and admin) and refunds, the two ways money leaves the ledger; attested are those
+// co-signed by a bank (docs/rules.md). Grants stay on the ledger and are traced, so they are not here.
+struct BankAttestation {
+  std::int64_t outflow_fen = 0;
+  std::int64_t attested_fen = 0;
+};
+BankAttestation AttestedOutflows(const pb::OrgYear& year);
 
 }  // namespace shanliu::api::internal

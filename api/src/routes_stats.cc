@@ -194,6 +194,7 @@ Response GetCompliance(RequestContext& ctx) {
     const RestrictedFunds restricted = CheckRestrictedFunds(view.state(), project_ids, ComplianceLimits::kMaxRangesPerOrg,
                                                             ComplianceLimits::kMaxListed);
     Json admin_pct = Percent(now.admin_spent_fen(), spending);
+    const BankAttestation attested = AttestedOutflows(now);
     rows.push_back({
         {"org_id", org.org_id()},
         {"name_zh", org.name_zh()},
@@ -209,6 +210,10 @@ Response GetCompliance(RequestContext& ctx) {
         {"meets_min_charitable_spending", Meets(charitable_pct, true, params.min_charitable_spending_pct)},
         {"admin_pct_of_spending", admin_pct},
         {"meets_max_admin", Meets(admin_pct, false, params.max_admin_pct)},
+        {"bank_attested",
+         {{"outflow_fen", attested.outflow_fen},
+          {"attested_fen", attested.attested_fen},
+          {"attested_pct_of_outflow", Percent(attested.attested_fen, attested.outflow_fen)}}},
         {"disclosures", now.disclosures()},
         {"disclosures_on_schedule", std::move(schedule)},
         {"restricted_funds", RestrictedJson(restricted)},

@@ -162,6 +162,7 @@ const Json& OutflowDetails::At(std::uint64_t leaf) {
       {"height", tx->location.height()},
       {"time_ms", tx->time_ms},
       {"kind", ledger::PayloadKindName(body)},
+      {"attested_by", AttestedByJson(view_, *tx)},
   };
   if (body.has_transfer()) {
     const pb::Transfer& t = body.transfer();

@@ -120,6 +120,7 @@ Response GetTx(RequestContext& ctx) {
     out["size_bytes"] = tx->envelope.size();
     out["body"] = ledger::MessageToJson(tx->body);
     out["signers"] = std::move(signers);
+    out["attested_by"] = AttestedByJson(ctx.view(), *tx);
     return JsonResponse(out);
   }
   if (!ctx.server.hooks.pending) {

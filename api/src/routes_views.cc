@@ -159,6 +159,19 @@ std::vector<std::string> SignerKeys(ByteView envelope) {
   return keys;
 }
 
+Json AttestedByJson(const ledger::ReadView& view, const ledger::TxRecord& tx) {
+  const pb::TxBody& body = tx.body;
+  if (body.has_donation()) {
+    return body.donation().attesting_bank().empty() ? Json(nullptr) : Json(body.donation().attesting_bank());
+  }
+  if (body.has_trust_deposit()) {
+    auto trust = view.Trust(body.trust_deposit().trust_id());
+    return trust ? Json(trust->spec().custodian_bank()) : Json(nullptr);
+  }
+  const std::string bank = view.AttestedBy(tx.id);
+  return bank.empty() ? Json(nullptr) : Json(bank);
+}
+
 Json TxSummaryJson(const ledger::TxRecord& tx) {
   return Json{
       {"id", Hex(tx.id)},

@@ -35,6 +35,9 @@ std::vector<std::string> SignerKeys(ByteView envelope);    // hex public keys, i
 
 // A committed tx in lists: {id, code, kind, leaf, height, index, time_ms, payload}.
 Json TxSummaryJson(const ledger::TxRecord& tx);
+// The bank org id that vouched for a committed tx, or null: a Donation's attesting bank, a
+// TrustDeposit's custodian (its signer) or the bank that co-signed a Spend or Refund.
+Json AttestedByJson(const ledger::ReadView& view, const ledger::TxRecord& tx);
 // Leaves from an activity index, newest first, fetched with limit + 1 to know if more exist:
 // {"items": [tx summaries], "next": <leaf to pass as before> | null}.
 Json ActivityPage(const ledger::ReadView& view, const std::vector<std::uint64_t>& leaves, std::size_t limit);

@@ -56,6 +56,7 @@ Status Applier::Apply() {
                                       std::to_string(genesis_.params.max_tx_expiry_window) +
                                       " blocks ahead (replay protection window)");
   }
+  SHANLIU_RETURN_IF_ERROR(CheckExpiryTime());
   const std::string id = TxIdBytes();
   if (view_.Get(keys::TxLoc(id))) return Fail("duplicate", "this transaction is already on the ledger");
 
@@ -89,6 +90,20 @@ Status Applier::Apply() {
     st.set_tx_count(st.tx_count() + 1);
     return true;
   });
+}
+
+// The time bound uses the block header's time (ctx_), never a clock, so every node agrees.
+Status Applier::CheckExpiryTime() const {
+  const std::uint64_t expires = tx_.body.expires_at_ms();
+  if (expires < ctx_.time_ms) {
+    return Fail("expired", "transaction expired at " + std::to_string(expires) + " ms; the block time is " +
+                               std::to_string(ctx_.time_ms) + " ms");
+  }
+  if (expires - ctx_.time_ms > genesis_.params.max_tx_expiry_ms) {
+    return Fail("expiry_too_far", "expires_at_ms may be at most " + std::to_string(genesis_.params.max_tx_expiry_ms) +
+                                      " ms after the block time (replay protection window)");
+  }
+  return Status::Ok();
 }
 
 Result<pb::OrgRecord> Applier::GetOrg(const std::string& org_id) const {

@@ -56,12 +56,22 @@ class Applier {
   Status AddOrgIncome(const std::string& org, std::int64_t amount_fen);
   Status AddProjectAllocation(const std::string& account, std::int64_t amount_fen);  // no-op for org: accounts
   Status CountTransfer(std::int64_t amount_fen);
+  // Attestation integrity (executor_attest.cc).
+  Status ClaimBankRef(const std::string& bank, const std::string& hash);
+  Status ClaimReceiptNumber(const std::string& org, const std::string& hash);
+  // The bank that co-signed (empty if none): every signer not holding a key of `owner` must hold
+  // a key of one active bank. (Spends come from org: and project: accounts, which have no bank of
+  // their own, so any bank may vouch; a trust's money leaves only by TrustDisbursement.)
+  Result<std::string> CoSigningBank(const pb::OrgRecord& owner) const;
+  // Records the co-signing bank of this tx (no-op when empty) and lists the tx in its activity.
+  void RecordAttestation(const std::string& bank);
   // executor_points.cc
   Status VolunteerService(const pb::VolunteerService& p);
   Status RedeemPoints(const pb::RedeemPoints& p);
   Status CreditPoints(const std::string& holder, std::uint64_t points);
 
   // Lookups and signer rules (executor.cc).
+  Status CheckExpiryTime() const;
   Result<pb::OrgRecord> GetOrg(const std::string& org_id) const;
   Result<pb::OrgRecord> GetActiveOrg(const std::string& org_id) const;
   bool SignedByOrg(const pb::OrgRecord& org) const;

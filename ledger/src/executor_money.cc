@@ -55,6 +55,10 @@ Status Applier::Donation(const pb::Donation& p) {
   } else {
     SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*receiver_org, "the receiving organisation (self-reported donation)"));
   }
+  // A self-reported bank reference has no bank vouching for it: it is unique per recording
+  // organisation instead (org ids and bank ids share one namespace, so the rows never collide).
+  SHANLIU_RETURN_IF_ERROR(ClaimBankRef(attested ? p.attesting_bank() : *receiver, p.bank_ref_hash()));
+  SHANLIU_RETURN_IF_ERROR(ClaimReceiptNumber(*receiver, p.receipt_number_hash()));
 
   auto start = flow::RecordInflow(view_, p.to_account(), p.amount_fen(), flow::InflowKind::kDonation, ctx_.leaf);
   if (!start.ok()) return start.status();
@@ -107,6 +111,7 @@ Status Applier::TrustDeposit(const pb::TrustDeposit& p) {
   auto bank = GetActiveOrg(trust->spec().custodian_bank());
   if (!bank.ok()) return bank.status();
   SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*bank, "the trust's custodian bank"));
+  SHANLIU_RETURN_IF_ERROR(ClaimBankRef(bank->org_id(), p.bank_ref_hash()));
   const std::string account = "trust:" + p.trust_id();
   auto start = flow::RecordInflow(view_, account, p.amount_fen(), flow::InflowKind::kTrustDeposit, ctx_.leaf);
   if (!start.ok()) return start.status();
@@ -211,7 +216,10 @@ Status Applier::Spend(const pb::Spend& p) {
   auto org = GetActiveOrg(*owner);
   if (!org.ok()) return org.status();
   SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the account's owner"));
+  auto cosigner = CoSigningBank(*org);
+  if (!cosigner.ok()) return cosigner.status();
   SHANLIU_RETURN_IF_ERROR(flow::RecordSpend(view_, p.from_account(), p.amount_fen(), ctx_.leaf));
+  RecordAttestation(*cosigner);
 
   if (p.from_account().starts_with("project:")) {
     auto project = GetProject(p.from_account().substr(8));
@@ -227,6 +235,9 @@ Status Applier::Spend(const pb::Spend& p) {
     std::int64_t v = charitable ? y.charitable_spent_fen() : y.admin_spent_fen();
     if (!AddChecked(v, p.amount_fen())) return false;
     charitable ? y.set_charitable_spent_fen(v) : y.set_admin_spent_fen(v);
+    std::int64_t attested = y.attested_spent_fen();
+    if (!cosigner->empty() && !AddChecked(attested, p.amount_fen())) return false;
+    y.set_attested_spent_fen(attested);
     return true;
   }));
   IndexAccount(p.from_account());
@@ -250,6 +261,8 @@ Status Applier::Refund(const pb::Refund& p) {
   auto org = GetOrg(gift->recorded_by());
   if (!org.ok()) return org.status();
   SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the organisation that received the donation"));
+  auto cosigner = CoSigningBank(*org);
+  if (!cosigner.ok()) return cosigner.status();
   auto refunded = flow::RecordRefund(view_, gift->account(), gift->interval_start(), gift->amount_fen(), ctx_.leaf);
   if (!refunded.ok()) return refunded.status();
   gift->set_refunded_fen(*refunded);
@@ -257,10 +270,16 @@ Status Applier::Refund(const pb::Refund& p) {
   keys::Store(view_, keys::Gift(p.donation_tx_id()), *gift);
   IndexAccount(gift->account());
   IndexOrg(gift->recorded_by());
+  RecordAttestation(*cosigner);
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(gift->recorded_by(), [&](pb::OrgYear& y) {
     std::int64_t v = y.income_fen();
     if (__builtin_sub_overflow(v, *refunded, &v)) return false;
     y.set_income_fen(v);
+    std::int64_t out = y.refunded_fen();
+    std::int64_t attested = y.attested_refunded_fen();
+    if (!AddChecked(out, *refunded) || (!cosigner->empty() && !AddChecked(attested, *refunded))) return false;
+    y.set_refunded_fen(out);
+    y.set_attested_refunded_fen(attested);
     return true;
   }));
   return UpdateStats([&](pb::ChainStats& s) {

@@ -132,6 +132,9 @@ std::optional<pb::PointsRecord> ReadView::Points(ByteView holder) const {
 std::optional<pb::OrgYear> ReadView::OrgYear(std::string_view org, std::uint32_t year) const {
   return keys::Load<pb::OrgYear>(state_, keys::OrgYear(org, year));
 }
+std::string ReadView::AttestedBy(const Hash256& tx_id) const {
+  return state_.Get(keys::Attestation(std::string(tx_id.begin(), tx_id.end()))).value_or("");
+}
 pb::ChainStats ReadView::Stats() const {
   return keys::Load<pb::ChainStats>(state_, keys::kStats).value_or(pb::ChainStats());
 }

@@ -30,6 +30,16 @@ inline std::string OrgYear(std::string_view org, std::uint32_t year) {
   return "y/" + std::string(org) + '\0' + U64(year);
 }
 inline const std::string kStats = "s/stats";
+// Attestation index (docs/rules.md): a bank reference is used once per bank, an e-receipt number
+// once per issuing organisation, for ever; both map to the tx id that used them.
+inline std::string BankRef(std::string_view bank, std::string_view hash) {
+  return "r/b/" + std::string(bank) + '\0' + std::string(hash);
+}
+inline std::string ReceiptNumber(std::string_view org, std::string_view hash) {
+  return "r/n/" + std::string(org) + '\0' + std::string(hash);
+}
+// The bank that co-signed a Spend or Refund (value: its org id); absent when none did.
+inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::string(tx_id); }
 // Per-subject activity lists: the leaves of txs that touched an account, a holder, an org.
 inline std::string AccountActivity(std::string_view account, std::uint64_t leaf) {
   return "ia/" + std::string(account) + '\0' + U64(leaf);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/personal_data.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -62,6 +63,18 @@ class FieldChecker {
     if (v.size() > max) Fail(field, "is longer than " + std::to_string(max) + " bytes");
     return *this;
   }
+  // Free text people type: also refused when it holds a person's ID, mobile or card number
+  // (DESIGN 9: the ledger cannot forget). Identifiers with a format of their own use Text.
+  FieldChecker& FreeText(std::string_view field, const std::string& v, std::size_t max, bool required) {
+    Text(field, v, max, required);
+    if (!status_.ok()) return *this;
+    if (auto found = FindPersonalData(v)) {
+      status_ = Status::Error("personal_data", std::string(payload_) + "." + std::string(field) + " contains " +
+                                                   std::string(PersonalDataName(*found)) +
+                                                   "; personal data must never go on the public ledger");
+    }
+    return *this;
+  }
   FieldChecker& Hash(std::string_view field, const std::string& v, bool required) {
     if ((required || !v.empty()) && v.size() != 32) Fail(field, "must be 32 bytes");
     return *this;
@@ -99,8 +112,8 @@ Status CheckPayload(const pb::TxBody& body) {
       return FieldChecker("register_org")
           .Id("org_id", p.org_id())
           .Check(pb::OrgKind_IsValid(p.kind()) && p.kind() != pb::ORG_KIND_UNSPECIFIED, "kind", "is not a known kind")
-          .Text("name_zh", p.name_zh(), kShort, true)
-          .Text("name_en", p.name_en(), kShort, false)
+          .FreeText("name_zh", p.name_zh(), kShort, true)
+          .FreeText("name_en", p.name_en(), kShort, false)
           .Check(IsCreditCode(p.credit_code()), "credit_code", "must be 18 digits or capital letters")
           .Check(keys_ok, "public_keys", "must hold 1 to 4 distinct 32-byte keys")
           .status();
@@ -111,7 +124,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .Id("org_id", p.org_id())
           .Check(p.status() == pb::ORG_STATUS_ACTIVE || p.status() == pb::ORG_STATUS_SUSPENDED, "status",
                  "must be active or suspended")
-          .Text("reason", p.reason(), kLong, false)
+          .FreeText("reason", p.reason(), kLong, false)
           .status();
     }
     case pb::TxBody::kRotateKey: {
@@ -128,20 +141,20 @@ Status CheckPayload(const pb::TxBody& body) {
       return FieldChecker("open_project")
           .Id("project_id", p.project_id())
           .Id("owner_org", p.owner_org())
-          .Text("name_zh", p.name_zh(), kShort, true)
-          .Text("name_en", p.name_en(), kShort, false)
-          .Text("category", p.category(), kShort, true)
-          .Text("region", p.region(), kShort, false)
+          .FreeText("name_zh", p.name_zh(), kShort, true)
+          .FreeText("name_en", p.name_en(), kShort, false)
+          .FreeText("category", p.category(), kShort, true)
+          .FreeText("region", p.region(), kShort, false)
           .Amount("budget_fen", p.budget_fen())
           .Check(p.starts_at_ms() <= p.ends_at_ms(), "ends_at_ms", "must not be before starts_at_ms")
-          .Text("description", p.description(), kLong, false)
+          .FreeText("description", p.description(), kLong, false)
           .status();
     }
     case pb::TxBody::kCloseProject: {
       const auto& p = body.close_project();
       return FieldChecker("close_project")
           .Id("project_id", p.project_id())
-          .Text("summary", p.summary(), kLong, false)
+          .FreeText("summary", p.summary(), kLong, false)
           .status();
     }
     case pb::TxBody::kDonation: {
@@ -150,14 +163,14 @@ Status CheckPayload(const pb::TxBody& body) {
           .Account("to_account", p.to_account(), false)
           .Amount("amount_fen", p.amount_fen())
           .Hash("donor_ref", p.donor_ref(), true)
-          .Text("donor_display_name", p.donor_display_name(), kShort, false)
+          .FreeText("donor_display_name", p.donor_display_name(), kShort, false)
           .Hash("points_holder", p.points_holder(), false)
           .Hash("bank_ref_hash", p.bank_ref_hash(), false)
           .Hash("receipt_number_hash", p.receipt_number_hash(), false)
           .Check(pb::DonationChannel_IsValid(p.channel()) && p.channel() != pb::DONATION_CHANNEL_UNSPECIFIED,
                  "channel", "is not a known channel")
           .OptionalId("attesting_bank", p.attesting_bank())
-          .Text("memo", p.memo(), kLong, false)
+          .FreeText("memo", p.memo(), kLong, false)
           .status();
     }
     case pb::TxBody::kTrustDeposit: {
@@ -166,7 +179,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .Id("trust_id", p.trust_id())
           .Amount("amount_fen", p.amount_fen())
           .Hash("settlor_ref", p.settlor_ref(), true)
-          .Text("settlor_display_name", p.settlor_display_name(), kShort, false)
+          .FreeText("settlor_display_name", p.settlor_display_name(), kShort, false)
           .Hash("bank_ref_hash", p.bank_ref_hash(), false)
           .status();
     }
@@ -177,18 +190,18 @@ Status CheckPayload(const pb::TxBody& body) {
           .Account("to_account", p.to_account(), false)
           .Check(p.from_account() != p.to_account(), "to_account", "must differ from from_account")
           .Amount("amount_fen", p.amount_fen())
-          .Text("purpose", p.purpose(), kLong, false)
+          .FreeText("purpose", p.purpose(), kLong, false)
           .status();
     }
     case pb::TxBody::kOpenTrust: {
       const auto& p = body.open_trust();
       return FieldChecker("open_trust")
           .Id("trust_id", p.trust_id())
-          .Text("name_zh", p.name_zh(), kShort, true)
-          .Text("name_en", p.name_en(), kShort, false)
+          .FreeText("name_zh", p.name_zh(), kShort, true)
+          .FreeText("name_en", p.name_en(), kShort, false)
           .Id("trustee_org", p.trustee_org())
           .Id("custodian_bank", p.custodian_bank())
-          .Text("purpose", p.purpose(), kLong, false)
+          .FreeText("purpose", p.purpose(), kLong, false)
           .Text("filing_number", p.filing_number(), kShort, false)
           .status();
     }
@@ -198,7 +211,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .Id("trust_id", p.trust_id())
           .Account("to_account", p.to_account(), false)
           .Amount("amount_fen", p.amount_fen())
-          .Text("purpose", p.purpose(), kLong, false)
+          .FreeText("purpose", p.purpose(), kLong, false)
           .status();
     }
     case pb::TxBody::kSpend: {
@@ -214,17 +227,17 @@ Status CheckPayload(const pb::TxBody& body) {
           .Check(individuals ? p.payee_name().empty() : !p.payee_name().empty(), "payee_name",
                  individuals ? "must be empty when paying individuals (they are only counted)"
                              : "is required for vendors and organisations")
-          .Text("payee_name", p.payee_name(), kShort, false)
+          .FreeText("payee_name", p.payee_name(), kShort, false)
           .Check(p.beneficiary_count() <= TxLimits::kMaxBeneficiaries, "beneficiary_count", "is too large")
           .Hash("invoice_hash", p.invoice_hash(), false)
-          .Text("description", p.description(), kLong, false)
+          .FreeText("description", p.description(), kLong, false)
           .status();
     }
     case pb::TxBody::kRefund: {
       const auto& p = body.refund();
       return FieldChecker("refund")
           .Hash("donation_tx_id", p.donation_tx_id(), true)
-          .Text("reason", p.reason(), kLong, false)
+          .FreeText("reason", p.reason(), kLong, false)
           .status();
     }
     case pb::TxBody::kVolunteerService: {
@@ -234,7 +247,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .Hash("holder", p.holder(), true)
           .Check(p.minutes() >= 1 && p.minutes() <= TxLimits::kMaxVolunteerMinutes, "minutes",
                  "must be between 1 and 1440")
-          .Text("activity", p.activity(), kShort, true)
+          .FreeText("activity", p.activity(), kShort, true)
           .status();
     }
     case pb::TxBody::kRedeemPoints: {
@@ -243,7 +256,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .Hash("holder", p.holder(), true)
           .Id("merchant_org", p.merchant_org())
           .Check(p.points() >= 1 && p.points() <= TxLimits::kMaxPoints, "points", "must be between 1 and 10^12")
-          .Text("item", p.item(), kShort, true)
+          .FreeText("item", p.item(), kShort, true)
           .status();
     }
     case pb::TxBody::kDisclosure: {
@@ -252,10 +265,10 @@ Status CheckPayload(const pb::TxBody& body) {
           .Id("org_id", p.org_id())
           .Check(pb::DisclosureType_IsValid(p.type()) && p.type() != pb::DISCLOSURE_TYPE_UNSPECIFIED, "type",
                  "is not a known disclosure type")
-          .Text("title", p.title(), kShort, true)
-          .Text("period", p.period(), kShort, false)
+          .FreeText("title", p.title(), kShort, true)
+          .FreeText("period", p.period(), kShort, false)
           .Hash("document_sha256", p.document_sha256(), true)
-          .Text("url", p.url(), kLong, false)
+          .FreeText("url", p.url(), kLong, false)
           .OptionalId("project_id", p.project_id())
           .status();
     }
@@ -331,6 +344,7 @@ Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool ve
                                             std::string(chain_id) + "'");
   }
   if (out.body.expires_at_height() == 0) return Malformed("expires_at_height is required");
+  if (out.body.expires_at_ms() == 0) return Malformed("expires_at_ms is required");
   SHANLIU_RETURN_IF_ERROR(CheckPayload(out.body));
 
   if (tx.sigs_size() == 0) return Status::Error("missing_signature", "transaction carries no signature");

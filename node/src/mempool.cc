@@ -57,7 +57,8 @@ Status Mempool::Admit(ledger::DecodedTx tx) {
   if (per_signer_[signer] >= config_.max_per_signer) {
     return Status::Error("rate_limited", "too many pending transactions from this signer; wait for a block");
   }
-  ledger::TxContext ctx{base_->head().height() + 1, WallClockMs(), next_leaf_, 0};
+  const std::uint64_t now_ms = config_.clock ? config_.clock() : WallClockMs();
+  ledger::TxContext ctx{base_->head().height() + 1, now_ms, next_leaf_, 0};
   Status s = ledger::ApplyTx(*overlay_, ledger_.genesis(), tx, ctx);
   if (!s.ok()) return s;
   ++next_leaf_;

@@ -57,6 +57,10 @@ Bytes TestChain::MakeTx(const std::function<void(pb::TxBody&)>& fill, std::vecto
   body.set_expires_at_height(ledger_->height() + 100);
   body.set_nonce(nonce_++);
   body.set_created_at_ms(genesis_.genesis_time_ms);
+  // Signed "now" (the head's time unless a test moved the signing clock) and valid for the
+  // chain's whole time window, so a block up to max_tx_expiry_ms later still takes it.
+  const std::uint64_t signed_at = signing_time_ms != 0 ? signing_time_ms : ledger_->head().time_ms();
+  body.set_expires_at_ms(signed_at + genesis_.params.max_tx_expiry_ms);
   fill(body);
   return ledger::BuildTx(body, signers);
 }

@@ -41,7 +41,8 @@ class TestChain {
   // Closes the ledger (its directory stays until the chain is destroyed), e.g. to reopen it.
   void Close() { ledger_.reset(); }
 
-  // A signed envelope; `fill` sets the payload. Expiry is height + 100 unless changed in `fill`.
+  // A signed envelope; `fill` sets the payload. Expiry is height + 100 and, in time, the signing
+  // time + max_tx_expiry_ms, unless changed in `fill`.
   Bytes MakeTx(const std::function<void(pb::TxBody&)>& fill, std::vector<const crypto::KeyPair*> signers);
   ledger::DecodedTx Decode(const Bytes& envelope) const;
 
@@ -66,6 +67,10 @@ class TestChain {
                 pb::SpendCategory category = pb::SPEND_CATEGORY_MATERIAL);
   Bytes TransferTx(const std::string& from, const std::string& to, std::int64_t amount_fen,
                    const crypto::KeyPair& signer);
+
+  // When MakeTx signs (its expires_at_ms counts from here); 0 means the head block's time. Set it
+  // before building txs for a block far in the future (CommitBlock with a time_ms).
+  std::uint64_t signing_time_ms = 0;
 
   crypto::KeyPair bureau = TestKey("bureau");
   crypto::KeyPair federation = TestKey("federation");

@@ -83,6 +83,7 @@ class Chain {
     pb::TxBody body;
     body.set_chain_id(kChainId);
     body.set_expires_at_height(ledger->height() + 10);
+    body.set_expires_at_ms(ledger->head().time_ms() + genesis_.params.max_tx_expiry_ms);
     body.set_nonce(key_seed);
     auto* r = body.mutable_register_org();
     r->set_org_id(org_id);

@@ -66,6 +66,7 @@ class Scenario {
     ledger::Genesis g;
     g.chain_id = kChainId;
     g.genesis_time_ms = kGenesisMs;
+    g.params.max_tx_expiry_ms = 366 * kDayMs;
     g.validators.push_back({bureau.public_key, 10, "bureau"});
     g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "市民政局", "City Civil Affairs Bureau",
                                "11330100MB0000000A", {bureau.public_key}});
@@ -83,6 +84,8 @@ class Scenario {
     pb::TxBody body;
     body.set_chain_id(kChainId);
     body.set_expires_at_height(ledger->height() + 100);
+    // The scenario's blocks are days apart: the window (set wide in genesis) covers the next one.
+    body.set_expires_at_ms(ledger->head().time_ms() + genesis.params.max_tx_expiry_ms);
     body.set_nonce(++nonce_);
     body.set_created_at_ms(kGenesisMs);
     return body;

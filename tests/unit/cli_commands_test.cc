@@ -210,6 +210,8 @@ TEST_CASE("tx --dry-run builds, signs and checks a transaction without a node") 
   CHECK(Field(r.output, "id") == crypto::ToHex(tx->id));
   CHECK(Field(r.output, "code") == crypto::ToBase32(tx->id));
   CHECK(tx->body.expires_at_height() == 141);
+  // An hour from when it was signed, by default.
+  CHECK(tx->body.expires_at_ms() == tx->body.created_at_ms() + 3'600'000);
   REQUIRE(tx->body.has_donation());
   CHECK(tx->body.donation().to_account() == "org:federation");
   CHECK(tx->body.donation().amount_fen() == 5000);
@@ -226,6 +228,21 @@ TEST_CASE("tx --dry-run builds, signs and checks a transaction without a node") 
   INFO(two.output);
   CHECK(two.code == 0);
   CHECK(two.output.find("at height 1001") != std::string::npos);
+
+  // --expires-in-ms sets the time bound: one minute to 24 hours.
+  const std::vector<std::string> disclose = {"tx", "disclosure", "--key", bank, "--chain-id", "shanliu-devnet",
+                                             "--height", "1", "--dry-run", "--json",
+                                             R"({"org_id":"bank-1","type":"audit","title":"t","document_sha256":")" +
+                                                 std::string(64, 'b') + R"("})"};
+  auto with_ms = [&](const std::string& ms) {
+    std::vector<std::string> args = disclose;
+    args.insert(args.end(), {"--expires-in-ms", ms});
+    return RunCli(args);
+  };
+  CHECK(with_ms("60000").code == 0);
+  CHECK(with_ms("86400000").code == 0);
+  CHECK(with_ms("59999").code == 2);
+  CHECK(with_ms("86400001").code == 2);
 }
 
 TEST_CASE("tx shows stateless errors before any network trip and validates its options") {
@@ -242,6 +259,12 @@ TEST_CASE("tx shows stateless errors before any network trip and validates its o
   const RunResult zero = run({"tx", "transfer", "--from", "org:a-1", "--to", "org:b-1", "--amount-fen", "0"});
   CHECK(zero.code == 1);
   CHECK(zero.output.find("amount_fen") != std::string::npos);
+  // Personal data in free text is refused locally too, naming the field.
+  const RunResult phone = run({"tx", "transfer", "--from", "org:a-1", "--to", "org:b-1", "--amount-fen", "1",
+                               "--purpose", "联系 138 1234 5678"});
+  CHECK(phone.code == 1);
+  CHECK(phone.output.find("personal_data") != std::string::npos);
+  CHECK(phone.output.find("transfer.purpose") != std::string::npos);
   // Usage errors: exit 2.
   CHECK(run({"tx", "teleport"}).code == 2);
   CHECK(run({"tx"}).code == 2);

@@ -74,6 +74,7 @@ struct ProofFixture {
         pb::TxBody body;
         body.set_chain_id(genesis.chain_id);
         body.set_expires_at_height(ledger.height() + 100);
+        body.set_expires_at_ms(ledger.head().time_ms() + genesis.params.max_tx_expiry_ms);
         body.set_nonce(static_cast<std::uint64_t>(block * 10 + i + 1));
         body.set_created_at_ms(1'750'000'000'000);
         pb::RegisterOrg* r = body.mutable_register_org();

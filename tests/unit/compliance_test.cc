@@ -231,7 +231,9 @@ TEST_CASE("GET /v1/compliance reports disclosures on schedule and restricted fun
     return c.MakeTx([&](pb::TxBody& b) { b.mutable_close_project()->set_project_id(id); }, {&c.federation});
   };
   // 2026-03-10 Beijing: both projects close; "meals" reports on the last day, "books" never.
+  c.signing_time_ms = 1'773'072'000'000;  // txs are signed when they are sent, just before their block
   REQUIRE(c.CommitBlock({close("meals"), close("books")}, 1'773'072'000'000)[0].ok());
+  c.signing_time_ms = 1'781'107'199'000;
   REQUIRE(c.CommitBlock({api.Disclose(pb::DISCLOSURE_TYPE_PROJECT_REPORT, "2026", "meals")}, 1'781'107'199'000)[0].ok());
 
   // Head still in 2026: the annual report for 2026 is not yet due in 2027.
@@ -243,6 +245,7 @@ TEST_CASE("GET /v1/compliance reports disclosures on schedule and restricted fun
   CHECK(row["disclosures_on_schedule"]["annual_report"]["due"] == "2027-05-31T23:59:59.999+08:00");
 
   // 31 May 2027 23:59:59 Beijing: the 2026 annual report is on time.
+  c.signing_time_ms = kMay31st2027;
   REQUIRE(c.CommitBlock({api.Disclose(pb::DISCLOSURE_TYPE_ANNUAL_REPORT, "2026", "")}, kMay31st2027)[0].ok());
   std::tie(status, body) = api.Get("/v1/compliance?year=2027");
   row = api.Row(body, "federation");
@@ -272,6 +275,7 @@ TEST_CASE("GET /v1/compliance reports disclosures on schedule and restricted fun
   CHECK(restricted["violations"].empty());
 
   // 1 June 2028 00:00 would be late for the 2027 report; nothing filed and past due: missing.
+  c.signing_time_ms = kJune1st2027 + 366ull * 86'400'000;
   REQUIRE(c.CommitBlock({api.Disclose(pb::DISCLOSURE_TYPE_AUDIT, "2027", "")}, kJune1st2027 + 366ull * 86'400'000)[0].ok());
   std::tie(status, body) = api.Get("/v1/compliance?year=2028");
   row = api.Row(body, "federation");
@@ -282,6 +286,7 @@ TEST_CASE("GET /v1/compliance reports disclosures on schedule and restricted fun
 TEST_CASE("an annual report filed at 1 June 00:00 Beijing is late") {
   ComplianceApi api;
   TestChain& c = api.chain;
+  c.signing_time_ms = kJune1st2027;
   REQUIRE(c.CommitBlock({api.Disclose(pb::DISCLOSURE_TYPE_ANNUAL_REPORT, "2026", "")}, kJune1st2027)[0].ok());
   auto [status, body] = api.Get("/v1/compliance?year=2027");
   REQUIRE(status == 200);

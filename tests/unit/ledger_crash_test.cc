@@ -35,6 +35,7 @@ namespace {
       pb::TxBody body;
       body.set_chain_id(genesis.chain_id);
       body.set_expires_at_height(ledger.height() + 10);
+      body.set_expires_at_ms(ledger.head().time_ms() + genesis.params.max_tx_expiry_ms);
       body.set_nonce(nonce++);
       auto* d = body.mutable_donation();
       d->set_to_account("org:federation");

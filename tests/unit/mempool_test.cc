@@ -20,6 +20,12 @@ struct Pool {
     REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity).ok());
     REQUIRE(chain.RegisterOrg("shop", pb::ORG_KIND_MERCHANT, merchant).ok());
   }
+  // Admission checks against the test chain's calendar (its next block time), not the wall clock.
+  node::MempoolConfig Config() {
+    node::MempoolConfig config;
+    config.clock = [this] { return chain.ledger().head().time_ms() + 1000; };
+    return config;
+  }
 };
 
 Bytes WithExtraSignature(const Bytes& envelope, const crypto::PublicKey& claimed_key) {
@@ -35,7 +41,7 @@ Bytes WithExtraSignature(const Bytes& envelope, const crypto::PublicKey& claimed
 
 TEST_CASE("a body verified once cannot come back with a forged co-signature") {
   Pool p;
-  node::Mempool pool(p.chain.ledger(), {});
+  node::Mempool pool(p.chain.ledger(), p.Config());
   const std::string holder(p.holder.public_key.begin(), p.holder.public_key.end());
   const Bytes merchant_only = p.chain.MakeTx(
       [&](pb::TxBody& b) {
@@ -57,7 +63,7 @@ TEST_CASE("a body verified once cannot come back with a forged co-signature") {
 
 TEST_CASE("pending txs build on each other and are re-checked after a block") {
   Pool p;
-  node::Mempool pool(p.chain.ledger(), {});
+  node::Mempool pool(p.chain.ledger(), p.Config());
   // A project opened and donated to in the same batch: the donation sees the pending project.
   const Bytes open = p.chain.MakeTx(
       [&](pb::TxBody& b) {
@@ -97,7 +103,7 @@ TEST_CASE("pending txs build on each other and are re-checked after a block") {
 
 TEST_CASE("the pool is bounded in count and per signer, and refuses garbage") {
   Pool p;
-  node::MempoolConfig config;
+  node::MempoolConfig config = p.Config();
   config.max_txs = 3;
   config.max_per_signer = 2;
   node::Mempool pool(p.chain.ledger(), config);
@@ -115,7 +121,7 @@ TEST_CASE("the pool is bounded in count and per signer, and refuses garbage") {
 
 TEST_CASE("each signer is held to its admission rate while others are not") {
   Pool p;
-  node::MempoolConfig config;
+  node::MempoolConfig config = p.Config();
   config.signer_rate_per_second = 1;  // refills far slower than this test runs
   config.signer_burst = 3;
   node::Mempool pool(p.chain.ledger(), config);
@@ -135,7 +141,7 @@ TEST_CASE("each signer is held to its admission rate while others are not") {
 
 TEST_CASE("a rate of zero turns the per-signer rate limit off") {
   Pool p;
-  node::MempoolConfig config;
+  node::MempoolConfig config = p.Config();
   config.signer_rate_per_second = 0;
   config.signer_burst = 1;
   node::Mempool pool(p.chain.ledger(), config);
@@ -144,7 +150,7 @@ TEST_CASE("a rate of zero turns the per-signer rate limit off") {
 
 TEST_CASE("a block of the oldest pending txs leaves the rest pending without a rebuild") {
   Pool p;
-  node::Mempool pool(p.chain.ledger(), {});
+  node::Mempool pool(p.chain.ledger(), p.Config());
   std::vector<Bytes> gifts;
   for (int i = 1; i <= 3; ++i) {
     gifts.push_back(p.chain.DonationTx("org:charity", 1'000 * i, p.charity));
@@ -166,4 +172,42 @@ TEST_CASE("a block of the oldest pending txs leaves the rest pending without a r
   for (const Status& s : p.chain.CommitBlock({gifts[2]})) CHECK(s.ok());
   pool.OnCommitted({rest[0].id}, {});
   CHECK(pool.size() == 0);
+}
+
+TEST_CASE("admission refuses a tx past its expires_at_ms or too far beyond it, by the pool's clock") {
+  Pool p;
+  std::uint64_t now = p.chain.ledger().head().time_ms() + 1000;
+  node::MempoolConfig config;
+  config.clock = [&] { return now; };
+  node::Mempool pool(p.chain.ledger(), config);
+  const std::uint64_t window = p.chain.genesis().params.max_tx_expiry_ms;
+  auto gift = [&](std::uint64_t expires_at_ms) {
+    return p.chain.MakeTx(
+        [&](pb::TxBody& b) {
+          b.set_expires_at_ms(expires_at_ms);
+          auto* d = b.mutable_donation();
+          d->set_to_account("org:charity");
+          d->set_amount_fen(100);
+          d->set_donor_ref(std::string(32, 'd'));
+          d->set_channel(pb::DONATION_CHANNEL_CASH);
+        },
+        {&p.charity});
+  };
+  CHECK(pool.Submit(gift(now - 1)).second.code() == "expired");
+  CHECK(pool.Submit(gift(now + window + 1)).second.code() == "expiry_too_far");
+  CHECK(pool.Submit(gift(now)).second.ok());
+  CHECK(pool.Submit(gift(now + window)).second.ok());
+  // Personal data is refused at the door too, before any rule runs.
+  const Bytes leak = p.chain.MakeTx(
+      [&](pb::TxBody& b) {
+        auto* d = b.mutable_donation();
+        d->set_to_account("org:charity");
+        d->set_amount_fen(100);
+        d->set_donor_ref(std::string(32, 'e'));
+        d->set_channel(pb::DONATION_CHANNEL_CASH);
+        d->set_memo("请联系 138-1234-5678");
+      },
+      {&p.charity});
+  CHECK(pool.Submit(leak).second.code() == "personal_data");
+  CHECK(pool.size() == 2);
 }

@@ -52,6 +52,7 @@ pb::TxBody Base() {
   pb::TxBody b;
   b.set_chain_id(std::string(kChain));
   b.set_expires_at_height(1000);
+  b.set_expires_at_ms(1'750'000'000'000ULL + 3'600'000);
   b.set_nonce(0x0123456789abcdefULL);
   b.set_created_at_ms(1'750'000'000'000ULL);
   return b;
@@ -654,6 +655,12 @@ TEST_CASE("required envelope-body fields: expiry and payload") {
   b.set_expires_at_height(0);
   EXPECT_BAD(b, "expires_at_height");
   EXPECT_BAD(Base(), "payload");
+  // The time bound is required too (docs/decisions.md): zero is refused, one millisecond is not.
+  auto t = ValidBody(pb::TxBody::kRefund);
+  t.set_expires_at_ms(0);
+  EXPECT_BAD(t, "expires_at_ms");
+  t.set_expires_at_ms(1);
+  EXPECT_OK(t);
 }
 
 TEST_CASE("amount bounds on every money-moving payload") {
@@ -1379,6 +1386,86 @@ TEST_CASE("IsSupermajority, including values near 2^64") {
   CHECK_FALSE(IsSupermajority(UINT64_MAX / 2, UINT64_MAX));
   CHECK(IsSupermajority(UINT64_MAX - 1, UINT64_MAX));
   CHECK_FALSE(IsSupermajority(third, UINT64_MAX));
+}
+
+// DESIGN 9: every free-text field of every payload refuses a person's number at admission (so in
+// the mempool and in block validation alike), with `personal_data` and the field's name.
+TEST_CASE("personal data guard covers every free-text field") {
+  struct Case {
+    pb::TxBody::PayloadCase kind;
+    std::string field;
+    void (*set)(pb::TxBody&, const std::string&);
+  };
+  using B = pb::TxBody;
+  using S = const std::string&;
+  const std::vector<Case> cases = {
+      {B::kRegisterOrg, "register_org.name_zh", [](B& b, S v) { b.mutable_register_org()->set_name_zh(v); }},
+      {B::kRegisterOrg, "register_org.name_en", [](B& b, S v) { b.mutable_register_org()->set_name_en(v); }},
+      {B::kUpdateOrg, "update_org.reason", [](B& b, S v) { b.mutable_update_org()->set_reason(v); }},
+      {B::kOpenProject, "open_project.name_zh", [](B& b, S v) { b.mutable_open_project()->set_name_zh(v); }},
+      {B::kOpenProject, "open_project.name_en", [](B& b, S v) { b.mutable_open_project()->set_name_en(v); }},
+      {B::kOpenProject, "open_project.category", [](B& b, S v) { b.mutable_open_project()->set_category(v); }},
+      {B::kOpenProject, "open_project.region", [](B& b, S v) { b.mutable_open_project()->set_region(v); }},
+      {B::kOpenProject, "open_project.description", [](B& b, S v) { b.mutable_open_project()->set_description(v); }},
+      {B::kCloseProject, "close_project.summary", [](B& b, S v) { b.mutable_close_project()->set_summary(v); }},
+      {B::kDonation, "donation.donor_display_name", [](B& b, S v) { b.mutable_donation()->set_donor_display_name(v); }},
+      {B::kDonation, "donation.memo", [](B& b, S v) { b.mutable_donation()->set_memo(v); }},
+      {B::kTrustDeposit, "trust_deposit.settlor_display_name",
+       [](B& b, S v) { b.mutable_trust_deposit()->set_settlor_display_name(v); }},
+      {B::kTransfer, "transfer.purpose", [](B& b, S v) { b.mutable_transfer()->set_purpose(v); }},
+      {B::kOpenTrust, "open_trust.name_zh", [](B& b, S v) { b.mutable_open_trust()->set_name_zh(v); }},
+      {B::kOpenTrust, "open_trust.name_en", [](B& b, S v) { b.mutable_open_trust()->set_name_en(v); }},
+      {B::kOpenTrust, "open_trust.purpose", [](B& b, S v) { b.mutable_open_trust()->set_purpose(v); }},
+      {B::kTrustDisbursement, "trust_disbursement.purpose",
+       [](B& b, S v) { b.mutable_trust_disbursement()->set_purpose(v); }},
+      {B::kSpend, "spend.payee_name", [](B& b, S v) { b.mutable_spend()->set_payee_name(v); }},
+      {B::kSpend, "spend.description", [](B& b, S v) { b.mutable_spend()->set_description(v); }},
+      {B::kRefund, "refund.reason", [](B& b, S v) { b.mutable_refund()->set_reason(v); }},
+      {B::kVolunteerService, "volunteer_service.activity",
+       [](B& b, S v) { b.mutable_volunteer_service()->set_activity(v); }},
+      {B::kRedeemPoints, "redeem_points.item", [](B& b, S v) { b.mutable_redeem_points()->set_item(v); }},
+      {B::kDisclosure, "disclosure.title", [](B& b, S v) { b.mutable_disclosure()->set_title(v); }},
+      {B::kDisclosure, "disclosure.period", [](B& b, S v) { b.mutable_disclosure()->set_period(v); }},
+      {B::kDisclosure, "disclosure.url", [](B& b, S v) { b.mutable_disclosure()->set_url(v); }},
+  };
+  const std::vector<std::string> leaks = {"联系 13812345678", "11010519491231002X", "卡 6222 0212 3456 7894",
+                                          "１３８１２３４５６７８"};
+  const std::vector<std::string> fine = {"联系 138123456789", "110105194912310021", "卡 6222 0212 3456 7895",
+                                         "发票号码 12345678901234567894"};
+  for (const Case& c : cases) {
+    CAPTURE(c.field);
+    for (const std::string& leak : leaks) {
+      auto b = ValidBody(c.kind);
+      c.set(b, leak);
+      const Status st = Check(b);
+      CHECK(st.code() == "personal_data");
+      CHECK_MESSAGE(st.message().find(c.field + " contains") != std::string::npos, st.message());
+    }
+    for (const std::string& ok : fine) {
+      auto b = ValidBody(c.kind);
+      c.set(b, ok);
+      EXPECT_OK(b);
+    }
+  }
+  // Every string field of every payload is either in the table or a non-text identifier.
+  const std::set<std::string> identifiers = {
+      "register_org.org_id", "register_org.credit_code", "update_org.org_id", "rotate_key.org_id",
+      "open_project.project_id", "open_project.owner_org", "close_project.project_id", "donation.to_account",
+      "donation.attesting_bank", "trust_deposit.trust_id", "transfer.from_account", "transfer.to_account",
+      "open_trust.trust_id", "open_trust.trustee_org", "open_trust.custodian_bank", "open_trust.filing_number",
+      "trust_disbursement.trust_id", "trust_disbursement.to_account", "spend.from_account",
+      "volunteer_service.charity_org", "redeem_points.merchant_org", "disclosure.org_id", "disclosure.project_id"};
+  std::set<std::string> covered;
+  for (const Case& c : cases) covered.insert(c.field);
+  const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* payload = oneof->field(i)->message_type();
+    for (int f = 0; f < payload->field_count(); ++f) {
+      if (payload->field(f)->type() != google::protobuf::FieldDescriptor::TYPE_STRING) continue;
+      const std::string name = oneof->field(i)->name() + "." + payload->field(f)->name();
+      CHECK_MESSAGE((covered.count(name) + identifiers.count(name)) == 1, name);
+    }
+  }
 }
 
 }  // namespace

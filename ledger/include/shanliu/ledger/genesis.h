@@ -29,6 +29,7 @@ struct GenesisParams {
   std::uint32_t max_block_txs = 2000;
   std::uint64_t max_block_bytes = 4 * 1024 * 1024;
   std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this
+  std::uint64_t max_tx_expiry_ms = 86'400'000;  // expires_at_ms <= block time + this (24 h)
   ComplianceParams compliance;
 };
 

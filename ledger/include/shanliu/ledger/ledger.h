@@ -166,6 +166,8 @@ class ReadView {
   std::optional<pb::GiftRecord> Gift(const Hash256& tx_id) const;
   std::optional<pb::PointsRecord> Points(ByteView holder) const;
   std::optional<pb::OrgYear> OrgYear(std::string_view org, std::uint32_t year) const;
+  // The bank that co-signed the Spend or Refund `tx_id` (empty: none did, or another kind of tx).
+  std::string AttestedBy(const Hash256& tx_id) const;
   pb::ChainStats Stats() const;
 
   // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -28,6 +29,10 @@ struct MempoolConfig {
   std::uint32_t signer_burst = 20'000;
   std::size_t remembered_rejections = 100'000;
   std::size_t verified_cache = 200'000;  // tx ids whose signatures were checked
+  // The block time admission checks rules against (expires_at_ms above all); empty means the wall
+  // clock, which is what the next block's proposer stamps. Tests whose chains run on their own
+  // calendar set it to that calendar.
+  std::function<std::uint64_t()> clock;
 };
 
 enum class TxState { kUnknown, kPending, kRejected };
