@@ -171,13 +171,17 @@ class Updater {
       Remove(depth + 1, prefix);
       return Put(depth, prefix, left);
     }
+    return Put(depth, prefix, Internal(left, right));
+  }
+
+  static Node Internal(const Node& left, const Node& right) {
     Node n;
     n.kind = Kind::kInternal;
     n.a = left.Hash();
     n.b = right.Hash();
     n.left_leaf = left.kind == Kind::kLeaf;
     n.right_leaf = right.kind == Kind::kLeaf;
-    return Put(depth, prefix, n);
+    return n;
   }
 
   // The sorted leaves of a subtree that was empty or one leaf, after `changes`.
@@ -211,13 +215,7 @@ class Updater {
                                             [&](const Change& c) { return !Bit(c.path, depth); });
     Node left = Build(depth + 1, prefix, std::span<const Change>(leaves.begin(), split));
     Node right = Build(depth + 1, WithBit(prefix, depth), std::span<const Change>(split, leaves.end()));
-    Node n;
-    n.kind = Kind::kInternal;
-    n.a = left.Hash();
-    n.b = right.Hash();
-    n.left_leaf = left.kind == Kind::kLeaf;
-    n.right_leaf = right.kind == Kind::kLeaf;
-    return Put(depth, prefix, n);
+    return Put(depth, prefix, Internal(left, right));
   }
 
   Node Put(std::size_t depth, const Hash256& prefix, const Node& n) {
