@@ -122,7 +122,7 @@ TEST_CASE("polkas attached to proposals are checked like the votes they stand fo
   CHECK(f.Code(with_polka({1, 2, 3})) == "ok");
 }
 
-TEST_CASE("messages for the next height wait, bounded per validator; older ones are dropped") {
+TEST_CASE("messages for the next height wait, bounded per validator, and older ones are dropped") {
   cs::Config config = ValidConfig();
   config.max_future_height_messages_per_validator = 2;
   auto core = cs::Core::Create(config, sim::ValidatorKey(0));
@@ -189,7 +189,7 @@ TEST_CASE("decisions: the certificate must verify and the block must hash to it"
   CHECK(late.core(0).snapshot().height == 2);
 }
 
-TEST_CASE("events out of place are harmless; bad application answers are errors") {
+TEST_CASE("events out of place are harmless, and bad application answers are errors") {
   Fixture f;
   CHECK(f.net.core(0).Handle(cs::Start{0}).status.code() == "malformed");
   CHECK(f.net.core(0).Handle(cs::Start{1}).status.code() == "stale");

@@ -105,7 +105,7 @@ TEST_CASE("four validators decide a height in one round") {
   }
 }
 
-TEST_CASE("the proposer crashes after its prevote; the rest decide in round 1; it restarts and catches up") {
+TEST_CASE("the proposer crashes after its prevote, the rest decide in round 1, and it restarts and catches up") {
   ScriptedNet net({1, 1, 1, 1});
   Script s;
   s("start", net.Start());

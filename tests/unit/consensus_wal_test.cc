@@ -152,7 +152,7 @@ TEST_CASE("WAL: damage before the tail is corruption, not a torn write, and noth
   }
 }
 
-TEST_CASE("WAL: wrong magic is refused; a half-written magic is a fresh WAL") {
+TEST_CASE("WAL: wrong magic is refused, and a half-written magic is a fresh WAL") {
   TempDir dir;
   WalReplay replay;
   WriteFile(dir / "wal", Record("not a wal at all, just text"));

@@ -122,7 +122,7 @@ struct Banks {
 
 }  // namespace
 
-TEST_CASE("a bank reference is used once per attesting bank, for ever; another bank may use the same") {
+TEST_CASE("a bank reference is used once per attesting bank, for ever, and another bank may use the same") {
   Banks b;
   TestChain& c = b.chain;
   REQUIRE(c.Commit(b.Donation("org:sunshine", "BR-1", "", "bank-1", c.bank)).ok());
