@@ -115,16 +115,6 @@ json HopJson(const fp::VerifiedFlow& flow, std::uint64_t leaf) {
   return out;
 }
 
-const char* FateName(flow::Fate fate) {
-  switch (fate) {
-    case flow::Fate::kSpent: return "spent";
-    case flow::Fate::kMovedOn: return "moved_on";
-    case flow::Fate::kUnspent: return "unspent";
-    case flow::Fate::kRefunded: return "refunded";
-  }
-  return "unknown";
-}
-
 json NodeJson(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
   const json ref = AccountRef(flow, n.account);
   json children = json::array();
@@ -133,7 +123,7 @@ json NodeJson(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
               {"account_name_zh", ref.value("name_zh", "")},
               {"account_name_en", ref.value("name_en", "")},
               {"amount_fen", n.amount_fen},
-              {"fate", FateName(n.fate)},
+              {"fate", flow::FateName(n.fate)},
               {"tx", n.fate == flow::Fate::kUnspent ? json(nullptr) : HopJson(flow, n.tx)},
               {"children", std::move(children)}};
 }

@@ -13,16 +13,6 @@ namespace flow = ledger::flow;
 constexpr std::size_t kCodeLength = 52;
 constexpr std::size_t kMaxCandidates = 10;
 
-const char* FateName(flow::Fate fate) {
-  switch (fate) {
-    case flow::Fate::kSpent: return "spent";
-    case flow::Fate::kMovedOn: return "moved_on";
-    case flow::Fate::kUnspent: return "unspent";
-    case flow::Fate::kRefunded: return "refunded";
-  }
-  return "unknown";
-}
-
 Status NotAGift(const ledger::ReadView& view, const Hash256& id) {
   if (auto tx = view.TxById(id)) {
     return Status::Error("not_found", "transaction " + ReceiptCode(id) + " is a " + ledger::PayloadKindName(tx->body) +
@@ -53,7 +43,7 @@ Json NodeJson(const flow::TraceNode& node, Names& names, OutflowDetails& details
       {"account_name_zh", account.value("name_zh", "")},
       {"account_name_en", account.value("name_en", "")},
       {"amount_fen", node.amount_fen},
-      {"fate", FateName(node.fate)},
+      {"fate", flow::FateName(node.fate)},
       {"tx", node.fate == flow::Fate::kUnspent ? Json(nullptr) : details.At(node.tx)},
   };
   Json children = Json::array();

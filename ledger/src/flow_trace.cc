@@ -9,6 +9,17 @@
 #include "flow_records.h"
 
 namespace shanliu::ledger::flow {
+
+const char* FateName(Fate fate) {
+  switch (fate) {
+    case Fate::kSpent: return "spent";
+    case Fate::kMovedOn: return "moved_on";
+    case Fate::kUnspent: return "unspent";
+    case Fate::kRefunded: return "refunded";
+  }
+  return "unknown";
+}
+
 namespace {
 
 using namespace internal;

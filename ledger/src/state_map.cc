@@ -24,8 +24,8 @@ constexpr std::uint8_t kEmptyTag = 0x00;
 constexpr std::uint8_t kOpaqueTag = 0x01;
 constexpr char kNodePrefix = 'S';
 
-// kStub stands, inside an update, for an untouched internal subtree known only by its hash (a).
-enum class Kind : std::uint8_t { kEmpty, kLeaf, kInternal, kStub };
+// kHashOnly stands, inside an update, for an untouched internal subtree known only by its hash (a).
+enum class Kind : std::uint8_t { kEmpty, kLeaf, kInternal, kHashOnly };
 
 // A node as stored. Leaf: a = key path, b = value hash. Internal: a/b = child hashes.
 struct Node {
@@ -40,7 +40,7 @@ struct Node {
       case Kind::kEmpty: return kEmptyRoot;
       case Kind::kLeaf: return LeafHash(a, b);
       case Kind::kInternal: return InternalHash(a, b);
-      case Kind::kStub: return a;
+      case Kind::kHashOnly: return a;
     }
     return kEmptyRoot;
   }
@@ -153,7 +153,7 @@ class Updater {
     Node n;
     if (hash == kEmptyRoot) return n;
     if (is_leaf) return ReadNode(read_, depth, prefix);
-    n.kind = Kind::kStub;
+    n.kind = Kind::kHashOnly;
     n.a = hash;
     return n;
   }

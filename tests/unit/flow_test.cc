@@ -12,7 +12,7 @@
 namespace shanliu::ledger::flow {
 namespace {
 
-std::string FateName(Fate fate) {
+std::string ShortFateName(Fate fate) {
   switch (fate) {
     case Fate::kSpent:
       return "spent";
@@ -28,7 +28,7 @@ std::string FateName(Fate fate) {
 
 // "org:a 1000 moved@5 [project:p 700 spent@6, project:p 300 unspent]"
 std::string Render(const TraceNode& node) {
-  std::string out = node.account + " " + std::to_string(node.amount_fen) + " " + FateName(node.fate);
+  std::string out = node.account + " " + std::to_string(node.amount_fen) + " " + ShortFateName(node.fate);
   if (node.fate != Fate::kUnspent) {
     out += '@';
     out += std::to_string(node.tx);

@@ -74,6 +74,8 @@ Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std
 // ---------------------------------------------------------------- queries
 
 enum class Fate : std::uint8_t { kSpent = 1, kMovedOn = 2, kUnspent = 3, kRefunded = 4 };
+// The fate's name in JSON and on screen: "spent", "moved_on", "unspent", "refunded".
+const char* FateName(Fate fate);
 
 // One node of a donation's trace tree: `amount_fen` of the donation reached `account` and
 // then met `fate` there. kSpent and kMovedOn name the outflow tx; kMovedOn has children in
