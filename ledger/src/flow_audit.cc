@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "flow_records.h"
+#include "shanliu/pb/state.pb.h"
+#include "state_keys.h"
 
 namespace shanliu::ledger::flow {
 namespace {
@@ -60,7 +62,47 @@ std::string Decimal(Int128 v) {
   return std::string(digits.rbegin(), digits.rend());
 }
 
+// True if the nodes add up to `want` and every expanded node's children add up to it; else
+// `*bad_want` / `*bad_got` are the first sum that does not hold (depth first).
+bool SumsHold(const std::vector<TraceNode>& nodes, std::int64_t want, std::int64_t* bad_want, std::int64_t* bad_got) {
+  Int128 sum = 0;
+  for (const TraceNode& n : nodes) {
+    sum += n.amount_fen;
+    if (!n.children.empty() && !SumsHold(n.children, n.amount_fen, bad_want, bad_got)) return false;
+  }
+  if (sum == want) return true;
+  *bad_want = want;
+  *bad_got = Saturate(sum);
+  return false;
+}
+
 }  // namespace
+
+Result<TraceSums> CheckTraceSums(const StateView& view) {
+  TraceSums out;
+  std::optional<Status> error;
+  const std::string prefix = keys::Gift("");
+  view.Scan(prefix, prefix, "", [&](std::string_view key, std::string_view value) {
+    pb::GiftRecord gift;
+    if (key.size() != prefix.size() + Hash256{}.size() || !gift.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      error = Status::Error("corruption", "the gift record under a key of " + std::to_string(key.size()) +
+                                              " bytes does not parse");
+      return false;
+    }
+    const Trace trace = TraceForward(view, gift.account(), gift.interval_start(), gift.amount_fen());
+    std::int64_t bad_want = 0, bad_got = 0;
+    if (!SumsHold(trace.roots, gift.amount_fen(), &bad_want, &bad_got) && !trace.truncated) {
+      TraceSumFault f{{}, gift.height(), gift.leaf(), gift.account(), bad_want, bad_got};
+      std::copy(key.begin() + static_cast<std::ptrdiff_t>(prefix.size()), key.end(), f.gift_tx_id.begin());
+      out.fault = std::move(f);
+      return false;
+    }
+    ++out.gifts_traced;
+    return true;
+  });
+  if (error) return *error;
+  return out;
+}
 
 FlowTotals SumAccounts(const StateView& view) {
   const Sums s = Sum(view);

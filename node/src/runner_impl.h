@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 
+#include "shanliu/ledger/verify_pool.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/node/wal.h"
 #include "shanliu/pb/p2p.pb.h"
@@ -112,6 +113,8 @@ class Runner::Impl {
   std::vector<Bytes> gossip_queue_;
   // Peer batches are admitted off the consensus thread: signature checks are the heavy part.
   boost::asio::thread_pool admission_pool_{1};
+  // Tx signature checks of synced blocks, off the io thread's own work (one thread per core).
+  ledger::VerifyPool verify_pool_;
 
   mutable std::mutex stats_mutex_;
   Stats stats_;

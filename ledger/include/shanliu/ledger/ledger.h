@@ -80,6 +80,14 @@ class Ledger {
   Result<ExecutedBlock> ExecuteProposal(const pb::Block& block,
                                         const std::function<bool(const Hash256&)>& signature_verified = {});
 
+  // Executes txs that already passed DecodeTx with signatures (e.g. on the VerifyPool) under
+  // `proposed`'s time and proposer, on an overlay: every tx must apply. The caller checks the
+  // header chain and the genesis block limits first (asserted), and compares the resulting
+  // header with the proposed one. Error "invalid_block" with `*failed_tx` (if given) set to
+  // the index of the tx that broke a rule. Throws std::logic_error if conservation would break.
+  Result<ExecutedBlock> ExecuteDecoded(const pb::BlockHeader& proposed, std::span<const DecodedTx> txs,
+                                       std::uint32_t* failed_tx = nullptr);
+
   // Persists an executed block of height head+1 with its commit certificate (verified here).
   Status Commit(const ExecutedBlock& executed, const pb::CommitCertificate& commit);
 
@@ -100,7 +108,8 @@ class Ledger {
   Status InitGenesis();
   Status CheckHead();
   Result<ExecutedBlock> Execute(const pb::BlockHeader& proposed_header, std::span<const DecodedTx> txs,
-                                std::vector<RejectedTx>* rejected, bool must_all_apply);
+                                std::vector<RejectedTx>* rejected, bool must_all_apply,
+                                std::uint32_t* failed_tx = nullptr);
 
   std::unique_ptr<leveldb::DB> db_;
   Genesis genesis_;
