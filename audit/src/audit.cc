@@ -27,8 +27,10 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
 
   auto scratch = ScratchDir::Make(options.work_dir);
   if (!scratch.ok()) return scratch.status();
-  // A scratch copy: unsynced writes (a crash only loses the audit's own work).
-  auto opened = ledger::Ledger::Open(scratch->path(), genesis, {.sync_writes = false, .check_conservation = true});
+  // A scratch copy: unsynced, uncompressed writes (a crash only loses the audit's own work).
+  auto opened = ledger::Ledger::Open(scratch->path(), genesis,
+                                     {.sync_writes = false, .check_conservation = true,
+                                      .write_buffer_bytes = 64 << 20, .compress = false});
   if (!opened.ok()) return opened.status();
   std::unique_ptr<ledger::Ledger> replay = std::move(*opened);
 
@@ -57,7 +59,7 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
   if (replayed->failure) return finish(std::optional<AuditFailure>(FromReplay(*replayed->failure)));
 
   auto view = replay->Read();
-  if (MaybeFailure f = CheckWholeChain(*view, report); !f.ok() || *f) return finish(f);
+  if (MaybeFailure f = CheckWholeChain(*view, pool, report); !f.ok() || *f) return finish(f);
   // The checkpoint is checked now, while the replay is open, and reported after stored_state.
   const MaybeFailure checkpoint = CheckCheckpoint(*view, source, options, report);
   if (!checkpoint.ok()) return checkpoint.status();

@@ -75,7 +75,7 @@ MaybeFailure CheckGenesis(BlockSource& source, const ledger::Ledger& replay) {
   return std::optional<AuditFailure>(f);
 }
 
-MaybeFailure CheckWholeChain(const ledger::ReadView& view, AuditReport& report) {
+MaybeFailure CheckWholeChain(const ledger::ReadView& view, ledger::VerifyPool& pool, AuditReport& report) {
   const pb::BlockHeader& head = view.head();
   report.head_height = head.height();
   report.head_hash_hex = Hex(view.head_hash());
@@ -87,7 +87,7 @@ MaybeFailure CheckWholeChain(const ledger::ReadView& view, AuditReport& report) 
         Failure(head.height(), "conservation", "after block " + std::to_string(head.height()) + ": " + s.message()));
   }
   report.checks_passed.push_back("conservation");
-  auto sums = ledger::flow::CheckTraceSums(view.state());
+  auto sums = ledger::flow::CheckTraceSums(view.state(), &pool);
   if (!sums.ok()) return std::optional<AuditFailure>(Failure(head.height(), "trace_sums", sums.status().ToString()));
   report.gifts_traced = sums->gifts_traced;
   if (const auto& fault = sums->fault) {

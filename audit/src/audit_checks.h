@@ -8,6 +8,7 @@
 #include "shanliu/audit/audit.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/replay.h"
+#include "shanliu/ledger/verify_pool.h"
 
 namespace shanliu::audit::internal {
 
@@ -35,8 +36,9 @@ AuditFailure FromReplay(const ledger::ReplayFailure& failure);
 // The source's block 0 is the one the genesis file makes (the fresh `replay` ledger's head).
 MaybeFailure CheckGenesis(BlockSource& source, const ledger::Ledger& replay);
 
-// Fills the report's head fields, then checks conservation and every trace's sums.
-MaybeFailure CheckWholeChain(const ledger::ReadView& view, AuditReport& report);
+// Fills the report's head fields, then checks conservation and every trace's sums (traced on
+// the pool's threads).
+MaybeFailure CheckWholeChain(const ledger::ReadView& view, ledger::VerifyPool& pool, AuditReport& report);
 
 // With options.since_checkpoint_note: the note's cosignatures, then that the replayed log
 // extends it (locally and by the source's own proof). Fills report.checkpoint.

@@ -18,6 +18,10 @@
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/status.h"
 
+namespace shanliu::ledger {
+class VerifyPool;
+}
+
 namespace shanliu::ledger::flow {
 
 // A contiguous run of one account's stream.
@@ -199,7 +203,9 @@ struct TraceSums {
   std::uint64_t gifts_traced = 0;  // gifts whose sums held (all of them when fault is empty)
   std::optional<TraceSumFault> fault;
 };
-// Error "corruption" if a gift record does not parse. Reads every gift: for audits.
-Result<TraceSums> CheckTraceSums(const StateView& view);
+// Error "corruption" if a gift record does not parse. Reads every gift: for audits. With a
+// pool, gifts are traced in parallel (the view is only read; a committed ReadView's state is
+// safe to read from many threads); the fault reported is still the first in key order.
+Result<TraceSums> CheckTraceSums(const StateView& view, VerifyPool* pool = nullptr);
 
 }  // namespace shanliu::ledger::flow
