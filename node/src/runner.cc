@@ -52,8 +52,7 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::Transp
       genesis_(ledger.genesis()),
       checkpoints_(checkpoints),
       status_timer_(io),
-      gossip_timer_(io),
-      build_timer_(io) {
+      gossip_timer_(io) {
   for (const ledger::Validator& v : genesis_.validators) validator_keys_.push_back(v.public_key);
 }
 
@@ -62,6 +61,14 @@ Status Runner::Impl::Start() {
   if (!config_.observer && index >= 0 && genesis_.validators.size() > 1) {
     validator_index_ = static_cast<std::uint32_t>(index);
     SHANLIU_RETURN_IF_ERROR(StartConsensus());
+    // API threads signal; the core hears it on the io thread. The mempool keeps the listener
+    // after the runner is gone, so it checks a shared flag before touching the runner.
+    mempool_.AddTxsAvailableListener([this, alive = alive_] {
+      if (!*alive) return;
+      boost::asio::post(io_, [this, alive] {
+        if (*alive && !stopped_) OnTxsAvailable();
+      });
+    });
   }
   transport_config_.identity = key_;
   transport_config_.chain_id = genesis_.chain_id;
@@ -81,9 +88,9 @@ Status Runner::Impl::Start() {
 void Runner::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  *alive_ = false;
   status_timer_.cancel();
   gossip_timer_.cancel();
-  build_timer_.cancel();
   if (transport_) transport_->Stop();
   admission_pool_.join();
 }

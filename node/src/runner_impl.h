@@ -50,7 +50,7 @@ class Runner::Impl {
   void Feed(consensus::Event event);
   void FeedLater(consensus::Event event);
   void Perform(consensus::Effect& effect);
-  void BuildWhenReady(std::uint64_t height, std::uint32_t round, std::uint64_t deadline_ms);
+  void OnTxsAvailable();  // the mempool's signal, posted to the io thread
   void Build(std::uint64_t height, std::uint32_t round);
   void Validate(const consensus::ValidateBlock& request);
   void RememberExecuted(ledger::ExecutedBlock executed);  // bounded by kMaxExecutedCache
@@ -97,8 +97,10 @@ class Runner::Impl {
 
   boost::asio::steady_timer status_timer_;
   boost::asio::steady_timer gossip_timer_;
-  boost::asio::steady_timer build_timer_;
   std::atomic<bool> stopped_{false};
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);  // for listeners
+  // The height the core waits at for txs (WaitForTxs), 0 when it is not waiting. io thread only.
+  std::uint64_t waiting_for_txs_height_ = 0;
 
   // Sync state (io thread only).
   std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
