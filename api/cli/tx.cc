@@ -137,7 +137,7 @@ Builds a transaction of <kind>, signs it with every --key (in order), decodes it
 exactly as a node will (so malformed fields and bad signatures show at once), submits it to
 POST /v1/txs and prints its id, receipt code and status.
 
-kinds: register_org, update_org, rotate_key, open_project, close_project, donation, transfer,
+kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
        redeem_points, disclosure
 
