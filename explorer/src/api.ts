@@ -104,6 +104,9 @@ export interface HopTx {
   occurred_at_ms?: number;
   donation_tx_id?: string;
   reason?: string;
+  attested_by?: string | null; // spend / refund: the bank that co-signed it (its account bank), else null
+  attested_by_name_zh?: string; // filled from the proven bank record (not sent by the server)
+  attested_by_name_en?: string;
 }
 
 export type Fate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
@@ -241,6 +244,7 @@ export interface Org {
   status: string;
   registered_height: number;
   status_reason: string;
+  account_banks: string[]; // banks holding its accounts (开户银行), filed with the bureau
 }
 
 export interface AccountFlow {

@@ -64,6 +64,7 @@ export const keys = {
   org: (id) => utf8(`o/${id}`),
   project: (id) => utf8(`p/${id}`),
   trust: (id) => utf8(`t/${id}`),
+  attestation: (txId) => Buffer.concat([utf8('r/a/'), txId]), // -> the co-signing bank's org id
 };
 
 export function account({ inflow = 0, received = 0, sent = 0, spent = 0, refunded = 0, outPos, holes = 0 }) {

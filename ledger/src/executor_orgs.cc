@@ -10,6 +10,7 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   auto bureau = RequireBureauSigner();
   if (!bureau.ok()) return bureau.status();
   if (view_.Get(keys::Org(p.org_id()))) return Fail("already_exists", "organisation '" + p.org_id() + "' exists");
+  SHANLIU_RETURN_IF_ERROR(CheckAccountBanks(p.account_banks()));
   if (!IsValidCreditCode(p.credit_code())) {
     return Fail("invalid_credit_code", "credit_code '" + p.credit_code() +
                                            "' fails its GB 32100-2015 check character (or the organisation code's)");
@@ -26,6 +27,7 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   rec.set_credit_code(p.credit_code());
   rec.set_status(pb::ORG_STATUS_ACTIVE);
   rec.set_registered_height(ctx_.height);
+  *rec.mutable_account_banks() = p.account_banks();
   for (const std::string& key : p.public_keys()) {
     if (view_.Get(keys::KeyOwner(key))) return Fail("key_in_use", "a public key already belongs to an organisation");
     view_.Put(keys::KeyOwner(key), p.org_id());
@@ -49,6 +51,10 @@ Status Applier::UpdateOrg(const pb::UpdateOrg& p) {
   }
   org->set_status(p.status());
   org->set_status_reason(p.reason());
+  if (p.has_account_banks()) {
+    SHANLIU_RETURN_IF_ERROR(CheckAccountBanks(p.account_banks().bank_orgs()));
+    *org->mutable_account_banks() = p.account_banks().bank_orgs();
+  }
   keys::Store(view_, keys::Org(p.org_id()), *org);
   IndexOrg(p.org_id());
   return Status::Ok();

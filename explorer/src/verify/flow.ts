@@ -9,7 +9,7 @@ import type { Anchor } from './genesis';
 import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope';
 import { parseEnvelope, type Envelope } from './protobuf';
 import {
-  accountKey, decodeAccount, decodeConsumed, decodeGift, decodeOrg, decodeProject, decodeTrust, giftKey,
+  accountKey, attestationKey, decodeAccount, decodeConsumed, decodeGift, decodeOrg, decodeProject, decodeTrust, giftKey,
   orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord, type OrgRecord,
 } from './records';
 import { txIdOf, decodeTxBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
@@ -37,6 +37,7 @@ export interface ProvenHop {
   payload: MoveBody | SpendBody | RefundBody | null;
   children: ProvenHop[];
   expanded: boolean; // moved_on: false when the walk stopped at max_nodes (children not proven)
+  attestedBy: OrgRecord | null; // spent / refunded: the bank that co-signed it (check 8), else null
 }
 
 export interface ProvenName {
@@ -143,7 +144,7 @@ class Walker {
   }
 
   private hop(fate: HopFate, account: string, amountFen: bigint, leaf: bigint | null, target = '', targetFrom = 0n): ProvenHop {
-    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, children: [], expanded: fate !== 'moved_on' };
+    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, children: [], expanded: fate !== 'moved_on', attestedBy: null };
   }
 
   // The fates of [from, to) of account X, in stream order, at most `budget` of them: past it the
@@ -335,6 +336,24 @@ async function checkBank(records: RecordSet, ctx: GiftContext, orgs: Map<string,
   return fail('bank', `no signature on the donation verifies under a key of ${bankId}`);
 }
 
+// Check 8 for money leaving: a spend or refund is "attested by bank B" when its proven r/a/<tx id>
+// record names B (the validators wrote it after checking B's co-signature against B's keys of the
+// time) and o/B is a proven bank. The record's absence is proven too.
+function checkHopBanks(records: RecordSet, roots: ProvenHop[], orgs: Map<string, OrgRecord>): void {
+  eachHop(roots, (h) => {
+    if ((h.fate !== 'spent' && h.fate !== 'refunded') || !h.tx) return;
+    const value = records.need(attestationKey(fromHex(h.tx.id)));
+    if (value === null) return;
+    const bankId = new TextDecoder('utf-8', { fatal: true }).decode(value);
+    const org = records.need(orgKey(bankId));
+    if (org === null) return fail('bank', `the tx at log entry ${h.leaf} is attested by ${bankId}, which has no record`);
+    const bank = decodeOrg(org);
+    if (bank.orgId !== bankId || bank.kind !== 'bank') fail('bank', `the tx at log entry ${h.leaf} is attested by ${bankId}, which is not a bank`);
+    orgs.set(bankId, bank);
+    h.attestedBy = bank;
+  });
+}
+
 // ---------------------------------------------------------------- all checks
 
 function totalsOf(roots: ProvenHop[]): FlowVerification['totals'] {
@@ -362,6 +381,7 @@ async function run(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor, pass
   const { names, orgs } = guard('names', () => checkNames(env.records, ctx.gift, roots));
   passed.push('names');
   const bank = await guardAsync('bank', () => checkBank(env.records, ctx, orgs));
+  guard('bank', () => checkHopBanks(env.records, roots, orgs));
   passed.push('bank');
   return {
     height: env.height, blockHash: env.blockHash, signers: env.signers, validatorCount: anchor.set.validators.length,

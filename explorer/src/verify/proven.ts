@@ -85,7 +85,9 @@ function hopTx(h: ProvenHop, flow: FlowVerification): HopTx | null {
     time_ms: h.tx.body.createdAtMs, // the time its author signed, from the signed body
     kind: p.kind,
   };
-  if (p.kind === 'refund') return { ...base, donation_tx_id: p.donationTxId, reason: p.reason };
+  const bank = h.attestedBy;
+  const attested = bank ? { attested_by: bank.orgId, attested_by_name_zh: bank.nameZh, attested_by_name_en: bank.nameEn } : { attested_by: null };
+  if (p.kind === 'refund') return { ...base, donation_tx_id: p.donationTxId, reason: p.reason, ...attested };
   if (p.kind !== 'spend') {
     const n = flow.names.get(p.toAccount);
     return { ...base, from_account: p.fromAccount, to_account: p.toAccount, to_name_zh: n?.nameZh ?? '', to_name_en: n?.nameEn ?? '', to_owner_org: n?.owner ?? '', amount_fen: Number(p.amountFen), purpose: p.purpose };
@@ -93,7 +95,7 @@ function hopTx(h: ProvenHop, flow: FlowVerification): HopTx | null {
   return {
     ...base, from_account: p.fromAccount, amount_fen: Number(p.amountFen), category: p.category, payee_kind: p.payeeKind,
     payee_name: p.payeeName, beneficiary_count: p.beneficiaryCount, invoice_hash: p.invoiceHash, description: p.description,
-    occurred_at_ms: p.occurredAtMs,
+    occurred_at_ms: p.occurredAtMs, ...attested,
   };
 }
 
