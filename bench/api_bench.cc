@@ -28,6 +28,7 @@
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 
 namespace {
@@ -96,8 +97,8 @@ class Loader {
     g.chain_id = kChainId;
     g.genesis_time_ms = kGenesisMs;
     g.validators.push_back({bureau_.public_key, 1, "bureau"});
-    g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", "11330100MB0000000A", {bureau_.public_key}, {}});
-    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", "91330100MA0000000B", {bank_.public_key}, {}});
+    g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", ledger::MakeCreditCode("11", "330106", 1), {bureau_.public_key}, {}});
+    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", ledger::MakeCreditCode("91", "330106", 2), {bank_.public_key}, {}});
     g.params.max_block_txs = 10'000;
     g.params.max_block_bytes = 64 << 20;
     ledger::LedgerOptions options;
@@ -175,7 +176,7 @@ class Loader {
     r->set_org_id("charity-a");
     r->set_kind(pb::ORG_KIND_CHARITY);
     r->set_name_zh("阳光慈善会");
-    r->set_credit_code("53330100MJ0000000C");
+    r->set_credit_code(ledger::MakeCreditCode("53", "330106", 3));
     r->add_public_keys(Raw(charity_.public_key));
     return b;
   }
@@ -186,7 +187,10 @@ class Loader {
     o->set_owner_org("charity-a");
     o->set_name_zh("项目" + std::to_string(p));
     o->set_category("elder-care");
+    o->set_region("330106");
     o->set_budget_fen(1'000'000'000);
+    o->set_starts_at_ms(kGenesisMs);
+    o->set_ends_at_ms(kGenesisMs + 10 * 365 * 86'400'000ull);  // outlasts every block the load makes
     return b;
   }
   pb::TxBody Donation(const std::string& to, std::int64_t amount) {

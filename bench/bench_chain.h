@@ -11,6 +11,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::bench {
@@ -27,12 +28,13 @@ struct BenchChain {
   BenchChain(const std::string& chain_id, std::size_t charity_count) {
     genesis.chain_id = chain_id;
     genesis.genesis_time_ms = 1'767'225'600'000;
-    auto org = [](const std::string& id, pb::OrgKind kind, const crypto::KeyPair& k) {
+    std::uint64_t serial = 0;  // distinct credit codes: the ledger refuses a code used twice
+    auto org = [&serial](const std::string& id, pb::OrgKind kind, const crypto::KeyPair& k) {
       ledger::GenesisOrg o;
       o.org_id = id;
       o.kind = kind;
       o.name_zh = id;
-      o.credit_code = "11330100MB0000000X";
+      o.credit_code = ledger::MakeCreditCode("11", "330106", ++serial);
       o.public_keys = {k.public_key};
       return o;
     };

@@ -47,7 +47,6 @@ struct SpendTemplate {
   std::uint32_t max_beneficiaries;
 };
 
-const char* const kCity = "浙江省杭州市";
 const std::vector<District>& Districts();
 const std::vector<OrgSpec>& Charities();   // ~20, all in one city
 const std::vector<OrgSpec>& Merchants();   // partner shops for charity points

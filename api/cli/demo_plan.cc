@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
-#include "credit_code.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "demo_planner.h"
 #include "format.h"
 #include "shanliu/crypto/hash.h"
@@ -60,7 +60,7 @@ void Planner::RegisterOrgs(Phase& phase) {
     r->set_name_zh(spec.name_zh);
     r->set_name_en(spec.name_en);
     const District& d = Districts()[static_cast<std::size_t>(spec.district)];
-    r->set_credit_code(MakeCreditCode(spec.kind2, d.division, rng_.Next()));
+    r->set_credit_code(ledger::MakeCreditCode(spec.kind2, d.division, rng_.Next()));
     r->add_public_keys(KeyBytes(Key(spec.id).public_key));
     if (kind == pb::ORG_KIND_CHARITY) {
       // Each charity banks with one of the founding banks, which may then attest its spending.
@@ -115,7 +115,6 @@ void Planner::OpenProjects(Phase& phase) {
       const ProjectTemplate& tpl = ProjectTemplates()[t];
       const District& d = Districts()[static_cast<std::size_t>(owner.district)];
       const Street& street = rng_.Pick(d.streets);
-      const bool uses_street = std::string(tpl.name_zh).find("{street}") != std::string::npos;
 
       Project p;
       p.id = owner.id + "-" + category + "-" + std::to_string(++serial[category]);
@@ -131,7 +130,7 @@ void Planner::OpenProjects(Phase& phase) {
       op->set_name_zh(p.name_zh);
       op->set_name_en(ReplaceAll(ReplaceAll(tpl.name_en, "{street}", street.en), "{district}", d.name_en));
       op->set_category(category);
-      op->set_region(std::string(kCity) + d.name_zh + (uses_street ? street.zh : ""));
+      op->set_region(d.division);  // the district's GB/T 2260 code; a street, if any, is in the name
       op->set_budget_fen(rng_.Range(tpl.min_budget_yuan / 1000, tpl.max_budget_yuan / 1000) * 1000 * 100);
       // Projects started this year, and at least a month ago (so spending dates fall inside them).
       const std::uint64_t starts =

@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "commands.h"
-#include "credit_code.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "format.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
@@ -59,7 +59,7 @@ struct NodePlan {
 // The organisation code body is derived from the org id, so a devnet's codes are stable.
 std::string CodeFor(const FoundingOrg& o, const std::string& org_id) {
   const Hash256 h = crypto::Sha256(AsBytes(std::string("shanliu/devnet/credit-code/") + org_id));
-  return MakeCreditCode(o.kind2, o.division, ReadU64(h));
+  return ledger::MakeCreditCode(o.kind2, o.division, ReadU64(h));
 }
 
 ledger::GenesisOrg MakeOrg(const std::string& id, pb::OrgKind kind, const FoundingOrg& o, const crypto::KeyPair& key) {

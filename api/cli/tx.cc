@@ -10,6 +10,7 @@
 #include "node_client.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "tx_sign.h"
 
 namespace shanliu::cli {
@@ -128,6 +129,20 @@ Status ApplyFieldFlags(const Args& args, const Descriptor* payload, json& fields
   return Status::Ok();
 }
 
+// The ledger's code rules that need no chain state (docs/rules.md), checked before signing with
+// the executor's own functions, so a mistyped credit code or region costs no round trip.
+Status CheckCodes(const pb::TxBody& body) {
+  if (body.has_register_org() && !ledger::IsValidCreditCode(body.register_org().credit_code())) {
+    return Status::Error("invalid_credit_code", "register_org.credit_code '" + body.register_org().credit_code() +
+                                                    "' fails its GB 32100-2015 check character");
+  }
+  if (body.has_open_project() && !ledger::RegionName(body.open_project().region())) {
+    return Status::Error("unknown_region", "open_project.region '" + body.open_project().region() +
+                                               "' is not a GB/T 2260 county-level code (e.g. 330106)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char kTxUsage[] = R"(usage: shanliu tx <kind> --key FILE [--key FILE ...] --node URL
@@ -137,7 +152,7 @@ Builds a transaction of <kind>, signs it with every --key (in order), decodes it
 exactly as a node will (so malformed fields and bad signatures show at once), submits it to
 POST /v1/txs and prints its id, receipt code and status.
 
-kinds: register_org, update_org, rotate_key, open_project, close_project, donation, transfer,
+kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
        redeem_points, disclosure
 
@@ -200,6 +215,7 @@ int Tx(const Args& args) {
   if (Status s = ledger::JsonToMessage(*fields, body.GetReflection()->MutableMessage(&body, payload_field)); !s.ok()) {
     return usage(s.message() + "\nfields of " + kind + ": " + FieldList(payload));
   }
+  if (Status s = CheckCodes(body); !s.ok()) return Fail("tx", Status::Error(s.code(), "not sent: " + s.message()));
 
   std::vector<crypto::KeyPair> keys;
   for (const std::string& path : args.GetAll("key")) {

@@ -1,6 +1,7 @@
 #include "compliance.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 
@@ -174,6 +175,23 @@ BankAttestation AttestedOutflows(const pb::OrgYear& year) {
   // Each figure is overflow-checked on the ledger, and their sum stays far below 2^63.
   return BankAttestation{year.charitable_spent_fen() + year.admin_spent_fen() + year.refunded_fen(),
                          year.attested_spent_fen() + year.attested_refunded_fen()};
+}
+
+OverBudget CheckOverBudget(const std::vector<const pb::ProjectRecord*>& projects, std::size_t max_listed) {
+  OverBudget out;
+  for (const pb::ProjectRecord* p : projects) {
+    assert(p != nullptr);
+    // Both totals are overflow-checked on the ledger and bounded by the money supply (< 2^62).
+    const std::int64_t received = p->donated_fen() + p->allocated_fen();
+    if (received <= p->spec().budget_fen()) continue;
+    ++out.count;
+    out.projects.push_back(OverBudgetProject{p->spec().project_id(), p->spec().name_zh(), p->spec().budget_fen(),
+                                             received, received - p->spec().budget_fen()});
+  }
+  std::stable_sort(out.projects.begin(), out.projects.end(),
+                   [](const OverBudgetProject& a, const OverBudgetProject& b) { return a.over_fen > b.over_fen; });
+  if (out.projects.size() > max_listed) out.projects.resize(max_listed);
+  return out;
 }
 
 }  // namespace shanliu::api::internal

@@ -115,4 +115,22 @@ struct BankAttestation {
 };
 BankAttestation AttestedOutflows(const pb::OrgYear& year);
 
+// ---------------------------------------------------------------- projects over budget
+
+// The ledger accepts gifts beyond a project's budget (and budget cuts below what was received):
+// refusing a donor's money helps nobody, but the excess is shown. Received is what came into the
+// project account: donations plus transfers and trust disbursements, before refunds.
+struct OverBudgetProject {
+  std::string project_id;
+  std::string name_zh;
+  std::int64_t budget_fen = 0;
+  std::int64_t received_fen = 0;
+  std::int64_t over_fen = 0;  // received - budget, > 0
+};
+struct OverBudget {
+  std::size_t count = 0;
+  std::vector<OverBudgetProject> projects;  // the largest excesses first, at most max_listed
+};
+OverBudget CheckOverBudget(const std::vector<const pb::ProjectRecord*>& projects, std::size_t max_listed);
+
 }  // namespace shanliu::api::internal

@@ -1,9 +1,12 @@
 // Projects (budget vs raised vs spent, spending by category) and charity trusts.
+#include <algorithm>
 #include <cmath>
 
 #include "ledger_index.h"
 #include "routes.h"
+#include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 #include "views.h"
 
@@ -11,6 +14,29 @@ namespace shanliu::api::internal {
 namespace {
 
 namespace flow = ledger::flow;
+
+// A project page shows its whole update history; beyond this many only the newest are listed
+// (history_count says how many there are).
+constexpr std::size_t kMaxHistory = 200;
+
+// The division's full name, or null for a code not on the GB/T 2260 list (projects opened
+// before regions were checked carry free text).
+Json RegionNameJson(const std::string& code) {
+  auto name = ledger::RegionName(code);
+  return name ? Json(std::string(*name)) : Json(nullptr);
+}
+
+// Each UpdateProject, newest first, with the id of the tx that made it.
+Json HistoryJson(const ledger::ReadView& view, const std::string& project_id) {
+  Json items = Json::array();
+  for (const pb::ProjectUpdateRecord& u : view.ProjectUpdates(project_id, kMaxHistory)) {
+    Json item = RecordJson(u);
+    auto tx = view.TxByLeaf(u.leaf());
+    item["tx_id"] = tx ? Json(crypto::ToHex(tx->id)) : Json(nullptr);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
 
 std::int64_t SpentTotal(const pb::ProjectRecord& p) {
   std::int64_t total = 0;
@@ -37,6 +63,7 @@ Json ProjectSummary(const ledger::ReadView& view, Names& names, const pb::Projec
       {"name_en", s.name_en()},
       {"category", s.category()},
       {"region", s.region()},
+      {"region_name", RegionNameJson(s.region())},
       {"budget_fen", s.budget_fen()},
       {"donated_fen", p.donated_fen()},
       {"allocated_fen", p.allocated_fen()},
@@ -109,6 +136,11 @@ Response GetProject(RequestContext& ctx) {
       {"refunded_fen", f.refunded_fen},
       {"balance_fen", f.balance_fen},
       {"raised_pct_of_budget", Percent(raised, project->spec().budget_fen())},
+      // Gifts beyond the budget are accepted (refusing a donor's money helps nobody) but shown.
+      {"over_budget", raised > project->spec().budget_fen()},
+      {"over_budget_fen", std::max<std::int64_t>(0, raised - project->spec().budget_fen())},
+      {"history", HistoryJson(view, id)},
+      {"history_count", project->update_count()},
       {"spent_pct_of_raised", Percent(spent, raised)},
       {"spending_by_category", std::move(by_category)},
       {"flow", FlowJson(f)},

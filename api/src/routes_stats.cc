@@ -132,6 +132,21 @@ Json RestrictedJson(const RestrictedFunds& r) {
                "valid chain; it re-derives the rule from the fund-flow records as of the head block."}};
 }
 
+Json OverBudgetJson(const OverBudget& o) {
+  Json projects = Json::array();
+  for (const OverBudgetProject& p : o.projects) {
+    projects.push_back({{"project_id", p.project_id},
+                        {"name_zh", p.name_zh},
+                        {"budget_fen", p.budget_fen},
+                        {"received_fen", p.received_fen},
+                        {"over_fen", p.over_fen}});
+  }
+  return Json{{"count", o.count},
+              {"projects", std::move(projects)},
+              {"listed_max", ComplianceLimits::kMaxListed},
+              {"note", "Gifts beyond a project's budget are accepted by the chain and flagged here."}};
+}
+
 Response GetCompliance(RequestContext& ctx) {
   auto limit = QueryLimit(ctx.query, PageSizes::kDefault, PageSizes::kMax);
   if (!limit.ok()) return ErrorResponse(limit.status());
@@ -217,6 +232,7 @@ Response GetCompliance(RequestContext& ctx) {
         {"disclosures", now.disclosures()},
         {"disclosures_on_schedule", std::move(schedule)},
         {"restricted_funds", RestrictedJson(restricted)},
+        {"over_budget_projects", OverBudgetJson(CheckOverBudget(projects_of[org.org_id()], ComplianceLimits::kMaxListed))},
     });
   }
   return JsonResponse(Json{

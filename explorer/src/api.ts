@@ -287,6 +287,7 @@ export interface ProjectSummary {
   name_en: string;
   category: string;
   region: string;
+  region_name: string | null;
   budget_fen: number;
   donated_fen: number;
   allocated_fen: number;
@@ -295,6 +296,22 @@ export interface ProjectSummary {
   balance_fen: number;
   closed: boolean;
   opened_time_ms: number;
+}
+
+export interface ProjectUpdate {
+  leaf: number;
+  time_ms: number;
+  reason: string;
+  description_changed: boolean;
+  old_description: string;
+  new_description: string;
+  ends_changed: boolean;
+  old_ends_at_ms: number;
+  new_ends_at_ms: number;
+  budget_changed: boolean;
+  old_budget_fen: number;
+  new_budget_fen: number;
+  tx_id: string | null;
 }
 
 export interface ProjectDetail {
@@ -326,6 +343,10 @@ export interface ProjectDetail {
   refunded_fen: number;
   balance_fen: number;
   raised_pct_of_budget: number | null;
+  over_budget: boolean;
+  over_budget_fen: number;
+  history: ProjectUpdate[];
+  history_count: number;
   spent_pct_of_raised: number | null;
   spending_by_category: { category: string; name_zh: string; name_en: string; amount_fen: number }[];
   flow: AccountFlow;
@@ -418,6 +439,13 @@ export interface ComplianceRow {
   disclosures: number;
   disclosures_on_schedule?: DisclosureSchedule;
   restricted_funds?: RestrictedFunds;
+  over_budget_projects?: OverBudgetProjects;
+}
+
+export interface OverBudgetProjects {
+  count: number;
+  projects: { project_id: string; name_zh: string; budget_fen: number; received_fen: number; over_fen: number }[];
+  listed_max: number;
 }
 
 export interface DisclosureSchedule {

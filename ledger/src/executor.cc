@@ -25,6 +25,9 @@ void ApplyGenesis(StateView& view, const Genesis& genesis) {
       view.Put(keys::KeyOwner(internal::KeyBytes(k)), o.org_id);
     }
     keys::Store(view, keys::Org(o.org_id), rec);
+    // ParseGenesis refused duplicate or invalid codes, so genesis claims each code once.
+    assert(!view.Get(keys::CreditCode(o.credit_code)));
+    view.Put(keys::CreditCode(o.credit_code), o.org_id);
     stats.set_org_count(stats.org_count() + 1);
   }
   keys::Store(view, keys::kStats, stats);
@@ -68,6 +71,7 @@ Status Applier::Apply() {
     case pb::TxBody::kRotateKey: s = RotateKey(body.rotate_key()); break;
     case pb::TxBody::kOpenProject: s = OpenProject(body.open_project()); break;
     case pb::TxBody::kCloseProject: s = CloseProject(body.close_project()); break;
+    case pb::TxBody::kUpdateProject: s = UpdateProject(body.update_project()); break;
     case pb::TxBody::kDonation: s = Donation(body.donation()); break;
     case pb::TxBody::kTransfer: s = Transfer(body.transfer()); break;
     case pb::TxBody::kOpenTrust: s = OpenTrust(body.open_trust()); break;
@@ -194,6 +198,12 @@ Result<std::string> Applier::RequireReceivingAccount(const std::string& account)
   if (account.starts_with("project:")) {
     auto project = GetProject(account.substr(8));
     if (project->closed()) return Fail("project_closed", "project '" + account.substr(8) + "' is closed");
+    // The project's term includes its last millisecond; the block's time decides, never a clock.
+    if (ctx_.time_ms > project->spec().ends_at_ms()) {
+      return Fail("project_ended", "project '" + account.substr(8) + "' ended at " +
+                                       std::to_string(project->spec().ends_at_ms()) + " ms; the block time is " +
+                                       std::to_string(ctx_.time_ms) + " ms");
+    }
   }
   auto org = GetActiveOrg(*owner);
   if (!org.ok()) return org.status();

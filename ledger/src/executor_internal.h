@@ -44,6 +44,7 @@ class Applier {
   Status RotateKey(const pb::RotateKey& p);
   Status OpenProject(const pb::OpenProject& p);
   Status CloseProject(const pb::CloseProject& p);
+  Status UpdateProject(const pb::UpdateProject& p);
   Status OpenTrust(const pb::OpenTrust& p);
   Status Disclosure(const pb::Disclosure& p);
   // executor_money.cc

@@ -2,6 +2,7 @@
 #include <cassert>
 
 #include "executor_internal.h"
+#include "shanliu/ledger/registry_codes.h"
 
 namespace shanliu::ledger::internal {
 
@@ -10,6 +11,14 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   if (!bureau.ok()) return bureau.status();
   if (view_.Get(keys::Org(p.org_id()))) return Fail("already_exists", "organisation '" + p.org_id() + "' exists");
   SHANLIU_RETURN_IF_ERROR(CheckAccountBanks(p.account_banks()));
+  if (!IsValidCreditCode(p.credit_code())) {
+    return Fail("invalid_credit_code", "credit_code '" + p.credit_code() +
+                                           "' fails its GB 32100-2015 check character (or the organisation code's)");
+  }
+  if (auto holder = view_.Get(keys::CreditCode(p.credit_code()))) {
+    return Fail("duplicate_credit_code", "credit_code '" + p.credit_code() + "' already belongs to '" + *holder + "'");
+  }
+  view_.Put(keys::CreditCode(p.credit_code()), p.org_id());
   pb::OrgRecord rec;
   rec.set_org_id(p.org_id());
   rec.set_kind(p.kind());
@@ -79,6 +88,12 @@ Status Applier::OpenProject(const pb::OpenProject& p) {
   if (view_.Get(keys::Project(p.project_id()))) {
     return Fail("already_exists", "project '" + p.project_id() + "' exists");
   }
+  if (!RegionName(p.region())) {
+    return Fail("unknown_region", "region '" + p.region() + "' is not a GB/T 2260 county-level division code");
+  }
+  if (!genesis_.params.IsProjectCategory(p.category())) {
+    return Fail("unknown_category", "category '" + p.category() + "' is not one of the chain's project categories");
+  }
   pb::ProjectRecord rec;
   *rec.mutable_spec() = p;
   rec.set_opened_height(ctx_.height);
@@ -113,6 +128,55 @@ Status Applier::CloseProject(const pb::CloseProject& p) {
   keys::Store(view_, keys::Project(p.project_id()), *project);
   IndexOrg(owner->org_id());
   IndexAccount(account);
+  return Status::Ok();
+}
+
+// Only the three fields a donor relies on when giving change, and each change is kept (pu/ rows)
+// so the project page shows what was promised before. Name, category, region and start stay fixed.
+Status Applier::UpdateProject(const pb::UpdateProject& p) {
+  auto project = GetProject(p.project_id());
+  if (!project.ok()) return project.status();
+  if (project->closed()) return Fail("project_closed", "project '" + p.project_id() + "' is closed");
+  auto owner = GetActiveOrg(project->spec().owner_org());
+  if (!owner.ok()) return owner.status();
+  SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*owner, "the project owner"));
+  pb::OpenProject* spec = project->mutable_spec();
+  pb::ProjectUpdateRecord change;
+  change.set_leaf(ctx_.leaf);
+  change.set_height(ctx_.height);
+  change.set_time_ms(ctx_.time_ms);
+  change.set_reason(p.reason());
+  if (!p.description().empty() && p.description() != spec->description()) {
+    change.set_description_changed(true);
+    change.set_old_description(spec->description());
+    change.set_new_description(p.description());
+    spec->set_description(p.description());
+  }
+  if (p.ends_at_ms() != 0 && p.ends_at_ms() != spec->ends_at_ms()) {
+    // Extension only: a shorter project would strand donors who gave for the promised term.
+    if (p.ends_at_ms() < spec->ends_at_ms() || p.ends_at_ms() < ctx_.time_ms) {
+      return Fail("invalid_end_date", "ends_at_ms may only move later than " + std::to_string(spec->ends_at_ms()) +
+                                          " and not before the block time " + std::to_string(ctx_.time_ms));
+    }
+    change.set_ends_changed(true);
+    change.set_old_ends_at_ms(spec->ends_at_ms());
+    change.set_new_ends_at_ms(p.ends_at_ms());
+    spec->set_ends_at_ms(p.ends_at_ms());
+  }
+  if (p.budget_fen() != 0 && p.budget_fen() != spec->budget_fen()) {
+    change.set_budget_changed(true);
+    change.set_old_budget_fen(spec->budget_fen());
+    change.set_new_budget_fen(p.budget_fen());
+    spec->set_budget_fen(p.budget_fen());
+  }
+  if (!change.description_changed() && !change.ends_changed() && !change.budget_changed()) {
+    return Fail("no_change", "the update changes nothing in project '" + p.project_id() + "'");
+  }
+  project->set_update_count(project->update_count() + 1);
+  keys::Store(view_, keys::Project(p.project_id()), *project);
+  keys::Store(view_, keys::ProjectUpdate(p.project_id(), ctx_.leaf), change);
+  IndexOrg(owner->org_id());
+  IndexAccount("project:" + p.project_id());
   return Status::Ok();
 }
 

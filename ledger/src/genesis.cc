@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::ledger {
@@ -16,6 +17,7 @@ using nlohmann::json;
 constexpr std::size_t kMaxGenesisBytes = 4 * 1024 * 1024;
 constexpr std::size_t kMaxValidators = 100;
 constexpr std::uint64_t kMaxVotingPower = std::uint64_t{1} << 40;  // sums of 100 never overflow
+constexpr std::size_t kMaxProjectCategories = 64;
 
 Status Bad(const std::string& why) { return Status::Error("invalid_genesis", why); }
 
@@ -60,6 +62,22 @@ Result<std::string> GetString(const json& object, const char* name, bool require
   return object.at(name).get<std::string>();
 }
 
+Status ParseCategories(const json& list, std::vector<std::string>* out) {
+  if (!list.is_array() || list.empty() || list.size() > kMaxProjectCategories) {
+    return Bad("project_categories must be an array of 1 to 64 category ids");
+  }
+  std::set<std::string> seen;
+  out->clear();
+  for (const json& c : list) {
+    if (!c.is_string() || !IsValidId(c.get<std::string>())) {
+      return Bad("each project category must be an id matching [a-z0-9-]{3,40}");
+    }
+    if (!seen.insert(c.get<std::string>()).second) return Bad("project category '" + c.get<std::string>() + "' appears twice");
+    out->push_back(c.get<std::string>());
+  }
+  return Status::Ok();
+}
+
 // Optional "account_banks": up to 4 distinct ids, each checked against the genesis banks below.
 Status ParseAccountBanks(const json& o, GenesisOrg* org) {
   if (!o.contains("account_banks")) return Status::Ok();
@@ -92,8 +110,12 @@ Status CheckGenesisAccountBanks(const Genesis& g) {
 Status ParseParams(const json& p, GenesisParams* out) {
   SHANLIU_RETURN_IF_ERROR(CheckKeys(p,
                                     {"donation_fen_per_point", "volunteer_points_per_hour", "max_block_txs",
-                                     "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms", "compliance"},
+                                     "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms", "compliance",
+                                     "project_categories"},
                                     "parameters"));
+  if (p.contains("project_categories")) {
+    SHANLIU_RETURN_IF_ERROR(ParseCategories(p.at("project_categories"), &out->project_categories));
+  }
   std::uint64_t fen_per_point = static_cast<std::uint64_t>(out->donation_fen_per_point);
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "donation_fen_per_point", &fen_per_point, 1'000'000'000));
   if (fen_per_point == 0) return Bad("donation_fen_per_point must be at least 1");
@@ -140,6 +162,7 @@ Result<Genesis> ParseJson(const json& root) {
     return Bad("organisations must be an array");
   }
   std::set<std::string> org_ids;
+  std::set<std::string> credit_codes;
   std::set<crypto::PublicKey> keys;
   for (const json& o : root.at("organisations")) {
     SHANLIU_RETURN_IF_ERROR(
@@ -161,6 +184,14 @@ Result<Genesis> ParseJson(const json& root) {
     if (!IsValidId(org.org_id)) return Bad("org_id '" + org.org_id + "' must match [a-z0-9-]{3,40}");
     if (!org_ids.insert(org.org_id).second) return Bad("organisation '" + org.org_id + "' appears twice");
     if (!ParseOrgKind(*kind, &org.kind)) return Bad("organisation '" + org.org_id + "' has unknown kind '" + *kind + "'");
+    // The same rules RegisterOrg applies (invalid_credit_code, duplicate_credit_code).
+    if (!IsValidCreditCode(org.credit_code)) {
+      return Bad("organisation '" + org.org_id + "' has credit_code '" + org.credit_code +
+                 "' whose GB 32100-2015 check character does not verify");
+    }
+    if (!credit_codes.insert(org.credit_code).second) {
+      return Bad("credit_code '" + org.credit_code + "' belongs to two organisations");
+    }
     if (!o.contains("public_keys") || !o.at("public_keys").is_array() || o.at("public_keys").empty() ||
         o.at("public_keys").size() > static_cast<std::size_t>(TxLimits::kMaxOrgKeys)) {
       return Bad("organisation '" + org.org_id + "' needs 1 to 4 public_keys");
@@ -223,6 +254,16 @@ int Genesis::ValidatorIndex(const crypto::PublicKey& key) const {
     if (validators[i].public_key == key) return static_cast<int>(i);
   }
   return -1;
+}
+
+std::vector<std::string> GenesisParams::DefaultProjectCategories() {
+  // The fields the demo's charities work in, plus the common remaining ones of Chinese charity law.
+  return {"elder-care",    "children",         "disaster-relief", "medical-aid", "education",
+          "disability",  "poverty-relief", "community", "environment", "other"};
+}
+
+bool GenesisParams::IsProjectCategory(std::string_view category) const {
+  return std::find(project_categories.begin(), project_categories.end(), category) != project_categories.end();
 }
 
 const char* OrgKindName(pb::OrgKind kind) {
@@ -293,7 +334,8 @@ std::string GenesisToJson(const Genesis& g) {
                           {"max_admin_pct", c.max_admin_pct},
                           {"annual_report_due_month", c.annual_report_due_month},
                           {"annual_report_due_day", c.annual_report_due_day},
-                          {"project_report_months", c.project_report_months}}}};
+                          {"project_report_months", c.project_report_months}}},
+                        {"project_categories", p.project_categories}};
   return root.dump(2) + "\n";
 }
 

@@ -151,6 +151,20 @@ std::vector<std::uint64_t> ReadView::Activity(const std::string& prefix, std::ui
   return leaves;
 }
 
+std::vector<pb::ProjectUpdateRecord> ReadView::ProjectUpdates(std::string_view project, std::size_t limit) const {
+  std::vector<pb::ProjectUpdateRecord> updates;
+  if (limit == 0) return updates;
+  const std::string prefix = keys::ProjectUpdatePrefix(project);
+  state_.ScanReverse(prefix, prefix + keys::U64(~std::uint64_t{0}), [&](std::string_view key, std::string_view value) {
+    if (key.size() != prefix.size() + 8) return true;
+    pb::ProjectUpdateRecord rec;
+    if (!rec.ParseFromString(std::string(value))) throw StorageError("corrupt project update record");
+    updates.push_back(std::move(rec));
+    return updates.size() < limit;
+  });
+  return updates;
+}
+
 std::vector<std::uint64_t> ReadView::AccountActivity(std::string_view account, std::uint64_t before_leaf,
                                                      std::size_t limit) const {
   return Activity(keys::AccountActivityPrefix(account), before_leaf, limit);

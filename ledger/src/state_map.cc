@@ -237,7 +237,8 @@ bool InStateMap(std::string_view key) {
   // The state machine's rows (docs/data-format.md "LevelDB keys"); everything else — blocks,
   // leaves, the log's subtrees and size, head pointers, this tree — is chain storage.
   static constexpr std::string_view kStatePrefixes[] = {"o/", "k/", "p/", "t/", "g/", "h/", "x/", "y/",
-                                                        "s/", "ia/", "io/", "ih/", "id/", "a/", "f/", "r/"};
+                                                        "s/", "ia/", "io/", "ih/", "id/", "a/", "f/", "r/",
+                                                        "pu/"};
   for (std::string_view p : kStatePrefixes) {
     if (key.starts_with(p)) return true;
   }

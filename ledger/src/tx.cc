@@ -161,6 +161,18 @@ Status CheckPayload(const pb::TxBody& body) {
           .FreeText("description", p.description(), kLong, false)
           .status();
     }
+    case pb::TxBody::kUpdateProject: {
+      const auto& p = body.update_project();
+      return FieldChecker("update_project")
+          .Id("project_id", p.project_id())
+          .FreeText("description", p.description(), kLong, false)
+          .Check(p.budget_fen() == 0 || IsValidAmount(p.budget_fen()), "budget_fen",
+                 "must be 0 (unchanged) or between 1 and 10^15 fen")
+          .Check(!p.description().empty() || p.ends_at_ms() != 0 || p.budget_fen() != 0, "project_id",
+                 "names a project but no change: set description, ends_at_ms or budget_fen")
+          .FreeText("reason", p.reason(), kLong, false)
+          .status();
+    }
     case pb::TxBody::kCloseProject: {
       const auto& p = body.close_project();
       return FieldChecker("close_project")

@@ -339,6 +339,7 @@ describe('explorer', () => {
     assert.equal(await row.locator('.ind-annual').count(), 1);
     assert.equal(await row.locator('.ind-projects').count(), 1);
     assert.equal(await row.locator('.ind-restricted[data-ok="true"]').count(), 1);
+    assert.equal(await row.locator('.ind-over-budget').count(), 1);
     assert.match(await row.innerText(), /年度报告[\s\S]*项目结项报告[\s\S]*定向资金专款专用[\s\S]*由状态机强制执行/);
     await shot(page, 'regulator-zh');
     await page.locator('section').first().screenshot({ path: path.join(artifacts, 'regulator-cosigned-zh.png') });
@@ -443,6 +444,10 @@ describe('explorer', () => {
     const project = projects.projects.find((p) => p.spent_fen > 0) ?? projects.projects[0];
     await page.goto(`${net.url}/projects/${project.project_id}`);
     await page.getByRole('heading', { name: '按类别支出' }).waitFor();
+    // The region is a GB/T 2260 code shown by its name; the change history has its own section.
+    assert.ok(project.region_name, `project ${project.project_id} has a listed region code: ${project.region}`);
+    assert.ok((await page.locator('body').innerText()).includes(project.region_name), 'shows the region name');
+    await page.getByRole('heading', { name: '变更记录' }).waitFor();
     await shot(page, 'project-zh');
 
     await page.goto(`${net.url}/blocks/1`);

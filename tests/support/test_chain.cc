@@ -7,6 +7,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/executor.h"
+#include "shanliu/ledger/registry_codes.h"
 
 namespace shanliu::testing {
 
@@ -23,6 +24,13 @@ TempDir::~TempDir() {
 
 crypto::KeyPair TestKey(std::string_view name) { return crypto::KeyPairFromSeed(crypto::Sha256(AsBytes(name))); }
 
+std::string TestCreditCode(std::string_view kind2, std::string_view org_id) {
+  const Hash256 h = crypto::Sha256(AsBytes("credit-code/" + std::string(org_id)));
+  std::uint64_t serial = 0;
+  for (int i = 0; i < 8; ++i) serial = serial << 8 | h[static_cast<std::size_t>(i)];
+  return ledger::MakeCreditCode(kind2, "330106", serial);
+}
+
 namespace {
 
 ledger::GenesisOrg Org(const std::string& id, pb::OrgKind kind, const std::string& zh, const crypto::KeyPair& key) {
@@ -31,7 +39,7 @@ ledger::GenesisOrg Org(const std::string& id, pb::OrgKind kind, const std::strin
   o.kind = kind;
   o.name_zh = zh;
   o.name_en = id;
-  o.credit_code = "11330100MB0000000X";
+  o.credit_code = TestCreditCode(kind == pb::ORG_KIND_BANK ? "91" : "11", id);
   o.public_keys = {key.public_key};
   return o;
 }
@@ -115,7 +123,7 @@ Status TestChain::RegisterOrg(const std::string& id, pb::OrgKind kind, const cry
         p->set_kind(kind);
         p->set_name_zh(id + "（测试）");
         p->set_name_en(id);
-        p->set_credit_code("52330100MJ0000000A");
+        p->set_credit_code(TestCreditCode("52", id));
         p->add_public_keys(std::string(key.public_key.begin(), key.public_key.end()));
         for (const std::string& bank : account_banks) p->add_account_banks(bank);
       },
@@ -131,6 +139,7 @@ Status TestChain::OpenProject(const std::string& id, const std::string& owner, c
         p->set_owner_org(owner);
         p->set_name_zh("长者食堂");
         p->set_category("elder-care");
+        p->set_region("330106");
         p->set_budget_fen(budget_fen);
         p->set_starts_at_ms(genesis_.genesis_time_ms);
         p->set_ends_at_ms(genesis_.genesis_time_ms + 86'400'000ull * 365);

@@ -27,6 +27,8 @@ class TempDir {
 };
 
 crypto::KeyPair TestKey(std::string_view name);  // deterministic: seed = SHA-256(name)
+// A valid unified social credit code (GB 32100-2015), distinct per org id.
+std::string TestCreditCode(std::string_view kind2, std::string_view org_id);
 
 class TestChain {
  public:

@@ -22,6 +22,7 @@
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::api {
@@ -68,7 +69,7 @@ class Chain {
     genesis_.genesis_time_ms = 1'740'758'400'000;
     genesis_.validators.push_back({bureau_.public_key, 1, "bureau"});
     genesis_.organisations.push_back(
-        {"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", "11330100MB0000000A", {bureau_.public_key}, {}});
+        {"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", "11330100MB0000000N", {bureau_.public_key}, {}});
     ledger::LedgerOptions options;
     options.sync_writes = false;
     auto opened = ledger::Ledger::Open(dir_.path / "ledger", genesis_, options);
@@ -89,7 +90,7 @@ class Chain {
     r->set_org_id(org_id);
     r->set_kind(pb::ORG_KIND_CHARITY);
     r->set_name_zh("慈善会");
-    r->set_credit_code("53330100MJ0000000C");
+    r->set_credit_code(ledger::MakeCreditCode("53", "330106", key_seed));
     r->add_public_keys(std::string(key.public_key.begin(), key.public_key.end()));
     std::vector<const crypto::KeyPair*> signers = {&bureau_};
     auto decoded = ledger::DecodeTx(ledger::BuildTx(body, signers), kChainId);

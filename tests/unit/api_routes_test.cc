@@ -69,8 +69,8 @@ class Scenario {
     g.params.max_tx_expiry_ms = 366 * kDayMs;
     g.validators.push_back({bureau.public_key, 10, "bureau"});
     g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "市民政局", "City Civil Affairs Bureau",
-                               "11330100MB0000000A", {bureau.public_key}, {}});
-    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", "91330100MA0000000B", {bank.public_key}, {}});
+                               "11330100MB0000000N", {bureau.public_key}, {}});
+    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", "91330100MA00000072", {bank.public_key}, {}});
     genesis = g;
     ledger::LedgerOptions options;
     options.sync_writes = false;
@@ -158,7 +158,7 @@ class Scenario {
     r->set_kind(pb::ORG_KIND_CHARITY);
     r->set_name_zh("阳光慈善会");
     r->set_name_en("Sunshine Charity");
-    r->set_credit_code("53330100MJ0000000C");
+    r->set_credit_code("53330100MJ000000XL");
     r->add_public_keys(Raw(charity.public_key));
     pb::TxBody shop = Body();
     auto* m = shop.mutable_register_org();
@@ -166,7 +166,7 @@ class Scenario {
     m->set_kind(pb::ORG_KIND_MERCHANT);
     m->set_name_zh("便民超市");
     m->set_name_en("Corner Shop");
-    m->set_credit_code("92330100MA0000000D");
+    m->set_credit_code("92330100MA0000015R");
     m->add_public_keys(Raw(merchant.public_key));
     Commit({Sign(reg, {&bureau}), Sign(shop, {&bureau})}, kGenesisMs + kDayMs);
 
@@ -178,8 +178,10 @@ class Scenario {
     p->set_name_zh("长者助餐");
     p->set_name_en("Meals for elders");
     p->set_category("elder-care");
-    p->set_region("浙江省杭州市西湖区");
+    p->set_region("330106");
     p->set_budget_fen(1'000'000);
+    p->set_starts_at_ms(kGenesisMs);
+    p->set_ends_at_ms(kGenesisMs + 3 * 365 * kDayMs);
     pb::TxBody trust = Body();
     auto* t = trust.mutable_open_trust();
     t->set_trust_id("trust-a");
@@ -831,12 +833,18 @@ TEST_CASE("projects show budget and money raised and spending by category and tr
   REQUIRE(by_category.size() == 5);
   CHECK(by_category[0] == Json{{"category", "material"}, {"name_zh", "物资"}, {"name_en", "Material"}, {"amount_fen", 70'000}});
   CHECK(by_category[1]["amount_fen"] == 30'000);
-  CHECK(r.json["project"]["spec"]["region"] == "浙江省杭州市西湖区");
+  CHECK(r.json["project"]["spec"]["region"] == "330106");
+  CHECK(r.json["summary"]["region_name"] == "浙江省杭州市西湖区");
+  CHECK(r.json["over_budget"] == false);
+  CHECK(r.json["over_budget_fen"] == 0);
+  CHECK(r.json["history"].empty());
+  CHECK(r.json["history_count"] == 0);
   CHECK(r.json["activity"]["items"].size() >= 4);
 
   r = api.Get("/v1/projects?owner=charity-a");
   REQUIRE(r.json["projects"].size() == 1);
   CHECK(r.json["projects"][0]["spent_fen"] == 100'000);
+  CHECK(r.json["projects"][0]["region_name"] == "浙江省杭州市西湖区");
   CHECK(api.Get("/v1/projects?category=education").json["projects"].empty());
   CHECK(api.Get("/v1/projects?category=elder-care").json["projects"].size() == 1);
   api.ExpectError(api.Get("/v1/projects?owner=A"), 400, "invalid_argument");
@@ -850,6 +858,64 @@ TEST_CASE("projects show budget and money raised and spending by category and tr
   CHECK(r.json["flow"]["balance_fen"] == 60'000);
   CHECK(api.Get("/v1/trusts").json["trusts"].size() == 1);
   api.ExpectError(api.Get("/v1/trusts/none-such"), 404, "not_found");
+}
+
+TEST_CASE("a project's updates show in its history and a budget below what was raised is flagged") {
+  Api api;
+  Reply r = api.Get("/v1/compliance?year=2026");
+  REQUIRE(r.json["orgs"].size() == 1);
+  CHECK(r.json["orgs"][0]["over_budget_projects"]["count"] == 0);
+  CHECK(r.json["orgs"][0]["over_budget_projects"]["projects"].empty());
+
+  // Raised 120 000 fen so far; the budget drops to 100 000 and the end moves a year later.
+  Scenario& s = api.chain;
+  const std::uint64_t old_end = kGenesisMs + 3 * 365 * kDayMs;
+  pb::TxBody cut = s.Body();
+  auto* u = cut.mutable_update_project();
+  u->set_project_id("elder-meals");
+  u->set_budget_fen(100'000);
+  u->set_ends_at_ms(old_end + 365 * kDayMs);
+  u->set_reason("fewer elders than planned");
+  pb::TxBody text = s.Body();
+  text.mutable_update_project()->set_project_id("elder-meals");
+  text.mutable_update_project()->set_description("午餐与送餐上门");
+  const auto ids = s.Commit({Scenario::Sign(cut, {&s.charity})}, kGenesisMs + 341 * kDayMs);
+  const auto ids2 = s.Commit({Scenario::Sign(text, {&s.charity})}, kGenesisMs + 342 * kDayMs);
+
+  r = api.Get("/v1/projects/elder-meals");
+  REQUIRE(r.status == 200);
+  CHECK(r.json["budget_fen"] == 100'000);
+  CHECK(r.json["over_budget"] == true);
+  CHECK(r.json["over_budget_fen"] == 20'000);
+  CHECK(r.json["history_count"] == 2);
+  const Json& history = r.json["history"];
+  REQUIRE(history.size() == 2);
+  CHECK(history[0]["description_changed"] == true);
+  CHECK(history[0]["new_description"] == "午餐与送餐上门");
+  CHECK(history[0]["budget_changed"] == false);
+  CHECK(history[0]["tx_id"] == Hex(ids2[0]));
+  CHECK(history[1]["budget_changed"] == true);
+  CHECK(history[1]["old_budget_fen"] == 1'000'000);
+  CHECK(history[1]["new_budget_fen"] == 100'000);
+  CHECK(history[1]["ends_changed"] == true);
+  CHECK(history[1]["old_ends_at_ms"] == old_end);
+  CHECK(history[1]["new_ends_at_ms"] == old_end + 365 * kDayMs);
+  CHECK(history[1]["reason"] == "fewer elders than planned");
+  CHECK(history[1]["tx_id"] == Hex(ids[0]));
+  CHECK(history[1]["time_ms"] == kGenesisMs + 341 * kDayMs);
+  // The update is also in the project's activity, with its kind.
+  CHECK(r.json["activity"]["items"][0]["kind"] == "update_project");
+
+  r = api.Get("/v1/compliance?year=2026");
+  REQUIRE(r.json["orgs"].size() == 1);
+  const Json& flagged = r.json["orgs"][0]["over_budget_projects"];
+  CHECK(flagged["count"] == 1);
+  REQUIRE(flagged["projects"].size() == 1);
+  CHECK(flagged["projects"][0] == Json{{"project_id", "elder-meals"},
+                                       {"name_zh", "长者助餐"},
+                                       {"budget_fen", 100'000},
+                                       {"received_fen", 120'000},
+                                       {"over_fen", 20'000}});
 }
 
 TEST_CASE("points by holder and disclosures and statistics and compliance indicators") {

@@ -265,6 +265,26 @@ TEST_CASE("tx shows stateless errors before any network trip and validates its o
   CHECK(phone.code == 1);
   CHECK(phone.output.find("personal_data") != std::string::npos);
   CHECK(phone.output.find("transfer.purpose") != std::string::npos);
+  // Credit codes and regions are checked locally with the ledger's own rules.
+  const auto reg = [&](const std::string& code) {
+    return run({"tx", "register_org", "--org", "new-charity", "--json",
+                R"({"kind":"charity","name_zh":"新慈善","credit_code":")" + code + R"(","public_keys":[")" +
+                    std::string(64, 'c') + R"("]})"});
+  };
+  const RunResult all_a = reg("AAAAAAAAAAAAAAAAAA");
+  CHECK(all_a.code == 1);
+  CHECK(all_a.output.find("invalid_credit_code") != std::string::npos);
+  CHECK(reg("91350100M000100Y44").code == 1);
+  CHECK(reg("91350100M000100Y43").code == 0);
+  const auto open = [&](const std::string& region) {
+    return run({"tx", "open_project", "--org", "federation", "--project", "flood-1", "--category", "disaster-relief",
+                "--json", R"({"name_zh":"防汛","region":")" + region + R"(","budget_fen":100,"ends_at_ms":1})"});
+  };
+  const RunResult mars = open("火星");
+  CHECK(mars.code == 1);
+  CHECK(mars.output.find("unknown_region") != std::string::npos);
+  CHECK(open("330100").code == 1);
+  CHECK(open("330106").code == 0);
   // Usage errors: exit 2.
   CHECK(run({"tx", "teleport"}).code == 2);
   CHECK(run({"tx"}).code == 2);

@@ -20,6 +20,7 @@
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu {
@@ -47,7 +48,7 @@ ledger::Genesis MakeGenesis(const std::string& chain_id, const crypto::KeyPair& 
   bureau.kind = pb::ORG_KIND_BUREAU;
   bureau.name_zh = "杭州市西湖区民政局";
   bureau.name_en = "Civil Affairs Bureau of Xihu District, Hangzhou";
-  bureau.credit_code = "11330106002482038M";
+  bureau.credit_code = "11330106002482031H";
   bureau.public_keys = {Key("bureau").public_key};
   g.organisations.push_back(bureau);
   g.validators.push_back(ledger::Validator{validator.public_key, 1, "bureau"});
@@ -81,7 +82,7 @@ struct ProofFixture {
         r->set_org_id("charity-" + std::to_string(block) + "-" + std::to_string(i));
         r->set_kind(pb::ORG_KIND_CHARITY);
         r->set_name_zh("测试慈善组织" + std::to_string(i));
-        r->set_credit_code("52330106MJ000000" + std::to_string(block) + std::to_string(i));
+        r->set_credit_code(ledger::MakeCreditCode("52", "330106", static_cast<std::uint64_t>(block * 10 + i)));
         const crypto::PublicKey k = Key(r->org_id()).public_key;
         r->add_public_keys(std::string(k.begin(), k.end()));
         const crypto::KeyPair* signers[] = {&bureau};

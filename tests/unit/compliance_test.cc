@@ -308,5 +308,38 @@ TEST_CASE("malformed compliance query parameters are typed 400 errors") {
   }
 }
 
+TEST_CASE("over-budget projects: received above budget is flagged with the figures, equal is not") {
+  auto project = [](const std::string& id, std::int64_t budget, std::int64_t donated, std::int64_t allocated) {
+    pb::ProjectRecord p;
+    p.mutable_spec()->set_project_id(id);
+    p.mutable_spec()->set_name_zh(id + "项目");
+    p.mutable_spec()->set_budget_fen(budget);
+    p.set_donated_fen(donated);
+    p.set_allocated_fen(allocated);
+    return p;
+  };
+  const pb::ProjectRecord exact = project("exact", 1000, 600, 400);  // received == budget
+  const pb::ProjectRecord one_over = project("one-over", 1000, 1001, 0);
+  const pb::ProjectRecord five_x = project("five-x", 1000, 1000, 5000);  // 500 % over, partly by transfer
+  const pb::ProjectRecord empty = project("empty", 1000, 0, 0);
+  const std::vector<const pb::ProjectRecord*> all = {&exact, &one_over, &five_x, &empty};
+  const OverBudget o = CheckOverBudget(all, 10);
+  CHECK(o.count == 2);
+  REQUIRE(o.projects.size() == 2);
+  // Largest excess first.
+  CHECK(o.projects[0].project_id == "five-x");
+  CHECK(o.projects[0].received_fen == 6000);
+  CHECK(o.projects[0].over_fen == 5000);
+  CHECK(o.projects[0].name_zh == "five-x项目");
+  CHECK(o.projects[1].project_id == "one-over");
+  CHECK(o.projects[1].over_fen == 1);
+  // The list is capped; the count is not.
+  const OverBudget capped = CheckOverBudget(all, 1);
+  CHECK(capped.count == 2);
+  REQUIRE(capped.projects.size() == 1);
+  CHECK(capped.projects[0].project_id == "five-x");
+  CHECK(CheckOverBudget({}, 10).count == 0);
+}
+
 }  // namespace
 }  // namespace shanliu::api::internal

@@ -287,7 +287,7 @@ TEST_CASE("the IATI export parses as XML with activities and typed transactions"
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::ifstream in(out);
   std::string summary((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string charity = "CN-USCC-52330100MJ0000000A";
+  const std::string charity = "CN-USCC-" + testing::TestCreditCode("52", "charity-a");
   CHECK(summary == charity + "-general-fund 1 123.45\n" +       // donation
                        charity + "-general-fund 3 100.00\n" +   // allocation, sending side
                        charity + "-project-meals 1 100.00\n" +  // allocation, receiving side

@@ -39,7 +39,7 @@ struct Banks {
   crypto::KeyPair bank2 = TestKey("bank-2");
   TestChain chain{[this](ledger::Genesis& g) {
     g.organisations.push_back(
-        ledger::GenesisOrg{"bank-2", pb::ORG_KIND_BANK, "乙银行", "bank-2", "91330100MA0000002B", {bank2.public_key}, {}});
+        ledger::GenesisOrg{"bank-2", pb::ORG_KIND_BANK, "乙银行", "bank-2", "91330100MA0000023P", {bank2.public_key}, {}});
   }};
   crypto::KeyPair sunshine = TestKey("sunshine");
   crypto::KeyPair spring = TestKey("spring");
@@ -272,7 +272,7 @@ TEST_CASE("only a bank holding the owner's account may co-sign, as filed with th
                           r->set_org_id("odd");
                           r->set_kind(pb::ORG_KIND_CHARITY);
                           r->set_name_zh("某机构");
-                          r->set_credit_code("52330100MJ0000000A");
+                          r->set_credit_code(shanliu::testing::TestCreditCode("52", "odd"));
                           r->add_public_keys(std::string(32, 'k'));
                           r->add_account_banks("spring");
                         },
@@ -346,7 +346,7 @@ TEST_CASE("a tx signed for one block time expires when the block comes too late"
 
 TEST_CASE("genesis max_tx_expiry_ms: default 24 h, parsed, bounded") {
   const std::string head = R"({"chain_id": "test-chain", "genesis_time_ms": 1767225600000, "organisations": [
-      {"org_id": "bureau", "kind": "bureau", "name_zh": "民政局", "credit_code": "11330100002482150X",
+      {"org_id": "bureau", "kind": "bureau", "name_zh": "民政局", "credit_code": "11330100002482154U",
        "public_keys": [")" + crypto::ToHex(TestKey("bureau").public_key) + R"("]}],
       "validators": [{"org_id": "bureau", "public_key": ")" + crypto::ToHex(TestKey("bureau").public_key) +
                            R"(", "voting_power": 1}])";

@@ -8,6 +8,7 @@
 
 using namespace shanliu;
 using shanliu::testing::TestChain;
+using shanliu::testing::TestCreditCode;
 using shanliu::testing::TestKey;
 
 namespace {
@@ -63,7 +64,7 @@ TEST_CASE("registering organisations needs the bureau and fresh ids and keys") {
           p->set_org_id(id);
           p->set_kind(pb::ORG_KIND_CHARITY);
           p->set_name_zh("新慈善");
-          p->set_credit_code("52330100MJ0000000A");
+          p->set_credit_code(TestCreditCode("52", id));
           p->add_public_keys(KeyStr(org_key));
         },
         {&signer});

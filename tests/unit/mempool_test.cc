@@ -72,7 +72,9 @@ TEST_CASE("pending txs build on each other and are re-checked after a block") {
         o->set_owner_org("charity");
         o->set_name_zh("长者食堂");
         o->set_category("elder-care");
+        o->set_region("330106");
         o->set_budget_fen(100'000);
+        o->set_ends_at_ms(p.chain.genesis().genesis_time_ms + 86'400'000ull * 365);
       },
       {&p.charity});
   CHECK(pool.Submit(open).second.ok());

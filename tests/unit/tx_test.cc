@@ -219,6 +219,16 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_project_id("elder-care-2025");
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_update_project();
+    p->set_project_id("elder-care-2025");
+    p->set_description("meals, visits and health checks");
+    p->set_ends_at_ms(1'790'000'000'000ULL);
+    p->set_budget_fen(60'000'000);
+    p->set_reason("more elders enrolled");
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -311,7 +321,7 @@ TEST_CASE("PayloadKindName") {
   const char* const names[] = {"register_org",  "update_org",         "rotate_key", "open_project",
                                "close_project", "donation",           "transfer",   "open_trust",
                                "trust_deposit", "trust_disbursement", "spend",      "refund",
-                               "volunteer_service", "redeem_points",  "disclosure"};
+                               "volunteer_service", "redeem_points",  "disclosure", "update_project"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -972,6 +982,32 @@ TEST_CASE("text limits and required text") {
   }
 }
 
+TEST_CASE("update_project needs one change and keeps amounts in range") {
+  auto u = ValidBody(pb::TxBody::kUpdateProject);
+  EXPECT_OK(u);
+  // Each change alone is enough.
+  auto only = [&](const std::function<void(pb::UpdateProject&)>& keep) {
+    auto b = ValidBody(pb::TxBody::kUpdateProject);
+    auto* p = b.mutable_update_project();
+    p->clear_description();
+    p->clear_ends_at_ms();
+    p->clear_budget_fen();
+    keep(*p);
+    return b;
+  };
+  EXPECT_OK(only([](pb::UpdateProject& p) { p.set_description("x"); }));
+  EXPECT_OK(only([](pb::UpdateProject& p) { p.set_ends_at_ms(1); }));
+  EXPECT_OK(only([](pb::UpdateProject& p) { p.set_budget_fen(1); }));
+  EXPECT_BAD(only([](pb::UpdateProject&) {}), "project_id");
+  // A reason alone changes nothing.
+  EXPECT_BAD(only([](pb::UpdateProject& p) { p.set_reason("because"); }), "project_id");
+  EXPECT_OK(only([](pb::UpdateProject& p) { p.set_budget_fen(1'000'000'000'000'000); }));
+  EXPECT_BAD(only([](pb::UpdateProject& p) { p.set_budget_fen(1'000'000'000'000'001); }), "budget_fen");
+  EXPECT_BAD(only([](pb::UpdateProject& p) { p.set_budget_fen(-1); }), "budget_fen");
+  u.mutable_update_project()->set_project_id("X");
+  EXPECT_BAD(u, "project_id");
+}
+
 TEST_CASE("register_org keys and credit code, project period, points and minutes") {
   auto r = ValidBody(pb::TxBody::kRegisterOrg);
   r.mutable_register_org()->clear_public_keys();
@@ -1432,6 +1468,9 @@ TEST_CASE("personal data guard covers every free-text field") {
       {B::kOpenProject, "open_project.region", [](B& b, S v) { b.mutable_open_project()->set_region(v); }},
       {B::kOpenProject, "open_project.description", [](B& b, S v) { b.mutable_open_project()->set_description(v); }},
       {B::kCloseProject, "close_project.summary", [](B& b, S v) { b.mutable_close_project()->set_summary(v); }},
+      {B::kUpdateProject, "update_project.description",
+       [](B& b, S v) { b.mutable_update_project()->set_description(v); }},
+      {B::kUpdateProject, "update_project.reason", [](B& b, S v) { b.mutable_update_project()->set_reason(v); }},
       {B::kDonation, "donation.donor_display_name", [](B& b, S v) { b.mutable_donation()->set_donor_display_name(v); }},
       {B::kDonation, "donation.memo", [](B& b, S v) { b.mutable_donation()->set_memo(v); }},
       {B::kTrustDeposit, "trust_deposit.settlor_display_name",
@@ -1474,7 +1513,8 @@ TEST_CASE("personal data guard covers every free-text field") {
   // Every string field of every payload is either in the table or a non-text identifier.
   const std::set<std::string> identifiers = {
       "register_org.org_id", "register_org.credit_code", "register_org.account_banks", "update_org.org_id", "rotate_key.org_id",
-      "open_project.project_id", "open_project.owner_org", "close_project.project_id", "donation.to_account",
+      "open_project.project_id", "open_project.owner_org", "close_project.project_id", "update_project.project_id",
+      "donation.to_account",
       "donation.attesting_bank", "trust_deposit.trust_id", "transfer.from_account", "transfer.to_account",
       "open_trust.trust_id", "open_trust.trustee_org", "open_trust.custodian_bank", "open_trust.filing_number",
       "trust_disbursement.trust_id", "trust_disbursement.to_account", "spend.from_account",

@@ -1,11 +1,35 @@
 // Projects (/projects, /projects/<id>) and charity trusts (/trusts, /trusts/<id>).
-import { enc, get, type ProjectDetail, type ProjectSummary, type TrustDetail, type TrustRecord, type TxSummary } from '../api';
+import { enc, get, type ProjectDetail, type ProjectSummary, type ProjectUpdate, type TrustDetail, type TrustRecord, type TxSummary } from '../api';
 import { h, replace } from '../dom';
 import { date, name, pct, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
 import { blockLink, errorBox, kv, loading, orgLink, pageHeader, pager, pill, progress, section } from '../ui/common';
 import { txItem } from '../ui/txdesc';
+
+// One UpdateProject: what changed, from what to what, and why (newest first on the page).
+function historyItem(u: ProjectUpdate): HTMLElement {
+  const changes: (string | HTMLElement)[] = [];
+  if (u.ends_changed) changes.push(t('project.change_end', { from: date(u.old_ends_at_ms), to: date(u.new_ends_at_ms) }));
+  if (u.budget_changed) changes.push(t('project.change_budget', { from: yuan(u.old_budget_fen), to: yuan(u.new_budget_fen) }));
+  if (u.description_changed) changes.push(t('project.change_description'));
+  return h(
+    'li',
+    { class: 'list-item project-change' },
+    h(
+      'div',
+      { class: 'list-main' },
+      h('span', { class: 'list-title' }, changes.join(' · ')),
+      u.reason ? h('span', { class: 'list-detail' }, u.reason) : null,
+      u.description_changed ? h('span', { class: 'list-detail' }, u.new_description) : null,
+    ),
+    h('span', { class: 'list-detail' }, date(u.time_ms), ' ', u.tx_id ? h('a', { href: `/tx/${u.tx_id}` }, shortId(u.tx_id)) : null),
+  );
+}
+
+function shortId(hex: string): string {
+  return `${hex.slice(0, 8)}…`;
+}
 
 function projectCard(p: ProjectSummary): HTMLElement {
   const raisedPct = p.budget_fen > 0 ? (p.raised_fen / p.budget_fen) * 100 : null;
@@ -16,7 +40,7 @@ function projectCard(p: ProjectSummary): HTMLElement {
       'div',
       { class: 'list-main' },
       h('a', { href: `/projects/${p.project_id}`, class: 'list-title' }, name(p, p.project_id)),
-      h('span', { class: 'list-detail' }, name({ name_zh: p.owner_name_zh, name_en: p.owner_name_en }, p.owner_org), p.region ? ` · ${p.region}` : ''),
+      h('span', { class: 'list-detail' }, name({ name_zh: p.owner_name_zh, name_en: p.owner_name_en }, p.owner_org), p.region ? ` · ${p.region_name ?? p.region}` : ''),
       progress(p.raised_fen, p.budget_fen, t('project.raised_of_budget')),
       h('span', { class: 'list-detail' }, t('project.raised'), ' ', yuan(p.raised_fen), ' / ', t('project.budget'), ' ', yuan(p.budget_fen), raisedPct !== null ? ` (${pct(raisedPct)})` : ''),
     ),
@@ -71,6 +95,7 @@ export async function projectPage(ctx: PageContext): Promise<void> {
         [t('project.refunded'), d.refunded_fen ? yuan(d.refunded_fen) : null],
         [t('flow.balance'), yuan(d.balance_fen)],
       ]),
+      d.over_budget ? h('p', { class: 'over-budget' }, pill(t('project.over_budget', { amount: yuan(d.over_budget_fen) }), 'warn')) : null,
     ),
     section(
       t('project.by_category'),
@@ -95,11 +120,15 @@ export async function projectPage(ctx: PageContext): Promise<void> {
       kv([
         [t('project.id'), h('code', { class: 'mono' }, spec.project_id)],
         [t('project.category'), tEnum('project_category', spec.category)],
-        [t('project.region'), spec.region],
+        [t('project.region'), d.summary.region_name ? `${d.summary.region_name} (${spec.region})` : spec.region],
         [t('project.period'), spec.starts_at_ms || spec.ends_at_ms ? `${date(spec.starts_at_ms)} – ${date(spec.ends_at_ms)}` : null],
         [t('project.description'), spec.description || null],
         [t('project.closing_summary'), d.project.closing_summary || null],
       ]),
+    ),
+    section(
+      t('project.history'),
+      d.history.length === 0 ? h('p', { class: 'empty' }, t('project.no_history')) : h('ul', { class: 'list' }, d.history.map(historyItem)),
     ),
     section(t('project.activity'), activity),
   );

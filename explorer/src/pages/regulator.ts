@@ -10,6 +10,7 @@ import {
   type ComplianceRow,
   type Consistency,
   type DisclosureSchedule,
+  type OverBudgetProjects,
   type RestrictedFunds,
 } from '../api';
 import { h, replace, type Child } from '../dom';
@@ -282,6 +283,17 @@ function restrictedIndicator(rf: RestrictedFunds | undefined): HTMLElement | nul
   );
 }
 
+function overBudgetIndicator(ob: OverBudgetProjects | undefined): HTMLElement | null {
+  if (!ob) return null;
+  const shown = ob.projects.map((x) => `${x.name_zh || x.project_id}: ${yuan(x.received_fen)} / ${yuan(x.budget_fen)} (+${yuan(x.over_fen)})`).join(sep());
+  return h(
+    'div',
+    { class: 'ind-over-budget', 'data-count': String(ob.count) },
+    h('dt', t('reg.over_budget')),
+    h('dd', ob.count === 0 ? pill(t('reg.ob.none'), 'ok') : pill(t('reg.ob.count', { n: num(ob.count) }), 'warn'), shown ? h('small', { class: 'ind-detail' }, shown) : null),
+  );
+}
+
 function complianceSection(signal: AbortSignal): HTMLElement {
   const body = h('div', loading());
   const yearSel = h('select', { id: 'c-year' });
@@ -326,6 +338,7 @@ function complianceSection(signal: AbortSignal): HTMLElement {
                     h('div', h('dt', t('reg.disclosures')), h('dd', num(r.disclosures))),
                     scheduleIndicators(r.disclosures_on_schedule, r.year),
                     restrictedIndicator(r.restricted_funds),
+                    overBudgetIndicator(r.over_budget_projects),
                   ),
                 ),
               ),

@@ -44,6 +44,7 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'open_project':
       return [s(p, 'name_zh') || s(p, 'project_id'), n(p, 'budget_fen') ? ` · ${t('project.budget')} ${yuan(n(p, 'budget_fen'))}` : ''];
     case 'close_project':
+    case 'update_project':
       return [s(p, 'project_id')];
     case 'open_trust':
       return [s(p, 'name_zh') || s(p, 'trust_id')];

@@ -31,6 +31,11 @@ struct GenesisParams {
   std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this
   std::uint64_t max_tx_expiry_ms = 86'400'000;  // expires_at_ms <= block time + this (24 h)
   ComplianceParams compliance;
+  // The closed list an OpenProject's `category` comes from (ids, [a-z0-9-]{3,40}, 1..64 of them).
+  std::vector<std::string> project_categories = DefaultProjectCategories();
+
+  static std::vector<std::string> DefaultProjectCategories();
+  bool IsProjectCategory(std::string_view category) const;
 };
 
 struct GenesisOrg {
@@ -57,7 +62,8 @@ struct Genesis {
 };
 
 // Strict: unknown fields, duplicate ids or keys, bad hex, missing bureau, validators whose
-// organisation is not a bureau, federation or bank, and zero or overflowing voting power are errors.
+// organisation is not a bureau, federation or bank, zero or overflowing voting power, credit
+// codes whose check characters fail or that appear twice, and bad project categories are errors.
 Result<Genesis> ParseGenesis(std::string_view json_text);
 Result<Genesis> LoadGenesis(const std::filesystem::path& path);
 std::string GenesisToJson(const Genesis& genesis);  // pretty, round-trips through ParseGenesis

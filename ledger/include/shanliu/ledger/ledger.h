@@ -180,6 +180,8 @@ class ReadView {
   std::optional<pb::GiftRecord> Gift(const Hash256& tx_id) const;
   std::optional<pb::PointsRecord> Points(ByteView holder) const;
   std::optional<pb::OrgYear> OrgYear(std::string_view org, std::uint32_t year) const;
+  // A project's UpdateProject history (state rows pu/), newest first, at most `limit`.
+  std::vector<pb::ProjectUpdateRecord> ProjectUpdates(std::string_view project, std::size_t limit) const;
   // The bank that co-signed the Spend or Refund `tx_id` (empty: none did, or another kind of tx).
   std::string AttestedBy(const Hash256& tx_id) const;
   pb::ChainStats Stats() const;

@@ -1,9 +1,10 @@
-#include "credit_code.h"
-
+// GB 32100-2015 unified social credit codes. The same check serves the executor (RegisterOrg,
+// genesis) and the CLI (devnet and demo organisations), so there is one implementation.
 #include <cassert>
-#include <cstdint>
 
-namespace shanliu::cli {
+#include "shanliu/ledger/registry_codes.h"
+
+namespace shanliu::ledger {
 namespace {
 
 constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";  // no I, O, S, V, Z
@@ -12,8 +13,9 @@ constexpr int kOrgWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
 
 int OrgValue(char c) { return c >= '0' && c <= '9' ? c - '0' : c - 'A' + 10; }
 
-// GB 11714 check character of the 8-character organisation code body.
+// GB 11714 check character of the 8-character organisation code body (digits and capitals).
 char OrgCheck(std::string_view body8) {
+  assert(body8.size() == 8);
   int sum = 0;
   for (int i = 0; i < 8; ++i) sum += OrgValue(body8[static_cast<std::size_t>(i)]) * kOrgWeights[i];
   const int c = 11 - sum % 11;
@@ -22,6 +24,7 @@ char OrgCheck(std::string_view body8) {
 
 // GB 32100 check character over the first 17 characters; '\0' if one is outside the alphabet.
 char CodeCheck(std::string_view first17) {
+  assert(first17.size() == 17);
   int sum = 0;
   for (int i = 0; i < 17; ++i) {
     const auto pos = kAlphabet.find(first17[static_cast<std::size_t>(i)]);
@@ -40,6 +43,7 @@ std::string MakeCreditCode(std::string_view kind2, std::string_view division6, s
   body.insert(0, 8 - body.size(), '0');
   std::string code = std::string(kind2) + std::string(division6) + body + OrgCheck(body);
   code.push_back(CodeCheck(code));
+  assert(IsValidCreditCode(code));
   return code;
 }
 
@@ -48,10 +52,7 @@ bool IsValidCreditCode(std::string_view code) {
   for (char c : code) {
     if (kAlphabet.find(c) == std::string_view::npos) return false;
   }
-  for (char c : code.substr(8, 8)) {
-    if (c < '0' || (c > '9' && (c < 'A' || c > 'Z'))) return false;
-  }
   return OrgCheck(code.substr(8, 8)) == code[16] && CodeCheck(code.substr(0, 17)) == code[17];
 }
 
-}  // namespace shanliu::cli
+}  // namespace shanliu::ledger
