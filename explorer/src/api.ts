@@ -72,6 +72,7 @@ export interface Donation {
   points_earned: number;
   refunded_fen: number;
   refund_tx: string | null;
+  corrected_by?: CorrectionRef | null; // the correction that withdrew this gift
   recorded_by: string;
   recorded_by_org: NameRef;
   restricted: boolean;
@@ -104,9 +105,21 @@ export interface HopTx {
   occurred_at_ms?: number;
   donation_tx_id?: string;
   reason?: string;
+  corrects?: string; // a correction: the id of the tx it reverses
+  corrected_by?: CorrectionRef | null; // the correction that reversed this tx
 }
 
-export type Fate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
+// The pairing of a Correction with the entry it reverses (GET /v1/txs/{id}, trace hops).
+export interface CorrectionRef {
+  id: string;
+  code?: string;
+  leaf: number;
+  reason?: string;
+}
+
+// 'corrected': spent or moved on, then reversed by a correction (children: the money back in the
+// same account); 'withdrawn': a corrected gift, taken out whole by its correction.
+export type Fate = 'spent' | 'moved_on' | 'unspent' | 'refunded' | 'corrected' | 'withdrawn';
 
 export interface TraceNode {
   account: string;
@@ -124,7 +137,7 @@ export interface Trace {
   account: string;
   amount_fen: number;
   truncated: boolean;
-  totals: { spent_fen: number; unspent_fen: number; refunded_fen: number; untraced_fen: number };
+  totals: { spent_fen: number; unspent_fen: number; refunded_fen: number; withdrawn_fen?: number; untraced_fen: number };
   nodes: TraceNode[];
 }
 
@@ -228,6 +241,8 @@ export interface TxStatus {
   size_bytes?: number;
   body?: Record<string, unknown>;
   signers?: string[];
+  corrected_by?: CorrectionRef | null; // the correction that reversed this tx
+  corrects?: string | null; // a correction: the id of the tx it reverses
   error?: { code: string; message: string };
 }
 

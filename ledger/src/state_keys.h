@@ -40,6 +40,8 @@ inline std::string ReceiptNumber(std::string_view org, std::string_view hash) {
 }
 // The bank that co-signed a Spend or Refund (value: its org id); absent when none did.
 inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::string(tx_id); }
+// A corrected tx's link to its Correction (value: CorrectionRecord); absent: not corrected.
+inline std::string CorrectionLink(std::string_view tx_id) { return "r/c/" + std::string(tx_id); }
 // Per-subject activity lists: the leaves of txs that touched an account, a holder, an org.
 inline std::string AccountActivity(std::string_view account, std::uint64_t leaf) {
   return "ia/" + std::string(account) + '\0' + U64(leaf);

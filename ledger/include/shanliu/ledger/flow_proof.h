@@ -125,7 +125,10 @@ struct VerifiedFlow {
   std::map<std::string, pb::TrustRecord> trusts;      // by trust id
   std::string attesting_bank;                         // proven by check 8; empty: self-reported
   std::size_t hops = 0;                               // nodes with a hop tx
+  std::map<std::uint64_t, std::uint64_t> corrected_by;  // reversed outflow's leaf -> its correction's leaf
+                                                        // (whose tx is in hop_txs too)
   std::int64_t spent_fen = 0, unspent_fen = 0, refunded_fen = 0, untraced_fen = 0;
+  std::int64_t withdrawn_fen = 0;  // a corrected gift, taken out whole by its correction
 };
 
 // Runs checks 1-8 of docs/flow-proof.md in order. The first failure is the returned Status.
