@@ -687,22 +687,35 @@ std::uint64_t EnvOr(const char* name, std::uint64_t fallback) {
   return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
 }
 
-TEST_CASE("random ledgers: traces and reverse walks add up exactly and match the model") {
+TEST_CASE("random ledgers with corrections: traces and reverse walks add up exactly and match the model") {
   const std::uint64_t only = EnvOr("FLOW_PROPERTY_SEED", 0);
   const std::uint64_t count = only != 0 ? 1 : EnvOr("FLOW_PROPERTY_LEDGERS", 3000);
   std::size_t disk_checked = 0;
+  std::map<std::string, std::size_t> corrections;  // "reverse"/"withdraw" + result code: how many
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint64_t seed = only != 0 ? only : 1 + i;
     INFO("seed " << seed << " (replay: FLOW_PROPERTY_SEED=" << seed << ")");
     Ledger ledger;
     Generate(seed, ledger);
     CheckLedger(seed, ledger);
+    for (const Op& op : ledger.ops) {
+      if (op.kind == OpKind::kReverse) ++corrections["reverse " + (op.code.empty() ? "ok" : op.code)];
+      if (op.kind == OpKind::kWithdraw) ++corrections["withdraw " + (op.code.empty() ? "ok" : op.code)];
+    }
     if (only != 0 || seed % 50 == 0) {
       CheckOnDisk(seed, ledger);
       ++disk_checked;
     }
   }
   MESSAGE("checked " << count << " ledgers, " << disk_checked << " of them also over LevelDB");
+  // Every outcome of a correction occurs (the default run: thousands of each).
+  if (count >= 1000) {
+    for (const char* outcome : {"reverse ok", "reverse already_corrected", "reverse funds_consumed", "withdraw ok",
+                                "withdraw funds_consumed"}) {
+      CAPTURE(outcome);
+      CHECK(corrections[outcome] >= 100);
+    }
+  }
 }
 
 }  // namespace
