@@ -2,6 +2,11 @@
 // that fails; a refused correction writes nothing; the reversed money's trace stays exact.
 #include <doctest/doctest.h>
 
+#include <mutex>
+
+#include "cli_run.h"
+#include "shanliu/api/server.h"
+#include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/flow.h"
 #include "test_chain.h"
@@ -369,4 +374,61 @@ TEST_CASE("a corrected donation's bank reference and e-receipt number can record
   ExpectRejected(c, donation(5'001), "duplicate_bank_ref");
   CHECK(b.Account("org:sunshine").balance_fen == 5'000);
   b.CheckConservation();
+}
+
+TEST_CASE("shanliu tx correction --corrects builds, from the node, a correction the ledger accepts") {
+  Books b;
+  TestChain& c = b.chain;
+  REQUIRE(c.Commit(c.DonationTx("org:sunshine", 9'000, b.sunshine)).ok());
+  const Bytes spend = c.SpendTx("org:sunshine", 2'500, b.sunshine);
+  REQUIRE(c.Commit(spend).ok());
+  const std::string key_file = (c.dir() / "sunshine.key").string();
+  REQUIRE(crypto::WriteKeyFile(key_file, b.sunshine).ok());
+
+  std::mutex mu;
+  std::vector<Bytes> submitted;  // what the CLI sent: committed below, after the server stops
+  api::NodeHooks hooks;
+  hooks.submit = [&](std::vector<Bytes> envelopes) {
+    std::lock_guard lock(mu);
+    std::vector<api::SubmitResult> out;
+    for (Bytes& e : envelopes) {
+      out.push_back(api::SubmitResult{c.Decode(e).id, Status::Ok()});
+      submitted.push_back(std::move(e));
+    }
+    return out;
+  };
+  api::ServerConfig config;
+  config.port = 0;
+  api::Server server(config, c.ledger(), hooks);
+  REQUIRE(server.Start().ok());
+  const std::string node = "http://127.0.0.1:" + std::to_string(server.port());
+  const std::string id = crypto::ToHex(b.Id(spend));
+  // Hostile and malformed input first: nothing is sent.
+  testing::CliRun bad = testing::RunCli({"tx", "correction", "--key", key_file, "--node", node, "--corrects", "abc",
+                                         "--reason", "x"});
+  CHECK(bad.code != 0);
+  CHECK(bad.output.find("--corrects needs the 64-hex-digit id") != std::string::npos);
+  bad = testing::RunCli({"tx", "spend", "--key", key_file, "--node", node, "--corrects", id});
+  CHECK(bad.code != 0);
+  CHECK(bad.output.find("--corrects applies to correction only") != std::string::npos);
+  bad = testing::RunCli({"tx", "correction", "--key", key_file, "--node", node, "--corrects",
+                         std::string(64, 'a'), "--reason", "x"});
+  CHECK(bad.code != 0);
+  CHECK(submitted.empty());
+  const testing::CliRun r = testing::RunCli({"tx", "correction", "--key", key_file, "--node", node, "--corrects", id,
+                                             "--reason", "发票金额录入错误"});
+  server.Stop();
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("status   pending") != std::string::npos);
+  REQUIRE(submitted.size() == 1);
+  // The CLI signs with the wall clock's expiry: commit it in a block of that time.
+  const std::uint64_t expires_ms = c.Decode(submitted[0]).body.expires_at_ms();
+  const Status committed = c.CommitBlock({submitted[0]}, expires_ms - 60'000).front();
+  REQUIRE_MESSAGE(committed.ok(), committed.ToString());
+  auto view = c.ledger().Read();
+  auto link = view->CorrectedBy(b.Id(spend));
+  REQUIRE(link.has_value());
+  CHECK(link->amount_fen() == 2'500);
+  CHECK(b.Account("org:sunshine").balance_fen == 9'000);
 }
