@@ -62,6 +62,12 @@ void Planner::RegisterOrgs(Phase& phase) {
     const District& d = Districts()[static_cast<std::size_t>(spec.district)];
     r->set_credit_code(MakeCreditCode(spec.kind2, d.division, rng_.Next()));
     r->add_public_keys(KeyBytes(Key(spec.id).public_key));
+    if (kind == pb::ORG_KIND_CHARITY) {
+      // Each charity banks with one of the founding banks, which may then attest its spending.
+      const std::string& bank = o_.founders.banks[account_bank_.size() % o_.founders.banks.size()];
+      r->add_account_banks(bank);
+      account_bank_[spec.id] = bank;
+    }
     Add(phase, std::move(body), {o_.founders.bureau});
   };
   for (const OrgSpec& c : Charities()) {

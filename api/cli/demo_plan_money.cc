@@ -262,7 +262,13 @@ void Planner::Spending(Phase& phase) {
     sim_.Spend(account, amount);
     plan_.totals.spends++;
     plan_.totals.spent_by_category_fen[category] += amount;
-    Add(phase, std::move(body), {owner});
+    // Every other spend of a charity is co-signed by its account bank: attested outflows.
+    auto bank = account_bank_.find(owner);
+    if (bank != account_bank_.end() && invoice % 2 == 0) {
+      Add(phase, std::move(body), {owner, bank->second});
+    } else {
+      Add(phase, std::move(body), {owner});
+    }
   };
   for (const Project& p : projects_) {
     const std::string account = "project:" + p.id;

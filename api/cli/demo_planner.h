@@ -62,6 +62,7 @@ class Planner {
   int year_ = 0;
   std::vector<Project> projects_;
   std::vector<std::string> charities_;  // org ids of the charities the demo registers
+  std::map<std::string, std::string> account_bank_;  // charity -> the bank holding its accounts
   std::vector<std::string> residents_;  // key names of residents' wallets
   std::map<std::string, std::uint64_t> points_;  // resident -> points balance
   std::vector<std::string> spent_projects_;      // projects with spending, for reports

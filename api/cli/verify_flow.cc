@@ -123,6 +123,10 @@ json HopJson(const fp::VerifiedFlow& flow, std::uint64_t leaf) {
                            {"leaf", it->second},
                            {"reason", correction.body.correction().reason()}};
   }
+  if (b.has_spend() || b.has_refund()) {
+    auto bank = flow.hop_attested_by.find(leaf);
+    out["attested_by"] = bank == flow.hop_attested_by.end() ? json(nullptr) : json(bank->second);
+  }
   return out;
 }
 
@@ -292,6 +296,9 @@ std::string HopLine(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
     if (s.beneficiary_count() > 0) line += ", " + std::to_string(s.beneficiary_count()) + " beneficiaries";
     if (s.occurred_at_ms() > 0) line += ", on " + BeijingDate(s.occurred_at_ms());
     if (!s.description().empty()) line += " — " + s.description();
+    if (auto bank = flow.hop_attested_by.find(n.tx); bank != flow.hop_attested_by.end()) {
+      line += " (attested by bank " + flow.orgs.at(bank->second).name_zh() + ")";
+    }
     return line + code;
   }
   const std::string to = b.has_transfer() ? b.transfer().to_account() : b.trust_disbursement().to_account();

@@ -105,6 +105,9 @@ export interface HopTx {
   occurred_at_ms?: number;
   donation_tx_id?: string;
   reason?: string;
+  attested_by?: string | null; // spend / refund: the bank that co-signed it (its account bank), else null
+  attested_by_name_zh?: string; // filled from the proven bank record (not sent by the server)
+  attested_by_name_en?: string;
   corrects?: string; // a correction: the id of the tx it reverses
   corrected_by?: CorrectionRef | null; // the correction that reversed this tx
 }
@@ -256,6 +259,7 @@ export interface Org {
   status: string;
   registered_height: number;
   status_reason: string;
+  account_banks: string[]; // banks holding its accounts (开户银行), filed with the bureau
 }
 
 export interface AccountFlow {

@@ -18,7 +18,7 @@ function scenario({ refund = false, edit = (s) => s } = {}) {
   const d1 = tx(15, pb([[1, 'org:fed'], [2, 500], [8, 1], [9, 'bank1']]), [bank]);
   const gift = tx(15, pb([[1, 'org:fed'], [2, 1000], [4, '李四'], [8, 1], [9, 'bank1'], [10, '加油']]), [bank]);
   const transfer = tx(16, pb([[1, 'org:fed'], [2, 'project:p1'], [3, 800], [4, '拨付']]), [fed]);
-  const spend = tx(20, pb([[1, 'project:p1'], [2, 600], [3, 1], [4, 1], [5, '超市'], [6, 12], [7, invoice], [8, '米面油'], [9, 1767225650000]]), [fed]);
+  const spend = tx(20, pb([[1, 'project:p1'], [2, 600], [3, 1], [4, 1], [5, '超市'], [6, 12], [7, invoice], [8, '米面油'], [9, 1767225650000]]), [fed, bank]);
   const refundTx = tx(21, pb([[1, gift.id], [2, '捐赠人要求']]), [fed]);
   const txs = refund ? [d1, gift, transfer, spend, refundTx] : [d1, gift, transfer, spend];
   const s = {
@@ -30,6 +30,7 @@ function scenario({ refund = false, edit = (s) => s } = {}) {
     ],
     p1Account: account({ received: 800, spent: 600, outPos: 600 }),
     bankRecord: orgRecord({ id: 'bank1', kind: 'bank', zh: '某银行', en: 'Some Bank', keys: [bank.publicKey] }),
+    spendAttestation: Buffer.from('bank1'), // r/a/<spend id>: bank1 co-signed the spend (null: none did)
     projectRecord: projectRecord({ id: 'p1', owner: 'fed', zh: '助学项目', en: 'School project' }),
     giftRecord: giftRecord({
       leaf: 1, height: 3, timeMs: 1767225700003, account: 'org:fed', amount: 1000, intervalStart: 500, attested: true, bank: 'bank1', channel: 1,
@@ -55,11 +56,13 @@ function scenario({ refund = false, edit = (s) => s } = {}) {
     [keys.org('fed'), orgRecord({ id: 'fed', kind: 'federation', zh: '慈善总会', en: 'Charity Federation', keys: [fed.publicKey] })],
     [keys.org('bank1'), s.bankRecord],
     [keys.project('p1'), s.projectRecord],
+    ...(s.spendAttestation ? [[keys.attestation(spend.id), s.spendAttestation]] : []),
     [keys.account('org:other'), account({ inflow: 5, outPos: 0 })],
     ...Array.from({ length: 60 }, (_, i) => [Buffer.from(`x/filler-${i}`), Buffer.from(`v${i}`)]),
   ];
   const c = chain({ txs, state });
-  const recordKeys = [keys.gift(gift.id), keys.account('org:fed'), keys.account('project:p1'), ...s.ranges.map(([k]) => k), keys.org('fed'), keys.org('bank1'), keys.project('p1')];
+  const recordKeys = [keys.gift(gift.id), keys.account('org:fed'), keys.account('project:p1'), ...s.ranges.map(([k]) => k), keys.org('fed'), keys.org('bank1'), keys.project('p1'),
+    keys.attestation(spend.id), ...(refund ? [keys.attestation(refundTx.id)] : [])];
   const hopLeaves = refund ? [2, 3, 4] : [2, 3];
   return { ...c, gift, txs, s, recordKeys, hopLeaves, fp: c.proof(recordKeys, hopLeaves, { tx_id: hex(gift.id) }), receipt: c.receiptProof(1) };
 }
@@ -206,6 +209,28 @@ describe('flow proofs', () => {
     await fails(c, 'bank', /bank bank1/, c.proof(without, c.hopLeaves, { tx_id: hex(c.gift.id) }));
   });
 
+  it('bank: a spend is attested only by its proven r/a/ record, and its absence is proven too', async () => {
+    const s = scenario({ refund: true });
+    const r = await verify(s);
+    assert.equal(r.ok, true, r.message);
+    const spend = r.value.roots[0].children[0];
+    assert.equal(spend.fate, 'spent');
+    assert.equal(spend.attestedBy.orgId, 'bank1');
+    assert.equal(r.value.roots[1].fate, 'refunded');
+    assert.equal(r.value.roots[1].attestedBy, null);
+    const plain = scenario({ edit: (x) => (x.spendAttestation = null) });
+    const p = await verify(plain);
+    assert.equal(p.ok, true, p.message);
+    assert.equal(p.value.roots[0].children[0].attestedBy, null);
+    // A proof that leaves the record out cannot claim either way.
+    const spendId = s.txs[3].id;
+    const without = s.recordKeys.filter((k) => !k.equals(keys.attestation(spendId)));
+    await fails(s, 'missing_record', /r\/a\//, s.proof(without, s.hopLeaves, { tx_id: hex(s.gift.id) }));
+    // A record naming a non-bank is refused.
+    const odd = scenario({ edit: (x) => (x.spendAttestation = Buffer.from('fed')) });
+    await fails(odd, 'bank', /not a bank/);
+  });
+
   it('stops at max_nodes and leaves the rest unexpanded', async () => {
     const s = scenario();
     const r = await verify(s, { ...s.fp, max_nodes: 2 });
@@ -306,7 +331,8 @@ function correctedScenario({ editLink = (l) => l, leaves = [2, 3, 4], backAt = 8
     [keys.project('p1'), projectRecord({ id: 'p1', owner: 'fed', zh: '助学项目', en: 'School project' })],
   ];
   const c = chain({ txs: [d1, gift, transfer, spend, fix], state });
-  const recordKeys = state.map(([k]) => k);
+  // The corrected spend was co-signed by no bank: its r/a/ record is proven absent.
+  const recordKeys = [...state.map(([k]) => k), keys.attestation(spend.id)];
   return { ...c, gift, spend, fix, recordKeys, fp: c.proof(recordKeys, leaves, { tx_id: hex(gift.id) }), receipt: c.receiptProof(1) };
 }
 

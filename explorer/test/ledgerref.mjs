@@ -64,6 +64,7 @@ export const keys = {
   org: (id) => utf8(`o/${id}`),
   project: (id) => utf8(`p/${id}`),
   trust: (id) => utf8(`t/${id}`),
+  attestation: (txId) => Buffer.concat([utf8('r/a/'), txId]), // -> the co-signing bank's org id
   correction: (id) => Buffer.concat([utf8('r/c/'), id]),
 };
 

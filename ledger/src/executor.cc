@@ -19,6 +19,7 @@ void ApplyGenesis(StateView& view, const Genesis& genesis) {
     rec.set_name_en(o.name_en);
     rec.set_credit_code(o.credit_code);
     rec.set_status(pb::ORG_STATUS_ACTIVE);
+    for (const std::string& bank : o.account_banks) rec.add_account_banks(bank);
     for (const auto& k : o.public_keys) {
       rec.add_public_keys(internal::KeyBytes(k));
       view.Put(keys::KeyOwner(internal::KeyBytes(k)), o.org_id);

@@ -55,8 +55,25 @@ Result<std::string> Applier::CoSigningBank(const pb::OrgRecord& owner) const {
     }
     bank = org->org_id();
   }
+  if (!bank.empty() && std::find(owner.account_banks().begin(), owner.account_banks().end(), bank) ==
+                           owner.account_banks().end()) {
+    return Fail("cosigner_not_account_bank", "bank '" + bank + "' holds no account of '" + owner.org_id() +
+                                                 "': only its account banks (开户银行, filed with the bureau) may co-sign");
+  }
   return bank;
 }
+
+template <class Ids>
+Status Applier::CheckAccountBanks(const Ids& bank_orgs) const {
+  for (const std::string& id : bank_orgs) {
+    auto bank = GetOrg(id);
+    if (!bank.ok()) return bank.status();
+    SHANLIU_RETURN_IF_ERROR(RequireKind(*bank, {pb::ORG_KIND_BANK}, "an account bank"));
+  }
+  return Status::Ok();
+}
+
+template Status Applier::CheckAccountBanks(const google::protobuf::RepeatedPtrField<std::string>&) const;
 
 void Applier::RecordAttestation(const std::string& bank) {
   if (bank.empty()) return;

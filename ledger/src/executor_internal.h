@@ -60,9 +60,13 @@ class Applier {
   Status ClaimBankRef(const std::string& bank, const std::string& hash);
   Status ClaimReceiptNumber(const std::string& org, const std::string& hash);
   // The bank that co-signed (empty if none): every signer not holding a key of `owner` must hold
-  // a key of one active bank. (Spends come from org: and project: accounts, which have no bank of
-  // their own, so any bank may vouch; a trust's money leaves only by TrustDisbursement.)
+  // a key of one active bank, and that bank must be one of `owner`'s account banks (the banks
+  // holding its accounts, filed with the bureau). A trust's money leaves only by
+  // TrustDisbursement, which its custodian signs.
   Result<std::string> CoSigningBank(const pb::OrgRecord& owner) const;
+  // Each id names a registered bank: the organisation's account banks as filed.
+  template <class Ids>
+  Status CheckAccountBanks(const Ids& bank_orgs) const;
   // Records the co-signing bank of this tx (no-op when empty) and lists the tx in its activity.
   void RecordAttestation(const std::string& bank);
   // executor_correction.cc

@@ -9,6 +9,7 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   auto bureau = RequireBureauSigner();
   if (!bureau.ok()) return bureau.status();
   if (view_.Get(keys::Org(p.org_id()))) return Fail("already_exists", "organisation '" + p.org_id() + "' exists");
+  SHANLIU_RETURN_IF_ERROR(CheckAccountBanks(p.account_banks()));
   pb::OrgRecord rec;
   rec.set_org_id(p.org_id());
   rec.set_kind(p.kind());
@@ -17,6 +18,7 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   rec.set_credit_code(p.credit_code());
   rec.set_status(pb::ORG_STATUS_ACTIVE);
   rec.set_registered_height(ctx_.height);
+  *rec.mutable_account_banks() = p.account_banks();
   for (const std::string& key : p.public_keys()) {
     if (view_.Get(keys::KeyOwner(key))) return Fail("key_in_use", "a public key already belongs to an organisation");
     view_.Put(keys::KeyOwner(key), p.org_id());
@@ -40,6 +42,10 @@ Status Applier::UpdateOrg(const pb::UpdateOrg& p) {
   }
   org->set_status(p.status());
   org->set_status_reason(p.reason());
+  if (p.has_account_banks()) {
+    SHANLIU_RETURN_IF_ERROR(CheckAccountBanks(p.account_banks().bank_orgs()));
+    *org->mutable_account_banks() = p.account_banks().bank_orgs();
+  }
   keys::Store(view_, keys::Org(p.org_id()), *org);
   IndexOrg(p.org_id());
   return Status::Ok();

@@ -154,15 +154,21 @@ Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std
     }
     leaves.insert(record.correction_leaf());
   }
+  std::set<std::string> orgs{gift.recorded_by(), gift.attesting_bank()};
   for (std::uint64_t leaf : leaves) {
     auto tx = view.TxByLeaf(leaf);
-    if (tx && !TargetOf(tx->body).empty()) accounts.insert(TargetOf(tx->body));
+    if (!tx) continue;
+    if (!TargetOf(tx->body).empty()) accounts.insert(TargetOf(tx->body));
+    // Money leaving (spend, refund): whether a bank co-signed it, proven present or absent.
+    if (tx->body.has_spend() || tx->body.has_refund()) {
+      if (auto bank = state.Get(keys::Attestation(ToString(tx->id)))) orgs.insert(*bank);
+    }
   }
   const flow_proof::internal::Lookup get = [&](const std::string& key) -> Result<std::optional<std::string>> {
     return state.Get(key);
   };
   // An absent record is proven absent; the verifier reports it (check 7).
-  (void)flow_proof::internal::CollectNames(get, accounts, {gift.recorded_by(), gift.attesting_bank()});
+  (void)flow_proof::internal::CollectNames(get, accounts, orgs);
 
   FlowProof proof;
   proof.tx_id = gift_tx_id;

@@ -403,6 +403,25 @@ void Totals(const std::vector<flow::TraceNode>& nodes, VerifiedFlow& out) {
   }
 }
 
+// Check 8 for money leaving: a spend or refund hop is attested by bank B exactly when its proven
+// r/a/<tx id> record (written by the validators after checking the co-signature against B's keys
+// at the time) names B; absence must be proven too. Returns leaf -> bank and adds the banks to `orgs`.
+Result<std::map<std::uint64_t, std::string>> HopAttestations(const std::map<std::uint64_t, HopTx>& hops,
+                                                             const ProvenReader& reader, std::set<std::string>& orgs) {
+  std::map<std::uint64_t, std::string> out;
+  for (const auto& [leaf, hop] : hops) {
+    if (!hop.body.has_spend() && !hop.body.has_refund()) continue;
+    auto bank = reader.Get(keys::Attestation(ToString(hop.id)));
+    if (!bank.ok()) return bank.status();
+    if (!bank->has_value()) continue;
+    if (!IsValidId(**bank)) return Fail(kBank, "the attestation record of the tx at leaf " + std::to_string(leaf) +
+                                                   " names no organisation id");
+    orgs.insert(**bank);
+    out.emplace(leaf, **bank);
+  }
+  return out;
+}
+
 // Checks 6-8 over a walked trace.
 Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, const ProvenReader& reader,
                           const std::map<std::uint64_t, const ProvenTx*>& txs, VerifiedFlow& out) {
@@ -420,12 +439,22 @@ Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, c
     if (b.has_trust_disbursement()) accounts.insert(b.trust_disbursement().to_account());
   }
   out.hops = hops.size();
+  std::set<std::string> orgs{out.gift.recorded_by(), out.gift.attesting_bank()};
+  auto attested = HopAttestations(out.hop_txs, reader, orgs);
+  if (!attested.ok()) return attested.status();
   const internal::Lookup get = [&](const std::string& key) { return reader.Get(key); };
-  auto names = internal::CollectNames(get, accounts, {out.gift.recorded_by(), out.gift.attesting_bank()});
+  auto names = internal::CollectNames(get, accounts, orgs);
   if (!names.ok()) return names.status();
   auto bank = CheckBank(out.gift, receipt, *names);
   if (!bank.ok()) return bank.status();
   out.attesting_bank = *bank;
+  for (const auto& [leaf, hop_bank] : *attested) {
+    if (names->orgs.at(hop_bank).kind() != pb::ORG_KIND_BANK) {
+      return Fail(kBank, "the tx at leaf " + std::to_string(leaf) + " is recorded as attested by " + hop_bank +
+                             ", which is not a bank");
+    }
+  }
+  out.hop_attested_by = std::move(*attested);
   out.orgs = std::move(names->orgs);
   out.projects = std::move(names->projects);
   out.trusts = std::move(names->trusts);

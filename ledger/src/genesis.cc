@@ -60,6 +60,35 @@ Result<std::string> GetString(const json& object, const char* name, bool require
   return object.at(name).get<std::string>();
 }
 
+// Optional "account_banks": up to 4 distinct ids, each checked against the genesis banks below.
+Status ParseAccountBanks(const json& o, GenesisOrg* org) {
+  if (!o.contains("account_banks")) return Status::Ok();
+  const json& banks = o.at("account_banks");
+  if (!banks.is_array() || banks.size() > static_cast<std::size_t>(TxLimits::kMaxAccountBanks)) {
+    return Bad("account_banks of '" + org->org_id + "' must be an array of at most 4 bank org ids");
+  }
+  for (const json& b : banks) {
+    if (!b.is_string()) return Bad("account_banks of '" + org->org_id + "' must hold strings");
+    org->account_banks.push_back(b.get<std::string>());
+  }
+  std::set<std::string> distinct(org->account_banks.begin(), org->account_banks.end());
+  if (distinct.size() != org->account_banks.size()) return Bad("account_banks of '" + org->org_id + "' repeat a bank");
+  return Status::Ok();
+}
+
+Status CheckGenesisAccountBanks(const Genesis& g) {
+  for (const GenesisOrg& o : g.organisations) {
+    for (const std::string& bank : o.account_banks) {
+      auto it = std::find_if(g.organisations.begin(), g.organisations.end(),
+                             [&](const GenesisOrg& b) { return b.org_id == bank; });
+      if (it == g.organisations.end() || it->kind != pb::ORG_KIND_BANK) {
+        return Bad("account bank '" + bank + "' of '" + o.org_id + "' is not a bank registered in genesis");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParseParams(const json& p, GenesisParams* out) {
   SHANLIU_RETURN_IF_ERROR(CheckKeys(p,
                                     {"donation_fen_per_point", "volunteer_points_per_hour", "max_block_txs",
@@ -120,7 +149,8 @@ Result<Genesis> ParseJson(const json& root) {
   std::set<crypto::PublicKey> keys;
   for (const json& o : root.at("organisations")) {
     SHANLIU_RETURN_IF_ERROR(
-        CheckKeys(o, {"org_id", "kind", "name_zh", "name_en", "credit_code", "public_keys"}, "an organisation"));
+        CheckKeys(o, {"org_id", "kind", "name_zh", "name_en", "credit_code", "public_keys", "account_banks"},
+                  "an organisation"));
     GenesisOrg org;
     auto id = GetString(o, "org_id", true);
     auto kind = GetString(o, "kind", true);
@@ -147,8 +177,10 @@ Result<Genesis> ParseJson(const json& root) {
       if (!keys.insert(*key).second) return Bad("a public key is listed twice");
       org.public_keys.push_back(*key);
     }
+    SHANLIU_RETURN_IF_ERROR(ParseAccountBanks(o, &org));
     g.organisations.push_back(std::move(org));
   }
+  SHANLIU_RETURN_IF_ERROR(CheckGenesisAccountBanks(g));
   if (std::none_of(g.organisations.begin(), g.organisations.end(),
                    [](const GenesisOrg& o) { return o.kind == pb::ORG_KIND_BUREAU; })) {
     return Bad("genesis must register a bureau (民政局): it registers every other organisation");
@@ -245,6 +277,7 @@ std::string GenesisToJson(const Genesis& g) {
                     {"name_en", o.name_en},
                     {"credit_code", o.credit_code},
                     {"public_keys", keys}});
+    if (!o.account_banks.empty()) orgs.back()["account_banks"] = o.account_banks;
   }
   root["organisations"] = orgs;
   json validators = json::array();

@@ -108,6 +108,14 @@ class FieldChecker {
 constexpr std::size_t kShort = TxLimits::kMaxShortText;
 constexpr std::size_t kLong = TxLimits::kMaxLongText;
 
+// 0..4 distinct organisation ids: the banks holding an organisation's accounts.
+template <class Ids>
+bool IsBankList(const Ids& ids) {
+  const std::set<std::string> distinct(ids.begin(), ids.end());
+  return ids.size() <= TxLimits::kMaxAccountBanks && distinct.size() == static_cast<std::size_t>(ids.size()) &&
+         std::all_of(ids.begin(), ids.end(), [](const std::string& id) { return IsValidId(id); });
+}
+
 bool IsCreditCode(const std::string& v) {
   return v.size() == 18 &&
          std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
@@ -128,6 +136,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .FreeText("name_en", p.name_en(), kShort, false)
           .Check(IsCreditCode(p.credit_code()), "credit_code", "must be 18 digits or capital letters")
           .Check(keys_ok, "public_keys", "must hold 1 to 4 distinct 32-byte keys")
+          .Check(IsBankList(p.account_banks()), "account_banks", "must hold 0 to 4 distinct organisation ids")
           .status();
     }
     case pb::TxBody::kUpdateOrg: {
@@ -137,6 +146,8 @@ Status CheckPayload(const pb::TxBody& body) {
           .Check(p.status() == pb::ORG_STATUS_ACTIVE || p.status() == pb::ORG_STATUS_SUSPENDED, "status",
                  "must be active or suspended")
           .FreeText("reason", p.reason(), kLong, false)
+          .Check(!p.has_account_banks() || IsBankList(p.account_banks().bank_orgs()), "account_banks.bank_orgs",
+                 "must hold 0 to 4 distinct organisation ids")
           .status();
     }
     case pb::TxBody::kRotateKey: {

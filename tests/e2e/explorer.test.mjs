@@ -613,6 +613,31 @@ describe('explorer', () => {
     await expectFailures(variants);
   });
 
+  it('shows a spend co-signed by the charity\'s bank as proven, and turns red when the JSON claims otherwise', T, async () => {
+    const found = await findReceipt((r, nodes) => nodes.some((n) => n.fate === 'spent' && n.tx?.attested_by));
+    assert.ok(found, 'the demo has a receipt whose money reached a bank-co-signed spend');
+    const { code, nodes } = found;
+    const page = await net.page();
+    await page.goto(`${net.url}/r/${code}`);
+    await verifiedBadge(page);
+    const attested = page.locator('.hops > li.hop-spent', { hasText: '开户银行' });
+    assert.ok((await attested.count()) >= 1, 'a spent hop shows its bank co-signature');
+    const i = nodes.findIndex((n) => n.fate === 'spent' && n.tx?.attested_by);
+    const bank = await (await fetch(`${net.url}/v1/orgs/${nodes[i].tx.attested_by}`)).json();
+    const shown = await attested.first().textContent();
+    assert.ok(shown.includes(bank.org.name_zh), `named by its proven record ${bank.org.name_zh}: ${shown}`);
+    await shot(page, 'receipt-spend-cosigned');
+    noErrors(page);
+    await page.context().close();
+    const at = (r) => flatten(r.trace.nodes)[i].tx;
+    const plain = nodes.findIndex((n) => n.fate === 'spent' && !n.tx?.attested_by);
+    await expectFailures([
+      [code, 'spend bank dropped', (r) => (at(r).attested_by = null), 'bank mismatch'],
+      [code, 'spend bank swapped', (r) => (at(r).attested_by = 'some-other-bank'), 'bank mismatch'],
+      ...(plain >= 0 ? [[code, 'spend bank invented', (r) => (flatten(r.trace.nodes)[plain].tx.attested_by = nodes[i].tx.attested_by), 'bank mismatch']] : []),
+    ]);
+  });
+
   it('turns red when what is unspent, or where, differs from the proofs', T, async () => {
     const { code, nodes } = await richReceipt();
     const i = nodes.findIndex((n) => n.fate === 'unspent');

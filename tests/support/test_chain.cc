@@ -106,7 +106,8 @@ std::pair<Status, bool> TestChain::DryRun(const Bytes& tx) {
   return {s, overlay.MergedWrites().empty()};
 }
 
-Status TestChain::RegisterOrg(const std::string& id, pb::OrgKind kind, const crypto::KeyPair& key) {
+Status TestChain::RegisterOrg(const std::string& id, pb::OrgKind kind, const crypto::KeyPair& key,
+                               const std::vector<std::string>& account_banks) {
   return Commit(MakeTx(
       [&](pb::TxBody& b) {
         auto* p = b.mutable_register_org();
@@ -116,6 +117,7 @@ Status TestChain::RegisterOrg(const std::string& id, pb::OrgKind kind, const cry
         p->set_name_en(id);
         p->set_credit_code("52330100MJ0000000A");
         p->add_public_keys(std::string(key.public_key.begin(), key.public_key.end()));
+        for (const std::string& bank : account_banks) p->add_account_banks(bank);
       },
       {&bureau}));
 }

@@ -57,7 +57,9 @@ class TestChain {
   std::pair<Status, bool> DryRun(const Bytes& tx);
 
   // Convenience: register an organisation (signed by the bureau) and commit it.
-  Status RegisterOrg(const std::string& id, pb::OrgKind kind, const crypto::KeyPair& key);
+  // `account_banks`: the banks holding its accounts (the only ones that may co-sign its outflows).
+  Status RegisterOrg(const std::string& id, pb::OrgKind kind, const crypto::KeyPair& key,
+                     const std::vector<std::string>& account_banks = {});
   Status OpenProject(const std::string& id, const std::string& owner, const crypto::KeyPair& owner_key,
                      std::int64_t budget_fen = 100'000'00);
   // A donation tx (not committed) to `account`, signed by `signer`; bank-attested if `bank` is set.

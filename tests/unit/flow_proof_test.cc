@@ -54,12 +54,12 @@ struct Charity {
   crypto::KeyPair sunshine = TestKey("sunshine");
   crypto::KeyPair spring = TestKey("spring");
   crypto::KeyPair trustee = TestKey("trust-co");
-  Hash256 g1{}, g2{}, g3{}, g4{}, g5{}, g6{}, g7{}, g8{}, deposit{}, spend3{};
+  Hash256 g1{}, g2{}, g3{}, g4{}, g5{}, g6{}, g7{}, g8{}, deposit{}, spend3{}, spring_attested{};
   std::shared_ptr<const ledger::ReadView> before_last;  // the ledger one block before the end
 
   Charity() {
     REQUIRE(c.RegisterOrg("sunshine", pb::ORG_KIND_CHARITY, sunshine).ok());
-    REQUIRE(c.RegisterOrg("spring", pb::ORG_KIND_CHARITY, spring).ok());
+    REQUIRE(c.RegisterOrg("spring", pb::ORG_KIND_CHARITY, spring, {"bank-1"}).ok());
     REQUIRE(c.RegisterOrg("trust-co", pb::ORG_KIND_TRUSTEE, trustee).ok());
     REQUIRE(c.OpenProject("meals", "sunshine", sunshine).ok());
     g1 = Commit(c.DonationTx("org:sunshine", 10'000, c.bank, "bank-1"));  // sunshine [0, 10000)
@@ -76,7 +76,7 @@ struct Charity {
     g6 = Commit(c.DonationTx("org:spring", 2'000, c.bank, "bank-1"));        // spring [4000, 6000)
     g7 = Commit(c.DonationTx("org:spring", 1'000, c.bank, "bank-1"));        // [6000, 7000)
     g8 = Commit(c.DonationTx("org:spring", 1'000, spring));                  // [7000, 8000)
-    Commit(c.SpendTx("org:spring", 3'000, spring));                           // [1500, 4500)
+    spring_attested = Commit(CoSigned(c.SpendTx("org:spring", 3'000, spring)));  // [1500, 4500), bank-1 co-signs
     Commit(Refund(spring, g6));                                               // [4500, 6000)
     Commit(Refund(spring, g8));                                               // [7000, 8000), above out_pos
     OpenTrust();
@@ -88,6 +88,11 @@ struct Charity {
     const Status s = c.Commit(tx);
     REQUIRE_MESSAGE(s.ok(), s.ToString());
     return c.Decode(tx).id;
+  }
+  // The same spend, signed by its owner and by the owner's account bank (bank-1).
+  Bytes CoSigned(const Bytes& spend) {
+    const ledger::DecodedTx tx = c.Decode(spend);
+    return c.MakeTx([&](pb::TxBody& b) { *b.mutable_spend() = tx.body.spend(); }, {&spring, &c.bank});
   }
   Bytes Refund(const crypto::KeyPair& org, const Hash256& gift) {
     return c.MakeTx(
@@ -279,6 +284,14 @@ TEST_CASE("a gift's proven flow: hops, holes, refunds, the trust, names and the 
   const fp::VerifiedFlow g6 = verify(ch.g6);
   CHECK(g6.spent_fen == 500);
   CHECK(g6.refunded_fen == 1'500);
+  // Its 500 went out in a spend bank-1 co-signed; its refund no bank co-signed (proven absent).
+  const std::uint64_t attested_leaf = view->TxById(ch.spring_attested)->location.leaf();
+  REQUIRE(g6.hop_attested_by.size() == 1);
+  CHECK(g6.hop_attested_by.at(attested_leaf) == "bank-1");
+  CHECK(g6.orgs.at("bank-1").kind() == pb::ORG_KIND_BANK);
+  // g2 reached both of spring's spends: only the second was co-signed.
+  CHECK(g2.hop_attested_by.size() == 1);
+  CHECK(g2.hop_attested_by.count(attested_leaf) == 1);
   CHECK(verify(ch.g7).unspent_fen == 1'000);
   // The trust deposit: 1 000 spent in meals, 1 500 unspent there, 3 500 unspent in the trust.
   const fp::VerifiedFlow d = verify(ch.deposit);
@@ -645,6 +658,20 @@ TEST_CASE("names and bank: forged or absent organisation records") {
   Find(p, "o/bank-1")->value = bank.SerializeAsString();
   Recertify(p, ch.c.genesis());
   ExpectRejected(p, facts, ch.c.genesis(), fp::kBank, "not a bank");
+  // A spend's attestation record: left out, it cannot be claimed either way; naming a
+  // non-bank (certified by a lying majority), it is refused.
+  const fp::ReceiptFacts facts6 = Facts(*view, ch.g6);
+  fp::FlowProof good6 = Prove(*view, ch.g6);
+  const std::string attestation = "r/a/" + std::string(ch.spring_attested.begin(), ch.spring_attested.end());
+  REQUIRE(Find(good6, attestation) != nullptr);
+  p = good6;
+  std::erase_if(p.envelope.records, [&](const fp::Record& r) { return r.key == attestation; });
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts6, ch.c.genesis(), fp::kMissingRecord);
+  p = good6;
+  Find(p, attestation)->value = "spring";
+  Recertify(p, ch.c.genesis());
+  ExpectRejected(p, facts6, ch.c.genesis(), fp::kBank, "not a bank");
   // The project's record proven absent.
   p = good;
   Find(p, "p/meals")->value = std::nullopt;

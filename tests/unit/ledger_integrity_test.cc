@@ -33,13 +33,13 @@ void ExpectRejected(TestChain& chain, const Bytes& tx, const std::string& code) 
   CHECK(chain.ledger().head_hash() == head_before);
 }
 
-// Genesis banks "bank-1" and "bank-2"; charities "sunshine" (project "meals") and "spring"; a trust
-// "elder-trust" run by "trust-co" with custodian bank-1.
+// Genesis banks "bank-1" and "bank-2"; charities "sunshine" (project "meals"; its accounts at both
+// banks) and "spring" (its account at bank-1); a trust "elder-trust" run by "trust-co" with custodian bank-1.
 struct Banks {
   crypto::KeyPair bank2 = TestKey("bank-2");
   TestChain chain{[this](ledger::Genesis& g) {
     g.organisations.push_back(
-        ledger::GenesisOrg{"bank-2", pb::ORG_KIND_BANK, "乙银行", "bank-2", "91330100MA0000002B", {bank2.public_key}});
+        ledger::GenesisOrg{"bank-2", pb::ORG_KIND_BANK, "乙银行", "bank-2", "91330100MA0000002B", {bank2.public_key}, {}});
   }};
   crypto::KeyPair sunshine = TestKey("sunshine");
   crypto::KeyPair spring = TestKey("spring");
@@ -47,8 +47,8 @@ struct Banks {
   int donor = 0;
 
   Banks() {
-    REQUIRE(chain.RegisterOrg("sunshine", pb::ORG_KIND_CHARITY, sunshine).ok());
-    REQUIRE(chain.RegisterOrg("spring", pb::ORG_KIND_CHARITY, spring).ok());
+    REQUIRE(chain.RegisterOrg("sunshine", pb::ORG_KIND_CHARITY, sunshine, {"bank-1", "bank-2"}).ok());
+    REQUIRE(chain.RegisterOrg("spring", pb::ORG_KIND_CHARITY, spring, {"bank-1"}).ok());
     REQUIRE(chain.RegisterOrg("trust-co", pb::ORG_KIND_TRUSTEE, trustee).ok());
     REQUIRE(chain.OpenProject("meals", "sunshine", sunshine).ok());
     REQUIRE(chain.Commit(chain.MakeTx(
@@ -207,7 +207,7 @@ TEST_CASE("a spend's second signer must be a key of one active bank") {
   ExpectRejected(c, b.Spend("org:sunshine", {&b.sunshine, &stranger}), "cosigner_not_bank");
   ExpectRejected(c, b.Spend("org:sunshine", {&b.sunshine, &c.bureau}), "cosigner_not_bank");
   ExpectRejected(c, b.Spend("org:sunshine", {&b.sunshine, &c.bank, &b.bank2}), "too_many_cosigners");
-  // Any one active bank may vouch for the owner's spend.
+  // One of the owner's account banks may vouch for its spend.
   CHECK(c.Commit(b.Spend("org:sunshine", {&b.sunshine, &c.bank})).ok());
   // The bank's signature alone is not the owner's.
   ExpectRejected(c, b.Spend("org:sunshine", {&c.bank}), "wrong_signer");
@@ -221,6 +221,63 @@ TEST_CASE("a spend's second signer must be a key of one active bank") {
               .ok());
   ExpectRejected(c, b.Spend("org:sunshine", {&b.sunshine, &b.bank2}), "suspended");
   CHECK(c.Commit(b.Spend("org:sunshine", {&b.sunshine, &c.bank})).ok());
+}
+
+TEST_CASE("only a bank holding the owner's account may co-sign, as filed with the bureau") {
+  Banks b;
+  TestChain& c = b.chain;
+  REQUIRE(c.Commit(b.Donation("org:spring", "", "", "bank-1", c.bank)).ok());
+  // spring banks with bank-1 only: bank-2 is a real, active bank but holds no account of spring's.
+  ExpectRejected(c, b.Spend("org:spring", {&b.spring, &b.bank2}), "cosigner_not_account_bank");
+  CHECK(c.Commit(b.Spend("org:spring", {&b.spring, &c.bank})).ok());
+  const auto update = [&](std::vector<std::string> banks, const crypto::KeyPair& signer) {
+    return c.MakeTx(
+        [&](pb::TxBody& t) {
+          auto* u = t.mutable_update_org();
+          u->set_org_id("spring");
+          u->set_status(pb::ORG_STATUS_ACTIVE);
+          for (const std::string& bank : banks) u->mutable_account_banks()->add_bank_orgs(bank);
+        },
+        {&signer});
+  };
+  // Only the bureau files account banks, and only banks can be filed.
+  ExpectRejected(c, update({"bank-2"}, b.spring), "wrong_signer");
+  ExpectRejected(c, update({"sunshine"}, c.bureau), "wrong_kind");
+  ExpectRejected(c, update({"no-such-bank"}, c.bureau), "unknown_org");
+  // (Repeated or more than 4 account banks are malformed: tx_test.cc.)
+  // Moving the account to bank-2: bank-2 may now vouch, bank-1 no longer.
+  REQUIRE(c.Commit(update({"bank-2"}, c.bureau)).ok());
+  CHECK(c.Commit(b.Spend("org:spring", {&b.spring, &b.bank2})).ok());
+  ExpectRejected(c, b.Spend("org:spring", {&b.spring, &c.bank}), "cosigner_not_account_bank");
+  // An UpdateOrg without account_banks leaves them as they are.
+  REQUIRE(c.Commit(c.MakeTx(
+                       [&](pb::TxBody& t) {
+                         t.mutable_update_org()->set_org_id("spring");
+                         t.mutable_update_org()->set_status(pb::ORG_STATUS_ACTIVE);
+                         t.mutable_update_org()->set_reason("annual review");
+                       },
+                       {&c.bureau}))
+              .ok());
+  CHECK(c.Commit(b.Spend("org:spring", {&b.spring, &b.bank2})).ok());
+  // An organisation with no account banks filed has no bank that may vouch for it.
+  const crypto::KeyPair lone = TestKey("lone");
+  REQUIRE(c.RegisterOrg("lone", pb::ORG_KIND_CHARITY, lone).ok());
+  REQUIRE(c.Commit(b.Donation("org:lone", "", "", "bank-1", c.bank)).ok());
+  ExpectRejected(c, b.Spend("org:lone", {&lone, &c.bank}), "cosigner_not_account_bank");
+  CHECK(c.Commit(b.Spend("org:lone", {&lone})).ok());
+  // Registering with a non-bank as account bank is refused.
+  ExpectRejected(c, c.MakeTx(
+                        [&](pb::TxBody& t) {
+                          auto* r = t.mutable_register_org();
+                          r->set_org_id("odd");
+                          r->set_kind(pb::ORG_KIND_CHARITY);
+                          r->set_name_zh("某机构");
+                          r->set_credit_code("52330100MJ0000000A");
+                          r->add_public_keys(std::string(32, 'k'));
+                          r->add_account_banks("spring");
+                        },
+                        {&c.bureau}),
+                 "wrong_kind");
 }
 
 TEST_CASE("a refund may be co-signed by a bank the same way") {

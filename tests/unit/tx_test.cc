@@ -1404,6 +1404,30 @@ TEST_CASE("IsSupermajority, including values near 2^64") {
 
 // DESIGN 9: every free-text field of every payload refuses a person's number at admission (so in
 // the mempool and in block validation alike), with `personal_data` and the field's name.
+TEST_CASE("account banks: 0 to 4 distinct organisation ids, at registration and on update") {
+  const auto with = [](pb::TxBody b, const std::vector<std::string>& banks) {
+    for (const std::string& id : banks) {
+      if (b.has_register_org()) b.mutable_register_org()->add_account_banks(id);
+      if (b.has_update_org()) b.mutable_update_org()->mutable_account_banks()->add_bank_orgs(id);
+    }
+    return b;
+  };
+  for (auto kind : {pb::TxBody::kRegisterOrg, pb::TxBody::kUpdateOrg}) {
+    CAPTURE(kind);
+    EXPECT_OK(with(ValidBody(kind), {}));
+    EXPECT_OK(with(ValidBody(kind), {"bank-1"}));
+    EXPECT_OK(with(ValidBody(kind), {"bank-1", "bank-2", "bank-3", "bank-4"}));
+    CHECK(Check(with(ValidBody(kind), {"bank-1", "bank-2", "bank-3", "bank-4", "bank-5"})).code() == "malformed");
+    CHECK(Check(with(ValidBody(kind), {"bank-1", "bank-1"})).code() == "malformed");
+    CHECK(Check(with(ValidBody(kind), {"Bank 1"})).code() == "malformed");
+    CHECK(Check(with(ValidBody(kind), {""})).code() == "malformed");
+  }
+  // An update may set the list to none (present and empty), which differs from leaving it unset.
+  pb::TxBody cleared = ValidBody(pb::TxBody::kUpdateOrg);
+  cleared.mutable_update_org()->mutable_account_banks();
+  EXPECT_OK(cleared);
+}
+
 TEST_CASE("personal data guard covers every free-text field") {
   struct Case {
     pb::TxBody::PayloadCase kind;
@@ -1464,7 +1488,7 @@ TEST_CASE("personal data guard covers every free-text field") {
   }
   // Every string field of every payload is either in the table or a non-text identifier.
   const std::set<std::string> identifiers = {
-      "register_org.org_id", "register_org.credit_code", "update_org.org_id", "rotate_key.org_id",
+      "register_org.org_id", "register_org.credit_code", "register_org.account_banks", "update_org.org_id", "rotate_key.org_id",
       "open_project.project_id", "open_project.owner_org", "close_project.project_id", "donation.to_account",
       "donation.attesting_bank", "trust_deposit.trust_id", "transfer.from_account", "transfer.to_account",
       "open_trust.trust_id", "open_trust.trustee_org", "open_trust.custodian_bank", "open_trust.filing_number",

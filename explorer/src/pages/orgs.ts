@@ -76,6 +76,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
         [t('org.credit_code'), h('code', { class: 'mono' }, o.credit_code)],
         [t('org.registered'), blockLink(o.registered_height)],
         [t('org.status_reason'), o.status_reason || null],
+        [t('org.account_banks'), (o.account_banks ?? []).length ? h('span', { class: 'stack' }, (o.account_banks ?? []).map((b) => accountLink('org:' + b, b))) : null],
         [t('org.keys'), h('span', { class: 'stack' }, (o.public_keys ?? []).map((k) => hash(k, 10)))],
       ]),
     ),

@@ -281,6 +281,13 @@ interface HopText {
   facts: [string, Node | string | null][];
 }
 
+// Money leaving is "attested by bank B" only when B, a bank holding the payer's account, co-signed it.
+function hopAttestation(tx: TraceNode['tx']): [string, Node | string | null] {
+  if (!tx?.attested_by) return [t('hop.attestation'), t('hop.not_attested')];
+  const bank = (lang() === 'zh' ? tx.attested_by_name_zh || tx.attested_by_name_en : tx.attested_by_name_en || tx.attested_by_name_zh) || tx.attested_by;
+  return [t('hop.attestation'), pill(t('hop.attested_by', { bank }), 'ok')];
+}
+
 function spendText(node: TraceNode): HopText {
   const tx = node.tx;
   const cat = tEnum('category', tx?.category ?? 'unspecified');
@@ -292,6 +299,7 @@ function spendText(node: TraceNode): HopText {
   if (tx?.beneficiary_count && tx.payee_kind !== 'individuals') facts.push([t('hop.beneficiaries'), num(tx.beneficiary_count)]);
   if (tx?.description) facts.push([t('hop.description'), tx.description]);
   facts.push([t('hop.invoice'), tx?.invoice_hash ? hash(tx.invoice_hash, 10) : '—']);
+  facts.push(hopAttestation(tx));
   return { title: `${t('kind.spend')} · ${cat}`, counterparty: [accountLink(node.account, accountName(node)), ' → ', h('span', { class: 'payee' }, payee)], facts };
 }
 
@@ -307,7 +315,7 @@ function hopText(node: TraceNode): HopText {
     case 'spent':
       return spendText(node);
     case 'refunded':
-      return { title: t('kind.refund'), counterparty: [accountLink(node.account, accountName(node)), ' → ', t('receipt.donor')], facts: tx?.reason ? [[t('hop.reason'), tx.reason]] : [] };
+      return { title: t('kind.refund'), counterparty: [accountLink(node.account, accountName(node)), ' → ', t('receipt.donor')], facts: [...(tx?.reason ? [[t('hop.reason'), tx.reason] as [string, string]] : []), hopAttestation(tx)] };
     case 'corrected': {
       // "spent by S — corrected by C — back in X": the reversed entry, then its correction.
       const reversed = tx?.kind === 'spend' ? spendText(node) : { title: tEnum('kind', tx?.kind ?? 'transfer'), counterparty: [accountLink(node.account, accountName(node)), ' → ', tx?.to_account ? accountLink(tx.to_account, targetName(tx)) : '—'], facts: [] as HopText['facts'] };

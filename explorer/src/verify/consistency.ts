@@ -79,7 +79,9 @@ function compareTx(d: Differ, where: string, node: HopTx | null, proven: HopTx |
     d.same('spend description mismatch', `${where} description`, node.description, proven.description);
     d.same('spend date mismatch', `${where} date`, node.occurred_at_ms, proven.occurred_at_ms, time);
     d.same('hop tx mismatch', `${where} whole record`, node.amount_fen, proven.amount_fen, money);
+    d.same('bank mismatch', `${where} attesting bank`, node.attested_by ?? null, proven.attested_by ?? null);
   } else if (proven.kind === 'refund') {
+    d.same('bank mismatch', `${where} attesting bank`, node.attested_by ?? null, proven.attested_by ?? null);
     d.same('refund mismatch', `${where} refunded gift`, node.donation_tx_id, proven.donation_tx_id);
     d.same('refund mismatch', `${where} reason`, node.reason, proven.reason);
   } else {

@@ -9,9 +9,9 @@ import type { Anchor } from './genesis';
 import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope';
 import { parseEnvelope, type Envelope } from './protobuf';
 import {
-  accountKey, correctionKey, decodeAccount, decodeConsumed, decodeCorrection, decodeGift, decodeOrg, decodeProject,
-  decodeTrust, giftKey, orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord,
-  type OrgRecord,
+  accountKey, attestationKey, correctionKey, decodeAccount, decodeConsumed, decodeCorrection, decodeGift, decodeOrg,
+  decodeProject, decodeTrust, giftKey, orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange,
+  type GiftRecord, type OrgRecord,
 } from './records';
 import { txIdOf, decodeTxBody, type CorrectionBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
 
@@ -43,6 +43,7 @@ export interface ProvenHop {
   correction: { tx: ProvenTx; body: CorrectionBody } | null; // corrected: the reversing entry (check 6)
   children: ProvenHop[];
   expanded: boolean; // moved_on, corrected: false when the walk stopped at max_nodes (children not proven)
+  attestedBy: OrgRecord | null; // spent / refunded: the bank that co-signed it (check 8), else null
 }
 
 export interface ProvenName {
@@ -149,7 +150,7 @@ class Walker {
   }
 
   private hop(fate: HopFate, account: string, amountFen: bigint, leaf: bigint | null, target = '', targetFrom = 0n): ProvenHop {
-    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, correction: null, children: [], expanded: !followed(fate) };
+    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, correction: null, children: [], expanded: !followed(fate), attestedBy: null };
   }
 
   // The fates of [from, to) of account X, in stream order, at most `budget` of them: past it the
@@ -376,6 +377,26 @@ async function checkBank(records: RecordSet, ctx: GiftContext, orgs: Map<string,
   return fail('bank', `no signature on the donation verifies under a key of ${bankId}`);
 }
 
+// Check 8 for money leaving: a spend or refund is "attested by bank B" when its proven r/a/<tx id>
+// record names B (the validators wrote it after checking B's co-signature against B's keys of the
+// time) and o/B is a proven bank. The record's absence is proven too.
+function checkHopBanks(records: RecordSet, roots: ProvenHop[], orgs: Map<string, OrgRecord>): void {
+  eachHop(roots, (h) => {
+    // A corrected spend's co-signature is shown too (the C++ verifier checks every spend hop).
+    const leaving = h.fate === 'spent' || h.fate === 'refunded' || (h.fate === 'corrected' && h.payload?.kind === 'spend');
+    if (!leaving || !h.tx) return;
+    const value = records.need(attestationKey(fromHex(h.tx.id)));
+    if (value === null) return;
+    const bankId = new TextDecoder('utf-8', { fatal: true }).decode(value);
+    const org = records.need(orgKey(bankId));
+    if (org === null) return fail('bank', `the tx at log entry ${h.leaf} is attested by ${bankId}, which has no record`);
+    const bank = decodeOrg(org);
+    if (bank.orgId !== bankId || bank.kind !== 'bank') fail('bank', `the tx at log entry ${h.leaf} is attested by ${bankId}, which is not a bank`);
+    orgs.set(bankId, bank);
+    h.attestedBy = bank;
+  });
+}
+
 // ---------------------------------------------------------------- all checks
 
 function totalsOf(roots: ProvenHop[]): FlowVerification['totals'] {
@@ -407,6 +428,7 @@ async function run(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor, pass
   const { names, orgs } = guard('names', () => checkNames(env.records, ctx.gift, roots));
   passed.push('names');
   const bank = await guardAsync('bank', () => checkBank(env.records, ctx, orgs));
+  guard('bank', () => checkHopBanks(env.records, roots, orgs));
   passed.push('bank');
   return {
     height: env.height, blockHash: env.blockHash, signers: env.signers, validatorCount: anchor.set.validators.length,

@@ -87,7 +87,9 @@ function hopTx(h: ProvenHop, flow: FlowVerification): HopTx | null {
     time_ms: h.tx.body.createdAtMs, // the time its author signed, from the signed body
     kind: p.kind,
   };
-  if (p.kind === 'refund') return { ...base, donation_tx_id: p.donationTxId, reason: p.reason };
+  const bank = h.attestedBy;
+  const attested = bank ? { attested_by: bank.orgId, attested_by_name_zh: bank.nameZh, attested_by_name_en: bank.nameEn } : { attested_by: null };
+  if (p.kind === 'refund') return { ...base, donation_tx_id: p.donationTxId, reason: p.reason, ...attested };
   if (p.kind === 'correction') return { ...base, corrects: p.correctedTxId, reason: p.reason };
   // A reversed outflow is shown with its proven correction.
   const c = h.correction;
@@ -99,7 +101,7 @@ function hopTx(h: ProvenHop, flow: FlowVerification): HopTx | null {
   return {
     ...base, from_account: p.fromAccount, amount_fen: Number(p.amountFen), category: p.category, payee_kind: p.payeeKind,
     payee_name: p.payeeName, beneficiary_count: p.beneficiaryCount, invoice_hash: p.invoiceHash, description: p.description,
-    occurred_at_ms: p.occurredAtMs, corrected_by: correctedBy,
+    occurred_at_ms: p.occurredAtMs, corrected_by: correctedBy, ...attested,
   };
 }
 

@@ -16,6 +16,7 @@ export const accountKey = (account: string): Uint8Array => concat(utf8('a/'), ut
 export const orgKey = (id: string): Uint8Array => concat(utf8('o/'), utf8(id));
 export const projectKey = (id: string): Uint8Array => concat(utf8('p/'), utf8(id));
 export const trustKey = (id: string): Uint8Array => concat(utf8('t/'), utf8(id));
+export const attestationKey = (txId: Uint8Array): Uint8Array => concat(utf8('r/a/'), txId); // -> the co-signing bank's id
 export const streamPrefix = (tag: 'o' | 'i', account: string): Uint8Array => concat(utf8(`f/${tag}/`), utf8(account), NUL);
 export const consumedKey = (account: string, end: bigint): Uint8Array => concat(streamPrefix('o', account), u64(end));
 export const inflowKey = (account: string, end: bigint): Uint8Array => concat(streamPrefix('i', account), u64(end));

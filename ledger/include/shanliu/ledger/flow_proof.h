@@ -124,6 +124,8 @@ struct VerifiedFlow {
   std::map<std::string, pb::ProjectRecord> projects;  // by project id
   std::map<std::string, pb::TrustRecord> trusts;      // by trust id
   std::string attesting_bank;                         // proven by check 8; empty: self-reported
+  // By leaf: the bank that co-signed a spend or refund hop (its proven r/a/ record, a proven bank).
+  std::map<std::uint64_t, std::string> hop_attested_by;
   std::size_t hops = 0;                               // nodes with a hop tx
   std::map<std::uint64_t, std::uint64_t> corrected_by;  // reversed outflow's leaf -> its correction's leaf
                                                         // (whose tx is in hop_txs too)

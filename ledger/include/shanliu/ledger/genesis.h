@@ -42,6 +42,7 @@ struct GenesisOrg {
   std::string name_en;
   std::string credit_code;
   std::vector<crypto::PublicKey> public_keys;
+  std::vector<std::string> account_banks;  // genesis banks holding its accounts (optional)
 };
 
 struct Genesis {

@@ -23,6 +23,7 @@ struct TxLimits {
   static constexpr std::size_t kMaxShortText = 200;   // names, titles, ids in free text
   static constexpr std::size_t kMaxLongText = 2000;   // descriptions, reasons, URLs
   static constexpr int kMaxOrgKeys = 4;
+  static constexpr int kMaxAccountBanks = 4;
   static constexpr std::int64_t kMinAmountFen = 1;
   static constexpr std::int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10^15 fen
   static constexpr std::uint64_t kMaxPoints = 1'000'000'000'000;
