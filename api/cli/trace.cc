@@ -60,6 +60,16 @@ class TreePrinter {
     } else if (fate == "unspent") {
       line += "unspent, still in " + here;
       unspent_by_account_[here] += amount;
+    } else if (fate == "corrected") {
+      // "spent by S — corrected by C — back in X", then where it went from there (the children).
+      const json by = tx.is_object() && tx.contains("corrected_by") ? tx["corrected_by"] : json();
+      line += (Str(tx, "kind") == "spend" ? "spent " : "moved ") + BeijingDate(Ms(tx, "time_ms")) + " from " + here +
+              ", corrected by " + Clip(Str(by, "id")) + (Str(by, "reason").empty() ? "" : " (" + Str(by, "reason") + ")") +
+              " — back in " + here;
+    } else if (fate == "withdrawn") {
+      line += "withdrawn by correction " + Clip(Str(tx, "id")) + " " + BeijingDate(Ms(tx, "time_ms")) + " from " + here;
+      if (!Str(tx, "reason").empty()) line += " — " + Str(tx, "reason");
+      withdrawn_ += amount;
     } else if (fate == "refunded") {
       line += "refunded to the donor " + BeijingDate(Ms(tx, "time_ms")) + " from " + here;
       if (!Str(tx, "reason").empty()) line += " — " + Str(tx, "reason");
@@ -71,7 +81,7 @@ class TreePrinter {
     const json children = node.is_object() && node.contains("children") && node["children"].is_array()
                               ? node["children"]
                               : json::array();
-    if (fate == "moved_on" && children.empty()) {
+    if ((fate == "moved_on" || fate == "corrected") && children.empty()) {
       std::cout << indent << (last ? "   " : "│  ") << "└─ (not followed further: the trace was cut at its size limit)\n";
       untraced_ += amount;
     }
@@ -85,13 +95,14 @@ class TreePrinter {
     for (const auto& [where, fen] : unspent_by_account_) unspent += fen;
     std::cout << "\nof " << Yuan(total) << ": " << Yuan(spent_) << " spent, " << Yuan(unspent) << " unspent, "
               << Yuan(refunded_) << " refunded";
+    if (withdrawn_ > 0) std::cout << ", " << Yuan(withdrawn_) << " withdrawn by correction";
     if (untraced_ > 0) std::cout << ", " << Yuan(untraced_) << " not followed";
     std::cout << "\n";
     for (const auto& [where, fen] : unspent_by_account_) std::cout << "  unspent " << Yuan(fen) << " in " << where << "\n";
   }
 
  private:
-  std::int64_t spent_ = 0, refunded_ = 0, untraced_ = 0;
+  std::int64_t spent_ = 0, refunded_ = 0, withdrawn_ = 0, untraced_ = 0;
   std::map<std::string, std::int64_t> unspent_by_account_;
 };
 

@@ -143,6 +143,25 @@ Status CheckCodes(const pb::TxBody& body) {
   return Status::Ok();
 }
 
+// --corrects ID: a Correction carries the corrected tx's signed body (docs/rules.md), fetched
+// from the node and checked against the id before anything is signed.
+Status FillCorrection(const NodeClient& node, const std::string& id_text, pb::Correction& out) {
+  auto id = crypto::Hash256FromHex(id_text);
+  if (!id.ok()) return Status::Error("usage", "--corrects needs the 64-hex-digit id of the tx to correct");
+  auto answer = node.GetJson("/v1/txs/" + id_text);
+  if (!answer.ok()) return answer.status();
+  if (!answer->contains("body_hex") || !(*answer)["body_hex"].is_string()) {
+    return Status::Error("not_found", "the node has no committed tx " + id_text);
+  }
+  auto body = crypto::FromHex((*answer)["body_hex"].get<std::string>());
+  if (!body.ok() || ledger::TxId(*body) != *id) {
+    return Status::Error("invalid_proof", "the node's body of " + id_text + " does not hash to that id");
+  }
+  out.set_corrected_tx_id(std::string(id->begin(), id->end()));
+  out.set_corrected_tx_body(ToString(*body));
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char kTxUsage[] = R"(usage: shanliu tx <kind> --key FILE [--key FILE ...] --node URL
@@ -154,7 +173,7 @@ POST /v1/txs and prints its id, receipt code and status.
 
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
-       redeem_points, disclosure
+       redeem_points, disclosure, correction
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
 as lowercase names ("material", "bank_transfer"), amounts as integer fen. Field flags fill
@@ -164,6 +183,9 @@ the common fields (a field may come from the JSON or a flag, not both):
   --project ID     project_id          --trust ID       trust_id
   --holder HEX     holder / points_holder               --points N / --minutes N
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
+  --corrects ID    (correction) the tx to reverse: fills corrected_tx_id and, from the node,
+                   corrected_tx_body; sign with its author's key, and the bureau's from the
+                   chain's correction_bureau_threshold_fen up
 
 options:
   --key FILE        signing key (repeat for co-signed kinds: trust_disbursement needs the
@@ -188,7 +210,7 @@ example:
 int Tx(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("tx", kTxUsage, m); };
   std::vector<std::string> allowed = {"key",     "node",       "json",   "file",     "expires-in",  "expires-in-ms",
-                                      "dry-run", "wait",       "chain-id", "height"};
+                                      "dry-run", "wait",       "chain-id", "height",   "corrects"};
   for (const FieldFlag& f : FieldFlags()) allowed.push_back(f.flag);
   if (Status s = RequireOnly(args, allowed); !s.ok()) return usage(s.message());
   if (args.positional.size() != 1) return usage("name one transaction kind: " + KindList());
@@ -229,6 +251,13 @@ int Tx(const Args& args) {
   ChainHead head;
   std::optional<NodeClient> node;
   if (args.Has("node")) node.emplace(*args.Get("node"));
+  if (auto corrects = args.Get("corrects")) {
+    if (kind != "correction") return usage("--corrects applies to correction only");
+    if (!node) return usage("--corrects needs --node to fetch the corrected tx");
+    if (Status s = FillCorrection(*node, *corrects, *body.mutable_correction()); !s.ok()) {
+      return s.code() == "usage" ? usage(s.message()) : Fail("tx", s);
+    }
+  }
   if (offline) {
     head.chain_id = *args.Get("chain-id");
     auto height = ParseUInt(*args.Get("height"), 0, UINT64_MAX - 1000, "--height");

@@ -111,6 +111,17 @@ json HopJson(const fp::VerifiedFlow& flow, std::uint64_t leaf) {
   } else if (b.has_refund()) {
     out["donation_tx_id"] = Hex(b.refund().donation_tx_id());
     out["reason"] = b.refund().reason();
+  } else if (b.has_correction()) {
+    out["corrects"] = Hex(b.correction().corrected_tx_id());
+    out["reason"] = b.correction().reason();
+  }
+  // A reversed outflow's correction, proven by its link row (docs/flow-proof.md check 6).
+  if (auto it = flow.corrected_by.find(leaf); it != flow.corrected_by.end()) {
+    const fp::HopTx& correction = flow.hop_txs.at(it->second);
+    out["corrected_by"] = {{"id", Hex(correction.id)},
+                           {"code", crypto::ToBase32(correction.id)},
+                           {"leaf", it->second},
+                           {"reason", correction.body.correction().reason()}};
   }
   if (b.has_spend() || b.has_refund()) {
     auto bank = flow.hop_attested_by.find(leaf);
@@ -174,6 +185,10 @@ json ProvenDonationJson(const fp::VerifiedFlow& flow, const ProofReport& receipt
   } else if (g.refunded_fen() != 0) {
     d.erase("refund_tx");  // refunded before the walk's reach: the refund tx is not in the proof
   }
+  if (auto it = flow.hop_txs.find(g.corrected_leaf()); g.corrected_leaf() != 0 && it != flow.hop_txs.end()) {
+    d["corrected_by"] = {{"id", Hex(it->second.id)}, {"code", crypto::ToBase32(it->second.id)},
+                         {"leaf", g.corrected_leaf()}};
+  }
   return d;
 }
 
@@ -187,6 +202,7 @@ json ProvenTraceJson(const fp::VerifiedFlow& flow) {
                {{"spent_fen", flow.spent_fen},
                 {"unspent_fen", flow.unspent_fen},
                 {"refunded_fen", flow.refunded_fen},
+                {"withdrawn_fen", flow.withdrawn_fen},
                 {"untraced_fen", flow.untraced_fen}}},
               {"nodes", std::move(nodes)}};
 }

@@ -154,8 +154,12 @@ RestrictedFunds CheckRestrictedFunds(const ledger::StateView& state, const std::
       const std::vector<flow::ConsumedInfo> ranges = flow::ListConsumed(state, account, from, want);
       for (const flow::ConsumedInfo& r : ranges) {
         ++out.ranges_checked;
-        // Spending and refunds are the only ways restricted money may leave its project.
-        if (r.kind == flow::ConsumedKind::kSpend || r.kind == flow::ConsumedKind::kRefund) continue;
+        // Spending and refunds are the only ways restricted money may leave its project; a
+        // corrected spend's money came back, and a withdrawn range was never the project's to keep.
+        if (r.kind == flow::ConsumedKind::kSpend || r.kind == flow::ConsumedKind::kRefund ||
+            r.kind == flow::ConsumedKind::kCorrected || r.kind == flow::ConsumedKind::kWithdrawn) {
+          continue;
+        }
         ++out.violation_count;
         if (out.violations.size() < max_listed) {
           out.violations.push_back(RestrictedViolation{id, r.tx, r.target, r.amount_fen});

@@ -137,6 +137,34 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.description = r.reason();
       break;
     }
+    case pb::TxBody::kCorrection: {
+      // The reversed movement, the other way round: money back from the payee (a spend), from
+      // the target (a transfer), or out to the donor side (a withdrawn gift).
+      const pb::Correction& c = b.correction();
+      pb::TxBody wrong;
+      if (!wrong.ParseFromString(c.corrected_tx_body())) throw ledger::StorageError("a committed correction's body does not parse");
+      m.kind = "correction";
+      m.description = c.reason();
+      if (wrong.has_spend()) {
+        m.from = std::string("payee:") + PayeeKindKey(wrong.spend().payee_kind());
+        m.from_name = wrong.spend().payee_name();
+        m.to = wrong.spend().from_account();
+        m.amount_fen = wrong.spend().amount_fen();
+        m.category = SpendCategoryKey(wrong.spend().category());
+      } else if (wrong.has_transfer()) {
+        m.from = wrong.transfer().to_account();
+        m.to = wrong.transfer().from_account();
+        m.amount_fen = wrong.transfer().amount_fen();
+      } else if (wrong.has_donation()) {
+        m.from = wrong.donation().to_account();
+        m.to = "donor";
+        m.to_name = DisplayName(wrong.donation().donor_display_name());
+        m.amount_fen = wrong.donation().amount_fen();
+      } else {
+        throw ledger::StorageError("a committed correction reverses neither a spend, a transfer nor a donation");
+      }
+      break;
+    }
     default: return std::nullopt;
   }
   if (m.from.find(':') != std::string::npos && m.from != "donor" && !m.from.starts_with("payee:")) {
@@ -573,6 +601,12 @@ class IatiBuilder {
       OrgElement(w, "provider-org", account, {{"provider-activity-id", a.identifier}});
       named("receiver-org", !m.to_name.empty() ? m.to_name
                                                : std::to_string(m.beneficiary_count) + " 名受益人 / beneficiaries");
+    } else if (m.kind == "correction" && m.from.starts_with("payee:")) {  // a spend reversed: the spend, negated
+      OrgElement(w, "provider-org", account, {{"provider-activity-id", a.identifier}});
+      named("receiver-org", !m.from_name.empty() ? m.from_name : "受益人 / beneficiaries");
+    } else if (m.kind == "correction" && m.to == "donor") {  // a gift withdrawn: the gift, negated
+      named("provider-org", m.to_name);
+      OrgElement(w, "receiver-org", account, {{"receiver-activity-id", a.identifier}});
     } else if (t.type == 3) {  // transfer or trust disbursement, sending side
       OrgElement(w, "provider-org", account, {{"provider-activity-id", a.identifier}});
       linked("receiver-org", t.other_account, "receiver-activity-id");
@@ -602,6 +636,15 @@ std::string IatiXml(const ledger::ReadView& view, const std::vector<Movement>& r
       b.Add(m.from, Txn{&m, 1, true, ""});
     } else if (m.kind == "spend") {
       b.Add(m.from, Txn{&m, 4, false, ""});
+    } else if (m.kind == "correction") {  // the reversed movement, with negated values (IATI's reversals)
+      if (m.from.starts_with("payee:")) {
+        b.Add(m.to, Txn{&m, 4, true, ""});
+      } else if (m.to == "donor") {
+        b.Add(m.from, Txn{&m, 1, true, ""});
+      } else {
+        b.Add(m.to, Txn{&m, 3, true, m.from});
+        b.Add(m.from, Txn{&m, 1, true, m.to});
+      }
     } else {  // transfer, trust_disbursement: both sides report
       b.Add(m.from, Txn{&m, 3, false, m.to});
       b.Add(m.to, Txn{&m, 1, false, m.from});

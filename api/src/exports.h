@@ -39,10 +39,11 @@ struct Movement {
   std::uint64_t height = 0;
   std::uint64_t time_ms = 0;
   Hash256 id{};
-  std::string kind;  // donation, trust_deposit, transfer, trust_disbursement, spend, refund
-  std::string from;  // account, or "donor" / "settlor" for money from outside
+  std::string kind;  // donation, trust_deposit, transfer, trust_disbursement, spend, refund, correction
+  std::string from;  // account, or "donor" / "settlor" for money from outside, "payee:<kind>" (a
+                     // corrected spend's money back)
   std::string from_name;
-  std::string to;  // account, or "donor" (refunds) / "payee:<kind>" (spending)
+  std::string to;  // account, or "donor" (refunds, withdrawn gifts) / "payee:<kind>" (spending)
   std::string to_name;
   std::int64_t amount_fen = 0;
   std::string project;   // project id when either side is a project account

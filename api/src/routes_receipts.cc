@@ -88,6 +88,7 @@ const char* OriginKindName(flow::InflowKind kind) {
     case flow::InflowKind::kDonation: return "donation";
     case flow::InflowKind::kTrustDeposit: return "trust_deposit";
     case flow::InflowKind::kTransfer: return "transfer";
+    case flow::InflowKind::kCorrection: return "correction";
   }
   return "unknown";
 }

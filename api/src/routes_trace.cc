@@ -33,7 +33,8 @@ struct Totals {
   std::int64_t spent = 0;
   std::int64_t unspent = 0;
   std::int64_t refunded = 0;
-  std::int64_t untraced = 0;  // moved on, but the trace was cut before following it
+  std::int64_t withdrawn = 0;  // a corrected gift, taken out whole by its correction
+  std::int64_t untraced = 0;  // moved on (or corrected back), but the trace was cut before following it
 };
 
 Json NodeJson(const flow::TraceNode& node, Names& names, OutflowDetails& details, Totals& totals) {
@@ -52,7 +53,9 @@ Json NodeJson(const flow::TraceNode& node, Names& names, OutflowDetails& details
     case flow::Fate::kSpent: totals.spent += node.amount_fen; break;
     case flow::Fate::kUnspent: totals.unspent += node.amount_fen; break;
     case flow::Fate::kRefunded: totals.refunded += node.amount_fen; break;
+    case flow::Fate::kWithdrawn: totals.withdrawn += node.amount_fen; break;
     case flow::Fate::kMovedOn:
+    case flow::Fate::kCorrected:
       if (node.children.empty()) totals.untraced += node.amount_fen;
       break;
   }
@@ -115,6 +118,7 @@ Json DonationJson(const ledger::ReadView& view, Names& names, const GiftRef& ref
   if (g.refund_leaf() != 0 || g.refunded_fen() != 0) {
     if (auto refund = view.TxByLeaf(g.refund_leaf())) d["refund_tx"] = Hex(refund->id);
   }
+  d["corrected_by"] = CorrectedByJson(view, ref.id);
   return d;
 }
 
@@ -134,6 +138,7 @@ Json TraceJson(const ledger::ReadView& view, Names& names, const pb::GiftRecord&
        {{"spent_fen", totals.spent},
         {"unspent_fen", totals.unspent},
         {"refunded_fen", totals.refunded},
+        {"withdrawn_fen", totals.withdrawn},
         {"untraced_fen", totals.untraced}}},
       {"nodes", std::move(nodes)},
   };
@@ -184,7 +189,11 @@ const Json& OutflowDetails::At(std::uint64_t leaf) {
   } else if (body.has_refund()) {
     out["donation_tx_id"] = Hex(body.refund().donation_tx_id());
     out["reason"] = body.refund().reason();
+  } else if (body.has_correction()) {
+    out["corrects"] = Hex(body.correction().corrected_tx_id());
+    out["reason"] = body.correction().reason();
   }
+  out["corrected_by"] = CorrectedByJson(view_, tx->id);
   return cache_.emplace(leaf, std::move(out)).first->second;
 }
 

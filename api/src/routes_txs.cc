@@ -119,8 +119,12 @@ Response GetTx(RequestContext& ctx) {
     out["time_ms"] = tx->time_ms;
     out["size_bytes"] = tx->envelope.size();
     out["body"] = ledger::MessageToJson(tx->body);
+    out["body_hex"] = Hex(SignedBodyBytes(tx->envelope));  // what a Correction of it carries
     out["signers"] = std::move(signers);
     out["attested_by"] = AttestedByJson(ctx.view(), *tx);
+    // The pairing of a correction and the entry it reverses, shown on both.
+    out["corrected_by"] = CorrectedByJson(ctx.view(), *id);
+    out["corrects"] = tx->body.has_correction() ? Json(Hex(tx->body.correction().corrected_tx_id())) : Json(nullptr);
     return JsonResponse(out);
   }
   if (!ctx.server.hooks.pending) {

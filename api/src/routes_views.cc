@@ -159,6 +159,14 @@ std::vector<std::string> SignerKeys(ByteView envelope) {
   return keys;
 }
 
+std::string SignedBodyBytes(ByteView envelope) {
+  pb::Tx tx;
+  if (!tx.ParseFromArray(envelope.data(), static_cast<int>(envelope.size()))) {
+    throw ledger::StorageError("a stored transaction envelope does not parse");
+  }
+  return tx.body();
+}
+
 Json AttestedByJson(const ledger::ReadView& view, const ledger::TxRecord& tx) {
   const pb::TxBody& body = tx.body;
   if (body.has_donation()) {
@@ -170,6 +178,24 @@ Json AttestedByJson(const ledger::ReadView& view, const ledger::TxRecord& tx) {
   }
   const std::string bank = view.AttestedBy(tx.id);
   return bank.empty() ? Json(nullptr) : Json(bank);
+}
+
+Json CorrectedByJson(const ledger::ReadView& view, const Hash256& tx_id) {
+  auto link = view.CorrectedBy(tx_id);
+  if (!link) return nullptr;
+  Json out = {{"id", Hex(link->correction_tx_id())},
+              {"leaf", link->correction_leaf()},
+              {"height", link->height()},
+              {"amount_fen", link->amount_fen()},
+              {"points_reversed", link->points_reversed()},
+              {"reason", ""}};
+  Hash256 id{};
+  if (link->correction_tx_id().size() == id.size()) {
+    std::copy(link->correction_tx_id().begin(), link->correction_tx_id().end(), id.begin());
+    out["code"] = ReceiptCode(id);
+    if (auto tx = view.TxById(id); tx && tx->body.has_correction()) out["reason"] = tx->body.correction().reason();
+  }
+  return out;
 }
 
 Json TxSummaryJson(const ledger::TxRecord& tx) {

@@ -32,12 +32,15 @@ Json RecordJson(const google::protobuf::Message& record);  // MessageToJson plus
 Json FlowJson(const ledger::flow::AccountFlow& flow);     // balance and totals of one account
 Json PayloadJson(const pb::TxBody& body);                  // the payload message of a tx body
 std::vector<std::string> SignerKeys(ByteView envelope);    // hex public keys, in signature order
+std::string SignedBodyBytes(ByteView envelope);  // the exact body bytes the signatures cover
 
 // A committed tx in lists: {id, code, kind, leaf, height, index, time_ms, payload}.
 Json TxSummaryJson(const ledger::TxRecord& tx);
 // The bank org id that vouched for a committed tx, or null: a Donation's attesting bank, a
 // TrustDeposit's custodian (its signer) or the bank that co-signed a Spend or Refund.
 Json AttestedByJson(const ledger::ReadView& view, const ledger::TxRecord& tx);
+// The Correction that reversed this tx ({id, code, leaf, height, amount_fen, points_reversed, reason}), or null.
+Json CorrectedByJson(const ledger::ReadView& view, const Hash256& tx_id);
 // Leaves from an activity index, newest first, fetched with limit + 1 to know if more exist:
 // {"items": [tx summaries], "next": <leaf to pass as before> | null}.
 Json ActivityPage(const ledger::ReadView& view, const std::vector<std::uint64_t>& leaves, std::size_t limit);

@@ -72,6 +72,7 @@ export interface Donation {
   points_earned: number;
   refunded_fen: number;
   refund_tx: string | null;
+  corrected_by?: CorrectionRef | null; // the correction that withdrew this gift
   recorded_by: string;
   recorded_by_org: NameRef;
   restricted: boolean;
@@ -107,9 +108,21 @@ export interface HopTx {
   attested_by?: string | null; // spend / refund: the bank that co-signed it (its account bank), else null
   attested_by_name_zh?: string; // filled from the proven bank record (not sent by the server)
   attested_by_name_en?: string;
+  corrects?: string; // a correction: the id of the tx it reverses
+  corrected_by?: CorrectionRef | null; // the correction that reversed this tx
 }
 
-export type Fate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
+// The pairing of a Correction with the entry it reverses (GET /v1/txs/{id}, trace hops).
+export interface CorrectionRef {
+  id: string;
+  code?: string;
+  leaf: number;
+  reason?: string;
+}
+
+// 'corrected': spent or moved on, then reversed by a correction (children: the money back in the
+// same account); 'withdrawn': a corrected gift, taken out whole by its correction.
+export type Fate = 'spent' | 'moved_on' | 'unspent' | 'refunded' | 'corrected' | 'withdrawn';
 
 export interface TraceNode {
   account: string;
@@ -127,7 +140,7 @@ export interface Trace {
   account: string;
   amount_fen: number;
   truncated: boolean;
-  totals: { spent_fen: number; unspent_fen: number; refunded_fen: number; untraced_fen: number };
+  totals: { spent_fen: number; unspent_fen: number; refunded_fen: number; withdrawn_fen?: number; untraced_fen: number };
   nodes: TraceNode[];
 }
 
@@ -231,6 +244,8 @@ export interface TxStatus {
   size_bytes?: number;
   body?: Record<string, unknown>;
   signers?: string[];
+  corrected_by?: CorrectionRef | null; // the correction that reversed this tx
+  corrects?: string | null; // a correction: the id of the tx it reverses
   error?: { code: string; message: string };
 }
 

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { load } from './load.mjs';
 import { H } from './smtref.mjs';
-import { account, chain, consumed, giftRecord, hex, inflow, keypair, keys, orgRecord, outflowHeader, pb, piece, projectRecord, tx } from './ledgerref.mjs';
+import { account, chain, consumed, correctionRecord, giftRecord, hex, inflow, keypair, keys, orgRecord, outflowHeader, pb, piece, projectRecord, tx } from './ledgerref.mjs';
 
 let flow;
 const bank = keypair();
@@ -96,7 +96,7 @@ describe('flow proofs', () => {
     ]);
     assert.equal(v.nodeCount, 4);
     assert.equal(v.truncated, false);
-    assert.deepEqual(v.totals, { spent: 100n, unspent: 900n, refunded: 0n, untraced: 0n });
+    assert.deepEqual(v.totals, { spent: 100n, unspent: 900n, refunded: 0n, withdrawn: 0n, untraced: 0n });
     assert.equal(v.bank.orgId, 'bank1');
     assert.equal(v.names.get('project:p1').nameZh, '助学项目');
     assert.equal(v.names.get('org:fed').nameEn, 'Charity Federation');
@@ -237,7 +237,7 @@ describe('flow proofs', () => {
     assert.equal(r.ok, true, r.message);
     assert.equal(r.value.truncated, true);
     assert.equal(r.value.roots[0].expanded, false);
-    assert.deepEqual(r.value.totals, { spent: 0n, unspent: 700n, refunded: 0n, untraced: 300n });
+    assert.deepEqual(r.value.totals, { spent: 0n, unspent: 700n, refunded: 0n, withdrawn: 0n, untraced: 300n });
   });
 });
 
@@ -303,5 +303,97 @@ describe('reverse-walk proofs (sources of a spend)', () => {
     p.proof.state_proof = p.proof.state_proof.slice(0, 4) + flip(p.proof.state_proof.slice(4));
     const c = await check(sc, p);
     assert.equal(c.check, 'state_proof', c.message);
+  });
+});
+
+// The same ledger after the spend (log entry 3) was corrected at entry 4: its range of p1 is
+// re-marked "corrected" and points at the 600 fen back in p1 at [800, 1400). Or, in the second
+// shape, a gift of 1000 to org:fed corrected whole at entry 2 (withdrawn).
+function correctedScenario({ editLink = (l) => l, leaves = [2, 3, 4], backAt = 800, backTo = 'project:p1' } = {}) {
+  const d1 = tx(15, pb([[1, 'org:fed'], [2, 500], [8, 1], [9, 'bank1']]), [bank]);
+  const gift = tx(15, pb([[1, 'org:fed'], [2, 1000], [4, '李四'], [8, 1], [9, 'bank1']]), [bank]);
+  const transfer = tx(16, pb([[1, 'org:fed'], [2, 'project:p1'], [3, 800], [4, '拨付']]), [fed]);
+  const spend = tx(20, pb([[1, 'project:p1'], [2, 600], [3, 1], [4, 1], [5, '超市'], [6, 12], [7, invoice], [8, '米面油']]), [fed]);
+  const fix = tx(25, pb([[1, spend.id], [2, '重复入账'], [3, spend.body]]), [fed]);
+  const link = editLink({ correctionTxId: fix.id, correctionLeaf: 4, correctedLeaf: 3, amount: 600 });
+  const ranges = [
+    [keys.consumed('org:fed', 800), consumed({ kind: 'transfer', leaf: 2, length: 800, target: 'project:p1' })],
+    [keys.consumed('project:p1', 600), consumed({ kind: 'corrected', leaf: 3, length: 600, targetStart: backAt, target: backTo })],
+  ];
+  const state = [
+    [keys.gift(gift.id), giftRecord({ leaf: 1, height: 3, timeMs: 1767225700003, account: 'org:fed', amount: 1000, intervalStart: 500, attested: true, bank: 'bank1', channel: 1, recordedBy: 'fed' })],
+    [keys.account('org:fed'), account({ inflow: 1500, sent: 800, outPos: 800 })],
+    [keys.account('project:p1'), account({ inflow: 600, received: 800, spent: 600, outPos: 600 })],
+    ...ranges,
+    [keys.correction(spend.id), correctionRecord(link)],
+    [keys.org('fed'), orgRecord({ id: 'fed', kind: 'federation', zh: '慈善总会', en: 'Charity Federation', keys: [fed.publicKey] })],
+    [keys.org('bank1'), orgRecord({ id: 'bank1', kind: 'bank', zh: '某银行', en: 'Some Bank', keys: [bank.publicKey] })],
+    [keys.project('p1'), projectRecord({ id: 'p1', owner: 'fed', zh: '助学项目', en: 'School project' })],
+  ];
+  const c = chain({ txs: [d1, gift, transfer, spend, fix], state });
+  // The corrected spend was co-signed by no bank: its r/a/ record is proven absent.
+  const recordKeys = [...state.map(([k]) => k), keys.attestation(spend.id)];
+  return { ...c, gift, spend, fix, recordKeys, fp: c.proof(recordKeys, leaves, { tx_id: hex(gift.id) }), receipt: c.receiptProof(1) };
+}
+
+function withdrawnScenario({ fixPayload } = {}) {
+  const gift = tx(15, pb([[1, 'org:fed'], [2, 1000], [4, '李四'], [8, 1], [9, 'bank1']]), [bank]);
+  const other = tx(15, pb([[1, 'org:fed'], [2, 5], [8, 1], [9, 'bank1']]), [bank]);
+  const fix = tx(25, fixPayload ?? pb([[1, gift.id], [2, '金额录错'], [3, gift.body]]), [bank]);
+  const state = [
+    [keys.gift(gift.id), giftRecord({ leaf: 0, height: 2, timeMs: 1767225700002, account: 'org:fed', amount: 1000, intervalStart: 0, attested: true, bank: 'bank1', channel: 1, recordedBy: 'fed', correctedLeaf: 2 })],
+    [keys.account('org:fed'), account({ inflow: 1005, refunded: 1000, outPos: 1000 })],
+    [keys.consumed('org:fed', 1000), consumed({ kind: 'withdrawn', leaf: 2, length: 1000 })],
+    [keys.org('fed'), orgRecord({ id: 'fed', kind: 'federation', zh: '慈善总会', en: 'Charity Federation', keys: [fed.publicKey] })],
+    [keys.org('bank1'), orgRecord({ id: 'bank1', kind: 'bank', zh: '某银行', en: 'Some Bank', keys: [bank.publicKey] })],
+  ];
+  const c = chain({ txs: [gift, other, fix], state });
+  return { ...c, gift, fix, fp: c.proof(state.map(([k]) => k), [2], { tx_id: hex(gift.id) }), receipt: c.receiptProof(0) };
+}
+
+describe('flow proofs across corrections', () => {
+  before(async () => {
+    flow = await load('verify/flow.ts');
+  });
+
+  it('walks a corrected spend back into its account and binds the correction', async () => {
+    const s = correctedScenario();
+    const r = await verify(s);
+    assert.equal(r.ok, true, r.message);
+    assert.deepEqual(shape(r.value.roots), [
+      ['moved_on', 'org:fed', 300, 2, [['corrected', 'project:p1', 100, 3, [['unspent', 'project:p1', 100, null, []]]], ['unspent', 'project:p1', 200, null, []]]],
+      ['unspent', 'org:fed', 700, null, []],
+    ]);
+    const corrected = r.value.roots[0].children[0];
+    assert.equal(corrected.payload.kind, 'spend');
+    assert.equal(corrected.correction.body.reason, '重复入账');
+    assert.equal(corrected.correction.tx.id, hex(s.fix.id));
+    assert.deepEqual(r.value.totals, { spent: 0n, unspent: 1000n, refunded: 0n, withdrawn: 0n, untraced: 0n });
+  });
+
+  it('fails a corrected spend without its link, its correction tx, or with a link to another tx', async () => {
+    const s = correctedScenario();
+    const without = s.recordKeys.filter((k) => !k.equals(keys.correction(s.spend.id)));
+    await fails(s, 'missing_record', /r\/c\//, s.proof(without, [2, 3, 4], { tx_id: hex(s.gift.id) }));
+    await fails(s, 'hop_tx', /its correction at log entry 4 is not in the proof/, s.proof(s.recordKeys, [2, 3], { tx_id: hex(s.gift.id) }));
+    const forged = correctedScenario({ editLink: (l) => ({ ...l, correctionLeaf: 2 }) });
+    await fails(forged, 'hop_tx', /not the correction its record names/, forged.proof(forged.recordKeys, [2, 3, 4], { tx_id: hex(forged.gift.id) }));
+  });
+
+  it('refuses a corrected range that does not come back later in the same stream', async () => {
+    // The money claimed back at p1's position 0: inside the range itself (a walk could loop).
+    await fails(correctedScenario({ backAt: 0 }), 'wrong_account', /same stream/);
+    await fails(correctedScenario({ backTo: 'org:fed' }), 'wrong_account', /same stream/);
+  });
+
+  it('walks a withdrawn gift to its correction', async () => {
+    const s = withdrawnScenario();
+    const r = await verify(s);
+    assert.equal(r.ok, true, r.message);
+    assert.deepEqual(shape(r.value.roots), [['withdrawn', 'org:fed', 1000, 2, []]]);
+    assert.equal(r.value.roots[0].payload.kind, 'correction');
+    assert.deepEqual(r.value.totals, { spent: 0n, unspent: 0n, refunded: 0n, withdrawn: 1000n, untraced: 0n });
+    const other = withdrawnScenario({ fixPayload: pb([[1, Buffer.alloc(32, 7)], [2, '别的'], [3, Buffer.from('x')]]) });
+    await fails(other, 'hop_tx', /not a correction of this gift/);
   });
 });

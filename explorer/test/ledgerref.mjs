@@ -65,6 +65,7 @@ export const keys = {
   project: (id) => utf8(`p/${id}`),
   trust: (id) => utf8(`t/${id}`),
   attestation: (txId) => Buffer.concat([utf8('r/a/'), txId]), // -> the co-signing bank's org id
+  correction: (id) => Buffer.concat([utf8('r/c/'), id]),
 };
 
 export function account({ inflow = 0, received = 0, sent = 0, spent = 0, refunded = 0, outPos, holes = 0 }) {
@@ -73,11 +74,11 @@ export function account({ inflow = 0, received = 0, sent = 0, spent = 0, refunde
   return Buffer.concat([Buffer.from([1]), u64(balance), u64(inPos), u64(outPos), u64(inflow), u64(received), u64(sent), u64(spent), u64(refunded), u64(holes)]);
 }
 
-const KIND = { transfer: 1, spend: 2, refund: 3 };
+const KIND = { transfer: 1, spend: 2, refund: 3, corrected: 4, withdrawn: 5 };
 export const consumed = ({ kind, leaf, length, offset = 0, targetStart = 0, target = '' }) =>
   Buffer.concat([Buffer.from([1, KIND[kind]]), u64(leaf), u64(length), u64(offset), u64(targetStart), str(target)]);
 export const inflow = ({ kind, leaf, length, source = '' }) =>
-  Buffer.concat([Buffer.from([1, { donation: 1, trust_deposit: 2, transfer: 3 }[kind]]), u64(leaf), u64(length), str(source)]);
+  Buffer.concat([Buffer.from([1, { donation: 1, trust_deposit: 2, transfer: 3, correction: 4 }[kind]]), u64(leaf), u64(length), str(source)]);
 export const outflowHeader = ({ kind, amount, pieces, targetStart = 0, source, target = '' }) =>
   Buffer.concat([Buffer.from([1, kind === 'transfer' ? 1 : 2]), u64(amount), u64(pieces), u64(targetStart), str(source), str(target)]);
 export const piece = ({ sourceStart, length }) => Buffer.concat([Buffer.from([1]), u64(sourceStart), u64(length)]);
@@ -88,7 +89,10 @@ export const projectRecord = ({ id, owner, zh, en }) => pb([[1, pb([[1, id], [2,
 
 export const giftRecord = (g) =>
   pb([[1, g.leaf], [2, g.height], [3, g.timeMs], [4, g.account], [5, g.amount], [6, g.intervalStart], [7, g.trust ?? false], [9, g.donor ?? ''],
-    [10, g.attested ?? false], [11, g.bank ?? ''], [12, g.channel ?? 0], [14, g.points ?? 0], [15, g.refunded ?? 0], [16, g.refundLeaf ?? 0], [17, g.recordedBy ?? '']]);
+    [10, g.attested ?? false], [11, g.bank ?? ''], [12, g.channel ?? 0], [14, g.points ?? 0], [15, g.refunded ?? 0], [16, g.refundLeaf ?? 0], [17, g.recordedBy ?? ''], [18, g.correctedLeaf ?? 0]]);
+// "r/c/<tx id>": the Correction that reversed that tx (CorrectionRecord).
+export const correctionRecord = ({ correctionTxId, correctionLeaf, correctedLeaf, amount = 0 }) =>
+  pb([[1, correctionTxId], [2, correctionLeaf], [3, correctedLeaf], [5, amount]]);
 
 // ---------------------------------------------------------------- txs
 

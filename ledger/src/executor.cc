@@ -82,6 +82,7 @@ Status Applier::Apply() {
     case pb::TxBody::kVolunteerService: s = VolunteerService(body.volunteer_service()); break;
     case pb::TxBody::kRedeemPoints: s = RedeemPoints(body.redeem_points()); break;
     case pb::TxBody::kDisclosure: s = Disclosure(body.disclosure()); break;
+    case pb::TxBody::kCorrection: s = Correction(body.correction()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

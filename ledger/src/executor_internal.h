@@ -70,10 +70,19 @@ class Applier {
   Status CheckAccountBanks(const Ids& bank_orgs) const;
   // Records the co-signing bank of this tx (no-op when empty) and lists the tx in its activity.
   void RecordAttestation(const std::string& bank);
+  // executor_correction.cc
+  Status Correction(const pb::Correction& p);
+  Result<pb::TxLocation> CorrectableTx(const pb::Correction& p, const pb::TxBody& corrected) const;
+  Status RequireCorrectionSigners(const pb::TxBody& corrected, const pb::GiftRecord* gift);
+  Status ReverseSpend(const pb::Spend& s, const pb::TxLocation& loc, const std::string& spend_id);
+  Status ReverseTransfer(const pb::Transfer& t, const pb::TxLocation& loc);
+  Result<std::uint64_t> WithdrawDonation(const pb::Donation& d, pb::GiftRecord& gift, const std::string& gift_id);
   // executor_points.cc
   Status VolunteerService(const pb::VolunteerService& p);
   Status RedeemPoints(const pb::RedeemPoints& p);
   Status CreditPoints(const std::string& holder, std::uint64_t points);
+  // Undoes CreditPoints for a corrected donation; "points_redeemed" if the holder no longer has them.
+  Status TakeBackPoints(const std::string& holder, std::uint64_t points);
 
   // Lookups and signer rules (executor.cc).
   Status CheckExpiryTime() const;

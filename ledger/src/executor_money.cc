@@ -254,6 +254,9 @@ Status Applier::Spend(const pb::Spend& p) {
 Status Applier::Refund(const pb::Refund& p) {
   auto gift = keys::Load<pb::GiftRecord>(view_, keys::Gift(p.donation_tx_id()));
   if (!gift || gift->trust_deposit()) return Fail("unknown_donation", "donation_tx_id names no donation on the ledger");
+  if (gift->corrected_leaf() != 0) {
+    return Fail("already_corrected", "this donation was withdrawn by a correction: there is nothing to refund");
+  }
   if (gift->refund_leaf() != 0 || gift->refunded_fen() != 0) {
     return Fail("already_refunded", "this donation's remainder was already refunded");
   }

@@ -23,6 +23,25 @@ Status Applier::CreditPoints(const std::string& holder, std::uint64_t points) {
   });
 }
 
+Status Applier::TakeBackPoints(const std::string& holder, std::uint64_t points) {
+  pb::PointsRecord rec = keys::Load<pb::PointsRecord>(view_, keys::Points(holder)).value_or(pb::PointsRecord());
+  if (rec.balance() < points || rec.earned() < points) {
+    return Fail("points_redeemed", "the donation earned " + std::to_string(points) + " points and its holder has " +
+                                       std::to_string(rec.balance()) +
+                                       " left: points already redeemed cannot be taken back, so this donation "
+                                       "cannot be corrected");
+  }
+  rec.set_balance(rec.balance() - points);
+  rec.set_earned(rec.earned() - points);
+  keys::Store(view_, keys::Points(holder), rec);
+  view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
+  return UpdateStats([&](pb::ChainStats& s) {
+    if (s.points_issued() < points) return false;
+    s.set_points_issued(s.points_issued() - points);
+    return true;
+  });
+}
+
 Status Applier::VolunteerService(const pb::VolunteerService& p) {
   auto charity = GetActiveOrg(p.charity_org());
   if (!charity.ok()) return charity.status();

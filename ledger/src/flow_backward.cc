@@ -97,7 +97,7 @@ Result<SourcePage> TraceBackward(const StateView& view, std::uint64_t outflow_tx
     InflowEntry inflow = DecodeInflow(value);
     const std::uint64_t take = std::min(top.end, inflow_start + inflow.length) - top.position;
     const std::uint64_t offset_in_inflow = top.position - inflow_start;
-    if (inflow.kind == InflowKind::kTransfer) {
+    if (HasSource(inflow.kind)) {  // a transfer, or a reversed outflow's money back
       top.position += take;
       // The transfer's offset space is the inflow interval: follow it into the sender's stream.
       Frame back{true, inflow.tx, std::move(inflow.source), offset_in_inflow, offset_in_inflow + take};

@@ -108,11 +108,13 @@ Envelope Prove(const ReadView& view, const std::set<std::string>& keys, const st
 }
 
 // The accounts a trace shows (nodes and transfer targets) and the hop leaves it names.
-void Visit(const std::vector<flow::TraceNode>& nodes, std::set<std::string>& accounts, std::set<std::uint64_t>& leaves) {
+void Visit(const std::vector<flow::TraceNode>& nodes, std::set<std::string>& accounts, std::set<std::uint64_t>& leaves,
+           std::set<std::uint64_t>& corrected) {
   for (const flow::TraceNode& n : nodes) {
     accounts.insert(n.account);
     if (n.fate != flow::Fate::kUnspent) leaves.insert(n.tx);
-    Visit(n.children, accounts, leaves);
+    if (n.fate == flow::Fate::kCorrected) corrected.insert(n.tx);
+    Visit(n.children, accounts, leaves, corrected);
   }
 }
 
@@ -132,14 +134,26 @@ Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std
   pb::GiftRecord gift;
   if (!gift_bytes || !gift.ParseFromString(*gift_bytes)) return Status::Error("not_found", "no gift has this tx id");
   StateWalkReader reader(state);
-  const WalkRoot root{gift.account(), gift.interval_start(), static_cast<std::uint64_t>(gift.amount_fen()),
-                      static_cast<std::uint64_t>(gift.refunded_fen()), gift.refund_leaf()};
+  const WalkRoot root = RootOfGift(gift.account(), gift.interval_start(), gift.amount_fen(), gift.refunded_fen(),
+                                   gift.refund_leaf(), gift.corrected_leaf());
   auto trace = WalkForward(reader, root, std::min(max_nodes, kMaxNodes));
   if (!trace.ok()) return trace.status();
 
   std::set<std::string> accounts{gift.account()};
   std::set<std::uint64_t> leaves;
-  Visit(trace->roots, accounts, leaves);
+  std::set<std::uint64_t> corrected;
+  Visit(trace->roots, accounts, leaves, corrected);
+  // A reversed outflow is shown with its correction: the link row and the correction's tx.
+  for (std::uint64_t leaf : corrected) {
+    auto tx = view.TxByLeaf(leaf);
+    if (!tx) throw StorageError("a fund-flow record names a missing log leaf " + std::to_string(leaf));
+    auto link = state.Get(keys::CorrectionLink(ToString(tx->id)));
+    pb::CorrectionRecord record;
+    if (!link || !record.ParseFromString(*link)) {
+      throw StorageError("the corrected outflow at leaf " + std::to_string(leaf) + " has no correction record");
+    }
+    leaves.insert(record.correction_leaf());
+  }
   std::set<std::string> orgs{gift.recorded_by(), gift.attesting_bank()};
   for (std::uint64_t leaf : leaves) {
     auto tx = view.TxByLeaf(leaf);

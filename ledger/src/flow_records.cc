@@ -200,7 +200,7 @@ ConsumedEntry DecodeConsumed(std::string_view value) {
   Reader in(value, "consumed range");
   ConsumedEntry e;
   std::uint8_t kind = in.U8();
-  if (kind < 1 || kind > 3) Corrupt("consumed range has an unknown kind");
+  if (kind < 1 || kind > 5) Corrupt("consumed range has an unknown kind");
   e.kind = static_cast<ConsumeKind>(kind);
   e.tx = in.U64();
   e.length = in.Position();
@@ -209,7 +209,7 @@ ConsumedEntry DecodeConsumed(std::string_view value) {
   e.target = in.Str();
   in.End();
   if (e.length == 0) Corrupt("consumed range is empty");
-  if ((e.kind == ConsumeKind::kTransfer) != !e.target.empty()) Corrupt("consumed range target disagrees with kind");
+  if (HasTarget(e.kind) != !e.target.empty()) Corrupt("consumed range target disagrees with kind");
   return e;
 }
 
@@ -217,14 +217,14 @@ InflowEntry DecodeInflow(std::string_view value) {
   Reader in(value, "inflow");
   InflowEntry e;
   std::uint8_t kind = in.U8();
-  if (kind < 1 || kind > 3) Corrupt("inflow has an unknown kind");
+  if (kind < 1 || kind > 4) Corrupt("inflow has an unknown kind");
   e.kind = static_cast<InflowKind>(kind);
   e.tx = in.U64();
   e.length = in.Position();
   e.source = in.Str();
   in.End();
   if (e.length == 0) Corrupt("inflow is empty");
-  if ((e.kind == InflowKind::kTransfer) != !e.source.empty()) Corrupt("inflow source disagrees with kind");
+  if (HasSource(e.kind) != !e.source.empty()) Corrupt("inflow source disagrees with kind");
   return e;
 }
 

@@ -63,7 +63,10 @@ struct AccountRecord {
 };
 
 // What consumed a range of an account's stream. kTransfer and kSpend share OutflowKind's values.
-enum class ConsumeKind : std::uint8_t { kTransfer = 1, kSpend = 2, kRefund = 3 };
+// kCorrected: a transfer or spend piece a Correction reversed (tx stays the outflow's leaf; the
+// money is back in this account at target_start); kWithdrawn: a range a Correction took out
+// of order (tx: the correction's leaf). ConsumedKind (flow.h) has the same values.
+enum class ConsumeKind : std::uint8_t { kTransfer = 1, kSpend = 2, kRefund = 3, kCorrected = 4, kWithdrawn = 5 };
 
 // "f/o/<account>\0<end>"
 struct ConsumedEntry {
@@ -71,17 +74,20 @@ struct ConsumedEntry {
   std::uint64_t tx = 0;  // outflow or refund leaf
   std::uint64_t length = 0;
   std::uint64_t offset = 0;        // fen into the outflow (or refund) where this range begins
-  std::uint64_t target_start = 0;  // kTransfer: position of this range's first fen in the target's stream
-  std::string target;              // kTransfer: the receiving account; empty otherwise
+  std::uint64_t target_start = 0;  // kTransfer, kCorrected: position of this range's first fen in the target's stream
+  std::string target;              // kTransfer: the receiving account; kCorrected: this account; else empty
 };
+inline bool HasTarget(ConsumeKind kind) { return kind == ConsumeKind::kTransfer || kind == ConsumeKind::kCorrected; }
 
 // "f/i/<account>\0<end>"
 struct InflowEntry {
   InflowKind kind = InflowKind::kDonation;
   std::uint64_t tx = 0;
   std::uint64_t length = 0;
-  std::string source;  // kTransfer: the sending account (its pieces are under "f/x/" + tx)
+  std::string source;  // kTransfer: the sending account (its pieces are under "f/x/" + tx);
+                       // kCorrection: the account itself (the reversed outflow's pieces are there)
 };
+inline bool HasSource(InflowKind kind) { return kind == InflowKind::kTransfer || kind == InflowKind::kCorrection; }
 
 // "f/t/<tx>"
 struct OutflowHeader {

@@ -1,7 +1,8 @@
 // Forward trace: where an interval of an account's stream went. Each position of a stream is
-// exactly one of: consumed by an outflow piece, refunded (both under "f/o/"), or unspent
-// (at or above out_pos and not refunded). Transferred parts map into the target's stream and
-// are followed there, breadth first.
+// exactly one of: consumed by an outflow piece (maybe since corrected), refunded or withdrawn
+// (all under "f/o/"), or unspent (at or above out_pos and not refunded or withdrawn).
+// Transferred parts map into the target's stream, corrected parts to where the correction
+// brought them back in the same stream; both are followed there, breadth first.
 #include <algorithm>
 #include <cassert>
 #include <deque>
@@ -16,6 +17,8 @@ const char* FateName(Fate fate) {
     case Fate::kMovedOn: return "moved_on";
     case Fate::kUnspent: return "unspent";
     case Fate::kRefunded: return "refunded";
+    case Fate::kCorrected: return "corrected";
+    case Fate::kWithdrawn: return "withdrawn";
   }
   return "unknown";
 }
@@ -34,6 +37,10 @@ Fate FateOf(ConsumeKind kind) {
       return Fate::kSpent;
     case ConsumeKind::kRefund:
       return Fate::kRefunded;
+    case ConsumeKind::kCorrected:
+      return Fate::kCorrected;
+    case ConsumeKind::kWithdrawn:
+      return Fate::kWithdrawn;
   }
   throw StorageError("corrupt fund-flow record: unknown consumed kind");
 }
@@ -84,7 +91,7 @@ bool Expand(const StateView& view, const Pending& range, std::size_t budget, std
         if (from > position && !add_unspent(position, from)) return false;
         TraceNode* node = add(FateOf(entry.kind), to - from, entry.tx);
         if (node == nullptr) return false;
-        if (entry.kind == ConsumeKind::kTransfer) {
+        if (HasTarget(entry.kind)) {  // moved on, or back in this account after a correction
           const std::uint64_t target_from = entry.target_start + (from - start);
           next.push_back(Pending{nullptr, out.size() - 1, entry.target, target_from, target_from + (to - from)});
         }

@@ -216,7 +216,8 @@ Result<pb::GiftRecord> CheckGift(const FlowProof& proof, const ReceiptFacts& rec
                            ", the signed body " + std::to_string(amount) + " fen to " + account);
   }
   if (gift.amount_fen() <= 0 || gift.refunded_fen() < 0 || gift.refunded_fen() > gift.amount_fen() ||
-      gift.interval_start() > static_cast<std::uint64_t>(INT64_MAX)) {
+      gift.interval_start() > static_cast<std::uint64_t>(INT64_MAX) ||
+      (gift.corrected_leaf() != 0 && (gift.refunded_fen() != 0 || gift.corrected_leaf() <= gift.leaf()))) {
     return Fail(kGift, "the gift record's amounts are out of range");
   }
   return gift;
@@ -269,10 +270,48 @@ Status CheckHop(const flow::TraceNode& n, const std::map<std::uint64_t, const Pr
       ok = b.has_refund() && b.refund().donation_tx_id() == ToString(gift_id);
       want = "a refund of this gift";
       break;
+    case flow::Fate::kCorrected:  // the reversed outflow itself; its correction is checked apart
+      ok = (b.has_spend() && b.spend().from_account() == n.account) ||
+           (b.has_transfer() && b.transfer().from_account() == n.account);
+      want = "a spend or transfer from " + n.account;
+      break;
+    case flow::Fate::kWithdrawn:
+      ok = b.has_correction() && b.correction().corrected_tx_id() == ToString(gift_id);
+      want = "a correction of this gift";
+      break;
     case flow::Fate::kUnspent: break;
   }
   if (!ok) return Fail(kHopTx, where + ": the tx there is a " + PayloadKindName(b) + ", not " + want);
   out.emplace(n.tx, std::move(hop));
+  return Status::Ok();
+}
+
+// A reversed outflow's correction: the proven link row r/c/<outflow id> names a leaf whose tx
+// is a Correction of that outflow.
+Status CheckCorrection(const HopTx& outflow, std::uint64_t outflow_leaf, const ProvenReader& reader,
+                       const std::map<std::uint64_t, const ProvenTx*>& txs, VerifiedFlow& out) {
+  const std::string where = "the corrected outflow at leaf " + std::to_string(outflow_leaf);
+  auto link = reader.Get(keys::CorrectionLink(ToString(outflow.id)));
+  if (!link.ok()) return link.status();
+  pb::CorrectionRecord record;
+  if (!link->has_value() || !record.ParseFromString(**link)) {
+    return Fail(kHopTx, where + " has no correction record r/c/" + crypto::ToHex(outflow.id));
+  }
+  auto it = txs.find(record.correction_leaf());
+  pb::Tx tx;
+  HopTx hop;
+  if (it == txs.end() || !tx.ParseFromString(ToString(it->second->envelope)) || !hop.body.ParseFromString(tx.body())) {
+    return Fail(kHopTx, where + ": the proof has no tx for its correction at leaf " +
+                            std::to_string(record.correction_leaf()));
+  }
+  hop.id = TxId(AsBytes(tx.body()));
+  if (!hop.body.has_correction() || hop.body.correction().corrected_tx_id() != ToString(outflow.id) ||
+      record.correction_tx_id() != ToString(hop.id) || record.corrected_leaf() != outflow_leaf) {
+    return Fail(kHopTx, where + ": the tx at leaf " + std::to_string(record.correction_leaf()) +
+                            " is not the correction its record names");
+  }
+  out.corrected_by[outflow_leaf] = record.correction_leaf();
+  out.hop_txs.emplace(record.correction_leaf(), std::move(hop));
   return Status::Ok();
 }
 
@@ -352,6 +391,10 @@ void Totals(const std::vector<flow::TraceNode>& nodes, VerifiedFlow& out) {
       case flow::Fate::kSpent: out.spent_fen += n.amount_fen; break;
       case flow::Fate::kUnspent: out.unspent_fen += n.amount_fen; break;
       case flow::Fate::kRefunded: out.refunded_fen += n.amount_fen; break;
+      case flow::Fate::kWithdrawn: out.withdrawn_fen += n.amount_fen; break;
+      case flow::Fate::kCorrected:  // its money is back in the account: the children say where
+        if (n.children.empty()) out.untraced_fen += n.amount_fen;
+        break;
       case flow::Fate::kMovedOn:
         if (n.children.empty()) out.untraced_fen += n.amount_fen;
         break;
@@ -387,6 +430,9 @@ Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, c
   std::set<std::string> accounts{out.gift.account()};
   for (const Hop& h : hops) {
     SHANLIU_RETURN_IF_ERROR(CheckHop(*h.node, txs, proof.tx_id, out.hop_txs));
+    if (h.node->fate == flow::Fate::kCorrected && !out.corrected_by.contains(h.node->tx)) {
+      SHANLIU_RETURN_IF_ERROR(CheckCorrection(out.hop_txs.at(h.node->tx), h.node->tx, reader, txs, out));
+    }
     accounts.insert(h.node->account);
     const pb::TxBody& b = out.hop_txs.at(h.node->tx).body;
     if (b.has_transfer()) accounts.insert(b.transfer().to_account());
@@ -429,8 +475,8 @@ Result<VerifiedFlow> VerifyFlow(const FlowProof& proof, const ReceiptFacts& rece
   auto gift = CheckGift(proof, receipt, reader);
   if (!gift.ok()) return gift.status();
   out.gift = std::move(*gift);
-  const WalkRoot root{out.gift.account(), out.gift.interval_start(), static_cast<std::uint64_t>(out.gift.amount_fen()),
-                      static_cast<std::uint64_t>(out.gift.refunded_fen()), out.gift.refund_leaf()};
+  const WalkRoot root = RootOfGift(out.gift.account(), out.gift.interval_start(), out.gift.amount_fen(),
+                                   out.gift.refunded_fen(), out.gift.refund_leaf(), out.gift.corrected_leaf());
   if (proof.max_nodes == 0 || proof.max_nodes > kMaxNodes) {
     return Fail(kNotContiguous, "max_nodes must be 1.." + std::to_string(kMaxNodes));
   }

@@ -14,8 +14,10 @@ Fate FateOf(ConsumeKind kind) {
     case ConsumeKind::kTransfer: return Fate::kMovedOn;
     case ConsumeKind::kSpend: return Fate::kSpent;
     case ConsumeKind::kRefund: return Fate::kRefunded;
+    case ConsumeKind::kCorrected: return Fate::kCorrected;
+    case ConsumeKind::kWithdrawn: return Fate::kWithdrawn;
   }
-  return Fate::kSpent;  // decoders accept only the three kinds
+  return Fate::kSpent;  // decoders accept only the five kinds
 }
 
 std::string Range(const std::string& account, std::uint64_t from, std::uint64_t to) {
@@ -64,6 +66,16 @@ class Walker {
       const auto& [start, entry] = *found;
       assert(start <= p && p < start + entry.length);
       const std::uint64_t piece_to = std::min(start + entry.length, range.to);
+      if (entry.kind == ConsumeKind::kCorrected) {
+        // The money came back later, so further along the same stream: a range pointing
+        // anywhere else (or back at itself, which could loop) is forged.
+        if (entry.target != range.account || entry.target_start < start + entry.length ||
+            entry.target_start > static_cast<std::uint64_t>(INT64_MAX) - entry.length) {
+          return Status::Error("wrong_account", "the corrected range " +
+                                                    Range(range.account, start, start + entry.length) +
+                                                    " does not come back later in the same stream");
+        }
+      }
       if (entry.kind == ConsumeKind::kTransfer) {
         // Positions stay below 2^63 (docs/tracing.md), so a target range that wraps is forged.
         if (entry.target_start > static_cast<std::uint64_t>(INT64_MAX) - entry.length) {
@@ -76,17 +88,18 @@ class Walker {
         }
       }
       if (!add(FateOf(entry.kind), piece_to - p, entry.tx)) return false;
-      if (entry.kind == ConsumeKind::kTransfer) {
+      if (HasTarget(entry.kind)) {
         const std::uint64_t target_from = entry.target_start + (p - start);
         next.push_back(Pending{nullptr, out.size() - 1, entry.target, target_from, target_from + (piece_to - p)});
       }
       p = piece_to;
     }
     if (p >= range.to) return true;
-    // At or above out_pos nothing was consumed but a gift's refunded tail, which only the root has.
+    // At or above out_pos nothing was consumed but a gift's refunded (or withdrawn) tail, which
+    // only the root has: corrections withdraw only gifts and transfers no walk reaches any more.
     const std::uint64_t tail = is_root ? range.to - std::min(root_.refunded_fen, range.to - range.from) : range.to;
     if (p < tail && !add(Fate::kUnspent, tail - p, 0)) return false;
-    if (std::max(p, tail) < range.to && !add(Fate::kRefunded, range.to - std::max(p, tail), root_.refund_leaf)) {
+    if (std::max(p, tail) < range.to && !add(root_.tail_fate, range.to - std::max(p, tail), root_.refund_leaf)) {
       return false;
     }
     return true;
@@ -126,6 +139,19 @@ Status CheckSums(const Trace& trace, std::uint64_t amount) {
 }
 
 }  // namespace
+
+WalkRoot RootOfGift(const std::string& account, std::uint64_t interval_start, std::int64_t amount_fen,
+                    std::int64_t refunded_fen, std::uint64_t refund_leaf, std::uint64_t corrected_leaf) {
+  assert(amount_fen > 0 && refunded_fen >= 0 && refunded_fen <= amount_fen);
+  WalkRoot root{account, interval_start, static_cast<std::uint64_t>(amount_fen),
+                static_cast<std::uint64_t>(refunded_fen), refund_leaf, Fate::kRefunded};
+  if (corrected_leaf != 0) {  // a corrected gift is withdrawn whole (never refunded before)
+    root.refunded_fen = root.length;
+    root.refund_leaf = corrected_leaf;
+    root.tail_fate = Fate::kWithdrawn;
+  }
+  return root;
+}
 
 Result<Trace> WalkForward(WalkReader& reader, const WalkRoot& root, std::size_t max_nodes) {
   assert(root.length > 0 && max_nodes > 0);

@@ -35,7 +35,11 @@ struct WalkRoot {
   std::uint64_t length = 0;
   std::uint64_t refunded_fen = 0;  // the interval's last refunded_fen fen were refunded...
   std::uint64_t refund_leaf = 0;   // ...by the tx at this leaf
+  Fate tail_fate = Fate::kRefunded;  // kWithdrawn: the whole gift was withdrawn by a correction
 };
+// The root of a gift's walk from its stored record (a corrected gift is withdrawn whole).
+WalkRoot RootOfGift(const std::string& account, std::uint64_t interval_start, std::int64_t amount_fen,
+                    std::int64_t refunded_fen, std::uint64_t refund_leaf, std::uint64_t corrected_leaf);
 
 // Walks the gift breadth first, at most `max_nodes` nodes (truncating as TraceForward does).
 // Errors come from the reader, or wrong_account (a range beyond its account's stream, a

@@ -73,7 +73,7 @@ Result<SourcePage> WalkBackward(BackReader& reader, std::uint64_t outflow_tx, st
     InflowEntry inflow = std::move(found->second);
     const std::uint64_t take = std::min(top.end, inflow_start + inflow.length) - top.position;
     const std::uint64_t offset_in_inflow = top.position - inflow_start;
-    if (inflow.kind == InflowKind::kTransfer) {
+    if (HasSource(inflow.kind)) {  // a transfer, or a reversed outflow's money back
       // Money reaching an outflow was credited before it: each step goes to a strictly older
       // tx, so the walk ends even over records that claim otherwise.
       const std::uint64_t consumer = stack[stack.size() - 2].tx;
@@ -81,6 +81,10 @@ Result<SourcePage> WalkBackward(BackReader& reader, std::uint64_t outflow_tx, st
         return Status::Error("not_contiguous", "the inflow of " + top.account + " at position " +
                                                    std::to_string(top.position) + " (leaf " + std::to_string(inflow.tx) +
                                                    ") is not older than the outflow at leaf " + std::to_string(consumer));
+      }
+      if (inflow.kind == InflowKind::kCorrection && inflow.source != top.account) {
+        return Status::Error("not_contiguous", "the money a correction brought back into " + top.account +
+                                                   " claims to come from " + inflow.source);
       }
       top.position += take;
       stack.push_back(Frame{true, inflow.tx, std::move(inflow.source), offset_in_inflow, offset_in_inflow + take});

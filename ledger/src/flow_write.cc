@@ -207,28 +207,15 @@ Status RecordSpend(StateView& view, std::string_view account, std::int64_t amoun
   return RecordOutflow(view, account, "", amount_fen, OutflowKind::kSpend, tx);
 }
 
-Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std::uint64_t inflow_start,
-                                  std::int64_t inflow_length, std::uint64_t tx) {
-  SHANLIU_RETURN_IF_ERROR(CheckAccount(account));
-  std::optional<std::string> stored;
-  if (inflow_length > 0 && inflow_start <= kMaxPosition - static_cast<std::uint64_t>(inflow_length)) {
-    stored =
-        view.Get(StreamKey(StreamIndex::kInflow, account, inflow_start + static_cast<std::uint64_t>(inflow_length)));
-  }
-  if (!stored || DecodeInflow(*stored).length != static_cast<std::uint64_t>(inflow_length)) {
-    return Status::Error("not_found", std::string(account) + " has no inflow of " + std::to_string(inflow_length) +
-                                          " fen at position " + std::to_string(inflow_start));
-  }
-  AccountRecord r = LoadAccount(view, account);
-  const std::uint64_t end = inflow_start + static_cast<std::uint64_t>(inflow_length);
-  assert(end <= r.in_pos);
-  const std::uint64_t low = std::max(inflow_start, r.out_pos);
-  auto nothing = [&] {
-    return Status::Error("nothing_to_refund", "the inflow at position " + std::to_string(inflow_start) + " of " +
-                                                  std::string(account) + " has been used up or refunded");
-  };
-  if (low >= end) return nothing();
+namespace {
 
+// Takes [low, end) of `account` out of FIFO order (a refund, or a correction's withdrawal):
+// one consumed range of `kind` per run not already inside a hole, merged into one hole (or
+// jumped at once if it begins at out_pos). Updates `r`'s cursor, holes and balance; the caller
+// books the amount in a total and stores `r`. Returns the fen taken (0: nothing was written).
+std::uint64_t TakeOutOfOrder(StateView& view, std::string_view account, AccountRecord& r, std::uint64_t low,
+                             std::uint64_t end, ConsumeKind kind, std::uint64_t tx) {
+  assert(low >= r.out_pos && low < end && end <= r.in_pos);
   // Holes overlapping or touching [low, end] merge with the new one (they are normally none).
   // They are the holes overlapping [low - 1, end + 1).
   std::vector<HoleRange> touching;
@@ -239,24 +226,23 @@ Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std
                          return true;
                        });
   }
-
-  // What is refunded: [low, end) minus the existing holes.
-  std::vector<Piece> refunded_ranges;
+  // What is taken: [low, end) minus the existing holes.
+  std::vector<Piece> taken_ranges;
   std::uint64_t cursor = low;
   for (const HoleRange& h : touching) {
-    if (h.start > cursor) refunded_ranges.push_back(Piece{cursor, std::min(h.start, end) - cursor});
+    if (h.start > cursor) taken_ranges.push_back(Piece{cursor, std::min(h.start, end) - cursor});
     cursor = std::max(cursor, h.end());
   }
-  if (cursor < end) refunded_ranges.push_back(Piece{cursor, end - cursor});
-  std::uint64_t refunded = 0;
-  for (const Piece& p : refunded_ranges) refunded += p.length;
-  if (refunded == 0) return nothing();
-  assert(refunded <= static_cast<std::uint64_t>(r.balance_fen));
+  if (cursor < end) taken_ranges.push_back(Piece{cursor, end - cursor});
+  std::uint64_t taken = 0;
+  for (const Piece& p : taken_ranges) taken += p.length;
+  if (taken == 0) return 0;
+  assert(taken <= static_cast<std::uint64_t>(r.balance_fen));
 
   std::uint64_t offset = 0;
-  for (const Piece& p : refunded_ranges) {
+  for (const Piece& p : taken_ranges) {
     ConsumedEntry entry;
-    entry.kind = ConsumeKind::kRefund;
+    entry.kind = kind;
     entry.tx = tx;
     entry.length = p.length;
     entry.offset = offset;
@@ -274,11 +260,153 @@ Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std
     view.Put(StreamKey(StreamIndex::kHole, account, merged_end), Encode(HoleEntry{merged_end - merged_start}));
     ++r.hole_count;
   }
+  r.balance_fen -= static_cast<std::int64_t>(taken);
+  return taken;
+}
+
+// The inflow entry of exactly `length` fen starting at `start` in `account`, if there is one.
+std::optional<InflowEntry> InflowOf(const StateView& view, std::string_view account, std::uint64_t start,
+                                    std::int64_t length) {
+  if (length <= 0 || start > kMaxPosition - static_cast<std::uint64_t>(length)) return std::nullopt;
+  auto stored = view.Get(StreamKey(StreamIndex::kInflow, account, start + static_cast<std::uint64_t>(length)));
+  if (!stored) return std::nullopt;
+  InflowEntry entry = DecodeInflow(*stored);
+  if (entry.length != static_cast<std::uint64_t>(length)) return std::nullopt;
+  return entry;
+}
+
+Status NoInflow(std::string_view account, std::uint64_t start, std::int64_t length) {
+  return Status::Error("not_found", std::string(account) + " has no inflow of " + std::to_string(length) +
+                                        " fen at position " + std::to_string(start));
+}
+
+Status Consumed(std::string_view account, std::uint64_t start, std::uint64_t length) {
+  return Status::Error("funds_consumed", "some of the " + std::to_string(length) + " fen at position " +
+                                             std::to_string(start) + " of " + std::string(account) +
+                                             " has already been spent, moved on, refunded or withdrawn");
+}
+
+}  // namespace
+
+Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std::uint64_t inflow_start,
+                                  std::int64_t inflow_length, std::uint64_t tx) {
+  SHANLIU_RETURN_IF_ERROR(CheckAccount(account));
+  if (!InflowOf(view, account, inflow_start, inflow_length)) return NoInflow(account, inflow_start, inflow_length);
+  AccountRecord r = LoadAccount(view, account);
+  const std::uint64_t end = inflow_start + static_cast<std::uint64_t>(inflow_length);
+  assert(end <= r.in_pos);
+  const std::uint64_t low = std::max(inflow_start, r.out_pos);
+  auto nothing = [&] {
+    return Status::Error("nothing_to_refund", "the inflow at position " + std::to_string(inflow_start) + " of " +
+                                                  std::string(account) + " has been used up or refunded");
+  };
+  if (low >= end) return nothing();
+  const std::uint64_t refunded = TakeOutOfOrder(view, account, r, low, end, ConsumeKind::kRefund, tx);
+  if (refunded == 0) return nothing();
   const auto refunded_fen = static_cast<std::int64_t>(refunded);
-  r.balance_fen -= refunded_fen;
   r.refunded_fen += refunded_fen;  // cannot overflow: refunded_fen + balance_fen <= in_pos <= INT64_MAX
   StoreAccount(view, account, r);
   return refunded_fen;
+}
+
+namespace {
+
+// True when no fen of [start, end) has been consumed, refunded or withdrawn. Such ranges lie
+// wholly at or above out_pos, and only refunds and withdrawals write consumed ranges there.
+bool WhollyUnconsumed(const StateView& view, std::string_view account, const AccountRecord& r, std::uint64_t start,
+                      std::uint64_t end) {
+  if (start < r.out_pos) return false;
+  bool touched = false;
+  ForEachOverlapping(view, StreamIndex::kConsumed, account, start, end,
+                     [](std::string_view value) { return DecodeConsumed(value).length; },
+                     [&](std::uint64_t, std::string_view) {
+                       touched = true;
+                       return false;
+                     });
+  return !touched;
+}
+
+}  // namespace
+
+Status RecordWithdrawal(StateView& view, std::string_view account, std::uint64_t inflow_start,
+                        std::int64_t inflow_length, std::uint64_t correction_tx) {
+  SHANLIU_RETURN_IF_ERROR(CheckAccount(account));
+  if (!InflowOf(view, account, inflow_start, inflow_length)) return NoInflow(account, inflow_start, inflow_length);
+  AccountRecord r = LoadAccount(view, account);
+  const std::uint64_t end = inflow_start + static_cast<std::uint64_t>(inflow_length);
+  if (!WhollyUnconsumed(view, account, r, inflow_start, end)) {
+    return Consumed(account, inflow_start, static_cast<std::uint64_t>(inflow_length));
+  }
+  const std::uint64_t taken =
+      TakeOutOfOrder(view, account, r, inflow_start, end, ConsumeKind::kWithdrawn, correction_tx);
+  assert(taken == static_cast<std::uint64_t>(inflow_length));
+  r.refunded_fen += static_cast<std::int64_t>(taken);  // leaves the ledger, as a refund does
+  StoreAccount(view, account, r);
+  return Status::Ok();
+}
+
+namespace {
+
+// The reversed outflow's consumed ranges, re-marked kCorrected and pointed at the new inflow.
+void RemarkPieces(StateView& view, const OutflowInfo& outflow, std::uint64_t return_start) {
+  std::uint64_t offset = 0;
+  for (const Piece& piece : outflow.pieces) {
+    const std::string key = StreamKey(StreamIndex::kConsumed, outflow.from, piece.start + piece.length);
+    auto stored = view.Get(key);
+    if (!stored) throw StorageError("corrupt fund-flow record: an outflow piece has no consumed range");
+    ConsumedEntry entry = DecodeConsumed(*stored);
+    if (entry.length != piece.length || entry.offset != offset) {
+      throw StorageError("corrupt fund-flow record: an outflow piece disagrees with its consumed range");
+    }
+    entry.kind = ConsumeKind::kCorrected;
+    entry.target = outflow.from;
+    entry.target_start = return_start + offset;
+    view.Put(key, Encode(entry));
+    offset += piece.length;
+  }
+}
+
+}  // namespace
+
+Result<std::uint64_t> RecordReversal(StateView& view, std::uint64_t outflow_tx, std::uint64_t correction_tx) {
+  std::optional<OutflowInfo> outflow = GetOutflow(view, outflow_tx);
+  if (!outflow) return Status::Error("not_found", "leaf " + std::to_string(outflow_tx) + " made no outflow");
+  const Piece& first = outflow->pieces.front();
+  auto first_range = view.Get(StreamKey(StreamIndex::kConsumed, outflow->from, first.start + first.length));
+  if (!first_range) throw StorageError("corrupt fund-flow record: an outflow piece has no consumed range");
+  if (DecodeConsumed(*first_range).kind == ConsumeKind::kCorrected) {
+    return Status::Error("already_corrected", "the outflow at leaf " + std::to_string(outflow_tx) +
+                                                  " has already been reversed");
+  }
+  const bool transfer = outflow->kind == OutflowKind::kTransfer;
+  const auto amount = static_cast<std::uint64_t>(outflow->amount_fen);
+  AccountRecord target;
+  if (transfer) {
+    target = LoadAccount(view, outflow->to);
+    if (!WhollyUnconsumed(view, outflow->to, target, outflow->target_start, outflow->target_start + amount)) {
+      return Consumed(outflow->to, outflow->target_start, amount);
+    }
+    if (__builtin_add_overflow(target.sent_fen, outflow->amount_fen, &target.sent_fen)) {
+      return Overflow(outflow->to, "the outflow total");
+    }
+  }
+  AccountRecord source = LoadAccount(view, outflow->from);
+  const std::uint64_t return_start = source.in_pos;
+  SHANLIU_RETURN_IF_ERROR(Credit(source, outflow->from, outflow->amount_fen, /*from_outside=*/!transfer));
+
+  // Every check passed: from here on the call succeeds.
+  if (transfer) {
+    const std::uint64_t taken = TakeOutOfOrder(view, outflow->to, target, outflow->target_start,
+                                               outflow->target_start + amount, ConsumeKind::kWithdrawn, correction_tx);
+    assert(taken == amount);
+    (void)taken;
+    StoreAccount(view, outflow->to, target);
+  }
+  RemarkPieces(view, *outflow, return_start);
+  InflowEntry inflow{InflowKind::kCorrection, outflow_tx, amount, outflow->from};
+  view.Put(StreamKey(StreamIndex::kInflow, outflow->from, return_start + amount), Encode(inflow));
+  StoreAccount(view, outflow->from, source);
+  return return_start;
 }
 
 }  // namespace shanliu::ledger::flow

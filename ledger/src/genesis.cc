@@ -110,8 +110,8 @@ Status CheckGenesisAccountBanks(const Genesis& g) {
 Status ParseParams(const json& p, GenesisParams* out) {
   SHANLIU_RETURN_IF_ERROR(CheckKeys(p,
                                     {"donation_fen_per_point", "volunteer_points_per_hour", "max_block_txs",
-                                     "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms", "compliance",
-                                     "project_categories"},
+                                     "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms",
+                                     "correction_bureau_threshold_fen", "compliance", "project_categories"},
                                     "parameters"));
   if (p.contains("project_categories")) {
     SHANLIU_RETURN_IF_ERROR(ParseCategories(p.at("project_categories"), &out->project_categories));
@@ -127,6 +127,11 @@ Status ParseParams(const json& p, GenesisParams* out) {
   // At most a year: a longer window would let a signed tx linger unnoticed past audits.
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_tx_expiry_ms", &out->max_tx_expiry_ms, 366ull * 86'400'000));
   if (out->max_tx_expiry_ms < 60'000) return Bad("max_tx_expiry_ms must be at least 60000 (one minute)");
+  // 1 fen: every correction needs the bureau; 10^15 fen (the largest amount): only the largest do.
+  auto threshold = static_cast<std::uint64_t>(out->correction_bureau_threshold_fen);
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "correction_bureau_threshold_fen", &threshold, 1'000'000'000'000'000));
+  if (threshold == 0) return Bad("correction_bureau_threshold_fen must be at least 1");
+  out->correction_bureau_threshold_fen = static_cast<std::int64_t>(threshold);
   if (out->max_block_txs == 0 || out->max_block_bytes < TxLimits::kMaxEnvelopeBytes) {
     return Bad("blocks must hold at least one transaction of the maximum size");
   }
@@ -329,6 +334,7 @@ std::string GenesisToJson(const Genesis& g) {
                         {"max_block_bytes", p.max_block_bytes},
                         {"max_tx_expiry_window", p.max_tx_expiry_window},
                         {"max_tx_expiry_ms", p.max_tx_expiry_ms},
+                        {"correction_bureau_threshold_fen", p.correction_bureau_threshold_fen},
                         {"compliance",
                          {{"min_charitable_spending_pct", c.min_charitable_spending_pct},
                           {"max_admin_pct", c.max_admin_pct},

@@ -135,6 +135,9 @@ std::optional<pb::OrgYear> ReadView::OrgYear(std::string_view org, std::uint32_t
 std::string ReadView::AttestedBy(const Hash256& tx_id) const {
   return state_.Get(keys::Attestation(std::string(tx_id.begin(), tx_id.end()))).value_or("");
 }
+std::optional<pb::CorrectionRecord> ReadView::CorrectedBy(const Hash256& tx_id) const {
+  return keys::Load<pb::CorrectionRecord>(state_, keys::CorrectionLink(std::string(tx_id.begin(), tx_id.end())));
+}
 pb::ChainStats ReadView::Stats() const {
   return keys::Load<pb::ChainStats>(state_, keys::kStats).value_or(pb::ChainStats());
 }

@@ -39,7 +39,7 @@ inline std::string ReceiptNumber(std::string_view org, std::string_view hash) {
   return "r/n/" + std::string(org) + '\0' + std::string(hash);
 }
 // A unified social credit code belongs to one organisation, for ever (value: its org id).
-inline std::string CreditCode(std::string_view code) { return "r/c/" + std::string(code); }
+inline std::string CreditCode(std::string_view code) { return "r/u/" + std::string(code); }
 // A project's update history: one ProjectUpdateRecord per UpdateProject, in log order.
 inline std::string ProjectUpdate(std::string_view project, std::uint64_t leaf) {
   return "pu/" + std::string(project) + '\0' + U64(leaf);
@@ -47,6 +47,8 @@ inline std::string ProjectUpdate(std::string_view project, std::uint64_t leaf) {
 inline std::string ProjectUpdatePrefix(std::string_view project) { return "pu/" + std::string(project) + '\0'; }
 // The bank that co-signed a Spend or Refund (value: its org id); absent when none did.
 inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::string(tx_id); }
+// A corrected tx's link to its Correction (value: CorrectionRecord); absent: not corrected.
+inline std::string CorrectionLink(std::string_view tx_id) { return "r/c/" + std::string(tx_id); }
 // Per-subject activity lists: the leaves of txs that touched an account, a holder, an org.
 inline std::string AccountActivity(std::string_view account, std::uint64_t leaf) {
   return "ia/" + std::string(account) + '\0' + U64(leaf);

@@ -36,6 +36,18 @@ bool HasUnknownFields(const Message& m) {
   return false;
 }
 
+// A Correction carries the corrected body; it must be exactly the bytes whose id it names, so
+// the executor may read the body's fields as the corrected tx's own.
+bool CorrectedBodyMatches(const pb::Correction& p) {
+  pb::TxBody body;
+  if (p.corrected_tx_body().empty() || !body.ParseFromString(p.corrected_tx_body()) || HasUnknownFields(body) ||
+      body.SerializeAsString() != p.corrected_tx_body()) {
+    return false;
+  }
+  const Hash256 id = TxId(AsBytes(p.corrected_tx_body()));
+  return p.corrected_tx_id() == std::string(id.begin(), id.end());
+}
+
 class FieldChecker {
  public:
   explicit FieldChecker(std::string_view payload) : payload_(payload) {}
@@ -293,6 +305,15 @@ Status CheckPayload(const pb::TxBody& body) {
           .Hash("document_sha256", p.document_sha256(), true)
           .FreeText("url", p.url(), kLong, false)
           .OptionalId("project_id", p.project_id())
+          .status();
+    }
+    case pb::TxBody::kCorrection: {
+      const auto& p = body.correction();
+      return FieldChecker("correction")
+          .Hash("corrected_tx_id", p.corrected_tx_id(), true)
+          .FreeText("reason", p.reason(), kLong, true)
+          .Check(CorrectedBodyMatches(p), "corrected_tx_body",
+                 "must be a canonically encoded TxBody whose tx id is corrected_tx_id")
           .status();
     }
     case pb::TxBody::PAYLOAD_NOT_SET:

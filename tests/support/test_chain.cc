@@ -182,6 +182,23 @@ Bytes TestChain::SpendTx(const std::string& account, std::int64_t amount_fen, co
       {&signer});
 }
 
+Bytes TestChain::CorrectionTx(const Bytes& corrected, std::vector<const crypto::KeyPair*> signers,
+                             const std::string& reason) {
+  pb::Tx envelope;
+  const bool parsed = envelope.ParseFromArray(corrected.data(), static_cast<int>(corrected.size()));
+  assert(parsed);
+  (void)parsed;
+  const Hash256 id = ledger::TxId(AsBytes(envelope.body()));
+  return MakeTx(
+      [&](pb::TxBody& b) {
+        auto* c = b.mutable_correction();
+        c->set_corrected_tx_id(std::string(id.begin(), id.end()));
+        c->set_reason(reason);
+        c->set_corrected_tx_body(envelope.body());
+      },
+      std::move(signers));
+}
+
 Bytes TestChain::TransferTx(const std::string& from, const std::string& to, std::int64_t amount_fen,
                             const crypto::KeyPair& signer) {
   return MakeTx(

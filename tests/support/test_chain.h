@@ -71,6 +71,9 @@ class TestChain {
                 pb::SpendCategory category = pb::SPEND_CATEGORY_MATERIAL);
   Bytes TransferTx(const std::string& from, const std::string& to, std::int64_t amount_fen,
                    const crypto::KeyPair& signer);
+  // A Correction (not committed) reversing the tx `corrected` (an envelope): carries its id and body.
+  Bytes CorrectionTx(const Bytes& corrected, std::vector<const crypto::KeyPair*> signers,
+                     const std::string& reason = "录入错误：金额填错");
 
   // When MakeTx signs (its expires_at_ms counts from here); 0 means the head block's time. Set it
   // before building txs for a block far in the future (CommitBlock with a time_ms).

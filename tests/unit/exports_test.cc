@@ -301,6 +301,28 @@ TEST_CASE("the IATI export parses as XML with activities and typed transactions"
   CHECK(r.body.find("<iati-activities") != std::string::npos);
 }
 
+TEST_CASE("exports list a correction as its own row, the reversed movement, negated in IATI") {
+  ExportApi api;
+  TestChain& c = api.chain;
+  const std::uint64_t jan4th = kJan3rd + 86'400'000;
+  c.signing_time_ms = jan4th;
+  const Bytes spend = c.SpendTx("project:meals", 1'000, api.charity);
+  REQUIRE(c.CommitBlock({spend}, jan4th)[0].ok());
+  REQUIRE(c.CommitBlock({c.CorrectionTx(spend, {&api.charity}, "发票重复入账")}, jan4th + 1'000)[0].ok());
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  const auto lines = ExportApi::Lines(r.body);
+  REQUIRE(lines.size() == 3);  // the spend stays as it was; the correction is its own row
+  CHECK(lines[1].find(",spend,project:meals,payee:vendor,1000,10.00,meals,material,") != std::string::npos);
+  CHECK(lines[2].find(",correction,payee:vendor,project:meals,1000,10.00,meals,material,") != std::string::npos);
+  CHECK(lines[2].find("发票重复入账") != std::string::npos);
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find(">10.00</value>") != std::string::npos);
+  CHECK(r.body.find(">-10.00</value>") != std::string::npos);  // the expenditure reversed
+  CHECK(r.body.find("correction ") != std::string::npos);
+}
+
 TEST_CASE("OrgActivityFrom lists an organisation's leaves oldest first from a leaf") {
   ExportApi api;
   auto view = api.chain.ledger().Read();

@@ -361,7 +361,8 @@ TEST_CASE("the JSON of a flow proof round-trips and is parsed strictly") {
 // Seeded random ledgers (donations, allocations, grants both ways, spends, refunds, in blocks of
 // 1-5 txs): every gift's proof and every page of every outflow's sources verify to what
 // TraceForward and TraceBackward compute.
-TEST_CASE("random ledgers: every proof verifies to the ledger's own traces") {
+TEST_CASE("random ledgers with corrections: every proof verifies to the ledger's own traces") {
+  std::size_t corrections = 0;
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
     CAPTURE(seed);
     std::mt19937_64 rng(seed);
@@ -376,26 +377,42 @@ TEST_CASE("random ledgers: every proof verifies to the ledger's own traces") {
     const std::vector<std::string> accounts = {"org:org-a", "org:org-b", "project:proj-a"};
     auto owner = [&](const std::string& account) { return account == "org:org-b" ? &b : &a; };
     std::vector<Hash256> gifts, outflows;
-    for (int block = 0; block < 25; ++block) {
+    std::vector<Bytes> gift_txs, outflow_txs;  // what corrections reverse
+    std::size_t corrected = 0;
+    for (int block = 0; block < 32; ++block) {
       std::vector<Bytes> txs;
       auto view = c.ledger().Read();
       for (std::uint64_t i = 0, n = 1 + pick(5); i < n; ++i) {
         const std::string& from = accounts[pick(accounts.size())];
         const std::int64_t balance = flow::GetAccount(view->state(), from).balance_fen;
-        const std::uint64_t op = pick(10);
+        const std::uint64_t op = pick(12);
         if (op < 4 || balance == 0) {
           const bool bank = pick(2) == 0;
           txs.push_back(c.DonationTx(from, 1 + static_cast<std::int64_t>(pick(5'000)), bank ? c.bank : *owner(from),
                                      bank ? "bank-1" : ""));
           gifts.push_back(c.Decode(txs.back()).id);
+          gift_txs.push_back(txs.back());
         } else if (op < 7) {
           const std::string& to = accounts[pick(accounts.size())];
-          if (to == from) continue;
+          if (to == from || from.starts_with("project:")) continue;
           txs.push_back(c.TransferTx(from, to, 1 + static_cast<std::int64_t>(pick(balance)), *owner(from)));
           outflows.push_back(c.Decode(txs.back()).id);
+          outflow_txs.push_back(txs.back());
         } else if (op < 9) {
           txs.push_back(c.SpendTx(from, 1 + static_cast<std::int64_t>(pick(balance)), *owner(from)));
           outflows.push_back(c.Decode(txs.back()).id);
+          outflow_txs.push_back(txs.back());
+        } else if (op == 10 && !outflow_txs.empty()) {
+          // A correction of a spend or transfer; refused (left out) if already corrected or consumed.
+          const Bytes& wrong = outflow_txs[pick(outflow_txs.size())];
+          const ledger::DecodedTx d = c.Decode(wrong);
+          const std::string source = d.body.has_spend() ? d.body.spend().from_account() : d.body.transfer().from_account();
+          txs.push_back(c.CorrectionTx(wrong, {owner(source)}));
+        } else if (op == 11 && !gift_txs.empty()) {
+          const Bytes& wrong = gift_txs[pick(gift_txs.size())];
+          const ledger::DecodedTx d = c.Decode(wrong);
+          const bool bank = !d.body.donation().attesting_bank().empty();
+          txs.push_back(c.CorrectionTx(wrong, {bank ? &c.bank : owner(d.body.donation().to_account())}));
         } else if (!gifts.empty()) {
           const Hash256 gift = gifts[pick(gifts.size())];
           auto record = view->Gift(gift);
@@ -404,9 +421,14 @@ TEST_CASE("random ledgers: every proof verifies to the ledger's own traces") {
                                  {owner(record->account())}));
         }
       }
-      if (!txs.empty()) c.CommitBlock(txs);
+      if (txs.empty()) continue;
+      const std::vector<Status> results = c.CommitBlock(txs);
+      for (std::size_t i = 0; i < txs.size(); ++i) corrected += results[i].ok() && c.Decode(txs[i]).body.has_correction();
     }
     auto view = c.ledger().Read();
+    CHECK(view->Stats().correction_count() == corrected);
+    corrections += corrected;
+    CHECK(flow::CheckConservation(view->state()).ok());
     std::size_t proven = 0;
     for (const Hash256& id : gifts) {
       auto gift = view->Gift(id);
@@ -441,6 +463,7 @@ TEST_CASE("random ledgers: every proof verifies to the ledger's own traces") {
     }
     CHECK(proven > 20);
   }
+  CHECK(corrections >= 8);  // the ledgers really mix corrections in
 }
 
 // ---------------------------------------------------------------- tampering
@@ -658,6 +681,132 @@ TEST_CASE("names and bank: forged or absent organisation records") {
 
 // ---------------------------------------------------------------- the reverse walk
 
+// A corrected spend, a corrected allocation and a corrected gift: the proofs walk "spent by S —
+// corrected by C — back in X" and bind the correction by its link row.
+struct Corrected {
+  TestChain c;
+  crypto::KeyPair sunshine = TestKey("sunshine");
+  Hash256 g1{}, g2{}, spend{}, spend_fix{}, alloc{}, alloc_fix{}, g2_fix{};
+
+  Corrected() {
+    REQUIRE(c.RegisterOrg("sunshine", pb::ORG_KIND_CHARITY, sunshine).ok());
+    REQUIRE(c.OpenProject("meals", "sunshine", sunshine).ok());
+    g1 = Commit(c.DonationTx("org:sunshine", 10'000, c.bank, "bank-1"));  // sunshine [0, 10000)
+    const Bytes a = c.TransferTx("org:sunshine", "project:meals", 6'000, sunshine);
+    alloc = Commit(a);                                                     // meals [0, 6000)
+    const Bytes s = c.SpendTx("org:sunshine", 3'000, sunshine);
+    spend = Commit(s);                                                     // sunshine [6000, 9000)
+    spend_fix = Commit(c.CorrectionTx(s, {&sunshine}));                    // back at sunshine [10000, 13000)
+    alloc_fix = Commit(c.CorrectionTx(a, {&sunshine}));                    // back at sunshine [13000, 19000)
+    Commit(c.SpendTx("org:sunshine", 2'000, sunshine));                    // [9000, 10000) + [10000, 11000)
+    const Bytes wrong = c.DonationTx("org:sunshine", 700, c.bank, "bank-1");
+    g2 = Commit(wrong);
+    g2_fix = Commit(c.CorrectionTx(wrong, {&c.bank}));
+  }
+  Hash256 Commit(const Bytes& tx) {
+    const Status st = c.Commit(tx);
+    REQUIRE_MESSAGE(st.ok(), st.ToString());
+    return c.Decode(tx).id;
+  }
+  std::uint64_t Leaf(const Hash256& id) { return c.ledger().Read()->TxById(id)->location.leaf(); }
+};
+
+TEST_CASE("flow proofs across corrections: spent, corrected, back in the account, and withdrawn gifts") {
+  Corrected k;
+  auto view = k.c.ledger().Read();
+  for (const Hash256& id : {k.g1, k.g2}) {
+    auto verified = fp::VerifyFlow(Prove(*view, id), Facts(*view, id), k.c.genesis());
+    REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+    const pb::GiftRecord gift = *view->Gift(id);
+    CheckSameTree(verified->trace.roots,
+                  flow::TraceForward(view->state(), gift.account(), gift.interval_start(), gift.amount_fen()).roots);
+  }
+  auto g1 = fp::VerifyFlow(Prove(*view, k.g1), Facts(*view, k.g1), k.c.genesis());
+  REQUIRE(g1.ok());
+  // [0, 6000) allocated then corrected back, [6000, 9000) spent then corrected back, [9000, 10000) spent.
+  REQUIRE(g1->trace.roots.size() == 3);
+  const flow::TraceNode& alloc = g1->trace.roots[0];
+  CHECK(alloc.fate == flow::Fate::kCorrected);
+  CHECK(alloc.tx == k.Leaf(k.alloc));
+  REQUIRE(alloc.children.size() == 1);
+  CHECK(alloc.children[0].account == "org:sunshine");
+  CHECK(alloc.children[0].fate == flow::Fate::kUnspent);
+  const flow::TraceNode& spent = g1->trace.roots[1];
+  CHECK(spent.fate == flow::Fate::kCorrected);
+  CHECK(spent.tx == k.Leaf(k.spend));
+  REQUIRE(spent.children.size() == 2);  // 1000 spent again, 2000 still there
+  CHECK(spent.children[0].fate == flow::Fate::kSpent);
+  CHECK(spent.children[0].amount_fen == 1'000);
+  CHECK(spent.children[1].fate == flow::Fate::kUnspent);
+  CHECK(g1->corrected_by.at(k.Leaf(k.spend)) == k.Leaf(k.spend_fix));
+  CHECK(g1->corrected_by.at(k.Leaf(k.alloc)) == k.Leaf(k.alloc_fix));
+  CHECK(g1->hop_txs.at(k.Leaf(k.spend_fix)).body.has_correction());
+  CHECK(g1->spent_fen == 2'000);
+  CHECK(g1->unspent_fen == 8'000);
+  auto g2 = fp::VerifyFlow(Prove(*view, k.g2), Facts(*view, k.g2), k.c.genesis());
+  REQUIRE(g2.ok());
+  REQUIRE(g2->trace.roots.size() == 1);
+  CHECK(g2->trace.roots[0].fate == flow::Fate::kWithdrawn);
+  CHECK(g2->trace.roots[0].tx == k.Leaf(k.g2_fix));
+  CHECK(g2->withdrawn_fen == 700);
+}
+
+TEST_CASE("flow proofs across corrections: a missing or forged correction link is rejected") {
+  Corrected k;
+  auto view = k.c.ledger().Read();
+  const fp::ReceiptFacts facts = Facts(*view, k.g1);
+  const fp::FlowProof good = Prove(*view, k.g1);
+  const std::string link_key = "r/c/" + Raw(k.spend);
+  fp::FlowProof p = good;
+  Remove(p, link_key);
+  ExpectRejected(p, facts, k.c.genesis(), fp::kMissingRecord);
+  // The correction's tx left out.
+  p = good;
+  const std::uint64_t fix_leaf = k.Leaf(k.spend_fix);
+  auto& txs = p.envelope.txs;
+  txs.erase(std::remove_if(txs.begin(), txs.end(), [&](const fp::ProvenTx& t) { return t.leaf == fix_leaf; }), txs.end());
+  ExpectRejected(p, facts, k.c.genesis(), fp::kHopTx, "correction at leaf");
+  // A certified link naming another correction (the allocation's): not a correction of this spend.
+  p = good;
+  pb::CorrectionRecord link;
+  REQUIRE(link.ParseFromString(*Find(p, link_key)->value));
+  link.set_correction_leaf(k.Leaf(k.alloc_fix));
+  *Find(p, link_key)->value = link.SerializeAsString();
+  Recertify(p, k.c.genesis());
+  ExpectRejected(p, facts, k.c.genesis(), fp::kHopTx, "not the correction its record names");
+  // A certified corrected range pointing back at itself (it could loop): wrong_account.
+  p = good;
+  std::string& range = *Find(p, Consumed("org:sunshine", 9'000))->value;
+  range.replace(26, 8, U64(6'000));  // target_start = its own start
+  Recertify(p, k.c.genesis());
+  ExpectRejected(p, facts, k.c.genesis(), fp::kWrongAccount, "same stream");
+  // A withdrawn gift whose record also claims a refund.
+  const fp::ReceiptFacts facts2 = Facts(*view, k.g2);
+  p = Prove(*view, k.g2);
+  pb::GiftRecord gift;
+  REQUIRE(gift.ParseFromString(*Find(p, "g/" + Raw(k.g2))->value));
+  gift.set_refunded_fen(1);
+  *Find(p, "g/" + Raw(k.g2))->value = gift.SerializeAsString();
+  Recertify(p, k.c.genesis());
+  ExpectRejected(p, facts2, k.c.genesis(), fp::kGift);
+}
+
+TEST_CASE("the sources of a spend that took corrected money reach the gift through the corrected spend") {
+  Corrected k;
+  auto view = k.c.ledger().Read();
+  auto tx = view->TxById(k.spend);
+  const std::uint64_t later = tx->location.leaf() + 3;  // the 2000 spend after both corrections
+  auto proof = fp::ProveSources(*view, later, 0, 10);
+  REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+  auto verified = fp::VerifySources(*proof, k.c.genesis());
+  REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+  REQUIRE(verified->sources.size() == 2);
+  CHECK(verified->sources[0].piece.origin_tx == k.Leaf(k.g1));
+  CHECK(verified->sources[0].piece.amount_fen == 1'000);
+  CHECK(verified->sources[1].piece.origin_tx == k.Leaf(k.g1));
+  CHECK(verified->sources[1].piece.path == std::vector<std::string>{"org:sunshine", "org:sunshine"});
+}
+
 TEST_CASE("a spend's sources: every page proven equals TraceBackward's, tampering is rejected") {
   Charity ch;
   auto view = ch.View();
@@ -859,4 +1008,77 @@ TEST_CASE("shanliu verify --node fails naming each field the server's JSON chang
 }
 
 }  // namespace
+}  // namespace shanliu
+
+namespace shanliu {
+namespace {
+
+nlohmann::json GetJson(std::uint16_t port, const std::string& path) {
+  auto r = api::HttpRequest("GET", "http://127.0.0.1:" + std::to_string(port) + path);
+  REQUIRE(r.ok());
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  return nlohmann::json::parse(r->body);
+}
+
+}  // namespace
+
+TEST_CASE("API and shanliu verify: both entries of a correction are shown, linked and proven") {
+  Corrected k;
+  testing::TempDir dir;
+  const std::string genesis_file = (dir.path() / "genesis.json").string();
+  std::ofstream(genesis_file) << ledger::GenesisToJson(k.c.genesis());
+  api::ServerConfig config;
+  config.port = 0;
+  api::Server server(config, k.c.ledger(), {});
+  REQUIRE(server.Start().ok());
+  const nlohmann::json spend = GetJson(server.port(), "/v1/txs/" + crypto::ToHex(k.spend));
+  const nlohmann::json fix = GetJson(server.port(), "/v1/txs/" + crypto::ToHex(k.spend_fix));
+  const nlohmann::json receipt = GetJson(server.port(), "/v1/receipts/" + crypto::ToBase32(k.g1));
+  const nlohmann::json withdrawn = GetJson(server.port(), "/v1/receipts/" + crypto::ToBase32(k.g2));
+  const nlohmann::json plain = GetJson(server.port(), "/v1/txs/" + crypto::ToHex(k.g1));
+  server.Stop();
+
+  CHECK(spend["corrected_by"]["id"] == crypto::ToHex(k.spend_fix));
+  CHECK(spend["corrected_by"]["leaf"] == k.Leaf(k.spend_fix));
+  CHECK(spend["corrected_by"]["amount_fen"] == 3'000);
+  CHECK(spend["corrected_by"]["reason"] == "录入错误：金额填错");
+  CHECK(spend["corrects"].is_null());
+  CHECK(fix["kind"] == "correction");
+  CHECK(fix["corrects"] == crypto::ToHex(k.spend));
+  CHECK(fix["corrected_by"].is_null());
+  CHECK(plain["corrected_by"].is_null());
+  // body_hex is the signed body: it hashes to the id (what `shanliu tx correction --corrects` checks).
+  auto body = crypto::FromHex(spend["body_hex"].get<std::string>());
+  REQUIRE(body.ok());
+  CHECK(ledger::TxId(*body) == k.spend);
+
+  const nlohmann::json& nodes = receipt["trace"]["nodes"];
+  REQUIRE(nodes.size() == 3);
+  CHECK(nodes[1]["fate"] == "corrected");
+  CHECK(nodes[1]["tx"]["kind"] == "spend");
+  CHECK(nodes[1]["tx"]["corrected_by"]["id"] == crypto::ToHex(k.spend_fix));
+  CHECK(nodes[1]["children"][0]["account"] == "org:sunshine");
+  CHECK(nodes[0]["tx"]["kind"] == "transfer");
+  CHECK(nodes[0]["tx"]["corrected_by"]["id"] == crypto::ToHex(k.alloc_fix));
+  CHECK(withdrawn["trace"]["nodes"][0]["fate"] == "withdrawn");
+  CHECK(withdrawn["trace"]["nodes"][0]["tx"]["corrects"] == crypto::ToHex(k.g2));
+  CHECK(withdrawn["trace"]["totals"]["withdrawn_fen"] == 700);
+  CHECK(withdrawn["donation"]["corrected_by"]["id"] == crypto::ToHex(k.g2_fix));
+
+  // The CLI verifier proves every value, the corrections included, and names a changed one.
+  for (const nlohmann::json* answer : {&receipt, &withdrawn}) {
+    FakeNode node(answer->dump());
+    const std::string code = (*answer)["donation"]["code"];
+    const testing::CliRun r = testing::RunCli({"verify", code, "--node", node.url(), "--genesis", genesis_file});
+    INFO(r.output);
+    CHECK(r.code == 0);
+    CHECK(r.output.find("✓ server JSON") != std::string::npos);
+  }
+  nlohmann::json lying = receipt;
+  lying["trace"]["nodes"][1]["tx"]["corrected_by"]["id"] = crypto::ToHex(k.alloc_fix);
+  FakeNode node(lying.dump());
+  ExpectNotVerified(testing::RunCli({"verify", receipt["donation"]["code"].get<std::string>(), "--node", node.url(), "--genesis", genesis_file}),
+                    "trace.nodes[1].tx.corrected_by.id");
+}
+
 }  // namespace shanliu

@@ -143,6 +143,9 @@ using FateKey = std::tuple<Fate, std::string, std::uint64_t>;  // fate, account,
 struct Outflow {
   std::uint64_t tx = 0;
   std::int64_t amount = 0;
+  std::string from;
+  std::string to;  // empty for spends
+  bool corrected = false;
 };
 
 struct Model {
@@ -153,8 +156,10 @@ struct Model {
   std::vector<Outflow> outflows;
   std::map<std::uint64_t, std::map<FateKey, std::int64_t>> fates;  // by origin tx
   std::map<std::uint64_t, std::vector<SourcePiece>> sources;       // by outflow tx
-  std::int64_t spent = 0;
+  std::int64_t spent = 0;      // spending not since corrected
   std::int64_t refunded = 0;
+  std::int64_t corrected_spent = 0;  // spending a correction reversed (still in the accounts' gross totals)
+  std::int64_t withdrawn = 0;        // corrected gifts (counted in the accounts' refunded totals)
 
   void Inflow(const std::string& account, std::int64_t amount, InflowKind kind, std::uint64_t tx) {
     queues[account].push_back(Run{tx, tx, kind, {account}, amount});
@@ -197,7 +202,69 @@ struct Model {
       balances[to] += amount;
       in_pos[to] += static_cast<std::uint64_t>(amount);
     }
-    outflows.push_back(Outflow{tx, amount});
+    outflows.push_back(Outflow{tx, amount, from, to, false});
+  }
+
+  // The runs of `account` that arrived by the inflow entry `entry_tx`, and their total.
+  std::int64_t EntryTotal(const std::string& account, std::uint64_t entry_tx) {
+    std::int64_t total = 0;
+    for (const Run& run : queues[account]) total += run.entry_tx == entry_tx ? run.length : 0;
+    return total;
+  }
+  std::vector<Run> TakeEntry(const std::string& account, std::uint64_t entry_tx) {
+    std::vector<Run> taken;
+    std::deque<Run>& queue = queues[account];
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (it->entry_tx == entry_tx) {
+        taken.push_back(*it);
+        it = queue.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return taken;
+  }
+
+  // A correction of the outflow `o`: "" (done), or the code the ledger must refuse it with.
+  std::string Reverse(Outflow& o) {
+    if (o.corrected) return "already_corrected";
+    const bool transfer = !o.to.empty();
+    if (transfer && EntryTotal(o.to, o.tx) != o.amount) return "funds_consumed";
+    o.corrected = true;
+    // Spend: the runs it took, again, in stream order (they are its reverse walk's pieces).
+    std::vector<Run> back;
+    if (transfer) {
+      back = TakeEntry(o.to, o.tx);
+      balances[o.to] -= o.amount;
+    } else {
+      for (const SourcePiece& piece : sources.at(o.tx)) back.push_back(Run{0, piece.origin_tx, piece.origin_kind, piece.path, piece.amount_fen});
+      spent -= o.amount;
+      corrected_spent += o.amount;
+    }
+    for (Run& run : back) {
+      const Fate was = transfer ? Fate::kMovedOn : Fate::kSpent;
+      auto& f = fates[run.origin_tx];
+      f[{was, o.from, o.tx}] -= run.length;
+      if (f[{was, o.from, o.tx}] == 0) f.erase({was, o.from, o.tx});
+      f[{Fate::kCorrected, o.from, o.tx}] += run.length;
+      run.entry_tx = o.tx;
+      if (transfer) run.path.pop_back();
+      run.path.push_back(o.from);
+      queues[o.from].push_back(std::move(run));
+    }
+    balances[o.from] += o.amount;
+    in_pos[o.from] += static_cast<std::uint64_t>(o.amount);
+    return "";
+  }
+
+  // A correction of the gift `g` at leaf `tx`: "" or the refusal's code.
+  std::string Withdraw(const Gift& g, std::uint64_t tx) {
+    if (EntryTotal(g.account, g.tx) != g.amount) return "funds_consumed";
+    TakeEntry(g.account, g.tx);
+    fates[g.tx][{Fate::kWithdrawn, g.account, tx}] += g.amount;
+    balances[g.account] -= g.amount;
+    withdrawn += g.amount;
+    return "";
   }
 
   std::int64_t Refund(const Gift& gift, std::uint64_t tx) {
@@ -227,7 +294,7 @@ struct Model {
 
 // ---------------------------------------------------------------- ledger generation
 
-enum class OpKind { kGift, kTransfer, kSpend, kRefund };
+enum class OpKind { kGift, kTransfer, kSpend, kRefund, kReverse, kWithdraw };
 
 struct Op {
   OpKind kind = OpKind::kGift;
@@ -236,7 +303,9 @@ struct Op {
   std::string to;
   std::int64_t amount = 0;
   std::uint64_t tx = 0;
-  std::size_t gift = 0;  // kRefund: index into Model::gifts
+  std::size_t gift = 0;  // kRefund, kWithdraw: index into Model::gifts
+  std::size_t outflow = 0;       // kReverse: index into Model::outflows
+  std::uint64_t outflow_tx = 0;  // kReverse: its leaf
   // What the in-memory run returned, for the replay to match.
   std::string code;
   std::int64_t value = 0;
@@ -259,6 +328,15 @@ std::pair<std::string, std::int64_t> Apply(StateView& view, const Op& op, const 
       auto r = RecordRefund(view, g.account, g.start, g.amount, op.tx);
       return r.ok() ? std::pair<std::string, std::int64_t>{"", *r}
                     : std::pair<std::string, std::int64_t>{r.status().code(), 0};
+    }
+    case OpKind::kReverse: {
+      auto r = RecordReversal(view, op.outflow_tx, op.tx);
+      return r.ok() ? std::pair<std::string, std::int64_t>{"", static_cast<std::int64_t>(*r)}
+                    : std::pair<std::string, std::int64_t>{r.status().code(), 0};
+    }
+    case OpKind::kWithdraw: {
+      const Gift& g = gifts[op.gift];
+      return {RecordWithdrawal(view, g.account, g.start, g.amount, op.tx).code(), 0};
     }
   }
   return {"?", 0};
@@ -310,11 +388,20 @@ void Generate(std::uint64_t seed, Ledger& ledger) {
       op.amount = GiftAmount(rng);
     } else if (roll < 68) {
       op.kind = ledger.accounts.size() > 1 ? OpKind::kTransfer : OpKind::kSpend;
-    } else if (roll < 85) {
+    } else if (roll < 80) {
       op.kind = OpKind::kSpend;
-    } else {
+    } else if (roll < 88) {
       op.kind = OpKind::kRefund;
       op.gift = rng() % model.gifts.size();
+    } else if (roll < 95 && !model.outflows.empty()) {
+      op.kind = OpKind::kReverse;  // corrections of spends and transfers, recent ones more often
+      const std::size_t n = model.outflows.size();
+      op.outflow = rng() % 2 == 0 ? n - 1 - rng() % std::min<std::size_t>(n, 3) : rng() % n;
+      op.outflow_tx = model.outflows[op.outflow].tx;
+    } else {
+      op.kind = OpKind::kWithdraw;  // corrections of gifts, mostly the newest (still untouched)
+      const std::size_t n = model.gifts.size();
+      op.gift = rng() % 2 == 0 ? n - 1 : rng() % n;
     }
     if (op.kind == OpKind::kTransfer || op.kind == OpKind::kSpend) {
       op.from = pick(ledger.accounts);
@@ -356,6 +443,24 @@ void Generate(std::uint64_t seed, Ledger& ledger) {
         }
         break;
       }
+      case OpKind::kReverse: {
+        Outflow& o = model.outflows[op.outflow];
+        const std::uint64_t back_at = model.in_pos[o.from];
+        const std::string expected = model.Reverse(o);
+        REQUIRE_MESSAGE(op.code == expected, op.code << " != " << expected);
+        if (expected.empty()) {
+          REQUIRE(static_cast<std::uint64_t>(op.value) == back_at);
+        } else {
+          REQUIRE(view.MergedWrites() == before);
+        }
+        break;
+      }
+      case OpKind::kWithdraw: {
+        const std::string expected = model.Withdraw(model.gifts[op.gift], tx);
+        REQUIRE_MESSAGE(op.code == expected, op.code << " != " << expected);
+        if (!expected.empty()) REQUIRE(view.MergedWrites() == before);
+        break;
+      }
     }
     ledger.ops.push_back(op);
 
@@ -380,6 +485,7 @@ void AddFates(const TraceNode& node, std::map<FateKey, std::int64_t>& out) {
 struct LeafSums {
   std::int64_t spent = 0;
   std::int64_t refunded = 0;
+  std::int64_t withdrawn = 0;
   std::map<std::string, std::int64_t> unspent;
 };
 
@@ -403,6 +509,23 @@ void CheckNode(const StateView& view, const TraceNode& node, LeafSums& sums) {
       REQUIRE(children == node.amount_fen);
       return;
     }
+    case Fate::kCorrected: {  // back in the same account, later in its stream
+      auto outflow = GetOutflow(view, node.tx);
+      REQUIRE(outflow.has_value());
+      REQUIRE(outflow->from == node.account);
+      REQUIRE(!node.children.empty());
+      std::int64_t children = 0;
+      for (const TraceNode& child : node.children) {
+        REQUIRE(child.account == node.account);
+        children += child.amount_fen;
+        CheckNode(view, child, sums);
+      }
+      REQUIRE(children == node.amount_fen);
+      return;
+    }
+    case Fate::kWithdrawn:
+      sums.withdrawn += node.amount_fen;
+      break;
     case Fate::kSpent:
       sums.spent += node.amount_fen;
       break;
@@ -440,10 +563,13 @@ void CheckLedger(std::uint64_t seed, Ledger& ledger) {
     REQUIRE(fates == model.fates.at(gift.tx));
   }
   const FlowTotals totals = SumAccounts(view);
-  REQUIRE(sums.spent == totals.spent_fen);
+  // The accounts keep gross totals: a corrected spend stays in `spent`, a withdrawn gift counts
+  // in `refunded`; the traces show what is left of them.
+  REQUIRE(sums.spent == totals.spent_fen - model.corrected_spent);
   REQUIRE(sums.spent == model.spent);
-  REQUIRE(sums.refunded == totals.refunded_fen);
+  REQUIRE(sums.refunded + sums.withdrawn == totals.refunded_fen);
   REQUIRE(sums.refunded == model.refunded);
+  REQUIRE(sums.withdrawn == model.withdrawn);
   for (const std::string& account : ledger.accounts) {
     REQUIRE(sums.unspent[account] == GetAccount(view, account).balance_fen);
     // Transfer inflows trace too, and to exactly their amount.
@@ -561,22 +687,35 @@ std::uint64_t EnvOr(const char* name, std::uint64_t fallback) {
   return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
 }
 
-TEST_CASE("random ledgers: traces and reverse walks add up exactly and match the model") {
+TEST_CASE("random ledgers with corrections: traces and reverse walks add up exactly and match the model") {
   const std::uint64_t only = EnvOr("FLOW_PROPERTY_SEED", 0);
   const std::uint64_t count = only != 0 ? 1 : EnvOr("FLOW_PROPERTY_LEDGERS", 3000);
   std::size_t disk_checked = 0;
+  std::map<std::string, std::size_t> corrections;  // "reverse"/"withdraw" + result code: how many
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint64_t seed = only != 0 ? only : 1 + i;
     INFO("seed " << seed << " (replay: FLOW_PROPERTY_SEED=" << seed << ")");
     Ledger ledger;
     Generate(seed, ledger);
     CheckLedger(seed, ledger);
+    for (const Op& op : ledger.ops) {
+      if (op.kind == OpKind::kReverse) ++corrections["reverse " + (op.code.empty() ? "ok" : op.code)];
+      if (op.kind == OpKind::kWithdraw) ++corrections["withdraw " + (op.code.empty() ? "ok" : op.code)];
+    }
     if (only != 0 || seed % 50 == 0) {
       CheckOnDisk(seed, ledger);
       ++disk_checked;
     }
   }
   MESSAGE("checked " << count << " ledgers, " << disk_checked << " of them also over LevelDB");
+  // Every outcome of a correction occurs (the default run: thousands of each).
+  if (count >= 1000) {
+    for (const char* outcome : {"reverse ok", "reverse already_corrected", "reverse funds_consumed", "withdraw ok",
+                                "withdraw funds_consumed"}) {
+      CAPTURE(outcome);
+      CHECK(corrections[outcome] >= 100);
+    }
+  }
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ std::string ShortFateName(Fate fate) {
       return "unspent";
     case Fate::kRefunded:
       return "refunded";
+    case Fate::kCorrected:
+      return "corrected";
+    case Fate::kWithdrawn:
+      return "withdrawn";
   }
   return "?";
 }

@@ -2,6 +2,8 @@
 // byte layouts outside verifiers rebuild (DESIGN 6.1): header bytes, block hash, vote sign
 // bytes, validators hash and commit certificates.
 #include <doctest/doctest.h>
+
+#include <algorithm>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/unknown_field_set.h>
 
@@ -221,6 +223,18 @@ std::vector<pb::TxBody> ValidBodies() {
   }
   {
     auto b = Base();
+    auto* p = b.mutable_correction();
+    const std::string corrected = std::find_if(out.begin(), out.end(), [](const pb::TxBody& x) {
+                                    return x.has_spend();
+                                  })->SerializeAsString();
+    const Hash256 id = TxId(AsBytes(corrected));
+    p->set_corrected_tx_id(std::string(id.begin(), id.end()));
+    p->set_reason("amount entered wrongly");
+    p->set_corrected_tx_body(corrected);
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
     auto* p = b.mutable_update_project();
     p->set_project_id("elder-care-2025");
     p->set_description("meals, visits and health checks");
@@ -321,7 +335,8 @@ TEST_CASE("PayloadKindName") {
   const char* const names[] = {"register_org",  "update_org",         "rotate_key", "open_project",
                                "close_project", "donation",           "transfer",   "open_trust",
                                "trust_deposit", "trust_disbursement", "spend",      "refund",
-                               "volunteer_service", "redeem_points",  "disclosure", "update_project"};
+                               "volunteer_service", "redeem_points",  "disclosure", "correction",
+                               "update_project"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -1490,6 +1505,7 @@ TEST_CASE("personal data guard covers every free-text field") {
       {B::kDisclosure, "disclosure.title", [](B& b, S v) { b.mutable_disclosure()->set_title(v); }},
       {B::kDisclosure, "disclosure.period", [](B& b, S v) { b.mutable_disclosure()->set_period(v); }},
       {B::kDisclosure, "disclosure.url", [](B& b, S v) { b.mutable_disclosure()->set_url(v); }},
+      {B::kCorrection, "correction.reason", [](B& b, S v) { b.mutable_correction()->set_reason(v); }},
   };
   const std::vector<std::string> leaks = {"联系 13812345678", "11010519491231002X", "卡 6222 0212 3456 7894",
                                           "１３８１２３４５６７８"};

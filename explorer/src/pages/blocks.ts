@@ -196,6 +196,11 @@ export async function txPage(ctx: PageContext): Promise<void> {
     tx.status === 'rejected' && tx.error ? notice('error', h('strong', tx.error.code), h('p', tx.error.message)) : null,
     tx.status === 'pending' ? notice('info', t('tx.pending')) : null,
     gift ? notice('info', h('a', { href: `/r/${tx.code}` }, t('tx.open_receipt'))) : null,
+    // Both entries of a correction stay visible and point at each other.
+    tx.corrected_by
+      ? notice('warn', h('strong', t('tx.corrected_by')), ' ', h('a', { href: `/tx/${tx.corrected_by.id}`, class: 'mono' }, tx.corrected_by.id.slice(0, 12)), tx.corrected_by.reason ? ` — ${tx.corrected_by.reason}` : '')
+      : null,
+    tx.corrects ? notice('info', h('strong', t('tx.corrects')), ' ', h('a', { href: `/tx/${tx.corrects}`, class: 'mono' }, tx.corrects.slice(0, 12))) : null,
     tx.status === 'committed'
       ? section(
           t('tx.details'),

@@ -220,6 +220,7 @@ function summaryCard(view: View): HTMLElement {
       [t('receipt.block'), shown(view, g, h('span', blockLink(d.height), ' · ', t('receipt.leaf', { n: num(d.leaf) })))],
       [t('receipt.points'), d.points_earned ? shown(view, view.flow, t('points.count', { n: num(d.points_earned) })) : null],
       [t('receipt.refunded'), d.refunded_fen ? shown(view, view.flow, h('span', yuan(d.refunded_fen), d.refund_tx ? [' · ', h('a', { href: `/tx/${d.refund_tx}` }, t('receipt.refund_tx'))] : null)) : null],
+      [t('receipt.withdrawn'), d.corrected_by ? shown(view, view.flow, h('a', { href: `/tx/${d.corrected_by.id}` }, t('tx.corrected_by'), ' ', d.corrected_by.id.slice(0, 12))) : null],
       [t('receipt.memo'), d.memo ? shown(view, g, d.memo) : null],
       [t('receipt.code'), h('span', { class: 'code-cell' }, h('code', { class: 'mono code-full' }, groupCode(d.code)), copyButton(d.code, t('receipt.copy_code')))],
       [t('receipt.tx_id'), hash(d.id, 10)],
@@ -230,11 +231,13 @@ function summaryCard(view: View): HTMLElement {
 function totals(view: View): HTMLElement {
   const tr = view.trace;
   const tt = tr.totals;
-  const moved = Math.max(0, tr.amount_fen - tt.spent_fen - tt.unspent_fen - tt.refunded_fen - tt.untraced_fen);
+  const withdrawn = tt.withdrawn_fen ?? 0;
+  const moved = Math.max(0, tr.amount_fen - tt.spent_fen - tt.unspent_fen - tt.refunded_fen - withdrawn - tt.untraced_fen);
   const parts = [
     { key: 'spent', value: tt.spent_fen, className: 'seg-spent', label: t('receipt.spent') },
     { key: 'unspent', value: tt.unspent_fen, className: 'seg-unspent', label: t('receipt.unspent') },
     { key: 'refunded', value: tt.refunded_fen, className: 'seg-refunded', label: t('receipt.refunded') },
+    { key: 'withdrawn', value: withdrawn, className: 'seg-refunded', label: t('receipt.withdrawn') },
     { key: 'untraced', value: tt.untraced_fen + moved, className: 'seg-untraced', label: t('receipt.untraced') },
   ];
   const spentPct = tr.amount_fen > 0 ? Math.round((tt.spent_fen / tr.amount_fen) * 1000) / 10 : 0;
@@ -313,6 +316,16 @@ function hopText(node: TraceNode): HopText {
       return spendText(node);
     case 'refunded':
       return { title: t('kind.refund'), counterparty: [accountLink(node.account, accountName(node)), ' → ', t('receipt.donor')], facts: [...(tx?.reason ? [[t('hop.reason'), tx.reason] as [string, string]] : []), hopAttestation(tx)] };
+    case 'corrected': {
+      // "spent by S — corrected by C — back in X": the reversed entry, then its correction.
+      const reversed = tx?.kind === 'spend' ? spendText(node) : { title: tEnum('kind', tx?.kind ?? 'transfer'), counterparty: [accountLink(node.account, accountName(node)), ' → ', tx?.to_account ? accountLink(tx.to_account, targetName(tx)) : '—'], facts: [] as HopText['facts'] };
+      const c = tx?.corrected_by;
+      reversed.facts.push([t('hop.corrected_by'), c ? h('span', h('a', { href: `/tx/${c.id}`, class: 'mono' }, c.id.slice(0, 12)), c.reason ? ` — ${c.reason}` : '') : '—']);
+      reversed.counterparty.push(' · ', t('hop.back_in'), ' ', accountLink(node.account, accountName(node)));
+      return { ...reversed, title: `${reversed.title} · ${t('receipt.corrected')}` };
+    }
+    case 'withdrawn':
+      return { title: t('receipt.withdrawn'), counterparty: [accountLink(node.account, accountName(node))], facts: [[t('hop.corrects'), tx?.corrects ? hash(tx.corrects, 10) : '—'], ...(tx?.reason ? [[t('hop.reason'), tx.reason] as [string, string]] : [])] };
     default:
       return { title: t('receipt.unspent'), counterparty: [t('receipt.held_in'), ' ', accountLink(node.account, accountName(node))], facts: [] };
   }

@@ -72,6 +72,10 @@ export function buildGraph(trace: Trace): SankeyGraph {
       case 'refunded':
         link(acct, node('refunded', t('receipt.refunded'), 'refunded', depth + 1), n.amount_fen);
         break;
+      case 'withdrawn':
+        link(acct, node('withdrawn', t('receipt.withdrawn'), 'refunded', depth + 1), n.amount_fen);
+        break;
+      case 'corrected': // back in the same account: drawn as a hop to that account's own next node
       case 'moved_on': {
         let followed = 0;
         for (const c of n.children) {

@@ -33,6 +33,8 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
       ];
     case 'refund':
       return [s(p, 'reason')];
+    case 'correction':
+      return [t('tx.corrects'), ' ', s(p, 'corrected_tx_id').slice(0, 12), s(p, 'reason') ? ` · ${s(p, 'reason')}` : ''];
     case 'volunteer_service':
       return [t('points.minutes', { n: num(n(p, 'minutes')) }), s(p, 'activity') ? ` · ${s(p, 'activity')}` : ''];
     case 'redeem_points':

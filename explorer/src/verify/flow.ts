@@ -9,10 +9,11 @@ import type { Anchor } from './genesis';
 import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope';
 import { parseEnvelope, type Envelope } from './protobuf';
 import {
-  accountKey, attestationKey, decodeAccount, decodeConsumed, decodeGift, decodeOrg, decodeProject, decodeTrust, giftKey,
-  orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord, type OrgRecord,
+  accountKey, attestationKey, correctionKey, decodeAccount, decodeConsumed, decodeCorrection, decodeGift, decodeOrg,
+  decodeProject, decodeTrust, giftKey, orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange,
+  type GiftRecord, type OrgRecord,
 } from './records';
-import { txIdOf, decodeTxBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
+import { txIdOf, decodeTxBody, type CorrectionBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
 
 export interface FlowProofJson extends ProofEnvelopeJson {
   tx_id: string;
@@ -24,19 +25,24 @@ export const DEFAULT_MAX_NODES = 10000;
 const INT64_MAX = 0x7fffffffffffffffn;
 const TXSIG_DOMAIN = utf8('shanliu/tx/v1\0');
 
-export type HopFate = 'spent' | 'moved_on' | 'unspent' | 'refunded';
+// 'corrected': spent or moved on by the outflow at `leaf`, which a Correction reversed: the
+// children are the money back in the same account. 'withdrawn': a corrected gift, taken out
+// whole by the Correction at `leaf`.
+export type HopFate = 'spent' | 'moved_on' | 'unspent' | 'refunded' | 'corrected' | 'withdrawn';
+const followed = (f: HopFate): boolean => f === 'moved_on' || f === 'corrected';
 
 export interface ProvenHop {
   fate: HopFate;
   account: string;
   amountFen: bigint;
-  leaf: bigint | null; // the spend, transfer or refund that decided the fate
-  target: string; // moved_on: the account the money moved to
-  targetFrom: bigint; // moved_on: where it starts in the target's stream
+  leaf: bigint | null; // the spend, transfer, refund or correction that decided the fate
+  target: string; // moved_on: the account the money moved to (corrected: the account itself)
+  targetFrom: bigint; // moved_on, corrected: where it starts in the target's stream
   tx: ProvenTx | null; // filled by check 6
-  payload: MoveBody | SpendBody | RefundBody | null;
+  payload: MoveBody | SpendBody | RefundBody | CorrectionBody | null;
+  correction: { tx: ProvenTx; body: CorrectionBody } | null; // corrected: the reversing entry (check 6)
   children: ProvenHop[];
-  expanded: boolean; // moved_on: false when the walk stopped at max_nodes (children not proven)
+  expanded: boolean; // moved_on, corrected: false when the walk stopped at max_nodes (children not proven)
   attestedBy: OrgRecord | null; // spent / refunded: the bank that co-signed it (check 8), else null
 }
 
@@ -61,7 +67,7 @@ export interface FlowVerification {
   names: Map<string, ProvenName>; // by account ("org:x", "project:y", "trust:z")
   orgs: Map<string, OrgRecord>; // every proven org record, by id
   bank: OrgRecord | null; // the attesting bank, when its signature was verified
-  totals: { spent: bigint; unspent: bigint; refunded: bigint; untraced: bigint };
+  totals: { spent: bigint; unspent: bigint; refunded: bigint; withdrawn: bigint; untraced: bigint };
   proofBytes: number;
 }
 
@@ -144,7 +150,7 @@ class Walker {
   }
 
   private hop(fate: HopFate, account: string, amountFen: bigint, leaf: bigint | null, target = '', targetFrom = 0n): ProvenHop {
-    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, children: [], expanded: fate !== 'moved_on', attestedBy: null };
+    return { fate, account, amountFen, leaf, target, targetFrom, tx: null, payload: null, correction: null, children: [], expanded: !followed(fate), attestedBy: null };
   }
 
   // The fates of [from, to) of account X, in stream order, at most `budget` of them: past it the
@@ -174,19 +180,32 @@ class Walker {
   private piece(x: string, p: bigint, partEnd: bigint, start: bigint, r: ConsumedRange): ProvenHop {
     if (r.kind === 'spend') return this.hop('spent', x, partEnd - p, r.leaf);
     if (r.kind === 'refund') return this.hop('refunded', x, partEnd - p, r.leaf);
+    if (r.kind === 'withdrawn') return this.hop('withdrawn', x, partEnd - p, r.leaf);
+    if (r.kind === 'corrected') {
+      // The money came back later in the same stream: anywhere else (or at itself) is forged.
+      if (r.target !== x || r.targetStart < start + r.length || r.targetStart > INT64_MAX - r.length) {
+        fail('wrong_account', `a corrected range of ${x} does not come back later in the same stream`);
+      }
+      return this.hop('corrected', x, partEnd - p, r.leaf, x, r.targetStart + (p - start));
+    }
     if (r.target === x || !/^(org|project|trust):./.test(r.target)) fail('wrong_account', `a transfer of ${x} moved on to '${r.target}', not another account`);
     if (r.targetStart > INT64_MAX - r.length) fail('wrong_account', `a transfer of ${x} moved on beyond any stream of ${r.target}`);
     return this.hop('moved_on', x, partEnd - p, r.leaf, r.target, r.targetStart + (p - start));
   }
 
-  // At or above out_pos nothing is consumed but the gift's own refunded tail.
+  // At or above out_pos nothing is consumed but the gift's own refunded tail (or, for a
+  // corrected gift, the whole gift, withdrawn by its correction).
   private rest(x: string, from: bigint, to: bigint, root: boolean): ProvenHop[] {
-    if (!root || this.gift.refundedFen === 0n) return [this.hop('unspent', x, to - from, null)];
-    const tail = this.gift.intervalStart + this.gift.amountFen - this.gift.refundedFen;
+    const withdrawn = this.gift.correctedLeaf !== 0n;
+    const tailFen = withdrawn ? this.gift.amountFen : this.gift.refundedFen;
+    if (!root || tailFen === 0n) return [this.hop('unspent', x, to - from, null)];
+    const tail = this.gift.intervalStart + this.gift.amountFen - tailFen;
     const out: ProvenHop[] = [];
     if (from < tail) out.push(this.hop('unspent', x, (to < tail ? to : tail) - from, null));
     const refundFrom = from > tail ? from : tail;
-    if (refundFrom < to) out.push(this.hop('refunded', x, to - refundFrom, this.gift.refundLeaf));
+    if (refundFrom < to) {
+      out.push(withdrawn ? this.hop('withdrawn', x, to - refundFrom, this.gift.correctedLeaf) : this.hop('refunded', x, to - refundFrom, this.gift.refundLeaf));
+    }
     return out;
   }
 }
@@ -217,7 +236,7 @@ function walk(records: RecordSet, gift: GiftRecord, maxNodes: number): { roots: 
   if (!top.complete) return { roots, nodes: roots.length, truncated: true };
   if (sum(roots) !== gift.amountFen) fail('sum_mismatch', `the pieces sum to ${sum(roots)} fen, the gift is ${gift.amountFen}`);
   let nodes = roots.length;
-  const queue = roots.filter((h) => h.fate === 'moved_on');
+  const queue = roots.filter((h) => followed(h.fate));
   // Breadth first, as TraceForward: a long chain of hops never recurses.
   for (let i = 0; i < queue.length; i++) {
     const node = queue[i];
@@ -227,7 +246,7 @@ function walk(records: RecordSet, gift: GiftRecord, maxNodes: number): { roots: 
     node.expanded = true;
     nodes += node.children.length;
     if (sum(node.children) !== node.amountFen) fail('sum_mismatch', `what moved on from ${node.account} to ${node.target} (${node.amountFen} fen) is traced as ${sum(node.children)} fen`);
-    queue.push(...node.children.filter((h) => h.fate === 'moved_on'));
+    queue.push(...node.children.filter((h) => followed(h.fate)));
   }
   return { roots, nodes, truncated: false };
 }
@@ -243,6 +262,23 @@ function eachHop(roots: ProvenHop[], fn: (h: ProvenHop) => void): void {
   }
 }
 
+// A reversed outflow's correction: the proven link row r/c/<outflow id> names a leaf whose tx is
+// a Correction of that outflow.
+function checkCorrection(h: ProvenHop, records: RecordSet, txs: Map<bigint, ProvenTx>): void {
+  const outflowId = h.tx!.id;
+  const where = `the corrected outflow at log entry ${h.leaf}`;
+  const value = records.need(correctionKey(fromHex(outflowId, 32)));
+  if (value === null) return fail('hop_tx', `${where} has no correction record`);
+  const link = decodeCorrection(value);
+  const tx = txs.get(link.correctionLeaf);
+  if (!tx) return fail('hop_tx', `${where}: its correction at log entry ${link.correctionLeaf} is not in the proof`);
+  const p = tx.body.payload;
+  if (p.kind !== 'correction' || p.correctedTxId !== outflowId || link.correctedLeaf !== h.leaf || toHex(link.correctionTxId) !== tx.id) {
+    fail('hop_tx', `${where}: the tx at log entry ${link.correctionLeaf} is not the correction its record names`);
+  }
+  h.correction = { tx, body: p as CorrectionBody };
+}
+
 function checkHop(h: ProvenHop, txs: Map<bigint, ProvenTx>, giftId: string, chainId: string): void {
   if (h.leaf === null) return;
   const tx = txs.get(h.leaf);
@@ -254,12 +290,17 @@ function checkHop(h: ProvenHop, txs: Map<bigint, ProvenTx>, giftId: string, chai
     if (p.kind !== 'spend' || p.fromAccount !== h.account) fail('hop_tx', `${where} is not a spend from ${h.account}`);
   } else if (h.fate === 'refunded') {
     if (p.kind !== 'refund' || p.donationTxId !== giftId) fail('hop_tx', `${where} is not a refund of this gift`);
+  } else if (h.fate === 'withdrawn') {
+    if (p.kind !== 'correction' || p.correctedTxId !== giftId) fail('hop_tx', `${where} is not a correction of this gift`);
+  } else if (h.fate === 'corrected') {
+    const outflow = p.kind === 'spend' || p.kind === 'transfer';
+    if (!outflow || p.fromAccount !== h.account) fail('hop_tx', `${where} is not a spend or transfer from ${h.account}`);
   } else {
     const move = p.kind === 'transfer' || p.kind === 'trust_disbursement';
     if (!move || p.fromAccount !== h.account || p.toAccount !== h.target) fail('hop_tx', `${where} is not a transfer from ${h.account} to ${h.target}`);
   }
   h.tx = tx;
-  h.payload = p as MoveBody | SpendBody | RefundBody;
+  h.payload = p as MoveBody | SpendBody | RefundBody | CorrectionBody;
 }
 
 // ---------------------------------------------------------------- checks 7, 8: names, bank
@@ -341,7 +382,9 @@ async function checkBank(records: RecordSet, ctx: GiftContext, orgs: Map<string,
 // time) and o/B is a proven bank. The record's absence is proven too.
 function checkHopBanks(records: RecordSet, roots: ProvenHop[], orgs: Map<string, OrgRecord>): void {
   eachHop(roots, (h) => {
-    if ((h.fate !== 'spent' && h.fate !== 'refunded') || !h.tx) return;
+    // A corrected spend's co-signature is shown too (the C++ verifier checks every spend hop).
+    const leaving = h.fate === 'spent' || h.fate === 'refunded' || (h.fate === 'corrected' && h.payload?.kind === 'spend');
+    if (!leaving || !h.tx) return;
     const value = records.need(attestationKey(fromHex(h.tx.id)));
     if (value === null) return;
     const bankId = new TextDecoder('utf-8', { fatal: true }).decode(value);
@@ -357,11 +400,12 @@ function checkHopBanks(records: RecordSet, roots: ProvenHop[], orgs: Map<string,
 // ---------------------------------------------------------------- all checks
 
 function totalsOf(roots: ProvenHop[]): FlowVerification['totals'] {
-  const t = { spent: 0n, unspent: 0n, refunded: 0n, untraced: 0n };
+  const t = { spent: 0n, unspent: 0n, refunded: 0n, withdrawn: 0n, untraced: 0n };
   eachHop(roots, (h) => {
     if (h.fate === 'spent') t.spent += h.amountFen;
     else if (h.fate === 'unspent') t.unspent += h.amountFen;
     else if (h.fate === 'refunded') t.refunded += h.amountFen;
+    else if (h.fate === 'withdrawn') t.withdrawn += h.amountFen;
     else if (!h.expanded) t.untraced += h.amountFen;
   });
   return t;
@@ -376,7 +420,10 @@ async function run(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor, pass
   const { roots, nodes, truncated } = guard('walk', () => walk(env.records, ctx.gift, maxNodes));
   passed.push('walk');
   const giftId = toHex(ctx.txId);
-  guard('hop_tx', () => eachHop(roots, (h) => checkHop(h, env.txs, giftId, anchor.set.chainId)));
+  guard('hop_tx', () => eachHop(roots, (h) => {
+    checkHop(h, env.txs, giftId, anchor.set.chainId);
+    if (h.fate === 'corrected') checkCorrection(h, env.records, env.txs);
+  }));
   passed.push('hop_tx');
   const { names, orgs } = guard('names', () => checkNames(env.records, ctx.gift, roots));
   passed.push('names');

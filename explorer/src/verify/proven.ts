@@ -49,6 +49,7 @@ export function provenGift(proof: ReceiptProof, body: GiftBody, server: Donation
 export function provenDonation(gift: Donation, flow: FlowVerification): Donation {
   const g = flow.gift;
   const refund = g.refundedFen > 0n ? findTx(flow, g.refundLeaf) : null;
+  const correction = g.correctedLeaf > 0n ? findTx(flow, g.correctedLeaf) : null;
   return {
     ...gift,
     attested: flow.bank !== null,
@@ -57,6 +58,7 @@ export function provenDonation(gift: Donation, flow: FlowVerification): Donation
     points_earned: Number(g.pointsEarned),
     refunded_fen: Number(g.refundedFen),
     refund_tx: refund,
+    corrected_by: correction ? { id: correction, code: base32Encode(fromHex(correction, 32)), leaf: Number(g.correctedLeaf) } : null,
     recorded_by: g.recordedBy,
     recorded_by_org: orgRef(g.recordedBy, flow) ?? { org_id: g.recordedBy },
     to: nameRef(g.account, flow.names.get(g.account)),
@@ -88,14 +90,18 @@ function hopTx(h: ProvenHop, flow: FlowVerification): HopTx | null {
   const bank = h.attestedBy;
   const attested = bank ? { attested_by: bank.orgId, attested_by_name_zh: bank.nameZh, attested_by_name_en: bank.nameEn } : { attested_by: null };
   if (p.kind === 'refund') return { ...base, donation_tx_id: p.donationTxId, reason: p.reason, ...attested };
+  if (p.kind === 'correction') return { ...base, corrects: p.correctedTxId, reason: p.reason };
+  // A reversed outflow is shown with its proven correction.
+  const c = h.correction;
+  const correctedBy = c ? { id: c.tx.id, code: base32Encode(fromHex(c.tx.id, 32)), leaf: Number(c.tx.leaf), reason: c.body.reason } : undefined;
   if (p.kind !== 'spend') {
     const n = flow.names.get(p.toAccount);
-    return { ...base, from_account: p.fromAccount, to_account: p.toAccount, to_name_zh: n?.nameZh ?? '', to_name_en: n?.nameEn ?? '', to_owner_org: n?.owner ?? '', amount_fen: Number(p.amountFen), purpose: p.purpose };
+    return { ...base, from_account: p.fromAccount, to_account: p.toAccount, to_name_zh: n?.nameZh ?? '', to_name_en: n?.nameEn ?? '', to_owner_org: n?.owner ?? '', amount_fen: Number(p.amountFen), purpose: p.purpose, corrected_by: correctedBy };
   }
   return {
     ...base, from_account: p.fromAccount, amount_fen: Number(p.amountFen), category: p.category, payee_kind: p.payeeKind,
     payee_name: p.payeeName, beneficiary_count: p.beneficiaryCount, invoice_hash: p.invoiceHash, description: p.description,
-    occurred_at_ms: p.occurredAtMs, ...attested,
+    occurred_at_ms: p.occurredAtMs, corrected_by: correctedBy, ...attested,
   };
 }
 
@@ -109,7 +115,7 @@ function traceNode(h: ProvenHop, flow: FlowVerification): TraceNode {
     fate: h.fate,
     tx: hopTx(h, flow),
     children: h.children.map((c) => traceNode(c, flow)),
-    unexpanded: h.fate === 'moved_on' && !h.expanded,
+    unexpanded: (h.fate === 'moved_on' || h.fate === 'corrected') && !h.expanded,
   };
 }
 
@@ -119,7 +125,7 @@ export function provenTrace(flow: FlowVerification): Trace {
     account: flow.gift.account,
     amount_fen: Number(flow.gift.amountFen),
     truncated: flow.truncated,
-    totals: { spent_fen: Number(t.spent), unspent_fen: Number(t.unspent), refunded_fen: Number(t.refunded), untraced_fen: Number(t.untraced) },
+    totals: { spent_fen: Number(t.spent), unspent_fen: Number(t.unspent), refunded_fen: Number(t.refunded), withdrawn_fen: Number(t.withdrawn), untraced_fen: Number(t.untraced) },
     nodes: flow.roots.map((h) => traceNode(h, flow)),
   };
 }

@@ -22,6 +22,8 @@ export const consumedKey = (account: string, end: bigint): Uint8Array => concat(
 export const inflowKey = (account: string, end: bigint): Uint8Array => concat(streamPrefix('i', account), u64(end));
 export const outflowKey = (leaf: bigint): Uint8Array => concat(utf8('f/t/'), u64(leaf));
 export const pieceKey = (leaf: bigint, endOffset: bigint): Uint8Array => concat(utf8('f/x/'), u64(leaf), u64(endOffset));
+// A corrected tx's link to its Correction (CorrectionRecord).
+export const correctionKey = (txId: Uint8Array): Uint8Array => concat(utf8('r/c/'), txId);
 
 // ---------------------------------------------------------------- binary records
 
@@ -96,8 +98,10 @@ export function decodeAccount(value: Uint8Array): AccountRecord {
   return a;
 }
 
-export type ConsumedKind = 'transfer' | 'spend' | 'refund';
-const CONSUMED_KINDS: Record<number, ConsumedKind> = { 1: 'transfer', 2: 'spend', 3: 'refund' };
+// 'corrected': a transfer or spend piece a Correction reversed (leaf: that outflow; target: the
+// account itself, where the money came back); 'withdrawn': taken out of order by a Correction.
+export type ConsumedKind = 'transfer' | 'spend' | 'refund' | 'corrected' | 'withdrawn';
+const CONSUMED_KINDS: Record<number, ConsumedKind> = { 1: 'transfer', 2: 'spend', 3: 'refund', 4: 'corrected', 5: 'withdrawn' };
 
 export interface ConsumedRange {
   kind: ConsumedKind;
@@ -115,12 +119,13 @@ export function decodeConsumed(value: Uint8Array): ConsumedRange {
   const c: ConsumedRange = { kind, leaf: r.u64(), length: r.position(), offset: r.position(), targetStart: r.position(), target: r.str() };
   r.end();
   if (c.length <= 0n) throw new FormatError('consumed range: empty');
-  if ((kind === 'transfer') !== (c.target !== '')) throw new FormatError('consumed range: a target only for transfers');
+  if ((kind === 'transfer' || kind === 'corrected') !== (c.target !== '')) throw new FormatError('consumed range: a target only for transfers and corrected ranges');
   return c;
 }
 
-export type InflowKind = 'donation' | 'trust_deposit' | 'transfer';
-const INFLOW_KINDS: Record<number, InflowKind> = { 1: 'donation', 2: 'trust_deposit', 3: 'transfer' };
+// 'correction': money a Correction brought back (leaf: the reversed outflow; source: this account).
+export type InflowKind = 'donation' | 'trust_deposit' | 'transfer' | 'correction';
+const INFLOW_KINDS: Record<number, InflowKind> = { 1: 'donation', 2: 'trust_deposit', 3: 'transfer', 4: 'correction' };
 
 export interface InflowEntry {
   kind: InflowKind;
@@ -136,7 +141,7 @@ export function decodeInflow(value: Uint8Array): InflowEntry {
   const e: InflowEntry = { kind, leaf: r.u64(), length: r.position(), source: r.str() };
   r.end();
   if (e.length <= 0n) throw new FormatError('inflow entry: empty');
-  if ((kind === 'transfer') !== (e.source !== '')) throw new FormatError('inflow entry: a source only for transfers');
+  if ((kind === 'transfer' || kind === 'correction') !== (e.source !== '')) throw new FormatError('inflow entry: a source only for transfers and corrections');
   return e;
 }
 
@@ -210,13 +215,14 @@ export interface GiftRecord {
   refundedFen: bigint;
   refundLeaf: bigint;
   recordedBy: string;
+  correctedLeaf: bigint; // non-zero: withdrawn whole by the Correction at this leaf
 }
 
 export function decodeGift(value: Uint8Array): GiftRecord {
   const g: GiftRecord = {
     leaf: 0n, height: 0n, timeMs: 0n, account: '', amountFen: 0n, intervalStart: 0n, trustDeposit: false,
     donorDisplayName: '', attested: false, attestingBank: '', channel: 0, pointsEarned: 0n, refundedFen: 0n,
-    refundLeaf: 0n, recordedBy: '',
+    refundLeaf: 0n, recordedBy: '', correctedLeaf: 0n,
   };
   for (const f of readFields(value)) {
     switch (f.number) {
@@ -235,11 +241,31 @@ export function decodeGift(value: Uint8Array): GiftRecord {
       case 15: g.refundedFen = int64Of(f); break;
       case 16: g.refundLeaf = varintOf(f); break;
       case 17: g.recordedBy = text(f); break;
+      case 18: g.correctedLeaf = varintOf(f); break;
       default: break; // donor_ref, points_holder and later fields are not shown
     }
   }
   if (g.amountFen <= 0n || g.refundedFen < 0n || g.refundedFen > g.amountFen) throw new FormatError('gift record: bad amounts');
+  if (g.correctedLeaf !== 0n && (g.refundedFen !== 0n || g.correctedLeaf <= g.leaf)) throw new FormatError('gift record: corrected and refunded');
   return g;
+}
+
+// "r/c/<tx id>": the Correction that reversed that tx.
+export interface CorrectionRecord {
+  correctionTxId: Uint8Array;
+  correctionLeaf: bigint;
+  correctedLeaf: bigint;
+}
+
+export function decodeCorrection(value: Uint8Array): CorrectionRecord {
+  const c: CorrectionRecord = { correctionTxId: new Uint8Array(0), correctionLeaf: 0n, correctedLeaf: 0n };
+  for (const f of readFields(value)) {
+    if (f.number === 1) c.correctionTxId = bytesOf(f);
+    else if (f.number === 2) c.correctionLeaf = varintOf(f);
+    else if (f.number === 3) c.correctedLeaf = varintOf(f);
+  }
+  if (c.correctionTxId.length !== 32) throw new FormatError('correction record: no correction tx id');
+  return c;
 }
 
 export const ORG_KINDS = ['unspecified', 'bureau', 'federation', 'bank', 'charity', 'trustee', 'merchant'] as const;

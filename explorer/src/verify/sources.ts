@@ -94,7 +94,9 @@ class ReverseWalker {
       // Every step of a reverse walk goes to a strictly older transaction.
       if (e.entry.leaf >= below) fail('not_contiguous', `an inflow of ${x} (log entry ${e.entry.leaf}) is not older than what it paid for`);
       const partEnd = e.end < pEnd ? e.end : pEnd;
-      if (e.entry.kind === 'transfer') this.offsets(e.entry.leaf, e.entry.source, p - start, partEnd - start, stack);
+      // A correction's money back comes from the reversed outflow's own pieces in this account.
+      if (e.entry.kind === 'correction' && e.entry.source !== x) fail('not_contiguous', `money a correction brought back into ${x} claims to come from ${e.entry.source}`);
+      if (e.entry.kind === 'transfer' || e.entry.kind === 'correction') this.offsets(e.entry.leaf, e.entry.source, p - start, partEnd - start, stack);
       else this.emit({ originLeaf: e.entry.leaf, amount: partEnd - p, path: [...stack].reverse() });
       p = partEnd;
     }

@@ -49,7 +49,13 @@ export interface RefundBody {
   reason: string;
 }
 
-export type Payload = GiftBody | MoveBody | SpendBody | RefundBody | { kind: 'other'; field: number };
+export interface CorrectionBody {
+  kind: 'correction';
+  correctedTxId: string; // hex
+  reason: string;
+}
+
+export type Payload = GiftBody | MoveBody | SpendBody | RefundBody | CorrectionBody | { kind: 'other'; field: number };
 
 export interface TxBody {
   chainId: string;
@@ -126,6 +132,11 @@ function decodeRefund(data: Uint8Array): RefundBody {
   return { kind: 'refund', donationTxId: m.has(1) ? toHex(bytes(m.get(1)!)) : '', reason: m.has(2) ? str(m.get(2)!) : '' };
 }
 
+function decodeCorrection(data: Uint8Array): CorrectionBody {
+  const m = fieldsByNumber(data);
+  return { kind: 'correction', correctedTxId: m.has(1) ? toHex(bytes(m.get(1)!)) : '', reason: m.has(2) ? str(m.get(2)!) : '' };
+}
+
 function decodePayload(f: Field): Payload {
   const data = bytes(f);
   switch (f.number) {
@@ -135,6 +146,7 @@ function decodePayload(f: Field): Payload {
     case 19: return decodeMove(data, true);
     case 20: return decodeSpend(data);
     case 21: return decodeRefund(data);
+    case 25: return decodeCorrection(data);
     default: return { kind: 'other', field: f.number };
   }
 }

@@ -31,7 +31,9 @@ struct Piece {
   bool operator==(const Piece&) const = default;
 };
 
-enum class InflowKind : std::uint8_t { kDonation = 1, kTrustDeposit = 2, kTransfer = 3 };
+// kCorrection: money a Correction brought back into the account it left (a reversed spend or
+// transfer); its tx is the reversed outflow's leaf, whose pieces say where in this stream it was.
+enum class InflowKind : std::uint8_t { kDonation = 1, kTrustDeposit = 2, kTransfer = 3, kCorrection = 4 };
 enum class OutflowKind : std::uint8_t { kTransfer = 1, kSpend = 2 };  // trust disbursements are transfers
 
 struct AccountFlow {
@@ -42,7 +44,7 @@ struct AccountFlow {
   std::int64_t received_fen = 0;  // money arriving by transfer
   std::int64_t sent_fen = 0;      // money leaving by transfer
   std::int64_t spent_fen = 0;     // money leaving by spending
-  std::int64_t refunded_fen = 0;  // money leaving by refund
+  std::int64_t refunded_fen = 0;  // money leaving by refund (or a corrected donation withdrawn)
   std::vector<Piece> holes;       // refunded ranges above out_pos, sorted, disjoint, never touching
 };
 
@@ -76,10 +78,30 @@ Status RecordSpend(StateView& view, std::string_view account, std::int64_t amoun
 Result<std::int64_t> RecordRefund(StateView& view, std::string_view account, std::uint64_t inflow_start,
                                   std::int64_t inflow_length, std::uint64_t tx);
 
+// Reverses the outflow made at leaf `outflow_tx` (a Correction at leaf `correction_tx`): its
+// consumed ranges are re-marked "corrected" and point at a new inflow (kind kCorrection) of the
+// same amount at the end of the source's stream, so a trace that reached the outflow continues
+// there. A transfer's target interval must still be wholly unconsumed; it leaves the target's
+// stream out of FIFO order (a hole, like a refund) as a withdrawn range at `correction_tx`.
+// Returns the start of the new inflow. Errors: "not_found" (no outflow at that leaf),
+// "already_corrected" (its ranges are already re-marked), "funds_consumed" (some of a
+// transfer's money has left its target), "overflow" (the source's totals).
+Result<std::uint64_t> RecordReversal(StateView& view, std::uint64_t outflow_tx, std::uint64_t correction_tx);
+
+// Withdraws a whole inflow (a corrected donation) at leaf `correction_tx`: like a refund, but only
+// while none of it is consumed or refunded, and marked "withdrawn" rather than "refunded".
+// Errors: "not_found" (no inflow of exactly that length there), "funds_consumed".
+Status RecordWithdrawal(StateView& view, std::string_view account, std::uint64_t inflow_start,
+                        std::int64_t inflow_length, std::uint64_t correction_tx);
+
 // ---------------------------------------------------------------- queries
 
-enum class Fate : std::uint8_t { kSpent = 1, kMovedOn = 2, kUnspent = 3, kRefunded = 4 };
-// The fate's name in JSON and on screen: "spent", "moved_on", "unspent", "refunded".
+// kCorrected: the money was spent or moved on by the outflow at `tx`, which a Correction then
+// reversed: its children are that money back in the same account. kWithdrawn: a corrected
+// donation's money, taken out whole by the Correction at `tx`.
+enum class Fate : std::uint8_t { kSpent = 1, kMovedOn = 2, kUnspent = 3, kRefunded = 4, kCorrected = 5, kWithdrawn = 6 };
+// The fate's name in JSON and on screen: "spent", "moved_on", "unspent", "refunded",
+// "corrected", "withdrawn".
 const char* FateName(Fate fate);
 
 // One node of a donation's trace tree: `amount_fen` of the donation reached `account` and
@@ -89,7 +111,8 @@ struct TraceNode {
   std::string account;
   std::int64_t amount_fen = 0;
   Fate fate = Fate::kUnspent;
-  std::uint64_t tx = 0;  // outflow leaf for kSpent / kMovedOn; refund leaf for kRefunded
+  std::uint64_t tx = 0;  // outflow leaf for kSpent / kMovedOn / kCorrected; refund leaf for kRefunded;
+                         // correction leaf for kWithdrawn
   std::vector<TraceNode> children;
 };
 
@@ -148,13 +171,15 @@ std::vector<InflowInfo> ListInflows(const StateView& view, std::string_view acco
 // One consumed range of an account's stream: what FIFO spending or moving took from it, or
 // a refunded range. Used by checks that re-derive rules from the records (e.g. restricted
 // funds never leaving their project: api compliance indicators).
-enum class ConsumedKind : std::uint8_t { kTransfer = 1, kSpend = 2, kRefund = 3 };
+// kCorrected: once a transfer or spend piece, reversed by a Correction (target: the account
+// itself); kWithdrawn: taken out of order by a Correction (a corrected gift or transfer).
+enum class ConsumedKind : std::uint8_t { kTransfer = 1, kSpend = 2, kRefund = 3, kCorrected = 4, kWithdrawn = 5 };
 struct ConsumedInfo {
   std::uint64_t start = 0;  // position in the account's stream
   std::int64_t amount_fen = 0;
   ConsumedKind kind = ConsumedKind::kSpend;
-  std::uint64_t tx = 0;  // the outflow's or refund's leaf
-  std::string target;    // kTransfer: the receiving account; empty otherwise
+  std::uint64_t tx = 0;  // the outflow's or refund's leaf (kWithdrawn: the correction's)
+  std::string target;    // kTransfer: the receiving account; kCorrected: the account itself; else empty
 };
 // The consumed ranges of `account` that start at or after stream position `from`, in stream
 // order, at most `limit` of them (page on with from = last.start + 1). Holes a refund left

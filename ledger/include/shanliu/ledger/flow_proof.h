@@ -127,7 +127,10 @@ struct VerifiedFlow {
   // By leaf: the bank that co-signed a spend or refund hop (its proven r/a/ record, a proven bank).
   std::map<std::uint64_t, std::string> hop_attested_by;
   std::size_t hops = 0;                               // nodes with a hop tx
+  std::map<std::uint64_t, std::uint64_t> corrected_by;  // reversed outflow's leaf -> its correction's leaf
+                                                        // (whose tx is in hop_txs too)
   std::int64_t spent_fen = 0, unspent_fen = 0, refunded_fen = 0, untraced_fen = 0;
+  std::int64_t withdrawn_fen = 0;  // a corrected gift, taken out whole by its correction
 };
 
 // Runs checks 1-8 of docs/flow-proof.md in order. The first failure is the returned Status.

@@ -30,6 +30,8 @@ struct GenesisParams {
   std::uint64_t max_block_bytes = 4 * 1024 * 1024;
   std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this
   std::uint64_t max_tx_expiry_ms = 86'400'000;  // expires_at_ms <= block time + this (24 h)
+  // A Correction reversing at least this much needs the bureau's co-signature (¥10,000).
+  std::int64_t correction_bureau_threshold_fen = 1'000'000;
   ComplianceParams compliance;
   // The closed list an OpenProject's `category` comes from (ids, [a-z0-9-]{3,40}, 1..64 of them).
   std::vector<std::string> project_categories = DefaultProjectCategories();

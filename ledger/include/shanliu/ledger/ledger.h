@@ -184,6 +184,8 @@ class ReadView {
   std::vector<pb::ProjectUpdateRecord> ProjectUpdates(std::string_view project, std::size_t limit) const;
   // The bank that co-signed the Spend or Refund `tx_id` (empty: none did, or another kind of tx).
   std::string AttestedBy(const Hash256& tx_id) const;
+  // The Correction that reversed `tx_id` (nullopt: it was not corrected).
+  std::optional<pb::CorrectionRecord> CorrectedBy(const Hash256& tx_id) const;
   pb::ChainStats Stats() const;
 
   // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.
