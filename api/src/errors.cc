@@ -1,15 +1,13 @@
 #include "shanliu/api/errors.h"
 
+#include "shanliu/error_codes.h"
+
 namespace shanliu::api {
 
 unsigned HttpStatusForError(std::string_view code) {
-  if (code == "not_found") return 404;
-  if (code == "too_large") return 413;
-  if (code == "io_error" || code == "corruption") return 500;
-  if (code == "unavailable") return 503;
-  if (code == "duplicate") return 409;
-  // Every other code is a rule or input failure the client can fix.
-  return 400;
+  // The set is closed (tests/unit/error_codes_test.cc); a code outside it is a bug, answered as one.
+  const ErrorCodeInfo* info = FindErrorCode(code);
+  return info ? info->http_status : 500;
 }
 
 }  // namespace shanliu::api

@@ -36,8 +36,6 @@ Response JsonResponse(const Json& body, unsigned status = 200);
 // adds fields to the error object, e.g. the candidates of an ambiguous receipt code.
 Response ErrorResponse(const Status& error, const Json& details = Json::object());
 Response ErrorResponse(std::string code, std::string message);
-// HTTP status for an error code: the server's own codes first, then api::HttpStatusForError.
-unsigned ErrorHttpStatus(std::string_view code);
 std::string DumpJson(const Json& value);
 
 }  // namespace shanliu::api::internal

@@ -9,16 +9,6 @@ std::string DumpJson(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-unsigned ErrorHttpStatus(std::string_view code) {
-  if (code == "method_not_allowed") return 405;
-  if (code == "ambiguous_code") return 409;
-  if (code == "too_many_txs") return 413;
-  if (code == "unsupported_media_type") return 415;
-  if (code == "header_too_large") return 431;
-  if (code == "storage_error" || code == "internal") return 500;
-  return HttpStatusForError(code);
-}
-
 Response JsonResponse(const Json& body, unsigned status) {
   Response r;
   r.status = status;
@@ -30,7 +20,7 @@ Response ErrorResponse(const Status& error, const Json& details) {
   Json object = details.is_object() ? details : Json::object();
   object["code"] = error.code();
   object["message"] = error.message();
-  return JsonResponse(Json{{"error", std::move(object)}}, ErrorHttpStatus(error.code()));
+  return JsonResponse(Json{{"error", std::move(object)}}, HttpStatusForError(error.code()));
 }
 
 Response ErrorResponse(std::string code, std::string message) {
