@@ -3,6 +3,8 @@
 // statuses from it alone.
 #include <doctest/doctest.h>
 
+#include "source_files.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,13 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string ReadFile(const fs::path& path) { return testing::ReadSourceFile(path); }
 
 // file -> codes it produces: Status::Error("code", ...), ErrorResponse("code", ...), the ledger
 // executor's Fail("code", ...), and named code constants (kX = "code").

@@ -2,6 +2,8 @@
 // honest: each code in it must be produced by the ledger's sources and exercised by a unit test.
 #include <doctest/doctest.h>
 
+#include "source_files.h"
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -13,13 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string ReadFile(const fs::path& path) { return shanliu::testing::ReadSourceFile(path); }
 
 // The error codes in the last column of the rules table: rows "| rule | checked in | `code` |".
 std::set<std::string> TableCodes(const std::string& markdown) {
