@@ -2,8 +2,8 @@
 import { ApiError, get } from '../api';
 import { h, svg, type Child } from '../dom';
 import { name, shortHash } from '../format';
-import { t } from '../i18n';
-import type { MessageKey } from '../messages';
+import { lang, t } from '../i18n';
+import { messages, type MessageKey } from '../messages';
 
 export function loading(label?: string): HTMLElement {
   return h('div', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), label ?? t('common.loading'));
@@ -12,8 +12,11 @@ export function loading(label?: string): HTMLElement {
 export function errorMessage(error: unknown): { title: string; detail: string } {
   if (error instanceof ApiError) {
     if (error.status === 0) return { title: t('error.network'), detail: error.message };
-    if (error.code === 'not_found') return { title: t('error.not_found'), detail: error.message };
-    return { title: t('error.api', { code: error.code }), detail: error.message };
+    // The node's messages are English; the title is chosen by the stable error code so a zh
+    // reader sees Chinese, and the node's own words stay below for whoever reports a problem.
+    const key = `apierr.${error.code}` as MessageKey;
+    const title = key in messages ? t(key) : t('error.api', { code: error.code });
+    return { title, detail: lang() === 'en' || !(key in messages) ? error.message : t('error.code', { code: error.code }) };
   }
   return { title: t('error.unexpected'), detail: (error as Error)?.message ?? String(error) };
 }
