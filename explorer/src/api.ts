@@ -274,7 +274,7 @@ export interface OrgDetail {
   accounts: AccountInfo[];
   years: OrgYear[];
   projects: { items: { project_id: string; name_zh: string; name_en: string; category: string; budget_fen: number; closed: boolean }[]; next: string | null };
-  trusts: { trust_id: string; name_zh: string; role: string }[];
+  trusts: { trust_id: string; name_zh: string; name_en?: string; role: string }[];
   activity: Page<TxSummary>;
 }
 

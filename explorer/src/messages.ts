@@ -5,6 +5,7 @@ export const messages = {
   'nav.home': ['首页', 'Home'],
   'nav.scan': ['扫码', 'Scan'],
   'nav.projects': ['项目', 'Projects'],
+  'nav.trusts': ['慈善信托', 'Trusts'],
   'nav.orgs': ['机构', 'Organisations'],
   'nav.blocks': ['区块', 'Blocks'],
   'nav.points': ['积分', 'Points'],

@@ -801,6 +801,7 @@ TEST_CASE("organisations are listed and filtered and paged and detailed") {
   CHECK(r.json["accounts"][2]["flow"]["balance_fen"] == 60'000);
   CHECK(r.json["projects"]["items"][0]["project_id"] == "elder-meals");
   CHECK(r.json["trusts"][0]["role"] == "trustee");
+  CHECK(r.json["trusts"][0]["name_en"] == "Education trust");  // English mode shows English names
   REQUIRE(r.json["years"].size() == 2);
   CHECK(r.json["years"][0]["year"] == 2026);
   CHECK(r.json["years"][1]["income_fen"] == 140'000);

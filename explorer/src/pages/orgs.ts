@@ -128,7 +128,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
         )
       : null,
     d.trusts.length
-      ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, tr.name_zh || tr.trust_id), pill(tEnum('trust_role', tr.role))))))
+      ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, name(tr, tr.trust_id)), pill(tEnum('trust_role', tr.role))))))
       : null,
     section(t('org.disclosure_list'), disclosures),
     section(t('org.activity'), activity),
