@@ -197,6 +197,7 @@ export interface BlockTx {
   kind: string;
   leaf: number;
   index: number;
+  payload?: Record<string, unknown>; // absent from nodes older than the block lists with amounts
 }
 
 export interface Block {

@@ -682,6 +682,9 @@ TEST_CASE("blocks by height and latest with tx pages and the block list") {
   CHECK(r.json["txs"][0]["id"] == Hex(api.chain.admin_spend));
   CHECK(r.json["txs"][0]["code"] == Code(api.chain.admin_spend));
   CHECK(r.json["txs"][0]["kind"] == "spend");
+  CHECK(r.json["txs"][0]["payload"]["amount_fen"] == 5'000);  // the list says what moved
+  CHECK(r.json["txs"][0]["payload"]["from_account"] == "org:charity-a");
+  CHECK(r.json["txs"][1]["payload"]["from_account"] == "project:elder-meals");
   CHECK(r.json["commit"]["signatures"].size() == 1);
   CHECK(r.json["header"]["log_size"] == 18);
   CHECK(HashHex(r.json["block_hash"]) == api.chain.ledger->head_hash());

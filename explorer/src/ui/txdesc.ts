@@ -28,6 +28,8 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'spend':
       return [
         yuan(n(p, 'amount_fen')),
+        ' ',
+        accountLink(s(p, 'from_account')),
         ' · ',
         tEnum('category', s(p, 'category') || 'unspecified'),
         s(p, 'payee_name') ? ` · ${s(p, 'payee_name')}` : '',
