@@ -282,6 +282,10 @@ export const messages = {
   'flow.in': ['收入', 'in'],
   'flow.spent': ['支出', 'spent'],
   'flow.balance': ['余额', 'Balance'],
+  'flow.moved': ['转出（拨付项目、资助）', 'moved on (to projects, grants)'],
+  'flow.refunded': ['退款', 'refunded'],
+  'flow.sum': ['收支合计', 'How it adds up'],
+  'flow.mismatch': ['（各项相加为 {sum}，与余额不符）', '(the terms add up to {sum}, not the balance)'],
 
   'project.list_title': ['公益项目', 'Projects'],
   'project.list_subtitle': ['每个项目的预算、筹款与支出。', 'Budget, money raised and money spent for every project.'],
