@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "audit.h"
+#include "shanliu/audit/audit.h"
 #include "commands.h"
 #include "shanliu/ledger/checkpoint.h"
 

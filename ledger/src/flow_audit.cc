@@ -4,6 +4,9 @@
 #include <limits>
 
 #include "flow_records.h"
+#include "shanliu/ledger/verify_pool.h"
+#include "shanliu/pb/state.pb.h"
+#include "state_keys.h"
 
 namespace shanliu::ledger::flow {
 namespace {
@@ -60,7 +63,75 @@ std::string Decimal(Int128 v) {
   return std::string(digits.rbegin(), digits.rend());
 }
 
+// True if the nodes add up to `want` and every expanded node's children add up to it; else
+// `*bad_want` / `*bad_got` are the first sum that does not hold (depth first).
+bool SumsHold(const std::vector<TraceNode>& nodes, std::int64_t want, std::int64_t* bad_want, std::int64_t* bad_got) {
+  Int128 sum = 0;
+  for (const TraceNode& n : nodes) {
+    sum += n.amount_fen;
+    if (!n.children.empty() && !SumsHold(n.children, n.amount_fen, bad_want, bad_got)) return false;
+  }
+  if (sum == want) return true;
+  *bad_want = want;
+  *bad_got = Saturate(sum);
+  return false;
+}
+
 }  // namespace
+
+Result<TraceSums> CheckTraceSums(const StateView& view, VerifyPool* pool) {
+  struct Gift {
+    Hash256 tx_id{};
+    pb::GiftRecord record;
+    std::optional<TraceSumFault> fault;
+  };
+  // Gifts are read in key order in chunks and each chunk is traced in parallel; the first
+  // fault of the first chunk that has one is the first in key order.
+  constexpr std::size_t kChunk = 1024;
+  std::vector<Gift> chunk;
+  TraceSums out;
+  auto trace_chunk = [&] {
+    auto trace = [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const pb::GiftRecord& g = chunk[i].record;
+        const Trace trace = TraceForward(view, g.account(), g.interval_start(), g.amount_fen());
+        std::int64_t bad_want = 0, bad_got = 0;
+        if (!SumsHold(trace.roots, g.amount_fen(), &bad_want, &bad_got) && !trace.truncated) {
+          chunk[i].fault = TraceSumFault{chunk[i].tx_id, g.height(), g.leaf(), g.account(), bad_want, bad_got};
+        }
+      }
+    };
+    if (pool) {
+      pool->ParallelFor(chunk.size(), trace);
+    } else {
+      trace(0, chunk.size());
+    }
+    for (Gift& g : chunk) {
+      if (g.fault) {
+        out.fault = std::move(g.fault);
+        return false;
+      }
+      ++out.gifts_traced;
+    }
+    chunk.clear();
+    return true;
+  };
+  std::optional<Status> error;
+  const std::string prefix = keys::Gift("");
+  view.Scan(prefix, prefix, "", [&](std::string_view key, std::string_view value) {
+    Gift& g = chunk.emplace_back();
+    if (key.size() != prefix.size() + g.tx_id.size() || !g.record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      error = Status::Error("corruption", "the gift record under a key of " + std::to_string(key.size()) +
+                                              " bytes does not parse");
+      return false;
+    }
+    std::copy(key.begin() + static_cast<std::ptrdiff_t>(prefix.size()), key.end(), g.tx_id.begin());
+    return chunk.size() < kChunk || trace_chunk();
+  });
+  if (error) return *error;
+  if (!out.fault && !chunk.empty()) trace_chunk();
+  return out;
+}
 
 FlowTotals SumAccounts(const StateView& view) {
   const Sums s = Sum(view);

@@ -67,8 +67,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
   leveldb::Options db_options;
   db_options.create_if_missing = true;
   db_options.paranoid_checks = true;
+  db_options.write_buffer_size = options.write_buffer_bytes;
+  db_options.compression = options.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(db_options, (dir / "ledger").string(), &raw);
+  leveldb::Status s = leveldb::DB::Open(db_options, (dir / keys::kDatabaseDir).string(), &raw);
   if (!s.ok()) return IoError(s, "cannot open the ledger database");
   auto log = MerkleLog::Open(raw);
   if (!log.ok()) {
@@ -181,7 +183,8 @@ Hash256 Ledger::head_hash() const {
 }
 
 Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span<const DecodedTx> txs,
-                                      std::vector<RejectedTx>* rejected, bool must_all_apply) {
+                                      std::vector<RejectedTx>* rejected, bool must_all_apply,
+                                      std::uint32_t* failed_tx) {
   const pb::BlockHeader prev = head();
   const Hash256 prev_hash = head_hash();
   StateView view(db_.get(), nullptr);
@@ -206,6 +209,7 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
     Status s = ApplyTx(view, genesis_, tx, ctx);
     if (!s.ok()) {
       if (must_all_apply) {
+        if (failed_tx) *failed_tx = static_cast<std::uint32_t>(block.txs_size());
         return Status::Error("invalid_block", "transaction " + std::to_string(block.txs_size()) + " is invalid: " +
                                                   s.ToString());
       }
@@ -293,6 +297,13 @@ Result<ExecutedBlock> Ledger::ExecuteProposal(const pb::Block& block,
     return Status::Error("invalid_block", "header does not match re-execution (roots, state root or fields)");
   }
   return executed;
+}
+
+Result<ExecutedBlock> Ledger::ExecuteDecoded(const pb::BlockHeader& proposed, std::span<const DecodedTx> txs,
+                                             std::uint32_t* failed_tx) {
+  assert(proposed.height() == height() + 1);
+  assert(txs.size() <= genesis_.params.max_block_txs);
+  return Execute(proposed, txs, nullptr, /*must_all_apply=*/true, failed_tx);
 }
 
 Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate& commit) {

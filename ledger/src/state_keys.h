@@ -63,6 +63,8 @@ inline std::string Block(std::uint64_t height) { return "B/" + U64(height); }
 inline std::string Leaf(std::uint64_t leaf) { return "L/" + U64(leaf); }
 inline std::string BlockByFirstLeaf(std::uint64_t first_leaf) { return "F/" + U64(first_leaf); }
 inline const std::string kHead = "c/head";
+// The LevelDB directory inside a node's data_dir.
+inline constexpr std::string_view kDatabaseDir = "ledger";
 
 template <class Message>
 std::optional<Message> Load(const StateView& view, std::string_view key) {

@@ -36,6 +36,9 @@ Status ValidateConfig(const Config& c) {
     if (t->base_ms == 0) return BadConfig("timeouts must be positive");
     if (t->base_ms > 3'600'000 || t->per_round_ms > 3'600'000) return BadConfig("timeouts above one hour");
   }
+  if (!c.create_empty_blocks && (c.empty_block_interval_ms == 0 || c.empty_block_interval_ms > 86'400'000)) {
+    return BadConfig("empty_block_interval_ms must be 1..86400000 (one day)");
+  }
   if (c.max_block_bytes == 0 || c.max_block_bytes > kMaxBlockBytesLimit) {
     return BadConfig("max_block_bytes must be 1.." + std::to_string(kMaxBlockBytesLimit));
   }
@@ -114,6 +117,7 @@ Output Core::Handle(Event event) {
                                  [&](ProposalBuilt& e) { return core.OnProposalBuilt(std::move(e)); },
                                  [&](BlockValidated& e) { return core.OnBlockValidated(e); },
                                  [&](GossipTick&) { return core.OnGossipTick(); },
+                                 [&](TxsAvailable& e) { return core.OnTxsAvailable(e.height); },
                              },
                              event);
   core.out = nullptr;
@@ -200,7 +204,17 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
     }
   }
   resume_round = std::min(resume_round, config.max_round);
-  StartRound(resume_round);
+  const auto first_here = wal.lower_bound(RecordKey{height, 0, WalRecordKind::kProposal});
+  const bool resumed = first_here != wal.end() && first_here->second.height == height;
+  if (!config.create_empty_blocks && !resumed) {
+    // Nothing said at this height yet: wait for txs, a peer or the heartbeat (Progress() starts
+    // round 0 as soon as a peer's message for this height is placed).
+    step = Step::kWait;
+    Emit(ScheduleTimeout{height, 0, Step::kWait, config.empty_block_interval_ms});
+    Emit(WaitForTxs{height});
+  } else {
+    StartRound(resume_round);
+  }
   if (const auto it = rounds.find(resume_round); it != rounds.end()) {
     // Tell the others what was already said in this round before the restart (the identical votes).
     for (const VoteSet* set : {&it->second.prevotes, &it->second.precommits}) {
@@ -213,6 +227,13 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
   for (std::deque<Message>& queue : carried) {
     for (Message& message : queue) (void)Place(std::move(message));
   }
+}
+
+Status Core::Impl::OnTxsAvailable(std::uint64_t at_height) {
+  if (at_height != height || step != Step::kWait) return Status::Ok();  // stale or already started
+  StartRound(0);
+  Progress();
+  return Status::Ok();
 }
 
 Status Core::Impl::OnGossipTick() {

@@ -10,6 +10,8 @@ namespace {
 
 const char* StepName(Step step) {
   switch (step) {
+    case Step::kWait:
+      return "wait";
     case Step::kPropose:
       return "propose";
     case Step::kPrevote:
@@ -100,6 +102,7 @@ std::string Describe(const Event& event) {
                      << (e.valid ? " valid" : " invalid");
                  },
                  [&](const GossipTick&) { s << "gossip-tick"; },
+                 [&](const TxsAvailable& e) { s << "txs-available h=" << e.height; },
              },
              event);
   return s.str();
@@ -141,6 +144,7 @@ std::string Describe(const Effect& effect) {
                    s << "request-decision h=" << e.height << " ahead=";
                    for (std::size_t i = 0; i < e.ahead.size(); ++i) s << (i ? "," : "") << e.ahead[i];
                  },
+                 [&](const WaitForTxs& e) { s << "wait-for-txs h=" << e.height; },
              },
              effect);
   return s.str();

@@ -74,6 +74,7 @@ struct Core::Impl {
   // ---- consensus_core.cc
   Status OnStart(std::uint64_t new_height);
   Status OnGossipTick();
+  Status OnTxsAvailable(std::uint64_t at_height);
   void EnterHeight(std::uint64_t new_height);
 
   // ---- consensus_admit.cc

@@ -30,6 +30,12 @@ pb::CommitCertificate Certificate(std::uint64_t height, std::uint32_t round, con
 void Core::Impl::Progress() {
   for (int fired = 0;; ++fired) {
     assert(fired < 1'000'000);
+    // A peer's proposal or vote for this height was placed while we waited for txs: the others
+    // have started round 0, so join them (our own mempool may just not have the txs yet).
+    if (step == Step::kWait && !rounds.empty()) {
+      StartRound(0);
+      continue;
+    }
     if (TryDecide()) continue;
     if (TrySkipRound()) continue;
     if (TryRoundRules()) continue;
@@ -92,6 +98,7 @@ bool Core::Impl::TrySkipRound() {
 }
 
 bool Core::Impl::TryRoundRules() {
+  if (step == Step::kWait) return false;  // no round has started
   auto it = rounds.find(round);
   if (it == rounds.end()) return false;
   RoundState& rs = it->second;
@@ -258,6 +265,10 @@ Proposal Core::Impl::SignProposal(std::uint32_t at_round, std::optional<std::uin
 Status Core::Impl::OnTimeout(const TimeoutFired& timeout) {
   if (timeout.height != height || timeout.round != round) return Status::Ok();
   switch (timeout.step) {
+    case Step::kWait:
+      // The heartbeat: nothing arrived for a whole interval; make a block anyway.
+      if (step == Step::kWait) StartRound(0);
+      break;
     case Step::kPropose:
       if (step == Step::kPropose) {
         CastVote(VoteType::kPrevote, kNilHash);

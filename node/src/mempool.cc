@@ -37,15 +37,30 @@ std::pair<Hash256, Status> Mempool::Submit(ByteView envelope) {
     decoded = ledger::DecodeTx(envelope, ledger_.genesis().chain_id, /*verify_signatures=*/true);
     if (!decoded.ok()) return {id, decoded.status()};
   }
-  std::lock_guard lock(mutex_);
-  MarkVerified(envelope_hash);
-  if (pending_ids_.count(id)) return {id, Status::Ok()};
-  if (!TakeToken(decoded->signers.front(), WallClockMs())) {
-    return {id, Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down")};
+  bool woke = false;
+  Status s;
+  {
+    std::lock_guard lock(mutex_);
+    MarkVerified(envelope_hash);
+    if (pending_ids_.count(id)) return {id, Status::Ok()};
+    if (!TakeToken(decoded->signers.front(), WallClockMs())) {
+      return {id,
+              Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down")};
+    }
+    const bool was_empty = pending_.empty();
+    s = Admit(std::move(*decoded));
+    if (!s.ok()) Remember(id, s);
+    woke = s.ok() && was_empty;
   }
-  Status s = Admit(std::move(*decoded));
-  if (!s.ok()) Remember(id, s);
+  if (woke) {
+    for (const auto& listener : txs_available_) listener();
+  }
   return {id, s};
+}
+
+void Mempool::AddTxsAvailableListener(std::function<void()> listener) {
+  assert(listener);
+  txs_available_.push_back(std::move(listener));
 }
 
 Status Mempool::Admit(ledger::DecodedTx tx) {

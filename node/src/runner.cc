@@ -52,8 +52,9 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::Transp
       genesis_(ledger.genesis()),
       checkpoints_(checkpoints),
       status_timer_(io),
-      gossip_timer_(io),
-      build_timer_(io) {
+      gossip_(io,
+              TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
+              mempool, [this](const pb::p2p::P2pFrame& frame) { SendToAll(frame); }) {
   for (const ledger::Validator& v : genesis_.validators) validator_keys_.push_back(v.public_key);
 }
 
@@ -62,6 +63,14 @@ Status Runner::Impl::Start() {
   if (!config_.observer && index >= 0 && genesis_.validators.size() > 1) {
     validator_index_ = static_cast<std::uint32_t>(index);
     SHANLIU_RETURN_IF_ERROR(StartConsensus());
+    // API threads signal; the core hears it on the io thread. The mempool keeps the listener
+    // after the runner is gone, so it checks a shared flag before touching the runner.
+    mempool_.AddTxsAvailableListener([this, alive = alive_] {
+      if (!*alive) return;
+      boost::asio::post(io_, [this, alive] {
+        if (*alive && !stopped_) OnTxsAvailable();
+      });
+    });
   }
   transport_config_.identity = key_;
   transport_config_.chain_id = genesis_.chain_id;
@@ -74,24 +83,28 @@ Status Runner::Impl::Start() {
     FeedLater(consensus::Start{ledger_.height() + 1});
   }
   ArmStatusTimer();
-  ArmGossipTimer();
+  gossip_.Start();
   return Status::Ok();
 }
 
 void Runner::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  *alive_ = false;
   status_timer_.cancel();
-  gossip_timer_.cancel();
-  build_timer_.cancel();
+  gossip_.Stop();
   if (transport_) transport_->Stop();
-  admission_pool_.join();
 }
 
 Runner::Stats Runner::Impl::stats() const {
   std::lock_guard lock(stats_mutex_);
-  return stats_;
+  Stats s = stats_;
+  s.txs_gossiped_out = gossip_.gossiped_out();
+  s.txs_gossiped_in = gossip_.gossiped_in();
+  return s;
 }
+
+void Runner::Impl::Gossip(std::vector<Bytes> envelopes) { gossip_.Queue(std::move(envelopes)); }
 
 void Runner::Impl::Fatal(const std::string& what, const Status& status) {
   LogEvent("error", "node_fatal", {{"step", what}, {"error", status.ToString()}});
@@ -156,7 +169,9 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
       Feed(consensus::MessageReceived{std::move(*message)});
       return;
     }
-    case pb::p2p::P2pFrame::kTxs: OnTxBatch(from, frame.txs()); return;
+    case pb::p2p::P2pFrame::kTxs:
+      if (!gossip_.OnBatch(from, frame.txs())) break;  // counted as rejected below
+      return;
     case pb::p2p::P2pFrame::kHead: OnHeadStatus(from, frame.head()); return;
     case pb::p2p::P2pFrame::kBlocksRequest: OnBlocksRequest(from, frame.blocks_request()); return;
     case pb::p2p::P2pFrame::kBlocks: OnBlocks(from, frame.blocks()); return;

@@ -46,6 +46,8 @@ Status Runner::Impl::StartConsensus() {
   config.propose_timeout = config_.propose_timeout;
   config.prevote_timeout = config_.prevote_timeout;
   config.precommit_timeout = config_.precommit_timeout;
+  config.create_empty_blocks = false;
+  config.empty_block_interval_ms = config_.heartbeat_ms;
   max_consensus_bytes_ = cs::MaxMessageBytes(config);
 
   WalReplay replay;
@@ -113,7 +115,13 @@ void Runner::Impl::Perform(cs::Effect& effect) {
       if (!ec && !stopped_) Feed(fired);
     });
   } else if (auto* build = std::get_if<cs::BuildProposal>(&effect)) {
-    BuildWhenReady(build->height, build->round, WallClockMs() + config_.empty_block_wait_ms);
+    // The core asks only once txs are available, the heartbeat is due or a later round needs a
+    // block: build at once (an empty block is right in the last two cases).
+    if (ledger_.height() + 1 == build->height) Build(build->height, build->round);
+  } else if (auto* wait = std::get_if<cs::WaitForTxs>(&effect)) {
+    waiting_for_txs_height_ = wait->height;
+    // Txs left over from the last block (or that came while it committed) start the height now.
+    if (mempool_.size() > 0) OnTxsAvailable();
   } else if (auto* validate = std::get_if<cs::ValidateBlock>(&effect)) {
     Validate(*validate);
   } else if (auto* commit = std::get_if<cs::CommitBlock>(&effect)) {
@@ -132,15 +140,11 @@ void Runner::Impl::Perform(cs::Effect& effect) {
   }
 }
 
-void Runner::Impl::BuildWhenReady(std::uint64_t height, std::uint32_t round, std::uint64_t deadline_ms) {
-  if (stopped_) return;
-  if (ledger_.height() + 1 != height) return;  // the store moved on; the core will start afresh
-  if (mempool_.size() > 0 || WallClockMs() >= deadline_ms) return Build(height, round);
-  // Wait for txs a little (an idle chain makes an empty block per empty_block_wait_ms).
-  build_timer_.expires_after(std::chrono::milliseconds(20));
-  build_timer_.async_wait([this, height, round, deadline_ms](const boost::system::error_code& ec) {
-    if (!ec) BuildWhenReady(height, round, deadline_ms);
-  });
+void Runner::Impl::OnTxsAvailable() {
+  const std::uint64_t height = waiting_for_txs_height_;
+  if (height == 0 || height != ledger_.height() + 1) return;
+  waiting_for_txs_height_ = 0;
+  FeedLater(cs::TxsAvailable{height});
 }
 
 void Runner::Impl::Build(std::uint64_t height, std::uint32_t round) {
@@ -225,7 +229,6 @@ void Runner::Impl::CommitDecided(const cs::CommitBlock& decided) {
 
 void Runner::Impl::AfterCommit(const ledger::ExecutedBlock& executed, bool by_sync) {
   const std::uint64_t height = executed.block.header().height();
-  mempool_.OnCommitted(executed.tx_ids, {});
   executed_.clear();
   if (wal_) CompactWal(height);
   {
@@ -237,8 +240,10 @@ void Runner::Impl::AfterCommit(const ledger::ExecutedBlock& executed, bool by_sy
             {"txs", executed.block.txs_size()},
             {"hash", crypto::ToHex(executed.hash)},
             {"mempool", mempool_.size()}});
-  if (on_commit_) on_commit_(height);
-  if (!by_sync) SendHead();
+  // The mempool, checkpoints, the head announcement and the API hear of it from the owner's
+  // fan-out, in its fixed order.
+  static const std::vector<ledger::RejectedTx> kNoneRejected;
+  if (on_commit_) on_commit_(CommittedBlock{executed, kNoneRejected, by_sync});
 }
 
 void Runner::Impl::CompactWal(std::uint64_t committed_height) {

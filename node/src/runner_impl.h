@@ -2,7 +2,7 @@
 //   runner.cc          start/stop, frame dispatch, head status, stats
 //   runner_consensus.cc the core's effects: WAL, timers, proposals, validation, commit
 //   runner_sync.cc     serving and fetching committed blocks
-//   runner_gossip.cc   mempool gossip
+//   runner_gossip.cc   mempool gossip (TxGossip: its own state and thread rule, runner_gossip.h)
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +14,8 @@
 #include <mutex>
 #include <optional>
 
+#include "runner_gossip.h"
+#include "shanliu/ledger/verify_pool.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/node/wal.h"
 #include "shanliu/pb/p2p.pb.h"
@@ -50,7 +52,7 @@ class Runner::Impl {
   void Feed(consensus::Event event);
   void FeedLater(consensus::Event event);
   void Perform(consensus::Effect& effect);
-  void BuildWhenReady(std::uint64_t height, std::uint32_t round, std::uint64_t deadline_ms);
+  void OnTxsAvailable();  // the mempool's signal, posted to the io thread
   void Build(std::uint64_t height, std::uint32_t round);
   void Validate(const consensus::ValidateBlock& request);
   void RememberExecuted(ledger::ExecutedBlock executed);  // bounded by kMaxExecutedCache
@@ -65,11 +67,6 @@ class Runner::Impl {
   void OnBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response);
   void MaybeSync();
   void RequestBlocks(const crypto::PublicKey& peer, std::uint64_t from_height, std::uint32_t count);
-
-  // ---- runner_gossip.cc
-  void ArmGossipTimer();
-  void FlushGossip();
-  void OnTxBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& batch);
 
   boost::asio::io_context& io_;
   const RunnerConfig config_;
@@ -96,9 +93,10 @@ class Runner::Impl {
   static constexpr std::size_t kMaxExecutedCache = 16;
 
   boost::asio::steady_timer status_timer_;
-  boost::asio::steady_timer gossip_timer_;
-  boost::asio::steady_timer build_timer_;
   std::atomic<bool> stopped_{false};
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);  // for listeners
+  // The height the core waits at for txs (WaitForTxs), 0 when it is not waiting. io thread only.
+  std::uint64_t waiting_for_txs_height_ = 0;
 
   // Sync state (io thread only).
   std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
@@ -107,11 +105,9 @@ class Runner::Impl {
   std::uint64_t behind_since_ms_ = 0;
   std::uint64_t behind_height_ = 0;
 
-  // Gossip queue: filled by API threads, drained on the io thread.
-  std::mutex gossip_mutex_;
-  std::vector<Bytes> gossip_queue_;
-  // Peer batches are admitted off the consensus thread: signature checks are the heavy part.
-  boost::asio::thread_pool admission_pool_{1};
+  TxGossip gossip_;
+  // Tx signature checks of synced blocks, off the io thread's own work (one thread per core).
+  ledger::VerifyPool verify_pool_;
 
   mutable std::mutex stats_mutex_;
   Stats stats_;

@@ -2,59 +2,25 @@
 // checks each certificate against the genesis validators, re-executes the block (which checks
 // every tx, the roots and the state digest) and commits it. Validators use it after a restart
 // or a partition; observers use nothing else.
-#include <cstring>
-#include <thread>
-#include <unordered_set>
-
 #include "runner_impl.h"
 #include "shanliu/crypto/codec.h"
-#include "shanliu/ledger/block.h"
-#include "shanliu/ledger/tx.h"
+#include "shanliu/ledger/replay.h"
 #include "shanliu/node/log.h"
 
 namespace shanliu::node {
 
 namespace {
 
-struct HashOf {
-  std::size_t operator()(const Hash256& h) const {
-    std::size_t v;
-    std::memcpy(&v, h.data(), sizeof v);
-    return v;
-  }
-};
-using VerifiedSet = std::unordered_set<Hash256, HashOf>;
-
-// Checks the signatures of every tx in a batch of synced blocks on `threads` threads and
-// returns the envelope hashes that verified; execution then skips those checks. Txs that fail
-// are simply absent, so execution checks them again and reports the failure itself.
-VerifiedSet VerifySignatures(const std::vector<pb::CommittedBlock>& blocks, const std::string& chain_id,
-                             unsigned threads) {
-  std::vector<const std::string*> envelopes;
-  for (const pb::CommittedBlock& b : blocks) {
-    for (const std::string& tx : b.block().txs()) envelopes.push_back(&tx);
-  }
-  std::vector<std::vector<Hash256>> verified(threads);
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (std::size_t i = t; i < envelopes.size(); i += threads) {
-        auto decoded = ledger::DecodeTx(AsBytes(*envelopes[i]), chain_id, /*verify_signatures=*/true);
-        if (decoded.ok()) verified[t].push_back(decoded->envelope_hash);
-      }
-    });
-  }
-  for (std::thread& th : pool) th.join();
-  VerifiedSet out;
-  for (const auto& part : verified) out.insert(part.begin(), part.end());
-  return out;
-}
-
 // A validator one height behind normally catches up through the core's own decision
 // request; only when that does not happen within this long does it sync.
 constexpr std::uint64_t kValidatorLagGraceMs = 2000;
-// Signature checks of synced blocks run on this many threads (the machine DESIGN targets has 2).
-constexpr unsigned kSyncVerifyThreads = 2;
+
+// Failures a peer's bad response explains (it sent something uncertified): warn and ask again.
+// Anything later is a certified block that does not replay here: our state diverged.
+bool IsPeerFault(ledger::ReplayCheck check) {
+  return check == ledger::ReplayCheck::kStorage || check == ledger::ReplayCheck::kHeaderChain ||
+         check == ledger::ReplayCheck::kCommitCertificate;
+}
 }  // namespace
 
 void Runner::Impl::OnHeadStatus(const crypto::PublicKey& from, const pb::p2p::HeadStatus& head) {
@@ -121,10 +87,10 @@ void Runner::Impl::OnBlocksRequest(const crypto::PublicKey& from, const pb::p2p:
 
 void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response) {
   if (sync_peer_ == from) sync_peer_.reset();
-  // First the certificates, in height order from our head: they are cheap next to the txs'
-  // signatures and execution, and nothing uncertified is checked or run.
+  // The consecutive blocks from our head on; the replayer checks each one's header chain and
+  // certificate before its txs' signatures and execution.
   std::vector<pb::CommittedBlock> blocks;
-  std::uint64_t next_height = ledger_.height() + 1;
+  const std::uint64_t first_height = ledger_.height() + 1;
   for (const std::string& encoded : response.blocks()) {
     pb::CommittedBlock committed;
     if (!committed.ParseFromString(encoded)) {
@@ -132,37 +98,33 @@ void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::Blocks
       break;
     }
     const std::uint64_t height = committed.block().header().height();
-    if (height < next_height) continue;  // already have it
-    if (height != next_height) break;    // a gap: ask again from our head
-    auto block_hash = ledger::BlockHash(committed.block().header());
-    if (!block_hash.ok()) break;
-    if (Status s = ledger::VerifyCommitCertificate(committed.commit(), genesis_.chain_id, height, *block_hash,
-                                                   genesis_.validators);
-        !s.ok()) {
-      LogEvent("warn", "sync_bad_certificate", {{"peer", crypto::ToHex(from)}, {"height", height}, {"error", s.ToString()}});
-      break;
-    }
+    if (height < first_height + blocks.size()) continue;  // already have it
+    if (height != first_height + blocks.size()) break;    // a gap: ask again from our head
     blocks.push_back(std::move(committed));
-    ++next_height;
   }
-  const VerifiedSet verified = VerifySignatures(blocks, genesis_.chain_id, kSyncVerifyThreads);
-  const auto signature_verified = [&](const Hash256& h) {
-    return verified.count(h) > 0 || mempool_.SignatureVerified(h);
-  };
   std::uint64_t synced = 0;
-  for (const pb::CommittedBlock& committed : blocks) {
-    auto executed = ledger_.ExecuteProposal(committed.block(), signature_verified);
-    if (!executed.ok()) {
-      // A certified block that does not execute here means our state diverged from the network's.
-      return Fatal("sync_execute", executed.status());
+  if (!blocks.empty()) {
+    const std::uint64_t last_height = first_height + blocks.size() - 1;
+    ledger::VectorBlockSource source(first_height, std::move(blocks));
+    ledger::ReplayOptions options;
+    options.known_verified = [this](const Hash256& h) { return mempool_.SignatureVerified(h); };
+    options.on_commit = [this](const ledger::ExecutedBlock& executed) {
+      {
+        std::lock_guard lock(stats_mutex_);
+        ++stats_.blocks_synced;
+      }
+      AfterCommit(executed, /*by_sync=*/true);
+    };
+    ledger::Replayer replayer(ledger_, verify_pool_, std::move(options));
+    auto replayed = replayer.Run(source, last_height);
+    if (!replayed.ok()) return Fatal("sync_commit", replayed.status());
+    synced = replayed->done.blocks;
+    if (const auto& f = replayed->failure) {
+      if (!IsPeerFault(f->check)) return Fatal("sync_execute", f->cause);
+      LogEvent("warn", "sync_bad_block", {{"peer", crypto::ToHex(from)}, {"height", f->height},
+                                          {"check", std::string(ledger::ReplayCheckName(f->check))},
+                                          {"error", f->cause.ToString()}});
     }
-    if (Status s = ledger_.Commit(*executed, committed.commit()); !s.ok()) return Fatal("sync_commit", s);
-    {
-      std::lock_guard lock(stats_mutex_);
-      ++stats_.blocks_synced;
-    }
-    AfterCommit(*executed, /*by_sync=*/true);
-    ++synced;
   }
   if (synced > 0) {
     LogEvent("info", "blocks_synced", {{"blocks", synced}, {"height", ledger_.height()}, {"peer", crypto::ToHex(from)}});

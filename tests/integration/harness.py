@@ -70,6 +70,15 @@ def get_json(url, expect=200):
     return json.loads(body)
 
 
+def set_blocks_setting(config_path, name, value):
+    """Changes one `blocks` setting of a node config the devnet wrote."""
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    config.setdefault("blocks", {})[name] = value
+    with open(config_path, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+
+
 def run_steps(steps):
     """Runs (name, callable) steps in order, printing ok/FAIL for each; returns (passed, failed)."""
     passed, failed = 0, 0

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps
+from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps, set_blocks_setting
 
 VALIDATORS = 4
 
@@ -221,6 +221,10 @@ def main(bin_dir):
         net = Net(ws, base)
         ws.run("shanliu", "devnet", "--dir", net.dir, "--validators", str(VALIDATORS), "--observers", "1",
                "--base-port", str(base), "--explorer-dir", "")
+        # Idle chains make no blocks (DESIGN 7); a one-second heartbeat keeps heights moving
+        # between the steps that submit nothing, and exercises the heartbeat itself.
+        for i in range(VALIDATORS + 1):
+            set_blocks_setting(net.config(i), "heartbeat_ms", 1000)
         step_network(net)
         print("ok   network")
         passed += 1

@@ -141,6 +141,11 @@ Scenario MakeScenario(Random& random, std::uint32_t validators) {
       s.crashes.push_back(c);
     }
   }
+  // Drawn last, so the network and crash faults of a seed stay what they were.
+  s.empty_blocks = random.Chance(0.2);
+  s.heartbeat_ms = random.Between(300, 3000);
+  s.txs_chance = random.Pick(std::vector<double>{0, 0.5, 0.95});
+  s.txs_delay_max_ms = random.Pick(std::vector<std::uint64_t>{0, 50, 1000});
   return s;
 }
 
@@ -163,6 +168,11 @@ std::string Scenario::Describe() const {
       << " delay=" << min_delay_ms << ".." << max_delay_ms << "ms spikes=" << delay_spike
       << (hold_back_leaders ? " hold-back-leaders" : "") << " partitions=" << partitions.size()
       << " crashes=" << crashes.size();
+  if (empty_blocks) {
+    out << " empty-blocks";
+  } else {
+    out << " heartbeat=" << heartbeat_ms << "ms txs=" << txs_chance << "/" << txs_delay_max_ms << "ms";
+  }
   return out.str();
 }
 

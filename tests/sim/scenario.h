@@ -53,6 +53,12 @@ struct Scenario {
   std::vector<Partition> partitions;
   std::vector<Crash> crashes;
   std::uint64_t app_delay_max_ms = 0;
+  // Blocks only when txs are pending (the node's mode), with a heartbeat; or, in some runs, the
+  // core's other mode, an empty block whenever nothing is pending.
+  bool empty_blocks = false;
+  std::uint64_t heartbeat_ms = 0;
+  double txs_chance = 0;              // that txs reach a waiting validator at all before the heartbeat
+  std::uint64_t txs_delay_max_ms = 0;  // and how late, each validator on its own
 
   std::uint64_t TotalPower() const;
   std::uint64_t ByzantinePower() const;

@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -74,7 +75,9 @@ inline cs::Proposal SignedProposal(std::uint32_t proposer, std::uint64_t height,
 
 class ScriptedNet {
  public:
-  explicit ScriptedNet(std::vector<std::uint64_t> powers) : config_(MakeConfig(powers)), nodes_(powers.size()) {
+  explicit ScriptedNet(std::vector<std::uint64_t> powers, const std::function<void(cs::Config&)>& adjust = {})
+      : config_(MakeConfig(powers)), nodes_(powers.size()) {
+    if (adjust) adjust(config_);
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) Boot(i, {});
   }
 
@@ -153,6 +156,9 @@ class ScriptedNet {
     return Feed(i, it->second);
   }
   std::string Tick(std::uint32_t i) { return Feed(i, cs::GossipTick{}); }
+  // The application tells a waiting core that txs arrived (the answer to WaitForTxs).
+  std::string TxsArrive(std::uint32_t i, std::uint64_t height) { return Feed(i, cs::TxsAvailable{height}); }
+  bool HasTimeout(std::uint32_t i, cs::Step step) const { return nodes_[i].timeouts.count(step) != 0; }
   std::string Send(std::uint32_t to, cs::Message message) { return Feed(to, cs::MessageReceived{std::move(message)}); }
 
   void Cut(std::uint32_t a, std::uint32_t b) {

@@ -19,6 +19,8 @@ cs::Config SimConfig(const Scenario& scenario) {
   config.prevote_timeout = {200, 100};
   config.precommit_timeout = {200, 100};
   config.max_block_bytes = 1024;
+  config.create_empty_blocks = scenario.empty_blocks;
+  config.empty_block_interval_ms = scenario.heartbeat_ms;
   return config;
 }
 
@@ -192,6 +194,13 @@ void World::PerformOne(std::uint32_t i, cs::Effect& effect) {
                    const bool valid = it != blocks_.end() && it->second.valid && it->second.height == e.height;
                    Push(random_.Between(0, scenario_.app_delay_max_ms),
                         Fire{i, node.epoch, cs::BlockValidated{e.height, e.block_hash, valid}});
+                 },
+                 [&](cs::WaitForTxs& e) {
+                   // Txs reach each validator on their own schedule, or not at all (then the
+                   // heartbeat, or another validator that has them, starts the height).
+                   if (!random_.Chance(scenario_.txs_chance)) return;
+                   Push(random_.Between(0, scenario_.txs_delay_max_ms),
+                        Fire{i, node.epoch, cs::TxsAvailable{e.height}});
                  },
                  [&](cs::CommitBlock& e) {
                    if (!node.byzantine) CheckCommit(i, e);

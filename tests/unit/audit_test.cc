@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "audit.h"
+#include "shanliu/audit/audit.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/codec.h"
@@ -226,6 +226,31 @@ TEST_CASE("one flipped byte in a stored transaction names the block and the tx")
   REQUIRE(r.failure->tx_index.has_value());
   CHECK(*r.failure->tx_index == 2);
   CHECK(r.failure->tx_id_hex == id_hex);
+}
+
+TEST_CASE("a validly signed tx swapped into a certified block is named by the replay's execution check") {
+  World w(5);
+  const auto dir = w.Copy();
+  const Bytes overdraw = w.chain.SpendTx("project:meals", 1'000'000'000, w.sunshine);  // far beyond its balance
+  Tamper(dir, [&](leveldb::DB& db) {
+    const pb::StoredBlock b = LoadBlock(db, 4);
+    REQUIRE(db.Put(leveldb::WriteOptions(), Key("L/", b.first_leaf() + 1), ToString(overdraw)).ok());
+  });
+  const audit::AuditReport r = AuditDir(dir, w.chain.genesis());
+  REQUIRE(r.failure.has_value());
+  INFO(audit::ReportText(r));
+  // The signature verifies and the header is untouched (its certificate holds): the tx is
+  // refused by re-execution before the txs root is compared.
+  CHECK(r.failure->height == 4);
+  CHECK(r.failure->check == "execution");
+  REQUIRE(r.failure->tx_index.has_value());
+  CHECK(*r.failure->tx_index == 1);
+  CHECK(r.failure->tx_id_hex == crypto::ToHex(w.chain.Decode(overdraw).id));
+  CHECK(Contains(r.failure->message, "block 4, tx 1"));
+  CHECK(r.blocks_checked == 3);
+  const nlohmann::json j = audit::ReportJson(r);
+  CHECK(j["failure"]["tx_index"] == 1);
+  CHECK(j["failure"]["check"] == "execution");
 }
 
 TEST_CASE("a removed block is reported at its height") {

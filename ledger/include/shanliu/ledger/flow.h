@@ -14,8 +14,13 @@
 #include <string_view>
 #include <vector>
 
+#include "shanliu/bytes.h"
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/status.h"
+
+namespace shanliu::ledger {
+class VerifyPool;
+}
 
 namespace shanliu::ledger::flow {
 
@@ -182,5 +187,25 @@ FlowTotals SumAccounts(const StateView& view);
 // refunded, positions and holes agree, nothing negative) and that transfers cancel out.
 // Error "conservation_violated" naming the figures.
 Status CheckConservation(const StateView& view);
+
+// Every donation's and trust deposit's forward trace adds up: its pieces sum to its amount and
+// each expanded hop's children sum to the hop (a trace cut short by the node limit is checked
+// as far as it goes). The first gift whose sums do not hold is named.
+struct TraceSumFault {
+  Hash256 gift_tx_id{};
+  std::uint64_t height = 0;  // of the block that recorded the gift
+  std::uint64_t leaf = 0;
+  std::string account;
+  std::int64_t expected_fen = 0;  // the gift's (or the hop's) amount
+  std::int64_t found_fen = 0;     // what its pieces add up to
+};
+struct TraceSums {
+  std::uint64_t gifts_traced = 0;  // gifts whose sums held (all of them when fault is empty)
+  std::optional<TraceSumFault> fault;
+};
+// Error "corruption" if a gift record does not parse. Reads every gift: for audits. With a
+// pool, gifts are traced in parallel (the view is only read; a committed ReadView's state is
+// safe to read from many threads); the fault reported is still the first in key order.
+Result<TraceSums> CheckTraceSums(const StateView& view, VerifyPool* pool = nullptr);
 
 }  // namespace shanliu::ledger::flow

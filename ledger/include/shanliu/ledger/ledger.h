@@ -31,6 +31,11 @@ struct LedgerOptions {
   bool sync_writes = true;        // fsync each block's batch (tests of throughput may turn it off)
   bool check_conservation = true; // Σ balances = inflows − outflows after every block
   std::size_t leveldb_cache_bytes = 64 << 20;
+  // LevelDB's memtable size and block compression. A throwaway replay (the audit's scratch
+  // ledger) trades disk for CPU: a bigger memtable means fewer compactions, no compression
+  // means no snappy on every compaction and read. The records are the same either way.
+  std::size_t write_buffer_bytes = 4 << 20;
+  bool compress = true;
 };
 
 // A block executed on an overlay of the committed state, ready to commit.
@@ -80,6 +85,14 @@ class Ledger {
   Result<ExecutedBlock> ExecuteProposal(const pb::Block& block,
                                         const std::function<bool(const Hash256&)>& signature_verified = {});
 
+  // Executes txs that already passed DecodeTx with signatures (e.g. on the VerifyPool) under
+  // `proposed`'s time and proposer, on an overlay: every tx must apply. The caller checks the
+  // header chain and the genesis block limits first (asserted), and compares the resulting
+  // header with the proposed one. Error "invalid_block" with `*failed_tx` (if given) set to
+  // the index of the tx that broke a rule. Throws std::logic_error if conservation would break.
+  Result<ExecutedBlock> ExecuteDecoded(const pb::BlockHeader& proposed, std::span<const DecodedTx> txs,
+                                       std::uint32_t* failed_tx = nullptr);
+
   // Persists an executed block of height head+1 with its commit certificate (verified here).
   Status Commit(const ExecutedBlock& executed, const pb::CommitCertificate& commit);
 
@@ -100,7 +113,8 @@ class Ledger {
   Status InitGenesis();
   Status CheckHead();
   Result<ExecutedBlock> Execute(const pb::BlockHeader& proposed_header, std::span<const DecodedTx> txs,
-                                std::vector<RejectedTx>* rejected, bool must_all_apply);
+                                std::vector<RejectedTx>* rejected, bool must_all_apply,
+                                std::uint32_t* failed_tx = nullptr);
 
   std::unique_ptr<leveldb::DB> db_;
   Genesis genesis_;

@@ -42,7 +42,9 @@ namespace shanliu::node::consensus {
 
 using ledger::VoteType;
 
-enum class Step : std::uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
+// kWait: a new height whose round 0 has not started, because nothing is pending (Config::
+// create_empty_blocks false); it comes before kPropose.
+enum class Step : std::uint8_t { kWait = 0, kPropose = 1, kPrevote = 2, kPrecommit = 3 };
 
 // A nil vote names 32 zero bytes as its block hash (ledger::VoteSignBytes); no block may hash to it.
 inline constexpr Hash256 kNilHash{};
@@ -152,8 +154,13 @@ struct BlockValidated {
   bool valid = false;
 };
 struct GossipTick {};
+// The answer to WaitForTxs: the application has txs to propose at this height.
+struct TxsAvailable {
+  std::uint64_t height = 0;
+};
 
-using Event = std::variant<Start, MessageReceived, TimeoutFired, ProposalBuilt, BlockValidated, GossipTick>;
+using Event = std::variant<Start, MessageReceived, TimeoutFired, ProposalBuilt, BlockValidated, GossipTick,
+                           TxsAvailable>;
 
 // ---------------------------------------------------------------- effects (outputs)
 
@@ -206,8 +213,16 @@ struct RequestDecision {
   std::vector<std::uint32_t> ahead;  // validators seen at higher heights, by index
 };
 
+// The core entered `height` and waits before starting its round 0 (create_empty_blocks false).
+// Answer with TxsAvailable as soon as the application has txs to propose (at once if it already
+// has). The core also starts the round on its own when the heartbeat timeout it scheduled
+// fires, or when another validator's message for this height shows the others have started.
+struct WaitForTxs {
+  std::uint64_t height = 0;
+};
+
 using Effect = std::variant<Broadcast, PersistWal, ScheduleTimeout, BuildProposal, ValidateBlock, CommitBlock,
-                            RecordEvidence, RequestDecision>;
+                            RecordEvidence, RequestDecision, WaitForTxs>;
 
 // status says what became of the event: ok, or why a message was dropped ("bad_signature",
 // "unknown_validator", "not_proposer", "duplicate", "equivocation" (a conflicting message past
@@ -246,6 +261,12 @@ struct Config {
   TimeoutSchedule propose_timeout{3000, 500};
   TimeoutSchedule prevote_timeout{1000, 500};
   TimeoutSchedule precommit_timeout{1000, 500};
+
+  // CometBFT's create_empty_blocks: when false, a new height waits (Step::kWait) until txs are
+  // available, another validator starts it, or empty_block_interval_ms passes (the heartbeat,
+  // scheduled as a kWait timeout), so an idle chain makes one block per heartbeat (DESIGN 7).
+  bool create_empty_blocks = true;
+  std::uint64_t empty_block_interval_ms = 60'000;
 
   // Explicit limits on everything a peer can make the core hold.
   std::size_t max_block_bytes = 8u << 20;

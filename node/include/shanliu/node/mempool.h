@@ -51,6 +51,11 @@ class Mempool {
   // re-check every remaining pending tx against the new state.
   void OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected);
 
+  // Called (on the admitting thread, outside the pool's lock) whenever an admission makes an
+  // empty pool non-empty: block producers wait on this instead of polling. Add listeners before
+  // the pool is shared between threads; they must be cheap (post to a loop, set a flag).
+  void AddTxsAvailableListener(std::function<void()> listener);
+
   TxState State(const Hash256& id, Status* error) const;
   // Keyed by the SHA-256 of the whole envelope (signatures included), never the tx id.
   bool SignatureVerified(const Hash256& envelope_hash) const;
@@ -93,6 +98,7 @@ class Mempool {
     std::uint64_t refilled_ms = 0;
   };
   std::map<crypto::PublicKey, Bucket> buckets_;
+  std::vector<std::function<void()>> txs_available_;  // fixed once shared: read without the lock
   std::unordered_map<Hash256, bool, HashOf> verified_;  // envelope hashes whose signatures verified
   std::deque<Hash256> verified_order_;
 };

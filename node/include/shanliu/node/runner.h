@@ -17,6 +17,7 @@
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/node/consensus.h"
 #include "shanliu/node/mempool.h"
+#include "shanliu/node/node.h"
 #include "shanliu/node/transport.h"
 
 namespace shanliu::node {
@@ -24,10 +25,9 @@ namespace shanliu::node {
 struct RunnerConfig {
   std::filesystem::path wal_path;  // validators only
   bool observer = false;
-  // The proposer cuts a block as soon as txs are pending; with none it waits this long and
-  // then proposes an empty block, so heights (and their checkpoints) keep moving while idle.
-  // Must stay well below the propose timeout, or idle rounds would time out.
-  std::uint32_t empty_block_wait_ms = 1000;
+  // No empty blocks while nothing is pending (DESIGN 7): a height starts when the mempool
+  // signals txs, when another validator starts it, or after this heartbeat.
+  std::uint32_t heartbeat_ms = 60'000;
   std::uint32_t gossip_interval_ms = 20;         // admitted txs are passed on in batches this often
   std::size_t max_gossip_batch_txs = 2000;
   std::size_t max_gossip_queue_txs = 50'000;     // beyond this, new txs are not gossiped (peers still get blocks)
@@ -57,7 +57,8 @@ class Runner {
     std::uint64_t txs_gossiped_in = 0;
     std::uint64_t messages_rejected = 0;
   };
-  using OnCommit = std::function<void(std::uint64_t height)>;
+  // Every commit (by consensus or by sync) is handed to the owner's fan-out (node.h), on the io thread.
+  using OnCommit = std::function<void(const CommittedBlock& block)>;
 
   Runner(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
          ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
@@ -72,8 +73,8 @@ class Runner {
   Status Start();
   void Stop();
 
-  // A block committed outside the runner (the single-validator producer): tell the peers.
-  // Call on the io thread.
+  // Step 3 of the owner's fan-out: tell the peers of a new head (unless it came from them by
+  // sync). Call on the io thread.
   void AnnounceHead();
 
   // This validator's cosignature of the checkpoint after a block, for every peer's collector.

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "audit.h"
+#include "shanliu/audit/audit.h"
 
 namespace shanliu::audit {
 namespace {

@@ -3,7 +3,7 @@
 // GET /v1/proofs/consistency. Nothing the node says is trusted: the replay checks it all.
 #include <nlohmann/json.hpp>
 
-#include "audit.h"
+#include "shanliu/audit/audit.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/crypto/codec.h"
 

@@ -2,15 +2,16 @@
 // everything — tx signatures and signer rules, block roots, the header chain, commit
 // certificates, state digests by re-execution, conservation and trace sums — then, given a
 // checkpoint saved earlier, prove the log only grew since. A library so tests and the bench
-// call it directly; `shanliu audit` (audit_command.cc) adds arguments, progress and exit codes.
+// call it directly; `shanliu audit` (api/cli/audit_command.cc) adds arguments, progress and
+// exit codes. The per-block work is ledger::Replayer's (the same replay block sync uses); the
+// audit orchestrates it and the whole-chain checks through the ledger's public APIs only.
 //
 // The audit names the FIRST failure exactly (height, tx index and id, check, expected vs found).
-// Checks run per block in this order: storage, header_chain, commit_certificate, tx_signature,
-// txs_root, execution (rules and conservation), log_size / log_root / state_root; then
-// over the whole chain: conservation, trace_sums, stored_state (data dirs), checkpoint.
+// Checks run once: genesis; per block in ledger::ReplayCheck order: storage, header_chain,
+// commit_certificate, block_limits, tx_signature, execution, conservation, txs_root,
+// log_size, log_root, state_root, header_fields; then over the whole chain: conservation,
+// trace_sums, stored_state (data dirs), checkpoint / consistency.
 #pragma once
-
-#include <leveldb/db.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +24,8 @@
 
 #include "shanliu/bytes.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/replay.h"
+#include "shanliu/ledger/store_reader.h"
 #include "shanliu/pb/shanliu.pb.h"
 #include "shanliu/status.h"
 
@@ -30,21 +33,18 @@ namespace shanliu::audit {
 
 // Status codes a BlockSource uses for faults in what it serves (they become audit failures,
 // check "storage"); any other code is an operational error (cannot read, node unreachable).
-inline constexpr std::string_view kBlockMissing = "block_missing";
-inline constexpr std::string_view kBlockMalformed = "block_malformed";
+using ledger::kBlockMalformed;
+using ledger::kBlockMissing;
 
-// Where the audited blocks come from. Used from one thread at a time.
-class BlockSource {
+// Where the audited blocks come from. Used from one thread at a time. Fetch (ledger::BlockSource)
+// returns height 0 as the genesis header without txs or certificate.
+class BlockSource : public ledger::BlockSource {
  public:
-  virtual ~BlockSource() = default;
   virtual std::string Describe() const = 0;
   // The source's committed head height (the audit replays 1..head).
   virtual Result<std::uint64_t> HeadHeight() = 0;
-  // Blocks from `from` on, in order: at least one and at most `max_count` (fewer if the source
-  // batches by size). Height 0 comes back as the genesis header without txs or certificate.
-  virtual Result<std::vector<pb::CommittedBlock>> Fetch(std::uint64_t from, std::uint64_t max_count) = 0;
-  // The ledger LevelDB behind the source, if it is local (for the stored-state check).
-  virtual leveldb::DB* LocalDatabase() { return nullptr; }
+  // The ledger store behind the source, if it is local (for the stored-state check).
+  virtual const ledger::StoreReader* LocalStore() const { return nullptr; }
   // The source's own consistency proof between two log sizes, if it serves one (a node does).
   virtual std::optional<Result<std::vector<Hash256>>> ConsistencyProof(std::uint64_t /*old_size*/,
                                                                        std::uint64_t /*new_size*/) {
@@ -79,7 +79,7 @@ struct AuditFailure {
   std::uint64_t height = 0;
   std::optional<std::uint32_t> tx_index;
   std::string tx_id_hex;  // empty if the failure is not about one tx (or its body does not parse)
-  std::string check;      // "storage", "genesis", "header_chain", "commit_certificate", ... (see above)
+  std::string check;      // "genesis", a ledger::ReplayCheckName, or a whole-chain check (see above)
   std::string expected;   // empty when there is no single expected value
   std::string found;
   std::string message;

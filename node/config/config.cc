@@ -89,9 +89,11 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   }
   if (root.contains("blocks")) {
     const json& b = root.at("blocks");
-    SHANLIU_RETURN_IF_ERROR(CheckKeys(b, {"interval_ms", "empty_block_wait_ms"}, "blocks"));
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(b, {"interval_ms", "heartbeat_ms"}, "blocks"));
     SHANLIU_RETURN_IF_ERROR(GetUInt(b, "interval_ms", &c.block_interval_ms, 10, 60'000));
-    SHANLIU_RETURN_IF_ERROR(GetUInt(b, "empty_block_wait_ms", &c.empty_block_wait_ms, 10, 2'000));
+    // One second at least (a heartbeat faster than consensus rounds is just empty blocks
+    // again); one day at most (checkpoints older than that are stale by any measure).
+    SHANLIU_RETURN_IF_ERROR(GetUInt(b, "heartbeat_ms", &c.heartbeat_ms, 1'000, 86'400'000));
   }
   if (root.contains("mempool")) {
     const json& m = root.at("mempool");

@@ -1,0 +1,154 @@
+#include "shanliu/node/node.h"
+
+#include <cassert>
+#include <cstring>
+#include <ctime>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/node/log.h"
+#include "shanliu/node/runner.h"
+#include "shanliu/node/solo_producer.h"
+
+namespace shanliu::node {
+
+Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOptions options, ledger::Genesis genesis,
+                                         crypto::KeyPair key) {
+  const int index = genesis.ValidatorIndex(key.public_key);
+  const bool observer = options.observer || index < 0;
+  if (observer && options.peers.empty()) {
+    return Status::Error("invalid_config", "an observer needs at least one peer to follow");
+  }
+  auto opened = ledger::Ledger::Open(options.data_dir, genesis);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<Node> node(new Node(io, std::move(options), std::move(key), std::move(*opened)));
+  node->validator_index_ = observer ? -1 : index;
+  node->role_ = observer ? NodeRole::kObserver
+                         : (node->ledger_->genesis().validators.size() == 1 ? NodeRole::kSolo : NodeRole::kValidator);
+  return node;
+}
+
+Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key, std::unique_ptr<ledger::Ledger> ledger)
+    : io_(io),
+      options_(std::move(options)),
+      key_(std::move(key)),
+      node_id_(crypto::ToHex(key_.public_key)),
+      ledger_(std::move(ledger)),
+      mempool_(std::make_unique<Mempool>(*ledger_, options_.mempool)),
+      checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis())) {}
+
+Node::~Node() { Stop(); }
+
+void Node::SetOnCommitted(OnCommitted on_committed) {
+  assert(!started_);
+  on_committed_ = std::move(on_committed);
+}
+
+void Node::SetTrace(Trace trace) {
+  assert(!started_);
+  trace_ = std::move(trace);
+}
+
+Status Node::Start() {
+  assert(!started_);
+  started_ = true;
+  const auto fan_out = [this](const CommittedBlock& block) { Committed(block); };
+  // The network side: consensus between validators, block sync and tx gossip. A lone
+  // validator with no peers configured has no one to talk to and runs without it.
+  if (role_ != NodeRole::kSolo || !options_.peers.empty()) {
+    RunnerConfig rc;
+    rc.wal_path = options_.data_dir / "consensus.wal";
+    rc.observer = role_ == NodeRole::kObserver;
+    rc.heartbeat_ms = options_.heartbeat_ms;
+    p2p::TransportConfig tc;
+    tc.listen_address = options_.p2p_listen;
+    tc.listen_port = options_.p2p_port;
+    for (const PeerConfig& p : options_.peers) tc.peers.push_back({p.public_key, p.address});
+    runner_ = std::make_unique<Runner>(io_, rc, tc, key_, *ledger_, *mempool_, fan_out, checkpoints_.get());
+    SHANLIU_RETURN_IF_ERROR(runner_->Start());
+  }
+  if (role_ == NodeRole::kSolo) {
+    producer_ = std::make_unique<SoloProducer>(io_, *ledger_, *mempool_, key_,
+                                               ProducerTiming{options_.block_interval_ms, options_.heartbeat_ms}, fan_out);
+    producer_->Start();
+  }
+  // A checkpoint of the head at once, so a restarted validator serves one before the next block.
+  if (auto own = CosignHead(); own && runner_) {
+    const pb::BlockHeader head = ledger_->head();
+    Hash256 root{};
+    std::memcpy(root.data(), head.log_root().data(), std::min(root.size(), head.log_root().size()));
+    runner_->ShareCosignature(head.log_size(), root, *own);
+  }
+  return Status::Ok();
+}
+
+void Node::Stop() {
+  if (producer_) producer_->Stop();
+  if (runner_) runner_->Stop();
+}
+
+void Node::Committed(const CommittedBlock& block) {
+  const std::uint64_t height = block.executed.block.header().height();
+  assert(height == ledger_->height());
+  const auto step = [&](std::string_view name) {
+    if (trace_) trace_(name, height);
+  };
+  mempool_->OnCommitted(block.executed.tx_ids, block.rejected);
+  step("mempool");
+  const std::optional<ledger::Cosignature> own = CosignHead();
+  step("checkpoint");
+  if (runner_) {
+    if (!block.by_sync) runner_->AnnounceHead();
+    if (own) {
+      const pb::BlockHeader& header = block.executed.block.header();
+      Hash256 root{};
+      std::memcpy(root.data(), header.log_root().data(), std::min(root.size(), header.log_root().size()));
+      runner_->ShareCosignature(header.log_size(), root, *own);
+    }
+  }
+  step("network");
+  if (on_committed_) on_committed_(height);
+  step("subscriber");
+}
+
+std::optional<ledger::Cosignature> Node::CosignHead() {
+  // Every validator cosigns the log after each block it commits; every node collects them and
+  // serves the best-cosigned note.
+  if (validator_index_ < 0) return std::nullopt;
+  const pb::BlockHeader head = ledger_->head();
+  Hash256 root{};
+  std::memcpy(root.data(), head.log_root().data(), std::min(root.size(), head.log_root().size()));
+  ledger::Cosignature own =
+      ledger::MakeCosignature(ledger_->genesis(), static_cast<std::uint32_t>(validator_index_), key_.secret_key,
+                              head.log_size(), root, static_cast<std::uint64_t>(std::time(nullptr)));
+  if (Status s = checkpoints_->Add(head.log_size(), root, own); !s.ok()) {
+    LogEvent("warn", "cosignature_failed", {{"error", s.ToString()}});
+    return std::nullopt;
+  }
+  return own;
+}
+
+std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelopes) {
+  std::vector<std::pair<Hash256, Status>> results;
+  results.reserve(envelopes.size());
+  std::vector<Bytes> admitted;
+  for (Bytes& e : envelopes) {
+    auto result = mempool_->Submit(e);
+    if (result.second.ok()) admitted.push_back(std::move(e));
+    results.push_back(std::move(result));
+  }
+  // Observers pass txs on to the validators like anyone else: they are an API front end too.
+  if (runner_ && !admitted.empty()) runner_->Gossip(std::move(admitted));
+  return results;
+}
+
+TxState Node::PendingState(const Hash256& id, Status* error) const { return mempool_->State(id, error); }
+
+std::optional<std::string> Node::CheckpointNote() const {
+  auto best = checkpoints_->Best();
+  if (!best) return std::nullopt;
+  return best->note;
+}
+
+std::size_t Node::peers() const { return runner_ ? runner_->stats().peers : 0; }
+
+}  // namespace shanliu::node

@@ -1,0 +1,83 @@
+// Mempool gossip, one part of the runner (runner_impl.h): txs a client submitted to this node
+// are passed to every peer in batches, and peers' batches are admitted to the mempool.
+//
+// Thread rule: Queue and the counters are thread-safe (API threads call Queue); Start, Stop and
+// OnBatch run on the io thread, which the first of them records and the rest assert. Peer
+// batches are admitted on a thread of their own: signature checks are the heavy part.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <cassert>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "shanliu/bytes.h"
+#include "shanliu/crypto/keys.h"
+#include "shanliu/node/mempool.h"
+#include "shanliu/pb/p2p.pb.h"
+
+namespace shanliu::node {
+
+// Asserts that every call it guards runs on one thread: the first caller's.
+class ThreadRule {
+ public:
+  void Check() {
+    const std::thread::id me = std::this_thread::get_id();
+    std::thread::id expected{};
+    if (owner_.compare_exchange_strong(expected, me)) return;
+    assert(expected == me && "called off the thread this component belongs to");
+    (void)expected;
+  }
+
+ private:
+  std::atomic<std::thread::id> owner_{};
+};
+
+class TxGossip {
+ public:
+  struct Limits {
+    std::uint32_t interval_ms = 20;       // admitted txs are passed on in batches this often
+    std::size_t max_batch_txs = 2000;
+    std::size_t max_queue_txs = 50'000;   // beyond this, new txs are not gossiped (peers still get blocks)
+  };
+  using SendToAll = std::function<void(const pb::p2p::P2pFrame& frame)>;
+
+  TxGossip(boost::asio::io_context& io, Limits limits, Mempool& mempool, SendToAll send_to_all);
+  ~TxGossip();
+  TxGossip(const TxGossip&) = delete;
+  TxGossip& operator=(const TxGossip&) = delete;
+
+  void Start();  // io thread (or before io.run())
+  void Stop();   // any thread, once the io loop no longer runs this component's handlers
+  void Queue(std::vector<Bytes> envelopes);  // thread-safe
+  // A peer's batch; false (and nothing admitted) when it is over the batch limit. io thread.
+  bool OnBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& batch);
+
+  std::uint64_t gossiped_out() const { return gossiped_out_; }
+  std::uint64_t gossiped_in() const { return gossiped_in_; }
+
+ private:
+  void Arm();
+  void Flush();
+
+  const Limits limits_;
+  Mempool& mempool_;
+  const SendToAll send_to_all_;
+  boost::asio::steady_timer timer_;
+  std::atomic<bool> stopped_{false};
+  ThreadRule io_thread_;
+
+  std::mutex queue_mutex_;
+  std::vector<Bytes> queue_;  // guarded by queue_mutex_
+  boost::asio::thread_pool admission_pool_{1};
+  std::atomic<std::uint64_t> gossiped_out_{0};
+  std::atomic<std::uint64_t> gossiped_in_{0};
+};
+
+}  // namespace shanliu::node

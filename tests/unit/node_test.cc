@@ -1,0 +1,160 @@
+// node::Node, the owner of a node's parts: one fan-out after every commit, in a fixed order.
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "shanliu/node/config.h"
+#include "shanliu/node/node.h"
+#include "shanliu/node/solo_producer.h"
+#include "test_chain.h"
+
+using namespace shanliu;
+using shanliu::testing::TestChain;
+using shanliu::testing::TempDir;
+
+namespace {
+
+std::uint64_t NowMs() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+TEST_CASE("a committed block reaches the mempool, the checkpoint, the network and the subscriber in that order") {
+  TestChain chain;
+  // The producer stamps blocks with the wall clock: sign the tx on that calendar.
+  chain.signing_time_ms = NowMs();
+  const Bytes gift = chain.DonationTx("org:federation", 5'000, chain.bank, "bank-1");
+  const ledger::Genesis genesis = chain.genesis();
+  const std::filesystem::path data_dir = chain.dir();
+  chain.Close();
+
+  boost::asio::io_context io;
+  node::NodeOptions options;
+  options.data_dir = data_dir;
+  options.block_interval_ms = 10;
+  auto opened = node::Node::Open(io, options, genesis, chain.validator());
+  REQUIRE(opened.ok());
+  node::Node& node = **opened;
+  CHECK(node.role() == node::NodeRole::kSolo);
+
+  std::vector<std::string> steps;
+  node.SetTrace([&](std::string_view step, std::uint64_t height) {
+    CHECK(height == 1);
+    steps.emplace_back(step);
+  });
+  bool mempool_clear_for_subscriber = false;
+  bool checkpoint_fresh_for_subscriber = false;
+  node.SetOnCommitted([&](std::uint64_t height) {
+    CHECK(height == 1);
+    // What the API reads on this signal must already reflect the block.
+    mempool_clear_for_subscriber = node.mempool().size() == 0;
+    auto best = node.checkpoints().Best();
+    checkpoint_fresh_for_subscriber = best && best->log_size == node.ledger().head().log_size();
+    io.stop();
+  });
+  REQUIRE(node.Start().ok());
+  // The head at start is cosigned at once (a restarted validator serves a checkpoint at once).
+  REQUIRE(node.checkpoints().Best());
+  CHECK(node.checkpoints().Best()->log_size == node.ledger().head().log_size());
+
+  auto results = node.Submit({gift});
+  REQUIRE(results.size() == 1);
+  REQUIRE(results[0].second.ok());
+  CHECK(node.PendingState(results[0].first, nullptr) == node::TxState::kPending);
+  io.run();  // until the subscriber stops it
+
+  CHECK(steps == std::vector<std::string>{"mempool", "checkpoint", "network", "subscriber"});
+  CHECK(mempool_clear_for_subscriber);
+  CHECK(checkpoint_fresh_for_subscriber);
+  CHECK(node.ledger().height() == 1);
+  CHECK(node.PendingState(results[0].first, nullptr) == node::TxState::kUnknown);
+  node.Stop();
+}
+
+TEST_CASE("a tx the rules refuse is answered at once and stays out of the pool") {
+  TestChain chain;
+  chain.signing_time_ms = NowMs();
+  // A donation signed by a key that no organisation holds.
+  const crypto::KeyPair stranger = shanliu::testing::TestKey("stranger");
+  const Bytes bad = chain.DonationTx("org:federation", 5'000, stranger);
+  const ledger::Genesis genesis = chain.genesis();
+  const std::filesystem::path data_dir = chain.dir();
+  chain.Close();
+
+  boost::asio::io_context io;
+  node::NodeOptions options;
+  options.data_dir = data_dir;
+  auto opened = node::Node::Open(io, options, genesis, chain.validator());
+  REQUIRE(opened.ok());
+  auto results = (*opened)->Submit({bad, Bytes{0x01, 0x02}});
+  REQUIRE(results.size() == 2);
+  CHECK_FALSE(results[0].second.ok());
+  CHECK_FALSE(results[1].second.ok());
+  Status error;
+  CHECK((*opened)->PendingState(results[0].first, &error) == node::TxState::kRejected);
+  CHECK(error.code() == results[0].second.code());
+  CHECK((*opened)->mempool().size() == 0);
+}
+
+TEST_CASE("an observer without peers is refused before anything is opened") {
+  TestChain chain;
+  const ledger::Genesis genesis = chain.genesis();
+  TempDir fresh;
+  boost::asio::io_context io;
+  node::NodeOptions options;
+  options.data_dir = fresh.path() / "data";
+  options.observer = true;
+  auto opened = node::Node::Open(io, options, genesis, chain.validator());
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.status().code() == "invalid_config");
+  CHECK_FALSE(std::filesystem::exists(options.data_dir));
+  // A key outside the validator set is an observer too, and needs a peer as well.
+  node::NodeOptions plain;
+  plain.data_dir = fresh.path() / "data";
+  auto stranger = node::Node::Open(io, plain, genesis, shanliu::testing::TestKey("not-a-validator"));
+  REQUIRE_FALSE(stranger.ok());
+  CHECK(stranger.status().code() == "invalid_config");
+}
+
+TEST_CASE("the single validator's plan: idle waits for the heartbeat, the first tx goes at once, a trickle batches") {
+  const node::ProducerTiming timing{300, 60'000};
+  // Nothing pending: only the heartbeat is due, counted from the last block.
+  CHECK(node::PlanNextBlock(0, 1000, 0, timing).delay_ms == 60'000);
+  CHECK(node::PlanNextBlock(0, 1000, 0, timing).heartbeat);
+  CHECK(node::PlanNextBlock(0, 1000, 59'999, timing).delay_ms == 1);
+  CHECK(node::PlanNextBlock(0, 1000, 60'000, timing).delay_ms == 0);
+  CHECK(node::PlanNextBlock(0, 1000, 600'000, timing).delay_ms == 0);
+  // A tx after an idle spell is not held back; one right after a block waits out the gap.
+  CHECK(node::PlanNextBlock(1, 1000, 5'000, timing).delay_ms == 0);
+  CHECK_FALSE(node::PlanNextBlock(1, 1000, 5'000, timing).heartbeat);
+  CHECK(node::PlanNextBlock(1, 1000, 300, timing).delay_ms == 0);
+  CHECK(node::PlanNextBlock(1, 1000, 299, timing).delay_ms == 1);
+  CHECK(node::PlanNextBlock(1, 1000, 0, timing).delay_ms == 300);
+  // A full block's worth pending is cut at once.
+  CHECK(node::PlanNextBlock(999, 1000, 0, timing).delay_ms == 300);
+  CHECK(node::PlanNextBlock(1000, 1000, 0, timing).delay_ms == 0);
+}
+
+TEST_CASE("blocks.heartbeat_ms is read with its bounds and the old empty-block wait is gone") {
+  const auto parse = [](const std::string& blocks) {
+    return node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k", "blocks": )" + blocks + "}",
+                                 "/base");
+  };
+  auto defaults = node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k"})", "/base");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->heartbeat_ms == 60'000);
+  CHECK(parse(R"({"heartbeat_ms": 1000})")->heartbeat_ms == 1000);
+  CHECK(parse(R"({"heartbeat_ms": 86400000})")->heartbeat_ms == 86'400'000);
+  for (const char* bad : {R"({"heartbeat_ms": 999})", R"({"heartbeat_ms": 86400001})", R"({"heartbeat_ms": -5})",
+                          R"({"heartbeat_ms": "60s"})", R"({"empty_block_wait_ms": 1000})"}) {
+    auto parsed = parse(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == "invalid_config");
+  }
+}
