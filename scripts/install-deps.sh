@@ -10,6 +10,8 @@ packages=(
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev doctest-dev
   libqrencode-dev
+  # gzip and brotli content codings for the explorer's files and large JSON responses
+  zlib1g-dev libbrotli-dev
   curl python3
   # The explorer (TypeScript built with Vite from npm packages) and its browser tests
   # (playwright-core drives Debian's chromium; a CJK font so pages render Chinese text).

@@ -32,7 +32,10 @@ Response BlockAt(RequestContext& ctx, std::uint64_t height) {
                    {"code", ReceiptCode(tx->id)},
                    {"kind", ledger::PayloadKindName(tx->body)},
                    {"leaf", tx->location.leaf()},
-                   {"index", i}});
+                   {"index", i},
+                   // Amount, payer and payee, so a block's list says what moved without a
+                   // request per transaction.
+                   {"payload", PayloadJson(tx->body)}});
   }
   const std::uint64_t after = first + txs.size();
   return JsonResponse(Json{

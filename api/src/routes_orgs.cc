@@ -77,6 +77,7 @@ Response GetOrg(RequestContext& ctx) {
     if (t.spec().trustee_org() == id) accounts.push_back(AccountJson(view, names, account));
     trust_list.push_back({{"trust_id", t.spec().trust_id()},
                           {"name_zh", t.spec().name_zh()},
+                          {"name_en", t.spec().name_en()},
                           {"role", t.spec().trustee_org() == id ? "trustee" : "custodian_bank"}});
   }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "content_coding.h"
 #include "server_context.h"
 
 namespace shanliu::api::internal {
@@ -45,7 +46,7 @@ Response RouteRequest(ServerContext& server, const HttpRequest& req, std::string
       r.headers.emplace_back("Allow", "GET, HEAD");
       return r;
     }
-    return server.static_files.Serve(path);
+    return server.static_files.Serve(path, AcceptedCodings::Parse(Sv(req[http::field::accept_encoding])));
   }
 
   auto match = server.router.Find(req.method(), path);
@@ -78,6 +79,30 @@ Response RouteRequest(ServerContext& server, const HttpRequest& req, std::string
   return r;
 }
 
+bool HasHeader(const Response& r, std::string_view name) {
+  return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) { return h.first == name; });
+}
+
+// Compresses a text response on the fly when the client accepts gzip or brotli and the body is
+// large enough to gain (JSON pages of transactions, static files without a precompressed
+// sibling). Every compressible 200 says Vary: Accept-Encoding, so a shared cache never hands a
+// compressed body to a client that did not ask for one.
+void ApplyContentCoding(const HttpRequest& req, Response* r) {
+  if (r->start_stream || r->status != 200 || !IsCompressibleType(r->content_type)) return;
+  r->headers.emplace_back("Vary", "Accept-Encoding");
+  if (HasHeader(*r, "Content-Encoding") || r->body.size() < kMinCompressBytes) return;
+  const auto accepted = AcceptedCodings::Parse(Sv(req[http::field::accept_encoding]));
+  const ContentCoding coding = accepted.Choose(/*gzip_available=*/true, /*brotli_available=*/true);
+  if (coding == ContentCoding::kIdentity) return;
+  auto compressed = Compress(coding, r->body);
+  if (!compressed.ok()) {
+    std::fprintf(stderr, "shanliu api: %s; sending the body uncompressed\n", compressed.status().message().c_str());
+    return;
+  }
+  r->body = std::move(*compressed);
+  r->headers.emplace_back("Content-Encoding", std::string(CodingName(coding)));
+}
+
 }  // namespace
 
 Response Dispatch(ServerContext& server, const HttpRequest& req) {
@@ -93,6 +118,7 @@ Response Dispatch(ServerContext& server, const HttpRequest& req) {
     std::fprintf(stderr, "shanliu api: internal error on %s: %s\n", Shorten(Sv(req.target())).c_str(), e.what());
     response = ErrorResponse("internal", "internal server error");
   }
+  ApplyContentCoding(req, &response);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
   server.metrics.Observe(route_label, response.status, elapsed.count());
   return response;

@@ -3,6 +3,7 @@
 #include <iterator>
 #include <optional>
 #include <system_error>
+#include <tuple>
 
 #include "query.h"
 #include "router.h"
@@ -66,6 +67,20 @@ std::optional<fs::path> Resolve(const fs::path& root, const fs::path& candidate)
   return file;
 }
 
+// The precompressed sibling of `file` the client accepts best, if the build wrote one.
+std::optional<std::pair<fs::path, ContentCoding>> Precompressed(const fs::path& root, const fs::path& file,
+                                                                const AcceptedCodings& accepted) {
+  auto sibling = [&](ContentCoding coding) {
+    return Resolve(root, fs::path(file.string() + std::string(CodingFileSuffix(coding))));
+  };
+  const auto gz = sibling(ContentCoding::kGzip);
+  const auto br = sibling(ContentCoding::kBrotli);
+  const ContentCoding chosen = accepted.Choose(gz.has_value(), br.has_value());
+  if (chosen == ContentCoding::kBrotli) return std::make_pair(*br, chosen);
+  if (chosen == ContentCoding::kGzip) return std::make_pair(*gz, chosen);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view StaticFiles::ContentType(std::string_view extension) {
@@ -77,7 +92,7 @@ std::string_view StaticFiles::ContentType(std::string_view extension) {
   return "application/octet-stream";
 }
 
-Response StaticFiles::Serve(std::string_view raw_path) const {
+Response StaticFiles::Serve(std::string_view raw_path, const AcceptedCodings& accepted) const {
   if (!enabled()) return ErrorResponse("not_found", "no such endpoint (this node serves no explorer files)");
   auto decoded = PercentDecode(raw_path, /*plus_is_space=*/false);
   if (!decoded.ok()) return ErrorResponse("invalid_path", decoded.status().message());
@@ -113,16 +128,23 @@ Response StaticFiles::Serve(std::string_view raw_path) const {
     spa_fallback = true;
   }
 
-  const auto size = fs::file_size(*file, ec);
+  const std::string content_type(ContentType(file->extension().string()));
+  fs::path body_file = *file;
+  ContentCoding coding = ContentCoding::kIdentity;
+  if (IsCompressibleType(content_type)) {
+    if (auto pre = Precompressed(root, *file, accepted)) std::tie(body_file, coding) = *pre;
+  }
+  const auto size = fs::file_size(body_file, ec);
   if (ec) return NotFound();
   if (size > kMaxFileBytes) return ErrorResponse("internal", "the file is larger than the static file limit");
-  std::ifstream in(*file, std::ios::binary);
+  std::ifstream in(body_file, std::ios::binary);
   if (!in) return NotFound();
   Response r;
   r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return ErrorResponse("internal", "the file could not be read");
-  r.content_type = std::string(ContentType(file->extension().string()));
+  r.content_type = content_type;
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (coding != ContentCoding::kIdentity) r.headers.emplace_back("Content-Encoding", std::string(CodingName(coding)));
   const bool hashed_asset = !spa_fallback && relative.begin() != relative.end() && *relative.begin() == "assets";
   r.headers.emplace_back("Cache-Control", hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
   return r;

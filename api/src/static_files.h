@@ -2,11 +2,14 @@
 // Paths are percent-decoded once, split, and refused if any segment is "." or ".."; hidden
 // files are not served; the resolved file (symlinks followed) must lie inside the root.
 // Unknown extension-less paths get index.html, so the single-page app can route /r/<code>.
+// A file with a precompressed sibling (app.js.br, app.js.gz, written by the explorer's build)
+// is answered with the sibling the client accepts, with Content-Encoding and Vary set.
 #pragma once
 
 #include <filesystem>
 #include <string_view>
 
+#include "content_coding.h"
 #include "http_types.h"
 
 namespace shanliu::api::internal {
@@ -19,7 +22,7 @@ class StaticFiles {
   bool enabled() const { return !root_.empty(); }
 
   // `raw_path` is the request path as sent (percent-encoded, without the query).
-  Response Serve(std::string_view raw_path) const;
+  Response Serve(std::string_view raw_path, const AcceptedCodings& accepted = {}) const;
 
   static std::string_view ContentType(std::string_view extension);
 

@@ -210,6 +210,7 @@ export interface BlockTx {
   kind: string;
   leaf: number;
   index: number;
+  payload?: Record<string, unknown>; // absent from nodes older than the block lists with amounts
 }
 
 export interface Block {
@@ -289,7 +290,7 @@ export interface OrgDetail {
   accounts: AccountInfo[];
   years: OrgYear[];
   projects: { items: { project_id: string; name_zh: string; name_en: string; category: string; budget_fen: number; closed: boolean }[]; next: string | null };
-  trusts: { trust_id: string; name_zh: string; role: string }[];
+  trusts: { trust_id: string; name_zh: string; name_en?: string; role: string }[];
   activity: Page<TxSummary>;
 }
 

@@ -28,6 +28,7 @@ const NAV: [string, MessageKey][] = [
   ['/', 'nav.home'],
   ['/scan', 'nav.scan'],
   ['/projects', 'nav.projects'],
+  ['/trusts', 'nav.trusts'],
   ['/orgs', 'nav.orgs'],
   ['/blocks', 'nav.blocks'],
   ['/points', 'nav.points'],
@@ -49,7 +50,7 @@ function renderChrome(): void {
     h(
       'ul',
       NAV.map(([href, key]) => {
-        const active = href === '/' ? currentPath === '/' : currentPath.startsWith(href) || (href === '/projects' && currentPath.startsWith('/trusts'));
+        const active = href === '/' ? currentPath === '/' : currentPath.startsWith(href);
         return h('li', h('a', { href, 'aria-current': active ? 'page' : null }, t(key)));
       }),
     ),

@@ -10,14 +10,8 @@ export interface Hit {
   kind: string;
 }
 
-// A receipt URL (<explorer>/r/<code>) or a bare code from a QR code's text.
-export function codeFromText(text: string): string | null {
-  const s = text.trim();
-  const m = /\/r\/([A-Za-z2-7]{8,52})(?:[/?#]|$)/.exec(s);
-  if (m) return m[1].toLowerCase();
-  if (/^[A-Za-z2-7]{52}$/.test(s)) return s.toLowerCase();
-  return null;
-}
+export { codeFromText, normalizeCode } from './code';
+import { codeFromText, normalizeCode } from './code';
 
 const isNotFound = (e: unknown): boolean => e instanceof ApiError && (e.status === 404 || e.status === 400);
 
@@ -76,11 +70,12 @@ export async function resolve(query: string): Promise<Hit[]> {
     tasks.push(byId(`/v1/projects/${enc(lower)}?limit=1`, `/projects/${lower}`, t('search.kind.project'), (b) => (b.project as { spec: ProjectSummary }).spec));
     tasks.push(byId(`/v1/trusts/${enc(lower)}?limit=1`, `/trusts/${lower}`, t('search.kind.trust'), (b) => (b.trust as { spec: ProjectSummary }).spec));
   }
-  if (/^[a-z2-7]{8,51}$/.test(lower)) {
+  const prefix = normalizeCode(q);
+  if (prefix && prefix.length < 52) {
     tasks.push(
       (async () => {
         try {
-          const r = await get<{ donation: { code: string; amount_fen: number } }>(`/v1/trace/${enc(lower)}`);
+          const r = await get<{ donation: { code: string; amount_fen: number } }>(`/v1/trace/${enc(prefix)}`);
           hits.push({ href: `/r/${r.donation.code}`, label: r.donation.code, kind: t('search.kind.receipt') });
         } catch (e) {
           if (e instanceof ApiError && e.code === 'ambiguous_code') {

@@ -310,6 +310,117 @@ describe('explorer', () => {
     await page.context().close();
   });
 
+  it('serves the explorer compressed, with immutable hashed assets and a revalidated index', T, async () => {
+    const index = await fetch(`${net.url}/`, { headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.equal(index.headers.get('vary'), 'Accept-Encoding');
+    const html = await index.text();
+    const script = html.match(/\/assets\/index-[A-Za-z0-9_-]+\.js/)[0];
+    for (const [accept, coding] of [['br', 'br'], ['gzip', 'gzip'], ['gzip;q=1, br;q=0.5', 'gzip'], ['identity', null], ['br;q=0, gzip;q=0', null]]) {
+      const r = await fetch(`${net.url}${script}`, { headers: { 'accept-encoding': accept } });
+      assert.equal(r.status, 200, accept);
+      assert.equal(r.headers.get('content-encoding'), coding, accept);
+      assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.equal(r.headers.get('vary'), 'Accept-Encoding');
+      assert.match(await r.text(), /import|function/); // fetch decoded it: a real JavaScript file
+    }
+    const json = await fetch(`${net.url}/v1/projects?limit=50`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(json.headers.get('content-encoding'), 'gzip');
+    assert.ok((await json.json()).projects.length > 0);
+  });
+
+  it('finds spaced and upper-case codes, keeps the query in the URL and translates errors', T, async () => {
+    const code = net.codes[0];
+    const printed = code.slice(0, 12).toUpperCase().match(/.{4}/g).join(' '); // "BY7L Y5PA O4LY"
+    const page = await net.page();
+    await page.goto(`${net.url}/`);
+    await page.fill('#q', printed);
+    await page.press('#q', 'Enter');
+    await page.waitForURL(`**/r/${code}`, { timeout: 30000 });
+    // Back lands on the search, rebuilt from the URL, listing the hit instead of jumping again.
+    await page.goBack();
+    await page.waitForURL((u) => u.pathname === '/' && u.searchParams.get('q') === printed);
+    await page.locator(`.search-results a[href="/r/${code}"]`).waitFor({ timeout: 30000 });
+    assert.equal(await page.inputValue('#q'), printed);
+
+    // A code nobody holds: the zh page says so in Chinese, not in the node's English.
+    const missing = code.startsWith('a') ? 'bbbbbbbbbbbb' : 'aaaaaaaaaaaa';
+    await page.goto(`${net.url}/r/${missing}`);
+    const error = page.locator('.notice-error');
+    await error.waitFor({ timeout: 30000 });
+    const text = await error.innerText();
+    assert.match(text, /没有找到/);
+    assert.doesNotMatch(text, /no donation has this receipt code/);
+
+    // The scan page takes the printed code by hand, and says what is wrong with a bad one.
+    await page.goto(`${net.url}/scan`);
+    await page.fill('#manual-code', 'by7l y5pa 0000');
+    await page.press('#manual-code', 'Enter');
+    await page.locator('#manual .notice').getByText('这不是收据码', { exact: false }).waitFor();
+    await page.fill('#manual-code', printed);
+    await page.press('#manual-code', 'Enter');
+    await page.waitForURL(`**/r/${code}`, { timeout: 30000 });
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('shows accounts that add up, trusts in the menu, block tx amounts and English names', T, async () => {
+    const page = await net.page();
+    await page.goto(`${net.url}/orgs/federation`);
+    await page.locator('.flow-sum').first().waitFor({ timeout: 30000 });
+    const sums = await page.locator('.flow-sum').evaluateAll((els) =>
+      els.map((el) => ({
+        addsUp: el.getAttribute('data-adds-up'),
+        terms: Object.fromEntries([...el.querySelectorAll('.flow-term')].map((x) => [x.getAttribute('data-term'), Number(x.getAttribute('data-fen'))])),
+      })),
+    );
+    const org = await (await fetch(`${net.url}/v1/orgs/federation?limit=1`)).json();
+    assert.equal(sums.length, org.accounts.length);
+    for (const [i, { addsUp, terms }] of sums.entries()) {
+      const f = org.accounts[i].flow;
+      assert.equal(addsUp, 'true');
+      assert.equal(terms.in, f.inflow_fen + f.received_fen);
+      assert.equal(terms.moved, f.sent_fen);
+      assert.equal(terms.balance, f.balance_fen);
+      assert.equal(terms.in - terms.moved - terms.spent - terms.refunded, terms.balance);
+    }
+    await shot(page, 'org-sums-zh');
+
+    await page.click('nav a[href="/trusts"]');
+    await page.waitForURL('**/trusts');
+    assert.equal(await page.locator('nav a[href="/trusts"]').getAttribute('aria-current'), 'page');
+
+    // A block with a donation lists its amount and where it went.
+    const blocks = await (await fetch(`${net.url}/v1/blocks?limit=50`)).json();
+    let donationBlock = null;
+    for (const b of blocks.blocks) {
+      const full = await (await fetch(`${net.url}/v1/blocks/${b.height}`)).json();
+      const tx = full.txs.find((x) => x.kind === 'donation');
+      if (tx) {
+        donationBlock = { height: b.height, tx };
+        break;
+      }
+    }
+    assert.ok(donationBlock, 'the demo commits donations');
+    await page.goto(`${net.url}/blocks/${donationBlock.height}`);
+    const row = page.locator(`li:has(a[href="/r/${donationBlock.tx.code}"]) .list-detail`).first();
+    await row.waitFor({ timeout: 30000 });
+    const fen = donationBlock.tx.payload.amount_fen;
+    const yuanText = `¥${Math.floor(fen / 100).toLocaleString('zh-CN')}.${String(fen % 100).padStart(2, '0')}`;
+    assert.ok((await row.innerText()).includes(yuanText), `the row shows ${yuanText}`);
+    await row.locator('a').first().waitFor(); // the receiving account, linked
+
+    // English mode shows English names.
+    await page.goto(`${net.url}/orgs/federation`);
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    if (org.org.name_en) await page.locator('h1', { hasText: org.org.name_en }).waitFor();
+    await page.locator('nav a[href="/trusts"]', { hasText: 'Trusts' }).waitFor();
+    noErrors(page);
+    await page.context().close();
+  });
+
   it('verifies the checkpoint and a consistency proof on the regulator page', T, async () => {
     const page = await net.page();
     await page.goto(`${net.url}/regulator`);

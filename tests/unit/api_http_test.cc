@@ -410,6 +410,115 @@ TEST_CASE("static explorer files have content types and an SPA fallback and no w
   CHECK(r.status == 405);
 }
 
+// One request with the given extra header lines ("Name: value\r\n"), on a fresh connection.
+http::response<http::string_body> RawGet(std::uint16_t port, const std::string& target, const std::string& headers,
+                                         const std::string& method = "GET") {
+  RawClient client(port);
+  client.Send(method + " " + target + " HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n");
+  return client.Read(/*head_request=*/method == "HEAD");
+}
+
+std::string Field(const http::response<http::string_body>& r, http::field name) {
+  return std::string(r[name]);
+}
+
+TEST_CASE("static files are sent precompressed by Accept-Encoding with Vary and year-long caching for hashed assets") {
+  TempDir dir;
+  const fs::path root = dir.path / "dist";
+  const std::string js(4000, 'a');
+  WriteFile(root / "assets" / "app-1234.js", js);
+  WriteFile(root / "assets" / "app-1234.js.gz", "GZ-SIBLING");
+  WriteFile(root / "assets" / "app-1234.js.br", "BR-SIBLING");
+  WriteFile(root / "assets" / "only-gz-77.js", js);
+  WriteFile(root / "assets" / "only-gz-77.js.gz", "GZ-ONLY");
+  WriteFile(root / "assets" / "logo-9.png", std::string(4000, 'p'));
+  WriteFile(root / "assets" / "logo-9.png.gz", "PNG-GZ");  // never used: images are not compressible
+  WriteFile(root / "index.html", "<!doctype html><title>善流</title>" + std::string(3000, ' '));
+  ServerConfig config;
+  config.explorer_dir = root;
+  Fixture f(config);
+  const auto port = f.server->port();
+
+  auto r = RawGet(port, "/assets/app-1234.js", "Accept-Encoding: gzip, deflate, br, zstd\r\n");
+  CHECK(r.result_int() == 200);
+  CHECK(r.body() == "BR-SIBLING");
+  CHECK(Field(r, http::field::content_encoding) == "br");
+  CHECK(Field(r, http::field::vary) == "Accept-Encoding");
+  CHECK(Field(r, http::field::content_type) == "text/javascript; charset=utf-8");
+  CHECK(Field(r, http::field::cache_control) == "public, max-age=31536000, immutable");
+
+  r = RawGet(port, "/assets/app-1234.js", "Accept-Encoding: gzip\r\n");
+  CHECK(r.body() == "GZ-SIBLING");
+  CHECK(Field(r, http::field::content_encoding) == "gzip");
+  r = RawGet(port, "/assets/app-1234.js", "Accept-Encoding: br;q=0.2, gzip;q=0.9\r\n");
+  CHECK(r.body() == "GZ-SIBLING");
+  r = RawGet(port, "/assets/only-gz-77.js", "Accept-Encoding: br\r\n");
+  CHECK(r.body().size() < js.size());  // no .br sibling: compressed on the fly
+  CHECK(Field(r, http::field::content_encoding) == "br");
+
+  // No header, identity only, q=0 everywhere, malformed: the plain file, still with Vary.
+  for (const std::string header : {"", "Accept-Encoding: identity\r\n", "Accept-Encoding: gzip;q=0, br;q=0\r\n",
+                                   "Accept-Encoding: *;q=0\r\n", "Accept-Encoding: gzip;q=7\r\n",
+                                   "Accept-Encoding: @@@, br\r\n", "Accept-Encoding: \r\n"}) {
+    INFO(header);
+    r = RawGet(port, "/assets/app-1234.js", header);
+    CHECK(r.result_int() == 200);
+    CHECK(r.body() == js);
+    CHECK(Field(r, http::field::content_encoding).empty());
+    CHECK(Field(r, http::field::vary) == "Accept-Encoding");
+  }
+
+  r = RawGet(port, "/assets/logo-9.png", "Accept-Encoding: gzip\r\n");
+  CHECK(r.body() == std::string(4000, 'p'));
+  CHECK(Field(r, http::field::content_encoding).empty());
+
+  // HEAD: the headers and length a GET would have had, no body.
+  r = RawGet(port, "/assets/app-1234.js", "Accept-Encoding: br\r\n", "HEAD");
+  CHECK(r.result_int() == 200);
+  CHECK(Field(r, http::field::content_encoding) == "br");
+  CHECK(Field(r, http::field::content_length) == std::to_string(std::string("BR-SIBLING").size()));
+
+  // Ranges are not supported: the whole representation, never a partial compressed one.
+  r = RawGet(port, "/assets/app-1234.js", "Accept-Encoding: gzip\r\nRange: bytes=0-3\r\n");
+  CHECK(r.result_int() == 200);
+  CHECK(r.body() == "GZ-SIBLING");
+  CHECK(Field(r, http::field::content_range).empty());
+
+  // index.html (and the SPA fallback) is revalidated on every visit; compressed on the fly.
+  for (const std::string target : {"/", "/r/abcdefghijkl"}) {
+    r = RawGet(port, target, "Accept-Encoding: gzip\r\n");
+    CHECK(r.result_int() == 200);
+    CHECK(Field(r, http::field::cache_control) == "no-cache");
+    CHECK(Field(r, http::field::content_encoding) == "gzip");
+    CHECK(r.body().size() < 3000);
+  }
+}
+
+TEST_CASE("large JSON is compressed on the fly and small JSON and errors are not") {
+  Fixture f;
+  const auto port = f.server->port();
+  auto plain = RawGet(port, "/v1/openapi.json", "");
+  REQUIRE(plain.result_int() == 200);
+  REQUIRE(plain.body().size() > 1024);
+  CHECK(Field(plain, http::field::content_encoding).empty());
+  CHECK(Field(plain, http::field::vary) == "Accept-Encoding");
+  for (const std::string coding : {"gzip", "br"}) {
+    auto r = RawGet(port, "/v1/openapi.json", "Accept-Encoding: " + coding + "\r\n");
+    CHECK(r.result_int() == 200);
+    CHECK(Field(r, http::field::content_encoding) == coding);
+    CHECK(Field(r, http::field::cache_control) == "no-cache");
+    CHECK(r.body().size() * 2 < plain.body().size());
+    auto head = RawGet(port, "/v1/openapi.json", "Accept-Encoding: " + coding + "\r\n", "HEAD");
+    CHECK(Field(head, http::field::content_length) == std::to_string(r.body().size()));
+  }
+  auto small = RawGet(port, "/healthz", "Accept-Encoding: gzip\r\n");
+  CHECK(Field(small, http::field::content_encoding).empty());
+  auto error = RawGet(port, "/v1/nothing-here", "Accept-Encoding: gzip\r\n");
+  CHECK(error.result_int() == 404);
+  CHECK(Field(error, http::field::content_encoding).empty());
+  CHECK_FALSE(BodyJson(error.body()).is_discarded());
+}
+
 TEST_CASE("without an explorer directory non-API paths are 404 JSON") {
   Fixture f;
   auto r = HttpRequest("GET", f.base + "/index.html");

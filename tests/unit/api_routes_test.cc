@@ -684,6 +684,9 @@ TEST_CASE("blocks by height and latest with tx pages and the block list") {
   CHECK(r.json["txs"][0]["id"] == Hex(api.chain.admin_spend));
   CHECK(r.json["txs"][0]["code"] == Code(api.chain.admin_spend));
   CHECK(r.json["txs"][0]["kind"] == "spend");
+  CHECK(r.json["txs"][0]["payload"]["amount_fen"] == 5'000);  // the list says what moved
+  CHECK(r.json["txs"][0]["payload"]["from_account"] == "org:charity-a");
+  CHECK(r.json["txs"][1]["payload"]["from_account"] == "project:elder-meals");
   CHECK(r.json["commit"]["signatures"].size() == 1);
   CHECK(r.json["header"]["log_size"] == 18);
   CHECK(HashHex(r.json["block_hash"]) == api.chain.ledger->head_hash());
@@ -803,6 +806,7 @@ TEST_CASE("organisations are listed and filtered and paged and detailed") {
   CHECK(r.json["accounts"][2]["flow"]["balance_fen"] == 60'000);
   CHECK(r.json["projects"]["items"][0]["project_id"] == "elder-meals");
   CHECK(r.json["trusts"][0]["role"] == "trustee");
+  CHECK(r.json["trusts"][0]["name_en"] == "Education trust");  // English mode shows English names
   REQUIRE(r.json["years"].size() == 2);
   CHECK(r.json["years"][0]["year"] == 2026);
   CHECK(r.json["years"][1]["income_fen"] == 140'000);

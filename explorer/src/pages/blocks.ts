@@ -126,7 +126,7 @@ export async function blockPage(ctx: PageContext): Promise<void> {
       h(
         'li',
         { class: 'list-item' },
-        h('div', { class: 'list-main' }, h('a', { href: tx.kind === 'donation' || tx.kind === 'trust_deposit' ? `/r/${tx.code}` : `/tx/${tx.id}`, class: 'list-title' }, txTitle(tx.kind)), h('span', { class: 'list-detail mono' }, tx.code.slice(0, 12))),
+        h('div', { class: 'list-main' }, h('a', { href: tx.kind === 'donation' || tx.kind === 'trust_deposit' ? `/r/${tx.code}` : `/tx/${tx.id}`, class: 'list-title' }, txTitle(tx.kind)), h('span', { class: 'list-detail' }, txDetail(tx.kind, tx.payload ?? {}))),
         h('span', { class: 'fine' }, `#${tx.index}`),
       ),
     'block.no_txs',

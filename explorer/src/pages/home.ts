@@ -30,15 +30,15 @@ export default async function homePage(ctx: PageContext): Promise<void> {
     h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'btn' }, t('home.search'))),
     h('p', { id: 'q-hint', class: 'fine' }, t('home.search_hint')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const q = input.value;
-    if (!q.trim()) return;
+  // The query lives in the URL (/?q=...) so results can be shared, reloaded and returned to.
+  // A search opened from the URL lists its hit instead of jumping to it, so Back from the hit
+  // lands on the list rather than bouncing forward again.
+  const run = async (q: string, fromUrl: boolean) => {
     replace(results, loading(t('home.searching')));
     try {
       const hits = await resolve(q);
       if (ctx.signal.aborted) return;
-      if (hits.length === 1) {
+      if (hits.length === 1 && !fromUrl) {
         navigate(hits[0].href);
         return;
       }
@@ -56,7 +56,19 @@ export default async function homePage(ctx: PageContext): Promise<void> {
     } catch (e) {
       replace(results, errorBox(e));
     }
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = input.value.trim();
+    if (!q) return;
+    history.replaceState(null, '', `/?q=${encodeURIComponent(q)}`);
+    void run(q, false);
   });
+  const initial = ctx.query.get('q')?.trim();
+  if (initial) {
+    input.value = initial;
+    void run(initial, true);
+  }
 
   const live = h('span', { class: 'live-dot', 'data-live': 'false' }, t('home.connecting'));
   const figures = h('div', { class: 'figures', 'aria-live': 'off' }, loading());

@@ -4,7 +4,7 @@ import { h, replace } from '../dom';
 import { date, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
-import { accountLink, blockLink, errorBox, hash, kv, loading, pageHeader, pager, pill, section } from '../ui/common';
+import { accountLink, blockLink, errorBox, flowSum, hash, kv, loading, pageHeader, pager, pill, section } from '../ui/common';
 import { txItem } from '../ui/txdesc';
 
 const KINDS = ['bureau', 'federation', 'bank', 'charity', 'trustee', 'merchant'];
@@ -89,7 +89,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
           h(
             'li',
             { class: 'list-item' },
-            h('div', { class: 'list-main' }, accountLink(a.account ?? '', name(a, a.account)), h('span', { class: 'list-detail' }, tEnum('account', a.type ?? ''), ' · ', t('flow.in'), ' ', yuan(a.flow.inflow_fen + a.flow.received_fen), ' · ', t('flow.spent'), ' ', yuan(a.flow.spent_fen))),
+            h('div', { class: 'list-main' }, accountLink(a.account ?? '', name(a, a.account)), h('span', { class: 'list-detail' }, tEnum('account', a.type ?? ''), ' · ', flowSum(a.flow))),
             h('div', { class: 'list-side' }, h('strong', yuan(a.flow.balance_fen)), h('span', { class: 'fine' }, t('flow.balance'))),
           ),
         ),
@@ -128,7 +128,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
         )
       : null,
     d.trusts.length
-      ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, tr.name_zh || tr.trust_id), pill(tEnum('trust_role', tr.role))))))
+      ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, name(tr, tr.trust_id)), pill(tEnum('trust_role', tr.role))))))
       : null,
     section(t('org.disclosure_list'), disclosures),
     section(t('org.activity'), activity),

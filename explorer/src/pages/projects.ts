@@ -4,7 +4,7 @@ import { h, replace } from '../dom';
 import { date, name, pct, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
-import { blockLink, errorBox, kv, loading, orgLink, pageHeader, pager, pill, progress, section } from '../ui/common';
+import { blockLink, errorBox, flowSum, kv, loading, orgLink, pageHeader, pager, pill, progress, section } from '../ui/common';
 import { txItem } from '../ui/txdesc';
 
 // One UpdateProject: what changed, from what to what, and why (newest first on the page).
@@ -42,7 +42,7 @@ function projectCard(p: ProjectSummary): HTMLElement {
       h('a', { href: `/projects/${p.project_id}`, class: 'list-title' }, name(p, p.project_id)),
       h('span', { class: 'list-detail' }, name({ name_zh: p.owner_name_zh, name_en: p.owner_name_en }, p.owner_org), p.region ? ` · ${p.region_name ?? p.region}` : ''),
       progress(p.raised_fen, p.budget_fen, t('project.raised_of_budget')),
-      h('span', { class: 'list-detail' }, t('project.raised'), ' ', yuan(p.raised_fen), ' / ', t('project.budget'), ' ', yuan(p.budget_fen), raisedPct !== null ? ` (${pct(raisedPct)})` : ''),
+      h('span', { class: 'list-detail' }, t('project.raised'), ' ', yuan(p.raised_fen), ' / ', t('project.budget'), ' ', yuan(p.budget_fen), raisedPct !== null ? ` (${pct(raisedPct)})` : '', ' · ', h('span', { class: 'project-spent' }, t('project.spent'), ' ', yuan(p.spent_fen)), ' · ', t('flow.balance'), ' ', yuan(p.balance_fen)),
     ),
     p.closed ? pill(t('project.closed')) : pill(t('project.open'), 'ok'),
   );
@@ -185,6 +185,7 @@ export async function trustPage(ctx: PageContext): Promise<void> {
       kv([
         [t('trust.deposits'), String(d.trust.deposit_count)],
         [t('flow.spent'), yuan(d.flow.spent_fen)],
+        [t('flow.sum'), flowSum(d.flow)],
       ]),
     ),
     section(

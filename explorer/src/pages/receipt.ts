@@ -40,6 +40,9 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
     replace(ctx.root, pageHeader(t('receipt.title'), groupCode(code)), receiptError(e, code));
     return;
   }
+  // ECharts (130 KB brotli) downloads while the page verifies: on a slow link the diagram would
+  // otherwise wait for the whole download after everything else is done.
+  if (!print) loadSankey().catch(() => undefined);
   const badgeSlot = h('div', { class: 'badge-slot' }, pendingBadge());
   const body = h('div', { class: 'receipt-body' });
   let dispose: (() => void) | null = null;
@@ -71,10 +74,20 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
   await show(verified ?? serverView(receipt, false));
 }
 
-// ECharts is loaded only here, after the text is on screen.
+// ECharts is loaded only for the receipt page, started once the receipt has arrived. A failed
+// download is forgotten so the next drawing tries again.
+let sankeyModule: Promise<typeof import('../ui/sankey')> | null = null;
+function loadSankey(): Promise<typeof import('../ui/sankey')> {
+  sankeyModule ??= import('../ui/sankey').catch((e) => {
+    sankeyModule = null;
+    throw e;
+  });
+  return sankeyModule;
+}
+
 async function drawFlow(flowBox: HTMLElement, view: View, ctx: PageContext): Promise<(() => void) | null> {
   try {
-    const { renderSankey, graphSummary } = await import('../ui/sankey');
+    const { renderSankey, graphSummary } = await loadSankey();
     if (ctx.signal.aborted || !flowBox.isConnected) return null;
     flowBox.setAttribute('aria-label', graphSummary(view.donation, view.trace));
     const dispose = renderSankey(flowBox, view.trace);

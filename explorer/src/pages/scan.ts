@@ -1,10 +1,12 @@
 // Scan: decode the receipt's QR code from the camera, or from a photo of the receipt.
 import jsQR from 'jsqr';
 import { h, replace, announce } from '../dom';
+import type { MessageKey } from '../messages';
+import { messages } from '../messages';
 import { t } from '../i18n';
 import { navigate, type PageContext } from '../router';
-import { codeFromText } from '../search';
-import { notice, pageHeader } from '../ui/common';
+import { codeFromText, normalizeCode, resolve } from '../search';
+import { errorBox, loading, notice, pageHeader } from '../ui/common';
 
 type Decoded = { text: string } | null;
 
@@ -115,7 +117,7 @@ export default function scanPage(ctx: PageContext): void {
       tick();
     } catch (e) {
       stop();
-      replace(status, notice('error', t('scan.camera_error'), h('p', (e as Error).message), h('p', t('scan.use_upload'))));
+      replace(status, notice('error', t('scan.camera_error'), h('p', cameraReason(e)), h('p', t('scan.use_upload'))));
     }
   });
   stopBtn.addEventListener('click', stop);
@@ -152,6 +154,57 @@ export default function scanPage(ctx: PageContext): void {
       h('p', { class: 'fine' }, t('scan.upload_hint')),
       status,
     ),
-    h('section', { class: 'card' }, h('h2', t('scan.manual')), h('p', t('scan.manual_hint')), h('a', { href: '/', class: 'btn btn-ghost' }, t('scan.to_search'))),
+    manualEntry(ctx),
   );
+}
+
+// getUserMedia fails with a DOMException whose name is stable across browsers; its message is
+// English (or the browser's language), so the reader gets our sentence for the known names.
+function cameraReason(e: unknown): string {
+  const key = `scan.cam.${(e as DOMException)?.name}` as MessageKey;
+  return key in messages ? t(key) : String((e as Error)?.message ?? e);
+}
+
+// The code printed under the QR code, typed by hand: spaced, capitals or a 12-character prefix.
+function manualEntry(ctx: PageContext): HTMLElement {
+  const input = h('input', {
+    id: 'manual-code',
+    name: 'code',
+    type: 'text',
+    autocomplete: 'off',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    enterkeyhint: 'go',
+    placeholder: 'by7l y5pa o4ly',
+    'aria-describedby': 'manual-hint',
+  });
+  const result = h('div', { class: 'manual-result', 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    { class: 'search' },
+    h('label', { for: 'manual-code' }, t('scan.manual_label')),
+    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'btn' }, t('scan.manual_go'))),
+    h('p', { id: 'manual-hint', class: 'fine' }, t('scan.manual_hint')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const code = normalizeCode(input.value);
+    if (!code) {
+      replace(result, notice('warn', t('scan.manual_invalid')));
+      return;
+    }
+    if (code.length === 52) return navigate(`/r/${code}`);
+    replace(result, loading());
+    try {
+      const hits = await resolve(code);
+      if (ctx.signal.aborted) return;
+      const receipts = hits.filter((x) => x.href.startsWith('/r/'));
+      if (receipts.length === 1) return navigate(receipts[0].href);
+      if (receipts.length === 0) return replace(result, notice('info', t('scan.manual_none')));
+      replace(result, h('ul', { class: 'list' }, receipts.map((x) => h('li', { class: 'list-item' }, h('a', { href: x.href, class: 'list-title mono' }, x.label)))));
+    } catch (e) {
+      replace(result, errorBox(e));
+    }
+  });
+  return h('section', { class: 'card', id: 'manual' }, h('h2', t('scan.manual')), form, result);
 }

@@ -1,9 +1,9 @@
 // Shared pieces of every page: loading and error states, key/value lists, links, amounts.
-import { ApiError, get } from '../api';
+import { ApiError, get, type AccountFlow } from '../api';
 import { h, svg, type Child } from '../dom';
-import { name, shortHash } from '../format';
-import { t } from '../i18n';
-import type { MessageKey } from '../messages';
+import { name, shortHash, yuan } from '../format';
+import { lang, t } from '../i18n';
+import { messages, type MessageKey } from '../messages';
 
 export function loading(label?: string): HTMLElement {
   return h('div', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), label ?? t('common.loading'));
@@ -12,8 +12,11 @@ export function loading(label?: string): HTMLElement {
 export function errorMessage(error: unknown): { title: string; detail: string } {
   if (error instanceof ApiError) {
     if (error.status === 0) return { title: t('error.network'), detail: error.message };
-    if (error.code === 'not_found') return { title: t('error.not_found'), detail: error.message };
-    return { title: t('error.api', { code: error.code }), detail: error.message };
+    // The node's messages are English; the title is chosen by the stable error code so a zh
+    // reader sees Chinese, and the node's own words stay below for whoever reports a problem.
+    const key = `apierr.${error.code}` as MessageKey;
+    const title = key in messages ? t(key) : t('error.api', { code: error.code });
+    return { title, detail: lang() === 'en' || !(key in messages) ? error.message : t('error.code', { code: error.code }) };
   }
   return { title: t('error.unexpected'), detail: (error as Error)?.message ?? String(error) };
 }
@@ -197,5 +200,30 @@ export function scanIcon(): SVGElement {
     { viewBox: '0 0 24 24', width: 20, height: 20, 'aria-hidden': 'true', focusable: 'false' },
     path('M3 8V5a2 2 0 0 1 2-2h3M16 3h3a2 2 0 0 1 2 2v3M21 16v3a2 2 0 0 1-2 2h-3M8 21H5a2 2 0 0 1-2-2v-3'),
     path('M7 12h10'),
+  );
+}
+
+// An account's money, every term shown so the figures add up on the page: what came in
+// (donations, deposits and transfers received), what was moved on by transfer (to projects,
+// as grants), spent and refunded, and the balance. The sum is computed here from the terms and
+// compared with the node's balance; a mismatch is shown, never hidden.
+export function flowSum(f: AccountFlow): HTMLElement {
+  const inFen = f.inflow_fen + f.received_fen;
+  const sum = inFen - f.sent_fen - f.spent_fen - f.refunded_fen;
+  const term = (key: MessageKey, fen: number, role: string) =>
+    h('span', { class: 'flow-term', 'data-term': role, 'data-fen': String(fen) }, t(key), ' ', yuan(fen));
+  return h(
+    'span',
+    { class: 'flow-sum', 'data-adds-up': String(sum === f.balance_fen) },
+    term('flow.in', inFen, 'in'),
+    ' − ',
+    term('flow.moved', f.sent_fen, 'moved'),
+    ' − ',
+    term('flow.spent', f.spent_fen, 'spent'),
+    ' − ',
+    term('flow.refunded', f.refunded_fen, 'refunded'),
+    ' = ',
+    term('flow.balance', f.balance_fen, 'balance'),
+    sum === f.balance_fen ? null : h('strong', { class: 'flow-mismatch' }, ' ', t('flow.mismatch', { sum: yuan(sum) })),
   );
 }

@@ -1,13 +1,15 @@
 // One line for a committed transaction in activity lists, from its kind and payload.
 import type { TxSummary } from '../api';
 import { h } from '../dom';
-import { ago, dateTime, num, yuan } from '../format';
+import { ago, dateTime, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import { accountLink } from './common';
 
 type P = Record<string, unknown>;
 const s = (p: P, k: string): string => (typeof p[k] === 'string' ? (p[k] as string) : '');
 const n = (p: P, k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+// The payload's name in the reader's language (English mode falls back to Chinese, then the id).
+const named = (p: P, idKey: string): string => name({ name_zh: s(p, 'name_zh'), name_en: s(p, 'name_en') }, s(p, idKey));
 
 export function txTitle(kind: string): string {
   return tEnum('kind', kind);
@@ -26,6 +28,8 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'spend':
       return [
         yuan(n(p, 'amount_fen')),
+        ' ',
+        accountLink(s(p, 'from_account')),
         ' · ',
         tEnum('category', s(p, 'category') || 'unspecified'),
         s(p, 'payee_name') ? ` · ${s(p, 'payee_name')}` : '',
@@ -42,14 +46,14 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'disclosure':
       return [tEnum('disclosure', s(p, 'type') || 'unspecified'), ' · ', s(p, 'title')];
     case 'register_org':
-      return [s(p, 'name_zh') || s(p, 'org_id')];
+      return [named(p, 'org_id')];
     case 'open_project':
-      return [s(p, 'name_zh') || s(p, 'project_id'), n(p, 'budget_fen') ? ` · ${t('project.budget')} ${yuan(n(p, 'budget_fen'))}` : ''];
+      return [named(p, 'project_id'), n(p, 'budget_fen') ? ` · ${t('project.budget')} ${yuan(n(p, 'budget_fen'))}` : ''];
     case 'close_project':
     case 'update_project':
       return [s(p, 'project_id')];
     case 'open_trust':
-      return [s(p, 'name_zh') || s(p, 'trust_id')];
+      return [named(p, 'trust_id')];
     case 'update_org':
       return [s(p, 'org_id'), ' · ', tEnum('status', s(p, 'status'))];
     case 'rotate_key':
