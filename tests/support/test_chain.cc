@@ -1,5 +1,7 @@
 #include "test_chain.h"
 
+#include <doctest/doctest.h>
+
 #include <cassert>
 #include <cstdlib>
 #include <stdexcept>
@@ -210,6 +212,19 @@ Bytes TestChain::TransferTx(const std::string& from, const std::string& to, std:
         t->set_purpose("allocation");
       },
       {&signer});
+}
+
+void ExpectRejected(TestChain& chain, const Bytes& tx, const std::string& code) {
+  auto [status, nothing_written] = chain.DryRun(tx);
+  CHECK_MESSAGE(status.code() == code, status.ToString());
+  CHECK(nothing_written);
+  const Hash256 head_before = chain.ledger().head_hash();
+  const std::uint64_t height_before = chain.ledger().height();
+  const std::string root_before = chain.ledger().head().state_root();
+  CHECK(chain.Commit(tx).code() == code);
+  CHECK(chain.ledger().height() == height_before);
+  CHECK(chain.ledger().head_hash() == head_before);
+  CHECK(chain.ledger().head().state_root() == root_before);
 }
 
 }  // namespace shanliu::testing

@@ -91,4 +91,8 @@ class TestChain {
   std::uint64_t nonce_ = 1;
 };
 
+// Rejected with `code` twice: on a scratch overlay that then holds no write, and as a block that
+// does not move the head (height, hash, state root). Fails the running test otherwise.
+void ExpectRejected(TestChain& chain, const Bytes& tx, const std::string& code);
+
 }  // namespace shanliu::testing

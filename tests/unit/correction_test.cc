@@ -18,18 +18,6 @@ namespace flow = shanliu::ledger::flow;
 
 namespace {
 
-// Rejected with `code`; the overlay it ran on holds no write and no block is made.
-void ExpectRejected(TestChain& chain, const Bytes& tx, const std::string& code) {
-  auto [status, nothing_written] = chain.DryRun(tx);
-  CHECK_MESSAGE(status.code() == code, status.ToString());
-  CHECK(nothing_written);
-  const Hash256 head_before = chain.ledger().head_hash();
-  const std::string root_before = chain.ledger().head().state_root();
-  CHECK(chain.Commit(tx).code() == code);
-  CHECK(chain.ledger().head_hash() == head_before);
-  CHECK(chain.ledger().head().state_root() == root_before);
-}
-
 struct Books {
   TestChain chain;
   crypto::KeyPair sunshine = TestKey("sunshine");

@@ -23,16 +23,6 @@ namespace {
 std::string Raw(const Hash256& h) { return std::string(h.begin(), h.end()); }
 std::string Digest(std::string_view text) { return Raw(crypto::Sha256(AsBytes(text))); }
 
-// Rejected with `code`, and the overlay it ran on holds no write at all; committing changes nothing.
-void ExpectRejected(TestChain& chain, const Bytes& tx, const std::string& code) {
-  auto [status, nothing_written] = chain.DryRun(tx);
-  CHECK_MESSAGE(status.code() == code, status.ToString());
-  CHECK(nothing_written);
-  const Hash256 head_before = chain.ledger().head_hash();
-  CHECK(chain.Commit(tx).code() == code);
-  CHECK(chain.ledger().head_hash() == head_before);
-}
-
 // Genesis banks "bank-1" and "bank-2"; charities "sunshine" (project "meals"; its accounts at both
 // banks) and "spring" (its account at bank-1); a trust "elder-trust" run by "trust-co" with custodian bank-1.
 struct Banks {

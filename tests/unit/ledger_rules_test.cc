@@ -15,19 +15,6 @@ namespace {
 
 std::string KeyStr(const crypto::KeyPair& k) { return std::string(k.public_key.begin(), k.public_key.end()); }
 
-// Rejected with `code`, and the overlay it ran on holds no write at all.
-void ExpectRejected(TestChain& chain, const Bytes& tx, const std::string& code) {
-  auto [status, nothing_written] = chain.DryRun(tx);
-  CHECK_MESSAGE(status.code() == code, status.ToString());
-  CHECK(nothing_written);
-  const Hash256 digest_before = chain.ledger().head_hash();
-  const std::uint64_t height_before = chain.ledger().height();
-  Status committed = chain.Commit(tx);
-  CHECK(committed.code() == code);
-  CHECK(chain.ledger().height() == height_before);
-  CHECK(chain.ledger().head_hash() == digest_before);
-}
-
 // A chain with one charity ("sunshine"), a second charity ("spring"), a merchant and a trustee.
 struct District {
   TestChain chain;
