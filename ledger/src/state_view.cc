@@ -185,6 +185,14 @@ void StateView::PopLayer(bool keep) {
   for (auto& [k, v] : top) layers_.back().insert_or_assign(k, std::move(v));
 }
 
+void StateView::CommitBottomLayer(const leveldb::Snapshot* snapshot) {
+  assert(db_ != nullptr && !layers_.empty());
+  for (const auto& [key, value] : layers_.front()) read_cache_.erase(key);
+  layers_.erase(layers_.begin());
+  if (layers_.empty()) layers_.emplace_back();
+  snapshot_ = snapshot;
+}
+
 StateView::Writes StateView::MergedWrites() const {
   Writes merged;
   for (const Writes& layer : layers_) {

@@ -59,6 +59,7 @@ Status Node::Start() {
     rc.wal_path = options_.data_dir / "consensus.wal";
     rc.observer = role_ == NodeRole::kObserver;
     rc.heartbeat_ms = options_.heartbeat_ms;
+    rc.verify_pool = verify_pool_.get();
     p2p::TransportConfig tc;
     tc.listen_address = options_.p2p_listen;
     tc.listen_port = options_.p2p_port;
@@ -128,13 +129,10 @@ std::optional<ledger::Cosignature> Node::CosignHead() {
 }
 
 std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelopes) {
-  std::vector<std::pair<Hash256, Status>> results;
-  results.reserve(envelopes.size());
+  std::vector<std::pair<Hash256, Status>> results = mempool_->SubmitBatch(envelopes, verify_pool_.get());
   std::vector<Bytes> admitted;
-  for (Bytes& e : envelopes) {
-    auto result = mempool_->Submit(e);
-    if (result.second.ok()) admitted.push_back(std::move(e));
-    results.push_back(std::move(result));
+  for (std::size_t i = 0; i < envelopes.size(); ++i) {
+    if (results[i].second.ok()) admitted.push_back(std::move(envelopes[i]));
   }
   // Observers pass txs on to the validators like anyone else: they are an API front end too.
   if (runner_ && !admitted.empty()) runner_->Gossip(std::move(admitted));
@@ -147,6 +145,12 @@ std::optional<std::string> Node::CheckpointNote() const {
   auto best = checkpoints_->Best();
   if (!best) return std::nullopt;
   return best->note;
+}
+
+std::optional<Status> Node::fatal() const {
+  if (producer_ && producer_->fatal()) return producer_->fatal();
+  if (runner_) return runner_->fatal();
+  return std::nullopt;
 }
 
 std::size_t Node::peers() const { return runner_ ? runner_->stats().peers : 0; }

@@ -86,10 +86,8 @@ void SoloProducer::Schedule() {
 
 bool SoloProducer::ProduceOnce(bool heartbeat) {
   const ledger::Genesis& genesis = ledger_.genesis();
-  std::vector<ledger::DecodedTx> candidates =
-      mempool_.Candidates(genesis.params.max_block_txs, genesis.params.max_block_bytes);
-  if (candidates.empty() && !heartbeat) return true;
-  ledger::BuildResult built = ledger_.BuildBlock(candidates, WallClockMs(), validator_index_);
+  if (mempool_.size() == 0 && !heartbeat) return true;
+  ledger::BuildResult built = BuildNextBlock(ledger_, mempool_, WallClockMs(), validator_index_);
   for (const ledger::RejectedTx& r : built.rejected) {
     LogEvent("info", "tx_rejected", {{"id", crypto::ToHex(r.id)}, {"error", r.status.ToString()}});
   }
@@ -105,7 +103,8 @@ bool SoloProducer::ProduceOnce(bool heartbeat) {
                              key_.secret_key)});
   Status st = ledger_.Commit(built.executed, commit);
   if (!st.ok()) {
-    LogEvent("error", "commit_failed", {{"height", header.height()}, {"error", st.ToString()}});
+    LogEvent("error", "node_fatal", {{"step", "commit"}, {"height", header.height()}, {"error", st.ToString()}});
+    fatal_ = st;
     return false;
   }
   last_block_at_ = std::chrono::steady_clock::now();

@@ -59,6 +59,13 @@ class StateView {
 
   // Everything written above the committed state, all layers merged (the block's write set).
   Writes MergedWrites() const;
+  const Writes& layer(std::size_t index) const { return layers_.at(index); }
+
+  // The bottom layer has just been committed to the database and `snapshot` is the state that
+  // includes it: drops the layer, forgets cached reads of its keys, and reads from `snapshot`
+  // from now on, so the layers above (written on top of it) stay valid without re-execution.
+  // Keeps at least one (empty) layer.
+  void CommitBottomLayer(const leveldb::Snapshot* snapshot);
 
  private:
   leveldb::DB* db_;

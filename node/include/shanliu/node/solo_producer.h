@@ -53,6 +53,8 @@ class SoloProducer {
   // an empty one if `heartbeat`. Returns false only on a storage failure, after which the node
   // must stop.
   bool ProduceOnce(bool heartbeat = false);
+  // Why the producer stopped the node, if it did (a failed commit). io thread.
+  const std::optional<Status>& fatal() const { return fatal_; }
 
  private:
   void Schedule();  // (re)arms the timer for the next block; io thread
@@ -67,6 +69,7 @@ class SoloProducer {
   OnCommit on_commit_;
   std::chrono::steady_clock::time_point last_block_at_;
   bool listening_ = false;
+  std::optional<Status> fatal_;
   // Shared with the mempool's listener, which may outlive a stopped producer by a posted task.
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(false);
 };
