@@ -11,11 +11,6 @@
 namespace shanliu::node {
 namespace {
 
-std::uint64_t WallClockMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 }  // namespace
 
@@ -24,7 +19,7 @@ Mempool::Mempool(ledger::Ledger& ledger, MempoolConfig config) : ledger_(ledger)
   RebuildPending();
 }
 
-std::uint64_t Mempool::NowMs() const { return config_.clock ? config_.clock() : WallClockMs(); }
+std::uint64_t Mempool::NowMs() const { return (config_.clock ? *config_.clock : SystemClock()).WallMs(); }
 
 std::pair<Hash256, Status> Mempool::Submit(ByteView envelope) {
   const Bytes copy(envelope.begin(), envelope.end());
@@ -78,7 +73,7 @@ Status Mempool::AdmitChecked(const Result<ledger::DecodedTx>& decoded, bool* wok
   const Hash256& id = decoded->id;
   MarkVerified(decoded->envelope_hash);
   if (pending_ids_.count(id)) return Status::Ok();  // resubmission of a pending tx is harmless
-  if (!TakeToken(decoded->signers.front(), WallClockMs())) {
+  if (!TakeToken(decoded->signers.front(), NowMs())) {
     return Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down");
   }
   const bool was_empty = pending_.empty();

@@ -9,11 +9,6 @@
 
 namespace shanliu::node {
 
-std::uint64_t WallClockMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 Runner::Runner(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
                ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,

@@ -22,8 +22,6 @@
 
 namespace shanliu::node {
 
-std::uint64_t WallClockMs();
-
 class Runner::Impl {
  public:
   Impl(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
@@ -43,6 +41,7 @@ class Runner::Impl {
   void Send(const crypto::PublicKey& to, const pb::p2p::P2pFrame& frame);
   void SendToAll(const pb::p2p::P2pFrame& frame);
   void Fatal(const std::string& what, const Status& status);
+  std::uint64_t WallClockMs() const { return (config_.clock ? *config_.clock : SystemClock()).WallMs(); }
   std::optional<Status> fatal_;  // the first Fatal's status; io thread
   void OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message);
   bool IsValidator() const { return core_.has_value(); }

@@ -11,11 +11,32 @@ using shanliu::testing::TestKey;
 
 namespace {
 
+// The test's own `now`: a test moves time by changing a variable.
+class RefClock final : public node::Clock {
+ public:
+  explicit RefClock(const std::uint64_t& now_ms) : now_ms_(now_ms) {}
+  std::uint64_t WallMs() const override { return now_ms_; }
+
+ private:
+  const std::uint64_t& now_ms_;
+};
+
+// A second after the test chain's head block: its calendar, not the wall clock.
+class HeadClock final : public node::Clock {
+ public:
+  explicit HeadClock(TestChain& chain) : chain_(chain) {}
+  std::uint64_t WallMs() const override { return chain_.ledger().head().time_ms() + 1000; }
+
+ private:
+  TestChain& chain_;
+};
+
 struct Pool {
   TestChain chain;
   crypto::KeyPair charity = TestKey("charity");
   crypto::KeyPair merchant = TestKey("merchant");
   crypto::KeyPair holder = TestKey("holder");
+  HeadClock clock{chain};
   Pool() {
     REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity).ok());
     REQUIRE(chain.RegisterOrg("shop", pb::ORG_KIND_MERCHANT, merchant).ok());
@@ -23,7 +44,7 @@ struct Pool {
   // Admission checks against the test chain's calendar (its next block time), not the wall clock.
   node::MempoolConfig Config() {
     node::MempoolConfig config;
-    config.clock = [this] { return chain.ledger().head().time_ms() + 1000; };
+    config.clock = &clock;
     return config;
   }
 };
@@ -180,7 +201,8 @@ TEST_CASE("admission refuses a tx past its expires_at_ms or too far beyond it, b
   Pool p;
   std::uint64_t now = p.chain.ledger().head().time_ms() + 1000;
   node::MempoolConfig config;
-  config.clock = [&] { return now; };
+  RefClock clock(now);
+  config.clock = &clock;
   node::Mempool pool(p.chain.ledger(), config);
   const std::uint64_t window = p.chain.genesis().params.max_tx_expiry_ms;
   auto gift = [&](std::uint64_t expires_at_ms) {
@@ -250,7 +272,8 @@ TEST_CASE("planned blocks seal to exactly the blocks executing their txs again w
   REQUIRE(chain.OpenProject("meals", "charity", charity).ok());
   std::uint64_t now = chain.ledger().head().time_ms() + 1000;
   node::MempoolConfig config;
-  config.clock = [&] { return now; };
+  RefClock clock(now);
+  config.clock = &clock;
   node::Mempool pool(chain.ledger(), config);
   // Txs that read what earlier pending ones wrote, across planned blocks of three: gifts, a
   // transfer of them to the project, spends of it, and one refused at admission in between.
@@ -294,7 +317,8 @@ TEST_CASE("a planned block is re-planned when another block commits or it grows 
   REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
   std::uint64_t now = chain.ledger().head().time_ms() + 1000;
   node::MempoolConfig config;
-  config.clock = [&] { return now; };
+  RefClock clock(now);
+  config.clock = &clock;
   config.max_planned_age_ms = 500;
   node::Mempool pool(chain.ledger(), config);
   const Bytes a = chain.DonationTx("org:charity", 100, charity);

@@ -28,6 +28,7 @@
 
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/verify_pool.h"
+#include "shanliu/node/clock.h"
 
 namespace shanliu::node {
 
@@ -44,7 +45,7 @@ struct MempoolConfig {
   // The clock that stamps planned blocks (the time a block opens, which admission checks rules
   // against: expires_at_ms above all); empty means the wall clock. Tests whose chains run on
   // their own calendar set it to that calendar.
-  std::function<std::uint64_t()> clock;
+  const Clock* clock = nullptr;  // null: SystemClock(); else it must outlive the pool
   // A planned block older than this when its proposer's turn comes is re-planned at the current
   // time (its txs applied again) rather than proposed with a stale block time.
   std::uint64_t max_planned_age_ms = 2'000;

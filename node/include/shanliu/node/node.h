@@ -43,6 +43,9 @@ struct PeerConfig {
 // Everything the node itself needs (the API server's settings live with the executable).
 struct NodeOptions {
   std::filesystem::path data_dir;
+  // The wall clock of the producer, the mempool and the network side (tests drive it by hand);
+  // null: SystemClock(). It must outlive the node.
+  const Clock* clock = nullptr;
   bool observer = false;
   // Single validator: the least time between two blocks while txs trickle in (a full block's
   // worth pending is cut at once). The first tx on an idle chain is never held back by it.

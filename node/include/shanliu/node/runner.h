@@ -16,6 +16,7 @@
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/verify_pool.h"
+#include "shanliu/node/clock.h"
 #include "shanliu/node/consensus.h"
 #include "shanliu/node/mempool.h"
 #include "shanliu/node/node.h"
@@ -43,6 +44,7 @@ struct RunnerConfig {
   // The node's shared signature-verification pool (sync and gossiped txs); it must outlive the
   // runner. Null: the runner starts one of its own (tests that run a Runner alone).
   ledger::VerifyPool* verify_pool = nullptr;
+  const Clock* clock = nullptr;  // null: SystemClock(); else it must outlive the runner
 };
 
 // Identity of a ledger block's bytes for the consensus core: decodes a pb::Block (at most

@@ -43,8 +43,9 @@ class SoloProducer {
   // The owner's fan-out (node.h): it also clears the block's txs from the mempool.
   using OnCommit = std::function<void(const CommittedBlock& block)>;
 
+  // `clock` stamps block times; it must outlive the producer.
   SoloProducer(boost::asio::io_context& io, ledger::Ledger& ledger, Mempool& mempool, crypto::KeyPair key,
-               ProducerTiming timing, OnCommit on_commit);
+               ProducerTiming timing, OnCommit on_commit, const Clock& clock = SystemClock());
   ~SoloProducer();
   void Start();
   void Stop();
@@ -67,6 +68,7 @@ class SoloProducer {
   std::uint32_t validator_index_;
   const ProducerTiming timing_;
   OnCommit on_commit_;
+  const Clock& clock_;
   std::chrono::steady_clock::time_point last_block_at_;
   bool listening_ = false;
   std::optional<Status> fatal_;
