@@ -70,7 +70,19 @@ class StateView {
  private:
   leveldb::DB* db_;
   const leveldb::Snapshot* snapshot_;
+  // Put/Delete on the top layer, counting the key in layers_holding_ if the layer is new to it.
+  void Write(std::string_view key, std::optional<std::string> value);
+  void Uncount(const std::string& key);  // one layer fewer holds `key`
+
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
   std::vector<Writes> layers_;  // layers_[0] is the block layer; back() is the top
+  // How many layers hold each written key. A read of a key no layer holds (most reads) goes to
+  // the database at once instead of searching every layer: the mempool keeps one layer per
+  // planned block, so a view may be dozens of layers deep.
+  std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> layers_holding_;
   std::size_t read_cache_limit_ = 0;  // 0: no cache
   mutable std::unordered_map<std::string, std::optional<std::string>> read_cache_;
 };
