@@ -158,7 +158,9 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
   switch (frame.kind_case()) {
     case pb::p2p::P2pFrame::kConsensus: {
       // Only validators take part; an observer's or unknown peer's consensus traffic is dropped.
-      if (!core_ || !ValidatorIndexOf(from)) return;
+      if (!core_) return;
+      const std::optional<std::uint32_t> sender = ValidatorIndexOf(from);
+      if (!sender) return;
       const std::string& bytes = frame.consensus();
       auto message = consensus::DecodeMessage(AsBytes(bytes), max_consensus_bytes_);
       if (!message.ok()) {
@@ -166,7 +168,8 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
         ++stats_.messages_rejected;
         return;
       }
-      Feed(consensus::MessageReceived{std::move(*message)});
+      // The authenticated sender goes with it: a RoundStatus is answered to that validator.
+      Feed(consensus::MessageReceived{std::move(*message), *sender});
       return;
     }
     case pb::p2p::P2pFrame::kTxs:
