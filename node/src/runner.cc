@@ -52,6 +52,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::Transp
       genesis_(ledger.genesis()),
       checkpoints_(checkpoints),
       status_timer_(io),
+      sync_(BlockSync::Limits{.blocks_per_request = config_.sync_blocks_per_request,
+                              .request_timeout_ms = config_.sync_request_timeout_ms}),
       gossip_(io,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
               mempool, [this](const pb::p2p::P2pFrame& frame) { SendToAll(frame); }) {
@@ -139,8 +141,7 @@ void Runner::Impl::OnPeer(const crypto::PublicKey& peer, bool connected) {
     Send(peer, HeadFrame());
     if (last_own_cosignature_) Send(peer, *last_own_cosignature_);
   } else {
-    peer_heights_.erase(peer);
-    if (sync_peer_ == peer) sync_peer_.reset();
+    sync_.OnPeerGone(peer);
   }
   std::lock_guard lock(stats_mutex_);
   stats_.peers = transport_->Connected().size();
