@@ -56,15 +56,14 @@ logs=$(mktemp -d /tmp/sim-soak.XXXXXX)
 echo "sim-soak: $(( seeds_per_family * 3 * ${#families[@]} )) runs ($seeds_per_family seeds from $first per family:" \
      "${families[*]}; 4, 7 and 10 validators), $jobs jobs, chunks of $chunk_seeds seeds; logs in $logs"
 
-# One line per chunk: family first-seed seed-count.
+# One line per chunk: family first-seed seed-count. The families alternate, so a soak stopped
+# early has sampled both.
 plan="$logs/plan"
 : > "$plan"
-for fam in "${families[@]}"; do
-  for (( start = first; start < first + seeds_per_family; start += chunk_seeds )); do
-    count=$(( first + seeds_per_family - start ))
-    (( count > chunk_seeds )) && count=$chunk_seeds
-    echo "$fam $start $count" >> "$plan"
-  done
+for (( start = first; start < first + seeds_per_family; start += chunk_seeds )); do
+  count=$(( first + seeds_per_family - start ))
+  (( count > chunk_seeds )) && count=$chunk_seeds
+  for fam in "${families[@]}"; do echo "$fam $start $count" >> "$plan"; done
 done
 
 started=$(date +%s)
