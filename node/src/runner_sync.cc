@@ -2,6 +2,8 @@
 // checks each certificate against the genesis validators, re-executes the block (which checks
 // every tx, the roots and the state digest) and commits it. Validators use it after a restart
 // or a partition; observers use nothing else.
+#include <cassert>
+
 #include "runner_impl.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/replay.h"
@@ -66,13 +68,14 @@ void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::Blocks
   bool peer_at_fault = false;
   const std::uint64_t synced = CommitSyncedBlocks(from, response, &peer_at_fault);
   if (stopped_) return;  // a fatal error on our side
+  assert(ledger_.height() == before + synced);
+  (void)before;
   if (synced > 0) {
     LogEvent("info", "blocks_synced", {{"blocks", synced}, {"height", ledger_.height()}, {"peer", crypto::ToHex(from)}});
     SendHead();
     // The store moved past the core's height: it starts again at the next one.
     if (core_) Feed(consensus::Start{ledger_.height() + 1});
   }
-  assert(ledger_.height() == before + synced);
   // The head it says it has is a claim like any HeadStatus; what it delivered is what counts.
   sync_.OnClaim(from, response.head_height());
   const std::uint64_t now = WallClockMs();
