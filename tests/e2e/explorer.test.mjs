@@ -874,7 +874,7 @@ describe('explorer', () => {
     // A new gift arrives live (server-sent block event, then GET /v1/activity).
     await page.locator('.live-dot[data-live="true"]').waitFor({ timeout: 30000 });
     const before = Number(await first.getAttribute('data-leaf'));
-    const account = api.items.find((i) => i.kind === 'donation').account.account;
+    const account = (await (await fetch(`${net.url}/v1/activity?kinds=donation&limit=1`)).json()).items[0].account.account;
     await run(path.join(binDir, 'shanliu'), ['tx', 'donation', '--key', path.join(net.dir, 'keys', 'bank-1.key'), '--node', net.url, '--wait',
       '--to', account, '--amount-fen', '4321', '--json', JSON.stringify({ donor_ref: 'ab'.repeat(32), channel: 'bank_transfer', attesting_bank: 'bank-1', donor_display_name: '<b>李&amp;</b>' })]);
     const fresh = page.locator('.activity .act.fresh').first();
@@ -1115,4 +1115,7 @@ async function donorShots(page, name, ready = async () => {}) {
   }
   await page.evaluate(() => localStorage.setItem('shanliu.lang', 'zh'));
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(url);
+  await page.locator('main h1').first().waitFor();
+  await ready();
 }
