@@ -190,6 +190,7 @@ export const messages = {
   'verify.failed_advice': ['此页面的数据不能证明已记入账本，请勿依赖。', 'Nothing on this page is proven to be on the ledger; do not rely on it.'],
   'verify.unavailable': ['无法验证', 'Cannot verify'],
   'verify.signed_by': ['由 {k}/{n} 个验证节点签署：{names}', 'Signed by {k} of {n} validators: {names}'],
+  'verify.signed_by_head': ['由 {k}/{n} 个验证节点签署：', 'Signed by {k} of {n} validators:'],
   'verify.block': ['记录于区块 #{height}（{hash}）', 'Recorded in block #{height} ({hash})'],
   'verify.what_checked': ['验证了什么', 'What was checked'],
   'verify.passed': ['通过：', 'passed: '],
