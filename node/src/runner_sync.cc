@@ -94,7 +94,7 @@ void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::Blocks
   for (const std::string& encoded : response.blocks()) {
     pb::CommittedBlock committed;
     if (!committed.ParseFromString(encoded)) {
-      LogEvent("warn", "sync_block_malformed", {{"peer", crypto::ToHex(from)}});
+      LogPeerFault(from, "sync_block_malformed", {});
       break;
     }
     const std::uint64_t height = committed.block().header().height();
@@ -121,9 +121,9 @@ void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::Blocks
     synced = replayed->done.blocks;
     if (const auto& f = replayed->failure) {
       if (!IsPeerFault(f->check)) return Fatal("sync_execute", f->cause);
-      LogEvent("warn", "sync_bad_block", {{"peer", crypto::ToHex(from)}, {"height", f->height},
-                                          {"check", std::string(ledger::ReplayCheckName(f->check))},
-                                          {"error", f->cause.ToString()}});
+      LogPeerFault(from, "sync_bad_block", {{"height", f->height},
+                                            {"check", std::string(ledger::ReplayCheckName(f->check))},
+                                            {"error", f->cause.ToString()}});
     }
   }
   if (synced > 0) {
