@@ -376,6 +376,7 @@ int main(int argc, char** argv) {
   api::ServerConfig config;
   config.port = 0;
   config.threads = o.server_threads;
+  config.max_connections_per_ip = 0;  // every client of the bench is on loopback: one address
   api::Server server(config, *loader.ledger, {});
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "cannot start the server: %s\n", s.ToString().c_str());

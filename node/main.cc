@@ -32,7 +32,8 @@ options:
                     node_key        this node's Ed25519 key file (mode 0600)
                     observer        true: never vote, only follow and serve reads
                     api             {listen, port, threads, explorer_dir, max_body_bytes,
-                                     request_timeout_ms, max_connections, max_batch_txs}
+                                     request_timeout_ms, max_connections, max_connections_per_ip,
+                                     max_batch_txs, public_url}
                     blocks          {interval_ms, heartbeat_ms}: least gap between blocks while txs
                                     keep coming; an empty block after this long idle
                     mempool         {max_txs, max_bytes, max_per_signer}
@@ -112,6 +113,7 @@ static int RunLoop(boost::asio::io_context& io, node::Node& node) {
 
 int main(int argc, char** argv) {
   crypto::Init();
+  node::RouteProtobufLogs();  // before any thread parses: protobuf's own lines become rate-limited JSON
   std::string config_path;
   bool verify_state = false;
   for (int i = 1; i < argc; ++i) {

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "format.h"
 #include "node_client.h"
+#include "shanliu/ledger/text.h"
 #include "tx_sign.h"
 
 namespace shanliu::cli {
@@ -13,9 +14,11 @@ namespace {
 
 using nlohmann::json;
 
+// Every string shown comes from ledger text through here: control characters (old blocks may
+// hold some, from before admission refused them) are escaped so they cannot drive the terminal.
 std::string Str(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
-  return j[key].get<std::string>();
+  return ledger::EscapeForTerminal(j[key].get<std::string>());
 }
 
 std::int64_t Int(const json& j, const char* key) {

@@ -5,6 +5,7 @@
 #include "format.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
+#include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::cli {
@@ -310,7 +311,8 @@ std::string HopLine(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
 void PrintNodes(std::ostream& out, const fp::VerifiedFlow& flow, const std::vector<flow::TraceNode>& nodes,
                 int depth) {
   for (const flow::TraceNode& n : nodes) {
-    out << std::string(4 + 2 * depth, ' ') << HopLine(flow, n) << "\n";
+    // Names, payees and descriptions are ledger text: escaped so none can drive the terminal.
+    out << std::string(4 + 2 * depth, ' ') << ledger::EscapeForTerminal(HopLine(flow, n)) << "\n";
     PrintNodes(out, flow, n.children, depth + 1);
   }
 }
@@ -328,7 +330,7 @@ void PrintFlow(std::ostream& out, const fp::VerifiedFlow& flow) {
     out << "  self-reported by the receiving organisation (no bank attestation)\n";
   } else {
     const auto& bank = flow.orgs.at(flow.attesting_bank);
-    out << "  attested by bank " << bank.name_zh() << " (" << flow.attesting_bank
+    out << "  attested by bank " << ledger::EscapeForTerminal(bank.name_zh()) << " (" << flow.attesting_bank
         << "): the donation's signature verifies under a key of its proven record\n";
   }
 }

@@ -61,11 +61,14 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
   // A stream client that falls this many events behind is disconnected.
   static constexpr std::size_t kMaxQueuedEvents = 256;
 
-  Connection(tcp::socket socket, ServerContext& server, ConnectionRegistry& registry);
+  enum class Refusal { kNone, kTooManyConnections, kTooManyFromAddress };
+
+  // `address` is the client's, already counted in server.per_address (released on destruction).
+  Connection(tcp::socket socket, ServerContext& server, ConnectionRegistry& registry, std::string address);
   ~Connection() override;
 
-  // Starts serving on the connection's strand; `reject` answers 503 (too many connections).
-  void Start(bool reject);
+  // Starts serving on the connection's strand; a refusal answers 503 unavailable and closes.
+  void Start(Refusal refusal);
   // Thread-safe: finish what is being written, end a stream cleanly, then close.
   void Shutdown();
   // Thread-safe (SseSink): queue an event if this connection is a stream.
@@ -77,6 +80,9 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
   void ReadBody();
   void OnBody(beast::error_code ec, std::size_t bytes);
   void OnReadError(beast::error_code ec);
+  // RFC 9112 6.1 and 6.3: a Transfer-Encoding other than exactly "chunked" (or any on HTTP/1.0)
+  // leaves the body's length unknown; reading on would take the body for the next request.
+  static bool FramingIsAmbiguous(const HttpRequest& request);
   void OnRequest();
   void Reply(Response response, unsigned version, bool keep_alive, bool head);
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes);
@@ -99,6 +105,7 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
 
   ServerContext& server_;
   ConnectionRegistry& registry_;
+  const std::string address_;  // the client's IP address, for the per-address cap
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

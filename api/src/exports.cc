@@ -334,6 +334,22 @@ std::string CsvField(std::string_view text) {
   return out;
 }
 
+std::string CsvTextField(std::string_view text) {
+  const std::string clean = CleanUtf8(text);
+  if (clean.empty() || std::string_view("=+-@\t\r").find(clean.front()) == std::string_view::npos) {
+    return CsvField(clean);
+  }
+  // The apostrophe makes the cell text in Excel, LibreOffice and Google Sheets; the quotes keep
+  // a leading tab or CR from being trimmed away by an importer.
+  std::string out = "\"'";
+  for (char c : clean) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 std::string CsvHeader() {
   return "time,height,tx_id,kind,from,to,amount_fen,amount_yuan,project,category,receipt_code,from_name,to_name,"
          "description\r\n";
@@ -343,10 +359,11 @@ std::string CsvRow(const Movement& m) {
   const std::string fields[] = {BeijingIsoTime(m.time_ms), std::to_string(m.height), Hex(m.id), m.kind, m.from, m.to,
                                 std::to_string(m.amount_fen), YuanText(m.amount_fen), m.project, m.category,
                                 ReceiptCode(m.id), m.from_name, m.to_name, m.description};
+  constexpr std::size_t kAmountFen = 6, kAmountYuan = 7;  // numbers the node formats: may be negative
   std::string row;
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     if (i > 0) row += ',';
-    row += CsvField(fields[i]);
+    row += (i == kAmountFen || i == kAmountYuan) ? CsvField(fields[i]) : CsvTextField(fields[i]);
   }
   row += "\r\n";
   return row;

@@ -82,6 +82,10 @@ std::string YuanText(std::int64_t fen);
 
 // RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. Rows end in CRLF.
 std::string CsvField(std::string_view text);
+// CsvField for text a spreadsheet must not run (OWASP CSV injection): a cell starting with
+// '=', '+', '-', '@', tab or CR gets a leading apostrophe and is quoted. Every column but the
+// amounts, which the node writes from integers, goes through this.
+std::string CsvTextField(std::string_view text);
 std::string CsvHeader();
 std::string CsvRow(const Movement& m);
 

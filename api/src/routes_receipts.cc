@@ -48,39 +48,21 @@ Response GetTrace(RequestContext& ctx) {
   });
 }
 
-// The explorer link a receipt QR encodes: <scheme>://<Host>/r/<code>. The Host header names the
-// explorer the reader reached (the node serves it); X-Forwarded-Proto "https" from the
-// operator's TLS proxy makes the link https (docs/decisions.md).
-Result<std::string> ExplorerBase(RequestContext& ctx) {
-  const std::string_view host = Sv(ctx.request[http::field::host]);
-  if (host.empty()) {
-    return "http://" + ctx.server.config.listen_address + ":" + std::to_string(ctx.server.config.port);
-  }
-  if (host.size() > 255) return Status::Error("invalid_argument", "the Host header is too long");
-  for (char c : host) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '-' || c == ':' || c == '[' || c == ']';
-    if (!ok) return Status::Error("invalid_argument", "the Host header is not a host name or address");
-  }
-  const std::string_view proto = Sv(ctx.request["X-Forwarded-Proto"]);
-  return std::string(proto == "https" ? "https://" : "http://") + std::string(host);
-}
-
 Response GetReceiptQr(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   std::vector<std::string> candidates;
   auto ref = ResolveGift(view, ctx.params[0], &candidates);
   if (!ref.ok()) return ResolveError(ref.status(), candidates);
-  auto base = ExplorerBase(ctx);
-  if (!base.ok()) return ErrorResponse(base.status());
+  // The link is <public_url>/r/<code>: from the configuration, never from the request's Host
+  // (docs/decisions.md), so the response is the same for every client.
+  const std::string base = PublicBase(ctx.server.config, ctx.server.bound_port.load());
   const std::string code = ReceiptCode(ref->id);
-  auto qr = EncodeQr(*base + "/r/" + code);
+  auto qr = EncodeQr(base + "/r/" + code);
   if (!qr.ok()) return ErrorResponse(qr.status());
   Response r;
   r.content_type = "image/svg+xml";
   r.body = QrSvg(*qr, "善流捐赠凭证 / Shanliu receipt " + code.substr(0, kMinCodePrefix));
   r.headers.emplace_back("Cache-Control", "public, max-age=3600");
-  r.headers.emplace_back("Vary", "Host, X-Forwarded-Proto");
   return r;
 }
 

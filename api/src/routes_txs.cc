@@ -85,6 +85,14 @@ Response SubmitTxs(RequestContext& ctx) {
                          "send application/json ({\"txs\": [base64...]}) or application/x-protobuf (one Tx envelope)");
   }
 
+  // A string field that is not UTF-8 makes protobuf's parser log a line per tx; found here
+  // first, it is the request's fault like bad base64: 400 naming the field, nothing submitted.
+  for (std::size_t i = 0; i < envelopes.size(); ++i) {
+    if (auto field = ledger::FindInvalidUtf8(envelopes[i])) {
+      return ErrorResponse("invalid_utf8", (envelopes.size() > 1 ? "txs[" + std::to_string(i) + "]: " : std::string()) +
+                                               "string field " + *field + " is not valid UTF-8");
+    }
+  }
   const std::size_t count = envelopes.size();
   const std::vector<SubmitResult> results = server.hooks.submit(std::move(envelopes));
   if (results.size() != count) return ErrorResponse("internal", "the node answered for a different number of transactions");

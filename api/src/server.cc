@@ -32,6 +32,9 @@ Status CheckConfig(const ServerConfig& c) {
   if (c.max_batch_txs == 0 || c.max_connections == 0 || c.max_trace_nodes == 0) {
     return bad("max_batch_txs, max_connections and max_trace_nodes must be positive");
   }
+  if (!c.public_url.empty() && !internal::IsPublicUrl(c.public_url)) {
+    return bad("public_url must be http(s)://host[:port][/path] without query, fragment or credentials");
+  }
   return Status::Ok();
 }
 
@@ -78,6 +81,7 @@ class Server::Impl {
                                            std::to_string(context_.config.port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    context_.bound_port = port_.load();
     started_ = true;
     running_ = true;
     work_.emplace(net::make_work_guard(ioc_));
@@ -146,9 +150,17 @@ class Server::Impl {
       });
       return;
     }
-    const bool reject = context_.open_connections.load() >= context_.config.max_connections;
-    auto connection = std::make_shared<Connection>(std::move(socket), context_, registry_);
-    if (registry_.Add(connection)) connection->Start(reject);
+    const bool over_total = context_.open_connections.load() >= context_.config.max_connections;
+    // The address is counted even when refused (the Connection releases it), so the count stays exact.
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const std::string address = peer_ec ? std::string() : peer.address().to_string();
+    const bool over_address = !context_.per_address.Acquire(address);
+    auto connection = std::make_shared<Connection>(std::move(socket), context_, registry_, address);
+    const auto refusal = over_total     ? Connection::Refusal::kTooManyConnections
+                         : over_address ? Connection::Refusal::kTooManyFromAddress
+                                        : Connection::Refusal::kNone;
+    if (registry_.Add(connection)) connection->Start(refusal);
     Accept();
   }
 

@@ -40,9 +40,10 @@ bool ConnectionRegistry::WaitUntilEmpty(std::chrono::milliseconds timeout) {
 
 // ---------------------------------------------------------------- requests
 
-Connection::Connection(tcp::socket socket, ServerContext& server, ConnectionRegistry& registry)
+Connection::Connection(tcp::socket socket, ServerContext& server, ConnectionRegistry& registry, std::string address)
     : server_(server),
       registry_(registry),
+      address_(std::move(address)),
       stream_(std::move(socket)),
       buffer_(server.config.max_header_bytes + 16 * 1024),
       heartbeat_(stream_.get_executor()) {
@@ -52,16 +53,22 @@ Connection::Connection(tcp::socket socket, ServerContext& server, ConnectionRegi
 Connection::~Connection() {
   server_.sse.Unsubscribe(this);
   --server_.open_connections;
+  server_.per_address.Release(address_);
   registry_.Remove(this);
 }
 
-void Connection::Start(bool reject) {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this(), reject] {
-    if (reject) {
-      self->Reply(ErrorResponse("unavailable", "the server has too many open connections; try again later"), 11,
-                  /*keep_alive=*/false, /*head=*/false);
-    } else {
-      self->ReadHeader();
+void Connection::Start(Refusal refusal) {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this(), refusal] {
+    switch (refusal) {
+      case Refusal::kNone: return self->ReadHeader();
+      case Refusal::kTooManyConnections:
+        return self->Reply(ErrorResponse("unavailable", "the server has too many open connections; try again later"),
+                           11, /*keep_alive=*/false, /*head=*/false);
+      case Refusal::kTooManyFromAddress:
+        return self->Reply(ErrorResponse("unavailable", "too many open connections from your address (" +
+                                                            std::to_string(self->server_.config.max_connections_per_ip) +
+                                                            "); close some and try again"),
+                           11, /*keep_alive=*/false, /*head=*/false);
     }
   });
 }
@@ -83,6 +90,11 @@ void Connection::OnHeader(beast::error_code ec, std::size_t) {
   reading_ = false;
   if (ec) return OnReadError(ec);
   const HttpRequest& req = parser_->get();
+  if (FramingIsAmbiguous(req)) {
+    server_.metrics.Observe("unparsed", 400, 0);
+    return Reply(ErrorResponse("bad_request", "Transfer-Encoding must be exactly \"chunked\" (on HTTP/1.1)"),
+                 req.version(), /*keep_alive=*/false, /*head=*/false);
+  }
   if (req.method() != http::verb::post) {
     if (parser_->content_length().value_or(0) > kMaxIgnoredBodyBytes) {
       return Reply(ErrorResponse("too_large", "only POST requests carry a body"), req.version(), false, false);
@@ -138,6 +150,18 @@ void Connection::OnReadError(beast::error_code ec) {
   }
   server_.metrics.Observe("unparsed", response.status, 0);
   Reply(std::move(response), version, /*keep_alive=*/false, /*head=*/false);
+}
+
+bool Connection::FramingIsAmbiguous(const HttpRequest& request) {
+  auto [first, last] = request.equal_range(http::field::transfer_encoding);
+  if (first == last) return false;
+  if (request.version() < 11) return true;
+  if (std::next(first) != last) return true;  // two header lines: one coding list split in two
+  std::string_view value = Sv(first->value());
+  auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+  while (!value.empty() && is_space(value.back())) value.remove_suffix(1);
+  return !beast::iequals(beast::string_view(value.data(), value.size()), "chunked");
 }
 
 void Connection::OnRequest() {

@@ -2,8 +2,12 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "metrics.h"
@@ -16,6 +20,48 @@
 
 namespace shanliu::api::internal {
 
+// Open connections per client address, so one client cannot take every connection slot.
+// Thread-safe: every member takes mutex_, held only for the map update.
+class PerAddressCounter {
+ public:
+  explicit PerAddressCounter(std::size_t limit) : limit_(limit) {}
+
+  // Counts one more connection from `address`; false if that makes it more than the limit
+  // (the connection is still counted and must be Released). Limit 0 means no cap.
+  bool Acquire(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    const std::size_t now_open = ++open_[address];
+    return limit_ == 0 || now_open <= limit_;
+  }
+
+  void Release(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = open_.find(address);
+    assert(it != open_.end() && it->second > 0);
+    if (it == open_.end()) return;
+    if (--it->second == 0) open_.erase(it);  // the map holds only addresses with open connections
+  }
+
+  std::size_t Open(const std::string& address) const {
+    std::lock_guard lock(mutex_);
+    auto it = open_.find(address);
+    return it == open_.end() ? 0 : it->second;
+  }
+
+ private:
+  const std::size_t limit_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> open_;
+};
+
+// True if `url` is an absolute http(s) base the API may put in links: scheme, host (name, IPv4
+// or [IPv6]) with an optional port, an optional path; no credentials, query, fragment, spaces or
+// control characters. Checked once, at Start.
+bool IsPublicUrl(std::string_view url);
+
+// The public_url without trailing slashes, or http://<listen_address>:<port> when none is set.
+std::string PublicBase(const ServerConfig& config, std::uint16_t bound_port);
+
 struct ServerContext {
   ServerContext(ServerConfig server_config, ledger::Ledger& ledger_ref, NodeHooks node_hooks)
       : config(std::move(server_config)),
@@ -23,7 +69,8 @@ struct ServerContext {
         hooks(std::move(node_hooks)),
         sse(config.max_sse_clients),
         receipt_watch(ledger_ref, sse, config.max_trace_nodes),
-        static_files(config.explorer_dir) {}
+        static_files(config.explorer_dir),
+        per_address(config.max_connections_per_ip) {}
 
   const ServerConfig config;
   ledger::Ledger& ledger;
@@ -34,6 +81,8 @@ struct ServerContext {
   Router router;
   StaticFiles static_files;
   std::atomic<std::size_t> open_connections{0};
+  PerAddressCounter per_address;
+  std::atomic<std::uint16_t> bound_port{0};  // set by Start (the config may say 0)
 };
 
 // One request being answered by a route handler.

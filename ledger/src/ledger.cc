@@ -69,6 +69,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
   db_options.paranoid_checks = true;
   db_options.write_buffer_size = options.write_buffer_bytes;
   db_options.compression = options.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;
+  if (options.env != nullptr) db_options.env = options.env;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(db_options, (dir / keys::kDatabaseDir).string(), &raw);
   if (!s.ok()) return IoError(s, "cannot open the ledger database");

@@ -9,6 +9,7 @@
 
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/personal_data.h"
+#include "shanliu/ledger/text.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -73,6 +74,13 @@ class FieldChecker {
   FieldChecker& Text(std::string_view field, const std::string& v, std::size_t max, bool required) {
     if (required && v.empty()) Fail(field, "is required");
     if (v.size() > max) Fail(field, "is longer than " + std::to_string(max) + " bytes");
+    // Ledger text is shown in terminals, logs, CSV and web pages for ever: a control character
+    // (escape sequences, line breaks that forge log lines) is refused (docs/rules.md).
+    if (auto at = FindControlCharacter(v); status_.ok() && at) {
+      status_ = Status::Error("control_character", std::string(payload_) + "." + std::string(field) +
+                                                       " contains a control character at byte " +
+                                                       std::to_string(*at) + "; ledger text is one line of printable text");
+    }
     return *this;
   }
   // Free text people type: also refused when it holds a person's ID, mobile or card number
@@ -361,6 +369,45 @@ Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> si
   return ToBytes(tx.SerializeAsString());
 }
 
+namespace {
+
+// Bytes fields that hold a serialised TxBody and are parsed as one.
+const google::protobuf::Descriptor* NestedBodyType(const google::protobuf::FieldDescriptor* field) {
+  const bool body = (field->containing_type() == pb::Tx::descriptor() && field->name() == "body") ||
+                    (field->containing_type() == pb::Correction::descriptor() && field->name() == "corrected_tx_body");
+  return body ? pb::TxBody::descriptor() : nullptr;
+}
+
+// Walks `bytes` as a `type` with UnknownFieldSet (which checks no UTF-8 and logs nothing).
+std::optional<std::string> FindInvalidUtf8In(const google::protobuf::Descriptor* type, const std::string& bytes,
+                                             int depth) {
+  using google::protobuf::FieldDescriptor;
+  using google::protobuf::UnknownField;
+  constexpr int kMaxDepth = 16;  // deeper than any message of the schema; a hostile nesting stops here
+  google::protobuf::UnknownFieldSet fields;
+  if (depth > kMaxDepth || !fields.ParseFromString(bytes)) return std::nullopt;  // the real parse reports it
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const UnknownField& f = fields.field(i);
+    if (f.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    const FieldDescriptor* field = type->FindFieldByNumber(f.number());
+    if (field == nullptr) continue;
+    const std::string& value = f.length_delimited();
+    if (field->type() == FieldDescriptor::TYPE_STRING && !IsValidUtf8(value)) return field->full_name();
+    const google::protobuf::Descriptor* nested =
+        field->type() == FieldDescriptor::TYPE_MESSAGE ? field->message_type() : NestedBodyType(field);
+    if (nested == nullptr) continue;
+    if (auto found = FindInvalidUtf8In(nested, value, depth + 1)) return found;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> FindInvalidUtf8(ByteView envelope) {
+  if (envelope.size() > TxLimits::kMaxEnvelopeBytes) return std::nullopt;
+  return FindInvalidUtf8In(pb::Tx::descriptor(), std::string(AsChars(envelope)), 0);
+}
+
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures) {
   if (envelope.empty()) return Malformed("transaction is empty");
   if (envelope.size() > TxLimits::kMaxEnvelopeBytes) {
@@ -378,6 +425,11 @@ Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool ve
   }
   DecodedTx out;
   if (!out.body.ParseFromString(tx.body()) || HasUnknownFields(out.body)) {
+    // Looked for only after a failure, to keep the common path to one parse; the API checks
+    // submissions before this, so its clients never make protobuf log.
+    if (auto field = FindInvalidUtf8(envelope)) {
+      return Status::Error("invalid_utf8", "string field " + *field + " is not valid UTF-8");
+    }
     return Malformed("transaction body is not a valid TxBody protobuf");
   }
   if (out.body.SerializeAsString() != tx.body()) {

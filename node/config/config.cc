@@ -76,7 +76,8 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     const json& a = root.at("api");
     SHANLIU_RETURN_IF_ERROR(CheckKeys(a,
                                       {"listen", "port", "threads", "explorer_dir", "max_body_bytes",
-                                       "request_timeout_ms", "max_connections", "max_batch_txs"},
+                                       "request_timeout_ms", "max_connections", "max_connections_per_ip",
+                                       "max_batch_txs", "public_url"},
                                       "api"));
     SHANLIU_RETURN_IF_ERROR(GetString(a, "listen", &c.api.listen_address));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "port", &c.api.port, 0, 65535));
@@ -86,6 +87,10 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "request_timeout_ms", &c.api.request_timeout_ms, 100, 600'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_connections", &c.api.max_connections, 1, 100'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_batch_txs", &c.api.max_batch_txs, 1, 10'000));
+    // 0 turns the per-address cap off (behind a reverse proxy all clients share its address).
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_connections_per_ip", &c.api.max_connections_per_ip, 0, 100'000));
+    // Checked in full by the API server at start (invalid_config); the QR codes' link base.
+    SHANLIU_RETURN_IF_ERROR(GetString(a, "public_url", &c.api.public_url));
   }
   if (root.contains("blocks")) {
     const json& b = root.at("blocks");

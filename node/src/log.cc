@@ -1,8 +1,11 @@
 #include "shanliu/node/log.h"
 
+#include <google/protobuf/stubs/logging.h>
+
+#include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
-#include <mutex>
 
 namespace shanliu::node {
 
@@ -18,5 +21,68 @@ void LogEvent(std::string_view level, std::string_view event, const nlohmann::js
   std::lock_guard lock(mutex);
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
+
+LogLimiter::LogLimiter(unsigned burst, std::uint64_t refill_ms, std::size_t max_keys)
+    : burst_(burst), refill_ms_(refill_ms), max_keys_(max_keys) {
+  assert(burst >= 1 && refill_ms >= 1 && max_keys >= 1);
+}
+
+bool LogLimiter::Allow(const std::string& key, std::uint64_t now_ms, nlohmann::json& fields) {
+  std::lock_guard lock(mutex_);
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    // A flood of distinct keys (peers reconnecting with new keys cannot happen, but event
+    // names from protobuf's files could grow) falls into one shared bucket instead of memory.
+    const std::string slot = buckets_.size() >= max_keys_ ? std::string() : key;
+    it = buckets_.try_emplace(slot, Bucket{static_cast<double>(burst_), now_ms, 0}).first;
+  }
+  Bucket& b = it->second;
+  if (now_ms > b.last_ms) {
+    b.tokens = std::min<double>(burst_, b.tokens + static_cast<double>(now_ms - b.last_ms) / refill_ms_);
+    b.last_ms = now_ms;
+  }
+  if (b.tokens < 1) {
+    ++b.suppressed;
+    return false;
+  }
+  b.tokens -= 1;
+  if (b.suppressed > 0) {
+    fields["suppressed"] = b.suppressed;
+    b.suppressed = 0;
+  }
+  return true;
+}
+
+std::uint64_t SteadyNowMs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+namespace {
+
+const char* ProtobufLevelName(google::protobuf::LogLevel level) {
+  switch (level) {
+    case google::protobuf::LOGLEVEL_INFO: return "info";
+    case google::protobuf::LOGLEVEL_WARNING: return "warn";
+    case google::protobuf::LOGLEVEL_ERROR: return "error";
+    case google::protobuf::LOGLEVEL_FATAL: return "fatal";
+  }
+  return "error";
+}
+
+void OnProtobufLog(google::protobuf::LogLevel level, const char* filename, int line, const std::string& message) {
+  // Protobuf's handler is a plain function pointer, so its limiter lives here, made on first use.
+  static LogLimiter limiter(/*burst=*/10, /*refill_ms=*/1'000, /*max_keys=*/256);
+  const std::string origin = std::string(filename ? filename : "?") + ":" + std::to_string(line);
+  nlohmann::json fields = {{"origin", origin}, {"message", message.substr(0, 500)}};
+  // A fatal message is followed by protobuf aborting the process: never drop it.
+  if (level != google::protobuf::LOGLEVEL_FATAL && !limiter.Allow(origin, SteadyNowMs(), fields)) return;
+  LogEvent(ProtobufLevelName(level), "protobuf_log", fields);
+}
+
+}  // namespace
+
+void RouteProtobufLogs() { google::protobuf::SetLogHandler(&OnProtobufLog); }
 
 }  // namespace shanliu::node

@@ -151,7 +151,7 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
   if (stopped_) return;
   pb::p2p::P2pFrame frame;
   if (!frame.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    LogEvent("warn", "p2p_frame_malformed", {{"peer", crypto::ToHex(from)}, {"bytes", payload.size()}});
+    LogPeerFault(from, "p2p_frame_malformed", {{"bytes", payload.size()}});
     std::lock_guard lock(stats_mutex_);
     ++stats_.messages_rejected;
     return;
@@ -186,13 +186,21 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
   ++stats_.messages_rejected;
 }
 
+void Runner::Impl::LogPeerFault(const crypto::PublicKey& from, std::string_view event, nlohmann::json fields) {
+  const std::string peer = crypto::ToHex(from);
+  if (!fields.is_object()) fields = nlohmann::json::object();
+  if (!peer_log_limiter_.Allow(peer + "/" + std::string(event), SteadyNowMs(), fields)) return;
+  fields["peer"] = peer;
+  LogEvent("warn", event, fields);
+}
+
 void Runner::Impl::OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message) {
   if (!checkpoints_) return;
   ledger::Cosignature c;
   c.validator_index = message.validator_index();
   c.timestamp_s = message.timestamp_s();
   if (message.log_root().size() != 32 || message.signature().size() != c.signature.size()) {
-    LogEvent("warn", "cosignature_malformed", {{"peer", crypto::ToHex(from)}});
+    LogPeerFault(from, "cosignature_malformed", {});
     return;
   }
   Hash256 root;

@@ -81,7 +81,8 @@ bool TxGossip::OnBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& ba
   io_thread_.Check();
   if (stopped_) return true;
   if (static_cast<std::size_t>(batch.envelopes_size()) > limits_.max_batch_txs) {
-    LogEvent("warn", "gossip_batch_too_large", {{"peer", crypto::ToHex(from)}, {"txs", batch.envelopes_size()}});
+    nlohmann::json fields = {{"peer", crypto::ToHex(from)}, {"txs", batch.envelopes_size()}};
+    if (log_limiter_.Allow(crypto::ToHex(from), SteadyNowMs(), fields)) LogEvent("warn", "gossip_batch_too_large", fields);
     return false;
   }
   std::vector<Bytes> envelopes;

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "shanliu/node/log.h"
+
 #include "shanliu/bytes.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/node/mempool.h"
@@ -67,6 +69,7 @@ class TxGossip {
   boost::asio::thread_pool admission_pool_{1};
   std::atomic<std::uint64_t> gossiped_out_{0};
   std::atomic<std::uint64_t> gossiped_in_{0};
+  LogLimiter log_limiter_{/*burst=*/5, /*refill_ms=*/10'000};  // per peer: oversized batches
 };
 
 }  // namespace shanliu::node

@@ -17,6 +17,7 @@
 #include "runner_gossip.h"
 #include "shanliu/node/block_sync.h"
 #include "shanliu/ledger/verify_pool.h"
+#include "shanliu/node/log.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/node/wal.h"
 #include "shanliu/pb/p2p.pb.h"
@@ -47,6 +48,9 @@ class Runner::Impl {
   void OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message);
   bool IsValidator() const { return core_.has_value(); }
   std::optional<std::uint32_t> ValidatorIndexOf(const crypto::PublicKey& key) const;
+  // A warning a peer caused (malformed frame, bad block): rate-limited per peer and event, so a
+  // hostile peer cannot flood the log; the next line written says how many were suppressed.
+  void LogPeerFault(const crypto::PublicKey& from, std::string_view event, nlohmann::json fields);
 
   // ---- runner_consensus.cc
   Status StartConsensus();
@@ -110,6 +114,9 @@ class Runner::Impl {
   // node's shared pool (config_.verify_pool), or the runner's own when it has none.
   std::unique_ptr<ledger::VerifyPool> own_verify_pool_;
   ledger::VerifyPool& verify_pool_;
+
+  // Per peer and event: 5 lines at once, then one per 10 s (LogPeerFault).
+  LogLimiter peer_log_limiter_{/*burst=*/5, /*refill_ms=*/10'000};
 
   mutable std::mutex stats_mutex_;
   Stats stats_;

@@ -93,7 +93,7 @@ std::uint64_t Runner::Impl::CommitSyncedBlocks(const crypto::PublicKey& from, co
   for (const std::string& encoded : response.blocks()) {
     pb::CommittedBlock committed;
     if (!committed.ParseFromString(encoded)) {
-      LogEvent("warn", "sync_block_malformed", {{"peer", crypto::ToHex(from)}});
+      LogPeerFault(from, "sync_block_malformed", {});
       *peer_at_fault = true;
       break;
     }
@@ -126,9 +126,9 @@ std::uint64_t Runner::Impl::CommitSyncedBlocks(const crypto::PublicKey& from, co
       return replayed->done.blocks;
     }
     *peer_at_fault = true;
-    LogEvent("warn", "sync_bad_block", {{"peer", crypto::ToHex(from)}, {"height", f->height},
-                                        {"check", std::string(ledger::ReplayCheckName(f->check))},
-                                        {"error", f->cause.ToString()}});
+    LogPeerFault(from, "sync_bad_block", {{"height", f->height},
+                                          {"check", std::string(ledger::ReplayCheckName(f->check))},
+                                          {"error", f->cause.ToString()}});
   }
   return replayed->done.blocks;
 }

@@ -84,16 +84,59 @@ def test_verify(ws, url, net, codes):
     ws.run("shanliu", "verify", codes[0], "--proof", good, "--genesis", genesis)
 
 
+def error_code(body):
+    """The typed error code of a JSON error answer, or None if the body is not one."""
+    try:
+        return json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def raw_exchange(url, request, timeout=10):
+    """Sends raw bytes, reads until the server closes; returns everything it sent."""
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        chunks = []
+        while True:
+            data = s.recv(65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+
+
 def test_hostile(url, state):
     status, _, body = http("POST", url + "/v1/txs", "{not json")
-    check(status == 400 and b"error" in body, "malformed JSON is a 400 with an error object")
-    status, _, _ = http("POST", url + "/v1/txs", json.dumps({"txs": ["!!!notbase64"]}))
-    check(status in (200, 400), "invalid base64 is refused")
-    status, _, _ = http("POST", url + "/v1/txs", b"x" * (5 << 20))
-    check(status == 413, f"a huge body is 413, got {status}")
+    check(status == 400 and error_code(body) == "invalid_json", f"malformed JSON is 400 invalid_json, got {status} {body[:200]!r}")
+    status, _, body = http("POST", url + "/v1/txs", json.dumps({"txs": ["!!!notbase64"]}))
+    check(status == 400 and error_code(body) == "invalid_base64",
+          f"invalid base64 is refused with 400 invalid_base64, got {status} {body[:200]!r}")
+    status, _, body = http("POST", url + "/v1/txs", b"x" * (5 << 20))
+    check(status == 413 and error_code(body) == "too_large", f"a huge body is 413 too_large, got {status}")
     for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/v1/../../etc/passwd"]:
         status, _, body = http("GET", url + path)
         check(b"root:" not in body, f"no path traversal via {path}")
+        check(status in (400, 404) and error_code(body) in ("invalid_path", "not_found"),
+              f"{path} is refused with a typed error, got {status} {body[:200]!r}")
+    # Issue 15: a Transfer-Encoding other than chunked is 400 and close; the body that follows is
+    # never answered as a request of its own (no request smuggling).
+    answer = raw_exchange(url, b"POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               b"Transfer-Encoding: gzip\r\n\r\nGET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+    check(answer.startswith(b"HTTP/1.1 400 "), f"Transfer-Encoding: gzip is 400, got {answer[:100]!r}")
+    check(answer.count(b"HTTP/1.1 ") == 1, "exactly one response: the smuggled request was not served")
+    # Issue 15: a tx whose string field is not UTF-8 is a typed 400, not a protobuf stderr line.
+    body_bytes = b"\x0a\x04\xff\xfe\xfd\xfc"  # TxBody.chain_id = 4 bytes that are not UTF-8
+    envelope = b"\x0a" + bytes([len(body_bytes)]) + body_bytes
+    status, _, body = http("POST", url + "/v1/txs", envelope, content_type="application/x-protobuf")
+    check(status == 400 and error_code(body) == "invalid_utf8",
+          f"invalid UTF-8 in a string field is 400 invalid_utf8, got {status} {body[:200]!r}")
+    # Issue 15: the receipt QR code's link comes from the node's configuration, not the Host header.
+    code = state["codes"][0]
+    plain = raw_exchange(url, f"GET /v1/receipts/{code}/qr.svg HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+    forged = raw_exchange(url, f"GET /v1/receipts/{code}/qr.svg HTTP/1.1\r\nHost: evil.example\r\n"
+                               f"X-Forwarded-Proto: https\r\nConnection: close\r\n\r\n".encode())
+    check(plain.startswith(b"HTTP/1.1 200 "), f"qr.svg is served, got {plain[:100]!r}")
+    check(plain.split(b"\r\n\r\n", 1)[1] == forged.split(b"\r\n\r\n", 1)[1], "a forged Host does not change the QR code")
     # A client that sends half a request and stalls must not block others.
     with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as s:
         s.sendall(b"GET /v1/stats HTTP/1.1\r\nHost: x\r\n")
@@ -139,7 +182,7 @@ def main(bin_dir):
         demo = ws.run("shanliu", "demo", "--node", url, "--dir", net, "--donations", "400", "--seed", "7")
         codes = list(dict.fromkeys(re.findall(r"\b[a-z2-7]{52}\b", demo.stdout)))
         check(len(codes) >= 3, "the demo prints receipt codes:\n" + demo.stdout)
-        state = {}
+        state = {"codes": codes}
         steps = [
             ("reads", lambda: test_reads(url, codes, state)),
             ("receipts", lambda: test_receipts(url, codes, state)),

@@ -13,10 +13,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
+#include <unistd.h>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "../../api/src/base64.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/keys.h"
@@ -174,7 +178,8 @@ class RawClient {
     stream_.expires_after(timeout);
     bool closed = false;
     std::function<void()> read_more = [&] {
-      stream_.async_read_some(net::buffer(scratch_), [&](beast::error_code ec, std::size_t) {
+      stream_.async_read_some(net::buffer(scratch_), [&](beast::error_code ec, std::size_t n) {
+        discarded_ += n;
         if (!ec) return read_more();
         closed = ec == net::error::eof || ec == net::error::connection_reset;
       });
@@ -186,6 +191,8 @@ class RawClient {
 
   beast::tcp_stream& stream() { return stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
+  // Bytes ClosedWithin read and threw away: what the server sent that no Read took.
+  std::size_t discarded() const { return discarded_; }
   void Run() {
     io_.restart();
     io_.run();
@@ -196,6 +203,7 @@ class RawClient {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::array<char, 4096> scratch_{};
+  std::size_t discarded_ = 0;
 };
 
 Json BodyJson(const std::string& body) {
@@ -221,7 +229,8 @@ TEST_CASE("a client that sends half a header and stalls is cut off without holdi
   RawClient slow_body(f.server->port());
   slow_body.Send("POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"tx\"");
 
-  const auto started = Clock::now();
+  // Behaviour, not speed: while the three hold their connections, the single I/O thread answers
+  // every other request, and each of the three is closed without a byte of answer.
   for (int i = 0; i < 5; ++i) {
     dripping.TrySend("G", 100ms);  // one byte at a time: the header deadline is absolute
     std::this_thread::sleep_for(80ms);
@@ -229,11 +238,10 @@ TEST_CASE("a client that sends half a header and stalls is cut off without holdi
     REQUIRE(r.ok());
     CHECK(r->status == 200);
   }
-  CHECK(Clock::now() - started < 1500ms);
   CHECK(stalled.ClosedWithin(2s));
   CHECK(dripping.ClosedWithin(2s));
   CHECK(slow_body.ClosedWithin(2s));
-  CHECK(Clock::now() - started >= 250ms);
+  for (RawClient* c : {&stalled, &dripping, &slow_body}) CHECK(c->discarded() == 0);
 }
 
 TEST_CASE("bodies and headers over the limits get 413 and 431") {
@@ -352,6 +360,168 @@ TEST_CASE("connections beyond max_connections are answered 503") {
     if (!served) std::this_thread::sleep_for(20ms);
   }
   CHECK(served);
+}
+
+// Issue 15: a Transfer-Encoding other than chunked made the server read the body as the next
+// request (request smuggling). RFC 9112 6.3: 400 and close, and the "body" is never answered.
+TEST_CASE("a Transfer-Encoding other than exactly chunked is answered 400 and the connection closed") {
+  Fixture f;
+  const std::string smuggled = "GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string coding : {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: identity\r\n",
+                                   "Transfer-Encoding: chunked, chunked\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+                                   "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                                   "Transfer-Encoding: \r\n", "Transfer-Encoding: xchunked\r\n"}) {
+    CAPTURE(coding);
+    RawClient client(f.server->port());
+    client.Send("POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + coding + "\r\n" + smuggled);
+    auto res = client.Read();
+    CHECK(res.result_int() == 400);
+    CHECK(ErrorCode(res.body()) == "bad_request");
+    CHECK_FALSE(res.keep_alive());
+    CHECK(client.ClosedWithin(3s));
+    // No second response: the smuggled request was never served.
+    CHECK(client.buffer().size() == 0);
+    CHECK(client.discarded() == 0);
+  }
+  // HTTP/1.0 has no transfer codings (RFC 9112 6.1): any Transfer-Encoding there is faulty framing.
+  RawClient old(f.server->port());
+  old.Send("GET /healthz HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  CHECK(old.Read().result_int() == 400);
+  CHECK(old.ClosedWithin(3s));
+
+  // The boundary that passes: exactly "chunked", in any letter case, with surrounding spaces.
+  for (const std::string coding : {"chunked", "Chunked", " CHUNKED "}) {
+    CAPTURE(coding);
+    RawClient client(f.server->port());
+    const std::string body = R"({"tx": "AAAA"})";
+    std::ostringstream chunk;
+    chunk << std::hex << body.size() << "\r\n" << body << "\r\n0\r\n\r\n";
+    client.Send("POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding:" + coding +
+                "\r\n\r\n" + chunk.str() + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto res = client.Read();
+    CHECK(res.result_int() == 200);
+    CHECK(BodyJson(res.body())["results"][0]["status"] == "rejected");
+    CHECK(res.keep_alive());
+    CHECK(client.Read().result_int() == 200);  // the next request on the connection is its own
+  }
+}
+
+// Issue 15 (part 4): one client address may not take every connection slot.
+TEST_CASE("connections beyond max_connections_per_ip from one address are answered 503") {
+  ServerConfig config;
+  config.max_connections_per_ip = 2;
+  Fixture f(config);
+  RawClient one(f.server->port()), two(f.server->port());
+  for (RawClient* c : {&one, &two}) {
+    c->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(c->Read().result_int() == 200);  // the boundary: the limit itself is served
+  }
+  RawClient three(f.server->port());
+  auto refused = three.Read();
+  CHECK(refused.result_int() == 503);
+  CHECK(ErrorCode(refused.body()) == "unavailable");
+  CHECK(BodyJson(refused.body())["error"]["message"].get<std::string>().find("your address") != std::string::npos);
+  CHECK(three.ClosedWithin(3s));
+  three.stream().close();
+  // Closing one frees its slot for the same address.
+  one.stream().close();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    auto r = HttpRequest("GET", f.base + "/healthz");
+    served = r.ok() && r->status == 200;
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(served);
+}
+
+TEST_CASE("max_connections_per_ip 0 means no per-address cap") {
+  ServerConfig config;
+  config.max_connections_per_ip = 0;
+  Fixture f(config);
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_unique<RawClient>(f.server->port()));
+    clients.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(clients.back()->Read().result_int() == 200);
+  }
+}
+
+// A Tx envelope whose donor name is not UTF-8 (spliced in: protobuf will not serialise it).
+std::string EnvelopeWithBadUtf8() {
+  pb::TxBody body;
+  body.set_chain_id(kChainId);
+  body.set_expires_at_height(10);
+  body.set_expires_at_ms(1);
+  auto* d = body.mutable_donation();
+  d->set_to_account("org:bureau");
+  d->set_amount_fen(100);
+  d->set_donor_display_name("QQQQ");
+  std::string bytes = body.SerializeAsString();
+  bytes.replace(bytes.find("QQQQ"), 4, "\xff\xfe\xc0\x80");
+  pb::Tx tx;
+  tx.set_body(bytes);
+  auto* sig = tx.add_sigs();
+  sig->set_public_key(std::string(32, 'k'));
+  sig->set_sig(std::string(64, 's'));
+  return tx.SerializeAsString();
+}
+
+// Captures what this process writes to stderr (fd 2) while in scope.
+class StderrCapture {
+ public:
+  StderrCapture() : file_(std::tmpfile()), saved_(dup(2)) {
+    REQUIRE(file_ != nullptr);
+    std::fflush(stderr);
+    dup2(fileno(file_), 2);
+  }
+  ~StderrCapture() { Restore(); }
+  std::string Restore() {
+    if (saved_ < 0) return text_;
+    std::fflush(stderr);
+    dup2(saved_, 2);
+    close(saved_);
+    saved_ = -1;
+    std::rewind(file_);
+    for (int c; (c = std::fgetc(file_)) != EOF;) text_ += static_cast<char>(c);
+    std::fclose(file_);
+    return text_;
+  }
+
+ private:
+  std::FILE* file_;
+  int saved_;
+  std::string text_;
+};
+
+// Issue 15: invalid UTF-8 in a string field made protobuf write a stderr line per request (1 MB
+// per 5 requests, anonymously). Now the API finds it first: 400 invalid_utf8, nothing submitted,
+// nothing logged.
+TEST_CASE("a submitted tx with a string field that is not UTF-8 is 400 invalid_utf8 and logs nothing") {
+  ServerConfig config;
+  config.threads = 1;
+  Fixture f(config);
+  const std::string envelope = EnvelopeWithBadUtf8();
+  StderrCapture capture;
+  for (int i = 0; i < 20; ++i) {
+    auto r = HttpRequest("POST", f.base + "/v1/txs", envelope, "application/x-protobuf");
+    REQUIRE(r.ok());
+    CHECK(r->status == 400);
+    CHECK(ErrorCode(r->body) == "invalid_utf8");
+    CHECK(BodyJson(r->body)["error"]["message"].get<std::string>().find("donor_display_name") != std::string::npos);
+  }
+  // In a JSON batch the item is named; a valid-UTF-8 item before it is not submitted either.
+  const Json batch = {{"txs", {"AAAA", internal::EncodeBase64(AsBytes(envelope))}}};
+  auto r = HttpRequest("POST", f.base + "/v1/txs", batch.dump(), "application/json");
+  REQUIRE(r.ok());
+  CHECK(r->status == 400);
+  CHECK(ErrorCode(r->body) == "invalid_utf8");
+  CHECK(BodyJson(r->body)["error"]["message"].get<std::string>().starts_with("txs[1]: "));
+  const std::string logged = capture.Restore();
+  CHECK_MESSAGE(logged.empty(), logged.substr(0, 300));
+  // The boundary: a well-formed envelope is submitted (the test hook rejects it, with 200).
+  r = HttpRequest("POST", f.base + "/v1/txs", std::string("\x0a\x00", 2), "application/x-protobuf");
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
 }
 
 // ---------------------------------------------------------------- static files
@@ -620,11 +790,9 @@ TEST_CASE("the event stream sends the head and each committed block and heartbea
   CHECK(event["time_ms"].is_number());
   CHECK(stream.WaitFor(": heartbeat\n\n"));
 
-  const auto started = Clock::now();
   std::thread stopper([&] { f.server->Stop(); });
   CHECK(stream.WaitForEnd(3s));  // the final chunk arrives: a clean end, not a reset
   stopper.join();
-  CHECK(Clock::now() - started < 3s);
   CHECK(client.ClosedWithin(2s));
 }
 
@@ -633,9 +801,7 @@ TEST_CASE("Stop closes idle keep-alive connections and is idempotent and the ser
   RawClient idle(f.server->port());
   idle.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(idle.Read().result_int() == 200);
-  const auto started = Clock::now();
   f.server->Stop();
-  CHECK(Clock::now() - started < 1s);
   CHECK(idle.ClosedWithin(1s));
   f.server->Stop();
   CHECK_FALSE(f.server->Start().ok());

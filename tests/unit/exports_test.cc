@@ -40,6 +40,36 @@ TEST_CASE("CSV fields with commas quotes and newlines are quoted as RFC 4180 say
   CHECK(YuanText(100) == "1.00");
 }
 
+// Issue 15: a cell a spreadsheet would run as a formula (OWASP CSV injection rule) is made text.
+TEST_CASE("CSV text cells starting with a formula character are neutralised and others are not") {
+  for (const std::string lead : {"=", "+", "-", "@", "\t", "\r"}) {
+    CAPTURE(lead);
+    const std::string cell = lead + "1+1";
+    const std::string out = CsvTextField(cell);
+    CHECK(out == "\"'" + cell + "\"");
+  }
+  CHECK(CsvTextField("=HYPERLINK(\"http://evil\",\"x\")") == "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"");
+  // The boundary: the same characters later in the cell, a leading space, and text stay as they were.
+  CHECK(CsvTextField("a=1") == "a=1");
+  CHECK(CsvTextField(" =1") == " =1");
+  CHECK(CsvTextField("张三") == "张三");
+  CHECK(CsvTextField("") == "");
+  CHECK(CsvTextField("x, y") == "\"x, y\"");
+  CHECK(CsvTextField("'=1") == "'=1");  // already text to a spreadsheet
+  // The row: text columns are neutralised, the amounts (negative for corrections) are not.
+  Movement m;
+  m.kind = "correction";
+  m.from = "org:a";
+  m.to = "donor";
+  m.amount_fen = -500;
+  m.from_name = "+cmd|' /C calc'!A0";
+  m.description = "@SUM(1+1)";
+  const std::string row = CsvRow(m);
+  CHECK(row.find(",-500,-5.00,") != std::string::npos);
+  CHECK(row.find(",\"'+cmd|' /C calc'!A0\",") != std::string::npos);
+  CHECK(row.ends_with(",\"'@SUM(1+1)\"\r\n"));
+}
+
 TEST_CASE("UTF-8 cleaning rejects overlong forms surrogates and XML non-characters") {
   CHECK(CleanUtf8("善流 ok") == "善流 ok");
   CHECK(CleanUtf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");          // overlong '/'
@@ -123,7 +153,9 @@ class ExportApi {
           d->set_to_account("org:charity-a");
           d->set_amount_fen(12'345);
           d->set_donor_ref(std::string(32, 'd'));
-          d->set_donor_display_name("Zhang, \"Big\" San\nline2 <&>");
+          // A formula (OWASP CSV injection) with quotes, a comma and XML specials; line breaks
+          // are refused at admission (control_character), so the name is one line.
+          d->set_donor_display_name("=HYPERLINK(\"http://x.example\",\"Zhang, Big San\") <&>");
           d->set_channel(pb::DONATION_CHANNEL_BANK_TRANSFER);
           d->set_attesting_bank("bank-1");
         },
@@ -177,7 +209,9 @@ TEST_CASE("the movements CSV lists each movement once with quoting and Beijing d
   CHECK(lines[0].starts_with("time,height,tx_id,kind,from,to,amount_fen,amount_yuan,project,category,receipt_code"));
   CHECK(lines[1].starts_with("2026-01-01T23:59:59.999+08:00,"));
   CHECK(lines[1].find(",donation,donor,org:charity-a,12345,123.45,,,") != std::string::npos);
-  CHECK(lines[1].find("\"Zhang, \"\"Big\"\" San\nline2 <&>\"") != std::string::npos);
+  // Issue 15: the donor's formula is neutralised: quoted, with a leading apostrophe.
+  CHECK(lines[1].find(",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"Zhang, Big San\"\") <&>\",") != std::string::npos);
+  CHECK(lines[1].find(",=HYPERLINK") == std::string::npos);
   CHECK(r.body.substr(0, 3) != "\xEF\xBB\xBF");
 
   r = api.Get("/v1/exports/movements.csv?from=2026-01-02&to=2026-01-02&bom=true");
@@ -279,7 +313,7 @@ TEST_CASE("the IATI export parses as XML with activities and typed transactions"
       "        assert v.get('currency') == 'CNY' and v.get('value-date')\n"
       "        lines.append(ident + ' ' + t.find('transaction-type').get('code') + ' ' + v.text)\n"
       "names = [n.text for n in root.iter('narrative')]\n"
-      "assert 'Zhang, \"Big\" San\\nline2 <&>' in names, names\n"
+      "assert '=HYPERLINK(\"http://x.example\",\"Zhang, Big San\") <&>' in names, names\n"
       "open(sys.argv[2], 'w').write('\\n'.join(lines))\n";
   const auto script_path = dir.path() / "check.py";
   std::ofstream(script_path) << script;

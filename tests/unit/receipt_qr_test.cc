@@ -3,6 +3,11 @@
 // for unknown codes. (tests/e2e decodes the served SVG with jsQR in a browser.)
 #include <doctest/doctest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -103,8 +108,8 @@ TEST_CASE("GET /v1/receipts/{code}/qr.svg encodes the explorer link and 404s unk
   CHECK(r->status == 200);
   CHECK(r->content_type == "image/svg+xml");
   CHECK(PythonParses(r->body));
-  // The client sends "Host: 127.0.0.1", so the link is http://127.0.0.1/r/<code>.
-  auto expected = EncodeQr("http://127.0.0.1/r/" + code);
+  // No public_url configured: the documented default, the node's own listen address and port.
+  auto expected = EncodeQr(base + "/r/" + code);
   REQUIRE(expected.ok());
   CHECK(Redraw(r->body, expected->width) == expected->dark);
   CHECK(r->body.find(code.substr(0, 12)) != std::string::npos);
@@ -124,6 +129,78 @@ TEST_CASE("GET /v1/receipts/{code}/qr.svg encodes the explorer link and 404s unk
     CHECK(Json::parse(r->body)["error"]["code"].is_string());
   }
   server.Stop();
+}
+
+// The link as the bytes of a raw request with chosen headers would get it.
+std::string RawQr(std::uint16_t port, const std::string& target, const std::string& headers) {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  const std::string request = "GET " + target + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n";
+  net::write(socket, net::buffer(request));
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  REQUIRE(res.result_int() == 200);
+  // The body depends on no request header but the content coding asked for.
+  CHECK(std::string(res[http::field::vary]).find("Host") == std::string::npos);
+  return res.body();
+}
+
+// Issue 15: qr.svg trusted the Host header, so anyone could get a receipt QR code that leads to
+// a site of their own. The link now comes from api.public_url only.
+TEST_CASE("the receipt QR link comes from public_url and never from Host or X-Forwarded-Proto") {
+  testing::TestChain chain;
+  const Bytes donation = chain.DonationTx("org:federation", 5'000, chain.bank, "bank-1");
+  REQUIRE(chain.Commit(donation).ok());
+  const std::string code = crypto::ToBase32(chain.Decode(donation).id);
+
+  ServerConfig config;
+  config.port = 0;
+  config.threads = 1;
+  config.public_url = "https://shanliu.example.org/explorer/";  // trailing slashes are dropped
+  Server server(config, chain.ledger(), NodeHooks{});
+  REQUIRE(server.Start().ok());
+  auto expected = EncodeQr("https://shanliu.example.org/explorer/r/" + code);
+  REQUIRE(expected.ok());
+  const std::string target = "/v1/receipts/" + code + "/qr.svg";
+  for (const std::string& headers : {std::string("Host: evil.example\r\n"),
+                                    std::string("Host: evil.example\r\nX-Forwarded-Proto: http\r\n"),
+                                    std::string("Host: bad host!\r\n"),
+                                    std::string("Host: shanliu.example.org\r\nX-Forwarded-Host: evil.example\r\n")}) {
+    CAPTURE(headers);
+    const std::string svg = RawQr(server.port(), target, headers);
+    CHECK(Redraw(svg, expected->width) == expected->dark);
+  }
+  server.Stop();
+}
+
+TEST_CASE("public_url must be an absolute http or https base without query or credentials") {
+  testing::TestChain chain;
+  for (const std::string good : {"http://a.example", "https://a.example:8443", "https://a.example/path/to/",
+                                 "http://192.0.2.1:8080", "http://[2001:db8::1]:80/x"}) {
+    CAPTURE(good);
+    ServerConfig config;
+    config.port = 0;
+    config.public_url = good;
+    Server server(config, chain.ledger(), NodeHooks{});
+    CHECK(server.Start().ok());
+    server.Stop();
+  }
+  const std::vector<std::string> bads = {"ftp://a.example", "a.example", "https://", "https://user:pw@a.example",
+                                "https://a.example/?q=1", "https://a.example/#x", "https://a b.example",
+                                "https://a.example/\x1b", "https://a.example:", "https://a.example:123456",
+                                "https://[::1", "javascript:alert(1)", "https://a.example/" + std::string(300, 'p')};
+  for (const std::string& bad : bads) {
+    CAPTURE(bad);
+    ServerConfig config;
+    config.port = 0;
+    config.public_url = bad;
+    Server server(config, chain.ledger(), NodeHooks{});
+    CHECK(server.Start().code() == "invalid_config");
+  }
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/block.h"
+#include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
 #include "shanliu/pb/shanliu.pb.h"
 
@@ -1465,15 +1466,18 @@ TEST_CASE("account banks: 0 to 4 distinct organisation ids, at registration and 
   EXPECT_OK(cleared);
 }
 
-TEST_CASE("personal data guard covers every free-text field") {
-  struct Case {
-    pb::TxBody::PayloadCase kind;
-    std::string field;
-    void (*set)(pb::TxBody&, const std::string&);
-  };
+// Every free-text field of every payload, with a setter (the personal data guard's and the
+// control character rule's coverage).
+struct Case {
+  pb::TxBody::PayloadCase kind;
+  std::string field;
+  void (*set)(pb::TxBody&, const std::string&);
+};
+
+std::vector<Case> FreeTextCases() {
   using B = pb::TxBody;
   using S = const std::string&;
-  const std::vector<Case> cases = {
+  return {
       {B::kRegisterOrg, "register_org.name_zh", [](B& b, S v) { b.mutable_register_org()->set_name_zh(v); }},
       {B::kRegisterOrg, "register_org.name_en", [](B& b, S v) { b.mutable_register_org()->set_name_en(v); }},
       {B::kUpdateOrg, "update_org.reason", [](B& b, S v) { b.mutable_update_org()->set_reason(v); }},
@@ -1507,6 +1511,10 @@ TEST_CASE("personal data guard covers every free-text field") {
       {B::kDisclosure, "disclosure.url", [](B& b, S v) { b.mutable_disclosure()->set_url(v); }},
       {B::kCorrection, "correction.reason", [](B& b, S v) { b.mutable_correction()->set_reason(v); }},
   };
+}
+
+TEST_CASE("personal data guard covers every free-text field") {
+  const std::vector<Case> cases = FreeTextCases();
   const std::vector<std::string> leaks = {"联系 13812345678", "11010519491231002X", "卡 6222 0212 3456 7894",
                                           "１３８１２３４５６７８"};
   const std::vector<std::string> fine = {"联系 138123456789", "110105194912310021", "卡 6222 0212 3456 7895",
@@ -1546,6 +1554,142 @@ TEST_CASE("personal data guard covers every free-text field") {
       CHECK_MESSAGE((covered.count(name) + identifiers.count(name)) == 1, name);
     }
   }
+}
+
+// Issue 15: C0, DEL and C1 control characters in ledger text reached terminals through
+// `shanliu trace`. Admission refuses them in every text field with `control_character`.
+TEST_CASE("control characters are refused in every free-text field and printable text is not") {
+  const std::vector<std::string> bad = {
+      "\x1b[31mred\x1b[0m",            // ANSI escape
+      std::string("nul\0byte", 8),      // U+0000
+      "two\nlines", "tab\there", "cr\rhere", "\x01", "\x1f",  // C0 edges
+      "del\x7f",                        // DEL
+      "c1 \xc2\x80", "csi \xc2\x9b" "31m", "c1 end \xc2\x9f",  // C1 edges (U+0080, U+009B, U+009F)
+  };
+  const std::vector<std::string> fine = {
+      "space and ~tilde",   // U+0020 and U+007E: the printable ASCII edges
+      "nbsp\xc2\xa0here",   // U+00A0: the first code point after C1
+      "\xc2\xa9 2026",       // U+00A9
+      "张三的捐赠",           // CJK
+      "\xe2\x80\x94 dash",    // U+2014
+  };
+  for (const Case& c : FreeTextCases()) {
+    CAPTURE(c.field);
+    for (const std::string& text : bad) {
+      CAPTURE(text);
+      auto b = ValidBody(c.kind);
+      c.set(b, text);
+      const Status st = Check(b);
+      CHECK(st.code() == "control_character");
+      CHECK_MESSAGE(st.message().find(c.field + " contains a control character") != std::string::npos, st.message());
+    }
+    for (const std::string& text : fine) {
+      CAPTURE(text);
+      auto b = ValidBody(c.kind);
+      c.set(b, text);
+      EXPECT_OK(b);
+    }
+  }
+  // An identifier checked only for length (not free text) is covered too.
+  auto trust = ValidBody(pb::TxBody::kOpenTrust);
+  trust.mutable_open_trust()->set_filing_number("F-1\x1b");
+  CHECK(Check(trust).code() == "control_character");
+}
+
+TEST_CASE("FindControlCharacter reports the first control byte and nothing for printable text") {
+  CHECK_FALSE(FindControlCharacter("").has_value());
+  CHECK_FALSE(FindControlCharacter("plain ~ text \xc2\xa0 张").has_value());
+  CHECK(FindControlCharacter("ab\x1b").value() == 2);
+  CHECK(FindControlCharacter("\x7f").value() == 0);
+  CHECK(FindControlCharacter("x\xc2\x85y").value() == 1);  // NEL (U+0085)
+  CHECK_FALSE(FindControlCharacter("\xc2").has_value());   // a lone lead byte is a UTF-8 matter, not C1
+}
+
+TEST_CASE("EscapeForTerminal escapes control characters and bad bytes and keeps printable text") {
+  CHECK(EscapeForTerminal("善流 donor ~") == "善流 donor ~");
+  CHECK(EscapeForTerminal("\x1b[2J") == "\\x1b[2J");
+  CHECK(EscapeForTerminal("a\nb\tc\rd") == "a\\x0ab\\x09c\\x0dd");
+  CHECK(EscapeForTerminal(std::string("\0", 1)) == "\\x00");
+  CHECK(EscapeForTerminal("\x7f") == "\\x7f");
+  CHECK(EscapeForTerminal("\xc2\x9b" "31m") == "\\u009b31m");
+  CHECK(EscapeForTerminal("\xc2\xa0") == "\xc2\xa0");          // U+00A0 stays
+  CHECK(EscapeForTerminal("bad \xff\xc0\xaf") == "bad \\xff\\xc0\\xaf");  // invalid and overlong bytes
+  CHECK(EscapeForTerminal("\xed\xa0\x80") == "\\xed\\xa0\\x80");    // a UTF-16 surrogate is not UTF-8
+  CHECK(EscapeForTerminal("\xe5\x96") == "\\xe5\\x96");            // a cut sequence
+  CHECK(EscapeForTerminal("back\\slash") == "back\\\\slash");     // so every escape is ours
+  // Whatever goes in, nothing below U+0020 or in C1 comes out.
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  const std::string out = EscapeForTerminal(all);
+  CHECK_FALSE(FindControlCharacter(out).has_value());
+  CHECK(IsValidUtf8(out));
+}
+
+TEST_CASE("IsValidUtf8 follows RFC 3629 at its boundaries") {
+  CHECK(IsValidUtf8(""));
+  CHECK(IsValidUtf8("\x7f"));
+  CHECK(IsValidUtf8("\xc2\x80"));
+  CHECK_FALSE(IsValidUtf8("\xc1\xbf"));          // overlong two-byte form
+  CHECK(IsValidUtf8("\xe0\xa0\x80"));
+  CHECK_FALSE(IsValidUtf8("\xe0\x9f\xbf"));      // overlong three-byte form
+  CHECK(IsValidUtf8("\xed\x9f\xbf"));           // U+D7FF
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));      // U+D800, a surrogate
+  CHECK(IsValidUtf8("\xf4\x8f\xbf\xbf"));       // U+10FFFF
+  CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80")); // above U+10FFFF
+  CHECK_FALSE(IsValidUtf8("\xf0\x9f\x98"));      // cut short
+  CHECK_FALSE(IsValidUtf8("\x80"));               // a continuation byte alone
+}
+
+// A donor name whose bytes are not UTF-8, spliced into a correctly signed envelope (protobuf
+// would not serialise it), for the invalid_utf8 tests.
+Bytes EnvelopeWithBadUtf8(const std::string& placeholder_field) {
+  auto b = ValidBody(pb::TxBody::kDonation);
+  const std::string marker = "QQQQ";
+  if (placeholder_field == "donor_display_name") b.mutable_donation()->set_donor_display_name(marker);
+  if (placeholder_field == "memo") b.mutable_donation()->set_memo(marker);
+  std::string body = b.SerializeAsString();
+  const auto at = body.find(marker);
+  REQUIRE(at != std::string::npos);
+  body.replace(at, marker.size(), "\xff\xfe\xc0\x80");  // same length: the framing stays valid
+  pb::Tx tx;
+  tx.set_body(body);
+  const crypto::KeyPair kp = Key(1);
+  const auto sig = crypto::Sign(kp.secret_key, kTxSignDomain, AsBytes(body));
+  auto* s = tx.add_sigs();
+  s->set_public_key(std::string(kp.public_key.begin(), kp.public_key.end()));
+  s->set_sig(std::string(sig.begin(), sig.end()));
+  return ToBytes(tx.SerializeAsString());
+}
+
+TEST_CASE("a string field that is not UTF-8 is invalid_utf8 naming the field, found without protobuf's parser") {
+  QuietProtobuf quiet;  // DecodeTx's own parse still runs first and would log
+  for (const std::string field : {"donor_display_name", "memo"}) {
+    CAPTURE(field);
+    const Bytes envelope = EnvelopeWithBadUtf8(field);
+    const auto found = FindInvalidUtf8(envelope);
+    REQUIRE(found.has_value());
+    CHECK(*found == "shanliu.pb.Donation." + field);
+    const auto decoded = DecodeTx(envelope, kChain);
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.status().code() == "invalid_utf8");
+    CHECK(decoded.status().message().find(field) != std::string::npos);
+  }
+  // Valid text, garbage, an empty envelope and a nesting bomb find nothing (and do not crash).
+  CHECK_FALSE(FindInvalidUtf8(Sign1(ValidBody(pb::TxBody::kDonation))).has_value());
+  CHECK_FALSE(FindInvalidUtf8(ToBytes(std::string("\xff\xff\xff"))).has_value());
+  CHECK_FALSE(FindInvalidUtf8(Bytes{}).has_value());
+  std::string nested = "x";
+  for (int i = 0; i < 64; ++i) nested = std::string("\x0a") + static_cast<char>(nested.size()) + nested;
+  CHECK_FALSE(FindInvalidUtf8(ToBytes(nested.substr(0, 100))).has_value());
+  // Invalid UTF-8 in a Correction's embedded body is found too.
+  auto correction = ValidBody(pb::TxBody::kCorrection);
+  std::string inner = ValidBody(pb::TxBody::kDonation).SerializeAsString();
+  const std::string chain(kChain);
+  inner.replace(inner.find(chain), 4, "\xff\xff\xff\xff");
+  correction.mutable_correction()->set_corrected_tx_body(inner);
+  const auto in_correction = FindInvalidUtf8(Sign1(correction));
+  REQUIRE(in_correction.has_value());
+  CHECK(*in_correction == "shanliu.pb.TxBody.chain_id");
 }
 
 }  // namespace

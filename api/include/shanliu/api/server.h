@@ -30,11 +30,18 @@ struct ServerConfig {
   unsigned write_timeout_ms = 15'000;        // a response or stream event must be taken within this
   std::size_t max_batch_txs = 1000;
   std::size_t max_connections = 1024;        // more are answered 503 and closed
+  // Open connections from one client address; more are answered 503 and closed. 0: no per-address
+  // cap (behind a reverse proxy every client shares the proxy's address).
+  std::size_t max_connections_per_ip = 64;
   std::size_t max_sse_clients = 256;
   unsigned sse_heartbeat_ms = 15'000;        // comment lines on idle /v1/stream connections
   unsigned stop_grace_ms = 3'000;            // Stop() lets open responses finish this long
   std::size_t max_trace_nodes = 2'000;       // larger traces are cut and marked "truncated"
   std::string cors_allow_origin = "*";       // Access-Control-Allow-Origin on GET /v1/*; empty: none
+  // Where readers reach the explorer ("https://shanliu.example.org", no query): the base of the
+  // absolute links the API builds (receipt QR codes). Empty: http://<listen_address>:<port>. The
+  // request's Host header is never used: any client could make the node sign its links with it.
+  std::string public_url;
 };
 
 // What a submission became.

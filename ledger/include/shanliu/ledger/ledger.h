@@ -36,6 +36,9 @@ struct LedgerOptions {
   // means no snappy on every compaction and read. The records are the same either way.
   std::size_t write_buffer_bytes = 4 << 20;
   bool compress = true;
+  // The file system LevelDB uses; null is its default. Tests pass a fault-injecting Env (the
+  // power-loss model in ledger_crash_test drops every write not yet synced). Not owned.
+  leveldb::Env* env = nullptr;
 };
 
 // A block executed on an overlay of the committed state, ready to commit.

@@ -2,6 +2,7 @@
 // tx ids and stateless validation. Stateful rules live in the state machine.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,6 +54,12 @@ Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> si
 // 1..kMaxSignatures distinct signers whose signatures all verify.
 // `verify_signatures = false` skips only the Ed25519 checks (for a verified-signature cache).
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures = true);
+
+// The name of the first string field of the Tx envelope (its body, and a Correction's
+// corrected_tx_body, included) whose bytes are not valid UTF-8, or nothing. It reads the wire
+// format without the generated parser, which would refuse the message and write to stderr, so a
+// submitter can be told which field is wrong ("invalid_utf8") and nothing is logged.
+std::optional<std::string> FindInvalidUtf8(ByteView envelope);
 
 // Payload name as used in the API and CLI ("donation", "trust_disbursement", ...).
 std::string PayloadKindName(const pb::TxBody& body);
