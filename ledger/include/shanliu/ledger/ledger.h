@@ -36,6 +36,10 @@ struct LedgerOptions {
   // means no snappy on every compaction and read. The records are the same either way.
   std::size_t write_buffer_bytes = 4 << 20;
   bool compress = true;
+  // On open, besides the head, this many committed blocks are read back with their txs and
+  // checked (checksums, txs_root, certificate, hash links): the most recent half and an even
+  // spread over the rest whose offset moves with the height. 0 checks the head only.
+  std::uint32_t startup_sample_blocks = 32;
 };
 
 // A block executed on an overlay of the committed state, ready to commit.
@@ -112,6 +116,8 @@ class Ledger {
   Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
   Status InitGenesis();
   Status CheckHead();
+  // LedgerOptions::startup_sample_blocks (ledger_startup_check.cc). Error storage_corrupt.
+  Status SampleStoredBlocks() const;
   Result<ExecutedBlock> Execute(const pb::BlockHeader& proposed_header, std::span<const DecodedTx> txs,
                                 std::vector<RejectedTx>* rejected, bool must_all_apply,
                                 std::uint32_t* failed_tx = nullptr);
