@@ -12,6 +12,8 @@ packages=(
   libqrencode-dev
   # gzip and brotli content codings for the explorer's files and large JSON responses
   zlib1g-dev libbrotli-dev
+  # tests parse the Atom feeds the API writes
+  libxml2-dev
   curl python3
   # The explorer (TypeScript built with Vite from npm packages) and its browser tests
   # (playwright-core drives Debian's chromium; a CJK font so pages render Chinese text).

@@ -81,7 +81,9 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
   void Reply(Response response, unsigned version, bool keep_alive, bool head);
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes);
 
-  void StartStream(unsigned version);
+  // `block_stream`: GET /v1/stream, which starts with the head block; a receipt stream starts
+  // with `first_events` instead.
+  void StartStream(unsigned version, bool block_stream, std::vector<std::string> first_events);
   void OnStreamHeader(beast::error_code ec, std::size_t bytes);
   void Enqueue(std::shared_ptr<const std::string> event);  // null: the final chunk
   void WriteNextEvent();

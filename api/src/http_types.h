@@ -28,6 +28,8 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, Cache-Control, ...)
   bool start_stream = false;  // GET /v1/stream: the connection becomes a server-sent-events stream
+  std::string stream_topic;   // with start_stream: "" every block, else one receipt (SseHub topics)
+  std::vector<std::string> stream_events;  // with a topic: the first events, sent before any update
 };
 
 // 200 (or `status`) with `body` serialised compactly; invalid UTF-8 from stored text is replaced.

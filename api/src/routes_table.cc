@@ -13,6 +13,7 @@ void RegisterRoutes(Router& router) {
   AddStatsRoutes(router);
   AddExportRoutes(router);
   AddOpsRoutes(router);
+  AddDonorRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

@@ -91,6 +91,7 @@ class Server::Impl {
     if (!started_ || stopped_) return;
     stopped_ = true;
     running_ = false;
+    context_.receipt_watch.Stop();  // no more receipt events; the streams end below
     net::post(acceptor_.get_executor(), [this] {
       boost::system::error_code ec;
       acceptor_.close(ec);
@@ -112,6 +113,7 @@ class Server::Impl {
     if (!running_) return;
     // One strand keeps events in commit order; the node's thread only posts.
     net::post(publish_strand_, [this, height] { Publish(height); });
+    context_.receipt_watch.Committed(height);  // traces watched receipts on its own thread
   }
 
  private:

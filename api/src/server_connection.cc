@@ -153,10 +153,10 @@ void Connection::OnRequest() {
       response = ErrorResponse("bad_request", "the event stream needs HTTP/1.1 (chunked transfer encoding)");
     } else if (stopping_) {
       response = ErrorResponse("unavailable", "the server is shutting down");
-    } else if (!server_.sse.Subscribe(shared_from_this())) {
+    } else if (!server_.sse.Subscribe(shared_from_this(), response.stream_topic)) {
       response = ErrorResponse("unavailable", "too many event-stream clients; try again later");
     } else {
-      return StartStream(req.version());
+      return StartStream(req.version(), response.stream_topic.empty(), std::move(response.stream_events));
     }
   }
   const bool keep_alive = req.keep_alive() && !stopping_;
@@ -192,7 +192,7 @@ void Connection::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
 
 // ---------------------------------------------------------------- event stream
 
-void Connection::StartStream(unsigned version) {
+void Connection::StartStream(unsigned version, bool block_stream, std::vector<std::string> first_events) {
   streaming_ = true;
   stream_header_.emplace(http::status::ok, version);
   http::response<http::empty_body>& res = *stream_header_;
@@ -207,14 +207,17 @@ void Connection::StartStream(unsigned version) {
   res.chunked(true);
   stream_serializer_.emplace(res);
 
-  // First the reconnect delay, then where the chain is now.
+  // First the reconnect delay, then where the chain (or the receipt) is now.
   events_.push_back(std::make_shared<const std::string>("retry: 5000\n\n"));
-  try {
-    auto view = server_.ledger.Read();
-    auto head = view->Block(view->head().height());
-    if (head) events_.push_back(std::make_shared<const std::string>(BlockEvent("head", *head, view->head_hash())));
-  } catch (const ledger::StorageError& e) {
-    std::fprintf(stderr, "shanliu api: cannot read the head for a new stream: %s\n", e.what());
+  for (std::string& e : first_events) events_.push_back(std::make_shared<const std::string>(std::move(e)));
+  if (block_stream) {
+    try {
+      auto view = server_.ledger.Read();
+      auto head = view->Block(view->head().height());
+      if (head) events_.push_back(std::make_shared<const std::string>(BlockEvent("head", *head, view->head_hash())));
+    } catch (const ledger::StorageError& e) {
+      std::fprintf(stderr, "shanliu api: cannot read the head for a new stream: %s\n", e.what());
+    }
   }
   event_writing_ = true;  // the header goes first
   stream_.expires_after(Ms(server_.config.write_timeout_ms));

@@ -8,6 +8,7 @@
 
 #include "metrics.h"
 #include "query.h"
+#include "receipt_watch.h"
 #include "router.h"
 #include "shanliu/api/server.h"
 #include "sse.h"
@@ -21,6 +22,7 @@ struct ServerContext {
         ledger(ledger_ref),
         hooks(std::move(node_hooks)),
         sse(config.max_sse_clients),
+        receipt_watch(ledger_ref, sse, config.max_trace_nodes),
         static_files(config.explorer_dir) {}
 
   const ServerConfig config;
@@ -28,6 +30,7 @@ struct ServerContext {
   const NodeHooks hooks;
   Metrics metrics;
   SseHub sse;
+  ReceiptWatch receipt_watch;  // after sse: it publishes there
   Router router;
   StaticFiles static_files;
   std::atomic<std::size_t> open_connections{0};

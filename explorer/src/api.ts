@@ -539,3 +539,32 @@ export interface SourcesPage {
   next: number | null;
   proof?: SourcesProofJson | null; // docs/flow-proof.md "The reverse walk"
 }
+
+// GET /v1/activity: recent money movements, newest first (docs/api.md).
+export interface ActivityItem {
+  id: string;
+  code: string;
+  kind: 'donation' | 'trust_deposit' | 'spend' | 'transfer' | 'trust_disbursement' | 'refund';
+  leaf: number;
+  height: number;
+  time_ms: number;
+  amount_fen: number;
+  account: NameRef;
+  to: NameRef | null;
+  project: { project_id: string; name_zh: string; name_en: string } | null;
+  org: NameRef | null;
+  beneficiary_count: number | null;
+  category: string | null;
+  category_name_zh: string | null;
+  category_name_en: string | null;
+  payee_kind: string | null;
+  payee_name: string | null;
+  donor_display_name: string | null;
+  attested: boolean | null;
+}
+
+export interface ActivityPage {
+  items: ActivityItem[];
+  next: number | null;
+  log_size: number;
+}

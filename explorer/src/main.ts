@@ -21,12 +21,14 @@ route(/^\/trusts\/([a-z0-9-]{3,40})\/?$/, lazy(() => import('./pages/projects'),
 route(/^\/blocks\/?$/, lazy(() => import('./pages/blocks'), 'blockList'));
 route(/^\/blocks\/(\d{1,15}|latest)\/?$/, lazy(() => import('./pages/blocks'), 'blockPage'));
 route(/^\/tx\/([0-9a-fA-F]{64}|[A-Za-z2-7]{52})\/?$/, lazy(() => import('./pages/blocks'), 'txPage'));
+route(/^\/mine\/?$/, lazy(() => import('./pages/mine'), 'default'));
 route(/^\/points\/?$/, lazy(() => import('./pages/wallet'), 'default'));
 route(/^\/regulator\/?$/, lazy(() => import('./pages/regulator'), 'default'));
 
 const NAV: [string, MessageKey][] = [
   ['/', 'nav.home'],
   ['/scan', 'nav.scan'],
+  ['/mine', 'nav.mine'],
   ['/projects', 'nav.projects'],
   ['/trusts', 'nav.trusts'],
   ['/orgs', 'nav.orgs'],
@@ -55,8 +57,11 @@ function renderChrome(): void {
       }),
     ),
   );
-  langBtn.textContent = lang() === 'zh' ? 'EN' : '中文';
-  langBtn.setAttribute('aria-label', t('nav.switch_lang'));
+  // The button's name is its visible text (the other language's own name, in that language), so
+  // what a speech user sees is what they say (WCAG 2.5.3); the hint is only a tooltip.
+  langBtn.textContent = lang() === 'zh' ? 'English' : '中文';
+  langBtn.removeAttribute('aria-label');
+  langBtn.title = t('nav.switch_lang');
   langBtn.setAttribute('lang', lang() === 'zh' ? 'en' : 'zh-CN');
   skip.textContent = t('nav.skip');
   brandSub.textContent = t('brand.tagline');

@@ -5,6 +5,7 @@
 //   height + 1         -> verified, kept per validator (bounded FIFO) until we get there
 //   above height + 1   -> dropped
 // Any message from a higher height marks its sender as ahead (RequestDecision on a later tick).
+// A RoundStatus is not placed anywhere: it is answered (consensus_relay.cc).
 #include <cassert>
 #include <set>
 
@@ -13,12 +14,13 @@
 
 namespace shanliu::node::consensus {
 
-Status Core::Impl::OnMessage(Message message) {
+Status Core::Impl::OnMessage(Message message, std::optional<std::uint32_t> from) {
   if (height == 0) return Reject("not_started", "the core has not been started");
   Status status = std::visit(Overloaded{
                                  [&](Proposal& p) { return AdmitProposal(std::move(p)); },
                                  [&](Vote& v) { return AdmitVote(v); },
                                  [&](Decision& d) { return AdmitDecision(std::move(d)); },
+                                 [&](RoundStatus& s) { return OnRoundStatus(s, from); },
                              },
                              message);
   if (status.ok()) Progress();

@@ -51,6 +51,9 @@ Status ValidateConfig(const Config& c) {
   if (c.max_evidence_per_height == 0 || c.max_evidence_per_height > 65536) {
     return BadConfig("max_evidence_per_height must be 1..65536");
   }
+  if (c.relay_statuses_per_tick == 0 || c.relay_statuses_per_tick > 16) {
+    return BadConfig("relay_statuses_per_tick must be 1..16");
+  }
   return Status::Ok();
 }
 
@@ -72,6 +75,9 @@ Core::Impl::Impl(Config config_in, crypto::KeyPair signer_in, std::uint32_t inde
       far_round_messages(config.validators.size()),
       next_height_messages(config.validators.size()),
       seen_ahead(config.validators.size(), false),
+      statuses_this_tick(config.validators.size(), 0),
+      peer_height(config.validators.size(), 0),
+      asked_at_height(config.validators.size(), false),
       proposer_table_(BuildProposerTable(config.validators)) {}
 
 Result<Core> CreateCoreWithFaults(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records,
@@ -112,7 +118,7 @@ Output Core::Handle(Event event) {
   core.out = &output.effects;
   output.status = std::visit(Overloaded{
                                  [&](Start& e) { return core.OnStart(e.height); },
-                                 [&](MessageReceived& e) { return core.OnMessage(std::move(e.message)); },
+                                 [&](MessageReceived& e) { return core.OnMessage(std::move(e.message), e.from); },
                                  [&](TimeoutFired& e) { return core.OnTimeout(e); },
                                  [&](ProposalBuilt& e) { return core.OnProposalBuilt(std::move(e)); },
                                  [&](BlockValidated& e) { return core.OnBlockValidated(e); },
@@ -170,6 +176,7 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
   decision.reset();
   evidence_seen.clear();
   seen_ahead.assign(n, false);
+  asked_at_height.assign(n, false);
   // Nothing is ever signed below the current height again.
   wal.erase(wal.begin(), wal.lower_bound(RecordKey{new_height, 0, WalRecordKind::kProposal}));
 
@@ -227,6 +234,7 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
   for (std::deque<Message>& queue : carried) {
     for (Message& message : queue) (void)Place(std::move(message));
   }
+  CatchUpFast();
 }
 
 Status Core::Impl::OnTxsAvailable(std::uint64_t at_height) {
@@ -242,6 +250,7 @@ Status Core::Impl::OnGossipTick() {
   const bool stuck = now == progress_at_last_tick;
   const bool whole_tick_at_this_height = std::get<0>(progress_at_last_tick) == height;
   progress_at_last_tick = now;
+  statuses_this_tick.assign(statuses_this_tick.size(), 0);
   // Others are at higher heights and this validator has spent a whole tick at its own: it
   // missed a decision. (Within one tick that is only the usual skew between validators.) The
   // evidence is used once, so requests repeat only while new evidence keeps arriving.
@@ -256,8 +265,13 @@ Status Core::Impl::OnGossipTick() {
     }
   }
   if (!stuck) return Status::Ok();
-  // No progress for a whole tick: messages were probably lost. Repeat what this validator said
-  // in its recent rounds (identical bytes, nothing newly signed); peers drop what they have.
+  // Waiting for txs is idleness, not loss: the heartbeat ends it, and a peer that started the
+  // height repeats its own votes below, which starts ours. An idle chain stays silent.
+  if (step == Step::kWait) return Status::Ok();
+  // No progress for a whole tick: messages were probably lost. Say where we are and what we
+  // hold, so peers send what we lack, including others' votes (consensus_relay.cc); and repeat
+  // what this validator said in its recent rounds (identical bytes, nothing newly signed).
+  BroadcastRoundStatus();
   const std::uint32_t first = round >= config.rebroadcast_rounds ? round - config.rebroadcast_rounds + 1 : 0;
   for (auto it = rounds.lower_bound(first); it != rounds.end() && it->first <= round; ++it) {
     const RoundState& rs = it->second;

@@ -1,4 +1,5 @@
 // One-line renderings of messages, events and effects for logs, traces and test transcripts.
+#include <algorithm>
 #include <sstream>
 
 #include "consensus_visit.h"
@@ -56,6 +57,13 @@ std::string Describe(const Message& message) {
                    s << "decision h=" << d.certificate.height() << " r=" << d.certificate.round()
                      << " block=" << HashOf(d.certificate.block_hash()) << " sigs=" << d.certificate.signatures_size();
                  },
+                 [&](const RoundStatus& r) {
+                   const auto held = [](const std::vector<bool>& bits) {
+                     return std::count(bits.begin(), bits.end(), true);
+                   };
+                   s << "status h=" << r.height << " r=" << r.round << " proposal=" << (r.has_proposal ? "yes" : "no")
+                     << " prevotes=" << held(r.prevotes) << " precommits=" << held(r.precommits);
+                 },
              },
              message);
   return s.str();
@@ -112,6 +120,7 @@ std::string Describe(const Effect& effect) {
   std::ostringstream s;
   std::visit(Overloaded{
                  [&](const Broadcast& e) { s << "broadcast " << Describe(e.message); },
+                 [&](const SendTo& e) { s << "send-to " << e.validator << " " << Describe(e.message); },
                  [&](const PersistWal& e) { s << "persist " << Describe(e.record); },
                  [&](const ScheduleTimeout& e) {
                    s << "schedule " << StepName(e.step) << " h=" << e.height << " r=" << e.round << " " << e.duration_ms

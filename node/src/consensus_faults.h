@@ -12,8 +12,11 @@ struct FaultSwitches {
   bool ignore_lock = false;                // prevote for a valid proposal whatever the lock says
   bool skip_vote_signature_check = false;  // count votes without verifying their signatures
   bool forget_wal_on_restart = false;      // start from an empty WAL, whatever was replayed
+  bool no_vote_relay = false;              // never send a peer the votes its RoundStatus lacks
 
-  bool any() const { return quorum_at_two_thirds || ignore_lock || skip_vote_signature_check || forget_wal_on_restart; }
+  bool any() const {
+    return quorum_at_two_thirds || ignore_lock || skip_vote_signature_check || forget_wal_on_restart || no_vote_relay;
+  }
 };
 
 Result<Core> CreateCoreWithFaults(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records,

@@ -3,6 +3,7 @@
 //   consensus_admit.cc  checking incoming messages and routing them by height
 //   consensus_place.cc  placing verified messages into round state; far rounds; evidence
 //   consensus_rules.cc  the upon-rules of Algorithm 1, rounds, timeouts, signing, commit
+//   consensus_relay.cc  round status out, relay of the votes a peer lacks, catching up heights
 #pragma once
 
 #include <cassert>
@@ -68,6 +69,11 @@ struct Core::Impl {
   std::tuple<std::uint64_t, std::uint32_t, Step> progress_at_last_tick{0, 0, Step::kPropose};
   std::vector<bool> seen_ahead;  // per validator: seen at a higher height since the last request
 
+  // ---- relay (consensus_relay.cc)
+  std::vector<std::uint32_t> statuses_this_tick;  // per validator: RoundStatus answered since our last tick
+  std::vector<std::uint64_t> peer_height;         // per validator: the height its latest RoundStatus claimed
+  std::vector<bool> asked_at_height;              // per validator: asked for this height's decision already
+
   std::vector<Effect>* out = nullptr;  // effects of the event being handled
   void Emit(Effect effect) { out->push_back(std::move(effect)); }
 
@@ -78,7 +84,7 @@ struct Core::Impl {
   void EnterHeight(std::uint64_t new_height);
 
   // ---- consensus_admit.cc
-  Status OnMessage(Message message);
+  Status OnMessage(Message message, std::optional<std::uint32_t> from);
   Status AdmitProposal(Proposal proposal);
   Status AdmitVote(const Vote& vote);
   Status AdmitDecision(Decision decision);
@@ -93,6 +99,12 @@ struct Core::Impl {
   bool VerifySignature(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) const;
   bool VerifyProposalSignature(const Proposal& proposal) const;
   bool VerifyVoteSignature(const Vote& vote) const;
+
+  // ---- consensus_relay.cc
+  void BroadcastRoundStatus();
+  Status OnRoundStatus(const RoundStatus& status, std::optional<std::uint32_t> from);
+  void RelayRound(std::uint32_t to, std::uint32_t at_round, const RoundStatus* status);
+  void CatchUpFast();
 
   // ---- consensus_rules.cc
   void Progress();

@@ -1,5 +1,6 @@
 // The protobuf wire format of consensus messages (node/proto/consensus.proto).
 #include <algorithm>
+#include <cassert>
 #include <limits>
 
 #include "shanliu/node/consensus.h"
@@ -71,6 +72,48 @@ Result<Message> FromWire(const wire::Decision& in) {
   return Message(std::move(d));
 }
 
+Result<std::vector<bool>> BitsFromWire(const std::string& field, std::uint32_t count, std::string_view name) {
+  if (field.size() != (static_cast<std::size_t>(count) + 7) / 8) {
+    return Malformed(std::string(name) + " bitmap must be " + std::to_string((count + 7) / 8) + " bytes for " +
+                     std::to_string(count) + " validators, got " + std::to_string(field.size()));
+  }
+  std::vector<bool> bits(count, false);
+  for (std::size_t i = 0; i < field.size() * 8; ++i) {
+    const bool set = (static_cast<std::uint8_t>(field[i / 8]) >> (i % 8)) & 1u;
+    if (i < count) {
+      bits[i] = set;
+    } else if (set) {
+      return Malformed(std::string(name) + " bitmap has bits set past the validator count");
+    }
+  }
+  return bits;
+}
+
+std::string BitsToWire(const std::vector<bool>& bits) {
+  std::string out((bits.size() + 7) / 8, '\0');
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    if (bits[i]) out[i / 8] = static_cast<char>(static_cast<std::uint8_t>(out[i / 8]) | (1u << (i % 8)));
+  }
+  return out;
+}
+
+Result<Message> FromWire(const wire::RoundStatus& in) {
+  if (in.validator_count() == 0 || in.validator_count() > kMaxValidators) {
+    return Malformed("round status validator count must be 1.." + std::to_string(kMaxValidators));
+  }
+  RoundStatus r;
+  r.height = in.height();
+  r.round = in.round();
+  r.has_proposal = in.has_proposal();
+  auto prevotes = BitsFromWire(in.prevotes(), in.validator_count(), "prevotes");
+  if (!prevotes.ok()) return prevotes.status();
+  auto precommits = BitsFromWire(in.precommits(), in.validator_count(), "precommits");
+  if (!precommits.ok()) return precommits.status();
+  r.prevotes = std::move(*prevotes);
+  r.precommits = std::move(*precommits);
+  return Message(std::move(r));
+}
+
 }  // namespace
 
 std::size_t MaxMessageBytes(const Config& config) {
@@ -102,11 +145,20 @@ Bytes EncodeMessage(const Message& message) {
     w->set_block_hash(AsString(v->block_hash));
     w->set_validator_index(v->validator_index);
     w->set_signature(AsString(v->signature));
-  } else {
-    const auto& d = std::get<Decision>(message);
+  } else if (const auto* d = std::get_if<Decision>(&message)) {
     wire::Decision* w = out.mutable_decision();
-    w->set_block(AsString(d.block));
-    w->set_commit_certificate(d.certificate.SerializeAsString());
+    w->set_block(AsString(d->block));
+    w->set_commit_certificate(d->certificate.SerializeAsString());
+  } else {
+    const auto& r = std::get<RoundStatus>(message);
+    assert(r.prevotes.size() == r.precommits.size() && r.prevotes.size() <= kMaxValidators);
+    wire::RoundStatus* w = out.mutable_round_status();
+    w->set_height(r.height);
+    w->set_round(r.round);
+    w->set_has_proposal(r.has_proposal);
+    w->set_validator_count(static_cast<std::uint32_t>(r.prevotes.size()));
+    w->set_prevotes(BitsToWire(r.prevotes));
+    w->set_precommits(BitsToWire(r.precommits));
   }
   std::string bytes = out.SerializeAsString();
   return Bytes(bytes.begin(), bytes.end());
@@ -126,6 +178,8 @@ Result<Message> DecodeMessage(ByteView bytes, std::size_t max_bytes) {
       return FromWire(in.vote());
     case wire::ConsensusMessage::kDecision:
       return FromWire(in.decision());
+    case wire::ConsensusMessage::kRoundStatus:
+      return FromWire(in.round_status());
     case wire::ConsensusMessage::KIND_NOT_SET:
       break;
   }

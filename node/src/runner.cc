@@ -52,6 +52,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::Transp
       genesis_(ledger.genesis()),
       checkpoints_(checkpoints),
       status_timer_(io),
+      sync_(BlockSync::Limits{.blocks_per_request = config_.sync_blocks_per_request,
+                              .request_timeout_ms = config_.sync_request_timeout_ms}),
       gossip_(io,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
               mempool, [this](const pb::p2p::P2pFrame& frame) { SendToAll(frame); }) {
@@ -139,8 +141,7 @@ void Runner::Impl::OnPeer(const crypto::PublicKey& peer, bool connected) {
     Send(peer, HeadFrame());
     if (last_own_cosignature_) Send(peer, *last_own_cosignature_);
   } else {
-    peer_heights_.erase(peer);
-    if (sync_peer_ == peer) sync_peer_.reset();
+    sync_.OnPeerGone(peer);
   }
   std::lock_guard lock(stats_mutex_);
   stats_.peers = transport_->Connected().size();
@@ -158,7 +159,9 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
   switch (frame.kind_case()) {
     case pb::p2p::P2pFrame::kConsensus: {
       // Only validators take part; an observer's or unknown peer's consensus traffic is dropped.
-      if (!core_ || !ValidatorIndexOf(from)) return;
+      if (!core_) return;
+      const std::optional<std::uint32_t> sender = ValidatorIndexOf(from);
+      if (!sender) return;
       const std::string& bytes = frame.consensus();
       auto message = consensus::DecodeMessage(AsBytes(bytes), max_consensus_bytes_);
       if (!message.ok()) {
@@ -166,7 +169,8 @@ void Runner::Impl::OnFrame(const crypto::PublicKey& from, Bytes payload) {
         ++stats_.messages_rejected;
         return;
       }
-      Feed(consensus::MessageReceived{std::move(*message)});
+      // The authenticated sender goes with it: a RoundStatus is answered to that validator.
+      Feed(consensus::MessageReceived{std::move(*message), *sender});
       return;
     }
     case pb::p2p::P2pFrame::kTxs:

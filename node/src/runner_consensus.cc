@@ -108,6 +108,13 @@ void Runner::Impl::Perform(cs::Effect& effect) {
     for (std::size_t i = 0; i < validator_keys_.size(); ++i) {
       if (i != validator_index_) transport_->Send(validator_keys_[i], wire);
     }
+  } else if (auto* send = std::get_if<cs::SendTo>(&effect)) {
+    // The vote relay's answer to one validator's RoundStatus.
+    if (send->validator >= validator_keys_.size() || send->validator == validator_index_) return;
+    pb::p2p::P2pFrame frame;
+    const Bytes bytes = cs::EncodeMessage(send->message);
+    frame.set_consensus(std::string(bytes.begin(), bytes.end()));
+    Send(validator_keys_[send->validator], frame);
   } else if (auto* timeout = std::get_if<cs::ScheduleTimeout>(&effect)) {
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(timeout->duration_ms));
     timer->async_wait([this, timer, fired = cs::TimeoutFired{timeout->height, timeout->round, timeout->step}](

@@ -20,24 +20,10 @@
 #include "shanliu/bytes.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/node/mempool.h"
+#include "shanliu/node/thread_rule.h"
 #include "shanliu/pb/p2p.pb.h"
 
 namespace shanliu::node {
-
-// Asserts that every call it guards runs on one thread: the first caller's.
-class ThreadRule {
- public:
-  void Check() {
-    const std::thread::id me = std::this_thread::get_id();
-    std::thread::id expected{};
-    if (owner_.compare_exchange_strong(expected, me)) return;
-    assert(expected == me && "called off the thread this component belongs to");
-    (void)expected;
-  }
-
- private:
-  std::atomic<std::thread::id> owner_{};
-};
 
 class TxGossip {
  public:

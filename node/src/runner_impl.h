@@ -1,7 +1,7 @@
 // Runner internals, split by concern:
 //   runner.cc          start/stop, frame dispatch, head status, stats
 //   runner_consensus.cc the core's effects: WAL, timers, proposals, validation, commit
-//   runner_sync.cc     serving and fetching committed blocks
+//   runner_sync.cc     serving and fetching committed blocks (whom to ask: BlockSync, block_sync.h)
 //   runner_gossip.cc   mempool gossip (TxGossip: its own state and thread rule, runner_gossip.h)
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "runner_gossip.h"
+#include "shanliu/node/block_sync.h"
 #include "shanliu/ledger/verify_pool.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/node/wal.h"
@@ -67,6 +68,9 @@ class Runner::Impl {
   void OnBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response);
   void MaybeSync();
   void RequestBlocks(const crypto::PublicKey& peer, std::uint64_t from_height, std::uint32_t count);
+  // Replays a response's consecutive blocks from our head on; returns how many committed.
+  std::uint64_t CommitSyncedBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response,
+                                   bool* peer_at_fault);
 
   boost::asio::io_context& io_;
   const RunnerConfig config_;
@@ -98,12 +102,8 @@ class Runner::Impl {
   // The height the core waits at for txs (WaitForTxs), 0 when it is not waiting. io thread only.
   std::uint64_t waiting_for_txs_height_ = 0;
 
-  // Sync state (io thread only).
-  std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
-  std::optional<crypto::PublicKey> sync_peer_;
-  std::uint64_t sync_deadline_ms_ = 0;
-  std::uint64_t behind_since_ms_ = 0;
-  std::uint64_t behind_height_ = 0;
+  // Whom sync asks (io thread only, asserted by the class).
+  BlockSync sync_;
 
   TxGossip gossip_;
   // Tx signature checks of synced blocks, off the io thread's own work (one thread per core).

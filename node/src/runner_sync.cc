@@ -2,6 +2,8 @@
 // checks each certificate against the genesis validators, re-executes the block (which checks
 // every tx, the roots and the state digest) and commits it. Validators use it after a restart
 // or a partition; observers use nothing else.
+#include <cassert>
+
 #include "runner_impl.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/replay.h"
@@ -10,10 +12,6 @@
 namespace shanliu::node {
 
 namespace {
-
-// A validator one height behind normally catches up through the core's own decision
-// request; only when that does not happen within this long does it sync.
-constexpr std::uint64_t kValidatorLagGraceMs = 2000;
 
 // Failures a peer's bad response explains (it sent something uncertified): warn and ask again.
 // Anything later is a certified block that does not replay here: our state diverged.
@@ -24,34 +22,15 @@ bool IsPeerFault(ledger::ReplayCheck check) {
 }  // namespace
 
 void Runner::Impl::OnHeadStatus(const crypto::PublicKey& from, const pb::p2p::HeadStatus& head) {
-  peer_heights_[from] = head.height();
+  sync_.OnClaim(from, head.height());
   MaybeSync();
 }
 
 void Runner::Impl::MaybeSync() {
   if (stopped_) return;
-  const std::uint64_t now = WallClockMs();
-  if (sync_peer_ && now < sync_deadline_ms_) return;  // a request is in flight
-  sync_peer_.reset();
-  const std::uint64_t mine = ledger_.height();
-  const crypto::PublicKey* best = nullptr;
-  std::uint64_t best_height = mine;
-  for (const auto& [peer, height] : peer_heights_) {
-    if (height > best_height) {
-      best_height = height;
-      best = &peer;
-    }
+  for (const BlockSync::Request& r : sync_.Next(ledger_.height(), IsValidator(), WallClockMs())) {
+    RequestBlocks(r.peer, r.from_height, r.max_blocks);
   }
-  if (!best) {
-    behind_since_ms_ = 0;
-    return;
-  }
-  if (behind_since_ms_ == 0 || behind_height_ != mine) {
-    behind_since_ms_ = now;
-    behind_height_ = mine;
-  }
-  if (IsValidator() && best_height == mine + 1 && now - behind_since_ms_ < kValidatorLagGraceMs) return;
-  RequestBlocks(*best, mine + 1, config_.sync_blocks_per_request);
 }
 
 void Runner::Impl::RequestBlocks(const crypto::PublicKey& peer, std::uint64_t from_height, std::uint32_t count) {
@@ -59,8 +38,7 @@ void Runner::Impl::RequestBlocks(const crypto::PublicKey& peer, std::uint64_t fr
   frame.mutable_blocks_request()->set_from_height(from_height);
   frame.mutable_blocks_request()->set_max_blocks(count);
   Send(peer, frame);
-  sync_peer_ = peer;
-  sync_deadline_ms_ = WallClockMs() + config_.sync_request_timeout_ms;
+  sync_.Asked(peer, from_height, WallClockMs());
 }
 
 void Runner::Impl::OnBlocksRequest(const crypto::PublicKey& from, const pb::p2p::BlocksRequest& request) {
@@ -93,7 +71,28 @@ void Runner::Impl::OnBlocksRequest(const crypto::PublicKey& from, const pb::p2p:
 }
 
 void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response) {
-  if (sync_peer_ == from) sync_peer_.reset();
+  const std::uint64_t before = ledger_.height();
+  bool peer_at_fault = false;
+  const std::uint64_t synced = CommitSyncedBlocks(from, response, &peer_at_fault);
+  if (stopped_) return;  // a fatal error on our side
+  assert(ledger_.height() == before + synced);
+  (void)before;
+  if (synced > 0) {
+    LogEvent("info", "blocks_synced", {{"blocks", synced}, {"height", ledger_.height()}, {"peer", crypto::ToHex(from)}});
+    SendHead();
+    // The store moved past the core's height: it starts again at the next one.
+    if (core_) Feed(consensus::Start{ledger_.height() + 1});
+  }
+  // The head it says it has is a claim like any HeadStatus; what it delivered is what counts.
+  sync_.OnClaim(from, response.head_height());
+  const std::uint64_t now = WallClockMs();
+  sync_.OnResponse(from, synced, ledger_.height(), now);
+  if (peer_at_fault) sync_.OnBadBlocks(from, now);
+  MaybeSync();
+}
+
+std::uint64_t Runner::Impl::CommitSyncedBlocks(const crypto::PublicKey& from, const pb::p2p::BlocksResponse& response,
+                                               bool* peer_at_fault) {
   // The consecutive blocks from our head on; the replayer checks each one's header chain and
   // certificate before its txs' signatures and execution.
   std::vector<pb::CommittedBlock> blocks;
@@ -102,6 +101,7 @@ void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::Blocks
     pb::CommittedBlock committed;
     if (!committed.ParseFromString(encoded)) {
       LogEvent("warn", "sync_block_malformed", {{"peer", crypto::ToHex(from)}});
+      *peer_at_fault = true;
       break;
     }
     const std::uint64_t height = committed.block().header().height();
@@ -109,41 +109,35 @@ void Runner::Impl::OnBlocks(const crypto::PublicKey& from, const pb::p2p::Blocks
     if (height != first_height + blocks.size()) break;    // a gap: ask again from our head
     blocks.push_back(std::move(committed));
   }
-  std::uint64_t synced = 0;
-  if (!blocks.empty()) {
-    const std::uint64_t last_height = first_height + blocks.size() - 1;
-    ledger::VectorBlockSource source(first_height, std::move(blocks));
-    ledger::ReplayOptions options;
-    options.known_verified = [this](const Hash256& h) { return mempool_.SignatureVerified(h); };
-    options.on_commit = [this](const ledger::ExecutedBlock& executed) {
-      {
-        std::lock_guard lock(stats_mutex_);
-        ++stats_.blocks_synced;
-      }
-      AfterCommit(executed, /*by_sync=*/true);
-    };
-    ledger::Replayer replayer(ledger_, verify_pool_, std::move(options));
-    auto replayed = replayer.Run(source, last_height);
-    if (!replayed.ok()) return Fatal("sync_commit", replayed.status());
-    synced = replayed->done.blocks;
-    if (const auto& f = replayed->failure) {
-      if (!IsPeerFault(f->check)) return Fatal("sync_execute", f->cause);
-      LogEvent("warn", "sync_bad_block", {{"peer", crypto::ToHex(from)}, {"height", f->height},
-                                          {"check", std::string(ledger::ReplayCheckName(f->check))},
-                                          {"error", f->cause.ToString()}});
+  if (blocks.empty()) return 0;
+  const std::uint64_t last_height = first_height + blocks.size() - 1;
+  ledger::VectorBlockSource source(first_height, std::move(blocks));
+  ledger::ReplayOptions options;
+  options.known_verified = [this](const Hash256& h) { return mempool_.SignatureVerified(h); };
+  options.on_commit = [this](const ledger::ExecutedBlock& executed) {
+    {
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.blocks_synced;
     }
+    AfterCommit(executed, /*by_sync=*/true);
+  };
+  ledger::Replayer replayer(ledger_, verify_pool_, std::move(options));
+  auto replayed = replayer.Run(source, last_height);
+  if (!replayed.ok()) {
+    Fatal("sync_commit", replayed.status());
+    return 0;
   }
-  if (synced > 0) {
-    LogEvent("info", "blocks_synced", {{"blocks", synced}, {"height", ledger_.height()}, {"peer", crypto::ToHex(from)}});
-    behind_since_ms_ = 0;
-    SendHead();
-    // The store moved past the core's height: it starts again at the next one.
-    if (core_) Feed(consensus::Start{ledger_.height() + 1});
+  if (const auto& f = replayed->failure) {
+    if (!IsPeerFault(f->check)) {
+      Fatal("sync_execute", f->cause);
+      return replayed->done.blocks;
+    }
+    *peer_at_fault = true;
+    LogEvent("warn", "sync_bad_block", {{"peer", crypto::ToHex(from)}, {"height", f->height},
+                                        {"check", std::string(ledger::ReplayCheckName(f->check))},
+                                        {"error", f->cause.ToString()}});
   }
-  if (response.head_height() > ledger_.height()) {
-    peer_heights_[from] = std::max(peer_heights_[from], response.head_height());
-  }
-  MaybeSync();
+  return replayed->done.blocks;
 }
 
 }  // namespace shanliu::node

@@ -11,6 +11,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Network, artifacts, repo } from './harness.mjs';
 import jsQR from '../../explorer/node_modules/jsqr/dist/jsQR.js';
+import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const net = new Network();
 const run = promisify(execFile);
@@ -19,6 +23,7 @@ const T = { timeout: 180000 };
 let genesisSigner = null; // the validator organisation's zh name, if the node publishes its genesis
 
 async function shot(page, name) {
+  await mkdir(path.dirname(path.join(artifacts, `${name}.png`)), { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
 
@@ -116,9 +121,12 @@ async function expectFailures(cases) {
 
 // Loads /r/<code> with the node's JSON rewritten by `mutate`, and expects the red badge naming
 // `check` (a flow-proof check or "<value> mismatch").
+// The receipt's JSON only: its event stream (/stream) and QR image pass through untouched.
+const receiptJson = (url) => /^\/v1\/receipts\/[A-Za-z2-7]+$/.test(url.pathname);
+
 async function expectFailure(code, label, mutate, check) {
   const page = await net.page();
-  await page.route('**/v1/receipts/**', async (route) => {
+  await page.route(receiptJson, async (route) => {
     const response = await route.fetch();
     const body = await response.json();
     mutate(body);
@@ -202,7 +210,7 @@ describe('explorer', () => {
     ];
     for (const [step, mutate] of variants) {
       const page = await net.page();
-      await page.route('**/v1/receipts/**', async (route) => {
+      await page.route(receiptJson, async (route) => {
         const response = await route.fetch();
         const body = await response.json();
         mutate(body);
@@ -806,7 +814,7 @@ describe('explorer', () => {
   it('marks everything the proofs do not cover when the node sends no flow proof', T, async () => {
     const { code } = await richReceipt();
     const page = await net.page();
-    await page.route('**/v1/receipts/**', async (route) => {
+    await page.route(receiptJson, async (route) => {
       const response = await route.fetch();
       const body = await response.json();
       delete body.flow_proof;
@@ -848,4 +856,269 @@ describe('explorer', () => {
     noErrors(tampered);
     await tampered.context().close();
   });
+
+  // ---------------------------------------------------------------- the donor's explorer (issue 16)
+
+  it('home shows a live feed of donations and spending and collapses empty blocks', T, async () => {
+    const page = await net.page();
+    await page.goto(`${net.url}/`);
+    await page.locator('.activity .act').first().waitFor({ timeout: 30000 });
+    const api = await (await fetch(`${net.url}/v1/activity?limit=10`)).json();
+    assert.ok(api.items.length > 0, 'the demo has activity');
+    const first = page.locator('.activity .act').first();
+    assert.equal(Number(await first.getAttribute('data-leaf')), api.items[0].leaf);
+    assert.ok((await first.innerText()).includes(yuanZh(api.items[0].amount_fen)), 'the newest item shows its amount');
+    // Spends show their beneficiaries; every item names a project or an account.
+    const spend = api.items.find((i) => i.kind === 'spend' && i.beneficiary_count > 0);
+    if (spend) assert.match(await page.locator(`.act[data-leaf="${spend.leaf}"]`).innerText(), new RegExp(`惠及 ${spend.beneficiary_count.toLocaleString('zh-CN')} 人`));
+    // No two rows of empty blocks in a row: a run of them is one row.
+    const kinds = await page.locator('.feed > li').evaluateAll((els) => els.map((e) => e.classList.contains('empty-run')));
+    for (let i = 1; i < kinds.length; i++) assert.ok(!(kinds[i] && kinds[i - 1]), 'empty blocks are collapsed');
+    // A new gift arrives live (server-sent block event, then GET /v1/activity).
+    await page.locator('.live-dot[data-live="true"]').waitFor({ timeout: 30000 });
+    const before = Number(await first.getAttribute('data-leaf'));
+    const account = (await (await fetch(`${net.url}/v1/activity?kinds=donation&limit=1`)).json()).items[0].account.account;
+    await run(path.join(binDir, 'shanliu'), ['tx', 'donation', '--key', path.join(net.dir, 'keys', 'bank-1.key'), '--node', net.url, '--wait',
+      '--to', account, '--amount-fen', '4321', '--json', JSON.stringify({ donor_ref: 'ab'.repeat(32), channel: 'bank_transfer', attesting_bank: 'bank-1', donor_display_name: '<b>李&amp;</b>' })]);
+    const fresh = page.locator('.activity .act.fresh').first();
+    await fresh.waitFor({ timeout: 30000 });
+    assert.ok(Number(await fresh.getAttribute('data-leaf')) > before);
+    assert.match(await fresh.innerText(), /¥43\.21/);
+    await donorShots(page, 'home');
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('a receipt leads with a proven one-sentence answer, with codes folded away and the title of its kind', T, async () => {
+    const { code, receipt, nodes } = await richReceipt();
+    const page = await net.page();
+    await page.addInitScript(() => {
+      window.__shared = [];
+      navigator.share = (data) => {
+        window.__shared.push(data);
+        return Promise.resolve();
+      };
+    });
+    await page.goto(`${net.url}/r/${code}`);
+    await verifiedBadge(page);
+    const plain = page.locator('.plain[data-proven="true"]');
+    await plain.waitFor({ timeout: 30000 });
+    // The sentence's numbers are the proven figures (the badge checked the node's trace equals the proof).
+    const t = receipt.trace.totals;
+    assert.equal(Number(await plain.getAttribute('data-spent-fen')), t.spent_fen);
+    assert.equal(Number(await plain.getAttribute('data-unspent-fen')), t.unspent_fen);
+    const spends = new Map(nodes.filter((n) => n.fate === 'spent').map((n) => [n.tx.id, n.tx.beneficiary_count ?? 0]));
+    assert.equal(Number(await plain.getAttribute('data-spends')), spends.size);
+    assert.equal(Number(await plain.getAttribute('data-beneficiaries')), [...spends.values()].reduce((a, b) => a + b, 0));
+    const sentence = await plain.locator('.plain-sentence').innerText();
+    assert.ok(sentence.startsWith(`您的 ${yuanZh(receipt.donation.amount_fen)}：`), sentence);
+    assert.ok(sentence.includes(yuanZh(t.spent_fen)) && sentence.includes(yuanZh(t.unspent_fen)), sentence);
+    assert.match(sentence, /惠及 [\d,]+ 人/);
+    assert.match(await plain.locator('.as-of').innerText(), /数据截至 .*区块 #\d+/);
+    assert.equal(await plain.locator('.not-proven').count(), 0);
+    // Codes and hashes are under the folded details, not at the top.
+    assert.equal(await page.locator('h1').innerText(), '捐赠收据');
+    assert.ok(!(await page.locator('.page-header').innerText()).includes(code.slice(0, 4) + ' '), 'no code in the header');
+    const details = page.locator('details.tech-details');
+    assert.equal(await details.getAttribute('open'), null);
+    assert.ok((await details.locator('.code-full').textContent()).replace(/ /g, '') === code);
+    // Self-reported / bank confirmed is said in words on the page.
+    assert.match(await page.locator('.attestation').innerText(), /已确认到账/);
+    // Share: the system share sheet gets the receipt link; copy link is a labelled button.
+    await page.locator('.share-system').click();
+    const shared = await page.evaluate(() => window.__shared);
+    assert.equal(shared.length, 1);
+    assert.equal(shared[0].url, `${net.url}/r/${code}`);
+    assert.equal(await page.getByRole('button', { name: '复制收据链接' }).count(), 1);
+    await donorShots(page, 'receipt', () => page.locator('.sankey[data-ready="true"]').waitFor({ timeout: 30000 }));
+    // The printed receipt says as of when.
+    await page.goto(`${net.url}/r/${code}/print`);
+    await verifiedBadge(page);
+    await page.locator('.print-as-of').waitFor();
+    assert.match(await page.locator('.print-as-of').innerText(), /数据截至 .*区块 #\d+.*打印于/);
+    await axeClean(page, 'print-zh');
+    // A trust deposit is titled as one.
+    const trustCode = await findKind('trust_deposit');
+    if (trustCode) {
+      await page.goto(`${net.url}/r/${trustCode}`);
+      await verifiedBadge(page);
+      assert.equal(await page.locator('h1').innerText(), '信托财产交付凭证');
+    }
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('the flow diagram\'s labels never overlap from 320 to 1366 px in both languages', { timeout: 300000 }, async () => {
+    const { code } = await movedReceipt();
+    for (const lang of ['zh', 'en']) {
+      for (const width of [320, 390, 768, 1366]) {
+        const page = await net.page({ viewport: { width, height: 900 }, isMobile: width < 800, hasTouch: width < 800 });
+        await page.addInitScript((l) => localStorage.setItem('shanliu.lang', l), lang);
+        await page.goto(`${net.url}/r/${code}`);
+        await verifiedBadge(page);
+        const chart = page.locator('.sankey[data-ready="true"]');
+        await chart.waitFor({ timeout: 30000 });
+        const boxes = await chart.evaluate((el) => {
+          const svg = el.querySelector('svg').getBoundingClientRect();
+          const texts = [...el.querySelectorAll('svg text')].filter((t) => t.textContent.trim() && getComputedStyle(t).display !== 'none');
+          return { svg: { left: svg.left, right: svg.right }, texts: texts.map((t) => { const b = t.getBoundingClientRect(); return { text: t.textContent, l: b.left, r: b.right, t: b.top, b: b.bottom }; }) };
+        });
+        assert.ok(boxes.texts.length >= 2, `labels drawn at ${width}px ${lang}`);
+        for (const b of boxes.texts) {
+          assert.ok(b.l >= boxes.svg.left - 1 && b.r <= boxes.svg.right + 1, `label "${b.text}" inside the diagram at ${width}px ${lang}`);
+        }
+        for (let i = 0; i < boxes.texts.length; i++) {
+          for (let j = i + 1; j < boxes.texts.length; j++) {
+            const a = boxes.texts[i];
+            const c = boxes.texts[j];
+            const w = Math.min(a.r, c.r) - Math.max(a.l, c.l);
+            const h = Math.min(a.b, c.b) - Math.max(a.t, c.t);
+            assert.ok(w <= 1 || h <= 1, `labels "${a.text}" and "${c.text}" overlap at ${width}px ${lang}`);
+          }
+        }
+        if (width === 320) await shot(page, `donor/sankey-${lang}-320`);
+        noErrors(page);
+        await page.context().close();
+      }
+    }
+  });
+
+  it('my receipts keeps opened receipts on the device and tells what was spent since the last visit', { timeout: 300000 }, async () => {
+    // A receipt whose unspent money sits in a project: spending that project's whole balance
+    // must consume it (first in, first out).
+    const found = await findReceipt((r, nodes) => nodes.some((n) => n.fate === 'unspent' && n.account.startsWith('project:')));
+    assert.ok(found, 'the demo has a receipt with money unspent in a project');
+    const { code } = found;
+    const page = await net.page();
+    // Garbage another script left in the same key is ignored, not fatal.
+    await page.addInitScript(() => {
+      if (!sessionStorage.getItem('seeded')) {
+        sessionStorage.setItem('seeded', '1');
+        localStorage.setItem('shanliu.receipts.v1', JSON.stringify([{ code: '<img src=x onerror=alert(1)>' }, 42, null, { code: 'a'.repeat(52) }]));
+      }
+    });
+    await page.goto(`${net.url}/mine`);
+    await page.locator('.empty').waitFor();
+    await page.goto(`${net.url}/r/${code}`);
+    await verifiedBadge(page);
+    await page.locator('.plain[data-proven="true"]').waitFor();
+    await page.goto(`${net.url}/mine`);
+    const row = page.locator(`.mine-item[data-code="${code}"]`);
+    await row.waitFor();
+    await page.locator('.mine-list[data-ready="true"]').waitFor({ timeout: 30000 });
+    assert.equal(await row.locator('.mine-change').getAttribute('data-changed'), 'false');
+    assert.match(await row.innerText(), /没有变化/);
+    await page.locator('.live-dot[data-live="true"]').waitFor({ timeout: 30000 });
+    // The receipt page, open in another tab, hears of the change through its own stream.
+    const other = await page.context().newPage();
+    other.errors = [];
+    other.on('pageerror', (e) => other.errors.push(e.message));
+    await other.goto(`${net.url}/r/${code}`);
+    await verifiedBadge(other);
+    await other.waitForTimeout(500); // the receipt stream is open once its first event arrived
+    // Spend the project's whole balance.
+    const project = flatten(found.receipt.trace.nodes).find((n) => n.fate === 'unspent' && n.account.startsWith('project:')).account;
+    const info = await (await fetch(`${net.url}/v1/projects/${project.slice('project:'.length)}?limit=1`)).json();
+    const owner = info.project.spec?.owner_org ?? info.owner?.org_id;
+    await run(path.join(binDir, 'shanliu'), ['tx', 'spend', '--key', path.join(net.dir, 'keys', `${owner}.key`), '--node', net.url, '--wait',
+      '--from', project, '--amount-fen', String(info.balance_fen), '--category', 'material',
+      '--json', JSON.stringify({ payee_kind: 'vendor', payee_name: '测试 <供应商> & 公司', beneficiary_count: 7, invoice_hash: 'ef'.repeat(32), description: 'e2e' })]);
+    const change = row.locator('.mine-change[data-changed="true"]');
+    await change.waitFor({ timeout: 30000 });
+    assert.ok(Number(await change.getAttribute('data-more-spent')) > 0);
+    assert.match(await row.innerText(), /自您上次查看以来，又有 ¥[\d,.]+ 已被使用/);
+    const update = other.locator('.update-slot .notice');
+    await update.waitFor({ timeout: 30000 });
+    assert.match(await update.innerText(), /又有 ¥[\d,.]+ 已被使用/);
+    await other.getByRole('button', { name: '刷新并重新核验' }).click();
+    await verifiedBadge(other);
+    await other.locator('.plain[data-proven="true"]').waitFor();
+    assert.deepEqual(other.errors, []);
+    await other.close();
+    // The Atom feed of the receipt now lists the new spend, with its hostile payee name as text.
+    const feed = await page.evaluate(async (c) => {
+      const text = await (await fetch(`/v1/receipts/${c}/feed.atom`)).text();
+      const doc = new DOMParser().parseFromString(text, 'application/xml');
+      return { error: doc.querySelector('parsererror') !== null, ns: doc.documentElement.namespaceURI, titles: [...doc.querySelectorAll('entry > title')].map((e) => e.textContent) };
+    }, code);
+    assert.equal(feed.error, false);
+    assert.equal(feed.ns, 'http://www.w3.org/2005/Atom');
+    assert.ok(feed.titles.some((x) => x.includes('测试 <供应商> & 公司')), feed.titles.join('\n'));
+    await donorShots(page, 'mine', async () => {
+      await page.locator('.mine-list[data-ready="true"]').waitFor({ timeout: 30000 });
+    });
+    // Removing it from the device.
+    await page.getByRole('button', { name: `从本机移除收据 ${code.slice(0, 12)}` }).click();
+    await page.locator('.empty').waitFor();
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('shanliu.receipts.v1')).length), 0);
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('the donor\'s pages pass axe-core with no violations in both languages', { timeout: 300000 }, async () => {
+    const code = net.codes[0];
+    for (const lang of ['zh', 'en']) {
+      const page = await net.page();
+      await page.addInitScript((l) => localStorage.setItem('shanliu.lang', l), lang);
+      for (const [name, path, ready] of [
+        ['home', '/', '.activity .act'],
+        ['receipt', `/r/${code}`, '.badge[data-state="verified"]'],
+        ['mine', '/mine', '.mine-list[data-ready="true"]'],
+        ['scan', '/scan', 'h1'],
+      ]) {
+        await page.goto(`${net.url}${path}`);
+        await page.locator(ready).first().waitFor({ timeout: 60000 });
+        if (name === 'receipt') await page.locator('.sankey[data-ready="true"]').waitFor({ timeout: 30000 });
+        await axeClean(page, `${name}-${lang}`);
+      }
+      noErrors(page);
+      await page.context().close();
+    }
+  });
 });
+
+// ¥1,234.56 as the zh page writes it.
+function yuanZh(fen) {
+  const v = BigInt(fen);
+  return `¥${new Intl.NumberFormat('zh-CN').format(v / 100n)}.${(v % 100n).toString().padStart(2, '0')}`;
+}
+
+async function findKind(kind) {
+  for (const c of net.codes) {
+    if ((await receiptOf(c)).donation.kind === kind) return c;
+  }
+  return null;
+}
+
+// axe-core (npm, run inside the page) finds no violations; the report is kept beside the screenshots.
+async function axeClean(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  await mkdir(path.join(artifacts, 'donor'), { recursive: true });
+  await writeFile(path.join(artifacts, 'donor', `axe-${name}.json`), JSON.stringify(result.violations, null, 2));
+  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  assert.deepEqual(summary, [], `axe-core violations on ${name}`);
+}
+
+// Screenshots of a donor page at 390×844 and 1366×900, in Chinese and English, kept in
+// tests/e2e/artifacts/donor/ (written by every run, git-ignored); axe-core runs on each.
+async function donorShots(page, name, ready = async () => {}) {
+  const url = page.url();
+  for (const lang of ['zh', 'en']) {
+    for (const [w, h] of [[390, 844], [1366, 900]]) {
+      await page.evaluate((l) => localStorage.setItem('shanliu.lang', l), lang);
+      await page.setViewportSize({ width: w, height: h });
+      await page.goto(url);
+      await page.locator('main h1').first().waitFor();
+      if (url.includes('/r/')) await verifiedBadge(page);
+      await ready();
+      await shot(page, `donor/${name}-${lang}-${w}x${h}`);
+      if (w === 390) await axeClean(page, `${name}-${lang}`);
+    }
+  }
+  await page.evaluate(() => localStorage.setItem('shanliu.lang', 'zh'));
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(url);
+  await page.locator('main h1').first().waitFor();
+  await ready();
+}

@@ -7,6 +7,8 @@ Scenario, in order (each step depends on the network the previous one left):
   refused   a peer with an unknown key is refused at the handshake
   garbage   a validator's identity sending garbage frames is disconnected; the others carry on
   observer  an observer started late catches up and serves receipts that verify
+  liar      a peer announcing heads it does not have (the observer's head + 1, then 10^15) and
+            never serving a block cannot stop the observer following the validators (issue 15)
   agree     every node has the same blocks (so the same state digests) and every tx
   audit     the validators' cosigned checkpoint verifies; `shanliu audit` replays the network's
             chain from a node's API and from a stopped validator's data directory, and proves the
@@ -174,6 +176,31 @@ def step_observer(net, codes):
         check(r.returncode == 0, f"receipt {code} verifies against the observer: {r.stdout}{r.stderr}")
 
 
+def step_liar(net):
+    # Validator 3's identity, its node stopped, plays the liar towards the observer; validators
+    # 0-2 keep committing (one-second heartbeat). Sync used to ask the highest claimant only, so
+    # one such peer froze the observer for as long as it kept lying.
+    obs = VALIDATORS
+    net.kill(3, signal.SIGTERM)
+    key = os.path.join(net.dir, "node3", "node.key")
+    for claim in ("0", str(10**15)):  # 0: always the observer's own head + 1
+        liar = subprocess.Popen(
+            [os.path.join(net.ws.bin, "shanliu-p2p-probe"), "--key", key, "--chain-id", chain_id(net),
+             "--connect", net.p2p(obs), "--peer-key", node_public_key(net, obs), "--mode", "lying-head",
+             "--claim", claim, "--seconds", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)  # the lie is told and believed before the observer's progress is measured
+        h = height(net.url(1))
+        wait_for(f"the observer to follow the validators while a peer claims {claim or 'head + 1'}",
+                 lambda: height(net.url(obs)) >= h + 3, timeout=60)
+        check(liar.poll() is None, "the liar was still lying while the observer progressed")
+        out, err = liar.communicate(timeout=60)
+        heads = re.search(r"lied heads=(\d+)", out)
+        check(liar.returncode == 0 and heads and int(heads.group(1)) >= 5,
+              f"the liar lied throughout (exit {liar.returncode}): {out}{err}")
+    net.start(3)
+    wait_for("validator 3 back in step", lambda: height(net.url(3)) >= height(net.url(0)) - 1, timeout=120)
+
+
 def step_agree(net, codes):
     urls = [net.url(i) for i in sorted(net.procs)]
     # Let the nodes settle on one head, then compare every node's blocks.
@@ -246,7 +273,8 @@ def main(bin_dir):
             print(f"FAIL demo exited {demo.returncode}; see {demo_log.name}")
         codes = list(dict.fromkeys(re.findall(r"\b[a-z2-7]{52}\b", out)))
         check(len(codes) >= 3, "the demo printed receipt codes")
-        p, f = run_steps([("observer", lambda: step_observer(net, codes)), ("agree", lambda: step_agree(net, codes)),
+        p, f = run_steps([("observer", lambda: step_observer(net, codes)), ("liar", lambda: step_liar(net)),
+                          ("agree", lambda: step_agree(net, codes)),
                           ("audit", lambda: step_audit(net))])
         passed, failed = passed + p, failed + f
     except Failure as e:

@@ -78,12 +78,41 @@ const std::vector<int>& World::SplitFor(std::uint64_t height, std::uint32_t roun
 }
 
 void World::SendMessage(std::uint32_t from, std::uint32_t to, const cs::Message& message) {
+  if (audience_ != nullptr && !(*audience_)[to]) return;
   Send(Packet{from, to, Packet::Kind::kConsensus, cs::EncodeMessage(message), 0});
+}
+
+const std::vector<bool>& World::AudienceFor(std::uint32_t b, std::uint64_t height, std::uint32_t round, int kind) {
+  auto [it, fresh] = audiences_.try_emplace({b, height, round, kind});
+  if (fresh) {
+    it->second.assign(nodes_.size(), false);
+    for (std::uint32_t j = 0; j < nodes_.size(); ++j) it->second[j] = j != b && random_.Chance(0.5);
+  }
+  return it->second;
 }
 
 void World::ByzantineBroadcast(std::uint32_t b, const cs::Message& message) {
   const Byzantine& how = scenario_.behaviour[b];
   if (how.silent) return;
+  if (how.selective) {
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    if (const auto* v = std::get_if<cs::Vote>(&message)) std::tie(height, round) = std::tie(v->height, v->round);
+    if (const auto* p = std::get_if<cs::Proposal>(&message)) std::tie(height, round) = std::tie(p->height, p->round);
+    if (const auto* r = std::get_if<cs::RoundStatus>(&message)) std::tie(height, round) = std::tie(r->height, r->round);
+    int kind = 3;  // a status
+    if (std::holds_alternative<cs::Proposal>(message)) kind = 0;
+    if (const auto* v = std::get_if<cs::Vote>(&message)) kind = v->type == cs::VoteType::kPrevote ? 1 : 2;
+    audience_ = &AudienceFor(b, height, round, kind);
+    ByzantineSend(b, message);
+    audience_ = nullptr;
+    return;
+  }
+  ByzantineSend(b, message);
+}
+
+void World::ByzantineSend(std::uint32_t b, const cs::Message& message) {
+  const Byzantine& how = scenario_.behaviour[b];
   if (how.garbage && random_.Chance(0.2)) SendGarbage(b);
 
   if (const auto* p = std::get_if<cs::Proposal>(&message)) {

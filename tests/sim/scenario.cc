@@ -53,6 +53,28 @@ void OrdinaryPowers(Random& random, Scenario& s, std::uint32_t faulty) {
   for (std::uint32_t v = 0; v < s.validators; ++v) s.side[v] = static_cast<int>(random.Between(0, 1));
 }
 
+// Turns a scenario into one of the selective sender family: a Byzantine validator (one is made if
+// the draw had none and some validator has under 1/3 of the power) that withholds from some;
+// in half the runs it does nothing else, so withholding alone is what is tested.
+void MakeSelective(Random& random, Scenario& s) {
+  if (s.ByzantinePower() == 0) {
+    for (std::uint32_t v : Shuffled(random, s.validators)) {
+      if (3 * s.powers[v] < s.TotalPower()) {
+        s.byzantine[v] = true;
+        break;
+      }
+    }
+  }
+  const bool withhold_only = random.Chance(0.5);
+  for (std::uint32_t v = 0; v < s.validators; ++v) {
+    if (!s.byzantine[v]) continue;
+    Byzantine& b = s.behaviour[v];
+    b.selective = true;
+    b.silent = false;
+    if (withhold_only) b = Byzantine{.selective = true};
+  }
+}
+
 }  // namespace
 
 std::uint64_t Scenario::TotalPower() const {
@@ -69,7 +91,7 @@ std::uint64_t Scenario::ByzantinePower() const {
   return total;
 }
 
-Scenario MakeScenario(Random& random, std::uint32_t validators) {
+Scenario MakeScenario(Random& random, std::uint32_t validators, bool selective) {
   assert(validators >= 1);
   Scenario s;
   s.validators = validators;
@@ -146,6 +168,7 @@ Scenario MakeScenario(Random& random, std::uint32_t validators) {
   s.heartbeat_ms = random.Between(300, 3000);
   s.txs_chance = random.Pick(std::vector<double>{0, 0.5, 0.95});
   s.txs_delay_max_ms = random.Pick(std::vector<std::uint64_t>{0, 50, 1000});
+  if (selective) MakeSelective(random, s);
   return s;
 }
 
@@ -160,7 +183,7 @@ std::string Scenario::Describe() const {
     const Byzantine& b = behaviour[v];
     out << (any ? "," : "") << v << "[" << (b.silent ? "silent" : "") << (b.equivocate_proposals ? "E" : "")
         << (b.double_vote ? "D" : "") << (b.forge_signatures ? "F" : "") << (b.garbage ? "G" : "")
-        << (b.invalid_blocks ? "I" : "") << "]";
+        << (b.invalid_blocks ? "I" : "") << (b.selective ? "S" : "") << "]";
     any = true;
   }
   if (!any) out << "none";

@@ -17,6 +17,9 @@ struct Byzantine {
   bool garbage = false;               // bytes that are not consensus messages at all
   bool silent = false;                // sends nothing, ever
   bool invalid_blocks = false;        // its alternative blocks fail validation
+  // Sends its proposals, votes and statuses to a subset of the others only, drawn anew for each
+  // height, round and kind: some honest validators hold its vote, others never hear it.
+  bool selective = false;
 };
 
 struct Partition {
@@ -66,6 +69,8 @@ struct Scenario {
   std::string Describe() const;
 };
 
-Scenario MakeScenario(Random& random, std::uint32_t validators);
+// selective: the "selective sender" family (at least one Byzantine validator, all of them
+// selective senders). The ordinary family's draws are unchanged by it, so seeds replay.
+Scenario MakeScenario(Random& random, std::uint32_t validators, bool selective = false);
 
 }  // namespace shanliu::sim

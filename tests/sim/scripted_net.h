@@ -128,7 +128,7 @@ class ScriptedNet {
         keep.emplace_back(sender, std::move(message));
         continue;
       }
-      out += Feed(to, cs::MessageReceived{std::move(message)});
+      out += Feed(to, cs::MessageReceived{std::move(message), sender});
     }
     nodes_[to].inbox = std::move(keep);
     return out;
@@ -159,7 +159,9 @@ class ScriptedNet {
   // The application tells a waiting core that txs arrived (the answer to WaitForTxs).
   std::string TxsArrive(std::uint32_t i, std::uint64_t height) { return Feed(i, cs::TxsAvailable{height}); }
   bool HasTimeout(std::uint32_t i, cs::Step step) const { return nodes_[i].timeouts.count(step) != 0; }
-  std::string Send(std::uint32_t to, cs::Message message) { return Feed(to, cs::MessageReceived{std::move(message)}); }
+  std::string Send(std::uint32_t to, cs::Message message, std::optional<std::uint32_t> from = std::nullopt) {
+    return Feed(to, cs::MessageReceived{std::move(message), from});
+  }
 
   void Cut(std::uint32_t a, std::uint32_t b) {
     cut_.insert({a, b});
@@ -259,6 +261,8 @@ class ScriptedNet {
       for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
         if (j != i && !cut_.count({i, j}) && nodes_[j].core) nodes_[j].inbox.emplace_back(i, e->message);
       }
+    } else if (auto* e = std::get_if<cs::SendTo>(&effect)) {
+      if (!cut_.count({i, e->validator}) && nodes_[e->validator].core) nodes_[e->validator].inbox.emplace_back(i, e->message);
     } else if (auto* e = std::get_if<cs::ScheduleTimeout>(&effect)) {
       node.timeouts[e->step] = cs::TimeoutFired{e->height, e->round, e->step};
     } else if (auto* e = std::get_if<cs::BuildProposal>(&effect)) {

@@ -25,12 +25,15 @@ int Usage(const std::string& problem) {
   if (!problem.empty()) std::cerr << "shanliu-sim: " << problem << "\n";
   std::cerr << "usage: shanliu-sim [--seed S | --seeds N [--first S]] [--validators N[,N...]]\n"
                "                   [--fault NAME[,NAME...]] [--jobs J] [--trace] [--until-violation | --count]\n"
+               "                   [--selective]\n"
                "  --seed S             run the single seed S and print its report\n"
                "  --seeds N            run seeds first..first+N-1 (default --first 1), each with every\n"
                "                       validator count; stops at the first violation\n"
                "  --validators LIST    validator counts, default 4,7,10\n"
                "  --fault NAMES        test-only bugs to switch on in honest cores: quorum-two-thirds,\n"
-               "                       ignore-lock, skip-vote-signature, forget-wal\n"
+               "                       ignore-lock, skip-vote-signature, forget-wal, no-vote-relay\n"
+               "  --selective          the selective sender family: a Byzantine validator in every run\n"
+               "                       sends its proposals, votes and statuses to a subset only\n"
                "  --jobs J             run J simulations at a time (threads); results do not depend on J\n"
                "  --trace              print every event and effect (with --seed)\n"
                "  --until-violation    expect a violation; report how many runs it took (exit 0 when found)\n"
@@ -50,6 +53,7 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
             << report.sim_time_ms << " ms, " << report.events << " events, " << report.messages_delivered
             << " messages delivered, every honest validator at height " << report.min_honest_height
             << ", highest round " << report.max_round << ", evidence " << report.evidence
+            << ", relayed " << report.relayed
             << "\n  dropped by the cores:";
   for (const auto& [code, count] : report.rejected) std::cout << " " << code << "=" << count;
   std::cout << "\n";
@@ -63,7 +67,7 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
 int main(int argc, char** argv) {
   shanliu::crypto::Init();
   std::uint64_t seed = 0, seeds = 0, first = 1, jobs = 1;
-  bool single = false, trace = false, until_violation = false, count = false;
+  bool single = false, trace = false, until_violation = false, count = false, selective = false;
   std::vector<std::uint32_t> validator_counts{4, 7, 10};
   shanliu::node::consensus::FaultSwitches faults;
   for (int i = 1; i < argc; ++i) {
@@ -91,6 +95,8 @@ int main(int argc, char** argv) {
       faults = *parsed;
     } else if (arg == "--jobs") {
       if (!ParseNumber(value(), &jobs) || jobs == 0 || jobs > 256) return Usage("--jobs takes 1..256");
+    } else if (arg == "--selective") {
+      selective = true;
     } else if (arg == "--trace") {
       trace = true;
     } else if (arg == "--until-violation") {
@@ -110,7 +116,7 @@ int main(int argc, char** argv) {
   if (single) {
     int status = 0;
     for (std::uint32_t n : validator_counts) {
-      SimOptions options{seed, n, faults, trace ? &std::cout : nullptr};
+      SimOptions options{seed, n, faults, trace ? &std::cout : nullptr, selective};
       const SimReport report = shanliu::sim::Simulate(options);
       PrintReport(options, report);
       if (!report.ok) status = 1;
@@ -124,7 +130,7 @@ int main(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   std::mutex mutex;
-  std::uint64_t next_run = 0, done = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0;
+  std::uint64_t next_run = 0, done = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0, relayed = 0;
   std::uint32_t max_round = 0;
   std::optional<std::uint64_t> first_failure;
   std::map<std::uint64_t, std::pair<SimOptions, SimReport>> failures;
@@ -137,13 +143,14 @@ int main(int argc, char** argv) {
         run = next_run++;
       }
       const SimOptions options{first + run / validator_counts.size(), validator_counts[run % validator_counts.size()],
-                               faults, nullptr};
+                               faults, nullptr, selective};
       const SimReport report = shanliu::sim::Simulate(options);
       std::lock_guard<std::mutex> lock(mutex);
       ++done;
       events += report.events;
       simulated_ms += report.sim_time_ms;
       evidence += report.evidence;
+      relayed += report.relayed;
       max_round = std::max(max_round, report.max_round);
       if (!report.ok) {
         ++violations;
@@ -174,7 +181,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::cout << done << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
-            << " simulated seconds, highest round " << max_round << ", " << evidence << " equivocations recorded; "
+            << " simulated seconds, highest round " << max_round << ", " << evidence << " equivocations recorded, "
+            << relayed << " messages relayed; "
             << elapsed() << " s wall clock\n";
   if (until_violation) {
     std::cout << "no violation found\n";

@@ -16,6 +16,7 @@ constexpr NamedFault kFaults[] = {
     {"ignore-lock", &cs::FaultSwitches::ignore_lock},
     {"skip-vote-signature", &cs::FaultSwitches::skip_vote_signature_check},
     {"forget-wal", &cs::FaultSwitches::forget_wal_on_restart},
+    {"no-vote-relay", &cs::FaultSwitches::no_vote_relay},
 };
 
 }  // namespace
@@ -51,6 +52,7 @@ std::string ReplayCommand(const SimOptions& options) {
   std::ostringstream command;
   command << "build/bin/shanliu-sim --seed " << options.seed << " --validators " << options.validators;
   if (options.faults.any()) command << " --fault " << FaultName(options.faults);
+  if (options.selective) command << " --selective";
   command << " --trace";
   return command.str();
 }

@@ -24,6 +24,9 @@ struct SimOptions {
   std::uint32_t validators = 4;
   node::consensus::FaultSwitches faults;  // injected into every honest core
   std::ostream* trace = nullptr;          // every event and effect, when replaying by hand
+  // The "selective sender" family: every run has a Byzantine validator that sends its
+  // proposals and votes to a subset of the others only (drawn per height, round and kind).
+  bool selective = false;
 };
 
 struct SimReport {
@@ -36,6 +39,7 @@ struct SimReport {
   std::uint64_t min_honest_height = 0;  // committed by every honest validator
   std::uint32_t max_round = 0;
   std::uint64_t evidence = 0;                     // equivocations recorded against Byzantine validators
+  std::uint64_t relayed = 0;                      // messages sent by honest validators' vote relay
   std::map<std::string, std::uint64_t> rejected;  // messages the cores dropped, by reason
 };
 

@@ -29,7 +29,7 @@ cs::Config SimConfig(const Scenario& scenario) {
 World::World(const SimOptions& options)
     : options_(options),
       random_(options.seed * 0x9E3779B97F4A7C15ULL + options.validators),  // each count draws its own runs
-      scenario_(MakeScenario(random_, options.validators)),
+      scenario_(MakeScenario(random_, options.validators, options.selective)),
       config_(SimConfig(scenario_)),
       nodes_(options.validators) {
   config_.verify_signature = [this](const crypto::PublicKey& key, ByteView message, const crypto::Signature& sig) {
@@ -179,6 +179,13 @@ void World::PerformOne(std::uint32_t i, cs::Effect& effect) {
                      if (j != i) Send(Packet{i, j, Packet::Kind::kConsensus, bytes, 0});
                    }
                  },
+                 [&](cs::SendTo& e) {
+                   // Byzantine validators never relay: honest relay alone must carry liveness.
+                   if (node.byzantine) return;
+                   if (SignerOf(e.message) == i) CheckSigned(i, e.message);
+                   ++report_.relayed;
+                   Send(Packet{i, e.validator, Packet::Kind::kConsensus, cs::EncodeMessage(e.message), 0});
+                 },
                  [&](cs::ScheduleTimeout& e) {
                    report_.max_round = std::max(report_.max_round, e.round);
                    Push(e.duration_ms, Fire{i, node.epoch, cs::TimeoutFired{e.height, e.round, e.step}});
@@ -215,6 +222,12 @@ void World::PerformOne(std::uint32_t i, cs::Effect& effect) {
                  },
              },
              effect);
+}
+
+std::optional<std::uint32_t> World::SignerOf(const cs::Message& message) {
+  if (const auto* v = std::get_if<cs::Vote>(&message)) return v->validator_index;
+  if (const auto* p = std::get_if<cs::Proposal>(&message)) return p->proposer_index;
+  return std::nullopt;
 }
 
 bool World::Partitioned(std::uint32_t from, std::uint32_t to) const {
@@ -263,7 +276,7 @@ void World::Receive(Packet packet) {
     ByzantineReceive(*message);
     ByzantineLinger(packet.to, *message);
   }
-  Handle(packet.to, cs::MessageReceived{std::move(*message)});
+  Handle(packet.to, cs::MessageReceived{std::move(*message), packet.from});
 }
 
 void World::CrashNow(std::uint32_t i) {

@@ -94,6 +94,7 @@ class World {
   void Perform(std::uint32_t i, std::vector<cs::Effect> effects);
   void PerformOne(std::uint32_t i, cs::Effect& effect);
   void Send(Packet packet);
+  static std::optional<std::uint32_t> SignerOf(const cs::Message& message);
   bool Partitioned(std::uint32_t from, std::uint32_t to) const;
   void Receive(Packet packet);
   void CrashNow(std::uint32_t i);
@@ -118,12 +119,15 @@ class World {
 
   // ---- adversary.cc
   void ByzantineBroadcast(std::uint32_t b, const cs::Message& message);
+  void ByzantineSend(std::uint32_t b, const cs::Message& message);  // the lies, to everyone (or the audience)
   void ByzantineReceive(const cs::Message& message);
   void ByzantineLinger(std::uint32_t b, const cs::Message& message);
   Hash256 ValueForSide(std::uint64_t height, std::uint32_t round, int side, const Hash256& own_vote) const;
   // kind: 0 proposal, 1 prevote, 2 precommit — each drawn on its own.
   const std::vector<int>& SplitFor(std::uint64_t height, std::uint32_t round, int kind);
   void SendMessage(std::uint32_t from, std::uint32_t to, const cs::Message& message);
+  // A selective sender's receivers of one (height, round, kind: 0-2 as above, 3 status).
+  const std::vector<bool>& AudienceFor(std::uint32_t b, std::uint64_t height, std::uint32_t round, int kind);
   void SendGarbage(std::uint32_t from);
 
   const SimOptions options_;
@@ -154,6 +158,9 @@ class World {
   std::map<std::uint64_t, std::pair<int, std::uint32_t>> plans_;                      // per height: strategy, favourite
   std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>> lingered_proposals_;  // Byzantine, height, round
   std::set<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t, Hash256>> lingered_votes_;  // ... and value
+  std::map<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t, int>, std::vector<bool>> audiences_;
+  // Set only while a selective sender's broadcast is being sent: SendMessage skips the others.
+  const std::vector<bool>* audience_ = nullptr;
 
   SimReport report_;
 };

@@ -1,7 +1,7 @@
 // shanliu-p2p-probe: one P2P peer, honest or hostile, against a running node (docs/p2p.md).
 //
 //   shanliu-p2p-probe --key FILE --chain-id ID --connect HOST:PORT --peer-key HEX --mode MODE
-//                     [--seconds N] [--frames N]
+//                     [--seconds N] [--frames N] [--claim N]
 //
 // Modes and exit codes:
 //   handshake       0 the handshake completed (the node accepted our key and chain id),
@@ -11,6 +11,11 @@
 //                   then raw random bytes; 0 if the node closed the connection, 4 if not within
 //                   --seconds, 3 if the handshake was refused
 //   raw-garbage     random bytes instead of a hello; 0 if the node closed the connection, 4 if not
+//   lying-head      complete the handshake, then for --seconds answer every HeadStatus the node
+//                   sends with a head this peer does not have: --claim N, or the node's own height
+//                   + 1 when N is 0 (the default); never serve a block. Prints
+//                   "lied heads=H requests=R" (R: blocks requests the node sent us); 0 if it ran
+//                   the whole time, 5 if the node closed the connection first
 // Any mode: 1 = the probe itself could not run (bad arguments, unreadable key, cannot connect),
 //           4 = no answer within --seconds (default 10).
 #include <sodium.h>
@@ -24,6 +29,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/keys.h"
+#include "shanliu/pb/p2p.pb.h"
 #include "transport_client.h"
 
 namespace {
@@ -31,12 +37,13 @@ namespace {
 using namespace shanliu;
 using node::p2p::BlockingClient;
 
-constexpr int kExitOk = 0, kExitUsage = 1, kExitRefused = 3, kExitTimeout = 4;
+constexpr int kExitOk = 0, kExitUsage = 1, kExitRefused = 3, kExitTimeout = 4, kExitClosed = 5;
 
 int Usage(const std::string& why) {
   std::cerr << "shanliu-p2p-probe: " << why << "\n"
             << "usage: shanliu-p2p-probe --key FILE --chain-id ID --connect HOST:PORT --peer-key HEX\n"
-            << "                         --mode handshake|garbage-frames|raw-garbage [--seconds N] [--frames N]\n";
+            << "                         --mode handshake|garbage-frames|raw-garbage|lying-head [--seconds N]\n"
+            << "                         [--frames N] [--claim N]\n";
   return kExitUsage;
 }
 
@@ -51,12 +58,40 @@ int Report(const char* outcome, int code) {
   return code;
 }
 
+// A peer that announces a head it does not have and never serves a block (issue 15): it answers
+// each of the node's head announcements (about one a second) with its lie.
+int LyingHead(BlockingClient& client, std::uint64_t claim, std::chrono::milliseconds run_for) {
+  const auto deadline = std::chrono::steady_clock::now() + run_for;
+  const auto read_timeout = std::chrono::milliseconds(5000);  // the node sends a head every second
+  std::uint64_t heads = 0, requests = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto payload = client.ReadFrame(read_timeout);
+    if (!payload.ok()) {
+      std::cout << "lied heads=" << heads << " requests=" << requests << "\n";
+      return Report("closed", kExitClosed);
+    }
+    pb::p2p::P2pFrame frame;
+    if (!frame.ParseFromArray(payload->data(), static_cast<int>(payload->size()))) continue;
+    if (frame.has_blocks_request()) ++requests;
+    if (!frame.has_head()) continue;
+    pb::p2p::P2pFrame lie;
+    lie.mutable_head()->set_height(claim != 0 ? claim : frame.head().height() + 1);
+    lie.mutable_head()->set_block_hash(std::string(32, '\x5a'));
+    const std::string bytes = lie.SerializeAsString();
+    if (!client.SendFrame(0, AsBytes(bytes), read_timeout).ok()) return Report("closed", kExitClosed);
+    ++heads;
+  }
+  std::cout << "lied heads=" << heads << " requests=" << requests << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   crypto::Init();
   std::string key_file, chain_id, connect, peer_hex, mode;
   long seconds = 10, frames = 64;
+  std::uint64_t claim = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return Usage("help"), 0;
@@ -70,6 +105,7 @@ int main(int argc, char** argv) {
       else if (arg == "--mode") mode = value;
       else if (arg == "--seconds") seconds = std::stol(value);
       else if (arg == "--frames") frames = std::stol(value);
+      else if (arg == "--claim") claim = std::stoull(value);
       else return Usage("unknown option " + arg);
     } catch (const std::exception&) {
       return Usage("bad number for " + arg);
@@ -78,7 +114,9 @@ int main(int argc, char** argv) {
   if (connect.empty() || mode.empty()) return Usage("--connect and --mode are required");
   if (seconds < 1 || seconds > 3600) return Usage("--seconds must be 1..3600");
   if (frames < 0 || frames > 1000000) return Usage("--frames must be 0..1000000");
-  if (mode != "handshake" && mode != "garbage-frames" && mode != "raw-garbage") return Usage("unknown mode " + mode);
+  if (mode != "handshake" && mode != "garbage-frames" && mode != "raw-garbage" && mode != "lying-head") {
+    return Usage("unknown mode " + mode);
+  }
   const auto timeout = std::chrono::milliseconds(seconds * 1000);
 
   BlockingClient client;
@@ -106,6 +144,7 @@ int main(int argc, char** argv) {
     return hs.code() == "timeout" ? Report("timeout", kExitTimeout) : Report("refused", kExitRefused);
   }
   if (mode == "handshake") return Report("handshake-ok", kExitOk);
+  if (mode == "lying-head") return LyingHead(client, claim, timeout);
 
   // garbage-frames
   for (long i = 0; i < frames; ++i) {

@@ -248,6 +248,9 @@ TEST_CASE("configuration is validated before anything runs") {
   CHECK(broken([](cs::Config& c) { c.max_round = 0; }) == "bad_config");
   CHECK(broken([](cs::Config& c) { c.future_round_window = 0; }) == "bad_config");
   CHECK(broken([](cs::Config& c) { c.rebroadcast_rounds = 0; }) == "bad_config");
+  CHECK(broken([](cs::Config& c) { c.relay_statuses_per_tick = 0; }) == "bad_config");
+  CHECK(broken([](cs::Config& c) { c.relay_statuses_per_tick = 17; }) == "bad_config");
+  CHECK(broken([](cs::Config& c) { c.relay_statuses_per_tick = 16; }) == "ok");
 }
 
 TEST_CASE("a WAL that holds two different votes for one round is refused") {

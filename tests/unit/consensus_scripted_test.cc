@@ -214,6 +214,7 @@ TEST_CASE("the proposer crashes after its prevote, the rest decide in round 1, a
 > tick 1
 > tick 1
 1: request-decision h=1 ahead=0
+1: broadcast status h=1 r=0 proposal=no prevotes=1 precommits=0
 1: broadcast prevote h=1 r=0 block=B1.0 from=1
 > deliver 1
 1: validate h=1 r=1 block=B1.1
@@ -543,7 +544,7 @@ TEST_CASE("an invalid block gets a nil prevote") {
 )");
 }
 
-TEST_CASE("gossip: only a validator that made no progress for a whole tick repeats its messages") {
+TEST_CASE("gossip: only a validator that made no progress for a whole tick says where it is and repeats its messages") {
   ScriptedNet net({1, 1, 1, 1});
   Script s;
   s("start 0", net.StartOne(0));
@@ -560,8 +561,10 @@ TEST_CASE("gossip: only a validator that made no progress for a whole tick repea
 0: broadcast prevote h=1 r=0 block=nil from=0
 > tick 0
 > tick 0
+0: broadcast status h=1 r=0 proposal=no prevotes=1 precommits=0
 0: broadcast prevote h=1 r=0 block=nil from=0
 > tick 0
+0: broadcast status h=1 r=0 proposal=no prevotes=1 precommits=0
 0: broadcast prevote h=1 r=0 block=nil from=0
 )");
 }

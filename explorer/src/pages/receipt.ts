@@ -4,7 +4,9 @@ import { ApiError, enc, get, type Donation, type Receipt, type Trace, type Trace
 import { h, replace, svg } from '../dom';
 import { date, dateTime, groupCode, name, num, shortHash, yuan } from '../format';
 import { lang, t, tEnum } from '../i18n';
-import type { PageContext } from '../router';
+import { refresh, type PageContext } from '../router';
+import { rememberVisit } from '../saved';
+import { plainSummary } from '../summary';
 import { pendingBadge, receiptBadge, unavailableBadge, type ReceiptOutcome } from '../ui/badge';
 import { accountLink, bar, blockLink, copyButton, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
@@ -24,6 +26,7 @@ interface View {
   flow: boolean; // the flow proof held: trace, names, bank, points, refunds
   recordedBy: boolean; // the recording organisation's name came with the flow proof
   flowProblem: 'absent' | 'failed' | null;
+  asOf: { height: number; time_ms: number }; // the block the figures are as of (the flow proof's header)
 }
 
 export default async function receiptPage(ctx: PageContext): Promise<void> {
@@ -44,16 +47,22 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
   // otherwise wait for the whole download after everything else is done.
   if (!print) loadSankey().catch(() => undefined);
   const badgeSlot = h('div', { class: 'badge-slot' }, pendingBadge());
+  const plainSlot = h('div', { class: 'plain-slot' });
+  const updateSlot = h('div', { class: 'update-slot', 'aria-live': 'polite' });
   const body = h('div', { class: 'receipt-body' });
   let dispose: (() => void) | null = null;
+  let current: View | null = null;
   ctx.onCleanup(() => dispose?.());
+  ctx.setTitle(titleOf(receipt.donation));
   const show = async (view: View): Promise<void> => {
     dispose?.();
     dispose = null;
+    current = view;
     if (print) {
       replace(body, printView(view));
       return;
     }
+    replace(plainSlot, plainCard(view));
     const flowBox = h('div', { class: 'sankey', role: 'img', 'aria-label': t('receipt.flow_loading') });
     replace(body, ...receiptSections(view, flowBox));
     dispose = await drawFlow(flowBox, view, ctx);
@@ -64,14 +73,67 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
     ctx.onCleanup(() => document.body.classList.remove('print-mode'));
     replace(ctx.root, h('article', { class: 'print-receipt' }, printActions(receipt.donation), body, badgeSlot));
   } else {
-    replace(ctx.root, pageHeader(t('receipt.title'), h('span', { class: 'mono code-line' }, groupCode(receipt.donation.code))), badgeSlot, body);
+    replace(ctx.root, pageHeader(titleOf(receipt.donation)), plainSlot, updateSlot, badgeSlot, body);
+    watchReceipt(receipt.donation.code, () => current, updateSlot, ctx);
   }
   // Verification runs while the node's version is drawn; the proven version then replaces it.
   const verifying = runVerification(code, receipt, badgeSlot, ctx);
   await show(serverView(receipt, true));
   const verified = await verifying;
   if (ctx.signal.aborted) return;
-  await show(verified ?? serverView(receipt, false));
+  const final = verified ?? serverView(receipt, false);
+  await show(final);
+  if (!print) remember(final);
+}
+
+// The page's title names what the receipt is: a gift, or property handed to a charity trust.
+const titleOf = (d: Donation): string => t(d.kind === 'trust_deposit' ? 'receipt.title_trust' : 'receipt.title');
+
+// Kept on this phone for "My receipts" (localStorage only), with the figures this visit showed.
+function remember(view: View): void {
+  const tt = view.trace.totals;
+  const d = view.donation;
+  let storage: Storage | null = null;
+  try {
+    storage = window.localStorage;
+  } catch {
+    return; // storage disabled
+  }
+  rememberVisit(storage, {
+    code: d.code,
+    kind: d.kind,
+    amount_fen: d.amount_fen,
+    to_zh: d.to?.name_zh || d.account,
+    to_en: d.to?.name_en || d.to?.name_zh || d.account,
+    seen_ms: Date.now(),
+    seen: { spent_fen: tt.spent_fen, unspent_fen: tt.unspent_fen, refunded_fen: tt.refunded_fen, withdrawn_fen: tt.withdrawn_fen ?? 0, height: view.asOf.height },
+    seen_proven: view.flow,
+  });
+}
+
+// Live: GET /v1/receipts/{code}/stream says when a commit changed this gift's flow. The event's
+// figures are the node's word, so the page only offers to reload — which verifies again.
+function watchReceipt(code: string, shown: () => View | null, slot: HTMLElement, ctx: PageContext): void {
+  if (typeof EventSource === 'undefined') return;
+  const source = new EventSource(`/v1/receipts/${enc(code)}/stream`);
+  ctx.onCleanup(() => source.close());
+  source.addEventListener('flow', (ev) => {
+    const view = shown();
+    if (!view || view.pending) return;
+    let e: { spent_fen: number; unspent_fen: number; refunded_fen: number; withdrawn_fen: number; height: number };
+    try {
+      e = JSON.parse((ev as MessageEvent).data as string);
+    } catch {
+      return;
+    }
+    const tt = view.trace.totals;
+    const same = e.spent_fen === tt.spent_fen && e.unspent_fen === tt.unspent_fen && e.refunded_fen === tt.refunded_fen && e.withdrawn_fen === (tt.withdrawn_fen ?? 0);
+    if (same || e.height <= view.asOf.height) return;
+    const more = e.spent_fen - tt.spent_fen;
+    const button = h('button', { type: 'button', class: 'btn btn-small', onclick: () => void refresh() }, t('receipt.update_reload'));
+    replace(slot, notice('info', h('strong', more > 0 ? t('receipt.update_spent', { amount: yuan(more) }) : t('receipt.update_changed')), ' ', t('receipt.update_unproven'), ' ', button));
+    slot.dataset.height = String(e.height);
+  });
 }
 
 // ECharts is loaded only for the receipt page, started once the receipt has arrived. A failed
@@ -101,7 +163,17 @@ async function drawFlow(flowBox: HTMLElement, view: View, ctx: PageContext): Pro
 }
 
 function serverView(r: Receipt, pending: boolean): View {
-  return { donation: r.donation, trace: r.trace, pending, gift: false, flow: false, recordedBy: false, flowProblem: pending ? null : 'failed' };
+  const head = r.flow_proof?.header ?? r.proof.header;
+  return {
+    donation: r.donation,
+    trace: r.trace,
+    pending,
+    gift: false,
+    flow: false,
+    recordedBy: false,
+    flowProblem: pending ? null : 'failed',
+    asOf: { height: head.height, time_ms: head.time_ms },
+  };
 }
 
 function receiptSections(view: View, flowBox: HTMLElement): (HTMLElement | null)[] {
@@ -119,6 +191,7 @@ function receiptSections(view: View, flowBox: HTMLElement): (HTMLElement | null)
     section(t('receipt.hops'), hopList(trace.nodes, view)),
     unspentCard(trace.nodes, view),
     shareCard(donation),
+    detailsCard(view),
   ];
 }
 
@@ -202,12 +275,70 @@ function donorName(d: Donation): string {
 const shown = (view: View, proven: boolean, value: Node | string | null): Node | string | null =>
   value === null ? null : mark(view, proven) ? h('span', value, ' ', mark(view, proven)) : value;
 
+// Bank confirmation, or "self-reported" explained in words on the page (not only in a tooltip).
 function attestation(view: View): HTMLElement {
   const d = view.donation;
   const p = d.attested
     ? pill(t('receipt.attested_by', { bank: name(d.attesting_bank_org, d.attesting_bank) }), 'ok')
-    : pill(t('receipt.self_reported'), 'warn', t('receipt.self_reported_hint'));
-  return h('p', { class: 'attestation', 'data-proven': String(view.flow) }, p, ' ', mark(view, view.flow));
+    : pill(t('receipt.self_reported'), 'warn');
+  return h(
+    'div',
+    { class: 'attestation', 'data-proven': String(view.flow) },
+    h('p', p, ' ', mark(view, view.flow)),
+    d.attested ? null : h('p', { class: 'fine self-reported-why' }, t('receipt.self_reported_hint')),
+  );
+}
+
+// The one-sentence answer at the top, built from the trace the page shows: the proven one once
+// verification holds (marked "not proven" otherwise), so its numbers are the proven figures.
+function plainCard(view: View): HTMLElement {
+  const s = plainSummary(view.trace);
+  const zh = lang() === 'zh';
+  const placeName = (p: { name_zh: string; name_en: string; account: string }) => (zh ? p.name_zh || p.name_en : p.name_en || p.name_zh) || p.account;
+  const parts: (Node | string)[][] = [];
+  if (s.spent_fen > 0) {
+    parts.push([
+      h('strong', { class: 'plain-spent' }, yuan(s.spent_fen)),
+      t(s.beneficiaries > 0 ? 'plain.spent_people' : 'plain.spent', { n: num(s.spend_count), people: num(s.beneficiaries) }),
+    ]);
+  }
+  if (s.unspent_fen > 0 && s.places.length > 0) {
+    const first = s.places[0];
+    parts.push([
+      h('strong', { class: 'plain-unspent' }, yuan(s.unspent_fen)),
+      t('plain.still_in'),
+      accountLink(first.account, placeName(first)),
+      s.places.length > 1 ? t('plain.and_more', { n: s.places.length - 1 }) : '',
+    ]);
+  }
+  if (s.refunded_fen > 0) parts.push([h('strong', yuan(s.refunded_fen)), t('plain.refunded')]);
+  if (s.withdrawn_fen > 0) parts.push([h('strong', yuan(s.withdrawn_fen)), t('plain.withdrawn')]);
+  if (s.untraced_fen > 0) parts.push([h('strong', yuan(s.untraced_fen)), t('plain.untraced')]);
+  const sentence = h(
+    'p',
+    { class: 'plain-sentence' },
+    t('plain.your', { amount: yuan(s.amount_fen) }),
+    parts.map((p, i) => [i ? t('plain.sep') : '', ...p]),
+    parts.length ? t('plain.end') : t('plain.nothing'),
+    ' ',
+    mark(view, view.flow),
+  );
+  const asOf = h('p', { class: 'fine as-of' }, t('plain.as_of', { time: dateTime(view.asOf.time_ms), height: num(view.asOf.height) }));
+  return h(
+    'section',
+    {
+      class: 'card plain',
+      'aria-label': t('plain.label'),
+      'data-proven': String(view.flow),
+      'data-spent-fen': s.spent_fen,
+      'data-unspent-fen': s.unspent_fen,
+      'data-spends': s.spend_count,
+      'data-beneficiaries': s.beneficiaries,
+    },
+    view.pending ? h('p', { class: 'fine proof-pending' }, t('proof.trace_pending')) : null,
+    sentence,
+    asOf,
+  );
 }
 
 function summaryCard(view: View): HTMLElement {
@@ -223,20 +354,35 @@ function summaryCard(view: View): HTMLElement {
       { class: 'summary-line' },
       h('span', { class: 'donor-name' }, donorName(d)), ' ', mark(view, g), ' → ',
       accountLink(d.account, name(d.to, d.account)), ' ', mark(view, view.flow), ' ',
-      d.restricted ? pill(t('receipt.restricted'), 'info', t('receipt.restricted_hint')) : null,
+      d.restricted ? pill(t('receipt.restricted'), 'info') : null,
     ),
+    d.restricted ? h('p', { class: 'fine' }, t('receipt.restricted_hint')) : null,
     attestation(view),
     kv([
       [t('receipt.time'), shown(view, g, dateTime(d.time_ms))],
       [t('receipt.channel'), shown(view, g, tEnum('channel', d.channel || 'unspecified'))],
       [t('receipt.recorded_by'), shown(view, view.recordedBy, accountLink(`org:${d.recorded_by}`, name(d.recorded_by_org, d.recorded_by)))],
-      [t('receipt.block'), shown(view, g, h('span', blockLink(d.height), ' · ', t('receipt.leaf', { n: num(d.leaf) })))],
       [t('receipt.points'), d.points_earned ? shown(view, view.flow, t('points.count', { n: num(d.points_earned) })) : null],
       [t('receipt.refunded'), d.refunded_fen ? shown(view, view.flow, h('span', yuan(d.refunded_fen), d.refund_tx ? [' · ', h('a', { href: `/tx/${d.refund_tx}` }, t('receipt.refund_tx'))] : null)) : null],
       [t('receipt.withdrawn'), d.corrected_by ? shown(view, view.flow, h('a', { href: `/tx/${d.corrected_by.id}` }, t('tx.corrected_by'), ' ', d.corrected_by.id.slice(0, 12))) : null],
       [t('receipt.memo'), d.memo ? shown(view, g, d.memo) : null],
+    ]),
+  );
+}
+
+// Codes, hashes and ledger positions: for whoever checks by hand, folded away from the donor.
+function detailsCard(view: View): HTMLElement {
+  const d = view.donation;
+  return h(
+    'details',
+    { class: 'card tech-details' },
+    h('summary', h('h2', { class: 'details-title' }, t('receipt.details'))),
+    kv([
       [t('receipt.code'), h('span', { class: 'code-cell' }, h('code', { class: 'mono code-full' }, groupCode(d.code)), copyButton(d.code, t('receipt.copy_code')))],
       [t('receipt.tx_id'), hash(d.id, 10)],
+      [t('receipt.block'), shown(view, view.gift, h('span', blockLink(d.height), ' · ', t('receipt.leaf', { n: num(d.leaf) })))],
+      [t('receipt.as_of_block'), shown(view, view.flow, blockLink(view.asOf.height))],
+      [t('receipt.feed'), h('a', { href: `/v1/receipts/${d.code}/feed.atom${lang() === 'en' ? '?lang=en' : ''}`, rel: 'external', type: 'application/atom+xml' }, t('receipt.feed_link'))],
     ]),
   );
 }
@@ -402,6 +548,22 @@ function receiptUrl(code: string): string {
   return `${location.origin}/r/${code}`;
 }
 
+// Share: the system share sheet where the browser has one, copying the link everywhere.
+function shareButton(d: Donation): HTMLElement | null {
+  if (typeof navigator.share !== 'function') return null;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-primary share-system',
+      onclick: () => {
+        navigator.share({ title: titleOf(d), text: t('receipt.share_text', { amount: yuan(d.amount_fen) }), url: receiptUrl(d.code) }).catch(() => undefined);
+      },
+    },
+    t('receipt.share_system'),
+  );
+}
+
 function shareCard(d: Donation): HTMLElement {
   return section(
     t('receipt.share'),
@@ -413,7 +575,8 @@ function shareCard(d: Donation): HTMLElement {
         'div',
         h('p', t('receipt.share_hint')),
         h('p', { class: 'mono code-short' }, d.code.slice(0, 12)),
-        h('p', h('a', { class: 'btn', href: `/r/${d.code}/print` }, t('receipt.print_view')), ' ', copyButton(receiptUrl(d.code), t('receipt.copy_link'))),
+        h('p', { class: 'share-actions' }, shareButton(d), ' ', copyButton(receiptUrl(d.code), t('receipt.copy_link'), t('receipt.copy_link')), ' ', h('a', { class: 'btn', href: `/r/${d.code}/print` }, t('receipt.print_view'))),
+        h('p', { class: 'fine' }, t('receipt.saved_hint'), ' ', h('a', { href: '/mine' }, t('nav.mine'))),
       ),
     ),
   );
@@ -434,8 +597,9 @@ function printView(view: View): HTMLElement {
   const g = view.gift;
   return h(
     'div',
-    h('header', h('p', { class: 'print-brand' }, '善流 Shanliu'), h('h1', t('receipt.print_title'))),
+    h('header', h('p', { class: 'print-brand' }, '善流 Shanliu'), h('h1', t(d.kind === 'trust_deposit' ? 'receipt.print_title_trust' : 'receipt.print_title'))),
     h('p', { class: 'amount' }, yuan(d.amount_fen)),
+    h('p', { class: 'as-of print-as-of' }, t('plain.as_of', { time: dateTime(view.asOf.time_ms), height: num(view.asOf.height) }), ' ', mark(view, view.flow), ' · ', t('receipt.printed_at', { time: dateTime(Date.now()) })),
     kv([
       [t('receipt.donor'), shown(view, g, donorName(d))],
       [t('receipt.to'), shown(view, view.flow, name(d.to, d.account))],

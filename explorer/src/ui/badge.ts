@@ -15,6 +15,12 @@ export function validatorName(v: Validator): string {
 
 export const joinNames = (names: string[]): string => names.join(lang() === 'zh' ? '、' : ', ');
 
+// "Signed by k of n validators" with the names as a list: organisation names may themselves
+// contain commas or 、, so joining them into one string would blur where one ends.
+export function signersBlock(k: number, n: number, names: string[]): HTMLElement {
+  return h('div', { class: 'badge-signers' }, h('span', t('verify.signed_by_head', { k, n })), names.length ? h('ul', { class: 'signer-list' }, names.map((x) => h('li', x))) : null);
+}
+
 export function pendingBadge(): HTMLElement {
   return h(
     'div',
@@ -57,7 +63,7 @@ export function verificationBadge(v: ReceiptVerification): HTMLElement {
   const headline = v.ok
     ? t('verify.ok')
     : t('verify.failed');
-  const signedLine = t('verify.signed_by', { k: v.signers.length, n: v.validatorCount, names: joinNames(signers) });
+  const signedLine = signersBlock(v.signers.length, v.validatorCount, signers);
   const failed = v.steps.filter((s) => !s.ok);
   const list = h(
     'ol',
@@ -98,7 +104,7 @@ export function verificationBadge(v: ReceiptVerification): HTMLElement {
       { class: 'badge-body' },
       h('strong', { class: 'badge-title' }, headline),
       v.ok
-        ? h('p', { class: 'badge-signers' }, signedLine)
+        ? signedLine
         : h('p', t('verify.failed_steps', { steps: failed.map(stepText).join(lang() === 'zh' ? '；' : '; ') }), ' ', t('verify.failed_advice')),
       v.ok ? h('p', { class: 'fine' }, t('verify.block', { height: v.height, hash: shortHash(v.blockHash) })) : null,
       details,
@@ -165,9 +171,16 @@ function provedLines(o: ReceiptOutcome): HTMLElement[] {
     lines.push(h('p', { class: 'badge-hops' }, f.truncated ? t('verify.hops_some', { n: f.nodeCount }) : t('verify.hops_all', { n: f.nodeCount })));
   }
   const signers = o.receipt.signers.map(validatorName);
-  lines.push(h('p', { class: 'badge-signers' }, t('verify.signed_by', { k: o.receipt.signers.length, n: o.receipt.validatorCount, names: joinNames(signers) })));
+  lines.push(signersBlock(o.receipt.signers.length, o.receipt.validatorCount, signers));
+  if (!f) lines.push(h('p', { class: 'badge-partial' }, t('verify.partial_detail')));
+  return lines;
+}
+
+// Blocks and hashes: for whoever checks by hand, inside the folded details rather than on top.
+function blockLines(o: ReceiptOutcome): HTMLElement[] {
+  const f = o.flow?.ok ? o.flow.value : null;
+  const lines: HTMLElement[] = [];
   if (f) lines.push(h('p', { class: 'fine' }, t('verify.flow_signed', { height: f.height, k: f.signers.length, n: f.validatorCount, hash: shortHash(f.blockHash) })));
-  else lines.push(h('p', { class: 'badge-partial' }, t('verify.partial_detail')));
   lines.push(h('p', { class: 'fine' }, t('verify.block', { height: o.receipt.height, hash: shortHash(o.receipt.blockHash) })));
   return lines;
 }
@@ -187,6 +200,7 @@ export function receiptBadge(o: ReceiptOutcome): HTMLElement {
   const head = failed
     ? [h('p', { class: 'badge-failure' }, t('verify.failed_steps', { steps: failed.text }), ' ', t('verify.failed_advice'))]
     : provedLines(o);
+  if (!failed) details.prepend(details.firstElementChild!, ...blockLines(o));
   details.append(h('p', { class: 'checks-title' }, t('verify.flow_title')), flowChecks(o));
   if (o.flow?.ok) details.append(h('p', { class: 'fine' }, t('verify.proof_size', { bytes: o.flow.value.proofBytes, nodes: o.flow.value.nodeCount })));
   (details as HTMLDetailsElement).open = state === 'failed';

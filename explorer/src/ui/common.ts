@@ -55,8 +55,11 @@ export function hash(hex: string | null | undefined, n = 8): HTMLElement {
   return hex ? h('code', { class: 'mono hash', title: hex }, shortHash(hex, n)) : h('span', '—');
 }
 
-export function copyButton(text: string, label: string): HTMLElement {
-  const btn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': label }, t('common.copy'));
+// `visible`: the button's own words (then also its accessible name); else "Copy" with `label`
+// as the name, which contains the visible word so speech users can say what they see.
+export function copyButton(text: string, label: string, visible?: string): HTMLElement {
+  const idle = () => visible ?? t('common.copy');
+  const btn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': visible ? null : label }, idle());
   btn.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(text);
@@ -64,7 +67,7 @@ export function copyButton(text: string, label: string): HTMLElement {
     } catch {
       btn.textContent = t('common.copy_failed');
     }
-    setTimeout(() => (btn.textContent = t('common.copy')), 1500);
+    setTimeout(() => (btn.textContent = idle()), 1500);
   });
   return btn;
 }

@@ -11,6 +11,8 @@ import { lang, t, tEnum } from '../i18n';
 
 echarts.use([SankeyChart, TooltipComponent, SVGRenderer]);
 
+const MIN_LABEL_PX = 56; // a middle-column label narrower than this is not drawn
+
 interface GNode {
   name: string; // unique key
   display: string;
@@ -91,6 +93,10 @@ export function buildGraph(trace: Trace): SankeyGraph {
   return { nodes: [...nodes.values()], links: [...links.values()] };
 }
 
+// Label layout, so labels never overlap at any width from 320 px up, in either language: each
+// label is one line of name (cut with an ellipsis; the full name is in the tooltip and in the
+// hop list) and one line of amount, and nodes are kept at least those two lines apart. Labels of
+// the middle columns are dropped when a column is too narrow to hold a readable one.
 export function renderSankey(container: HTMLElement, trace: Trace): () => void {
   const graph = buildGraph(trace);
   const width = container.clientWidth || 360;
@@ -98,23 +104,26 @@ export function renderSankey(container: HTMLElement, trace: Trace): () => void {
   const columns = Math.max(2, ...graph.nodes.map((n) => (n.depth ?? 0) + 1));
   // Sinks (spent, unspent, refunded) are pushed to the last column, labelled on their right.
   const sinks = graph.nodes.filter((n) => !graph.links.some((l) => l.source === n.name));
-  const right = Math.round(Math.min(220, width * (narrow ? 0.36 : 0.24)));
+  const right = Math.round(Math.min(240, width * (narrow ? 0.38 : 0.26)));
   const nodeWidth = narrow ? 10 : 14;
   const gap = (width - 16 - right - nodeWidth * columns) / Math.max(1, columns - 1);
-  const height = Math.max(narrow ? 320 : 300, Math.min(900, sinks.length * (narrow ? 72 : 62) + 24));
+  const fontSize = narrow ? 11 : 12;
+  const lineHeight = fontSize + 3;
+  const nodeGap = 2 * lineHeight + 8;
+  const middleLabels = gap - 10 >= MIN_LABEL_PX;
+  const height = Math.max(narrow ? 320 : 300, Math.min(1400, sinks.length * (nodeGap + 2 * lineHeight) + 40));
   container.style.height = `${height}px`;
   const chart = echarts.init(container, undefined, { renderer: 'svg' });
   const display = new Map(graph.nodes.map((n) => [n.name, n.display]));
-  const fontSize = narrow ? 11 : 12;
   const sinkNames = new Set(sinks.map((n) => n.name));
-  const data = graph.nodes.map((n) => ({
-    ...n,
-    depth: sinkNames.has(n.name) ? columns - 1 : n.depth,
-    label: {
-      width: sinkNames.has(n.name) ? right - 8 : Math.max(48, gap - 10),
-      overflow: sinkNames.has(n.name) ? 'break' : 'truncate',
-    },
-  }));
+  const data = graph.nodes.map((n) => {
+    const sink = sinkNames.has(n.name);
+    return {
+      ...n,
+      depth: sink ? columns - 1 : n.depth,
+      label: sink || middleLabels ? { width: sink ? right - 12 : gap - 10, overflow: 'truncate', ellipsis: '…' } : { show: false },
+    };
+  });
   chart.setOption({
     animation: false,
     tooltip: {
@@ -134,7 +143,7 @@ export function renderSankey(container: HTMLElement, trace: Trace): () => void {
         top: 12,
         bottom: 12,
         nodeWidth,
-        nodeGap: narrow ? 30 : 26,
+        nodeGap,
         nodeAlign: 'justify',
         layoutIterations: 64,
         draggable: false,
@@ -145,7 +154,7 @@ export function renderSankey(container: HTMLElement, trace: Trace): () => void {
         label: {
           color: '#1f2328',
           fontSize,
-          lineHeight: fontSize + 3,
+          lineHeight,
           position: 'right',
           formatter: (p: { data: { display: string }; value: number }) => `${p.data.display}\n${yuan(p.value)}`,
           textBorderColor: '#fff',

@@ -11,8 +11,11 @@
 //  - Answer BuildProposal with ProposalBuilt, ValidateBlock with BlockValidated, and fire
 //    ScheduleTimeout as TimeoutFired after duration_ms. Stale answers are ignored, so timers
 //    need no cancelling.
-//  - Feed GossipTick every second or so: a core that made no progress since the previous tick
-//    re-broadcasts its own recent messages, which is how it recovers from lost messages.
+//  - Feed GossipTick every second or so: the core broadcasts its RoundStatus, and a core that
+//    made no progress since the previous tick re-broadcasts its own recent messages.
+//  - Feed a RoundStatus with MessageReceived::from set to its authenticated sender; perform
+//    SendTo by sending to that validator only. That is the vote relay: a vote one honest
+//    validator holds reaches every honest validator that reports lacking it.
 //  - RequestDecision means this validator fell behind: others are at higher heights. The adapter
 //    asks peers (those listed first) for the committed block of that height with its commit
 //    certificate, and feeds what comes back as a Decision message. Serving such requests from
@@ -93,7 +96,20 @@ struct Decision {
   pb::CommitCertificate certificate;
 };
 
-using Message = std::variant<Proposal, Vote, Decision>;
+// Where a validator is and which votes of its current round it already holds: broadcast on every
+// GossipTick, so each peer can send it the votes (and the proposal) it lacks there, signatures
+// intact (vote relay; docs/consensus.md "Vote relay"). Without relay, a vote that reached only
+// some honest validators could stall the others forever (issue 15). Not signed: the transport
+// authenticates the sender, and a status that lies only costs its sender the votes it asks for.
+struct RoundStatus {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  bool has_proposal = false;
+  std::vector<bool> prevotes;    // bit v: the sender holds validator v's prevote of (height, round)
+  std::vector<bool> precommits;  // one bit per validator, exactly
+};
+
+using Message = std::variant<Proposal, Vote, Decision, RoundStatus>;
 
 Bytes ProposalSignBytes(std::string_view chain_id, std::uint64_t height, std::uint32_t round,
                         std::optional<std::uint32_t> valid_round, const Hash256& block_hash);
@@ -136,6 +152,9 @@ struct Start {
 };
 struct MessageReceived {
   Message message;
+  // The validator the transport authenticated as the sender, if it is one. Needed for a
+  // RoundStatus (the answer goes to its sender); signed messages carry their own signer.
+  std::optional<std::uint32_t> from = std::nullopt;
 };
 struct TimeoutFired {
   std::uint64_t height = 0;
@@ -165,6 +184,11 @@ using Event = std::variant<Start, MessageReceived, TimeoutFired, ProposalBuilt, 
 // ---------------------------------------------------------------- effects (outputs)
 
 struct Broadcast {
+  Message message;
+};
+// One message for one validator: the relay's answer to that validator's RoundStatus.
+struct SendTo {
+  std::uint32_t validator = 0;
   Message message;
 };
 struct PersistWal {
@@ -221,14 +245,15 @@ struct WaitForTxs {
   std::uint64_t height = 0;
 };
 
-using Effect = std::variant<Broadcast, PersistWal, ScheduleTimeout, BuildProposal, ValidateBlock, CommitBlock,
+using Effect = std::variant<Broadcast, SendTo, PersistWal, ScheduleTimeout, BuildProposal, ValidateBlock, CommitBlock,
                             RecordEvidence, RequestDecision, WaitForTxs>;
 
 // status says what became of the event: ok, or why a message was dropped ("bad_signature",
 // "unknown_validator", "not_proposer", "duplicate", "equivocation" (a conflicting message past
 // what is kept), "past_height", "height_too_far", "round_out_of_range", "oversize",
 // "malformed", "block_hash_mismatch", "not_started", "stale" (superseded far-round message),
-// "conflicting_decision", "bad_commit"), or why an application answer or Start was refused
+// "conflicting_decision", "bad_commit", "unknown_sender" (a RoundStatus without a validator
+// sender), "too_frequent" (a peer's RoundStatus past its per-tick budget)), or why an application answer or Start was refused
 // ("bad_block", "block_hash_mismatch", "already_proposed", "malformed", "stale"). Evidence can
 // accompany a status of either kind. Timeouts and answers that arrive after the core moved on
 // are ok and change nothing.
@@ -279,6 +304,10 @@ struct Config {
   // A stuck core re-broadcasts its own messages of at most this many most recent rounds.
   std::uint32_t rebroadcast_rounds = 8;
   std::size_t max_evidence_per_height = 1024;
+  // RoundStatus messages each peer may have answered between two GossipTicks (ticks are not
+  // aligned across validators, so an honest peer can land two in one of ours); more are dropped
+  // as "too_frequent", so a peer cannot make the core relay without bound.
+  std::uint32_t relay_statuses_per_tick = 2;
 };
 
 inline constexpr std::size_t kMaxValidators = 1024;
