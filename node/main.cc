@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "shanliu/error_codes.h"
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
@@ -95,6 +96,23 @@ api::NodeHooks ApiHooks(node::Node& node) {
 
 }  // namespace
 
+// Runs the io loop until it stops. A storage fault (or a broken invariant) escaping a handler
+// ends the node with one node_fatal line and exit code 3 instead of std::terminate; so does a
+// producer or runner that stopped the loop because it could not store a block.
+static int RunLoop(boost::asio::io_context& io, node::Node& node) {
+  constexpr int kFatalExit = 3;
+  try {
+    io.run();
+  } catch (const ledger::StorageError& e) {
+    node::LogEvent("error", "node_fatal", {{"step", "storage"}, {"error", e.what()}, {"height", node.ledger().height()}});
+    return kFatalExit;
+  } catch (const std::exception& e) {
+    node::LogEvent("error", "node_fatal", {{"step", "internal"}, {"error", e.what()}, {"height", node.ledger().height()}});
+    return kFatalExit;
+  }
+  return node.fatal() ? kFatalExit : 0;
+}
+
 int main(int argc, char** argv) {
   crypto::Init();
   std::string config_path;
@@ -134,7 +152,7 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   auto opened = node::Node::Open(io, *config, std::move(*genesis), std::move(*key));
-  if (!opened.ok()) return Fail(opened.status().code() == "invalid_config" ? "p2p" : "ledger", opened.status());
+  if (!opened.ok()) return Fail(opened.status().code() == errc::kInvalidConfig ? "p2p" : "ledger", opened.status());
   node::Node& node = **opened;
   if (verify_state) return VerifyState(node.ledger());
 
@@ -158,9 +176,9 @@ int main(int argc, char** argv) {
                   {"api", "http://" + config->api.listen_address + ":" + std::to_string(server->port())},
                   {"p2p", networked ? config->p2p_listen + ":" + std::to_string(config->p2p_port) : "off"}});
   // Keep the loop alive while idle: the producer's timer is re-armed, observers wait for signals.
-  io.run();
+  const int code = RunLoop(io, node);
   node.Stop();
   server->Stop();
-  node::LogEvent("info", "node_stopped", {{"height", node.ledger().height()}});
-  return 0;
+  node::LogEvent("info", "node_stopped", {{"height", node.ledger().height()}, {"exit_code", code}});
+  return code;
 }

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "format.h"
+#include "shanliu/error_codes.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/block.h"
 
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 constexpr unsigned kCommitTimeoutMs = 180'000;
 constexpr int kMaxBusyRetries = 30;
 
-bool IsBusy(const Status& s) { return s.code() == "mempool_full" || s.code() == "rate_limited"; }
+bool IsBusy(const Status& s) { return s.code() == errc::kMempoolFull || s.code() == errc::kRateLimited; }
 
 class HttpSink final : public Sink {
  public:

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "format.h"
+#include "shanliu/error_codes.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/crypto/codec.h"
 
@@ -137,7 +138,7 @@ Result<TxStatus> NodeClient::Status(const Hash256& id) const {
   auto response = GetJson("/v1/txs/" + crypto::ToHex(id));
   TxStatus out;
   if (!response.ok()) {
-    if (response.status().code() == "not_found") return out;  // kUnknown
+    if (response.status().code() == errc::kNotFound) return out;  // kUnknown
     return response.status();
   }
   const json& j = *response;

@@ -1,6 +1,7 @@
 // Receipts (donation + trace + proof), traces, and the reverse walk from a spend to its sources.
 #include "receipt_qr.h"
 #include "routes.h"
+#include "shanliu/error_codes.h"
 #include "shanliu/ledger/flow_proof.h"
 #include "shanliu/ledger/tx.h"
 #include "trace.h"
@@ -11,7 +12,7 @@ namespace {
 namespace flow = ledger::flow;
 
 Response ResolveError(const Status& status, const std::vector<std::string>& candidates) {
-  if (status.code() == "ambiguous_code") return ErrorResponse(status, Json{{"candidates", candidates}});
+  if (status.code() == errc::kAmbiguousCode) return ErrorResponse(status, Json{{"candidates", candidates}});
   return ErrorResponse(status);
 }
 

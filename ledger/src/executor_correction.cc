@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "executor_internal.h"
+#include "shanliu/error_codes.h"
 
 namespace shanliu::ledger::internal {
 namespace {
@@ -65,7 +66,7 @@ Status Applier::RequireCorrectionSigners(const pb::TxBody& corrected, const pb::
   SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*org, "the author of the corrected transaction"));
   if (AmountOf(corrected) < genesis_.params.correction_bureau_threshold_fen) return Status::Ok();
   auto bureau = RequireBureauSigner();
-  if (bureau.ok() || bureau.status().code() == "suspended") return bureau.status();
+  if (bureau.ok() || bureau.status().code() == errc::kSuspended) return bureau.status();
   return Fail("bureau_cosign_required", "a correction of " + std::to_string(AmountOf(corrected)) +
                                             " fen (the threshold is " +
                                             std::to_string(genesis_.params.correction_bureau_threshold_fen) +

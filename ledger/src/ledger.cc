@@ -235,6 +235,14 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
     block_bytes += tx.envelope.size();
     ++leaf;
   }
+  Seal(view, prev, prev_hash, proposed.time_ms(), proposed.proposer_index(), leaf_hashes, out);
+  return out;
+}
+
+void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash256& prev_hash, std::uint64_t time_ms,
+                  std::uint32_t proposer_index, const std::vector<Hash256>& leaf_hashes, ExecutedBlock& out) {
+  assert(static_cast<std::size_t>(out.block.txs_size()) == leaf_hashes.size());
+  assert(out.tx_ids.size() == leaf_hashes.size());
   if (options_.check_conservation) {
     Status s = flow::CheckConservation(view);
     // Only a bug in the rules can break conservation: stop rather than commit it.
@@ -244,21 +252,55 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
   for ([[maybe_unused]] const auto& [key, value] : out.writes) assert(smt::InStateMap(key));
   const Hash256 state_root = smt::Apply(CommittedNodes(), out.writes, &out.state_nodes);
 
-  pb::BlockHeader& h = *block.mutable_header();
+  const std::uint64_t log_size = prev.log_size() + leaf_hashes.size();
+  pb::BlockHeader& h = *out.block.mutable_header();
   h.set_chain_id(genesis_.chain_id);
-  h.set_height(height);
-  h.set_time_ms(proposed.time_ms());
+  h.set_height(prev.height() + 1);
+  h.set_time_ms(time_ms);
   h.set_prev_block_hash(HashBytes(prev_hash));
   h.set_txs_root(HashBytes(crypto::MerkleRootOfLeafHashes(leaf_hashes)));
-  h.set_log_size(leaf);
+  h.set_log_size(log_size);
   h.set_log_root(HashBytes(log_.RootAfter(leaf_hashes)));
   h.set_state_root(HashBytes(state_root));
   h.set_validators_hash(HashBytes(genesis_.validators_hash()));
   h.set_next_validators_hash(HashBytes(genesis_.validators_hash()));
-  h.set_proposer_index(proposed.proposer_index());
+  h.set_proposer_index(proposer_index);
   auto hash = BlockHash(h);
   assert(hash.ok());
   out.hash = *hash;
+}
+
+Result<ExecutedBlock> Ledger::SealPrepared(const PreparedBlock& prepared, std::uint32_t proposer_index) {
+  assert(proposer_index < genesis_.validators.size());
+  const pb::BlockHeader prev = head();
+  const Hash256 prev_hash = head_hash();
+  if (prepared.base_hash != prev_hash || prepared.height != prev.height() + 1 ||
+      prepared.first_leaf != prev.log_size() || log_.size() != prev.log_size()) {
+    return Status::Error("stale_block", "the prepared block was planned on another head");
+  }
+  if (prepared.time_ms <= prev.time_ms()) return Status::Error("stale_block", "block time does not increase");
+  std::uint64_t block_bytes = 0;
+  for (const DecodedTx& tx : prepared.txs) block_bytes += tx.envelope.size();
+  if (prepared.txs.size() > genesis_.params.max_block_txs || block_bytes > genesis_.params.max_block_bytes) {
+    return Status::Error("invalid_block", "the prepared block exceeds the genesis size limits");
+  }
+  StateView view(db_.get(), nullptr);
+  for (const auto& [key, value] : prepared.writes) {
+    if (value) {
+      view.Put(key, *value);
+    } else {
+      view.Delete(key);
+    }
+  }
+  ExecutedBlock out;
+  std::vector<Hash256> leaf_hashes;
+  leaf_hashes.reserve(prepared.txs.size());
+  for (const DecodedTx& tx : prepared.txs) {
+    out.block.add_txs(tx.envelope.data(), tx.envelope.size());
+    leaf_hashes.push_back(crypto::MerkleLeafHash(tx.envelope));
+    out.tx_ids.push_back(tx.id);
+  }
+  Seal(view, prev, prev_hash, prepared.time_ms, proposer_index, leaf_hashes, out);
   return out;
 }
 

@@ -59,8 +59,11 @@ StateView::StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot) : db_(d
 }
 
 std::optional<std::string> StateView::Get(std::string_view key) const {
-  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
-    if (auto it = layer->find(key); it != layer->end()) return it->second;
+  if (layers_holding_.find(key) != layers_holding_.end()) {
+    for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
+      if (auto it = layer->find(key); it != layer->end()) return it->second;
+    }
+    assert(false && "a key counted in layers_holding_ is in no layer");
   }
   if (db_ == nullptr) return std::nullopt;
   std::string key_string;
@@ -83,11 +86,20 @@ std::optional<std::string> StateView::Get(std::string_view key) const {
   return result;
 }
 
-void StateView::Put(std::string_view key, std::string_view value) {
-  layers_.back().insert_or_assign(std::string(key), std::string(value));
+void StateView::Put(std::string_view key, std::string_view value) { Write(key, std::string(value)); }
+
+void StateView::Delete(std::string_view key) { Write(key, std::nullopt); }
+
+void StateView::Write(std::string_view key, std::optional<std::string> value) {
+  auto [it, inserted] = layers_.back().insert_or_assign(std::string(key), std::move(value));
+  if (inserted) ++layers_holding_[it->first];
 }
 
-void StateView::Delete(std::string_view key) { layers_.back().insert_or_assign(std::string(key), std::nullopt); }
+void StateView::Uncount(const std::string& key) {
+  auto it = layers_holding_.find(key);
+  assert(it != layers_holding_.end() && it->second > 0);
+  if (--it->second == 0) layers_holding_.erase(it);
+}
 
 void StateView::Scan(std::string_view prefix, std::string_view start, std::string_view end,
                      const std::function<bool(std::string_view, std::string_view)>& visit) const {
@@ -215,8 +227,25 @@ void StateView::PopLayer(bool keep) {
   assert(layers_.size() >= 2);
   Writes top = std::move(layers_.back());
   layers_.pop_back();
-  if (!keep) return;
-  for (auto& [k, v] : top) layers_.back().insert_or_assign(k, std::move(v));
+  for (auto& [k, v] : top) {
+    if (!keep) {
+      Uncount(k);
+      continue;
+    }
+    auto [it, inserted] = layers_.back().insert_or_assign(k, std::move(v));
+    if (!inserted) Uncount(k);  // two layers held it, now one does
+  }
+}
+
+void StateView::CommitBottomLayer(const leveldb::Snapshot* snapshot) {
+  assert(db_ != nullptr && !layers_.empty());
+  for (const auto& [key, value] : layers_.front()) {
+    read_cache_.erase(key);
+    Uncount(key);
+  }
+  layers_.erase(layers_.begin());
+  if (layers_.empty()) layers_.emplace_back();
+  snapshot_ = snapshot;
 }
 
 StateView::Writes StateView::MergedWrites() const {

@@ -6,15 +6,11 @@
 #include <cstring>
 
 #include "shanliu/ledger/executor.h"
+#include "shanliu/node/log.h"
 
 namespace shanliu::node {
 namespace {
 
-std::uint64_t WallClockMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 }  // namespace
 
@@ -23,44 +19,92 @@ Mempool::Mempool(ledger::Ledger& ledger, MempoolConfig config) : ledger_(ledger)
   RebuildPending();
 }
 
+std::uint64_t Mempool::NowMs() const { return (config_.clock ? *config_.clock : SystemClock()).WallMs(); }
+
 std::pair<Hash256, Status> Mempool::Submit(ByteView envelope) {
-  // Signature checks are the expensive part: do them before taking the lock.
-  auto decoded = ledger::DecodeTx(envelope, ledger_.genesis().chain_id, /*verify_signatures=*/false);
-  if (!decoded.ok()) return {Hash256{}, decoded.status()};
-  const Hash256 id = decoded->id;
-  {
-    std::lock_guard lock(mutex_);
-    if (pending_ids_.count(id)) return {id, Status::Ok()};  // resubmission of a pending tx is harmless
-  }
-  const Hash256 envelope_hash = decoded->envelope_hash;
-  if (!SignatureVerified(envelope_hash)) {
-    decoded = ledger::DecodeTx(envelope, ledger_.genesis().chain_id, /*verify_signatures=*/true);
-    if (!decoded.ok()) return {id, decoded.status()};
-  }
-  bool woke = false;
-  Status s;
-  {
-    std::lock_guard lock(mutex_);
-    MarkVerified(envelope_hash);
-    if (pending_ids_.count(id)) return {id, Status::Ok()};
-    if (!TakeToken(decoded->signers.front(), WallClockMs())) {
-      return {id,
-              Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down")};
+  const Bytes copy(envelope.begin(), envelope.end());
+  return SubmitBatch(std::span<const Bytes>(&copy, 1), nullptr).front();
+}
+
+std::vector<std::pair<Hash256, Status>> Mempool::SubmitBatch(std::span<const Bytes> envelopes,
+                                                              ledger::VerifyPool* pool) {
+  // Signature checks are the expensive part: do them before taking the lock, in parallel on
+  // the shared pool when there is one. Envelopes verified before are only decoded.
+  const std::string& chain_id = ledger_.genesis().chain_id;
+  auto known = [this](const Hash256& envelope_hash) { return SignatureVerified(envelope_hash); };
+  std::vector<Result<ledger::DecodedTx>> decoded;
+  if (pool != nullptr) {
+    std::vector<std::string_view> views;
+    views.reserve(envelopes.size());
+    for (const Bytes& e : envelopes) views.emplace_back(reinterpret_cast<const char*>(e.data()), e.size());
+    decoded = pool->CheckTxs(views, chain_id, known);
+  } else {
+    decoded.reserve(envelopes.size());
+    for (const Bytes& e : envelopes) {
+      auto d = ledger::DecodeTx(e, chain_id, /*verify_signatures=*/false);
+      if (d.ok() && !known(d->envelope_hash)) d = ledger::DecodeTx(e, chain_id, /*verify_signatures=*/true);
+      decoded.push_back(std::move(d));
     }
-    const bool was_empty = pending_.empty();
-    s = Admit(std::move(*decoded));
-    if (!s.ok()) Remember(id, s);
-    woke = s.ok() && was_empty;
+  }
+  assert(decoded.size() == envelopes.size());
+  std::vector<std::pair<Hash256, Status>> results;
+  results.reserve(envelopes.size());
+  bool woke = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < decoded.size(); ++i) {
+      if (!decoded[i].ok()) {
+        // The id of a tx whose signature failed is still worth reporting.
+        auto plain = ledger::DecodeTx(envelopes[i], chain_id, /*verify_signatures=*/false);
+        results.emplace_back(plain.ok() ? plain->id : Hash256{}, decoded[i].status());
+        continue;
+      }
+      results.emplace_back(decoded[i]->id, AdmitChecked(decoded[i], &woke));
+    }
   }
   if (woke) {
     for (const auto& listener : txs_available_) listener();
   }
-  return {id, s};
+  return results;
+}
+
+Status Mempool::AdmitChecked(const Result<ledger::DecodedTx>& decoded, bool* woke) {
+  assert(decoded.ok());
+  const Hash256& id = decoded->id;
+  MarkVerified(decoded->envelope_hash);
+  if (pending_ids_.count(id)) return Status::Ok();  // resubmission of a pending tx is harmless
+  if (!TakeToken(decoded->signers.front(), NowMs())) {
+    return Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down");
+  }
+  const bool was_empty = pending_.empty();
+  Status s = Admit(*decoded);
+  if (!s.ok()) Remember(id, s);
+  if (s.ok() && was_empty) *woke = true;
+  return s;
 }
 
 void Mempool::AddTxsAvailableListener(std::function<void()> listener) {
   assert(listener);
   txs_available_.push_back(std::move(listener));
+}
+
+bool Mempool::OpenBlockFor(std::size_t envelope_bytes) {
+  const ledger::GenesisParams& limits = ledger_.genesis().params;
+  if (!planned_.empty()) {
+    const PlannedBlock& last = planned_.back();
+    if (last.txs < limits.max_block_txs && last.bytes + envelope_bytes <= limits.max_block_bytes) return false;
+  }
+  // A new planned block: the next height, and a time that is now but always after the block
+  // before it (block times strictly increase).
+  PlannedBlock block;
+  const std::uint64_t prev_time_ms = planned_.empty() ? base_->head().time_ms() : planned_.back().time_ms;
+  block.height = base_->head().height() + planned_.size() + 1;
+  block.time_ms = std::max(NowMs(), prev_time_ms + 1);
+  block.first_leaf = next_leaf_;
+  if (!planned_.empty()) overlay_->PushLayer();
+  planned_.push_back(block);
+  assert(overlay_->depth() == planned_.size());
+  return true;
 }
 
 Status Mempool::Admit(ledger::DecodedTx tx) {
@@ -72,11 +116,20 @@ Status Mempool::Admit(ledger::DecodedTx tx) {
   if (per_signer_[signer] >= config_.max_per_signer) {
     return Status::Error("rate_limited", "too many pending transactions from this signer; wait for a block");
   }
-  const std::uint64_t now_ms = config_.clock ? config_.clock() : WallClockMs();
-  ledger::TxContext ctx{base_->head().height() + 1, now_ms, next_leaf_, 0};
+  const bool opened = OpenBlockFor(tx.envelope.size());
+  PlannedBlock& block = planned_.back();
+  ledger::TxContext ctx{block.height, block.time_ms, next_leaf_, block.txs};
   Status s = ledger::ApplyTx(*overlay_, ledger_.genesis(), tx, ctx);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    if (opened) {  // an empty planned block carries nothing: close it again
+      planned_.pop_back();
+      if (!planned_.empty()) overlay_->PopLayer(/*keep=*/false);
+    }
+    return s;
+  }
   ++next_leaf_;
+  ++block.txs;
+  block.bytes += tx.envelope.size();
   pending_bytes_ += tx.envelope.size();
   ++per_signer_[signer];
   pending_ids_[tx.id] = 1;
@@ -115,28 +168,27 @@ std::vector<ledger::DecodedTx> Mempool::Candidates(std::size_t max_txs, std::siz
   return out;
 }
 
+std::optional<ledger::PreparedBlock> Mempool::PrepareBlock(std::uint64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  if (base_->head_hash() != ledger_.head_hash()) RebuildPending();  // a block we have not heard of yet
+  if (planned_.empty()) return std::nullopt;
+  if (now_ms > planned_.front().time_ms + config_.max_planned_age_ms) RebuildPending();
+  if (planned_.empty()) return std::nullopt;
+  const PlannedBlock& first = planned_.front();
+  ledger::PreparedBlock out;
+  out.base_hash = base_->head_hash();
+  out.height = first.height;
+  out.time_ms = first.time_ms;
+  out.first_leaf = first.first_leaf;
+  out.txs.reserve(first.txs);
+  for (std::uint32_t i = 0; i < first.txs; ++i) out.txs.push_back(pending_[i].tx);
+  out.writes = overlay_->layer(0);
+  return out;
+}
+
 void Mempool::OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected) {
   std::lock_guard lock(mutex_);
-  // Fast path: the block is exactly the oldest pending txs, in order (what this node's own
-  // proposals are). The overlay already holds their effects on top of the older snapshot, so
-  // it stays a valid admission filter without re-applying every remaining tx: that would cost
-  // time quadratic in the backlog. Block building re-checks everything anyway; the overlay is
-  // rebuilt fully every kMaxFastCommits blocks, on any other block, and once the pool drains.
-  constexpr std::size_t kMaxFastCommits = 16;
-  bool prefix = rejected.empty() && !committed.empty() && committed.size() <= pending_.size() &&
-                fast_commits_ < kMaxFastCommits;
-  for (std::size_t i = 0; prefix && i < committed.size(); ++i) prefix = pending_[i].tx.id == committed[i];
-  if (prefix) {
-    for (std::size_t i = 0; i < committed.size(); ++i) {
-      Entry& e = pending_.front();
-      pending_bytes_ -= e.tx.envelope.size();
-      if (--per_signer_[e.first_signer] == 0) per_signer_.erase(e.first_signer);
-      pending_ids_.erase(e.tx.id);
-      pending_.pop_front();
-    }
-    ++fast_commits_;
-    if (!pending_.empty()) return;
-  }
+  if (rejected.empty() && CommitFirstPlanned(committed)) return;
   std::set<Hash256> gone(committed.begin(), committed.end());
   for (const ledger::RejectedTx& r : rejected) {
     gone.insert(r.id);
@@ -150,16 +202,46 @@ void Mempool::OnCommitted(const std::vector<Hash256>& committed, const std::vect
   RebuildPending();
 }
 
+bool Mempool::CommitFirstPlanned(const std::vector<Hash256>& committed) {
+  // The fast path holds only if the committed block is exactly the first planned block: the
+  // same txs in the same order, at the same time, directly on the head the pool planned on.
+  // Then the block's state is base + layer 0, which is what every later layer was built on.
+  if (planned_.empty() || committed.empty() || committed.size() != planned_.front().txs) return false;
+  for (std::size_t i = 0; i < committed.size(); ++i) {
+    if (pending_[i].tx.id != committed[i]) return false;
+  }
+  std::shared_ptr<const ledger::ReadView> next = ledger_.Read();
+  const pb::BlockHeader& head = next->head();
+  if (head.height() != base_->head().height() + 1 || head.time_ms() != planned_.front().time_ms ||
+      head.prev_block_hash() != std::string(base_->head_hash().begin(), base_->head_hash().end())) {
+    return false;
+  }
+  assert(head.log_size() == planned_.front().first_leaf + committed.size());
+  for (std::size_t i = 0; i < committed.size(); ++i) {
+    Entry& e = pending_.front();
+    pending_bytes_ -= e.tx.envelope.size();
+    if (--per_signer_[e.first_signer] == 0) per_signer_.erase(e.first_signer);
+    pending_ids_.erase(e.tx.id);
+    pending_.pop_front();
+  }
+  planned_.pop_front();
+  next->AdoptOverlay(*overlay_);
+  base_ = std::move(next);  // after the overlay moved: it must not outlive the view it reads
+  assert(overlay_->depth() == std::max<std::size_t>(planned_.size(), 1));
+  return true;
+}
+
 void Mempool::RebuildPending() {
-  // Re-apply what is still pending on top of the newly committed state; anything that no
-  // longer fits the rules is dropped with its error, so clients learn why.
+  // Re-apply what is still pending on top of the newly committed state, planning blocks
+  // afresh; anything that no longer fits the rules is dropped with its error, so clients
+  // learn why.
   std::deque<Entry> old = std::move(pending_);
   pending_.clear();
   pending_ids_.clear();
   per_signer_.clear();
+  planned_.clear();
   pending_bytes_ = 0;
   overlay_.reset();
-  fast_commits_ = 0;
   base_ = ledger_.Read();
   overlay_ = std::make_unique<ledger::StateView>(base_->NewOverlay());
   overlay_->EnableReadCache(1 << 16);  // on a fixed snapshot, used under mutex_ only
@@ -206,6 +288,19 @@ bool Mempool::SignatureVerified(const Hash256& envelope_hash) const {
 std::size_t Mempool::size() const {
   std::lock_guard lock(mutex_);
   return pending_.size();
+}
+
+ledger::BuildResult BuildNextBlock(ledger::Ledger& ledger, Mempool& mempool, std::uint64_t now_ms,
+                                   std::uint32_t proposer_index) {
+  if (auto prepared = mempool.PrepareBlock(now_ms)) {
+    auto sealed = ledger.SealPrepared(*prepared, proposer_index);
+    if (sealed.ok()) return ledger::BuildResult{std::move(*sealed), {}};
+    // Planned on the head, so only a bug in planning gets here: say so loudly, and take the
+    // slow path, which stays correct.
+    LogEvent("error", "prepared_block_refused", {{"height", prepared->height}, {"error", sealed.status().ToString()}});
+  }
+  const ledger::GenesisParams& limits = ledger.genesis().params;
+  return ledger.BuildBlock(mempool.Candidates(limits.max_block_txs, limits.max_block_bytes), now_ms, proposer_index);
 }
 
 }  // namespace shanliu::node

@@ -10,6 +10,16 @@
 #include "shanliu/node/solo_producer.h"
 
 namespace shanliu::node {
+namespace {
+
+// The mempool stamps planned blocks with the node's clock unless told otherwise.
+MempoolConfig WithClock(MempoolConfig config, const Clock* clock) {
+  if (config.clock == nullptr) config.clock = clock;
+  return config;
+}
+
+}  // namespace
+
 
 Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOptions options, ledger::Genesis genesis,
                                          crypto::KeyPair key) {
@@ -33,7 +43,7 @@ Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key
       key_(std::move(key)),
       node_id_(crypto::ToHex(key_.public_key)),
       ledger_(std::move(ledger)),
-      mempool_(std::make_unique<Mempool>(*ledger_, options_.mempool)),
+      mempool_(std::make_unique<Mempool>(*ledger_, WithClock(options_.mempool, options_.clock))),
       checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis())) {}
 
 Node::~Node() { Stop(); }
@@ -59,6 +69,8 @@ Status Node::Start() {
     rc.wal_path = options_.data_dir / "consensus.wal";
     rc.observer = role_ == NodeRole::kObserver;
     rc.heartbeat_ms = options_.heartbeat_ms;
+    rc.verify_pool = verify_pool_.get();
+    rc.clock = options_.clock;
     p2p::TransportConfig tc;
     tc.listen_address = options_.p2p_listen;
     tc.listen_port = options_.p2p_port;
@@ -68,7 +80,8 @@ Status Node::Start() {
   }
   if (role_ == NodeRole::kSolo) {
     producer_ = std::make_unique<SoloProducer>(io_, *ledger_, *mempool_, key_,
-                                               ProducerTiming{options_.block_interval_ms, options_.heartbeat_ms}, fan_out);
+                                               ProducerTiming{options_.block_interval_ms, options_.heartbeat_ms}, fan_out,
+                                               options_.clock ? *options_.clock : SystemClock());
     producer_->Start();
   }
   // A checkpoint of the head at once, so a restarted validator serves one before the next block.
@@ -128,13 +141,10 @@ std::optional<ledger::Cosignature> Node::CosignHead() {
 }
 
 std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelopes) {
-  std::vector<std::pair<Hash256, Status>> results;
-  results.reserve(envelopes.size());
+  std::vector<std::pair<Hash256, Status>> results = mempool_->SubmitBatch(envelopes, verify_pool_.get());
   std::vector<Bytes> admitted;
-  for (Bytes& e : envelopes) {
-    auto result = mempool_->Submit(e);
-    if (result.second.ok()) admitted.push_back(std::move(e));
-    results.push_back(std::move(result));
+  for (std::size_t i = 0; i < envelopes.size(); ++i) {
+    if (results[i].second.ok()) admitted.push_back(std::move(envelopes[i]));
   }
   // Observers pass txs on to the validators like anyone else: they are an API front end too.
   if (runner_ && !admitted.empty()) runner_->Gossip(std::move(admitted));
@@ -147,6 +157,12 @@ std::optional<std::string> Node::CheckpointNote() const {
   auto best = checkpoints_->Best();
   if (!best) return std::nullopt;
   return best->note;
+}
+
+std::optional<Status> Node::fatal() const {
+  if (producer_ && producer_->fatal()) return producer_->fatal();
+  if (runner_) return runner_->fatal();
+  return std::nullopt;
 }
 
 std::size_t Node::peers() const { return runner_ ? runner_->stats().peers : 0; }

@@ -9,11 +9,6 @@
 
 namespace shanliu::node {
 
-std::uint64_t WallClockMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 Runner::Runner(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
                ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
@@ -38,6 +33,7 @@ void Runner::ShareCosignature(std::uint64_t log_size, const Hash256& log_root, c
 }
 void Runner::Gossip(std::vector<Bytes> envelopes) { impl_->Gossip(std::move(envelopes)); }
 Runner::Stats Runner::stats() const { return impl_->stats(); }
+std::optional<Status> Runner::fatal() const { return impl_->fatal_; }
 
 Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport,
                    crypto::KeyPair key, ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
@@ -56,7 +52,10 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::Transp
                               .request_timeout_ms = config_.sync_request_timeout_ms}),
       gossip_(io,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
-              mempool, [this](const pb::p2p::P2pFrame& frame) { SendToAll(frame); }) {
+              mempool, [this](const pb::p2p::P2pFrame& frame) { SendToAll(frame); }),
+      own_verify_pool_(config_.verify_pool ? nullptr : std::make_unique<ledger::VerifyPool>()),
+      verify_pool_(config_.verify_pool ? *config_.verify_pool : *own_verify_pool_) {
+  gossip_.SetVerifyPool(&verify_pool_);
   for (const ledger::Validator& v : genesis_.validators) validator_keys_.push_back(v.public_key);
 }
 
@@ -110,6 +109,7 @@ void Runner::Impl::Gossip(std::vector<Bytes> envelopes) { gossip_.Queue(std::mov
 
 void Runner::Impl::Fatal(const std::string& what, const Status& status) {
   LogEvent("error", "node_fatal", {{"step", what}, {"error", status.ToString()}});
+  if (!fatal_) fatal_ = status;
   // A node that cannot store or agree with the committed chain must stop rather than serve.
   Stop();
   io_.stop();

@@ -155,9 +155,7 @@ void Runner::Impl::OnTxsAvailable() {
 }
 
 void Runner::Impl::Build(std::uint64_t height, std::uint32_t round) {
-  const ledger::GenesisParams& params = genesis_.params;
-  std::vector<ledger::DecodedTx> candidates = mempool_.Candidates(params.max_block_txs, params.max_block_bytes);
-  ledger::BuildResult built = ledger_.BuildBlock(candidates, WallClockMs(), validator_index_);
+  ledger::BuildResult built = BuildNextBlock(ledger_, mempool_, WallClockMs(), validator_index_);
   if (!built.rejected.empty()) {
     for (const ledger::RejectedTx& r : built.rejected) {
       LogEvent("info", "tx_rejected", {{"id", crypto::ToHex(r.id)}, {"error", r.status.ToString()}});

@@ -91,10 +91,7 @@ bool TxGossip::OnBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& ba
   // Signature checks are the expensive part: do them off the consensus thread. The mempool
   // is thread-safe and refuses duplicates and txs already committed.
   boost::asio::post(admission_pool_, [this, envelopes = std::move(envelopes)] {
-    for (const Bytes& e : envelopes) {
-      if (stopped_) return;
-      mempool_.Submit(e);
-    }
+    if (!stopped_) mempool_.SubmitBatch(envelopes, verify_pool_);
   });
   return true;
 }

@@ -44,6 +44,8 @@ class TxGossip {
   void Queue(std::vector<Bytes> envelopes);  // thread-safe
   // A peer's batch; false (and nothing admitted) when it is over the batch limit. io thread.
   bool OnBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& batch);
+  // Where gossiped txs' signatures are checked (the node's shared pool). Set before Start.
+  void SetVerifyPool(ledger::VerifyPool* pool) { verify_pool_ = pool; }
 
   std::uint64_t gossiped_out() const { return gossiped_out_; }
   std::uint64_t gossiped_in() const { return gossiped_in_; }
@@ -54,6 +56,7 @@ class TxGossip {
 
   const Limits limits_;
   Mempool& mempool_;
+  ledger::VerifyPool* verify_pool_ = nullptr;  // null: the admission thread verifies alone
   const SendToAll send_to_all_;
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};

@@ -23,8 +23,6 @@
 
 namespace shanliu::node {
 
-std::uint64_t WallClockMs();
-
 class Runner::Impl {
  public:
   Impl(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
@@ -44,6 +42,8 @@ class Runner::Impl {
   void Send(const crypto::PublicKey& to, const pb::p2p::P2pFrame& frame);
   void SendToAll(const pb::p2p::P2pFrame& frame);
   void Fatal(const std::string& what, const Status& status);
+  std::uint64_t WallClockMs() const { return (config_.clock ? *config_.clock : SystemClock()).WallMs(); }
+  std::optional<Status> fatal_;  // the first Fatal's status; io thread
   void OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message);
   bool IsValidator() const { return core_.has_value(); }
   std::optional<std::uint32_t> ValidatorIndexOf(const crypto::PublicKey& key) const;
@@ -106,8 +106,10 @@ class Runner::Impl {
   BlockSync sync_;
 
   TxGossip gossip_;
-  // Tx signature checks of synced blocks, off the io thread's own work (one thread per core).
-  ledger::VerifyPool verify_pool_;
+  // Tx signature checks of synced blocks and gossiped txs, off the io thread's own work: the
+  // node's shared pool (config_.verify_pool), or the runner's own when it has none.
+  std::unique_ptr<ledger::VerifyPool> own_verify_pool_;
+  ledger::VerifyPool& verify_pool_;
 
   mutable std::mutex stats_mutex_;
   Stats stats_;

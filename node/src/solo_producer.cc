@@ -11,11 +11,6 @@
 namespace shanliu::node {
 namespace {
 
-std::uint64_t WallClockMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 }  // namespace
 
@@ -33,9 +28,9 @@ NextBlock PlanNextBlock(std::size_t pending_txs, std::size_t max_block_txs, std:
 }
 
 SoloProducer::SoloProducer(boost::asio::io_context& io, ledger::Ledger& ledger, Mempool& mempool,
-                           crypto::KeyPair key, ProducerTiming timing, OnCommit on_commit)
+                           crypto::KeyPair key, ProducerTiming timing, OnCommit on_commit, const Clock& clock)
     : io_(io), timer_(io), ledger_(ledger), mempool_(mempool), key_(std::move(key)), timing_(timing),
-      on_commit_(std::move(on_commit)) {
+      on_commit_(std::move(on_commit)), clock_(clock) {
   const int index = ledger_.genesis().ValidatorIndex(key_.public_key);
   assert(index == 0 && ledger_.genesis().validators.size() == 1);
   assert(timing_.heartbeat_ms > 0);
@@ -86,10 +81,8 @@ void SoloProducer::Schedule() {
 
 bool SoloProducer::ProduceOnce(bool heartbeat) {
   const ledger::Genesis& genesis = ledger_.genesis();
-  std::vector<ledger::DecodedTx> candidates =
-      mempool_.Candidates(genesis.params.max_block_txs, genesis.params.max_block_bytes);
-  if (candidates.empty() && !heartbeat) return true;
-  ledger::BuildResult built = ledger_.BuildBlock(candidates, WallClockMs(), validator_index_);
+  if (mempool_.size() == 0 && !heartbeat) return true;
+  ledger::BuildResult built = BuildNextBlock(ledger_, mempool_, clock_.WallMs(), validator_index_);
   for (const ledger::RejectedTx& r : built.rejected) {
     LogEvent("info", "tx_rejected", {{"id", crypto::ToHex(r.id)}, {"error", r.status.ToString()}});
   }
@@ -105,7 +98,8 @@ bool SoloProducer::ProduceOnce(bool heartbeat) {
                              key_.secret_key)});
   Status st = ledger_.Commit(built.executed, commit);
   if (!st.ok()) {
-    LogEvent("error", "commit_failed", {{"height", header.height()}, {"error", st.ToString()}});
+    LogEvent("error", "node_fatal", {{"step", "commit"}, {"height", header.height()}, {"error", st.ToString()}});
+    fatal_ = st;
     return false;
   }
   last_block_at_ = std::chrono::steady_clock::now();

@@ -11,11 +11,32 @@ using shanliu::testing::TestKey;
 
 namespace {
 
+// The test's own `now`: a test moves time by changing a variable.
+class RefClock final : public node::Clock {
+ public:
+  explicit RefClock(const std::uint64_t& now_ms) : now_ms_(now_ms) {}
+  std::uint64_t WallMs() const override { return now_ms_; }
+
+ private:
+  const std::uint64_t& now_ms_;
+};
+
+// A second after the test chain's head block: its calendar, not the wall clock.
+class HeadClock final : public node::Clock {
+ public:
+  explicit HeadClock(TestChain& chain) : chain_(chain) {}
+  std::uint64_t WallMs() const override { return chain_.ledger().head().time_ms() + 1000; }
+
+ private:
+  TestChain& chain_;
+};
+
 struct Pool {
   TestChain chain;
   crypto::KeyPair charity = TestKey("charity");
   crypto::KeyPair merchant = TestKey("merchant");
   crypto::KeyPair holder = TestKey("holder");
+  HeadClock clock{chain};
   Pool() {
     REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity).ok());
     REQUIRE(chain.RegisterOrg("shop", pb::ORG_KIND_MERCHANT, merchant).ok());
@@ -23,7 +44,7 @@ struct Pool {
   // Admission checks against the test chain's calendar (its next block time), not the wall clock.
   node::MempoolConfig Config() {
     node::MempoolConfig config;
-    config.clock = [this] { return chain.ledger().head().time_ms() + 1000; };
+    config.clock = &clock;
     return config;
   }
 };
@@ -180,7 +201,8 @@ TEST_CASE("admission refuses a tx past its expires_at_ms or too far beyond it, b
   Pool p;
   std::uint64_t now = p.chain.ledger().head().time_ms() + 1000;
   node::MempoolConfig config;
-  config.clock = [&] { return now; };
+  RefClock clock(now);
+  config.clock = &clock;
   node::Mempool pool(p.chain.ledger(), config);
   const std::uint64_t window = p.chain.genesis().params.max_tx_expiry_ms;
   auto gift = [&](std::uint64_t expires_at_ms) {
@@ -212,4 +234,121 @@ TEST_CASE("admission refuses a tx past its expires_at_ms or too far beyond it, b
       {&p.charity});
   CHECK(pool.Submit(leak).second.code() == "personal_data");
   CHECK(pool.size() == 2);
+}
+
+namespace {
+
+// Commits an executed block with the test chain's single validator's certificate.
+void CommitExecuted(TestChain& chain, const ledger::ExecutedBlock& executed) {
+  const std::uint64_t height = executed.block.header().height();
+  const pb::CommitCertificate commit = ledger::MakeCommitCertificate(
+      height, 0, executed.hash,
+      {ledger::SignPrecommit(chain.genesis().chain_id, height, 0, executed.hash, 0, chain.validator().secret_key)});
+  REQUIRE(chain.ledger().Commit(executed, commit).ok());
+}
+
+// Seals the pool's first planned block and checks it against what executing the same txs at
+// the same time from scratch makes: the same block hash and the same write set.
+ledger::ExecutedBlock SealAndCompare(TestChain& chain, node::Mempool& pool, std::uint64_t now_ms) {
+  auto prepared = pool.PrepareBlock(now_ms);
+  REQUIRE(prepared.has_value());
+  auto sealed = chain.ledger().SealPrepared(*prepared, 0);
+  REQUIRE(sealed.ok());
+  const ledger::BuildResult rebuilt = chain.ledger().BuildBlock(prepared->txs, prepared->time_ms, 0);
+  CHECK(rebuilt.rejected.empty());
+  CHECK(rebuilt.executed.hash == sealed->hash);
+  CHECK(rebuilt.executed.writes == sealed->writes);
+  CHECK(rebuilt.executed.state_nodes == sealed->state_nodes);
+  CHECK(sealed->tx_ids.size() == prepared->txs.size());
+  return std::move(*sealed);
+}
+
+}  // namespace
+
+TEST_CASE("planned blocks seal to exactly the blocks executing their txs again would make") {
+  TestChain chain([](ledger::Genesis& g) { g.params.max_block_txs = 3; });
+  const crypto::KeyPair charity = TestKey("charity");
+  REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
+  REQUIRE(chain.OpenProject("meals", "charity", charity).ok());
+  std::uint64_t now = chain.ledger().head().time_ms() + 1000;
+  node::MempoolConfig config;
+  RefClock clock(now);
+  config.clock = &clock;
+  node::Mempool pool(chain.ledger(), config);
+  // Txs that read what earlier pending ones wrote, across planned blocks of three: gifts, a
+  // transfer of them to the project, spends of it, and one refused at admission in between.
+  std::vector<Bytes> txs = {
+      chain.DonationTx("org:charity", 50'000, chain.bank, "bank-1"),
+      chain.DonationTx("org:charity", 20'000, chain.bank, "bank-1"),
+      chain.TransferTx("org:charity", "project:meals", 60'000, charity),
+      chain.SpendTx("project:meals", 10'000, charity),
+      chain.DonationTx("project:meals", 7'000, chain.bank, "bank-1"),
+      chain.SpendTx("project:meals", 30'000, charity),
+      chain.SpendTx("project:meals", 26'000, charity),
+  };
+  for (const Bytes& tx : txs) {
+    CHECK(pool.Submit(tx).second.ok());
+    now += 10;
+  }
+  CHECK(pool.Submit(chain.SpendTx("project:meals", 1'000'000, charity)).second.code() == "insufficient_funds");
+  REQUIRE(pool.size() == 7);
+  // Three planned blocks (3 + 3 + 1): each commits through the fast path, the next still seals.
+  for (std::size_t left : {4u, 2u, 0u}) {
+    const ledger::ExecutedBlock block = SealAndCompare(chain, pool, now);
+    CHECK(block.block.txs_size() == static_cast<int>(pool.size() - left));
+    CommitExecuted(chain, block);
+    pool.OnCommitted(block.tx_ids, {});
+    CHECK(pool.size() == left);
+    if (left == 4) {
+      // What the committed block wrote is read afresh, not from reads cached before it: the
+      // charity's account held nothing then and holds ¥100 now.
+      CHECK(pool.Submit(chain.SpendTx("org:charity", 10'001, charity)).second.code() == "insufficient_funds");
+      CHECK(pool.Submit(chain.SpendTx("org:charity", 10'000, charity)).second.ok());
+      CHECK(pool.size() == ++left);
+    }
+  }
+  CHECK(!pool.PrepareBlock(now).has_value());
+  CHECK(chain.ledger().VerifyState().ok());
+}
+
+TEST_CASE("a planned block is re-planned when another block commits or it grows old") {
+  TestChain chain([](ledger::Genesis& g) { g.params.max_block_txs = 2; });
+  const crypto::KeyPair charity = TestKey("charity");
+  REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
+  std::uint64_t now = chain.ledger().head().time_ms() + 1000;
+  node::MempoolConfig config;
+  RefClock clock(now);
+  config.clock = &clock;
+  config.max_planned_age_ms = 500;
+  node::Mempool pool(chain.ledger(), config);
+  const Bytes a = chain.DonationTx("org:charity", 100, charity);
+  const Bytes b = chain.DonationTx("org:charity", 200, charity);
+  const Bytes c = chain.DonationTx("org:charity", 300, charity);
+  for (const Bytes& tx : {a, b, c}) REQUIRE(pool.Submit(tx).second.ok());
+  // Someone else's block takes b alone, at another time: the pool re-plans a and c on it.
+  REQUIRE(chain.CommitBlock({b}, now + 5).front().ok());
+  pool.OnCommitted({chain.Decode(b).id}, {});
+  CHECK(pool.size() == 2);
+  now += 10;
+  auto prepared = pool.PrepareBlock(now);
+  REQUIRE(prepared.has_value());
+  CHECK(prepared->height == chain.ledger().height() + 1);
+  CHECK(prepared->txs.size() == 2);
+  const std::uint64_t planned_at = prepared->time_ms;
+  CHECK(planned_at > chain.ledger().head().time_ms());
+  // Older than max_planned_age_ms: planned again at the current time, still sealing exactly.
+  now += 501;
+  const ledger::ExecutedBlock block = SealAndCompare(chain, pool, now);
+  CHECK(block.block.header().time_ms() == now);
+  // A prepared block from an old head is refused as stale, and nothing is written.
+  auto stale = pool.PrepareBlock(now);
+  REQUIRE(stale.has_value());
+  CommitExecuted(chain, block);
+  const std::uint64_t height = chain.ledger().height();
+  CHECK(chain.ledger().SealPrepared(*stale, 0).status().code() == "stale_block");
+  CHECK(chain.ledger().height() == height);
+  stale->base_hash = chain.ledger().head_hash();  // right hash, wrong height and leaves
+  CHECK(chain.ledger().SealPrepared(*stale, 0).status().code() == "stale_block");
+  pool.OnCommitted(block.tx_ids, {});
+  CHECK(pool.size() == 0);
 }

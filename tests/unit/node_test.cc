@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -15,20 +14,10 @@ using namespace shanliu;
 using shanliu::testing::TestChain;
 using shanliu::testing::TempDir;
 
-namespace {
-
-std::uint64_t NowMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
-
-}  // namespace
-
 TEST_CASE("a committed block reaches the mempool, the checkpoint, the network and the subscriber in that order") {
   TestChain chain;
-  // The producer stamps blocks with the wall clock: sign the tx on that calendar.
-  chain.signing_time_ms = NowMs();
+  // The node runs on the test chain's calendar: its clock stamps the block.
+  node::ManualClock clock(chain.ledger().head().time_ms() + 60'000);
   const Bytes gift = chain.DonationTx("org:federation", 5'000, chain.bank, "bank-1");
   const ledger::Genesis genesis = chain.genesis();
   const std::filesystem::path data_dir = chain.dir();
@@ -38,6 +27,7 @@ TEST_CASE("a committed block reaches the mempool, the checkpoint, the network an
   node::NodeOptions options;
   options.data_dir = data_dir;
   options.block_interval_ms = 10;
+  options.clock = &clock;
   auto opened = node::Node::Open(io, options, genesis, chain.validator());
   REQUIRE(opened.ok());
   node::Node& node = **opened;
@@ -73,13 +63,14 @@ TEST_CASE("a committed block reaches the mempool, the checkpoint, the network an
   CHECK(mempool_clear_for_subscriber);
   CHECK(checkpoint_fresh_for_subscriber);
   CHECK(node.ledger().height() == 1);
+  CHECK(node.ledger().head().time_ms() == clock.WallMs());
   CHECK(node.PendingState(results[0].first, nullptr) == node::TxState::kUnknown);
   node.Stop();
 }
 
 TEST_CASE("a tx the rules refuse is answered at once and stays out of the pool") {
   TestChain chain;
-  chain.signing_time_ms = NowMs();
+  node::ManualClock clock(chain.ledger().head().time_ms() + 1000);
   // A donation signed by a key that no organisation holds.
   const crypto::KeyPair stranger = shanliu::testing::TestKey("stranger");
   const Bytes bad = chain.DonationTx("org:federation", 5'000, stranger);
@@ -90,12 +81,13 @@ TEST_CASE("a tx the rules refuse is answered at once and stays out of the pool")
   boost::asio::io_context io;
   node::NodeOptions options;
   options.data_dir = data_dir;
+  options.clock = &clock;
   auto opened = node::Node::Open(io, options, genesis, chain.validator());
   REQUIRE(opened.ok());
   auto results = (*opened)->Submit({bad, Bytes{0x01, 0x02}});
   REQUIRE(results.size() == 2);
-  CHECK_FALSE(results[0].second.ok());
-  CHECK_FALSE(results[1].second.ok());
+  CHECK(results[0].second.code() == "wrong_signer");
+  CHECK(results[1].second.code() == "malformed");
   Status error;
   CHECK((*opened)->PendingState(results[0].first, &error) == node::TxState::kRejected);
   CHECK(error.code() == results[0].second.code());

@@ -56,6 +56,19 @@ struct RejectedTx {
   Status status;
 };
 
+// Txs already executed, in order, on an overlay of the committed state whose head was
+// `base_hash`, each under the context of the block they are planned for (height base+1, this
+// time, leaves from `first_leaf`): the mempool's planned next block. Sealing it does not
+// execute the txs again (issue 14: execute once); any mismatch with the head makes it stale.
+struct PreparedBlock {
+  Hash256 base_hash{};
+  std::uint64_t height = 0;
+  std::uint64_t time_ms = 0;
+  std::uint64_t first_leaf = 0;
+  std::vector<DecodedTx> txs;
+  StateView::Writes writes;  // the txs' write set on top of the base, all txs merged
+};
+
 struct BuildResult {
   ExecutedBlock executed;
   std::vector<RejectedTx> rejected;  // candidates left out, with the rule they broke
@@ -82,6 +95,12 @@ class Ledger {
   // Proposer side: executes `candidates` in order on an overlay, leaving out those that break
   // a rule (reported) and stopping at the genesis block limits.
   BuildResult BuildBlock(std::span<const DecodedTx> candidates, std::uint64_t time_ms, std::uint32_t proposer_index);
+
+  // Proposer side, execute-once: turns a prepared block into an executed one (roots, state
+  // map, header) without applying its txs again. Error "stale_block" if it was not prepared on
+  // the current head (height, hash, log size) or its time does not increase; "invalid_block"
+  // if it breaks the genesis size limits. Checks conservation over the resulting state.
+  Result<ExecutedBlock> SealPrepared(const PreparedBlock& prepared, std::uint32_t proposer_index);
 
   // Validator side: re-executes a proposed block and checks every tx and the whole header.
   // `signature_verified(envelope_hash)` lets a verified-signature cache skip Ed25519 checks it
@@ -121,6 +140,10 @@ class Ledger {
   Result<ExecutedBlock> Execute(const pb::BlockHeader& proposed_header, std::span<const DecodedTx> txs,
                                 std::vector<RejectedTx>* rejected, bool must_all_apply,
                                 std::uint32_t* failed_tx = nullptr);
+  // Checks conservation over `view`, then fills in the state-map nodes, roots and header of
+  // `out`, whose block already holds the txs. Writer thread only.
+  void Seal(const StateView& view, const pb::BlockHeader& prev, const Hash256& prev_hash, std::uint64_t time_ms,
+            std::uint32_t proposer_index, const std::vector<Hash256>& leaf_hashes, ExecutedBlock& out);
 
   std::unique_ptr<leveldb::DB> db_;
   Genesis genesis_;
@@ -167,6 +190,9 @@ class ReadView {
   // A fresh writable overlay on this view's snapshot (e.g. the mempool's pending state).
   // It must not outlive this ReadView.
   StateView NewOverlay() const { return StateView(db_, snapshot_); }
+  // For an overlay made on an older view whose bottom layer is exactly the block this view
+  // added: moves it onto this view (StateView::CommitBottomLayer). It must not outlive this view.
+  void AdoptOverlay(StateView& overlay) const { overlay.CommitBottomLayer(snapshot_); }
   const Genesis& genesis() const { return genesis_; }
   const pb::BlockHeader& head() const { return head_; }
   const Hash256& head_hash() const { return head_hash_; }

@@ -84,11 +84,30 @@ class StateView {
 
   // Everything written above the committed state, all layers merged (the block's write set).
   Writes MergedWrites() const;
+  const Writes& layer(std::size_t index) const { return layers_.at(index); }
+
+  // The bottom layer has just been committed to the database and `snapshot` is the state that
+  // includes it: drops the layer, forgets cached reads of its keys, and reads from `snapshot`
+  // from now on, so the layers above (written on top of it) stay valid without re-execution.
+  // Keeps at least one (empty) layer.
+  void CommitBottomLayer(const leveldb::Snapshot* snapshot);
 
  private:
   leveldb::DB* db_;
   const leveldb::Snapshot* snapshot_;
+  // Put/Delete on the top layer, counting the key in layers_holding_ if the layer is new to it.
+  void Write(std::string_view key, std::optional<std::string> value);
+  void Uncount(const std::string& key);  // one layer fewer holds `key`
+
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
   std::vector<Writes> layers_;  // layers_[0] is the block layer; back() is the top
+  // How many layers hold each written key. A read of a key no layer holds (most reads) goes to
+  // the database at once instead of searching every layer: the mempool keeps one layer per
+  // planned block, so a view may be dozens of layers deep.
+  std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> layers_holding_;
   std::size_t read_cache_limit_ = 0;  // 0: no cache
   mutable std::unordered_map<std::string, std::optional<std::string>> read_cache_;
 };

@@ -1,21 +1,34 @@
 // The mempool: signed txs waiting for a block.
 //
-// Admission verifies signatures once (outside the lock, so API threads verify in
-// parallel), then applies the tx to a pending overlay — committed state plus every
+// Admission verifies signatures once (outside the lock, on the shared VerifyPool or the
+// caller's thread), then applies the tx to a pending overlay — committed state plus every
 // pending tx in admission order — so a tx that breaks a rule is refused at once with its
 // typed error, while a tx depending on an earlier pending one (a donation to a project
 // opened in the same batch) is accepted. Bounded in count, bytes and per-signer share.
+//
+// Execute once: the pending txs are cut into planned blocks as they arrive (the genesis
+// block limits; heights head+1, head+2, ...; each block's time fixed when its first tx
+// arrives), and every tx is applied under the context of the block it is planned for, one
+// overlay layer per planned block. The first planned block is therefore already executed
+// exactly as a proposer would execute it: PrepareBlock hands it to Ledger::SealPrepared, and
+// when it commits, its layer becomes committed state and the later planned blocks stay valid
+// without re-applying anything. Any other block (a peer's proposal, a sync, refusals) makes
+// the pool re-apply what remains, as before.
 #pragma once
 
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/verify_pool.h"
+#include "shanliu/node/clock.h"
 
 namespace shanliu::node {
 
@@ -29,10 +42,13 @@ struct MempoolConfig {
   std::uint32_t signer_burst = 20'000;
   std::size_t remembered_rejections = 100'000;
   std::size_t verified_cache = 200'000;  // tx ids whose signatures were checked
-  // The block time admission checks rules against (expires_at_ms above all); empty means the wall
-  // clock, which is what the next block's proposer stamps. Tests whose chains run on their own
-  // calendar set it to that calendar.
-  std::function<std::uint64_t()> clock;
+  // The clock that stamps planned blocks (the time a block opens, which admission checks rules
+  // against: expires_at_ms above all); empty means the wall clock. Tests whose chains run on
+  // their own calendar set it to that calendar.
+  const Clock* clock = nullptr;  // null: SystemClock(); else it must outlive the pool
+  // A planned block older than this when its proposer's turn comes is re-planned at the current
+  // time (its txs applied again) rather than proposed with a stale block time.
+  std::uint64_t max_planned_age_ms = 2'000;
 };
 
 enum class TxState { kUnknown, kPending, kRejected };
@@ -43,12 +59,22 @@ class Mempool {
 
   // Decodes, verifies and admits one envelope. Returns the id (zero if undecodable) and status.
   std::pair<Hash256, Status> Submit(ByteView envelope);
+  // The same for a batch, in order: signatures are checked on `pool` (if given, else on this
+  // thread) before the pool's lock is taken once for the whole batch.
+  std::vector<std::pair<Hash256, Status>> SubmitBatch(std::span<const Bytes> envelopes, ledger::VerifyPool* pool);
+
+  // The first planned block, ready for Ledger::SealPrepared, if it was planned on the ledger's
+  // current head; re-planned first if it is older than max_planned_age_ms at `now_ms`. Empty
+  // when nothing is pending. Call on the thread that commits blocks.
+  std::optional<ledger::PreparedBlock> PrepareBlock(std::uint64_t now_ms);
 
   // Pending txs in admission order, as many as fit the limits, for the next block.
   std::vector<ledger::DecodedTx> Candidates(std::size_t max_txs, std::size_t max_bytes) const;
 
   // After a block commits: drop its txs, remember `rejected` ones with their errors, and
-  // re-check every remaining pending tx against the new state.
+  // re-check every remaining pending tx against the new state — unless the block is exactly
+  // the first planned block (same txs and time, on the same head), whose layer simply becomes
+  // committed state.
   void OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected);
 
   // Called (on the admitting thread, outside the pool's lock) whenever an admission makes an
@@ -74,7 +100,19 @@ class Mempool {
     }
   };
 
+  struct PlannedBlock {
+    std::uint64_t height = 0;
+    std::uint64_t time_ms = 0;
+    std::uint64_t first_leaf = 0;
+    std::uint32_t txs = 0;  // the next `txs` entries of pending_ after the earlier planned blocks
+    std::uint64_t bytes = 0;
+  };
+
   Status Admit(ledger::DecodedTx tx);  // requires mutex_
+  Status AdmitChecked(const Result<ledger::DecodedTx>& decoded, bool* woke);  // requires mutex_
+  bool OpenBlockFor(std::size_t envelope_bytes);  // requires mutex_; true if it opened one
+  bool CommitFirstPlanned(const std::vector<Hash256>& committed);  // requires mutex_
+  std::uint64_t NowMs() const;
   bool TakeToken(const crypto::PublicKey& signer, std::uint64_t now_ms);  // requires mutex_
   void RebuildPending();               // requires mutex_
   void Remember(const Hash256& id, Status error);  // requires mutex_
@@ -90,7 +128,7 @@ class Mempool {
   std::shared_ptr<const ledger::ReadView> base_;
   std::unique_ptr<ledger::StateView> overlay_;
   std::uint64_t next_leaf_ = 0;  // provisional leaf numbers inside the overlay
-  std::size_t fast_commits_ = 0;  // blocks taken off the front since the last full rebuild
+  std::deque<PlannedBlock> planned_;  // planned_[k]'s writes are overlay_ layer k
   std::unordered_map<Hash256, Status, HashOf> rejected_;
   std::deque<Hash256> rejected_order_;
   struct Bucket {
@@ -102,5 +140,11 @@ class Mempool {
   std::unordered_map<Hash256, bool, HashOf> verified_;  // envelope hashes whose signatures verified
   std::deque<Hash256> verified_order_;
 };
+
+// The proposer's next block (solo producer and consensus alike): the mempool's first planned
+// block sealed without executing its txs again when it is current, else the pending txs
+// executed afresh at `now_ms` (refusals reported in `rejected`). Writer thread only.
+ledger::BuildResult BuildNextBlock(ledger::Ledger& ledger, Mempool& mempool, std::uint64_t now_ms,
+                                   std::uint32_t proposer_index);
 
 }  // namespace shanliu::node

@@ -43,6 +43,9 @@ struct PeerConfig {
 // Everything the node itself needs (the API server's settings live with the executable).
 struct NodeOptions {
   std::filesystem::path data_dir;
+  // The wall clock of the producer, the mempool and the network side (tests drive it by hand);
+  // null: SystemClock(). It must outlive the node.
+  const Clock* clock = nullptr;
   bool observer = false;
   // Single validator: the least time between two blocks while txs trickle in (a full block's
   // worth pending is cut at once). The first tx on an idle chain is never held back by it.
@@ -92,6 +95,9 @@ class Node {
   TxState PendingState(const Hash256& id, Status* error) const;  // thread-safe
   std::optional<std::string> CheckpointNote() const;           // thread-safe
   std::size_t peers() const;                                    // thread-safe
+  // Why the node stopped itself, if it did: its producer or network could not store or agree
+  // with a block (they logged node_fatal and stopped the io loop). io thread, after run().
+  std::optional<Status> fatal() const;
 
   NodeRole role() const { return role_; }
   const std::string& node_id() const { return node_id_; }
@@ -109,6 +115,8 @@ class Node {
   const crypto::KeyPair key_;
   const std::string node_id_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  // One signature-verification pool, sized to the cores, for admission, gossip and sync.
+  std::unique_ptr<ledger::VerifyPool> verify_pool_ = std::make_unique<ledger::VerifyPool>();
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<ledger::CheckpointCollector> checkpoints_;
   int validator_index_ = -1;

@@ -15,6 +15,8 @@
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/verify_pool.h"
+#include "shanliu/node/clock.h"
 #include "shanliu/node/consensus.h"
 #include "shanliu/node/mempool.h"
 #include "shanliu/node/node.h"
@@ -39,6 +41,10 @@ struct RunnerConfig {
   consensus::TimeoutSchedule propose_timeout{3000, 500};
   consensus::TimeoutSchedule prevote_timeout{1000, 500};
   consensus::TimeoutSchedule precommit_timeout{1000, 500};
+  // The node's shared signature-verification pool (sync and gossiped txs); it must outlive the
+  // runner. Null: the runner starts one of its own (tests that run a Runner alone).
+  ledger::VerifyPool* verify_pool = nullptr;
+  const Clock* clock = nullptr;  // null: SystemClock(); else it must outlive the runner
 };
 
 // Identity of a ledger block's bytes for the consensus core: decodes a pb::Block (at most
@@ -84,6 +90,8 @@ class Runner {
   // Thread-safe: txs the API admitted to the mempool, to be passed on to peers.
   void Gossip(std::vector<Bytes> envelopes);
   Stats stats() const;  // thread-safe
+  // Why the runner stopped the node, if it did (a block it could not store or agree with). io thread.
+  std::optional<Status> fatal() const;
 
  private:
   class Impl;

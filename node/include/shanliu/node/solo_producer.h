@@ -43,8 +43,9 @@ class SoloProducer {
   // The owner's fan-out (node.h): it also clears the block's txs from the mempool.
   using OnCommit = std::function<void(const CommittedBlock& block)>;
 
+  // `clock` stamps block times; it must outlive the producer.
   SoloProducer(boost::asio::io_context& io, ledger::Ledger& ledger, Mempool& mempool, crypto::KeyPair key,
-               ProducerTiming timing, OnCommit on_commit);
+               ProducerTiming timing, OnCommit on_commit, const Clock& clock = SystemClock());
   ~SoloProducer();
   void Start();
   void Stop();
@@ -53,6 +54,8 @@ class SoloProducer {
   // an empty one if `heartbeat`. Returns false only on a storage failure, after which the node
   // must stop.
   bool ProduceOnce(bool heartbeat = false);
+  // Why the producer stopped the node, if it did (a failed commit). io thread.
+  const std::optional<Status>& fatal() const { return fatal_; }
 
  private:
   void Schedule();  // (re)arms the timer for the next block; io thread
@@ -65,8 +68,10 @@ class SoloProducer {
   std::uint32_t validator_index_;
   const ProducerTiming timing_;
   OnCommit on_commit_;
+  const Clock& clock_;
   std::chrono::steady_clock::time_point last_block_at_;
   bool listening_ = false;
+  std::optional<Status> fatal_;
   // Shared with the mempool's listener, which may outlive a stopped producer by a posted task.
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(false);
 };
