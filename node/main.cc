@@ -85,6 +85,9 @@ api::NodeHooks ApiHooks(node::Node& node) {
     return info;
   };
   hooks.checkpoint_note = [&node] { return node.CheckpointNote(); };
+  hooks.storage_corrupt = [](const api::StorageCorruptEvent& e) {
+    node::LogEvent("error", "storage_corrupt", {{"key", e.key}, {"detail", e.detail}, {"where", e.where}});
+  };
   hooks.info = [&node] {
     return api::NodeInfo{node.node_id(), node.role() == node::NodeRole::kObserver ? "observer" : "validator",
                          node.mempool().size(), node.peers()};

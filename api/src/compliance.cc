@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "shanliu/ledger/flow.h"
+#include "shanliu/ledger/totals.h"
 
 namespace shanliu::api::internal {
 namespace {
@@ -177,16 +178,16 @@ RestrictedFunds CheckRestrictedFunds(const ledger::StateView& state, const std::
 
 BankAttestation AttestedOutflows(const pb::OrgYear& year) {
   // Each figure is overflow-checked on the ledger, and their sum stays far below 2^63.
-  return BankAttestation{year.charitable_spent_fen() + year.admin_spent_fen() + year.refunded_fen(),
-                         year.attested_spent_fen() + year.attested_refunded_fen()};
+  return BankAttestation{ledger::SumTotals({year.charitable_spent_fen(), year.admin_spent_fen(), year.refunded_fen()}),
+                         ledger::SumTotals({year.attested_spent_fen(), year.attested_refunded_fen()})};
 }
 
 OverBudget CheckOverBudget(const std::vector<const pb::ProjectRecord*>& projects, std::size_t max_listed) {
   OverBudget out;
   for (const pb::ProjectRecord* p : projects) {
     assert(p != nullptr);
-    // Both totals are overflow-checked on the ledger and bounded by the money supply (< 2^62).
-    const std::int64_t received = p->donated_fen() + p->allocated_fen();
+    // Both are saturating report totals (ledger/totals.h): so is their sum.
+    const std::int64_t received = ledger::SumTotals({p->donated_fen(), p->allocated_fen()});
     if (received <= p->spec().budget_fen()) continue;
     ++out.count;
     out.projects.push_back(OverBudgetProject{p->spec().project_id(), p->spec().name_zh(), p->spec().budget_fen(),

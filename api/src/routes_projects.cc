@@ -7,6 +7,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/registry_codes.h"
+#include "shanliu/ledger/totals.h"
 #include "shanliu/ledger/tx.h"
 #include "views.h"
 
@@ -40,7 +41,7 @@ Json HistoryJson(const ledger::ReadView& view, const std::string& project_id) {
 
 std::int64_t SpentTotal(const pb::ProjectRecord& p) {
   std::int64_t total = 0;
-  for (std::int64_t v : p.spent_by_category_fen()) total += v;
+  for (std::int64_t v : p.spent_by_category_fen()) total = ledger::SumTotals({total, v});
   return total;
 }
 
@@ -67,7 +68,7 @@ Json ProjectSummary(const ledger::ReadView& view, Names& names, const pb::Projec
       {"budget_fen", s.budget_fen()},
       {"donated_fen", p.donated_fen()},
       {"allocated_fen", p.allocated_fen()},
-      {"raised_fen", p.donated_fen() + p.allocated_fen()},
+      {"raised_fen", ledger::SumTotals({p.donated_fen(), p.allocated_fen()})},
       {"spent_fen", SpentTotal(p)},
       {"balance_fen", f.balance_fen},
       {"closed", p.closed()},
@@ -121,7 +122,7 @@ Response GetProject(RequestContext& ctx) {
                            {"amount_fen", amount}});
   }
   Json summary = ProjectSummary(view, names, *project);
-  const std::int64_t raised = project->donated_fen() + project->allocated_fen();
+  const std::int64_t raised = ledger::SumTotals({project->donated_fen(), project->allocated_fen()});
   const std::int64_t spent = SpentTotal(*project);
   return JsonResponse(Json{
       {"project", RecordJson(*project)},

@@ -7,6 +7,7 @@
 #include "ledger_index.h"
 #include "routes.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/totals.h"
 #include "views.h"
 
 namespace shanliu::api::internal {
@@ -185,8 +186,8 @@ Response GetCompliance(RequestContext& ctx) {
     const pb::OrgYear now = view.OrgYear(org.org_id(), y).value_or(pb::OrgYear());
     const pb::OrgYear previous = view.OrgYear(org.org_id(), y - 1).value_or(pb::OrgYear());
     // Grants to other organisations count as charitable expenditure of the grantor.
-    const std::int64_t charitable = now.charitable_spent_fen() + now.granted_out_fen();
-    const std::int64_t spending = charitable + now.admin_spent_fen();
+    const std::int64_t charitable = ledger::SumTotals({now.charitable_spent_fen(), now.granted_out_fen()});
+    const std::int64_t spending = ledger::SumTotals({charitable, now.admin_spent_fen()});
     Json charitable_pct = Percent(charitable, previous.income_fen());
 
     bool filings_complete = true;

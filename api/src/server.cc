@@ -173,6 +173,8 @@ class Server::Impl {
       auto hash = ledger::BlockHash(block->header());
       if (!hash.ok()) return;
       context_.sse.Publish(std::make_shared<const std::string>(internal::BlockEvent("block", *block, *hash)));
+    } catch (const ledger::StorageCorrupt& e) {
+      internal::ReportStorageCorrupt(context_, e, "stream event for block " + std::to_string(height));
     } catch (const ledger::StorageError& e) {
       std::fprintf(stderr, "shanliu api: cannot read block %llu for the event stream: %s\n",
                    static_cast<unsigned long long>(height), e.what());

@@ -111,7 +111,12 @@ class RequestContext {
 void RegisterRoutes(Router& router);
 
 // Answers one complete request: routing, query checks, the handler, error mapping and metrics.
-// Never throws: storage faults become 500 storage_error, anything else 500 internal.
+// Never throws: a corrupt record becomes 500 storage_corrupt, other storage faults 500
+// storage_error, anything else 500 internal.
 Response Dispatch(ServerContext& server, const HttpRequest& request);
+
+// Tells the node (NodeHooks::storage_corrupt) or, without that hook, stderr. `where` names what
+// was being served.
+void ReportStorageCorrupt(const ServerContext& server, const ledger::StorageCorrupt& e, const std::string& where);
 
 }  // namespace shanliu::api::internal

@@ -105,12 +105,25 @@ void ApplyContentCoding(const HttpRequest& req, Response* r) {
 
 }  // namespace
 
+void ReportStorageCorrupt(const ServerContext& server, const ledger::StorageCorrupt& e, const std::string& where) {
+  if (server.hooks.storage_corrupt) {
+    server.hooks.storage_corrupt(StorageCorruptEvent{e.key(), e.what(), where});
+    return;
+  }
+  std::fprintf(stderr, "shanliu api: storage_corrupt on %s: key %s: %s\n", where.c_str(), e.key().c_str(), e.what());
+}
+
 Response Dispatch(ServerContext& server, const HttpRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   std::string route_label = "unmatched";
   Response response;
   try {
     response = RouteRequest(server, req, &route_label);
+  } catch (const ledger::StorageCorrupt& e) {
+    // Never the altered bytes: the record is refused and the operator told which key it is.
+    ReportStorageCorrupt(server, e, Shorten(Sv(req.target())));
+    response = ErrorResponse("storage_corrupt", "a stored record failed its integrity check and is not served; "
+                                                "the operator has been told");
   } catch (const ledger::StorageError& e) {
     std::fprintf(stderr, "shanliu api: storage fault on %s: %s\n", Shorten(Sv(req.target())).c_str(), e.what());
     response = ErrorResponse("storage_error", "the ledger could not be read; the operator has been told");

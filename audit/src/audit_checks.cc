@@ -46,7 +46,9 @@ ScratchDir::~ScratchDir() {
 }
 
 MaybeFailure FromSource(const Status& status, std::uint64_t height) {
-  if (status.code() != kBlockMissing && status.code() != kBlockMalformed) return status;
+  if (status.code() != kBlockMissing && status.code() != kBlockMalformed && status.code() != ledger::kStorageCorrupt) {
+    return status;
+  }
   return std::optional<AuditFailure>(Failure(height, "storage", status.message()));
 }
 

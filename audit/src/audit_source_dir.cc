@@ -1,6 +1,7 @@
 // Audit source: a node's data directory, read through ledger::StoreReader rather than
 // Ledger::Open: Open refuses a store whose head does not check out, and the audit must be able
-// to name that very fault.
+// to name that very fault. StoreReader reads a private copy, so the directory is never changed.
+#include <cassert>
 #include <memory>
 
 #include "shanliu/audit/audit.h"
@@ -36,10 +37,29 @@ class DataDirSource final : public BlockSource {
   std::unique_ptr<ledger::StoreReader> store_;
 };
 
+// A store whose log, manifest or tables fail their checksums on open: the audit reports that
+// as its FAILED result (check "storage", naming the file) instead of not running at all.
+class DamagedDataDirSource final : public BlockSource {
+ public:
+  DamagedDataDirSource(std::filesystem::path path, Status damage) : path_(std::move(path)), damage_(std::move(damage)) {
+    assert(damage_.code() == ledger::kStorageCorrupt);
+  }
+  std::string Describe() const override { return "data directory " + path_.string(); }
+  Result<std::uint64_t> HeadHeight() override { return damage_; }
+  Result<std::vector<pb::CommittedBlock>> Fetch(std::uint64_t, std::uint64_t) override { return damage_; }
+
+ private:
+  std::filesystem::path path_;
+  Status damage_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::filesystem::path& dir) {
   auto store = ledger::StoreReader::Open(dir);
+  if (!store.ok() && store.status().code() == ledger::kStorageCorrupt) {
+    return std::unique_ptr<BlockSource>(new DamagedDataDirSource(dir, store.status()));
+  }
   if (!store.ok()) return store.status();
   return std::unique_ptr<BlockSource>(new DataDirSource(dir, std::move(*store)));
 }

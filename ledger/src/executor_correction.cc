@@ -14,7 +14,6 @@ namespace {
 bool IsCharitableSpend(pb::SpendCategory c) { return c != pb::SPEND_CATEGORY_ADMIN; }
 
 // total -= amount, refusing to wrap.
-bool SubChecked(std::int64_t& total, std::int64_t amount) { return !__builtin_sub_overflow(total, amount, &total); }
 
 std::int64_t AmountOf(const pb::TxBody& b) {
   if (b.has_spend()) return b.spend().amount_fen();
@@ -123,27 +122,25 @@ Status Applier::ReverseSpend(const pb::Spend& s, const pb::TxLocation& loc, cons
     if (!project.ok()) return project.status();
     auto* by_category = project->mutable_spent_by_category_fen();
     if (by_category->size() < pb::SpendCategory_ARRAYSIZE) by_category->Resize(pb::SpendCategory_ARRAYSIZE, 0);
-    std::int64_t v = by_category->Get(s.category());
-    if (!SubChecked(v, s.amount_fen())) return Fail("overflow", "project spending total would overflow");
-    by_category->Set(s.category(), v);
+    by_category->Set(s.category(), AdjustTotal(by_category->Get(s.category()), -s.amount_fen()));
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
   const bool attested = view_.Get(keys::Attestation(spend_id)).has_value();
   const bool charitable = IsCharitableSpend(s.category());
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(*owner, [&](pb::OrgYear& y) {
-    std::int64_t v = charitable ? y.charitable_spent_fen() : y.admin_spent_fen();
-    std::int64_t a = y.attested_spent_fen();
-    if (!SubChecked(v, s.amount_fen()) || (attested && !SubChecked(a, s.amount_fen()))) return false;
-    charitable ? y.set_charitable_spent_fen(v) : y.set_admin_spent_fen(v);
-    y.set_attested_spent_fen(a);
+    if (charitable) {
+      y.set_charitable_spent_fen(AdjustTotal(y.charitable_spent_fen(), -s.amount_fen()));
+    } else {
+      y.set_admin_spent_fen(AdjustTotal(y.admin_spent_fen(), -s.amount_fen()));
+    }
+    if (attested) y.set_attested_spent_fen(AdjustTotal(y.attested_spent_fen(), -s.amount_fen()));
     return true;
   }));
   IndexAccount(s.from_account());
   IndexOrg(*owner);
   return UpdateStats([&](pb::ChainStats& st) {
-    std::int64_t v = st.spent_fen();
-    if (!SubChecked(v, s.amount_fen()) || st.spend_count() == 0) return false;
-    st.set_spent_fen(v);
+    if (st.spend_count() == 0) return false;
+    st.set_spent_fen(AdjustTotal(st.spent_fen(), -s.amount_fen()));
     st.set_spend_count(st.spend_count() - 1);
     return true;
   });
@@ -161,16 +158,12 @@ Status Applier::ReverseTransfer(const pb::Transfer& t, const pb::TxLocation& loc
   if (t.to_account().starts_with("project:")) {
     auto project = GetProject(t.to_account().substr(8));
     if (!project.ok()) return project.status();
-    std::int64_t allocated = project->allocated_fen();
-    if (!SubChecked(allocated, t.amount_fen())) return Fail("overflow", "project total would overflow");
-    project->set_allocated_fen(allocated);
+    project->set_allocated_fen(AdjustTotal(project->allocated_fen(), -t.amount_fen()));
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
   if (*target_owner != *source_owner) {
     SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
-      std::int64_t v = y.granted_out_fen();
-      if (!SubChecked(v, t.amount_fen())) return false;
-      y.set_granted_out_fen(v);
+      y.set_granted_out_fen(AdjustTotal(y.granted_out_fen(), -t.amount_fen()));
       return true;
     }));
     SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, -t.amount_fen()));
@@ -180,9 +173,8 @@ Status Applier::ReverseTransfer(const pb::Transfer& t, const pb::TxLocation& loc
   IndexAccount(t.to_account());
   IndexOrg(*source_owner);
   return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.transferred_fen();
-    if (!SubChecked(v, t.amount_fen()) || s.transfer_count() == 0) return false;
-    s.set_transferred_fen(v);
+    if (s.transfer_count() == 0) return false;
+    s.set_transferred_fen(AdjustTotal(s.transferred_fen(), -t.amount_fen()));
     s.set_transfer_count(s.transfer_count() - 1);
     return true;
   });
@@ -210,11 +202,8 @@ Result<std::uint64_t> Applier::WithdrawDonation(const pb::Donation& d, pb::GiftR
   if (gift.account().starts_with("project:")) {
     auto project = GetProject(gift.account().substr(8));
     if (!project.ok()) return project.status();
-    std::int64_t donated = project->donated_fen();
-    if (!SubChecked(donated, gift.amount_fen()) || project->donation_count() == 0) {
-      return Fail("overflow", "project total would overflow");
-    }
-    project->set_donated_fen(donated);
+    if (project->donation_count() == 0) return Fail("corruption", "a project's donation count disagrees with its gifts");
+    project->set_donated_fen(AdjustTotal(project->donated_fen(), -gift.amount_fen()));
     project->set_donation_count(project->donation_count() - 1);
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
@@ -223,9 +212,8 @@ Result<std::uint64_t> Applier::WithdrawDonation(const pb::Donation& d, pb::GiftR
   if (gift.attested()) IndexOrg(gift.attesting_bank());
   SHANLIU_RETURN_IF_ERROR(AddOrgIncome(gift.recorded_by(), -gift.amount_fen()));
   SHANLIU_RETURN_IF_ERROR(UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.donated_fen();
-    if (!SubChecked(v, gift.amount_fen()) || s.donation_count() == 0) return false;
-    s.set_donated_fen(v);
+    if (s.donation_count() == 0) return false;
+    s.set_donated_fen(AdjustTotal(s.donated_fen(), -gift.amount_fen()));
     s.set_donation_count(s.donation_count() - 1);
     return true;
   }));

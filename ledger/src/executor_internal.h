@@ -6,6 +6,7 @@
 
 #include "shanliu/ledger/executor.h"
 #include "shanliu/ledger/flow.h"
+#include "shanliu/ledger/totals.h"
 #include "shanliu/pb/state.pb.h"
 #include "state_keys.h"
 

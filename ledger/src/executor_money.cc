@@ -12,9 +12,7 @@ bool IsCharitableSpend(pb::SpendCategory c) { return c != pb::SPEND_CATEGORY_ADM
 
 Status Applier::AddOrgIncome(const std::string& org, std::int64_t amount_fen) {
   return AddOrgYear(org, [&](pb::OrgYear& y) {
-    std::int64_t v = y.income_fen();
-    if (!AddChecked(v, amount_fen)) return false;
-    y.set_income_fen(v);
+    y.set_income_fen(AdjustTotal(y.income_fen(), amount_fen));
     return true;
   });
 }
@@ -23,18 +21,14 @@ Status Applier::AddProjectAllocation(const std::string& account, std::int64_t am
   if (!account.starts_with("project:")) return Status::Ok();
   auto project = GetProject(account.substr(8));
   if (!project.ok()) return project.status();
-  std::int64_t allocated = project->allocated_fen();
-  if (!AddChecked(allocated, amount_fen)) return Fail("overflow", "project total would overflow");
-  project->set_allocated_fen(allocated);
+  project->set_allocated_fen(AdjustTotal(project->allocated_fen(), amount_fen));
   keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   return Status::Ok();
 }
 
 Status Applier::CountTransfer(std::int64_t amount_fen) {
   return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.transferred_fen();
-    if (!AddChecked(v, amount_fen)) return false;
-    s.set_transferred_fen(v);
+    s.set_transferred_fen(AdjustTotal(s.transferred_fen(), amount_fen));
     s.set_transfer_count(s.transfer_count() + 1);
     return true;
   });
@@ -86,9 +80,7 @@ Status Applier::Donation(const pb::Donation& p) {
 
   if (p.to_account().starts_with("project:")) {
     auto project = GetProject(p.to_account().substr(8));
-    std::int64_t donated = project->donated_fen();
-    if (!AddChecked(donated, p.amount_fen())) return Fail("overflow", "project total would overflow");
-    project->set_donated_fen(donated);
+    project->set_donated_fen(AdjustTotal(project->donated_fen(), p.amount_fen()));
     project->set_donation_count(project->donation_count() + 1);
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
@@ -97,9 +89,7 @@ Status Applier::Donation(const pb::Donation& p) {
   if (attested) IndexOrg(p.attesting_bank());
   SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*receiver, p.amount_fen()));
   return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.donated_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    s.set_donated_fen(v);
+    s.set_donated_fen(AdjustTotal(s.donated_fen(), p.amount_fen()));
     s.set_donation_count(s.donation_count() + 1);
     return true;
   });
@@ -132,18 +122,14 @@ Status Applier::TrustDeposit(const pb::TrustDeposit& p) {
   gift.set_recorded_by(bank->org_id());
   keys::Store(view_, keys::Gift(TxIdBytes()), gift);
 
-  std::int64_t deposited = trust->deposited_fen();
-  if (!AddChecked(deposited, p.amount_fen())) return Fail("overflow", "trust total would overflow");
-  trust->set_deposited_fen(deposited);
+  trust->set_deposited_fen(AdjustTotal(trust->deposited_fen(), p.amount_fen()));
   trust->set_deposit_count(trust->deposit_count() + 1);
   keys::Store(view_, keys::Trust(p.trust_id()), *trust);
   IndexAccount(account);
   IndexOrg(bank->org_id());
   IndexOrg(trust->spec().trustee_org());
   return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.trust_deposited_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    s.set_trust_deposited_fen(v);
+    s.set_trust_deposited_fen(AdjustTotal(s.trust_deposited_fen(), p.amount_fen()));
     s.set_trust_deposit_count(s.trust_deposit_count() + 1);
     return true;
   });
@@ -168,9 +154,7 @@ Status Applier::Transfer(const pb::Transfer& p) {
   if (*target_owner != *source_owner) {
     // A grant: charitable expenditure of the grantor, income of the grantee.
     SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
-      std::int64_t v = y.granted_out_fen();
-      if (!AddChecked(v, p.amount_fen())) return false;
-      y.set_granted_out_fen(v);
+      y.set_granted_out_fen(AdjustTotal(y.granted_out_fen(), p.amount_fen()));
       return true;
     }));
     SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, p.amount_fen()));
@@ -196,9 +180,7 @@ Status Applier::TrustDisbursement(const pb::TrustDisbursement& p) {
   const std::string account = "trust:" + p.trust_id();
   SHANLIU_RETURN_IF_ERROR(flow::RecordTransfer(view_, account, p.to_account(), p.amount_fen(), ctx_.leaf));
 
-  std::int64_t disbursed = trust->disbursed_fen();
-  if (!AddChecked(disbursed, p.amount_fen())) return Fail("overflow", "trust total would overflow");
-  trust->set_disbursed_fen(disbursed);
+  trust->set_disbursed_fen(AdjustTotal(trust->disbursed_fen(), p.amount_fen()));
   keys::Store(view_, keys::Trust(p.trust_id()), *trust);
   SHANLIU_RETURN_IF_ERROR(AddProjectAllocation(p.to_account(), p.amount_fen()));
   SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, p.amount_fen()));
@@ -225,27 +207,23 @@ Status Applier::Spend(const pb::Spend& p) {
     auto project = GetProject(p.from_account().substr(8));
     auto* by_category = project->mutable_spent_by_category_fen();
     if (by_category->size() < pb::SpendCategory_ARRAYSIZE) by_category->Resize(pb::SpendCategory_ARRAYSIZE, 0);
-    std::int64_t v = by_category->Get(p.category());
-    if (!AddChecked(v, p.amount_fen())) return Fail("overflow", "project spending total would overflow");
-    by_category->Set(p.category(), v);
+    by_category->Set(p.category(), AdjustTotal(by_category->Get(p.category()), p.amount_fen()));
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
   const bool charitable = IsCharitableSpend(p.category());
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(*owner, [&](pb::OrgYear& y) {
-    std::int64_t v = charitable ? y.charitable_spent_fen() : y.admin_spent_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    charitable ? y.set_charitable_spent_fen(v) : y.set_admin_spent_fen(v);
-    std::int64_t attested = y.attested_spent_fen();
-    if (!cosigner->empty() && !AddChecked(attested, p.amount_fen())) return false;
-    y.set_attested_spent_fen(attested);
+    if (charitable) {
+      y.set_charitable_spent_fen(AdjustTotal(y.charitable_spent_fen(), p.amount_fen()));
+    } else {
+      y.set_admin_spent_fen(AdjustTotal(y.admin_spent_fen(), p.amount_fen()));
+    }
+    if (!cosigner->empty()) y.set_attested_spent_fen(AdjustTotal(y.attested_spent_fen(), p.amount_fen()));
     return true;
   }));
   IndexAccount(p.from_account());
   IndexOrg(*owner);
   return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.spent_fen();
-    if (!AddChecked(v, p.amount_fen())) return false;
-    s.set_spent_fen(v);
+    s.set_spent_fen(AdjustTotal(s.spent_fen(), p.amount_fen()));
     s.set_spend_count(s.spend_count() + 1);
     return true;
   });
@@ -275,20 +253,13 @@ Status Applier::Refund(const pb::Refund& p) {
   IndexOrg(gift->recorded_by());
   RecordAttestation(*cosigner);
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(gift->recorded_by(), [&](pb::OrgYear& y) {
-    std::int64_t v = y.income_fen();
-    if (__builtin_sub_overflow(v, *refunded, &v)) return false;
-    y.set_income_fen(v);
-    std::int64_t out = y.refunded_fen();
-    std::int64_t attested = y.attested_refunded_fen();
-    if (!AddChecked(out, *refunded) || (!cosigner->empty() && !AddChecked(attested, *refunded))) return false;
-    y.set_refunded_fen(out);
-    y.set_attested_refunded_fen(attested);
+    y.set_income_fen(AdjustTotal(y.income_fen(), -*refunded));
+    y.set_refunded_fen(AdjustTotal(y.refunded_fen(), *refunded));
+    if (!cosigner->empty()) y.set_attested_refunded_fen(AdjustTotal(y.attested_refunded_fen(), *refunded));
     return true;
   }));
   return UpdateStats([&](pb::ChainStats& s) {
-    std::int64_t v = s.refunded_fen();
-    if (!AddChecked(v, *refunded)) return false;
-    s.set_refunded_fen(v);
+    s.set_refunded_fen(AdjustTotal(s.refunded_fen(), *refunded));
     return true;
   });
 }

@@ -16,9 +16,7 @@ Status Applier::CreditPoints(const std::string& holder, std::uint64_t points) {
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
   return UpdateStats([&](pb::ChainStats& s) {
-    std::uint64_t v = s.points_issued();
-    if (!AddChecked(v, points)) return false;
-    s.set_points_issued(v);
+    s.set_points_issued(AddCount(s.points_issued(), points));
     return true;
   });
 }
@@ -36,8 +34,9 @@ Status Applier::TakeBackPoints(const std::string& holder, std::uint64_t points) 
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
   return UpdateStats([&](pb::ChainStats& s) {
-    if (s.points_issued() < points) return false;
-    s.set_points_issued(s.points_issued() - points);
+    std::uint64_t issued = s.points_issued();
+    if (!TakeFromCount(issued, points)) return false;
+    s.set_points_issued(issued);
     return true;
   });
 }
@@ -56,7 +55,7 @@ Status Applier::VolunteerService(const pb::VolunteerService& p) {
   SHANLIU_RETURN_IF_ERROR(CreditPoints(p.holder(), points));
   IndexOrg(p.charity_org());
   return UpdateStats([&](pb::ChainStats& s) {
-    s.set_volunteer_minutes(s.volunteer_minutes() + p.minutes());
+    s.set_volunteer_minutes(AddCount(s.volunteer_minutes(), p.minutes()));
     return true;
   });
 }
@@ -81,9 +80,7 @@ Status Applier::RedeemPoints(const pb::RedeemPoints& p) {
   view_.Put(keys::HolderActivity(p.holder(), ctx_.leaf), "");
   IndexOrg(p.merchant_org());
   return UpdateStats([&](pb::ChainStats& s) {
-    std::uint64_t v = s.points_redeemed();
-    if (!AddChecked(v, p.points())) return false;
-    s.set_points_redeemed(v);
+    s.set_points_redeemed(AddCount(s.points_redeemed(), p.points()));
     return true;
   });
 }

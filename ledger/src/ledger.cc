@@ -48,8 +48,9 @@ Hash256 GenesisStateRoot(const StateView::Writes& writes, smt::NodeWrites* nodes
   return smt::Apply(none, writes, nodes);
 }
 
+// A Corruption status means a checksum failed: the bytes on disk are not the committed ones.
 Status IoError(const leveldb::Status& s, const std::string& what) {
-  return Status::Error("io_error", what + ": " + s.ToString());
+  return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error", what + ": " + s.ToString());
 }
 
 }  // namespace
@@ -80,13 +81,14 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
   }
   std::unique_ptr<Ledger> ledger(new Ledger(raw, std::move(genesis), options, std::move(*log)));
   std::string head;
-  s = raw->Get(leveldb::ReadOptions(), keys::kHead, &head);
+  s = raw->Get(VerifiedReadOptions(), keys::kHead, &head);
   if (s.IsNotFound()) {
     SHANLIU_RETURN_IF_ERROR(ledger->InitGenesis());
   } else if (!s.ok()) {
     return IoError(s, "cannot read the chain head");
   }
   SHANLIU_RETURN_IF_ERROR(ledger->CheckHead());
+  SHANLIU_RETURN_IF_ERROR(ledger->SampleStoredBlocks());
   return ledger;
 }
 
@@ -118,13 +120,15 @@ Status Ledger::InitGenesis() {
 
 Status Ledger::CheckHead() {
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), keys::kHead, &value);
+  leveldb::Status s = db_->Get(VerifiedReadOptions(), keys::kHead, &value);
+  if (s.IsCorruption()) return IoError(s, "the chain head record fails its checksum");
   if (!s.ok() || value.size() != 8) return Status::Error("corruption", "chain head record is missing or malformed");
   const std::uint64_t height = ReadU64(AsBytes(value));
 
   auto load_block = [&](std::uint64_t h) -> Result<pb::StoredBlock> {
     std::string bytes;
-    leveldb::Status st = db_->Get(leveldb::ReadOptions(), keys::Block(h), &bytes);
+    leveldb::Status st = db_->Get(VerifiedReadOptions(), keys::Block(h), &bytes);
+    if (st.IsCorruption()) return IoError(st, "block " + std::to_string(h) + " fails its checksum");
     pb::StoredBlock block;
     if (!st.ok() || !block.ParseFromString(bytes) || block.header().height() != h) {
       return Status::Error("corruption", "block " + std::to_string(h) + " is missing or malformed");
@@ -148,11 +152,20 @@ Status Ledger::CheckHead() {
     return Status::Error("corruption", "the Merkle log (size " + std::to_string(log_.size()) +
                                            ") does not match the head block's log root");
   }
-  s = db_->Get(leveldb::ReadOptions(), kStateRootKey, &value);
+  s = db_->Get(VerifiedReadOptions(), kStateRootKey, &value);
+  if (s.IsCorruption()) return IoError(s, "the stored state root fails its checksum");
   if (!s.ok() || value != header.state_root()) {
     return Status::Error("corruption", "the stored state root does not match the head block");
   }
-  if (HashBytes(smt::StoredRoot(RawNodes())) != header.state_root()) {
+  Hash256 stored_root{};
+  try {
+    stored_root = smt::StoredRoot(RawNodes());
+  } catch (const StorageCorrupt& e) {
+    return Status::Error("storage_corrupt", std::string("the state map's stored tree: ") + e.what());
+  } catch (const StorageError& e) {
+    return Status::Error("io_error", std::string("the state map's stored tree: ") + e.what());
+  }
+  if (HashBytes(stored_root) != header.state_root()) {
     return Status::Error("corruption", "the state map's stored tree does not match the head block's state_root");
   }
   auto hash = BlockHash(header);
@@ -409,9 +422,9 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
 smt::NodeReader Ledger::RawNodes() const {
   return [db = db_.get()](std::string_view key) -> std::optional<std::string> {
     std::string value;
-    leveldb::Status s = db->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
+    leveldb::Status s = db->Get(VerifiedReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) throw StorageError("cannot read the state map: " + s.ToString());
+    if (!s.ok()) ThrowReadFailure(s, key, "cannot read the state map");
     return value;
   };
 }

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "shanliu/ledger/state_view.h"
+
 namespace shanliu::ledger {
 namespace {
 
@@ -26,13 +28,15 @@ std::string EncodeSize(std::uint64_t size) {
 }  // namespace
 
 Result<Hash256> CommittedSubtreeReader::PerfectSubtree(unsigned level, std::uint64_t index) {
-  leveldb::ReadOptions options;
-  options.snapshot = snapshot_;
   std::string value;
-  leveldb::Status s = db_->Get(options, SubtreeKey(level, index), &value);
+  leveldb::Status s = db_->Get(VerifiedReadOptions(snapshot_), SubtreeKey(level, index), &value);
   if (s.IsNotFound()) {
     return Status::Error("corruption", "merkle log is missing subtree " + std::to_string(level) + "/" +
                                            std::to_string(index));
+  }
+  if (s.IsCorruption()) {
+    return Status::Error("storage_corrupt", "merkle log subtree " + std::to_string(level) + "/" +
+                                                std::to_string(index) + " fails its checksum: " + s.ToString());
   }
   if (!s.ok()) return Status::Error("io_error", "merkle log read failed: " + s.ToString());
   if (value.size() != 32) return Status::Error("corruption", "merkle log subtree hash has the wrong length");
@@ -58,8 +62,9 @@ Result<MerkleLog> MerkleLog::Open(leveldb::DB* db) {
   assert(db != nullptr);
   MerkleLog log(db);
   std::string value;
-  leveldb::Status s = db->Get(leveldb::ReadOptions(), kSizeKey, &value);
+  leveldb::Status s = db->Get(VerifiedReadOptions(), kSizeKey, &value);
   if (s.IsNotFound()) return log;
+  if (s.IsCorruption()) return Status::Error("storage_corrupt", "the merkle log size record fails its checksum: " + s.ToString());
   if (!s.ok()) return Status::Error("io_error", "cannot read merkle log size: " + s.ToString());
   if (value.size() != 8) return Status::Error("corruption", "merkle log size record has the wrong length");
   const std::uint64_t size = ReadU64(AsBytes(value));

@@ -15,7 +15,9 @@ std::string Hex(std::string_view raw) { return crypto::ToHex(AsBytes(raw)); }
 std::string Hex(const Hash256& h) { return crypto::ToHex(h); }
 std::string Raw(const Hash256& h) { return std::string(h.begin(), h.end()); }
 
-bool IsStorageFault(const Status& s) { return s.code() == kBlockMissing || s.code() == kBlockMalformed; }
+bool IsStorageFault(const Status& s) {
+  return s.code() == kBlockMissing || s.code() == kBlockMalformed || s.code() == kStorageCorrupt;
+}
 
 // `cause` defaults to a Status whose code is the check's name, so a failure always carries one.
 ReplayFailure Failure(std::uint64_t height, ReplayCheck check, std::string expected, std::string found,

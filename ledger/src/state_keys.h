@@ -80,7 +80,9 @@ std::optional<Message> Load(const StateView& view, std::string_view key) {
   auto bytes = view.Get(key);
   if (!bytes) return std::nullopt;
   Message m;
-  if (!m.ParseFromString(*bytes)) throw StorageError("corrupt record at key of length " + std::to_string(key.size()));
+  if (!m.ParseFromString(*bytes)) {
+    throw StorageCorrupt(PrintableStorageKey(key), "the record at key \"" + PrintableStorageKey(key) + "\" does not decode");
+  }
   return m;
 }
 

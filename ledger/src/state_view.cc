@@ -22,6 +22,38 @@ std::string PrefixEnd(std::string_view prefix) {
 
 }  // namespace
 
+std::string PrintableStorageKey(std::string_view key) {
+  constexpr std::size_t kShownBytes = 96;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key.substr(0, kShownBytes)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  if (key.size() > kShownBytes) out += "...";
+  return out;
+}
+
+leveldb::ReadOptions VerifiedReadOptions(const leveldb::Snapshot* snapshot) {
+  leveldb::ReadOptions options;
+  options.verify_checksums = true;
+  options.snapshot = snapshot;
+  return options;
+}
+
+void ThrowReadFailure(const leveldb::Status& s, std::string_view key, std::string_view what) {
+  assert(!s.ok() && !s.IsNotFound());
+  const std::string printable = PrintableStorageKey(key);
+  const std::string message = std::string(what) + " at key \"" + printable + "\": " + s.ToString();
+  if (s.IsCorruption()) throw StorageCorrupt(printable, message);
+  throw StorageError(message);
+}
+
 StateView::StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {
   layers_.emplace_back();
 }
@@ -39,15 +71,13 @@ std::optional<std::string> StateView::Get(std::string_view key) const {
     key_string.assign(key);
     if (auto hit = read_cache_.find(key_string); hit != read_cache_.end()) return hit->second;
   }
-  leveldb::ReadOptions options;
-  options.snapshot = snapshot_;
   std::string value;
-  leveldb::Status s = db_->Get(options, leveldb::Slice(key.data(), key.size()), &value);
+  leveldb::Status s = db_->Get(VerifiedReadOptions(snapshot_), leveldb::Slice(key.data(), key.size()), &value);
   std::optional<std::string> result;
   if (s.ok()) {
     result = std::move(value);
   } else if (!s.IsNotFound()) {
-    throw StorageError("state read failed: " + s.ToString());
+    ThrowReadFailure(s, key, "state read failed");
   }
   if (read_cache_limit_ > 0) {
     if (read_cache_.size() >= read_cache_limit_) read_cache_.clear();
@@ -81,16 +111,17 @@ void StateView::Scan(std::string_view prefix, std::string_view start, std::strin
   // Merge the database iterator with every layer; a higher layer shadows lower ones.
   std::unique_ptr<leveldb::Iterator> db_it;
   if (db_ != nullptr) {
-    leveldb::ReadOptions options;
-    options.snapshot = snapshot_;
-    db_it.reset(db_->NewIterator(options));
+    db_it.reset(db_->NewIterator(VerifiedReadOptions(snapshot_)));
     db_it->Seek(lower);
   }
   std::vector<Writes::const_iterator> its;
   for (const Writes& layer : layers_) its.push_back(layer.lower_bound(lower));
+  std::string reached = lower;  // the last key the scan got to: named if a later block is damaged
 
   while (true) {
     std::optional<std::string> next;
+    // A block that fails its checksum is skipped with the status set: never visit past it.
+    if (db_it && !db_it->status().ok()) ThrowReadFailure(db_it->status(), reached, "state scan failed after");
     if (db_it && db_it->Valid()) {
       std::string_view k(db_it->key().data(), db_it->key().size());
       if (in_range(k)) next = std::string(k);
@@ -117,9 +148,10 @@ void StateView::Scan(std::string_view prefix, std::string_view start, std::strin
       if (!decided) value = db_it->value().ToString();
       db_it->Next();
     }
+    reached = *next;
     if (value && !visit(*next, *value)) return;
   }
-  if (db_it && !db_it->status().ok()) throw StorageError("state scan failed: " + db_it->status().ToString());
+  if (db_it && !db_it->status().ok()) ThrowReadFailure(db_it->status(), reached, "state scan failed after");
 }
 
 void StateView::ScanReverse(std::string_view prefix, std::string_view from,
@@ -130,9 +162,7 @@ void StateView::ScanReverse(std::string_view prefix, std::string_view from,
 
   std::unique_ptr<leveldb::Iterator> db_it;
   if (db_ != nullptr) {
-    leveldb::ReadOptions options;
-    options.snapshot = snapshot_;
-    db_it.reset(db_->NewIterator(options));
+    db_it.reset(db_->NewIterator(VerifiedReadOptions(snapshot_)));
     db_it->Seek(leveldb::Slice(upper_incl));
     if (!db_it->Valid()) {
       db_it->SeekToLast();
@@ -143,9 +173,12 @@ void StateView::ScanReverse(std::string_view prefix, std::string_view from,
   // For each layer, a reverse position: the element before `pos` is the next candidate.
   std::vector<Writes::const_iterator> pos;
   for (const Writes& layer : layers_) pos.push_back(layer.upper_bound(upper_incl));
+  std::string reached = upper_incl;  // the last key the scan got to: named if a block is damaged
 
   while (true) {
     std::optional<std::string> next;
+    // A block that fails its checksum is skipped with the status set: never visit past it.
+    if (db_it && !db_it->status().ok()) ThrowReadFailure(db_it->status(), reached, "reverse state scan failed before");
     if (db_it && db_it->Valid()) {
       std::string_view k(db_it->key().data(), db_it->key().size());
       if (in_range(k)) next = std::string(k);
@@ -172,9 +205,10 @@ void StateView::ScanReverse(std::string_view prefix, std::string_view from,
       if (!decided) value = db_it->value().ToString();
       db_it->Prev();
     }
+    reached = *next;
     if (value && !visit(*next, *value)) return;
   }
-  if (db_it && !db_it->status().ok()) throw StorageError("state scan failed: " + db_it->status().ToString());
+  if (db_it && !db_it->status().ok()) ThrowReadFailure(db_it->status(), reached, "state scan failed after");
 }
 
 std::optional<std::pair<std::string, std::string>> StateView::SeekLE(std::string_view prefix,

@@ -2,10 +2,13 @@
 
 #include <leveldb/iterator.h>
 
+#include <cassert>
+
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/pb/state.pb.h"
 #include "state_keys.h"
+#include "store_snapshot.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -13,20 +16,6 @@ namespace {
 // A tampered tx count must not make a reader allocate or read forever; real blocks are far
 // smaller (max_block_txs defaults to 2000).
 constexpr std::uint64_t kMaxStoredBlockTxs = 1 << 20;
-
-std::string PrintableKey(std::string_view key) {
-  constexpr std::size_t kShown = 64;
-  std::string out;
-  for (unsigned char c : key.substr(0, kShown)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x" + crypto::ToHex(ByteView(&c, 1));
-    }
-  }
-  if (key.size() > kShown) out += "...";
-  return out;
-}
 
 std::string ValueSummary(const leveldb::Iterator& it) {
   if (!it.Valid()) return "absent";
@@ -36,7 +25,11 @@ std::string ValueSummary(const leveldb::Iterator& it) {
 
 }  // namespace
 
-StoreReader::~StoreReader() = default;
+StoreReader::~StoreReader() {
+  db_.reset();  // closed before its files go
+  std::error_code ignored;
+  std::filesystem::remove_all(copy_dir_, ignored);
+}
 
 Result<std::unique_ptr<StoreReader>> StoreReader::Open(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -50,40 +43,64 @@ Result<std::unique_ptr<StoreReader>> StoreReader::Open(const std::filesystem::pa
                                           " (expected the node's data_dir, holding " + std::string(keys::kDatabaseDir) +
                                           "/)");
   }
+  auto copy = internal::CopyStoreForReading(db_path);
+  if (!copy.ok()) return copy.status();
+  std::unique_ptr<StoreReader> reader(new StoreReader(db_path, *copy));
+  auto damage = std::make_unique<internal::DamageLog>();
+  const internal::DamageLog& damage_lines = *damage;
+  reader->leveldb_log_ = std::move(damage);  // outlives the database, which logs to it
   leveldb::Options options;
   options.create_if_missing = false;
+  options.paranoid_checks = true;  // a damaged log or manifest refuses to open, never drops records
+  options.info_log = reader->leveldb_log_.get();
   leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(options, db_path.string(), &raw);
+  leveldb::Status s = leveldb::DB::Open(options, copy->string(), &raw);
   if (!s.ok()) {
-    // LevelDB reports a held lock only as an IOError naming the LOCK file.
-    const std::string text = s.ToString();
-    if (text.find("lock") != std::string::npos || text.find("LOCK") != std::string::npos) {
-      return Status::Error("in_use", "the ledger database in " + db_path.string() +
-                                         " is in use (a running node holds its LevelDB lock): stop the node, audit "
-                                         "a copy of the directory, or audit through --node URL [" + text + "]");
+    std::string message = "the ledger database in " + db_path.string() + " cannot be opened intact: " + s.ToString();
+    for (const std::string& line : damage_lines.lines()) message += "; " + reader->InOriginal(line);
+    if (s.IsCorruption()) {
+      if (auto table = internal::FindDamagedTable(*copy)) message += "; damaged table file " + *table;
+      return Status::Error("storage_corrupt", message);
     }
-    return Status::Error("io_error", "cannot open the ledger database in " + db_path.string() + ": " + text);
+    return Status::Error("io_error", message);
   }
-  return std::unique_ptr<StoreReader>(new StoreReader(raw));
+  reader->db_.reset(raw);
+  return reader;
+}
+
+std::string StoreReader::InOriginal(std::string text) const {
+  const std::string copy = copy_dir_.string();
+  for (std::size_t at = text.find(copy); at != std::string::npos; at = text.find(copy, at)) {
+    text.replace(at, copy.size(), db_path_.string());
+    at += db_path_.string().size();
+  }
+  return text;
+}
+
+Status StoreReader::ReadFailure(const leveldb::Status& s, std::string_view key, std::string_view what) const {
+  assert(!s.ok() && !s.IsNotFound());
+  std::string message = std::string(what) + " at key \"" + PrintableStorageKey(key) + "\": " + s.ToString();
+  if (!s.IsCorruption()) return Status::Error("io_error", message);
+  if (auto table = internal::FindDamagedTable(copy_dir_)) message += "; damaged file " + *table;
+  return Status::Error("storage_corrupt", message + " in " + db_path_.string());
 }
 
 Result<std::uint64_t> StoreReader::HeadHeight() const {
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), keys::kHead, &value);
+  leveldb::Status s = db_->Get(VerifiedReadOptions(), keys::kHead, &value);
   if (s.IsNotFound() || (s.ok() && value.size() != 8)) {
     return Status::Error(std::string(kBlockMalformed), "the chain head record is missing or malformed");
   }
-  if (!s.ok()) return Status::Error("io_error", "cannot read the chain head: " + s.ToString());
+  if (!s.ok()) return ReadFailure(s, keys::kHead, "cannot read the chain head");
   return ReadU64(AsBytes(value));
 }
 
 Result<pb::CommittedBlock> StoreReader::CommittedBlockAt(std::uint64_t height) const {
   const std::string where = "block " + std::to_string(height);
   std::string bytes;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), keys::Block(height), &bytes);
+  leveldb::Status s = db_->Get(VerifiedReadOptions(), keys::Block(height), &bytes);
   if (s.IsNotFound()) return Status::Error(std::string(kBlockMissing), where + " is missing from the store");
-  if (s.IsCorruption()) return Status::Error(std::string(kBlockMalformed), where + ": " + s.ToString());
-  if (!s.ok()) return Status::Error("io_error", "cannot read " + where + ": " + s.ToString());
+  if (!s.ok()) return ReadFailure(s, keys::Block(height), "cannot read " + where);
   pb::StoredBlock stored;
   if (!stored.ParseFromString(bytes)) {
     return Status::Error(std::string(kBlockMalformed), where + "'s stored record does not parse");
@@ -97,24 +114,28 @@ Result<pb::CommittedBlock> StoreReader::CommittedBlockAt(std::uint64_t height) c
   for (std::uint64_t i = 0; i < stored.tx_count(); ++i) {
     const std::uint64_t leaf = stored.first_leaf() + i;
     std::string* envelope = out.mutable_block()->add_txs();
-    s = db_->Get(leveldb::ReadOptions(), keys::Leaf(leaf), envelope);
+    s = db_->Get(VerifiedReadOptions(), keys::Leaf(leaf), envelope);
     if (s.IsNotFound()) {
       return Status::Error(std::string(kBlockMissing),
                            where + " is missing its tx " + std::to_string(i) + " (log leaf " + std::to_string(leaf) + ")");
     }
-    if (!s.ok()) return Status::Error("io_error", "cannot read log leaf " + std::to_string(leaf) + ": " + s.ToString());
+    if (!s.ok()) return ReadFailure(s, keys::Leaf(leaf), where + "'s tx " + std::to_string(i));
   }
   return out;
 }
 
 Result<std::optional<StoreDifference>> StoreReader::FirstDifference(const StoreReader& expected) const {
-  leveldb::ReadOptions ro;
+  leveldb::ReadOptions ro = VerifiedReadOptions();
   ro.fill_cache = false;  // one pass over everything: keep the block cache for real readers
   std::unique_ptr<leveldb::Iterator> want(expected.db_->NewIterator(ro));
   std::unique_ptr<leveldb::Iterator> have(db_->NewIterator(ro));
   want->SeekToFirst();
   have->SeekToFirst();
   while (want->Valid() || have->Valid()) {
+    // A block that fails its checksum is skipped by the iterator with its status set: check the
+    // status before trusting what follows, or the skipped keys would look like a difference.
+    if (!have->status().ok()) return ReadFailure(have->status(), "", "reading the store failed");
+    if (!want->status().ok()) return expected.ReadFailure(want->status(), "", "reading the replayed store failed");
     const int order = !want->Valid() ? 1 : !have->Valid() ? -1 : want->key().compare(have->key());
     if (order == 0 && want->value() == have->value()) {
       want->Next();
@@ -122,12 +143,12 @@ Result<std::optional<StoreDifference>> StoreReader::FirstDifference(const StoreR
       continue;
     }
     const leveldb::Slice key = order <= 0 ? want->key() : have->key();
-    return std::optional<StoreDifference>(StoreDifference{PrintableKey(std::string_view(key.data(), key.size())),
+    return std::optional<StoreDifference>(StoreDifference{PrintableStorageKey(std::string_view(key.data(), key.size())),
                                                           order <= 0 ? ValueSummary(*want) : "absent",
                                                           order >= 0 ? ValueSummary(*have) : "absent"});
   }
-  const leveldb::Status s = want->status().ok() ? have->status() : want->status();
-  if (!s.ok()) return Status::Error("io_error", "reading the stores failed: " + s.ToString());
+  if (!have->status().ok()) return ReadFailure(have->status(), "", "reading the store to the end failed");
+  if (!want->status().ok()) return expected.ReadFailure(want->status(), "", "reading the replayed store failed");
   return std::optional<StoreDifference>();
 }
 

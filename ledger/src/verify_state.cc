@@ -30,8 +30,7 @@ std::string PrintableKey(std::string_view key) {
 
 Status Ledger::VerifyState() const {
   const pb::BlockHeader header = head();
-  leveldb::ReadOptions ro;
-  ro.snapshot = db_->GetSnapshot();
+  leveldb::ReadOptions ro = VerifiedReadOptions(db_->GetSnapshot());
   ro.fill_cache = false;
   struct Release {
     leveldb::DB* db;
@@ -42,20 +41,23 @@ Status Ledger::VerifyState() const {
     std::string v;
     leveldb::Status s = db_->Get(ro, leveldb::Slice(key.data(), key.size()), &v);
     if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) throw StorageError("cannot read the state map: " + s.ToString());
+    if (!s.ok()) ThrowReadFailure(s, key, "cannot read the state map");
     return v;
   };
 
   std::vector<std::pair<Hash256, Hash256>> leaves;
   std::vector<std::string> keys;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->SeekToFirst(); it->Valid() && it->status().ok(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (!smt::InStateMap(key)) continue;
     leaves.emplace_back(smt::KeyPath(key), smt::ValueHash(std::string_view(it->value().data(), it->value().size())));
     keys.emplace_back(key);
   }
-  if (!it->status().ok()) return Status::Error("io_error", "cannot read the state: " + it->status().ToString());
+  if (!it->status().ok()) {
+    return Status::Error(it->status().IsCorruption() ? "storage_corrupt" : "io_error",
+                         "cannot read the state: " + it->status().ToString());
+  }
 
   const Hash256 recomputed = smt::RootOfLeaves(leaves);
   const Hash256 stored = smt::StoredRoot(nodes);

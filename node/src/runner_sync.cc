@@ -51,7 +51,14 @@ void Runner::Impl::OnBlocksRequest(const crypto::PublicKey& from, const pb::p2p:
   std::size_t bytes = 0;
   if (request.from_height() >= 1) {
     for (std::uint64_t h = request.from_height(); h <= head && h < request.from_height() + count; ++h) {
-      auto block = view->CommittedBlockAt(h);
+      std::optional<pb::CommittedBlock> block;
+      try {
+        block = view->CommittedBlockAt(h);
+      } catch (const ledger::StorageCorrupt& e) {
+        // Never send a peer bytes that failed their checksum: stop before them.
+        LogEvent("error", "storage_corrupt", {{"key", e.key()}, {"detail", e.what()}, {"where", "sync request"}});
+        break;
+      }
       if (!block) break;
       std::string encoded = block->SerializeAsString();
       // Always send at least one block, so a block near the size limit still travels.

@@ -63,6 +63,13 @@ struct NodeInfo {
   std::size_t peers = 0;
 };
 
+// A stored record the API refused to serve because it failed its integrity check.
+struct StorageCorruptEvent {
+  std::string key;     // printable LevelDB key (ledger::PrintableStorageKey)
+  std::string detail;  // what failed, with LevelDB's status
+  std::string where;   // the request target (shortened) or the stream event being built
+};
+
 // Implemented by the node; every hook must be thread-safe.
 struct NodeHooks {
   std::function<std::vector<SubmitResult>(std::vector<Bytes> envelopes)> submit;
@@ -71,6 +78,9 @@ struct NodeHooks {
   // The newest cosigned checkpoint as a C2SP signed note (ledger/checkpoint.h), or nothing yet.
   // Optional: when empty, /v1/checkpoint answers "note": null and /v1/checkpoint/note 404.
   std::function<std::optional<std::string>()> checkpoint_note;
+  // Called (from API threads) for each response refused with 500 storage_corrupt; the node logs
+  // one structured line. Optional: when empty, the API writes the event to stderr itself.
+  std::function<void(const StorageCorruptEvent&)> storage_corrupt;
 };
 
 // The route table as data (for documentation checks and tooling): one entry per endpoint.

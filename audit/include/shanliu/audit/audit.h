@@ -54,6 +54,8 @@ class BlockSource : public ledger::BlockSource {
 
 // A node's data directory (its config's data_dir, holding ledger/) or the ledger LevelDB itself,
 // read directly without Ledger::Open's head checks so a damaged store can still be audited.
+// Never writes to `dir` (it reads a private copy). A store that fails its checksums on open
+// still gives a source: the audit then reports FAILED, check "storage", naming the file.
 // Error "in_use" if a running node holds the LevelDB lock.
 Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::filesystem::path& dir);
 // A node's API: GET /v1/checkpoint for the head, GET /v1/blocks/raw for the blocks.

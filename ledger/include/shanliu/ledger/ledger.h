@@ -39,6 +39,10 @@ struct LedgerOptions {
   // The file system LevelDB uses; null is its default. Tests pass a fault-injecting Env (the
   // power-loss model in ledger_crash_test drops every write not yet synced). Not owned.
   leveldb::Env* env = nullptr;
+  // On open, besides the head, this many committed blocks are read back with their txs and
+  // checked (checksums, txs_root, certificate, hash links): the most recent half and an even
+  // spread over the rest whose offset moves with the height. 0 checks the head only.
+  std::uint32_t startup_sample_blocks = 32;
 };
 
 // A block executed on an overlay of the committed state, ready to commit.
@@ -134,6 +138,8 @@ class Ledger {
   Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
   Status InitGenesis();
   Status CheckHead();
+  // LedgerOptions::startup_sample_blocks (ledger_startup_check.cc). Error storage_corrupt.
+  Status SampleStoredBlocks() const;
   Result<ExecutedBlock> Execute(const pb::BlockHeader& proposed_header, std::span<const DecodedTx> txs,
                                 std::vector<RejectedTx>* rejected, bool must_all_apply,
                                 std::uint32_t* failed_tx = nullptr);

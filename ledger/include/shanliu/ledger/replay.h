@@ -23,6 +23,8 @@ namespace shanliu::ledger {
 // check kStorage); any other error code is operational (cannot read, peer unreachable).
 inline constexpr std::string_view kBlockMissing = "block_missing";
 inline constexpr std::string_view kBlockMalformed = "block_malformed";
+// A stored record failed its checksum (a local store read through StoreReader).
+inline constexpr std::string_view kStorageCorrupt = "storage_corrupt";
 
 // Where replayed blocks come from. Used from one thread at a time (not necessarily the
 // thread that runs the replay: the next batch is fetched while this one executes).

@@ -24,6 +24,31 @@ class StorageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A stored record failed its LevelDB checksum or does not decode: the bytes on disk are not the
+// ones that were committed. Readers must not serve them (the API answers 500 storage_corrupt)
+// and the operator must be told which key (docs/decisions.md, "Storage that never lies").
+class StorageCorrupt : public StorageError {
+ public:
+  StorageCorrupt(std::string printable_key, const std::string& what)
+      : StorageError(what), key_(std::move(printable_key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+// Keys hold binary ids and positions: printable bytes as they are, the rest as \xNN; at most
+// 96 bytes shown (longer keys end in "...").
+std::string PrintableStorageKey(std::string_view key);
+
+// Every LevelDB read in the ledger goes through these options: checksums are verified, so a
+// flipped byte in a table or log file becomes a Corruption status instead of altered bytes.
+leveldb::ReadOptions VerifiedReadOptions(const leveldb::Snapshot* snapshot = nullptr);
+
+// Throws StorageCorrupt for a Corruption status, StorageError for any other failure (never
+// called with ok or NotFound). `what` says which read failed.
+[[noreturn]] void ThrowReadFailure(const leveldb::Status& s, std::string_view key, std::string_view what);
+
 class StateView {
  public:
   using Writes = std::map<std::string, std::optional<std::string>, std::less<>>;  // nullopt = deleted
