@@ -4,25 +4,60 @@
 
 namespace shanliu::ledger {
 
+NodeCache::NodeCache(std::size_t max_depth) : max_depth_(max_depth), levels_(max_depth) {
+  assert(max_depth_ >= 1 && max_depth_ <= 24);
+}
+
 // Node storage keys are "S" ‖ u8 depth ‖ 32-byte prefix (state_map.cc).
 bool NodeCache::Holds(std::string_view storage_key) const {
   assert(storage_key.size() == 34 && storage_key[0] == 'S');
   return static_cast<std::uint8_t>(storage_key[1]) < max_depth_;
 }
 
+std::pair<std::size_t, std::size_t> NodeCache::SlotOf(std::string_view storage_key) const {
+  assert(Holds(storage_key));
+  const std::size_t depth = static_cast<std::uint8_t>(storage_key[1]);
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(storage_key[i])); };
+  // The prefix's first 24 bits, most significant first (state_map.cc's bit order); a node at
+  // depth d has only its first d bits set.
+  const std::uint32_t top = (byte(2) << 16) | (byte(3) << 8) | byte(4);
+  assert((top & ((1u << (24 - depth)) - 1)) == 0);
+  return {depth, top >> (24 - depth)};
+}
+
+NodeCache::Slot& NodeCache::SlotFor(std::string_view storage_key) {
+  const auto [depth, index] = SlotOf(storage_key);
+  std::vector<Slot>& level = levels_[depth];
+  if (level.empty()) level.resize(std::size_t{1} << depth);
+  return level[index];
+}
+
+void NodeCache::Store(Slot& slot, std::string_view value) {
+  if (value.size() > kMaxRecordBytes) {
+    slot.present = false;  // never served stale: an uncacheable record is read from LevelDB
+    return;
+  }
+  slot.present = true;
+  slot.size = static_cast<std::uint8_t>(value.size());
+  std::copy(value.begin(), value.end(), slot.bytes.begin());
+}
+
 std::optional<std::string> NodeCache::Get(std::string_view storage_key, std::uint64_t height) const {
+  if (!Holds(storage_key)) return std::nullopt;
   std::lock_guard lock(mutex_);
   if (height != height_) return std::nullopt;
-  auto it = records_.find(storage_key);
-  if (it == records_.end()) return std::nullopt;
-  return it->second;
+  const auto [depth, index] = SlotOf(storage_key);
+  if (levels_[depth].empty()) return std::nullopt;
+  const Slot& slot = levels_[depth][index];
+  if (!slot.present) return std::nullopt;
+  return std::string(slot.bytes.data(), slot.size);
 }
 
 void NodeCache::Fill(std::string_view storage_key, std::string_view value, std::uint64_t height) {
   if (!Holds(storage_key)) return;
   std::lock_guard lock(mutex_);
   if (height != height_) return;
-  records_.try_emplace(std::string(storage_key), value);
+  Store(SlotFor(storage_key), value);
 }
 
 void NodeCache::Commit(const smt::NodeWrites& nodes, std::uint64_t new_height) {
@@ -31,9 +66,9 @@ void NodeCache::Commit(const smt::NodeWrites& nodes, std::uint64_t new_height) {
   for (const auto& [key, value] : nodes) {
     if (!Holds(key)) continue;
     if (value) {
-      records_.insert_or_assign(key, *value);
-    } else {
-      records_.erase(key);
+      Store(SlotFor(key), *value);
+    } else if (const auto [depth, index] = SlotOf(key); !levels_[depth].empty()) {
+      levels_[depth][index].present = false;
     }
   }
   height_ = new_height;
@@ -41,7 +76,7 @@ void NodeCache::Commit(const smt::NodeWrites& nodes, std::uint64_t new_height) {
 
 void NodeCache::Reset(std::uint64_t height) {
   std::lock_guard lock(mutex_);
-  records_.clear();
+  for (std::vector<Slot>& level : levels_) std::vector<Slot>().swap(level);
   height_ = height;
 }
 
