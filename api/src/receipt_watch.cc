@@ -1,4 +1,5 @@
 #include "receipt_watch.h"
+#include "shanliu/log.h"
 
 #include <cassert>
 #include <cstdio>
@@ -125,8 +126,7 @@ void ReceiptWatch::Run() {
       Pass();
     } catch (const std::exception& e) {
       // A storage fault loses this pass only; the next commit tries again.
-      std::fprintf(stderr, "shanliu api: receipt watch at height %llu: %s\n", static_cast<unsigned long long>(height),
-                   e.what());
+      LogEvent("error", "api_storage_error", {{"where", "receipt_watch"}, {"height", height}, {"error", e.what()}});
     }
   }
 }

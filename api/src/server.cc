@@ -1,5 +1,6 @@
 // The listener and the io_context thread pool; connections live in server_connection.cc.
 #include "shanliu/api/server.h"
+#include "shanliu/log.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -128,7 +129,7 @@ class Server::Impl {
         return;
       } catch (const std::exception& e) {
         // Handlers catch what they expect; anything reaching here is logged and the pool goes on.
-        std::fprintf(stderr, "shanliu api: unexpected exception in the I/O pool: %s\n", e.what());
+        LogEvent("error", "api_internal_error", {{"where", "io_pool"}, {"error", e.what()}});
       }
     }
   }
@@ -143,7 +144,7 @@ class Server::Impl {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       // Typically out of file descriptors: wait a little instead of spinning.
-      std::fprintf(stderr, "shanliu api: accept failed: %s\n", ec.message().c_str());
+      LogEvent("warn", "api_accept_failed", {{"error", ec.message()}});
       accept_retry_.expires_after(std::chrono::milliseconds(100));
       accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
         if (!wait_ec && acceptor_.is_open()) Accept();
@@ -176,8 +177,7 @@ class Server::Impl {
     } catch (const ledger::StorageCorrupt& e) {
       internal::ReportStorageCorrupt(context_, e, "stream event for block " + std::to_string(height));
     } catch (const ledger::StorageError& e) {
-      std::fprintf(stderr, "shanliu api: cannot read block %llu for the event stream: %s\n",
-                   static_cast<unsigned long long>(height), e.what());
+      LogEvent("error", "api_storage_error", {{"where", "event_stream"}, {"height", height}, {"error", e.what()}});
     }
   }
 

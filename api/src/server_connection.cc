@@ -1,4 +1,5 @@
 #include <boost/asio/dispatch.hpp>
+#include "shanliu/log.h"
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <cstdio>
@@ -240,7 +241,7 @@ void Connection::StartStream(unsigned version, bool block_stream, std::vector<st
       auto head = view->Block(view->head().height());
       if (head) events_.push_back(std::make_shared<const std::string>(BlockEvent("head", *head, view->head_hash())));
     } catch (const ledger::StorageError& e) {
-      std::fprintf(stderr, "shanliu api: cannot read the head for a new stream: %s\n", e.what());
+      LogEvent("error", "api_storage_error", {{"where", "stream_head"}, {"error", e.what()}});
     }
   }
   event_writing_ = true;  // the header goes first

@@ -1,6 +1,7 @@
 // Routing of one complete request: API routes by the route table, everything else to the
 // explorer's static files. Expected failures are typed JSON errors; storage faults are 500s.
 #include <chrono>
+#include "shanliu/log.h"
 #include <algorithm>
 #include <cstdio>
 
@@ -96,7 +97,7 @@ void ApplyContentCoding(const HttpRequest& req, Response* r) {
   if (coding == ContentCoding::kIdentity) return;
   auto compressed = Compress(coding, r->body);
   if (!compressed.ok()) {
-    std::fprintf(stderr, "shanliu api: %s; sending the body uncompressed\n", compressed.status().message().c_str());
+    LogEvent("warn", "api_compression_failed", {{"error", compressed.status().ToString()}});
     return;
   }
   r->body = std::move(*compressed);
@@ -110,7 +111,7 @@ void ReportStorageCorrupt(const ServerContext& server, const ledger::StorageCorr
     server.hooks.storage_corrupt(StorageCorruptEvent{e.key(), e.what(), where});
     return;
   }
-  std::fprintf(stderr, "shanliu api: storage_corrupt on %s: key %s: %s\n", where.c_str(), e.key().c_str(), e.what());
+  LogEvent("error", "storage_corrupt", {{"where", where}, {"key", e.key()}, {"error", e.what()}});
 }
 
 Response Dispatch(ServerContext& server, const HttpRequest& req) {
@@ -125,10 +126,10 @@ Response Dispatch(ServerContext& server, const HttpRequest& req) {
     response = ErrorResponse("storage_corrupt", "a stored record failed its integrity check and is not served; "
                                                 "the operator has been told");
   } catch (const ledger::StorageError& e) {
-    std::fprintf(stderr, "shanliu api: storage fault on %s: %s\n", Shorten(Sv(req.target())).c_str(), e.what());
+    LogEvent("error", "api_storage_error", {{"target", Shorten(Sv(req.target()))}, {"error", e.what()}});
     response = ErrorResponse("storage_error", "the ledger could not be read; the operator has been told");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "shanliu api: internal error on %s: %s\n", Shorten(Sv(req.target())).c_str(), e.what());
+    LogEvent("error", "api_internal_error", {{"target", Shorten(Sv(req.target()))}, {"error", e.what()}});
     response = ErrorResponse("internal", "internal server error");
   }
   ApplyContentCoding(req, &response);
