@@ -24,12 +24,13 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 perf record -F 999 -o "$work/perf.data" -- "$bin/bench_network_bench" --txs "$txs" --validators 1 \
-  --base-port 34100 >"$work/bench.txt" 2>"$work/perf.err"
+  --base-port 24100 >"$work/bench.txt" 2>"$work/perf.err"
 grep -E "verify|committed txs/s" "$work/bench.txt" || true
 # The validator starts before the observer, so its process has the lower pid; its io thread is
 # the process's main thread (tid == pid).
 pid=$(perf script -i "$work/perf.data" -F comm,pid,tid 2>/dev/null |
-  awk '$1 == "shanliu-node" { split($2, p, "/"); if (p[1] == p[2]) print p[1] }' | sort -n | head -1)
+  awk '$1 == "shanliu-node" { split($2, p, "/"); if (p[1] == p[2] && (min == "" || p[1] + 0 < min + 0)) min = p[1] }
+       END { print min }')
 if [ -z "$pid" ]; then
   echo "no samples of a shanliu-node main thread" >&2
   exit 1
@@ -37,5 +38,5 @@ fi
 echo
 echo "Top $top self-time functions of the validator's io thread (share of that thread's samples):"
 perf report -i "$work/perf.data" --tid "$pid" --no-children --percentage relative --sort dso,sym --stdio -g none \
-  2>/dev/null | grep -E '^ +[0-9.]+%' | head -"$top" |
+  2>/dev/null | grep -E '^ +[0-9.]+%' | sed -n "1,${top}p" |
   sed -E 's/std::_Hashtable<.*>::(_M_[a-z_]+).*/std::unordered_map::\1/' | cut -c1-140
