@@ -47,19 +47,20 @@ std::vector<std::pair<Hash256, Status>> Mempool::SubmitBatch(std::span<const Byt
     }
   }
   assert(decoded.size() == envelopes.size());
-  std::vector<std::pair<Hash256, Status>> results;
-  results.reserve(envelopes.size());
+  std::vector<std::pair<Hash256, Status>> results(envelopes.size());
+  for (std::size_t i = 0; i < decoded.size(); ++i) {
+    if (decoded[i].ok()) continue;
+    // The id of a tx whose signature failed is still worth reporting.
+    auto plain = ledger::DecodeTx(envelopes[i], chain_id, /*verify_signatures=*/false);
+    results[i] = {plain.ok() ? plain->id : Hash256{}, decoded[i].status()};
+  }
   bool woke = false;
   {
     std::lock_guard lock(mutex_);
     for (std::size_t i = 0; i < decoded.size(); ++i) {
-      if (!decoded[i].ok()) {
-        // The id of a tx whose signature failed is still worth reporting.
-        auto plain = ledger::DecodeTx(envelopes[i], chain_id, /*verify_signatures=*/false);
-        results.emplace_back(plain.ok() ? plain->id : Hash256{}, decoded[i].status());
-        continue;
-      }
-      results.emplace_back(decoded[i]->id, AdmitChecked(decoded[i], &woke));
+      if (!decoded[i].ok()) continue;
+      const Hash256 id = decoded[i]->id;
+      results[i] = {id, AdmitChecked(std::move(*decoded[i]), &woke)};
     }
   }
   if (woke) {
@@ -68,16 +69,15 @@ std::vector<std::pair<Hash256, Status>> Mempool::SubmitBatch(std::span<const Byt
   return results;
 }
 
-Status Mempool::AdmitChecked(const Result<ledger::DecodedTx>& decoded, bool* woke) {
-  assert(decoded.ok());
-  const Hash256& id = decoded->id;
-  MarkVerified(decoded->envelope_hash);
+Status Mempool::AdmitChecked(ledger::DecodedTx decoded, bool* woke) {
+  const Hash256 id = decoded.id;
+  MarkVerified(decoded.envelope_hash);
   if (pending_ids_.count(id)) return Status::Ok();  // resubmission of a pending tx is harmless
-  if (!TakeToken(decoded->signers.front(), NowMs())) {
+  if (!TakeToken(decoded.signers.front(), NowMs())) {
     return Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down");
   }
   const bool was_empty = pending_.empty();
-  Status s = Admit(*decoded);
+  Status s = Admit(std::move(decoded));
   if (!s.ok()) Remember(id, s);
   if (s.ok() && was_empty) *woke = true;
   return s;

@@ -109,7 +109,7 @@ class Mempool {
   };
 
   Status Admit(ledger::DecodedTx tx);  // requires mutex_
-  Status AdmitChecked(const Result<ledger::DecodedTx>& decoded, bool* woke);  // requires mutex_
+  Status AdmitChecked(ledger::DecodedTx decoded, bool* woke);  // signatures checked; requires mutex_
   bool OpenBlockFor(std::size_t envelope_bytes);  // requires mutex_; true if it opened one
   bool CommitFirstPlanned(const std::vector<Hash256>& committed);  // requires mutex_
   std::uint64_t NowMs() const;
