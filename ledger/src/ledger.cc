@@ -337,10 +337,7 @@ Result<ExecutedBlock> Ledger::ExecuteProposal(const pb::Block& block,
   std::vector<DecodedTx> txs;
   txs.reserve(static_cast<std::size_t>(block.txs_size()));
   for (const std::string& envelope : block.txs()) {
-    auto decoded = DecodeTx(AsBytes(envelope), genesis_.chain_id, /*verify_signatures=*/false);
-    if (decoded.ok() && !(signature_verified && signature_verified(decoded->envelope_hash))) {
-      decoded = DecodeTx(AsBytes(envelope), genesis_.chain_id, /*verify_signatures=*/true);
-    }
+    auto decoded = DecodeTxCached(AsBytes(envelope), genesis_.chain_id, signature_verified);
     if (!decoded.ok()) {
       return Status::Error("invalid_block", "transaction " + std::to_string(txs.size()) + " is invalid: " +
                                                 decoded.status().ToString());

@@ -408,6 +408,15 @@ std::optional<std::string> FindInvalidUtf8(ByteView envelope) {
   return FindInvalidUtf8In(pb::Tx::descriptor(), std::string(AsChars(envelope)), 0);
 }
 
+Result<DecodedTx> DecodeTxCached(ByteView envelope, std::string_view chain_id,
+                                 const std::function<bool(const Hash256&)>& known_verified) {
+  if (known_verified) {
+    auto unsigned_check = DecodeTx(envelope, chain_id, /*verify_signatures=*/false);
+    if (unsigned_check.ok() && known_verified(unsigned_check->envelope_hash)) return unsigned_check;
+  }
+  return DecodeTx(envelope, chain_id, /*verify_signatures=*/true);
+}
+
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures) {
   if (envelope.empty()) return Malformed("transaction is empty");
   if (envelope.size() > TxLimits::kMaxEnvelopeBytes) {

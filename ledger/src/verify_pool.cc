@@ -88,15 +88,7 @@ std::vector<Result<DecodedTx>> VerifyPool::CheckTxs(std::span<const std::string_
   std::vector<Result<DecodedTx>> out(envelopes.size(), Result<DecodedTx>(Status::Error("internal", "not checked")));
   ParallelFor(envelopes.size(), [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      const ByteView bytes = AsBytes(envelopes[i]);
-      if (known_verified) {
-        auto unsigned_check = DecodeTx(bytes, chain_id, /*verify_signatures=*/false);
-        if (unsigned_check.ok() && known_verified(unsigned_check->envelope_hash)) {
-          out[i] = std::move(unsigned_check);
-          continue;
-        }
-      }
-      out[i] = DecodeTx(bytes, chain_id, /*verify_signatures=*/true);
+      out[i] = DecodeTxCached(AsBytes(envelopes[i]), chain_id, known_verified);
     }
   });
   return out;

@@ -31,7 +31,9 @@ std::vector<std::pair<Hash256, Status>> Mempool::SubmitBatch(std::span<const Byt
   // Signature checks are the expensive part: do them before taking the lock, in parallel on
   // the shared pool when there is one. Envelopes verified before are only decoded.
   const std::string& chain_id = ledger_.genesis().chain_id;
-  auto known = [this](const Hash256& envelope_hash) { return SignatureVerified(envelope_hash); };
+  const std::function<bool(const Hash256&)> known = [this](const Hash256& envelope_hash) {
+    return SignatureVerified(envelope_hash);
+  };
   std::vector<Result<ledger::DecodedTx>> decoded;
   if (pool != nullptr) {
     std::vector<std::string_view> views;
@@ -40,11 +42,7 @@ std::vector<std::pair<Hash256, Status>> Mempool::SubmitBatch(std::span<const Byt
     decoded = pool->CheckTxs(views, chain_id, known);
   } else {
     decoded.reserve(envelopes.size());
-    for (const Bytes& e : envelopes) {
-      auto d = ledger::DecodeTx(e, chain_id, /*verify_signatures=*/false);
-      if (d.ok() && !known(d->envelope_hash)) d = ledger::DecodeTx(e, chain_id, /*verify_signatures=*/true);
-      decoded.push_back(std::move(d));
-    }
+    for (const Bytes& e : envelopes) decoded.push_back(ledger::DecodeTxCached(e, chain_id, known));
   }
   assert(decoded.size() == envelopes.size());
   std::vector<std::pair<Hash256, Status>> results(envelopes.size());

@@ -2,6 +2,7 @@
 // tx ids and stateless validation. Stateful rules live in the state machine.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,6 +55,12 @@ Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> si
 // 1..kMaxSignatures distinct signers whose signatures all verify.
 // `verify_signatures = false` skips only the Ed25519 checks (for a verified-signature cache).
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures = true);
+
+// DecodeTx with a verified-signature cache: an envelope whose SHA-256 `known_verified` names
+// (signatures checked before, e.g. at admission) is decoded without the Ed25519 checks; any other
+// envelope — or every one, if `known_verified` is empty — is decoded with them.
+Result<DecodedTx> DecodeTxCached(ByteView envelope, std::string_view chain_id,
+                                 const std::function<bool(const Hash256&)>& known_verified);
 
 // The name of the first string field of the Tx envelope (its body, and a Correction's
 // corrected_tx_body, included) whose bytes are not valid UTF-8, or nothing. It reads the wire
