@@ -3,6 +3,7 @@
 import type { CommitJson, HeaderJson } from './verify/chain';
 import type { SourcesProofJson } from './verify/envelope';
 import type { FlowProofJson } from './verify/flow';
+import { takeEarly } from './early';
 
 export class ApiError extends Error {
   constructor(
@@ -18,7 +19,10 @@ export class ApiError extends Error {
 export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+    // A request index.html's bootstrap already sent (receipt pages) is answered from that one.
+    const early = takeEarly(path);
+    response = await (early ?? fetch(path, { headers: { Accept: 'application/json' }, signal }));
+    if (signal?.aborted) throw new DOMException('the page was left', 'AbortError');
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'network', (e as Error).message);

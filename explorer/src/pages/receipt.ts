@@ -9,7 +9,6 @@ import { rememberVisit } from '../saved';
 import { plainSummary } from '../summary';
 import { pendingBadge, receiptBadge, unavailableBadge, type ReceiptOutcome } from '../ui/badge';
 import { accountLink, bar, blockLink, copyButton, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
-import { qrSvg } from '../ui/qr';
 import { AnchorError, loadAnchor } from '../verify/genesis';
 import { compareDonation, compareGift, compareTrace, type Mismatch } from '../verify/consistency';
 import { verifyFlow, type FlowResult } from '../verify/flow';
@@ -35,6 +34,9 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
   ctx.setTitle(t('receipt.title'));
   ctx.root.append(loading(t('receipt.loading')));
 
+  // The verifier's trust anchor (genesis block and document) is fetched beside the receipt, not
+  // after it: on a phone each wave of requests costs a round trip. Failures surface in the badge.
+  loadAnchor().catch(() => undefined);
   let receipt: Receipt;
   try {
     receipt = await get<Receipt>(`/v1/receipts/${enc(code)}`, ctx.signal);
@@ -43,8 +45,8 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
     replace(ctx.root, pageHeader(t('receipt.title'), groupCode(code)), receiptError(e, code));
     return;
   }
-  // ECharts (130 KB brotli) downloads while the page verifies: on a slow link the diagram would
-  // otherwise wait for the whole download after everything else is done.
+  // The diagram's code (d3-sankey, preloaded by index.html's bootstrap) is fetched while the page
+  // verifies, so drawing never waits for a download after verification.
   if (!print) loadSankey().catch(() => undefined);
   const badgeSlot = h('div', { class: 'badge-slot' }, pendingBadge());
   const plainSlot = h('div', { class: 'plain-slot' });
@@ -65,6 +67,10 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
     replace(plainSlot, plainCard(view));
     const flowBox = h('div', { class: 'sankey', role: 'img', 'aria-label': t('receipt.flow_loading') });
     replace(body, ...receiptSections(view, flowBox));
+    // While verification runs the diagram's box says it is loading: drawing the node's version
+    // first and the proven one a moment later would put a second drawing on a slow phone's main
+    // thread before the badge can turn green.
+    if (view.pending) return;
     dispose = await drawFlow(flowBox, view, ctx);
   };
 
@@ -76,10 +82,13 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
     replace(ctx.root, pageHeader(titleOf(receipt.donation)), plainSlot, updateSlot, badgeSlot, body);
     watchReceipt(receipt.donation.code, () => current, updateSlot, ctx);
   }
-  // Verification runs while the node's version is drawn; the proven version then replaces it.
-  const verifying = runVerification(code, receipt, badgeSlot, ctx);
+  // The node's version is painted first ("verifying…", nothing marked either way), then verified;
+  // the proven version replaces it. On a slow phone the amount is on screen before the proofs'
+  // hashing and signature checks take the main thread.
   await show(serverView(receipt, true));
-  const verified = await verifying;
+  await afterPaint();
+  if (ctx.signal.aborted) return;
+  const verified = await runVerification(code, receipt, badgeSlot, ctx);
   if (ctx.signal.aborted) return;
   const final = verified ?? serverView(receipt, false);
   await show(final);
@@ -136,8 +145,8 @@ function watchReceipt(code: string, shown: () => View | null, slot: HTMLElement,
   });
 }
 
-// ECharts is loaded only for the receipt page, started once the receipt has arrived. A failed
-// download is forgotten so the next drawing tries again.
+// The diagram's module is loaded only for the receipt page. A failed download is forgotten so
+// the next drawing tries again.
 let sankeyModule: Promise<typeof import('../ui/sankey')> | null = null;
 function loadSankey(): Promise<typeof import('../ui/sankey')> {
   sankeyModule ??= import('../ui/sankey').catch((e) => {
@@ -239,6 +248,18 @@ async function runVerification(code: string, receipt: Receipt, slot: HTMLElement
     replace(slot, unavailableBadge(reason));
     return null;
   }
+}
+
+// Resolves once the browser has had a chance to paint what is in the DOM: after the next
+// animation frame, or after 100 ms where frames are not running (a tab in the background).
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      setTimeout(resolve, 0);
+    });
+  });
 }
 
 // A performance measure per verification, read by bench/browser_verify_bench.mjs.
@@ -570,7 +591,7 @@ function shareCard(d: Donation): HTMLElement {
     h(
       'div',
       { class: 'share' },
-      qrSvg(receiptUrl(d.code), t('receipt.qr_label'), 160),
+      lazyQr(receiptUrl(d.code), t('receipt.qr_label'), 160),
       h(
         'div',
         h('p', t('receipt.share_hint')),
@@ -628,7 +649,8 @@ function printView(view: View): HTMLElement {
 function nodeQr(code: string): HTMLElement {
   const label = t('receipt.qr_label');
   const slot = h('div', { class: 'qr-slot' });
-  const fallback = () => {
+  const fallback = async () => {
+    const { qrSvg } = await import('../ui/qr');
     const el = qrSvg(receiptUrl(code), label, 180);
     el.setAttribute('data-source', 'browser');
     replace(slot, el);
@@ -663,8 +685,20 @@ function nodeQr(code: string): HTMLElement {
       );
       replace(slot, el);
     } catch {
-      fallback();
+      await fallback().catch(() => undefined); // offline: the printed code's text is still there
     }
   })();
+  return slot;
+}
+
+// The share card's QR code. The encoder (`qrcode`, 9 KB brotli) is not needed for the receipt's
+// first paint, and the card sits below the fold, so it is loaded after the page has rendered and
+// fills a slot of the code's size (nothing moves when it arrives).
+function lazyQr(text: string, label: string, size: number): HTMLElement {
+  const slot = h('span', { class: 'qr-wait' });
+  slot.style.width = slot.style.height = `${size}px`;
+  import('../ui/qr')
+    .then(({ qrSvg }) => slot.replaceWith(qrSvg(text, label, size)))
+    .catch(() => slot.remove()); // the link and its copy button beside it still share the receipt
   return slot;
 }
