@@ -26,13 +26,16 @@ declare global {
 // dropped, since the page that wanted them is gone.
 export function takeEarly(path: string): Promise<Response> | undefined {
   const early = typeof window === 'undefined' ? undefined : window.__shanliuEarly;
-  if (!early) return undefined;
-  if (early.path !== location.pathname) {
+  if (early === undefined) return undefined;
+  // Only what the bootstrap writes is taken; anything else under that name (another script, an
+  // older page) is dropped rather than trusted to be a response.
+  const valid = typeof early === 'object' && early !== null && typeof early.path === 'string' && typeof early.responses === 'object' && early.responses !== null;
+  if (!valid || early.path !== location.pathname) {
     window.__shanliuEarly = undefined;
     return undefined;
   }
+  if (!Object.prototype.hasOwnProperty.call(early.responses, path)) return undefined;
   const response = early.responses[path];
-  if (response === undefined) return undefined;
   delete early.responses[path];
-  return response;
+  return response instanceof Promise ? response : undefined;
 }

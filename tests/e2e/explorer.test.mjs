@@ -338,6 +338,50 @@ describe('explorer', () => {
     assert.ok((await json.json()).projects.length > 0);
   });
 
+  it('starts a receipt\'s API requests and chunks from index.html, uses each once and loads no decoder or chart library', T, async () => {
+    const code = net.codes[0];
+    const page = await net.page();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    const sent = [];
+    cdp.on('Network.requestWillBeSent', (e) => {
+      const frames = e.initiator?.stack?.callFrames ?? [];
+      sent.push({ url: e.request.url, by: e.initiator?.url ?? frames[0]?.url ?? e.initiator?.type });
+    });
+    const docUrl = `${net.url}/r/${code}`;
+    await page.goto(docUrl);
+    await verifiedBadge(page);
+    await page.locator('.sankey[data-ready="true"]').waitFor({ timeout: 30000 });
+    await page.locator('.share svg.qr').waitFor(); // the share QR arrives after the first paint
+    const to = (suffix) => sent.filter((r) => r.url === `${net.url}${suffix}`);
+    // The receipt, the genesis block and document: sent by index.html's inline bootstrap (not
+    // by a chunk) and taken by the page, never fetched a second time.
+    for (const suffix of [`/v1/receipts/${code}`, '/v1/blocks/0', '/v1/genesis']) {
+      assert.equal(to(suffix).length, 1, `${suffix} requested once: ${JSON.stringify(to(suffix))}`);
+      assert.equal(to(suffix)[0].by, docUrl, `${suffix} sent by the bootstrap`);
+    }
+    // The page's chunks and the diagram's are preloaded by the bootstrap too, and fetched once.
+    const chunk = (name) => sent.filter((r) => new RegExp(`/assets/${name}-[A-Za-z0-9_-]+\\.js$`).test(r.url));
+    for (const name of ['receipt', 'genesis', 'sankey']) {
+      assert.equal(chunk(name).length, 1, `${name} chunk fetched once`);
+      assert.equal(await page.locator(`head link[rel="modulepreload"][href^="/assets/${name}-"]`).count(), 1, `${name} chunk preloaded by the bootstrap`);
+    }
+    assert.equal(chunk('qrdecode').length, 0, 'no QR decoder on a receipt');
+    assert.equal(chunk('charts').length, 0, 'no chart library on a receipt');
+    assert.equal(sent.filter((r) => /echarts|zrender/.test(r.url)).length, 0);
+    // A language switch renders the page again from fresh requests, not the bootstrap's answers.
+    const again = page.waitForResponse((r) => r.url() === `${net.url}/v1/receipts/${code}`);
+    await page.locator('#lang-toggle').click();
+    await again;
+    await page.locator('.badge[data-state="verified"]:has-text("Verified in your browser")').waitFor({ timeout: 60000 });
+    assert.equal(to(`/v1/receipts/${code}`).length, 2);
+    noErrors(page);
+    // Other pages start nothing early.
+    await page.goto(`${net.url}/`);
+    assert.equal(await page.evaluate(() => window.__shanliuEarly === undefined), true);
+    await page.context().close();
+  });
+
   it('finds spaced and upper-case codes, keeps the query in the URL and translates errors', T, async () => {
     const code = net.codes[0];
     const printed = code.slice(0, 12).toUpperCase().match(/.{4}/g).join(' '); // "BY7L Y5PA O4LY"
