@@ -1011,6 +1011,9 @@ describe('explorer', () => {
           return { svg: { left: svg.left, right: svg.right }, texts: texts.map((t) => { const b = t.getBoundingClientRect(); return { text: t.textContent, l: b.left, r: b.right, t: b.top, b: b.bottom }; }) };
         });
         assert.ok(boxes.texts.length >= 2, `labels drawn at ${width}px ${lang}`);
+        // Every node and link names itself in full (a label may be cut with an ellipsis).
+        const tips = await chart.evaluate((el) => [...el.querySelectorAll('svg rect, svg path')].map((x) => x.querySelector('title')?.textContent ?? ''));
+        assert.ok(tips.length > 2 && tips.every((tip) => /¥/.test(tip)), `every node and link has a tooltip with its amount at ${width}px ${lang}`);
         for (const b of boxes.texts) {
           assert.ok(b.l >= boxes.svg.left - 1 && b.r <= boxes.svg.right + 1, `label "${b.text}" inside the diagram at ${width}px ${lang}`);
         }
