@@ -169,7 +169,7 @@ async function main() {
     const bytes = median(runs.map((r) => r.bytes));
     // Two waves at least: the document, then everything its bootstrap and entry script request
     // together (entry, the page's chunks, the receipt and genesis API calls). Until the bootstrap
-    // (index.html) the page needed four: document, entry, the page's chunks, then the API.
+    // (index.html) the page needed five: document, entry, page chunks, receipt, then genesis.
     const floorMs = (bytes / bytesPerSecond) * 1000 + 2 * opts.rtt;
     console.log(`chromium, CPU throttle ${opts.throttle}×, ${opts.kbps} kbit/s down, ${opts.rtt} ms RTT, cold cache, receipt ${code.slice(0, 12)}, ${opts.runs} runs`);
     console.log('| figure | median ms | min ms | target ms |');
