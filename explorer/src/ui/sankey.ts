@@ -152,7 +152,13 @@ function fit(el: SVGTextContentElement, full: string, maxPx: number): void {
   el.textContent = lo > 0 ? `${full.slice(0, lo)}…` : '';
 }
 
-function drawLabels(root: SVGElement, nodes: LNode[], g: Geometry): void {
+function drawLabels(root: SVGElement, nodes: LNode[], planned: Geometry): void {
+  // The room between columns as d3 laid them out (its column count can differ from the trace's
+  // depth), so a middle label never reaches into the next column.
+  const xs = [...new Set(nodes.map((n) => Math.round(n.x0!)))].sort((a, b) => a - b);
+  const steps = xs.slice(1).map((x, i) => x - xs[i]);
+  const gap = steps.length ? Math.min(...steps) - planned.nodeWidth : planned.gap;
+  const g: Geometry = { ...planned, gap, middleLabels: gap - 10 >= MIN_LABEL_PX };
   const layer = svg('g', { class: 'sankey-labels', 'font-size': g.fontSize, fill: '#1f2328' });
   root.appendChild(layer);
   // Per column, top to bottom: a label is dropped rather than drawn over the one above it (only
