@@ -56,7 +56,7 @@ def test_receipts(url, codes, state):
         # The 12-character prefix printed under the QR code resolves too.
         get_json(url + "/v1/receipts/" + code[:12])
     # The same committed tx posted again (a client retrying after a timeout) is answered with
-    # where it is, not as an error; a different tx with the same body but another signature is not.
+    # where it is, not as an error.
     proof = get_json(url + "/v1/receipts/" + codes[0])["proof"]
     envelope = base64.b64encode(bytes.fromhex(proof["tx"])).decode()
     status, _, body = http("POST", url + "/v1/txs", json.dumps({"txs": [envelope]}))
