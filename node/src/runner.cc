@@ -66,6 +66,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
     : io_(io),
       config_(std::move(config)),
       clock_(config_.clock ? *config_.clock : SystemClock()),
+      own_timers_(config_.timers ? nullptr : std::make_unique<AsioTimers>(io)),
+      timers_(config_.timers ? *config_.timers : *own_timers_),
       ledger_(ledger),
       own_verify_pool_(config_.verify_pool ? nullptr : std::make_unique<ledger::VerifyPool>()),
       verify_pool_(config_.verify_pool ? *config_.verify_pool : *own_verify_pool_),
@@ -80,12 +82,11 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
             config_, ConsensusIndex(ledger.genesis(), key, config_.observer).has_value()),
       gossip_(io,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
-              mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }),
-      status_timer_(io) {
+              mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }) {
   assert(transport_);
   if (const auto index = ConsensusIndex(ledger.genesis(), key, config_.observer)) {
     adapter_ = std::make_unique<ConsensusAdapter>(
-        ConsensusAdapter::Parts{io, ledger, mempool, clock_, peers_, commits_,
+        ConsensusAdapter::Parts{io, ledger, mempool, clock_, timers_, peers_, commits_,
                                 [this](std::string_view step, const Status& s) { Fatal(step, s); },
                                 [this](const std::vector<crypto::PublicKey>& ahead, std::uint64_t height) {
                                   sync_.FetchDecision(ahead, height);
@@ -96,6 +97,11 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
   gossip_.SetVerifyPool(&verify_pool_);
   router_ = std::make_unique<Router>(
       Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints});
+}
+
+Runner::Impl::~Impl() {
+  Stop();
+  *alive_ = false;
 }
 
 Status Runner::Impl::Start() {
@@ -109,7 +115,7 @@ Status Runner::Impl::Start() {
 
 void Runner::Impl::Stop() {
   if (stopped_.exchange(true)) return;
-  status_timer_.cancel();
+  if (own_timers_) own_timers_->CancelAll();
   // Inputs first, then outputs: nothing is handled, then nothing is sent.
   router_->Stop();
   if (adapter_) adapter_->Stop();
@@ -147,9 +153,8 @@ void Runner::Impl::Synced() {
 
 void Runner::Impl::ArmStatusTimer() {
   if (stopped_) return;
-  status_timer_.expires_after(std::chrono::milliseconds(config_.status_interval_ms));
-  status_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
+  timers_.After(config_.status_interval_ms, [this, alive = alive_] {
+    if (!*alive || stopped_) return;
     router_->AnnounceHead();
     if (adapter_) adapter_->GossipTick();
     sync_.Tick();

@@ -2,7 +2,6 @@
 #include "runner_consensus.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cassert>
 
 #include "shanliu/crypto/codec.h"
@@ -198,11 +197,10 @@ void ConsensusAdapter::SendToValidator(std::uint32_t index, const cs::Message& m
 }
 
 void ConsensusAdapter::ScheduleTimeout(const cs::ScheduleTimeout& timeout) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(parts_.io, std::chrono::milliseconds(timeout.duration_ms));
-  timer->async_wait([this, alive = alive_, timer, fired = cs::TimeoutFired{timeout.height, timeout.round, timeout.step}](
-                        const boost::system::error_code& ec) {
-    if (!ec && *alive && !stopped_) Feed(fired);
-  });
+  parts_.timers.After(timeout.duration_ms,
+                      [this, alive = alive_, fired = cs::TimeoutFired{timeout.height, timeout.round, timeout.step}] {
+                        if (*alive && !stopped_) Feed(fired);
+                      });
 }
 
 void ConsensusAdapter::RequestDecision(const cs::RequestDecision& request) {

@@ -33,6 +33,7 @@ class ConsensusAdapter {
     ledger::Ledger& ledger;
     Mempool& mempool;
     const Clock& clock;
+    Timers& timers;
     PeerOut& peers;
     CommitPath& commits;
     FatalFn fatal;

@@ -7,11 +7,10 @@
 // (peer_transport.h), PeerFaultLog, and CommitPath — the one function every commit ends in.
 //
 // Thread rule of the wiring: construction, Start and ShareCosignature run before the io loop or
-// on its thread; the status timer and Fatal run on the io thread; Gossip, Stop and stats() are
-// thread-safe.
+// on its thread; the status tick, Synced and Fatal run on the io thread; Gossip, Stop and stats()
+// are thread-safe. Time comes from a Clock and Timers (clock.h), so tests drive it by hand.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 
@@ -30,6 +29,7 @@ class Runner::Impl {
   Impl(boost::asio::io_context& io, RunnerConfig config, TransportFactory make_transport, crypto::KeyPair key,
        ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit, ledger::CheckpointCollector* checkpoints);
 
+  ~Impl();
   Status Start();
   void Stop();
   void Gossip(std::vector<Bytes> envelopes) { gossip_.Queue(std::move(envelopes)); }
@@ -47,6 +47,8 @@ class Runner::Impl {
   boost::asio::io_context& io_;
   const RunnerConfig config_;
   const Clock& clock_;
+  std::unique_ptr<AsioTimers> own_timers_;  // when the config names no Timers
+  Timers& timers_;
   ledger::Ledger& ledger_;
   // Tx signature checks of synced blocks and gossiped txs, off the io thread's own work: the
   // node's shared pool (config_.verify_pool), or the runner's own when it has none.
@@ -63,8 +65,9 @@ class Runner::Impl {
   TxGossip gossip_;
   std::unique_ptr<Router> router_;
 
-  boost::asio::steady_timer status_timer_;
   std::atomic<bool> stopped_{false};
+  // Timer callbacks check it first: they may be run after the runner is gone.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
   std::optional<Status> fatal_;  // the first Fatal's status; io thread
 };
 

@@ -1,5 +1,9 @@
 #include "runner_parts.h"
 
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <mutex>
+
 #include "shanliu/crypto/codec.h"
 
 namespace shanliu::node {
@@ -47,6 +51,42 @@ void CommitPath::AfterCommit(const ledger::ExecutedBlock& executed, bool by_sync
   // fan-out, in its fixed order.
   static const std::vector<ledger::RejectedTx> kNoneRejected;
   if (on_commit_) on_commit_(CommittedBlock{executed, kNoneRejected, by_sync});
+}
+
+struct AsioTimers::Live {
+  std::mutex mutex;
+  bool cancelled = false;                                                // guarded by mutex
+  std::uint64_t next_id = 0;                                             // guarded by mutex
+  std::map<std::uint64_t, std::shared_ptr<boost::asio::steady_timer>> timers;  // guarded by mutex
+};
+
+AsioTimers::AsioTimers(boost::asio::io_context& io) : io_(io), live_(std::make_shared<Live>()) {}
+AsioTimers::~AsioTimers() { CancelAll(); }
+
+void AsioTimers::After(std::uint64_t delay_ms, std::function<void()> callback) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(delay_ms));
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(live_->mutex);
+    if (live_->cancelled) return;
+    id = live_->next_id++;
+    live_->timers.emplace(id, timer);
+  }
+  timer->async_wait([live = live_, id, callback = std::move(callback)](const boost::system::error_code& ec) {
+    {
+      std::lock_guard lock(live->mutex);
+      live->timers.erase(id);
+      if (live->cancelled) return;
+    }
+    if (!ec) callback();
+  });
+}
+
+void AsioTimers::CancelAll() {
+  std::lock_guard lock(live_->mutex);
+  live_->cancelled = true;
+  for (auto& [id, timer] : live_->timers) timer->cancel();
+  live_->timers.clear();
 }
 
 }  // namespace shanliu::node

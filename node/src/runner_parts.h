@@ -3,15 +3,19 @@
 //   PeerFaultLog warnings a peer caused, rate-limited per peer and event
 //   CommitPath   the one function every commit ends in, by consensus or by sync
 //   FatalFn      how a piece stops the node on a fault of its own store
+//   AsioTimers   the runner's timers on its io_context, unless the owner passed its own
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/node/log.h"
+#include "shanliu/node/clock.h"
 #include "shanliu/node/mempool.h"
 #include "shanliu/node/peer_transport.h"
 #include "shanliu/node/runner.h"
@@ -74,6 +78,22 @@ class CommitPath {
   AdapterStep adapter_step_;
   std::atomic<std::uint64_t> height_{0};  // the last height committed while running (stats)
   ThreadRule io_thread_;
+};
+
+// Timers on the io_context. CancelAll (any thread) drops every pending one, so a stopped
+// runner leaves no work that keeps io.run() going.
+class AsioTimers final : public Timers {
+ public:
+  explicit AsioTimers(boost::asio::io_context& io);
+  ~AsioTimers() override;
+  void After(std::uint64_t delay_ms, std::function<void()> callback) override;
+  void CancelAll();
+
+  struct Live;  // shared with the pending handlers, which may outlive this object
+
+ private:
+  boost::asio::io_context& io_;
+  std::shared_ptr<Live> live_;
 };
 
 }  // namespace shanliu::node

@@ -1,7 +1,7 @@
 // The runner's pieces (router, consensus adapter, block-sync driver) driven through an
-// in-memory transport and a manual clock, all nodes in this one thread: no sockets, no sleeps.
-// Every timer the runner arms is set far beyond the test's life, so only frames move the nodes
-// and each run is the same.
+// in-memory transport, a manual clock and manual timers, all nodes in this one thread: no
+// sockets, no sleeps. Only frames and the timers the test fires move the nodes, so each run is
+// the same.
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -27,7 +27,7 @@ using shanliu::testing::TestKey;
 
 namespace {
 
-constexpr std::uint32_t kNeverMs = 3'600'000;  // timers no test lives to see fire
+constexpr std::uint32_t kNeverMs = 3'600'000;  // gossip's own timer (an io_context timer): never fires here
 constexpr std::size_t kValidators = 4;         // 3 of 4 are more than 2/3 of the power
 
 void FourValidators(ledger::Genesis& g) {
@@ -68,9 +68,9 @@ class Net {
     rc.wal_path = m->dir.path() / "consensus.wal";
     rc.observer = observer;
     rc.clock = &clock;
+    rc.timers = &timers;
     rc.verify_pool = &pool;
-    rc.status_interval_ms = rc.gossip_interval_ms = kNeverMs;
-    rc.propose_timeout = rc.prevote_timeout = rc.precommit_timeout = {kNeverMs, 0};
+    rc.gossip_interval_ms = kNeverMs;
     Member* self = m.get();
     // The parts of the node's fan-out (node.h) the network side depends on: the mempool drops
     // the block's txs, and a block decided here is announced.
@@ -104,6 +104,18 @@ class Net {
     return total;
   }
 
+  // Moves the clock on in steps, firing the timers due and settling after each, until `done`
+  // holds or `limit_ms` have passed; returns whether it held.
+  bool AdvanceUntil(std::uint64_t step_ms, std::uint64_t limit_ms, const std::function<bool()>& done) {
+    for (std::uint64_t passed = 0; passed < limit_ms; passed += step_ms) {
+      clock.Advance(step_ms);
+      timers.RunDue();
+      Settle();
+      if (done()) return true;
+    }
+    return done();
+  }
+
   void SubmitTo(const std::vector<Member*>& group, const Bytes& tx) {
     for (Member* m : group) REQUIRE(m->mempool->Submit(tx).second.ok());
   }
@@ -115,6 +127,7 @@ class Net {
 
  public:
   node::ManualClock clock;
+  node::ManualTimers timers{clock};
   ledger::VerifyPool pool;
   node::MemoryNetwork network;
 
@@ -179,6 +192,61 @@ TEST_CASE("four validators over an in-memory transport propose, vote and commit 
   REQUIRE(block.has_value());
   CHECK(block->block().txs_size() == 1);
   CHECK(net.network.frames_delivered() > 0);
+}
+
+TEST_CASE("when the proposer is down the others time out into the next round and commit there") {
+  TestChain chain(FourValidators);
+  Net net(chain.genesis());
+  const std::uint32_t absent = node::consensus::ProposerIndex(chain.genesis().validators, 1, 0);
+  std::vector<Member*> live;
+  for (std::size_t i = 0; i < kValidators; ++i) {
+    if (i != absent) live.push_back(&net.Add(Validator(i)));
+  }
+  net.LinkAll(live);
+  for (Member* m : live) REQUIRE(m->runner->Start().ok());
+  net.SubmitTo(live, chain.DonationTx("org:federation", 5'000, chain.bank, "bank-1"));
+  net.Settle();
+  for (Member* m : live) CHECK(m->ledger->height() == 0);  // waiting for a proposal that never comes
+
+  // The default propose timeout is 3 s: nothing moves before it.
+  CHECK_FALSE(net.AdvanceUntil(500, 2'500, [&] { return live[0]->ledger->height() > 0; }));
+  REQUIRE(net.AdvanceUntil(500, 30'000, [&] {
+    for (Member* m : live) {
+      if (m->ledger->height() != 1) return false;
+    }
+    return true;
+  }));
+  for (Member* m : live) {
+    CHECK(m->ledger->head_hash() == live[0]->ledger->head_hash());
+    CHECK(m->runner->fatal() == std::nullopt);
+  }
+  const auto block = live[0]->ledger->Read()->CommittedBlockAt(1);
+  REQUIRE(block.has_value());
+  CHECK(block->block().txs_size() == 1);
+}
+
+TEST_CASE("with nothing pending no block is made until the heartbeat, then one empty block") {
+  TestChain chain(FourValidators);
+  Net net(chain.genesis());
+  std::vector<Member*> all;
+  for (std::size_t i = 0; i < kValidators; ++i) all.push_back(&net.Add(Validator(i)));
+  net.LinkAll(all);
+  for (Member* m : all) REQUIRE(m->runner->Start().ok());
+  net.Settle();
+  const std::uint64_t heartbeat_ms = node::RunnerConfig{}.heartbeat_ms;
+  // Status ticks and gossip rounds pass; no block.
+  CHECK_FALSE(net.AdvanceUntil(1'000, heartbeat_ms - 1'000, [&] { return all[0]->ledger->height() > 0; }));
+  REQUIRE(net.AdvanceUntil(1'000, 10'000, [&] {
+    for (Member* m : all) {
+      if (m->ledger->height() != 1) return false;
+    }
+    return true;
+  }));
+  const auto block = all[0]->ledger->Read()->CommittedBlockAt(1);
+  REQUIRE(block.has_value());
+  CHECK(block->block().txs_size() == 0);
+  // One heartbeat block, not one per tick.
+  CHECK_FALSE(net.AdvanceUntil(1'000, heartbeat_ms - 2'000, [&] { return all[0]->ledger->height() > 1; }));
 }
 
 TEST_CASE("a validator that was down and an observer catch up through block sync") {

@@ -47,6 +47,9 @@ struct RunnerConfig {
   // runner. Null: the runner starts one of its own (tests that run a Runner alone).
   ledger::VerifyPool* verify_pool = nullptr;
   const Clock* clock = nullptr;  // null: SystemClock(); else it must outlive the runner
+  // Consensus timeouts and the status tick; null: timers on the io_context. Else it must
+  // outlive the runner (tests pass ManualTimers on the same ManualClock).
+  Timers* timers = nullptr;
 };
 
 // Identity of a ledger block's bytes for the consensus core: decodes a pb::Block (at most
