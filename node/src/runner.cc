@@ -80,7 +80,7 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
                               [this](std::string_view step, const Status& s) { Fatal(step, s); },
                               [this] { Synced(); }},
             config_, ConsensusIndex(ledger.genesis(), key, config_.observer).has_value()),
-      gossip_(io,
+      gossip_(timers_,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
               mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }) {
   assert(transport_);

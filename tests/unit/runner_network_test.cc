@@ -4,6 +4,7 @@
 // the same.
 #include <doctest/doctest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <deque>
@@ -27,7 +28,6 @@ using shanliu::testing::TestKey;
 
 namespace {
 
-constexpr std::uint32_t kNeverMs = 3'600'000;  // gossip's own timer (an io_context timer): never fires here
 constexpr std::size_t kValidators = 4;         // 3 of 4 are more than 2/3 of the power
 
 void FourValidators(ledger::Genesis& g) {
@@ -70,7 +70,6 @@ class Net {
     rc.clock = &clock;
     rc.timers = &timers;
     rc.verify_pool = &pool;
-    rc.gossip_interval_ms = kNeverMs;
     Member* self = m.get();
     // The parts of the node's fan-out (node.h) the network side depends on: the mempool drops
     // the block's txs, and a block decided here is announced.
@@ -121,6 +120,10 @@ class Net {
   }
 
   boost::asio::io_context io;  // declared first: it outlives the runners
+  // Every timer is a manual one, so the loop would otherwise run out of work and stop itself
+  // between two polls; only a node's Fatal stops it.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_polling =
+      boost::asio::make_work_guard(io);
 
  private:
   const ledger::Genesis genesis_;
@@ -403,4 +406,30 @@ TEST_CASE("the in-memory network delivers in order, only over links, and nothing
   CHECK(events_a.back() == std::pair<crypto::PublicKey, bool>{b, false});
   CHECK(ta->Connected().empty());
   CHECK(network.frames_delivered() == 2);
+}
+
+TEST_CASE("manual timers fire at their due time exactly, in due order, and never early") {
+  node::ManualClock clock(1'000);
+  node::ManualTimers timers(clock);
+  std::vector<int> fired;
+  timers.After(500, [&] { fired.push_back(2); });
+  timers.After(100, [&] { fired.push_back(1); });
+  timers.After(500, [&] { fired.push_back(3); });  // same due time: in the order set
+  timers.After(0, [&] {
+    fired.push_back(0);
+    timers.After(0, [&] { fired.push_back(9); });  // set by a callback: waits for the next call
+  });
+  CHECK(timers.RunDue() == 1);
+  CHECK(fired == std::vector<int>{0});
+  clock.Advance(99);
+  CHECK(timers.RunDue() == 1);  // only the one set from the callback; 1 ms early for the next
+  CHECK(fired == std::vector<int>{0, 9});
+  clock.Advance(1);
+  CHECK(timers.RunDue() == 1);
+  clock.Advance(399);
+  CHECK(timers.RunDue() == 0);
+  clock.Advance(1);
+  CHECK(timers.RunDue() == 2);
+  CHECK(fired == std::vector<int>{0, 9, 1, 2, 3});
+  CHECK(timers.pending() == 0);
 }

@@ -9,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <utility>
 
 namespace shanliu::node {
 
@@ -50,25 +49,9 @@ class Timers {
 class ManualTimers final : public Timers {
  public:
   explicit ManualTimers(const ManualClock& clock) : clock_(clock) {}
-  void After(std::uint64_t delay_ms, std::function<void()> callback) override {
-    std::lock_guard lock(mutex_);
-    pending_.emplace(std::pair{clock_.WallMs() + delay_ms, next_++}, std::move(callback));
-  }
-  std::size_t RunDue() {
-    std::multimap<std::pair<std::uint64_t, std::uint64_t>, std::function<void()>> due;
-    {
-      std::lock_guard lock(mutex_);
-      const auto end = pending_.upper_bound({clock_.WallMs(), UINT64_MAX});
-      due.insert(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
-      pending_.erase(pending_.begin(), end);
-    }
-    for (auto& [when, callback] : due) callback();
-    return due.size();
-  }
-  std::size_t pending() const {
-    std::lock_guard lock(mutex_);
-    return pending_.size();
-  }
+  void After(std::uint64_t delay_ms, std::function<void()> callback) override;
+  std::size_t RunDue();  // how many ran
+  std::size_t pending() const;
 
  private:
   const ManualClock& clock_;
