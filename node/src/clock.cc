@@ -1,6 +1,8 @@
 #include "shanliu/node/clock.h"
 
 #include <chrono>
+#include <iterator>
+#include <limits>
 
 namespace shanliu::node {
 namespace {
@@ -19,6 +21,29 @@ class System final : public Clock {
 const Clock& SystemClock() {
   static const System clock;
   return clock;
+}
+
+void ManualTimers::After(std::uint64_t delay_ms, std::function<void()> callback) {
+  std::lock_guard lock(mutex_);
+  pending_.emplace(std::pair{clock_.WallMs() + delay_ms, next_++}, std::move(callback));
+}
+
+std::size_t ManualTimers::RunDue() {
+  std::multimap<std::pair<std::uint64_t, std::uint64_t>, std::function<void()>> due;
+  {
+    std::lock_guard lock(mutex_);
+    const auto end = pending_.upper_bound({clock_.WallMs(), std::numeric_limits<std::uint64_t>::max()});
+    due.insert(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
+    pending_.erase(pending_.begin(), end);
+  }
+  // Outside the lock: a callback sets timers of its own.
+  for (auto& [when, callback] : due) callback();
+  return due.size();
+}
+
+std::size_t ManualTimers::pending() const {
+  std::lock_guard lock(mutex_);
+  return pending_.size();
 }
 
 }  // namespace shanliu::node

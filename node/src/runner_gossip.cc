@@ -15,12 +15,15 @@ namespace {
 constexpr std::size_t kMaxGossipBatchBytes = 8u << 20;
 }  // namespace
 
-TxGossip::TxGossip(boost::asio::io_context& io, Limits limits, Mempool& mempool, SendToAll send_to_all)
-    : limits_(limits), mempool_(mempool), send_to_all_(std::move(send_to_all)), timer_(io) {
+TxGossip::TxGossip(Timers& timers, Limits limits, Mempool& mempool, SendToAll send_to_all)
+    : limits_(limits), mempool_(mempool), send_to_all_(std::move(send_to_all)), timers_(timers) {
   assert(send_to_all_ && limits_.interval_ms > 0 && limits_.max_batch_txs > 0);
 }
 
-TxGossip::~TxGossip() { Stop(); }
+TxGossip::~TxGossip() {
+  Stop();
+  *alive_ = false;
+}
 
 void TxGossip::Start() {
   Arm();
@@ -28,7 +31,6 @@ void TxGossip::Start() {
 
 void TxGossip::Stop() {
   if (stopped_.exchange(true)) return;
-  timer_.cancel();
   admission_pool_.join();
 }
 
@@ -42,9 +44,8 @@ void TxGossip::Queue(std::vector<Bytes> envelopes) {
 
 void TxGossip::Arm() {
   if (stopped_) return;
-  timer_.expires_after(std::chrono::milliseconds(limits_.interval_ms));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
+  timers_.After(limits_.interval_ms, [this, alive = alive_] {
+    if (!*alive || stopped_) return;
     io_thread_.Check();
     Flush();
     Arm();

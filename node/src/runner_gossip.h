@@ -6,8 +6,6 @@
 // batches are admitted on a thread of their own: signature checks are the heavy part.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <atomic>
 #include <cassert>
@@ -21,6 +19,7 @@
 
 #include "shanliu/bytes.h"
 #include "shanliu/crypto/keys.h"
+#include "shanliu/node/clock.h"
 #include "shanliu/node/mempool.h"
 #include "shanliu/node/thread_rule.h"
 #include "shanliu/pb/p2p.pb.h"
@@ -36,7 +35,8 @@ class TxGossip {
   };
   using SendToAll = std::function<void(const pb::p2p::P2pFrame& frame)>;
 
-  TxGossip(boost::asio::io_context& io, Limits limits, Mempool& mempool, SendToAll send_to_all);
+  // `timers` paces the batches (the runner's: io_context timers, or a test's ManualTimers).
+  TxGossip(Timers& timers, Limits limits, Mempool& mempool, SendToAll send_to_all);
   ~TxGossip();
   TxGossip(const TxGossip&) = delete;
   TxGossip& operator=(const TxGossip&) = delete;
@@ -60,8 +60,10 @@ class TxGossip {
   Mempool& mempool_;
   ledger::VerifyPool* verify_pool_ = nullptr;  // null: the admission thread verifies alone
   const SendToAll send_to_all_;
-  boost::asio::steady_timer timer_;
+  Timers& timers_;
   std::atomic<bool> stopped_{false};
+  // The pacing callback checks it first: it may run after this object is gone.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
   ThreadRule io_thread_;
 
   std::mutex queue_mutex_;

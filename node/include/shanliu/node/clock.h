@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
 
 namespace shanliu::node {
 
@@ -28,6 +31,33 @@ class ManualClock final : public Clock {
 
  private:
   std::atomic<std::uint64_t> now_ms_;
+};
+
+// One-shot timers of the runner (consensus timeouts, the status tick), behind an interface for
+// the same reason as the clock: tests fire them by hand (ManualTimers). The runner's default
+// runs them on its io_context (runner.cc). A callback runs on the io thread; it must check that
+// what it captured is still alive (timers are not cancelled one by one).
+class Timers {
+ public:
+  virtual ~Timers() = default;
+  virtual void After(std::uint64_t delay_ms, std::function<void()> callback) = 0;  // thread-safe
+};
+
+// Timers due by a ManualClock: RunDue runs, in due order (ties in the order set), every callback
+// due at the clock's time, on the calling thread, which must be the io thread of what set them.
+// Callbacks they set are due at the earliest from the next call. Thread-safe.
+class ManualTimers final : public Timers {
+ public:
+  explicit ManualTimers(const ManualClock& clock) : clock_(clock) {}
+  void After(std::uint64_t delay_ms, std::function<void()> callback) override;
+  std::size_t RunDue();  // how many ran
+  std::size_t pending() const;
+
+ private:
+  const ManualClock& clock_;
+  mutable std::mutex mutex_;
+  std::multimap<std::pair<std::uint64_t, std::uint64_t>, std::function<void()>> pending_;  // (due ms, order)
+  std::uint64_t next_ = 0;
 };
 
 }  // namespace shanliu::node

@@ -2,7 +2,8 @@
 // and the mempool (validators), block sync (validators that fell behind, and observers),
 // and mempool gossip. Everything here runs on one io_context thread, so the ledger has a
 // single writer; the API threads reach it only through the thread-safe entry points marked
-// below.
+// below. Inside, four pieces with their own state and thread rules (runner_impl.h; docs/p2p.md
+// "Inside the runner") talk to peers through PeerTransport, so tests run it over MemoryNetwork.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +21,7 @@
 #include "shanliu/node/consensus.h"
 #include "shanliu/node/mempool.h"
 #include "shanliu/node/node.h"
+#include "shanliu/node/peer_transport.h"
 #include "shanliu/node/transport.h"
 
 namespace shanliu::node {
@@ -45,6 +47,9 @@ struct RunnerConfig {
   // runner. Null: the runner starts one of its own (tests that run a Runner alone).
   ledger::VerifyPool* verify_pool = nullptr;
   const Clock* clock = nullptr;  // null: SystemClock(); else it must outlive the runner
+  // Consensus timeouts and the status tick; null: timers on the io_context. Else it must
+  // outlive the runner (tests pass ManualTimers on the same ManualClock).
+  Timers* timers = nullptr;
 };
 
 // Identity of a ledger block's bytes for the consensus core: decodes a pb::Block (at most
@@ -66,7 +71,12 @@ class Runner {
   // Every commit (by consensus or by sync) is handed to the owner's fan-out (node.h), on the io thread.
   using OnCommit = std::function<void(const CommittedBlock& block)>;
 
+  // Over the encrypted TCP transport (transport.h), bound to `key` and the ledger's chain id.
   Runner(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport, crypto::KeyPair key,
+         ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
+         ledger::CheckpointCollector* checkpoints = nullptr);
+  // Over any transport (MemoryNetwork::Endpoint in tests); the factory is called once, here.
+  Runner(boost::asio::io_context& io, RunnerConfig config, TransportFactory make_transport, crypto::KeyPair key,
          ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
          ledger::CheckpointCollector* checkpoints = nullptr);
   ~Runner();

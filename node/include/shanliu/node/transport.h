@@ -13,6 +13,7 @@
 
 #include "shanliu/bytes.h"
 #include "shanliu/crypto/keys.h"
+#include "shanliu/node/peer_transport.h"
 #include "shanliu/status.h"
 
 namespace shanliu::node::p2p {
@@ -40,27 +41,28 @@ struct TransportConfig {
   std::size_t max_pending_handshakes = 64;
 };
 
-class Transport {
+// The runner reaches it through PeerTransport (peer_transport.h).
+class Transport final : public PeerTransport {
  public:
   // Both callbacks run on the io_context's thread(s) that run `io`. payload is one received frame.
-  using OnFrame = std::function<void(const crypto::PublicKey& from, Bytes payload)>;
-  using OnPeer = std::function<void(const crypto::PublicKey& peer, bool connected)>;
+  using OnFrame = PeerTransport::OnFrame;
+  using OnPeer = PeerTransport::OnPeer;
 
   Transport(boost::asio::io_context& io, TransportConfig config, OnFrame on_frame, OnPeer on_peer);
-  ~Transport();  // Stop()s
+  ~Transport() override;  // Stop()s
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  Status Start();  // bind+listen (error Status if the port is taken), start dialing peers with an address
+  Status Start() override;  // bind+listen (error Status if the port is taken), start dialing peers with an address
   // Close everything; no callbacks after it returns. Callable from any thread, also from inside
   // a callback; from another thread it waits for a callback that is running to finish.
-  void Stop();
+  void Stop() override;
 
   // Thread-safe (may be called from any thread). false if the peer is not connected, its queue is
   // full, or the payload exceeds max_frame_bytes.
-  bool Send(const crypto::PublicKey& to, Bytes payload);
-  void Broadcast(const Bytes& payload);              // to every connected peer (best effort)
-  std::vector<crypto::PublicKey> Connected() const;  // thread-safe
+  bool Send(const crypto::PublicKey& to, Bytes payload) override;
+  void Broadcast(const Bytes& payload) override;              // to every connected peer (best effort)
+  std::vector<crypto::PublicKey> Connected() const override;  // thread-safe
   std::uint16_t port() const;                        // the bound port
 
   // Counters for /metrics and tests (thread-safe).
