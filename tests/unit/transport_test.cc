@@ -548,7 +548,8 @@ TEST_CASE("an oversize frame disconnects the sender") {
   cb.max_frame_bytes = 1u << 20;  // B would send what A refuses
   Node b(io, cb);
   REQUIRE(b.t().Start().ok());
-  REQUIRE(Eventually([&] { return a.ConnectedTo(kb.public_key); }));
+  // Both ends: B's Send fails until B's own side of the connection is up.
+  REQUIRE(Eventually([&] { return a.ConnectedTo(kb.public_key) && b.ConnectedTo(ka.public_key); }));
 
   REQUIRE(b.t().Send(ka.public_key, Bytes(64u << 10, 7)));  // exactly A's limit: fine
   REQUIRE(Eventually([&] { return a.FrameCount() == 1; }));
