@@ -1220,7 +1220,7 @@ describe('explorer', () => {
     // One of each page, with what it waits for before it is complete.
     const projects = (await (await fetch(`${net.url}/v1/projects?limit=50`)).json()).projects;
     const project = projects.find((p) => p.spent_fen > 0) ?? projects[0];
-    const trust = (await (await fetch(`${net.url}/v1/trusts?limit=1`)).json()).trusts?.[0];
+    const trust = (await (await fetch(`${net.url}/v1/trusts?limit=1`)).json()).trusts[0];
     const spend = (await (await fetch(`${net.url}/v1/activity?kinds=spend&limit=1`)).json()).items[0];
     const otherPages = [
       ['orgs', '/orgs', 'main .list li'],
@@ -1228,7 +1228,7 @@ describe('explorer', () => {
       ['projects', '/projects', 'main .list li'],
       ['project', `/projects/${project.project_id}`, 'main h2'],
       ['trusts', '/trusts', 'main h1'],
-      ...(trust ? [['trust', `/trusts/${trust.trust_id ?? trust.id}`, 'main h2']] : []),
+      ['trust', `/trusts/${trust.spec.trust_id}`, 'main h2'],
       ['blocks', '/blocks', 'main .list li'],
       ['block', '/blocks/1', '.block-check[data-state="verified"]'],
       ['tx', `/tx/${spend.id}`, '#sources li'],
