@@ -2,6 +2,8 @@
 // until a run is due (blocks, time, a request) or Stop; each run audits a fresh ReadView.
 #include "shanliu/audit/scheduler.h"
 
+#include "shanliu/error_codes.h"
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -46,7 +48,7 @@ class LedgerViewSource final : public BlockSource {
   std::shared_ptr<const ledger::ReadView> view_;
 };
 
-// Passes a source through, but answers "cancelled" once Stop was asked for, so a long audit
+// Passes a source through, but answers "unavailable" once Stop was asked for, so a long audit
 // ends after its current batch instead of holding up the node's shutdown.
 class CancellableSource final : public BlockSource {
  public:
@@ -59,7 +61,7 @@ class CancellableSource final : public BlockSource {
     return inner_->ConsistencyProof(a, b);
   }
   Result<std::vector<pb::CommittedBlock>> Fetch(std::uint64_t from, std::uint64_t max_count) override {
-    if (cancelled_.load()) return Status::Error("cancelled", "the node is stopping");
+    if (cancelled_.load()) return Status::Error(std::string(errc::kUnavailable), "the node is stopping");
     return inner_->Fetch(from, max_count);
   }
 
@@ -176,7 +178,7 @@ void AuditScheduler::Loop() {
     AuditRun run = RunOnce();
     lock.lock();
     running_ = false;
-    if (run.error.code() == "cancelled" && stop_) break;  // a stop, not a result
+    if (run.error.code() == errc::kUnavailable && stop_) break;  // a stop, not a result
     if (run.report) audited_height_ = std::max(audited_height_, run.report->source_head_height);
     last_run_end_ = std::chrono::steady_clock::now();
     last_ = std::move(run);
