@@ -7,6 +7,7 @@
 
 #include "shanliu/error_codes.h"
 #include "shanliu/api/server.h"
+#include "shanliu/audit/scheduler.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/ledger.h"
@@ -61,6 +62,40 @@ int VerifyState(ledger::Ledger& ledger) {
   std::cout << "state map verified at height " << ledger.height() << ": root "
             << crypto::ToHex(AsBytes(ledger.head().state_root())) << " recomputed from every key\n";
   return 0;
+}
+
+// The scheduler's last run in the API's terms (the API does not depend on the audit library).
+api::AuditStatusInfo AuditStatusOf(const audit::AuditScheduler& scheduler, const audit::AuditSchedule& schedule) {
+  const audit::AuditState state = scheduler.State();
+  api::AuditStatusInfo out{state.enabled, state.running, state.runs, schedule.every_blocks, schedule.every_ms, {}};
+  if (!state.last) return out;
+  const audit::AuditRun& run = *state.last;
+  api::AuditRunInfo info;
+  info.started_ms = run.started_ms;
+  info.finished_ms = run.finished_ms;
+  info.ran = run.report.has_value();
+  if (!run.report) {
+    info.error_code = std::string(run.error.code());
+    info.error_message = run.error.message();
+    out.last = std::move(info);
+    return out;
+  }
+  const audit::AuditReport& r = *run.report;
+  info.audited_height = r.source_head_height;
+  info.blocks_checked = r.blocks_checked;
+  info.txs_checked = r.txs_checked;
+  info.signatures_checked = r.signatures_checked;
+  info.log_size = r.log_size;
+  info.head_hash_hex = r.head_hash_hex;
+  info.log_root_hex = r.log_root_hex;
+  info.state_root_hex = r.state_root_hex;
+  info.checks_passed = r.checks_passed;
+  if (r.failure) {
+    const audit::AuditFailure& f = *r.failure;
+    info.failure = api::AuditFailureInfo{f.height, f.tx_index, f.tx_id_hex, f.check, f.expected, f.found, f.message};
+  }
+  out.last = std::move(info);
+  return out;
 }
 
 // The API reaches the node only through these, from its own threads (all thread-safe in Node).
@@ -158,10 +193,23 @@ int main(int argc, char** argv) {
   node::Node& node = **opened;
   if (verify_state) return VerifyState(node.ledger());
 
-  auto server = std::make_unique<api::Server>(config->api, node.ledger(), ApiHooks(node));
-  node.SetOnCommitted([&server](std::uint64_t height) { server->NotifyCommitted(height); });
+  // The node's own audit reads a ReadView (a snapshot) of the ledger on its own low-priority
+  // thread; the io thread only counts commits into it.
+  audit::AuditScheduler auditor(
+      node.ledger().genesis(),
+      [&node]() -> Result<std::unique_ptr<audit::BlockSource>> { return audit::OpenLedgerSource(node.ledger().Read()); },
+      config->audit);
+  api::NodeHooks hooks = ApiHooks(node);
+  hooks.audit_status = [&auditor, schedule = config->audit] { return AuditStatusOf(auditor, schedule); };
+  auto server = std::make_unique<api::Server>(config->api, node.ledger(), std::move(hooks));
+  node.SetOnCommitted([&server, &auditor](std::uint64_t height) {
+    server->NotifyCommitted(height);
+    auditor.NotifyCommitted(height);
+  });
   if (Status s = server->Start(); !s.ok()) return Fail("api", s);
   if (Status s = node.Start(); !s.ok()) return Fail("p2p", s);
+  auditor.NotifyCommitted(node.ledger().height());
+  auditor.Start();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
@@ -179,6 +227,7 @@ int main(int argc, char** argv) {
                   {"p2p", networked ? config->p2p_listen + ":" + std::to_string(config->p2p_port) : "off"}});
   // Keep the loop alive while idle: the producer's timer is re-armed, observers wait for signals.
   const int code = RunLoop(io, node);
+  auditor.Stop();  // before the ledger it reads goes away
   node.Stop();
   server->Stop();
   node::LogEvent("info", "node_stopped", {{"height", node.ledger().height()}, {"exit_code", code}});

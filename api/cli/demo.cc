@@ -2,7 +2,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.h"
 #include "demo_plan.h"
@@ -62,6 +65,39 @@ Status SaveDemoKeys(const fs::path& dir, const std::map<std::string, crypto::Key
       continue;
     }
     SHANLIU_RETURN_IF_ERROR(crypto::WriteKeyFile(path, key));
+  }
+  return Status::Ok();
+}
+
+// Where the node serving `dir`'s devnet serves /documents/: the --node URL, else node0's API port.
+std::string DocumentsUrl(const std::optional<std::string>& node_url, const fs::path& dir) {
+  if (node_url) {
+    std::string base = *node_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/documents";
+  }
+  std::ifstream in(dir / "node0" / "config.json");
+  const nlohmann::json config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::uint64_t port = 8080;
+  if (config.is_object() && config.contains("api") && config["api"].is_object() && config["api"].contains("port") &&
+      config["api"]["port"].is_number_unsigned()) {
+    port = config["api"]["port"].get<std::uint64_t>();
+  }
+  return "http://127.0.0.1:" + std::to_string(port) + "/documents";
+}
+
+// The disclosure documents, under DIR/documents (the devnet's api.documents_dir), before the
+// disclosures that link to them are submitted.
+Status WriteDocuments(const fs::path& dir, const std::vector<demo::DemoDocument>& documents) {
+  for (const demo::DemoDocument& doc : documents) {
+    const fs::path path = dir / "documents" / doc.path;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) return Status::Error("io_error", "cannot create " + path.parent_path().string() + ": " + ec.message());
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << doc.content;
+    out.close();
+    if (!out) return Status::Error("io_error", "cannot write " + path.string());
   }
   return Status::Ok();
 }
@@ -184,8 +220,10 @@ int Demo(const Args& args) {
   options.donation_fen_per_point = genesis->params.donation_fen_per_point;
   options.volunteer_points_per_hour = genesis->params.volunteer_points_per_hour;
   options.founders = *founders;
+  options.documents_url = DocumentsUrl(args.Get("node"), dir);
   const Plan plan = demo::MakePlan(options);
   if (Status s = SaveDemoKeys(dir, plan.keys); !s.ok()) return Fail("demo", s);
+  if (Status s = WriteDocuments(dir, plan.documents); !s.ok()) return Fail("demo", s);
   const auto key_of = [&](const std::string& name) -> const crypto::KeyPair* {
     auto f = founder_keys.find(name);
     if (f != founder_keys.end()) return &f->second;
@@ -208,6 +246,9 @@ int Demo(const Args& args) {
     for (const demo::PlannedTx& planned : phase.txs) {
       pb::TxBody body = NewTxBody(genesis->chain_id, now->height + window, window_ms);
       body.MergeFrom(planned.body);
+      // A spend is dated when it is signed, which is after the phases before it committed: never
+      // before the gifts that paid for it (they are all in earlier blocks).
+      if (body.has_spend()) body.mutable_spend()->set_occurred_at_ms(std::max(NowMs(), now->time_ms));
       if (planned.refund_of >= 0) {
         const Hash256& id = gift_ids[static_cast<std::size_t>(planned.refund_of)];
         body.mutable_refund()->set_donation_tx_id(std::string(id.begin(), id.end()));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <set>
 
 #include "shanliu/ledger/registry_codes.h"
 #include "demo_planner.h"
@@ -99,6 +100,7 @@ void Planner::OpenProjects(Phase& phase) {
     every.push_back(c);
   }
   owners.push_back({o_.founders.federation, 0, every});
+  std::set<std::string> names;  // project names so far (zh)
 
   for (const Owner& owner : owners) {
     std::vector<std::size_t> used;
@@ -114,24 +116,39 @@ void Planner::OpenProjects(Phase& phase) {
       used.push_back(t);
       const ProjectTemplate& tpl = ProjectTemplates()[t];
       const District& d = Districts()[static_cast<std::size_t>(owner.district)];
-      const Street& street = rng_.Pick(d.streets);
+      // Names are unique across the district: a donor searching for one finds one. Another street
+      // first; a template without one gets the project's phase.
+      const Street* street = &rng_.Pick(d.streets);
+      const auto name_of = [&](const Street& st) {
+        return ReplaceAll(ReplaceAll(tpl.name_zh, "{street}", st.zh), "{district}", d.name_zh);
+      };
+      for (int tries = 0; tries < 8 && names.count(name_of(*street)); ++tries) street = &rng_.Pick(d.streets);
+      std::string name_zh = name_of(*street);
+      std::string name_en = ReplaceAll(ReplaceAll(tpl.name_en, "{street}", street->en), "{district}", d.name_en);
+      for (int phase_no = 2; names.count(name_zh); ++phase_no) {
+        name_zh = name_of(*street) + "（第" + std::to_string(phase_no) + "期）";
+        name_en = ReplaceAll(ReplaceAll(tpl.name_en, "{street}", street->en), "{district}", d.name_en) + " (phase " +
+                  std::to_string(phase_no) + ")";
+      }
+      names.insert(name_zh);
 
       Project p;
       p.id = owner.id + "-" + category + "-" + std::to_string(++serial[category]);
       if (p.id.size() > 40) p.id = p.id.substr(p.id.size() - 40);
       p.owner = owner.id;
       p.category = category;
-      p.name_zh = ReplaceAll(ReplaceAll(tpl.name_zh, "{street}", street.zh), "{district}", d.name_zh);
+      p.name_zh = name_zh;
 
       pb::TxBody body;
       pb::OpenProject* op = body.mutable_open_project();
       op->set_project_id(p.id);
       op->set_owner_org(owner.id);
       op->set_name_zh(p.name_zh);
-      op->set_name_en(ReplaceAll(ReplaceAll(tpl.name_en, "{street}", street.en), "{district}", d.name_en));
+      op->set_name_en(name_en);
       op->set_category(category);
       op->set_region(d.division);  // the district's GB/T 2260 code; a street, if any, is in the name
       op->set_budget_fen(rng_.Range(tpl.min_budget_yuan / 1000, tpl.max_budget_yuan / 1000) * 1000 * 100);
+      p.budget_fen = op->budget_fen();
       // Projects started this year, and at least a month ago (so spending dates fall inside them).
       const std::uint64_t starts =
           std::min(BeijingMidnightMs(year_, 1, 1) + rng_.Below(120) * kDayMs, o_.now_ms - 30 * kDayMs);
@@ -144,6 +161,11 @@ void Planner::OpenProjects(Phase& phase) {
     }
   }
   plan_.totals.projects = projects_.size();
+}
+
+Planner::Project* Planner::FindProject(const std::string& id) {
+  auto it = std::find_if(projects_.begin(), projects_.end(), [&](const Project& p) { return p.id == id; });
+  return it == projects_.end() ? nullptr : &*it;
 }
 
 void Planner::OpenTrust(Phase& phase) {

@@ -27,6 +27,16 @@ struct PlanOptions {
   std::int64_t donation_fen_per_point = 1000;  // genesis parameters (points earned)
   std::uint64_t volunteer_points_per_hour = 10;
   Founders founders;
+  // Where the node serves the demo's disclosure documents (its /documents/ path, api.documents_dir),
+  // without a trailing slash: each Disclosure's url is this + "/<org>/<file>".
+  std::string documents_url = "http://127.0.0.1:8080/documents";
+};
+
+// A disclosure document the demo writes under the node's documents_dir; the ledger records
+// SHA-256(content) as the disclosure's document_sha256.
+struct DemoDocument {
+  std::string path;     // relative: "<org>/<file>"
+  std::string content;  // UTF-8 text
 };
 
 struct PlannedTx {
@@ -70,6 +80,7 @@ struct Plan {
   std::vector<GiftUse> uses;               // what became of each gift (the FIFO model's answer)
   std::vector<int> showcase;               // up to 3 gifts partly spent: good receipts to try
   std::map<std::string, crypto::KeyPair> keys;  // keys the demo derives (organisations and residents)
+  std::vector<DemoDocument> documents;     // one per disclosure, in plan order
   PlanTotals totals;
   std::string trust_id;
 };

@@ -63,17 +63,28 @@ void Planner::Donations(Phase& phase) {
 
   for (std::uint64_t i = 0; i < o_.donations; ++i) {
     std::string account, receiver;
-    if (rng_.Percent(30)) {
-      const Project& p = projects_[rng_.Weighted(project_weight)];
-      account = "project:" + p.id;
-      receiver = p.owner;
-      plan_.totals.restricted++;
-    } else {
-      receiver = rng_.Percent(15) ? federation : charities_[rng_.Weighted(charity_weight)];
-      account = "org:" + receiver;
-    }
     bool large = false;
     const std::int64_t amount = DonationAmount(&large);
+    Project* restricted = nullptr;
+    if (rng_.Percent(30)) {
+      // A gift restricted to a project that can still take it: donors do not give beyond a
+      // published budget, so a project never raises more than it asked for. If none of three
+      // picks has room, the donor gives to the last pick's organisation instead.
+      for (int attempt = 0; attempt < 3 && restricted == nullptr; ++attempt) {
+        Project& p = projects_[rng_.Weighted(project_weight)];
+        receiver = p.owner;
+        if (p.Room() >= amount) restricted = &p;
+      }
+    } else {
+      receiver = rng_.Percent(15) ? federation : charities_[rng_.Weighted(charity_weight)];
+    }
+    if (restricted != nullptr) {
+      restricted->received_fen += amount;
+      account = "project:" + restricted->id;
+      plan_.totals.restricted++;
+    } else {
+      account = "org:" + receiver;
+    }
     const bool attested = rng_.Percent(40);
     const std::string bank = rng_.Pick(o_.founders.banks);
     const std::string recorder = attested ? bank : receiver;
@@ -166,7 +177,11 @@ void Planner::Volunteering(Phase& phase) {
 }
 
 void Planner::Allocations(Phase& phase) {
-  const auto transfer = [&](const std::string& from_org, const Project& to, std::int64_t amount, const std::string& purpose) {
+  const auto transfer = [&](const std::string& from_org, Project& to, std::int64_t wanted, const std::string& purpose) {
+    // Never beyond the project's budget: what does not fit stays in the general fund.
+    const std::int64_t amount = std::min(wanted, to.Room());
+    if (amount <= 0) return;
+    to.received_fen += amount;
     pb::TxBody body;
     pb::Transfer* t = body.mutable_transfer();
     t->set_from_account("org:" + from_org);
@@ -183,8 +198,8 @@ void Planner::Allocations(Phase& phase) {
   for (const std::string& charity : charities_) {
     const std::int64_t balance = sim_.Balance("org:" + charity);
     if (balance < 10'000) continue;
-    std::vector<const Project*> own;
-    for (const Project& p : projects_) {
+    std::vector<Project*> own;
+    for (Project& p : projects_) {
       if (p.owner == charity) own.push_back(&p);
     }
     const auto parts = Split(balance * rng_.Range(55, 75) / 100, own.size());
@@ -194,8 +209,8 @@ void Planner::Allocations(Phase& phase) {
   const std::string federation = o_.founders.federation;
   const std::int64_t balance = sim_.Balance("org:" + federation);
   if (balance < 100'000) return;
-  std::vector<const Project*> others, own;
-  for (const Project& p : projects_) (p.owner == federation ? own : others).push_back(&p);
+  std::vector<Project*> others, own;
+  for (Project& p : projects_) (p.owner == federation ? own : others).push_back(&p);
   const auto grants = Split(balance * 40 / 100, std::min<std::size_t>(8, others.size()));
   std::vector<std::size_t> chosen;
   for (std::int64_t amount : grants) {
@@ -213,14 +228,19 @@ void Planner::Allocations(Phase& phase) {
 
 void Planner::TrustDisbursements(Phase& phase) {
   const std::string account = "trust:" + plan_.trust_id;
-  std::vector<const Project*> targets;
-  for (const Project& p : projects_) {
-    if (p.category == "elder-care" || p.category == "education" || p.category == "disaster-relief") targets.push_back(&p);
-  }
-  if (targets.empty()) return;
   const auto parts = Split(sim_.Balance(account) * 60 / 100, 3);
-  for (std::int64_t amount : parts) {
-    const Project& to = *rng_.Pick(targets);
+  for (std::int64_t wanted : parts) {
+    // Projects in the trust's purposes that can still take money, within their budget.
+    std::vector<Project*> targets;
+    for (Project& p : projects_) {
+      if ((p.category == "elder-care" || p.category == "education" || p.category == "disaster-relief") && p.Room() > 0) {
+        targets.push_back(&p);
+      }
+    }
+    if (targets.empty()) return;
+    Project& to = *rng_.Pick(targets);
+    const std::int64_t amount = std::min(wanted, to.Room());
+    to.received_fen += amount;
     pb::TxBody body;
     pb::TrustDisbursement* t = body.mutable_trust_disbursement();
     t->set_trust_id(plan_.trust_id);
@@ -258,7 +278,7 @@ void Planner::Spending(Phase& phase) {
     s->set_beneficiary_count(beneficiaries);
     s->set_invoice_hash(Derived("/invoice/" + std::to_string(++invoice)));
     s->set_description(description);
-    s->set_occurred_at_ms(o_.now_ms);  // spent now: after the gifts that paid for it
+    s->set_occurred_at_ms(o_.now_ms);  // replaced by the signing time (demo.cc): after the gifts that paid for it
     sim_.Spend(account, amount);
     plan_.totals.spends++;
     plan_.totals.spent_by_category_fen[category] += amount;

@@ -1,6 +1,7 @@
 // Internal to demo_plan*.cc: the state the demo planner carries from phase to phase.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ class Planner {
     std::string owner;
     std::string category;
     std::string name_zh;
+    std::int64_t budget_fen = 0;
+    std::int64_t received_fen = 0;  // donations, allocations, grants and trust money so far
+    // What the project may still receive without raising more than its budget.
+    std::int64_t Room() const { return std::max<std::int64_t>(0, budget_fen - received_fen); }
   };
 
   // demo_plan.cc: organisations, projects, the trust; helpers.
@@ -53,6 +58,8 @@ class Planner {
   void Refunds(Phase& phase);
   void Redemptions(Phase& phase);
   void Disclosures(Phase& phase);
+  std::string DocumentText(const std::string& title, const std::string& org, const std::string& period,
+                           const std::string& project) const;
   void CloseProjects(Phase& phase);
 
   const PlanOptions o_;
@@ -61,6 +68,7 @@ class Planner {
   FlowSim sim_;
   int year_ = 0;
   std::vector<Project> projects_;
+  Project* FindProject(const std::string& id);
   std::vector<std::string> charities_;  // org ids of the charities the demo registers
   std::map<std::string, std::string> account_bank_;  // charity -> the bank holding its accounts
   std::vector<std::string> residents_;  // key names of residents' wallets

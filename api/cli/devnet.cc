@@ -117,8 +117,13 @@ nlohmann::ordered_json NodeConfig(const NodePlan& node, const std::vector<NodePl
   return nlohmann::ordered_json{{"data_dir", "data"},
               {"genesis", "../genesis.json"},
               {"node_key", "node.key"},
-              {"api", {{"listen", "127.0.0.1"}, {"port", node.api_port}, {"threads", 2}, {"explorer_dir", explorer_dir}}},
+              {"api", {{"listen", "127.0.0.1"}, {"port", node.api_port}, {"threads", 2}, {"explorer_dir", explorer_dir},
+                       // Disclosure documents (shanliu demo writes them there), at /documents/.
+                       {"documents_dir", "../documents"}}},
               {"blocks", {{"interval_ms", 300}}},
+              // The node's own audit: a devnet chain is small, so audit it often enough that
+              // the regulator page's audit status follows a demo as it loads.
+              {"audit", {{"every_blocks", 20}, {"every_ms", 600'000}}},
               {"mempool", {{"max_txs", 50000}}},
               {"p2p", {{"listen", "127.0.0.1"}, {"port", node.p2p_port}, {"peers", peers}}},
               {"observer", node.observer}};

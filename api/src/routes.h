@@ -22,6 +22,7 @@ void AddStatsRoutes(Router& router);    // statistics, compliance indicators
 void AddExportRoutes(Router& router);   // movements CSV and IATI XML for a period
 void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
+void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
 
 // Page sizes: every list takes `limit` (1..max) and answers "next" for the following page.
 struct PageSizes {

@@ -14,6 +14,7 @@ void RegisterRoutes(Router& router) {
   AddExportRoutes(router);
   AddOpsRoutes(router);
   AddDonorRoutes(router);
+  AddAuditRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

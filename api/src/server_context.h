@@ -70,6 +70,7 @@ struct ServerContext {
         sse(config.max_sse_clients),
         receipt_watch(ledger_ref, sse, config.max_trace_nodes),
         static_files(config.explorer_dir),
+        documents(config.documents_dir, StaticFiles::Mode::kDocuments),
         per_address(config.max_connections_per_ip) {}
 
   const ServerConfig config;
@@ -80,6 +81,7 @@ struct ServerContext {
   ReceiptWatch receipt_watch;  // after sse: it publishes there
   Router router;
   StaticFiles static_files;
+  StaticFiles documents;  // /documents/... from config.documents_dir
   std::atomic<std::size_t> open_connections{0};
   PerAddressCounter per_address;
   std::atomic<std::uint16_t> bound_port{0};  // set by Start (the config may say 0)

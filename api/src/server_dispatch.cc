@@ -47,7 +47,12 @@ Response RouteRequest(ServerContext& server, const HttpRequest& req, std::string
       r.headers.emplace_back("Allow", "GET, HEAD");
       return r;
     }
-    return server.static_files.Serve(path, AcceptedCodings::Parse(Sv(req[http::field::accept_encoding])));
+    const AcceptedCodings accepted = AcceptedCodings::Parse(Sv(req[http::field::accept_encoding]));
+    constexpr std::string_view kDocuments = "/documents/";
+    if (server.documents.enabled() && path.starts_with(kDocuments)) {
+      return server.documents.Serve(path.substr(kDocuments.size() - 1), accepted);
+    }
+    return server.static_files.Serve(path, accepted);
   }
 
   auto match = server.router.Find(req.method(), path);

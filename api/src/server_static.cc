@@ -93,7 +93,7 @@ std::string_view StaticFiles::ContentType(std::string_view extension) {
 }
 
 Response StaticFiles::Serve(std::string_view raw_path, const AcceptedCodings& accepted) const {
-  if (!enabled()) return ErrorResponse("not_found", "no such endpoint (this node serves no explorer files)");
+  if (!enabled()) return ErrorResponse("not_found", "no such endpoint (this node serves no such files)");
   auto decoded = PercentDecode(raw_path, /*plus_is_space=*/false);
   if (!decoded.ok()) return ErrorResponse("invalid_path", decoded.status().message());
   if (decoded->empty() || decoded->front() != '/') return ErrorResponse("invalid_path", "the path must be absolute");
@@ -122,7 +122,7 @@ Response StaticFiles::Serve(std::string_view raw_path, const AcceptedCodings& ac
   bool spa_fallback = false;
   if (!file) {
     // Client-side routes (/r/<code>, /orgs/<id>) have no extension; assets always do.
-    if (last.find('.') != std::string_view::npos) return NotFound();
+    if (mode_ == Mode::kDocuments || last.find('.') != std::string_view::npos) return NotFound();
     file = Resolve(root, root / "index.html");
     if (!file) return NotFound();
     spa_fallback = true;
@@ -145,7 +145,9 @@ Response StaticFiles::Serve(std::string_view raw_path, const AcceptedCodings& ac
   r.content_type = content_type;
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   if (coding != ContentCoding::kIdentity) r.headers.emplace_back("Content-Encoding", std::string(CodingName(coding)));
-  const bool hashed_asset = !spa_fallback && relative.begin() != relative.end() && *relative.begin() == "assets";
+  if (mode_ == Mode::kDocuments) r.headers.emplace_back("Content-Security-Policy", "sandbox; default-src 'none'");
+  const bool hashed_asset = mode_ == Mode::kExplorer && !spa_fallback && relative.begin() != relative.end() &&
+                            *relative.begin() == "assets";
   r.headers.emplace_back("Cache-Control", hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
   return r;
 }

@@ -18,7 +18,12 @@ class StaticFiles {
  public:
   static constexpr std::size_t kMaxFileBytes = 32 << 20;
 
-  explicit StaticFiles(std::filesystem::path root) : root_(std::move(root)) {}
+  // kExplorer: the single-page app (extension-less paths fall back to index.html, /assets/ is
+  // immutable). kDocuments: plain files (disclosure documents) under a path prefix: no
+  // fallback, always revalidated, and sandboxed so a document can never run script on the
+  // explorer's origin.
+  enum class Mode { kExplorer, kDocuments };
+  explicit StaticFiles(std::filesystem::path root, Mode mode = Mode::kExplorer) : root_(std::move(root)), mode_(mode) {}
   bool enabled() const { return !root_.empty(); }
 
   // `raw_path` is the request path as sent (percent-encoded, without the query).
@@ -28,6 +33,7 @@ class StaticFiles {
 
  private:
   std::filesystem::path root_;
+  Mode mode_;
 };
 
 }  // namespace shanliu::api::internal

@@ -433,6 +433,54 @@ export interface Checkpoint {
   cosigners?: { validator_index: number; name: string; timestamp: number }[];
 }
 
+// GET /v1/audit: the node's own scheduled audit — its claim, not verified in the browser.
+export interface AuditRun {
+  result: 'ok' | 'failed' | 'error';
+  started_ms: number;
+  finished_ms: number;
+  duration_ms: number;
+  error: { code: string; message: string } | null;
+  audited_height?: number;
+  head_hash?: string;
+  log_size?: number;
+  log_root?: string;
+  blocks_checked?: number;
+  txs_checked?: number;
+  signatures_checked?: number;
+  checks_passed?: string[];
+  failure?: { check: string; height: number; tx_index: number | null; tx_id: string | null; expected: string; found: string; message: string } | null;
+}
+
+export interface AuditStatus {
+  claim: 'node';
+  note: string;
+  enabled: boolean;
+  running: boolean;
+  runs: number;
+  schedule: { every_blocks: number; every_ms: number };
+  head_height: number;
+  last: AuditRun | null;
+}
+
+// GET /v1/checkpoints: the blocks that grew the log, newest first.
+export interface CheckpointEntry {
+  height: number;
+  block_hash: string;
+  time_ms: number;
+  log_size: number;
+  log_root: string;
+  tx_count: number;
+  signers: { validator_index: number; org_id: string; cosigner_name: string | null }[];
+  signed_power: number;
+  total_power: number;
+}
+
+export interface CheckpointHistory {
+  checkpoints: CheckpointEntry[];
+  scanned_blocks: number;
+  next: number | null;
+}
+
 export interface Consistency {
   from: number;
   to: number;

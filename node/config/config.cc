@@ -56,6 +56,29 @@ Status GetPath(const json& object, const char* name, const std::filesystem::path
   return Status::Ok();
 }
 
+Status GetBool(const json& object, const char* name, bool* out) {
+  if (!object.contains(name)) return Status::Ok();
+  if (!object.at(name).is_boolean()) return Bad(std::string(name) + " must be true or false");
+  *out = object.at(name).get<bool>();
+  return Status::Ok();
+}
+
+// The node's scheduled self-audit: on by default; tests that do not want it say enabled: false.
+Status ParseAudit(const json& a, const std::filesystem::path& base_dir, audit::AuditSchedule* out) {
+  SHANLIU_RETURN_IF_ERROR(
+      CheckKeys(a, {"enabled", "at_startup", "every_blocks", "every_ms", "threads", "work_dir"}, "audit"));
+  SHANLIU_RETURN_IF_ERROR(GetBool(a, "enabled", &out->enabled));
+  SHANLIU_RETURN_IF_ERROR(GetBool(a, "at_startup", &out->at_startup));
+  // 0 turns a trigger off. At least 10 blocks / one minute otherwise: every audit replays the
+  // whole chain, so a tighter schedule would only keep a core busy.
+  SHANLIU_RETURN_IF_ERROR(GetUInt(a, "every_blocks", &out->every_blocks, 0, UINT64_MAX));
+  if (out->every_blocks != 0 && out->every_blocks < 10) return Bad("audit.every_blocks must be 0 or at least 10");
+  SHANLIU_RETURN_IF_ERROR(GetUInt(a, "every_ms", &out->every_ms, 0, 30ull * 86'400'000));
+  if (out->every_ms != 0 && out->every_ms < 60'000) return Bad("audit.every_ms must be 0 or at least 60000");
+  SHANLIU_RETURN_IF_ERROR(GetUInt(a, "threads", &out->threads, 1, 64));
+  return GetPath(a, "work_dir", base_dir, &out->work_dir, false);
+}
+
 }  // namespace
 
 Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesystem::path& base_dir) {
@@ -63,7 +86,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Bad("config is not valid JSON");
   SHANLIU_RETURN_IF_ERROR(
-      CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p"}, "config"));
+      CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p", "audit"}, "config"));
   NodeConfig c;
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "data_dir", base_dir, &c.data_dir, true));
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "genesis", base_dir, &c.genesis, true));
@@ -77,12 +100,13 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     SHANLIU_RETURN_IF_ERROR(CheckKeys(a,
                                       {"listen", "port", "threads", "explorer_dir", "max_body_bytes",
                                        "request_timeout_ms", "max_connections", "max_connections_per_ip",
-                                       "max_batch_txs", "public_url"},
+                                       "max_batch_txs", "public_url", "documents_dir"},
                                       "api"));
     SHANLIU_RETURN_IF_ERROR(GetString(a, "listen", &c.api.listen_address));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "port", &c.api.port, 0, 65535));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "threads", &c.api.threads, 1, 64));
     SHANLIU_RETURN_IF_ERROR(GetPath(a, "explorer_dir", base_dir, &c.api.explorer_dir, false));
+    SHANLIU_RETURN_IF_ERROR(GetPath(a, "documents_dir", base_dir, &c.api.documents_dir, false));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_body_bytes", &c.api.max_body_bytes, 1024, 64 << 20));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "request_timeout_ms", &c.api.request_timeout_ms, 100, 600'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_connections", &c.api.max_connections, 1, 100'000));
@@ -100,6 +124,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     // again); one day at most (checkpoints older than that are stale by any measure).
     SHANLIU_RETURN_IF_ERROR(GetUInt(b, "heartbeat_ms", &c.heartbeat_ms, 1'000, 86'400'000));
   }
+  if (root.contains("audit")) SHANLIU_RETURN_IF_ERROR(ParseAudit(root.at("audit"), base_dir, &c.audit));
   if (root.contains("mempool")) {
     const json& m = root.at("mempool");
     SHANLIU_RETURN_IF_ERROR(CheckKeys(

@@ -177,6 +177,84 @@ def test_restart(ws, node, config, url, state):
     return node
 
 
+def all_pages(url, path, key, cursor_param, limit=100):
+    """Every item of a paged list (the node's `next` passed back as `cursor_param`)."""
+    items, nxt = [], None
+    for _ in range(1000):
+        sep = "&" if "?" in path else "?"
+        page = get_json(f"{url}{path}{sep}limit={limit}" + (f"&{cursor_param}={nxt}" if nxt is not None else ""))
+        items += page[key]
+        nxt = page.get("next")
+        if nxt is None:
+            return items
+    raise Failure(f"{path} never ended")
+
+
+def test_demo_data(url):
+    """The demo's data a donor would believe: unique project names, no project raised beyond its
+    budget, spends dated after the gifts that paid them, disclosure links the node serves with
+    the hash the ledger records."""
+    import hashlib
+    projects = all_pages(url, "/v1/projects", "projects", "cursor")
+    check(len(projects) >= 40, f"the demo opens its projects ({len(projects)})")
+    names = [p["name_zh"] for p in projects]
+    check(len(names) == len(set(names)), "project names are unique: " +
+          ", ".join(sorted(n for n in set(names) if names.count(n) > 1)))
+    for p in projects:
+        check(p["raised_fen"] <= p["budget_fen"], f"{p['project_id']} raised {p['raised_fen']} of {p['budget_fen']}")
+    compliance = get_json(url + "/v1/compliance?limit=100")
+    for row in compliance["orgs"]:
+        check(row["over_budget_projects"]["count"] == 0, f"{row['org_id']} has no project over budget")
+
+    spends = get_json(url + "/v1/activity?kinds=spend&limit=100")["items"]
+    check(len(spends) > 0, "the demo spends")
+    for item in spends[:30]:
+        spend = get_json(f"{url}/v1/txs/{item['id']}")["body"]["spend"]
+        occurred = spend.get("occurred_at_ms", spend.get("occurredAtMs"))
+        check(occurred is not None, f"spend {item['code']} carries its date")
+        sources = get_json(f"{url}/v1/spends/{item['id']}/sources?limit=200")
+        latest_gift = max(s["origin"]["time_ms"] for s in sources["sources"])
+        spend_time = int(occurred)
+        check(spend_time >= latest_gift, f"spend {item['code']} is dated {spend_time}, before a gift of {latest_gift}")
+
+    orgs = [o["org_id"] for o in all_pages(url, "/v1/orgs", "orgs", "cursor")]
+    seen = 0
+    for org in orgs:
+        for d in get_json(f"{url}/v1/disclosures?org={org}&limit=100")["disclosures"]:
+            check(d["url"].startswith(url + "/documents/"), f"the disclosure links to this node: {d['url']}")
+            status, _, body = http("GET", d["url"])
+            check(status == 200, f"{d['url']} is served ({status})")
+            check(hashlib.sha256(body).hexdigest() == d["document_sha256"], f"{d['url']} hashes to the ledger's value")
+            seen += 1
+    check(seen >= 20, f"the demo files its disclosures ({seen})")
+    status, _, _ = http("GET", url + "/documents/../genesis.json")
+    check(status == 400, f"no path out of the documents folder ({status})")
+    status, _, _ = http("GET", url + "/documents/no-such-org/none.txt")
+    check(status == 404, f"a missing document is 404 ({status})")
+
+
+def test_audit(url):
+    """The node audits itself and says so at /v1/audit; the checkpoint history pages."""
+    for _ in range(600):
+        audit = get_json(url + "/v1/audit")
+        if audit["runs"] >= 1 and not audit["running"]:
+            break
+        time.sleep(0.5)
+    check(audit["enabled"] is True and audit["claim"] == "node", "the devnet node audits itself")
+    last = audit["last"]
+    check(last is not None and last["result"] == "ok", f"the node's audit passed: {last}")
+    check(last["audited_height"] <= audit["head_height"], "it audited a committed height")
+    check(audit["schedule"]["every_blocks"] == 20, "the devnet's schedule")
+    history = get_json(url + "/v1/checkpoints?limit=5")
+    check(len(history["checkpoints"]) == 5, "the checkpoint history has pages")
+    latest = get_json(url + "/v1/checkpoint")
+    check(history["checkpoints"][0]["log_size"] == latest["log_size"], "the newest checkpoint is the head's log")
+    older = get_json(url + f"/v1/checkpoints?limit=5&before={history['next']}")
+    check(older["checkpoints"][0]["height"] < history["checkpoints"][-1]["height"], "the next page is older")
+    get_json(url + "/v1/checkpoints?before=0", expect=400)
+    get_json(url + "/v1/checkpoints?limit=1000", expect=400)
+
+
 def main(bin_dir):
     ws = Workspace(bin_dir)
     passed, failed = 0, 0
@@ -200,6 +278,8 @@ def main(bin_dir):
             ("verify", lambda: test_verify(ws, url, net, codes)),
             ("hostile", lambda: test_hostile(url, state)),
             ("stream", lambda: test_stream(url)),
+            ("demo data", lambda: test_demo_data(url)),
+            ("audit", lambda: test_audit(url)),
         ]
         steps.append(("restart", lambda: test_restart(ws, node, config, url, state)))
         passed, failed = run_steps(steps)

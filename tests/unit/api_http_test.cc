@@ -592,6 +592,67 @@ std::string Field(const http::response<http::string_body>& r, http::field name) 
   return std::string(r[name]);
 }
 
+TEST_CASE("documents are served under /documents/ without a fallback, sandboxed, and never from outside their folder") {
+  TempDir outside;
+  const fs::path explorer = outside.path / "dist";
+  const fs::path docs = outside.path / "documents";
+  WriteFile(explorer / "index.html", "<!doctype html><title>善流</title>");
+  WriteFile(docs / "charity-a" / "2025-annual-report.txt", "年度报告");
+  WriteFile(docs / "page.html", "<script>alert(1)</script>");
+  WriteFile(docs / ".hidden.txt", "no");
+  WriteFile(outside.path / "secret.txt", "TOP SECRET");
+  fs::create_symlink(outside.path / "secret.txt", docs / "link.txt");
+
+  ServerConfig config;
+  config.explorer_dir = explorer;
+  config.documents_dir = docs;
+  Fixture f(config);
+  auto get = [&](const std::string& target) {
+    auto r = RawGet(f.server->port(), target, "");
+    CHECK(r.body().find("TOP SECRET") == std::string::npos);
+    return r;
+  };
+  auto r = get("/documents/charity-a/2025-annual-report.txt");
+  CHECK(r.result_int() == 200);
+  CHECK(r.body() == "年度报告");
+  CHECK(Field(r, http::field::content_type) == "text/plain; charset=utf-8");
+  CHECK(Field(r, http::field::cache_control) == "no-cache");
+  CHECK(std::string(r["Content-Security-Policy"]) == "sandbox; default-src 'none'");
+  // HTML is sandboxed: it cannot run script on the explorer's origin.
+  r = get("/documents/page.html");
+  CHECK(r.result_int() == 200);
+  CHECK(std::string(r["Content-Security-Policy"]).starts_with("sandbox"));
+  // No index.html fallback for extension-less or missing paths; hidden files and links out are 404.
+  CHECK(get("/documents/charity-a/missing").result_int() == 404);
+  CHECK(get("/documents/charity-a/missing.txt").result_int() == 404);
+  CHECK(get("/documents/").result_int() == 404);
+  CHECK(get("/documents/.hidden.txt").result_int() == 404);
+  CHECK(get("/documents/link.txt").result_int() == 404);
+  for (const std::string target : {"/documents/../secret.txt", "/documents/%2e%2e/secret.txt",
+                                   "/documents/charity-a/..%2f..%2fsecret.txt", "/documents/%00"}) {
+    INFO(target);
+    r = get(target);
+    CHECK(r.result_int() == 400);
+    CHECK(ErrorCode(r.body()) == "invalid_path");
+  }
+  // The explorer is untouched: its routes still fall back to index.html, without the sandbox.
+  r = get("/documentsx");
+  CHECK(r.result_int() == 200);
+  CHECK(r.body().find("善流") != std::string::npos);
+  CHECK(std::string(r["Content-Security-Policy"]).empty());
+}
+
+TEST_CASE("without a documents folder /documents/ paths are the explorer's") {
+  TempDir outside;
+  WriteFile(outside.path / "dist" / "index.html", "<!doctype html><title>善流</title>");
+  ServerConfig config;
+  config.explorer_dir = outside.path / "dist";
+  Fixture f(config);
+  auto r = RawGet(f.server->port(), "/documents/a.txt", "");
+  CHECK(r.result_int() == 404);
+  CHECK(std::string(r["Content-Security-Policy"]).empty());
+}
+
 TEST_CASE("static files are sent precompressed by Accept-Encoding with Vary and year-long caching for hashed assets") {
   TempDir dir;
   const fs::path root = dir.path / "dist";

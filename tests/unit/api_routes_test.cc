@@ -332,6 +332,10 @@ class Api {
       hooks.submit = [this](std::vector<Bytes> e) { return mempool.Submit(std::move(e)); };
       hooks.pending = [this](const Hash256& id) { return mempool.Pending(id); };
       hooks.info = [this] { return NodeInfo{"ab12", "validator", mempool.size(), 3}; };
+      hooks.audit_status = [this] {
+        std::lock_guard lock(audit_mutex);
+        return audit;
+      };
     }
     server = std::make_unique<Server>(config, *chain.ledger, hooks);
     const Status s = server->Start();
@@ -366,8 +370,15 @@ class Api {
     CHECK(!r.json["error"]["message"].get<std::string>().empty());
   }
 
+  void SetAudit(AuditStatusInfo info) {
+    std::lock_guard lock(audit_mutex);
+    audit = std::move(info);
+  }
+
   Scenario chain;
   TestMempool mempool;
+  std::mutex audit_mutex;
+  AuditStatusInfo audit;  // what the audit_status hook answers; guarded by audit_mutex
   std::unique_ptr<Server> server;
   std::string base;
 };
@@ -772,6 +783,135 @@ TEST_CASE("the checkpoint names the head's log and carries its commit certificat
   REQUIRE(ledger::JsonToMessage(r.json["commit"], &commit).ok());
   CHECK(ledger::VerifyCommitCertificate(commit, kChainId, head.height(), HashHex(r.json["block_hash"]),
                                         api.chain.genesis.validators).ok());
+}
+
+TEST_CASE("the checkpoint history pages through the blocks that grew the log, newest first") {
+  Api api;
+  // An empty block on top: it repeats the log size, so it is no checkpoint.
+  api.chain.Commit({}, api.chain.ledger->head().time_ms() + kDayMs);
+  const std::uint64_t head = api.chain.ledger->height();
+  Reply r = api.Get("/v1/checkpoints");
+  REQUIRE(r.status == 200);
+  const Json all = r.json["checkpoints"];
+  CHECK(r.json["next"].is_null());
+  CHECK(r.json["scanned_blocks"] == head);  // heights head..1, never the genesis block
+  std::vector<std::uint64_t> heights;
+  std::uint64_t previous_size = UINT64_MAX;
+  for (const Json& c : all) {
+    heights.push_back(c["height"].get<std::uint64_t>());
+    auto block = api.chain.ledger->Read()->Block(c["height"].get<std::uint64_t>());
+    REQUIRE(block.has_value());
+    CHECK(block->tx_count() > 0);
+    CHECK(c["log_size"] == block->header().log_size());
+    CHECK(c["log_root"] == crypto::ToHex(AsBytes(block->header().log_root())));
+    CHECK(c["time_ms"] == block->header().time_ms());
+    CHECK(c["tx_count"] == block->tx_count());
+    REQUIRE(c["signers"].size() == 1);
+    CHECK(c["signers"][0]["validator_index"] == 0);
+    CHECK(c["signers"][0]["org_id"] == "bureau");
+    CHECK(c["signers"][0]["cosigner_name"] == std::string("shanliu/") + kChainId + "/v0-bureau");
+    CHECK(c["signed_power"] == 10);
+    CHECK(c["total_power"] == 10);
+    CHECK(c["log_size"].get<std::uint64_t>() < previous_size);  // one entry per log size
+    previous_size = c["log_size"].get<std::uint64_t>();
+  }
+  CHECK(heights == std::vector<std::uint64_t>{5, 4, 3, 2, 1});
+  CHECK(all[0]["log_size"] == api.chain.ledger->head().log_size());
+
+  // Pages: `next` is the height to pass as `before`; together they are the whole list.
+  r = api.Get("/v1/checkpoints?limit=2");
+  REQUIRE(r.status == 200);
+  CHECK(r.json["checkpoints"].size() == 2);
+  CHECK(r.json["next"] == 4);
+  r = api.Get("/v1/checkpoints?before=4&limit=100");
+  CHECK(r.json["checkpoints"].size() == 3);
+  CHECK(r.json["checkpoints"][0] == all[2]);
+  CHECK(r.json["next"].is_null());
+  r = api.Get("/v1/checkpoints?before=1");  // the boundary that passes: nothing below height 1
+  REQUIRE(r.status == 200);
+  CHECK(r.json["checkpoints"].empty());
+  CHECK(r.json["next"].is_null());
+  r = api.Get("/v1/checkpoints?before=18446744073709551615&limit=100");  // far above the head
+  CHECK(r.json["checkpoints"] == all);
+  CHECK(api.Get("/v1/checkpoints?limit=100").status == 200);
+
+  api.ExpectError(api.Get("/v1/checkpoints?before=0"), 400, "invalid_argument");
+  api.ExpectError(api.Get("/v1/checkpoints?limit=0"), 400, "invalid_argument");
+  api.ExpectError(api.Get("/v1/checkpoints?limit=101"), 400, "invalid_argument");
+  api.ExpectError(api.Get("/v1/checkpoints?before=-1"), 400, "invalid_argument");
+  api.ExpectError(api.Get("/v1/checkpoints?before=18446744073709551616"), 400, "invalid_argument");
+  api.ExpectError(api.Get("/v1/checkpoints?before=abc"), 400, "invalid_argument");
+  api.ExpectError(api.Get("/v1/checkpoints?before=1&before=2"), 400, "invalid_query");
+  api.ExpectError(api.Get("/v1/checkpoints?cursor=3"), 400, "unknown_parameter");
+}
+
+TEST_CASE("the node's audit status is served as the node's claim, ok or failed or not run") {
+  Api api;
+  Reply r = api.Get("/v1/audit");
+  REQUIRE(r.status == 200);
+  CHECK(r.json["claim"] == "node");
+  CHECK(r.json["note"].get<std::string>().find("not a proof") != std::string::npos);
+  CHECK(r.json["enabled"] == false);
+  CHECK(r.json["last"].is_null());
+  CHECK(r.json["head_height"] == 5);
+
+  AuditStatusInfo info;
+  info.enabled = true;
+  info.runs = 3;
+  info.every_blocks = 100;
+  info.every_ms = 3'600'000;
+  AuditRunInfo run;
+  run.ran = true;
+  run.started_ms = 1'000;
+  run.finished_ms = 1'250;
+  run.audited_height = 5;
+  run.blocks_checked = 5;
+  run.txs_checked = 18;
+  run.log_size = 18;
+  run.head_hash_hex = std::string(64, 'a');
+  run.checks_passed = {"conservation", "trace_sums"};
+  info.last = run;
+  api.SetAudit(info);
+  r = api.Get("/v1/audit");
+  REQUIRE(r.status == 200);
+  CHECK(r.json["enabled"] == true);
+  CHECK(r.json["runs"] == 3);
+  CHECK(r.json["schedule"]["every_blocks"] == 100);
+  CHECK(r.json["schedule"]["every_ms"] == 3'600'000);
+  const Json& last = r.json["last"];
+  CHECK(last["result"] == "ok");
+  CHECK(last["audited_height"] == 5);
+  CHECK(last["duration_ms"] == 250);
+  CHECK(last["txs_checked"] == 18);
+  CHECK(last["failure"].is_null());
+  CHECK(last["error"].is_null());
+  CHECK(last["checks_passed"] == Json::array({"conservation", "trace_sums"}));
+
+  run.failure = AuditFailureInfo{3, 1, std::string(64, 'b'), "execution", "", "", "the tx does not apply"};
+  info.last = run;
+  api.SetAudit(info);
+  r = api.Get("/v1/audit");
+  CHECK(r.json["last"]["result"] == "failed");
+  CHECK(r.json["last"]["failure"]["check"] == "execution");
+  CHECK(r.json["last"]["failure"]["height"] == 3);
+  CHECK(r.json["last"]["failure"]["tx_index"] == 1);
+
+  AuditRunInfo broken;
+  broken.ran = false;
+  broken.error_code = "io_error";
+  broken.error_message = "cannot create a scratch directory";
+  broken.started_ms = 10;
+  broken.finished_ms = 5;  // a wall clock that stepped back: never a negative duration
+  info.last = broken;
+  api.SetAudit(info);
+  r = api.Get("/v1/audit");
+  CHECK(r.json["last"]["result"] == "error");
+  CHECK(r.json["last"]["error"]["code"] == "io_error");
+  CHECK(r.json["last"]["duration_ms"] == 0);
+  CHECK_FALSE(r.json["last"].contains("audited_height"));
+
+  api.ExpectError(api.Get("/v1/audit?verbose=1"), 400, "unknown_parameter");
+  api.ExpectError(api.Call("POST", "/v1/audit", "{}"), 405, "method_not_allowed");
 }
 
 // ---------------------------------------------------------------- organisations and projects

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/genesis.h"
@@ -361,6 +362,25 @@ TEST_CASE("demo --data-dir loads the whole district through the real state machi
       const std::int64_t spent = Spent(trace.roots);
       CHECK(spent > 0);
       CHECK(spent < gift->amount_fen());
+    }
+    // Disclosure documents are files under DIR/documents that the devnet node serves at
+    // /documents/, and each hashes to the document_sha256 its disclosure records.
+    auto config = node::LoadNodeConfig(dir / "node0" / "config.json");
+    REQUIRE(config.ok());
+    const std::string prefix = "http://127.0.0.1:" + std::to_string(config->api.port) + "/documents/";
+    CHECK(fs::equivalent(config->api.documents_dir, dir / "documents"));
+    const auto leaves = view->Disclosures("federation", UINT64_MAX, 100);
+    REQUIRE(leaves.size() >= 2);
+    for (std::uint64_t leaf : leaves) {
+      auto tx = view->TxByLeaf(leaf);
+      REQUIRE(tx.has_value());
+      const pb::Disclosure& d = tx->body.disclosure();
+      INFO(d.url());
+      REQUIRE(d.url().starts_with(prefix));
+      const std::string content = ReadFile(dir / "documents" / d.url().substr(prefix.size()));
+      REQUIRE_FALSE(content.empty());
+      const Hash256 digest = crypto::Sha256(AsBytes(content));
+      CHECK(d.document_sha256() == std::string(digest.begin(), digest.end()));
     }
   }
 

@@ -150,3 +150,42 @@ TEST_CASE("blocks.heartbeat_ms is read with its bounds and the old empty-block w
     CHECK(parsed.status().code() == "invalid_config");
   }
 }
+
+TEST_CASE("the audit schedule and documents_dir are read with their bounds") {
+  const auto parse = [](const std::string& extra) {
+    return node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k")" + extra + "}", "/base");
+  };
+  auto defaults = parse("");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->audit.enabled);
+  CHECK(defaults->audit.at_startup);
+  CHECK(defaults->audit.every_blocks == 10'000);
+  CHECK(defaults->audit.every_ms == 21'600'000);
+  CHECK(defaults->audit.threads == 1);
+  CHECK(defaults->api.documents_dir.empty());
+
+  auto set = parse(R"(, "audit": {"enabled": false, "at_startup": false, "every_blocks": 10, "every_ms": 60000,
+                      "threads": 2, "work_dir": "scratch"}, "api": {"documents_dir": "../docs"})");
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  CHECK_FALSE(set->audit.enabled);
+  CHECK_FALSE(set->audit.at_startup);
+  CHECK(set->audit.every_blocks == 10);  // the boundary that passes
+  CHECK(set->audit.every_ms == 60'000);
+  CHECK(set->audit.threads == 2);
+  CHECK(set->audit.work_dir == std::filesystem::path("/base/scratch"));
+  CHECK(set->api.documents_dir == std::filesystem::path("/docs"));
+  auto off = parse(R"(, "audit": {"every_blocks": 0, "every_ms": 0})");
+  REQUIRE(off.ok());
+  CHECK(off->audit.every_blocks == 0);
+  CHECK(off->audit.every_ms == 0);
+
+  for (const char* bad : {R"(, "audit": {"every_blocks": 9})", R"(, "audit": {"every_ms": 59999})",
+                          R"(, "audit": {"every_ms": 2592000001})", R"(, "audit": {"enabled": "yes"})",
+                          R"(, "audit": {"threads": 0})", R"(, "audit": {"every_blocks": -1})",
+                          R"(, "audit": {"interval": 5})", R"(, "audit": []})", R"(, "api": {"documents_dir": 5})"}) {
+    INFO(bad);
+    auto parsed = parse(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == "invalid_config");
+  }
+}

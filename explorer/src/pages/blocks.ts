@@ -4,7 +4,7 @@ import { h, replace } from '../dom';
 import { ago, dateTime, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
-import { joinNames, validatorName } from '../ui/badge';
+import { signersBlock, validatorName } from '../ui/badge';
 import { accountLink, blockLink, errorBox, hash, kv, loading, notice, pageHeader, pager, pill, section } from '../ui/common';
 import { txDetail, txTitle } from '../ui/txdesc';
 import { equal, fromHex, toHex } from '../verify/bytes';
@@ -53,7 +53,7 @@ async function blockCheck(b: Block, slot: HTMLElement): Promise<void> {
     replace(
       slot,
       ok
-        ? notice('ok', h('strong', t('block.verified')), ' ', t('verify.signed_by', { k: commit!.signers.length, n: anchor.set.validators.length, names: joinNames(commit!.signers.map(validatorName)) }))
+        ? notice('ok', h('strong', t('block.verified')), signersBlock(commit!.signers.length, anchor.set.validators.length, commit!.signers.map(validatorName)))
         : notice(
             'error',
             h('strong', t('block.check_failed')),

@@ -1,25 +1,18 @@
-// Regulator (/regulator): the latest checkpoint verified against the genesis validators, the
-// validators' C2SP cosigned checkpoint note verified line by line, an RFC 9162 consistency check
-// between the logs of two signed blocks, and compliance indicators.
-import {
-  enc,
-  get,
-  type Block,
-  type Checkpoint,
-  type Compliance,
-  type ComplianceRow,
-  type Consistency,
-  type DisclosureSchedule,
-  type OverBudgetProjects,
-  type RestrictedFunds,
-} from '../api';
+// Regulator (/regulator): compliance indicators as a sortable table with who is flagged, links to
+// the year's CSV and IATI exports, the node's own audit (its claim), the latest checkpoint
+// verified against the genesis validators, the validators' C2SP cosigned checkpoint note verified
+// line by line, the checkpoint history, and an RFC 9162 consistency check between the logs of two
+// signed blocks.
+import { enc, get, type Block, type Checkpoint, type Consistency } from '../api';
 import { h, replace, type Child } from '../dom';
-import { date, dateTime, name, num, pct, shortHash, yuan } from '../format';
-import { lang, t } from '../i18n';
+import { dateTime, num, shortHash } from '../format';
+import { t } from '../i18n';
 import type { MessageKey } from '../messages';
 import type { PageContext } from '../router';
-import { joinNames, validatorName } from '../ui/badge';
-import { blockLink, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
+import { signersBlock, validatorName } from '../ui/badge';
+import { blockLink, errorBox, hash, kv, loading, notice, pageHeader, section } from '../ui/common';
+import { beijingYear, complianceSection } from './compliance';
+import { auditSection, exportsSection, historySection } from './regulator_node';
 import { equal, fromHex, toHex } from '../verify/bytes';
 import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '../verify/chain';
 import { AnchorError, loadAnchor, type Anchor } from '../verify/genesis';
@@ -60,7 +53,7 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
         'div',
         { class: 'checkpoint-state', 'data-state': ok ? 'verified' : 'failed' },
         ok
-          ? notice('ok', h('strong', t('reg.checkpoint_ok')), ' ', t('verify.signed_by', { k: signed.signers.length, n: anchor.set.validators.length, names: joinNames(signed.signers) }))
+          ? notice('ok', h('strong', t('reg.checkpoint_ok')), signersBlock(signed.signers.length, anchor.set.validators.length, signed.signers))
           : notice('error', h('strong', t('reg.checkpoint_bad')), ' ', signed.reason ?? t('reg.root_mismatch')),
       ),
       kv([
@@ -106,7 +99,10 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
   el.dataset.state = ok ? 'verified' : 'failed';
   const n = anchor.set.validators.length;
   const signers = v.signers.map(validatorName);
-  const signedLine = signers.length ? t('reg.cosigned_by', { k: signers.length, n, names: joinNames(signers) }) : t('reg.cosigned_nobody');
+  // One cosigner per list item: names may contain commas or 、.
+  const signedLine: Child = signers.length
+    ? [h('span', t('reg.cosigned_by_head', { k: signers.length, n })), h('ul', { class: 'signer-list' }, signers.map((x) => h('li', x)))]
+    : t('reg.cosigned_nobody');
   const powerLine = t(v.supermajority ? 'reg.supermajority' : 'reg.no_supermajority', { s: String(v.signedPower), t: String(v.totalPower) });
   const size = v.size !== null ? num(Number(v.size)) : '—';
   const matchLine =
@@ -121,12 +117,12 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
     ? t(`reg.note_problem.${v.problem}` as MessageKey, { found: v.origin, expected: v.expectedOrigin })
     : null;
   const headline = ok
-    ? notice('ok', h('strong', t('reg.cosigned_ok')), h('p', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine), ignored ? h('p', t('reg.ignored_lines', { n: ignored })) : null)
+    ? notice('ok', h('strong', t('reg.cosigned_ok')), h('div', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine), ignored ? h('p', t('reg.ignored_lines', { n: ignored })) : null)
     : notice(
         'error',
         h('strong', t('reg.cosigned_bad')),
         problem ? h('p', problem) : null,
-        v.size !== null ? [h('p', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine)] : null,
+        v.size !== null ? [h('div', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine)] : null,
         ignored ? h('p', t('reg.ignored_lines', { n: ignored })) : null,
       );
   const lines = h(
@@ -223,139 +219,29 @@ function consistencySection(anchorP: Promise<Anchor>, signal: AbortSignal): HTML
   return section(t('reg.consistency'), form, out);
 }
 
-function meets(v: boolean | null | undefined): HTMLElement {
-  if (v === null || v === undefined) return pill(t('reg.na'), 'neutral');
-  return v ? pill(t('reg.meets'), 'ok') : pill(t('reg.misses'), 'bad');
-}
-
-const AR_KIND: Record<string, 'ok' | 'bad' | 'neutral' | 'warn'> = { on_time: 'ok', late: 'bad', missing: 'bad', not_yet_due: 'neutral', not_required: 'neutral' };
-const sep = (): string => (lang() === 'zh' ? '，' : ', ');
-
-// The annual report and project reports of `disclosures_on_schedule` (docs/api.md): a status pill
-// each, with due and filing dates (or counts) beneath on a second, wrapping line.
-function scheduleIndicators(s: DisclosureSchedule | boolean | null | undefined, year: number): HTMLElement[] | HTMLElement | null {
-  if (s === undefined) return null;
-  if (s === null || typeof s === 'boolean') return h('div', h('dt', t('reg.annual_report', { y: year - 1 })), h('dd', meets(s)));
-  const ar = s.annual_report;
-  const arKey = `reg.ar.${ar.status}` as MessageKey;
-  const arLabel = arKey.slice(7) in AR_KIND ? t(arKey) : ar.status;
-  const arDetail = [t('reg.ar.due', { date: date(ar.due_ms) }), ar.filed_at_ms ? t('reg.ar.filed', { date: date(ar.filed_at_ms) }) : null].filter(Boolean).join(' · ');
-  const pr = s.project_reports;
-  const prPills: HTMLElement[] = [];
-  if (pr.due_count === 0) prPills.push(pill(t('reg.pr.none_due'), 'neutral'));
-  else prPills.push(pill(t('reg.pr.summary', { due: num(pr.due_count), on_time: num(pr.on_time) }), pr.late || pr.missing_count ? 'warn' : 'ok'));
-  if (pr.late) prPills.push(pill(t('reg.pr.late', { n: num(pr.late) }), 'bad'));
-  if (pr.missing_count) prPills.push(pill(t('reg.pr.missing', { n: num(pr.missing_count) }), 'bad'));
-  if (pr.not_yet_due) prPills.push(pill(t('reg.pr.not_yet_due', { n: num(pr.not_yet_due) }), 'neutral'));
-  const listed = pr.late_projects.length || pr.missing.length ? t('reg.pr.projects', { late: pr.late_projects.join(sep()) || '—', missing: pr.missing.join(sep()) || '—' }) : null;
-  return [
-    h(
-      'div',
-      { class: 'ind-annual', 'data-status': ar.status },
-      h('dt', t('reg.annual_report', { y: ar.covers_year })),
-      h('dd', pill(arLabel, AR_KIND[ar.status] ?? 'neutral'), h('small', { class: 'ind-detail' }, arDetail)),
-    ),
-    h(
-      'div',
-      { class: 'ind-projects' },
-      h('dt', t('reg.project_reports')),
-      h('dd', h('span', { class: 'pills' }, prPills), listed ? h('small', { class: 'ind-detail' }, listed) : null, s.complete ? null : h('small', { class: 'ind-detail' }, t('reg.incomplete'))),
-    ),
-  ];
-}
-
-function restrictedIndicator(rf: RestrictedFunds | undefined): HTMLElement | null {
-  if (!rf) return null;
-  const detail = [t('reg.rf.detail', { p: num(rf.projects_checked), r: num(rf.ranges_checked) }), rf.enforced_by_state_machine ? t('reg.rf.enforced') : null, rf.complete ? null : t('reg.incomplete')]
-    .filter(Boolean)
-    .join(' · ');
-  const shown = rf.violations.map((x) => `${x.project_id} → ${x.to_account} ${yuan(x.amount_fen)}`).join(sep());
-  return h(
-    'div',
-    { class: 'ind-restricted', 'data-ok': String(rf.ok) },
-    h('dt', t('reg.restricted')),
-    h(
-      'dd',
-      rf.ok && rf.violation_count === 0 ? pill(t('reg.rf.ok'), 'ok') : pill(t('reg.rf.violations', { n: num(rf.violation_count || rf.violations.length) }), 'bad'),
-      h('small', { class: 'ind-detail' }, detail),
-      shown ? h('small', { class: 'ind-detail' }, shown) : null,
-    ),
-  );
-}
-
-function overBudgetIndicator(ob: OverBudgetProjects | undefined): HTMLElement | null {
-  if (!ob) return null;
-  const shown = ob.projects.map((x) => `${x.name_zh || x.project_id}: ${yuan(x.received_fen)} / ${yuan(x.budget_fen)} (+${yuan(x.over_fen)})`).join(sep());
-  return h(
-    'div',
-    { class: 'ind-over-budget', 'data-count': String(ob.count) },
-    h('dt', t('reg.over_budget')),
-    h('dd', ob.count === 0 ? pill(t('reg.ob.none'), 'ok') : pill(t('reg.ob.count', { n: num(ob.count) }), 'warn'), shown ? h('small', { class: 'ind-detail' }, shown) : null),
-  );
-}
-
-function complianceSection(signal: AbortSignal): HTMLElement {
-  const body = h('div', loading());
-  const yearSel = h('select', { id: 'c-year' });
-  const head = h('div', { class: 'field' }, h('label', { for: 'c-year' }, t('reg.year')), yearSel);
-  const render = async (year?: number) => {
-    replace(body, loading());
-    try {
-      const rows: ComplianceRow[] = [];
-      let cursor: string | null = null;
-      let meta: Compliance | undefined;
-      for (let i = 0; i < 20; i++) {
-        const r: Compliance = await get(`/v1/compliance?limit=100${year ? `&year=${year}` : ''}${cursor ? `&cursor=${enc(cursor)}` : ''}`, signal);
-        meta ??= r;
-        rows.push(...r.orgs);
-        cursor = r.next;
-        if (!cursor) break;
-      }
-      if (!meta) return;
-      if (yearSel.childElementCount === 0) {
-        for (let y = meta.year; y >= meta.year - 5; y--) yearSel.append(h('option', { value: y, selected: y === meta.year }, String(y)));
-      }
-      const th = meta.thresholds;
-      replace(
-        body,
-        h('p', { class: 'fine' }, t('reg.indicators_only'), ' ', t('reg.thresholds', { min: th.min_charitable_spending_pct, max: th.max_admin_pct, m: th.annual_report_due_month, d: th.annual_report_due_day })),
-        rows.length === 0
-          ? h('p', { class: 'empty' }, t('reg.no_orgs'))
-          : h(
-              'ul',
-              { class: 'list compliance' },
-              rows.map((r) =>
-                h(
-                  'li',
-                  { class: 'compliance-row' },
-                  h('a', { href: `/orgs/${r.org_id}`, class: 'list-title' }, name(r, r.org_id)),
-                  h('p', { class: 'list-detail' }, t('reg.income'), ' ', yuan(r.income_fen), ' · ', t('reg.prev_income'), ' ', yuan(r.previous_year_income_fen)),
-                  h(
-                    'dl',
-                    { class: 'indicators' },
-                    h('div', h('dt', t('reg.charitable_pct')), h('dd', pct(r.charitable_spending_pct_of_previous_income), ' ', meets(r.meets_min_charitable_spending))),
-                    h('div', h('dt', t('reg.admin_pct')), h('dd', pct(r.admin_pct_of_spending), ' ', meets(r.meets_max_admin))),
-                    h('div', h('dt', t('reg.disclosures')), h('dd', num(r.disclosures))),
-                    scheduleIndicators(r.disclosures_on_schedule, r.year),
-                    restrictedIndicator(r.restricted_funds),
-                    overBudgetIndicator(r.over_budget_projects),
-                  ),
-                ),
-              ),
-            ),
-      );
-    } catch (e) {
-      if ((e as Error).name !== 'AbortError') replace(body, errorBox(e));
-    }
-  };
-  yearSel.addEventListener('change', () => void render(Number(yearSel.value)));
-  void render();
-  return section(t('reg.compliance'), head, body);
+// The genesis block's Beijing year: the compliance year list starts there.
+async function genesisYear(signal: AbortSignal): Promise<number | null> {
+  try {
+    const g = await get<{ genesis_time_ms?: number; genesis?: { genesis_time_ms?: number } }>('/v1/genesis', signal);
+    const ms = g.genesis_time_ms ?? g.genesis?.genesis_time_ms;
+    return typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0 ? beijingYear(ms) : null;
+  } catch {
+    return null;
+  }
 }
 
 export default function regulatorPage(ctx: PageContext): void {
   ctx.setTitle(t('reg.title'));
   const anchor = loadAnchor();
   anchor.catch(() => {});
-  ctx.root.append(pageHeader(t('reg.title'), t('reg.subtitle')), checkpointSection(anchor, ctx.signal), consistencySection(anchor, ctx.signal), complianceSection(ctx.signal));
+  const exports = exportsSection();
+  ctx.root.append(
+    pageHeader(t('reg.title'), t('reg.subtitle')),
+    complianceSection(ctx.signal, genesisYear(ctx.signal), exports.setYear),
+    exports.el,
+    auditSection(ctx.signal),
+    checkpointSection(anchor, ctx.signal),
+    historySection(anchor, ctx.signal),
+    consistencySection(anchor, ctx.signal),
+  );
 }

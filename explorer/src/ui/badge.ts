@@ -13,8 +13,6 @@ export function validatorName(v: Validator): string {
   return n || v.orgId || t('verify.validator_n', { n: v.index });
 }
 
-export const joinNames = (names: string[]): string => names.join(lang() === 'zh' ? '、' : ', ');
-
 // "Signed by k of n validators" with the names as a list: organisation names may themselves
 // contain commas or 、, so joining them into one string would blur where one ends.
 export function signersBlock(k: number, n: number, names: string[]): HTMLElement {

@@ -23,6 +23,7 @@ struct ServerConfig {
   std::uint16_t port = 8080;                 // 0 picks a free port (tests); see Server::port()
   unsigned threads = 2;                      // io_context thread pool
   std::filesystem::path explorer_dir;        // built explorer files; empty serves none
+  std::filesystem::path documents_dir;       // files served under /documents/ (disclosures); empty: none
   std::size_t max_body_bytes = 4 << 20;      // POST /v1/txs batches (413 above)
   std::size_t max_header_bytes = 16 << 10;   // request line + headers (431 above)
   unsigned request_timeout_ms = 15'000;      // whole request, slow clients are cut off
@@ -70,6 +71,32 @@ struct StorageCorruptEvent {
   std::string where;   // the request target (shortened) or the stream event being built
 };
 
+// The node's own audit of its ledger (GET /v1/audit): the node's claim, not a proof.
+struct AuditFailureInfo {
+  std::uint64_t height = 0;
+  std::optional<std::uint32_t> tx_index;
+  std::string tx_id_hex;  // empty when the failure is not about one tx
+  std::string check;      // audit check name (docs/audit.md)
+  std::string expected, found, message;
+};
+struct AuditRunInfo {
+  std::uint64_t started_ms = 0, finished_ms = 0;
+  bool ran = false;  // false: it could not run (error_code / error_message say why)
+  std::string error_code, error_message;
+  std::uint64_t audited_height = 0;  // the head height of the chain the run audited
+  std::uint64_t blocks_checked = 0, txs_checked = 0, signatures_checked = 0, log_size = 0;
+  std::string head_hash_hex, log_root_hex, state_root_hex;
+  std::vector<std::string> checks_passed;
+  std::optional<AuditFailureInfo> failure;  // ran and FAILED
+};
+struct AuditStatusInfo {
+  bool enabled = false;
+  bool running = false;
+  std::uint64_t runs = 0;
+  std::uint64_t every_blocks = 0, every_ms = 0;
+  std::optional<AuditRunInfo> last;
+};
+
 // Implemented by the node; every hook must be thread-safe.
 struct NodeHooks {
   std::function<std::vector<SubmitResult>(std::vector<Bytes> envelopes)> submit;
@@ -81,6 +108,8 @@ struct NodeHooks {
   // Called (from API threads) for each response refused with 500 storage_corrupt; the node logs
   // one structured line. Optional: when empty, the API writes the event to stderr itself.
   std::function<void(const StorageCorruptEvent&)> storage_corrupt;
+  // The node's scheduled self-audit. Optional: when empty, GET /v1/audit answers enabled: false.
+  std::function<AuditStatusInfo()> audit_status;
 };
 
 // The route table as data (for documentation checks and tooling): one entry per endpoint.

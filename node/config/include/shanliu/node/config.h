@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "shanliu/api/server.h"
+#include "shanliu/audit/scheduler.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/node/node.h"
 #include "shanliu/status.h"
@@ -20,6 +21,7 @@ struct NodeConfig : NodeOptions {
   std::filesystem::path genesis;
   std::filesystem::path node_key;
   api::ServerConfig api;
+  audit::AuditSchedule audit;  // the node's own scheduled audit (GET /v1/audit)
 };
 
 Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesystem::path& base_dir);
