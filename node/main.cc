@@ -10,6 +10,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/node/clock.h"
 #include "shanliu/node/config.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
@@ -38,6 +39,7 @@ options:
                                     keep coming; an empty block after this long idle
                     mempool         {max_txs, max_bytes, max_per_signer}
                     p2p             {listen, port, peers: [{public_key, address}]}
+                    test_only       {clock_offset_ms}: for testnets on one machine only
                   See docs/operator.md for every setting and its default.
   --verify-state  do not run: recompute the state map's root from every state key and value,
                   compare it with the stored tree and the head block's state_root, print the
@@ -152,6 +154,12 @@ int main(int argc, char** argv) {
   auto key = crypto::ReadKeyFile(config->node_key);
   if (!key.ok()) return Fail("node key", key.status());
 
+  // Test-only skew (docs/testing.md): the node's every clock reading moves by the offset.
+  const node::OffsetClock skewed_clock(node::SystemClock(), config->test_clock_offset_ms);
+  if (config->test_clock_offset_ms != 0) {
+    config->clock = &skewed_clock;
+    node::LogEvent("warn", "test_only_clock_offset", {{"clock_offset_ms", config->test_clock_offset_ms}});
+  }
   boost::asio::io_context io;
   auto opened = node::Node::Open(io, *config, std::move(*genesis), std::move(*key));
   if (!opened.ok()) return Fail(opened.status().code() == errc::kInvalidConfig ? "p2p" : "ledger", opened.status());

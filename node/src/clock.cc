@@ -21,4 +21,11 @@ const Clock& SystemClock() {
   return clock;
 }
 
+std::uint64_t OffsetClock::WallMs() const {
+  const std::uint64_t base_ms = base_.WallMs();
+  if (offset_ms_ >= 0) return base_ms + static_cast<std::uint64_t>(offset_ms_);
+  const auto back_ms = static_cast<std::uint64_t>(-(offset_ms_ + 1)) + 1;  // |offset| without overflow at INT64_MIN
+  return base_ms > back_ms ? base_ms - back_ms : 0;
+}
+
 }  // namespace shanliu::node
