@@ -1,4 +1,5 @@
 #include "shanliu/node/clock.h"
+#include "shanliu/node/offset_clock.h"
 
 #include <chrono>
 

@@ -135,19 +135,17 @@ class Testnet:
             json.dump(cfg, f, indent=2)
 
     # --- node lifecycle ----------------------------------------------------------------------
-    def start(self, i, quota_kib=None, wait=True):
+    def start(self, i, wait=True):
         node = self.nodes[i]
         node.incarnation += 1
         os.makedirs(os.path.join(self.node_dir(i), "logs"), exist_ok=True)
         log = open(os.path.join(self.node_dir(i), "logs", f"{node.incarnation:04d}.log"), "wb")
 
         def limit():
-            if quota_kib is not None:  # "disk full": a write past the quota fails with EFBIG
-                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-                resource.setrlimit(resource.RLIMIT_FSIZE, (quota_kib * 1024, quota_kib * 1024))
-            os.nice(0)
+            # Ignored from the start, so a file-size limit set later on the live process (disk_full)
+            # makes writes past it fail with EFBIG instead of killing the node.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
-        node.disk_quota = quota_kib is not None
         node.expect_exit = False
         node.proc = subprocess.Popen([os.path.join(self.bin, "shanliu-node"), "--config",
                                       os.path.join(self.node_dir(i), "config.json")], stdout=log, stderr=log,
@@ -263,9 +261,13 @@ class Faults:
                     net.links.cut_pair(a, b, p["mode"])
             return self.heal
         if ev.kind == "disk_full":
+            # The live process may write no file past the quota (RLIMIT_FSIZE via prlimit): files
+            # already larger, such as LevelDB's log, fail on their next append, as on a full disk.
             i = p["node"]
-            net.kill(i, "disk_full")
-            net.start(i, quota_kib=p["quota_kib"], wait=False)
+            node = net.nodes[i]
+            node.disk_quota = True
+            quota = p["quota_kib"] * 1024
+            resource.prlimit(node.proc.pid, resource.RLIMIT_FSIZE, (quota, quota))
             return lambda: self.free_disk(i)
         if ev.kind == "wipe_observer":
             i = p["node"]
@@ -289,9 +291,18 @@ class Faults:
         self.partition = None
 
     def free_disk(self, i):
+        """Space comes back. A node that exited on its storage error is restarted; one still running
+        gets its limit lifted and must carry on (or have stopped itself: a node that neither
+        recovers nor exits is caught as not converging)."""
         node = self.net.nodes[i]
-        self.net.kill(i, "disk_full")  # whether it is still running or exited on a storage error
+        self.net.watch_exits()
+        if node.proc.poll() is None:
+            resource.prlimit(node.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+            node.disk_quota = False
+            self.net.record({"type": "disk_freed", "node": i, "running": True})
+            return
         node.disk_quota = False
+        self.net.record({"type": "disk_freed", "node": i, "running": False, "code": node.proc.returncode})
         if not self.net.start(i):
             self.net.watch_exits()
 

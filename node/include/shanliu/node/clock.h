@@ -30,16 +30,4 @@ class ManualClock final : public Clock {
   std::atomic<std::uint64_t> now_ms_;
 };
 
-// Another clock moved by a fixed offset (test-only: the chaos testnet skews real nodes' clocks
-// with the config's test_only.clock_offset_ms). Never below 0. `base` must outlive it.
-class OffsetClock final : public Clock {
- public:
-  OffsetClock(const Clock& base, std::int64_t offset_ms) : base_(base), offset_ms_(offset_ms) {}
-  std::uint64_t WallMs() const override;
-
- private:
-  const Clock& base_;
-  const std::int64_t offset_ms_;
-};
-
 }  // namespace shanliu::node
