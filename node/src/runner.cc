@@ -35,6 +35,13 @@ void Runner::Gossip(std::vector<Bytes> envelopes) { impl_->Gossip(std::move(enve
 Runner::Stats Runner::stats() const { return impl_->stats(); }
 std::optional<Status> Runner::fatal() const { return impl_->fatal_; }
 
+// Whether Start will run consensus as a validator (the same test as Start's): such a node
+// carries its own pending txs into its proposals and needs no rebroadcast.
+static bool ProposesBlocks(const RunnerConfig& config, const ledger::Ledger& ledger, const crypto::KeyPair& key) {
+  return !config.observer && ledger.genesis().ValidatorIndex(key.public_key) >= 0 &&
+         ledger.genesis().validators.size() > 1;
+}
+
 Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::TransportConfig transport,
                    crypto::KeyPair key, ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
                    ledger::CheckpointCollector* checkpoints)
@@ -51,7 +58,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, p2p::Transp
       sync_(BlockSync::Limits{.blocks_per_request = config_.sync_blocks_per_request,
                               .request_timeout_ms = config_.sync_request_timeout_ms}),
       gossip_(io,
-              TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
+              TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs,
+                               ProposesBlocks(config_, ledger, key_) ? 0 : config_.gossip_rebroadcast_ms},
               mempool, [this](const pb::p2p::P2pFrame& frame) { SendToAll(frame); }),
       own_verify_pool_(config_.verify_pool ? nullptr : std::make_unique<ledger::VerifyPool>()),
       verify_pool_(config_.verify_pool ? *config_.verify_pool : *own_verify_pool_) {
