@@ -641,7 +641,12 @@ def tally(history, final):
     acked = {r["tx_id"] for r in writes if r["result"] == "acked"}
     any_view = next(iter(final.values()))
     committed = {t for t in acked if any_view["txs"].get(t, {}).get("status") == "committed"}
+    # What became of acked txs that did not commit: refused when a block was built (a spend the
+    # federation could no longer cover), or forgotten with the acking node's mempool (a restart).
+    refused = {r["tx_id"] for r in writes if r["result"] == "acked" and r["tx_id"] not in committed
+               and final.get(r["node"], {}).get("txs", {}).get(r["tx_id"], {}).get("status") == "rejected"}
     return {"writes": len(writes), "acked": len(acked), "acked_committed": len(committed),
+            "acked_refused_later": len(refused), "acked_forgotten_by_restart": len(acked) - len(committed) - len(refused),
             "rejected": sum(r["result"] == "rejected" for r in writes), "write_errors": sum(r["result"] == "error" for r in writes),
             "reads": sum(r["type"] in ("head", "tx", "receipt") for r in history),
             "restarts": sum(r["type"] == "restart" for r in history), "final_height": any_view["height"]}
