@@ -267,7 +267,8 @@ class Faults:
             node = net.nodes[i]
             node.disk_quota = True
             quota = p["quota_kib"] * 1024
-            resource.prlimit(node.proc.pid, resource.RLIMIT_FSIZE, (quota, quota))
+            # Only the soft limit: lowering the hard one could not be undone without CAP_SYS_RESOURCE.
+            resource.prlimit(node.proc.pid, resource.RLIMIT_FSIZE, (quota, resource.RLIM_INFINITY))
             return lambda: self.free_disk(i)
         if ev.kind == "wipe_observer":
             i = p["node"]
