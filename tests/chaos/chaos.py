@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from harness import Failure, free_port_block, http  # noqa: E402
@@ -648,7 +649,8 @@ def tally(history, final):
                and final.get(r["node"], {}).get("txs", {}).get(r["tx_id"], {}).get("status") == "rejected"}
     return {"writes": len(writes), "acked": len(acked), "acked_committed": len(committed),
             "acked_refused_later": len(refused), "acked_forgotten_by_restart": len(acked) - len(committed) - len(refused),
-            "rejected": sum(r["result"] == "rejected" for r in writes), "write_errors": sum(r["result"] == "error" for r in writes),
+            "rejected": sum(r["result"] == "rejected" for r in writes),
+            "rejected_by_code": dict(sorted(Counter(r.get("error") for r in writes if r["result"] == "rejected").items())), "write_errors": sum(r["result"] == "error" for r in writes),
             "reads": sum(r["type"] in ("head", "tx", "receipt") for r in history),
             "restarts": sum(r["type"] == "restart" for r in history), "final_height": any_view["height"]}
 

@@ -92,15 +92,15 @@ def check_committed_kept(history, final):
 def check_acked_outcome(history, final):
     """An ack is a node's promise to carry the tx to a block or a typed rejection, as long as it
     keeps its memory (the mempool is not durable: a kill or wipe of the acking node forgets it)."""
-    restarts = defaultdict(list)
+    last_restart = {}
     for r in history:
         if r["type"] == "restart":
-            restarts[r["node"]].append(r["t"])
+            last_restart[r["node"]] = max(r["t"], last_restart.get(r["node"], r["t"]))
     out = []
     for r in history:
         if r["type"] != "write" or r["result"] != "acked":
             continue
-        if any(t >= r["t"] for t in restarts[r["node"]]):
+        if r["t"] <= last_restart.get(r["node"], -1.0):
             continue
         got = final.get(r["node"], {}).get("txs", {}).get(r["tx_id"])
         if got is None or got["status"] not in ("committed", "rejected"):
@@ -182,8 +182,12 @@ def plant(fault, history, final, audits, rng):
         history.insert(history.index(r) + 1, stale)
         return f"client {r['client']} reads height {stale['height']} from node {r['node']} after {r['height']}"
     if fault == "drop-acked-tx":  # a node acks a tx and silently drops it
+        last_restart = {}
+        for x in history:
+            if x["type"] == "restart":
+                last_restart[x["node"]] = max(x["t"], last_restart.get(x["node"], x["t"]))
         acked = [r for r in history if r["type"] == "write" and r["result"] == "acked"
-                 and not any(x["type"] == "restart" and x["node"] == r["node"] and x["t"] >= r["t"] for x in history)]
+                 and r["t"] > last_restart.get(r["node"], -1.0)]
         if not acked:
             return None
         r = rng.choice(acked)
