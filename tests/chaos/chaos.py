@@ -650,7 +650,9 @@ def tally(history, final):
     return {"writes": len(writes), "acked": len(acked), "acked_committed": len(committed),
             "acked_refused_later": len(refused), "acked_forgotten_by_restart": len(acked) - len(committed) - len(refused),
             "rejected": sum(r["result"] == "rejected" for r in writes),
-            "rejected_by_code": dict(sorted(Counter(str(r.get("error")) for r in writes if r["result"] == "rejected").items())), "write_errors": sum(r["result"] == "error" for r in writes),
+            "rejected_by_code": dict(sorted(Counter(str(r.get("error")) for r in writes
+                                                    if r["result"] == "rejected").items())),
+            "write_errors": sum(r["result"] == "error" for r in writes),
             "reads": sum(r["type"] in ("head", "tx", "receipt") for r in history),
             "restarts": sum(r["type"] == "restart" for r in history), "final_height": any_view["height"]}
 
