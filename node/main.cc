@@ -10,10 +10,10 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/ledger.h"
-#include "shanliu/node/offset_clock.h"
 #include "shanliu/node/config.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
+#include "shanliu/node/offset_clock.h"
 #include "shanliu/node/version.h"
 
 namespace {
