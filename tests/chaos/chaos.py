@@ -402,7 +402,10 @@ class Client(threading.Thread):
     def build(self):
         kind = self.rng.choice(["donation", "donation", "donation", "spend"])
         keys = os.path.join(self.net.dir, "keys")
-        common = ["--dry-run", "--chain-id", self.net.chain_id, "--height", str(self.height), "--expires-in", "1000"]
+        # Half an hour of expiry: the chain allows at most an hour ahead of the admitting node's
+        # clock, and a node skewed 2 s back would refuse a full hour as expiry_too_far.
+        common = ["--dry-run", "--chain-id", self.net.chain_id, "--height", str(self.height), "--expires-in", "1000",
+                  "--expires-in-ms", "1800000"]
         if kind == "donation":
             bank = self.rng.choice(["bank-1", "bank-2", "bank-3"])
             payload = {"donor_ref": "%064x" % self.rng.getrandbits(256), "channel": "bank_transfer",
