@@ -14,6 +14,7 @@
 #include "shanliu/node/config.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
+#include "shanliu/node/offset_clock.h"
 #include "shanliu/node/version.h"
 
 namespace {
@@ -39,6 +40,7 @@ options:
                                     keep coming; an empty block after this long idle
                     mempool         {max_txs, max_bytes, max_per_signer}
                     p2p             {listen, port, peers: [{public_key, address}]}
+                    test_only       {clock_offset_ms}: for testnets on one machine only
                   See docs/operator.md for every setting and its default.
   --verify-state  do not run: recompute the state map's root from every state key and value,
                   compare it with the stored tree and the head block's state_root, print the
@@ -187,6 +189,12 @@ int main(int argc, char** argv) {
   auto key = crypto::ReadKeyFile(config->node_key);
   if (!key.ok()) return Fail("node key", key.status());
 
+  // Test-only skew (docs/testing.md): the node's every clock reading moves by the offset.
+  const node::OffsetClock skewed_clock(node::SystemClock(), config->test_clock_offset_ms);
+  if (config->test_clock_offset_ms != 0) {
+    config->clock = &skewed_clock;
+    node::LogEvent("warn", "test_only_clock_offset", {{"clock_offset_ms", config->test_clock_offset_ms}});
+  }
   boost::asio::io_context io;
   auto opened = node::Node::Open(io, *config, std::move(*genesis), std::move(*key));
   if (!opened.ok()) return Fail(opened.status().code() == errc::kInvalidConfig ? "p2p" : "ledger", opened.status());

@@ -36,6 +36,24 @@ Status GetUInt(const json& object, const char* name, T* out, std::uint64_t min, 
   return Status::Ok();
 }
 
+// Settings no production node has: each is named so in the file, and the node logs it at start.
+Status ParseTestOnly(const json& t, NodeConfig* c) {
+  SHANLIU_RETURN_IF_ERROR(CheckKeys(t, {"clock_offset_ms"}, "test_only"));
+  if (!t.contains("clock_offset_ms")) return Status::Ok();
+  const json& v = t.at("clock_offset_ms");
+  // An unsigned number is compared as one, so 2^64 - 1 is not read back as -1.
+  const bool in_range =
+      v.is_number_unsigned()
+          ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxTestClockOffsetMs)
+          : v.is_number_integer() && v.get<std::int64_t>() >= -kMaxTestClockOffsetMs;
+  if (!in_range) {
+    return Bad("test_only.clock_offset_ms must be a whole number from " + std::to_string(-kMaxTestClockOffsetMs) +
+               " to " + std::to_string(kMaxTestClockOffsetMs));
+  }
+  c->test_clock_offset_ms = v.get<std::int64_t>();
+  return Status::Ok();
+}
+
 Status GetString(const json& object, const char* name, std::string* out) {
   if (!object.contains(name)) return Status::Ok();
   if (!object.at(name).is_string()) return Bad(std::string(name) + " must be a string");
@@ -86,7 +104,9 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Bad("config is not valid JSON");
   SHANLIU_RETURN_IF_ERROR(
-      CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p", "audit"}, "config"));
+      CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p", "audit",
+                       "test_only"},
+                "config"));
   NodeConfig c;
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "data_dir", base_dir, &c.data_dir, true));
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "genesis", base_dir, &c.genesis, true));
@@ -156,6 +176,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
       }
     }
   }
+  if (root.contains("test_only")) SHANLIU_RETURN_IF_ERROR(ParseTestOnly(root.at("test_only"), &c));
   return c;
 }
 

@@ -1,4 +1,5 @@
 #include "shanliu/node/clock.h"
+#include "shanliu/node/offset_clock.h"
 
 #include <chrono>
 #include <iterator>
@@ -44,6 +45,13 @@ std::size_t ManualTimers::RunDue() {
 std::size_t ManualTimers::pending() const {
   std::lock_guard lock(mutex_);
   return pending_.size();
+}
+
+std::uint64_t OffsetClock::WallMs() const {
+  const std::uint64_t base_ms = base_.WallMs();
+  if (offset_ms_ >= 0) return base_ms + static_cast<std::uint64_t>(offset_ms_);
+  const auto back_ms = static_cast<std::uint64_t>(-(offset_ms_ + 1)) + 1;  // |offset| without overflow at INT64_MIN
+  return base_ms > back_ms ? base_ms - back_ms : 0;
 }
 
 }  // namespace shanliu::node

@@ -60,6 +60,13 @@ void Runner::Gossip(std::vector<Bytes> envelopes) { impl_->Gossip(std::move(enve
 Runner::Stats Runner::stats() const { return impl_->stats(); }
 std::optional<Status> Runner::fatal() const { return impl_->fatal(); }
 
+// Whether Start will run consensus as a validator (the same test as Start's): such a node
+// carries its own pending txs into its proposals and needs no rebroadcast.
+static bool ProposesBlocks(const RunnerConfig& config, const ledger::Ledger& ledger, const crypto::KeyPair& key) {
+  return !config.observer && ledger.genesis().ValidatorIndex(key.public_key) >= 0 &&
+         ledger.genesis().validators.size() > 1;
+}
+
 Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFactory make_transport,
                    crypto::KeyPair key, ledger::Ledger& ledger, Mempool& mempool, OnCommit on_commit,
                    ledger::CheckpointCollector* checkpoints)
@@ -81,7 +88,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
                               [this] { Synced(); }},
             config_, ConsensusIndex(ledger.genesis(), key, config_.observer).has_value()),
       gossip_(timers_,
-              TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs},
+              TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs,
+                               ProposesBlocks(config_, ledger, key) ? 0 : config_.gossip_rebroadcast_ms},
               mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }) {
   assert(transport_);
   if (const auto index = ConsensusIndex(ledger.genesis(), key, config_.observer)) {

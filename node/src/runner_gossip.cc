@@ -46,10 +46,29 @@ void TxGossip::Arm() {
   if (stopped_) return;
   timers_.After(limits_.interval_ms, [this, alive = alive_] {
     if (!*alive || stopped_) return;
-    io_thread_.Check();
-    Flush();
+    Tick();
     Arm();
   });
+}
+
+void TxGossip::Tick() {
+  io_thread_.Check();
+  Flush();
+  MaybeRebroadcast();
+}
+
+void TxGossip::MaybeRebroadcast() {
+  if (limits_.rebroadcast_ms == 0) return;
+  since_rebroadcast_ms_ += limits_.interval_ms;
+  if (since_rebroadcast_ms_ < limits_.rebroadcast_ms) return;
+  since_rebroadcast_ms_ = 0;
+  std::vector<Bytes> pending;
+  for (ledger::DecodedTx& tx : mempool_.Candidates(limits_.max_batch_txs, kMaxGossipBatchBytes)) {
+    pending.push_back(std::move(tx.envelope));
+  }
+  if (pending.empty()) return;
+  Send(pending);
+  rebroadcast_ += pending.size();
 }
 
 void TxGossip::Flush() {
@@ -59,6 +78,11 @@ void TxGossip::Flush() {
     queue.swap(queue_);
   }
   if (queue.empty()) return;
+  Send(queue);
+  gossiped_out_ += queue.size();
+}
+
+void TxGossip::Send(const std::vector<Bytes>& queue) {
   std::size_t i = 0;
   while (i < queue.size()) {
     pb::p2p::P2pFrame frame;
@@ -75,7 +99,6 @@ void TxGossip::Flush() {
     }
     send_to_all_(frame);
   }
-  gossiped_out_ += queue.size();
 }
 
 bool TxGossip::OnBatch(const crypto::PublicKey& from, const pb::p2p::TxBatch& batch) {

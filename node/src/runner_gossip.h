@@ -32,6 +32,12 @@ class TxGossip {
     std::uint32_t interval_ms = 20;       // admitted txs are passed on in batches this often
     std::size_t max_batch_txs = 2000;
     std::size_t max_queue_txs = 50'000;   // beyond this, new txs are not gossiped (peers still get blocks)
+    // 0: never. Else every this often the mempool's pending txs (one batch's worth, oldest first)
+    // are passed on again. For nodes that never propose (observers): a batch sent while no
+    // validator was connected, or only to a validator that then lost its memory, is otherwise
+    // pending on them for good (the chaos testnet found txs acked by a just-restarted observer
+    // never committed). Validators need none: their own proposals carry their pending txs.
+    std::uint32_t rebroadcast_ms = 0;
   };
   using SendToAll = std::function<void(const pb::p2p::P2pFrame& frame)>;
 
@@ -42,6 +48,9 @@ class TxGossip {
   TxGossip& operator=(const TxGossip&) = delete;
 
   void Start();  // io thread (or before io.run())
+  // One gossip interval: the queued txs go out, and pending ones again when rebroadcast_ms has
+  // passed (counted in ticks, so no clock). The timer calls it; tests call it to step. io thread.
+  void Tick();
   void Stop();   // any thread, once the io loop no longer runs this component's handlers
   void Queue(std::vector<Bytes> envelopes);  // thread-safe
   // A peer's batch; false (and nothing admitted) when it is over the batch limit. io thread.
@@ -51,10 +60,13 @@ class TxGossip {
 
   std::uint64_t gossiped_out() const { return gossiped_out_; }
   std::uint64_t gossiped_in() const { return gossiped_in_; }
+  std::uint64_t rebroadcast() const { return rebroadcast_; }
 
  private:
   void Arm();
   void Flush();
+  void Send(const std::vector<Bytes>& envelopes);  // in batches within the limits
+  void MaybeRebroadcast();
 
   const Limits limits_;
   Mempool& mempool_;
@@ -71,6 +83,8 @@ class TxGossip {
   boost::asio::thread_pool admission_pool_{1};
   std::atomic<std::uint64_t> gossiped_out_{0};
   std::atomic<std::uint64_t> gossiped_in_{0};
+  std::atomic<std::uint64_t> rebroadcast_{0};
+  std::uint64_t since_rebroadcast_ms_ = 0;  // io thread
   LogLimiter log_limiter_{/*burst=*/5, /*refill_ms=*/10'000};  // per peer: oversized batches
 };
 

@@ -2,9 +2,11 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "shanliu/node/offset_clock.h"
 #include "shanliu/node/config.h"
 #include "shanliu/node/node.h"
 #include "shanliu/node/solo_producer.h"
@@ -188,4 +190,40 @@ TEST_CASE("the audit schedule and documents_dir are read with their bounds") {
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.status().code() == "invalid_config");
   }
+}
+
+TEST_CASE("test_only.clock_offset_ms is read with its bounds either way and anything else is refused") {
+  const auto parse = [](const std::string& test_only) {
+    return node::ParseNodeConfig(
+        R"({"data_dir": "d", "genesis": "g.json", "node_key": "k", "test_only": )" + test_only + "}", "/base");
+  };
+  auto defaults = node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k"})", "/base");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->test_clock_offset_ms == 0);
+  CHECK(parse("{}")->test_clock_offset_ms == 0);
+  CHECK(parse(R"({"clock_offset_ms": -2500})")->test_clock_offset_ms == -2500);
+  CHECK(parse(R"({"clock_offset_ms": 3600000})")->test_clock_offset_ms == node::kMaxTestClockOffsetMs);
+  CHECK(parse(R"({"clock_offset_ms": -3600000})")->test_clock_offset_ms == -node::kMaxTestClockOffsetMs);
+  for (const char* bad :
+       {R"({"clock_offset_ms": 3600001})", R"({"clock_offset_ms": -3600001})", R"({"clock_offset_ms": 1.5})",
+        R"({"clock_offset_ms": "5s"})", R"({"clock_offset_ms": 18446744073709551615})",
+        R"({"clock_offset_ms": -9223372036854775808})", R"({"clock_offset_ms": null})", R"({"disk_quota": 1})",
+        R"(7)", R"([])"}) {
+    auto parsed = parse(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == "invalid_config");
+  }
+}
+
+TEST_CASE("an offset clock moves its base by the offset and never below zero") {
+  node::ManualClock base(10'000);
+  CHECK(node::OffsetClock(base, 0).WallMs() == 10'000);
+  CHECK(node::OffsetClock(base, 2'500).WallMs() == 12'500);
+  CHECK(node::OffsetClock(base, -2'500).WallMs() == 7'500);
+  CHECK(node::OffsetClock(base, -10'000).WallMs() == 0);
+  CHECK(node::OffsetClock(base, -10'001).WallMs() == 0);
+  CHECK(node::OffsetClock(base, INT64_MIN).WallMs() == 0);
+  const node::OffsetClock skewed(base, -1'000);
+  base.Advance(5'000);  // it follows its base
+  CHECK(skewed.WallMs() == 14'000);
 }

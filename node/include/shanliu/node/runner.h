@@ -35,6 +35,9 @@ struct RunnerConfig {
   std::uint32_t gossip_interval_ms = 20;         // admitted txs are passed on in batches this often
   std::size_t max_gossip_batch_txs = 2000;
   std::size_t max_gossip_queue_txs = 50'000;     // beyond this, new txs are not gossiped (peers still get blocks)
+  // A node that never proposes (observer) passes its pending txs on again this often (0: never),
+  // so a tx it acked reaches a validator even if the first batch found none (runner_gossip.h).
+  std::uint32_t gossip_rebroadcast_ms = 3000;
   std::uint32_t status_interval_ms = 1000;       // head status to peers; also the consensus gossip tick
   std::uint32_t sync_blocks_per_request = 64;
   std::size_t max_sync_response_bytes = 16u << 20;

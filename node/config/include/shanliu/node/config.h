@@ -5,6 +5,7 @@
 // holds the API server's settings too, and the node library itself must not depend on the API.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,7 +23,13 @@ struct NodeConfig : NodeOptions {
   std::filesystem::path node_key;
   api::ServerConfig api;
   audit::AuditSchedule audit;  // the node's own scheduled audit (GET /v1/audit)
+  // Test-only (`test_only.clock_offset_ms`): the node's wall clock runs this far from the
+  // machine's, so a testnet on one machine can have skewed clocks (docs/testing.md). 0: none.
+  std::int64_t test_clock_offset_ms = 0;
 };
+
+// Bound of test_only.clock_offset_ms either way: an hour is far beyond the 5 s proposal rule.
+inline constexpr std::int64_t kMaxTestClockOffsetMs = 3'600'000;
 
 Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesystem::path& base_dir);
 Result<NodeConfig> LoadNodeConfig(const std::filesystem::path& path);
