@@ -23,6 +23,11 @@ void AddExportRoutes(Router& router);   // movements CSV and IATI XML for a peri
 void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
 
+// The JSON body of POST /v1/txs: {"txs": [base64 envelope, ...]} (1..max_batch) or {"tx": base64},
+// nothing else. Errors: invalid_json, invalid_base64, too_large, too_many_txs. Not a route of its
+// own so the JSON fuzz target (tests/fuzz) reaches it.
+Result<std::vector<Bytes>> EnvelopesFromJson(const std::string& text, std::size_t max_batch);
+
 // Page sizes: every list takes `limit` (1..max) and answers "next" for the following page.
 struct PageSizes {
   static constexpr std::size_t kDefault = 20;
