@@ -10,6 +10,7 @@
 namespace shanliu::cli {
 
 int Keygen(const Args& args);
+int Key(const Args& args);
 int Devnet(const Args& args);
 int Tx(const Args& args);
 int Trace(const Args& args);
@@ -20,6 +21,7 @@ int Checkpoint(const Args& args);
 int Export(const Args& args);
 
 extern const char kKeygenUsage[];
+extern const char kKeyUsage[];
 extern const char kDevnetUsage[];
 extern const char kTxUsage[];
 extern const char kTraceUsage[];

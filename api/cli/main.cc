@@ -14,6 +14,7 @@ constexpr const char* kUsage = R"(usage: shanliu <command> [options]      (shanl
 
 commands:
   keygen  --out FILE                            new Ed25519 key file (0600); prints the public key
+  key show FILE [--node URL]                    the public key of a key file (and its org)
   devnet  --dir DIR --validators N [...]        genesis, keys and node configs for a local network
   tx      <kind> --key FILE --node URL [...]    build, sign and submit any transaction kind
   demo    --node URL --dir DIR [...]            load a realistic demo district through the API
@@ -39,6 +40,7 @@ const std::vector<Command>& Commands() {
   using namespace shanliu::cli;
   static const std::vector<Command> commands = {
       {"keygen", Keygen, kKeygenUsage, {}, {}},
+      {"key", Key, kKeyUsage, {}, {}},
       {"devnet", Devnet, kDevnetUsage, {"force"}, {}},
       {"tx", Tx, kTxUsage, {"dry-run", "wait"}, {"key"}},
       {"demo", Demo, kDemoUsage, {}, {}},

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "format.h"
 #include "node_client.h"
+#include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/text.h"
 #include "tx_sign.h"
 
@@ -131,12 +132,25 @@ void PrintDonation(const json& d) {
 
 }  // namespace
 
+namespace {
+
+// What GET /v1/trace/{ref} takes: a receipt code (lowercased) or a 64-hex tx id; "" if neither.
+std::string TraceRef(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (LooksLikeReceiptCode(text)) return text;
+  if (text.size() == 64 && crypto::FromHex(text).ok()) return text;
+  return {};
+}
+
+}  // namespace
+
 const char kTraceUsage[] = R"(usage: shanliu trace CODE --node URL [--json]
 
 Prints where the money of a donation (or trust deposit) went, from GET /v1/trace/{code}: an
 indented tree of hops with amounts in yuan, dates (Beijing time), counterparties, spending
 categories, payees and invoice hashes, and what is still unspent where. CODE is the receipt
-code (52 characters) or its first 12 or more characters.
+code (52 characters) or its first 12 or more characters, or the tx id (64 hex digits, as the API
+and `shanliu tx` print it).
 
 options:
   --node URL   node API, e.g. http://127.0.0.1:8080
@@ -148,8 +162,10 @@ int Trace(const Args& args) {
   if (Status s = RequireOnly(args, {"node", "json"}); !s.ok()) return usage(s.message());
   if (args.positional.size() != 1) return usage("one receipt CODE is needed");
   if (!args.Has("node")) return usage("--node URL is required");
-  const std::string code = args.positional[0];
-  if (!LooksLikeReceiptCode(code)) return usage("'" + code + "' is not a receipt code (12 to 52 base32 characters)");
+  const std::string code = TraceRef(args.positional[0]);
+  if (code.empty()) {
+    return usage("'" + args.positional[0] + "' is neither a receipt code (12 to 52 base32 characters) nor a tx id (64 hex)");
+  }
 
   NodeClient node(*args.Get("node"));
   auto answer = node.GetJson("/v1/trace/" + code);

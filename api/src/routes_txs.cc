@@ -1,8 +1,10 @@
 // Submission (POST /v1/txs) and status (GET /v1/txs/{id}) of transactions.
 #include <cctype>
+#include <optional>
 
 #include "base64.h"
 #include "routes.h"
+#include "shanliu/error_codes.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/tx.h"
 #include "views.h"
@@ -31,6 +33,24 @@ Result<Bytes> DecodeEnvelope(const Json& value, const std::string& where) {
   auto bytes = DecodeBase64(text, TxLimits::kMaxEnvelopeBytes);
   if (!bytes.ok()) return Status::Error(bytes.status().code(), where + ": " + bytes.status().message());
   return bytes;
+}
+
+// A resubmitted tx (the same id again: a client retrying after a timeout) is answered with
+// where its first submission is, committed or still pending, as GET /v1/txs/{id} would say.
+// Nothing when the node finds it in neither (a pending copy just refused): the error stands.
+std::optional<Json> ResubmittedJson(RequestContext& ctx, const Hash256& id) {
+  Json item = {{"id", Hex(id)}, {"code", ReceiptCode(id)}, {"resubmitted", true}, {"location", "/v1/txs/" + Hex(id)}};
+  if (auto tx = ctx.view().TxById(id)) {
+    item["status"] = "committed";
+    item["height"] = tx->location.height();
+    item["leaf"] = tx->location.leaf();
+    return item;
+  }
+  if (ctx.server.hooks.pending && ctx.server.hooks.pending(id).state == PendingState::kPending) {
+    item["status"] = "pending";
+    return item;
+  }
+  return std::nullopt;
 }
 
 Response SubmitTxs(RequestContext& ctx) {
@@ -73,6 +93,8 @@ Response SubmitTxs(RequestContext& ctx) {
     if (r.status.ok()) {
       item["code"] = ReceiptCode(r.id);
       item["status"] = "pending";
+    } else if (auto again = known && r.status.code() == errc::kDuplicate ? ResubmittedJson(ctx, r.id) : std::nullopt) {
+      item = std::move(*again);
     } else {
       item["status"] = "rejected";
       item["error"] = {{"code", r.status.code()}, {"message", r.status.message()}};

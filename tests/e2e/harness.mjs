@@ -1,4 +1,4 @@
-// A real Shanliu network for the browser tests: a one-validator devnet in a temporary folder,
+// A real Shanliu network for the browser tests: a devnet (one validator unless asked) in a temporary folder,
 // shanliu-node serving the built explorer, the demo loaded through the API, and Debian's
 // chromium driven by playwright-core. Everything started here is stopped in stop().
 import { spawn, execFile } from 'node:child_process';
@@ -28,8 +28,8 @@ async function mustExist(file, hint) {
   }
 }
 
-// Two consecutive free TCP ports (the devnet uses P for the API and P+1 for p2p).
-async function freePortPair() {
+// Free TCP ports for `nodes` devnet nodes: node i uses P+10i for the API and P+10i+1 for p2p.
+async function freePortPair(nodes = 1) {
   const tryPort = (port) =>
     new Promise((resolve) => {
       const srv = createServer();
@@ -39,7 +39,9 @@ async function freePortPair() {
   for (let i = 0; i < 200; i++) {
     // Below the kernel's ephemeral range (32768+), so outgoing connections cannot take it.
     const p = 20000 + Math.floor(Math.random() * 12000);
-    if ((await tryPort(p)) && (await tryPort(p + 1))) return p;
+    let free = true;
+    for (let i = 0; i < nodes && free; i++) free = (await tryPort(p + 10 * i)) && (await tryPort(p + 10 * i + 1));
+    if (free) return p;
   }
   throw new Error('no free port pair found');
 }
@@ -54,6 +56,15 @@ export class Network {
   browser = null;
   extraBrowsers = [];
   demoOutput = '';
+  validators = 1;
+  others = []; // validators 1..N-1: { process, exit }
+
+  // `validators`: how many validators the devnet has (node 0 serves the API and the explorer).
+  // `donations`: how many the demo makes (default SHANLIU_E2E_DONATIONS, else 300).
+  constructor({ validators = 1, donations: count = donations } = {}) {
+    this.validators = validators;
+    this.donations = String(count);
+  }
 
   async start() {
     await mustExist(path.join(binDir, 'shanliu'), 'build the C++ tree (scripts/build.sh)');
@@ -63,9 +74,15 @@ export class Network {
     await mkdir(artifacts, { recursive: true });
 
     this.dir = await mkdtemp(path.join(tmpdir(), 'shanliu-e2e-'));
-    const port = await freePortPair();
+    const port = await freePortPair(this.validators);
     this.url = `http://127.0.0.1:${port}`;
-    await run(path.join(binDir, 'shanliu'), ['devnet', '--dir', this.dir, '--validators', '1', '--base-port', String(port), '--explorer-dir', explorerDist]);
+    await run(path.join(binDir, 'shanliu'), ['devnet', '--dir', this.dir, '--validators', String(this.validators), '--base-port', String(port), '--explorer-dir', explorerDist]);
+    for (let i = 1; i < this.validators; i++) {
+      const other = openSync(path.join(this.dir, `node${i}.log`), 'a');
+      const process = spawn(path.join(binDir, 'shanliu-node'), ['--config', path.join(this.dir, `node${i}`, 'config.json')], { stdio: ['ignore', other, other] });
+      closeSync(other);
+      this.others.push({ process, exit: new Promise((resolve) => process.once('exit', resolve)) });
+    }
 
     const log = openSync(path.join(this.dir, 'node.log'), 'a');
     this.node = spawn(path.join(binDir, 'shanliu-node'), ['--config', path.join(this.dir, 'node0', 'config.json')], {
@@ -75,7 +92,7 @@ export class Network {
     this.nodeExit = new Promise((resolve) => this.node.once('exit', (code, signal) => resolve({ code, signal })));
     await this.waitHealthy();
 
-    const demo = await run(path.join(binDir, 'shanliu'), ['demo', '--node', this.url, '--dir', this.dir, '--donations', donations], {
+    const demo = await run(path.join(binDir, 'shanliu'), ['demo', '--node', this.url, '--dir', this.dir, '--donations', this.donations], {
       maxBuffer: 64 * 1024 * 1024,
     });
     this.demoOutput = demo.stdout;
@@ -145,6 +162,13 @@ export class Network {
 
   async stop(keepLogs) {
     for (const b of [this.browser, ...this.extraBrowsers]) if (b) await b.close().catch(() => {});
+    for (const o of this.others) {
+      if (o.process.exitCode === null && o.process.signalCode === null) o.process.kill('SIGTERM');
+      if (!(await Promise.race([o.exit.then(() => true), sleep(10000).then(() => false)]))) {
+        o.process.kill('SIGKILL');
+        await o.exit;
+      }
+    }
     if (this.node && this.node.exitCode === null && this.node.signalCode === null) {
       this.node.kill('SIGTERM');
       const done = await Promise.race([this.nodeExit, sleep(10000).then(() => null)]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A real shanliu-node on loopback, loaded with the demo through the real CLI; every endpoint
 queried; receipts verified offline with `shanliu verify`, and a tampered proof refused."""
+import base64
 import json
 import os
 import re
@@ -54,6 +55,16 @@ def test_receipts(url, codes, state):
         check(tx.get("status") == "committed", "the donation is committed")
         # The 12-character prefix printed under the QR code resolves too.
         get_json(url + "/v1/receipts/" + code[:12])
+    # The same committed tx posted again (a client retrying after a timeout) is answered with
+    # where it is, not as an error.
+    proof = get_json(url + "/v1/receipts/" + codes[0])["proof"]
+    envelope = base64.b64encode(bytes.fromhex(proof["tx"])).decode()
+    status, _, body = http("POST", url + "/v1/txs", json.dumps({"txs": [envelope]}))
+    again = json.loads(body)["results"][0] if status == 200 else {}
+    check(again.get("status") == "committed" and again.get("resubmitted") is True
+          and again.get("id") == proof["tx_id"] and again.get("code") == codes[0]
+          and again.get("location") == "/v1/txs/" + proof["tx_id"] and again.get("height") == proof["header"]["height"],
+          f"a resubmitted committed tx is answered as committed with its place, got {status} {body[:300]!r}")
     size = state["log_size"]
     consistency = get_json(url + f"/v1/proofs/consistency?from=1&to={size}")
     check("proof" in consistency, "consistency proof")

@@ -404,14 +404,14 @@ TEST_CASE("demo and trace validate their options") {
 }
 
 TEST_CASE("every command documents itself and unknown commands are usage errors") {
-  for (const char* command : {"keygen", "devnet", "tx", "demo", "trace", "verify"}) {
+  for (const char* command : {"keygen", "key", "devnet", "tx", "demo", "trace", "verify", "audit", "checkpoint", "export"}) {
     const RunResult help = RunCli({command, "--help"});
     CHECK(help.code == 0);
     CHECK(help.output.find(std::string("usage: shanliu ") + command) != std::string::npos);
   }
   const RunResult top = RunCli({"help"});
   CHECK(top.code == 0);
-  for (const char* command : {"keygen", "devnet", "tx", "demo", "trace", "verify"}) {
+  for (const char* command : {"keygen", "key", "devnet", "tx", "demo", "trace", "verify", "audit", "checkpoint", "export"}) {
     CHECK(top.output.find(std::string("  ") + command) != std::string::npos);
   }
   CHECK(RunCli({}).code == 2);

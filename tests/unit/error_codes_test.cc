@@ -23,13 +23,14 @@ namespace fs = std::filesystem;
 
 std::string ReadFile(const fs::path& path) { return testing::ReadSourceFile(path); }
 
-// file -> codes it produces: Status::Error("code", ...), ErrorResponse("code", ...), the ledger
+// file -> codes it produces: Status::Error("code", ...), ErrorResponse("code", ...), the consensus
+// core's Reject("code", ...), the ledger
 // executor's Fail("code", ...), and named code constants (kX = "code").
 std::map<std::string, std::set<std::string>> ProducedCodes() {
   const fs::path root = SHANLIU_SOURCE_DIR;
   // Groups 3 and 4: a named constant and its value; directory names (kDatabaseDir) are not codes.
   const std::regex produced(
-      R"re((?:Status::Error|ErrorResponse)\(\s*"([a-z0-9_]+)"|\bFail\(\s*"([a-z0-9_]+)"\s*,|constexpr std::string_view (k[A-Za-z]+) = "([a-z0-9_]+)")re");
+      R"re((?:Status::Error|ErrorResponse|\bReject)\(\s*"([a-z0-9_]+)"|\bFail\(\s*"([a-z0-9_]+)"\s*,|constexpr std::string_view (k[A-Za-z]+) = "([a-z0-9_]+)")re");
   std::map<std::string, std::set<std::string>> out;
   // api/cli reports failures of whole commands by the command's name, node/main.cc by its stage:
   // those are labels, not codes.

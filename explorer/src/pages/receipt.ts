@@ -11,10 +11,7 @@ import { pendingBadge, receiptBadge, unavailableBadge, type ReceiptOutcome } fro
 import { accountLink, bar, blockLink, copyButton, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
 import { AnchorError, loadAnchor } from '../verify/genesis';
-import { compareDonation, compareGift, compareTrace, type Mismatch } from '../verify/consistency';
-import { verifyFlow, type FlowResult } from '../verify/flow';
-import { giftBodyOf, provenDonation, provenGift, provenTrace } from '../verify/proven';
-import { verifyReceipt } from '../verify/receipt';
+import { verifyAnswer } from '../verify/answer';
 
 // What the page shows, and which of it the browser proved. Values come from the proofs
 // wherever a proof covers them; anything else is the node's word and is marked "not proven".
@@ -211,26 +208,13 @@ function traceNotice(view: View): HTMLElement | null {
 // Returns the proven view (null when nothing could be verified) and shows the badge.
 async function runVerification(code: string, receipt: Receipt, slot: HTMLElement, ctx: PageContext): Promise<View | null> {
   try {
-    const anchor = await loadAnchor();
-    const rv = await verifyReceipt(code, receipt.proof, receipt.donation, anchor);
-    const body = rv.ok ? giftBodyOf(receipt.proof) : null;
-    let flow: FlowResult | null = null;
-    let mismatch: Mismatch | null = null;
+    const a = await verifyAnswer(code, receipt, await loadAnchor());
     let view: View | null = null;
-    if (body) {
-      const gift = provenGift(receipt.proof, body, receipt.donation);
-      mismatch = compareGift(receipt.donation, gift);
-      view = { ...serverView(receipt, false), donation: gift, gift: true, flowProblem: receipt.flow_proof ? 'failed' : 'absent' };
-      if (receipt.flow_proof) flow = await timed('shanliu:flow-verify', () => verifyFlow(receipt.flow_proof!, receipt.proof, anchor));
-      if (flow?.ok) {
-        const donation = provenDonation(gift, flow.value);
-        const trace = provenTrace(flow.value);
-        const recordedBy = flow.value.orgs.has(flow.value.gift.recordedBy);
-        mismatch ??= compareDonation(receipt.donation, donation, recordedBy) ?? compareTrace(receipt.trace, trace);
-        view = { ...view, donation, trace, flow: true, recordedBy, flowProblem: null };
-      }
+    if (a.gift) {
+      view = { ...serverView(receipt, false), donation: a.gift, gift: true, flowProblem: receipt.flow_proof ? 'failed' : 'absent' };
+      if (a.proven) view = { ...view, ...a.proven, flow: true, flowProblem: null };
     }
-    const outcome: ReceiptOutcome = { receipt: rv, flow, mismatch };
+    const outcome: ReceiptOutcome = { receipt: a.receipt, flow: a.flow, mismatch: a.mismatch };
     if (!ctx.signal.aborted) replace(slot, receiptBadge(outcome));
     return view;
   } catch (e) {
@@ -238,16 +222,6 @@ async function runVerification(code: string, receipt: Receipt, slot: HTMLElement
     const reason = e instanceof AnchorError ? t(`verify.anchor.${e.reason}`) : (e as Error).message;
     replace(slot, unavailableBadge(reason));
     return null;
-  }
-}
-
-// A performance measure per verification, read by bench/browser_verify_bench.mjs.
-async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  try {
-    return await run();
-  } finally {
-    performance.measure(name, { start, end: performance.now() });
   }
 }
 

@@ -92,7 +92,9 @@ function decodeDonation(data: Uint8Array, trust: boolean): GiftBody {
     account: trust ? `trust:${s(1)}` : s(1),
     amountFen: m.has(2) ? int64(m.get(2)!) : 0n,
     donorDisplayName: s(4),
-    channel: trust ? 'unspecified' : m.has(8) ? enumName(CHANNELS, m.get(8)!) : 'unspecified',
+    // A trust deposit has no channel field: the custodian bank signs it, and the ledger records its
+    // gift as a bank transfer (docs/rules.md, TrustDeposit), so that is what the signed body means.
+    channel: trust ? 'bank_transfer' : m.has(8) ? enumName(CHANNELS, m.get(8)!) : 'unspecified',
     attestingBank: trust ? '' : s(9),
     memo: trust ? '' : s(10),
   };

@@ -1,0 +1,132 @@
+// Browser verification on a four-validator devnet (equal power): a receipt is proven only by
+// precommits of more than 2/3 of the genesis voting power from distinct genesis validators. The
+// node's JSON is rewritten in flight (page.route) to remove, duplicate or forge signatures and to
+// swap a validator in the published genesis; each must turn the badge red at the right step,
+// and three honest signatures of four must still verify.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Network, artifacts } from './harness.mjs';
+
+const net = new Network({ validators: 4, donations: 60 });
+const T = { timeout: 240000 };
+const receiptJson = (url) => /^\/v1\/receipts\/[A-Za-z2-7]+$/.test(url.pathname);
+
+async function shot(page, name) {
+  await mkdir(path.join(artifacts, 'quorum'), { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, 'quorum', `${name}.png`), fullPage: true });
+}
+
+// Opens the first demo receipt with `rewrite` applied to the JSON of the routes it matches.
+async function open(label, routes) {
+  const page = await net.page();
+  page.on('pageerror', () => {});
+  for (const [match, rewrite] of routes) {
+    await page.route(match, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      rewrite(body);
+      await route.fulfill({ response, json: body });
+    });
+  }
+  await page.goto(`${net.url}/r/${net.codes[0]}`);
+  const badge = page.locator('.badge[data-state="verified"], .badge[data-state="failed"]');
+  await badge.first().waitFor({ timeout: 90000 });
+  await shot(page, label);
+  return { page, state: await badge.first().getAttribute('data-state'), text: await badge.first().innerText() };
+}
+
+const keep = (n) => (r) => (r.proof.commit.signatures = r.proof.commit.signatures.slice(0, n));
+
+describe('a four-validator devnet', () => {
+  before(async () => {
+    await net.start();
+  }, { timeout: 900000 });
+
+  after(async () => {
+    await net.stop(true);
+  });
+
+  it('verifies an honest receipt, naming each signer on its own line', T, async () => {
+    const receipt = await (await fetch(`${net.url}/v1/receipts/${net.codes[0]}`)).json();
+    const signed = receipt.proof.commit.signatures.length;
+    assert.ok(signed >= 3 && signed <= 4, `the commit carries ${signed} of 4 precommits`);
+    const { page, state, text } = await open('honest', []);
+    assert.equal(state, 'verified', text);
+    assert.match(text, new RegExp(`由 ${signed}/4 个验证节点签署`));
+    assert.equal(await page.locator('.badge .signer-list li').count(), signed);
+    await page.context().close();
+  });
+
+  it('still verifies with three signatures of four (3 × 3 > 2 × 4)', T, async () => {
+    const { page, state, text } = await open('three-of-four', [[receiptJson, keep(3)]]);
+    assert.equal(state, 'verified', text);
+    assert.match(text, /由 3\/4 个验证节点签署/);
+    await page.context().close();
+  });
+
+  it('fails at the commit step with two signatures of four (below the 2/3 quorum)', T, async () => {
+    const { page, state, text } = await open('two-of-four', [[receiptJson, keep(2)]]);
+    assert.equal(state, 'failed', text);
+    assert.equal(await page.locator('.checks li[data-step="commit"].check-bad').count(), 1, text);
+    await page.context().close();
+  });
+
+  it('fails when one validator signature is repeated to reach the quorum', T, async () => {
+    const duplicate = (r) => {
+      const s = r.proof.commit.signatures;
+      r.proof.commit.signatures = [s[0], s[1], { ...s[1] }];
+    };
+    const { page, state, text } = await open('duplicated-signer', [[receiptJson, duplicate]]);
+    assert.equal(state, 'failed', text);
+    assert.equal(await page.locator('.checks li[data-step="commit"].check-bad').count(), 1, text);
+    await page.context().close();
+  });
+
+  it('fails when a signature is moved to another validator index', T, async () => {
+    const moved = (r) => {
+      const s = r.proof.commit.signatures.slice(0, 3);
+      const used = new Set(s.map((x) => x.validator_index));
+      const free = [0, 1, 2, 3].find((i) => !used.has(i)) ?? (s[0].validator_index + 1) % 4;
+      s[2] = { ...s[2], validator_index: free };
+      r.proof.commit.signatures = s;
+    };
+    const { page, state, text } = await open('moved-signature', [[receiptJson, moved]]);
+    assert.equal(state, 'failed', text);
+    assert.equal(await page.locator('.checks li[data-step="commit"].check-bad').count(), 1, text);
+    await page.context().close();
+  });
+
+  it('fails the flow proof when its commit falls below the quorum', T, async () => {
+    const flowBelow = (r) => (r.flow_proof.commit.signatures = r.flow_proof.commit.signatures.slice(0, 2));
+    const { page, state, text } = await open('flow-two-of-four', [[receiptJson, flowBelow]]);
+    assert.equal(state, 'failed', text);
+    assert.equal(await page.locator('.badge[data-check="flow_header"]').count(), 1, text);
+    await page.context().close();
+  });
+
+  it('refuses a published validator set that was tampered with', T, async () => {
+    // Validator 3's key swapped for validator 0's: the set no longer hashes to the genesis block's.
+    const swap = (body) => {
+      const g = body.genesis ?? body;
+      g.validators[3].public_key = g.validators[0].public_key;
+    };
+    const { page, state, text } = await open('tampered-validator-set', [[(url) => url.pathname === '/v1/genesis', swap]]);
+    assert.equal(state, 'failed', text);
+    assert.match(text, /节点提供的验证节点列表与创世区块不符/);
+    assert.equal(await page.locator('.badge[data-state="verified"]').count(), 0);
+    await page.context().close();
+  });
+
+  it('refuses a re-weighted validator set (one validator given the power of all)', T, async () => {
+    const reweight = (body) => {
+      const g = body.genesis ?? body;
+      g.validators[0].voting_power = 100;
+    };
+    const { page, state, text } = await open('reweighted-validator-set', [[(url) => url.pathname === '/v1/genesis', reweight]]);
+    assert.equal(state, 'failed', text);
+    assert.match(text, /节点提供的验证节点列表与创世区块不符/);
+    await page.context().close();
+  });
+});
