@@ -9,7 +9,7 @@
 # committed seeds plus whatever earlier campaigns in WORK_DIR found; new corpus entries stay in
 # WORK_DIR/<target>/corpus (never the repository), crashes go to WORK_DIR/<target>/crashes with
 # a replay command in WORK_DIR/summary.txt (inputs slower than 60 s are kept there as slow-unit-*,
-# which is not a failure). A run that crashes is restarted for the rest of its
+# which is not a failure; the per-input timeout is 120 s of wall time for the same reason). A run that crashes is restarted for the rest of its
 # time, so one bug does not end the campaign. Exit status 1 if any target crashed.
 # Defaults: -t 3600 -j 1 -w /tmp/shanliu-fuzz-campaign.
 set -euo pipefail
@@ -52,7 +52,7 @@ run_target() {
     local left=$(( deadline - $(date +%s) ))
     [ "$left" -ge 5 ] || break
     runs=$((runs + 1))
-    nice -n 19 "$bin/fuzz_$target" -max_total_time="$left" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+    nice -n 19 "$bin/fuzz_$target" -max_total_time="$left" -timeout=120 -rss_limit_mb=2048 -print_final_stats=1 \
       -report_slow_units=60 -artifact_prefix="$dir/crashes/" "${dict[@]}" "$dir/corpus" "$root/tests/fuzz/corpus/$target" \
       >"$dir/logs/run-$runs.log" 2>&1 || true
   done

@@ -22,5 +22,5 @@ fi
 dict=()
 if [ -f "$src/dict/$target.dict" ]; then dict=(-dict="$src/dict/$target.dict"); fi
 echo "== fuzzing $target for ${seconds}s from $src/corpus/$target"
-"$fuzzer" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -report_slow_units=60 \
+"$fuzzer" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 -report_slow_units=60 \
   -artifact_prefix="$artifacts" "${dict[@]}" "$corpus" "$src/corpus/$target"
