@@ -15,6 +15,8 @@ packages=(
   # tests parse the Atom feeds the API writes
   libxml2-dev
   curl python3
+  # The libFuzzer targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes.
+  clang-14 libclang-rt-14-dev
   # The explorer (TypeScript built with Vite from npm packages) and its browser tests
   # (playwright-core drives Debian's chromium; a CJK font so pages render Chinese text).
   nodejs chromium fonts-wqy-microhei

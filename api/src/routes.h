@@ -24,6 +24,11 @@ void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event st
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
 void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
 
+// The JSON body of POST /v1/txs: {"txs": [base64 envelope, ...]} (1..max_batch) or {"tx": base64},
+// nothing else. Errors: invalid_json, invalid_base64, too_large, too_many_txs. Not a route of its
+// own so the JSON fuzz target (tests/fuzz) reaches it.
+Result<std::vector<Bytes>> EnvelopesFromJson(const std::string& text, std::size_t max_batch);
+
 // Page sizes: every list takes `limit` (1..max) and answers "next" for the following page.
 struct PageSizes {
   static constexpr std::size_t kDefault = 20;

@@ -35,36 +35,6 @@ Result<Bytes> DecodeEnvelope(const Json& value, const std::string& where) {
   return bytes;
 }
 
-Result<std::vector<Bytes>> EnvelopesFromJson(const std::string& text, std::size_t max_batch) {
-  const Json body = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Invalid("the body is not valid JSON");
-  if (!body.is_object()) return Invalid("the body must be an object with \"txs\" (an array) or \"tx\"");
-  for (const auto& [key, value] : body.items()) {
-    if (key != "txs" && key != "tx") return Invalid("unknown field '" + key.substr(0, 40) + "'; expected \"txs\" or \"tx\"");
-  }
-  if (body.contains("txs") == body.contains("tx")) return Invalid("give exactly one of \"txs\" and \"tx\"");
-  std::vector<Bytes> envelopes;
-  if (body.contains("tx")) {
-    auto one = DecodeEnvelope(body["tx"], "tx");
-    if (!one.ok()) return one.status();
-    envelopes.push_back(std::move(*one));
-    return envelopes;
-  }
-  const Json& txs = body["txs"];
-  if (!txs.is_array()) return Invalid("\"txs\" must be an array of base64 strings");
-  if (txs.empty()) return Invalid("\"txs\" is empty");
-  if (txs.size() > max_batch) {
-    return Status::Error("too_many_txs", "a batch holds at most " + std::to_string(max_batch) + " transactions; this one has " +
-                                             std::to_string(txs.size()));
-  }
-  for (std::size_t i = 0; i < txs.size(); ++i) {
-    auto envelope = DecodeEnvelope(txs[i], "txs[" + std::to_string(i) + "]");
-    if (!envelope.ok()) return envelope.status();
-    envelopes.push_back(std::move(*envelope));
-  }
-  return envelopes;
-}
-
 // A resubmitted tx (the same id again: a client retrying after a timeout) is answered with
 // where its first submission is, committed or still pending, as GET /v1/txs/{id} would say.
 // Nothing when the node finds it in neither (a pending copy just refused): the error stands.
@@ -175,6 +145,36 @@ Response GetTx(RequestContext& ctx) {
 }
 
 }  // namespace
+
+Result<std::vector<Bytes>> EnvelopesFromJson(const std::string& text, std::size_t max_batch) {
+  const Json body = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return Invalid("the body is not valid JSON");
+  if (!body.is_object()) return Invalid("the body must be an object with \"txs\" (an array) or \"tx\"");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "txs" && key != "tx") return Invalid("unknown field '" + key.substr(0, 40) + "'; expected \"txs\" or \"tx\"");
+  }
+  if (body.contains("txs") == body.contains("tx")) return Invalid("give exactly one of \"txs\" and \"tx\"");
+  std::vector<Bytes> envelopes;
+  if (body.contains("tx")) {
+    auto one = DecodeEnvelope(body["tx"], "tx");
+    if (!one.ok()) return one.status();
+    envelopes.push_back(std::move(*one));
+    return envelopes;
+  }
+  const Json& txs = body["txs"];
+  if (!txs.is_array()) return Invalid("\"txs\" must be an array of base64 strings");
+  if (txs.empty()) return Invalid("\"txs\" is empty");
+  if (txs.size() > max_batch) {
+    return Status::Error("too_many_txs", "a batch holds at most " + std::to_string(max_batch) + " transactions; this one has " +
+                                             std::to_string(txs.size()));
+  }
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    auto envelope = DecodeEnvelope(txs[i], "txs[" + std::to_string(i) + "]");
+    if (!envelope.ok()) return envelope.status();
+    envelopes.push_back(std::move(*envelope));
+  }
+  return envelopes;
+}
 
 void AddTxRoutes(Router& router) {
   router.Add({http::verb::post, "/v1/txs", {}, SubmitTxs});

@@ -28,7 +28,9 @@ class Reader {
     for (const char* f : fields) {
       if (!j_.contains(f)) return Invalid(path_ + "." + f, "missing");
     }
-    for (const auto& [k, v] : j_.items()) {
+    for (const auto& item : j_.items()) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const std::string& k = item.key();
       if (std::find_if(fields.begin(), fields.end(), [&](const char* f) { return k == f; }) == fields.end()) {
         return Invalid(path_ + "." + k, "unknown field");
       }

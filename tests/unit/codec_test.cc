@@ -58,6 +58,11 @@ TEST_CASE("hex known values") {
   auto empty = FromHex("");
   REQUIRE(empty.ok());
   CHECK(empty->empty());
+  // A default view has a null data(): it must not reach libsodium, whose hex2bin declares its
+  // pointers non-null (UBSan in the receipt_code fuzz target; tests/fuzz/regressions).
+  auto null_view = FromHex(std::string_view());
+  REQUIRE(null_view.ok());
+  CHECK(null_view->empty());
 }
 
 TEST_CASE("hex rejects odd length and non-hex characters") {
