@@ -55,6 +55,8 @@ struct GiftInfo {
   std::string account;       // credited account
   std::string recorded_by;   // the receiving organisation
   std::int64_t amount_fen = 0;
+  std::string points_holder;  // the resident who earned its points (none: empty)
+  std::uint64_t points = 0;
 };
 
 struct PlanTotals {

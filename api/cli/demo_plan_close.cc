@@ -20,6 +20,8 @@ void Planner::Refunds(Phase& phase) {
     body.mutable_refund()->set_reason(rng_.Pick(reasons));
     plan_.totals.refunded_fen += sim_.Refund(gift.account, static_cast<int>(g));
     plan_.totals.refunds++;
+    // Nothing of it was spent, so the ledger takes back every point it earned.
+    if (!gift.points_holder.empty()) points_[gift.points_holder] -= gift.points;
     phase.txs.push_back(PlannedTx{std::move(body), {gift.recorded_by}, -1, static_cast<int>(g)});
     ++made;
   }

@@ -103,12 +103,13 @@ void Planner::Donations(Phase& phase) {
       d->set_donor_display_name(rng_.Pick(DonorDisplayNames()));
     }
     if (!d->donor_display_name().empty()) plan_.totals.named++;
+    std::string points_holder;
+    std::uint64_t earned = 0;
     if (rng_.Percent(30)) {
-      const std::string& holder = rng_.Pick(residents_);
-      d->set_points_holder(KeyBytes(Key(holder).public_key));
-      const std::uint64_t earned =
-          o_.donation_fen_per_point > 0 ? static_cast<std::uint64_t>(amount / o_.donation_fen_per_point) : 0;
-      points_[holder] += earned;
+      points_holder = rng_.Pick(residents_);
+      d->set_points_holder(KeyBytes(Key(points_holder).public_key));
+      earned = o_.donation_fen_per_point > 0 ? static_cast<std::uint64_t>(amount / o_.donation_fen_per_point) : 0;
+      points_[points_holder] += earned;
       plan_.totals.points_earned += earned;
       plan_.totals.with_points++;
     }
@@ -129,7 +130,7 @@ void Planner::Donations(Phase& phase) {
 
     const int gift = sim_.AddGift(amount);
     sim_.Inflow(account, amount, gift);
-    plan_.gifts.push_back(GiftInfo{account, receiver, amount});
+    plan_.gifts.push_back(GiftInfo{account, receiver, amount, points_holder, earned});
     plan_.totals.donated_fen += amount;
     phase.txs.push_back(PlannedTx{std::move(body), {recorder}, gift, -1});
   }
@@ -160,19 +161,25 @@ void Planner::Volunteering(Phase& phase) {
     const std::string& charity = rng_.Pick(charities_);
     const std::string& holder = rng_.Pick(residents_);
     const auto minutes = static_cast<std::uint32_t>(rng_.Range(2, 8) * 30);
+    const std::uint64_t occurred_at_ms = RecentMs(60);
+    // The ledger credits a volunteer at most 12 hours a day (China Standard Time): a stint that
+    // would pass that is not recorded, as a charity's system would hold it back.
+    std::uint32_t& that_day = volunteer_minutes_[{holder, (occurred_at_ms + 8 * 3'600'000) / 86'400'000}];
+    if (that_day + minutes > kVolunteerMinutesPerDay) continue;
+    that_day += minutes;
     pb::TxBody body;
     pb::VolunteerService* v = body.mutable_volunteer_service();
     v->set_charity_org(charity);
     v->set_holder(KeyBytes(Key(holder).public_key));
     v->set_minutes(minutes);
     v->set_activity(rng_.Pick(VolunteerActivities()));
-    v->set_occurred_at_ms(RecentMs(60));
+    v->set_occurred_at_ms(occurred_at_ms);
     const std::uint64_t earned = std::uint64_t{minutes} * o_.volunteer_points_per_hour / 60;
     points_[holder] += earned;
     plan_.totals.points_earned += earned;
     plan_.totals.volunteer_services++;
     plan_.totals.volunteer_minutes += minutes;
-    Add(phase, std::move(body), {charity});
+    Add(phase, std::move(body), {charity, holder});  // the volunteer's wallet confirms the record
   }
 }
 

@@ -73,6 +73,10 @@ class Planner {
   std::map<std::string, std::string> account_bank_;  // charity -> the bank holding its accounts
   std::vector<std::string> residents_;  // key names of residents' wallets
   std::map<std::string, std::uint64_t> points_;  // resident -> points balance
+  // (resident, service day in China Standard Time) -> volunteer minutes planned that day.
+  std::map<std::pair<std::string, std::uint64_t>, std::uint32_t> volunteer_minutes_;
+  // The genesis default volunteer_max_minutes_per_day (the demo's genesis keeps the default).
+  static constexpr std::uint32_t kVolunteerMinutesPerDay = 720;
   std::vector<std::string> spent_projects_;      // projects with spending, for reports
   std::string closing_project_;                  // fully spent, closed at the end
 };

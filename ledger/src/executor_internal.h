@@ -84,6 +84,9 @@ class Applier {
   Status CreditPoints(const std::string& holder, std::uint64_t points);
   // Undoes CreditPoints for a corrected donation; "points_redeemed" if the holder no longer has them.
   Status TakeBackPoints(const std::string& holder, std::uint64_t points);
+  // A refund's share of its gift's points: taken from the balance, the rest owed (shortfall).
+  Status RevokePoints(const std::string& holder, std::uint64_t points);
+  Status CheckVolunteerDay(const pb::VolunteerService& p);
 
   // Lookups and signer rules (executor.cc).
   Status CheckExpiryTime() const;

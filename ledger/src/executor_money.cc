@@ -248,6 +248,15 @@ Status Applier::Refund(const pb::Refund& p) {
   if (!refunded.ok()) return refunded.status();
   gift->set_refunded_fen(*refunded);
   gift->set_refund_leaf(ctx_.leaf);
+  // The refunded share of the gift earns no points: those are taken back (what was already
+  // redeemed is owed, never a negative balance). The part that was spent keeps its points.
+  const auto kept_points =
+      static_cast<std::uint64_t>((gift->amount_fen() - *refunded) / genesis_.params.donation_fen_per_point);
+  const std::uint64_t revoked = gift->points_earned() > kept_points ? gift->points_earned() - kept_points : 0;
+  if (revoked > 0) {
+    SHANLIU_RETURN_IF_ERROR(RevokePoints(gift->points_holder(), revoked));
+    gift->set_points_revoked(revoked);
+  }
   keys::Store(view_, keys::Gift(p.donation_tx_id()), *gift);
   IndexAccount(gift->account());
   IndexOrg(gift->recorded_by());

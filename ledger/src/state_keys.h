@@ -25,6 +25,10 @@ inline std::string Project(std::string_view id) { return "p/" + std::string(id);
 inline std::string Trust(std::string_view id) { return "t/" + std::string(id); }
 inline std::string Gift(std::string_view tx_id) { return "g/" + std::string(tx_id); }
 inline std::string Points(std::string_view holder) { return "h/" + std::string(holder); }
+// Volunteer minutes credited to a holder on one day (days since the epoch, China Standard Time).
+inline std::string VolunteerDay(std::string_view holder, std::uint64_t day) {
+  return "hv/" + std::string(holder) + U64(day);
+}
 inline std::string TxLoc(std::string_view tx_id) { return "x/" + std::string(tx_id); }
 inline std::string OrgYear(std::string_view org, std::uint32_t year) {
   return "y/" + std::string(org) + '\0' + U64(year);

@@ -235,10 +235,11 @@ class Scenario {
     v->set_holder(Raw(holder.public_key));
     v->set_minutes(120);
     v->set_activity("delivering meals");
+    v->set_occurred_at_ms(kGenesisMs + 129 * kDayMs);
     ids = Commit({Sign(transfer, {&charity}),
                   Sign(Spend("project:elder-meals", 70'000, pb::SPEND_CATEGORY_MATERIAL, pb::PAYEE_KIND_VENDOR, "绿色食品公司"),
                        {&charity}),
-                  Sign(refund, {&charity}), Sign(disburse, {&charity, &bank}), Sign(volunteer, {&charity})},
+                  Sign(refund, {&charity}), Sign(disburse, {&charity, &bank}), Sign(volunteer, {&charity, &holder})},
                  kGenesisMs + 130 * kDayMs);
     transfer_id = ids[0];
     spend1 = ids[1];

@@ -187,8 +187,9 @@ TEST_CASE("charity points: earned by donating and volunteering, redeemed only wi
                          v->set_holder(holder);
                          v->set_minutes(90);
                          v->set_activity("助老送餐");
+                         v->set_occurred_at_ms(c.ledger().head().time_ms());
                        },
-                       {&d.sunshine}))
+                       {&d.sunshine, &d.holder}))
               .ok());
   auto points = [&] { return c.ledger().Read()->Points(AsBytes(holder))->balance(); };
   CHECK(points() == 10 + 15);
@@ -217,8 +218,9 @@ TEST_CASE("charity points: earned by donating and volunteering, redeemed only wi
                        v->set_holder(holder);
                        v->set_minutes(5);
                        v->set_activity("签到");
+                       v->set_occurred_at_ms(c.ledger().head().time_ms());
                      },
-                     {&d.sunshine}),
+                     {&d.sunshine, &d.holder}),
                  "too_small");
 }
 

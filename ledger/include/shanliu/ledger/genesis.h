@@ -26,6 +26,10 @@ struct ComplianceParams {
 struct GenesisParams {
   std::int64_t donation_fen_per_point = 1000;  // 1 point per 10 yuan
   std::uint64_t volunteer_points_per_hour = 10;
+  // VolunteerService: the service day is at most this long before the block (90 days) and never
+  // after it; one holder is credited at most this many minutes per day (12 h).
+  std::uint64_t volunteer_max_age_ms = 90ull * 86'400'000;
+  std::uint32_t volunteer_max_minutes_per_day = 720;
   std::uint32_t max_block_txs = 2000;
   std::uint64_t max_block_bytes = 4 * 1024 * 1024;
   std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this
