@@ -8,6 +8,7 @@
 
 #include "runner_gossip.h"
 #include "shanliu/node/mempool.h"
+#include "head_clock.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -15,14 +16,7 @@ using shanliu::testing::TestChain;
 
 namespace {
 
-class HeadClock final : public node::Clock {
- public:
-  explicit HeadClock(TestChain& chain) : chain_(chain) {}
-  std::uint64_t WallMs() const override { return chain_.ledger().head().time_ms() + 1000; }
-
- private:
-  TestChain& chain_;
-};
+using testing::HeadClock;
 
 struct Fixture {
   TestChain chain;

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "shanliu/node/mempool.h"
+#include "head_clock.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -21,15 +22,7 @@ class RefClock final : public node::Clock {
   const std::uint64_t& now_ms_;
 };
 
-// A second after the test chain's head block: its calendar, not the wall clock.
-class HeadClock final : public node::Clock {
- public:
-  explicit HeadClock(TestChain& chain) : chain_(chain) {}
-  std::uint64_t WallMs() const override { return chain_.ledger().head().time_ms() + 1000; }
-
- private:
-  TestChain& chain_;
-};
+using testing::HeadClock;
 
 struct Pool {
   TestChain chain;
