@@ -198,6 +198,12 @@ Status VerifyCosignature(const Genesis& genesis, std::uint64_t log_size, const H
     return Status::Error("unknown_validator",
                          "validator index " + std::to_string(cosignature.validator_index) + " is not in genesis");
   }
+  if (cosignature.timestamp_s >= (std::uint64_t{1} << 63)) {
+    // A note carrying it would be refused by every verifier (tlog-cosignature).
+    return Status::Error("bad_cosignature", "the cosignature of validator " +
+                                                std::to_string(cosignature.validator_index) +
+                                                " has a timestamp of 2^63 or more");
+  }
   const std::string body = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root);
   if (!crypto::VerifyRaw(genesis.validators[cosignature.validator_index].public_key,
                          AsBytes(CosignedMessage(body, cosignature.timestamp_s)), cosignature.signature)) {
@@ -284,6 +290,32 @@ Result<Note> ParseNote(std::string_view text) {
   return note;
 }
 
+namespace {
+
+// One signature line of a known validator key: 72 bytes after the key ID, a timestamp below 2^63
+// (tlog-cosignature: a larger one MUST NOT be accepted) and a valid Ed25519 signature over this
+// body at that time. Error "bad_cosignature".
+Result<Cosignature> VerifyNoteLine(const Genesis& genesis, std::string_view body, std::uint32_t index,
+                                   const NoteSignature& line) {
+  if (line.signature.size() != kCosignatureV1Bytes - 4) {
+    return Status::Error("bad_cosignature", line.name + ": a cosignature/v1 signature is 72 bytes after the key ID");
+  }
+  Cosignature c;
+  c.validator_index = index;
+  c.timestamp_s = ReadU64(ByteView(line.signature.data(), 8));
+  if (c.timestamp_s >= (std::uint64_t{1} << 63)) {
+    return Status::Error("bad_cosignature", line.name + ": the cosignature's timestamp is 2^63 or more");
+  }
+  std::copy(line.signature.begin() + 8, line.signature.end(), c.signature.begin());
+  if (!crypto::VerifyRaw(genesis.validators[index].public_key, AsBytes(CosignedMessage(body, c.timestamp_s)),
+                         c.signature)) {
+    return Status::Error("bad_cosignature", line.name + ": the signature does not verify over this checkpoint");
+  }
+  return c;
+}
+
+}  // namespace
+
 Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis) {
   auto fields = ParseCheckpointBody(note.body);
   if (!fields.ok()) return fields.status();
@@ -303,6 +335,9 @@ Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Gene
     const std::string name = *CosignerName(genesis, i);
     known[{name, CosignatureKeyId(name, genesis.validators[i].public_key)}] = i;
   }
+  // signed-note: lines from unknown keys are ignored, but a known key's signature that does not
+  // verify rejects the whole note (a verifier SHOULD reject it; Go's note.Open does). As there,
+  // the first line of a key decides and a repeat is skipped unverified.
   std::set<std::uint32_t> seen;
   for (const NoteSignature& s : note.signatures) {
     auto it = known.find({s.name, s.key_id});
@@ -311,24 +346,13 @@ Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Gene
       continue;
     }
     const std::uint32_t index = it->second;
-    if (s.signature.size() != kCosignatureV1Bytes - 4) {
-      out.ignored.push_back(s.name + ": a cosignature/v1 signature is 72 bytes after the key ID");
-      continue;
-    }
-    Cosignature c;
-    c.validator_index = index;
-    c.timestamp_s = ReadU64(ByteView(s.signature.data(), 8));
-    std::copy(s.signature.begin() + 8, s.signature.end(), c.signature.begin());
-    if (!crypto::VerifyRaw(genesis.validators[index].public_key, AsBytes(CosignedMessage(note.body, c.timestamp_s)),
-                           c.signature)) {
-      out.ignored.push_back(s.name + ": the signature does not verify over this checkpoint");
-      continue;
-    }
     if (!seen.insert(index).second) {
       out.ignored.push_back(s.name + ": a second cosignature by the same validator");
       continue;
     }
-    out.cosigners.push_back({index, s.name, c.timestamp_s});
+    auto cosignature = VerifyNoteLine(genesis, note.body, index, s);
+    if (!cosignature.ok()) return cosignature.status();
+    out.cosigners.push_back({index, s.name, cosignature->timestamp_s});
     out.cosigned_power += genesis.validators[index].voting_power;
   }
   out.supermajority = IsSupermajority(out.cosigned_power, out.total_power);

@@ -515,8 +515,8 @@ describe('explorer', () => {
   });
 
   it('shows the failure state when the cosigned checkpoint is tampered with', T, async () => {
-    // One base64 character of the cosignature's Ed25519 part flipped: the line stops verifying,
-    // so no cosigner is left and the note fails; a line from an unknown name is listed, ignored.
+    // One base64 character of the cosignature's Ed25519 part flipped: a validator's line that does
+    // not verify refuses the whole note; a line from an unknown name is listed, ignored.
     const tamper = {
       signature: (note) => {
         const lines = note.split('\n');
@@ -543,6 +543,8 @@ describe('explorer', () => {
         const text = await failed.innerText();
         assert.match(text, /联署检查点验证失败/);
         assert.match(text, /未达 2\/3 投票权/);
+        // A genesis validator's line that fails refuses the whole note (signed-note), not just the line.
+        assert.match(text, /有验证者的联署无效，整份记录不予采信/);
         assert.equal(await failed.locator('[role="alert"]').count(), 1, 'the failure is announced');
         assert.equal(await page.locator('.note-lines li[data-status="bad_signature"]').count(), 1);
         assert.equal(await page.locator('.cosigned[data-state="verified"]').count(), 0);

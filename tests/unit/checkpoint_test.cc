@@ -184,7 +184,7 @@ TEST_CASE("parse refuses structurally broken notes with typed errors") {
   }
 }
 
-TEST_CASE("garbled, unknown, forged and repeated signature lines are reported and ignored") {
+TEST_CASE("garbled, unknown and repeated lines are ignored and a known key that fails rejects the note") {
   const ledger::Genesis g = FourValidators();
   const Hash256 root = RootOf("9");
   const std::string note = NoteWith(g, 9, root, {0, 1, 2});
@@ -223,18 +223,44 @@ TEST_CASE("garbled, unknown, forged and repeated signature lines are reported an
     REQUIRE(v->ignored.size() == 1);
     CHECK(v->ignored[0].find("unknown key") != std::string::npos);
   }
-  SUBCASE("signature over a different body") {
+  SUBCASE("a known key's signature over a different body rejects the whole note") {
+    // signed-note: a verifier SHOULD reject a note with a known key's failed signature, even
+    // beside three valid ones (which alone would be a supermajority).
     const std::string other = NoteWith(g, 10, RootOf("10"), {3});
     const std::string other_line = other.substr(other.find("\n\n") + 2);
     auto v = ledger::VerifyCheckpointNote(body + "\n" + other_line + sigs, g);
-    REQUIRE(v.ok());
-    CHECK(v->cosigners.size() == 3);
-    CHECK_FALSE(v->supermajority == false);
-    REQUIRE(v->ignored.size() == 1);
-    CHECK(v->ignored[0].find("does not verify") != std::string::npos);
-    auto only = ledger::VerifyCheckpointNote(body + "\n" + other_line, g);
-    REQUIRE(only.ok());
-    CHECK(only->cosigned_power == 0);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.status().code() == "bad_cosignature");
+    CHECK(v.status().message().find("does not verify") != std::string::npos);
+    auto valid = ledger::VerifyCheckpointNote(body + "\n" + sigs, g);
+    REQUIRE(valid.ok());
+    CHECK(valid->supermajority);
+  }
+  SUBCASE("a timestamp of 2^63 is refused, 2^63 - 1 accepted") {
+    const crypto::SecretKey& sk = TestKey("validator-0").secret_key;
+    const std::uint64_t limit = std::uint64_t{1} << 63;
+    const auto line_at = [&](std::uint64_t t) {
+      return ledger::CosignatureLine(g, ledger::MakeCosignature(g, 0, sk, 9, root, t));
+    };
+    auto last_ok = ledger::VerifyCheckpointNote(body + "\n" + line_at(limit - 1), g);
+    REQUIRE(last_ok.ok());
+    CHECK(last_ok->cosigners.size() == 1);
+    CHECK(last_ok->cosigners[0].timestamp_s == limit - 1);
+    for (const std::uint64_t t : {limit, ~std::uint64_t{0}}) {
+      auto v = ledger::VerifyCheckpointNote(body + "\n" + line_at(t), g);
+      REQUIRE_FALSE(v.ok());
+      CHECK(v.status().code() == "bad_cosignature");
+      CHECK(v.status().message().find("2^63") != std::string::npos);
+    }
+  }
+  SUBCASE("a known key's line of the wrong length rejects the note") {
+    std::string b64 = v0_line.substr(v0_line.rfind(' ') + 1);
+    b64.pop_back();  // newline
+    Bytes blob = FromBase64(b64);
+    blob.push_back(0);  // 77 bytes: key ID + 73
+    auto v = ledger::VerifyCheckpointNote(body + "\n" + kEmDash + " " + name0 + " " + Base64(blob) + "\n" + sigs, g);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.status().code() == "bad_cosignature");
   }
   SUBCASE("duplicate cosigner counts once") {
     auto v = ledger::VerifyCheckpointNote(body + "\n" + v0_line + v0_line, g);
@@ -317,6 +343,10 @@ TEST_CASE("collector thresholds, best checkpoint and bounded memory") {
     forged.signature[0] ^= 1;
     CHECK(collector.Add(30, RootOf("30"), forged).code() == "bad_cosignature");
     CHECK(collector.Add(31, RootOf("30"), cosig(2, 30, "30")).code() == "bad_cosignature");
+    // A timestamp no verifier accepts never enters the collector (it would spoil the whole note).
+    const ledger::Cosignature far_future = ledger::MakeCosignature(g, 2, TestKey("validator-2").secret_key, 30,
+                                                                   RootOf("30"), std::uint64_t{1} << 63);
+    CHECK(collector.Add(30, RootOf("30"), far_future).code() == "bad_cosignature");
     ledger::Cosignature stranger = cosig(2, 30, "30");
     stranger.validator_index = 9;
     CHECK(collector.Add(30, RootOf("30"), stranger).code() == "unknown_validator");

@@ -177,21 +177,27 @@ Json CheckpointFile(VectorChain& v) {
   const ledger::Cosignature c = ledger::MakeCosignature(g, 0, TestKey("validator-0").secret_key, head.log_size(), root,
                                                         kCosignedAtS);
   const std::string note = ledger::CheckpointNote(g, head.log_size(), root, std::span(&c, 1));
-  // The last signature character changed (base64): the only cosignature is invalid, so nothing
-  // vouches for the checkpoint. A stranger's line is ignored, never counted.
+  // One signature character changed (base64): a genesis validator's line that does not
+  // verify rejects the whole note (signed-note). A stranger's line is ignored, never counted.
   std::string flipped = note;
-  const std::size_t last = flipped.size() - 2;  // before the final newline
-  flipped[last] = flipped[last] == 'A' ? 'B' : 'A';
+  const std::size_t inside = flipped.size() - 20;  // in the Ed25519 part, clear of the base64 padding
+  flipped[inside] = flipped[inside] == 'A' ? 'B' : 'A';
   const crypto::KeyPair stranger = TestKey("stranger");
   const std::string stranger_line = ledger::Cosign(stranger.secret_key, "stranger.example/witness",
                                                    ledger::CheckpointBody(ledger::CheckpointOrigin(g), head.log_size(), root),
                                                    kCosignedAtS);
+  // A cosignature stamped 2^63 s: tlog-cosignature says such a timestamp MUST NOT be accepted.
+  const ledger::Cosignature late = ledger::MakeCosignature(g, 0, TestKey("validator-0").secret_key, head.log_size(),
+                                                           root, std::uint64_t{1} << 63);
+  const std::string late_note = ledger::CheckpointNote(g, head.log_size(), root, std::span(&late, 1));
   return {{"origin", ledger::CheckpointOrigin(g)},
           {"log_size", head.log_size()},
           {"log_root", Hex(root)},
           {"valid", {{{"name", "cosigned-by-the-only-validator"}, {"note", note}, {"cosigners", 1}}}},
           {"stranger_line_ignored", {{"note", note + stranger_line}, {"cosigners", 1}, {"ignored", 1}}},
-          {"unverified", {{{"name", "signature-character-changed"}, {"note", flipped}, {"cosigners", 0}}}}};
+          {"rejected",
+           {{{"name", "signature-character-changed"}, {"note", flipped}, {"error", "bad_cosignature"}},
+            {{"name", "timestamp-2^63"}, {"note", late_note}, {"error", "bad_cosignature"}}}}};
 }
 
 // What the explorer fetches to verify a receipt, exactly as the API serves it.
@@ -315,7 +321,7 @@ TEST_CASE("merkle vectors: roots, inclusion paths and consistency proofs verify,
   CHECK(checked == 28 + 28);  // every (index, size) and (old, new) pair for sizes 1..7
 }
 
-TEST_CASE("checkpoint vectors: the cosigned note verifies, a changed signature and a stranger do not count") {
+TEST_CASE("checkpoint vectors: the cosigned note verifies, a changed signature rejects it, a stranger does not count") {
   const Json f = ReadJson("checkpoint.json");
   const auto genesis = ledger::ParseGenesis(ReadVector("genesis.json"));
   REQUIRE(genesis.ok());
@@ -332,11 +338,10 @@ TEST_CASE("checkpoint vectors: the cosigned note verifies, a changed signature a
   REQUIRE(stranger.ok());
   CHECK(stranger->cosigners.size() == s["cosigners"]);
   CHECK(stranger->ignored.size() == s["ignored"]);
-  for (const Json& c : f["unverified"]) {
+  for (const Json& c : f["rejected"]) {
     const auto v = ledger::VerifyCheckpointNote(c["note"].get<std::string>(), *genesis);
-    REQUIRE(v.ok());  // well-formed; the bad line is ignored and counts for nothing
-    CHECK(v->cosigners.size() == c["cosigners"]);
-    CHECK_FALSE(v->supermajority);
+    REQUIRE_FALSE(v.ok());  // well-formed, but a validator's line fails: the whole note is refused
+    CHECK(v.status().code() == c["error"]);
   }
 }
 

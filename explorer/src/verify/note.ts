@@ -1,7 +1,8 @@
 // The validators' cosigned checkpoint: a C2SP signed note (https://c2sp.org/signed-note) whose body
 // is a C2SP tlog-checkpoint and whose signatures are C2SP tlog-cosignature `cosignature/v1`
 // (Ed25519) made by the GENESIS validators (docs/audit.md#checkpoints). Mirrors
-// ledger::VerifyCheckpointNote: the same limits, unknown names ignored but listed, and more than
+// ledger::VerifyCheckpointNote: the same limits, unknown names ignored but listed, a genesis
+// validator's line that fails rejecting the whole note, and more than
 // 2/3 of the genesis voting power required. SHA-256 and Ed25519 come from ./crypto (WebCrypto,
 // or the audited @noble fallbacks); nothing here trusts a value the node computed.
 import { concat, equal, fromBase64, toHex, utf8 } from './bytes';
@@ -13,7 +14,7 @@ const MAX_LINE_BYTES = 1024;
 const MAX_SIGNATURES = 100;
 const SIG_PREFIX = '\u2014 '; // "— " (U+2014 em dash, space)
 
-export type LineStatus = 'verified' | 'unknown_name' | 'malformed' | 'bad_key_id' | 'bad_signature' | 'duplicate';
+export type LineStatus = 'verified' | 'unknown_name' | 'malformed' | 'bad_key_id' | 'bad_signature' | 'bad_cosignature' | 'duplicate';
 
 export interface NoteLine {
   name: string;
@@ -22,7 +23,7 @@ export interface NoteLine {
   timestamp?: number; // POSIX seconds, from the cosignature
 }
 
-export type NoteProblem = 'note_malformed' | 'checkpoint_malformed' | 'wrong_origin' | 'quorum';
+export type NoteProblem = 'note_malformed' | 'checkpoint_malformed' | 'wrong_origin' | 'bad_cosignature' | 'quorum';
 
 export interface NoteVerification {
   ok: boolean; // well-formed, right origin, and cosigned by more than 2/3 of the voting power
@@ -100,6 +101,7 @@ export async function verifyCheckpointNote(note: string, set: ValidatorSet): Pro
   const byName = new Map<string, Validator>();
   for (const v of set.validators) byName.set(cosignerName(set.chainId, v), v);
   const seen = new Set<number>();
+  let rejected = false;
   const bodyBytes = utf8(body);
   for (const line of sigLines) {
     const rest = line.slice(SIG_PREFIX.length);
@@ -121,23 +123,39 @@ export async function verifyCheckpointNote(note: string, set: ValidatorSet): Pro
       result.lines.push({ name, validator: v, status: 'malformed' });
       continue;
     }
-    if (sig.length !== 4 + 8 + 64) {
+    if (sig.length < 5) {
       result.lines.push({ name, validator: v, status: 'malformed' });
+      continue;
+    }
+    if (!equal(sig.slice(0, 4), await cosignatureKeyId(name, v.publicKey))) {
+      result.lines.push({ name, validator: v, status: 'bad_key_id' }); // not this validator's key: ignored
+      continue;
+    }
+    // The first line of a validator's key decides; a repeat is skipped unverified (as Go's note.Open).
+    if (seen.has(v.index)) {
+      result.lines.push({ name, validator: v, status: 'duplicate' });
+      continue;
+    }
+    seen.add(v.index);
+    // From here a failure rejects the whole note: signed-note says a verifier SHOULD reject a note
+    // whose known key's signature does not verify, and tlog-cosignature that a timestamp of 2^63
+    // or more MUST NOT be accepted.
+    if (sig.length !== 4 + 8 + 64) {
+      result.lines.push({ name, validator: v, status: 'bad_cosignature' });
+      rejected = true;
       continue;
     }
     const timestamp = new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0, false);
     const entry: NoteLine = { name, validator: v, status: 'verified', timestamp: Number(timestamp) };
-    if (!equal(sig.slice(0, 4), await cosignatureKeyId(name, v.publicKey))) {
-      result.lines.push({ ...entry, status: 'bad_key_id' });
+    if (timestamp >= 1n << 63n) {
+      result.lines.push({ ...entry, status: 'bad_cosignature' });
+      rejected = true;
       continue;
     }
     const message = concat(utf8(`cosignature/v1\ntime ${timestamp.toString()}\n`), bodyBytes);
     if (!(await ed25519Verify(v.publicKey, sig.slice(12), message))) {
       result.lines.push({ ...entry, status: 'bad_signature' });
-      continue;
-    }
-    if (seen.has(v.index)) {
-      result.lines.push({ ...entry, status: 'duplicate' });
+      rejected = true;
       continue;
     }
     seen.add(v.index);
@@ -147,6 +165,7 @@ export async function verifyCheckpointNote(note: string, set: ValidatorSet): Pro
   }
   result.signers.sort((a, b) => a.index - b.index);
   result.supermajority = 3n * result.signedPower > 2n * set.totalPower;
+  if (rejected) return fail('bad_cosignature');
   if (!result.supermajority) return fail('quorum');
   return { ...result, ok: true };
 }

@@ -118,9 +118,10 @@ struct CheckpointVerification {
 
 // Parses the note and its checkpoint body, checks the origin is this genesis's and verifies each
 // signature line against the genesis validators' cosigner names and keys. As signed-note asks,
-// lines from unknown keys are ignored (and reported); so are invalid or repeated cosignatures,
-// which only ever count against the threshold. Errors: ParseNote's, "checkpoint_malformed",
-// "wrong_origin". Whether enough power cosigned is for the caller to judge.
+// lines from unknown keys are ignored (and reported), and so is a validator's second line; but a
+// validator's line that does not verify (wrong length, a timestamp of 2^63 or more, a bad
+// signature) rejects the whole note. Errors: ParseNote's, "checkpoint_malformed", "wrong_origin",
+// "bad_cosignature". Whether enough power cosigned is for the caller to judge.
 Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis);
 Result<CheckpointVerification> VerifyCheckpointNote(std::string_view note_text, const Genesis& genesis);
 
