@@ -511,11 +511,21 @@ class IatiBuilder {
       a.title_zh = o->name_zh() + " 非限定性资金";
       a.title_en = o->name_en() + " general fund";
       a.description = "Unrestricted money of the organisation (org: account)";
+      // The schema requires an activity date: the general fund starts when the organisation was
+      // registered (genesis organisations: the genesis time).
+      a.start_ms = RegisteredTimeMs(*o);
     } else {
       return nullptr;
     }
     order_.push_back(account);
     return &activities_.emplace(account, std::move(a)).first->second;
+  }
+
+  std::uint64_t RegisteredTimeMs(const pb::OrgRecord& org) {
+    if (org.registered_height() == 0) return view_.genesis().genesis_time_ms;
+    auto block = view_.Block(org.registered_height());
+    if (!block) throw ledger::StorageError("the block that registered " + org.org_id() + " is missing");
+    return block->header().time_ms();
   }
 
   void Add(const std::string& account, Txn txn) {
@@ -547,8 +557,9 @@ class IatiBuilder {
     w.Close();
   }
 
-  std::string Write(const std::optional<std::string>& only_org) {
+  std::optional<std::string> Write(const std::optional<std::string>& only_org) {
     XmlWriter w;
+    std::size_t written = 0;
     const std::string now = BeijingIsoTime(view_.head().time_ms()).substr(0, 19) + "+08:00";
     w.Open("iati-activities", {{"version", "2.03"}, {"generated-datetime", now}});
     for (const std::string& account : order_) {
@@ -556,6 +567,7 @@ class IatiBuilder {
       if (only_org && a.reporting_org != *only_org) continue;
       auto txns = txns_.find(account);
       if (txns == txns_.end()) continue;
+      ++written;
       w.Open("iati-activity", {{"last-updated-datetime", now},
                                {"xml:lang", "zh"},
                                {"default-currency", "CNY"},
@@ -582,6 +594,7 @@ class IatiBuilder {
       for (const Txn& t : txns->second) WriteTxn(w, account, a, t);
       w.Close();
     }
+    if (written == 0) return std::nullopt;
     return w.Finish();
   }
 
@@ -643,7 +656,7 @@ class IatiBuilder {
 
 }  // namespace
 
-std::string IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
+std::optional<std::string> IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
                     const std::optional<std::string>& org) {
   IatiBuilder b(view);
   for (const Movement& m : rows) {

@@ -115,8 +115,9 @@ std::string IatiOrgRef(std::string_view credit_code);
 
 // An IATI 2.03 activity file: projects, trusts and each organisation's general fund as
 // activities, the page's movements as their transactions. `org` set: only the activities that
-// organisation reports.
-std::string IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
+// organisation reports. Nullopt when no activity is left: the official schema requires at least
+// one iati-activity, so an empty file would not validate.
+std::optional<std::string> IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
                     const std::optional<std::string>& org);
 
 }  // namespace shanliu::api::internal

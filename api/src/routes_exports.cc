@@ -2,6 +2,7 @@
 // Each response is one bounded page; X-Next-Cursor and a Link rel="next" header name the next.
 #include "exports.h"
 #include "routes.h"
+#include "shanliu/error_codes.h"
 
 namespace shanliu::api::internal {
 namespace {
@@ -83,8 +84,19 @@ Response GetIatiXml(RequestContext& ctx) {
   Names names(ctx.view());
   auto page = CollectMovements(ctx.view(), names, r->scan);
   if (!page.ok()) return ErrorResponse(page.status());
-  return Paged(ctx, "/v1/exports/iati.xml", *r, *page, "application/xml; charset=utf-8", ".xml",
-               IatiXml(ctx.view(), page->rows, r->scan.org));
+  std::optional<std::string> xml = IatiXml(ctx.view(), page->rows, r->scan.org);
+  if (!xml) {
+    // The schema needs one activity at least; a later page may still hold some, so say where it is.
+    Json details = Json::object();
+    if (page->next_cursor) details["next_cursor"] = *page->next_cursor;
+    Response none = ErrorResponse(Status::Error(std::string(errc::kNoActivities), "no IATI activity to report in this page (org, dates)"), details);
+    if (page->next_cursor) {
+      none.headers.emplace_back("X-Next-Cursor", std::to_string(*page->next_cursor));
+      none.headers.emplace_back("Link", NextLink(ctx, "/v1/exports/iati.xml", *page->next_cursor));
+    }
+    return none;
+  }
+  return Paged(ctx, "/v1/exports/iati.xml", *r, *page, "application/xml; charset=utf-8", ".xml", std::move(*xml));
 }
 
 }  // namespace

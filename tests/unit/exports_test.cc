@@ -2,9 +2,17 @@
 // documents that parse back (python3's xml.etree) with the expected structure.
 #include <doctest/doctest.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "../../api/src/exports.h"
 #include "shanliu/api/http_client.h"
@@ -13,6 +21,47 @@
 
 namespace shanliu::api::internal {
 namespace {
+
+// The official IATI 2.03 schema (a byte-identical copy of ../shared/iati-2.03; see its README).
+const std::filesystem::path kIatiSchemaDir = std::filesystem::path(SHANLIU_SOURCE_DIR) / "tests" / "data" / "iati-2.03";
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void CollectSchemaError(void* sink, const xmlError* error) {
+  auto* errors = static_cast<std::vector<std::string>*>(sink);
+  errors->push_back("line " + std::to_string(error->line) + ": " + (error->message ? error->message : "?"));
+}
+
+// Validates `xml` against the official IATI activities schema with libxml2 (no network); returns
+// the schema errors one per line, empty when the document is valid. A schema that does not load is a failure.
+std::string IatiSchemaErrors(const std::string& xml) {
+  std::vector<std::string> errors;
+  const std::string schema_path = (kIatiSchemaDir / "iati-activities-schema.xsd").string();
+  xmlSchemaParserCtxtPtr parser = xmlSchemaNewParserCtxt(schema_path.c_str());
+  REQUIRE(parser != nullptr);
+  xmlSchemaPtr schema = xmlSchemaParse(parser);
+  xmlSchemaFreeParserCtxt(parser);
+  REQUIRE_MESSAGE(schema != nullptr, "the IATI schema did not load from " << schema_path);
+  xmlDocPtr doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "iati.xml", nullptr,
+                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (doc == nullptr) {
+    errors.push_back("not well-formed XML");
+  } else {
+    xmlSchemaValidCtxtPtr valid = xmlSchemaNewValidCtxt(schema);
+    xmlSchemaSetValidStructuredErrors(valid, reinterpret_cast<xmlStructuredErrorFunc>(&CollectSchemaError), &errors);
+    const int rc = xmlSchemaValidateDoc(valid, doc);
+    if (rc != 0 && errors.empty()) errors.push_back("validation failed with code " + std::to_string(rc));
+    xmlSchemaFreeValidCtxt(valid);
+    xmlFreeDoc(doc);
+  }
+  xmlSchemaFree(schema);
+  std::string joined;
+  for (const std::string& e : errors) joined += e + "\n";
+  return joined;
+}
 
 using Json = nlohmann::json;
 using testing::TempDir;
@@ -328,11 +377,18 @@ TEST_CASE("the IATI export parses as XML with activities and typed transactions"
                        charity + "-project-meals 4 40.00\n" +   // spending
                        charity + "-project-meals 1 7.00");      // restricted donation
 
-  // Only the activities one organisation reports; a bank reports none.
+  CHECK(IatiSchemaErrors(r.body) == "");
+
+  // Only the activities one organisation reports; a bank reports none, and a file without an
+  // activity would not validate, so that is a typed 404 rather than an empty file.
   r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03&org=bank-1");
+  CHECK(r.status == 404);
+  CHECK(Json::parse(r.body)["error"]["code"] == "no_activities");
+  // One organisation's file validates too.
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03&org=charity-a");
   REQUIRE(r.status == 200);
-  CHECK(r.body.find("<iati-activity ") == std::string::npos);
-  CHECK(r.body.find("<iati-activities") != std::string::npos);
+  CHECK(r.body.find("-general-fund</iati-identifier>") != std::string::npos);
+  CHECK(IatiSchemaErrors(r.body) == "");
 }
 
 TEST_CASE("exports list a correction as its own row, the reversed movement, negated in IATI") {
@@ -355,6 +411,28 @@ TEST_CASE("exports list a correction as its own row, the reversed movement, nega
   CHECK(r.body.find(">10.00</value>") != std::string::npos);
   CHECK(r.body.find(">-10.00</value>") != std::string::npos);  // the expenditure reversed
   CHECK(r.body.find("correction ") != std::string::npos);
+  CHECK(IatiSchemaErrors(r.body) == "");
+}
+
+TEST_CASE("the IATI schema check refuses what the official schema refuses") {
+  // The check itself can fail: an activity without its required parts, and a stray element.
+  const std::string head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<iati-activities version=\"2.03\" generated-datetime=\"2026-01-01T00:00:00Z\">";
+  // A file with no activity is refused (minOccurs 1): why the export answers no_activities instead.
+  CHECK(IatiSchemaErrors(head + "</iati-activities>").find("Missing child element") != std::string::npos);
+  CHECK_FALSE(IatiSchemaErrors(head + "<iati-activity><iati-identifier>x</iati-identifier></iati-activity></iati-activities>").empty());
+  CHECK_FALSE(IatiSchemaErrors(head + "<not-iati/></iati-activities>").empty());
+  CHECK_FALSE(IatiSchemaErrors("<iati-activities").empty());
+}
+
+TEST_CASE("the repository's IATI schema is the official copy the project was given") {
+  for (const char* name : {"iati-activities-schema.xsd", "iati-common.xsd", "xml.xsd"}) {
+    INFO(name);
+    const std::string ours = ReadFile(kIatiSchemaDir / name);
+    CHECK(ours.size() > 1000);
+    // ../shared sits beside the repository on the project's machines; a bare clone has only the copy.
+    const auto given = std::filesystem::path(SHANLIU_SOURCE_DIR).parent_path() / "shared" / "iati-2.03" / name;
+    if (std::filesystem::exists(given)) CHECK(ours == ReadFile(given));
+  }
 }
 
 TEST_CASE("OrgActivityFrom lists an organisation's leaves oldest first from a leaf") {
