@@ -113,6 +113,7 @@ Result<Next> Reconsider(const NodeClient& node, const Work& work,
   res.reused = true;
   if (status->phase == TxPhase::kCommitted) {
     res.outcome = Outcome::kCommitted;
+    res.committed_before = true;
     res.height = status->height;
     return Next(res);
   }
@@ -181,6 +182,7 @@ Status SubmitWork(const NodeClient& node, import::Journal& journal, const std::v
     IdempotentResult r = (*posted)[k];
     if (r.outcome != Outcome::kAlreadyBooked) r.tx_id = w.entry.tx_id;
     r.reused = !w.fresh;
+    r.committed_before = r.reused && r.outcome == Outcome::kCommitted;
     if (r.outcome == Outcome::kRejected && r.error.code() == "expired" && !w.fresh) {
       auto next = Reconsider(node, w, requests[w.index], signers, options);
       if (!next.ok()) return next.status();

@@ -35,6 +35,7 @@ struct IdempotentResult {
   Hash256 tx_id{};
   std::uint64_t height = 0;  // when committed and known
   bool reused = false;       // the journal's envelope was submitted again
+  bool committed_before = false;  // and the node already held it as committed (an earlier run's)
   Status error;
 };
 

@@ -195,7 +195,7 @@ std::string RowKey(ImportKind kind, const pb::TxBody& body, const std::string& k
 }
 
 std::string StatusOf(const IdempotentResult& r) {
-  if (r.outcome == Outcome::kCommitted && r.reused) return "already_imported";
+  if (r.outcome == Outcome::kCommitted && r.committed_before) return "already_imported";
   return OutcomeName(r.outcome);
 }
 
@@ -210,9 +210,11 @@ Status WriteResult(const fs::path& path, const Loaded& loaded, const std::vector
     const ImportRow& row = loaded.rows[i];
     const IdempotentResult& r = results[i];
     const bool has_id = r.outcome != Outcome::kRejected || r.tx_id != Hash256{};
+    // A row already on the ledger is not an error: its tx id says where it is.
+    const Status shown = r.outcome == Outcome::kAlreadyBooked ? Status::Ok() : r.error;
     lines.emplace_back(row.row, std::to_string(row.row) + "," + std::to_string(row.line) + "," + CsvField(row.key) +
                                     "," + StatusOf(r) + "," + (has_id ? crypto::ToHex(r.tx_id) : "") + "," +
-                                    CsvField(r.error.code()) + "," + CsvField(r.error.ok() ? "" : r.error.message()));
+                                    CsvField(shown.code()) + "," + CsvField(shown.ok() ? "" : shown.message()));
   }
   std::sort(lines.begin(), lines.end());
   const fs::path tmp = path.string() + ".tmp";

@@ -47,7 +47,10 @@ int TxWithIdempotencyKey(const Args& args, const NodeClient& node, const pb::TxB
   const auto* kind = payload_body.GetReflection()->GetOneofFieldDescriptor(payload_body, oneof);
   std::cout << "kind     " << (kind ? kind->name() : std::string("none")) << "\n";
   if (r.tx_id != Hash256{}) std::cout << "id       " << crypto::ToHex(r.tx_id) << "\ncode     " << ReceiptCode(r.tx_id) << "\n";
-  std::cout << "key      " << key << (r.reused ? " (the journalled envelope, submitted again)" : " (new)") << "\njournal  "
+  const char* origin = r.outcome == Outcome::kConflict ? ""
+                       : r.reused                         ? " (the journalled envelope, submitted again)"
+                                                          : " (new)";
+  std::cout << "key      " << key << origin << "\njournal  "
             << (*journal)->file().string() << "\n";
   switch (r.outcome) {
     case Outcome::kCommitted:
