@@ -1,5 +1,6 @@
 // shanliu import: a bank statement (donations) or a charity's accounting export (spends) from
 // CSV to the ledger, idempotently (docs/cli.md "import", docs/decisions.md).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -127,24 +128,32 @@ Result<Loaded> LoadRows(ImportKind kind, const Args& args, const crypto::KeyPair
   return out;
 }
 
-// The account a row books against and, for donations, the attesting bank.
+// The account a row books against and, for donations, the attesting bank (whose key signs).
 std::vector<std::pair<std::string, std::string>> NamedOf(ImportKind kind, const pb::TxBody& body) {
   if (kind == ImportKind::kDonations) {
     return {{"account", body.donation().to_account()}, {"org", body.donation().attesting_bank()}};
   }
-  return {{"account", body.spend().from_account()}};
+  const std::string& from = body.spend().from_account();
+  // A spend from an organisation's own account is signed with that organisation's key; a
+  // project's owner is left to the node (wrong_signer per row).
+  if (from.starts_with("org:")) return {{"account", from}, {"org", from.substr(4)}};
+  return {{"account", from}};
 }
 
 // Unknown organisations and projects, asked of the node once per distinct name.
-Status CheckNames(const NodeClient& node, ImportKind kind, Loaded& loaded) {
+Status CheckNames(const NodeClient& node, ImportKind kind, const crypto::PublicKey& signer, Loaded& loaded) {
   std::map<std::string, Status> known;  // "org:x" / "project:y" -> Ok or the typed error
-  // Returns a failure to reach the node; `verdict` is Ok or the row's typed error.
+  const std::string signer_hex = crypto::ToHex(signer);
+  // Returns a failure to reach the node; `verdict` is Ok or the row's typed error. "signer:<org>"
+  // also checks that the signing key is one of the organisation's current keys, so a wrong
+  // --bank-key fails here once instead of as wrong_signer on every row.
   auto lookup = [&](const std::string& name, Status& verdict) -> Status {
     if (auto it = known.find(name); it != known.end()) {
       verdict = it->second;
       return Status::Ok();
     }
     const bool project = name.starts_with("project:");
+    const bool signer_check = name.starts_with("signer:");
     const std::string id = name.substr(name.find(':') + 1);
     auto answer = node.GetJson(std::string(project ? "/v1/projects/" : "/v1/orgs/") + id + "?limit=1");
     if (!answer.ok() && answer.status().code() != "not_found") return answer.status();
@@ -152,6 +161,14 @@ Status CheckNames(const NodeClient& node, ImportKind kind, Loaded& loaded) {
                           : Status::Error(project ? "unknown_project" : "unknown_org",
                                           std::string(project ? "project '" : "organisation '") + id +
                                               "' is not on the ledger");
+    if (verdict.ok() && signer_check) {
+      const nlohmann::json keys = (*answer).contains("org") ? (*answer)["org"].value("public_keys", nlohmann::json::array())
+                                                            : nlohmann::json::array();
+      if (std::find(keys.begin(), keys.end(), signer_hex) == keys.end()) {
+        verdict = Status::Error("wrong_signer", "the signing key " + signer_hex.substr(0, 16) + "… is not a key of '" +
+                                                    id + "'");
+      }
+    }
     known.emplace(name, verdict);
     return Status::Ok();
   };
@@ -162,7 +179,7 @@ Status CheckNames(const NodeClient& node, ImportKind kind, Loaded& loaded) {
     for (const auto& [what, value] : NamedOf(kind, loaded.bodies[i])) {
       if (what == "account" && !value.starts_with("org:") && !value.starts_with("project:")) continue;
       Status verdict = Status::Ok();
-      SHANLIU_RETURN_IF_ERROR(lookup(what == "org" ? "org:" + value : value, verdict));
+      SHANLIU_RETURN_IF_ERROR(lookup(what == "org" ? "signer:" + value : value, verdict));
       if (!verdict.ok()) bad = verdict;
     }
     if (!bad.ok()) {
@@ -287,7 +304,7 @@ int Import(const Args& args) {
   std::optional<NodeClient> node;
   if (args.Has("node")) {
     node.emplace(*args.Get("node"));
-    if (Status s = CheckNames(*node, kind, *loaded); !s.ok()) return Fail("import", s);
+    if (Status s = CheckNames(*node, kind, key->public_key, *loaded); !s.ok()) return Fail("import", s);
   }
   std::cout << loaded->data_rows << " rows (" << import::EncodingName(loaded->encoding) << "), " << loaded->rows.size()
             << " valid totalling " << Yuan(loaded->total_fen) << ", " << loaded->errors.size() << " with errors\n";

@@ -104,6 +104,13 @@ def test_dry_run(ctx):
               f"row {row} reported as {code}:\n{proc.stderr}")
     check(not re.search(r"^row [68] ", proc.stderr, re.M), "good rows are not reported")
     check("8 rows (utf-8), 2 valid" in proc.stdout, proc.stdout)
+    # The wrong bank's key is caught before signing anything, on every row.
+    good = ctx.path("good.csv")
+    write(good, [HEADER, "2026-03-14,5.00,W1,a,org:federation,"])
+    args = ctx.import_args(good, "journal-dry", "--dry-run")
+    args[args.index("--bank-key") + 1] = os.path.join(ctx.net, "keys", "bank-2.key")
+    wrong = ctx.ws.run(*args, check_exit=False)
+    check(wrong.returncode == 1 and re.search(r"^row 1 \(line 2\): .*\[wrong_signer\]$", wrong.stderr, re.M), wrong.stderr)
     # A real run refuses the file as a whole.
     proc = ctx.run_import(path, "journal-dry", expect=1)
     check("invalid_rows" in proc.stderr, proc.stderr)
