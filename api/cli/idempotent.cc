@@ -22,7 +22,8 @@ constexpr unsigned kPollIntervalMs = 200;
 struct Work {
   std::size_t index = 0;
   JournalEntry entry;
-  bool fresh = false;  // signed by this run (not taken from the journal)
+  bool fresh = false;     // signed by this run (not taken from the journal)
+  bool replaces = false;  // and it replaces a journalled envelope that expired unused
 };
 
 Result<JournalEntry> MakeEnvelope(const IdempotentRequest& request, const std::string& fields_hex,
@@ -183,6 +184,7 @@ Status SubmitWork(const NodeClient& node, import::Journal& journal, const std::v
     if (r.outcome != Outcome::kAlreadyBooked) r.tx_id = w.entry.tx_id;
     r.reused = !w.fresh;
     r.committed_before = r.reused && r.outcome == Outcome::kCommitted;
+    r.replaced = w.replaces;
     if (r.outcome == Outcome::kRejected && r.error.code() == "expired" && !w.fresh) {
       auto next = Reconsider(node, w, requests[w.index], signers, options);
       if (!next.ok()) return next.status();
@@ -191,7 +193,7 @@ Status SubmitWork(const NodeClient& node, import::Journal& journal, const std::v
         if (final_result->outcome == Outcome::kPending) envelopes[w.index] = w.entry.envelope;
         continue;
       }
-      replaced.push_back({w.index, std::get<JournalEntry>(*next), true});
+      replaced.push_back({w.index, std::get<JournalEntry>(*next), true, true});
       continue;
     }
     results[w.index] = r;

@@ -36,6 +36,7 @@ struct IdempotentResult {
   std::uint64_t height = 0;  // when committed and known
   bool reused = false;       // the journal's envelope was submitted again
   bool committed_before = false;  // and the node already held it as committed (an earlier run's)
+  bool replaced = false;  // the journalled envelope expired unused: this is a fresh one
   Status error;
 };
 

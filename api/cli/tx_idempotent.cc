@@ -49,6 +49,7 @@ int TxWithIdempotencyKey(const Args& args, const NodeClient& node, const pb::TxB
   if (r.tx_id != Hash256{}) std::cout << "id       " << crypto::ToHex(r.tx_id) << "\ncode     " << ReceiptCode(r.tx_id) << "\n";
   const char* origin = r.outcome == Outcome::kConflict ? ""
                        : r.reused                         ? " (the journalled envelope, submitted again)"
+                       : r.replaced                       ? " (new: the journalled envelope expired unused)"
                                                           : " (new)";
   std::cout << "key      " << key << origin << "\njournal  "
             << (*journal)->file().string() << "\n";

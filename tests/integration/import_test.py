@@ -246,6 +246,31 @@ def test_tx_idempotency_key(ctx):
     ctx.donations += 1
 
 
+def test_expired_envelope_replaced(ctx):
+    """A journalled tx that never committed (here: refused, to a project that does not exist) is
+    resubmitted as it is until the chain passes its expiry, and only then replaced."""
+    args = ["shanliu", "tx", "donation", "--key", ctx.bank_key, "--node", ctx.url, "--to", "project:not-yet-open",
+            "--amount-fen", "100", "--expires-in", "1", "--idempotency-key", "order-expiring",
+            "--journal", ctx.path("journal-expiry"),
+            "--json", '{"donor_ref":"%s","channel":"bank_transfer","attesting_bank":"bank-1"}' % ("cd" * 32)]
+    tx_id = lambda out: re.search(r"^id\s+([0-9a-f]{64})$", out, re.M).group(1)
+    first = ctx.ws.run(*args, check_exit=False)
+    check(first.returncode == 1 and "(new)" in first.stdout, first.stdout + first.stderr)
+    again = ctx.ws.run(*args, check_exit=False)
+    check(tx_id(again.stdout) == tx_id(first.stdout) and "submitted again" in again.stdout,
+          "before its expiry the same envelope is resubmitted:\n" + again.stdout)
+    # One committed block moves the head past expires_at_height (= head + 1 when signed).
+    ctx.ws.run("shanliu", "tx", "donation", "--key", ctx.bank_key, "--node", ctx.url, "--to", "org:federation",
+               "--amount-fen", "100", "--wait",
+               "--json", '{"donor_ref":"%s","channel":"bank_transfer","attesting_bank":"bank-1"}' % ("ce" * 32))
+    ctx.donations += 1
+    later = ctx.ws.run(*args, check_exit=False)
+    check(tx_id(later.stdout) != tx_id(first.stdout) and "expired unused" in later.stdout,
+          "past its expiry a fresh envelope replaces it:\n" + later.stdout)
+    with open(os.path.join(ctx.path("journal-expiry"), "shanliu-journal.jsonl"), encoding="utf-8") as f:
+        check(len(f.readlines()) == 2, "the journal keeps both envelopes")
+
+
 def main(bin_dir):
     ws = Workspace(bin_dir)
     passed, failed = 0, 0
@@ -264,6 +289,7 @@ def main(bin_dir):
             ("GBK statement", lambda: test_gbk(ctx)),
             ("spends export", lambda: test_spends(ctx)),
             ("tx --idempotency-key", lambda: test_tx_idempotency_key(ctx)),
+            ("expired journalled envelope replaced", lambda: test_expired_envelope_replaced(ctx)),
             ("donation count is exact", lambda: check(stats(url)["donation_count"] == ctx.donations,
                                                       f"{stats(url)['donation_count']} != {ctx.donations}")),
         ]
