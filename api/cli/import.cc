@@ -270,81 +270,71 @@ options:
   --expires-in N, --expires-in-ms MS   tx lifetime, as for shanliu tx
 )";
 
-int Import(const Args& args) {
-  const auto usage = [](const std::string& m) { return UsageError("import", kImportUsage, m); };
-  if (Status s = RequireOnly(args, {"bank-key", "key", "map", "node", "dry-run", "result", "encoding", "journal",
-                                    "batch", "expires-in", "expires-in-ms"});
-      !s.ok()) {
-    return usage(s.message());
-  }
+namespace {
+
+struct ImportOptions {
+  ImportKind kind = ImportKind::kDonations;
+  fs::path key_path;
+  bool dry_run = false;
+  IdempotentOptions submit;
+};
+
+// Checks the command line; a usage error comes back as its message.
+Result<ImportOptions> ParseImportOptions(const Args& args) {
+  SHANLIU_RETURN_IF_ERROR(RequireOnly(args, {"bank-key", "key", "map", "node", "dry-run", "result", "encoding",
+                                             "journal", "batch", "expires-in", "expires-in-ms"}));
+  const auto usage = [](const std::string& m) { return Status::Error("usage", m); };
   if (args.positional.size() != 2) return usage("name what to import (donations or spends) and the CSV file");
   const std::string what = args.positional[0];
   if (what != "donations" && what != "spends") return usage("import donations or spends, not '" + what + "'");
-  const ImportKind kind = what == "donations" ? ImportKind::kDonations : ImportKind::kSpends;
-  const char* key_flag = kind == ImportKind::kDonations ? "bank-key" : "key";
+  ImportOptions out;
+  out.kind = what == "donations" ? ImportKind::kDonations : ImportKind::kSpends;
+  const char* key_flag = out.kind == ImportKind::kDonations ? "bank-key" : "key";
   if (!args.Has(key_flag)) return usage(std::string("--") + key_flag + " KEY is required");
-  if (args.Has(kind == ImportKind::kDonations ? "key" : "bank-key")) {
+  if (args.Has(out.kind == ImportKind::kDonations ? "key" : "bank-key")) {
     return usage(std::string("import ") + what + " signs with --" + key_flag);
   }
+  out.key_path = *args.Get(key_flag);
   if (!args.Has("map")) return usage("--map MAP.json is required");
-  const bool dry_run = args.Has("dry-run");
-  if (!dry_run && !args.Has("node")) return usage("--node URL is required (or --dry-run)");
+  out.dry_run = args.Has("dry-run");
+  if (!out.dry_run && !args.Has("node")) return usage("--node URL is required (or --dry-run)");
   auto batch = ParseUInt(args.Get("batch").value_or("1000"), 1, kMaxSubmitBatch, "--batch");
-  if (!batch.ok()) return usage(batch.status().message());
+  if (!batch.ok()) return batch.status();
   auto expires_in = ParseUInt(args.Get("expires-in").value_or("100"), 1, 1000, "--expires-in");
-  if (!expires_in.ok()) return usage(expires_in.status().message());
+  if (!expires_in.ok()) return expires_in.status();
   auto expires_in_ms = ParseUInt(args.Get("expires-in-ms").value_or("3600000"), 60'000, 86'400'000, "--expires-in-ms");
-  if (!expires_in_ms.ok()) return usage(expires_in_ms.status().message());
+  if (!expires_in_ms.ok()) return expires_in_ms.status();
+  out.submit.batch = *batch;
+  out.submit.expires_in_blocks = *expires_in;
+  out.submit.expires_in_ms = *expires_in_ms;
+  out.submit.wait = true;  // the result file reports where each row ended up
+  out.submit.wait_timeout_ms = kImportWaitMs;
+  return out;
+}
 
-  const fs::path key_path = *args.Get(key_flag);
-  auto key = crypto::ReadKeyFile(key_path);
-  if (!key.ok()) return Fail("import", key.status());
-  auto loaded = LoadRows(kind, args, *key);
-  if (!loaded.ok()) return loaded.status().code() == "usage" ? usage(loaded.status().message()) : Fail("import", loaded.status());
-  std::optional<NodeClient> node;
-  if (args.Has("node")) {
-    node.emplace(*args.Get("node"));
-    if (Status s = CheckNames(*node, kind, key->public_key, *loaded); !s.ok()) return Fail("import", s);
-  }
-  std::cout << loaded->data_rows << " rows (" << import::EncodingName(loaded->encoding) << "), " << loaded->rows.size()
-            << " valid totalling " << Yuan(loaded->total_fen) << ", " << loaded->errors.size() << " with errors\n";
-  PrintErrors(loaded->errors);
-  if (dry_run) {
-    std::cout << "dry run: nothing was submitted or written\n";
-    return loaded->errors.empty() ? 0 : 1;
-  }
-  if (!loaded->errors.empty()) {
-    return Fail("import", Status::Error("invalid_rows", std::to_string(loaded->errors.size()) +
-                                                            " rows have errors: nothing was submitted (fix them, or "
-                                                            "remove them from the file, and run again)"));
-  }
-  const fs::path journal_dir = args.Get("journal") ? fs::path(*args.Get("journal"))
-                                                   : (key_path.has_parent_path() ? key_path.parent_path() : fs::path("."));
+// Journals, submits, waits, writes the result file and prints the tally; returns the exit code.
+int SubmitRows(const Args& args, const NodeClient& node, const crypto::KeyPair& key, ImportOptions& options,
+               const Loaded& loaded) {
+  const fs::path journal_dir = args.Get("journal")               ? fs::path(*args.Get("journal"))
+                               : options.key_path.has_parent_path() ? options.key_path.parent_path()
+                                                                    : fs::path(".");
   auto journal = import::Journal::Open(journal_dir);
   if (!journal.ok()) return Fail("import", journal.status());
-
   std::vector<IdempotentRequest> requests;
-  for (std::size_t i = 0; i < loaded->rows.size(); ++i) {
-    requests.push_back({RowKey(kind, loaded->bodies[i], loaded->rows[i].key), loaded->bodies[i]});
+  for (std::size_t i = 0; i < loaded.rows.size(); ++i) {
+    requests.push_back({RowKey(options.kind, loaded.bodies[i], loaded.rows[i].key), loaded.bodies[i]});
   }
-  IdempotentOptions options;
-  options.expires_in_blocks = *expires_in;
-  options.expires_in_ms = *expires_in_ms;
-  options.batch = *batch;
-  options.wait = true;
-  options.wait_timeout_ms = kImportWaitMs;
   const std::uint64_t started_ms = NowMs();
-  options.progress = [started_ms](std::size_t done, std::size_t total) {
-    const double seconds = static_cast<double>(NowMs() - started_ms) / 1000.0;
-    std::cerr << "submitted " << done << "/" << total << " rows (" << static_cast<std::uint64_t>(seconds) << " s)\n";
+  options.submit.progress = [started_ms](std::size_t done, std::size_t total) {
+    std::cerr << "submitted " << done << "/" << total << " rows (" << (NowMs() - started_ms) / 1000 << " s)\n";
   };
-  const fs::path result_path = args.Get("result").value_or(args.positional[1] + ".result.csv");
-  auto results = SubmitIdempotent(*node, **journal, {&*key}, requests, options);
+  auto results = SubmitIdempotent(node, **journal, {&key}, requests, options.submit);
   if (!results.ok()) {
     return Fail("import", Status::Error(results.status().code(), results.status().message() +
                                                                      " (run the same command again to resume)"));
   }
-  if (Status s = WriteResult(result_path, *loaded, *results); !s.ok()) return Fail("import", s);
+  const fs::path result_path = args.Get("result").value_or(args.positional[1] + ".result.csv");
+  if (Status s = WriteResult(result_path, loaded, *results); !s.ok()) return Fail("import", s);
   std::map<std::string, std::size_t> counts;
   for (const IdempotentResult& r : *results) counts[StatusOf(r)]++;
   const std::uint64_t elapsed_ms = std::max<std::uint64_t>(1, NowMs() - started_ms);
@@ -353,6 +343,38 @@ int Import(const Args& args) {
             << elapsed_ms << " ms)\nresult " << result_path.string() << "\n";
   const std::size_t done = counts["committed"] + counts["already_imported"];
   return done == requests.size() ? 0 : 1;
+}
+
+}  // namespace
+
+int Import(const Args& args) {
+  auto options = ParseImportOptions(args);
+  if (!options.ok()) return UsageError("import", kImportUsage, options.status().message());
+  auto key = crypto::ReadKeyFile(options->key_path);
+  if (!key.ok()) return Fail("import", key.status());
+  auto loaded = LoadRows(options->kind, args, *key);
+  if (!loaded.ok()) {
+    if (loaded.status().code() == "usage") return UsageError("import", kImportUsage, loaded.status().message());
+    return Fail("import", loaded.status());
+  }
+  std::optional<NodeClient> node;
+  if (args.Has("node")) {
+    node.emplace(*args.Get("node"));
+    if (Status s = CheckNames(*node, options->kind, key->public_key, *loaded); !s.ok()) return Fail("import", s);
+  }
+  std::cout << loaded->data_rows << " rows (" << import::EncodingName(loaded->encoding) << "), " << loaded->rows.size()
+            << " valid totalling " << Yuan(loaded->total_fen) << ", " << loaded->errors.size() << " with errors\n";
+  PrintErrors(loaded->errors);
+  if (options->dry_run) {
+    std::cout << "dry run: nothing was submitted or written\n";
+    return loaded->errors.empty() ? 0 : 1;
+  }
+  if (!loaded->errors.empty()) {
+    return Fail("import", Status::Error("invalid_rows", std::to_string(loaded->errors.size()) +
+                                                            " rows have errors: nothing was submitted (fix them, or "
+                                                            "remove them from the file, and run again)"));
+  }
+  return SubmitRows(args, *node, *key, *options, *loaded);
 }
 
 }  // namespace shanliu::cli
