@@ -99,14 +99,18 @@ Result<std::vector<IdempotentResult>> Post(const NodeClient& node, const std::ve
 
 // A journalled envelope the node calls expired: it is replaced only if the committed head is
 // past its expiry and the tx is not committed (asked in that order, so a commit in between is
-// seen). Returns the fresh entry to submit, or the final result when there is nothing to send.
+// seen: a block that commits it after `head` would have to be at a later height and time). Returns the fresh entry to submit, or the final result when there is nothing to send.
 using Next = std::variant<JournalEntry, IdempotentResult>;
 Result<Next> Reconsider(const NodeClient& node, const Work& work,
                                                                 const IdempotentRequest& request,
                                                                 const std::vector<const crypto::KeyPair*>& signers,
-                                                                const IdempotentOptions& options) {
-  auto head = node.Head();
-  if (!head.ok()) return head.status();
+                                                                const IdempotentOptions& options,
+                                                                std::optional<ChainHead>& head) {
+  if (!head) {  // one head per batch: fetched before any of the batch's status queries
+    auto fetched = node.Head();
+    if (!fetched.ok()) return fetched.status();
+    head = *fetched;
+  }
   auto status = node.Status(work.entry.tx_id);
   if (!status.ok()) return status.status();
   IdempotentResult res;
@@ -178,6 +182,7 @@ Status SubmitWork(const NodeClient& node, import::Journal& journal, const std::v
   auto posted = Post(node, batch);
   if (!posted.ok()) return posted.status();
   std::vector<Work> replaced;
+  std::optional<ChainHead> head;
   for (std::size_t k = 0; k < work.size(); ++k) {
     const Work& w = work[k];
     IdempotentResult r = (*posted)[k];
@@ -186,7 +191,7 @@ Status SubmitWork(const NodeClient& node, import::Journal& journal, const std::v
     r.committed_before = r.reused && r.outcome == Outcome::kCommitted;
     r.replaced = w.replaces;
     if (r.outcome == Outcome::kRejected && r.error.code() == "expired" && !w.fresh) {
-      auto next = Reconsider(node, w, requests[w.index], signers, options);
+      auto next = Reconsider(node, w, requests[w.index], signers, options, head);
       if (!next.ok()) return next.status();
       if (auto* final_result = std::get_if<IdempotentResult>(&*next)) {
         results[w.index] = *final_result;
