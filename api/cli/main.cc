@@ -23,6 +23,7 @@ commands:
   audit   (--node URL | --data-dir DIR) --genesis FILE   replay and re-verify the chain from genesis
   checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
+  import  donations|spends FILE.csv --map MAP.json ...   book a bank statement or accounting export (idempotent)
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -49,6 +50,7 @@ const std::vector<Command>& Commands() {
       {"audit", Audit, kAuditUsage, {}, {}},
       {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
       {"export", Export, kExportUsage, {}, {}},
+      {"import", Import, kImportUsage, {"dry-run"}, {}},
   };
   return commands;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "idempotent.h"
 #include "node_client.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
@@ -200,6 +201,12 @@ options:
   --dry-run         build, sign and check, print the envelope, but do not submit
   --chain-id ID, --height H   use these instead of asking the node (both: no network needed)
   --wait            after submitting, wait (up to 60 s) until it is committed or rejected
+  --idempotency-key KEY
+                    safe retries: the first run journals the signed envelope under KEY; a
+                    retry with the same KEY and fields submits that same envelope again (never
+                    a second tx), a fresh one only once the chain is past its expiry; the same
+                    KEY with other fields is refused (idempotency_conflict). docs/cli.md
+  --journal DIR     where the journal lives (default: the first --key file's directory)
 
 example:
   shanliu tx donation --key dev/keys/bank-1.key --node http://127.0.0.1:8080 \
@@ -210,7 +217,7 @@ example:
 int Tx(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("tx", kTxUsage, m); };
   std::vector<std::string> allowed = {"key",     "node",       "json",   "file",     "expires-in",  "expires-in-ms",
-                                      "dry-run", "wait",       "chain-id", "height",   "corrects"};
+                                      "dry-run", "wait",       "chain-id", "height",   "corrects", "idempotency-key", "journal"};
   for (const FieldFlag& f : FieldFlags()) allowed.push_back(f.flag);
   if (Status s = RequireOnly(args, allowed); !s.ok()) return usage(s.message());
   if (args.positional.size() != 1) return usage("name one transaction kind: " + KindList());
@@ -221,6 +228,8 @@ int Tx(const Args& args) {
   if (args.GetAll("key").empty()) return usage("at least one --key FILE is required");
   if (args.Has("json") && args.Has("file")) return usage("give the payload with --json or --file, not both");
   if (args.Has("dry-run") && args.Has("wait")) return usage("--wait needs a submitted transaction, not --dry-run");
+  if (args.Has("dry-run") && args.Has("idempotency-key")) return usage("--idempotency-key needs a submission, not --dry-run");
+  if (args.Has("journal") && !args.Has("idempotency-key")) return usage("--journal applies to --idempotency-key");
   const bool offline = args.Has("chain-id") && args.Has("height");
   if (!args.Has("node") && !(offline && args.Has("dry-run"))) {
     return usage("--node URL is required (or --dry-run with --chain-id and --height)");
@@ -272,6 +281,10 @@ int Tx(const Args& args) {
     }
   }
 
+  if (args.Has("idempotency-key")) {
+    body.set_chain_id(head.chain_id);
+    return TxWithIdempotencyKey(args, *node, body, signers, *expires_in, *expires_in_ms);
+  }
   pb::TxBody full = NewTxBody(head.chain_id, head.height + *expires_in, *expires_in_ms);
   full.MergeFrom(body);
   auto tx = SignTx(full, signers);
