@@ -71,6 +71,7 @@ Status Node::Start() {
     rc.heartbeat_ms = options_.heartbeat_ms;
     rc.verify_pool = verify_pool_.get();
     rc.clock = options_.clock;
+    rc.on_storage_corrupt = options_.on_storage_corrupt;
     p2p::TransportConfig tc;
     tc.listen_address = options_.p2p_listen;
     tc.listen_port = options_.p2p_port;

@@ -57,6 +57,8 @@ struct NodeOptions {
   std::string p2p_listen = "127.0.0.1";
   std::uint16_t p2p_port = 26656;
   std::vector<PeerConfig> peers;
+  // Passed to the runner's block sync (RunnerConfig::on_storage_corrupt); may be empty.
+  std::function<void(const std::string& key, const std::string& detail)> on_storage_corrupt;
 };
 
 enum class NodeRole { kSolo, kValidator, kObserver };
