@@ -2,7 +2,6 @@
 // parses options and wires node::Node (which owns the chain) to the API server.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <atomic>
 #include <iostream>
 #include <string>
 
@@ -229,36 +228,12 @@ std::optional<int> PrepareStore(const node::NodeConfig& config, const ledger::Ge
   return std::nullopt;
 }
 
-// Damage met while running: recorded (REPAIR_NEEDED) once, and the node stops with exit status
-// 4 when it must not go on — always for a validator (it must never sign from a store it knows
-// is damaged), for an observer only with auto_repair (the restart repairs it).
-class DamageStop {
- public:
-  DamageStop(boost::asio::io_context& io, std::filesystem::path data_dir, bool stop)
-      : io_(io), data_dir_(std::move(data_dir)), stop_(stop) {}
-  // Any thread (the API's or the io thread).
-  void Seen(const std::string& key, const std::string& where) {
-    if (seen_.exchange(true)) return;
-    (void)node::MarkRepairNeeded(data_dir_, "storage_corrupt at key " + key + " (" + where + ")");
-    if (!stop_) return;
-    node::LogEvent("error", "node_stopping", {{"reason", "storage_corrupt"}, {"key", key}});
-    io_.stop();
-  }
-  bool stopped() const { return stop_ && seen_; }
-
- private:
-  boost::asio::io_context& io_;
-  const std::filesystem::path data_dir_;
-  const bool stop_;
-  std::atomic<bool> seen_{false};
-};
-
 }  // namespace
 
 // Runs the io loop until it stops. A storage fault (or a broken invariant) escaping a handler
 // ends the node with one node_fatal line and exit code 3 instead of std::terminate; so does a
 // producer or runner that stopped the loop because it could not store a block.
-static int RunLoop(boost::asio::io_context& io, node::Node& node, DamageStop& damage) {
+static int RunLoop(boost::asio::io_context& io, node::Node& node, node::DamageGuard& damage) {
   constexpr int kFatalExit = 3;
   try {
     io.run();
@@ -337,7 +312,8 @@ int main(int argc, char** argv) {
     node::LogEvent("warn", "test_only_clock_offset", {{"clock_offset_ms", config->test_clock_offset_ms}});
   }
   boost::asio::io_context io;
-  DamageStop damage(io, config->data_dir, validator || auto_repair);
+  // A validator stops on damage whatever auto_repair says; an observer only with it.
+  node::DamageGuard damage(config->data_dir, validator || auto_repair, [&io] { io.stop(); });
   config->on_storage_corrupt = [&damage](const std::string& key, const std::string&) {
     damage.Seen(key, "sync request");
   };

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "shanliu/node/log.h"
 #include "shanliu/node/store_repair.h"
 
 namespace shanliu::node {
@@ -156,6 +157,21 @@ std::optional<std::string> RepairNeeded(const fs::path& data_dir) {
   std::string reason = text.str();
   while (!reason.empty() && reason.back() == '\n') reason.pop_back();
   return reason;
+}
+
+DamageGuard::DamageGuard(fs::path data_dir, bool stop, std::function<void()> stop_node)
+    : data_dir_(std::move(data_dir)), stop_(stop), stop_node_(std::move(stop_node)) {
+  assert(!stop_ || stop_node_);
+}
+
+void DamageGuard::Seen(const std::string& key, const std::string& where) {
+  if (seen_.exchange(true)) return;
+  if (Status s = MarkRepairNeeded(data_dir_, "storage_corrupt at key " + key + " (" + where + ")"); !s.ok()) {
+    LogEvent("error", "repair_record_failed", {{"error", s.ToString()}});
+  }
+  if (!stop_) return;
+  LogEvent("error", "node_stopping", {{"reason", "storage_corrupt"}, {"key", key}});
+  stop_node_();
 }
 
 }  // namespace shanliu::node

@@ -385,3 +385,21 @@ TEST_CASE("repair refuses a store a running node holds, and a missing data direc
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == "not_found");
 }
+
+TEST_CASE("damage met while running is recorded once and stops a node that must not go on") {
+  TempDir dir;
+  int stops = 0;
+  node::DamageGuard validator(dir.path(), /*stop=*/true, [&] { ++stops; });
+  CHECK_FALSE(validator.stopped());
+  validator.Seen("B/7", "GET /v1/blocks/7/raw");
+  validator.Seen("s/org/x", "sync request");  // later reports change nothing
+  CHECK(stops == 1);
+  CHECK(validator.stopped());
+  CHECK(*node::RepairNeeded(dir.path()) == "storage_corrupt at key B/7 (GET /v1/blocks/7/raw)");
+
+  TempDir other;
+  node::DamageGuard observer(other.path(), /*stop=*/false, {});
+  observer.Seen("B/9", "sync request");
+  CHECK_FALSE(observer.stopped());  // keeps serving what reads back intact
+  CHECK(*node::RepairNeeded(other.path()) == "storage_corrupt at key B/9 (sync request)");
+}

@@ -24,6 +24,7 @@
 // the repair fail with "in_use" before anything is written.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -67,6 +68,23 @@ Result<std::string> RecoverInterruptedSwap(const std::filesystem::path& data_dir
 // swaps the store. A node with the record does not sign (see main.cc) and repairs or refuses.
 Status MarkRepairNeeded(const std::filesystem::path& data_dir, const std::string& reason);
 std::optional<std::string> RepairNeeded(const std::filesystem::path& data_dir);
+
+// What a running node does when a read meets damage: records it (REPAIR_NEEDED, once) and, if
+// `stop`, stops the node (`stop_node`, called once) — always for a validator, which must never
+// sign from a store it knows is damaged; for an observer only with auto_repair (its restart
+// repairs). Seen is thread-safe: the API threads and the io thread both report.
+class DamageGuard {
+ public:
+  DamageGuard(std::filesystem::path data_dir, bool stop, std::function<void()> stop_node);
+  void Seen(const std::string& key, const std::string& where);
+  bool stopped() const { return stop_ && seen_; }
+
+ private:
+  const std::filesystem::path data_dir_;
+  const bool stop_;
+  const std::function<void()> stop_node_;
+  std::atomic<bool> seen_{false};
+};
 
 // Where the repair fetches blocks that could not be salvaged: one or more peers, each asked
 // for committed blocks from a height on, as in block sync (docs/p2p.md). Used from one thread.
