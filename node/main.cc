@@ -11,7 +11,6 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/ledger.h"
-#include "shanliu/ledger/replay.h"
 #include "shanliu/node/config.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
@@ -318,8 +317,10 @@ int main(int argc, char** argv) {
     damage.Seen(key, "sync request");
   };
   auto opened = node::Node::Open(io, *config, *genesis, *key);
-  if (!opened.ok() && opened.status().code() == ledger::kStorageCorrupt) {
-    // A damaged store found by the head checks or the startup sample: repair (or refuse) now.
+  const auto damaged = [](const Status& s) { return s.code() == errc::kStorageCorrupt || s.code() == errc::kCorruption; };
+  if (!opened.ok() && damaged(opened.status())) {
+    // A damaged store found by the head checks or the startup sample (a failed checksum, or
+    // records that disagree with their hashes): repair (or refuse) now.
     if (auto stop = PrepareStore(*config, *genesis, *key, auto_repair, validator, opened.status())) return *stop;
     opened = node::Node::Open(io, *config, *genesis, *key);
   }
