@@ -15,6 +15,7 @@
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
 #include "shanliu/node/offset_clock.h"
+#include "shanliu/node/store_repair.h"
 #include "shanliu/node/version.h"
 
 namespace {
@@ -22,6 +23,7 @@ namespace {
 using namespace shanliu;
 
 constexpr const char* kUsage = R"(usage: shanliu-node --config FILE [--verify-state]
+       shanliu-node repair --config FILE [--no-salvage]
        shanliu-node --help | --version
 
 Runs a node of a Shanliu chain: it stores the signed ledger, agrees on blocks with the other
@@ -40,6 +42,8 @@ options:
                                     keep coming; an empty block after this long idle
                     mempool         {max_txs, max_bytes, max_per_signer}
                     p2p             {listen, port, peers: [{public_key, address}]}
+                    storage         {auto_repair, repair_timeout_ms}: rebuild a damaged store
+                                    at start (default: observers yes, validators no)
                     test_only       {clock_offset_ms}: for testnets on one machine only
                   See docs/operator.md for every setting and its default.
   --verify-state  do not run: recompute the state map's root from every state key and value,
@@ -47,6 +51,12 @@ options:
                   result (naming the first bad key) and exit 0 only if all agree
   --help          this text
   --version       print the version
+
+repair: with the node stopped, rebuild its store from certified blocks — first the ones the
+damaged store still reads back intact (unless --no-salvage), then the rest from the configured
+peers — verify every certificate and the state root, keep the damaged directory as
+<data_dir>.damaged-<height> and swap the rebuilt one in. Exit 0 when repaired, 1 if not (the
+data directory is then as it was). Exit status 4 from a running node means: run this.
 )";
 
 int Fail(const std::string& what, const shanliu::Status& s) {
@@ -132,15 +142,104 @@ api::NodeHooks ApiHooks(node::Node& node) {
   return hooks;
 }
 
+// Rebuilds config.data_dir from certified blocks (node/store_repair.h); `report` gets progress.
+Result<node::RepairSummary> Repair(const node::NodeConfig& config, const ledger::Genesis& genesis,
+                                   const crypto::KeyPair& key, bool salvage,
+                                   std::function<void(const std::string&, const std::string&)> report) {
+  auto peers = node::MakePeerBlocks(key, genesis.chain_id, config.peers, config.repair_timeout_ms);
+  node::RepairOptions options;
+  options.data_dir = config.data_dir;
+  options.salvage_local = salvage;
+  options.report = std::move(report);
+  return node::RepairStore(options, genesis, *peers);
+}
+
+void LogRepaired(const node::RepairSummary& r) {
+  node::LogEvent("warn", "store_repaired",
+                 {{"height", r.height},
+                  {"head_hash", r.head_hash_hex},
+                  {"state_root", r.state_root_hex},
+                  {"salvaged_blocks", r.salvaged_blocks},
+                  {"fetched_blocks", r.fetched_blocks},
+                  {"refused_peers", r.refused_peers.size()},
+                  {"damaged_kept", r.damaged_kept.string()}});
+}
+
+// `shanliu-node repair`: the operator's command; prints a summary.
+int RepairCommand(const node::NodeConfig& config, const ledger::Genesis& genesis, const crypto::KeyPair& key,
+                  bool salvage) {
+  auto repaired = Repair(config, genesis, key, salvage, [](const std::string& event, const std::string& detail) {
+    std::cerr << event << ": " << detail << "\n";
+  });
+  if (!repaired.ok()) {
+    std::cerr << "shanliu-node repair: " << repaired.status().ToString() << "\n"
+              << "the data directory " << config.data_dir.string() << " was not changed\n";
+    return 1;
+  }
+  const node::RepairSummary& r = *repaired;
+  LogRepaired(r);
+  if (!r.recovered.empty()) std::cout << "first " << r.recovered << "\n";
+  std::cout << "repaired " << config.data_dir.string() << " at height " << r.height << "\n"
+            << "  head block " << r.head_hash_hex << ", state root " << r.state_root_hex
+            << " (every block's certificate checked, the state map recomputed from every key)\n"
+            << "  " << r.salvaged_blocks << " blocks salvaged from the damaged store, " << r.fetched_blocks
+            << " fetched from peers\n";
+  if (!r.salvage_stopped.empty()) std::cout << "  salvage stopped: " << r.salvage_stopped << "\n";
+  for (const std::string& p : r.refused_peers) std::cout << "  refused peer " << p << "\n";
+  for (const std::string& p : r.unreachable_peers) std::cout << "  unreachable peer " << p << "\n";
+  std::cout << "  the damaged store is kept in " << r.damaged_kept.string() << "\n";
+  return 0;
+}
+
+// Before the node opens its store: finish a swap a crash interrupted, and on a store known to
+// be damaged (REPAIR_NEEDED, or `opened_error` storage_corrupt from a first open) repair it if
+// `auto_repair`, else refuse to run on it. An exit code to stop with, or nothing to go on.
+std::optional<int> PrepareStore(const node::NodeConfig& config, const ledger::Genesis& genesis,
+                                const crypto::KeyPair& key, bool auto_repair, bool validator,
+                                const Status& opened_error) {
+  auto recovered = node::RecoverInterruptedSwap(config.data_dir);
+  if (!recovered.ok()) return Fail("repair recovery", recovered.status());
+  if (!recovered->empty()) node::LogEvent("warn", "repair_recovered", {{"detail", *recovered}});
+  std::optional<std::string> damage = node::RepairNeeded(config.data_dir);
+  if (!opened_error.ok()) {
+    damage = opened_error.ToString();
+    node::LogEvent("error", "storage_corrupt", {{"where", "startup"}, {"detail", *damage}});
+    (void)node::MarkRepairNeeded(config.data_dir, *damage);
+  }
+  if (!damage) return std::nullopt;
+  if (!auto_repair) {
+    node::LogEvent("error", "storage_damaged", {{"detail", *damage}, {"auto_repair", false}});
+    // An observer may still serve what reads back intact; a validator must not sign from it.
+    if (!validator && opened_error.ok()) return std::nullopt;
+    std::cerr << "shanliu-node: the store in " << config.data_dir.string() << " is damaged (" << *damage
+              << "); run `shanliu-node repair --config ...`\n";
+    return node::kExitStorageDamaged;
+  }
+  node::LogEvent("warn", "repair_started", {{"detail", *damage}});
+  auto repaired = Repair(config, genesis, key, true, [](const std::string& event, const std::string& detail) {
+    node::LogEvent("info", event, {{"detail", detail}});
+  });
+  if (!repaired.ok()) {
+    node::LogEvent("error", "repair_failed", {{"error", repaired.status().ToString()}});
+    return node::kExitStorageDamaged;
+  }
+  LogRepaired(*repaired);
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Runs the io loop until it stops. A storage fault (or a broken invariant) escaping a handler
 // ends the node with one node_fatal line and exit code 3 instead of std::terminate; so does a
 // producer or runner that stopped the loop because it could not store a block.
-static int RunLoop(boost::asio::io_context& io, node::Node& node) {
+static int RunLoop(boost::asio::io_context& io, node::Node& node, node::DamageGuard& damage) {
   constexpr int kFatalExit = 3;
   try {
     io.run();
+  } catch (const ledger::StorageCorrupt& e) {
+    node::LogEvent("error", "storage_corrupt", {{"key", e.key()}, {"detail", e.what()}, {"where", "node"}});
+    damage.Seen(e.key(), "node");
+    return node::kExitStorageDamaged;
   } catch (const ledger::StorageError& e) {
     node::LogEvent("error", "node_fatal", {{"step", "storage"}, {"error", e.what()}, {"height", node.ledger().height()}});
     return kFatalExit;
@@ -148,6 +247,7 @@ static int RunLoop(boost::asio::io_context& io, node::Node& node) {
     node::LogEvent("error", "node_fatal", {{"step", "internal"}, {"error", e.what()}, {"height", node.ledger().height()}});
     return kFatalExit;
   }
+  if (damage.stopped()) return node::kExitStorageDamaged;
   return node.fatal() ? kFatalExit : 0;
 }
 
@@ -156,7 +256,13 @@ int main(int argc, char** argv) {
   node::RouteProtobufLogs();  // before any thread parses: protobuf's own lines become rate-limited JSON
   std::string config_path;
   bool verify_state = false;
-  for (int i = 1; i < argc; ++i) {
+  bool repair = false, salvage = true;
+  int first = 1;
+  if (argc > 1 && std::string(argv[1]) == "repair") {
+    repair = true;
+    first = 2;
+  }
+  for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
@@ -170,8 +276,12 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
       continue;
     }
-    if (arg == "--verify-state") {
+    if (arg == "--verify-state" && !repair) {
       verify_state = true;
+      continue;
+    }
+    if (arg == "--no-salvage" && repair) {
+      salvage = false;
       continue;
     }
     std::cerr << "shanliu-node: unknown argument '" << arg << "'\n" << kUsage;
@@ -189,6 +299,11 @@ int main(int argc, char** argv) {
   auto key = crypto::ReadKeyFile(config->node_key);
   if (!key.ok()) return Fail("node key", key.status());
 
+  if (repair) return RepairCommand(*config, *genesis, *key, salvage);
+  const bool validator = !config->observer && genesis->ValidatorIndex(key->public_key) >= 0;
+  const bool auto_repair = config->auto_repair.value_or(!validator);
+  if (auto stop = PrepareStore(*config, *genesis, *key, auto_repair, validator, Status::Ok())) return *stop;
+
   // Test-only skew (docs/testing.md): the node's every clock reading moves by the offset.
   const node::OffsetClock skewed_clock(node::SystemClock(), config->test_clock_offset_ms);
   if (config->test_clock_offset_ms != 0) {
@@ -196,7 +311,19 @@ int main(int argc, char** argv) {
     node::LogEvent("warn", "test_only_clock_offset", {{"clock_offset_ms", config->test_clock_offset_ms}});
   }
   boost::asio::io_context io;
-  auto opened = node::Node::Open(io, *config, std::move(*genesis), std::move(*key));
+  // A validator stops on damage whatever auto_repair says; an observer only with it.
+  node::DamageGuard damage(config->data_dir, validator || auto_repair, [&io] { io.stop(); });
+  config->on_storage_corrupt = [&damage](const std::string& key, const std::string&) {
+    damage.Seen(key, "sync request");
+  };
+  auto opened = node::Node::Open(io, *config, *genesis, *key);
+  const auto damaged = [](const Status& s) { return s.code() == errc::kStorageCorrupt || s.code() == errc::kCorruption; };
+  if (!opened.ok() && damaged(opened.status())) {
+    // A damaged store found by the head checks or the startup sample (a failed checksum, or
+    // records that disagree with their hashes): repair (or refuse) now.
+    if (auto stop = PrepareStore(*config, *genesis, *key, auto_repair, validator, opened.status())) return *stop;
+    opened = node::Node::Open(io, *config, *genesis, *key);
+  }
   if (!opened.ok()) return Fail(opened.status().code() == errc::kInvalidConfig ? "p2p" : "ledger", opened.status());
   node::Node& node = **opened;
   if (verify_state) return VerifyState(node.ledger());
@@ -208,6 +335,10 @@ int main(int argc, char** argv) {
       [&node]() -> Result<std::unique_ptr<audit::BlockSource>> { return audit::OpenLedgerSource(node.ledger().Read()); },
       config->audit);
   api::NodeHooks hooks = ApiHooks(node);
+  hooks.storage_corrupt = [log = hooks.storage_corrupt, &damage](const api::StorageCorruptEvent& e) {
+    log(e);
+    damage.Seen(e.key, e.where);
+  };
   hooks.audit_status = [&auditor, schedule = config->audit] { return AuditStatusOf(auditor, schedule); };
   auto server = std::make_unique<api::Server>(config->api, node.ledger(), std::move(hooks));
   node.SetOnCommitted([&server, &auditor](std::uint64_t height) {
@@ -234,7 +365,7 @@ int main(int argc, char** argv) {
                   {"api", "http://" + config->api.listen_address + ":" + std::to_string(server->port())},
                   {"p2p", networked ? config->p2p_listen + ":" + std::to_string(config->p2p_port) : "off"}});
   // Keep the loop alive while idle: the producer's timer is re-armed, observers wait for signals.
-  const int code = RunLoop(io, node);
+  const int code = RunLoop(io, node, damage);
   auditor.Stop();  // before the ledger it reads goes away
   node.Stop();
   server->Stop();

@@ -105,7 +105,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   if (root.is_discarded()) return Bad("config is not valid JSON");
   SHANLIU_RETURN_IF_ERROR(
       CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p", "audit",
-                       "test_only"},
+                       "storage", "test_only"},
                 "config"));
   NodeConfig c;
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "data_dir", base_dir, &c.data_dir, true));
@@ -175,6 +175,16 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
         c.peers.push_back(std::move(pc));
       }
     }
+  }
+  if (root.contains("storage")) {
+    const json& s = root.at("storage");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(s, {"auto_repair", "repair_timeout_ms"}, "storage"));
+    if (s.contains("auto_repair")) {
+      bool auto_repair = false;
+      SHANLIU_RETURN_IF_ERROR(GetBool(s, "auto_repair", &auto_repair));
+      c.auto_repair = auto_repair;
+    }
+    SHANLIU_RETURN_IF_ERROR(GetUInt(s, "repair_timeout_ms", &c.repair_timeout_ms, 100, 600'000));
   }
   if (root.contains("test_only")) SHANLIU_RETURN_IF_ERROR(ParseTestOnly(root.at("test_only"), &c));
   return c;

@@ -76,6 +76,7 @@ Status Node::Start() {
     rc.heartbeat_ms = options_.heartbeat_ms;
     rc.verify_pool = verify_pool_.get();
     rc.clock = options_.clock;
+    rc.on_storage_corrupt = options_.on_storage_corrupt;
     rc.timers = options_.timers;
     if (options_.transport) {
       runner_ = std::make_unique<Runner>(io_, rc, options_.transport, key_, *ledger_, *mempool_, fan_out,

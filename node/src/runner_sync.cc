@@ -30,6 +30,7 @@ SyncDriver::SyncDriver(Parts parts, const RunnerConfig& config, bool is_validato
       blocks_per_request_(config.sync_blocks_per_request),
       max_response_bytes_(config.max_sync_response_bytes),
       is_validator_(is_validator),
+      on_storage_corrupt_(config.on_storage_corrupt),
       sync_(BlockSync::Limits{.blocks_per_request = config.sync_blocks_per_request,
                               .request_timeout_ms = config.sync_request_timeout_ms}) {
   assert(parts_.fatal && parts_.on_synced && blocks_per_request_ > 0);
@@ -96,6 +97,7 @@ pb::p2p::P2pFrame SyncDriver::ReadBlocks(std::uint64_t from_height, std::uint32_
     } catch (const ledger::StorageCorrupt& e) {
       // Never send a peer bytes that failed their checksum: stop before them.
       LogEvent("error", "storage_corrupt", {{"key", e.key()}, {"detail", e.what()}, {"where", "sync request"}});
+      if (on_storage_corrupt_) on_storage_corrupt_(e.key(), e.what());
       break;
     }
     if (!block) break;

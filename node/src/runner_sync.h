@@ -63,6 +63,7 @@ class SyncDriver {
   const std::uint32_t blocks_per_request_;
   const std::size_t max_response_bytes_;
   const bool is_validator_;
+  const std::function<void(const std::string&, const std::string&)> on_storage_corrupt_;
   BlockSync sync_;  // whom to ask
   std::atomic<bool> stopped_{false};
   std::atomic<std::uint64_t> blocks_synced_{0};

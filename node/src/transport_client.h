@@ -1,6 +1,7 @@
 // A blocking, single-connection client of the P2P protocol (docs/p2p.md) on its own
 // io_context, with a timeout on every step. The probe tool (tests/tools/p2p_probe.cc) and the
-// transport tests use it to act as an honest or a hostile peer; the node never does.
+// transport tests use it to act as an honest or a hostile peer, and `shanliu-node repair` to
+// fetch certified blocks from the peers of a stopped node (peer_blocks.cc).
 #pragma once
 
 #include <boost/asio/io_context.hpp>

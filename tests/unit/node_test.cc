@@ -215,6 +215,29 @@ TEST_CASE("test_only.clock_offset_ms is read with its bounds either way and anyt
   }
 }
 
+TEST_CASE("storage.auto_repair and repair_timeout_ms are read with their bounds and anything else is refused") {
+  const auto parse = [](const std::string& storage) {
+    return node::ParseNodeConfig(
+        R"({"data_dir": "d", "genesis": "g.json", "node_key": "k", "storage": )" + storage + "}", "/base");
+  };
+  auto defaults = node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k"})", "/base");
+  REQUIRE(defaults.ok());
+  CHECK_FALSE(defaults->auto_repair.has_value());  // the role decides (main.cc)
+  CHECK(defaults->repair_timeout_ms == 10'000);
+  CHECK(*parse(R"({"auto_repair": true})")->auto_repair);
+  CHECK_FALSE(*parse(R"({"auto_repair": false})")->auto_repair);
+  CHECK(parse(R"({"repair_timeout_ms": 100})")->repair_timeout_ms == 100);
+  CHECK(parse(R"({"repair_timeout_ms": 600000})")->repair_timeout_ms == 600'000);
+  for (const char* bad : {R"({"auto_repair": 1})", R"({"auto_repair": "yes"})", R"({"auto_repair": null})",
+                          R"({"repair_timeout_ms": 99})", R"({"repair_timeout_ms": 600001})",
+                          R"({"repair_timeout_ms": -1})", R"({"repair": true})", R"(true)", R"([])"}) {
+    CAPTURE(bad);
+    auto parsed = parse(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == "invalid_config");
+  }
+}
+
 TEST_CASE("an offset clock moves its base by the offset and never below zero") {
   node::ManualClock base(10'000);
   CHECK(node::OffsetClock(base, 0).WallMs() == 10'000);

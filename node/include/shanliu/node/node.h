@@ -66,6 +66,8 @@ struct NodeOptions {
   // Consensus timeouts and the status tick. Null: timers on the io_context. Else it must outlive
   // the node (tests pass ManualTimers on the same ManualClock as `clock`).
   Timers* timers = nullptr;
+  // Passed to the runner's block sync (RunnerConfig::on_storage_corrupt); may be empty.
+  std::function<void(const std::string& key, const std::string& detail)> on_storage_corrupt;
 };
 
 enum class NodeRole { kSolo, kValidator, kObserver };

@@ -53,6 +53,9 @@ struct RunnerConfig {
   // Consensus timeouts and the status tick; null: timers on the io_context. Else it must
   // outlive the runner (tests pass ManualTimers on the same ManualClock).
   Timers* timers = nullptr;
+  // A stored block failed its checksum while serving a peer (issue 15): the node records the
+  // damage and stops (main.cc). Called on the io thread after the line is logged; may be empty.
+  std::function<void(const std::string& key, const std::string& detail)> on_storage_corrupt;
 };
 
 // Identity of a ledger block's bytes for the consensus core: decodes a pb::Block (at most

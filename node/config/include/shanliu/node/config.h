@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ struct NodeConfig : NodeOptions {
   // Test-only (`test_only.clock_offset_ms`): the node's wall clock runs this far from the
   // machine's, so a testnet on one machine can have skewed clocks (docs/testing.md). 0: none.
   std::int64_t test_clock_offset_ms = 0;
+  // `storage.auto_repair`: on a damaged store, rebuild it from certified blocks at start (after
+  // stopping with exit status 4 when the damage is met while running). Unset: true for an
+  // observer, false for a validator (docs/decisions.md, "Repair rebuilds the store and swaps it").
+  std::optional<bool> auto_repair;
+  // `storage.repair_timeout_ms`: per peer connection and per answer during a repair.
+  std::uint32_t repair_timeout_ms = 10'000;
 };
 
 // Bound of test_only.clock_offset_ms either way: an hour is far beyond the 5 s proposal rule.
