@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "cosign.h"
 #include "shanliu/crypto/hash.h"
 
 namespace {
@@ -21,6 +22,9 @@ commands:
   trace   CODE --node URL                       print where a donation's money went
   verify  CODE --node URL --genesis FILE        verify a receipt proof offline (exit 0 only if it holds)
   audit   (--node URL | --data-dir DIR) --genesis FILE   replay and re-verify the chain from genesis
+  sign    REQ --key FILE | --node URL --request ID --key FILE   add a signature to a signing request
+  submit  FILE --node URL [--wait]              submit a complete signing request or a saved envelope
+  inbox   --node URL [--signer ORG] [--post REQ]  the node's co-signing inbox: list or post requests
   checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
   help                                          show this text
@@ -42,13 +46,16 @@ const std::vector<Command>& Commands() {
       {"keygen", Keygen, kKeygenUsage, {}, {}},
       {"key", Key, kKeyUsage, {}, {}},
       {"devnet", Devnet, kDevnetUsage, {"force"}, {}},
-      {"tx", Tx, kTxUsage, {"dry-run", "wait"}, {"key"}},
+      {"tx", Tx, kTxUsage, {"dry-run", "wait", "unsigned"}, {"key"}},
       {"demo", Demo, kDemoUsage, {}, {}},
       {"trace", Trace, kTraceUsage, {"json"}, {}},
       {"verify", Verify, kVerifyUsage, {}, {}},
       {"audit", Audit, kAuditUsage, {}, {}},
       {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
       {"export", Export, kExportUsage, {}, {}},
+      {"sign", Sign, kSignUsage, {}, {}},
+      {"submit", Submit, kSubmitUsage, {"wait"}, {}},
+      {"inbox", Inbox, kInboxUsage, {}, {}},
   };
   return commands;
 }
