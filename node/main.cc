@@ -37,7 +37,7 @@ options:
                     observer        true: never vote, only follow and serve reads
                     api             {listen, port, threads, explorer_dir, max_body_bytes,
                                      request_timeout_ms, max_connections, max_connections_per_ip,
-                                     max_batch_txs, public_url}
+                                     max_batch_txs, public_url, max_signing_requests}
                     blocks          {interval_ms, heartbeat_ms}: least gap between blocks while txs
                                     keep coming; an empty block after this long idle
                     mempool         {max_txs, max_bytes, max_per_signer}

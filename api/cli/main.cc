@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "cosign.h"
 #include "shanliu/crypto/hash.h"
 
 namespace {
@@ -21,6 +22,9 @@ commands:
   trace   CODE --node URL                       print where a donation's money went
   verify  CODE --node URL --genesis FILE        verify a receipt proof offline (exit 0 only if it holds)
   audit   (--node URL | --data-dir DIR) --genesis FILE   replay and re-verify the chain from genesis
+  sign    REQ --key FILE | --node URL --request ID --key FILE   add a signature to a signing request
+  submit  FILE --node URL [--wait]              submit a complete signing request or a saved envelope
+  inbox   --node URL [--signer ORG] [--post REQ]  the node's co-signing inbox: list or post requests
   checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
   import  donations|spends FILE.csv --map MAP.json ...   book a bank statement or accounting export (idempotent)
@@ -43,7 +47,7 @@ const std::vector<Command>& Commands() {
       {"keygen", Keygen, kKeygenUsage, {}, {}},
       {"key", Key, kKeyUsage, {}, {}},
       {"devnet", Devnet, kDevnetUsage, {"force"}, {}},
-      {"tx", Tx, kTxUsage, {"dry-run", "wait"}, {"key"}},
+      {"tx", Tx, kTxUsage, {"dry-run", "wait", "unsigned"}, {"key"}},
       {"demo", Demo, kDemoUsage, {}, {}},
       {"trace", Trace, kTraceUsage, {"json"}, {}},
       {"verify", Verify, kVerifyUsage, {}, {}},
@@ -51,6 +55,9 @@ const std::vector<Command>& Commands() {
       {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
       {"export", Export, kExportUsage, {}, {}},
       {"import", Import, kImportUsage, {"dry-run"}, {}},
+      {"sign", Sign, kSignUsage, {}, {}},
+      {"submit", Submit, kSubmitUsage, {"wait"}, {}},
+      {"inbox", Inbox, kInboxUsage, {}, {}},
   };
   return commands;
 }

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "idempotent.h"
+#include "cosign.h"
 #include "node_client.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
@@ -207,6 +208,11 @@ options:
                     a second tx), a fresh one only once the chain is past its expiry; the same
                     KEY with other fields is refused (idempotency_conflict). docs/cli.md
   --journal DIR     where the journal lives (default: the first --key file's directory)
+  --unsigned --out FILE
+                    do not submit: write a signing request (docs/data-format.md) for the other
+                    institutions to sign with shanliu sign; any --key given signs it first.
+                    The node says who must sign (needs --node)
+  --cosigner BANK   with --unsigned, for spend and refund: the account bank that attests it
 
 example:
   shanliu tx donation --key dev/keys/bank-1.key --node http://127.0.0.1:8080 \
@@ -218,6 +224,8 @@ int Tx(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("tx", kTxUsage, m); };
   std::vector<std::string> allowed = {"key",     "node",       "json",   "file",     "expires-in",  "expires-in-ms",
                                       "dry-run", "wait",       "chain-id", "height",   "corrects", "idempotency-key", "journal"};
+                                      "dry-run", "wait",       "chain-id", "height",   "corrects",
+                                      "unsigned", "out",     "cosigner"};
   for (const FieldFlag& f : FieldFlags()) allowed.push_back(f.flag);
   if (Status s = RequireOnly(args, allowed); !s.ok()) return usage(s.message());
   if (args.positional.size() != 1) return usage("name one transaction kind: " + KindList());
@@ -225,11 +233,19 @@ int Tx(const Args& args) {
   const FieldDescriptor* payload_field = PayloadField(kind);
   if (payload_field == nullptr) return usage("unknown kind '" + kind + "'; kinds: " + KindList());
   const Descriptor* payload = payload_field->message_type();
-  if (args.GetAll("key").empty()) return usage("at least one --key FILE is required");
+  const bool unsigned_request = args.Has("unsigned");
+  if (args.GetAll("key").empty() && !unsigned_request) return usage("at least one --key FILE is required");
+  if (unsigned_request && (!args.Has("out") || !args.Has("node") || args.Has("dry-run") || args.Has("wait"))) {
+    return usage("--unsigned needs --out FILE and --node URL, and takes no --dry-run or --wait");
+  }
+  if (!unsigned_request && (args.Has("out") || args.Has("cosigner"))) return usage("--out and --cosigner go with --unsigned");
   if (args.Has("json") && args.Has("file")) return usage("give the payload with --json or --file, not both");
   if (args.Has("dry-run") && args.Has("wait")) return usage("--wait needs a submitted transaction, not --dry-run");
   if (args.Has("dry-run") && args.Has("idempotency-key")) return usage("--idempotency-key needs a submission, not --dry-run");
   if (args.Has("journal") && !args.Has("idempotency-key")) return usage("--journal applies to --idempotency-key");
+  if (unsigned_request && args.Has("idempotency-key")) {
+    return usage("--idempotency-key journals a signed submission; a signing request (--unsigned) is submitted by shanliu submit");
+  }
   const bool offline = args.Has("chain-id") && args.Has("height");
   if (!args.Has("node") && !(offline && args.Has("dry-run"))) {
     return usage("--node URL is required (or --dry-run with --chain-id and --height)");
@@ -287,6 +303,7 @@ int Tx(const Args& args) {
   }
   pb::TxBody full = NewTxBody(head.chain_id, head.height + *expires_in, *expires_in_ms);
   full.MergeFrom(body);
+  if (unsigned_request) return WriteUnsignedRequest(args, *node, full, signers);
   auto tx = SignTx(full, signers);
   if (!tx.ok()) return Fail("tx", Status::Error(tx.status().code(), "not sent: " + tx.status().ToString()));
 

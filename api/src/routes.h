@@ -23,6 +23,7 @@ void AddExportRoutes(Router& router);   // movements CSV and IATI XML for a peri
 void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
 void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
+void AddSigningRoutes(Router& router);  // the co-signing inbox (/v1/signing-requests)
 
 // The JSON body of POST /v1/txs: {"txs": [base64 envelope, ...]} (1..max_batch) or {"tx": base64},
 // nothing else. Errors: invalid_json, invalid_base64, too_large, too_many_txs. Not a route of its

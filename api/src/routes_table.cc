@@ -15,6 +15,7 @@ void RegisterRoutes(Router& router) {
   AddOpsRoutes(router);
   AddDonorRoutes(router);
   AddAuditRoutes(router);
+  AddSigningRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

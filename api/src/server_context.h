@@ -15,6 +15,7 @@
 #include "receipt_watch.h"
 #include "router.h"
 #include "shanliu/api/server.h"
+#include "signing_inbox.h"
 #include "sse.h"
 #include "static_files.h"
 
@@ -71,7 +72,8 @@ struct ServerContext {
         receipt_watch(ledger_ref, sse, config.max_trace_nodes),
         static_files(config.explorer_dir),
         documents(config.documents_dir, StaticFiles::Mode::kDocuments),
-        per_address(config.max_connections_per_ip) {}
+        per_address(config.max_connections_per_ip),
+        signing_inbox(config.max_signing_requests, SystemNowMs) {}
 
   const ServerConfig config;
   ledger::Ledger& ledger;
@@ -85,6 +87,7 @@ struct ServerContext {
   std::atomic<std::size_t> open_connections{0};
   PerAddressCounter per_address;
   std::atomic<std::uint16_t> bound_port{0};  // set by Start (the config may say 0)
+  SigningInbox signing_inbox;                // in memory: a restart forgets it (docs/decisions.md)
 };
 
 // One request being answered by a route handler.

@@ -120,7 +120,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     SHANLIU_RETURN_IF_ERROR(CheckKeys(a,
                                       {"listen", "port", "threads", "explorer_dir", "max_body_bytes",
                                        "request_timeout_ms", "max_connections", "max_connections_per_ip",
-                                       "max_batch_txs", "public_url", "documents_dir"},
+                                       "max_batch_txs", "public_url", "documents_dir", "max_signing_requests"},
                                       "api"));
     SHANLIU_RETURN_IF_ERROR(GetString(a, "listen", &c.api.listen_address));
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "port", &c.api.port, 0, 65535));
@@ -135,6 +135,8 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_connections_per_ip", &c.api.max_connections_per_ip, 0, 100'000));
     // Checked in full by the API server at start (invalid_config); the QR codes' link base.
     SHANLIU_RETURN_IF_ERROR(GetString(a, "public_url", &c.api.public_url));
+    // The co-signing inbox holds this many signing requests (each at most 64 KiB) in memory.
+    SHANLIU_RETURN_IF_ERROR(GetUInt(a, "max_signing_requests", &c.api.max_signing_requests, 1, 100'000));
   }
   if (root.contains("blocks")) {
     const json& b = root.at("blocks");

@@ -43,6 +43,9 @@ struct ServerConfig {
   // absolute links the API builds (receipt QR codes). Empty: http://<listen_address>:<port>. The
   // request's Host header is never used: any client could make the node sign its links with it.
   std::string public_url;
+  // Signing requests the co-signing inbox holds at once (docs/api.md); expired ones are dropped
+  // and completed ones evicted oldest first to make room.
+  std::size_t max_signing_requests = 1000;
 };
 
 // What a submission became.
