@@ -19,6 +19,7 @@ int Demo(const Args& args);
 int Audit(const Args& args);
 int Checkpoint(const Args& args);
 int Export(const Args& args);
+int Redeem(const Args& args);
 
 extern const char kKeygenUsage[];
 extern const char kKeyUsage[];
@@ -30,6 +31,7 @@ extern const char kDemoUsage[];
 extern const char kAuditUsage[];
 extern const char kCheckpointUsage[];
 extern const char kExportUsage[];
+extern const char kRedeemUsage[];
 
 // Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
 int UsageError(const std::string& command, const char* usage, const std::string& message);

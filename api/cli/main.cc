@@ -23,6 +23,7 @@ commands:
   audit   (--node URL | --data-dir DIR) --genesis FILE   replay and re-verify the chain from genesis
   checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
+  redeem  request|complete [...]                a points redemption at a shop, via the resident's wallet QR
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -49,6 +50,7 @@ const std::vector<Command>& Commands() {
       {"audit", Audit, kAuditUsage, {}, {}},
       {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
       {"export", Export, kExportUsage, {}, {}},
+      {"redeem", Redeem, kRedeemUsage, {"unsigned", "no-wait"}, {}},
   };
   return commands;
 }
