@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +23,16 @@ const MERCHANT_ZH = '杭州市拱墅区武林老杭州理发店';
 const CHARITY = 'xihu-sunshine-elder';
 
 let wallet = null; // { pub, secret, keyFile, context, page }
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+// axe-core, run inside the page, finds no accessibility violations.
+async function axeClean(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  assert.deepEqual(summary, [], `axe-core violations on ${name}`);
+}
 
 const points = async (holder) => (await (await fetch(`${net.url}/v1/points/${holder}?limit=5`)).json());
 const keyOf = (org) => path.join(net.dir, 'keys', `${org}.key`);
@@ -111,6 +122,7 @@ describe('wallet redemption', () => {
     assert.equal(await page.locator('[data-field="points"]').innerText(), '3');
     assert.equal(await page.locator('[data-field="balance"]').innerText(), `${before.toLocaleString('en-US')} → ${(before - 3).toLocaleString('en-US')}`);
     await page.screenshot({ path: path.join(artifacts, 'wallet-approve-zh.png'), fullPage: true });
+    await axeClean(page, 'approve-zh');
     await page.getByRole('button', { name: '确认兑换' }).click();
     await page.locator('[data-field="committed"]').waitFor({ timeout: 60000 });
     assert.equal(await page.locator('[data-field="new-balance"]').innerText(), (before - 3).toLocaleString('en-US'));
@@ -128,6 +140,7 @@ describe('wallet redemption', () => {
     const signed = page.locator('[data-field="signed-request"]');
     await signed.waitFor();
     await page.locator('.share svg.qr').waitFor();
+    await axeClean(page, 'approve-signed');
     const link = (await signed.innerText()).trim();
     assert.notEqual(link, req.link);
     // Signed but not submitted: the ledger has nothing yet.
@@ -149,13 +162,20 @@ describe('wallet redemption', () => {
     noErrors(page);
   });
 
-  it('a declined request signs nothing', T, async () => {
+  it('a declined request signs nothing (in English)', T, async () => {
     const before = (await points(wallet.pub)).balance;
     const req = await redeemRequest({ points: 1 });
-    const page = await open(req.link);
-    await page.getByRole('button', { name: '拒绝' }).click();
+    const page = wallet.page;
+    await page.evaluate(() => localStorage.setItem('shanliu.lang', 'en'));
+    await open(req.link);
+    assert.equal(await page.locator('main h1').innerText(), 'Approve a redemption');
+    await page.getByRole('button', { name: 'Decline' }).click();
     await page.locator('[data-field="declined"]').waitFor();
-    assert.equal(await page.getByRole('button', { name: '确认兑换' }).isDisabled(), true);
+    assert.equal(await page.locator('[data-field="declined"]').innerText(), 'Declined. Nothing was signed.');
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).isDisabled(), true);
+    await page.screenshot({ path: path.join(artifacts, 'wallet-declined-en.png'), fullPage: true });
+    await axeClean(page, 'approve-declined-en');
+    await page.evaluate(() => localStorage.setItem('shanliu.lang', 'zh'));
     await expectNoTx(req.id);
     assert.equal((await points(wallet.pub)).balance, before);
     noErrors(page);
