@@ -6,7 +6,7 @@
 import { concat, equal, toHex, utf8 } from './bytes';
 import { readFields, type Field } from './protobuf';
 
-export const MAX_REQUEST_CHARS = 1000; // kMaxRedeemRequestChars: one QR code at arm's length
+export const MAX_REQUEST_CHARS = 1000; // kMaxRedeemRequestChars: refused before any parsing
 const MAX_POINTS = 1_000_000_000_000n; // TxLimits::kMaxPoints
 const MAX_ITEM_CHARS = 200; // TxLimits::kMaxShortText
 const TX_SIGN_DOMAIN = utf8('shanliu/tx/v1\0');

@@ -22,8 +22,9 @@
 
 namespace shanliu::ledger {
 
-// A request must fit one QR code a phone camera reads at arm's length (byte mode, level M,
-// version 25 holds 1 273 bytes); a full request is about 330 characters.
+// A hard cap far above any real request (one signature and a short item: ~270 characters, its link
+// QR version 13) and within one QR code (byte mode, level M, version 26 holds 1 059 bytes), so a
+// hostile payload is refused before any parsing.
 inline constexpr std::size_t kMaxRedeemRequestChars = 1'000;
 
 struct RedeemRequest {
