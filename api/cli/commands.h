@@ -20,6 +20,7 @@ int Audit(const Args& args);
 int Checkpoint(const Args& args);
 int Export(const Args& args);
 int Import(const Args& args);
+int Redeem(const Args& args);
 
 extern const char kKeygenUsage[];
 extern const char kKeyUsage[];
@@ -32,6 +33,7 @@ extern const char kAuditUsage[];
 extern const char kCheckpointUsage[];
 extern const char kExportUsage[];
 extern const char kImportUsage[];
+extern const char kRedeemUsage[];
 
 // Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
 int UsageError(const std::string& command, const char* usage, const std::string& message);

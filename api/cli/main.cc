@@ -28,6 +28,7 @@ commands:
   checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
   import  donations|spends FILE.csv --map MAP.json ...   book a bank statement or accounting export (idempotent)
+  redeem  request|complete [...]                a points redemption at a shop, via the resident's wallet QR
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -58,6 +59,7 @@ const std::vector<Command>& Commands() {
       {"sign", Sign, kSignUsage, {}, {}},
       {"submit", Submit, kSubmitUsage, {"wait"}, {}},
       {"inbox", Inbox, kInboxUsage, {}, {}},
+      {"redeem", Redeem, kRedeemUsage, {"unsigned", "no-wait"}, {}},
   };
   return commands;
 }

@@ -90,4 +90,25 @@ Result<Bytes> FromBase32(std::string_view text) {
   return out;
 }
 
+std::string ToBase64Url(ByteView data) {
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), kVariant), '\0');
+  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(), kVariant);
+  out.resize(out.size() - 1);  // the terminating NUL sodium writes
+  return out;
+}
+
+Result<Bytes> FromBase64Url(std::string_view text) {
+  Bytes out(text.size() / 4 * 3 + 3);
+  std::size_t length = 0;
+  const char* end = nullptr;
+  const int rc = sodium_base642bin(out.data(), out.size(), text.data(), text.size(), /*ignore=*/nullptr, &length,
+                                   &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  if (rc != 0 || end != text.data() + text.size()) {
+    return Status::Error("malformed", "not base64url without padding (RFC 4648 section 5)");
+  }
+  out.resize(length);
+  return out;
+}
+
 }  // namespace shanliu::crypto

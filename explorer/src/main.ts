@@ -23,6 +23,7 @@ route(/^\/blocks\/(\d{1,15}|latest)\/?$/, lazy(() => import('./pages/blocks'), '
 route(/^\/tx\/([0-9a-fA-F]{64}|[A-Za-z2-7]{52})\/?$/, lazy(() => import('./pages/blocks'), 'txPage'));
 route(/^\/mine\/?$/, lazy(() => import('./pages/mine'), 'default'));
 route(/^\/points\/?$/, lazy(() => import('./pages/wallet'), 'default'));
+route(/^\/points\/approve\/?$/, lazy(() => import('./pages/approve'), 'default'));
 route(/^\/regulator\/?$/, lazy(() => import('./pages/regulator'), 'default'));
 
 const NAV: [string, MessageKey][] = [

@@ -417,6 +417,31 @@ Result<DecodedTx> DecodeTxCached(ByteView envelope, std::string_view chain_id,
   return DecodeTx(envelope, chain_id, /*verify_signatures=*/true);
 }
 
+Result<pb::TxBody> DecodeTxBody(ByteView body_bytes, std::string_view chain_id) {
+  pb::TxBody body;
+  if (!body.ParseFromArray(body_bytes.data(), static_cast<int>(body_bytes.size())) || HasUnknownFields(body)) {
+    // Looked for only after a failure, to keep the common path to one parse; the API checks
+    // submissions before this, so its clients never make protobuf log.
+    pb::Tx wrapper;
+    wrapper.set_body(ToString(body_bytes));
+    if (auto field = FindInvalidUtf8(AsBytes(wrapper.SerializeAsString()))) {
+      return Status::Error("invalid_utf8", "string field " + *field + " is not valid UTF-8");
+    }
+    return Malformed("transaction body is not a valid TxBody protobuf");
+  }
+  if (body.SerializeAsString() != AsChars(body_bytes)) {
+    return Malformed("transaction body is not canonically encoded");
+  }
+  if (body.chain_id() != chain_id) {
+    return Status::Error("wrong_chain", "transaction is for chain '" + body.chain_id() + "', this is '" +
+                                            std::string(chain_id) + "'");
+  }
+  if (body.expires_at_height() == 0) return Malformed("expires_at_height is required");
+  if (body.expires_at_ms() == 0) return Malformed("expires_at_ms is required");
+  SHANLIU_RETURN_IF_ERROR(CheckPayload(body));
+  return body;
+}
+
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures) {
   if (envelope.empty()) return Malformed("transaction is empty");
   if (envelope.size() > TxLimits::kMaxEnvelopeBytes) {
@@ -433,24 +458,9 @@ Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool ve
     return Malformed("transaction envelope is not canonically encoded");
   }
   DecodedTx out;
-  if (!out.body.ParseFromString(tx.body()) || HasUnknownFields(out.body)) {
-    // Looked for only after a failure, to keep the common path to one parse; the API checks
-    // submissions before this, so its clients never make protobuf log.
-    if (auto field = FindInvalidUtf8(envelope)) {
-      return Status::Error("invalid_utf8", "string field " + *field + " is not valid UTF-8");
-    }
-    return Malformed("transaction body is not a valid TxBody protobuf");
-  }
-  if (out.body.SerializeAsString() != tx.body()) {
-    return Malformed("transaction body is not canonically encoded");
-  }
-  if (out.body.chain_id() != chain_id) {
-    return Status::Error("wrong_chain", "transaction is for chain '" + out.body.chain_id() + "', this is '" +
-                                            std::string(chain_id) + "'");
-  }
-  if (out.body.expires_at_height() == 0) return Malformed("expires_at_height is required");
-  if (out.body.expires_at_ms() == 0) return Malformed("expires_at_ms is required");
-  SHANLIU_RETURN_IF_ERROR(CheckPayload(out.body));
+  auto body = DecodeTxBody(AsBytes(tx.body()), chain_id);
+  if (!body.ok()) return body.status();
+  out.body = std::move(*body);
 
   if (tx.sigs_size() == 0) return Status::Error("missing_signature", "transaction carries no signature");
   if (tx.sigs_size() > TxLimits::kMaxSignatures) {

@@ -13,13 +13,13 @@ import { generateHolderKey, publicKeyOf } from '../verify/crypto';
 
 const STORAGE_KEY = 'shanliu.wallet.v1';
 
-interface Wallet {
+export interface Wallet {
   secret: string; // 32-byte Ed25519 seed, hex
   public: string; // hex
   created_ms: number;
 }
 
-function loadWallet(): Wallet | null {
+export function loadWallet(): Wallet | null {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
     if (!raw) return null;

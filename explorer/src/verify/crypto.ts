@@ -101,3 +101,23 @@ export async function publicKeyOf(secret: Uint8Array): Promise<Uint8Array> {
   const ed = await loadNobleEd();
   return ed.getPublicKey(secret);
 }
+
+// PKCS#8 wrapping of a raw 32-byte Ed25519 seed (RFC 8410), the only private-key form WebCrypto imports.
+const PKCS8_ED25519_PREFIX = hexBytes('302e020100300506032b657004220420');
+
+// Ed25519 signature of `message` by the wallet's seed: WebCrypto where the browser has it, the
+// audited @noble/ed25519 otherwise (plain-http LAN access, older phones). Ed25519 is
+// deterministic, so both give the same 64 bytes.
+export async function ed25519Sign(secret: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  if (secret.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
+  if (await webCryptoEd25519()) {
+    try {
+      const key = await subtle!.importKey('pkcs8', buf(concat(PKCS8_ED25519_PREFIX, secret)), { name: 'Ed25519' }, false, ['sign']);
+      return new Uint8Array(await subtle!.sign({ name: 'Ed25519' }, key, buf(message)));
+    } catch {
+      // a browser that verifies but will not sign with Ed25519 falls through to noble
+    }
+  }
+  const ed = await loadNobleEd();
+  return ed.sign(message, secret);
+}

@@ -17,4 +17,10 @@ std::string ToBase32(ByteView data);
 // impossible lengths and non-zero trailing bits (so every byte string has one encoding).
 Result<Bytes> FromBase32(std::string_view text);
 
+// RFC 4648 section 5 base64url without padding (redemption requests in URLs and QR codes).
+std::string ToBase64Url(ByteView data);
+// Rejects padding, whitespace, characters outside the alphabet and non-zero trailing bits
+// (libsodium's decoder), so every byte string has one encoding. Error: "malformed".
+Result<Bytes> FromBase64Url(std::string_view text);
+
 }  // namespace shanliu::crypto

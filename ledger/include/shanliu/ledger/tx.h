@@ -56,6 +56,10 @@ Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> si
 // `verify_signatures = false` skips only the Ed25519 checks (for a verified-signature cache).
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures = true);
 
+// The body half of DecodeTx: canonical TxBody protobuf, chain id, both expiries present, payload
+// well-formed. For bodies that travel before they are fully signed (redemption requests).
+Result<pb::TxBody> DecodeTxBody(ByteView body_bytes, std::string_view chain_id);
+
 // DecodeTx with a verified-signature cache: an envelope whose SHA-256 `known_verified` names
 // (signatures checked before, e.g. at admission) is decoded without the Ed25519 checks; any other
 // envelope — or every one, if `known_verified` is empty — is decoded with them.
