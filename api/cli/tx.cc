@@ -223,8 +223,7 @@ example:
 int Tx(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("tx", kTxUsage, m); };
   std::vector<std::string> allowed = {"key",     "node",       "json",   "file",     "expires-in",  "expires-in-ms",
-                                      "dry-run", "wait",       "chain-id", "height",   "corrects", "idempotency-key", "journal"};
-                                      "dry-run", "wait",       "chain-id", "height",   "corrects",
+                                      "dry-run", "wait",       "chain-id", "height",   "corrects", "idempotency-key", "journal",
                                       "unsigned", "out",     "cosigner"};
   for (const FieldFlag& f : FieldFlags()) allowed.push_back(f.flag);
   if (Status s = RequireOnly(args, allowed); !s.ok()) return usage(s.message());
