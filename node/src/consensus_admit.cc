@@ -163,7 +163,11 @@ Status Core::Impl::AdmitDecision(Decision d) {
   if (!identity.ok() || *identity != block_hash) {
     return Reject("block_hash_mismatch", "the decided block does not hash to " + ShortHash(block_hash));
   }
-  SHANLIU_RETURN_IF_ERROR(ledger::VerifyCommitCertificate(c, config.chain_id, height, block_hash, config.validators));
+  SHANLIU_RETURN_IF_ERROR(ledger::VerifyCommitCertificate(
+      c, config.chain_id, height, block_hash, config.validators,
+      [this](const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) {
+        return VerifySignature(key, message, signature);
+      }));
   const std::uint32_t at_round = c.round();
   decision = std::move(d);
   RequestValidation(at_round, block_hash, decision->block);
