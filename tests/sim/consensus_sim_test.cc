@@ -114,3 +114,10 @@ TEST_CASE("sim catches the fault: a restart that forgets the received precommits
   MESSAGE("fault forget-received-precommits caught: " << report.violation
                                                       << "\n  replay: " << shanliu::sim::ReplayCommand(options));
 }
+
+// Found by the soak after the fix above (--first 30000001): n = 7, no loss, no crash, a chain
+// making a block every ~60 ms; one honest validator behind at the heal caught up one height per
+// tick, since a chain that never stalls sends no round statuses to trigger the fast catch-up.
+TEST_CASE("sim regression: seed 30011575 with 7 validators (catching up a chain that never stalls)") {
+  RunSeeds(7, 30011575, 1);
+}

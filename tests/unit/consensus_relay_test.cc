@@ -315,3 +315,26 @@ TEST_CASE("relay wire: the lacking-proposal round survives encoding, and its abs
     CHECK(std::get<cs::RoundStatus>(*back).decided_round_lacking_proposal == round);
   }
 }
+
+// Soak seed 30011575: a chain that never stalls sends no statuses, so a validator far behind
+// learned of peers far ahead only from the messages it dropped as height_too_far, and caught
+// up one height per tick. Such a message from an authenticated peer now asks it at once.
+TEST_CASE("catch-up: a message two heights ahead from an authenticated peer asks it at once") {
+  ScriptedNet late({1, 1, 1, 1});
+  (void)late.StartOne(0);
+  cs::Core& core = late.core(0);
+  const cs::Vote far = SignedVote(2, VoteType::kPrevote, 3, 0, cs::kNilHash);
+  // Without an authenticated sender the signer's claim is not taken as a peer's height.
+  const cs::Output anonymous = core.Handle(cs::MessageReceived{far, std::nullopt});
+  CHECK(anonymous.status.code() == "height_too_far");
+  CHECK(Described(anonymous.effects).empty());
+  // One height ahead is the usual skew: kept for later, nothing asked.
+  const cs::Output next = core.Handle(cs::MessageReceived{SignedVote(2, VoteType::kPrevote, 2, 0, cs::kNilHash), 2u});
+  CHECK(next.status.ok());
+  CHECK(Described(next.effects).empty());
+  const cs::Output ahead = core.Handle(cs::MessageReceived{far, 2u});
+  CHECK(ahead.status.code() == "height_too_far");
+  CHECK(Described(ahead.effects) == std::vector<std::string>{"request-decision h=1 ahead=2"});
+  CHECK(Described(core.Handle(cs::MessageReceived{far, 2u}).effects).empty());  // asked already at this height
+  CHECK(Described(core.Handle(cs::MessageReceived{far, 9u}).effects).empty());  // no such validator
+}
