@@ -1,6 +1,7 @@
 #include "shanliu/ledger/block.h"
 
 #include <algorithm>
+#include <cassert>
 #include <set>
 
 #include "shanliu/crypto/hash.h"
@@ -97,6 +98,13 @@ bool IsSupermajority(std::uint64_t power, std::uint64_t total) {
 Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_view chain_id,
                                std::uint64_t height, const Hash256& block_hash,
                                std::span<const Validator> validators) {
+  return VerifyCommitCertificate(commit, chain_id, height, block_hash, validators, crypto::VerifyRaw);
+}
+
+Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_view chain_id,
+                               std::uint64_t height, const Hash256& block_hash,
+                               std::span<const Validator> validators, const SignatureVerifier& verify) {
+  assert(verify);
   if (commit.height() != height) {
     return Status::Error("bad_commit", "commit certificate is for height " + std::to_string(commit.height()) +
                                            ", expected " + std::to_string(height));
@@ -131,7 +139,7 @@ Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_
     crypto::Signature sig;
     std::copy(s.signature().begin(), s.signature().end(), sig.begin());
     const Validator& v = validators[s.validator_index()];
-    if (!crypto::VerifyRaw(v.public_key, sign_bytes, sig)) {
+    if (!verify(v.public_key, sign_bytes, sig)) {
       return Status::Error("bad_commit", "precommit signature of validator " + std::to_string(s.validator_index()) +
                                              " (" + v.org_id + ") does not verify");
     }

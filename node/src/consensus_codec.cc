@@ -34,8 +34,11 @@ Bytes ProposalSignBytes(std::string_view chain_id, std::uint64_t height, std::ui
 
 Bytes EncodeWalRecord(const WalRecord& record) {
   const bool polka_kind = record.kind == WalRecordKind::kLock || record.kind == WalRecordKind::kValid;
+  const bool received_kind = record.kind == WalRecordKind::kReceivedPrecommits;
   assert(!record.valid_round || record.kind == WalRecordKind::kProposal);
-  assert(polka_kind || (record.block.empty() && record.polka.empty()));
+  assert(polka_kind || record.block.empty());
+  assert(polka_kind || received_kind || record.polka.empty());
+  assert(!received_kind || !record.polka.empty());
   assert(record.block.size() <= UINT32_MAX && record.polka.size() <= kMaxValidators);
   Bytes out;
   out.reserve(kFixedBytes + record.block.size() + record.polka.size() * kPolkaEntryBytes);
@@ -62,7 +65,7 @@ Result<WalRecord> DecodeWalRecord(ByteView bytes) {
   WalRecord record;
   const std::uint8_t kind = bytes[0];
   if (kind < static_cast<std::uint8_t>(WalRecordKind::kProposal) ||
-      kind > static_cast<std::uint8_t>(WalRecordKind::kValid)) {
+      kind > static_cast<std::uint8_t>(WalRecordKind::kReceivedPrecommits)) {
     return malformed("unknown WAL record kind " + std::to_string(kind));
   }
   record.kind = static_cast<WalRecordKind>(kind);
@@ -77,15 +80,22 @@ Result<WalRecord> DecodeWalRecord(ByteView bytes) {
     if (valid_round >= record.round) return malformed("proposal valid round is not below its round");
     record.valid_round = valid_round;
   }
-  const bool vote_kind = record.kind == WalRecordKind::kPrevote || record.kind == WalRecordKind::kPrecommit;
-  if (!vote_kind && record.block_hash == kNilHash) return malformed("proposal or polka for the nil hash");
+  const bool received_kind = record.kind == WalRecordKind::kReceivedPrecommits;
+  const bool nil_allowed =
+      record.kind == WalRecordKind::kPrevote || record.kind == WalRecordKind::kPrecommit || received_kind;
+  if (!nil_allowed && record.block_hash == kNilHash) return malformed("proposal or polka for the nil hash");
   if (bytes.size() - kFixedBytes < std::size_t{block_size} + 2) return malformed("WAL record shorter than its block");
   const ByteView block = bytes.subspan(kFixedBytes, block_size);
   const ByteView rest = bytes.subspan(kFixedBytes + block_size);
   const std::size_t polka_count = (std::size_t{rest[0]} << 8) | rest[1];
   if (rest.size() != 2 + polka_count * kPolkaEntryBytes) return malformed("WAL record polka length does not match");
   const bool polka_kind = record.kind == WalRecordKind::kLock || record.kind == WalRecordKind::kValid;
-  if (!polka_kind && (block_size != 0 || polka_count != 0)) {
+  if (received_kind) {
+    if (block_size != 0) return malformed("block on a received-precommits record");
+    if (polka_count == 0 || polka_count > kMaxValidators) {
+      return malformed("received-precommits record must hold 1.." + std::to_string(kMaxValidators) + " precommits");
+    }
+  } else if (!polka_kind && (block_size != 0 || polka_count != 0)) {
     return malformed("block or polka on a proposal or vote record");
   }
   if (polka_kind && (block_size == 0 || polka_count == 0)) {
@@ -97,6 +107,10 @@ Result<WalRecord> DecodeWalRecord(ByteView bytes) {
     PolkaSignature prevote;
     prevote.validator_index = ReadU32At(entry, 0);
     std::copy_n(entry.begin() + 4, prevote.signature.size(), prevote.signature.begin());
+    // Received precommits are written in validator order, one each: anything else is not ours.
+    if (received_kind && !record.polka.empty() && prevote.validator_index <= record.polka.back().validator_index) {
+      return malformed("received-precommits record validators not strictly ascending");
+    }
     record.polka.push_back(prevote);
   }
   return record;

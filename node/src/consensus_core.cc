@@ -90,6 +90,11 @@ Result<Core> CreateCoreWithFaults(Config config, crypto::KeyPair signer, std::sp
   auto impl = std::make_unique<Core::Impl>(std::move(config), std::move(signer), index, faults);
   if (!faults.forget_wal_on_restart) {
     for (const WalRecord& record : wal_records) {
+      if (record.kind == WalRecordKind::kReceivedPrecommits) {
+        // Others' signatures, not ours: nothing to conflict with; placed when the height is entered.
+        if (!faults.forget_received_precommits) impl->replayed_precommits.push_back(record);
+        continue;
+      }
       const RecordKey key{record.height, record.round, record.kind};
       auto [it, inserted] = impl->wal.emplace(key, record);
       if (!inserted && (it->second.block_hash != record.block_hash || it->second.valid_round != record.valid_round)) {
@@ -177,6 +182,7 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
   evidence_seen.clear();
   seen_ahead.assign(n, false);
   asked_at_height.assign(n, false);
+  precommits_recorded.clear();
   // Nothing is ever signed below the current height again.
   wal.erase(wal.begin(), wal.lower_bound(RecordKey{new_height, 0, WalRecordKind::kProposal}));
 
@@ -231,10 +237,28 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
       }
     }
   }
+  RestoreReceivedPrecommits();
   for (std::deque<Message>& queue : carried) {
     for (Message& message : queue) (void)Place(std::move(message));
   }
   CatchUpFast();
+}
+
+// Places the received precommits the WAL kept for this height, as if they had just arrived
+// (they were verified when they did, and the WAL is checksummed): a restarted validator holds
+// and relays them again, and they count for its own rules.
+void Core::Impl::RestoreReceivedPrecommits() {
+  std::erase_if(replayed_precommits, [&](const WalRecord& r) { return r.height < height; });
+  for (const WalRecord& record : replayed_precommits) {
+    if (record.height != height) continue;
+    std::size_t& recorded = precommits_recorded[{record.round, record.block_hash}];
+    recorded = std::max(recorded, record.polka.size());
+    for (const PolkaSignature& precommit : record.polka) {
+      if (precommit.validator_index >= config.validators.size() || precommit.validator_index == my_index) continue;
+      (void)PlaceVote(Vote{VoteType::kPrecommit, height, record.round, record.block_hash, precommit.validator_index,
+                           precommit.signature});
+    }
+  }
 }
 
 Status Core::Impl::OnTxsAvailable(std::uint64_t at_height) {

@@ -63,6 +63,7 @@ std::string Describe(const Message& message) {
                    };
                    s << "status h=" << r.height << " r=" << r.round << " proposal=" << (r.has_proposal ? "yes" : "no")
                      << " prevotes=" << held(r.prevotes) << " precommits=" << held(r.precommits);
+                   if (r.decided_round_lacking_proposal) s << " lacks-decided-proposal=" << *r.decided_round_lacking_proposal;
                  },
              },
              message);
@@ -87,10 +88,15 @@ std::string Describe(const WalRecord& record) {
     case WalRecordKind::kValid:
       s << "valid";
       break;
+    case WalRecordKind::kReceivedPrecommits:
+      s << "received-precommits";
+      break;
   }
   s << " h=" << record.height << " r=" << record.round << " block=" << ShortHash(record.block_hash);
   if (record.kind == WalRecordKind::kProposal) s << " vr=" << Round(record.valid_round);
-  if (!record.polka.empty()) s << " polka=" << record.polka.size();
+  if (!record.polka.empty()) {
+    s << (record.kind == WalRecordKind::kReceivedPrecommits ? " precommits=" : " polka=") << record.polka.size();
+  }
   return s.str();
 }
 

@@ -13,9 +13,11 @@ struct FaultSwitches {
   bool skip_vote_signature_check = false;  // count votes without verifying their signatures
   bool forget_wal_on_restart = false;      // start from an empty WAL, whatever was replayed
   bool no_vote_relay = false;              // never send a peer the votes its RoundStatus lacks
+  bool forget_received_precommits = false;  // a restart drops the WAL's kReceivedPrecommits records
 
   bool any() const {
-    return quorum_at_two_thirds || ignore_lock || skip_vote_signature_check || forget_wal_on_restart || no_vote_relay;
+    return quorum_at_two_thirds || ignore_lock || skip_vote_signature_check || forget_wal_on_restart ||
+           no_vote_relay || forget_received_precommits;
   }
 };
 

@@ -64,6 +64,13 @@ struct Core::Impl {
   std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>> evidence_seen;  // validator, round, kind
 
   std::map<RecordKey, WalRecord> wal;  // this height and above
+  // kReceivedPrecommits records replayed from the WAL, this height and above: placed into the
+  // round state when their height is entered. Kept apart from `wal` (what we signed), since a
+  // round may hold several of them (one per block hash).
+  std::vector<WalRecord> replayed_precommits;
+  // (round, block hash) -> how many received precommits a record of this height holds, so a
+  // record is written again only when it would say more.
+  std::map<std::pair<std::uint32_t, Hash256>, std::size_t> precommits_recorded;
 
   // ---- gossip
   std::tuple<std::uint64_t, std::uint32_t, Step> progress_at_last_tick{0, 0, Step::kPropose};
@@ -105,6 +112,8 @@ struct Core::Impl {
   Status OnRoundStatus(const RoundStatus& status, std::optional<std::uint32_t> from);
   void RelayRound(std::uint32_t to, std::uint32_t at_round, const RoundStatus* status);
   void CatchUpFast();
+  // The lowest round holding precommits of more than 2/3 of the power for a block we lack.
+  std::optional<std::uint32_t> DecidedRoundLackingProposal() const;
 
   // ---- consensus_rules.cc
   void Progress();
@@ -123,6 +132,10 @@ struct Core::Impl {
   Proposal SignProposal(std::uint32_t at_round, std::optional<std::uint32_t> proposal_valid_round,
                         const Hash256& block_hash, const Bytes& block) const;
   void Commit(std::uint32_t at_round, const Hash256& block_hash, const Bytes& block, pb::CommitCertificate certificate);
+  // Persists the precommits of others held for `at_round` (one record per block hash, nil too),
+  // unless an earlier record already holds as many.
+  void RecordReceivedPrecommits(std::uint32_t at_round);
+  void RestoreReceivedPrecommits();
 
   // ---- helpers
   bool IsQuorum(std::uint64_t power) const;    // more than 2/3 of the voting power

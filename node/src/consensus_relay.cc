@@ -18,7 +18,7 @@ namespace shanliu::node::consensus {
 void Core::Impl::BroadcastRoundStatus() {
   assert(height > 0);
   const std::size_t n = config.validators.size();
-  RoundStatus status{height, round, false, std::vector<bool>(n, false), std::vector<bool>(n, false)};
+  RoundStatus status{height, round, false, std::vector<bool>(n, false), std::vector<bool>(n, false), std::nullopt};
   if (const auto it = rounds.find(round); it != rounds.end()) {
     const RoundState& rs = it->second;
     status.has_proposal = rs.proposal.has_value();
@@ -27,7 +27,17 @@ void Core::Impl::BroadcastRoundStatus() {
       status.precommits[v] = rs.precommits.Get(v) != nullptr;
     }
   }
+  status.decided_round_lacking_proposal = DecidedRoundLackingProposal();
   Emit(Broadcast{std::move(status)});
+}
+
+std::optional<std::uint32_t> Core::Impl::DecidedRoundLackingProposal() const {
+  for (const auto& [at_round, rs] : rounds) {
+    for (const auto& [block_hash, power] : rs.precommits.power_by_hash()) {
+      if (block_hash != kNilHash && IsQuorum(power) && FindBlock(block_hash) == nullptr) return at_round;
+    }
+  }
+  return std::nullopt;
 }
 
 Status Core::Impl::OnRoundStatus(const RoundStatus& status, std::optional<std::uint32_t> from) {
@@ -38,6 +48,10 @@ Status Core::Impl::OnRoundStatus(const RoundStatus& status, std::optional<std::u
   if (status.height == 0) return Reject("malformed", "round status for height 0");
   if (status.round > config.max_round) {
     return Reject("round_out_of_range", "round status for round " + std::to_string(status.round));
+  }
+  if (status.decided_round_lacking_proposal && *status.decided_round_lacking_proposal > config.max_round) {
+    return Reject("round_out_of_range",
+                  "round status lacks the proposal of round " + std::to_string(*status.decided_round_lacking_proposal));
   }
   if (status.prevotes.size() != n || status.precommits.size() != n) {
     return Reject("malformed", "round status bitmaps must have one bit per validator (" + std::to_string(n) + ")");
@@ -58,6 +72,14 @@ Status Core::Impl::OnRoundStatus(const RoundStatus& status, std::optional<std::u
   // this height are no use to it.
   if (status.height < height || faults.no_vote_relay) return Status::Ok();
   RelayRound(sender, status.round, &status);
+  // The peer holds a decision's precommits without its block: the round's proposal completes it
+  // (unless RelayRound just sent it, being the proposal of the peer's own round).
+  if (const auto& decided = status.decided_round_lacking_proposal;
+      decided && (*decided != status.round || status.has_proposal)) {
+    if (const auto it = rounds.find(*decided); it != rounds.end() && it->second.proposal) {
+      Emit(SendTo{sender, Message(*it->second.proposal)});
+    }
+  }
   // A peer in an earlier round also gets what we hold for ours: with more than 1/3 of the power
   // there, it may skip ahead (line 55 of Algorithm 1) instead of waiting out its timeouts.
   if (round > status.round) RelayRound(sender, round, nullptr);

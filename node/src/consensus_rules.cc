@@ -60,14 +60,39 @@ bool Core::Impl::TryDecide() {
   }
   for (const auto& [at_round, rs] : rounds) {
     for (const auto& [block_hash, power] : rs.precommits.power_by_hash()) {
-      if (block_hash == kNilHash || !IsQuorum(power) || ValidityOf(block_hash) != Validity::kValid) continue;
+      if (block_hash == kNilHash || !IsQuorum(power)) continue;
       const Bytes* block = FindBlock(block_hash);
-      if (block == nullptr) continue;  // the proposal was lost: a peer's Decision will bring it
+      if (block == nullptr) {
+        // The proposal was lost. A peer's Decision brings it if anyone decided; if not, our
+        // RoundStatus asks for the proposal, and until then these precommits, which others
+        // may lack, must survive a crash.
+        RecordReceivedPrecommits(at_round);
+        continue;
+      }
+      if (ValidityOf(block_hash) != Validity::kValid) continue;
       Commit(at_round, block_hash, *block, Certificate(height, at_round, block_hash, rs.precommits));
       return true;
     }
   }
   return false;
+}
+
+void Core::Impl::RecordReceivedPrecommits(std::uint32_t at_round) {
+  const auto it = rounds.find(at_round);
+  if (it == rounds.end()) return;
+  const VoteSet& precommits = it->second.precommits;
+  for (const auto& [block_hash, power] : precommits.power_by_hash()) {
+    WalRecord record{WalRecordKind::kReceivedPrecommits, height, at_round, block_hash, std::nullopt, {}, {}};
+    for (const Vote* vote : precommits.VotesFor(block_hash)) {
+      // Our own precommit has its own record; VotesFor lists validators in index order.
+      if (vote->validator_index != my_index) record.polka.push_back({vote->validator_index, vote->signature});
+    }
+    if (record.polka.empty()) continue;
+    std::size_t& recorded = precommits_recorded[{at_round, block_hash}];
+    if (record.polka.size() <= recorded) continue;
+    recorded = record.polka.size();
+    Emit(PersistWal{std::move(record)});
+  }
 }
 
 void Core::Impl::Commit(std::uint32_t at_round, const Hash256& block_hash, const Bytes& block,
@@ -282,7 +307,12 @@ Status Core::Impl::OnTimeout(const TimeoutFired& timeout) {
       }
       break;
     case Step::kPrecommit:
-      if (round < config.max_round) StartRound(round + 1);
+      if (round < config.max_round) {
+        // The precommits that made us leave may be the only honest copies (issue 15, seed
+        // 20001816): keep them across a crash so the validators still in this round get them.
+        RecordReceivedPrecommits(round);
+        StartRound(round + 1);
+      }
       break;
   }
   Progress();

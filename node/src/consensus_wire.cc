@@ -105,6 +105,7 @@ Result<Message> FromWire(const wire::RoundStatus& in) {
   r.height = in.height();
   r.round = in.round();
   r.has_proposal = in.has_proposal();
+  if (in.has_decided_round_lacking_proposal()) r.decided_round_lacking_proposal = in.decided_round_lacking_proposal();
   auto prevotes = BitsFromWire(in.prevotes(), in.validator_count(), "prevotes");
   if (!prevotes.ok()) return prevotes.status();
   auto precommits = BitsFromWire(in.precommits(), in.validator_count(), "precommits");
@@ -159,6 +160,7 @@ Bytes EncodeMessage(const Message& message) {
     w->set_validator_count(static_cast<std::uint32_t>(r.prevotes.size()));
     w->set_prevotes(BitsToWire(r.prevotes));
     w->set_precommits(BitsToWire(r.precommits));
+    if (r.decided_round_lacking_proposal) w->set_decided_round_lacking_proposal(*r.decided_round_lacking_proposal);
   }
   std::string bytes = out.SerializeAsString();
   return Bytes(bytes.begin(), bytes.end());

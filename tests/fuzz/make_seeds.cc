@@ -156,7 +156,7 @@ void ConsensusSeeds(Writer& w, const Height1& h) {
     fuzz::AppendChunk(timeouts, 2, cs::EncodeMessage(h.prevotes[2]));
     w.Seed("consensus_message", "timeouts" + suffix, timeouts);
     Bytes status{flags};
-    cs::RoundStatus rs{1, 0, true, {true, false, true, false}, {false, false, false, true}};
+    cs::RoundStatus rs{1, 0, true, {true, false, true, false}, {false, false, false, true}, std::nullopt};
     fuzz::AppendChunk(status, 3, cs::EncodeMessage(rs));
     fuzz::AppendChunk(status, 0x80, {});
     w.Seed("consensus_message", "round-status" + suffix, status);

@@ -93,3 +93,31 @@ TEST_CASE("sim selective senders: 60 seeds with 4 validators stay safe and live"
 TEST_CASE("sim selective senders: 40 seeds with 7 validators stay safe and live") { RunSeeds(7, 1, 40, true); }
 TEST_CASE("sim selective senders: 20 seeds with 10 validators stay safe and live") { RunSeeds(10, 1, 20, true); }
 TEST_CASE("sim catches the fault: no vote relay (selective senders)") { ExpectCaught("no-vote-relay", 300, true); }
+
+// Issue 15, found by the soak (scripts/sim-soak.sh --first 20000001): n = 4, powers 1,2,3,1,
+// Byzantine validator 1 whose precommit reached only validator 0, which then crashed and forgot
+// it (the WAL kept only its own messages): 120 s after healing every honest validator was still
+// at height 1. Fixed by the kReceivedPrecommits WAL record and the status asking for a decided
+// round's proposal (docs/consensus.md "The liveness failure of seed 20001816").
+TEST_CASE("sim regression: seed 20001816 with 4 validators (a precommit only a crashed validator held)") {
+  RunSeeds(4, 20001816, 1);
+}
+// The same seed with the fix switched off in honest cores: the stall comes back, so the seed
+// keeps proving that received precommits must survive a restart.
+TEST_CASE("sim catches the fault: a restart that forgets the received precommits (seed 20001816)") {
+  const auto faults = shanliu::sim::FaultByName("forget-received-precommits");
+  REQUIRE(faults);
+  const SimOptions options{20001816, 4, *faults, nullptr, false};
+  const SimReport report = shanliu::sim::Simulate(options);
+  CHECK_FALSE(report.ok);
+  CHECK(report.violation.find("liveness") != std::string::npos);
+  MESSAGE("fault forget-received-precommits caught: " << report.violation
+                                                      << "\n  replay: " << shanliu::sim::ReplayCommand(options));
+}
+
+// Found by the soak after the fix above (--first 30000001): n = 7, no loss, no crash, a chain
+// making a block every ~60 ms; one honest validator behind at the heal caught up one height per
+// tick, since a chain that never stalls sends no round statuses to trigger the fast catch-up.
+TEST_CASE("sim regression: seed 30011575 with 7 validators (catching up a chain that never stalls)") {
+  RunSeeds(7, 30011575, 1);
+}

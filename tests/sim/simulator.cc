@@ -17,6 +17,7 @@ constexpr NamedFault kFaults[] = {
     {"skip-vote-signature", &cs::FaultSwitches::skip_vote_signature_check},
     {"forget-wal", &cs::FaultSwitches::forget_wal_on_restart},
     {"no-vote-relay", &cs::FaultSwitches::no_vote_relay},
+    {"forget-received-precommits", &cs::FaultSwitches::forget_received_precommits},
 };
 
 }  // namespace

@@ -33,12 +33,7 @@ World::World(const SimOptions& options)
       config_(SimConfig(scenario_)),
       nodes_(options.validators) {
   config_.verify_signature = [this](const crypto::PublicKey& key, ByteView message, const crypto::Signature& sig) {
-    Bytes entry(key.begin(), key.end());
-    AppendRaw(entry, sig);
-    AppendRaw(entry, message);
-    auto [it, fresh] = verified_.try_emplace(std::move(entry), false);
-    if (fresh) it->second = crypto::VerifyRaw(key, message, sig);
-    return it->second;
+    return signatures_.Verify(key, message, sig);
   };
   report_.scenario = scenario_.Describe();
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {

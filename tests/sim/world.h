@@ -17,6 +17,7 @@
 #include "random.h"
 #include "scenario.h"
 #include "shanliu/node/consensus.h"
+#include "signature_memo.h"
 #include "simulator.h"
 
 namespace shanliu::sim {
@@ -142,9 +143,9 @@ class World {
   std::uint64_t target_height_ = 0;
   std::uint64_t deadline_ = 0;
   std::map<Hash256, BlockInfo> blocks_;  // everything ever built: the application's judgement
-  // Signatures already checked, shared by all validators: each distinct signed message costs
-  // one Ed25519 verification per run instead of one per receiver (the answer never changes).
-  std::map<Bytes, bool> verified_;
+  // Signatures that verified, shared by all validators and the certificate check: each distinct
+  // signed message costs one Ed25519 verification per run instead of one per receiver.
+  SignatureMemo signatures_;
   std::map<std::string, Status> certificates_;  // serialized certificate -> verification result
 
   // What honest validators signed and committed, across all lives: the ground truth.

@@ -168,8 +168,10 @@ TEST_CASE("the proposer crashes after its prevote, the rest decide in round 1, a
 2: schedule precommit h=1 r=0 500ms
 3: schedule precommit h=1 r=0 500ms
 > fire 0 precommit
+0: persist received-precommits h=1 r=0 block=nil precommits=2
 0: schedule propose h=1 r=1 1100ms
 > fire 2 precommit
+2: persist received-precommits h=1 r=0 block=nil precommits=2
 2: schedule propose h=1 r=1 1100ms
 2: build h=1 r=1
 2: persist proposal h=1 r=1 block=B1.1 vr=-
@@ -177,6 +179,7 @@ TEST_CASE("the proposer crashes after its prevote, the rest decide in round 1, a
 2: persist prevote h=1 r=1 block=B1.1
 2: broadcast prevote h=1 r=1 block=B1.1 from=2
 > fire 3 precommit
+3: persist received-precommits h=1 r=0 block=nil precommits=2
 3: schedule propose h=1 r=1 1100ms
 > stabilize
 0: validate h=1 r=1 block=B1.1
@@ -261,6 +264,7 @@ TEST_CASE("a validator locked on B prevotes nil for C, then unlocks on a polka f
 > precommit nil from 2
 0: schedule precommit h=1 r=0 500ms
 > fire 0 precommit
+0: persist received-precommits h=1 r=0 block=nil precommits=2
 0: schedule propose h=1 r=1 1100ms
 > proposal C from 2 in round 1
 0: validate h=1 r=1 block=C
@@ -314,6 +318,7 @@ TEST_CASE("a re-proposal carries its polka, so a validator that missed those pre
 > precommits nil from 2 and 3
 0: schedule precommit h=1 r=0 500ms
 > fire 0 precommit
+0: persist received-precommits h=1 r=0 block=nil precommits=2
 0: schedule propose h=1 r=1 1100ms
 > proposal B (vr=0) from 2
 0: validate h=1 r=1 block=B
@@ -349,6 +354,7 @@ TEST_CASE("timeouts grow linearly with the round") {
 > precommits nil from 1 and 2
 0: schedule precommit h=1 r=0 500ms
 > fire 0 precommit round 0
+0: persist received-precommits h=1 r=0 block=nil precommits=2
 0: schedule propose h=1 r=1 1100ms
 > fire 0 propose round 1
 0: persist prevote h=1 r=1 block=nil
@@ -360,6 +366,7 @@ TEST_CASE("timeouts grow linearly with the round") {
 > precommits nil from 1 and 2
 0: schedule precommit h=1 r=1 600ms
 > fire 0 precommit round 1
+0: persist received-precommits h=1 r=1 block=nil precommits=2
 0: schedule propose h=1 r=2 1200ms
 > fire 0 propose round 2
 0: persist prevote h=1 r=2 block=nil
@@ -371,6 +378,7 @@ TEST_CASE("timeouts grow linearly with the round") {
 > precommits nil from 1 and 2
 0: schedule precommit h=1 r=2 700ms
 > fire 0 precommit round 2
+0: persist received-precommits h=1 r=2 block=nil precommits=2
 0: schedule propose h=1 r=3 1300ms
 0: build h=1 r=3
 0: persist proposal h=1 r=3 block=B1.3 vr=-
@@ -475,6 +483,7 @@ TEST_CASE("double-sign protection: after a restart the validator repeats its vot
 > precommits nil from 1 and 2
 0: schedule precommit h=1 r=0 500ms
 > fire 0 precommit
+0: persist received-precommits h=1 r=0 block=nil precommits=2
 0: schedule propose h=1 r=1 1100ms
 > proposal C from 2 in round 1
 0: validate h=1 r=1 block=C

@@ -2,6 +2,8 @@
 // vote sign bytes, validators hash; and commit-certificate verification.
 #pragma once
 
+#include <functional>
+
 #include <span>
 #include <string>
 #include <vector>
@@ -49,6 +51,15 @@ pb::CommitCertificate MakeCommitCertificate(std::uint64_t height, std::uint32_t 
 Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_view chain_id,
                                std::uint64_t height, const Hash256& block_hash,
                                std::span<const Validator> validators);
+// The same check with the signature verification supplied: a caller may put a memo of verified
+// (key, message, signature) triples in front of crypto::VerifyRaw (the consensus core passes its
+// Config::verify_signature, the simulator its per-run memo). verify must answer exactly as
+// crypto::VerifyRaw would.
+using SignatureVerifier =
+    std::function<bool(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature)>;
+Status VerifyCommitCertificate(const pb::CommitCertificate& commit, std::string_view chain_id,
+                               std::uint64_t height, const Hash256& block_hash,
+                               std::span<const Validator> validators, const SignatureVerifier& verify);
 
 // True if `power` is more than two thirds of `total` (computed without overflow).
 bool IsSupermajority(std::uint64_t power, std::uint64_t total);

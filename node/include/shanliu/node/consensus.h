@@ -107,6 +107,11 @@ struct RoundStatus {
   bool has_proposal = false;
   std::vector<bool> prevotes;    // bit v: the sender holds validator v's prevote of (height, round)
   std::vector<bool> precommits;  // one bit per validator, exactly
+  // A round of this height in which the sender holds precommits of more than 2/3 of the power
+  // for one block but not that block's proposal: a peer holding the proposal sends it, and the
+  // sender can commit. Without it a validator holding the only copy of a decision's precommits
+  // waits for a Decision that nobody (no one else has decided) can serve.
+  std::optional<std::uint32_t> decided_round_lacking_proposal;
 };
 
 using Message = std::variant<Proposal, Vote, Decision, RoundStatus>;
@@ -127,7 +132,23 @@ Result<Message> DecodeMessage(ByteView bytes, std::size_t max_bytes);
 // value (and makes it its valid value), kValid when it only makes it its valid value. A polka
 // record holds the block and the prevotes, so after a restart the validator still honours its
 // lock and can still re-propose the value with its proof.
-enum class WalRecordKind : std::uint8_t { kProposal = 1, kPrevote = 2, kPrecommit = 3, kLock = 4, kValid = 5 };
+//
+// kReceivedPrecommits (added by issue 15, seed 20001816) holds other validators' precommits of
+// one (round, block hash or nil), signatures intact: written when this validator leaves a round
+// on its precommit timeout (line 65) and when it holds a precommit quorum for a block it lacks.
+// Those may be the only copies an honest validator holds (a Byzantine signer sent them to it
+// alone), and the others may need them to decide or time out; a restart must not lose them, as
+// the gossip assumption of the paper's liveness proof requires. Readers of older WALs are
+// unaffected: kinds 1-5 are unchanged, and a binary that predates kind 6 refuses such a WAL
+// with "wal_record_malformed" instead of ignoring it.
+enum class WalRecordKind : std::uint8_t {
+  kProposal = 1,
+  kPrevote = 2,
+  kPrecommit = 3,
+  kLock = 4,
+  kValid = 5,
+  kReceivedPrecommits = 6,
+};
 
 struct WalRecord {
   WalRecordKind kind = WalRecordKind::kPrevote;
@@ -136,12 +157,14 @@ struct WalRecord {
   Hash256 block_hash{};
   std::optional<std::uint32_t> valid_round;  // kProposal only
   Bytes block;                               // kLock and kValid only
-  std::vector<PolkaSignature> polka;         // kLock and kValid only: prevotes in `round`
+  // kLock and kValid: prevotes in `round` for block_hash. kReceivedPrecommits: precommits in
+  // `round` for block_hash (nil allowed), 1..kMaxValidators of them, distinct validators.
+  std::vector<PolkaSignature> polka;
 };
 
 // Fixed layout: u8 kind || u64 height || u32 round || block_hash || u32 valid_round (0xFFFFFFFF
 // for none) || u32 block length || block || u16 polka count || (u32 validator index || 64-byte
-// signature) per polka prevote.
+// signature) per polka prevote (per precommit for kReceivedPrecommits, which has no block).
 Bytes EncodeWalRecord(const WalRecord& record);
 Result<WalRecord> DecodeWalRecord(ByteView bytes);  // "wal_record_malformed" on any deviation
 
