@@ -2,7 +2,6 @@
 
 #include <cassert>
 #include <cstring>
-#include <ctime>
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/node/log.h"
@@ -18,8 +17,14 @@ MempoolConfig WithClock(MempoolConfig config, const Clock* clock) {
   return config;
 }
 
-}  // namespace
+// A header's log root as a fixed-size hash.
+Hash256 LogRoot(const pb::BlockHeader& header) {
+  Hash256 root{};
+  std::memcpy(root.data(), header.log_root().data(), std::min(root.size(), header.log_root().size()));
+  return root;
+}
 
+}  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOptions options, ledger::Genesis genesis,
                                          crypto::KeyPair key) {
@@ -71,26 +76,27 @@ Status Node::Start() {
     rc.heartbeat_ms = options_.heartbeat_ms;
     rc.verify_pool = verify_pool_.get();
     rc.clock = options_.clock;
-    p2p::TransportConfig tc;
-    tc.listen_address = options_.p2p_listen;
-    tc.listen_port = options_.p2p_port;
-    for (const PeerConfig& p : options_.peers) tc.peers.push_back({p.public_key, p.address});
-    runner_ = std::make_unique<Runner>(io_, rc, tc, key_, *ledger_, *mempool_, fan_out, checkpoints_.get());
+    rc.timers = options_.timers;
+    if (options_.transport) {
+      runner_ = std::make_unique<Runner>(io_, rc, options_.transport, key_, *ledger_, *mempool_, fan_out,
+                                         checkpoints_.get());
+    } else {
+      p2p::TransportConfig tc;
+      tc.listen_address = options_.p2p_listen;
+      tc.listen_port = options_.p2p_port;
+      for (const PeerConfig& p : options_.peers) tc.peers.push_back({p.public_key, p.address});
+      runner_ = std::make_unique<Runner>(io_, rc, tc, key_, *ledger_, *mempool_, fan_out, checkpoints_.get());
+    }
     SHANLIU_RETURN_IF_ERROR(runner_->Start());
   }
   if (role_ == NodeRole::kSolo) {
     producer_ = std::make_unique<SoloProducer>(io_, *ledger_, *mempool_, key_,
                                                ProducerTiming{options_.block_interval_ms, options_.heartbeat_ms}, fan_out,
-                                               options_.clock ? *options_.clock : SystemClock());
+                                               clock());
     producer_->Start();
   }
   // A checkpoint of the head at once, so a restarted validator serves one before the next block.
-  if (auto own = CosignHead(); own && runner_) {
-    const pb::BlockHeader head = ledger_->head();
-    Hash256 root{};
-    std::memcpy(root.data(), head.log_root().data(), std::min(root.size(), head.log_root().size()));
-    runner_->ShareCosignature(head.log_size(), root, *own);
-  }
+  if (auto own = CosignHead(); own) ShareCosignature(ledger_->head(), *own);
   return Status::Ok();
 }
 
@@ -109,15 +115,8 @@ void Node::Committed(const CommittedBlock& block) {
   step("mempool");
   const std::optional<ledger::Cosignature> own = CosignHead();
   step("checkpoint");
-  if (runner_) {
-    if (!block.by_sync) runner_->AnnounceHead();
-    if (own) {
-      const pb::BlockHeader& header = block.executed.block.header();
-      Hash256 root{};
-      std::memcpy(root.data(), header.log_root().data(), std::min(root.size(), header.log_root().size()));
-      runner_->ShareCosignature(header.log_size(), root, *own);
-    }
-  }
+  if (runner_ && !block.by_sync) runner_->AnnounceHead();
+  if (own) ShareCosignature(block.executed.block.header(), *own);
   step("network");
   if (on_committed_) on_committed_(height);
   step("subscriber");
@@ -128,16 +127,20 @@ std::optional<ledger::Cosignature> Node::CosignHead() {
   // serves the best-cosigned note.
   if (validator_index_ < 0) return std::nullopt;
   const pb::BlockHeader head = ledger_->head();
-  Hash256 root{};
-  std::memcpy(root.data(), head.log_root().data(), std::min(root.size(), head.log_root().size()));
-  ledger::Cosignature own =
-      ledger::MakeCosignature(ledger_->genesis(), static_cast<std::uint32_t>(validator_index_), key_.secret_key,
-                              head.log_size(), root, static_cast<std::uint64_t>(std::time(nullptr)));
+  const Hash256 root = LogRoot(head);
+  // The note's timestamp is the node's clock (seconds), like everything else the node stamps.
+  const std::uint64_t now_s = clock().WallMs() / 1000;
+  ledger::Cosignature own = ledger::MakeCosignature(ledger_->genesis(), static_cast<std::uint32_t>(validator_index_),
+                                                    key_.secret_key, head.log_size(), root, now_s);
   if (Status s = checkpoints_->Add(head.log_size(), root, own); !s.ok()) {
     LogEvent("warn", "cosignature_failed", {{"error", s.ToString()}});
     return std::nullopt;
   }
   return own;
+}
+
+void Node::ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own) {
+  if (runner_) runner_->ShareCosignature(header.log_size(), LogRoot(header), own);
 }
 
 std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelopes) {

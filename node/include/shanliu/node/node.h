@@ -27,7 +27,9 @@
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/node/clock.h"
 #include "shanliu/node/mempool.h"
+#include "shanliu/node/peer_transport.h"
 #include "shanliu/status.h"
 
 namespace shanliu::node {
@@ -57,6 +59,13 @@ struct NodeOptions {
   std::string p2p_listen = "127.0.0.1";
   std::uint16_t p2p_port = 26656;
   std::vector<PeerConfig> peers;
+  // How the network side reaches its peers. Null: the encrypted TCP transport on p2p_listen /
+  // p2p_port to `peers`. Tests pass a MemoryNetwork endpoint; then `peers` only tells an
+  // observer that it has someone to follow.
+  TransportFactory transport;
+  // Consensus timeouts and the status tick. Null: timers on the io_context. Else it must outlive
+  // the node (tests pass ManualTimers on the same ManualClock as `clock`).
+  Timers* timers = nullptr;
 };
 
 enum class NodeRole { kSolo, kValidator, kObserver };
@@ -109,6 +118,8 @@ class Node {
   Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key, std::unique_ptr<ledger::Ledger> ledger);
   void Committed(const CommittedBlock& block);  // the fan-out; io thread
   std::optional<ledger::Cosignature> CosignHead();
+  void ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own);
+  const Clock& clock() const { return options_.clock ? *options_.clock : SystemClock(); }
 
   boost::asio::io_context& io_;
   const NodeOptions options_;
