@@ -133,6 +133,8 @@ void PrintSummary(const Plan& plan, const std::vector<Hash256>& gift_ids, const 
             << "  points         " << t.volunteer_services << " volunteer services (" << t.volunteer_minutes / 60
             << " h), " << t.points_earned << " earned, " << t.redemptions << " redemptions (" << t.points_redeemed
             << " points)\n"
+            << "  time bank      " << t.service_exchanges << " services for banked time (" << t.service_minutes
+            << " min), " << t.points_moves << " balances moved to a fresh key\n"
             << "  disclosures    " << t.disclosures << "\n"
             << "  keys           " << (dir / "keys").string() << "/ (organisations and residents' wallets)\n";
   if (plan.showcase.empty()) return;
@@ -219,6 +221,7 @@ int Demo(const Args& args) {
   options.now_ms = NowMs();
   options.donation_fen_per_point = genesis->params.donation_fen_per_point;
   options.volunteer_points_per_hour = genesis->params.volunteer_points_per_hour;
+  options.timebank_points_per_hour = genesis->params.timebank_points_per_hour;
   options.founders = *founders;
   options.documents_url = DocumentsUrl(args.Get("node"), dir);
   const Plan plan = demo::MakePlan(options);

@@ -230,6 +230,7 @@ Plan Planner::Run() {
   Redemptions(plan_.phases[5]);
   Disclosures(plan_.phases[5]);
   CloseProjects(plan_.phases[5]);
+  TimeBank(plan_.phases[5]);  // last, so the earlier phases draw the same numbers as before
   plan_.uses = sim_.gifts();
   PickShowcase();
   return std::move(plan_);

@@ -26,6 +26,7 @@ struct PlanOptions {
   std::uint64_t now_ms = 0;  // the demo's "today": periods and dates are placed around it
   std::int64_t donation_fen_per_point = 1000;  // genesis parameters (points earned)
   std::uint64_t volunteer_points_per_hour = 10;
+  std::uint64_t timebank_points_per_hour = 10;  // genesis: service time paid in points (0: never)
   Founders founders;
   // Where the node serves the demo's disclosure documents (its /documents/ path, api.documents_dir),
   // without a trailing slash: each Disclosure's url is this + "/<org>/<file>".
@@ -73,6 +74,8 @@ struct PlanTotals {
   std::int64_t refunded_fen = 0;
   std::size_t volunteer_services = 0, redemptions = 0, disclosures = 0, closed_projects = 0;
   std::uint64_t volunteer_minutes = 0, points_earned = 0, points_redeemed = 0;
+  std::size_t service_exchanges = 0, points_moves = 0;  // the time bank
+  std::uint64_t service_minutes = 0;
   std::map<std::string, std::size_t> projects_by_category;
 };
 

@@ -1,5 +1,7 @@
 // The demo's last phase: refunds, points redeemed at partner shops, disclosures, a closing.
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "demo_planner.h"
 #include "format.h"
@@ -127,6 +129,55 @@ void Planner::CloseProjects(Phase& phase) {
   body.mutable_close_project()->set_summary("项目资金已全部按计划使用完毕，执行情况见结项报告");
   plan_.totals.closed_projects++;
   Add(phase, std::move(body), {p->owner});
+}
+
+// A few residents spend banked volunteer time on a service from a charity (one pays in points at
+// the genesis rate), and one moves the whole balance to a fresh key for the new year.
+void Planner::TimeBank(Phase& phase) {
+  static const std::vector<const char*> services = {"上门理发", "陪同就医", "家电小修", "代买代送"};
+  const std::size_t wanted = std::clamp<std::size_t>(static_cast<std::size_t>(o_.donations / 300), 2, 10);
+  std::set<std::string> served;  // the move below picks someone else: no order between the two
+  for (std::size_t i = 0; i < wanted; ++i) {
+    std::vector<std::string> able;
+    for (const std::string& r : residents_) {
+      if (banked_minutes_[r] >= 60) able.push_back(r);
+    }
+    if (able.empty()) break;
+    const std::string holder = rng_.Pick(able);
+    served.insert(holder);
+    const auto minutes = static_cast<std::uint32_t>(std::min<std::uint64_t>(banked_minutes_[holder] / 30, 4) * 30);
+    const std::uint64_t price = std::uint64_t{minutes} * o_.timebank_points_per_hour;
+    // The first exchange is paid in points when the district's rate allows it and it is whole.
+    const bool in_points = i == 0 && price > 0 && price % 60 == 0 && points_[holder] >= price / 60;
+    const std::string& provider = rng_.Pick(charities_);
+    pb::TxBody body;
+    pb::ServiceExchange* e = body.mutable_service_exchange();
+    e->set_holder(KeyBytes(Key(holder).public_key));
+    e->set_provider_org(provider);
+    e->set_minutes(minutes);
+    e->set_service(rng_.Pick(services));
+    if (in_points) {
+      e->set_points(price / 60);
+      points_[holder] -= price / 60;
+    } else {
+      banked_minutes_[holder] -= minutes;
+    }
+    plan_.totals.service_exchanges++;
+    plan_.totals.service_minutes += minutes;
+    Add(phase, std::move(body), {provider, holder});
+  }
+  for (const std::string& r : residents_) {
+    if (served.count(r) || (points_[r] == 0 && banked_minutes_[r] == 0)) continue;
+    const std::string fresh = r + "-" + std::to_string(year_ + 1);  // the resident's key for next year
+    pb::TxBody body;
+    body.mutable_move_points()->set_from_holder(KeyBytes(Key(r).public_key));
+    body.mutable_move_points()->set_to_holder(KeyBytes(Key(fresh).public_key));
+    points_[fresh] = std::exchange(points_[r], 0);
+    banked_minutes_[fresh] = std::exchange(banked_minutes_[r], 0);
+    plan_.totals.points_moves++;
+    Add(phase, std::move(body), {r, fresh});
+    break;  // one resident is enough to show it
+  }
 }
 
 }  // namespace shanliu::cli::demo

@@ -176,6 +176,7 @@ void Planner::Volunteering(Phase& phase) {
     v->set_occurred_at_ms(occurred_at_ms);
     const std::uint64_t earned = std::uint64_t{minutes} * o_.volunteer_points_per_hour / 60;
     points_[holder] += earned;
+    banked_minutes_[holder] += minutes;  // banked beside the points (docs/rules.md "Time bank")
     plan_.totals.points_earned += earned;
     plan_.totals.volunteer_services++;
     plan_.totals.volunteer_minutes += minutes;

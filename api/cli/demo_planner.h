@@ -61,6 +61,8 @@ class Planner {
   std::string DocumentText(const std::string& title, const std::string& org, const std::string& period,
                            const std::string& project) const;
   void CloseProjects(Phase& phase);
+  // demo_plan_close.cc: the time bank (service for banked time, a move to a fresh key).
+  void TimeBank(Phase& phase);
 
   const PlanOptions o_;
   Rng rng_;
@@ -73,6 +75,7 @@ class Planner {
   std::map<std::string, std::string> account_bank_;  // charity -> the bank holding its accounts
   std::vector<std::string> residents_;  // key names of residents' wallets
   std::map<std::string, std::uint64_t> points_;  // resident -> points balance
+  std::map<std::string, std::uint64_t> banked_minutes_;  // resident -> time bank balance
   // (resident, service day in China Standard Time) -> volunteer minutes planned that day.
   std::map<std::pair<std::string, std::uint64_t>, std::uint32_t> volunteer_minutes_;
   // The genesis default volunteer_max_minutes_per_day (the demo's genesis keeps the default).

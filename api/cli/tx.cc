@@ -1,6 +1,7 @@
 // shanliu tx: build, sign, check and submit one transaction of any kind (DESIGN 4, 11).
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -34,10 +35,13 @@ const std::vector<FieldFlag>& FieldFlags() {
       {"amount-fen", {"amount_fen"}},
       {"to", {"to_account"}},
       {"from", {"from_account"}},
-      {"org", {"org_id", "owner_org", "charity_org", "merchant_org"}},
+      {"org", {"org_id", "owner_org", "charity_org", "merchant_org", "provider_org"}},
       {"project", {"project_id"}},
       {"trust", {"trust_id"}},
       {"holder", {"holder", "points_holder"}},
+      {"from-holder", {"from_holder"}},
+      {"to-holder", {"to_holder"}},
+      {"service", {"service"}},
       {"points", {"points"}},
       {"minutes", {"minutes"}},
       {"category", {"category"}},
@@ -50,7 +54,9 @@ const std::vector<FieldFlag>& FieldFlags() {
   return flags;
 }
 
-const FieldDescriptor* PayloadField(const std::string& kind) {
+// "service-exchange" names service_exchange: either spelling, as typed at a shell.
+const FieldDescriptor* PayloadField(std::string kind) {
+  std::replace(kind.begin(), kind.end(), '-', '_');
   const FieldDescriptor* f = pb::TxBody::descriptor()->FindFieldByName(kind);
   if (f == nullptr || f->containing_oneof() == nullptr || f->containing_oneof()->name() != "payload") return nullptr;
   return f;
@@ -175,15 +181,18 @@ POST /v1/txs and prints its id, receipt code and status.
 
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
-       redeem_points, disclosure, correction
+       redeem_points, disclosure, correction, service_exchange, move_points
+       (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
 as lowercase names ("material", "bank_transfer"), amounts as integer fen. Field flags fill
 the common fields (a field may come from the JSON or a flag, not both):
   --amount-fen N   amount_fen          --to ACCOUNT     to_account
-  --from ACCOUNT   from_account        --org ID         org_id / owner_org / charity_org / merchant_org
+  --from ACCOUNT   from_account        --org ID         org_id / owner_org / charity_org / merchant_org / provider_org
   --project ID     project_id          --trust ID       trust_id
   --holder HEX     holder / points_holder               --points N / --minutes N
+  --from-holder HEX, --to-holder HEX  (move_points) the holder's old and new key
+  --service TEXT   (service_exchange) the service received
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
   --corrects ID    (correction) the tx to reverse: fills corrected_tx_id and, from the node,
                    corrected_tx_body; sign with its author's key, and the bureau's from the
@@ -191,7 +200,8 @@ the common fields (a field may come from the JSON or a flag, not both):
 
 options:
   --key FILE        signing key (repeat for co-signed kinds: trust_disbursement needs the
-                    trustee and the custodian bank; redeem_points the holder and the merchant)
+                    trustee and the custodian bank; redeem_points and service_exchange the holder
+                    and the organisation; move_points both keys of the holder)
   --node URL        node API; the chain id and height come from GET /v1/blocks/latest
   --json PAYLOAD    the payload fields as a JSON object
   --file F          read the payload JSON from F ("-" for standard input)

@@ -1,23 +1,57 @@
-// Charity points of one holder key: balance, totals and the history of earning and redeeming.
+// Charity points and banked volunteer minutes (时间银行) of one holder key: balances, totals and the
+// history of earning, spending, exchanging, revoking and moving.
 #include "routes.h"
 #include "views.h"
 
 namespace shanliu::api::internal {
 namespace {
 
-// Points the tx at `tx` moved for `holder` (+ earned, - redeemed), as the rules computed them.
-std::int64_t PointsDelta(const ledger::ReadView& view, const ledger::TxRecord& tx) {
+// One history entry of a holder: what the tx at `tx` did to the holder's points and banked
+// minutes, as the rules computed them. `entry` is earned, spent, exchanged, revoked, moved_in
+// or moved_out (docs/api.md).
+struct Delta {
+  const char* entry = "other";
+  std::int64_t points = 0;
+  std::int64_t minutes = 0;
+};
+
+std::int64_t Signed(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+Delta MoveDelta(const ledger::ReadView& view, const ledger::TxRecord& tx, ByteView holder) {
+  const pb::MovePoints& m = tx.body.move_points();
+  auto moved = view.PointsMove(tx.id);
+  if (!moved) throw ledger::StorageError("a committed MovePoints has no r/m/ row");
+  const std::int64_t sign = ToString(holder) == m.from_holder() ? -1 : 1;
+  return {sign < 0 ? "moved_out" : "moved_in", sign * Signed(moved->points()), sign * Signed(moved->minutes())};
+}
+
+Delta HolderDelta(const ledger::ReadView& view, const ledger::TxRecord& tx, ByteView holder) {
   const pb::TxBody& body = tx.body;
   if (body.has_donation()) {
     auto gift = view.Gift(tx.id);
-    return gift ? static_cast<std::int64_t>(gift->points_earned()) : 0;
+    return {"earned", gift ? Signed(gift->points_earned()) : 0, 0};
   }
   if (body.has_volunteer_service()) {
     const std::uint64_t per_hour = view.genesis().params.volunteer_points_per_hour;
-    return static_cast<std::int64_t>(std::uint64_t{body.volunteer_service().minutes()} * per_hour / 60);
+    const std::uint32_t minutes = body.volunteer_service().minutes();
+    return {"earned", Signed(std::uint64_t{minutes} * per_hour / 60), Signed(minutes)};
   }
-  if (body.has_redeem_points()) return -static_cast<std::int64_t>(body.redeem_points().points());
-  return 0;
+  if (body.has_redeem_points()) return {"spent", -Signed(body.redeem_points().points()), 0};
+  if (body.has_service_exchange()) {
+    const pb::ServiceExchange& e = body.service_exchange();
+    if (e.points() > 0) return {"exchanged", -Signed(e.points()), 0};
+    return {"spent", 0, -Signed(e.minutes())};
+  }
+  if (body.has_refund()) {
+    auto gift = view.Gift(HashFromBytes(body.refund().donation_tx_id()));
+    return {"revoked", gift ? -Signed(gift->points_revoked()) : 0, 0};
+  }
+  if (body.has_correction()) {
+    auto link = view.CorrectedBy(HashFromBytes(body.correction().corrected_tx_id()));
+    return {"revoked", link ? -Signed(link->points_reversed()) : 0, 0};
+  }
+  if (body.has_move_points()) return MoveDelta(view, tx, holder);
+  return {};
 }
 
 Response GetPoints(RequestContext& ctx) {
@@ -36,7 +70,10 @@ Response GetPoints(RequestContext& ctx) {
     auto tx = view.TxByLeaf(leaves[i]);
     if (!tx) throw ledger::StorageError("a holder index names a missing log leaf");
     Json item = TxSummaryJson(*tx);
-    item["points"] = PointsDelta(view, *tx);
+    const Delta delta = HolderDelta(view, *tx, *holder);
+    item["entry"] = delta.entry;
+    item["points"] = delta.points;
+    item["minutes"] = delta.minutes;
     items.push_back(std::move(item));
   }
   return JsonResponse(Json{
@@ -44,6 +81,17 @@ Response GetPoints(RequestContext& ctx) {
       {"balance", record.balance()},
       {"earned", record.earned()},
       {"redeemed", record.redeemed()},
+      {"shortfall", record.shortfall()},
+      {"revoked", record.revoked()},
+      {"points_exchanged", record.points_exchanged()},
+      {"points_moved_in", record.points_moved_in()},
+      {"points_moved_out", record.points_moved_out()},
+      {"minutes", {{"balance", record.minutes_balance()},
+                   {"earned", record.minutes_earned()},
+                   {"spent", record.minutes_spent()},
+                   {"moved_in", record.minutes_moved_in()},
+                   {"moved_out", record.minutes_moved_out()}}},
+      {"moved_to", record.moved_to().empty() ? Json(nullptr) : Json(Hex(record.moved_to()))},
       {"history", {{"items", std::move(items)}, {"next", leaves.size() > *limit ? Json(leaves[*limit - 1]) : Json(nullptr)}}},
   });
 }

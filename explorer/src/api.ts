@@ -176,6 +176,8 @@ export interface TxSummary {
   time_ms: number;
   payload: Record<string, unknown>;
   points?: number;
+  minutes?: number; // GET /v1/points history: banked minutes this tx moved for the holder
+  entry?: string; // earned | spent | exchanged | revoked | moved_in | moved_out
 }
 
 export interface Page<T> {
@@ -404,6 +406,11 @@ export interface Points {
   balance: number;
   earned: number;
   redeemed: number;
+  shortfall?: number;
+  revoked?: number;
+  points_exchanged?: number;
+  minutes?: { balance: number; earned: number; spent: number; moved_in: number; moved_out: number };
+  moved_to?: string | null;
   history: Page<TxSummary>;
 }
 

@@ -64,6 +64,23 @@ describe('shared vectors', () => {
     }
   });
 
+  it('tx vectors: the time bank kinds decode to their signed fields', () => {
+    const f = vector('txs.json');
+    const exchange = f.txs.find((t) => t.kind === 'service_exchange');
+    const move = f.txs.find((t) => t.kind === 'move_points');
+    assert.ok(exchange && move);
+    const e = v.decodeTxBody(v.fromHex(exchange.body)).payload;
+    assert.equal(e.kind, 'service_exchange');
+    assert.equal(e.providerOrg, 'charity-v');
+    assert.equal(e.minutes, 60);
+    assert.equal(e.points, 0n);
+    assert.equal(e.holder, exchange.signatures[0].public_key);
+    const m = v.decodeTxBody(v.fromHex(move.body)).payload;
+    assert.equal(m.kind, 'move_points');
+    assert.equal(m.fromHolder, move.signatures[0].public_key);
+    assert.equal(m.toHolder, move.signatures[1].public_key);
+  });
+
   it('tx vectors: every invalid envelope is refused', async () => {
     const f = vector('txs.json');
     assert.ok(f.invalid.length >= 5);

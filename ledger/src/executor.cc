@@ -83,6 +83,8 @@ Status Applier::Apply() {
     case pb::TxBody::kRedeemPoints: s = RedeemPoints(body.redeem_points()); break;
     case pb::TxBody::kDisclosure: s = Disclosure(body.disclosure()); break;
     case pb::TxBody::kCorrection: s = Correction(body.correction()); break;
+    case pb::TxBody::kServiceExchange: s = ServiceExchange(body.service_exchange()); break;
+    case pb::TxBody::kMovePoints: s = MovePoints(body.move_points()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

@@ -87,6 +87,13 @@ class Applier {
   // A refund's share of its gift's points: taken from the balance, the rest owed (shortfall).
   Status RevokePoints(const std::string& holder, std::uint64_t points);
   Status CheckVolunteerDay(const pb::VolunteerService& p);
+  // executor_timebank.cc
+  Status ServiceExchange(const pb::ServiceExchange& p);
+  Status MovePoints(const pb::MovePoints& p);
+  Status CreditMinutes(const std::string& holder, std::uint64_t minutes);
+  // Pays a ServiceExchange: from banked minutes, or in points at timebank_points_per_hour.
+  Status PayForService(const pb::ServiceExchange& p);
+  bool SignedByKey(const std::string& key_bytes) const;
 
   // Lookups and signer rules (executor.cc).
   Status CheckExpiryTime() const;

@@ -115,6 +115,9 @@ Status Applier::VolunteerService(const pb::VolunteerService& p) {
   }
   SHANLIU_RETURN_IF_ERROR(CheckVolunteerDay(p));
   SHANLIU_RETURN_IF_ERROR(CreditPoints(p.holder(), points));
+  // The same minutes are banked as time too (docs/decisions.md "Time bank"): points reward the
+  // service, banked minutes are service time owed back to the volunteer.
+  SHANLIU_RETURN_IF_ERROR(CreditMinutes(p.holder(), p.minutes()));
   IndexOrg(p.charity_org());
   return UpdateStats([&](pb::ChainStats& s) {
     s.set_volunteer_minutes(AddCount(s.volunteer_minutes(), p.minutes()));

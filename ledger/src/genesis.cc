@@ -110,7 +110,7 @@ Status CheckGenesisAccountBanks(const Genesis& g) {
 Status ParseParams(const json& p, GenesisParams* out) {
   SHANLIU_RETURN_IF_ERROR(CheckKeys(p,
                                     {"donation_fen_per_point", "volunteer_points_per_hour", "volunteer_max_age_ms",
-                                     "volunteer_max_minutes_per_day", "max_block_txs",
+                                     "volunteer_max_minutes_per_day", "timebank_points_per_hour", "max_block_txs",
                                      "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms",
                                      "correction_bureau_threshold_fen", "compliance", "project_categories"},
                                     "parameters"));
@@ -126,6 +126,8 @@ Status ParseParams(const json& p, GenesisParams* out) {
   if (out->volunteer_max_age_ms < 86'400'000) return Bad("volunteer_max_age_ms must be at least 86400000 (one day)");
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "volunteer_max_minutes_per_day", &out->volunteer_max_minutes_per_day, 1440));
   if (out->volunteer_max_minutes_per_day == 0) return Bad("volunteer_max_minutes_per_day must be at least 1");
+  // 0 is allowed: the district then lets service time be paid only from banked minutes.
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "timebank_points_per_hour", &out->timebank_points_per_hour, 1'000'000));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_txs", &out->max_block_txs, 100'000));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_bytes", &out->max_block_bytes, 64ull << 20));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_tx_expiry_window", &out->max_tx_expiry_window, 1000));
@@ -337,6 +339,7 @@ std::string GenesisToJson(const Genesis& g) {
                         {"volunteer_points_per_hour", p.volunteer_points_per_hour},
                         {"volunteer_max_age_ms", p.volunteer_max_age_ms},
                         {"volunteer_max_minutes_per_day", p.volunteer_max_minutes_per_day},
+                        {"timebank_points_per_hour", p.timebank_points_per_hour},
                         {"max_block_txs", p.max_block_txs},
                         {"max_block_bytes", p.max_block_bytes},
                         {"max_tx_expiry_window", p.max_tx_expiry_window},

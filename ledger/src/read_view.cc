@@ -138,6 +138,9 @@ std::string ReadView::AttestedBy(const Hash256& tx_id) const {
 std::optional<pb::CorrectionRecord> ReadView::CorrectedBy(const Hash256& tx_id) const {
   return keys::Load<pb::CorrectionRecord>(state_, keys::CorrectionLink(std::string(tx_id.begin(), tx_id.end())));
 }
+std::optional<pb::PointsMoveRecord> ReadView::PointsMove(const Hash256& tx_id) const {
+  return keys::Load<pb::PointsMoveRecord>(state_, keys::PointsMove(std::string(tx_id.begin(), tx_id.end())));
+}
 pb::ChainStats ReadView::Stats() const {
   return keys::Load<pb::ChainStats>(state_, keys::kStats).value_or(pb::ChainStats());
 }

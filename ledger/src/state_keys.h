@@ -53,6 +53,8 @@ inline std::string ProjectUpdatePrefix(std::string_view project) { return "pu/" 
 inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::string(tx_id); }
 // A corrected tx's link to its Correction (value: CorrectionRecord); absent: not corrected.
 inline std::string CorrectionLink(std::string_view tx_id) { return "r/c/" + std::string(tx_id); }
+// What a MovePoints carried (PointsMoveRecord).
+inline std::string PointsMove(std::string_view tx_id) { return "r/m/" + std::string(tx_id); }
 // Per-subject activity lists: the leaves of txs that touched an account, a holder, an org.
 inline std::string AccountActivity(std::string_view account, std::uint64_t leaf) {
   return "ia/" + std::string(account) + '\0' + U64(leaf);

@@ -302,6 +302,25 @@ Status CheckPayload(const pb::TxBody& body) {
           .FreeText("item", p.item(), kShort, true)
           .status();
     }
+    case pb::TxBody::kServiceExchange: {
+      const auto& p = body.service_exchange();
+      return FieldChecker("service_exchange")
+          .Hash("holder", p.holder(), true)
+          .Id("provider_org", p.provider_org())
+          .Check(p.minutes() >= 1 && p.minutes() <= TxLimits::kMaxVolunteerMinutes, "minutes",
+                 "must be between 1 and 1440")
+          .FreeText("service", p.service(), kShort, true)
+          .Check(p.points() <= TxLimits::kMaxPoints, "points", "must be at most 10^12")
+          .status();
+    }
+    case pb::TxBody::kMovePoints: {
+      const auto& p = body.move_points();
+      return FieldChecker("move_points")
+          .Hash("from_holder", p.from_holder(), true)
+          .Hash("to_holder", p.to_holder(), true)
+          .Check(p.from_holder() != p.to_holder(), "to_holder", "must differ from from_holder")
+          .status();
+    }
     case pb::TxBody::kDisclosure: {
       const auto& p = body.disclosure();
       return FieldChecker("disclosure")

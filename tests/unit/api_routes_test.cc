@@ -1076,6 +1076,15 @@ TEST_CASE("points by holder and disclosures and statistics and compliance indica
   CHECK(r.json["history"]["items"][0]["points"] == -3);
   CHECK(r.json["history"]["items"][1]["points"] == 20);
   CHECK(r.json["history"]["items"][2]["points"] == 50);
+  // The time bank beside the points: the two hours of service are banked as minutes too.
+  CHECK(r.json["minutes"]["balance"] == 120);
+  CHECK(r.json["minutes"]["earned"] == 120);
+  CHECK(r.json["history"]["items"][0]["entry"] == "spent");
+  CHECK(r.json["history"]["items"][0]["minutes"] == 0);
+  CHECK(r.json["history"]["items"][1]["entry"] == "earned");
+  CHECK(r.json["history"]["items"][1]["minutes"] == 120);
+  CHECK(r.json["history"]["items"][2]["entry"] == "earned");
+  CHECK(r.json["moved_to"].is_null());
   r = api.Get("/v1/points/" + crypto::ToHex(api.chain.merchant.public_key));
   CHECK(r.json["balance"] == 0);
   CHECK(r.json["history"]["items"].empty());
@@ -1194,6 +1203,60 @@ TEST_CASE("every registered route is in the OpenAPI document with its query para
     if (doc["paths"][route.pattern].contains("parameters")) collect(doc["paths"][route.pattern]["parameters"]);
     CHECK(documented == std::set<std::string>(route.query_params.begin(), route.query_params.end()));
   }
+}
+
+TEST_CASE("points show banked minutes spent, points exchanged and a move to a fresh key in the history") {
+  Api api;
+  Scenario& s = api.chain;
+  pb::TxBody from_bank = s.Body();
+  auto* e = from_bank.mutable_service_exchange();
+  e->set_holder(Raw(s.holder.public_key));
+  e->set_provider_org("charity-a");
+  e->set_minutes(90);
+  e->set_service("上门理发");
+  pb::TxBody in_points = s.Body();
+  auto* p = in_points.mutable_service_exchange();
+  p->set_holder(Raw(s.holder.public_key));
+  p->set_provider_org("shop-a");
+  p->set_minutes(30);
+  p->set_service("陪同就医");
+  p->set_points(5);  // 30 minutes at the default 10 points per hour
+  s.Commit({Scenario::Sign(from_bank, {&s.holder, &s.charity}), Scenario::Sign(in_points, {&s.merchant, &s.holder})},
+           kGenesisMs + 345 * kDayMs);
+  const crypto::KeyPair fresh = Key(77);
+  pb::TxBody move = s.Body();
+  move.mutable_move_points()->set_from_holder(Raw(s.holder.public_key));
+  move.mutable_move_points()->set_to_holder(Raw(fresh.public_key));
+  s.Commit({Scenario::Sign(move, {&s.holder, &fresh})}, kGenesisMs + 346 * kDayMs);
+
+  Reply r = api.Get("/v1/points/" + crypto::ToHex(s.holder.public_key));
+  REQUIRE(r.status == 200);
+  CHECK(r.json["balance"] == 0);
+  CHECK(r.json["points_exchanged"] == 5);
+  CHECK(r.json["points_moved_out"] == 62);
+  CHECK(r.json["minutes"] == Json{{"balance", 0}, {"earned", 120}, {"spent", 90}, {"moved_in", 0}, {"moved_out", 30}});
+  CHECK(r.json["moved_to"] == crypto::ToHex(fresh.public_key));
+  const Json& items = r.json["history"]["items"];
+  REQUIRE(items.size() == 6);
+  CHECK(items[0]["kind"] == "move_points");
+  CHECK(items[0]["entry"] == "moved_out");
+  CHECK(items[0]["points"] == -62);
+  CHECK(items[0]["minutes"] == -30);
+  CHECK(items[1]["entry"] == "exchanged");
+  CHECK(items[1]["points"] == -5);
+  CHECK(items[1]["minutes"] == 0);
+  CHECK(items[2]["entry"] == "spent");
+  CHECK(items[2]["points"] == 0);
+  CHECK(items[2]["minutes"] == -90);
+
+  r = api.Get("/v1/points/" + crypto::ToHex(fresh.public_key));
+  CHECK(r.json["balance"] == 62);
+  CHECK(r.json["points_moved_in"] == 62);
+  CHECK(r.json["minutes"]["balance"] == 30);
+  REQUIRE(r.json["history"]["items"].size() == 1);
+  CHECK(r.json["history"]["items"][0]["entry"] == "moved_in");
+  CHECK(r.json["history"]["items"][0]["points"] == 62);
+  CHECK(r.json["history"]["items"][0]["minutes"] == 30);
 }
 
 }  // namespace

@@ -244,6 +244,22 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_reason("more elders enrolled");
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_service_exchange();
+    p->set_holder(Key32(9));
+    p->set_provider_org("hz-charity-1");
+    p->set_minutes(90);
+    p->set_service("home haircut");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_move_points();
+    p->set_from_holder(Key32(9));
+    p->set_to_holder(Key32(10));
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -337,7 +353,7 @@ TEST_CASE("PayloadKindName") {
                                "close_project", "donation",           "transfer",   "open_trust",
                                "trust_deposit", "trust_disbursement", "spend",      "refund",
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
-                               "update_project"};
+                               "update_project", "service_exchange", "move_points"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -749,6 +765,12 @@ TEST_CASE("hash and key fields must be exactly 32 bytes") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_volunteer_service()->set_holder(v); }},
       {pb::TxBody::kRedeemPoints, "holder", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_holder(v); }},
+      {pb::TxBody::kServiceExchange, "holder", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_service_exchange()->set_holder(v); }},
+      {pb::TxBody::kMovePoints, "from_holder", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_move_points()->set_from_holder(v); }},
+      {pb::TxBody::kMovePoints, "to_holder", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_move_points()->set_to_holder(v); }},
       {pb::TxBody::kDisclosure, "document_sha256", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_document_sha256(v); }},
       {pb::TxBody::kRotateKey, "old_public_key", true,
@@ -811,6 +833,8 @@ TEST_CASE("id fields") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_volunteer_service()->set_charity_org(v); }},
       {pb::TxBody::kRedeemPoints, "merchant_org", false,
        [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_merchant_org(v); }},
+      {pb::TxBody::kServiceExchange, "provider_org", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_service_exchange()->set_provider_org(v); }},
       {pb::TxBody::kDisclosure, "org_id", false, [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_org_id(v); }},
       {pb::TxBody::kDisclosure, "project_id", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_project_id(v); }},
@@ -975,6 +999,8 @@ TEST_CASE("text limits and required text") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_volunteer_service()->set_activity(v); }},
       {pb::TxBody::kRedeemPoints, "item", 200, true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_item(v); }},
+      {pb::TxBody::kServiceExchange, "service", 200, true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_service_exchange()->set_service(v); }},
       {pb::TxBody::kDisclosure, "title", 200, true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_title(v); }},
       {pb::TxBody::kDisclosure, "url", 2000, false,
@@ -1069,6 +1095,28 @@ TEST_CASE("register_org keys and credit code, project period, points and minutes
     rp.mutable_redeem_points()->set_points(pts);
     EXPECT_OK(rp);
   }
+  // ServiceExchange: 1..1440 minutes like a volunteer record; points 0 (banked minutes) to 10^12.
+  auto se = ValidBody(pb::TxBody::kServiceExchange);
+  for (std::uint32_t m : {0u, 1441u, 100000u}) {
+    se.mutable_service_exchange()->set_minutes(m);
+    EXPECT_BAD(se, "minutes");
+  }
+  for (std::uint32_t m : {1u, 1440u}) {
+    se.mutable_service_exchange()->set_minutes(m);
+    EXPECT_OK(se);
+  }
+  for (std::uint64_t pts : {TxLimits::kMaxPoints + 1, UINT64_MAX}) {
+    se.mutable_service_exchange()->set_points(pts);
+    EXPECT_BAD(se, "points");
+  }
+  for (std::uint64_t pts : {std::uint64_t{0}, std::uint64_t{1}, TxLimits::kMaxPoints}) {
+    se.mutable_service_exchange()->set_points(pts);
+    EXPECT_OK(se);
+  }
+  // MovePoints: two different keys.
+  auto mv = ValidBody(pb::TxBody::kMovePoints);
+  mv.mutable_move_points()->set_to_holder(mv.move_points().from_holder());
+  EXPECT_BAD(mv, "to_holder");
 }
 
 // ------------------------------------------------------------------ block layouts (DESIGN 6.1)
@@ -1510,6 +1558,8 @@ std::vector<Case> FreeTextCases() {
       {B::kDisclosure, "disclosure.period", [](B& b, S v) { b.mutable_disclosure()->set_period(v); }},
       {B::kDisclosure, "disclosure.url", [](B& b, S v) { b.mutable_disclosure()->set_url(v); }},
       {B::kCorrection, "correction.reason", [](B& b, S v) { b.mutable_correction()->set_reason(v); }},
+      {B::kServiceExchange, "service_exchange.service",
+       [](B& b, S v) { b.mutable_service_exchange()->set_service(v); }},
   };
 }
 
@@ -1542,7 +1592,8 @@ TEST_CASE("personal data guard covers every free-text field") {
       "donation.attesting_bank", "trust_deposit.trust_id", "transfer.from_account", "transfer.to_account",
       "open_trust.trust_id", "open_trust.trustee_org", "open_trust.custodian_bank", "open_trust.filing_number",
       "trust_disbursement.trust_id", "trust_disbursement.to_account", "spend.from_account",
-      "volunteer_service.charity_org", "redeem_points.merchant_org", "disclosure.org_id", "disclosure.project_id"};
+      "volunteer_service.charity_org", "redeem_points.merchant_org", "disclosure.org_id", "disclosure.project_id",
+      "service_exchange.provider_org"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");

@@ -72,11 +72,49 @@ struct VectorChain {
     REQUIRE(chain.Commit(transfer).ok());
     spend = chain.SpendTx("project:school-meals", 4'321'09, charity);
     REQUIRE(chain.Commit(spend).ok());
+    TimeBank();
+  }
+
+  // The time bank's kinds (docs/rules.md "Time bank"): two hours of service banked, one spent on
+  // a service, the rest moved to the resident's fresh key.
+  void TimeBank() {
+    const std::string holder(resident.public_key.begin(), resident.public_key.end());
+    const std::string fresh_key(fresh.public_key.begin(), fresh.public_key.end());
+    const std::uint64_t served_at_ms = chain.ledger().head().time_ms();
+    const Bytes service = chain.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* v = b.mutable_volunteer_service();
+          v->set_charity_org("charity-v");
+          v->set_holder(holder);
+          v->set_minutes(120);
+          v->set_activity("school meal delivery");
+          v->set_occurred_at_ms(served_at_ms);
+        },
+        {&charity, &resident});
+    REQUIRE(chain.Commit(service).ok());
+    exchange = chain.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* e = b.mutable_service_exchange();
+          e->set_holder(holder);
+          e->set_provider_org("charity-v");
+          e->set_minutes(60);
+          e->set_service("home haircut");
+        },
+        {&resident, &charity});
+    REQUIRE(chain.Commit(exchange).ok());
+    move = chain.MakeTx(
+        [&](pb::TxBody& b) {
+          b.mutable_move_points()->set_from_holder(holder);
+          b.mutable_move_points()->set_to_holder(fresh_key);
+        },
+        {&resident, &fresh});
+    REQUIRE(chain.Commit(move).ok());
   }
 
   TestChain chain;
   crypto::KeyPair charity = TestKey("vectors-charity");
-  Bytes attested, self_reported, transfer, spend;
+  crypto::KeyPair resident = TestKey("vectors-resident"), fresh = TestKey("vectors-resident-2027");
+  Bytes attested, self_reported, transfer, spend, exchange, move;
 };
 
 std::string CodeOf(const Bytes& envelope) {
@@ -131,6 +169,8 @@ Json TxsFile(VectorChain& v) {
   txs.push_back(TxVector("self-reported-donation-to-charity", v.self_reported));
   txs.push_back(TxVector("transfer-charity-to-project", v.transfer));
   txs.push_back(TxVector("spend-from-project", v.spend));
+  txs.push_back(TxVector("service-exchange-from-banked-minutes", v.exchange));
+  txs.push_back(TxVector("move-points-to-fresh-key", v.move));
   return {{"chain_id", v.chain.genesis().chain_id},
           {"txid_domain", "shanliu/txid/v1\\0"},
           {"signature_domain", "shanliu/tx/v1\\0"},

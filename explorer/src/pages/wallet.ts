@@ -2,11 +2,11 @@
 // balance and history, and a QR code of the public key for the merchant or charity to scan.
 import { enc, get, type Points, type TxSummary } from '../api';
 import { h, replace } from '../dom';
-import { num } from '../format';
 import { t } from '../i18n';
 import { refresh, type PageContext } from '../router';
 import { copyButton, errorBox, loading, notice, pageHeader, pager, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
+import { historySide, walletFigures } from '../ui/timebank';
 import { txItem } from '../ui/txdesc';
 import { fromHex, toHex } from '../verify/bytes';
 import { generateHolderKey, publicKeyOf } from '../verify/crypto';
@@ -120,12 +120,11 @@ export default async function walletPage(ctx: PageContext): Promise<void> {
     replace(figures, errorBox(e));
     return;
   }
-  const fig = (label: string, value: string) => h('div', { class: 'figure' }, h('span', { class: 'figure-value' }, value), h('span', { class: 'figure-label' }, label));
-  replace(figures, fig(t('wallet.points_balance'), num(first.balance)), fig(t('wallet.earned'), num(first.earned)), fig(t('wallet.redeemed'), num(first.redeemed)));
+  replace(figures, ...walletFigures(first));
   pager<TxSummary>(
     history,
     async (next) => (next === null ? first.history : (await get<Points>(`/v1/points/${enc(wallet.public)}?limit=20&before=${next}`, ctx.signal)).history),
-    (tx) => txItem(tx, h('strong', { class: (tx.points ?? 0) >= 0 ? 'plus' : 'minus' }, `${(tx.points ?? 0) >= 0 ? '+' : ''}${num(tx.points ?? 0)}`)),
+    (tx) => txItem(tx, historySide(tx)),
     'wallet.no_history',
   );
 }

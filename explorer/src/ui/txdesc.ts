@@ -43,6 +43,16 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
       return [t('points.minutes', { n: num(n(p, 'minutes')) }), s(p, 'activity') ? ` · ${s(p, 'activity')}` : ''];
     case 'redeem_points':
       return [t('points.count', { n: num(n(p, 'points')) }), s(p, 'item') ? ` · ${s(p, 'item')}` : ''];
+    case 'service_exchange':
+      return [
+        t('points.minutes', { n: num(n(p, 'minutes')) }),
+        ' · ',
+        s(p, 'provider_org'),
+        s(p, 'service') ? ` · ${s(p, 'service')}` : '',
+        n(p, 'points') ? ` · ${t('timebank.paid_points', { n: num(n(p, 'points')) })}` : '',
+      ];
+    case 'move_points':
+      return [t('timebank.moved_to', { key: s(p, 'to_holder').slice(0, 12) })];
     case 'disclosure':
       return [tEnum('disclosure', s(p, 'type') || 'unspecified'), ' · ', s(p, 'title')];
     case 'register_org':

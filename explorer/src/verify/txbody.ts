@@ -55,7 +55,32 @@ export interface CorrectionBody {
   reason: string;
 }
 
-export type Payload = GiftBody | MoveBody | SpendBody | RefundBody | CorrectionBody | { kind: 'other'; field: number };
+// 时间银行 (docs/rules.md "Time bank"): service time paid from banked minutes or in points.
+export interface ServiceExchangeBody {
+  kind: 'service_exchange';
+  holder: string; // hex
+  providerOrg: string;
+  minutes: number;
+  service: string;
+  points: bigint; // 0: paid from banked minutes
+}
+
+// A holder's whole balance moved to a fresh key of their own.
+export interface MovePointsBody {
+  kind: 'move_points';
+  fromHolder: string; // hex
+  toHolder: string; // hex
+}
+
+export type Payload =
+  | GiftBody
+  | MoveBody
+  | SpendBody
+  | RefundBody
+  | CorrectionBody
+  | ServiceExchangeBody
+  | MovePointsBody
+  | { kind: 'other'; field: number };
 
 export interface TxBody {
   chainId: string;
@@ -139,6 +164,23 @@ function decodeCorrection(data: Uint8Array): CorrectionBody {
   return { kind: 'correction', correctedTxId: m.has(1) ? toHex(bytes(m.get(1)!)) : '', reason: m.has(2) ? str(m.get(2)!) : '' };
 }
 
+function decodeServiceExchange(data: Uint8Array): ServiceExchangeBody {
+  const m = fieldsByNumber(data);
+  return {
+    kind: 'service_exchange',
+    holder: m.has(1) ? toHex(bytes(m.get(1)!)) : '',
+    providerOrg: m.has(2) ? str(m.get(2)!) : '',
+    minutes: m.has(3) ? Number(varint(m.get(3)!)) : 0,
+    service: m.has(4) ? str(m.get(4)!) : '',
+    points: m.has(5) ? varint(m.get(5)!) : 0n,
+  };
+}
+
+function decodeMovePoints(data: Uint8Array): MovePointsBody {
+  const m = fieldsByNumber(data);
+  return { kind: 'move_points', fromHolder: m.has(1) ? toHex(bytes(m.get(1)!)) : '', toHolder: m.has(2) ? toHex(bytes(m.get(2)!)) : '' };
+}
+
 function decodePayload(f: Field): Payload {
   const data = bytes(f);
   switch (f.number) {
@@ -149,6 +191,8 @@ function decodePayload(f: Field): Payload {
     case 20: return decodeSpend(data);
     case 21: return decodeRefund(data);
     case 25: return decodeCorrection(data);
+    case 27: return decodeServiceExchange(data);
+    case 28: return decodeMovePoints(data);
     default: return { kind: 'other', field: f.number };
   }
 }

@@ -30,6 +30,9 @@ struct GenesisParams {
   // after it; one holder is credited at most this many minutes per day (12 h).
   std::uint64_t volunteer_max_age_ms = 90ull * 86'400'000;
   std::uint32_t volunteer_max_minutes_per_day = 720;
+  // ServiceExchange paid in points: an hour of service time costs this many points (0: service
+  // time is paid only from banked minutes). The district's hours <-> points rule.
+  std::uint64_t timebank_points_per_hour = 10;
   std::uint32_t max_block_txs = 2000;
   std::uint64_t max_block_bytes = 4 * 1024 * 1024;
   std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this

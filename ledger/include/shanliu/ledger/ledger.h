@@ -221,6 +221,8 @@ class ReadView {
   std::string AttestedBy(const Hash256& tx_id) const;
   // The Correction that reversed `tx_id` (nullopt: it was not corrected).
   std::optional<pb::CorrectionRecord> CorrectedBy(const Hash256& tx_id) const;
+  // What the MovePoints `tx_id` carried (nullopt: not a committed MovePoints).
+  std::optional<pb::PointsMoveRecord> PointsMove(const Hash256& tx_id) const;
   pb::ChainStats Stats() const;
 
   // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.
