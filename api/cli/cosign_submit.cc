@@ -1,6 +1,5 @@
 // shanliu submit: sends a complete signing request or a saved envelope to POST /v1/txs. Safe to
 // repeat: the node answers a tx it already holds or committed with where it is, not an error.
-#include <sodium.h>
 
 #include <cctype>
 #include <iostream>
@@ -24,19 +23,6 @@ std::string_view Trimmed(std::string_view text) {
   return text;
 }
 
-Result<Bytes> FromBase64(std::string_view text) {
-  Bytes out(text.size() / 4 * 3 + 3);
-  std::size_t length = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return Status::Error("malformed", "the file is neither a signing request (JSON) nor a base64 envelope");
-  }
-  out.resize(length);
-  return out;
-}
-
 // The envelope in `text`: a complete signing request (JSON), base64 text (as tx --dry-run
 // prints it, optionally after "envelope "), or the raw protobuf bytes.
 Result<Bytes> EnvelopeFromFile(const std::string& text, const std::string& chain_id) {
@@ -47,7 +33,7 @@ Result<Bytes> EnvelopeFromFile(const std::string& text, const std::string& chain
     return ledger::RequestEnvelope(*request);
   }
   if (t.starts_with("envelope ")) t = Trimmed(t.substr(9));
-  auto decoded = FromBase64(t);
+  auto decoded = crypto::FromBase64(t);
   if (decoded.ok()) return decoded;
   return Bytes(text.begin(), text.end());
 }

@@ -90,25 +90,39 @@ Result<Bytes> FromBase32(std::string_view text) {
   return out;
 }
 
-std::string ToBase64Url(ByteView data) {
-  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  std::string out(sodium_base64_ENCODED_LEN(data.size(), kVariant), '\0');
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(), kVariant);
+namespace {
+
+std::string ToBase64Variant(ByteView data, int variant) {
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(), variant);
   out.resize(out.size() - 1);  // the terminating NUL sodium writes
   return out;
 }
 
-Result<Bytes> FromBase64Url(std::string_view text) {
+Result<Bytes> FromBase64Variant(std::string_view text, int variant, const char* what) {
   Bytes out(text.size() / 4 * 3 + 3);
   std::size_t length = 0;
   const char* end = nullptr;
   const int rc = sodium_base642bin(out.data(), out.size(), text.data(), text.size(), /*ignore=*/nullptr, &length,
-                                   &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  if (rc != 0 || end != text.data() + text.size()) {
-    return Status::Error("malformed", "not base64url without padding (RFC 4648 section 5)");
-  }
+                                   &end, variant);
+  if (rc != 0 || end != text.data() + text.size()) return Status::Error("malformed", what);
   out.resize(length);
   return out;
+}
+
+}  // namespace
+
+std::string ToBase64(ByteView data) { return ToBase64Variant(data, sodium_base64_VARIANT_ORIGINAL); }
+
+Result<Bytes> FromBase64(std::string_view text) {
+  return FromBase64Variant(text, sodium_base64_VARIANT_ORIGINAL, "not standard padded base64 (RFC 4648 section 4)");
+}
+
+std::string ToBase64Url(ByteView data) { return ToBase64Variant(data, sodium_base64_VARIANT_URLSAFE_NO_PADDING); }
+
+Result<Bytes> FromBase64Url(std::string_view text) {
+  return FromBase64Variant(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING,
+                           "not base64url without padding (RFC 4648 section 5)");
 }
 
 }  // namespace shanliu::crypto

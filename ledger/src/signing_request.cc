@@ -2,7 +2,6 @@
 // strict JSON form (docs/data-format.md "Signing requests").
 #include "shanliu/ledger/signing_request.h"
 
-#include <sodium.h>
 
 #include <algorithm>
 #include <cassert>
@@ -29,26 +28,6 @@ bool SlotFilled(const SigningRequest& request, const SignerSlot& slot) {
 
 std::string SlotName(const SignerSlot& slot) {
   return slot.role + (slot.org_id.empty() ? std::string() : " '" + slot.org_id + "'");
-}
-
-std::string Base64(ByteView data) {
-  std::string out(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the NUL libsodium writes
-  return out;
-}
-
-Result<Bytes> FromBase64(const std::string& text) {
-  Bytes out(text.size() / 4 * 3 + 3);
-  std::size_t length = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return Invalid("body_base64 is not standard padded base64");
-  }
-  out.resize(length);
-  return out;
 }
 
 template <std::size_t N>
@@ -101,8 +80,8 @@ Result<SignerSlot> SlotFromJson(const json& j, std::size_t index) {
 // signatures (an envelope without any fails only with missing_signature after those rules).
 Status ParseBody(const json& j, std::string_view chain_id, SigningRequest& out) {
   if (!j.contains("body_base64") || !j["body_base64"].is_string()) return Invalid("body_base64 is required");
-  auto body = FromBase64(j["body_base64"].get<std::string>());
-  if (!body.ok()) return body.status();
+  auto body = crypto::FromBase64(j["body_base64"].get<std::string>());
+  if (!body.ok()) return Invalid("body_base64 is not standard padded base64");
   if (body->empty() || body->size() > TxLimits::kMaxEnvelopeBytes) return Invalid("body_base64 is empty or too long");
   pb::Tx probe;
   probe.set_body(ToString(*body));
@@ -267,7 +246,7 @@ json SigningRequestToJson(const SigningRequest& request) {
           {"id", crypto::ToHex(request.id)},
           {"chain_id", request.body.chain_id()},
           {"kind", PayloadKindName(request.body)},
-          {"body_base64", Base64(request.body_bytes)},
+          {"body_base64", crypto::ToBase64(request.body_bytes)},
           {"body", MessageToJson(request.body)},
           {"summary", {{"zh", SigningSummary(request.body, "zh")}, {"en", SigningSummary(request.body, "en")}}},
           {"expires_at_ms", request.body.expires_at_ms()},

@@ -264,5 +264,21 @@ TEST_CASE("ReadU64 inverts AppendU64") {
   CHECK(ReadU64(Bytes{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xff}) == 0x0102030405060708ull);
 }
 
+TEST_CASE("standard base64 is padded and has one encoding per byte string") {
+  const Bytes data = {0xfb, 0xff, 0x00, 0x7e};
+  CHECK(ToBase64(data) == "+/8Afg==");
+  CHECK(*FromBase64("+/8Afg==") == data);
+  CHECK(FromBase64("+/8Afg").status().code() == "malformed");    // padding is required
+  CHECK(FromBase64("+/8Afh==").status().code() == "malformed");  // non-zero trailing bits
+  CHECK(FromBase64("-_8Afg==").status().code() == "malformed");  // the URL alphabet
+  CHECK(FromBase64("+/8A fg==").status().code() == "malformed"); // whitespace
+  CHECK(FromBase64("").value().empty());
+  for (std::size_t n = 0; n < 8; ++n) {
+    Bytes b(n, static_cast<std::uint8_t>(0xa5 + n));
+    CHECK(*FromBase64(ToBase64(b)) == b);
+    CHECK(*FromBase64Url(ToBase64Url(b)) == b);
+  }
+}
+
 }  // namespace
 }  // namespace shanliu::crypto
