@@ -172,6 +172,12 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
     case pb::TxBody::kRedeemPoints:
       return Collect({KeySlot(body.redeem_points().holder(), "holder"),
                       OrgSlot(lookup, body.redeem_points().merchant_org(), "merchant")});
+    case pb::TxBody::kServiceExchange:
+      return Collect({KeySlot(body.service_exchange().holder(), "holder"),
+                      OrgSlot(lookup, body.service_exchange().provider_org(), "service_provider")});
+    case pb::TxBody::kMovePoints:
+      return Collect({KeySlot(body.move_points().from_holder(), "from_holder"),
+                      KeySlot(body.move_points().to_holder(), "to_holder")});
     case pb::TxBody::kDonation:
     case pb::TxBody::kTransfer:
     case pb::TxBody::kTrustDeposit:

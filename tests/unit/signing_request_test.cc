@@ -172,6 +172,27 @@ TEST_CASE("required signers of the other multi-signer kinds follow the ledger's 
     redeem.mutable_redeem_points()->set_holder("short");
     CHECK(Code(RequiredSigners(redeem, chain.Lookup())) == "malformed");
   }
+  SUBCASE("time bank: a service exchange needs the holder and the provider, a move both keys") {
+    pb::TxBody exchange = Body();
+    exchange.mutable_service_exchange()->set_holder(Raw(kHolder.public_key));
+    exchange.mutable_service_exchange()->set_provider_org("charity-a");
+    auto slots = RequiredSigners(exchange, chain.Lookup());
+    REQUIRE(slots.ok());
+    REQUIRE(slots->size() == 2);
+    CHECK((*slots)[0].role == "holder");
+    CHECK((*slots)[1].org_id == "charity-a");
+    const crypto::KeyPair fresh = Key(9);
+    pb::TxBody move = Body();
+    move.mutable_move_points()->set_from_holder(Raw(kHolder.public_key));
+    move.mutable_move_points()->set_to_holder(Raw(fresh.public_key));
+    slots = RequiredSigners(move, chain.Lookup());
+    REQUIRE(slots.ok());
+    REQUIRE(slots->size() == 2);
+    CHECK((*slots)[0].public_keys == std::vector<crypto::PublicKey>{kHolder.public_key});
+    CHECK((*slots)[1].public_keys == std::vector<crypto::PublicKey>{fresh.public_key});
+    move.mutable_move_points()->set_to_holder("short");
+    CHECK(Code(RequiredSigners(move, chain.Lookup())) == "malformed");
+  }
   SUBCASE("bad input: unknown trust, a bank on a transfer, a correction, no payload") {
     pb::TxBody bad = Disbursement();
     bad.mutable_trust_disbursement()->set_trust_id("trust-z");
