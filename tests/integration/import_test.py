@@ -171,7 +171,10 @@ def test_interrupted(ctx):
     resumed = ctx.run_import(path, "journal-r", "--batch", "50")
     done = count(resumed.stdout, "committed") + count(resumed.stdout, "already_imported")
     check(done == 1000, f"every row booked after resuming:\n{resumed.stdout}")
-    check(count(resumed.stdout, "already_imported") >= 300, "rows booked before the kill are already imported")
+    # Every row committed before the resume was journalled first, so it comes back as already
+    # imported (rows still pending at the kill commit during the resume and read "committed").
+    check(count(resumed.stdout, "already_imported") >= booked,
+          f"the {booked} rows booked before the kill are already imported")
     check(stats(ctx.url)["donation_count"] - before == 1000, "exactly 1,000 donations after the resume")
     ids = [r["tx_id"] for r in result_rows(path + ".result.csv")]
     check(len(ids) == 1000 and len(set(ids)) == 1000, "one distinct tx per row")
