@@ -5,6 +5,7 @@
 #include <string>
 
 #include "args.h"
+#include "shanliu/bytes.h"
 #include "shanliu/status.h"
 
 namespace shanliu::cli {
@@ -39,5 +40,13 @@ extern const char kRedeemUsage[];
 int UsageError(const std::string& command, const char* usage, const std::string& message);
 // Prints "shanliu <command>: <message>" to stderr; returns 1.
 int Fail(const std::string& command, const Status& status);
+
+class NodeClient;
+// How long `--wait` (and redeem complete, submit --wait) wait for a commit.
+constexpr unsigned kCommitWaitMs = 60'000;
+// After the node accepted a tx: waits up to `timeout_ms` for `id`, prints its final
+// "status   ..." line and returns the command's exit code: 0 only when committed; a rejection,
+// or a tx still pending at the timeout, is Fail.
+int WaitAndReport(const NodeClient& node, const Hash256& id, unsigned timeout_ms, const std::string& command);
 
 }  // namespace shanliu::cli

@@ -13,7 +13,6 @@
 namespace shanliu::cli {
 namespace {
 
-constexpr unsigned kSubmitWaitMs = 60'000;
 // An envelope file holds base64 of at most kMaxEnvelopeBytes (4/3 larger) plus line breaks.
 constexpr std::size_t kMaxFileBytes = ledger::kMaxSigningRequestBytes;
 
@@ -48,16 +47,7 @@ int Report(const NodeClient& node, const ledger::DecodedTx& tx, const Submitted&
     std::cout << "status   accepted (GET " << node.base_url() << "/v1/txs/" << crypto::ToHex(tx.id) << ")\n";
     return 0;
   }
-  auto waited = node.Wait({tx.id}, kSubmitWaitMs);
-  if (!waited.ok()) return Fail("submit", waited.status());
-  const TxStatus& st = waited->front();
-  if (st.phase == TxPhase::kCommitted) {
-    std::cout << "status   committed at height " << st.height << "\n";
-    return 0;
-  }
-  std::cout << "status   " << TxPhaseName(st.phase) << "\n";
-  if (st.phase == TxPhase::kRejected) return Fail("submit", Status::Error(st.error.code(), st.error.ToString()));
-  return Fail("submit", Status::Error("timeout", "not committed within " + std::to_string(kSubmitWaitMs / 1000) + " s"));
+  return WaitAndReport(node, tx.id, kCommitWaitMs, "submit");
 }
 
 }  // namespace

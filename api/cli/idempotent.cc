@@ -65,7 +65,7 @@ std::optional<Hash256> FirstRecordedBy(const Status& error) {
 Result<std::vector<IdempotentResult>> Post(const NodeClient& node, const std::vector<const Bytes*>& envelopes) {
   assert(!envelopes.empty() && envelopes.size() <= kMaxSubmitBatch);
   json txs = json::array();
-  for (const Bytes* e : envelopes) txs.push_back(Base64(*e));
+  for (const Bytes* e : envelopes) txs.push_back(crypto::ToBase64(*e));
   auto response = node.PostJson("/v1/txs", json{{"txs", std::move(txs)}});
   if (!response.ok()) return response.status();
   const json& r = *response;

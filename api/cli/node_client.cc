@@ -1,6 +1,5 @@
 #include "node_client.h"
 
-#include <sodium.h>
 
 #include <algorithm>
 #include <chrono>
@@ -54,13 +53,6 @@ const char* TxPhaseName(TxPhase phase) {
   return "unknown";
 }
 
-std::string Base64(ByteView data) {
-  const std::size_t size = sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL);
-  std::string out(size, '\0');
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(size - 1);  // drop the terminating NUL libsodium writes
-  return out;
-}
 
 NodeClient::NodeClient(std::string base_url) : base_url_(std::move(base_url)) {
   while (base_url_.ends_with('/')) base_url_.pop_back();
@@ -113,7 +105,7 @@ Result<std::vector<Submitted>> NodeClient::Submit(const std::vector<Bytes>& enve
   for (std::size_t begin = 0; begin < envelopes.size(); begin += kMaxSubmitBatch) {
     const std::size_t end = std::min(envelopes.size(), begin + kMaxSubmitBatch);
     json txs = json::array();
-    for (std::size_t i = begin; i < end; ++i) txs.push_back(Base64(envelopes[i]));
+    for (std::size_t i = begin; i < end; ++i) txs.push_back(crypto::ToBase64(envelopes[i]));
     auto response = PostJson("/v1/txs", json{{"txs", std::move(txs)}});
     if (!response.ok()) return response.status();
     const json& r = *response;

@@ -38,8 +38,6 @@ struct TxStatus {
 
 const char* TxPhaseName(TxPhase phase);
 
-// Standard, padded base64 (libsodium's original variant), as POST /v1/txs expects.
-std::string Base64(ByteView data);
 
 class NodeClient {
  public:

@@ -20,7 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr unsigned kWaitTimeoutMs = 60'000;
 // Long enough for a resident to read the screen and approve, short enough that a photographed
 // QR code left on a counter soon means nothing.
 constexpr std::uint64_t kDefaultRequestExpiresInMs = 600'000;
@@ -229,16 +228,7 @@ int RedeemCompleteCommand(const Args& args) {
     std::cout << "status   pending\n";
     return 0;
   }
-  auto waited = node.Wait({decoded->id}, kWaitTimeoutMs);
-  if (!waited.ok()) return Fail("redeem", waited.status());
-  const TxStatus& st = waited->front();
-  if (st.phase == TxPhase::kCommitted) {
-    std::cout << "status   committed at height " << st.height << "\n";
-    return 0;
-  }
-  std::cout << "status   " << TxPhaseName(st.phase) << "\n";
-  if (st.phase == TxPhase::kRejected) return Fail("redeem", st.error);
-  return Fail("redeem", Status::Error("timeout", "not committed within " + std::to_string(kWaitTimeoutMs / 1000) + " s"));
+  return WaitAndReport(node, decoded->id, kCommitWaitMs, "redeem");
 }
 
 }  // namespace

@@ -23,7 +23,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using nlohmann::json;
 
-constexpr unsigned kWaitTimeoutMs = 60'000;
 
 // Convenience flags: each fills the first of its fields that the payload has.
 struct FieldFlag {
@@ -320,7 +319,7 @@ int Tx(const Args& args) {
             << "\nexpires  at height " << full.expires_at_height() << " or at " << full.expires_at_ms()
             << " ms, whichever comes first (chain " << head.chain_id << ")\n";
   if (args.Has("dry-run")) {
-    std::cout << "body     " << ledger::MessageToJson(full).dump() << "\nenvelope " << Base64(tx->envelope)
+    std::cout << "body     " << ledger::MessageToJson(full).dump() << "\nenvelope " << crypto::ToBase64(tx->envelope)
               << "\nstatus   not sent (dry run)\n";
     return 0;
   }
@@ -335,21 +334,7 @@ int Tx(const Args& args) {
     std::cout << "status   pending\n";
     return 0;
   }
-  auto waited = node->Wait({tx->id}, kWaitTimeoutMs);
-  if (!waited.ok()) return Fail("tx", waited.status());
-  const TxStatus& st = waited->front();
-  switch (st.phase) {
-    case TxPhase::kCommitted:
-      std::cout << "status   committed at height " << st.height << "\n";
-      return 0;
-    case TxPhase::kRejected:
-      std::cout << "status   rejected\n";
-      return Fail("tx", Status::Error(st.error.code(), "rejected: " + st.error.ToString()));
-    case TxPhase::kPending:
-    case TxPhase::kUnknown: break;
-  }
-  std::cout << "status   " << TxPhaseName(st.phase) << "\n";
-  return Fail("tx", Status::Error("timeout", "not committed within " + std::to_string(kWaitTimeoutMs / 1000) + " s"));
+  return WaitAndReport(*node, tx->id, kCommitWaitMs, "tx");
 }
 
 }  // namespace shanliu::cli
