@@ -2,7 +2,6 @@
 // `request` builds the RedeemPoints the resident's phone wallet will approve, signed by the
 // merchant first or left unsigned, as a link and a QR code; `complete` takes the holder-signed
 // request back, checks it, co-signs it and submits it.
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -10,6 +9,7 @@
 
 #include "../src/receipt_qr.h"
 #include "commands.h"
+#include "format.h"
 #include "node_client.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/redeem_request.h"
@@ -23,12 +23,6 @@ using nlohmann::json;
 // Long enough for a resident to read the screen and approve, short enough that a photographed
 // QR code left on a counter soon means nothing.
 constexpr std::uint64_t kDefaultRequestExpiresInMs = 600'000;
-
-std::uint64_t NowMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 // The merchant organisation on the ledger: active, a points merchant, and `key` one of its keys —
 // checked here so a wrong key file fails at the counter, not after the resident has signed.
