@@ -3,8 +3,8 @@
 // carries zero or one signature. The body is the one the node will see, so the wallet shows
 // the very bytes it signs; the request lapses at the body's expires_at_ms. Mirrors
 // ledger/src/redeem_request.cc; each failure is a RequestError with the ledger's error code.
-import { concat, equal, toHex, utf8 } from './bytes';
-import { readFields, type Field } from './protobuf';
+import { concat, equal, toHex, utf8 } from './bytes.js';
+import { readFields, type Field } from './protobuf.js';
 
 export const MAX_REQUEST_CHARS = 1000; // kMaxRedeemRequestChars: refused before any parsing
 const MAX_POINTS = 1_000_000_000_000n; // TxLimits::kMaxPoints

@@ -2,8 +2,7 @@
 // value, for every value the receipt page shows. The first difference is reported by name
 // ("hop amount mismatch: …"): a node whose JSON contradicts its own proof is not to be trusted,
 // even though the page then shows only the proven values.
-import type { Donation, HopTx, NameRef, Trace, TraceNode } from '../api';
-import { yuan } from '../format';
+import type { Donation, HopTx, NameRef, Trace, TraceNode } from './types.js';
 
 export interface Mismatch {
   check: string; // e.g. "hop amount mismatch"
@@ -26,6 +25,13 @@ class Differ {
 
 const plain = (v: Value): string => (v === undefined || v === null || v === '' ? '∅' : JSON.stringify(v));
 const money = (v: Value): string => (typeof v === 'number' ? yuan(v) : plain(v));
+
+// Locale-free on purpose: a mismatch message reads the same in a browser, a log or a test.
+function yuan(fen: number): string {
+  const v = BigInt(fen);
+  const abs = v < 0n ? -v : v;
+  return `${v < 0n ? '-' : ''}¥${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
 const time = (v: Value): string => (typeof v === 'number' ? new Date(v).toISOString() : plain(v));
 // Absent, null and empty are one value in JSON the node fills with protobuf defaults.
 const norm = (v: Value): string => (v === undefined || v === null || v === '' ? '' : String(v));

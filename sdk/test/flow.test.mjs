@@ -82,7 +82,7 @@ const flip = (h) => (h[0] === '0' ? '1' : '0') + h.slice(1);
 
 describe('flow proofs', () => {
   before(async () => {
-    flow = await load('verify/flow.ts');
+    flow = await load('verify/flow.js');
   });
 
   it('rebuilds the trace of an honest proof', async () => {
@@ -244,7 +244,7 @@ describe('flow proofs', () => {
 describe('reverse-walk proofs (sources of a spend)', () => {
   let sources;
   before(async () => {
-    sources = await load('verify/sources.ts');
+    sources = await load('verify/sources.js');
   });
 
   // The node's page for offsets [cursor, next) of the spend at log entry 3.
@@ -353,7 +353,7 @@ function withdrawnScenario({ fixPayload } = {}) {
 
 describe('flow proofs across corrections', () => {
   before(async () => {
-    flow = await load('verify/flow.ts');
+    flow = await load('verify/flow.js');
   });
 
   it('walks a corrected spend back into its account and binds the correction', async () => {

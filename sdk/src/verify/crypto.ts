@@ -4,7 +4,7 @@
 // Firefox ≥ 129, Safari ≥ 17). WebCrypto exists only in secure contexts (https, localhost), and
 // older phone browsers lack Ed25519, so the audited @noble implementations are the fallback,
 // loaded on demand. Ed25519 is checked strictly (RFC 8032 / libsodium semantics).
-import { concat } from './bytes';
+import { concat } from './bytes.js';
 
 export interface Engines {
   sha256: 'WebCrypto' | '@noble/hashes';

@@ -1,6 +1,6 @@
 // RFC 9162 Merkle tree verification with SHA-256: leaf hash H(0x00 || leaf), node H(0x01 || l || r).
-import { equal } from './bytes';
-import { sha256 } from './crypto';
+import { equal } from './bytes.js';
+import { sha256 } from './crypto.js';
 
 const LEAF = Uint8Array.of(0);
 const NODE = Uint8Array.of(1);

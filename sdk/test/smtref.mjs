@@ -1,6 +1,6 @@
 // An independent reference of the state map (docs/data-format.md "State map") with node:crypto:
 // builds the canonical tree from (key, value) pairs and serializes multi-proofs, so the
-// explorer's verifier (src/verify/smt.ts) is tested against bytes it did not produce.
+// SDK's verifier (sdk/src/verify/smt.ts) is tested against bytes it did not produce.
 import { createHash } from 'node:crypto';
 
 export const H = (...parts) => createHash('sha256').update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest();

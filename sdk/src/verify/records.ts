@@ -2,8 +2,8 @@
 // docs/tracing.md ("a/", "f/o/", "f/i/", "f/t/", "f/x/") and the protobuf records of
 // ledger/proto/state.proto (GiftRecord, OrgRecord, ProjectRecord, TrustRecord). Keys are built
 // here too, so a verifier asks for exactly the key the ledger writes.
-import { concat, FormatError, u64, utf8 } from './bytes';
-import { readFields, type Field } from './protobuf';
+import { concat, FormatError, u64, utf8 } from './bytes.js';
+import { readFields, type Field } from './protobuf.js';
 
 const RECORD_VERSION = 1;
 const INT64_MAX = 0x7fffffffffffffffn;

@@ -1,12 +1,12 @@
 // The receipt page's data rebuilt from proofs alone, in the node's own JSON shapes (Donation,
 // Trace), so the page renders proven values with the code that renders the node's, and so the
 // node's JSON can be compared with them field by field (consistency.ts).
-import type { Donation, HopTx, NameRef, ReceiptProof, Trace, TraceNode } from '../api';
-import { base32Encode } from './base32';
-import { fromHex, toHex } from './bytes';
-import type { FlowVerification, ProvenHop, ProvenName } from './flow';
-import { parseEnvelope } from './protobuf';
-import { decodeTxBody, txIdOf, type GiftBody } from './txbody';
+import type { Donation, HopTx, NameRef, ReceiptProof, Trace, TraceNode } from './types.js';
+import { base32Encode } from './base32.js';
+import { fromHex, toHex } from './bytes.js';
+import type { FlowVerification, ProvenHop, ProvenName } from './flow.js';
+import { parseEnvelope } from './protobuf.js';
+import { decodeTxBody, txIdOf, type GiftBody } from './txbody.js';
 
 // The signed gift body of a receipt proof (already verified by verifyReceipt).
 export function giftBodyOf(proof: ReceiptProof): GiftBody | null {

@@ -1,26 +1,26 @@
 // The flow proof of a receipt (docs/flow-proof.md, DESIGN 5.1): rebuilds the whole trace of a
 // gift from proven state records alone, and reads every value the page shows for a hop from a
 // proven tx. Checks run in the documented order; the first failure is returned by its name.
-import type { ReceiptProof } from '../api';
-import { concat, equal, fromHex, safeInteger, toHex, utf8 } from './bytes';
-import type { Validator } from './chain';
-import { ed25519Verify } from './crypto';
-import type { Anchor } from './genesis';
-import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope';
-import { parseEnvelope, type Envelope } from './protobuf';
+import type { ReceiptProof } from './types.js';
+import { concat, equal, fromHex, safeInteger, toHex, utf8 } from './bytes.js';
+import type { Validator } from './chain.js';
+import { ed25519Verify } from './crypto.js';
+import type { Anchor } from './genesis.js';
+import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope.js';
+import { parseEnvelope, type Envelope } from './protobuf.js';
 import {
   accountKey, attestationKey, correctionKey, decodeAccount, decodeConsumed, decodeCorrection, decodeGift, decodeOrg,
   decodeProject, decodeTrust, giftKey, orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange,
   type GiftRecord, type OrgRecord,
-} from './records';
-import { txIdOf, decodeTxBody, type CorrectionBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody';
+} from './records.js';
+import { txIdOf, decodeTxBody, type CorrectionBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody.js';
 
 export interface FlowProofJson extends ProofEnvelopeJson {
   tx_id: string;
   max_nodes: number;
 }
 
-export type { FlowCheck } from './envelope';
+export type { FlowCheck } from './envelope.js';
 export const DEFAULT_MAX_NODES = 10000;
 const INT64_MAX = 0x7fffffffffffffffn;
 const TXSIG_DOMAIN = utf8('shanliu/tx/v1\0');

@@ -1,13 +1,13 @@
 // Verifies a receipt proof (DESIGN 6.2) in the browser, step by step, against the genesis
 // validator set. Each step records whether it held; the receipt is verified only if all did.
-import type { Donation, ReceiptProof } from '../api';
-import { concat, equal, fromHex, toHex, utf8, safeInteger } from './bytes';
-import { base32Decode } from './base32';
-import { blockHash, verifyCommit, type Validator } from './chain';
-import { ed25519Verify, engines, sha256, type Engines } from './crypto';
-import type { Anchor } from './genesis';
-import { leafHash, verifyInclusion } from './merkle';
-import { giftFacts, parseEnvelope, type Envelope } from './protobuf';
+import type { Donation, ReceiptProof } from './types.js';
+import { concat, equal, fromHex, toHex, utf8, safeInteger } from './bytes.js';
+import { base32Decode } from './base32.js';
+import { blockHash, verifyCommit, type Validator } from './chain.js';
+import { ed25519Verify, engines, sha256, type Engines } from './crypto.js';
+import type { Anchor } from './genesis.js';
+import { leafHash, verifyInclusion } from './merkle.js';
+import { giftFacts, parseEnvelope, type Envelope } from './protobuf.js';
 
 export type StepId =
   | 'envelope'

@@ -1,8 +1,8 @@
 // Block headers, vote sign bytes, validator-set hashes and commit certificates (DESIGN 6.1,
 // docs/data-format.md). Everything here rebuilds bytes from JSON and checks them; nothing trusts
 // a hash the node computed.
-import { concat, equal, fromHex, str, u32, u64, u8, utf8, safeInteger, FormatError } from './bytes';
-import { ed25519Verify, sha256 } from './crypto';
+import { concat, equal, fromHex, str, u32, u64, u8, utf8, safeInteger, FormatError } from './bytes.js';
+import { ed25519Verify, sha256 } from './crypto.js';
 
 export interface HeaderJson {
   chain_id: string;

@@ -2,14 +2,14 @@
 // multi-proof of records against its state_root, and txs proven against its log_root. Checks
 // 1–3 of the flow proof; the receipt walk (flow.ts) and the reverse walk (sources.ts) build on
 // the proven records and txs this returns.
-import type { CommitJson, HeaderJson, Validator } from './chain';
-import { blockHash, verifyCommit } from './chain';
-import { equal, fromHex, safeInteger, toHex } from './bytes';
-import type { Anchor } from './genesis';
-import { leafHash, verifyInclusion } from './merkle';
-import { parseEnvelope, type Envelope } from './protobuf';
-import { printableKey, verifyMultiProof, type Claim } from './smt';
-import { decodeTxBody, txIdOf, type TxBody } from './txbody';
+import type { CommitJson, HeaderJson, Validator } from './chain.js';
+import { blockHash, verifyCommit } from './chain.js';
+import { equal, fromHex, safeInteger, toHex } from './bytes.js';
+import type { Anchor } from './genesis.js';
+import { leafHash, verifyInclusion } from './merkle.js';
+import { parseEnvelope, type Envelope } from './protobuf.js';
+import { printableKey, verifyMultiProof, type Claim } from './smt.js';
+import { decodeTxBody, txIdOf, type TxBody } from './txbody.js';
 
 export interface ProofEnvelopeJson {
   version: number;

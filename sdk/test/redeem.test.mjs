@@ -30,8 +30,8 @@ const nodeVerify = async (pub, sig, msg) => {
   return verify(null, msg, createPublicKey({ key: spki, format: 'der', type: 'spki' }), sig);
 };
 
-const r = await load('verify/redeem.ts');
-const { ed25519Sign } = await load('verify/crypto.ts');
+const r = await load('verify/redeem.js');
+const { ed25519Sign } = await load('verify/crypto.js');
 
 function body(over = {}) {
   return { chainId: CHAIN, expiresAtHeight: 1100n, nonce: 7n, createdAtMs: 1767225600000n, expiresAtMs: BigInt(EXPIRES), holder: resident.pub, merchantOrg: 'shop', points: 4n, item: '理发一次', ...over };
@@ -142,7 +142,7 @@ it('signs the same bytes with the noble fallback as with WebCrypto (a browser wi
   Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
   let noble;
   try {
-    const fallback = await load('verify/crypto.ts'); // a fresh module: it sees no WebCrypto
+    const fallback = await load('verify/crypto.js', { fresh: true }); // a fresh module: it sees no WebCrypto
     assert.deepEqual(await fallback.engines(), { sha256: '@noble/hashes', ed25519: '@noble/ed25519' });
     noble = await fallback.ed25519Sign(resident.seed, msg);
   } finally {

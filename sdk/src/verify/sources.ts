@@ -1,13 +1,13 @@
 // The reverse walk of a spend, proven (docs/flow-proof.md "The reverse walk"): one page of
 // "which gifts paid for this" rebuilt from proven records (f/t/, f/x/, f/i/) and proven origin
 // txs, then compared with the page the node sent.
-import type { SourcesPage } from '../api';
-import { concat, equal, fromHex, safeInteger, u64, utf8 } from './bytes';
-import type { Validator } from './chain';
-import type { Anchor } from './genesis';
-import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProvenEnvelope, type RecordSet } from './envelope';
-import { decodeInflow, decodeOutflow, decodePiece, outflowKey, streamPrefix, type OutflowHeader } from './records';
-import type { GiftBody } from './txbody';
+import type { SourcesPage } from './types.js';
+import { concat, equal, fromHex, safeInteger, u64, utf8 } from './bytes.js';
+import type { Validator } from './chain.js';
+import type { Anchor } from './genesis.js';
+import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProvenEnvelope, type RecordSet } from './envelope.js';
+import { decodeInflow, decodeOutflow, decodePiece, outflowKey, streamPrefix, type OutflowHeader } from './records.js';
+import type { GiftBody } from './txbody.js';
 
 const MAX_LOOKUPS = 20000; // the node's own work bound for one page (docs/tracing.md)
 

@@ -5,9 +5,9 @@
 // validator's line that fails rejecting the whole note, and more than
 // 2/3 of the genesis voting power required. SHA-256 and Ed25519 come from ./crypto (WebCrypto,
 // or the audited @noble fallbacks); nothing here trusts a value the node computed.
-import { concat, equal, fromBase64, toHex, utf8 } from './bytes';
-import { ed25519Verify, sha256 } from './crypto';
-import type { Validator, ValidatorSet } from './chain';
+import { concat, equal, fromBase64, toHex, utf8 } from './bytes.js';
+import { ed25519Verify, sha256 } from './crypto.js';
+import type { Validator, ValidatorSet } from './chain.js';
 
 const MAX_NOTE_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 1024;

@@ -6,7 +6,7 @@
 // Hashing is synchronous (@noble/hashes): a proof holds hundreds of nodes, and one WebCrypto
 // promise per 65-byte node would cost more in scheduling than in hashing.
 import { sha256 } from '@noble/hashes/sha2';
-import { equal, toHex } from './bytes';
+import { equal, toHex } from './bytes.js';
 
 export const MAX_LEVELS = 256; // internal levels: one per path bit
 export const MAX_NODES = 65536;

@@ -1,12 +1,12 @@
 // The whole check of one receipt answer (GET /v1/receipts/{code}): the receipt proof, then the
 // flow proof, then the node's JSON compared with what both prove. The receipt page shows the
-// result; explorer/test/vectors.test.mjs runs it on the shared vectors (tests/vectors/).
-import type { Donation, Receipt, Trace } from '../api';
-import { compareDonation, compareGift, compareTrace, type Mismatch } from './consistency';
-import { verifyFlow, type FlowResult } from './flow';
-import type { Anchor } from './genesis';
-import { giftBodyOf, provenDonation, provenGift, provenTrace } from './proven';
-import { verifyReceipt, type ReceiptVerification } from './receipt';
+// result; sdk/test/vectors.test.mjs runs it on the shared vectors (tests/vectors/).
+import type { Donation, Receipt, Trace } from './types.js';
+import { compareDonation, compareGift, compareTrace, type Mismatch } from './consistency.js';
+import { verifyFlow, type FlowResult } from './flow.js';
+import type { Anchor } from './genesis.js';
+import { giftBodyOf, provenDonation, provenGift, provenTrace } from './proven.js';
+import { verifyReceipt, type ReceiptVerification } from './receipt.js';
 
 export interface AnswerVerification {
   receipt: ReceiptVerification;

@@ -1,8 +1,8 @@
 // The signed TxBody fields the receipt page shows (ledger/proto/shanliu.proto): the gift, and
 // every hop's transfer, trust disbursement, spend or refund. Values shown for a hop are read
 // from these bytes, never from the node's JSON.
-import { concat, FormatError, toHex, utf8 } from './bytes';
-import { readFields, type Field } from './protobuf';
+import { concat, FormatError, toHex, utf8 } from './bytes.js';
+import { readFields, type Field } from './protobuf.js';
 import { sha256 } from '@noble/hashes/sha2';
 
 const TXID_DOMAIN = utf8('shanliu/txid/v1\0');

@@ -1,7 +1,7 @@
 // A minimal protobuf reader: enough to take the Tx envelope apart (body = 1, sigs = 2, with
 // Signature { public_key = 1; sig = 2; }), whose field numbers are fixed for outside verifiers,
 // and to read the few TxBody fields the receipt page cross-checks.
-import { FormatError } from './bytes';
+import { FormatError } from './bytes.js';
 
 export interface Field {
   number: number;
