@@ -6,7 +6,7 @@
 // `pending` again, or `committed` with where it is), so a submit is retried on no answer and on
 // the node's retryable codes; so are GETs. Posting a signing request merges signatures (safe).
 import { answerVerified, verifyAnswer, type AnswerVerification } from '../verify/answer.js';
-import { buildAnchor, type Anchor } from '../verify/genesis.js';
+import { AnchorError, buildAnchor, type Anchor } from '../verify/genesis.js';
 import type { Donation, Receipt, Trace } from '../verify/types.js';
 import { fromNodeCode, SdkError } from './errors.js';
 import { cosign, parseSigningRequest, signingRequestJson, type SigningRequest } from './request.js';
@@ -223,8 +223,10 @@ export class ShanliuClient {
         throw e;
       }),
     ).catch((e) => {
-      this.anchorPromise = undefined;
-      throw e;
+      this.anchorPromise = undefined; // a later call tries again
+      if (!(e instanceof AnchorError)) throw e;
+      // The node publishes no usable validator set: nothing it says can be verified.
+      throw new SdkError(e.reason === 'unavailable' ? 'unavailable' : 'verification_failed', `genesis anchor: ${e.message}`);
     });
     return this.anchorPromise;
   }
