@@ -30,7 +30,7 @@ npm_install() {
 
 # The SDK first: the explorer imports its verification code from sdk/dist (a file: dependency).
 npm_install "$root/sdk"
-sdk_stamp="$root/sdk/dist/.shanliu-build"
+sdk_stamp="$root/sdk/.shanliu-build"
 if [ ! -f "$sdk_stamp" ] ||
    [ -n "$(find "$root/sdk/src" "$root/sdk/package-lock.json" "$root/sdk/tsconfig.json" \
              -newer "$sdk_stamp" -print -quit 2>/dev/null)" ]; then
@@ -43,7 +43,7 @@ npm_install "$root/tests/e2e"
 
 dist_stamp="$root/explorer/dist/.shanliu-build"
 if [ ! -f "$dist_stamp" ] || [ ! -f "$root/explorer/dist/index.html" ] ||
-   [ -n "$(find "$root/explorer/src" "$root/explorer/public" "$root/sdk/dist/.shanliu-build" "$root/explorer/index.html" \
+   [ -n "$(find "$root/explorer/src" "$root/explorer/public" "$root/sdk/.shanliu-build" "$root/explorer/index.html" \
              "$root/explorer/package-lock.json" "$root/explorer/vite.config.ts" \
              "$root/explorer/tsconfig.json" -newer "$dist_stamp" -print -quit 2>/dev/null)" ]; then
   echo "Building the explorer into explorer/dist"

@@ -5,7 +5,7 @@ export { SdkError, type ErrorCode, type SdkOnlyCode } from './client/errors.js';
 export { NODE_ERROR_CODES, type NodeErrorCode } from './client/node_codes.js';
 export * from './client/schema.js';
 export { encodeTxBody, encodePayload, txIdHex, txIdOf, type TxBodyInput, type TxHeader } from './client/tx.js';
-export { decodeTxBody } from './client/decode.js';
+export { parseTxBody } from './client/decode.js';
 export { encodeEnvelope, openEnvelope, seedFromKeyFile, signBody, signerFromSeed, signingMessage, signTx, TX_SIGN_DOMAIN, verifyBodySignature, type Signer, type TxSignature } from './client/sign.js';
 export {
   addSignature,

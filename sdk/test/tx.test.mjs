@@ -9,7 +9,7 @@ import path from 'node:path';
 import { hex, repo, unhex, vector } from './vectors.mjs';
 
 const sdk = await import('../dist/index.js');
-const { encodeTxBody, decodeTxBody, txIdHex, SdkError, PAYLOAD_KINDS, signTx, signerFromSeed, openEnvelope, receiptCodeOf } = sdk;
+const { encodeTxBody, parseTxBody, txIdHex, SdkError, PAYLOAD_KINDS, signTx, signerFromSeed, openEnvelope, receiptCodeOf } = sdk;
 
 const code = (fn) => {
   try {
@@ -59,7 +59,7 @@ describe('tx bodies', () => {
 
   it('decodes every vector body and re-encodes it to the same bytes', () => {
     for (const t of vector('txs.json').txs) {
-      const tx = decodeTxBody(unhex(t.body));
+      const tx = parseTxBody(unhex(t.body));
       assert.equal(tx.kind, t.kind, t.name);
       assert.equal(hex(encodeTxBody(tx)), t.body, t.name);
       assert.equal(txIdHex(unhex(t.body)), t.tx_id, t.name);
@@ -139,14 +139,14 @@ describe('every payload kind', () => {
       const want = execFileSync(protoc, ['--encode=shanliu.pb.TxBody', `-I${path.join(repo, 'ledger/proto')}`, 'shanliu.proto'], { input: textFormat });
       const got = encodeTxBody(tx);
       assert.equal(hex(got), want.toString('hex'), kind);
-      assert.equal(hex(encodeTxBody(decodeTxBody(got))), hex(got), kind);
+      assert.equal(hex(encodeTxBody(parseTxBody(got))), hex(got), kind);
     }
   });
 
   it('writes a payload whose fields are all zero as an empty oneof member', () => {
     const body = encodeTxBody({ ...header, kind: 'close_project', payload: {} });
     assert.ok(hex(body).endsWith('7200')); // field 14, wire 2, length 0
-    assert.equal(decodeTxBody(body).kind, 'close_project');
+    assert.equal(parseTxBody(body).kind, 'close_project');
   });
 });
 
@@ -182,15 +182,15 @@ describe('hostile input', () => {
 
   it('refuses truncated, non-canonical and foreign bodies with malformed', () => {
     // The payload is the last field: every prefix either cuts a field or has no payload.
-    for (let n = 0; n < body.length; n++) assert.equal(code(() => decodeTxBody(body.subarray(0, n))), 'malformed', `cut at ${n}`);
-    assert.equal(code(() => decodeTxBody(new Uint8Array(0))), 'malformed'); // no payload
+    for (let n = 0; n < body.length; n++) assert.equal(code(() => parseTxBody(body.subarray(0, n))), 'malformed', `cut at ${n}`);
+    assert.equal(code(() => parseTxBody(new Uint8Array(0))), 'malformed'); // no payload
     const tail = hex(body);
-    assert.equal(code(() => decodeTxBody(unhex(tail + '08'))), 'malformed'); // truncated varint
-    assert.equal(code(() => decodeTxBody(unhex(tail + '9803' + '01'))), 'malformed'); // unknown field 51
-    assert.equal(code(() => decodeTxBody(unhex(tail + '8201' + '00'))), 'malformed'); // a second payload (16)
-    assert.equal(code(() => decodeTxBody(unhex('1800' + tail))), 'malformed'); // nonce 0 written out: not canonical
-    assert.equal(code(() => decodeTxBody(unhex(tail + '0a0178'))), 'malformed'); // chain_id again, after the payload
-    assert.equal(code(() => decodeTxBody(unhex('0a02c328' + tail.slice(tail.indexOf('10'))))), 'malformed'); // invalid UTF-8
-    assert.equal(code(() => decodeTxBody(unhex('0d00000000' + tail))), 'malformed'); // chain_id with a fixed32 wire type
+    assert.equal(code(() => parseTxBody(unhex(tail + '08'))), 'malformed'); // truncated varint
+    assert.equal(code(() => parseTxBody(unhex(tail + '9803' + '01'))), 'malformed'); // unknown field 51
+    assert.equal(code(() => parseTxBody(unhex(tail + '8201' + '00'))), 'malformed'); // a second payload (16)
+    assert.equal(code(() => parseTxBody(unhex('1800' + tail))), 'malformed'); // nonce 0 written out: not canonical
+    assert.equal(code(() => parseTxBody(unhex(tail + '0a0178'))), 'malformed'); // chain_id again, after the payload
+    assert.equal(code(() => parseTxBody(unhex('0a02c328' + tail.slice(tail.indexOf('10'))))), 'malformed'); // invalid UTF-8
+    assert.equal(code(() => parseTxBody(unhex('0d00000000' + tail))), 'malformed'); // chain_id with a fixed32 wire type
   });
 });

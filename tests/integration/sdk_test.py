@@ -12,6 +12,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SDK_ENTRY = os.path.join(HERE, "..", "..", "sdk", "dist", "index.js")
 
 
+def run_example(node, url, net, journal):
+    """sdk/examples/donate-and-verify.mjs as README.md tells a charity to run it, twice: the second
+    run builds the same tx (nonce from the bank reference) and ends on the same receipt."""
+    example = os.path.join(HERE, "..", "..", "sdk", "examples", "donate-and-verify.mjs")
+    args = [node, example, url, os.path.join(net, "keys", "bank-1.key"), "1234.56", "donor-0042"]
+    codes = []
+    for _ in range(2):
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=200,
+                              env=dict(os.environ, SHANLIU_JOURNAL=journal))
+        print(proc.stdout)
+        check(proc.returncode == 0, f"the example exited {proc.returncode}\n{proc.stderr}")
+        check("verified: 123456 fen to org:federation" in proc.stdout, "the example verified the receipt")
+        codes.append([line for line in proc.stdout.splitlines() if "receipt code" in line][0].split()[-1])
+    check(codes[0] == codes[1], f"a rerun is the same tx: {codes}")
+    bad = subprocess.run([node, example, url, os.path.join(net, "keys", "bank-1.key"), "1.005", "d"],
+                         capture_output=True, text=True, timeout=60)
+    check(bad.returncode == 2, "three decimals of yuan are refused")
+
+
 def main(bin_dir):
     node = shutil.which("node") or shutil.which("nodejs")
     ws = Workspace(bin_dir)
@@ -27,7 +46,8 @@ def main(bin_dir):
                               capture_output=True, text=True, timeout=500)
         print(proc.stdout)
         check(proc.returncode == 0, f"sdk_client.mjs exited {proc.returncode}\n{proc.stderr}")
-        print("1 passed, 0 failed")
+        run_example(node, url, net, os.path.join(ws.dir, "journal"))
+        print("2 passed, 0 failed")
         return 0
     except Failure as e:
         print(f"FAIL sdk client: {e}")

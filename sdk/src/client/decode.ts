@@ -62,7 +62,7 @@ function decodeFields(data: Uint8Array, specs: readonly FieldSpec[], where: stri
   return out;
 }
 
-export function decodeTxBody(body: Uint8Array): TxBodyInput {
+export function parseTxBody(body: Uint8Array): TxBodyInput {
   try {
     return decodeStrict(body);
   } catch (e) {

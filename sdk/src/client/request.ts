@@ -4,7 +4,7 @@
 // everything else is derived and, when present, checked (`id`) or ignored (`summary`, `body`).
 import { equal, FormatError, fromBase64, fromHex, toHex } from '../verify/bytes.js';
 import { SdkError } from './errors.js';
-import { decodeTxBody } from './decode.js';
+import { parseTxBody } from './decode.js';
 import { encodeEnvelope, signBody, verifyBodySignature, type Signer, type TxSignature } from './sign.js';
 import { txIdHex, type TxBodyInput } from './tx.js';
 
@@ -116,7 +116,7 @@ export async function parseSigningRequest(input: string | unknown, chainId?: str
   const o = onlyKeys(j, TOP_FIELDS, 'the signing request');
   if (o.format !== SIGNING_REQUEST_FORMAT) throw invalid(`format must be "${SIGNING_REQUEST_FORMAT}"`);
   const bodyBytes = bodyOf(o);
-  const body = decodeTxBody(bodyBytes);
+  const body = parseTxBody(bodyBytes);
   if (chainId !== undefined && body.chain_id !== chainId) throw new SdkError('wrong_chain', `the request is for chain ${body.chain_id}, not ${chainId}`);
   const id = txIdHex(bodyBytes);
   if (o.id !== undefined && o.id !== id) throw invalid('id is not the tx id of body_base64 (was the body edited?)');
@@ -138,7 +138,7 @@ export async function parseSigningRequest(input: string | unknown, chainId?: str
 // only has to name the maker's own slot truthfully.
 export function newSigningRequest(bodyBytes: Uint8Array, required: SignerSlot[]): SigningRequest {
   if (required.length === 0 || required.length > MAX_SLOTS) throw invalid(`required_signers must list 1 to ${MAX_SLOTS} signers`);
-  return { id: txIdHex(bodyBytes), bodyBytes, body: decodeTxBody(bodyBytes), required, signatures: [] };
+  return { id: txIdHex(bodyBytes), bodyBytes, body: parseTxBody(bodyBytes), required, signatures: [] };
 }
 
 export interface Clock {

@@ -4,6 +4,7 @@ import { concat, equal, FormatError, fromHex, toHex, utf8 } from '../verify/byte
 import { ed25519Sign, ed25519Verify, publicKeyOf } from '../verify/crypto.js';
 import { parseEnvelope } from '../verify/protobuf.js';
 import { SdkError } from './errors.js';
+import { lengthDelimited } from './wire.js';
 
 export const TX_SIGN_DOMAIN = utf8('shanliu/tx/v1\0');
 const KEY_FILE_MAGIC = 'shanliu-ed25519-secret-v1';
@@ -46,27 +47,15 @@ export async function signBody(body: Uint8Array, signer: Signer): Promise<TxSign
 export const verifyBodySignature = (body: Uint8Array, s: TxSignature): Promise<boolean> =>
   ed25519Verify(s.publicKey, s.signature, signingMessage(body));
 
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Uint8Array.from(out);
-}
-
-const field = (number: number, data: Uint8Array): Uint8Array => concat(Uint8Array.of((number << 3) | 2), varint(data.length), data);
-
 // Tx { body = 1; repeated Signature sigs = 2 } with Signature { public_key = 1; sig = 2 }.
 export function encodeEnvelope(body: Uint8Array, sigs: readonly TxSignature[]): Uint8Array {
   if (body.length === 0) throw new SdkError('invalid_argument', 'an empty body');
   if (sigs.length === 0 || sigs.length > MAX_SIGNATURES) throw new SdkError('invalid_argument', `a tx carries 1 to ${MAX_SIGNATURES} signatures`);
-  const parts = [field(1, body)];
+  const parts = [lengthDelimited(1, body)];
   for (const s of sigs) {
     if (s.publicKey.length !== 32 || s.signature.length !== 64) throw new SdkError('invalid_argument', 'a signature is a 32-byte key and 64 bytes');
     if (sigs.filter((o) => equal(o.publicKey, s.publicKey)).length > 1) throw new SdkError('duplicate_signature', 'a key signs a tx once');
-    parts.push(field(2, concat(field(1, s.publicKey), field(2, s.signature))));
+    parts.push(lengthDelimited(2, concat(lengthDelimited(1, s.publicKey), lengthDelimited(2, s.signature))));
   }
   return concat(...parts);
 }

@@ -5,6 +5,7 @@
 import { concat, fromHex, toHex, utf8 } from '../verify/bytes.js';
 import { txIdOf } from '../verify/txbody.js';
 import { SdkError } from './errors.js';
+import { lengthDelimited, tag, varint } from './wire.js';
 import { PAYLOADS, type FieldSpec, type FieldType, type Int64, type PayloadInput, type PayloadKind } from './schema.js';
 
 export interface TxHeader {
@@ -21,20 +22,6 @@ const U64_MAX = (1n << 64n) - 1n;
 // TextEncoder would silently turn a lone surrogate into U+FFFD: a signer would sign other text.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const invalid = (message: string): SdkError => new SdkError('invalid_argument', message);
-
-function varint(v: bigint): Uint8Array {
-  const out: number[] = [];
-  let x = v;
-  while (x > 0x7fn) {
-    out.push(Number(x & 0x7fn) | 0x80);
-    x >>= 7n;
-  }
-  out.push(Number(x));
-  return Uint8Array.from(out);
-}
-
-const tag = (field: number, wire: number): Uint8Array => varint(BigInt((field << 3) | wire));
-const lengthDelimited = (field: number, data: Uint8Array): Uint8Array => concat(tag(field, 2), varint(BigInt(data.length)), data);
 
 function integer(v: unknown, name: string, min: bigint, max: bigint): bigint {
   let big: bigint;
