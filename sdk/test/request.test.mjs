@@ -104,7 +104,7 @@ describe('signing requests', () => {
   it('refuses malformed files with typed codes', async () => {
     const r = await cosign(newSigningRequest(body, slots), trustee, clock);
     const cases = [
-      ['not json', '{', 'invalid_json'],
+      ['not json', '{', 'invalid_signing_request'],
       ['an array', '[]', 'invalid_signing_request'],
       ['another format', edit(r, (j) => (j.format = 'shanliu-signing-request/2')), 'invalid_signing_request'],
       ['an unknown field', edit(r, (j) => (j.note = 'x')), 'invalid_signing_request'],

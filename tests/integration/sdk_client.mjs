@@ -4,14 +4,16 @@
 // the custodian bank complete a trust disbursement through the co-signing inbox, a resubmission is
 // answered as success, and the donation's and the deposit's receipts are verified against the
 // genesis validators' signatures. Hostile requests come back as typed errors.
-// Usage: node sdk_client.mjs <node url> <devnet dir> <sdk dist index.js>
+// Usage: node sdk_client.mjs <node url> <devnet dir> <sdk dist index.js> <work dir>
+// Leaves in <work dir> the trustee's key file and a request the trustee signed (sdk-request.json)
+// for sdk_test.py to hand to the CLI.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [url, net, sdkEntry] = process.argv.slice(2);
+const [url, net, sdkEntry, work] = process.argv.slice(2);
 const sdk = await import(pathToFileURL(sdkEntry).href);
 const { ShanliuClient, SdkError, encodeTxBody, signTx, signerFromSeed, seedFromKeyFile, newSigningRequest, parseSigningRequest, signingRequestJson, receiptCodeOf, fromHex } = sdk;
 
@@ -33,7 +35,8 @@ async function expectCode(promise, code, what) {
 
 const client = new ShanliuClient({ baseUrl: url });
 const [bureau, bank, federation] = await Promise.all(['bureau', 'bank-1', 'federation'].map(keyOf));
-const trustee = await signerFromSeed(new Uint8Array(randomBytes(32))); // the trustee's own key, made here
+const trusteeSeed = new Uint8Array(randomBytes(32)); // the trustee's own key, made here
+const trustee = await signerFromSeed(trusteeSeed);
 const stranger = await signerFromSeed(new Uint8Array(randomBytes(32)));
 const TRUST = 'sdk-elder-trust';
 
@@ -127,5 +130,14 @@ const depositReceipt = await client.receipt(receiptCodeOf(fromHex(deposit.id)));
 assert.equal(depositReceipt.donation.kind, 'trust_deposit');
 const hops = JSON.stringify(depositReceipt.trace.nodes);
 assert.ok(hops.includes('trust_disbursement'), 'the disbursement is a proven hop of the deposit');
+
+step('for the CLI: the trustee\'s key file and a request it signed, written by the SDK');
+writeFileSync(path.join(work, 'trustee.key'), `shanliu-ed25519-secret-v1\n${Buffer.from(trusteeSeed).toString('hex')}\n`, { mode: 0o600 });
+const forCli = newSigningRequest(encodeTxBody(await client.prepare('trust_disbursement', { trust_id: TRUST, to_account: 'org:federation', amount_fen: 3_000, purpose: 'by file' })), [
+  { role: 'trustee', orgId: 'sdk-trustee', publicKeys: [trustee.publicKey] },
+  { role: 'custodian_bank', orgId: 'bank-1', publicKeys: [bank.publicKey] },
+]);
+const { cosign } = sdk;
+writeFileSync(path.join(work, 'sdk-request.json'), JSON.stringify(signingRequestJson(await cosign(forCli, trustee, { nowMs: Date.now() })), null, 2));
 
 console.log('sdk client: all steps passed');

@@ -110,7 +110,7 @@ export async function parseSigningRequest(input: string | unknown, chainId?: str
     try {
       j = JSON.parse(input);
     } catch {
-      throw new SdkError('invalid_json', 'the signing request is not JSON');
+      throw invalid('the request is not valid JSON'); // the ledger's code for it, too
     }
   }
   const o = onlyKeys(j, TOP_FIELDS, 'the signing request');
