@@ -150,3 +150,42 @@ describe('receipts', () => {
     await rejects(client.receipt(receipts[0].code), 'verification_failed');
   });
 });
+
+describe('co-signing through the inbox', () => {
+  it('checks the request before signing, and takes a lost answer\'s duplicate_signature as done', async () => {
+    const { encodeTxBody, newSigningRequest, cosign, signingRequestJson, signerFromSeed } = await import('../dist/index.js');
+    const [trustee, bank, stranger] = await Promise.all([1, 2, 3].map((n) => signerFromSeed(new Uint8Array(32).fill(n))));
+    const nowMs = 1_000_000;
+    const body = encodeTxBody({ chain_id: 'c', nonce: 1, created_at_ms: nowMs, expires_at_ms: nowMs + 60_000, expires_at_height: 50, kind: 'trust_disbursement', payload: { trust_id: 't1', to_account: 'org:x', amount_fen: 5 } });
+    const slots = [{ role: 'trustee', orgId: 'trustee-1', publicKeys: [trustee.publicKey] }, { role: 'custodian_bank', orgId: 'bank-1', publicKeys: [bank.publicKey] }];
+    const r = await cosign(newSigningRequest(body, slots), trustee, { nowMs });
+    const entry = { id: r.id, state: 'collecting', missing: [], tx: null, location: '', request: signingRequestJson(r) };
+    const stats = (height) => () => json(200, { chain_id: 'c', head: { height } });
+    const inbox = (steps) => {
+      const s = scripted(steps);
+      return s;
+    };
+    // a stranger: refused here, nothing posted
+    const a = inbox([() => json(200, entry), stats(10)]);
+    await rejects(a.client.cosignInInbox(r.id, stranger), 'signer_not_required');
+    assert.deepEqual(a.seen, [`GET /v1/signing-requests/${r.id}`, 'GET /v1/stats']);
+    // the chain reached the request's height: expired, nothing posted
+    await rejects(inbox([() => json(200, entry), stats(50)]).client.cosignInInbox(r.id, bank), 'expired');
+    // a request for another chain
+    await rejects(inbox([() => json(200, entry), () => json(200, { chain_id: 'other', head: { height: 1 } })]).client.cosignInInbox(r.id, bank), 'wrong_chain');
+    // the POST's answer is lost, the retry finds the signature there
+    const b = inbox([
+      () => json(200, entry),
+      stats(10),
+      (u, init) => {
+        const sig = JSON.parse(init.body);
+        assert.equal(sig.public_key, bank.publicKeyHex);
+        throw new TypeError('connection reset');
+      },
+      () => json(400, { error: { code: 'duplicate_signature', message: 'already' } }),
+      () => json(200, { ...entry, state: 'committed' }),
+    ]);
+    assert.equal((await b.client.cosignInInbox(r.id, bank)).state, 'committed');
+    assert.equal(b.seen.filter((x) => x.startsWith('POST')).length, 2);
+  });
+});

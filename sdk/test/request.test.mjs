@@ -67,6 +67,14 @@ describe('signing requests', () => {
     assert.ok(nodeVerify(null, msg, createPublicKey({ key: spki, format: 'der', type: 'spki' }), env.sigs[1].signature));
   });
 
+  it('checks the slots a maker gives as a file\'s slots are checked', () => {
+    for (const bad of [[], Array(5).fill({ role: 'trustee', orgId: 'xihu-trustee', publicKeys: [new Uint8Array(32)] }), [{ role: '', orgId: 'xihu-trustee', publicKeys: [new Uint8Array(32)] }], [{ role: 'trustee', orgId: 'x', publicKeys: [new Uint8Array(32)] }], [{ role: 'trustee', orgId: null, publicKeys: [] }]]) {
+      assert.throws(() => newSigningRequest(body, bad), (e) => e.code === 'invalid_signing_request');
+    }
+    assert.throws(() => newSigningRequest(body, [{ role: 'trustee', orgId: null, publicKeys: [new Uint8Array(31)] }]), (e) => e.code === 'invalid_hex');
+    assert.throws(() => newSigningRequest(body.subarray(1), slots), (e) => e.code === 'malformed');
+  });
+
   it('refuses an incomplete request as an envelope', async () => {
     const made = await cosign(newSigningRequest(body, slots), trustee, clock);
     assert.throws(() => requestEnvelope(made), (e) => e.code === 'incomplete_request');

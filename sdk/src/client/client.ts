@@ -240,6 +240,12 @@ export class ShanliuClient {
     return verifyReceiptAnswer(lower, answer, await this.anchor());
   }
 
+  // Where a gift's money went, as the flow proof proves it (GET /v1/trace has no proof; the
+  // receipt answer carries the flow proof of the same trace).
+  async trace(code: string): Promise<Trace> {
+    return (await this.receipt(code)).trace;
+  }
+
   // ---------------------------------------------------------------- co-signing inbox
 
   async postSigningRequest(r: SigningRequest): Promise<InboxEntry> {
@@ -268,10 +274,17 @@ export class ShanliuClient {
     if (request.id !== id) throw new SdkError('bad_response', 'the inbox answered another request');
     const signed = await cosign(request, signer, { nowMs: this.now(), headHeight: height });
     const mine = signed.signatures[signed.signatures.length - 1];
-    return this.call<InboxEntry>('POST', `/v1/signing-requests/${id}/signatures`, {
-      public_key: signer.publicKeyHex,
-      signature: Array.from(mine.signature, (b) => b.toString(16).padStart(2, '0')).join(''),
-    });
+    try {
+      return await this.call<InboxEntry>('POST', `/v1/signing-requests/${id}/signatures`, {
+        public_key: signer.publicKeyHex,
+        signature: Array.from(mine.signature, (b) => b.toString(16).padStart(2, '0')).join(''),
+      });
+    } catch (e) {
+      // The request held no signature of this key when read above, so the node saying it has one
+      // means an earlier attempt whose answer was lost did land: that is this call's success.
+      if (e instanceof SdkError && e.code === 'duplicate_signature') return this.getSigningRequest(id);
+      throw e;
+    }
   }
 
   // The maker's side: sign a new request with the maker's own key and post it to the inbox.

@@ -137,8 +137,10 @@ export async function parseSigningRequest(input: string | unknown, chainId?: str
 // re-derives the slots from its own state when the request is posted to its inbox; this list
 // only has to name the maker's own slot truthfully.
 export function newSigningRequest(bodyBytes: Uint8Array, required: SignerSlot[]): SigningRequest {
-  if (required.length === 0 || required.length > MAX_SLOTS) throw invalid(`required_signers must list 1 to ${MAX_SLOTS} signers`);
-  return { id: txIdHex(bodyBytes), bodyBytes, body: parseTxBody(bodyBytes), required, signatures: [] };
+  if (!Array.isArray(required) || required.length === 0 || required.length > MAX_SLOTS) throw invalid(`required_signers must list 1 to ${MAX_SLOTS} signers`);
+  // The same checks as a file's slots get, so a request made here is one every reader accepts.
+  const slots = required.map((slot, i) => slotFromJson({ role: slot.role, org_id: slot.orgId, public_keys: (slot.publicKeys ?? []).map((k) => (k instanceof Uint8Array ? toHex(k) : k)) }, i));
+  return { id: txIdHex(bodyBytes), bodyBytes, body: parseTxBody(bodyBytes), required: slots, signatures: [] };
 }
 
 export interface Clock {
