@@ -9,7 +9,7 @@ import { accountLink, blockLink, errorBox, hash, kv, loading, notice, pageHeader
 import { txDetail, txTitle } from '../ui/txdesc';
 import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
 import { blockHash, verifyCommit } from '@shanliu/sdk/verify/chain';
-import { AnchorError, loadAnchor } from '../anchor';
+import { AnchorError, loadAnchor } from '../genesis';
 import { verifySources } from '@shanliu/sdk/verify/sources';
 
 export function blockList(ctx: PageContext): void {

@@ -9,7 +9,7 @@ import { rememberVisit } from '../saved';
 import { plainSummary } from '../summary';
 import { pendingBadge, receiptBadge, unavailableBadge, type ReceiptOutcome } from '../ui/badge';
 import { accountLink, bar, blockLink, copyButton, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
-import { AnchorError, loadAnchor } from '../anchor';
+import { AnchorError, loadAnchor } from '../genesis';
 import { verifyAnswer } from '@shanliu/sdk/verify/answer';
 
 // What the page shows, and which of it the browser proved. Values come from the proofs

@@ -15,7 +15,7 @@ import { beijingYear, complianceSection } from './compliance';
 import { auditSection, exportsSection, historySection } from './regulator_node';
 import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
 import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '@shanliu/sdk/verify/chain';
-import { AnchorError, loadAnchor, type Anchor } from '../anchor';
+import { AnchorError, loadAnchor, type Anchor } from '../genesis';
 import { verifyConsistency } from '@shanliu/sdk/verify/merkle';
 import { verifyCheckpointNote, type NoteVerification } from '@shanliu/sdk/verify/note';
 
