@@ -19,9 +19,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -93,6 +95,25 @@ double VerifyRate(unsigned threads) {
   return static_cast<double>(total) / Since(start);
 }
 
+// CPU microseconds one verification takes on this thread (thread CPU time, so other load on
+// the machine does not inflate it the way it slows a wall-clock rate).
+double VerifyCpuMicros() {
+  const crypto::KeyPair key = crypto::GenerateKeyPair();
+  Bytes message(250, 7);
+  const crypto::Signature sig = crypto::SignRaw(key.secret_key, message);
+  const auto cpu_now = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+  };
+  const int count = 20'000;
+  const double start_us = cpu_now();
+  for (int i = 0; i < count; ++i) {
+    if (!crypto::VerifyRaw(key.public_key, message, sig)) Die("verification failed");
+  }
+  return (cpu_now() - start_us) / count;
+}
+
 // ---------------------------------------------------------------- processes
 
 struct Node {
@@ -118,6 +139,29 @@ Node StartNode(const fs::path& config, const std::string& url) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Die("node " + config.string() + " did not become healthy; see " + log);
+}
+
+// The CPU seconds (user + system, all threads) a process has used so far, from /proc. Unlike
+// wall-clock rates this holds up on a loaded machine: CPU per tx beside the CPU one
+// verification takes says what share of the verify bound the node could reach on idle cores.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime (proc(5))
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double NodesCpuSeconds(const std::vector<Node>& nodes) {
+  double total = 0;
+  for (const Node& n : nodes) total += CpuSeconds(n.pid);
+  return total;
 }
 
 void StopNode(Node& node) {
@@ -342,9 +386,11 @@ int main(int argc, char** argv) {
               std::thread::hardware_concurrency(), o.txs, o.batch, o.clients);
   const double verify1 = VerifyRate(1);
   const double verify2 = VerifyRate(2);
+  const double verify_cpu_us = VerifyCpuMicros();
   std::printf("Machine bound (same run)\n");
   Line("Ed25519 verify, 1 thread", verify1, "verif/s");
   Line("Ed25519 verify, 2 threads", verify2, "verif/s");
+  Line("Ed25519 verify, CPU per verification", verify_cpu_us, "us");
 
   for (unsigned v : o.validators) {
     const fs::path net = fs::temp_directory_path() / ("shanliu-netbench-" + std::to_string(::getpid()) + "-" +
@@ -362,10 +408,16 @@ int main(int argc, char** argv) {
     std::printf("\n%u validator%s (all on this machine's %u cores)\n", v, v == 1 ? "" : "s",
                 std::thread::hardware_concurrency());
     const std::vector<Bytes> load = SignDonations(net, o.txs, 1);
+    const double cpu_before_s = NodesCpuSeconds(nodes);
     const Throughput t = MeasureThroughput(nodes, load, o, 0);
+    const double cpu_per_tx_us = (NodesCpuSeconds(nodes) - cpu_before_s) * 1e6 / static_cast<double>(o.txs);
     const double bound = v == 1 ? verify2 : verify2 / v;
     Line("committed txs/s (submitted over HTTP)", t.tx_per_s, "tx/s",
          Percent(t.tx_per_s, bound, v == 1 ? 75 : 60) + (v == 1 ? "; bound = 2-thread verify" : "; bound = verify/" + std::to_string(v)));
+    // Every node verifies and executes every tx: v nodes spend v times one node's CPU.
+    Line("node CPU per committed tx (all nodes)", cpu_per_tx_us, "us",
+         Percent(v * verify_cpu_us, cpu_per_tx_us, v == 1 ? 75 : 60) + " if CPU-bound; bound = " +
+             std::to_string(v) + " verifications");
     const std::vector<Bytes> moderate = SignDonations(net, std::min<std::size_t>(2000, o.txs), 10'000'000);
     std::ifstream genesis(net / "genesis.json");
     const Latency l = MeasureLatency(nodes, moderate, t.tx_per_s / 4, json::parse(genesis)["chain_id"]);
@@ -385,6 +437,11 @@ int main(int argc, char** argv) {
     const double seconds = Since(start);
     Line("observer catch-up", static_cast<double>(target) / seconds, "blocks/s");
     Line("observer catch-up", static_cast<double>(txs_total) / seconds, "tx/s", Percent(static_cast<double>(txs_total) / seconds, verify2, 50));
+    // The observer is a fresh process: all its CPU so far is the catch-up (and its start).
+    const double observer_cpu_per_tx_us =
+        CpuSeconds(observer.pid) * 1e6 / static_cast<double>(txs_total);
+    Line("observer CPU per tx", observer_cpu_per_tx_us, "us",
+         Percent(verify_cpu_us, observer_cpu_per_tx_us, 50) + " if CPU-bound; bound = one verification");
     StopNode(observer);
     for (Node& n : nodes) StopNode(n);
     if (!o.keep) fs::remove_all(net);

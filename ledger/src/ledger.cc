@@ -55,8 +55,8 @@ Status IoError(const leveldb::Status& s, const std::string& what) {
 
 }  // namespace
 
-Ledger::Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log)
-    : db_(db), genesis_(std::move(genesis)), options_(options), log_(std::move(log)) {}
+Ledger::Ledger(DbAids aids, leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log)
+    : db_aids_(std::move(aids)), db_(db), genesis_(std::move(genesis)), options_(options), log_(std::move(log)) {}
 
 Ledger::~Ledger() = default;
 
@@ -71,6 +71,13 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
   db_options.write_buffer_size = options.write_buffer_bytes;
   db_options.compression = options.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   if (options.env != nullptr) db_options.env = options.env;
+  // Most reads that miss are questions like "is this tx id already committed?" asked of every
+  // admitted tx: a Bloom filter answers those without reading a table block per level.
+  DbAids aids;
+  aids.block_cache.reset(leveldb::NewLRUCache(options.leveldb_cache_bytes));
+  aids.filter_policy.reset(leveldb::NewBloomFilterPolicy(10));
+  db_options.block_cache = aids.block_cache.get();
+  db_options.filter_policy = aids.filter_policy.get();
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(db_options, (dir / keys::kDatabaseDir).string(), &raw);
   if (!s.ok()) return IoError(s, "cannot open the ledger database");
@@ -79,7 +86,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
     delete raw;
     return log.status();
   }
-  std::unique_ptr<Ledger> ledger(new Ledger(raw, std::move(genesis), options, std::move(*log)));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(aids), raw, std::move(genesis), options, std::move(*log)));
   std::string head;
   s = raw->Get(VerifiedReadOptions(), keys::kHead, &head);
   if (s.IsNotFound()) {

@@ -6,7 +6,9 @@
 // Readers (any thread) take a ReadView: a LevelDB snapshot plus the head it belongs to.
 #pragma once
 
+#include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
 
 #include <filesystem>
 #include <functional>
@@ -30,12 +32,15 @@ namespace shanliu::ledger {
 struct LedgerOptions {
   bool sync_writes = true;        // fsync each block's batch (tests of throughput may turn it off)
   bool check_conservation = true; // Σ balances = inflows − outflows after every block
-  std::size_t leveldb_cache_bytes = 64 << 20;
-  // LevelDB's memtable size and block compression. A throwaway replay (the audit's scratch
-  // ledger) trades disk for CPU: a bigger memtable means fewer compactions, no compression
-  // means no snappy on every compaction and read. The records are the same either way.
-  std::size_t write_buffer_bytes = 4 << 20;
-  bool compress = true;
+  std::size_t leveldb_cache_bytes = 64 << 20;  // LevelDB's block cache (uncompressed blocks)
+  // LevelDB's memtable size and block compression. CPU, not disk, bounds a node's throughput:
+  // a 32 MiB memtable (LevelDB's default is 4) means fewer, larger flushes and compactions, and
+  // no compression means no snappy on every flush, compaction and uncached read — together
+  // ~30 % less CPU per committed tx in bench_ledger_bench, for ~40 % more bytes on disk, most
+  // of them the state map's hashes, which snappy barely shrinks (docs/performance.md). A store
+  // written with either setting reads with the other: LevelDB marks each block.
+  std::size_t write_buffer_bytes = 32 << 20;
+  bool compress = false;
   // The file system LevelDB uses; null is its default. Tests pass a fault-injecting Env (the
   // power-loss model in ledger_crash_test drops every write not yet synced). Not owned.
   leveldb::Env* env = nullptr;
@@ -135,7 +140,12 @@ class Ledger {
   smt::NodeReader CommittedNodes() const;
 
  private:
-  Ledger(leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
+  // What LevelDB borrows for the database's lifetime (Options::block_cache, filter_policy).
+  struct DbAids {
+    std::unique_ptr<leveldb::Cache> block_cache;
+    std::unique_ptr<const leveldb::FilterPolicy> filter_policy;
+  };
+  Ledger(DbAids aids, leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
   Status InitGenesis();
   Status CheckHead();
   // LedgerOptions::startup_sample_blocks (ledger_startup_check.cc). Error storage_corrupt.
@@ -148,6 +158,7 @@ class Ledger {
   void Seal(const StateView& view, const pb::BlockHeader& prev, const Hash256& prev_hash, std::uint64_t time_ms,
             std::uint32_t proposer_index, const std::vector<Hash256>& leaf_hashes, ExecutedBlock& out);
 
+  DbAids db_aids_;  // declared before db_: destroyed after it
   std::unique_ptr<leveldb::DB> db_;
   Genesis genesis_;
   LedgerOptions options_;
