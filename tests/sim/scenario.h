@@ -87,6 +87,14 @@ struct NodeScenario {
   double liar_silence = 0;
   int slow_peer = -1;  // an honest validator whose block-sync answers take 2-9 s (past the timeout)
   std::vector<ReadFault> read_faults;
+  // Crashes that land inside a block write (a validator's commit or an observer's synced
+  // block): the record is half written; the node restarts 1-3 s later.
+  struct TornWrite {
+    std::uint32_t node = 0;
+    std::uint64_t at_ms = 0;  // armed then; tears the node's next block write
+    std::uint64_t restart_after_ms = 0;
+  };
+  std::vector<TornWrite> torn_writes;
 
   std::string Describe() const;
 };

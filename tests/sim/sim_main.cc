@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   std::mutex mutex;
   std::uint64_t next_run = 0, done = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0, relayed = 0;
+  std::uint64_t synced = 0, refused = 0, corrupt_reads = 0, torn_block_writes = 0, repairs = 0;
   std::uint32_t max_round = 0;
   std::optional<std::uint64_t> first_failure;
   std::map<std::uint64_t, std::pair<SimOptions, SimReport>> failures;
@@ -155,6 +156,11 @@ int main(int argc, char** argv) {
       simulated_ms += report.sim_time_ms;
       evidence += report.evidence;
       relayed += report.relayed;
+      synced += report.blocks_synced;
+      refused += report.bad_blocks_refused;
+      corrupt_reads += report.corrupt_reads;
+      torn_block_writes += report.torn_block_writes;
+      repairs += report.repairs;
       max_round = std::max(max_round, report.max_round);
       if (!report.ok) {
         ++violations;
@@ -186,7 +192,9 @@ int main(int argc, char** argv) {
   }
   std::cout << done << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
             << " simulated seconds, highest round " << max_round << ", " << evidence << " equivocations recorded, "
-            << relayed << " messages relayed; "
+            << relayed << " messages relayed; " << synced << " blocks synced, " << refused << " bad blocks refused, "
+            << corrupt_reads << " corrupt reads caught, " << torn_block_writes << " torn block writes, " << repairs
+            << " repairs; "
             << elapsed() << " s wall clock\n";
   if (until_violation) {
     std::cout << "no violation found\n";

@@ -108,7 +108,8 @@ void World::Corrupt(const ReadFault& fault) {
   assert(fault.node < nodes_.size());
   BlockStore& store = nodes_[fault.node].store;
   if (nodes_[fault.node].byzantine || store.head() == 0) return;
-  const std::uint64_t height = fault.pick % store.head() + 1;
+  // Mostly one of the newest blocks, the ones peers still ask for, so the damage is read.
+  const std::uint64_t height = store.head() - fault.pick % std::min<std::uint64_t>(store.head(), 4);
   // As VOPR bounds its storage faults, only a block that another honest node still holds intact
   // is damaged: a block whose every honest copy is gone cannot be repaired by anyone, and the
   // node (which refuses to run on a store short of its head) would rightly stay down.
@@ -126,6 +127,15 @@ void World::Corrupt(const ReadFault& fault) {
   const std::size_t at = block_at + (fault.pick >> 20) % length;
   store.bytes[at] ^= static_cast<std::uint8_t>(1u << ((fault.pick >> 8) % 8));
   Trace(fault.node, "xx", [&] { return "a byte of stored block " + std::to_string(height) + " flipped"; });
+}
+
+bool World::TearIfArmed(std::uint32_t i, const cs::CommitBlock& commit) {
+  Node& node = nodes_[i];
+  if (!node.tear_block_write) return false;
+  Push(*node.tear_block_write, RestartAt{i});
+  StoreTear(i, commit);
+  CrashNow(i);
+  return true;
 }
 
 // As DamageGuard does for a validator (and for an observer with storage.auto_repair): record the

@@ -151,6 +151,7 @@ void World::OnBlocks(std::uint32_t i, const Packet& response) {
         break;
       }
     }
+    if (TearIfArmed(i, block)) return;
     if (IsValidator(i)) {
       CommitDecided(i, block);
     } else {

@@ -51,6 +51,7 @@ World::World(const SimOptions& options)
     if (!nodes_[i].byzantine) NewSync(i);
   }
   for (const ReadFault& fault : node_scenario_.read_faults) Push(fault.at_ms, CorruptAt{fault});
+  for (const NodeScenario::TornWrite& tear : node_scenario_.torn_writes) Push(tear.at_ms, TearAt{tear});
   for (const Crash& crash : scenario_.crashes) {
     Push(crash.at_ms, CrashAt{crash});
     Push(crash.restart_at_ms, RestartAt{crash.node});
@@ -137,6 +138,9 @@ void World::Dispatch(What what) {
                  },
                  [&](HealAt&) { Heal(); },
                  [&](CorruptAt& c) { Corrupt(c.fault); },
+                 [&](TearAt& t) {
+                   if (!healed_ && !nodes_[t.tear.node].byzantine) nodes_[t.tear.node].tear_block_write = t.tear.restart_after_ms;
+                 },
              },
              what);
 }
@@ -157,6 +161,15 @@ void World::Perform(std::uint32_t i, std::vector<cs::Effect> effects) {
   Node& node = nodes_[i];
   std::size_t stop = effects.size();
   if (node.torn_crash_pending && !effects.empty()) stop = random_.Between(0, effects.size() - 1);
+  if (node.tear_block_write && stop == effects.size()) {
+    for (std::size_t k = 0; k < effects.size(); ++k) {
+      if (std::holds_alternative<cs::CommitBlock>(effects[k])) {
+        stop = k;
+        Push(*node.tear_block_write, RestartAt{i});
+        break;
+      }
+    }
+  }
   for (std::size_t k = 0; k < stop && report_.ok; ++k) {
     Trace(i, "->", [&] { return cs::Describe(effects[k]); });
     PerformOne(i, effects[k]);
@@ -319,6 +332,7 @@ void World::CrashNow(std::uint32_t i) {
   Node& node = nodes_[i];
   node.up = false;
   node.torn_crash_pending = false;
+  node.tear_block_write.reset();
   ++node.epoch;
   node.core.reset();
   node.sync.reset();

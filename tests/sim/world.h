@@ -79,6 +79,7 @@ class World {
     std::vector<cs::CommitBlock> chain;  // the committed blocks as the ledger indexes them, read from `store`
     BlockStore store;
     bool torn_crash_pending = false;
+    std::optional<std::uint64_t> tear_block_write;  // armed: the next block write tears; restart after this
     std::optional<node::BlockSync> sync;  // one per life, as the runner's
     std::uint64_t claimed = UINT64_MAX;   // the head this life last announced
     std::uint64_t ticks = 0;
@@ -108,7 +109,10 @@ class World {
   struct CorruptAt {
     ReadFault fault;
   };
-  using What = std::variant<Deliver, Fire, Tick, CrashAt, RestartAt, HealAt, CorruptAt>;
+  struct TearAt {
+    NodeScenario::TornWrite tear;
+  };
+  using What = std::variant<Deliver, Fire, Tick, CrashAt, RestartAt, HealAt, CorruptAt, TearAt>;
   struct Scheduled {
     std::uint64_t at = 0;
     std::uint64_t seq = 0;
@@ -183,6 +187,8 @@ class World {
   // had when a record below it is damaged (the store is cut back to the intact blocks), else 0.
   std::vector<cs::CommitBlock> StoreOpen(std::uint32_t i, std::uint64_t* damaged_head);
   void Corrupt(const ReadFault& fault);
+  // A crash armed for the node's next block write: tears it, stops the node, schedules the restart.
+  bool TearIfArmed(std::uint32_t i, const cs::CommitBlock& commit);
   void StopOnDamage(std::uint32_t i, std::uint64_t height, const char* where);
 
   // ---- adversary.cc
