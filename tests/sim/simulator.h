@@ -54,6 +54,7 @@ struct SimReport {
   std::uint64_t evidence = 0;                     // equivocations recorded against Byzantine validators
   std::uint64_t relayed = 0;                      // messages sent by honest validators' vote relay
   std::map<std::string, std::uint64_t> rejected;  // messages the cores dropped, by reason
+  std::uint64_t target_height = 0;  // what every honest validator and observer had to reach after healing
   std::uint64_t min_observer_height = 0;
   std::uint64_t blocks_synced = 0;        // committed through block sync, by validators and observers
   std::uint64_t bad_blocks_refused = 0;   // synced blocks that failed their checks (the liar's forgeries)

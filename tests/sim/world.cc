@@ -98,6 +98,7 @@ SimReport World::Run() {
   report_.sim_time_ms = now_;
   report_.min_honest_height = MinHonestHeight();
   report_.min_observer_height = MinObserverHeight();
+  report_.target_height = target_height_;
   return report_;
 }
 
