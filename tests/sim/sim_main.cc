@@ -187,7 +187,9 @@ int main(int argc, char** argv) {
     return until_violation ? 0 : 1;
   }
   if (count) {
-    std::cout << violations << " of " << done << " runs found a violation; " << elapsed() << " s wall clock\n";
+    std::cout << violations << " of " << done << " runs found a violation; " << elapsed() << " s wall clock\n"
+              << "node faults: " << synced << " blocks synced, " << refused << " bad blocks refused, " << corrupt_reads
+              << " corrupt reads caught, " << torn_block_writes << " torn block writes, " << repairs << " repairs\n";
     return 0;
   }
   std::cout << done << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
