@@ -54,6 +54,10 @@ void World::SyncNext(std::uint32_t i) {
     assert(peer != keys_.end());
     const auto j = static_cast<std::uint32_t>(peer - keys_.begin());
     Trace(i, "->", [&] { return "blocks request to n" + std::to_string(j) + " from " + std::to_string(r.from_height); });
+    if (++node.sync_requests > kMaxSyncRequestsPerSecond * (now_ / 1000 + 1)) {
+      return Fail("sync storm: peer " + std::to_string(i) + " sent " + std::to_string(node.sync_requests) +
+                  " block requests in " + std::to_string(now_) + " ms");
+    }
     Send(Packet{i, j, Packet::Kind::kBlocksRequest, {}, r.from_height, r.max_blocks, {}}, node_random_);
   }
 }

@@ -39,6 +39,12 @@ inline constexpr std::uint64_t kMaxEvents = 20'000'000;
 inline constexpr std::uint64_t kRestartAfterDamageMs = 2'000;
 inline constexpr std::uint64_t kClaimRefreshTicks = 5;  // an unchanged head is re-announced this often
 inline constexpr std::uint32_t kBlocksPerRequest = 64;
+// Block requests one node may send per simulated second, on average since the start. The policy
+// asks at most two peers at a time and demotes a peer that answers with nothing, so even an
+// observer syncing a long chain stays far below; a policy that re-asks a peer answering nothing
+// at once loops at network speed (the sync-ask-highest-claimant switch did: 20 million events
+// in 18 simulated seconds).
+inline constexpr std::uint64_t kMaxSyncRequestsPerSecond = 50;
 
 struct Packet {
   enum class Kind : std::uint8_t { kConsensus, kDecisionRequest, kHeadClaim, kBlocksRequest, kBlocksResponse };
@@ -86,6 +92,7 @@ class World {
     // Restarted on a damaged store: catching up from peers to this height before the core runs
     // again (a validator never votes from a store it knows is short). 0: not repairing.
     std::uint64_t repair_to = 0;
+    std::uint64_t sync_requests = 0;  // over all lives
   };
   struct Deliver {
     Packet packet;
