@@ -1,6 +1,7 @@
 // A deliberate bug in block sync's peer choice, for the simulator to catch (tests/sim,
-// docs/simulator.md). Internal to node/: production code never includes it; only tests add
-// node/src to their include path. BlockSync's own constructor always leaves it off.
+// docs/consensus.md "The node in the simulator"). Internal to node/: production code never
+// includes it; only tests add node/src to their include path. BlockSync's own constructor always
+// leaves it off.
 #pragma once
 
 #include "shanliu/node/block_sync.h"

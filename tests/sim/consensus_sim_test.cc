@@ -154,7 +154,9 @@ TEST_CASE("sim node parts: 100 seeds with 4 validators sync, refuse forgeries, c
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
     const SimOptions options{seed, 4, {}, nullptr, false};
     const SimReport report = shanliu::sim::Simulate(options);
-    if (!report.ok) FAIL_CHECK("seed " << seed << ": " << report.violation << "\n  replay: " << shanliu::sim::ReplayCommand(options));
+    if (!report.ok) {
+      FAIL_CHECK("seed " << seed << ": " << report.violation << "\n  replay: " << shanliu::sim::ReplayCommand(options));
+    }
     total.blocks_synced += report.blocks_synced;
     total.bad_blocks_refused += report.bad_blocks_refused;
     total.corrupt_reads += report.corrupt_reads;

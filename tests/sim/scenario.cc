@@ -220,8 +220,9 @@ NodeScenario MakeNodeScenario(Random& random, const Scenario& consensus) {
   }
   const std::uint64_t tears = random.Chance(0.5) ? random.Between(1, 2) : 0;
   for (std::uint64_t k = 0; k < tears; ++k) {
-    s.torn_writes.push_back(NodeScenario::TornWrite{static_cast<std::uint32_t>(random.Between(0, peers - 1)),
-                                                    random.Between(0, consensus.heal_at_ms), random.Between(1000, 3000)});
+    const auto node = static_cast<std::uint32_t>(random.Between(0, peers - 1));
+    const std::uint64_t at_ms = random.Between(0, consensus.heal_at_ms);
+    s.torn_writes.push_back(NodeScenario::TornWrite{node, at_ms, random.Between(1000, 3000)});
   }
   return s;
 }
@@ -229,7 +230,10 @@ NodeScenario MakeNodeScenario(Random& random, const Scenario& consensus) {
 std::string NodeScenario::Describe() const {
   std::ostringstream out;
   out << " observers=" << observers;
-  if (liar) out << " liar(claim " << (liar_claim == 2 ? "1e15" : liar_claim == 1 ? "+5" : "+1") << ", silent " << liar_silence << ")";
+  if (liar) {
+    out << " liar(claim " << (liar_claim == 2 ? "1e15" : liar_claim == 1 ? "+5" : "+1") << ", silent " << liar_silence
+        << ")";
+  }
   if (slow_peer >= 0) out << " slow=" << slow_peer;
   for (const ReadFault& f : read_faults) out << " flip(peer " << f.node << " at " << f.at_ms << "ms)";
   for (const TornWrite& t : torn_writes) out << " tear(peer " << t.node << " from " << t.at_ms << "ms)";

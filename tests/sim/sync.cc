@@ -53,7 +53,9 @@ void World::SyncNext(std::uint32_t i) {
     const auto peer = std::find(keys_.begin(), keys_.end(), r.peer);
     assert(peer != keys_.end());
     const auto j = static_cast<std::uint32_t>(peer - keys_.begin());
-    Trace(i, "->", [&] { return "blocks request to n" + std::to_string(j) + " from " + std::to_string(r.from_height); });
+    Trace(i, "->", [&] {
+      return "blocks request to n" + std::to_string(j) + " from " + std::to_string(r.from_height);
+    });
     if (++node.sync_requests > kMaxSyncRequestsPerSecond * (now_ / 1000 + 1)) {
       return Fail("sync storm: peer " + std::to_string(i) + " sent " + std::to_string(node.sync_requests) +
                   " block requests in " + std::to_string(now_) + " ms");
@@ -89,8 +91,8 @@ void World::ServeBlocks(std::uint32_t i, const Packet& request) {
   Packet response{i, request.from, Packet::Kind::kBlocksResponse, {}, node.chain.size(), 0, {}};
   const std::uint64_t count = std::min(request.max_blocks, kBlocksPerRequest);
   std::optional<std::uint64_t> damaged;
-  for (std::uint64_t h = std::max<std::uint64_t>(request.height, 1); h <= node.chain.size() && h < request.height + count;
-       ++h) {
+  const std::uint64_t first = std::max<std::uint64_t>(request.height, 1);
+  for (std::uint64_t h = first; h <= node.chain.size() && h < request.height + count; ++h) {
     std::optional<cs::CommitBlock> block = StoreRead(i, h);
     if (!block) {
       damaged = h;
@@ -151,7 +153,9 @@ void World::OnBlocks(std::uint32_t i, const Packet& response) {
       if (!check.ok()) {
         bad = true;
         ++report_.bad_blocks_refused;
-        Trace(i, "!!", [&] { return "refused synced block from n" + std::to_string(response.from) + ": " + check.ToString(); });
+        Trace(i, "!!", [&] {
+          return "refused synced block from n" + std::to_string(response.from) + ": " + check.ToString();
+        });
         break;
       }
     }

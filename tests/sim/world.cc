@@ -140,7 +140,8 @@ void World::Dispatch(What what) {
                  [&](HealAt&) { Heal(); },
                  [&](CorruptAt& c) { Corrupt(c.fault); },
                  [&](TearAt& t) {
-                   if (!healed_ && !nodes_[t.tear.node].byzantine) nodes_[t.tear.node].tear_block_write = t.tear.restart_after_ms;
+                   Node& node = nodes_[t.tear.node];
+                   if (!healed_ && !node.byzantine) node.tear_block_write = t.tear.restart_after_ms;
                  },
              },
              what);
