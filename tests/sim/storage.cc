@@ -110,16 +110,17 @@ void World::Corrupt(const ReadFault& fault) {
   if (nodes_[fault.node].byzantine || store.head() == 0) return;
   // Mostly one of the newest blocks, the ones peers still ask for, so the damage is read.
   const std::uint64_t height = store.head() - fault.pick % std::min<std::uint64_t>(store.head(), 4);
-  // As VOPR bounds its storage faults, only a block that another honest node still holds intact
-  // is damaged: a block whose every honest copy is gone cannot be repaired by anyone, and the
-  // node (which refuses to run on a store short of its head) would rightly stay down.
-  bool copy_elsewhere = false;
-  for (std::uint32_t j = 0; j < nodes_.size() && !copy_elsewhere; ++j) {
-    const Node& other = nodes_[j];
-    if (j == fault.node || other.byzantine || other.role == Role::kLiar || other.store.head() < height) continue;
-    copy_elsewhere = StoreRead(j, height).has_value();
+  // As VOPR bounds its storage faults, the damage must stay repairable: the repair salvages only
+  // the blocks below a node's first damaged one and fetches the rest, so another honest node must
+  // be able to serve every block from here to this node's head out of its intact prefix. (A block
+  // whose every honest copy is gone, or sits above damage, cannot be repaired by anyone, and a
+  // node that refuses to run on a store short of its head would rightly stay down.)
+  std::uint64_t best_elsewhere = 0;
+  for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+    if (j == fault.node || nodes_[j].byzantine || nodes_[j].role == Role::kLiar) continue;
+    best_elsewhere = std::max(best_elsewhere, IntactPrefix(j));
   }
-  if (!copy_elsewhere) return;
+  if (best_elsewhere < store.head()) return;
   const std::size_t begin = height == 1 ? 0 : store.ends[height - 2];
   const std::size_t block_at = begin + node::kWalFrameHeaderBytes + kBlockAt;
   const std::uint64_t length = ReadU64(ByteView(store.bytes).subspan(block_at - 8));
@@ -127,6 +128,12 @@ void World::Corrupt(const ReadFault& fault) {
   const std::size_t at = block_at + (fault.pick >> 20) % length;
   store.bytes[at] ^= static_cast<std::uint8_t>(1u << ((fault.pick >> 8) % 8));
   Trace(fault.node, "xx", [&] { return "a byte of stored block " + std::to_string(height) + " flipped"; });
+}
+
+std::uint64_t World::IntactPrefix(std::uint32_t i) {
+  std::uint64_t h = 0;
+  while (h < nodes_[i].store.head() && StoreRead(i, h + 1)) ++h;
+  return h;
 }
 
 bool World::TearIfArmed(std::uint32_t i, const cs::CommitBlock& commit) {

@@ -194,6 +194,7 @@ class World {
   // had when a record below it is damaged (the store is cut back to the intact blocks), else 0.
   std::vector<cs::CommitBlock> StoreOpen(std::uint32_t i, std::uint64_t* damaged_head);
   void Corrupt(const ReadFault& fault);
+  std::uint64_t IntactPrefix(std::uint32_t i);  // the blocks from 1 up that read back intact
   // A crash armed for the node's next block write: tears it, stops the node, schedules the restart.
   bool TearIfArmed(std::uint32_t i, const cs::CommitBlock& commit);
   void StopOnDamage(std::uint32_t i, std::uint64_t height, const char* where);
