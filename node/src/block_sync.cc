@@ -51,6 +51,7 @@ bool BlockSync::WithinGrace(std::uint64_t my_height, std::uint64_t best_claim, b
 
 std::vector<BlockSync::Request> BlockSync::Next(std::uint64_t my_height, bool is_validator, std::uint64_t now_ms) {
   io_thread_.Check();
+  if (fault_ask_highest_claimant_) return NextHighestClaimant(my_height, now_ms);
   ExpireRequests(now_ms);
   // Eligible: claims more than we have and is not serving a demotion. Busy ones still count
   // towards the slots.
@@ -89,6 +90,22 @@ std::vector<BlockSync::Request> BlockSync::Next(std::uint64_t my_height, bool is
     requests.push_back(Request{key, my_height + 1, limits_.blocks_per_request});
   }
   return requests;
+}
+
+std::vector<BlockSync::Request> BlockSync::NextHighestClaimant(std::uint64_t my_height, std::uint64_t now_ms) {
+  const crypto::PublicKey* best = nullptr;
+  for (auto& [key, peer] : peers_) {
+    if (peer.asked_at_ms && now_ms < *peer.asked_at_ms + limits_.request_timeout_ms) return {};  // one at a time
+    peer.asked_at_ms.reset();
+    if (peer.claimed_height > my_height && (best == nullptr || peer.claimed_height > peers_.at(*best).claimed_height)) {
+      best = &key;
+    }
+  }
+  if (best == nullptr) return {};
+  Peer& peer = peers_.at(*best);
+  peer.asked_at_ms = now_ms;
+  peer.asked_from_height = my_height + 1;
+  return {Request{*best, my_height + 1, limits_.blocks_per_request}};
 }
 
 void BlockSync::Asked(const crypto::PublicKey& peer, std::uint64_t from_height, std::uint64_t now_ms) {

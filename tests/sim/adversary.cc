@@ -41,7 +41,7 @@ const std::vector<int>& World::SplitFor(std::uint64_t height, std::uint32_t roun
   auto [plan, new_height] = plans_.try_emplace(height, 0, 0);
   if (new_height) {
     std::vector<std::uint32_t> honest;
-    for (std::uint32_t v = 0; v < nodes_.size(); ++v) {
+    for (std::uint32_t v = 0; v < validators_; ++v) {
       if (!nodes_[v].byzantine) honest.push_back(v);
     }
     // With a full third of the power the fork is within reach: try it more often.
@@ -58,20 +58,20 @@ const std::vector<int>& World::SplitFor(std::uint64_t height, std::uint32_t roun
     case 0:
       break;
     case 1:
-      side.assign(nodes_.size(), 0);
+      side.assign(validators_, 0);
       break;
     case 2: {
       // Prevotes go to everyone alike until the round has a second value to push.
       auto values = values_.find({height, round});
       const bool alternative_known = values != values_.end() && values->second.size() > 1;
-      side.assign(nodes_.size(), kind == 1 && !alternative_known ? 0 : 1);
+      side.assign(validators_, kind == 1 && !alternative_known ? 0 : 1);
       side[favourite] = 0;
       break;
     }
     default:
       for (int& s : side) s = static_cast<int>(random_.Between(0, 1));
   }
-  for (std::uint32_t v = 0; v < nodes_.size(); ++v) {
+  for (std::uint32_t v = 0; v < validators_; ++v) {
     if (nodes_[v].byzantine) side[v] = 0;  // fellow Byzantine validators hear the real thing
   }
   return side;
@@ -79,14 +79,14 @@ const std::vector<int>& World::SplitFor(std::uint64_t height, std::uint32_t roun
 
 void World::SendMessage(std::uint32_t from, std::uint32_t to, const cs::Message& message) {
   if (audience_ != nullptr && !(*audience_)[to]) return;
-  Send(Packet{from, to, Packet::Kind::kConsensus, cs::EncodeMessage(message), 0});
+  Send(Packet{from, to, Packet::Kind::kConsensus, cs::EncodeMessage(message), 0, 0, {}});
 }
 
 const std::vector<bool>& World::AudienceFor(std::uint32_t b, std::uint64_t height, std::uint32_t round, int kind) {
   auto [it, fresh] = audiences_.try_emplace({b, height, round, kind});
   if (fresh) {
-    it->second.assign(nodes_.size(), false);
-    for (std::uint32_t j = 0; j < nodes_.size(); ++j) it->second[j] = j != b && random_.Chance(0.5);
+    it->second.assign(validators_, false);
+    for (std::uint32_t j = 0; j < validators_; ++j) it->second[j] = j != b && random_.Chance(0.5);
   }
   return it->second;
 }
@@ -125,14 +125,14 @@ void World::ByzantineSend(std::uint32_t b, const cs::Message& message) {
       alternative = SignedProposal(b, p->height, p->round, std::nullopt, block);
       ByzantineReceive(*alternative);
     }
-    for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+    for (std::uint32_t j = 0; j < validators_; ++j) {
       if (j != b) SendMessage(b, j, alternative && side[j] == 1 ? *alternative : *p);
     }
     return;
   }
   const auto* v = std::get_if<cs::Vote>(&message);
   if (v == nullptr) {
-    for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+    for (std::uint32_t j = 0; j < validators_; ++j) {
       if (j != b) SendMessage(b, j, message);
     }
     return;
@@ -140,7 +140,7 @@ void World::ByzantineSend(std::uint32_t b, const cs::Message& message) {
   const std::vector<int> side = SplitFor(v->height, v->round, v->type == cs::VoteType::kPrevote ? 1 : 2);
   std::map<Hash256, cs::Vote> signed_for;  // one signature per value, not per receiver
   signed_for.emplace(v->block_hash, *v);
-  for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+  for (std::uint32_t j = 0; j < validators_; ++j) {
     if (j == b) continue;
     cs::Vote out = *v;
     if (how.double_vote) {
@@ -161,11 +161,11 @@ void World::ByzantineSend(std::uint32_t b, const cs::Message& message) {
     const Hash256 value = ValueForSide(v->height, v->round, told, v->block_hash);
     if (value == cs::kNilHash) continue;
     if (!forged_.emplace(v->height, v->round, static_cast<std::uint8_t>(v->type), told).second) continue;
-    for (std::uint32_t victim = 0; victim < nodes_.size(); ++victim) {
+    for (std::uint32_t victim = 0; victim < validators_; ++victim) {
       if (victim == b || nodes_[victim].byzantine) continue;
       cs::Vote forged{v->type, v->height, v->round, value, victim, {}};
       for (std::uint8_t& byte : forged.signature) byte = static_cast<std::uint8_t>(random_.Next());
-      for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+      for (std::uint32_t j = 0; j < validators_; ++j) {
         if (j != victim && !nodes_[j].byzantine && side[j] == told) SendMessage(b, j, forged);
       }
     }
@@ -194,7 +194,7 @@ void World::ByzantineLinger(std::uint32_t b, const cs::Message& message) {
       NewBlock(height, !(how.invalid_blocks && random_.Chance(0.7)), &block);
       const cs::Proposal fresh = SignedProposal(b, height, r, std::nullopt, block);
       ByzantineReceive(fresh);
-      for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+      for (std::uint32_t j = 0; j < validators_; ++j) {
         if (!nodes_[j].byzantine) SendMessage(b, j, fresh);
       }
     }
@@ -210,7 +210,7 @@ void World::ByzantineLinger(std::uint32_t b, const cs::Message& message) {
     if (!lingered_votes_.emplace(b, height, r, value).second) continue;
     for (cs::VoteType type : {cs::VoteType::kPrevote, cs::VoteType::kPrecommit}) {
       const cs::Vote vote = SignedVote(b, type, height, r, value);
-      for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+      for (std::uint32_t j = 0; j < validators_; ++j) {
         if (!nodes_[j].byzantine) SendMessage(b, j, vote);
       }
     }
@@ -219,9 +219,9 @@ void World::ByzantineLinger(std::uint32_t b, const cs::Message& message) {
 
 // Hostile input of every kind a peer could send: the cores must drop each with a reason.
 void World::SendGarbage(std::uint32_t from) {
-  std::uint32_t to = static_cast<std::uint32_t>(random_.Between(0, nodes_.size() - 2));
+  std::uint32_t to = static_cast<std::uint32_t>(random_.Between(0, validators_ - 2));
   if (to >= from) ++to;
-  Packet packet{from, to, Packet::Kind::kConsensus, {}, 0};
+  Packet packet{from, to, Packet::Kind::kConsensus, {}, 0, 0, {}};
   const cs::Core::Snapshot where = nodes_[from].core->snapshot();
   switch (random_.Between(0, 5)) {
     case 0:  // noise
@@ -243,7 +243,7 @@ void World::SendGarbage(std::uint32_t from) {
                     where.height,
                     where.round,
                     cs::kNilHash,
-                    static_cast<std::uint32_t>(nodes_.size() + random_.Between(0, 100)),
+                    static_cast<std::uint32_t>(validators_ + random_.Between(0, 100)),
                     {}};
       packet.payload = cs::EncodeMessage(vote);
       break;

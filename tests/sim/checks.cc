@@ -63,18 +63,8 @@ void World::CheckCommit(std::uint32_t i, const cs::CommitBlock& commit) {
     return Fail("validity: " + who + " committed block " + cs::ShortHash(commit.block_hash) + " at height " +
                 std::to_string(commit.height) + ", which the application does not find valid");
   }
-  // Many validators commit the very same certificate; check each distinct one once.
-  auto [checked, fresh] = certificates_.try_emplace(commit.certificate.SerializeAsString());
-  if (fresh) {
-    // Through the memo: each precommit in it was verified when a core received it. One the
-    // cores never verified (skip-vote-signature) is not in the memo and goes to libsodium.
-    checked->second = ledger::VerifyCommitCertificate(
-        commit.certificate, config_.chain_id, commit.height, commit.block_hash, config_.validators,
-        [this](const crypto::PublicKey& key, ByteView message, const crypto::Signature& sig) {
-          return signatures_.Verify(key, message, sig);
-        });
-  }
-  const Status& certificate = checked->second;
+  // Many validators commit the very same certificate; each distinct one is checked once.
+  const Status& certificate = CertificateStatus(commit.certificate, commit.height, commit.block_hash);
   if (!certificate.ok()) {
     return Fail("certificate: " + who + " committed height " + std::to_string(commit.height) +
                 " with a certificate that does not verify: " + certificate.ToString());

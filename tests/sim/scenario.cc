@@ -199,4 +199,45 @@ std::string Scenario::Describe() const {
   return out.str();
 }
 
+NodeScenario MakeNodeScenario(Random& random, const Scenario& consensus) {
+  NodeScenario s;
+  s.observers = static_cast<std::uint32_t>(random.Between(1, 2));
+  s.liar = random.Chance(0.6);
+  s.liar_claim = static_cast<int>(random.Between(0, 2));
+  s.liar_silence = random.Pick(std::vector<double>{0.0, 0.5, 1.0});
+  if (random.Chance(0.4)) {
+    std::vector<std::uint32_t> honest;
+    for (std::uint32_t v = 0; v < consensus.validators; ++v) {
+      if (!consensus.byzantine[v]) honest.push_back(v);
+    }
+    s.slow_peer = static_cast<int>(random.Pick(honest));
+  }
+  const std::uint32_t peers = consensus.validators + s.observers;
+  const std::uint64_t faults = random.Chance(0.5) ? random.Between(1, 3) : 0;
+  for (std::uint64_t k = 0; k < faults; ++k) {
+    s.read_faults.push_back(ReadFault{static_cast<std::uint32_t>(random.Between(0, peers - 1)),
+                                      random.Between(consensus.heal_at_ms / 2, consensus.heal_at_ms), random.Next()});
+  }
+  const std::uint64_t tears = random.Chance(0.5) ? random.Between(1, 2) : 0;
+  for (std::uint64_t k = 0; k < tears; ++k) {
+    const auto node = static_cast<std::uint32_t>(random.Between(0, peers - 1));
+    const std::uint64_t at_ms = random.Between(0, consensus.heal_at_ms);
+    s.torn_writes.push_back(NodeScenario::TornWrite{node, at_ms, random.Between(1000, 3000)});
+  }
+  return s;
+}
+
+std::string NodeScenario::Describe() const {
+  std::ostringstream out;
+  out << " observers=" << observers;
+  if (liar) {
+    out << " liar(claim " << (liar_claim == 2 ? "1e15" : liar_claim == 1 ? "+5" : "+1") << ", silent " << liar_silence
+        << ")";
+  }
+  if (slow_peer >= 0) out << " slow=" << slow_peer;
+  for (const ReadFault& f : read_faults) out << " flip(peer " << f.node << " at " << f.at_ms << "ms)";
+  for (const TornWrite& t : torn_writes) out << " tear(peer " << t.node << " from " << t.at_ms << "ms)";
+  return out.str();
+}
+
 }  // namespace shanliu::sim

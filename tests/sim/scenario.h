@@ -69,6 +69,37 @@ struct Scenario {
   std::string Describe() const;
 };
 
+// What the seed draws for the node around the consensus core (docs/simulator.md "The node in
+// the simulator"): observers that follow by block sync only, a lying peer, a slow peer, and
+// storage faults. Drawn from a stream of its own, so the consensus draws of a seed are the same
+// with or without it.
+struct ReadFault {
+  std::uint32_t node = 0;    // a validator or an observer (peer index)
+  std::uint64_t at_ms = 0;   // before the heal
+  std::uint64_t pick = 0;    // which stored block and which of its bytes
+};
+struct NodeScenario {
+  std::uint32_t observers = 1;
+  bool liar = false;  // one more peer, not a validator, that lies about its head until the end
+  // Its claim: 0 one above the honest head, 1 five above, 2 a head of 10^15.
+  int liar_claim = 0;
+  // Per request: the chance it sends nothing, else an empty answer or a forged block (half each).
+  double liar_silence = 0;
+  int slow_peer = -1;  // an honest validator whose block-sync answers take 2-9 s (past the timeout)
+  std::vector<ReadFault> read_faults;
+  // Crashes that land inside a block write (a validator's commit or an observer's synced
+  // block): the record is half written; the node restarts 1-3 s later.
+  struct TornWrite {
+    std::uint32_t node = 0;
+    std::uint64_t at_ms = 0;  // armed then; tears the node's next block write
+    std::uint64_t restart_after_ms = 0;
+  };
+  std::vector<TornWrite> torn_writes;
+
+  std::string Describe() const;
+};
+NodeScenario MakeNodeScenario(Random& random, const Scenario& consensus);
+
 // selective: the "selective sender" family (at least one Byzantine validator, all of them
 // selective senders). The ordinary family's draws are unchanged by it, so seeds replay.
 Scenario MakeScenario(Random& random, std::uint32_t validators, bool selective = false);

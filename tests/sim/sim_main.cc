@@ -32,7 +32,8 @@ int Usage(const std::string& problem) {
                "  --validators LIST    validator counts, default 4,7,10\n"
                "  --fault NAMES        test-only bugs to switch on in honest cores: quorum-two-thirds,\n"
                "                       ignore-lock, skip-vote-signature, forget-wal, no-vote-relay,\n"
-               "                       forget-received-precommits\n"
+               "                       forget-received-precommits; in the node around it:\n"
+               "                       sync-ask-highest-claimant, skip-block-check, ignore-read-checksum\n"
                "  --selective          the selective sender family: a Byzantine validator in every run\n"
                "                       sends its proposals, votes and statuses to a subset only\n"
                "  --jobs J             run J simulations at a time (threads); results do not depend on J\n"
@@ -54,8 +55,10 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
             << report.sim_time_ms << " ms, " << report.events << " events, " << report.messages_delivered
             << " messages delivered, every honest validator at height " << report.min_honest_height
             << ", highest round " << report.max_round << ", evidence " << report.evidence
-            << ", relayed " << report.relayed
-            << "\n  dropped by the cores:";
+            << ", relayed " << report.relayed << "\n  every observer at height " << report.min_observer_height
+            << ", blocks synced " << report.blocks_synced << ", bad blocks refused " << report.bad_blocks_refused
+            << ", corrupt reads " << report.corrupt_reads << ", torn block writes " << report.torn_block_writes
+            << ", repairs " << report.repairs << "\n  dropped by the cores:";
   for (const auto& [code, count] : report.rejected) std::cout << " " << code << "=" << count;
   std::cout << "\n";
   if (!report.ok) {
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 0, seeds = 0, first = 1, jobs = 1;
   bool single = false, trace = false, until_violation = false, count = false, selective = false;
   std::vector<std::uint32_t> validator_counts{4, 7, 10};
-  shanliu::node::consensus::FaultSwitches faults;
+  shanliu::sim::Faults faults;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -132,6 +135,7 @@ int main(int argc, char** argv) {
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   std::mutex mutex;
   std::uint64_t next_run = 0, done = 0, events = 0, simulated_ms = 0, evidence = 0, violations = 0, relayed = 0;
+  std::uint64_t synced = 0, refused = 0, corrupt_reads = 0, torn_block_writes = 0, repairs = 0;
   std::uint32_t max_round = 0;
   std::optional<std::uint64_t> first_failure;
   std::map<std::uint64_t, std::pair<SimOptions, SimReport>> failures;
@@ -152,6 +156,11 @@ int main(int argc, char** argv) {
       simulated_ms += report.sim_time_ms;
       evidence += report.evidence;
       relayed += report.relayed;
+      synced += report.blocks_synced;
+      refused += report.bad_blocks_refused;
+      corrupt_reads += report.corrupt_reads;
+      torn_block_writes += report.torn_block_writes;
+      repairs += report.repairs;
       max_round = std::max(max_round, report.max_round);
       if (!report.ok) {
         ++violations;
@@ -178,12 +187,16 @@ int main(int argc, char** argv) {
     return until_violation ? 0 : 1;
   }
   if (count) {
-    std::cout << violations << " of " << done << " runs found a violation; " << elapsed() << " s wall clock\n";
+    std::cout << violations << " of " << done << " runs found a violation; " << elapsed() << " s wall clock\n"
+              << "node faults: " << synced << " blocks synced, " << refused << " bad blocks refused, " << corrupt_reads
+              << " corrupt reads caught, " << torn_block_writes << " torn block writes, " << repairs << " repairs\n";
     return 0;
   }
   std::cout << done << " runs, all invariants held: " << events << " events, " << simulated_ms / 1000
             << " simulated seconds, highest round " << max_round << ", " << evidence << " equivocations recorded, "
-            << relayed << " messages relayed; "
+            << relayed << " messages relayed; " << synced << " blocks synced, " << refused << " bad blocks refused, "
+            << corrupt_reads << " corrupt reads caught, " << torn_block_writes << " torn block writes, " << repairs
+            << " repairs; "
             << elapsed() << " s wall clock\n";
   if (until_violation) {
     std::cout << "no violation found\n";

@@ -9,30 +9,37 @@ namespace {
 
 struct NamedFault {
   const char* name;
-  bool cs::FaultSwitches::*member;
+  bool cs::FaultSwitches::*core;  // one of the two is set
+  bool Faults::*node;
 };
 constexpr NamedFault kFaults[] = {
-    {"quorum-two-thirds", &cs::FaultSwitches::quorum_at_two_thirds},
-    {"ignore-lock", &cs::FaultSwitches::ignore_lock},
-    {"skip-vote-signature", &cs::FaultSwitches::skip_vote_signature_check},
-    {"forget-wal", &cs::FaultSwitches::forget_wal_on_restart},
-    {"no-vote-relay", &cs::FaultSwitches::no_vote_relay},
-    {"forget-received-precommits", &cs::FaultSwitches::forget_received_precommits},
+    {"quorum-two-thirds", &cs::FaultSwitches::quorum_at_two_thirds, nullptr},
+    {"ignore-lock", &cs::FaultSwitches::ignore_lock, nullptr},
+    {"skip-vote-signature", &cs::FaultSwitches::skip_vote_signature_check, nullptr},
+    {"forget-wal", &cs::FaultSwitches::forget_wal_on_restart, nullptr},
+    {"no-vote-relay", &cs::FaultSwitches::no_vote_relay, nullptr},
+    {"forget-received-precommits", &cs::FaultSwitches::forget_received_precommits, nullptr},
+    {"sync-ask-highest-claimant", nullptr, &Faults::sync_ask_highest_claimant},
+    {"skip-block-check", nullptr, &Faults::skip_block_check},
+    {"ignore-read-checksum", nullptr, &Faults::ignore_read_checksum},
 };
+
+bool& Switch(Faults& faults, const NamedFault& f) { return f.core ? faults.core.*f.core : faults.*f.node; }
+bool Switch(const Faults& faults, const NamedFault& f) { return f.core ? faults.core.*f.core : faults.*f.node; }
 
 }  // namespace
 
 SimReport Simulate(const SimOptions& options) { return World(options).Run(); }
 
-std::optional<cs::FaultSwitches> FaultByName(const std::string& names) {
-  cs::FaultSwitches faults;
+std::optional<Faults> FaultByName(const std::string& names) {
+  Faults faults;
   if (names == "none") return faults;
   std::istringstream list(names);
   for (std::string name; std::getline(list, name, ',');) {
     bool known = false;
     for (const NamedFault& f : kFaults) {
       if (name == f.name) {
-        faults.*f.member = true;
+        Switch(faults, f) = true;
         known = true;
       }
     }
@@ -41,10 +48,10 @@ std::optional<cs::FaultSwitches> FaultByName(const std::string& names) {
   return faults;
 }
 
-std::string FaultName(const cs::FaultSwitches& faults) {
+std::string FaultName(const Faults& faults) {
   std::string names;
   for (const NamedFault& f : kFaults) {
-    if (faults.*f.member) names += (names.empty() ? "" : ",") + std::string(f.name);
+    if (Switch(faults, f)) names += (names.empty() ? "" : ",") + std::string(f.name);
   }
   return names.empty() ? "none" : names;
 }

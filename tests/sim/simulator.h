@@ -6,7 +6,10 @@
 // height), validity (only blocks the application finds valid commit, with a verifiable commit
 // certificate), no honest double-signing (and no vote sent before its WAL record), and after
 // the network heals, liveness (every honest validator reaches the target height in bounded
-// simulated time).
+// simulated time). Around each core runs the node's block sync (the real BlockSync policy) and a
+// durable block store with injected read corruption and torn writes; observers follow by block
+// sync only, beside a lying peer and a slow one, and must reach the same target without ever
+// committing a block the validators did not (docs/simulator.md).
 #pragma once
 
 #include <cstdint>
@@ -19,10 +22,20 @@
 
 namespace shanliu::sim {
 
+// Deliberate bugs: in the consensus core, and in the node parts the simulator hosts.
+struct Faults {
+  node::consensus::FaultSwitches core;
+  bool sync_ask_highest_claimant = false;  // block sync's old rule: the highest claimant, never demoted
+  bool skip_block_check = false;           // a synced block is committed without its checks
+  bool ignore_read_checksum = false;       // a stored block that fails its checksum is used anyway
+
+  bool any() const { return core.any() || sync_ask_highest_claimant || skip_block_check || ignore_read_checksum; }
+};
+
 struct SimOptions {
   std::uint64_t seed = 1;
   std::uint32_t validators = 4;
-  node::consensus::FaultSwitches faults;  // injected into every honest core
+  Faults faults;  // injected into every honest node
   std::ostream* trace = nullptr;          // every event and effect, when replaying by hand
   // The "selective sender" family: every run has a Byzantine validator that sends its
   // proposals and votes to a subset of the others only (drawn per height, round and kind).
@@ -41,14 +54,22 @@ struct SimReport {
   std::uint64_t evidence = 0;                     // equivocations recorded against Byzantine validators
   std::uint64_t relayed = 0;                      // messages sent by honest validators' vote relay
   std::map<std::string, std::uint64_t> rejected;  // messages the cores dropped, by reason
+  std::uint64_t target_height = 0;  // what every honest validator and observer had to reach after healing
+  std::uint64_t min_observer_height = 0;
+  std::uint64_t blocks_synced = 0;        // committed through block sync, by validators and observers
+  std::uint64_t bad_blocks_refused = 0;   // synced blocks that failed their checks (the liar's forgeries)
+  std::uint64_t corrupt_reads = 0;        // stored blocks that failed their checksum when read
+  std::uint64_t torn_block_writes = 0;    // crashes in the middle of a block write
+  std::uint64_t repairs = 0;              // restarts that repaired a damaged store from peers
 };
 
 SimReport Simulate(const SimOptions& options);
 
 // The fault switches by name ("quorum-two-thirds", "ignore-lock", "skip-vote-signature",
-// "forget-wal"; a comma-separated list, or "none"), for the command line and replay commands.
-std::optional<node::consensus::FaultSwitches> FaultByName(const std::string& name);
-std::string FaultName(const node::consensus::FaultSwitches& faults);
+// "forget-wal", ..., "sync-ask-highest-claimant", "skip-block-check", "ignore-read-checksum"; a
+// comma-separated list, or "none"), for the command line and replay commands.
+std::optional<Faults> FaultByName(const std::string& name);
+std::string FaultName(const Faults& faults);
 // The command that replays this run with a full trace.
 std::string ReplayCommand(const SimOptions& options);
 

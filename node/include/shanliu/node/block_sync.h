@@ -85,6 +85,12 @@ class BlockSync {
   void ExpireRequests(std::uint64_t now_ms);
   bool WithinGrace(std::uint64_t my_height, std::uint64_t best_claim, bool is_validator, std::uint64_t now_ms);
 
+  // The simulator's deliberate bug (node/src/block_sync_faults.h; production code cannot set it):
+  // issue 15's old rule, one request at a time to the highest claimant, never demoted.
+  friend class BlockSyncFaults;
+  std::vector<Request> NextHighestClaimant(std::uint64_t my_height, std::uint64_t now_ms);
+  bool fault_ask_highest_claimant_ = false;
+
   const Limits limits_;
   std::map<crypto::PublicKey, Peer> peers_;
   std::uint64_t rotation_ = 0;  // breaks ties between equally ranked peers, round by round
