@@ -144,6 +144,26 @@ std::vector<std::pair<std::string, std::uint64_t>> Holdings(const StateView& vie
   return out;
 }
 
+std::string HolderOf(std::string_view goods_account) {
+  if (!IsGoodsAccount(goods_account)) return {};
+  const std::string_view inner = goods_account.substr(kAccountPrefix.size(), goods_account.rfind('/') -
+                                                                                 kAccountPrefix.size());
+  if (inner.starts_with("project:")) return std::string(inner);
+  return "org:" + std::string(inner);
+}
+
+std::vector<CatalogueEntry> Catalogue(const StateView& view, const Genesis& genesis) {
+  std::vector<CatalogueEntry> out;
+  for (const pb::GoodsItem& item : genesis.params.goods_items) out.push_back(CatalogueEntry{item, false, ""});
+  const std::string prefix = keys::GoodsItem("");
+  view.Scan(prefix, prefix, "", [&](std::string_view key, std::string_view) {
+    auto rec = keys::Load<pb::GoodsItemRecord>(view, key);
+    out.push_back(CatalogueEntry{rec->item(), true, rec->registered_by()});
+    return true;
+  });
+  return out;
+}
+
 bool HoldsAnyGoods(const StateView& view, std::string_view holder_account) {
   for (const auto& [item, units] : Holdings(view, holder_account)) {
     if (units > 0) return true;

@@ -50,6 +50,9 @@ bool IsGoodsAccount(std::string_view account);
 bool HoldsAnyGoods(const StateView& view, std::string_view holder_account);
 // The goods accounts of a holder with their balances (units), in item-code order.
 std::vector<std::pair<std::string, std::uint64_t>> Holdings(const StateView& view, std::string_view holder_account);
+// The holding account of a goods account ("goods:x/i" -> "org:x", "goods:project:p/i" ->
+// "project:p"); empty if not a goods account.
+std::string HolderOf(std::string_view goods_account);
 // The item code of a goods account (the part after the last '/'); empty if not a goods account.
 std::string_view ItemOf(std::string_view goods_account);
 
@@ -65,6 +68,14 @@ std::optional<pb::GoodsItem> FindItem(const StateView& view, const Genesis& gene
 // The records a committed GoodsDonation / GoodsDistribution left (nullopt: no such tx).
 std::optional<pb::GoodsGiftRecord> FindGift(const StateView& view, const Hash256& tx_id);
 std::optional<pb::GoodsDistributionRecord> FindDistribution(const StateView& view, const Hash256& tx_id);
+
+// The whole catalogue: the genesis items in genesis order, then the registered ones by code.
+struct CatalogueEntry {
+  pb::GoodsItem item;
+  bool registered = false;    // by RegisterGoodsItem (false: genesis)
+  std::string registered_by;  // the federation, when registered
+};
+std::vector<CatalogueEntry> Catalogue(const StateView& view, const Genesis& genesis);
 
 // Conservation of goods, per item, over every goods account: the units held equal the units
 // donated minus the units distributed, transfers cancel out within the item, and each account
