@@ -8,6 +8,7 @@
 
 #include "flow_records.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/goods_report.h"
 #include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
 #include "shanliu/pb/state.pb.h"
@@ -314,6 +315,30 @@ Result<std::uint64_t> CheckTraceSums(const StateView& view) {
   });
   if (error) return *error;
   return traced;
+}
+
+ExpiredByOrg ExpiredDistributions(const StateView& view, std::size_t max_scanned,
+                                  const std::function<std::string(const std::string& project_id)>& owner_of_project) {
+  ExpiredByOrg out;
+  std::size_t scanned = 0;
+  const std::string prefix = keys::GoodsDistribution("");
+  view.Scan(prefix, prefix, "", [&](std::string_view, std::string_view value) {
+    if (scanned++ == max_scanned) {
+      out.complete = false;
+      return false;
+    }
+    pb::GoodsDistributionRecord rec;
+    if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      throw StorageError("a goods distribution record does not parse");
+    }
+    if (rec.expired_quantity() == 0) return true;
+    const std::string holder = HolderOf(rec.account());
+    const std::string org = holder.starts_with("project:") ? owner_of_project(holder.substr(8)) : holder.substr(4);
+    out.distributions[org] += 1;
+    out.units[org] += rec.expired_quantity();
+    return true;
+  });
+  return out;
 }
 
 }  // namespace shanliu::ledger::goods

@@ -143,5 +143,50 @@ TEST_CASE("stock by item and the catalogue") {
   CHECK(items["items"][0]["source"] == "genesis");
 }
 
+TEST_CASE("compliance surfaces goods handed out from an expired lot") {
+  GoodsApi a;
+  REQUIRE(a.c.Commit(a.c.MakeTx(
+                         [](pb::TxBody& b) {
+                           auto* d = b.mutable_goods_donation();
+                           d->set_to_account("project:flood-2026");
+                           d->set_item_code("rice-10kg");
+                           d->set_unit("袋");
+                           d->set_quantity(40);
+                           const Hash256 ref = crypto::Sha256(AsBytes("rice donor"));
+                           d->set_donor_ref(std::string(ref.begin(), ref.end()));
+                           d->set_lot_number("L2000-1");
+                           d->set_expires_on(20000101);
+                         },
+                         {&a.relief}))
+              .ok());
+  auto row_of = [&](const std::string& org) {
+    auto [status, j] = a.Get("/v1/compliance");
+    REQUIRE(status == 200);
+    for (const Json& row : j["orgs"]) {
+      if (row["org_id"] == org) return row;
+    }
+    FAIL("no compliance row for " << org);
+    return Json();
+  };
+  CHECK(row_of("relief-hz")["expired_goods_distributed"]["units"] == 0);
+  REQUIRE(a.c.Commit(a.c.MakeTx(
+                         [](pb::TxBody& b) {
+                           auto* d = b.mutable_goods_distribution();
+                           d->set_from_account("project:flood-2026");
+                           d->set_item_code("rice-10kg");
+                           d->set_unit("袋");
+                           d->set_quantity(30);
+                           d->set_region("330106");
+                           d->set_place_name("翠苑街道安置点");
+                         },
+                         {&a.relief}))
+              .ok());
+  const Json row = row_of("relief-hz");
+  CHECK(row["expired_goods_distributed"]["distributions"] == 1);
+  CHECK(row["expired_goods_distributed"]["units"] == 30);
+  CHECK(row["expired_goods_distributed"]["complete"] == true);
+  CHECK(row_of("clinic-hz")["expired_goods_distributed"]["units"] == 0);
+}
+
 }  // namespace
 }  // namespace shanliu
