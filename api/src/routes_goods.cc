@@ -73,7 +73,7 @@ Response GetProjectGoods(RequestContext& ctx) {
 
 std::string DateText(std::uint32_t yyyymmdd) {
   if (yyyymmdd == 0) return "";
-  char out[11];
+  char out[32];
   std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
   return out;
 }
