@@ -9,6 +9,7 @@
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu {

@@ -8,6 +8,7 @@
 
 #include "test_chain.h"
 
+#include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/goods.h"
