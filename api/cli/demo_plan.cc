@@ -231,6 +231,7 @@ Plan Planner::Run() {
   Disclosures(plan_.phases[5]);
   CloseProjects(plan_.phases[5]);
   TimeBank(plan_.phases[5]);  // last, so the earlier phases draw the same numbers as before
+  Goods(plan_.phases[5]);     // after the time bank, for the same reason
   plan_.uses = sim_.gifts();
   PickShowcase();
   return std::move(plan_);

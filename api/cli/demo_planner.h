@@ -63,6 +63,8 @@ class Planner {
   void CloseProjects(Phase& phase);
   // demo_plan_close.cc: the time bank (service for banked time, a move to a fresh key).
   void TimeBank(Phase& phase);
+  // demo_plan_goods.cc: a disaster-relief drive of in-kind goods (masks, rice, quilts).
+  void Goods(Phase& phase);
 
   const PlanOptions o_;
   Rng rng_;

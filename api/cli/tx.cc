@@ -49,6 +49,16 @@ const std::vector<FieldFlag>& FieldFlags() {
       {"title", {"title"}},
       {"reason", {"reason"}},
       {"description", {"description"}},
+      {"item", {"item_code"}},
+      {"unit", {"unit"}},
+      {"quantity", {"quantity"}},
+      {"value-fen", {"value_fen"}},
+      {"lot", {"lot_number"}},
+      {"expires-on", {"expires_on"}},
+      {"region", {"region"}},
+      {"place", {"place_name"}},
+      {"beneficiaries", {"beneficiary_count"}},
+      {"notary", {"notary_org"}},
   };
   return flags;
 }
@@ -147,6 +157,10 @@ Status CheckCodes(const pb::TxBody& body) {
     return Status::Error("unknown_region", "open_project.region '" + body.open_project().region() +
                                                "' is not a GB/T 2260 county-level code (e.g. 330106)");
   }
+  if (body.has_goods_distribution() && !ledger::RegionName(body.goods_distribution().region())) {
+    return Status::Error("unknown_region", "goods_distribution.region '" + body.goods_distribution().region() +
+                                               "' is not a GB/T 2260 county-level code (e.g. 330106)");
+  }
   return Status::Ok();
 }
 
@@ -180,7 +194,8 @@ POST /v1/txs and prints its id, receipt code and status.
 
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
-       redeem_points, disclosure, correction, service_exchange, move_points
+       redeem_points, disclosure, correction, service_exchange, move_points, goods_donation,
+       goods_transfer, goods_distribution, register_goods_item
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
@@ -193,6 +208,9 @@ the common fields (a field may come from the JSON or a flag, not both):
   --from-holder HEX, --to-holder HEX  (move_points) the holder's old and new key
   --service TEXT   (service_exchange) the service received
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
+  --item CODE, --unit TEXT, --quantity N   (goods_*) the catalogued item, its unit, how many
+  --value-fen N, --lot TEXT, --expires-on YYYYMMDD, --notary ID   (goods_donation)
+  --region CODE, --place TEXT, --beneficiaries N   (goods_distribution) where it was handed out
   --corrects ID    (correction) the tx to reverse: fills corrected_tx_id and, from the node,
                    corrected_tx_body; sign with its author's key, and the bureau's from the
                    chain's correction_bureau_threshold_fen up
@@ -200,7 +218,8 @@ the common fields (a field may come from the JSON or a flag, not both):
 options:
   --key FILE        signing key (repeat for co-signed kinds: trust_disbursement needs the
                     trustee and the custodian bank; redeem_points and service_exchange the holder
-                    and the organisation; move_points both keys of the holder)
+                    and the organisation; move_points both keys of the holder; goods_transfer
+                    the holder and the receiver, who confirms the goods arrived)
   --node URL        node API; the chain id and height come from GET /v1/blocks/latest
   --json PAYLOAD    the payload fields as a JSON object
   --file F          read the payload JSON from F ("-" for standard input)

@@ -24,6 +24,7 @@ void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event st
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
 void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
 void AddSigningRoutes(Router& router);  // the co-signing inbox (/v1/signing-requests)
+void AddGoodsRoutes(Router& router);    // in-kind goods: catalogue, stock by item, goods traces
 
 // The JSON body of POST /v1/txs: {"txs": [base64 envelope, ...]} (1..max_batch) or {"tx": base64},
 // nothing else. Errors: invalid_json, invalid_base64, too_large, too_many_txs. Not a route of its

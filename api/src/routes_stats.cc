@@ -7,6 +7,7 @@
 #include "ledger_index.h"
 #include "routes.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/goods_report.h"
 #include "shanliu/ledger/totals.h"
 #include "views.h"
 
@@ -58,6 +59,7 @@ struct ComplianceLimits {
   static constexpr std::size_t kMaxProjectsScanned = 20'000;   // project records read per page
   static constexpr std::size_t kMaxRangesPerOrg = 20'000;      // fund-flow ranges re-checked per org
   static constexpr std::size_t kMaxListed = 20;                // ids and violations listed per org
+  static constexpr std::size_t kMaxGoodsDistributions = 100'000;  // goods distributions read per page
 };
 
 // The org's disclosures filed since 1 January (Beijing) of year - 1, newest first, bounded.
@@ -179,6 +181,16 @@ Response GetCompliance(RequestContext& ctx) {
   for (const pb::ProjectRecord& p : projects.items) projects_of[p.spec().owner_org()].push_back(&p);
   const bool projects_complete = !projects.next.has_value();
   const std::uint64_t now_ms = view.head().time_ms();
+  // Goods handed out from lots past their expiry (allowed by default, flagged: docs/rules.md).
+  const ledger::goods::ExpiredByOrg expired = ledger::goods::ExpiredDistributions(
+      view.state(), ComplianceLimits::kMaxGoodsDistributions, [&](const std::string& project_id) {
+        auto p = view.Project(project_id);
+        return p ? p->spec().owner_org() : std::string();
+      });
+  auto count_of = [](const std::map<std::string, std::uint64_t>& m, const std::string& org) {
+    auto it = m.find(org);
+    return it == m.end() ? std::uint64_t{0} : it->second;
+  };
 
   Json rows = Json::array();
   for (const pb::OrgRecord& org : page.items) {
@@ -234,6 +246,10 @@ Response GetCompliance(RequestContext& ctx) {
         {"disclosures_on_schedule", std::move(schedule)},
         {"restricted_funds", RestrictedJson(restricted)},
         {"over_budget_projects", OverBudgetJson(CheckOverBudget(projects_of[org.org_id()], ComplianceLimits::kMaxListed))},
+        {"expired_goods_distributed",
+         {{"distributions", count_of(expired.distributions, org.org_id())},
+          {"units", count_of(expired.units, org.org_id())},
+          {"complete", expired.complete}}},
     });
   }
   return JsonResponse(Json{

@@ -6,6 +6,7 @@
 #include "shanliu/crypto/merkle.h"
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/flow.h"
+#include "shanliu/ledger/goods.h"
 
 namespace shanliu::audit::internal {
 namespace {
@@ -102,6 +103,17 @@ MaybeFailure CheckWholeChain(const ledger::ReadView& view, ledger::VerifyPool& p
     return std::optional<AuditFailure>(f);
   }
   report.checks_passed.push_back("trace_sums");
+  // Goods (units of items, never fen): conservation per item and every goods donation's trace.
+  if (Status s = ledger::goods::CheckConservation(view.state()); !s.ok()) {
+    return std::optional<AuditFailure>(Failure(head.height(), "goods_conservation",
+                                               "after block " + std::to_string(head.height()) + ": " + s.message()));
+  }
+  report.checks_passed.push_back("goods_conservation");
+  auto goods_sums = ledger::goods::CheckTraceSums(view.state());
+  if (!goods_sums.ok()) {
+    return std::optional<AuditFailure>(Failure(head.height(), "goods_trace_sums", goods_sums.status().ToString()));
+  }
+  report.checks_passed.push_back("goods_trace_sums");
   return std::optional<AuditFailure>();
 }
 

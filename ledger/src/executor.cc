@@ -85,6 +85,10 @@ Status Applier::Apply() {
     case pb::TxBody::kCorrection: s = Correction(body.correction()); break;
     case pb::TxBody::kServiceExchange: s = ServiceExchange(body.service_exchange()); break;
     case pb::TxBody::kMovePoints: s = MovePoints(body.move_points()); break;
+    case pb::TxBody::kRegisterGoodsItem: s = RegisterGoodsItem(body.register_goods_item()); break;
+    case pb::TxBody::kGoodsDonation: s = GoodsDonation(body.goods_donation()); break;
+    case pb::TxBody::kGoodsTransfer: s = GoodsTransfer(body.goods_transfer()); break;
+    case pb::TxBody::kGoodsDistribution: s = GoodsDistribution(body.goods_distribution()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

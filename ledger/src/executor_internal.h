@@ -95,6 +95,16 @@ class Applier {
   Status PayForService(const pb::ServiceExchange& p);
   bool SignedByKey(const std::string& key_bytes) const;
 
+  // executor_goods.cc
+  Status RegisterGoodsItem(const pb::RegisterGoodsItem& p);
+  Status GoodsDonation(const pb::GoodsDonation& p);
+  Status GoodsTransfer(const pb::GoodsTransfer& p);
+  Status GoodsDistribution(const pb::GoodsDistribution& p);
+  // The catalogued item with this code, counted in `unit` ("unknown_item", "unit_mismatch").
+  Result<pb::GoodsItem> RequireGoodsItem(const std::string& code, const std::string& unit) const;
+  Status RequireGoodsNotary(const std::string& notary) const;
+  Result<std::uint64_t> ExpiredUnits(std::uint32_t date) const;
+
   // Lookups and signer rules (executor.cc).
   Status CheckExpiryTime() const;
   Result<pb::OrgRecord> GetOrg(const std::string& org_id) const;

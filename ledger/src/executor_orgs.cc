@@ -2,6 +2,7 @@
 #include <cassert>
 
 #include "executor_internal.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/registry_codes.h"
 
 namespace shanliu::ledger::internal {
@@ -120,6 +121,10 @@ Status Applier::CloseProject(const pb::CloseProject& p) {
   if (f.balance_fen != 0) {
     return Fail("project_not_empty", "project '" + p.project_id() + "' still holds " +
                                          std::to_string(f.balance_fen) + " fen; spend or refund it first");
+  }
+  // Goods are held too: a closed project could never distribute what is left.
+  if (goods::HoldsAnyGoods(view_, account)) {
+    return Fail("project_not_empty", "project '" + p.project_id() + "' still holds goods; distribute them first");
   }
   project->set_closed(true);
   project->set_closed_height(ctx_.height);

@@ -27,7 +27,8 @@ std::string Range(const std::string& account, std::uint64_t from, std::uint64_t 
 // Accounts the state machine makes; anything else in a record is a forged or broken record.
 bool IsAccount(std::string_view account) {
   return ValidAccountName(account) &&
-         (account.starts_with("org:") || account.starts_with("project:") || account.starts_with("trust:"));
+         (account.starts_with("org:") || account.starts_with("project:") || account.starts_with("trust:") ||
+          account.starts_with("goods:"));
 }
 
 struct Pending {

@@ -1,5 +1,6 @@
 #include "shanliu/ledger/genesis.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -78,6 +79,44 @@ Status ParseCategories(const json& list, std::vector<std::string>* out) {
   return Status::Ok();
 }
 
+constexpr std::size_t kMaxGoodsItems = 256;
+
+// "goods_items": [{item_code, name_zh, name_en, unit, category, perishable}], the same field
+// rules as RegisterGoodsItem, codes distinct.
+Status ParseGoodsItems(const json& list, std::vector<pb::GoodsItem>* out) {
+  if (!list.is_array() || list.size() > kMaxGoodsItems) return Bad("goods_items must be an array of 0 to 256 items");
+  std::set<std::string> seen;
+  out->clear();
+  for (const json& o : list) {
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(o, {"item_code", "name_zh", "name_en", "unit", "category", "perishable"},
+                                      "a goods item"));
+    pb::GoodsItem item;
+    auto code = GetString(o, "item_code", true);
+    auto zh = GetString(o, "name_zh", true);
+    auto en = GetString(o, "name_en", false);
+    auto unit = GetString(o, "unit", true);
+    auto category = GetString(o, "category", true);
+    for (const auto* r : {&code, &zh, &en, &unit, &category}) {
+      if (!r->ok()) return r->status();
+    }
+    item.set_item_code(*code);
+    item.set_name_zh(*zh);
+    item.set_name_en(*en);
+    item.set_unit(*unit);
+    pb::GoodsCategory c = pb::GOODS_CATEGORY_UNSPECIFIED;
+    if (!goods::ParseCategory(*category, &c)) return Bad("goods item '" + *code + "' has unknown category '" + *category + "'");
+    item.set_category(c);
+    if (o.contains("perishable")) {
+      if (!o.at("perishable").is_boolean()) return Bad("perishable of goods item '" + *code + "' must be true or false");
+      item.set_perishable(o.at("perishable").get<bool>());
+    }
+    if (Status s = goods::CheckItem(item); !s.ok()) return Bad(s.message());
+    if (!seen.insert(item.item_code()).second) return Bad("goods item '" + item.item_code() + "' appears twice");
+    out->push_back(std::move(item));
+  }
+  return Status::Ok();
+}
+
 // Optional "account_banks": up to 4 distinct ids, each checked against the genesis banks below.
 Status ParseAccountBanks(const json& o, GenesisOrg* org) {
   if (!o.contains("account_banks")) return Status::Ok();
@@ -112,8 +151,14 @@ Status ParseParams(const json& p, GenesisParams* out) {
                                     {"donation_fen_per_point", "volunteer_points_per_hour", "volunteer_max_age_ms",
                                      "volunteer_max_minutes_per_day", "timebank_points_per_hour", "max_block_txs",
                                      "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms",
-                                     "correction_bureau_threshold_fen", "compliance", "project_categories"},
+                                     "correction_bureau_threshold_fen", "compliance", "project_categories",
+                                     "goods_items", "refuse_expired_goods"},
                                     "parameters"));
+  if (p.contains("goods_items")) SHANLIU_RETURN_IF_ERROR(ParseGoodsItems(p.at("goods_items"), &out->goods_items));
+  if (p.contains("refuse_expired_goods")) {
+    if (!p.at("refuse_expired_goods").is_boolean()) return Bad("refuse_expired_goods must be true or false");
+    out->refuse_expired_goods = p.at("refuse_expired_goods").get<bool>();
+  }
   if (p.contains("project_categories")) {
     SHANLIU_RETURN_IF_ERROR(ParseCategories(p.at("project_categories"), &out->project_categories));
   }
@@ -352,6 +397,26 @@ std::string GenesisToJson(const Genesis& g) {
                           {"annual_report_due_day", c.annual_report_due_day},
                           {"project_report_months", c.project_report_months}}},
                         {"project_categories", p.project_categories}};
+  // Written only when they differ from the defaults, so older genesis files keep their bytes.
+  if (p.refuse_expired_goods) root["parameters"]["refuse_expired_goods"] = true;
+  const auto defaults = goods::DefaultItems();
+  const bool default_items =
+      defaults.size() == p.goods_items.size() &&
+      std::equal(defaults.begin(), defaults.end(), p.goods_items.begin(), [](const auto& a, const auto& b) {
+        return a.SerializeAsString() == b.SerializeAsString();
+      });
+  if (!default_items) {
+    json items = json::array();
+    for (const pb::GoodsItem& i : p.goods_items) {
+      items.push_back({{"item_code", i.item_code()},
+                       {"name_zh", i.name_zh()},
+                       {"name_en", i.name_en()},
+                       {"unit", i.unit()},
+                       {"category", goods::CategoryName(i.category())},
+                       {"perishable", i.perishable()}});
+    }
+    root["parameters"]["goods_items"] = items;
+  }
   return root.dump(2) + "\n";
 }
 

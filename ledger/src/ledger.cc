@@ -10,6 +10,7 @@
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/executor.h"
 #include "shanliu/ledger/flow.h"
+#include "shanliu/ledger/goods.h"
 #include "state_keys.h"
 
 namespace shanliu::ledger {
@@ -255,6 +256,8 @@ void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash
     Status s = flow::CheckConservation(view);
     // Only a bug in the rules can break conservation: stop rather than commit it.
     if (!s.ok()) throw std::logic_error("conservation broken while executing block: " + s.ToString());
+    s = goods::CheckConservation(view);
+    if (!s.ok()) throw std::logic_error("goods conservation broken while executing block: " + s.ToString());
   }
   out.writes = view.MergedWrites();
   for ([[maybe_unused]] const auto& [key, value] : out.writes) assert(smt::InStateMap(key));

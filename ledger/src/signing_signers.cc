@@ -145,6 +145,33 @@ Result<std::vector<SignerSlot>> MoneySigners(const pb::TxBody& body, const Signe
   return Err("internal", "unhandled kind");
 }
 
+// Goods (docs/rules.md "In-kind goods"): the holder signs; a transfer's receiver co-signs
+// (arrival confirmed) unless it is the same organisation; a donation's notary co-signs.
+Result<std::vector<SignerSlot>> GoodsSigners(const pb::TxBody& body, const SignerLookup& lookup) {
+  switch (body.payload_case()) {
+    case pb::TxBody::kGoodsDonation: {
+      const pb::GoodsDonation& d = body.goods_donation();
+      auto receiver = AccountOwner(lookup, d.to_account());
+      if (!receiver.ok()) return receiver.status();
+      if (d.notary_org().empty()) return One(lookup, *receiver, "receiving_org");
+      return Collect({OrgSlot(lookup, *receiver, "receiving_org"), OrgSlot(lookup, d.notary_org(), "notary")});
+    }
+    case pb::TxBody::kGoodsTransfer: {
+      auto source = AccountOwner(lookup, body.goods_transfer().from_account());
+      if (!source.ok()) return source.status();
+      auto target = AccountOwner(lookup, body.goods_transfer().to_account());
+      if (!target.ok()) return target.status();
+      if (*source == *target) return One(lookup, *source, "account_owner");
+      return Collect({OrgSlot(lookup, *source, "account_owner"), OrgSlot(lookup, *target, "receiving_org")});
+    }
+    case pb::TxBody::kGoodsDistribution:
+      return One(lookup, AccountOwner(lookup, body.goods_distribution().from_account()), "account_owner");
+    default: break;
+  }
+  assert(false && "GoodsSigners called for a kind it does not handle");
+  return Err("internal", "unhandled kind");
+}
+
 }  // namespace
 
 Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const SignerLookup& lookup,
@@ -184,6 +211,12 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
     case pb::TxBody::kTrustDisbursement:
     case pb::TxBody::kSpend:
     case pb::TxBody::kRefund: return MoneySigners(body, lookup, cosigning_bank);
+    case pb::TxBody::kGoodsDonation:
+    case pb::TxBody::kGoodsTransfer:
+    case pb::TxBody::kGoodsDistribution: return GoodsSigners(body, lookup);
+    case pb::TxBody::kRegisterGoodsItem:
+      return Err("unsupported_kind",
+                 "any active federation may register a goods item: sign it with shanliu tx and the federation's key");
     case pb::TxBody::kCorrection:
       return Err("unsupported_kind",
                  "a correction's signers depend on the corrected tx and the bureau threshold: sign it with shanliu tx");

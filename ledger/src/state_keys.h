@@ -55,6 +55,13 @@ inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::st
 inline std::string CorrectionLink(std::string_view tx_id) { return "r/c/" + std::string(tx_id); }
 // What a MovePoints carried (PointsMoveRecord).
 inline std::string PointsMove(std::string_view tx_id) { return "r/m/" + std::string(tx_id); }
+// In-kind goods (docs/rules.md "In-kind goods"): registered items, goods donations (what goods
+// traces start from), distributions with their expiry flag, and the goods donation made at a
+// log leaf (value: its tx id), which a distribution's backward walk reads to find each lot's expiry.
+inline std::string GoodsItem(std::string_view code) { return "r/gi/" + std::string(code); }
+inline std::string GoodsGift(std::string_view tx_id) { return "r/gg/" + std::string(tx_id); }
+inline std::string GoodsDistribution(std::string_view tx_id) { return "r/gd/" + std::string(tx_id); }
+inline std::string GoodsGiftAtLeaf(std::uint64_t leaf) { return "r/gl/" + U64(leaf); }
 // Per-subject activity lists: the leaves of txs that touched an account, a holder, an org.
 inline std::string AccountActivity(std::string_view account, std::uint64_t leaf) {
   return "ia/" + std::string(account) + '\0' + U64(leaf);

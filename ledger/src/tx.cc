@@ -8,6 +8,7 @@
 #include <set>
 
 #include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/personal_data.h"
 #include "shanliu/ledger/text.h"
 
@@ -127,6 +128,75 @@ bool IsBankList(const Ids& ids) {
 bool IsCreditCode(const std::string& v) {
   return v.size() == 18 &&
          std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+}
+
+constexpr std::size_t kMaxGoodsUnit = 40;
+constexpr std::size_t kMaxLotNumber = 64;
+
+bool IsQuantity(std::uint64_t q) { return q >= 1 && q <= goods::kMaxQuantity; }
+
+// In-kind goods (docs/rules.md "In-kind goods"): shapes only; the catalogue, units, holdings
+// and signers are the state machine's.
+Status CheckGoodsPayload(const pb::TxBody& body) {
+  switch (body.payload_case()) {
+    case pb::TxBody::kRegisterGoodsItem: {
+      if (!body.register_goods_item().has_item()) return Malformed("register_goods_item.item is required");
+      Status s = goods::CheckItem(body.register_goods_item().item());
+      if (!s.ok()) return Malformed("register_goods_item." + s.message());
+      return FieldChecker("register_goods_item")
+          .FreeText("item.name_zh", body.register_goods_item().item().name_zh(), kShort, true)
+          .FreeText("item.name_en", body.register_goods_item().item().name_en(), kShort, false)
+          .status();
+    }
+    case pb::TxBody::kGoodsDonation: {
+      const auto& p = body.goods_donation();
+      return FieldChecker("goods_donation")
+          .Account("to_account", p.to_account(), false)
+          .Id("item_code", p.item_code())
+          .Text("unit", p.unit(), kMaxGoodsUnit, true)
+          .Check(IsQuantity(p.quantity()), "quantity", "must be between 1 and 10^12 units")
+          .Check(p.value_fen() >= 0 && p.value_fen() <= TxLimits::kMaxAmountFen, "value_fen",
+                 "must be between 0 and 10^15 fen")
+          .Hash("donor_ref", p.donor_ref(), true)
+          .FreeText("donor_display_name", p.donor_display_name(), kShort, false)
+          .Text("lot_number", p.lot_number(), kMaxLotNumber, false)
+          .Check(p.expires_on() == 0 || goods::IsValidDate(p.expires_on()), "expires_on",
+                 "must be 0 or a real date written YYYYMMDD")
+          .Hash("receipt_number_hash", p.receipt_number_hash(), false)
+          .OptionalId("notary_org", p.notary_org())
+          .FreeText("memo", p.memo(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kGoodsTransfer: {
+      const auto& p = body.goods_transfer();
+      return FieldChecker("goods_transfer")
+          .Account("from_account", p.from_account(), false)
+          .Account("to_account", p.to_account(), false)
+          .Check(p.from_account() != p.to_account(), "to_account", "must differ from from_account")
+          .Id("item_code", p.item_code())
+          .Text("unit", p.unit(), kMaxGoodsUnit, true)
+          .Check(IsQuantity(p.quantity()), "quantity", "must be between 1 and 10^12 units")
+          .FreeText("purpose", p.purpose(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kGoodsDistribution: {
+      const auto& p = body.goods_distribution();
+      return FieldChecker("goods_distribution")
+          .Account("from_account", p.from_account(), false)
+          .Id("item_code", p.item_code())
+          .Text("unit", p.unit(), kMaxGoodsUnit, true)
+          .Check(IsQuantity(p.quantity()), "quantity", "must be between 1 and 10^12 units")
+          .Text("region", p.region(), 6, true)
+          .FreeText("place_name", p.place_name(), kShort, true)
+          .Check(p.beneficiary_count() <= TxLimits::kMaxBeneficiaries, "beneficiary_count", "is too large")
+          .Hash("evidence_hash", p.evidence_hash(), false)
+          .FreeText("description", p.description(), kLong, false)
+          .status();
+    }
+    default: break;
+  }
+  assert(false && "CheckGoodsPayload called for a kind it does not handle");
+  return Malformed("not a goods payload");
 }
 
 Status CheckPayload(const pb::TxBody& body) {
@@ -343,6 +413,10 @@ Status CheckPayload(const pb::TxBody& body) {
                  "must be a canonically encoded TxBody whose tx id is corrected_tx_id")
           .status();
     }
+    case pb::TxBody::kRegisterGoodsItem:
+    case pb::TxBody::kGoodsDonation:
+    case pb::TxBody::kGoodsTransfer:
+    case pb::TxBody::kGoodsDistribution: return CheckGoodsPayload(body);
     case pb::TxBody::PAYLOAD_NOT_SET:
       break;
   }

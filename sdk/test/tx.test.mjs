@@ -122,6 +122,9 @@ const SAMPLES = {
   update_project: [{ project_id: 'p-1', description: 'd', ends_at_ms: 9, budget_fen: 10, reason: 'r' }, 'project_id:"p-1" description:"d" ends_at_ms:9 budget_fen:10 reason:"r"'],
   service_exchange: [{ holder: K, provider_org: 'c', minutes: 60, service: 's', points: 100 }, 'holder:"KEY" provider_org:"c" minutes:60 service:"s" points:100'],
   move_points: [{ from_holder: K, to_holder: 'cd'.repeat(32) }, 'from_holder:"KEY" to_holder:"KEY2"'],
+  goods_donation: [{ to_account: 'org:x', item_code: 'rice-10kg', unit: '袋', quantity: 1000000000000n, value_fen: 4800000, donor_ref: K, donor_display_name: '某粮油集团', lot_number: 'L1', expires_on: 20270630, receipt_number_hash: K, notary_org: 'bank-1', memo: 'm' }, 'to_account:"org:x" item_code:"rice-10kg" unit:"袋" quantity:1000000000000 value_fen:4800000 donor_ref:"KEY" donor_display_name:"某粮油集团" lot_number:"L1" expires_on:20270630 receipt_number_hash:"KEY" notary_org:"bank-1" memo:"m"'],
+  goods_transfer: [{ from_account: 'org:x', to_account: 'org:y', item_code: 'quilt', unit: '床', quantity: 300, purpose: 'p' }, 'from_account:"org:x" to_account:"org:y" item_code:"quilt" unit:"床" quantity:300 purpose:"p"'],
+  goods_distribution: [{ from_account: 'project:p-1', item_code: 'mask-medical', unit: '只', quantity: 600, region: '330106', place_name: '医院', beneficiary_count: 600, evidence_hash: K, occurred_at_ms: 8, description: 'd' }, 'from_account:"project:p-1" item_code:"mask-medical" unit:"只" quantity:600 region:"330106" place_name:"医院" beneficiary_count:600 evidence_hash:"KEY" occurred_at_ms:8 description:"d"'],
 };
 
 const octal = (h) => [...Buffer.from(h, 'hex')].map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');

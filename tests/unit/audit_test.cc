@@ -141,7 +141,7 @@ TEST_CASE("a clean chain passes every check") {
   CHECK(report->txs_checked == w.chain.ledger().head().log_size());
   CHECK(report->gifts_traced == 25);
   CHECK(report->head_height == head);
-  CHECK(report->checks_passed == std::vector<std::string>{"conservation", "trace_sums", "stored_state"});
+  CHECK(report->checks_passed == std::vector<std::string>{"conservation", "trace_sums", "goods_conservation", "goods_trace_sums", "stored_state"});
   REQUIRE_FALSE(progress.empty());
   CHECK(progress.back().blocks_done == head);
   CHECK(progress.back().blocks_total == head);

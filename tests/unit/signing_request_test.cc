@@ -193,6 +193,43 @@ TEST_CASE("required signers of the other multi-signer kinds follow the ledger's 
     move.mutable_move_points()->set_to_holder("short");
     CHECK(Code(RequiredSigners(move, chain.Lookup())) == "malformed");
   }
+  SUBCASE("goods: a transfer needs the holder and the receiver, a donation its receiver and notary") {
+    pb::TxBody transfer = Body();
+    auto* t = transfer.mutable_goods_transfer();
+    t->set_from_account("org:charity-a");
+    t->set_to_account("org:merchant-a");
+    auto slots = RequiredSigners(transfer, chain.Lookup());
+    REQUIRE(slots.ok());
+    REQUIRE(slots->size() == 2);
+    CHECK((*slots)[0].org_id == "charity-a");
+    CHECK((*slots)[1].role == "receiving_org");
+    CHECK((*slots)[1].org_id == "merchant-a");
+    t->set_to_account("project:proj-a");  // its own project: one signature confirms
+    slots = RequiredSigners(transfer, chain.Lookup());
+    REQUIRE(slots.ok());
+    CHECK(slots->size() == 1);
+    t->set_to_account("org:nobody");
+    CHECK(Code(RequiredSigners(transfer, chain.Lookup())) == "unknown_org");
+    pb::TxBody gift = Body();
+    gift.mutable_goods_donation()->set_to_account("project:proj-a");
+    slots = RequiredSigners(gift, chain.Lookup());
+    REQUIRE(slots.ok());
+    REQUIRE(slots->size() == 1);
+    CHECK((*slots)[0].org_id == "charity-a");
+    gift.mutable_goods_donation()->set_notary_org("bank-a");
+    slots = RequiredSigners(gift, chain.Lookup());
+    REQUIRE(slots.ok());
+    REQUIRE(slots->size() == 2);
+    CHECK((*slots)[1].role == "notary");
+    pb::TxBody out = Body();
+    out.mutable_goods_distribution()->set_from_account("project:proj-a");
+    slots = RequiredSigners(out, chain.Lookup());
+    REQUIRE(slots.ok());
+    CHECK((*slots)[0].org_id == "charity-a");
+    pb::TxBody item = Body();
+    item.mutable_register_goods_item()->mutable_item()->set_item_code("heater");
+    CHECK(Code(RequiredSigners(item, chain.Lookup())) == "unsupported_kind");
+  }
   SUBCASE("bad input: unknown trust, a bank on a transfer, a correction, no payload") {
     pb::TxBody bad = Disbursement();
     bad.mutable_trust_disbursement()->set_trust_id("trust-z");

@@ -260,6 +260,59 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_to_holder(Key32(10));
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_goods_donation();
+    p->set_to_account("project:elder-meals");
+    p->set_item_code("rice-10kg");
+    p->set_unit("袋");
+    p->set_quantity(800);
+    p->set_value_fen(4'800'000);
+    p->set_donor_ref(Key32(11));
+    p->set_donor_display_name("浙江某粮油集团");
+    p->set_lot_number("L2026-118");
+    p->set_expires_on(20270630);
+    p->set_receipt_number_hash(Key32(12));
+    p->set_notary_org("icbc-hz");
+    p->set_memo("救灾物资捐赠");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_goods_transfer();
+    p->set_from_account("org:hz-charity-1");
+    p->set_to_account("org:hz-charity-2");
+    p->set_item_code("rice-10kg");
+    p->set_unit("袋");
+    p->set_quantity(320);
+    p->set_purpose("救灾物资调拨");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_goods_distribution();
+    p->set_from_account("org:hz-charity-2");
+    p->set_item_code("rice-10kg");
+    p->set_unit("袋");
+    p->set_quantity(240);
+    p->set_region("330106");
+    p->set_place_name("翠苑街道受灾群众安置点");
+    p->set_beneficiary_count(240);
+    p->set_evidence_hash(Key32(13));
+    p->set_occurred_at_ms(1'750'000'000'000ULL);
+    p->set_description("发放给受灾群众");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* item = b.mutable_register_goods_item()->mutable_item();
+    item->set_item_code("heater");
+    item->set_name_zh("电暖器");
+    item->set_name_en("Electric heater");
+    item->set_unit("台");
+    item->set_category(pb::GOODS_CATEGORY_DAILY_NECESSITIES);
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -353,7 +406,8 @@ TEST_CASE("PayloadKindName") {
                                "close_project", "donation",           "transfer",   "open_trust",
                                "trust_deposit", "trust_disbursement", "spend",      "refund",
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
-                               "update_project", "service_exchange", "move_points"};
+                               "update_project", "service_exchange", "move_points", "goods_donation",
+                               "goods_transfer", "goods_distribution", "register_goods_item"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -1560,6 +1614,14 @@ std::vector<Case> FreeTextCases() {
       {B::kCorrection, "correction.reason", [](B& b, S v) { b.mutable_correction()->set_reason(v); }},
       {B::kServiceExchange, "service_exchange.service",
        [](B& b, S v) { b.mutable_service_exchange()->set_service(v); }},
+      {B::kGoodsDonation, "goods_donation.donor_display_name",
+       [](B& b, S v) { b.mutable_goods_donation()->set_donor_display_name(v); }},
+      {B::kGoodsDonation, "goods_donation.memo", [](B& b, S v) { b.mutable_goods_donation()->set_memo(v); }},
+      {B::kGoodsTransfer, "goods_transfer.purpose", [](B& b, S v) { b.mutable_goods_transfer()->set_purpose(v); }},
+      {B::kGoodsDistribution, "goods_distribution.place_name",
+       [](B& b, S v) { b.mutable_goods_distribution()->set_place_name(v); }},
+      {B::kGoodsDistribution, "goods_distribution.description",
+       [](B& b, S v) { b.mutable_goods_distribution()->set_description(v); }},
   };
 }
 
@@ -1593,7 +1655,11 @@ TEST_CASE("personal data guard covers every free-text field") {
       "open_trust.trust_id", "open_trust.trustee_org", "open_trust.custodian_bank", "open_trust.filing_number",
       "trust_disbursement.trust_id", "trust_disbursement.to_account", "spend.from_account",
       "volunteer_service.charity_org", "redeem_points.merchant_org", "disclosure.org_id", "disclosure.project_id",
-      "service_exchange.provider_org"};
+      "service_exchange.provider_org", "goods_donation.to_account", "goods_donation.item_code",
+      "goods_donation.unit", "goods_donation.lot_number", "goods_donation.notary_org", "goods_transfer.from_account",
+      "goods_transfer.to_account", "goods_transfer.item_code", "goods_transfer.unit",
+      "goods_distribution.from_account", "goods_distribution.item_code", "goods_distribution.unit",
+      "goods_distribution.region"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");

@@ -8,6 +8,7 @@ import { accountLink } from './common';
 type P = Record<string, unknown>;
 const s = (p: P, k: string): string => (typeof p[k] === 'string' ? (p[k] as string) : '');
 const n = (p: P, k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+const units = (p: P): string => (typeof p['quantity'] === 'string' || typeof p['quantity'] === 'number' ? String(p['quantity']) : '');
 // The payload's name in the reader's language (English mode falls back to Chinese, then the id).
 const named = (p: P, idKey: string): string => name({ name_zh: s(p, 'name_zh'), name_en: s(p, 'name_en') }, s(p, idKey));
 
@@ -51,6 +52,12 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
         s(p, 'service') ? ` · ${s(p, 'service')}` : '',
         n(p, 'points') ? ` · ${t('timebank.paid_points', { n: num(n(p, 'points')) })}` : '',
       ];
+    case 'goods_donation':
+    case 'goods_transfer':
+      // uint64 quantities arrive as JSON strings (protobuf's JSON mapping): shown as given.
+      return [units(p), ' ', s(p, 'unit'), ' · ', s(p, 'item_code')];
+    case 'goods_distribution':
+      return [units(p), ' ', s(p, 'unit'), ' · ', s(p, 'item_code'), ' · ', s(p, 'place_name')];
     case 'move_points':
       return [t('timebank.moved_to', { key: s(p, 'to_holder').slice(0, 12) })];
     case 'disclosure':

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "shanliu/ledger/block.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/pb/shanliu.pb.h"
 #include "shanliu/status.h"
 
@@ -44,6 +45,11 @@ struct GenesisParams {
   std::vector<std::string> project_categories = DefaultProjectCategories();
 
   static std::vector<std::string> DefaultProjectCategories();
+  // The goods catalogue the chain starts with (0..256 items; more are added by RegisterGoodsItem).
+  std::vector<pb::GoodsItem> goods_items = goods::DefaultItems();
+  // Distributing units from a lot past its expiry date: false (default) records the distribution
+  // with its expired units flagged (shown in compliance); true refuses it ("goods_expired").
+  bool refuse_expired_goods = false;
   bool IsProjectCategory(std::string_view category) const;
 };
 
