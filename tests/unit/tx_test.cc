@@ -260,6 +260,13 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_to_holder(Key32(10));
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_honour_name();
+    p->set_holder(Key32(9));
+    p->set_display_name("小雨点");
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -353,7 +360,7 @@ TEST_CASE("PayloadKindName") {
                                "close_project", "donation",           "transfer",   "open_trust",
                                "trust_deposit", "trust_disbursement", "spend",      "refund",
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
-                               "update_project", "service_exchange", "move_points"};
+                               "update_project", "service_exchange", "move_points", "honour_name"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -771,6 +778,8 @@ TEST_CASE("hash and key fields must be exactly 32 bytes") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_move_points()->set_from_holder(v); }},
       {pb::TxBody::kMovePoints, "to_holder", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_move_points()->set_to_holder(v); }},
+      {pb::TxBody::kHonourName, "holder", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_honour_name()->set_holder(v); }},
       {pb::TxBody::kDisclosure, "document_sha256", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_document_sha256(v); }},
       {pb::TxBody::kRotateKey, "old_public_key", true,
@@ -1001,6 +1010,8 @@ TEST_CASE("text limits and required text") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_item(v); }},
       {pb::TxBody::kServiceExchange, "service", 200, true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_service_exchange()->set_service(v); }},
+      {pb::TxBody::kHonourName, "display_name", 48, false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_honour_name()->set_display_name(v); }},
       {pb::TxBody::kDisclosure, "title", 200, true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_title(v); }},
       {pb::TxBody::kDisclosure, "url", 2000, false,
@@ -1560,6 +1571,8 @@ std::vector<Case> FreeTextCases() {
       {B::kCorrection, "correction.reason", [](B& b, S v) { b.mutable_correction()->set_reason(v); }},
       {B::kServiceExchange, "service_exchange.service",
        [](B& b, S v) { b.mutable_service_exchange()->set_service(v); }},
+      {B::kHonourName, "honour_name.display_name",
+       [](B& b, S v) { b.mutable_honour_name()->set_display_name(v); }},
   };
 }
 
