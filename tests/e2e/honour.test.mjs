@@ -189,8 +189,10 @@ describe('volunteer confirmation, private history and the honour list', () => {
     assert.ok(row, JSON.stringify(list));
     assert.equal(row.display_name, '小雨点');
     assert.equal(row.points, mine.earned);
-    await page.getByRole('link', { name: '光荣榜' }).first().click();
-    await page.locator(`tr[data-holder="${wallet.pub}"]`).waitFor();
+    await page.locator('a[data-link="honour"]').click();
+    await page.locator(`tr[data-holder="${wallet.pub}"]`).waitFor({ timeout: 15000 }).catch(async (e) => {
+      throw new Error(`${e.message}\nat ${page.url()}: ${await page.locator('main').innerText()}\n${page.errors.join('\n')}`);
+    });
     assert.match(await page.locator(`tr[data-holder="${wallet.pub}"] [data-field="honour-name"]`).innerText(), /小雨点/);
     await page.screenshot({ path: path.join(artifacts, 'honour-list-zh.png'), fullPage: true });
     await page.evaluate(() => localStorage.setItem('shanliu.lang', 'en'));
