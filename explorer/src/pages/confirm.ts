@@ -12,10 +12,10 @@ import type { MessageKey } from '../messages';
 import type { PageContext } from '../router';
 import { copyButton, errorBox, kv, loading, notice, pageHeader, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
-import { equal, fromHex, toHex } from '../verify/bytes';
-import { ed25519Sign, ed25519Verify } from '../verify/crypto';
-import { cosigned, payloadFromText, RequestError, signedByHolder, signingMessage, toBase64Url } from '../verify/redeem';
-import { decodeVolunteerRequest, type VolunteerRequest } from '../verify/volunteer';
+import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
+import { ed25519Sign, ed25519Verify } from '@shanliu/sdk/verify/crypto';
+import { cosigned, payloadFromText, RequestError, signedByHolder, signingMessage, toBase64Url } from '@shanliu/sdk/verify/redeem';
+import { decodeVolunteerRequest, type VolunteerRequest } from '@shanliu/sdk/verify/volunteer';
 import { submit, waitCommitted } from './approve';
 import { loadWallet, type Wallet } from './wallet';
 

@@ -6,10 +6,10 @@ import { t } from '../i18n';
 import type { MessageKey } from '../messages';
 import { refresh } from '../router';
 import { submit, waitCommitted } from '../pages/approve';
-import { concat, fromHex } from '../verify/bytes';
-import { ed25519Sign } from '../verify/crypto';
-import { encodeHonourNameBody, honourNameProblem, MAX_HONOUR_NAME_BYTES } from '../verify/honour';
-import { encodeEnvelope, TX_SIGN_DOMAIN } from '../verify/redeem';
+import { concat, fromHex } from '@shanliu/sdk/verify/bytes';
+import { ed25519Sign } from '@shanliu/sdk/verify/crypto';
+import { encodeHonourNameBody, honourNameProblem, MAX_HONOUR_NAME_BYTES } from '@shanliu/sdk/verify/honour';
+import { encodeEnvelope, TX_SIGN_DOMAIN } from '@shanliu/sdk/verify/redeem';
 import { errorBox, loading, notice } from './common';
 
 // Valid for 100 blocks and ten minutes: long enough to commit, short enough not to linger.
