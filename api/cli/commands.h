@@ -22,6 +22,7 @@ int Checkpoint(const Args& args);
 int Export(const Args& args);
 int Import(const Args& args);
 int Redeem(const Args& args);
+int Volunteer(const Args& args);
 
 extern const char kKeygenUsage[];
 extern const char kKeyUsage[];
@@ -35,6 +36,7 @@ extern const char kCheckpointUsage[];
 extern const char kExportUsage[];
 extern const char kImportUsage[];
 extern const char kRedeemUsage[];
+extern const char kVolunteerUsage[];
 
 // Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
 int UsageError(const std::string& command, const char* usage, const std::string& message);

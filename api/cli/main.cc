@@ -29,6 +29,7 @@ commands:
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
   import  donations|spends FILE.csv --map MAP.json ...   book a bank statement or accounting export (idempotent)
   redeem  request|complete [...]                a points redemption at a shop, via the resident's wallet QR
+  volunteer request|complete [...]              a volunteer record the volunteer confirms in the wallet (QR)
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -60,6 +61,7 @@ const std::vector<Command>& Commands() {
       {"submit", Submit, kSubmitUsage, {"wait"}, {}},
       {"inbox", Inbox, kInboxUsage, {}, {}},
       {"redeem", Redeem, kRedeemUsage, {"unsigned", "no-wait"}, {}},
+      {"volunteer", Volunteer, kVolunteerUsage, {"unsigned", "no-wait"}, {}},
   };
   return commands;
 }

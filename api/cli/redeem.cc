@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "../src/receipt_qr.h"
 #include "commands.h"
 #include "format.h"
 #include "node_client.h"
+#include "request_qr.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/redeem_request.h"
 #include "tx_sign.h"
@@ -41,48 +41,6 @@ Status CheckMerchantKey(const NodeClient& node, const std::string& org_id, const
     if (k.is_string() && k.get<std::string>() == hex) return Status::Ok();
   }
   return Status::Error("wrong_signer", "the key " + hex.substr(0, 16) + "... is not a key of '" + org_id + "'");
-}
-
-// Two rows of modules per line with half blocks, dark on light with the quiet zone, so a phone
-// can scan it straight off a terminal.
-std::string TerminalQr(const api::internal::QrMatrix& qr) {
-  const int q = api::internal::kQrQuietZone;
-  const int size = qr.width + 2 * q;
-  auto dark = [&](int x, int y) {
-    x -= q;
-    y -= q;
-    return x >= 0 && y >= 0 && x < qr.width && y < qr.width && qr.Dark(x, y);
-  };
-  std::string out;
-  for (int y = 0; y < size; y += 2) {
-    for (int x = 0; x < size; ++x) {
-      const bool top = dark(x, y), bottom = dark(x, y + 1);
-      out += top && bottom ? " " : top ? "\u2584" : bottom ? "\u2580" : "\u2588";
-    }
-    out += "\n";
-  }
-  return out;
-}
-
-Status PrintQr(const std::string& link, const std::optional<std::string>& svg_path) {
-  auto qr = api::internal::EncodeQr(link);
-  if (!qr.ok()) return qr.status();
-  if (svg_path) {
-    std::ofstream out(*svg_path, std::ios::binary | std::ios::trunc);
-    out << api::internal::QrSvg(*qr, "Shanliu redemption request");
-    if (!out) return Status::Error("io_error", "cannot write " + *svg_path);
-    std::cout << "svg      " << *svg_path << "\n";
-  }
-  std::cout << TerminalQr(*qr);
-  return Status::Ok();
-}
-
-Result<crypto::PublicKey> ParseHolder(const std::string& text) {
-  auto bytes = crypto::Hash256FromHex(text);
-  if (!bytes.ok()) return Status::Error("usage", "--holder needs the wallet's 64-hex-digit public key");
-  crypto::PublicKey key;
-  std::copy(bytes->begin(), bytes->end(), key.begin());
-  return key;
 }
 
 }  // namespace
@@ -130,7 +88,7 @@ int RedeemRequestCommand(const Args& args) {
   for (const char* required : {"merchant", "merchant-key", "holder", "points", "item", "node"}) {
     if (!args.Has(required)) return usage(std::string("--") + required + " is required");
   }
-  auto holder = ParseHolder(*args.Get("holder"));
+  auto holder = ParseHolderKey(*args.Get("holder"));
   if (!holder.ok()) return usage(holder.status().message());
   auto points = ParseUInt(*args.Get("points"), 1, ledger::TxLimits::kMaxPoints, "--points");
   if (!points.ok()) return usage(points.status().message());
@@ -177,7 +135,7 @@ int RedeemRequestCommand(const Args& args) {
             << "\nid       " << crypto::ToHex(id) << "\nexpires  at " << body.expires_at_ms()
             << " ms or height " << body.expires_at_height() << ", whichever comes first"
             << "\npayload  " << payload << "\nlink     " << link << "\n";
-  if (Status s = PrintQr(link, args.Get("svg")); !s.ok()) return Fail("redeem", s);
+  if (Status s = PrintRequestQr(link, args.Get("svg"), "Shanliu redemption request"); !s.ok()) return Fail("redeem", s);
   return 0;
 }
 

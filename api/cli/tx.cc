@@ -41,6 +41,7 @@ const std::vector<FieldFlag>& FieldFlags() {
       {"from-holder", {"from_holder"}},
       {"to-holder", {"to_holder"}},
       {"service", {"service"}},
+      {"display-name", {"display_name"}},
       {"points", {"points"}},
       {"minutes", {"minutes"}},
       {"category", {"category"}},
@@ -194,8 +195,8 @@ POST /v1/txs and prints its id, receipt code and status.
 
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
-       redeem_points, disclosure, correction, service_exchange, move_points, goods_donation,
-       goods_transfer, goods_distribution, register_goods_item
+       redeem_points, disclosure, correction, service_exchange, move_points, honour_name,
+       goods_donation, goods_transfer, goods_distribution, register_goods_item
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
@@ -207,6 +208,7 @@ the common fields (a field may come from the JSON or a flag, not both):
   --holder HEX     holder / points_holder               --points N / --minutes N
   --from-holder HEX, --to-holder HEX  (move_points) the holder's old and new key
   --service TEXT   (service_exchange) the service received
+  --display-name TEXT  (honour_name) the holder's honour-list name; "" clears it
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
   --item CODE, --unit TEXT, --quantity N   (goods_*) the catalogued item, its unit, how many
   --value-fen N, --lot TEXT, --expires-on YYYYMMDD, --notary ID   (goods_donation)

@@ -18,6 +18,7 @@ void AddBlockRoutes(Router& router);    // blocks
 void AddOrgRoutes(Router& router);      // organisations, disclosures
 void AddProjectRoutes(Router& router);  // projects, trusts
 void AddPointsRoutes(Router& router);   // charity points by holder
+void AddHonourRoutes(Router& router);   // the opt-in honour list (/v1/honour)
 void AddStatsRoutes(Router& router);    // statistics, compliance indicators
 void AddExportRoutes(Router& router);   // movements CSV and IATI XML for a period
 void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream

@@ -1,5 +1,6 @@
 // Charity points and banked volunteer minutes (时间银行) of one holder key: balances, totals and the
 // history of earning, spending, exchanging, revoking and moving.
+#include "holder_history.h"
 #include "routes.h"
 #include "views.h"
 
@@ -54,6 +55,12 @@ Delta HolderDelta(const ledger::ReadView& view, const ledger::TxRecord& tx, Byte
   return {};
 }
 
+// The holder's own honour-list name (null: not on the list), so the wallet can show and change it.
+Json HonourNameJson(const ledger::ReadView& view, const Hash256& holder) {
+  auto name = view.HonourName(holder);
+  return name ? Json(name->display_name()) : Json(nullptr);
+}
+
 Response GetPoints(RequestContext& ctx) {
   auto holder = ParseKey(ctx.params[0], "holder");
   if (!holder.ok()) return ErrorResponse(holder.status());
@@ -66,10 +73,12 @@ Response GetPoints(RequestContext& ctx) {
   const pb::PointsRecord record = view.Points(*holder).value_or(pb::PointsRecord());
   const std::vector<std::uint64_t> leaves = view.HolderActivity(*holder, *before, *limit + 1);
   Json items = Json::array();
+  Names names(view);
   for (std::size_t i = 0; i < leaves.size() && i < *limit; ++i) {
     auto tx = view.TxByLeaf(leaves[i]);
     if (!tx) throw ledger::StorageError("a holder index names a missing log leaf");
-    Json item = TxSummaryJson(*tx);
+    // Amounts and counterparties only: never a gift's donor name or memo (holder_history.h).
+    Json item = HolderTxJson(*tx, names);
     const Delta delta = HolderDelta(view, *tx, *holder);
     item["entry"] = delta.entry;
     item["points"] = delta.points;
@@ -92,6 +101,7 @@ Response GetPoints(RequestContext& ctx) {
                    {"moved_in", record.minutes_moved_in()},
                    {"moved_out", record.minutes_moved_out()}}},
       {"moved_to", record.moved_to().empty() ? Json(nullptr) : Json(Hex(record.moved_to()))},
+      {"honour_name", HonourNameJson(view, *holder)},
       {"history", {{"items", std::move(items)}, {"next", leaves.size() > *limit ? Json(leaves[*limit - 1]) : Json(nullptr)}}},
   });
 }

@@ -10,6 +10,7 @@ void RegisterRoutes(Router& router) {
   AddOrgRoutes(router);
   AddProjectRoutes(router);
   AddPointsRoutes(router);
+  AddHonourRoutes(router);
   AddStatsRoutes(router);
   AddExportRoutes(router);
   AddOpsRoutes(router);

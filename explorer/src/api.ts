@@ -293,7 +293,24 @@ export interface Points {
   points_exchanged?: number;
   minutes?: { balance: number; earned: number; spent: number; moved_in: number; moved_out: number };
   moved_to?: string | null;
+  honour_name?: string | null; // the holder's honour-list name (null: not on the list)
   history: Page<TxSummary>;
+}
+
+// GET /v1/honour: named holders ranked by points earned in one year (Asia/Shanghai).
+export interface HonourEntry {
+  rank: number;
+  display_name: string;
+  holder: string;
+  points: number;
+  minutes: number;
+  hours: number;
+}
+export interface Honour {
+  year: number;
+  time_zone: string;
+  limit: number;
+  items: HonourEntry[];
 }
 
 export interface Checkpoint {

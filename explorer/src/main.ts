@@ -24,6 +24,8 @@ route(/^\/tx\/([0-9a-fA-F]{64}|[A-Za-z2-7]{52})\/?$/, lazy(() => import('./pages
 route(/^\/mine\/?$/, lazy(() => import('./pages/mine'), 'default'));
 route(/^\/points\/?$/, lazy(() => import('./pages/wallet'), 'default'));
 route(/^\/points\/approve\/?$/, lazy(() => import('./pages/approve'), 'default'));
+route(/^\/points\/confirm\/?$/, lazy(() => import('./pages/confirm'), 'default'));
+route(/^\/honour\/?$/, lazy(() => import('./pages/honour'), 'default'));
 route(/^\/regulator\/?$/, lazy(() => import('./pages/regulator'), 'default'));
 
 const NAV: [string, MessageKey][] = [

@@ -94,6 +94,12 @@ class Applier {
   // Pays a ServiceExchange: from banked minutes, or in points at timebank_points_per_hour.
   Status PayForService(const pb::ServiceExchange& p);
   bool SignedByKey(const std::string& key_bytes) const;
+  // executor_honour.cc
+  Status HonourName(const pb::HonourName& p);
+  Status CheckNotOrgName(const std::string& name) const;
+  void SetHonourRanks(const std::string& holder, bool listed);
+  void AddHonourYear(const std::string& holder, std::uint64_t points_added, std::uint64_t points_taken,
+                     std::uint64_t minutes_added);
 
   // executor_goods.cc
   Status RegisterGoodsItem(const pb::RegisterGoodsItem& p);

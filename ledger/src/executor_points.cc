@@ -21,6 +21,7 @@ Status Applier::CreditPoints(const std::string& holder, std::uint64_t points) {
   rec.set_shortfall(rec.shortfall() - settled);
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
+  AddHonourYear(holder, points, 0, 0);
   return UpdateStats([&](pb::ChainStats& s) {
     s.set_points_issued(AddCount(s.points_issued(), points));
     return true;
@@ -41,6 +42,7 @@ Status Applier::RevokePoints(const std::string& holder, std::uint64_t points) {
   rec.set_revoked(revoked);
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
+  AddHonourYear(holder, 0, points, 0);
   return Status::Ok();
 }
 
@@ -56,6 +58,7 @@ Status Applier::TakeBackPoints(const std::string& holder, std::uint64_t points) 
   rec.set_earned(rec.earned() - points);
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
+  AddHonourYear(holder, 0, points, 0);
   return UpdateStats([&](pb::ChainStats& s) {
     std::uint64_t issued = s.points_issued();
     if (!TakeFromCount(issued, points)) return false;

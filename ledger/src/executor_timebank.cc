@@ -34,6 +34,7 @@ Status Applier::CreditMinutes(const std::string& holder, std::uint64_t minutes) 
   rec.set_minutes_balance(balance);
   rec.set_minutes_earned(earned);
   keys::Store(view_, keys::Points(holder), rec);
+  AddHonourYear(holder, 0, 0, minutes);
   return Status::Ok();
 }
 

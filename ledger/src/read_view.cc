@@ -141,6 +141,31 @@ std::optional<pb::CorrectionRecord> ReadView::CorrectedBy(const Hash256& tx_id) 
 std::optional<pb::PointsMoveRecord> ReadView::PointsMove(const Hash256& tx_id) const {
   return keys::Load<pb::PointsMoveRecord>(state_, keys::PointsMove(std::string(tx_id.begin(), tx_id.end())));
 }
+std::optional<pb::HonourNameRecord> ReadView::HonourName(ByteView holder) const {
+  return keys::Load<pb::HonourNameRecord>(state_, keys::HonourName(ToString(holder)));
+}
+std::optional<pb::HonourYear> ReadView::HonourYear(ByteView holder, std::uint32_t year) const {
+  return keys::Load<pb::HonourYear>(state_, keys::HonourYear(ToString(holder), year));
+}
+std::vector<HonourEntry> ReadView::HonourList(std::uint32_t year, std::size_t limit) const {
+  std::vector<HonourEntry> rows;
+  if (limit == 0) return rows;
+  const std::string prefix = keys::HonourRankPrefix(year);
+  state_.Scan(prefix, prefix, "", [&](std::string_view key, std::string_view) {
+    if (key.size() != prefix.size() + 16 + 32) throw StorageCorrupt(PrintableStorageKey(key), "a malformed honour rank row");
+    HonourEntry e;
+    e.holder = ToBytes(key.substr(prefix.size() + 16));
+    auto name = HonourName(e.holder);
+    // The executor writes rank rows only for named holders and removes them on clear.
+    if (!name) throw StorageCorrupt(PrintableStorageKey(key), "an honour rank row names a holder without a name");
+    e.display_name = name->display_name();
+    e.points = ~ReadU64(AsBytes(key.substr(prefix.size(), 8)));
+    e.minutes = ~ReadU64(AsBytes(key.substr(prefix.size() + 8, 8)));
+    rows.push_back(std::move(e));
+    return rows.size() < limit;
+  });
+  return rows;
+}
 pb::ChainStats ReadView::Stats() const {
   return keys::Load<pb::ChainStats>(state_, keys::kStats).value_or(pb::ChainStats());
 }

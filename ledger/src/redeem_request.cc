@@ -65,22 +65,29 @@ Result<std::string> RedeemPayloadFromText(std::string_view text) {
   return Malformed("the link has no r= parameter");
 }
 
-Result<RedeemRequest> DecodeRedeemRequest(std::string_view payload, std::string_view chain_id, std::uint64_t now_ms) {
+Result<RedeemRequest> DecodeRedeemRequest(std::string_view payload, std::string_view chain_id, std::uint64_t now_ms,
+                                          pb::TxBody::PayloadCase kind) {
+  assert(kind == pb::TxBody::kRedeemPoints || kind == pb::TxBody::kVolunteerService);
+  const bool redeem = kind == pb::TxBody::kRedeemPoints;
+  const std::string what = redeem ? "redemption request" : "volunteer confirmation request";
   auto tx = ParseEnvelope(payload);
   if (!tx.ok()) return tx.status();
   if (tx->sigs_size() > 1) {
-    return Status::Error("too_many_signatures", "a redemption request carries at most one signature; this is a "
+    return Status::Error("too_many_signatures", "a " + what + " carries at most one signature; this is a "
                                                 "fully signed transaction: submit it instead");
   }
   auto body = DecodeTxBody(AsBytes(tx->body()), chain_id);
   if (!body.ok()) return body.status();
-  if (!body->has_redeem_points()) {
-    return Status::Error("wrong_kind", "a redemption request holds a redeem_points, not " + PayloadKindName(*body));
+  if (body->payload_case() != kind) {
+    return Status::Error("wrong_kind", "a " + what + " holds a " + (redeem ? "redeem_points" : "volunteer_service") +
+                                           ", not " + PayloadKindName(*body));
   }
   RedeemRequest out;
   out.body_bytes = tx->body();
   out.body = std::move(*body);
-  std::copy(out.redeem().holder().begin(), out.redeem().holder().end(), out.holder.begin());
+  // DecodeTxBody checked the holder is 32 bytes.
+  const std::string& holder = redeem ? out.redeem().holder() : out.volunteer().holder();
+  std::copy(holder.begin(), holder.end(), out.holder.begin());
   if (tx->sigs_size() == 1) {
     const pb::Signature& s = tx->sigs(0);
     if (s.public_key().size() != 32 || s.sig().size() != 64) {
@@ -98,7 +105,7 @@ Result<RedeemRequest> DecodeRedeemRequest(std::string_view payload, std::string_
   }
   // Checked last so a tampered or foreign request says what is wrong with it, not only "expired".
   if (now_ms > out.body.expires_at_ms()) {
-    return Status::Error("expired", "the redemption request expired at " + std::to_string(out.body.expires_at_ms()) +
+    return Status::Error("expired", "the " + what + " expired at " + std::to_string(out.body.expires_at_ms()) +
                                         " ms (now " + std::to_string(now_ms) + ")");
   }
   return out;

@@ -205,6 +205,7 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
     case pb::TxBody::kMovePoints:
       return Collect({KeySlot(body.move_points().from_holder(), "from_holder"),
                       KeySlot(body.move_points().to_holder(), "to_holder")});
+    case pb::TxBody::kHonourName: return Collect({KeySlot(body.honour_name().holder(), "holder")});
     case pb::TxBody::kDonation:
     case pb::TxBody::kTransfer:
     case pb::TxBody::kTrustDeposit:

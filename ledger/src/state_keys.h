@@ -29,6 +29,19 @@ inline std::string Points(std::string_view holder) { return "h/" + std::string(h
 inline std::string VolunteerDay(std::string_view holder, std::uint64_t day) {
   return "hv/" + std::string(holder) + U64(day);
 }
+// The honour list (docs/data-format.md "Honour list"): a holder's chosen name, its yearly totals,
+// and, for holders with a name only, a rank row per year that sorts best first: year, then points
+// and minutes inverted (so larger sorts first), then the holder key (the deterministic tie order).
+inline std::string HonourName(std::string_view holder) { return "hn/" + std::string(holder); }
+inline std::string HonourYear(std::string_view holder, std::uint32_t year) {
+  return "hy/" + std::string(holder) + U64(year);
+}
+inline std::string HonourYearPrefix(std::string_view holder) { return "hy/" + std::string(holder); }
+inline std::string HonourRankPrefix(std::uint32_t year) { return "hr/" + U64(year); }
+inline std::string HonourRank(std::uint32_t year, std::uint64_t points, std::uint64_t minutes,
+                              std::string_view holder) {
+  return HonourRankPrefix(year) + U64(~points) + U64(~minutes) + std::string(holder);
+}
 inline std::string TxLoc(std::string_view tx_id) { return "x/" + std::string(tx_id); }
 inline std::string OrgYear(std::string_view org, std::uint32_t year) {
   return "y/" + std::string(org) + '\0' + U64(year);

@@ -391,6 +391,18 @@ Status CheckPayload(const pb::TxBody& body) {
           .Check(p.from_holder() != p.to_holder(), "to_holder", "must differ from from_holder")
           .status();
     }
+    case pb::TxBody::kHonourName: {
+      // Empty clears the name; otherwise one line of printable text with no personal data (a
+      // display name is chosen to be public, a phone number in it never is).
+      const auto& p = body.honour_name();
+      const std::string& name = p.display_name();
+      return FieldChecker("honour_name")
+          .Hash("holder", p.holder(), true)
+          .FreeText("display_name", name, TxLimits::kMaxHonourNameBytes, false)
+          .Check(name.empty() || (name.front() != ' ' && name.back() != ' '), "display_name",
+                 "must not begin or end with a space")
+          .status();
+    }
     case pb::TxBody::kDisclosure: {
       const auto& p = body.disclosure();
       return FieldChecker("disclosure")

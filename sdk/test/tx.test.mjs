@@ -125,6 +125,7 @@ const SAMPLES = {
   goods_donation: [{ to_account: 'org:x', item_code: 'rice-10kg', unit: '袋', quantity: 1000000000000n, value_fen: 4800000, donor_ref: K, donor_display_name: '某粮油集团', lot_number: 'L1', expires_on: 20270630, receipt_number_hash: K, notary_org: 'bank-1', memo: 'm' }, 'to_account:"org:x" item_code:"rice-10kg" unit:"袋" quantity:1000000000000 value_fen:4800000 donor_ref:"KEY" donor_display_name:"某粮油集团" lot_number:"L1" expires_on:20270630 receipt_number_hash:"KEY" notary_org:"bank-1" memo:"m"'],
   goods_transfer: [{ from_account: 'org:x', to_account: 'org:y', item_code: 'quilt', unit: '床', quantity: 300, purpose: 'p' }, 'from_account:"org:x" to_account:"org:y" item_code:"quilt" unit:"床" quantity:300 purpose:"p"'],
   goods_distribution: [{ from_account: 'project:p-1', item_code: 'mask-medical', unit: '只', quantity: 600, region: '330106', place_name: '医院', beneficiary_count: 600, evidence_hash: K, occurred_at_ms: 8, description: 'd' }, 'from_account:"project:p-1" item_code:"mask-medical" unit:"只" quantity:600 region:"330106" place_name:"医院" beneficiary_count:600 evidence_hash:"KEY" occurred_at_ms:8 description:"d"'],
+  honour_name: [{ holder: K, display_name: '小雨点' }, 'holder:"KEY" display_name:"小雨点"'],
 };
 
 const octal = (h) => [...Buffer.from(h, 'hex')].map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');

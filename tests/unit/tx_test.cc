@@ -311,6 +311,9 @@ std::vector<pb::TxBody> ValidBodies() {
     item->set_name_en("Electric heater");
     item->set_unit("台");
     item->set_category(pb::GOODS_CATEGORY_DAILY_NECESSITIES);
+    auto* p = b.mutable_honour_name();
+    p->set_holder(Key32(9));
+    p->set_display_name("小雨点");
     out.push_back(b);
   }
   return out;
@@ -408,6 +411,7 @@ TEST_CASE("PayloadKindName") {
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
                                "update_project", "service_exchange", "move_points", "goods_donation",
                                "goods_transfer", "goods_distribution", "register_goods_item"};
+                               "update_project", "service_exchange", "move_points", "honour_name"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -825,6 +829,8 @@ TEST_CASE("hash and key fields must be exactly 32 bytes") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_move_points()->set_from_holder(v); }},
       {pb::TxBody::kMovePoints, "to_holder", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_move_points()->set_to_holder(v); }},
+      {pb::TxBody::kHonourName, "holder", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_honour_name()->set_holder(v); }},
       {pb::TxBody::kDisclosure, "document_sha256", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_document_sha256(v); }},
       {pb::TxBody::kRotateKey, "old_public_key", true,
@@ -1055,6 +1061,8 @@ TEST_CASE("text limits and required text") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_item(v); }},
       {pb::TxBody::kServiceExchange, "service", 200, true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_service_exchange()->set_service(v); }},
+      {pb::TxBody::kHonourName, "display_name", 48, false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_honour_name()->set_display_name(v); }},
       {pb::TxBody::kDisclosure, "title", 200, true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_title(v); }},
       {pb::TxBody::kDisclosure, "url", 2000, false,
@@ -1622,6 +1630,8 @@ std::vector<Case> FreeTextCases() {
        [](B& b, S v) { b.mutable_goods_distribution()->set_place_name(v); }},
       {B::kGoodsDistribution, "goods_distribution.description",
        [](B& b, S v) { b.mutable_goods_distribution()->set_description(v); }},
+      {B::kHonourName, "honour_name.display_name",
+       [](B& b, S v) { b.mutable_honour_name()->set_display_name(v); }},
   };
 }
 

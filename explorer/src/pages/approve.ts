@@ -69,7 +69,7 @@ async function check(payload: string, wallet: Wallet, signal: AbortSignal): Prom
   return { request, merchantName: name(org.org, request.body.merchantOrg), balance: points.balance };
 }
 
-async function submit(envelope: Uint8Array, signal: AbortSignal): Promise<TxStatus> {
+export async function submit(envelope: Uint8Array, signal: AbortSignal): Promise<TxStatus> {
   const response = await fetch('/v1/txs', { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', Accept: 'application/json' }, body: envelope as BodyInit, signal });
   const answer = (await response.json().catch(() => null)) as { results?: TxStatus[]; error?: { code: string; message: string } } | null;
   if (!response.ok || !answer?.results?.[0]) {
@@ -78,7 +78,7 @@ async function submit(envelope: Uint8Array, signal: AbortSignal): Promise<TxStat
   return answer.results[0];
 }
 
-async function waitCommitted(first: TxStatus, signal: AbortSignal): Promise<TxStatus> {
+export async function waitCommitted(first: TxStatus, signal: AbortSignal): Promise<TxStatus> {
   let st = first;
   const deadline = Date.now() + COMMIT_WAIT_MS;
   while (st.status === 'pending' && Date.now() < deadline) {

@@ -93,7 +93,7 @@ export default async function homePage(ctx: PageContext): Promise<void> {
       h('p', { class: 'fine' }, t('home.activity_hint')),
       activity,
     ),
-    h('section', { class: 'card', 'aria-labelledby': 'figs-h' }, h('div', { class: 'card-head' }, h('h2', { id: 'figs-h' }, t('home.figures'))), figures),
+    h('section', { class: 'card', 'aria-labelledby': 'figs-h' }, h('div', { class: 'card-head' }, h('h2', { id: 'figs-h' }, t('home.figures')), h('a', { href: '/honour', 'data-link': 'honour' }, t('honour.link'))), figures),
     h('section', { class: 'card', 'aria-labelledby': 'feed-h' }, h('div', { class: 'card-head' }, h('h2', { id: 'feed-h' }, t('home.latest_blocks')), h('a', { href: '/blocks' }, t('common.all'))), feed),
   );
 

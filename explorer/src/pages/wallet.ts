@@ -6,6 +6,7 @@ import { t } from '../i18n';
 import { refresh, type PageContext } from '../router';
 import { copyButton, errorBox, loading, notice, pageHeader, pager, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
+import { honourForm } from '../ui/honourname';
 import { historySide, walletFigures } from '../ui/timebank';
 import { txItem } from '../ui/txdesc';
 import { fromHex, toHex } from '@shanliu/sdk/verify/bytes';
@@ -81,6 +82,7 @@ export default async function walletPage(ctx: PageContext): Promise<void> {
   }
   const figures = h('div', { class: 'figures figures-3' }, loading());
   const history = h('div');
+  const honour = h('div');
   const secretBox = h('div', { hidden: true });
   const reveal = h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-expanded': 'false' }, t('wallet.backup'));
   reveal.addEventListener('click', () => {
@@ -109,6 +111,7 @@ export default async function walletPage(ctx: PageContext): Promise<void> {
       ),
     ),
     section(t('wallet.history'), history),
+    section(t('honour.wallet_title'), honour),
     section(t('wallet.manage'), h('p', { class: 'fine' }, t('wallet.privacy')), h('p', { class: 'row-actions' }, reveal, ' ', remove), secretBox),
   );
 
@@ -121,6 +124,7 @@ export default async function walletPage(ctx: PageContext): Promise<void> {
     return;
   }
   replace(figures, ...walletFigures(first));
+  replace(honour, honourForm(wallet, first.honour_name ?? null, ctx.signal));
   pager<TxSummary>(
     history,
     async (next) => (next === null ? first.history : (await get<Points>(`/v1/points/${enc(wallet.public)}?limit=20&before=${next}`, ctx.signal)).history),

@@ -60,6 +60,8 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
       return [units(p), ' ', s(p, 'unit'), ' · ', s(p, 'item_code'), ' · ', s(p, 'place_name')];
     case 'move_points':
       return [t('timebank.moved_to', { key: s(p, 'to_holder').slice(0, 12) })];
+    case 'honour_name':
+      return [s(p, 'display_name') || '—'];
     case 'disclosure':
       return [tEnum('disclosure', s(p, 'type') || 'unspecified'), ' · ', s(p, 'title')];
     case 'register_org':

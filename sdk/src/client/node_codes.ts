@@ -67,6 +67,8 @@ export const NODE_ERROR_CODES = {
   not_participating: [400, false],
   rate_mismatch: [400, false],
   nothing_to_move: [400, false],
+  name_is_org: [400, false],
+  honour_unchanged: [400, false],
   overflow: [400, false],
   restricted_funds: [400, false],
   project_closed: [400, false],

@@ -40,6 +40,7 @@ export const PAYLOADS = {
   goods_donation: { number: 31, fields: [[1, 'to_account', 'string'], [2, 'item_code', 'string'], [3, 'unit', 'string'], [4, 'quantity', 'uint64'], [5, 'value_fen', 'int64'], [6, 'donor_ref', 'bytes'], [7, 'donor_display_name', 'string'], [8, 'lot_number', 'string'], [9, 'expires_on', 'uint32'], [10, 'receipt_number_hash', 'bytes'], [11, 'notary_org', 'string'], [12, 'memo', 'string']] },
   goods_transfer: { number: 32, fields: [[1, 'from_account', 'string'], [2, 'to_account', 'string'], [3, 'item_code', 'string'], [4, 'unit', 'string'], [5, 'quantity', 'uint64'], [6, 'purpose', 'string']] },
   goods_distribution: { number: 33, fields: [[1, 'from_account', 'string'], [2, 'item_code', 'string'], [3, 'unit', 'string'], [4, 'quantity', 'uint64'], [5, 'region', 'string'], [6, 'place_name', 'string'], [7, 'beneficiary_count', 'uint32'], [8, 'evidence_hash', 'bytes'], [9, 'occurred_at_ms', 'uint64'], [10, 'description', 'string']] },
+  honour_name: { number: 30, fields: [[1, 'holder', 'bytes'], [2, 'display_name', 'string']] },
 } as const;
 
 export type PayloadKind = keyof typeof PAYLOADS;

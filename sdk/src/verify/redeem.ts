@@ -9,7 +9,7 @@ import { readFields, type Field } from './protobuf.js';
 export const MAX_REQUEST_CHARS = 1000; // kMaxRedeemRequestChars: refused before any parsing
 const MAX_POINTS = 1_000_000_000_000n; // TxLimits::kMaxPoints
 const MAX_ITEM_CHARS = 200; // TxLimits::kMaxShortText
-const TX_SIGN_DOMAIN = utf8('shanliu/tx/v1\0');
+export const TX_SIGN_DOMAIN = utf8('shanliu/tx/v1\0');
 const REDEEM_FIELD = 23; // TxBody.redeem_points
 
 export type RequestErrorCode = 'malformed' | 'wrong_kind' | 'too_many_signatures' | 'bad_signature' | 'expired' | 'wrong_chain';
@@ -35,12 +35,7 @@ export interface RedeemBody {
   item: string;
 }
 
-export interface RedeemRequest {
-  bodyBytes: Uint8Array; // exactly as signed
-  body: RedeemBody;
-  signer: Uint8Array | null; // at most one, its signature verified
-  signature: Uint8Array | null;
-}
+export type RedeemRequest = SignedRequest<RedeemBody>;
 
 // ------------------------------------------------------------------ base64url (RFC 4648 section 5)
 
@@ -76,10 +71,10 @@ function varint(v: bigint): Uint8Array {
 }
 
 const key = (field: number, wire: number): Uint8Array => varint(BigInt((field << 3) | wire));
-const lenField = (field: number, data: Uint8Array): Uint8Array => concat(key(field, 2), varint(BigInt(data.length)), data);
+export const lenField = (field: number, data: Uint8Array): Uint8Array => concat(key(field, 2), varint(BigInt(data.length)), data);
 // proto3 leaves default values out: an empty string, empty bytes or zero is not written.
-const bytesField = (field: number, data: Uint8Array): Uint8Array => (data.length ? lenField(field, data) : new Uint8Array(0));
-const intField = (field: number, v: bigint): Uint8Array => (v ? concat(key(field, 0), varint(v)) : new Uint8Array(0));
+export const bytesField = (field: number, data: Uint8Array): Uint8Array => (data.length ? lenField(field, data) : new Uint8Array(0));
+export const intField = (field: number, v: bigint): Uint8Array => (v ? concat(key(field, 0), varint(v)) : new Uint8Array(0));
 
 export function encodeRedeemBody(b: RedeemBody): Uint8Array {
   const redeem = concat(bytesField(1, b.holder), bytesField(2, utf8(b.merchantOrg)), intField(3, b.points), bytesField(4, utf8(b.item)));
@@ -99,11 +94,11 @@ export function encodeEnvelope(body: Uint8Array, sigs: { publicKey: Uint8Array; 
 
 // ------------------------------------------------------------------ decoding
 
-function malformed(message: string): never {
+export function malformed(message: string): never {
   throw new RequestError('malformed', message);
 }
 
-function fields(data: Uint8Array): Field[] {
+export function fields(data: Uint8Array): Field[] {
   try {
     return readFields(data);
   } catch (e) {
@@ -111,7 +106,7 @@ function fields(data: Uint8Array): Field[] {
   }
 }
 
-function text(f: Field): string {
+export function text(f: Field): string {
   if (f.wire !== 2) malformed(`field ${f.number}: expected a string`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(f.bytes);
@@ -120,7 +115,7 @@ function text(f: Field): string {
   }
 }
 
-function uint(f: Field): bigint {
+export function uint(f: Field): bigint {
   if (f.wire !== 0) malformed(`field ${f.number}: expected a number`);
   return f.varint!;
 }
@@ -178,9 +173,30 @@ export function payloadFromText(input: string): string {
 
 export type Verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => Promise<boolean>;
 
-// Decodes and checks a request for chain `chainId` at `nowMs`. Whether a non-holder signer is a
-// key of the merchant is ledger state: the caller checks it against GET /v1/orgs/{id}.
-export async function decodeRedeemRequest(payload: string, chainId: string, nowMs: number, verify: Verify): Promise<RedeemRequest> {
+// A request's envelope, generic over the payload it carries: a redemption here, a volunteer
+// record in verify/volunteer.ts (the same format, docs/data-format.md "Redemption request").
+export interface RequestBody {
+  chainId: string;
+  expiresAtMs: bigint;
+  holder: Uint8Array;
+}
+export interface SignedRequest<B extends RequestBody> {
+  bodyBytes: Uint8Array; // exactly as signed
+  body: B;
+  signer: Uint8Array | null; // at most one, its signature verified
+  signature: Uint8Array | null;
+}
+
+// Decodes and checks a request for chain `chainId` at `nowMs`; `decodeBody` reads and checks the
+// body. Whether a non-holder signer is a key of the organisation is ledger state: the caller
+// checks it against GET /v1/orgs/{id}.
+export async function decodeSignedRequest<B extends RequestBody>(
+  payload: string,
+  chainId: string,
+  nowMs: number,
+  verify: Verify,
+  decodeBody: (bytes: Uint8Array) => B,
+): Promise<SignedRequest<B>> {
   if (!payload) malformed('empty');
   if (payload.length > MAX_REQUEST_CHARS) malformed(`${payload.length} characters; the limit is ${MAX_REQUEST_CHARS}`);
   const envelope = fromBase64Url(payload);
@@ -217,15 +233,19 @@ export async function decodeRedeemRequest(payload: string, chainId: string, nowM
   return { bodyBytes, body, signer, signature };
 }
 
-export const signedByHolder = (r: RedeemRequest): boolean => r.signer !== null && equal(r.signer, r.body.holder);
+export function decodeRedeemRequest(payload: string, chainId: string, nowMs: number, verify: Verify): Promise<RedeemRequest> {
+  return decodeSignedRequest(payload, chainId, nowMs, verify, decodeBody);
+}
+
+export const signedByHolder = (r: SignedRequest<RequestBody>): boolean => r.signer !== null && equal(r.signer, r.body.holder);
 
 // The bytes an Ed25519 signature over this request's body covers (domain-separated, DESIGN 4).
-export const signingMessage = (r: RedeemRequest): Uint8Array => concat(TX_SIGN_DOMAIN, r.bodyBytes);
+export const signingMessage = (r: SignedRequest<RequestBody>): Uint8Array => concat(TX_SIGN_DOMAIN, r.bodyBytes);
 
 // The envelope with `publicKey`'s signature added after the one already there.
-export function cosigned(r: RedeemRequest, publicKey: Uint8Array, sig: Uint8Array): Uint8Array {
+export function cosigned(r: SignedRequest<RequestBody>, publicKey: Uint8Array, sig: Uint8Array): Uint8Array {
   const sigs = r.signer && r.signature ? [{ publicKey: r.signer, sig: r.signature }] : [];
   return encodeEnvelope(r.bodyBytes, [...sigs, { publicKey, sig }]);
 }
 
-export const holderHex = (r: RedeemRequest): string => toHex(r.body.holder);
+export const holderHex = (r: SignedRequest<RequestBody>): string => toHex(r.body.holder);

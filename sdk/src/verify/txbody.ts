@@ -72,6 +72,13 @@ export interface MovePointsBody {
   toHolder: string; // hex
 }
 
+// 光荣榜: the display name a holder chose (empty: cleared).
+export interface HonourNameBody {
+  kind: 'honour_name';
+  holder: string; // hex
+  displayName: string;
+}
+
 export type Payload =
   | GiftBody
   | MoveBody
@@ -80,6 +87,7 @@ export type Payload =
   | CorrectionBody
   | ServiceExchangeBody
   | MovePointsBody
+  | HonourNameBody
   | { kind: 'other'; field: number };
 
 export interface TxBody {
@@ -181,6 +189,11 @@ function decodeMovePoints(data: Uint8Array): MovePointsBody {
   return { kind: 'move_points', fromHolder: m.has(1) ? toHex(bytes(m.get(1)!)) : '', toHolder: m.has(2) ? toHex(bytes(m.get(2)!)) : '' };
 }
 
+function decodeHonourName(data: Uint8Array): HonourNameBody {
+  const m = fieldsByNumber(data);
+  return { kind: 'honour_name', holder: m.has(1) ? toHex(bytes(m.get(1)!)) : '', displayName: m.has(2) ? str(m.get(2)!) : '' };
+}
+
 function decodePayload(f: Field): Payload {
   const data = bytes(f);
   switch (f.number) {
@@ -193,6 +206,7 @@ function decodePayload(f: Field): Payload {
     case 25: return decodeCorrection(data);
     case 27: return decodeServiceExchange(data);
     case 28: return decodeMovePoints(data);
+    case 30: return decodeHonourName(data);
     default: return { kind: 'other', field: f.number };
   }
 }

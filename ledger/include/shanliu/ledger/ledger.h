@@ -190,6 +190,15 @@ struct ReceiptProofData {
   pb::CommitCertificate commit;
 };
 
+// One row of the honour list (GET /v1/honour): a holder that chose a display name, and what it
+// earned in the year asked for.
+struct HonourEntry {
+  Bytes holder;
+  std::string display_name;
+  std::uint64_t points = 0;
+  std::uint64_t minutes = 0;
+};
+
 class ReadView {
  public:
   // Takes a snapshot and reads the head recorded inside it, so head and data always agree.
@@ -235,6 +244,12 @@ class ReadView {
   // What the MovePoints `tx_id` carried (nullopt: not a committed MovePoints).
   std::optional<pb::PointsMoveRecord> PointsMove(const Hash256& tx_id) const;
   pb::ChainStats Stats() const;
+  // The holder's honour-list name (nullopt: not opted in) and its totals for one year (UTC+8).
+  std::optional<pb::HonourNameRecord> HonourName(ByteView holder) const;
+  std::optional<pb::HonourYear> HonourYear(ByteView holder, std::uint32_t year) const;
+  // The top `limit` named holders of `year`, by points, then minutes (both descending), then
+  // holder key (ascending). Reads `limit` rank rows: the index is kept at commit.
+  std::vector<HonourEntry> HonourList(std::uint32_t year, std::size_t limit) const;
 
   // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.
   std::vector<std::uint64_t> AccountActivity(std::string_view account, std::uint64_t before_leaf,

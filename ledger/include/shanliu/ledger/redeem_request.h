@@ -8,6 +8,10 @@
 // Nothing new is signed: the body is the one the node will see, so a request cannot say one
 // thing to the phone and another to the ledger. It lapses at the body's expires_at_ms.
 // Pure: the caller passes the clock.
+//
+// The same payload carries a VolunteerService the volunteer confirms in the wallet (issue 17
+// part 5, "confirm service"): the organising charity takes the merchant's place, the volunteer
+// the holder's. DecodeRedeemRequest takes the kind expected.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +39,7 @@ struct RedeemRequest {
   std::optional<crypto::Signature> signature;  // the signer's
   bool SignedByHolder() const { return signer.has_value() && *signer == holder; }
   const pb::RedeemPoints& redeem() const { return body.redeem_points(); }
+  const pb::VolunteerService& volunteer() const { return body.volunteer_service(); }
 };
 
 // The payload of an envelope with zero or one signature (asserted).
@@ -50,8 +55,10 @@ Result<std::string> RedeemPayloadFromText(std::string_view text);
 // "too_many_signatures" (more than one: that is a tx, not a request), "bad_signature" (the
 // signature is not over this body), "expired" (now_ms > expires_at_ms).
 // Whether a non-holder signer is a key of the merchant is ledger state: the caller checks it.
+// `kind` is kRedeemPoints or kVolunteerService (asserted); the holder is that payload's holder.
 Result<RedeemRequest> DecodeRedeemRequest(std::string_view payload, std::string_view chain_id,
-                                          std::uint64_t now_ms);
+                                          std::uint64_t now_ms,
+                                          pb::TxBody::PayloadCase kind = pb::TxBody::kRedeemPoints);
 
 // The request plus `key`'s signature, as an envelope. A holder-signed request may be co-signed
 // by a merchant key and the reverse; signing twice with one key is refused ("duplicate_signature").

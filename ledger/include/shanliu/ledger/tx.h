@@ -31,6 +31,8 @@ struct TxLimits {
   static constexpr std::uint64_t kMaxPoints = 1'000'000'000'000;
   static constexpr std::uint32_t kMaxVolunteerMinutes = 24 * 60;
   static constexpr std::uint32_t kMaxBeneficiaries = 100'000'000;
+  // An honour-list display name: 16 CJK characters (3 bytes each) or 48 ASCII ones.
+  static constexpr std::size_t kMaxHonourNameBytes = 48;
 };
 
 // A tx that passed stateless validation: parsed, every signature verified, ids computed.
