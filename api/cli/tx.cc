@@ -49,6 +49,12 @@ const std::vector<FieldFlag>& FieldFlags() {
       {"title", {"title"}},
       {"reason", {"reason"}},
       {"description", {"description"}},
+      {"federation", {"federation_org"}},
+      {"item-id", {"item_id"}},
+      {"name-zh", {"name_zh"}},
+      {"name-en", {"name_en"}},
+      {"active", {"active"}},
+      {"catalogue-item", {"catalogue_item"}},
   };
   return flags;
 }
@@ -130,6 +136,12 @@ Status ApplyFieldFlags(const Args& args, const Descriptor* payload, json& fields
         fields[target->name()] = number;
         break;
       }
+      case FieldDescriptor::CPPTYPE_BOOL:
+        if (*value != "true" && *value != "false") {
+          return Status::Error("usage", std::string("--") + flag.flag + " must be true or false");
+        }
+        fields[target->name()] = *value == "true";
+        break;
       default: fields[target->name()] = *value;
     }
   }
@@ -180,7 +192,7 @@ POST /v1/txs and prints its id, receipt code and status.
 
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
-       redeem_points, disclosure, correction, service_exchange, move_points
+       redeem_points, disclosure, correction, service_exchange, move_points, catalogue_entry
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
@@ -192,6 +204,10 @@ the common fields (a field may come from the JSON or a flag, not both):
   --holder HEX     holder / points_holder               --points N / --minutes N
   --from-holder HEX, --to-holder HEX  (move_points) the holder's old and new key
   --service TEXT   (service_exchange) the service received
+  --federation ID, --item-id SLUG, --name-zh TEXT, --name-en TEXT, --active true|false
+                   (catalogue_entry, with --org MERCHANT and --points PRICE) list, reprice or
+                   withdraw (--active false) a merchant's item; signed by the federation
+  --catalogue-item SLUG  (redeem_points) the catalogue item bought: --points must be its price
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
   --corrects ID    (correction) the tx to reverse: fills corrected_tx_id and, from the node,
                    corrected_tx_body; sign with its author's key, and the bureau's from the
@@ -227,6 +243,9 @@ example:
   shanliu tx donation --key dev/keys/bank-1.key --node http://127.0.0.1:8080 \
     --to org:xihu-sunshine-elder --amount-fen 5000 \
     --json '{"donor_ref":"<64 hex>","channel":"bank_transfer","attesting_bank":"bank-1"}'
+  shanliu tx catalogue-entry --key dev/keys/federation.key --node http://127.0.0.1:8080 \
+    --federation federation --org xihu-barber --item-id haircut --name-zh 理发一次 \
+    --name-en "One haircut" --points 30 --active true
 )";
 
 int Tx(const Args& args) {

@@ -24,6 +24,12 @@ void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event st
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
 void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
 void AddSigningRoutes(Router& router);  // the co-signing inbox (/v1/signing-requests)
+void AddMerchantRoutes(Router& router);  // a merchant's catalogue and monthly settlement report
+
+// One page of a merchant's catalogue in item-id order, withdrawn items included:
+// {"items": [...], "next": <item id to pass as cursor> | null} (also part of GET /v1/orgs/{id}).
+Json CataloguePage(const ledger::ReadView& view, const std::string& merchant, const std::string& after_item,
+                   std::size_t limit);
 
 // The JSON body of POST /v1/txs: {"txs": [base64 envelope, ...]} (1..max_batch) or {"tx": base64},
 // nothing else. Errors: invalid_json, invalid_base64, too_large, too_many_txs. Not a route of its

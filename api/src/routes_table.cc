@@ -16,6 +16,7 @@ void RegisterRoutes(Router& router) {
   AddDonorRoutes(router);
   AddAuditRoutes(router);
   AddSigningRoutes(router);
+  AddMerchantRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

@@ -85,6 +85,7 @@ Status Applier::Apply() {
     case pb::TxBody::kCorrection: s = Correction(body.correction()); break;
     case pb::TxBody::kServiceExchange: s = ServiceExchange(body.service_exchange()); break;
     case pb::TxBody::kMovePoints: s = MovePoints(body.move_points()); break;
+    case pb::TxBody::kCatalogueEntry: s = CatalogueEntry(body.catalogue_entry()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

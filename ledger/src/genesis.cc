@@ -112,7 +112,8 @@ Status ParseParams(const json& p, GenesisParams* out) {
                                     {"donation_fen_per_point", "volunteer_points_per_hour", "volunteer_max_age_ms",
                                      "volunteer_max_minutes_per_day", "timebank_points_per_hour", "max_block_txs",
                                      "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms",
-                                     "correction_bureau_threshold_fen", "compliance", "project_categories"},
+                                     "correction_bureau_threshold_fen", "compliance", "project_categories",
+                                     "points_expiry_years"},
                                     "parameters"));
   if (p.contains("project_categories")) {
     SHANLIU_RETURN_IF_ERROR(ParseCategories(p.at("project_categories"), &out->project_categories));
@@ -128,6 +129,8 @@ Status ParseParams(const json& p, GenesisParams* out) {
   if (out->volunteer_max_minutes_per_day == 0) return Bad("volunteer_max_minutes_per_day must be at least 1");
   // 0 is allowed: the district then lets service time be paid only from banked minutes.
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "timebank_points_per_hour", &out->timebank_points_per_hour, 1'000'000));
+  // 0 (the default): points never expire. A century bounds the arithmetic and any real policy.
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "points_expiry_years", &out->points_expiry_years, 100));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_txs", &out->max_block_txs, 100'000));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_bytes", &out->max_block_bytes, 64ull << 20));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_tx_expiry_window", &out->max_tx_expiry_window, 1000));
@@ -352,6 +355,9 @@ std::string GenesisToJson(const Genesis& g) {
                           {"annual_report_due_day", c.annual_report_due_day},
                           {"project_report_months", c.project_report_months}}},
                         {"project_categories", p.project_categories}};
+  // Written only when set, so the genesis files of chains whose points never expire stay
+  // byte-identical to what they were before the parameter existed.
+  if (p.points_expiry_years != 0) root["parameters"]["points_expiry_years"] = p.points_expiry_years;
   return root.dump(2) + "\n";
 }
 

@@ -374,6 +374,12 @@ TEST_CASE("demo --data-dir loads the whole district through the real state machi
     // The time bank: services paid for banked time, and one balance moved to a fresh key.
     CHECK(view->Stats().service_exchange_count() >= 2);
     CHECK(view->Stats().points_move_count() == 1);
+    // Give back: the federation listed the partner shops' items, and redemptions reference them.
+    CHECK(view->Catalogue("xihu-charity-mart", "", 10).size() == 4);
+    auto haircut = view->CatalogueItem("wulin-barber", "haircut");
+    REQUIRE(haircut.has_value());
+    CHECK(haircut->entry().points() == 30);
+    CHECK(haircut->entry().active());
     for (const std::string& code : codes) {
       auto id = crypto::FromBase32(code);
       REQUIRE(id.ok());

@@ -224,6 +224,11 @@ class ReadView {
   // What the MovePoints `tx_id` carried (nullopt: not a committed MovePoints).
   std::optional<pb::PointsMoveRecord> PointsMove(const Hash256& tx_id) const;
   pb::ChainStats Stats() const;
+  // A merchant's catalogue item (nullopt: never listed), and its catalogue in item-id order,
+  // withdrawn items included, starting after `after_item` (empty: from the first), at most `limit`.
+  std::optional<pb::CatalogueRecord> CatalogueItem(std::string_view merchant, std::string_view item_id) const;
+  std::vector<pb::CatalogueRecord> Catalogue(std::string_view merchant, std::string_view after_item,
+                                             std::size_t limit) const;
 
   // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.
   std::vector<std::uint64_t> AccountActivity(std::string_view account, std::uint64_t before_leaf,
