@@ -69,7 +69,7 @@ struct Counter {
   crypto::KeyPair charity = TestKey("sunshine"), merchant = TestKey("shop"), resident = TestKey("resident");
 };
 
-// The same request as explorer/test/redeem.test.mjs decodes: the phone wallet (TypeScript) and
+// The same request as sdk/test/redeem.test.mjs decodes: the phone wallet (TypeScript) and
 // the merchant's CLI (C++) agree on every byte.
 constexpr char kVector[] =
     "Cl4KDnNoYW5saXUtdmVjdG9yEMwIGAcggNDqtrczKMCfj7e3M7oBOAognU7CqNsp3LtJ-wvGgl961yicQDPXKK6nUJsf5gs2eUoSBHNob3AYBCIM55CG5Y-R5LiA5qyhEmQKILlq7GdgSYJgyQ0ohCJBVoUTzV1pTW0AV3Oa3e8fY1BlEkCJgpe89BDlPQx04b-QwLfSb3TZOY6qlxCHqmNKeCMgNixzVQfXBA5xEq9zaParS2nHw3KBQ9d3juFaaHNBCjgG";

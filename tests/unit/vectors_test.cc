@@ -3,7 +3,7 @@
 // checked against. This test (1) rebuilds them from a real one-validator chain and the real API
 // and fails when the committed files differ (regenerate with SHANLIU_UPDATE_VECTORS=1), and
 // (2) verifies the committed files with the C++ implementation, valid cases and invalid ones.
-// explorer/test/vectors.test.mjs reads the same files.
+// sdk/test/vectors.test.mjs reads the same files.
 #include <doctest/doctest.h>
 
 #include "cli_run.h"

@@ -13,9 +13,9 @@ import type { MessageKey } from '../messages';
 import type { PageContext } from '../router';
 import { copyButton, errorBox, kv, loading, notice, pageHeader, section } from '../ui/common';
 import { qrSvg } from '../ui/qr';
-import { equal, fromHex, toHex } from '../verify/bytes';
-import { ed25519Sign, ed25519Verify } from '../verify/crypto';
-import { cosigned, decodeRedeemRequest, payloadFromText, RequestError, signedByHolder, signingMessage, toBase64Url, type RedeemRequest } from '../verify/redeem';
+import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
+import { ed25519Sign, ed25519Verify } from '@shanliu/sdk/verify/crypto';
+import { cosigned, decodeRedeemRequest, payloadFromText, RequestError, signedByHolder, signingMessage, toBase64Url, type RedeemRequest } from '@shanliu/sdk/verify/redeem';
 import { loadWallet, type Wallet } from './wallet';
 
 const COMMIT_WAIT_MS = 60_000;

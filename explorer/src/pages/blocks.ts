@@ -7,10 +7,10 @@ import type { PageContext } from '../router';
 import { signersBlock, validatorName } from '../ui/badge';
 import { accountLink, blockLink, errorBox, hash, kv, loading, notice, pageHeader, pager, pill, section } from '../ui/common';
 import { txDetail, txTitle } from '../ui/txdesc';
-import { equal, fromHex, toHex } from '../verify/bytes';
-import { blockHash, verifyCommit } from '../verify/chain';
-import { AnchorError, loadAnchor } from '../verify/genesis';
-import { verifySources } from '../verify/sources';
+import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
+import { blockHash, verifyCommit } from '@shanliu/sdk/verify/chain';
+import { AnchorError, loadAnchor } from '../genesis';
+import { verifySources } from '@shanliu/sdk/verify/sources';
 
 export function blockList(ctx: PageContext): void {
   ctx.setTitle(t('block.list_title'));

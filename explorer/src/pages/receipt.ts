@@ -9,8 +9,8 @@ import { rememberVisit } from '../saved';
 import { plainSummary } from '../summary';
 import { pendingBadge, receiptBadge, unavailableBadge, type ReceiptOutcome } from '../ui/badge';
 import { accountLink, bar, blockLink, copyButton, errorBox, hash, kv, loading, notice, pageHeader, pill, section } from '../ui/common';
-import { AnchorError, loadAnchor } from '../verify/genesis';
-import { verifyAnswer } from '../verify/answer';
+import { AnchorError, loadAnchor } from '../genesis';
+import { verifyAnswer } from '@shanliu/sdk/verify/answer';
 
 // What the page shows, and which of it the browser proved. Values come from the proofs
 // wherever a proof covers them; anything else is the node's word and is marked "not proven".

@@ -13,11 +13,11 @@ import { signersBlock, validatorName } from '../ui/badge';
 import { blockLink, errorBox, hash, kv, loading, notice, pageHeader, section } from '../ui/common';
 import { beijingYear, complianceSection } from './compliance';
 import { auditSection, exportsSection, historySection } from './regulator_node';
-import { equal, fromHex, toHex } from '../verify/bytes';
-import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '../verify/chain';
-import { AnchorError, loadAnchor, type Anchor } from '../verify/genesis';
-import { verifyConsistency } from '../verify/merkle';
-import { verifyCheckpointNote, type NoteVerification } from '../verify/note';
+import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
+import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '@shanliu/sdk/verify/chain';
+import { AnchorError, loadAnchor, type Anchor } from '../genesis';
+import { verifyConsistency } from '@shanliu/sdk/verify/merkle';
+import { verifyCheckpointNote, type NoteVerification } from '@shanliu/sdk/verify/note';
 
 interface Signed {
   ok: boolean;

@@ -8,7 +8,7 @@ import { t } from '../i18n';
 import type { MessageKey } from '../messages';
 import { signersBlock, validatorName } from '../ui/badge';
 import { blockLink, errorBox, hash, kv, loading, notice, pager, pill, section } from '../ui/common';
-import type { Anchor } from '../verify/genesis';
+import type { Anchor } from '../genesis';
 
 function runLines(run: AuditRun): [string, Child][] {
   return [

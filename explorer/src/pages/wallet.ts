@@ -9,8 +9,8 @@ import { copyButton, errorBox, loading, notice, pageHeader, pager, section } fro
 import { qrSvg } from '../ui/qr';
 import { historySide, walletFigures } from '../ui/timebank';
 import { txItem } from '../ui/txdesc';
-import { fromHex, toHex } from '../verify/bytes';
-import { generateHolderKey, publicKeyOf } from '../verify/crypto';
+import { fromHex, toHex } from '@shanliu/sdk/verify/bytes';
+import { generateHolderKey, publicKeyOf } from '@shanliu/sdk/verify/crypto';
 
 const STORAGE_KEY = 'shanliu.wallet.v1';
 

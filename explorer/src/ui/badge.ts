@@ -2,11 +2,11 @@
 import { h } from '../dom';
 import { lang, t } from '../i18n';
 import type { MessageKey } from '../messages';
-import type { Validator } from '../verify/chain';
-import type { ReceiptVerification, Step } from '../verify/receipt';
+import type { Validator } from '@shanliu/sdk/verify/chain';
+import type { ReceiptVerification, Step } from '@shanliu/sdk/verify/receipt';
 import { shortHash, yuan } from '../format';
-import type { Mismatch } from '../verify/consistency';
-import { FLOW_CHECKS, type FlowResult } from '../verify/flow';
+import type { Mismatch } from '@shanliu/sdk/verify/consistency';
+import { FLOW_CHECKS, type FlowResult } from '@shanliu/sdk/verify/flow';
 
 export function validatorName(v: Validator): string {
   const n = lang() === 'zh' ? v.nameZh || v.nameEn : v.nameEn || v.nameZh;
