@@ -189,12 +189,12 @@ const std::vector<const char*>& VolunteerActivities() {
 
 const std::vector<RedeemItem>& RedeemItems() {
   static const std::vector<RedeemItem> r = {
-      {"爱心理发一次", 30, "wulin-barber"},
-      {"米面粮油兑换（5公斤大米）", 50, "xihu-charity-mart"},
-      {"社区超市购物抵扣10元", 20, "xihu-charity-mart"},
-      {"儿童绘本一本", 40, "wensan-bookstore"},
-      {"鸡蛋一盒", 15, "xihu-charity-mart"},
-      {"洗衣液一瓶", 25, "xihu-charity-mart"},
+      {"爱心理发一次", 30, "wulin-barber", "haircut", "One haircut"},
+      {"米面粮油兑换（5公斤大米）", 50, "xihu-charity-mart", "rice-5kg", "Rice, 5 kg"},
+      {"社区超市购物抵扣10元", 20, "xihu-charity-mart", "voucher-10-yuan", "10 yuan off shopping"},
+      {"儿童绘本一本", 40, "wensan-bookstore", "picture-book", "A children's picture book"},
+      {"鸡蛋一盒", 15, "xihu-charity-mart", "eggs-box", "A box of eggs"},
+      {"洗衣液一瓶", 25, "xihu-charity-mart", "laundry-liquid", "A bottle of laundry liquid"},
   };
   return r;
 }

@@ -62,6 +62,8 @@ struct RedeemItem {
   const char* item;
   std::uint64_t points;
   const char* merchant;  // org id of the partner shop that offers it
+  const char* item_id;   // its slug in the merchant's catalogue (CatalogueEntry)
+  const char* name_en;
 };
 const std::vector<RedeemItem>& RedeemItems();
 

@@ -216,6 +216,7 @@ Plan Planner::Run() {
   plan_.phases[1].name = "open projects and the charity trust";
   OpenProjects(plan_.phases[1]);
   OpenTrust(plan_.phases[1]);
+  CatalogueEntries(plan_.phases[1]);  // draws no random numbers: the other phases stay as they were
   plan_.phases[2].name = "donations, trust deposits and volunteer service";
   Donations(plan_.phases[2]);
   TrustDeposits(plan_.phases[2]);

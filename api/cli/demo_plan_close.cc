@@ -29,6 +29,21 @@ void Planner::Refunds(Phase& phase) {
   }
 }
 
+void Planner::CatalogueEntries(Phase& phase) {
+  for (const RedeemItem& item : RedeemItems()) {
+    pb::TxBody body;
+    pb::CatalogueEntry* e = body.mutable_catalogue_entry();
+    e->set_federation_org(o_.founders.federation);
+    e->set_merchant_org(item.merchant);
+    e->set_item_id(item.item_id);
+    e->set_name_zh(item.item);
+    e->set_name_en(item.name_en);
+    e->set_points(item.points);
+    e->set_active(true);
+    Add(phase, std::move(body), {o_.founders.federation});
+  }
+}
+
 void Planner::Redemptions(Phase& phase) {
   const std::size_t wanted = std::clamp<std::size_t>(static_cast<std::size_t>(o_.donations / 60), 5, 100);
   for (std::size_t i = 0; i < wanted; ++i) {
@@ -45,6 +60,7 @@ void Planner::Redemptions(Phase& phase) {
     r->set_merchant_org(item.merchant);
     r->set_points(item.points);
     r->set_item(item.item);
+    r->set_catalogue_item(item.item_id);
     points_[holder] -= item.points;
     plan_.totals.redemptions++;
     plan_.totals.points_redeemed += item.points;

@@ -57,6 +57,8 @@ class Planner {
   // demo_plan_close.cc: refunds, points redeemed, disclosures, closing.
   void Refunds(Phase& phase);
   void Redemptions(Phase& phase);
+  // The federation lists every RedeemItems() entry in its merchant's catalogue.
+  void CatalogueEntries(Phase& phase);
   void Disclosures(Phase& phase);
   std::string DocumentText(const std::string& title, const std::string& org, const std::string& period,
                            const std::string& project) const;

@@ -27,6 +27,7 @@ commands:
   inbox   --node URL [--signer ORG] [--post REQ]  the node's co-signing inbox: list or post requests
   checkpoint --node URL [--out FILE]            save the current cosigned checkpoint note
   export  --node URL --from D --to D --format csv|iati --out FILE   movements of a period (CSV or IATI XML)
+  export settlement --merchant ORG --month YYYY-MM [--csv]   a merchant's monthly settlement report
   import  donations|spends FILE.csv --map MAP.json ...   book a bank statement or accounting export (idempotent)
   redeem  request|complete [...]                a points redemption at a shop, via the resident's wallet QR
   volunteer request|complete [...]              a volunteer record the volunteer confirms in the wallet (QR)
@@ -55,7 +56,7 @@ const std::vector<Command>& Commands() {
       {"verify", Verify, kVerifyUsage, {}, {}},
       {"audit", Audit, kAuditUsage, {}, {}},
       {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
-      {"export", Export, kExportUsage, {}, {}},
+      {"export", Export, kExportUsage, {"csv"}, {}},
       {"import", Import, kImportUsage, {"dry-run"}, {}},
       {"sign", Sign, kSignUsage, {}, {}},
       {"submit", Submit, kSubmitUsage, {"wait"}, {}},

@@ -43,10 +43,43 @@ Status CheckMerchantKey(const NodeClient& node, const std::string& org_id, const
   return Status::Error("wrong_signer", "the key " + hex.substr(0, 16) + "... is not a key of '" + org_id + "'");
 }
 
+struct CatalogueItem {
+  std::string name;  // "name_zh / name_en" (or name_zh alone), as the resident will see it
+  std::uint64_t points = 0;
+};
+
+// The merchant's listed, active catalogue item `item_id`, read page by page from the node.
+Result<CatalogueItem> FindCatalogueItem(const NodeClient& node, const std::string& merchant,
+                                        const std::string& item_id) {
+  constexpr int kMaxPages = 1'000;  // a runaway cursor must not loop forever
+  std::string cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    auto answer = node.GetJson("/v1/merchants/" + merchant + "/catalogue?limit=100" +
+                               (cursor.empty() ? "" : "&cursor=" + cursor));
+    if (!answer.ok()) return answer.status();
+    for (const json& item : answer->value("items", json::array())) {
+      if (!item.is_object() || item.value("item_id", "") != item_id) continue;
+      if (!item.value("active", false)) {
+        return Status::Error("catalogue_item_inactive", "item '" + item_id + "' was withdrawn from the catalogue");
+      }
+      CatalogueItem out;
+      out.name = item.value("name_zh", "");
+      if (const std::string en = item.value("name_en", ""); !en.empty()) out.name += " / " + en;
+      out.points = item.value("points", std::uint64_t{0});
+      return out;
+    }
+    const json next = answer->value("next", json());
+    if (!next.is_string() || next.get<std::string>() == cursor) break;
+    cursor = next.get<std::string>();
+  }
+  return Status::Error("unknown_catalogue_item", "merchant '" + merchant + "' lists no item '" + item_id + "'");
+}
+
 }  // namespace
 
-const char kRedeemUsage[] = R"(usage: shanliu redeem request --merchant ORG --merchant-key FILE --holder HEX --points N --item TEXT
-                              --node URL [--unsigned] [--expires-in-ms MS] [--expires-in N]
+const char kRedeemUsage[] = R"(usage: shanliu redeem request --merchant ORG --merchant-key FILE --holder HEX
+                              (--points N --item TEXT | --catalogue-item SLUG) --node URL
+                              [--unsigned] [--expires-in-ms MS] [--expires-in N]
                               [--explorer URL] [--svg FILE]
        shanliu redeem complete PAYLOAD|LINK --merchant-key FILE --node URL [--no-wait]
 
@@ -68,6 +101,9 @@ options:
   --holder HEX          the wallet's public key (shown under the wallet's own QR code)
   --points N            points to redeem (1..10^12)
   --item TEXT           what the points pay for, as the resident will see it
+  --catalogue-item SLUG an item of the merchant's catalogue (GET /v1/merchants/ORG/catalogue):
+                        --points defaults to its listed price (and must equal it if given),
+                        --item to its name (zh / en)
   --expires-in-ms MS    the request lapses MS ms from now (60000..86400000, default 600000);
                         a half-signed request is worthless after that
   --expires-in N        and N blocks from the current height (1..1000, default 1000)
@@ -81,17 +117,27 @@ namespace {
 int RedeemRequestCommand(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("redeem", kRedeemUsage, m); };
   if (Status s = RequireOnly(args, {"merchant", "merchant-key", "holder", "points", "item", "node", "unsigned",
-                                    "expires-in-ms", "expires-in", "explorer", "svg"});
+                                    "expires-in-ms", "expires-in", "explorer", "svg", "catalogue-item"});
       !s.ok()) {
     return usage(s.message());
   }
+  const bool from_catalogue = args.Has("catalogue-item");
   for (const char* required : {"merchant", "merchant-key", "holder", "points", "item", "node"}) {
-    if (!args.Has(required)) return usage(std::string("--") + required + " is required");
+    const std::string_view name = required;
+    const bool filled_by_catalogue = from_catalogue && (name == "points" || name == "item");
+    if (!args.Has(required) && !filled_by_catalogue) return usage(std::string("--") + required + " is required");
+  }
+  if (from_catalogue && !ledger::IsValidId(*args.Get("catalogue-item"))) {
+    return usage("--catalogue-item is an item id ([a-z0-9-]{3,40})");
   }
   auto holder = ParseHolderKey(*args.Get("holder"));
   if (!holder.ok()) return usage(holder.status().message());
-  auto points = ParseUInt(*args.Get("points"), 1, ledger::TxLimits::kMaxPoints, "--points");
-  if (!points.ok()) return usage(points.status().message());
+  std::optional<std::uint64_t> points;
+  if (auto text = args.Get("points")) {
+    auto parsed = ParseUInt(*text, 1, ledger::TxLimits::kMaxPoints, "--points");
+    if (!parsed.ok()) return usage(parsed.status().message());
+    points = *parsed;
+  }
   auto expires_in_ms = ParseUInt(args.Get("expires-in-ms").value_or(std::to_string(kDefaultRequestExpiresInMs)),
                                  60'000, 86'400'000, "--expires-in-ms");
   if (!expires_in_ms.ok()) return usage(expires_in_ms.status().message());
@@ -102,6 +148,18 @@ int RedeemRequestCommand(const Args& args) {
 
   const NodeClient node(*args.Get("node"));
   if (Status s = CheckMerchantKey(node, *args.Get("merchant"), key->public_key); !s.ok()) return Fail("redeem", s);
+  std::string item_text = args.Get("item").value_or("");
+  if (from_catalogue) {
+    auto item = FindCatalogueItem(node, *args.Get("merchant"), *args.Get("catalogue-item"));
+    if (!item.ok()) return Fail("redeem", item.status());
+    if (points && *points != item->points) {
+      return Fail("redeem", Status::Error("price_mismatch", "item '" + *args.Get("catalogue-item") + "' is listed at " +
+                                                                std::to_string(item->points) + " points, not " +
+                                                                std::to_string(*points)));
+    }
+    points = item->points;
+    if (item_text.empty()) item_text = item->name;
+  }
   auto head = node.Head();
   if (!head.ok()) return Fail("redeem", head.status());
   pb::TxBody body = NewTxBody(head->chain_id, head->height + *expires_in, *expires_in_ms);
@@ -109,7 +167,8 @@ int RedeemRequestCommand(const Args& args) {
   r->set_holder(std::string(holder->begin(), holder->end()));
   r->set_merchant_org(*args.Get("merchant"));
   r->set_points(*points);
-  r->set_item(*args.Get("item"));
+  r->set_item(item_text);
+  if (from_catalogue) r->set_catalogue_item(*args.Get("catalogue-item"));
 
   // Decoded exactly as the wallet and the node will, so a bad item text fails here.
   ledger::RedeemRequest unsigned_request;
@@ -134,7 +193,8 @@ int RedeemRequestCommand(const Args& args) {
                                                      : "merchant signed: the resident's wallet signs and submits")
             << "\nid       " << crypto::ToHex(id) << "\nexpires  at " << body.expires_at_ms()
             << " ms or height " << body.expires_at_height() << ", whichever comes first"
-            << "\npayload  " << payload << "\nlink     " << link << "\n";
+            << "\nitem     " << item_text << (from_catalogue ? " [catalogue: " + *args.Get("catalogue-item") + "]" : "")
+            << "\npoints   " << *points << "\npayload  " << payload << "\nlink     " << link << "\n";
   if (Status s = PrintRequestQr(link, args.Get("svg"), "Shanliu redemption request"); !s.ok()) return Fail("redeem", s);
   return 0;
 }
@@ -167,7 +227,9 @@ int RedeemCompleteCommand(const Args& args) {
   const Bytes envelope = ToBytes(tx->SerializeAsString());
   auto decoded = ledger::DecodeTx(envelope, head->chain_id);
   if (!decoded.ok()) return Fail("redeem", decoded.status());
-  std::cout << "item     " << request->redeem().item() << "\npoints   " << request->redeem().points()
+  const std::string& listed = request->redeem().catalogue_item();
+  std::cout << "item     " << request->redeem().item() << (listed.empty() ? "" : " [catalogue: " + listed + "]")
+            << "\npoints   " << request->redeem().points()
             << "\nholder   " << crypto::ToHex(request->holder) << "\nid       " << crypto::ToHex(decoded->id)
             << "\ncode     " << ReceiptCode(decoded->id) << "\n";
   auto submitted = node.Submit({envelope});

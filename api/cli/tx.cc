@@ -60,6 +60,12 @@ const std::vector<FieldFlag>& FieldFlags() {
       {"place", {"place_name"}},
       {"beneficiaries", {"beneficiary_count"}},
       {"notary", {"notary_org"}},
+      {"federation", {"federation_org"}},
+      {"item-id", {"item_id"}},
+      {"name-zh", {"name_zh"}},
+      {"name-en", {"name_en"}},
+      {"active", {"active"}},
+      {"catalogue-item", {"catalogue_item"}},
   };
   return flags;
 }
@@ -141,6 +147,12 @@ Status ApplyFieldFlags(const Args& args, const Descriptor* payload, json& fields
         fields[target->name()] = number;
         break;
       }
+      case FieldDescriptor::CPPTYPE_BOOL:
+        if (*value != "true" && *value != "false") {
+          return Status::Error("usage", std::string("--") + flag.flag + " must be true or false");
+        }
+        fields[target->name()] = *value == "true";
+        break;
       default: fields[target->name()] = *value;
     }
   }
@@ -195,7 +207,7 @@ POST /v1/txs and prints its id, receipt code and status.
 
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
-       redeem_points, disclosure, correction, service_exchange, move_points, honour_name,
+       redeem_points, disclosure, correction, service_exchange, move_points, catalogue_entry, honour_name,
        goods_donation, goods_transfer, goods_distribution, register_goods_item
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
@@ -209,6 +221,10 @@ the common fields (a field may come from the JSON or a flag, not both):
   --from-holder HEX, --to-holder HEX  (move_points) the holder's old and new key
   --service TEXT   (service_exchange) the service received
   --display-name TEXT  (honour_name) the holder's honour-list name; "" clears it
+  --federation ID, --item-id SLUG, --name-zh TEXT, --name-en TEXT, --active true|false
+                   (catalogue_entry, with --org MERCHANT and --points PRICE) list, reprice or
+                   withdraw (--active false) a merchant's item; signed by the federation
+  --catalogue-item SLUG  (redeem_points) the catalogue item bought: --points must be its price
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
   --item CODE, --unit TEXT, --quantity N   (goods_*) the catalogued item, its unit, how many
   --value-fen N, --lot TEXT, --expires-on YYYYMMDD, --notary ID   (goods_donation)
@@ -248,6 +264,9 @@ example:
   shanliu tx donation --key dev/keys/bank-1.key --node http://127.0.0.1:8080 \
     --to org:xihu-sunshine-elder --amount-fen 5000 \
     --json '{"donor_ref":"<64 hex>","channel":"bank_transfer","attesting_bank":"bank-1"}'
+  shanliu tx catalogue-entry --key dev/keys/federation.key --node http://127.0.0.1:8080 \
+    --federation federation --org xihu-barber --item-id haircut --name-zh 理发一次 \
+    --name-en "One haircut" --points 30 --active true
 )";
 
 int Tx(const Args& args) {

@@ -26,6 +26,12 @@ void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stre
 void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
 void AddSigningRoutes(Router& router);  // the co-signing inbox (/v1/signing-requests)
 void AddGoodsRoutes(Router& router);    // in-kind goods: catalogue, stock by item, goods traces
+void AddMerchantRoutes(Router& router);  // a merchant's catalogue and monthly settlement report
+
+// One page of a merchant's catalogue in item-id order, withdrawn items included:
+// {"items": [...], "next": <item id to pass as cursor> | null} (also part of GET /v1/orgs/{id}).
+Json CataloguePage(const ledger::ReadView& view, const std::string& merchant, const std::string& after_item,
+                   std::size_t limit);
 
 // The JSON body of POST /v1/txs: {"txs": [base64 envelope, ...]} (1..max_batch) or {"tx": base64},
 // nothing else. Errors: invalid_json, invalid_base64, too_large, too_many_txs. Not a route of its

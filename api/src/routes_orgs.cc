@@ -11,6 +11,7 @@ namespace {
 namespace flow = ledger::flow;
 
 constexpr std::size_t kProjectsInOrg = 50;
+constexpr std::size_t kCatalogueInOrg = 50;
 constexpr std::uint32_t kMaxYears = 100;
 
 Json AccountJson(const ledger::ReadView& view, Names& names, const std::string& account) {
@@ -93,8 +94,11 @@ Response GetOrg(RequestContext& ctx) {
     if (y == 0) break;
   }
 
+  // A merchant's page lists what its points buy (null for other kinds of organisation).
+  Json catalogue = org->kind() == pb::ORG_KIND_MERCHANT ? CataloguePage(view, id, "", kCatalogueInOrg) : Json(nullptr);
   return JsonResponse(Json{
       {"org", RecordJson(*org)},
+      {"catalogue", std::move(catalogue)},
       {"accounts", std::move(accounts)},
       {"years", std::move(years)},
       {"projects", {{"items", std::move(project_list)}, {"next", projects.next ? Json(*projects.next) : Json(nullptr)}}},

@@ -1,7 +1,10 @@
 // Charity points and banked volunteer minutes (时间银行) of one holder key: balances, totals and the
 // history of earning, spending, exchanging, revoking and moving.
 #include "holder_history.h"
+#include <algorithm>
+
 #include "routes.h"
+#include "shanliu/ledger/points_expiry.h"
 #include "views.h"
 
 namespace shanliu::api::internal {
@@ -71,6 +74,14 @@ Response GetPoints(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   // A key that never earned anything simply has none: answer zeros, not 404.
   const pb::PointsRecord record = view.Points(*holder).value_or(pb::PointsRecord());
+  // As of the head block: lots already due count as expired even before the holder's next tx
+  // takes them off the stored balance, so the balance shown is what a redemption can spend.
+  const ledger::PointsExpiryState expiry =
+      ledger::ReadPointsExpiry(view.state(), view.genesis().params, *holder, view.head().time_ms());
+  Json expiring = Json::array();
+  for (const ledger::ExpiringLot& lot : expiry.lots) {
+    expiring.push_back({{"points", lot.points}, {"earned_at_ms", lot.earned_at_ms}, {"expires_at_ms", lot.expires_at_ms}});
+  }
   const std::vector<std::uint64_t> leaves = view.HolderActivity(*holder, *before, *limit + 1);
   Json items = Json::array();
   Names names(view);
@@ -87,7 +98,7 @@ Response GetPoints(RequestContext& ctx) {
   }
   return JsonResponse(Json{
       {"holder", Hex(*holder)},
-      {"balance", record.balance()},
+      {"balance", record.balance() - std::min(expiry.lapsed_points, record.balance())},
       {"earned", record.earned()},
       {"redeemed", record.redeemed()},
       {"shortfall", record.shortfall()},
@@ -95,6 +106,9 @@ Response GetPoints(RequestContext& ctx) {
       {"points_exchanged", record.points_exchanged()},
       {"points_moved_in", record.points_moved_in()},
       {"points_moved_out", record.points_moved_out()},
+      {"expired", expiry.expired_points},
+      {"points_expiry_years", view.genesis().params.points_expiry_years},
+      {"expiring", std::move(expiring)},
       {"minutes", {{"balance", record.minutes_balance()},
                    {"earned", record.minutes_earned()},
                    {"spent", record.minutes_spent()},

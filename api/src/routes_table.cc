@@ -18,6 +18,7 @@ void RegisterRoutes(Router& router) {
   AddAuditRoutes(router);
   AddSigningRoutes(router);
   AddGoodsRoutes(router);
+  AddMerchantRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

@@ -173,8 +173,28 @@ export interface OrgYear {
   disclosures: number;
 }
 
+// A merchant's catalogue item as the federation listed it (GET /v1/merchants/{org}/catalogue).
+export interface CatalogueItem {
+  item_id: string;
+  name_zh: string;
+  name_en: string;
+  points: number;
+  active: boolean;
+  revision: number;
+  created_height: number;
+  updated_height: number;
+  last_tx_id: string;
+  listed_by: string;
+}
+
+export interface CataloguePage {
+  items: CatalogueItem[];
+  next: string | null;
+}
+
 export interface OrgDetail {
   org: Org;
+  catalogue: CataloguePage | null; // merchants only
   accounts: AccountInfo[];
   years: OrgYear[];
   projects: { items: { project_id: string; name_zh: string; name_en: string; category: string; budget_fen: number; closed: boolean }[]; next: string | null };
@@ -294,6 +314,10 @@ export interface Points {
   minutes?: { balance: number; earned: number; spent: number; moved_in: number; moved_out: number };
   moved_to?: string | null;
   honour_name?: string | null; // the holder's honour-list name (null: not on the list)
+  // Points expiry (genesis points_expiry_years; 0: never): unexpired lots as of the head block.
+  points_expiry_years?: number;
+  expired?: number;
+  expiring?: { points: number; earned_at_ms: number; expires_at_ms: number }[];
   history: Page<TxSummary>;
 }
 

@@ -90,6 +90,7 @@ Status Applier::Apply() {
     case pb::TxBody::kGoodsTransfer: s = GoodsTransfer(body.goods_transfer()); break;
     case pb::TxBody::kGoodsDistribution: s = GoodsDistribution(body.goods_distribution()); break;
     case pb::TxBody::kHonourName: s = HonourName(body.honour_name()); break;
+    case pb::TxBody::kCatalogueEntry: s = CatalogueEntry(body.catalogue_entry()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

@@ -110,6 +110,20 @@ class Applier {
   Result<pb::GoodsItem> RequireGoodsItem(const std::string& code, const std::string& unit) const;
   Status RequireGoodsNotary(const std::string& notary) const;
   Result<std::uint64_t> ExpiredUnits(std::uint32_t date) const;
+  // points_expiry.cc (all no-ops while genesis points_expiry_years is 0)
+  enum class LotOrder { kOldestFirst, kNewestFirst };
+  bool PointsExpire() const;
+  // Takes the lots due at this block's time off `rec`'s balance (the caller stores `rec`).
+  void SweepExpiredPoints(const std::string& holder, pb::PointsRecord& rec);
+  void AddPointsLot(const std::string& holder, std::uint64_t points);
+  // Spending takes the oldest lots first; a reversal of earned points the newest.
+  void TakeFromLots(const std::string& holder, std::uint64_t points, LotOrder order);
+  // MovePoints: the lots keep their earning dates on the new key.
+  void MoveLots(const std::string& from_holder, const std::string& to_holder);
+  // executor_catalogue.cc
+  Status CatalogueEntry(const pb::CatalogueEntry& p);
+  // A redemption naming a catalogue item: listed, active, and at exactly its price.
+  Status CheckCatalogueItem(const pb::RedeemPoints& p) const;
 
   // Lookups and signer rules (executor.cc).
   Status CheckExpiryTime() const;

@@ -9,6 +9,7 @@ namespace shanliu::ledger::internal {
 
 Status Applier::CreditPoints(const std::string& holder, std::uint64_t points) {
   pb::PointsRecord rec = keys::Load<pb::PointsRecord>(view_, keys::Points(holder)).value_or(pb::PointsRecord());
+  SweepExpiredPoints(holder, rec);
   // Points a refund could not take back are settled first from what is earned later.
   const std::uint64_t settled = std::min(rec.shortfall(), points);
   std::uint64_t balance = rec.balance();
@@ -19,6 +20,7 @@ Status Applier::CreditPoints(const std::string& holder, std::uint64_t points) {
   rec.set_balance(balance);
   rec.set_earned(earned);
   rec.set_shortfall(rec.shortfall() - settled);
+  AddPointsLot(holder, points - settled);
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
   AddHonourYear(holder, points, 0, 0);
@@ -31,6 +33,7 @@ Status Applier::CreditPoints(const std::string& holder, std::uint64_t points) {
 Status Applier::RevokePoints(const std::string& holder, std::uint64_t points) {
   assert(points > 0);
   pb::PointsRecord rec = keys::Load<pb::PointsRecord>(view_, keys::Points(holder)).value_or(pb::PointsRecord());
+  SweepExpiredPoints(holder, rec);
   const std::uint64_t taken = std::min(rec.balance(), points);
   std::uint64_t shortfall = rec.shortfall();
   std::uint64_t revoked = rec.revoked();
@@ -38,6 +41,7 @@ Status Applier::RevokePoints(const std::string& holder, std::uint64_t points) {
     return Fail("overflow", "the holder's revoked points would overflow");
   }
   rec.set_balance(rec.balance() - taken);
+  TakeFromLots(holder, taken, LotOrder::kNewestFirst);
   rec.set_shortfall(shortfall);
   rec.set_revoked(revoked);
   keys::Store(view_, keys::Points(holder), rec);
@@ -48,6 +52,7 @@ Status Applier::RevokePoints(const std::string& holder, std::uint64_t points) {
 
 Status Applier::TakeBackPoints(const std::string& holder, std::uint64_t points) {
   pb::PointsRecord rec = keys::Load<pb::PointsRecord>(view_, keys::Points(holder)).value_or(pb::PointsRecord());
+  SweepExpiredPoints(holder, rec);
   if (rec.balance() < points || rec.earned() < points) {
     return Fail("points_redeemed", "the donation earned " + std::to_string(points) + " points and its holder has " +
                                        std::to_string(rec.balance()) +
@@ -55,6 +60,7 @@ Status Applier::TakeBackPoints(const std::string& holder, std::uint64_t points) 
                                        "cannot be corrected");
   }
   rec.set_balance(rec.balance() - points);
+  TakeFromLots(holder, points, LotOrder::kNewestFirst);
   rec.set_earned(rec.earned() - points);
   keys::Store(view_, keys::Points(holder), rec);
   view_.Put(keys::HolderActivity(holder, ctx_.leaf), "");
@@ -136,13 +142,16 @@ Status Applier::RedeemPoints(const pb::RedeemPoints& p) {
   crypto::PublicKey holder;
   std::copy(p.holder().begin(), p.holder().end(), holder.begin());
   if (!tx_.SignedBy(holder)) return Fail("wrong_signer", "a redemption must be signed by the points holder");
+  SHANLIU_RETURN_IF_ERROR(CheckCatalogueItem(p));
   auto rec = keys::Load<pb::PointsRecord>(view_, keys::Points(p.holder()));
+  if (rec) SweepExpiredPoints(p.holder(), *rec);  // expired points buy nothing
   const std::uint64_t balance = rec ? rec->balance() : 0;
   if (balance < p.points()) {
     return Fail("insufficient_points", "the holder has " + std::to_string(balance) + " points; " +
                                            std::to_string(p.points()) + " were asked for");
   }
   rec->set_balance(balance - p.points());
+  TakeFromLots(p.holder(), p.points(), LotOrder::kOldestFirst);
   rec->set_redeemed(rec->redeemed() + p.points());
   keys::Store(view_, keys::Points(p.holder()), *rec);
   view_.Put(keys::HolderActivity(p.holder(), ctx_.leaf), "");

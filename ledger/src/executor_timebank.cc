@@ -40,6 +40,7 @@ Status Applier::CreditMinutes(const std::string& holder, std::uint64_t minutes) 
 
 Status Applier::PayForService(const pb::ServiceExchange& p) {
   pb::PointsRecord rec = keys::Load<pb::PointsRecord>(view_, keys::Points(p.holder())).value_or(pb::PointsRecord());
+  SweepExpiredPoints(p.holder(), rec);
   if (p.points() == 0) {
     if (rec.minutes_balance() < p.minutes()) {
       return Fail("insufficient_minutes", "the holder has " + std::to_string(rec.minutes_balance()) +
@@ -62,6 +63,7 @@ Status Applier::PayForService(const pb::ServiceExchange& p) {
                                              std::to_string(p.points()) + " were asked for");
     }
     rec.set_balance(rec.balance() - p.points());
+    TakeFromLots(p.holder(), p.points(), LotOrder::kOldestFirst);
     rec.set_points_exchanged(AddCount(rec.points_exchanged(), p.points()));
   }
   keys::Store(view_, keys::Points(p.holder()), rec);
@@ -104,10 +106,12 @@ Status Applier::MovePoints(const pb::MovePoints& p) {
   }
   pb::PointsRecord from =
       keys::Load<pb::PointsRecord>(view_, keys::Points(p.from_holder())).value_or(pb::PointsRecord());
+  SweepExpiredPoints(p.from_holder(), from);  // expired points do not travel
   if (from.balance() == 0 && from.minutes_balance() == 0 && from.shortfall() == 0) {
     return Fail("nothing_to_move", "the key holds no points, banked minutes or shortfall to move");
   }
   pb::PointsRecord to = keys::Load<pb::PointsRecord>(view_, keys::Points(p.to_holder())).value_or(pb::PointsRecord());
+  SweepExpiredPoints(p.to_holder(), to);
   // The shortfall follows the person: a fresh key is no way out of points a refund took back.
   std::uint64_t balance = to.balance(), minutes = to.minutes_balance(), shortfall = to.shortfall();
   std::uint64_t moved_in = to.points_moved_in(), minutes_in = to.minutes_moved_in();
@@ -123,6 +127,10 @@ Status Applier::MovePoints(const pb::MovePoints& p) {
   moved.set_shortfall(from.shortfall());
   keys::Store(view_, keys::PointsMove(TxIdBytes()), moved);
   const std::uint64_t settled = std::min(balance, shortfall);
+  // The lots move with their earning dates, so a fresh key never refreshes an expiry; the
+  // shortfall settles from the oldest, as spending does.
+  MoveLots(p.from_holder(), p.to_holder());
+  TakeFromLots(p.to_holder(), settled, LotOrder::kOldestFirst);
   to.set_balance(balance - settled);
   to.set_shortfall(shortfall - settled);
   to.set_minutes_balance(minutes);

@@ -152,7 +152,7 @@ Status ParseParams(const json& p, GenesisParams* out) {
                                      "volunteer_max_minutes_per_day", "timebank_points_per_hour", "max_block_txs",
                                      "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms",
                                      "correction_bureau_threshold_fen", "compliance", "project_categories",
-                                     "goods_items", "refuse_expired_goods"},
+                                     "goods_items", "refuse_expired_goods", "points_expiry_years"},
                                     "parameters"));
   if (p.contains("goods_items")) SHANLIU_RETURN_IF_ERROR(ParseGoodsItems(p.at("goods_items"), &out->goods_items));
   if (p.contains("refuse_expired_goods")) {
@@ -173,6 +173,8 @@ Status ParseParams(const json& p, GenesisParams* out) {
   if (out->volunteer_max_minutes_per_day == 0) return Bad("volunteer_max_minutes_per_day must be at least 1");
   // 0 is allowed: the district then lets service time be paid only from banked minutes.
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "timebank_points_per_hour", &out->timebank_points_per_hour, 1'000'000));
+  // 0 (the default): points never expire. A century bounds the arithmetic and any real policy.
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "points_expiry_years", &out->points_expiry_years, 100));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_txs", &out->max_block_txs, 100'000));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_block_bytes", &out->max_block_bytes, 64ull << 20));
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_tx_expiry_window", &out->max_tx_expiry_window, 1000));
@@ -417,6 +419,9 @@ std::string GenesisToJson(const Genesis& g) {
     }
     root["parameters"]["goods_items"] = items;
   }
+  // Written only when set, so the genesis files of chains whose points never expire stay
+  // byte-identical to what they were before the parameter existed.
+  if (p.points_expiry_years != 0) root["parameters"]["points_expiry_years"] = p.points_expiry_years;
   return root.dump(2) + "\n";
 }
 

@@ -206,6 +206,7 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
       return Collect({KeySlot(body.move_points().from_holder(), "from_holder"),
                       KeySlot(body.move_points().to_holder(), "to_holder")});
     case pb::TxBody::kHonourName: return Collect({KeySlot(body.honour_name().holder(), "holder")});
+    case pb::TxBody::kCatalogueEntry: return One(lookup, body.catalogue_entry().federation_org(), "federation");
     case pb::TxBody::kDonation:
     case pb::TxBody::kTransfer:
     case pb::TxBody::kTrustDeposit:

@@ -25,6 +25,8 @@ inline std::string Project(std::string_view id) { return "p/" + std::string(id);
 inline std::string Trust(std::string_view id) { return "t/" + std::string(id); }
 inline std::string Gift(std::string_view tx_id) { return "g/" + std::string(tx_id); }
 inline std::string Points(std::string_view holder) { return "h/" + std::string(holder); }
+// A holder's points lots by earning day (PointsLots), kept only when points expire.
+inline std::string PointsLots(std::string_view holder) { return "hx/" + std::string(holder); }
 // Volunteer minutes credited to a holder on one day (days since the epoch, China Standard Time).
 inline std::string VolunteerDay(std::string_view holder, std::uint64_t day) {
   return "hv/" + std::string(holder) + U64(day);
@@ -66,6 +68,11 @@ inline std::string ProjectUpdatePrefix(std::string_view project) { return "pu/" 
 inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::string(tx_id); }
 // A corrected tx's link to its Correction (value: CorrectionRecord); absent: not corrected.
 inline std::string CorrectionLink(std::string_view tx_id) { return "r/c/" + std::string(tx_id); }
+// A merchant's catalogue item (CatalogueRecord); the prefix lists one merchant's catalogue.
+inline std::string CatalogueItem(std::string_view merchant, std::string_view item_id) {
+  return "mc/" + std::string(merchant) + '\0' + std::string(item_id);
+}
+inline std::string CataloguePrefix(std::string_view merchant) { return "mc/" + std::string(merchant) + '\0'; }
 // What a MovePoints carried (PointsMoveRecord).
 inline std::string PointsMove(std::string_view tx_id) { return "r/m/" + std::string(tx_id); }
 // In-kind goods (docs/rules.md "In-kind goods"): registered items, goods donations (what goods

@@ -238,7 +238,7 @@ bool InStateMap(std::string_view key) {
   // leaves, the log's subtrees and size, head pointers, this tree — is chain storage.
   static constexpr std::string_view kStatePrefixes[] = {"o/", "k/", "p/", "t/", "g/", "h/", "x/", "y/",
                                                         "s/", "ia/", "io/", "ih/", "id/", "a/", "f/", "r/",
-                                                        "pu/", "hv/", "hn/", "hy/", "hr/"};
+                                                        "pu/", "hv/", "hn/", "hy/", "hr/", "hx/", "mc/"};
   for (std::string_view p : kStatePrefixes) {
     if (key.starts_with(p)) return true;
   }

@@ -370,6 +370,19 @@ Status CheckPayload(const pb::TxBody& body) {
           .Id("merchant_org", p.merchant_org())
           .Check(p.points() >= 1 && p.points() <= TxLimits::kMaxPoints, "points", "must be between 1 and 10^12")
           .FreeText("item", p.item(), kShort, true)
+          .OptionalId("catalogue_item", p.catalogue_item())
+          .status();
+    }
+    case pb::TxBody::kCatalogueEntry: {
+      const auto& p = body.catalogue_entry();
+      return FieldChecker("catalogue_entry")
+          .Id("federation_org", p.federation_org())
+          .Id("merchant_org", p.merchant_org())
+          .Id("item_id", p.item_id())
+          .FreeText("name_zh", p.name_zh(), kShort, true)
+          .FreeText("name_en", p.name_en(), kShort, false)
+          .Check(p.points() >= 1 && p.points() <= TxLimits::kMaxCataloguePoints, "points",
+                 "must be between 1 and 1000000")
           .status();
     }
     case pb::TxBody::kServiceExchange: {

@@ -34,7 +34,7 @@ const r = await load('verify/redeem.js');
 const { ed25519Sign } = await load('verify/crypto.js');
 
 function body(over = {}) {
-  return { chainId: CHAIN, expiresAtHeight: 1100n, nonce: 7n, createdAtMs: 1767225600000n, expiresAtMs: BigInt(EXPIRES), holder: resident.pub, merchantOrg: 'shop', points: 4n, item: '理发一次', ...over };
+  return { chainId: CHAIN, expiresAtHeight: 1100n, nonce: 7n, createdAtMs: 1767225600000n, expiresAtMs: BigInt(EXPIRES), holder: resident.pub, merchantOrg: 'shop', points: 4n, item: '理发一次', catalogueItem: '', ...over };
 }
 function request(signers, over = {}) {
   const b = r.encodeRedeemBody(body(over));
@@ -125,6 +125,19 @@ it('refuses malformed and hostile payloads with typed errors', async () => {
   const gift = new Uint8Array([0x0a, CHAIN.length, ...new TextEncoder().encode(CHAIN), 0x10, 0x01, 0x28, 0x01, 0x7a, 0x00]);
   await rejects(decode(r.toBase64Url(r.encodeEnvelope(gift, []))), 'wrong_kind');
   await rejects(decode(VECTOR, EXPIRES - 1000, 'another-chain'), 'wrong_chain');
+});
+
+it('reads a catalogue item reference (RedeemPoints field 5) and refuses a malformed one', async () => {
+  const q = await decode(request([shop], { catalogueItem: 'haircut' }));
+  assert.equal(q.body.catalogueItem, 'haircut');
+  // Field 5 follows the item on the wire: 0x2a, length 7, "haircut".
+  const bytes = r.encodeRedeemBody(body({ catalogueItem: 'haircut' }));
+  assert.ok(Buffer.from(bytes).includes(Buffer.from([0x2a, 0x07, ...Buffer.from('haircut')])));
+  assert.equal((await decode(VECTOR)).body.catalogueItem, ''); // absent: a free-form redemption
+  await rejects(decode(request([], { catalogueItem: 'ab' })), 'malformed');
+  await rejects(decode(request([], { catalogueItem: 'Hair Cut' })), 'malformed');
+  await rejects(decode(request([], { catalogueItem: 'x'.repeat(41) })), 'malformed');
+  await decode(request([], { catalogueItem: 'x'.repeat(40) }));
 });
 
 it('finds the payload in a bare string or a wallet link', () => {

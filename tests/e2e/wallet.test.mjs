@@ -181,6 +181,29 @@ describe('wallet redemption', () => {
     noErrors(page);
   });
 
+  it('a catalogue item shows its listed name and price before approval; a wrong price is refused at the counter', T, async () => {
+    const before = (await points(wallet.pub)).balance;
+    const base = ['redeem', 'request', '--merchant', MERCHANT, '--merchant-key', keyOf(MERCHANT), '--holder', wallet.pub, '--node', net.url, '--catalogue-item', 'haircut'];
+    // The demo's federation listed the barber's haircut at 30 points (api/cli/demo_data.cc).
+    const { stdout } = await run(shanliu, base);
+    assert.match(stdout, /^item +爱心理发一次 \/ One haircut \[catalogue: haircut\]$/m);
+    assert.match(stdout, /^points +30$/m);
+    const link = stdout.match(/^link +(\S+)/m)?.[1];
+    assert.ok(link, stdout);
+    const page = await open(link);
+    assert.equal(await page.locator('[data-field="item"]').innerText(), '爱心理发一次 / One haircut');
+    assert.equal(await page.locator('[data-field="catalogue-item"]').innerText(), '爱心理发一次（目录价 30 分）');
+    assert.equal(await page.locator('[data-field="points"]').innerText(), '30');
+    await axeClean(page, 'approve-catalogue');
+    await page.getByRole('button', { name: '拒绝' }).click();
+    await page.locator('[data-field="declined"]').waitFor();
+    // Another price than the listed one never becomes a request.
+    await assert.rejects(run(shanliu, [...base, '--points', '29']), (e) => /price_mismatch/.test(e.stderr));
+    await assert.rejects(run(shanliu, [...base.slice(0, -1), 'no-such-item']), (e) => /unknown_catalogue_item/.test(e.stderr));
+    assert.equal((await points(wallet.pub)).balance, before);
+    noErrors(page);
+  });
+
   it('an expired, over-balance, foreign or malformed request is refused before anything is signed', T, async () => {
     const before = (await points(wallet.pub)).balance;
     const page = wallet.page;

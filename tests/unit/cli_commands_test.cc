@@ -382,6 +382,12 @@ TEST_CASE("demo --data-dir loads the whole district through the real state machi
     CHECK(view->Stats().goods_distribution_count() == 6);
     CHECK(ledger::goods::CheckConservation(view->state()).ok());
     CHECK(ledger::flow::CheckConservation(view->state()).ok());
+    // Give back: the federation listed the partner shops' items, and redemptions reference them.
+    CHECK(view->Catalogue("xihu-charity-mart", "", 10).size() == 4);
+    auto haircut = view->CatalogueItem("wulin-barber", "haircut");
+    REQUIRE(haircut.has_value());
+    CHECK(haircut->entry().points() == 30);
+    CHECK(haircut->entry().active());
     for (const std::string& code : codes) {
       auto id = crypto::FromBase32(code);
       REQUIRE(id.ok());

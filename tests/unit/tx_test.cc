@@ -311,9 +311,25 @@ std::vector<pb::TxBody> ValidBodies() {
     item->set_name_en("Electric heater");
     item->set_unit("台");
     item->set_category(pb::GOODS_CATEGORY_DAILY_NECESSITIES);
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
     auto* p = b.mutable_honour_name();
     p->set_holder(Key32(9));
     p->set_display_name("小雨点");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_catalogue_entry();
+    p->set_federation_org("hz-federation");
+    p->set_merchant_org("hz-barber");
+    p->set_item_id("haircut");
+    p->set_name_zh("理发一次");
+    p->set_name_en("One haircut");
+    p->set_points(30);
+    p->set_active(true);
     out.push_back(b);
   }
   return out;
@@ -410,8 +426,8 @@ TEST_CASE("PayloadKindName") {
                                "trust_deposit", "trust_disbursement", "spend",      "refund",
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
                                "update_project", "service_exchange", "move_points", "goods_donation",
-                               "goods_transfer", "goods_distribution", "register_goods_item"};
-                               "update_project", "service_exchange", "move_points", "honour_name"};
+                               "goods_transfer", "goods_distribution", "register_goods_item", "honour_name",
+                               "catalogue_entry"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -895,6 +911,14 @@ TEST_CASE("id fields") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_merchant_org(v); }},
       {pb::TxBody::kServiceExchange, "provider_org", false,
        [](pb::TxBody& b, const std::string& v) { b.mutable_service_exchange()->set_provider_org(v); }},
+      {pb::TxBody::kRedeemPoints, "catalogue_item", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_redeem_points()->set_catalogue_item(v); }},
+      {pb::TxBody::kCatalogueEntry, "federation_org", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_catalogue_entry()->set_federation_org(v); }},
+      {pb::TxBody::kCatalogueEntry, "merchant_org", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_catalogue_entry()->set_merchant_org(v); }},
+      {pb::TxBody::kCatalogueEntry, "item_id", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_catalogue_entry()->set_item_id(v); }},
       {pb::TxBody::kDisclosure, "org_id", false, [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_org_id(v); }},
       {pb::TxBody::kDisclosure, "project_id", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_project_id(v); }},

@@ -5,7 +5,7 @@
 // shows the committed result; otherwise it shows its signed request as a QR code for the
 // merchant's `shanliu redeem complete`. Nothing is signed on decline or on any error.
 // The request sits in the fragment, which browsers never send to a server.
-import { ApiError, enc, get, type OrgDetail, type Points, type Stats, type TxStatus } from '../api';
+import { ApiError, enc, get, type CatalogueItem, type CataloguePage, type OrgDetail, type Points, type Stats, type TxStatus } from '../api';
 import { h, replace } from '../dom';
 import { dateTime, name, num, shortHash } from '../format';
 import { t } from '../i18n';
@@ -43,6 +43,35 @@ interface Checked {
   request: RedeemRequest;
   merchantName: string;
   balance: number;
+  catalogue: CatalogueItem | null; // the catalogue item the request references, as listed now
+}
+
+const MAX_CATALOGUE_PAGES = 100; // a runaway cursor must not loop forever
+
+// The merchant's catalogue item `id`: from the org page's first items, then page by page.
+async function findCatalogueItem(merchant: string, first: CataloguePage | null, id: string, signal: AbortSignal): Promise<CatalogueItem | null> {
+  let page = first;
+  for (let i = 0; page && i < MAX_CATALOGUE_PAGES; i++) {
+    const found = page.items.find((it) => it.item_id === id);
+    if (found) return found;
+    if (page.next === null) return null;
+    page = await get<CataloguePage>(`/v1/merchants/${enc(merchant)}/catalogue?limit=100&cursor=${enc(page.next)}`, signal);
+  }
+  return null;
+}
+
+// A request naming a catalogue item must pay exactly its listed price while it is listed; the
+// ledger refuses anything else, so the resident is not asked to sign it.
+async function checkCatalogue(request: RedeemRequest, org: OrgDetail, signal: AbortSignal): Promise<CatalogueItem | null> {
+  const id = request.body.catalogueItem;
+  if (!id) return null;
+  const item = await findCatalogueItem(request.body.merchantOrg, org.catalogue, id, signal);
+  if (!item) throw new Refusal('approve.err.unknown_item', { item: id });
+  if (!item.active) throw new Refusal('approve.err.item_withdrawn', { item: name(item, id) });
+  if (BigInt(item.points) !== request.body.points) {
+    throw new Refusal('approve.err.price_mismatch', { item: name(item, id), price: num(item.points), points: num(Number(request.body.points)) });
+  }
+  return item;
 }
 
 // Everything the ledger must confirm before the resident is even asked: the merchant exists, is
@@ -62,11 +91,12 @@ async function check(payload: string, wallet: Wallet, signal: AbortSignal): Prom
   if (request.signer && !signedByHolder(request) && !org.org.public_keys.some((k) => equal(fromHex(k), request.signer!))) {
     throw new Refusal('approve.err.wrong_signer');
   }
+  const catalogue = await checkCatalogue(request, org, signal);
   const points = await get<Points>(`/v1/points/${wallet.public}?limit=1`, signal);
   if (BigInt(points.balance) < request.body.points) {
     throw new Refusal('approve.err.over_balance', { balance: num(points.balance), points: num(Number(request.body.points)) });
   }
-  return { request, merchantName: name(org.org, request.body.merchantOrg), balance: points.balance };
+  return { request, merchantName: name(org.org, request.body.merchantOrg), balance: points.balance, catalogue };
 }
 
 export async function submit(envelope: Uint8Array, signal: AbortSignal): Promise<TxStatus> {
@@ -95,6 +125,8 @@ function summary(c: Checked): HTMLElement {
   return kv([
     [t('approve.merchant'), h('span', { 'data-field': 'merchant' }, c.merchantName)],
     [t('approve.item'), h('span', { 'data-field': 'item' }, b.item)],
+    // Only for a catalogue redemption (kv leaves out a null row).
+    [t('approve.catalogue'), c.catalogue ? h('span', { 'data-field': 'catalogue-item' }, t('approve.catalogue_item', { name: name(c.catalogue, c.catalogue.item_id), points: num(c.catalogue.points) })) : null],
     [t('approve.points'), h('strong', { 'data-field': 'points' }, num(Number(b.points)))],
     [t('approve.balance'), h('span', { 'data-field': 'balance' }, t('approve.before_after', { before: num(c.balance), after: num(after) }))],
     [t('approve.expires'), h('span', { 'data-field': 'expires' }, dateTime(Number(b.expiresAtMs)))],

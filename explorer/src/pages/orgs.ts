@@ -1,5 +1,5 @@
 // Organisations: the list (/orgs) and one organisation (/orgs/<id>).
-import { enc, get, type Disclosure, type Org, type OrgDetail, type TxSummary } from '../api';
+import { enc, get, type CataloguePage, type Disclosure, type Org, type OrgDetail, type TxSummary } from '../api';
 import { h, replace } from '../dom';
 import { date, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
@@ -47,6 +47,36 @@ export async function orgList(ctx: PageContext): Promise<void> {
     );
   };
   renderList(kind);
+}
+
+// The Beijing (UTC+8) calendar month `now_ms` falls in, as YYYY-MM: the settlement report's month.
+function beijingMonth(nowMs: number): string {
+  return new Date(nowMs + 8 * 3_600_000).toISOString().slice(0, 7);
+}
+
+// What a merchant's points buy, as the federation listed it, and its monthly settlement report.
+function catalogueSection(orgId: string, c: CataloguePage): HTMLElement {
+  const month = beijingMonth(Date.now());
+  const report = (format: string) => `/v1/merchants/${enc(orgId)}/settlement?month=${month}&format=${format}`;
+  return section(
+    t('org.catalogue'),
+    c.items.length
+      ? h(
+          'ul',
+          { class: 'list', 'data-field': 'catalogue' },
+          c.items.map((it) =>
+            h(
+              'li',
+              { class: 'list-item', 'data-item': it.item_id },
+              h('div', { class: 'list-main' }, h('span', { class: 'list-title' }, name(it, it.item_id)), h('span', { class: 'list-detail' }, h('code', { class: 'mono' }, it.item_id))),
+              h('div', { class: 'list-side' }, h('strong', t('points.count', { n: num(it.points) })), it.active ? null : pill(t('org.catalogue_withdrawn'), 'bad')),
+            ),
+          ),
+        )
+      : h('p', { class: 'fine' }, t('org.catalogue_empty')),
+    c.next ? h('p', h('a', { href: `/v1/merchants/${enc(orgId)}/catalogue?limit=100` }, t('common.all'))) : null,
+    h('p', { class: 'fine' }, t('org.settlement', { month }), ' ', h('a', { href: report('csv') }, 'CSV'), ' · ', h('a', { href: report('json') }, 'JSON')),
+  );
 }
 
 export async function orgPage(ctx: PageContext): Promise<void> {
@@ -127,6 +157,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
           d.projects.next ? h('p', h('a', { href: `/projects?owner=${o.org_id}` }, t('common.all'))) : null,
         )
       : null,
+    d.catalogue ? catalogueSection(o.org_id, d.catalogue) : null,
     d.trusts.length
       ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, name(tr, tr.trust_id)), pill(tEnum('trust_role', tr.role))))))
       : null,

@@ -2,6 +2,7 @@
 // balance and history, and a QR code of the public key for the merchant or charity to scan.
 import { enc, get, type Points, type TxSummary } from '../api';
 import { h, replace } from '../dom';
+import { date, num } from '../format';
 import { t } from '../i18n';
 import { refresh, type PageContext } from '../router';
 import { copyButton, errorBox, loading, notice, pageHeader, pager, section } from '../ui/common';
@@ -125,6 +126,11 @@ export default async function walletPage(ctx: PageContext): Promise<void> {
   }
   replace(figures, ...walletFigures(first));
   replace(honour, honourForm(wallet, first.honour_name ?? null, ctx.signal));
+  // When the chain's points expire: the soonest lots, so the resident can spend them in time.
+  const expiring = (first.expiring ?? []).slice(0, 3);
+  if (expiring.length) {
+    figures.after(h('ul', { class: 'fine', 'data-field': 'expiring' }, expiring.map((lot) => h('li', t('wallet.expiring', { points: num(lot.points), date: date(lot.expires_at_ms) })))));
+  }
   pager<TxSummary>(
     history,
     async (next) => (next === null ? first.history : (await get<Points>(`/v1/points/${enc(wallet.public)}?limit=20&before=${next}`, ctx.signal)).history),

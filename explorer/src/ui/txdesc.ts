@@ -62,6 +62,15 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
       return [t('timebank.moved_to', { key: s(p, 'to_holder').slice(0, 12) })];
     case 'honour_name':
       return [s(p, 'display_name') || '—'];
+    case 'catalogue_entry':
+      return [
+        named(p, 'item_id'),
+        ' · ',
+        s(p, 'merchant_org'),
+        ' · ',
+        t('points.count', { n: num(n(p, 'points')) }),
+        p['active'] === true ? '' : ` · ${t('org.catalogue_withdrawn')}`,
+      ];
     case 'disclosure':
       return [tEnum('disclosure', s(p, 'type') || 'unspecified'), ' · ', s(p, 'title')];
     case 'register_org':

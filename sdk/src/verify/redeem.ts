@@ -33,6 +33,7 @@ export interface RedeemBody {
   merchantOrg: string;
   points: bigint;
   item: string;
+  catalogueItem: string; // RedeemPoints.catalogue_item: the merchant's catalogue item ('' if none)
 }
 
 export type RedeemRequest = SignedRequest<RedeemBody>;
@@ -77,7 +78,13 @@ export const bytesField = (field: number, data: Uint8Array): Uint8Array => (data
 export const intField = (field: number, v: bigint): Uint8Array => (v ? concat(key(field, 0), varint(v)) : new Uint8Array(0));
 
 export function encodeRedeemBody(b: RedeemBody): Uint8Array {
-  const redeem = concat(bytesField(1, b.holder), bytesField(2, utf8(b.merchantOrg)), intField(3, b.points), bytesField(4, utf8(b.item)));
+  const redeem = concat(
+    bytesField(1, b.holder),
+    bytesField(2, utf8(b.merchantOrg)),
+    intField(3, b.points),
+    bytesField(4, utf8(b.item)),
+    bytesField(5, utf8(b.catalogueItem)),
+  );
   return concat(
     bytesField(1, utf8(b.chainId)),
     intField(2, b.expiresAtHeight),
@@ -121,7 +128,7 @@ export function uint(f: Field): bigint {
 }
 
 function decodeBody(bytes: Uint8Array): RedeemBody {
-  const b: RedeemBody = { chainId: '', expiresAtHeight: 0n, nonce: 0n, createdAtMs: 0n, expiresAtMs: 0n, holder: new Uint8Array(0), merchantOrg: '', points: 0n, item: '' };
+  const b: RedeemBody = { chainId: '', expiresAtHeight: 0n, nonce: 0n, createdAtMs: 0n, expiresAtMs: 0n, holder: new Uint8Array(0), merchantOrg: '', points: 0n, item: '', catalogueItem: '' };
   let redeem: Uint8Array | null = null;
   for (const f of fields(bytes)) {
     if (f.number === 1) b.chainId = text(f);
@@ -139,6 +146,7 @@ function decodeBody(bytes: Uint8Array): RedeemBody {
     else if (f.number === 2) b.merchantOrg = text(f);
     else if (f.number === 3) b.points = uint(f);
     else if (f.number === 4) b.item = text(f);
+    else if (f.number === 5) b.catalogueItem = text(f);
     else malformed(`unknown redeem_points field ${f.number}`);
   }
   // Re-encoding must give the same bytes: no repeated, out-of-order or padded fields that two
@@ -147,6 +155,7 @@ function decodeBody(bytes: Uint8Array): RedeemBody {
   if (b.expiresAtHeight === 0n || b.expiresAtMs === 0n) malformed('both expiries are required');
   if (b.holder.length !== 32) malformed('the holder must be a 32-byte key');
   if (!/^[a-z0-9-]{3,40}$/.test(b.merchantOrg)) malformed('the merchant is not an organisation id');
+  if (b.catalogueItem && !/^[a-z0-9-]{3,40}$/.test(b.catalogueItem)) malformed('the catalogue item is not an item id');
   if (b.points < 1n || b.points > MAX_POINTS) malformed('points must be between 1 and 10^12');
   const itemChars = [...b.item].length;
   if (itemChars < 1 || itemChars > MAX_ITEM_CHARS || /\p{Cc}/u.test(b.item)) malformed('the item must be 1 to 200 printable characters');

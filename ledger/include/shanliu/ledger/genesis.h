@@ -34,6 +34,9 @@ struct GenesisParams {
   // ServiceExchange paid in points: an hour of service time costs this many points (0: service
   // time is paid only from banked minutes). The district's hours <-> points rule.
   std::uint64_t timebank_points_per_hour = 10;
+  // Points earned at block time T expire at T + points_expiry_years x 365 days (0: never, the
+  // default; at most 100). docs/rules.md "Points expiry".
+  std::uint32_t points_expiry_years = 0;
   std::uint32_t max_block_txs = 2000;
   std::uint64_t max_block_bytes = 4 * 1024 * 1024;
   std::uint64_t max_tx_expiry_window = 1000;  // expires_at_height <= height + this

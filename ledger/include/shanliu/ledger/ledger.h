@@ -250,6 +250,11 @@ class ReadView {
   // The top `limit` named holders of `year`, by points, then minutes (both descending), then
   // holder key (ascending). Reads `limit` rank rows: the index is kept at commit.
   std::vector<HonourEntry> HonourList(std::uint32_t year, std::size_t limit) const;
+  // A merchant's catalogue item (nullopt: never listed), and its catalogue in item-id order,
+  // withdrawn items included, starting after `after_item` (empty: from the first), at most `limit`.
+  std::optional<pb::CatalogueRecord> CatalogueItem(std::string_view merchant, std::string_view item_id) const;
+  std::vector<pb::CatalogueRecord> Catalogue(std::string_view merchant, std::string_view after_item,
+                                             std::size_t limit) const;
 
   // Leaves of the txs that touched a subject, newest first, starting below `before_leaf`.
   std::vector<std::uint64_t> AccountActivity(std::string_view account, std::uint64_t before_leaf,

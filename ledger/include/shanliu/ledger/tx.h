@@ -29,6 +29,9 @@ struct TxLimits {
   static constexpr std::int64_t kMinAmountFen = 1;
   static constexpr std::int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10^15 fen
   static constexpr std::uint64_t kMaxPoints = 1'000'000'000'000;
+  // A catalogue price: at 1 point per ¥10 this is ¥10 million, far above anything a community
+  // merchant lists, so a slip of the keyboard (extra zeros) is refused rather than listed.
+  static constexpr std::uint64_t kMaxCataloguePoints = 1'000'000;
   static constexpr std::uint32_t kMaxVolunteerMinutes = 24 * 60;
   static constexpr std::uint32_t kMaxBeneficiaries = 100'000'000;
   // An honour-list display name: 16 CJK characters (3 bytes each) or 48 ASCII ones.
