@@ -1580,6 +1580,8 @@ std::vector<Case> FreeTextCases() {
       {B::kCorrection, "correction.reason", [](B& b, S v) { b.mutable_correction()->set_reason(v); }},
       {B::kServiceExchange, "service_exchange.service",
        [](B& b, S v) { b.mutable_service_exchange()->set_service(v); }},
+      {B::kCatalogueEntry, "catalogue_entry.name_zh", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_zh(v); }},
+      {B::kCatalogueEntry, "catalogue_entry.name_en", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_en(v); }},
   };
 }
 
@@ -1613,7 +1615,8 @@ TEST_CASE("personal data guard covers every free-text field") {
       "open_trust.trust_id", "open_trust.trustee_org", "open_trust.custodian_bank", "open_trust.filing_number",
       "trust_disbursement.trust_id", "trust_disbursement.to_account", "spend.from_account",
       "volunteer_service.charity_org", "redeem_points.merchant_org", "disclosure.org_id", "disclosure.project_id",
-      "service_exchange.provider_org"};
+      "service_exchange.provider_org", "redeem_points.catalogue_item", "catalogue_entry.federation_org",
+      "catalogue_entry.merchant_org", "catalogue_entry.item_id"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");
