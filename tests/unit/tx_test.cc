@@ -1656,6 +1656,8 @@ std::vector<Case> FreeTextCases() {
        [](B& b, S v) { b.mutable_goods_distribution()->set_description(v); }},
       {B::kHonourName, "honour_name.display_name",
        [](B& b, S v) { b.mutable_honour_name()->set_display_name(v); }},
+      {B::kCatalogueEntry, "catalogue_entry.name_zh", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_zh(v); }},
+      {B::kCatalogueEntry, "catalogue_entry.name_en", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_en(v); }},
   };
 }
 
@@ -1693,7 +1695,8 @@ TEST_CASE("personal data guard covers every free-text field") {
       "goods_donation.unit", "goods_donation.lot_number", "goods_donation.notary_org", "goods_transfer.from_account",
       "goods_transfer.to_account", "goods_transfer.item_code", "goods_transfer.unit",
       "goods_distribution.from_account", "goods_distribution.item_code", "goods_distribution.unit",
-      "goods_distribution.region"};
+      "goods_distribution.region", "redeem_points.catalogue_item", "catalogue_entry.federation_org",
+      "catalogue_entry.merchant_org", "catalogue_entry.item_id"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");
