@@ -5,30 +5,14 @@
 // produce what node:crypto verifies.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { load } from './load.mjs';
+import { CHAIN, EXPIRES, key, nodeVerify, rejects, signedRequest } from './requests.mjs';
 
 const VECTOR =
   'Cl4KDnNoYW5saXUtdmVjdG9yEMwIGAcggNDqtrczKMCfj7e3M7oBOAognU7CqNsp3LtJ-wvGgl961yicQDPXKK6nUJsf5gs2eUoSBHNob3AYBCIM55CG5Y-R5LiA5qyhEmQKILlq7GdgSYJgyQ0ohCJBVoUTzV1pTW0AV3Oa3e8fY1BlEkCJgpe89BDlPQx04b-QwLfSb3TZOY6qlxCHqmNKeCMgNixzVQfXBA5xEq9zaParS2nHw3KBQ9d3juFaaHNBCjgG';
-const CHAIN = 'shanliu-vector';
-const EXPIRES = 1767226200000;
-const DOMAIN = Buffer.from('shanliu/tx/v1\0');
-
-// Keys as the C++ tests make them (TestKey: seed = SHA-256(name)).
-function key(name) {
-  const seed = createHash('sha256').update(name).digest();
-  const k = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(k).export({ format: 'der', type: 'spki' });
-  return { seed: new Uint8Array(seed), k, pub: new Uint8Array(spki.subarray(spki.length - 32)) };
-}
 const shop = key('shop');
 const resident = key('resident');
 const stranger = key('stranger');
-
-const nodeVerify = async (pub, sig, msg) => {
-  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]);
-  return verify(null, msg, createPublicKey({ key: spki, format: 'der', type: 'spki' }), sig);
-};
 
 const r = await load('verify/redeem.js');
 const { ed25519Sign } = await load('verify/crypto.js');
@@ -36,18 +20,8 @@ const { ed25519Sign } = await load('verify/crypto.js');
 function body(over = {}) {
   return { chainId: CHAIN, expiresAtHeight: 1100n, nonce: 7n, createdAtMs: 1767225600000n, expiresAtMs: BigInt(EXPIRES), holder: resident.pub, merchantOrg: 'shop', points: 4n, item: '理发一次', catalogueItem: '', ...over };
 }
-function request(signers, over = {}) {
-  const b = r.encodeRedeemBody(body(over));
-  const msg = Buffer.concat([DOMAIN, b]);
-  return r.toBase64Url(r.encodeEnvelope(b, signers.map((s) => ({ publicKey: s.pub, sig: new Uint8Array(sign(null, msg, s.k)) }))));
-}
+const request = (signers, over = {}) => signedRequest(r.encodeRedeemBody(body(over)), signers);
 const decode = (payload, now = EXPIRES - 1000, chain = CHAIN) => r.decodeRedeemRequest(payload, chain, now, nodeVerify);
-async function rejects(promise, code) {
-  await assert.rejects(promise, (e) => {
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 it('decodes the request the C++ side encodes, byte for byte', async () => {
   assert.equal(request([shop]), VECTOR);

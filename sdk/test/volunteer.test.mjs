@@ -4,25 +4,11 @@
 // as typed errors; honour-name limits at the boundary that passes and the one that fails.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { load } from './load.mjs';
+import { CHAIN, EXPIRES, key, nodeVerify, rejects, signedRequest } from './requests.mjs';
 
-const CHAIN = 'shanliu-vector';
-const EXPIRES = 1767226200000;
-const DOMAIN = Buffer.from('shanliu/tx/v1\0');
-
-function key(name) {
-  const seed = createHash('sha256').update(name).digest();
-  const k = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(k).export({ format: 'der', type: 'spki' });
-  return { seed: new Uint8Array(seed), k, pub: new Uint8Array(spki.subarray(spki.length - 32)) };
-}
 const charity = key('sunshine');
 const resident = key('resident');
-const nodeVerify = async (pub, sig, msg) => {
-  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]);
-  return verify(null, msg, createPublicKey({ key: spki, format: 'der', type: 'spki' }), sig);
-};
 
 const v = await load('verify/volunteer.js');
 const r = await load('verify/redeem.js');
@@ -31,18 +17,8 @@ const hn = await load('verify/honour.js');
 function body(over = {}) {
   return { chainId: CHAIN, expiresAtHeight: 1100n, nonce: 7n, createdAtMs: 1767225600000n, expiresAtMs: BigInt(EXPIRES), charityOrg: 'sunshine', holder: resident.pub, minutes: 180n, activity: '助老送餐', occurredAtMs: 1767200000000n, ...over };
 }
-function request(signers, over = {}, encode = v.encodeVolunteerBody) {
-  const b = encode(body(over));
-  const msg = Buffer.concat([DOMAIN, b]);
-  return r.toBase64Url(r.encodeEnvelope(b, signers.map((s) => ({ publicKey: s.pub, sig: new Uint8Array(sign(null, msg, s.k)) }))));
-}
+const request = (signers, over = {}, encode = v.encodeVolunteerBody) => signedRequest(encode(body(over)), signers);
 const decode = (payload, now = EXPIRES - 1000) => v.decodeVolunteerRequest(payload, CHAIN, now, nodeVerify);
-async function rejects(promise, code) {
-  await assert.rejects(promise, (e) => {
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 it('decodes a charity-signed and an unsigned volunteer record', async () => {
   const first = await decode(request([charity]));

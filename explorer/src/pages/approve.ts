@@ -4,40 +4,19 @@
 // body with the wallet key. If the merchant signed first, the wallet submits the finished tx and
 // shows the committed result; otherwise it shows its signed request as a QR code for the
 // merchant's `shanliu redeem complete`. Nothing is signed on decline or on any error.
-// The request sits in the fragment, which browsers never send to a server.
-import { ApiError, enc, get, type CatalogueItem, type CataloguePage, type OrgDetail, type Points, type Stats, type TxStatus } from '../api';
-import { h, replace } from '../dom';
+// The request sits in the fragment, which browsers never send to a server. The page's flow is
+// ui/signrequest.ts, shared with the volunteer confirmation (/points/confirm).
+import { ApiError, enc, get, type CatalogueItem, type CataloguePage, type OrgDetail, type Points, type Stats } from '../api';
+import { h } from '../dom';
 import { dateTime, name, num, shortHash } from '../format';
 import { t } from '../i18n';
-import type { MessageKey } from '../messages';
 import type { PageContext } from '../router';
-import { copyButton, errorBox, kv, loading, notice, pageHeader, section } from '../ui/common';
-import { qrSvg } from '../ui/qr';
+import { kv } from '../ui/common';
+import { Refusal, signRequestPage } from '../ui/signrequest';
 import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
-import { ed25519Sign, ed25519Verify } from '@shanliu/sdk/verify/crypto';
-import { cosigned, decodeRedeemRequest, payloadFromText, RequestError, signedByHolder, signingMessage, toBase64Url, type RedeemRequest } from '@shanliu/sdk/verify/redeem';
-import { loadWallet, type Wallet } from './wallet';
-
-const COMMIT_WAIT_MS = 60_000;
-const POLL_MS = 500;
-
-// A refusal before anything is signed: what is wrong, in the reader's language.
-class Refusal extends Error {
-  constructor(
-    public readonly key: MessageKey,
-    public readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-  }
-}
-
-function refusalBox(e: unknown): HTMLElement {
-  if (e instanceof Refusal) return notice('error', h('strong', t(e.key, e.params)), h('p', t('approve.nothing_signed')));
-  if (e instanceof RequestError) {
-    return notice('error', h('strong', t(`approve.err.${e.code}` as MessageKey)), h('p', { class: 'fine' }, e.message), h('p', t('approve.nothing_signed')));
-  }
-  return errorBox(e, h('p', t('approve.nothing_signed')));
-}
+import { ed25519Verify } from '@shanliu/sdk/verify/crypto';
+import { decodeRedeemRequest, signedByHolder, type RedeemRequest } from '@shanliu/sdk/verify/redeem';
+import type { Wallet } from './wallet';
 
 interface Checked {
   request: RedeemRequest;
@@ -99,25 +78,6 @@ async function check(payload: string, wallet: Wallet, signal: AbortSignal): Prom
   return { request, merchantName: name(org.org, request.body.merchantOrg), balance: points.balance, catalogue };
 }
 
-export async function submit(envelope: Uint8Array, signal: AbortSignal): Promise<TxStatus> {
-  const response = await fetch('/v1/txs', { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', Accept: 'application/json' }, body: envelope as BodyInit, signal });
-  const answer = (await response.json().catch(() => null)) as { results?: TxStatus[]; error?: { code: string; message: string } } | null;
-  if (!response.ok || !answer?.results?.[0]) {
-    throw new ApiError(response.status, answer?.error?.code ?? `http_${response.status}`, answer?.error?.message ?? response.statusText);
-  }
-  return answer.results[0];
-}
-
-export async function waitCommitted(first: TxStatus, signal: AbortSignal): Promise<TxStatus> {
-  let st = first;
-  const deadline = Date.now() + COMMIT_WAIT_MS;
-  while (st.status === 'pending' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, POLL_MS));
-    st = await get<TxStatus>(`/v1/txs/${st.id}`, signal);
-  }
-  return st;
-}
-
 function summary(c: Checked): HTMLElement {
   const b = c.request.body;
   const after = c.balance - Number(b.points);
@@ -134,97 +94,31 @@ function summary(c: Checked): HTMLElement {
   ]);
 }
 
-// The resident approved: sign, then either submit (merchant signed first) or hand back a QR code.
-async function approve(c: Checked, wallet: Wallet, out: HTMLElement, signal: AbortSignal): Promise<void> {
-  // Re-checked at the moment of signing: a screen left open past the expiry signs nothing.
-  if (BigInt(Date.now()) > c.request.body.expiresAtMs) throw new RequestError('expired', 'the request expired while it was open');
-  const sig = await ed25519Sign(fromHex(wallet.secret, 32), signingMessage(c.request));
-  const envelope = cosigned(c.request, fromHex(wallet.public, 32), sig);
-  if (!c.request.signer) {
-    const link = `${location.origin}/points/approve#r=${toBase64Url(envelope)}`;
-    replace(
-      out,
-      notice('ok', h('strong', t('approve.signed_show'))),
-      h('div', { class: 'share' }, qrSvg(link, t('approve.qr_label'), 260), h('div', h('p', t('approve.signed_hint')), h('p', h('code', { class: 'mono wrap', 'data-field': 'signed-request' }, link)), copyButton(link, t('approve.copy_request')))),
-    );
-    return;
-  }
-  replace(out, loading(t('approve.submitting')));
-  const first = await submit(envelope, signal);
-  if (first.status === 'rejected') throw new ApiError(422, first.error?.code ?? 'rejected', first.error?.message ?? '');
-  const st = await waitCommitted(first, signal);
-  if (st.status !== 'committed') throw new ApiError(0, st.status === 'rejected' ? st.error?.code ?? 'rejected' : 'timeout', st.error?.message ?? t('approve.not_committed'));
-  const points = await get<Points>(`/v1/points/${wallet.public}?limit=1`, signal);
-  replace(
-    out,
-    notice('ok', h('strong', { 'data-field': 'committed' }, t('approve.committed', { height: num(st.height ?? 0) }))),
-    kv([
-      [t('approve.new_balance'), h('strong', { 'data-field': 'new-balance' }, num(points.balance))],
-      [t('approve.tx'), h('a', { href: `/tx/${st.id}` }, shortHash(st.id, 12))],
-    ]),
-    h('p', h('a', { href: '/points', class: 'btn' }, t('approve.back'))),
-  );
-}
-
-function pasteForm(): HTMLElement {
-  const input = h('textarea', { id: 'request-input', rows: 3, spellcheck: 'false', autocomplete: 'off' });
-  const form = h('form', { class: 'field' }, h('label', { for: 'request-input' }, t('approve.paste_label')), input, h('button', { type: 'submit', class: 'btn btn-primary' }, t('approve.open')));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    try {
-      location.hash = `r=${payloadFromText(input.value)}`;
-    } catch (e) {
-      form.append(refusalBox(e));
-    }
+export default function approvePage(ctx: PageContext): Promise<void> {
+  return signRequestPage<Checked>(ctx, {
+    path: '/points/approve',
+    messages: {
+      title: 'approve.title',
+      subtitle: 'approve.subtitle',
+      noWallet: 'approve.no_wallet',
+      pasteTitle: 'approve.paste_title',
+      pasteLabel: 'approve.paste_label',
+      confirmTitle: 'approve.confirm_title',
+      confirm: 'approve.approve',
+      alreadySigned: 'approve.already_signed',
+      nothingSigned: 'approve.nothing_signed',
+      errPrefix: 'approve.err',
+      signedShow: 'approve.signed_show',
+      signedHint: 'approve.signed_hint',
+      qrLabel: 'approve.qr_label',
+      committed: 'approve.committed',
+    },
+    check,
+    summary,
+    // The balance after the redemption, as the ledger now has it.
+    committedRows: async (wallet, signal) => {
+      const points = await get<Points>(`/v1/points/${wallet.public}?limit=1`, signal);
+      return [[t('approve.new_balance'), h('strong', { 'data-field': 'new-balance' }, num(points.balance))]];
+    },
   });
-  return form;
-}
-
-export default async function approvePage(ctx: PageContext): Promise<void> {
-  ctx.setTitle(t('approve.title'));
-  ctx.root.append(pageHeader(t('approve.title'), t('approve.subtitle')));
-  const onHash = () => location.reload();
-  window.addEventListener('hashchange', onHash);
-  ctx.onCleanup(() => window.removeEventListener('hashchange', onHash));
-  const wallet = loadWallet();
-  if (!wallet) {
-    ctx.root.append(notice('warn', t('approve.no_wallet')), h('p', h('a', { href: '/points', class: 'btn btn-primary' }, t('approve.create_wallet'))));
-    return;
-  }
-  const payload = new URLSearchParams(location.hash.replace(/^#/, '')).get('r');
-  if (!payload) {
-    ctx.root.append(section(t('approve.paste_title'), pasteForm()));
-    return;
-  }
-  const body = h('div', { 'aria-live': 'polite' }, loading());
-  ctx.root.append(body);
-  let checked: Checked;
-  try {
-    checked = await check(payload, wallet, ctx.signal);
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
-    replace(body, refusalBox(e));
-    return;
-  }
-  if (signedByHolder(checked.request)) {
-    replace(body, summary(checked), notice('info', t('approve.already_signed')));
-    return;
-  }
-  const yes = h('button', { type: 'button', class: 'btn btn-primary' }, t('approve.approve'));
-  const no = h('button', { type: 'button', class: 'btn btn-ghost' }, t('approve.decline'));
-  const out = h('div');
-  yes.addEventListener('click', async () => {
-    yes.disabled = no.disabled = true;
-    try {
-      await approve(checked, wallet, out, ctx.signal);
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') return;
-      replace(out, e instanceof RequestError ? refusalBox(e) : errorBox(e));
-    }
-  });
-  no.addEventListener('click', () => {
-    yes.disabled = no.disabled = true;
-    replace(out, notice('info', h('strong', { 'data-field': 'declined' }, t('approve.declined'))));
-  });
-  replace(body, section(t('approve.confirm_title'), summary(checked), h('p', { class: 'row-actions' }, yes, ' ', no), out));
 }

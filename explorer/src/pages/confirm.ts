@@ -3,38 +3,20 @@
 // volunteer's phone opens it here and reads "I served N h at ORG on DATE" before confirming.
 // Confirming signs the request's own body with the wallet key. If the charity signed first, the
 // wallet submits the finished tx; otherwise it shows its signed request as a QR code for the
-// charity's `shanliu volunteer complete`. Nothing is signed on decline or on any error.
+// charity's `shanliu volunteer complete`. Nothing is signed on decline or on any error. The page's
+// flow is ui/signrequest.ts, shared with the redemption approval (/points/approve).
 import { ApiError, enc, get, type OrgDetail, type Stats } from '../api';
-import { h, replace } from '../dom';
+import { h } from '../dom';
 import { date, dateTime, name, num, shortHash } from '../format';
 import { t } from '../i18n';
-import type { MessageKey } from '../messages';
 import type { PageContext } from '../router';
-import { copyButton, errorBox, kv, loading, notice, pageHeader, section } from '../ui/common';
-import { qrSvg } from '../ui/qr';
+import { kv } from '../ui/common';
+import { Refusal, signRequestPage } from '../ui/signrequest';
 import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
-import { ed25519Sign, ed25519Verify } from '@shanliu/sdk/verify/crypto';
-import { cosigned, payloadFromText, RequestError, signedByHolder, signingMessage, toBase64Url } from '@shanliu/sdk/verify/redeem';
+import { ed25519Verify } from '@shanliu/sdk/verify/crypto';
+import { signedByHolder } from '@shanliu/sdk/verify/redeem';
 import { decodeVolunteerRequest, type VolunteerRequest } from '@shanliu/sdk/verify/volunteer';
-import { submit, waitCommitted } from './approve';
-import { loadWallet, type Wallet } from './wallet';
-
-class Refusal extends Error {
-  constructor(
-    public readonly key: MessageKey,
-    public readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-  }
-}
-
-function refusalBox(e: unknown): HTMLElement {
-  if (e instanceof Refusal) return notice('error', h('strong', t(e.key, e.params)), h('p', t('confirm.nothing_signed')));
-  if (e instanceof RequestError) {
-    return notice('error', h('strong', t(`confirm.err.${e.code}` as MessageKey)), h('p', { class: 'fine' }, e.message), h('p', t('confirm.nothing_signed')));
-  }
-  return errorBox(e, h('p', t('confirm.nothing_signed')));
-}
+import type { Wallet } from './wallet';
 
 interface Checked {
   request: VolunteerRequest;
@@ -82,92 +64,26 @@ function summary(c: Checked): HTMLElement {
   );
 }
 
-async function confirmService(c: Checked, wallet: Wallet, out: HTMLElement, signal: AbortSignal): Promise<void> {
-  // Re-checked at the moment of signing: a screen left open past the expiry signs nothing.
-  if (BigInt(Date.now()) > c.request.body.expiresAtMs) throw new RequestError('expired', 'the request expired while it was open');
-  const sig = await ed25519Sign(fromHex(wallet.secret, 32), signingMessage(c.request));
-  const envelope = cosigned(c.request, fromHex(wallet.public, 32), sig);
-  if (!c.request.signer) {
-    const link = `${location.origin}/points/confirm#r=${toBase64Url(envelope)}`;
-    replace(
-      out,
-      notice('ok', h('strong', t('confirm.signed_show'))),
-      h('div', { class: 'share' }, qrSvg(link, t('confirm.qr_label'), 260), h('div', h('p', t('confirm.signed_hint')), h('p', h('code', { class: 'mono wrap', 'data-field': 'signed-request' }, link)), copyButton(link, t('approve.copy_request')))),
-    );
-    return;
-  }
-  replace(out, loading(t('approve.submitting')));
-  const first = await submit(envelope, signal);
-  if (first.status === 'rejected') throw new ApiError(422, first.error?.code ?? 'rejected', first.error?.message ?? '');
-  const st = await waitCommitted(first, signal);
-  if (st.status !== 'committed') throw new ApiError(0, st.status === 'rejected' ? st.error?.code ?? 'rejected' : 'timeout', st.error?.message ?? t('approve.not_committed'));
-  replace(
-    out,
-    notice('ok', h('strong', { 'data-field': 'committed' }, t('confirm.committed', { height: num(st.height ?? 0) }))),
-    kv([[t('approve.tx'), h('a', { href: `/tx/${st.id}` }, shortHash(st.id, 12))]]),
-    h('p', h('a', { href: '/points', class: 'btn' }, t('approve.back'))),
-  );
-}
-
-function pasteForm(): HTMLElement {
-  const input = h('textarea', { id: 'request-input', rows: 3, spellcheck: 'false', autocomplete: 'off' });
-  const form = h('form', { class: 'field' }, h('label', { for: 'request-input' }, t('confirm.paste_label')), input, h('button', { type: 'submit', class: 'btn btn-primary' }, t('approve.open')));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    try {
-      location.hash = `r=${payloadFromText(input.value)}`;
-    } catch (e) {
-      form.append(refusalBox(e));
-    }
+export default function confirmPage(ctx: PageContext): Promise<void> {
+  return signRequestPage<Checked>(ctx, {
+    path: '/points/confirm',
+    messages: {
+      title: 'confirm.title',
+      subtitle: 'confirm.subtitle',
+      noWallet: 'confirm.no_wallet',
+      pasteTitle: 'confirm.paste_title',
+      pasteLabel: 'confirm.paste_label',
+      confirmTitle: 'confirm.confirm_title',
+      confirm: 'confirm.confirm',
+      alreadySigned: 'confirm.already_signed',
+      nothingSigned: 'confirm.nothing_signed',
+      errPrefix: 'confirm.err',
+      signedShow: 'confirm.signed_show',
+      signedHint: 'confirm.signed_hint',
+      qrLabel: 'confirm.qr_label',
+      committed: 'confirm.committed',
+    },
+    check,
+    summary,
   });
-  return form;
-}
-
-export default async function confirmPage(ctx: PageContext): Promise<void> {
-  ctx.setTitle(t('confirm.title'));
-  ctx.root.append(pageHeader(t('confirm.title'), t('confirm.subtitle')));
-  const onHash = () => location.reload();
-  window.addEventListener('hashchange', onHash);
-  ctx.onCleanup(() => window.removeEventListener('hashchange', onHash));
-  const wallet = loadWallet();
-  if (!wallet) {
-    ctx.root.append(notice('warn', t('confirm.no_wallet')), h('p', h('a', { href: '/points', class: 'btn btn-primary' }, t('approve.create_wallet'))));
-    return;
-  }
-  const payload = new URLSearchParams(location.hash.replace(/^#/, '')).get('r');
-  if (!payload) {
-    ctx.root.append(section(t('confirm.paste_title'), pasteForm()));
-    return;
-  }
-  const body = h('div', { 'aria-live': 'polite' }, loading());
-  ctx.root.append(body);
-  let checked: Checked;
-  try {
-    checked = await check(payload, wallet, ctx.signal);
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
-    replace(body, refusalBox(e));
-    return;
-  }
-  if (signedByHolder(checked.request)) {
-    replace(body, summary(checked), notice('info', t('confirm.already_signed')));
-    return;
-  }
-  const yes = h('button', { type: 'button', class: 'btn btn-primary' }, t('confirm.confirm'));
-  const no = h('button', { type: 'button', class: 'btn btn-ghost' }, t('approve.decline'));
-  const out = h('div');
-  yes.addEventListener('click', async () => {
-    yes.disabled = no.disabled = true;
-    try {
-      await confirmService(checked, wallet, out, ctx.signal);
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') return;
-      replace(out, e instanceof RequestError ? refusalBox(e) : errorBox(e));
-    }
-  });
-  no.addEventListener('click', () => {
-    yes.disabled = no.disabled = true;
-    replace(out, notice('info', h('strong', { 'data-field': 'declined' }, t('approve.declined'))));
-  });
-  replace(body, section(t('confirm.confirm_title'), summary(checked), h('p', { class: 'row-actions' }, yes, ' ', no), out));
 }

@@ -5,7 +5,7 @@ import { h, replace } from '../dom';
 import { t } from '../i18n';
 import type { MessageKey } from '../messages';
 import { refresh } from '../router';
-import { submit, waitCommitted } from '../pages/approve';
+import { submit, waitCommitted } from './signrequest';
 import { concat, fromHex } from '@shanliu/sdk/verify/bytes';
 import { ed25519Sign } from '@shanliu/sdk/verify/crypto';
 import { encodeHonourNameBody, honourNameProblem, MAX_HONOUR_NAME_BYTES } from '@shanliu/sdk/verify/honour';

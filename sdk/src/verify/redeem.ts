@@ -127,20 +127,48 @@ export function uint(f: Field): bigint {
   return f.varint!;
 }
 
-function decodeBody(bytes: Uint8Array): RedeemBody {
-  const b: RedeemBody = { chainId: '', expiresAtHeight: 0n, nonce: 0n, createdAtMs: 0n, expiresAtMs: 0n, holder: new Uint8Array(0), merchantOrg: '', points: 0n, item: '', catalogueItem: '' };
-  let redeem: Uint8Array | null = null;
+// The TxBody fields every request kind shares (a redemption here, a volunteer record in
+// verify/volunteer.ts), so both read and check them in one place and cannot drift apart.
+export interface BodyHeader {
+  chainId: string;
+  expiresAtHeight: bigint;
+  nonce: bigint;
+  createdAtMs: bigint;
+  expiresAtMs: bigint;
+  holder: Uint8Array;
+}
+
+// Reads the shared TxBody fields of `bytes` into `b` and returns the bytes of its payload field
+// `payloadField`. Any other payload kind (fields 10 to 40) is `wrong_kind`, with `notThisKind`.
+export function readBodyHeader(bytes: Uint8Array, b: BodyHeader, payloadField: number, notThisKind: string): Uint8Array {
+  let payload: Uint8Array | null = null;
   for (const f of fields(bytes)) {
     if (f.number === 1) b.chainId = text(f);
     else if (f.number === 2) b.expiresAtHeight = uint(f);
     else if (f.number === 3) b.nonce = uint(f);
     else if (f.number === 4) b.createdAtMs = uint(f);
     else if (f.number === 5) b.expiresAtMs = uint(f);
-    else if (f.number === REDEEM_FIELD && f.wire === 2) redeem = f.bytes!;
-    else if (f.number >= 10 && f.number <= 40) throw new RequestError('wrong_kind', 'this is not a redemption request');
+    else if (f.number === payloadField && f.wire === 2) payload = f.bytes!;
+    else if (f.number >= 10 && f.number <= 40) throw new RequestError('wrong_kind', notThisKind);
     else malformed(`unknown body field ${f.number}`);
   }
-  if (!redeem) throw new RequestError('wrong_kind', 'this is not a redemption request');
+  if (!payload) throw new RequestError('wrong_kind', notThisKind);
+  return payload;
+}
+
+// The checks every decoded body passes before its kind's own: `reencoded` (the body encoded
+// again from `b`) must be `bytes` exactly, so there are no repeated, out-of-order or padded fields
+// that two parsers could read differently (the node refuses them too); both expiries are set; the
+// holder is a key.
+export function checkBodyHeader(b: BodyHeader, reencoded: Uint8Array, bytes: Uint8Array): void {
+  if (!equal(reencoded, bytes)) malformed('the body is not canonically encoded');
+  if (b.expiresAtHeight === 0n || b.expiresAtMs === 0n) malformed('both expiries are required');
+  if (b.holder.length !== 32) malformed('the holder must be a 32-byte key');
+}
+
+function decodeBody(bytes: Uint8Array): RedeemBody {
+  const b: RedeemBody = { chainId: '', expiresAtHeight: 0n, nonce: 0n, createdAtMs: 0n, expiresAtMs: 0n, holder: new Uint8Array(0), merchantOrg: '', points: 0n, item: '', catalogueItem: '' };
+  const redeem = readBodyHeader(bytes, b, REDEEM_FIELD, 'this is not a redemption request');
   for (const f of fields(redeem)) {
     if (f.number === 1 && f.wire === 2) b.holder = f.bytes!;
     else if (f.number === 2) b.merchantOrg = text(f);
@@ -149,11 +177,7 @@ function decodeBody(bytes: Uint8Array): RedeemBody {
     else if (f.number === 5) b.catalogueItem = text(f);
     else malformed(`unknown redeem_points field ${f.number}`);
   }
-  // Re-encoding must give the same bytes: no repeated, out-of-order or padded fields that two
-  // parsers could read differently (the node refuses them too).
-  if (!equal(encodeRedeemBody(b), bytes)) malformed('the body is not canonically encoded');
-  if (b.expiresAtHeight === 0n || b.expiresAtMs === 0n) malformed('both expiries are required');
-  if (b.holder.length !== 32) malformed('the holder must be a 32-byte key');
+  checkBodyHeader(b, encodeRedeemBody(b), bytes);
   if (!/^[a-z0-9-]{3,40}$/.test(b.merchantOrg)) malformed('the merchant is not an organisation id');
   if (b.catalogueItem && !/^[a-z0-9-]{3,40}$/.test(b.catalogueItem)) malformed('the catalogue item is not an item id');
   if (b.points < 1n || b.points > MAX_POINTS) malformed('points must be between 1 and 10^12');

@@ -2,8 +2,8 @@
 // the same envelope as a redemption request, whose TxBody holds a VolunteerService the
 // volunteer's wallet confirms. Mirrors DecodeRedeemRequest(..., kVolunteerService) in
 // ledger/src/redeem_request.cc; each failure is a RequestError with the ledger's error code.
-import { concat, equal, utf8 } from './bytes.js';
-import { bytesField, decodeSignedRequest, fields, intField, lenField, malformed, RequestError, text, uint, type SignedRequest, type Verify } from './redeem.js';
+import { concat, utf8 } from './bytes.js';
+import { bytesField, checkBodyHeader, decodeSignedRequest, fields, intField, lenField, malformed, readBodyHeader, text, uint, type SignedRequest, type Verify } from './redeem.js';
 
 const VOLUNTEER_FIELD = 22; // TxBody.volunteer_service
 const MAX_MINUTES = 1440n; // TxLimits::kMaxVolunteerMinutes
@@ -38,18 +38,7 @@ export function encodeVolunteerBody(b: VolunteerBody): Uint8Array {
 
 function decodeBody(bytes: Uint8Array): VolunteerBody {
   const b: VolunteerBody = { chainId: '', expiresAtHeight: 0n, nonce: 0n, createdAtMs: 0n, expiresAtMs: 0n, charityOrg: '', holder: new Uint8Array(0), minutes: 0n, activity: '', occurredAtMs: 0n };
-  let service: Uint8Array | null = null;
-  for (const f of fields(bytes)) {
-    if (f.number === 1) b.chainId = text(f);
-    else if (f.number === 2) b.expiresAtHeight = uint(f);
-    else if (f.number === 3) b.nonce = uint(f);
-    else if (f.number === 4) b.createdAtMs = uint(f);
-    else if (f.number === 5) b.expiresAtMs = uint(f);
-    else if (f.number === VOLUNTEER_FIELD && f.wire === 2) service = f.bytes!;
-    else if (f.number >= 10 && f.number <= 40) throw new RequestError('wrong_kind', 'this is not a volunteer record');
-    else malformed(`unknown body field ${f.number}`);
-  }
-  if (!service) throw new RequestError('wrong_kind', 'this is not a volunteer record');
+  const service = readBodyHeader(bytes, b, VOLUNTEER_FIELD, 'this is not a volunteer record');
   for (const f of fields(service)) {
     if (f.number === 1) b.charityOrg = text(f);
     else if (f.number === 2 && f.wire === 2) b.holder = f.bytes!;
@@ -59,9 +48,7 @@ function decodeBody(bytes: Uint8Array): VolunteerBody {
     else malformed(`unknown volunteer_service field ${f.number}`);
   }
   // Re-encoding must give the same bytes, as for redemptions: one reading only.
-  if (!equal(encodeVolunteerBody(b), bytes)) malformed('the body is not canonically encoded');
-  if (b.expiresAtHeight === 0n || b.expiresAtMs === 0n) malformed('both expiries are required');
-  if (b.holder.length !== 32) malformed('the holder must be a 32-byte key');
+  checkBodyHeader(b, encodeVolunteerBody(b), bytes);
   if (!/^[a-z0-9-]{3,40}$/.test(b.charityOrg)) malformed('the charity is not an organisation id');
   if (b.minutes < 1n || b.minutes > MAX_MINUTES) malformed('minutes must be between 1 and 1440');
   const chars = [...b.activity].length;
