@@ -1,7 +1,7 @@
 // The HonourName tx the wallet signs alone (issue 17 part 4, ledger/proto/shanliu.proto field 30):
 // the display name its holder chooses for the honour list; an empty name clears it.
 import { concat, utf8 } from './bytes.js';
-import { bytesField, intField, lenField } from './redeem.js';
+import { bytesField, encodeTxBody } from './redeem.js';
 
 const HONOUR_NAME_FIELD = 30; // TxBody.honour_name
 export const MAX_HONOUR_NAME_BYTES = 48; // TxLimits::kMaxHonourNameBytes
@@ -27,12 +27,5 @@ export function honourNameProblem(name: string): 'too_long' | 'control' | 'space
 
 export function encodeHonourNameBody(b: HonourNameBody): Uint8Array {
   const payload = concat(bytesField(1, b.holder), bytesField(2, utf8(b.displayName)));
-  return concat(
-    bytesField(1, utf8(b.chainId)),
-    intField(2, b.expiresAtHeight),
-    intField(3, b.nonce),
-    intField(4, b.createdAtMs),
-    intField(5, b.expiresAtMs),
-    lenField(HONOUR_NAME_FIELD, payload),
-  );
+  return encodeTxBody(b, HONOUR_NAME_FIELD, payload);
 }

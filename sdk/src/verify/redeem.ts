@@ -77,6 +77,20 @@ export const lenField = (field: number, data: Uint8Array): Uint8Array => concat(
 export const bytesField = (field: number, data: Uint8Array): Uint8Array => (data.length ? lenField(field, data) : new Uint8Array(0));
 export const intField = (field: number, v: bigint): Uint8Array => (v ? concat(key(field, 0), varint(v)) : new Uint8Array(0));
 
+// A TxBody: the fields every request kind shares, then its one payload field `payloadField`
+// (encoded by the kind's own encoder). In one place for redemptions, volunteer records and
+// honour names, so their bodies cannot be written differently.
+export function encodeTxBody(b: Omit<BodyHeader, 'holder'>, payloadField: number, payload: Uint8Array): Uint8Array {
+  return concat(
+    bytesField(1, utf8(b.chainId)),
+    intField(2, b.expiresAtHeight),
+    intField(3, b.nonce),
+    intField(4, b.createdAtMs),
+    intField(5, b.expiresAtMs),
+    lenField(payloadField, payload),
+  );
+}
+
 export function encodeRedeemBody(b: RedeemBody): Uint8Array {
   const redeem = concat(
     bytesField(1, b.holder),
@@ -85,14 +99,7 @@ export function encodeRedeemBody(b: RedeemBody): Uint8Array {
     bytesField(4, utf8(b.item)),
     bytesField(5, utf8(b.catalogueItem)),
   );
-  return concat(
-    bytesField(1, utf8(b.chainId)),
-    intField(2, b.expiresAtHeight),
-    intField(3, b.nonce),
-    intField(4, b.createdAtMs),
-    intField(5, b.expiresAtMs),
-    lenField(REDEEM_FIELD, redeem),
-  );
+  return encodeTxBody(b, REDEEM_FIELD, redeem);
 }
 
 export function encodeEnvelope(body: Uint8Array, sigs: { publicKey: Uint8Array; sig: Uint8Array }[]): Uint8Array {

@@ -3,7 +3,7 @@
 // volunteer's wallet confirms. Mirrors DecodeRedeemRequest(..., kVolunteerService) in
 // ledger/src/redeem_request.cc; each failure is a RequestError with the ledger's error code.
 import { concat, utf8 } from './bytes.js';
-import { bytesField, checkBodyHeader, decodeSignedRequest, fields, intField, lenField, malformed, readBodyHeader, text, uint, type SignedRequest, type Verify } from './redeem.js';
+import { bytesField, checkBodyHeader, decodeSignedRequest, encodeTxBody, fields, intField, malformed, readBodyHeader, text, uint, type SignedRequest, type Verify } from './redeem.js';
 
 const VOLUNTEER_FIELD = 22; // TxBody.volunteer_service
 const MAX_MINUTES = 1440n; // TxLimits::kMaxVolunteerMinutes
@@ -26,14 +26,7 @@ export type VolunteerRequest = SignedRequest<VolunteerBody>;
 
 export function encodeVolunteerBody(b: VolunteerBody): Uint8Array {
   const service = concat(bytesField(1, utf8(b.charityOrg)), bytesField(2, b.holder), intField(3, b.minutes), bytesField(4, utf8(b.activity)), intField(5, b.occurredAtMs));
-  return concat(
-    bytesField(1, utf8(b.chainId)),
-    intField(2, b.expiresAtHeight),
-    intField(3, b.nonce),
-    intField(4, b.createdAtMs),
-    intField(5, b.expiresAtMs),
-    lenField(VOLUNTEER_FIELD, service),
-  );
+  return encodeTxBody(b, VOLUNTEER_FIELD, service);
 }
 
 function decodeBody(bytes: Uint8Array): VolunteerBody {
