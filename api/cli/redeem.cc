@@ -27,20 +27,8 @@ constexpr std::uint64_t kDefaultRequestExpiresInMs = 600'000;
 // The merchant organisation on the ledger: active, a points merchant, and `key` one of its keys —
 // checked here so a wrong key file fails at the counter, not after the resident has signed.
 Status CheckMerchantKey(const NodeClient& node, const std::string& org_id, const crypto::PublicKey& key) {
-  auto answer = node.GetJson("/v1/orgs/" + org_id);
-  if (!answer.ok()) return answer.status();
-  const json org = answer->value("org", json::object());
-  if (!org.is_object() || org.value("kind", "") != "merchant") {
-    return Status::Error("wrong_kind", "organisation '" + org_id + "' is not a points merchant");
-  }
-  if (org.value("status", "") != "active") {
-    return Status::Error("suspended", "merchant '" + org_id + "' is not active on the ledger");
-  }
-  const std::string hex = crypto::ToHex(key);
-  for (const json& k : org.value("public_keys", json::array())) {
-    if (k.is_string() && k.get<std::string>() == hex) return Status::Ok();
-  }
-  return Status::Error("wrong_signer", "the key " + hex.substr(0, 16) + "... is not a key of '" + org_id + "'");
+  return CheckOrgSigningKey(node, org_id, key, {"merchant"}, "organisation '" + org_id + "' is not a points merchant",
+                            "merchant");
 }
 
 struct CatalogueItem {

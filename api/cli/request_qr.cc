@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "../src/receipt_qr.h"
+#include "node_client.h"
 #include "shanliu/crypto/codec.h"
 
 namespace shanliu::cli {
@@ -52,6 +53,24 @@ Result<crypto::PublicKey> ParseHolderKey(const std::string& text) {
   crypto::PublicKey key;
   std::copy(bytes->begin(), bytes->end(), key.begin());
   return key;
+}
+
+Status CheckOrgSigningKey(const NodeClient& node, const std::string& org_id, const crypto::PublicKey& key,
+                          std::initializer_list<std::string_view> kinds, const std::string& not_kind_message,
+                          const std::string& noun) {
+  auto answer = node.GetJson("/v1/orgs/" + org_id);
+  if (!answer.ok()) return answer.status();
+  const nlohmann::json org = answer->value("org", nlohmann::json::object());
+  const std::string kind = org.is_object() ? org.value("kind", "") : "";
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) return Status::Error("wrong_kind", not_kind_message);
+  if (org.value("status", "") != "active") {
+    return Status::Error("suspended", noun + " '" + org_id + "' is not active on the ledger");
+  }
+  const std::string hex = crypto::ToHex(key);
+  for (const nlohmann::json& k : org.value("public_keys", nlohmann::json::array())) {
+    if (k.is_string() && k.get<std::string>() == hex) return Status::Ok();
+  }
+  return Status::Error("wrong_signer", "the key " + hex.substr(0, 16) + "... is not a key of '" + org_id + "'");
 }
 
 }  // namespace shanliu::cli

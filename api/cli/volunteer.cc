@@ -29,21 +29,8 @@ constexpr const char* kCommand = "volunteer";
 // The organiser on the ledger: active, a charity or the federation, and `key` one of its keys —
 // checked before anything is signed so a wrong key file fails here, not after the volunteer signed.
 Status CheckOrganiserKey(const NodeClient& node, const std::string& org_id, const crypto::PublicKey& key) {
-  auto answer = node.GetJson("/v1/orgs/" + org_id);
-  if (!answer.ok()) return answer.status();
-  const json org = answer->value("org", json::object());
-  const std::string kind = org.is_object() ? org.value("kind", "") : "";
-  if (kind != "charity" && kind != "federation") {
-    return Status::Error("wrong_kind", "organisation '" + org_id + "' is not a charity or the federation");
-  }
-  if (org.value("status", "") != "active") {
-    return Status::Error("suspended", "organisation '" + org_id + "' is not active on the ledger");
-  }
-  const std::string hex = crypto::ToHex(key);
-  for (const json& k : org.value("public_keys", json::array())) {
-    if (k.is_string() && k.get<std::string>() == hex) return Status::Ok();
-  }
-  return Status::Error("wrong_signer", "the key " + hex.substr(0, 16) + "... is not a key of '" + org_id + "'");
+  return CheckOrgSigningKey(node, org_id, key, {"charity", "federation"},
+                            "organisation '" + org_id + "' is not a charity or the federation", "organisation");
 }
 
 }  // namespace
