@@ -318,7 +318,10 @@ int main(int argc, char** argv) {
     damage.Seen(key, "sync request");
   };
   auto opened = node::Node::Open(io, *config, *genesis, *key);
-  const auto damaged = [](const Status& s) { return s.code() == errc::kStorageCorrupt || s.code() == errc::kCorruption; };
+  // An old store format is rebuilt the same way: its blocks read back and replay.
+  const auto damaged = [](const Status& s) {
+    return s.code() == errc::kStorageCorrupt || s.code() == errc::kCorruption || s.code() == errc::kStoreFormatOld;
+  };
   if (!opened.ok() && damaged(opened.status())) {
     // A damaged store found by the head checks or the startup sample (a failed checksum, or
     // records that disagree with their hashes): repair (or refuse) now.
@@ -331,9 +334,15 @@ int main(int argc, char** argv) {
 
   // The node's own audit reads a ReadView (a snapshot) of the ledger on its own low-priority
   // thread; the io thread only counts commits into it.
+  // Damage the audit meets stops the node like any other reader's (DamageGuard).
   audit::AuditScheduler auditor(
       node.ledger().genesis(),
-      [&node]() -> Result<std::unique_ptr<audit::BlockSource>> { return audit::OpenLedgerSource(node.ledger().Read()); },
+      [&node, &damage]() -> Result<std::unique_ptr<audit::BlockSource>> {
+        return audit::OpenLedgerSource(node.ledger().Read(), [&damage](const std::string& key, const std::string& detail) {
+          node::LogEvent("error", "storage_corrupt", {{"key", key}, {"detail", detail}, {"where", "audit"}});
+          damage.Seen(key, "audit");
+        });
+      },
       config->audit);
   api::NodeHooks hooks = ApiHooks(node);
   hooks.storage_corrupt = [log = hooks.storage_corrupt, &damage](const api::StorageCorruptEvent& e) {

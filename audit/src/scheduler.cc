@@ -17,7 +17,8 @@ namespace {
 
 class LedgerViewSource final : public BlockSource {
  public:
-  explicit LedgerViewSource(std::shared_ptr<const ledger::ReadView> view) : view_(std::move(view)) {
+  LedgerViewSource(std::shared_ptr<const ledger::ReadView> view, CorruptHook on_corrupt)
+      : view_(std::move(view)), on_corrupt_(std::move(on_corrupt)) {
     assert(view_ != nullptr);
   }
   std::string Describe() const override {
@@ -26,6 +27,28 @@ class LedgerViewSource final : public BlockSource {
   Result<std::uint64_t> HeadHeight() override { return view_->head().height(); }
 
   Result<std::vector<pb::CommittedBlock>> Fetch(std::uint64_t from, std::uint64_t max_count) override {
+    try {
+      return FetchBlocks(from, max_count);
+    } catch (const ledger::StorageCorrupt& e) {
+      return Corrupt(e);
+    }
+  }
+
+  std::optional<Result<std::vector<Hash256>>> ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) override {
+    try {
+      return view_->ConsistencyProof(old_size, new_size);
+    } catch (const ledger::StorageCorrupt& e) {
+      return Result<std::vector<Hash256>>(Corrupt(e));
+    }
+  }
+
+ private:
+  Status Corrupt(const ledger::StorageCorrupt& e) const {
+    if (on_corrupt_) on_corrupt_(e.key(), e.what());
+    return Status::Error(std::string(errc::kStorageCorrupt), std::string(e.what()) + " (key " + e.key() + ")");
+  }
+
+  Result<std::vector<pb::CommittedBlock>> FetchBlocks(std::uint64_t from, std::uint64_t max_count) const {
     const std::uint64_t head = view_->head().height();
     if (from > head) return Status::Error(std::string(kBlockMissing), "block " + std::to_string(from) + " is above the head");
     std::vector<pb::CommittedBlock> out;
@@ -40,12 +63,8 @@ class LedgerViewSource final : public BlockSource {
     return out;
   }
 
-  std::optional<Result<std::vector<Hash256>>> ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) override {
-    return view_->ConsistencyProof(old_size, new_size);
-  }
-
- private:
   std::shared_ptr<const ledger::ReadView> view_;
+  const CorruptHook on_corrupt_;
 };
 
 // Passes a source through, but answers "unavailable" once Stop was asked for, so a long audit
@@ -86,8 +105,8 @@ void LowerThisThreadPriority() {
 
 }  // namespace
 
-std::unique_ptr<BlockSource> OpenLedgerSource(std::shared_ptr<const ledger::ReadView> view) {
-  return std::make_unique<LedgerViewSource>(std::move(view));
+std::unique_ptr<BlockSource> OpenLedgerSource(std::shared_ptr<const ledger::ReadView> view, CorruptHook on_corrupt) {
+  return std::make_unique<LedgerViewSource>(std::move(view), std::move(on_corrupt));
 }
 
 AuditScheduler::AuditScheduler(ledger::Genesis genesis, SourceFactory source, AuditSchedule schedule,
@@ -205,11 +224,17 @@ AuditRun AuditScheduler::RunOnce() {
       std::lock_guard lock(mutex_);
       if (stop_) cancelled.store(true);
     };
-    auto report = RunAudit(guarded, genesis_, options);
-    if (report.ok()) {
-      run.report = std::move(*report);
-    } else {
-      run.error = report.status();
+    // A fault the audit's own scratch store meets (a full disk, say) fails this run, not the
+    // node: an exception leaving this thread would end the process with std::terminate.
+    try {
+      auto report = RunAudit(guarded, genesis_, options);
+      if (report.ok()) {
+        run.report = std::move(*report);
+      } else {
+        run.error = report.status();
+      }
+    } catch (const std::exception& e) {
+      run.error = Status::Error(std::string(errc::kIoError), std::string("the audit stopped: ") + e.what());
     }
   }
   run.finished_ms = wall_clock_ms_();

@@ -6,7 +6,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "shanliu/audit/scheduler.h"
 #include "shanliu/bytes.h"
@@ -134,6 +137,61 @@ TEST_CASE("a tampered store makes the node's audit FAILED with the check that ca
   CHECK(state.last->report->failure->height == 3);
   CHECK(state.last->report->failure->check == "commit_certificate");
   CHECK(state.last->error.ok());
+}
+
+// Issue 15: under load the startup audit can run late, after a disk went bad under the node; a
+// checksum failure it meets must fail that run and reach the node's damage guard, never escape
+// the audit thread (std::terminate, SIGABRT: what integration/store_repair's "live" step met).
+TEST_CASE("damage the node's audit meets fails the run and is told to the node") {
+  Chain c(40);  // tx records over several table blocks, so block 5's lies far from the head's and the log's
+  const std::string tx = c.chain.ledger().Read()->CommittedBlockAt(5)->block().txs(0);
+  c.chain.Close();
+  TempDir copies;
+  const auto copy = copies.path() / "data";
+  std::filesystem::copy(c.chain.dir(), copy, std::filesystem::copy_options::recursive);
+  {
+    leveldb::DB* raw = nullptr;
+    leveldb::Options uncompressed;  // as the ledger writes its tables
+    uncompressed.compression = leveldb::kNoCompression;
+    REQUIRE(leveldb::DB::Open(uncompressed, (copy / "ledger").string(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    db->CompactRange(nullptr, nullptr);  // every record into table files, where a flip is read
+  }
+  bool flipped = false;
+  for (const auto& entry : std::filesystem::directory_iterator(copy / "ledger")) {
+    if (entry.path().extension() != ".ldb") continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), {});
+    const std::size_t at = bytes.find(tx);
+    if (at == std::string::npos) continue;
+    f.seekp(static_cast<std::streamoff>(at + tx.size() / 2));
+    f.put(static_cast<char>(bytes[at + tx.size() / 2] ^ 0x5a));
+    flipped = true;
+  }
+  REQUIRE_MESSAGE(flipped, "block 5's tx is stored verbatim in a table");
+  ledger::LedgerOptions options;
+  options.startup_sample_blocks = 0;  // open on the head alone, so the audit is the reader that meets it
+  auto opened = ledger::Ledger::Open(copy, c.chain.genesis(), options);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
+  std::vector<std::string> told;
+  audit::AuditScheduler scheduler(
+      c.chain.genesis(),
+      [&]() -> Result<std::unique_ptr<audit::BlockSource>> {
+        return audit::OpenLedgerSource((*opened)->Read(),
+                                       [&](const std::string& key, const std::string&) { told.push_back(key); });
+      },
+      Schedule(0), FixedClock);
+  scheduler.Start();
+  REQUIRE(scheduler.WaitForRuns(1));
+  const audit::AuditState state = scheduler.State();
+  REQUIRE(state.last.has_value());
+  const bool failed_run = !state.last->error.ok() || (state.last->report && state.last->report->failure);
+  CHECK(failed_run);
+  const std::string said = state.last->error.ok() ? state.last->report->failure->message : state.last->error.ToString();
+  CHECK_MESSAGE(said.find("checksum") != std::string::npos, said);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].rfind("L/", 0) == 0);
+  scheduler.Stop();
 }
 
 TEST_CASE("an audit that cannot run is kept as an error, and a request runs it again") {

@@ -25,7 +25,12 @@ namespace shanliu::audit {
 
 // The committed chain as `view` sees it (heights 0..view's head). Blocks are read from the
 // view's snapshot, so commits made while the audit runs do not change what it audits.
-std::unique_ptr<BlockSource> OpenLedgerSource(std::shared_ptr<const ledger::ReadView> view);
+// A record that fails its checksum is a storage_corrupt error of Fetch or ConsistencyProof (the
+// audit fails, never the thread), and is told to `on_corrupt` (printable key, detail) first: the
+// node stops on damage whichever reader meets it.
+using CorruptHook = std::function<void(const std::string& key, const std::string& detail)>;
+std::unique_ptr<BlockSource> OpenLedgerSource(std::shared_ptr<const ledger::ReadView> view,
+                                              CorruptHook on_corrupt = nullptr);
 
 struct AuditSchedule {
   bool enabled = true;
