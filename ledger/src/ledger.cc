@@ -7,6 +7,7 @@
 
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/merkle.h"
+#include "shanliu/error_codes.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/executor.h"
 #include "shanliu/ledger/flow.h"
@@ -17,6 +18,11 @@ namespace shanliu::ledger {
 namespace {
 
 const std::string kStateRootKey = "c/state";  // the head's state root, as the tree stored it
+// The store's layout version, written with the genesis block. 2: the state map's node records
+// under short keys (state_map.cc). A store without it is format 1; its blocks are still
+// readable, so `shanliu-node repair` rewrites it by replaying them.
+const std::string kFormatKey = "c/format";
+constexpr std::uint64_t kStoreFormat = 2;
 
 std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
 
@@ -119,10 +125,29 @@ Status Ledger::InitGenesis() {
   batch.Put(keys::Block(0), stored.SerializeAsString());
   batch.Put(keys::kHead, keys::U64(0));
   batch.Put(kStateRootKey, HashBytes(root));
+  batch.Put(kFormatKey, keys::U64(kStoreFormat));
   leveldb::WriteOptions wo;
   wo.sync = true;
   leveldb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) return IoError(s, "cannot write the genesis block");
+  return Status::Ok();
+}
+
+Status Ledger::CheckFormat() {
+  std::string value;
+  leveldb::Status s = db_->Get(VerifiedReadOptions(), kFormatKey, &value);
+  if (s.IsCorruption()) return IoError(s, "the store format record fails its checksum");
+  if (s.IsNotFound()) {
+    return Status::Error(std::string(errc::kStoreFormatOld),
+                         "the data directory was written by an older Shanliu (store format 1: the state map's "
+                         "records under long keys); `shanliu-node repair --config ...` rewrites it in format " +
+                             std::to_string(kStoreFormat) + " by replaying its blocks");
+  }
+  if (!s.ok()) return IoError(s, "cannot read the store format record");
+  if (value.size() != 8 || ReadU64(AsBytes(value)) != kStoreFormat) {
+    return Status::Error(std::string(errc::kCorruption), "the data directory has an unknown store format record (this build "
+                                            "writes format " + std::to_string(kStoreFormat) + ")");
+  }
   return Status::Ok();
 }
 
@@ -132,6 +157,7 @@ Status Ledger::CheckHead() {
   if (s.IsCorruption()) return IoError(s, "the chain head record fails its checksum");
   if (!s.ok() || value.size() != 8) return Status::Error("corruption", "chain head record is missing or malformed");
   const std::uint64_t height = ReadU64(AsBytes(value));
+  SHANLIU_RETURN_IF_ERROR(CheckFormat());
 
   auto load_block = [&](std::uint64_t h) -> Result<pb::StoredBlock> {
     std::string bytes;

@@ -8,16 +8,21 @@ NodeCache::NodeCache(std::size_t max_depth) : max_depth_(max_depth), levels_(max
   assert(max_depth_ >= 1 && max_depth_ <= 24);
 }
 
-// Node storage keys are "S" ‖ u8 depth ‖ 32-byte prefix (state_map.cc).
+// Node storage keys are "S" ‖ u8 depth ‖ the prefix's first ceil(depth / 8) bytes (state_map.cc).
 bool NodeCache::Holds(std::string_view storage_key) const {
-  assert(storage_key.size() == 34 && storage_key[0] == 'S');
-  return static_cast<std::uint8_t>(storage_key[1]) < max_depth_;
+  assert(storage_key.size() >= 2 && storage_key[0] == 'S');
+  const std::size_t depth = static_cast<std::uint8_t>(storage_key[1]);
+  assert(storage_key.size() == 2 + (depth + 7) / 8);
+  return depth < max_depth_;
 }
 
 std::pair<std::size_t, std::size_t> NodeCache::SlotOf(std::string_view storage_key) const {
   assert(Holds(storage_key));
   const std::size_t depth = static_cast<std::uint8_t>(storage_key[1]);
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(storage_key[i])); };
+  // A depth below 24 keeps at most 3 prefix bytes; the bytes it does not keep are zero bits.
+  const auto byte = [&](std::size_t i) {
+    return i < storage_key.size() ? static_cast<std::uint32_t>(static_cast<std::uint8_t>(storage_key[i])) : 0u;
+  };
   // The prefix's first 24 bits, most significant first (state_map.cc's bit order); a node at
   // depth d has only its first d bits set.
   const std::uint32_t top = (byte(2) << 16) | (byte(3) << 8) | byte(4);

@@ -11,7 +11,7 @@ using shanliu::testing::TestChain;
 namespace {
 
 std::string NodeKey(std::uint8_t depth) {
-  std::string k(34, '\0');
+  std::string k(2 + (depth + 7) / 8, '\0');  // state_map.cc's storage key: the root of each depth's left edge
   k[0] = 'S';
   k[1] = static_cast<char>(depth);
   return k;

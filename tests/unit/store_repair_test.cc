@@ -3,6 +3,7 @@
 // salvages intact local blocks, fetches the rest, refuses forged blocks and lying peers, and a
 // repair that cannot finish leaves the data directory byte for byte as it was.
 #include <doctest/doctest.h>
+#include <leveldb/db.h>
 
 #include <filesystem>
 #include <fstream>
@@ -378,6 +379,32 @@ TEST_CASE("the intact blocks above a damaged one are kept when the peers are beh
   // The test must have met damage with intact blocks above it.
   CHECK(kept >= 1);
   MESSAGE(kept << " of " << flips << " flips left intact blocks above the damage");
+}
+
+// Store format 2 (short state-map keys, docs/data-format.md): a store without the format record
+// is refused, typed, and the repair rewrites it from its own blocks with no peer's help.
+TEST_CASE("a store of the old format is refused on open and the repair rewrites it from its own blocks") {
+  StoredChain stored(2);
+  const fs::path data = stored.Copy("format-1");
+  {
+    leveldb::DB* raw = nullptr;
+    leveldb::Options options;
+    options.compression = leveldb::kNoCompression;
+    REQUIRE(leveldb::DB::Open(options, (data / "ledger").string(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    leveldb::WriteOptions sync;
+    sync.sync = true;
+    REQUIRE(db->Delete(sync, "c/format").ok());
+  }
+  auto refused = ledger::Ledger::Open(data, stored.chain.genesis());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == "store_format_old");
+  FakePeers none(stored, {Peer::kUnreachable});
+  auto repaired = Repair(data, stored, none);
+  REQUIRE_MESSAGE(repaired.ok(), repaired.status().ToString());
+  CHECK(repaired->salvaged_blocks == stored.head);
+  CHECK(repaired->fetched_blocks == 0);
+  CheckRepaired(data, stored);
 }
 
 TEST_CASE("a forged block is refused by its certificate and the next peer serves the real one") {

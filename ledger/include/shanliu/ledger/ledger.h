@@ -147,6 +147,7 @@ class Ledger {
   };
   Ledger(DbAids aids, leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
   Status InitGenesis();
+  Status CheckFormat();  // the store format record (kFormatKey in ledger.cc)
   Status CheckHead();
   // LedgerOptions::startup_sample_blocks (ledger_startup_check.cc). Error storage_corrupt.
   Status SampleStoredBlocks() const;
