@@ -116,7 +116,8 @@ TEST_CASE("CSV text cells starting with a formula character are neutralised and 
   const std::string row = CsvRow(m);
   CHECK(row.find(",-500,-5.00,") != std::string::npos);
   CHECK(row.find(",\"'+cmd|' /C calc'!A0\",") != std::string::npos);
-  CHECK(row.ends_with(",\"'@SUM(1+1)\"\r\n"));
+  // The goods columns (item_code .. region_name) follow the description, empty on a money row.
+  CHECK(row.ends_with(",\"'@SUM(1+1)\",,,,,,,\r\n"));
 }
 
 TEST_CASE("UTF-8 cleaning rejects overlong forms surrogates and XML non-characters") {
@@ -412,6 +413,86 @@ TEST_CASE("exports list a correction as its own row, the reversed movement, nega
   CHECK(r.body.find(">-10.00</value>") != std::string::npos);  // the expenditure reversed
   CHECK(r.body.find("correction ") != std::string::npos);
   CHECK(IatiSchemaErrors(r.body) == "");
+}
+
+// Goods on 4 January: 100 bags of rice (lot L-1, valued 500.00 yuan) given to the charity, 40
+// handed out in Xihu district to a place whose name is a formula.
+void AddGoods(ExportApi& api) {
+  TestChain& c = api.chain;
+  const std::uint64_t jan4th = kJan3rd + 86'400'000;
+  c.signing_time_ms = jan4th;
+  const Bytes gift = c.MakeTx(
+      [](pb::TxBody& b) {
+        auto* d = b.mutable_goods_donation();
+        d->set_to_account("org:charity-a");
+        d->set_item_code("rice-10kg");
+        d->set_unit("袋");
+        d->set_quantity(100);
+        d->set_value_fen(500'00);
+        d->set_donor_ref(std::string(32, 'g'));
+        d->set_donor_display_name("-粮油公司");
+        d->set_lot_number("L-1");
+        d->set_expires_on(20270101);
+      },
+      {&api.charity});
+  const Bytes handed = c.MakeTx(
+      [](pb::TxBody& b) {
+        auto* d = b.mutable_goods_distribution();
+        d->set_from_account("org:charity-a");
+        d->set_item_code("rice-10kg");
+        d->set_unit("袋");
+        d->set_quantity(40);
+        d->set_region("330106");
+        d->set_place_name("=翠苑安置点");
+        d->set_beneficiary_count(40);
+      },
+      {&api.charity});
+  REQUIRE(c.CommitBlock({gift}, jan4th)[0].ok());
+  REQUIRE(c.CommitBlock({handed}, jan4th + 1'000)[0].ok());
+}
+
+TEST_CASE("exports list goods rows with item unit quantity valued amount lot and region and never an amount") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  const auto lines = ExportApi::Lines(r.body);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].ends_with(",description,item_code,unit,quantity,value_fen,lot,region,region_name"));
+  // The money columns stay empty: a spreadsheet summing amount_fen never counts goods as cash.
+  CHECK(lines[1].find(",goods_donation,donor,org:charity-a,,,,,") != std::string::npos);
+  CHECK(lines[1].find(",\"'-粮油公司\",") != std::string::npos);  // formula-safe donor name
+  CHECK(lines[1].ends_with(",rice-10kg,袋,100,50000,L-1,,"));
+  CHECK(lines[2].find(",goods_distribution,org:charity-a,place:330106,,,,,") != std::string::npos);
+  CHECK(lines[2].find(",\"'=翠苑安置点\",") != std::string::npos);
+  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区"));
+  // The organisation filter finds goods txs through the same index as money.
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04&org=charity-a");
+  CHECK(ExportApi::Lines(r.body).size() == 3);
+}
+
+TEST_CASE("the IATI export reports goods as in-kind transactions that validate against the schema") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/iati.xml?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  CHECK(IatiSchemaErrors(r.body) == "");
+  // Incoming in kind (channel 3) at the valued amount, and the distribution as expenditure in kind (4).
+  const std::size_t in = r.body.find("<transaction-type code=\"1\"/>");
+  const std::size_t out = r.body.find("<transaction-type code=\"4\"/>");
+  REQUIRE(in != std::string::npos);
+  REQUIRE(out != std::string::npos);
+  CHECK(r.body.find(">500.00</value>", in) < out);
+  CHECK(r.body.find(">200.00</value>", out) != std::string::npos);
+  CHECK(r.body.find("<disbursement-channel code=\"3\"/>") != std::string::npos);
+  CHECK(r.body.find("<disbursement-channel code=\"4\"/>") != std::string::npos);
+  CHECK(r.body.find("goods_donation ") != std::string::npos);
+  CHECK(r.body.find("(in kind): 100 袋 rice-10kg, lot L-1") != std::string::npos);
+  CHECK(r.body.find("=翠苑安置点 (330106 浙江省杭州市西湖区)") != std::string::npos);
+  // Money-only days carry no in-kind marker.
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("disbursement-channel") == std::string::npos);
 }
 
 TEST_CASE("the IATI schema check refuses what the official schema refuses") {
