@@ -15,8 +15,10 @@ namespace shanliu::cli {
 const char kExportUsage[] = R"(usage: shanliu export --node URL --from YYYY-MM-DD --to YYYY-MM-DD --format csv|iati --out FILE [--org ID]
        shanliu export settlement --node URL --merchant ORG --month YYYY-MM [--csv] [--out FILE]
 
-Writes every money movement of the period (Beijing calendar days, at most 366) as CSV, or as IATI
-2.03 activity XML (one file per page of 5000 movements: FILE, FILE.2, ...).
+Writes every money movement and in-kind goods movement (donation, transfer, distribution) of the
+period (Beijing calendar days, at most 366) as CSV, or as IATI 2.03 activity XML (one file per page
+of 5000 movements: FILE, FILE.2, ...). Goods rows carry item_code, unit, quantity, value_fen, lot
+and region, and leave the money columns empty; in IATI they are in-kind transactions.
 
 settlement  a merchant's monthly settlement report: every redemption at the merchant and every
             service exchange it provided in the calendar month (Asia/Shanghai, by block time),
