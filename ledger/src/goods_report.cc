@@ -5,6 +5,7 @@
 #include <cassert>
 #include <limits>
 
+#include "flow_records.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/goods_report.h"
@@ -102,6 +103,46 @@ Result<OutflowValue> ValueOfOutflow(const StateView& view, std::uint64_t leaf, s
     assert(*page->next_cursor > cursor);
     cursor = *page->next_cursor;
   }
+  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
+  out.value_fen = static_cast<std::int64_t>(value > kMax ? kMax : value);
+  return out;
+}
+
+HeldValue ValueOfHoldings(const StateView& view, std::string_view goods_account, std::size_t max_inflows) {
+  assert(IsGoodsAccount(goods_account));
+  __extension__ using Int128 = __int128;
+  constexpr std::size_t kTransferPieces = 256;
+  const flow::AccountFlow account = flow::GetAccount(view, goods_account);
+  HeldValue out;
+  if (!account.holes.empty()) throw StorageError("a goods account has a hole: goods are never refunded");
+  Int128 value = 0;
+  std::size_t read = 0;
+  flow::internal::ForEachOverlapping(
+      view, flow::internal::StreamIndex::kInflow, goods_account, account.out_pos, account.in_pos,
+      [](std::string_view v) { return flow::internal::DecodeInflow(v).length; },
+      [&](std::uint64_t start, std::string_view v) {
+        if (read++ == max_inflows) {
+          out.complete = false;
+          return false;
+        }
+        const flow::internal::InflowEntry e = flow::internal::DecodeInflow(v);
+        if (e.length == 0) throw StorageError("a goods inflow has no length");
+        const std::uint64_t held = start + e.length - std::max(start, account.out_pos);
+        std::int64_t inflow_value = 0;
+        if (e.kind == flow::InflowKind::kTransfer) {
+          auto carried = ValueOfOutflow(view, e.tx, kTransferPieces);
+          if (!carried.ok()) throw StorageError("a goods transfer into " + std::string(goods_account) + " has no outflow");
+          if (!carried->complete) out.complete = false;
+          inflow_value = carried->value_fen;
+        } else {
+          auto gift_id = view.Get(keys::GoodsGiftAtLeaf(e.tx));
+          auto gift = gift_id ? keys::Load<pb::GoodsGiftRecord>(view, keys::GoodsGift(*gift_id)) : std::nullopt;
+          if (!gift) throw StorageError("a goods inflow names no goods donation");
+          inflow_value = gift->value_fen();
+        }
+        value += static_cast<Int128>(inflow_value) * held / e.length;
+        return true;
+      });
   constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
   out.value_fen = static_cast<std::int64_t>(value > kMax ? kMax : value);
   return out;

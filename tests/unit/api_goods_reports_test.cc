@@ -147,6 +147,31 @@ TEST_CASE("goods history lists inflow transfers and distributions newest first w
   CHECK(relief["items"][1]["donor_display_name"] == "=某口罩厂");
 }
 
+TEST_CASE("stock by item carries the held stock's valued amount FIFO from its donations") {
+  GoodsReports g;
+  auto [s1, relief] = g.Get("/v1/orgs/relief-hz/goods");
+  REQUIRE(s1 == 200);
+  REQUIRE(relief["items"].size() == 1);
+  CHECK(relief["items"][0]["held"] == 300);
+  CHECK(relief["items"][0]["held_value_fen"] == 24000);  // 300 of 1000 masks valued 800.00
+  CHECK(relief["items"][0]["held_value_complete"] == true);
+  auto [s2, clinic] = g.Get("/v1/orgs/clinic-hz/goods");
+  REQUIRE(clinic["items"].size() == 1);
+  CHECK(clinic["items"][0]["held"] == 50);
+  CHECK(clinic["items"][0]["held_value_fen"] == 4000);  // 50 of the 700 moved, valued 560.00
+  // A second donation at another value: the older units leave first, so the held value is the
+  // newer donation's share plus what is left of the older one.
+  REQUIRE(g.c.Commit(g.Donation("org:relief-hz", "mask-medical", "只", 100, 200'00, "", 0)).ok());
+  REQUIRE(g.c.Commit(g.Transfer("org:relief-hz", "org:clinic-hz", 350)).ok());
+  auto [s3, after] = g.Get("/v1/orgs/relief-hz/goods");
+  CHECK(after["items"][0]["held"] == 50);
+  CHECK(after["items"][0]["held_value_fen"] == 10000);  // 50 of the 100 valued 200.00
+  // Money balances never include it.
+  auto [s4, org] = g.Get("/v1/orgs/relief-hz");
+  REQUIRE(s4 == 200);
+  CHECK(org["accounts"][0]["flow"]["balance_fen"] == 0);
+}
+
 TEST_CASE("goods history pages with before and limit and filters by kind") {
   GoodsReports g;
   std::vector<std::string> kinds;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shanliu/ledger/state_view.h"
@@ -58,5 +59,16 @@ struct OutflowValue {
   bool complete = true;
 };
 Result<OutflowValue> ValueOfOutflow(const StateView& view, std::uint64_t leaf, std::size_t max_pieces);
+
+// The valued amount of the units a goods account holds now, a report figure never added to cash.
+// FIFO leaves the held units at the top of the account's stream, [out_pos, in_pos) (goods are
+// never refunded, so there are no holes), and each inflow there carries its value pro rata: a
+// donation's declared value, a transfer's value carried from its own origins (ValueOfOutflow).
+// Reads at most `max_inflows` inflows (complete: false beyond, the value then a floor).
+struct HeldValue {
+  std::int64_t value_fen = 0;
+  bool complete = true;
+};
+HeldValue ValueOfHoldings(const StateView& view, std::string_view goods_account, std::size_t max_inflows);
 
 }  // namespace shanliu::ledger::goods
