@@ -294,7 +294,11 @@ Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names
   auto take = [&](std::uint64_t leaf) {
     auto tx = view.TxByLeaf(leaf);
     if (!tx) throw ledger::StorageError("a log leaf below the log size is missing");
-    if (auto m = MovementOf(view, names, *tx)) page.rows.push_back(std::move(*m));
+    if (auto m = MovementOf(view, names, *tx)) {
+      // Skipped rows still count as scanned: a page's work stays bounded whatever the filter.
+      const bool goods = IsGoodsMovement(*m);
+      if (scan.only == ExportOnly::kAll || goods == (scan.only == ExportOnly::kGoods)) page.rows.push_back(std::move(*m));
+    }
     ++scanned;
   };
   auto full = [&] { return page.rows.size() >= scan.max_rows || scanned >= scan.max_scanned; };

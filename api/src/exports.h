@@ -66,9 +66,13 @@ struct MovementPage {
   std::optional<std::uint64_t> next_cursor;  // leaf to continue from
 };
 
+// Which movements a page lists: both kinds (the default), money only, or in-kind goods only.
+enum class ExportOnly { kAll, kMoney, kGoods };
+
 struct ExportScan {
   ExportPeriod period;
   std::optional<std::string> org;  // only txs indexed under this organisation
+  ExportOnly only = ExportOnly::kAll;
   std::optional<std::uint64_t> cursor;
   std::size_t max_rows = ExportLimits::kDefaultRows;
   std::size_t max_scanned = ExportLimits::kMaxScannedTxs;

@@ -17,6 +17,7 @@
 #include "../../api/src/exports.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
+#include "cli_run.h"
 #include "test_chain.h"
 
 namespace shanliu::api::internal {
@@ -469,6 +470,65 @@ TEST_CASE("exports list goods rows with item unit quantity valued amount lot and
   // The organisation filter finds goods txs through the same index as money.
   r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04&org=charity-a");
   CHECK(ExportApi::Lines(r.body).size() == 3);
+}
+
+TEST_CASE("exports take only money or only goods and refuse any other filter") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&only=goods");
+  REQUIRE(r.status == 200);
+  auto lines = ExportApi::Lines(r.body);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].find(",goods_donation,") != std::string::npos);
+  CHECK(lines[2].find(",goods_distribution,") != std::string::npos);
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&only=money");
+  REQUIRE(r.status == 200);
+  lines = ExportApi::Lines(r.body);
+  CHECK(lines.size() == 5);  // the four money movements of 1-3 January
+  for (const std::string& line : lines) CHECK(line.find(",goods_") == std::string::npos);
+  // Paging with a filter: the Link header keeps it.
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&only=goods&limit=1");
+  REQUIRE(r.Header("Link"));
+  CHECK(r.Header("Link")->find("only=goods") != std::string::npos);
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-04&only=goods");
+  REQUIRE(r.status == 200);
+  CHECK(IatiSchemaErrors(r.body) == "");
+  CHECK(r.body.find("<transaction-type code=\"3\"/>") == std::string::npos);  // the money allocation is left out
+  // Nothing but goods in a money-only day: IATI answers no_activities.
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03&only=goods");
+  CHECK(r.status == 404);
+  const std::pair<const char*, const char*> bad[] = {
+      {"only=Goods", "invalid_argument"}, {"only=", "invalid_argument"}, {"only=all", "invalid_argument"},
+      {"only=goods%00", "invalid_query"}, {"only=goods&only=money", "invalid_query"}};
+  for (const auto& [query, code] : bad) {
+    INFO(query);
+    r = api.Get(std::string("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&") + query);
+    CHECK(r.status == 400);
+    CHECK(Json::parse(r.body)["error"]["code"] == code);
+  }
+}
+
+TEST_CASE("shanliu export writes goods rows and takes --only") {
+  ExportApi api;
+  AddGoods(api);
+  TempDir dir;
+  const std::string out = (dir.path() / "goods.csv").string();
+  testing::CliRun run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04",
+                                         "--format", "csv", "--out", out, "--only", "goods"});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(run.output.find("wrote 2 goods movements") != std::string::npos);
+  const auto lines = ExportApi::Lines(ReadFile(out));
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].ends_with(",item_code,unit,quantity,value_fen,lot,region,region_name"));
+  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区"));
+  // Both kinds by default; a bad --only is a usage error before any request.
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format", "csv",
+                         "--out", out});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(ExportApi::Lines(ReadFile(out)).size() == 7);
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format", "csv",
+                         "--out", out, "--only", "cash"});
+  CHECK(run.code == 2);
 }
 
 TEST_CASE("the IATI export reports goods as in-kind transactions that validate against the schema") {
