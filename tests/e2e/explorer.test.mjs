@@ -645,6 +645,13 @@ describe('explorer', () => {
     const iatiRes = await fetch(`${net.url}${iati}`);
     assert.equal(iatiRes.status, 200);
     assert.match(await iatiRes.text(), /<iati-activities/);
+    // The goods-only CSV: the demo's relief drive, each row with its item, unit and quantity.
+    const goodsCsv = await page.locator('.export-links a[data-format="goods-csv"]').getAttribute('href');
+    assert.match(goodsCsv, /only=goods/);
+    const goodsRows = (await (await fetch(`${net.url}${goodsCsv}`)).text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.ok(goodsRows[0].endsWith(',item_code,unit,quantity,value_fen,lot,region,region_name'), goodsRows[0]);
+    assert.ok(goodsRows.length > 1, 'the demo year has goods movements');
+    for (const row of goodsRows.slice(1)) assert.match(row, /,goods_(donation|transfer|distribution),/);
 
     // The node's audit, labelled as its claim.
     const auditBox = page.locator('.audit-status[data-state="ok"]');
