@@ -4,6 +4,7 @@
 import { enc, get, type GoodsHistory, type GoodsHistoryRow, type GoodsStock, type GoodsStockItem } from '../api';
 import { h, replace, type Child } from '../dom';
 import { date, name, num, yuan } from '../format';
+import { groupByRegion } from '../goods_regions';
 import { t } from '../i18n';
 import { errorBox, loading, pager, pill, section } from './common';
 
@@ -62,18 +63,6 @@ function historyItem(r: GoodsHistoryRow): HTMLElement {
       h('a', { href: `/tx/${r.tx_id}` }, date(r.time_ms)),
     ),
   );
-}
-
-// Distributions grouped by region code, regions in the order of their latest distribution.
-export function groupByRegion(rows: GoodsHistoryRow[]): { region: string; name: string; rows: GoodsHistoryRow[] }[] {
-  const groups = new Map<string, { region: string; name: string; rows: GoodsHistoryRow[] }>();
-  for (const r of rows) {
-    if (r.kind !== 'goods_distribution' || !r.region) continue;
-    let g = groups.get(r.region);
-    if (!g) groups.set(r.region, (g = { region: r.region, name: r.region_name ?? r.region, rows: [] }));
-    g.rows.push(r);
-  }
-  return [...groups.values()];
 }
 
 function regionList(rows: GoodsHistoryRow[], partial: boolean): Child {
