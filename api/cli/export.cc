@@ -13,10 +13,14 @@
 namespace shanliu::cli {
 
 const char kExportUsage[] = R"(usage: shanliu export --node URL --from YYYY-MM-DD --to YYYY-MM-DD --format csv|iati --out FILE [--org ID]
+                     [--only money|goods]
        shanliu export settlement --node URL --merchant ORG --month YYYY-MM [--csv] [--out FILE]
 
-Writes every money movement of the period (Beijing calendar days, at most 366) as CSV, or as IATI
-2.03 activity XML (one file per page of 5000 movements: FILE, FILE.2, ...).
+Writes every money movement and in-kind goods movement (donation, transfer, distribution) of the
+period (Beijing calendar days, at most 366) as CSV, or as IATI 2.03 activity XML (one file per page
+of 5000 movements: FILE, FILE.2, ...). Goods rows carry item_code, unit, quantity, value_fen, lot
+and region, and leave the money columns empty; in IATI they are in-kind transactions. --only goods
+(or money) writes one kind alone.
 
 settlement  a merchant's monthly settlement report: every redemption at the merchant and every
             service exchange it provided in the calendar month (Asia/Shanghai, by block time),
@@ -73,7 +77,7 @@ int ExportSettlement(const Args& args) {
 int Export(const Args& args) {
   if (!args.positional.empty() && args.positional[0] == "settlement") return ExportSettlement(args);
   const std::string cmd = "export";
-  if (Status s = RequireOnly(args, {"node", "from", "to", "format", "out", "org"}); !s.ok()) {
+  if (Status s = RequireOnly(args, {"node", "from", "to", "format", "out", "org", "only"}); !s.ok()) {
     return UsageError(cmd, kExportUsage, s.message());
   }
   const auto node = args.Get("node"), from = args.Get("from"), to = args.Get("to"), format = args.Get("format"),
@@ -82,11 +86,14 @@ int Export(const Args& args) {
     return UsageError(cmd, kExportUsage, "--node, --from, --to, --format and --out are required");
   }
   if (*format != "csv" && *format != "iati") return UsageError(cmd, kExportUsage, "--format must be csv or iati");
+  const auto only = args.Get("only");
+  if (only && *only != "money" && *only != "goods") return UsageError(cmd, kExportUsage, "--only must be money or goods");
   if (!args.positional.empty()) return UsageError(cmd, kExportUsage, "unexpected argument " + args.positional[0]);
   std::string base = *node;
   while (base.ends_with('/')) base.pop_back();
   std::string query = "?from=" + *from + "&to=" + *to;
   if (auto org = args.Get("org")) query += "&org=" + *org;
+  if (only) query += "&only=" + *only;
   const std::string path = *format == "csv" ? "/v1/exports/movements.csv" : "/v1/exports/iati.xml";
 
   std::ofstream file;
@@ -119,7 +126,8 @@ int Export(const Args& args) {
   }
   file.close();
   if (!file) return Fail(cmd, Status::Error("io_error", "cannot write " + *out));
-  std::cout << "wrote " << rows << " movements in " << pages << " page(s) to " << *out << "\n";
+  std::cout << "wrote " << rows << (only ? " " + *only : std::string()) << " movements in " << pages << " page(s) to "
+            << *out << "\n";
   return 0;
 }
 

@@ -4,6 +4,9 @@
 #include <map>
 
 #include "compliance.h"
+#include "shanliu/ledger/goods.h"
+#include "shanliu/ledger/goods_report.h"
+#include "shanliu/ledger/registry_codes.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::api::internal {
@@ -65,6 +68,68 @@ std::string ProjectOf(const std::string& a, const std::string& b) {
 }
 
 std::string DisplayName(const std::string& chosen) { return chosen.empty() ? "匿名" : chosen; }
+
+// Origin pieces read to value one goods outflow; a larger one is valued from its first pieces.
+constexpr std::size_t kMaxGoodsValuePieces = 512;
+
+void GoodsItemFields(const ledger::ReadView& view, const std::string& code, const std::string& unit, std::uint64_t quantity,
+                     Movement& m) {
+  if (!ledger::goods::FindItem(view.state(), view.genesis(), code)) {
+    throw ledger::StorageError("a committed goods tx names an item that is not in the catalogue");
+  }
+  m.item_code = code;
+  m.unit = unit;  // the executor checked it equals the item's unit
+  m.quantity = quantity;
+}
+
+// A goods transfer's or distribution's valued amount and lots, carried from its donations.
+void GoodsOutflowValue(const ledger::ReadView& view, Movement& m) {
+  auto value = ledger::goods::ValueOfOutflow(view.state(), m.leaf, kMaxGoodsValuePieces);
+  if (!value.ok()) throw ledger::StorageError("a committed goods outflow has no flow record");
+  m.value_fen = value->value_fen;
+  for (const std::string& lot : value->lots) m.lot += (m.lot.empty() ? "" : " ") + lot;
+}
+
+// Fills `m` from a committed goods tx; false for any other payload.
+bool GoodsMovementOf(const ledger::ReadView& view, const pb::TxBody& b, Movement& m) {
+  if (b.has_goods_donation()) {
+    const pb::GoodsDonation& d = b.goods_donation();
+    m.kind = "goods_donation";
+    m.from = "donor";
+    m.from_name = DisplayName(d.donor_display_name());
+    m.to = d.to_account();
+    m.description = d.memo();
+    GoodsItemFields(view, d.item_code(), d.unit(), d.quantity(), m);
+    m.value_fen = d.value_fen();
+    m.lot = d.lot_number();
+    return true;
+  }
+  if (b.has_goods_transfer()) {
+    const pb::GoodsTransfer& t = b.goods_transfer();
+    m.kind = "goods_transfer";
+    m.from = t.from_account();
+    m.to = t.to_account();
+    m.description = t.purpose();
+    GoodsItemFields(view, t.item_code(), t.unit(), t.quantity(), m);
+    GoodsOutflowValue(view, m);
+    return true;
+  }
+  if (b.has_goods_distribution()) {
+    const pb::GoodsDistribution& d = b.goods_distribution();
+    m.kind = "goods_distribution";
+    m.from = d.from_account();
+    m.to = "place:" + d.region();
+    m.to_name = d.place_name();
+    m.description = d.description();
+    m.beneficiary_count = d.beneficiary_count();
+    GoodsItemFields(view, d.item_code(), d.unit(), d.quantity(), m);
+    GoodsOutflowValue(view, m);
+    m.region = d.region();
+    m.region_name = std::string(ledger::RegionName(d.region()).value_or(""));
+    return true;
+  }
+  return false;
+}
 
 // The movement a committed tx made, if it moved money.
 std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, const ledger::TxRecord& tx) {
@@ -165,7 +230,8 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       }
       break;
     }
-    default: return std::nullopt;
+    default:
+      if (!GoodsMovementOf(view, b, m)) return std::nullopt;
   }
   if (m.from.find(':') != std::string::npos && m.from != "donor" && !m.from.starts_with("payee:")) {
     m.from_name = name(m.from);
@@ -228,7 +294,11 @@ Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names
   auto take = [&](std::uint64_t leaf) {
     auto tx = view.TxByLeaf(leaf);
     if (!tx) throw ledger::StorageError("a log leaf below the log size is missing");
-    if (auto m = MovementOf(view, names, *tx)) page.rows.push_back(std::move(*m));
+    if (auto m = MovementOf(view, names, *tx)) {
+      // Skipped rows still count as scanned: a page's work stays bounded whatever the filter.
+      const bool goods = IsGoodsMovement(*m);
+      if (scan.only == ExportOnly::kAll || goods == (scan.only == ExportOnly::kGoods)) page.rows.push_back(std::move(*m));
+    }
     ++scanned;
   };
   auto full = [&] { return page.rows.size() >= scan.max_rows || scanned >= scan.max_scanned; };
@@ -352,18 +422,27 @@ std::string CsvTextField(std::string_view text) {
 
 std::string CsvHeader() {
   return "time,height,tx_id,kind,from,to,amount_fen,amount_yuan,project,category,receipt_code,from_name,to_name,"
-         "description\r\n";
+         "description,item_code,unit,quantity,value_fen,lot,region,region_name\r\n";
 }
 
+bool IsGoodsMovement(const Movement& m) { return m.kind.starts_with("goods_"); }
+
 std::string CsvRow(const Movement& m) {
+  // Goods rows leave the money columns empty, so that a spreadsheet summing amount_fen never
+  // adds a valued amount of goods to cash; money rows leave the goods columns empty.
+  const bool goods = IsGoodsMovement(m);
   const std::string fields[] = {BeijingIsoTime(m.time_ms), std::to_string(m.height), Hex(m.id), m.kind, m.from, m.to,
-                                std::to_string(m.amount_fen), YuanText(m.amount_fen), m.project, m.category,
-                                ReceiptCode(m.id), m.from_name, m.to_name, m.description};
-  constexpr std::size_t kAmountFen = 6, kAmountYuan = 7;  // numbers the node formats: may be negative
+                                goods ? "" : std::to_string(m.amount_fen), goods ? "" : YuanText(m.amount_fen),
+                                m.project, m.category, ReceiptCode(m.id), m.from_name, m.to_name, m.description,
+                                m.item_code, m.unit, goods ? std::to_string(m.quantity) : "",
+                                goods ? std::to_string(m.value_fen) : "", m.lot, m.region, m.region_name};
+  // Numbers the node formats (amounts may be negative): plain fields; every other is text.
+  constexpr std::size_t kAmountFen = 6, kAmountYuan = 7, kQuantity = 16, kValueFen = 17;
   std::string row;
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     if (i > 0) row += ',';
-    row += (i == kAmountFen || i == kAmountYuan) ? CsvField(fields[i]) : CsvTextField(fields[i]);
+    const bool number = i == kAmountFen || i == kAmountYuan || i == kQuantity || i == kValueFen;
+    row += number ? CsvField(fields[i]) : CsvTextField(fields[i]);
   }
   row += "\r\n";
   return row;
@@ -605,8 +684,12 @@ class IatiBuilder {
     w.Open("transaction", {{"ref", Hex(m.id)}});
     w.Empty("transaction-type", {{"code", std::to_string(t.type)}});
     w.Empty("transaction-date", {{"iso-date", date}});
-    w.Text("value", {{"currency", "CNY"}, {"value-date", date}}, YuanText(t.negate ? -m.amount_fen : m.amount_fen));
+    const bool in_kind = IsGoodsMovement(m);
+    // Goods are reported at their valued amount, marked in kind (disbursement-channel below).
+    const std::int64_t fen = in_kind ? m.value_fen : m.amount_fen;
+    w.Text("value", {{"currency", "CNY"}, {"value-date", date}}, YuanText(t.negate ? -fen : fen));
     std::string description = m.kind + " " + ReceiptCode(m.id);
+    if (in_kind) description += GoodsDescription(m);
     if (!m.description.empty()) description += ": " + m.description;
     w.Open("description");
     w.Text("narrative", {}, description);
@@ -621,12 +704,15 @@ class IatiBuilder {
       if (o == nullptr) return named(element, other);
       OrgElement(w, element, other, {{activity_attribute, o->identifier}});
     };
-    if (m.kind == "donation" || m.kind == "trust_deposit") {
+    if (m.kind == "donation" || m.kind == "trust_deposit" || m.kind == "goods_donation") {
       named("provider-org", m.from_name);
       OrgElement(w, "receiver-org", account, {{"receiver-activity-id", a.identifier}});
     } else if (m.kind == "refund") {
       named("provider-org", m.to_name);  // the donor whose gift is returned
       OrgElement(w, "receiver-org", account, {{"receiver-activity-id", a.identifier}});
+    } else if (m.kind == "goods_distribution") {
+      OrgElement(w, "provider-org", account, {{"provider-activity-id", a.identifier}});
+      named("receiver-org", m.to_name + " (" + m.region + " " + m.region_name + ")");
     } else if (m.kind == "spend") {
       OrgElement(w, "provider-org", account, {{"provider-activity-id", a.identifier}});
       named("receiver-org", !m.to_name.empty() ? m.to_name
@@ -644,7 +730,16 @@ class IatiBuilder {
       linked("provider-org", t.other_account, "provider-activity-id");
       OrgElement(w, "receiver-org", account, {{"receiver-activity-id", a.identifier}});
     }
+    // IATI's DisbursementChannel codelist is where 2.03 records aid in kind: 3 for goods a donor
+    // hands to an organisation to pass on, 4 for goods the organisation hands out itself.
+    if (in_kind) w.Empty("disbursement-channel", {{"code", m.kind == "goods_donation" ? "3" : "4"}});
     w.Close();
+  }
+
+  static std::string GoodsDescription(const Movement& m) {
+    std::string out = " (in kind): " + std::to_string(m.quantity) + " " + m.unit + " " + m.item_code;
+    if (!m.lot.empty()) out += ", lot " + m.lot;
+    return out;
   }
 
   const ledger::ReadView& view_;
@@ -660,8 +755,10 @@ std::optional<std::string> IatiXml(const ledger::ReadView& view, const std::vect
                     const std::optional<std::string>& org) {
   IatiBuilder b(view);
   for (const Movement& m : rows) {
-    if (m.kind == "donation" || m.kind == "trust_deposit") {
+    if (m.kind == "donation" || m.kind == "trust_deposit" || m.kind == "goods_donation") {
       b.Add(m.to, Txn{&m, 1, false, ""});
+    } else if (m.kind == "goods_distribution") {  // goods handed out: expenditure, in kind
+      b.Add(m.from, Txn{&m, 4, false, ""});
     } else if (m.kind == "refund") {
       b.Add(m.from, Txn{&m, 1, true, ""});
     } else if (m.kind == "spend") {

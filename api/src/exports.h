@@ -33,7 +33,7 @@ struct ExportPeriod {
 // "YYYY-MM-DD" with a real calendar day, years 1970..9999. Errors "invalid_argument".
 Result<ExportPeriod> ParseExportPeriod(const std::string* from, const std::string* to);
 
-// One movement of money, as both exports list it.
+// One movement of money or of goods, as both exports list it.
 struct Movement {
   std::uint64_t leaf = 0;
   std::uint64_t height = 0;
@@ -50,6 +50,15 @@ struct Movement {
   std::string category;  // spending category (material, cash_aid, service, admin, other)
   std::string description;  // purpose, spending description or refund reason
   std::uint32_t beneficiary_count = 0;
+  // In-kind goods (kind goods_donation, goods_transfer, goods_distribution): amount_fen stays 0
+  // and the amount columns stay empty, since goods are never money; these say what moved.
+  std::string item_code;
+  std::string unit;
+  std::uint64_t quantity = 0;
+  std::int64_t value_fen = 0;  // valued amount: declared by a donation, carried FIFO to outflows
+  std::string lot;             // lot numbers, space-separated (an outflow may draw on several lots)
+  std::string region;          // distributions: GB/T 2260 code of the distribution point
+  std::string region_name;
 };
 
 struct MovementPage {
@@ -57,9 +66,13 @@ struct MovementPage {
   std::optional<std::uint64_t> next_cursor;  // leaf to continue from
 };
 
+// Which movements a page lists: both kinds (the default), money only, or in-kind goods only.
+enum class ExportOnly { kAll, kMoney, kGoods };
+
 struct ExportScan {
   ExportPeriod period;
   std::optional<std::string> org;  // only txs indexed under this organisation
+  ExportOnly only = ExportOnly::kAll;
   std::optional<std::uint64_t> cursor;
   std::size_t max_rows = ExportLimits::kDefaultRows;
   std::size_t max_scanned = ExportLimits::kMaxScannedTxs;
@@ -86,8 +99,11 @@ std::string CsvField(std::string_view text);
 // '=', '+', '-', '@', tab or CR gets a leading apostrophe and is quoted. Every column but the
 // amounts, which the node writes from integers, goes through this.
 std::string CsvTextField(std::string_view text);
+// The money columns, then the goods columns (item_code, unit, quantity, value_fen, lot, region,
+// region_name), empty on money rows; goods rows leave amount_fen and amount_yuan empty.
 std::string CsvHeader();
 std::string CsvRow(const Movement& m);
+bool IsGoodsMovement(const Movement& m);
 
 // A tiny streaming XML writer: escapes text and attribute values, closes what it opened.
 class XmlWriter {

@@ -26,6 +26,7 @@ void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stre
 void AddAuditRoutes(Router& router);    // the node's own audit, the checkpoint history
 void AddSigningRoutes(Router& router);  // the co-signing inbox (/v1/signing-requests)
 void AddGoodsRoutes(Router& router);    // in-kind goods: catalogue, stock by item, goods traces
+void AddGoodsHistoryRoutes(Router& router);  // goods donations, transfers, distributions of a holder
 void AddMerchantRoutes(Router& router);  // a merchant's catalogue and monthly settlement report
 
 // One page of a merchant's catalogue in item-id order, withdrawn items included:

@@ -27,6 +27,15 @@ Result<ExportRequest> ParseExportRequest(RequestContext& ctx) {
     if (!ctx.view().Org(*org)) return Status::Error("not_found", "no organisation has the id '" + *org + "'");
     r.scan.org = *org;
   }
+  if (const std::string* only = ctx.query.Find("only")) {
+    if (*only == "money") {
+      r.scan.only = ExportOnly::kMoney;
+    } else if (*only == "goods") {
+      r.scan.only = ExportOnly::kGoods;
+    } else {
+      return Status::Error("invalid_argument", "only must be money or goods");
+    }
+  }
   if (const std::string* bom = ctx.query.Find("bom")) {
     if (*bom != "true" && *bom != "false") return Status::Error("invalid_argument", "bom must be true or false");
     r.bom = *bom == "true";
@@ -39,7 +48,8 @@ std::string NextLink(RequestContext& ctx, std::string_view path, std::uint64_t n
   std::string target = std::string(path) + "?";
   for (const auto& [key, value] : ctx.query.items()) {
     if (key == "cursor") continue;
-    // Values were checked above: dates, org ids ([a-z0-9-]), numbers and true/false need no escaping.
+    // Values were checked above: dates, org ids ([a-z0-9-]), numbers, true/false and money/goods
+    // need no escaping.
     target += key + "=" + value + "&";
   }
   return "<" + target + "cursor=" + std::to_string(next) + ">; rel=\"next\"";
@@ -102,9 +112,9 @@ Response GetIatiXml(RequestContext& ctx) {
 }  // namespace
 
 void AddExportRoutes(Router& router) {
-  router.Add({http::verb::get, "/v1/exports/movements.csv", {"from", "to", "org", "cursor", "limit", "bom"},
+  router.Add({http::verb::get, "/v1/exports/movements.csv", {"from", "to", "org", "only", "cursor", "limit", "bom"},
               GetMovementsCsv});
-  router.Add({http::verb::get, "/v1/exports/iati.xml", {"from", "to", "org", "cursor", "limit"}, GetIatiXml});
+  router.Add({http::verb::get, "/v1/exports/iati.xml", {"from", "to", "org", "only", "cursor", "limit"}, GetIatiXml});
 }
 
 }  // namespace shanliu::api::internal

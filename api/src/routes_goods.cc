@@ -7,6 +7,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/goods.h"
+#include "shanliu/ledger/goods_report.h"
 #include "shanliu/ledger/registry_codes.h"
 #include "views.h"
 
@@ -18,6 +19,8 @@ namespace goods = ledger::goods;
 
 // A trace larger than this is cut (truncated: true), as money traces are.
 constexpr std::size_t kMaxTraceNodes = 2000;
+// Inflows read to value one item's held stock (held_value_complete: false beyond).
+constexpr std::size_t kMaxValuedInflows = 200;
 
 Json ItemJson(const pb::GoodsItem& item) {
   return Json{{"item_code", item.item_code()},
@@ -56,6 +59,10 @@ Json StockJson(const ledger::ReadView& view, const std::string& holder) {
     row["received"] = f.received_fen;
     row["transferred_out"] = f.sent_fen;
     row["distributed"] = f.spent_fen;
+    // A report figure for the page, never added to cash (docs/api.md).
+    const goods::HeldValue held_value = goods::ValueOfHoldings(view.state(), account, kMaxValuedInflows);
+    row["held_value_fen"] = held_value.value_fen;
+    row["held_value_complete"] = held_value.complete;
     items.push_back(std::move(row));
   }
   return Json{{"account", holder}, {"items", std::move(items)}};

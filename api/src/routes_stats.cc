@@ -1,5 +1,6 @@
 // Chain statistics and compliance indicators (shown, never enforced: DESIGN 8).
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -7,6 +8,7 @@
 #include "ledger_index.h"
 #include "routes.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/goods_report.h"
 #include "shanliu/ledger/totals.h"
 #include "views.h"
@@ -60,7 +62,40 @@ struct ComplianceLimits {
   static constexpr std::size_t kMaxRangesPerOrg = 20'000;      // fund-flow ranges re-checked per org
   static constexpr std::size_t kMaxListed = 20;                // ids and violations listed per org
   static constexpr std::size_t kMaxGoodsDistributions = 100'000;  // goods distributions read per page
+  // Goods donation records read per page for expired lots still held; only the expired ones are
+  // traced, each trace capped at 2,000 nodes.
+  static constexpr std::size_t kMaxGoodsGifts = 100'000;
 };
+
+// Lots past their expiry date still held, as judged on the head block's Beijing date.
+Json ExpiredHeldJson(const ledger::goods::ExpiredHeldByOrg& held, const std::string& org, std::uint32_t date) {
+  Json lots = Json::array();
+  if (auto it = held.lots.find(org); it != held.lots.end()) {
+    for (const ledger::goods::ExpiredLot& lot : it->second) {
+      char expires[16];
+      std::snprintf(expires, sizeof expires, "%04u-%02u-%02u", lot.expires_on / 10000, lot.expires_on / 100 % 100,
+                    lot.expires_on % 100);
+      lots.push_back({{"holder", lot.holder},
+                      {"item_code", lot.item_code},
+                      {"lot_number", lot.lot_number},
+                      {"expires_on", expires},
+                      {"units", lot.units},
+                      {"gift_leaf", lot.gift_leaf}});
+    }
+  }
+  auto count = [&](const std::map<std::string, std::uint64_t>& m) {
+    auto it = m.find(org);
+    return it == m.end() ? std::uint64_t{0} : it->second;
+  };
+  char judged[16];
+  std::snprintf(judged, sizeof judged, "%04u-%02u-%02u", date / 10000, date / 100 % 100, date % 100);
+  return Json{{"units", count(held.units)},
+              {"lot_count", count(held.lot_count)},
+              {"lots", std::move(lots)},
+              {"listed_max", ComplianceLimits::kMaxListed},
+              {"judged_on", judged},
+              {"complete", held.complete}};
+}
 
 // The org's disclosures filed since 1 January (Beijing) of year - 1, newest first, bounded.
 std::vector<Filing> RecentFilings(const ledger::ReadView& view, const std::string& org, std::uint32_t year,
@@ -187,6 +222,14 @@ Response GetCompliance(RequestContext& ctx) {
         auto p = view.Project(project_id);
         return p ? p->spec().owner_org() : std::string();
       });
+  // Judged by the head block's Beijing date, never the wall clock: every node answers the same.
+  const std::uint32_t head_date = ledger::goods::BeijingDate(now_ms);
+  const ledger::goods::ExpiredHeldByOrg expired_held = ledger::goods::ExpiredHoldings(
+      view.state(), head_date, ComplianceLimits::kMaxGoodsGifts, ComplianceLimits::kMaxListed,
+      [&](const std::string& project_id) {
+        auto p = view.Project(project_id);
+        return p ? p->spec().owner_org() : std::string();
+      });
   auto count_of = [](const std::map<std::string, std::uint64_t>& m, const std::string& org) {
     auto it = m.find(org);
     return it == m.end() ? std::uint64_t{0} : it->second;
@@ -250,6 +293,7 @@ Response GetCompliance(RequestContext& ctx) {
          {{"distributions", count_of(expired.distributions, org.org_id())},
           {"units", count_of(expired.units, org.org_id())},
           {"complete", expired.complete}}},
+        {"expired_goods_held", ExpiredHeldJson(expired_held, org.org_id(), head_date)},
     });
   }
   return JsonResponse(Json{

@@ -18,6 +18,7 @@ void RegisterRoutes(Router& router) {
   AddAuditRoutes(router);
   AddSigningRoutes(router);
   AddGoodsRoutes(router);
+  AddGoodsHistoryRoutes(router);
   AddMerchantRoutes(router);
 }
 

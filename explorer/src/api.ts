@@ -438,6 +438,75 @@ export interface ComplianceRow {
   disclosures_on_schedule?: DisclosureSchedule;
   restricted_funds?: RestrictedFunds;
   over_budget_projects?: OverBudgetProjects;
+  expired_goods_distributed?: { distributions: number; units: number; complete: boolean };
+  expired_goods_held?: ExpiredGoodsHeld;
+}
+
+// Lots past their expiry date still held, judged on the head block's Beijing date.
+export interface ExpiredGoodsHeld {
+  units: number;
+  lot_count: number;
+  lots: { holder: string; item_code: string; lot_number: string; expires_on: string; units: number; gift_leaf: number }[];
+  listed_max: number;
+  judged_on: string;
+  complete: boolean;
+}
+
+// GET /v1/orgs/{id}/goods and /v1/projects/{id}/goods: stock by item (docs/api.md).
+export interface GoodsStockItem {
+  item_code: string;
+  name_zh: string;
+  name_en: string;
+  unit: string;
+  category: string;
+  category_zh: string;
+  perishable: boolean;
+  account: string;
+  held: number;
+  donated: number;
+  received: number;
+  transferred_out: number;
+  distributed: number;
+  held_value_fen: number; // a report figure, never part of a cash balance
+  held_value_complete: boolean;
+}
+export interface GoodsStock {
+  account: string;
+  items: GoodsStockItem[];
+}
+
+// GET /v1/{orgs|projects}/{id}/goods/history: one goods tx of the holder.
+export interface GoodsHistoryRow {
+  kind: 'goods_donation' | 'goods_transfer' | 'goods_distribution';
+  direction: 'in' | 'out';
+  tx_id: string;
+  code: string;
+  leaf: number;
+  height: number;
+  time_ms: number;
+  date: string;
+  item: { item_code: string; name_zh: string; name_en: string; unit: string };
+  quantity: number;
+  value_fen: number;
+  value_complete: boolean;
+  lots: string[];
+  expires_on?: string;
+  donor_display_name?: string;
+  from_account?: string;
+  from_name_zh?: string;
+  to_account?: string;
+  to_name_zh?: string;
+  region?: string;
+  region_name?: string | null;
+  place_name?: string;
+  beneficiary_count?: number;
+  expired_quantity?: number;
+}
+export interface GoodsHistory {
+  account: string;
+  items: GoodsHistoryRow[];
+  scanned: number;
+  next_before: number | null;
 }
 
 export interface OverBudgetProjects {

@@ -126,6 +126,7 @@ const SAMPLES = {
   goods_transfer: [{ from_account: 'org:x', to_account: 'org:y', item_code: 'quilt', unit: '床', quantity: 300, purpose: 'p' }, 'from_account:"org:x" to_account:"org:y" item_code:"quilt" unit:"床" quantity:300 purpose:"p"'],
   goods_distribution: [{ from_account: 'project:p-1', item_code: 'mask-medical', unit: '只', quantity: 600, region: '330106', place_name: '医院', beneficiary_count: 600, evidence_hash: K, occurred_at_ms: 8, description: 'd' }, 'from_account:"project:p-1" item_code:"mask-medical" unit:"只" quantity:600 region:"330106" place_name:"医院" beneficiary_count:600 evidence_hash:"KEY" occurred_at_ms:8 description:"d"'],
   honour_name: [{ holder: K, display_name: '小雨点' }, 'holder:"KEY" display_name:"小雨点"'],
+  register_goods_item: [{ item: { item_code: 'tent-family', name_zh: '家庭帐篷', name_en: 'Family tent', unit: '顶', category: 'daily_necessities', perishable: true } }, 'item { item_code:"tent-family" name_zh:"家庭帐篷" name_en:"Family tent" unit:"顶" category:GOODS_CATEGORY_DAILY_NECESSITIES perishable:true }'],
 };
 
 const octal = (h) => [...Buffer.from(h, 'hex')].map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');
@@ -151,6 +152,49 @@ describe('every payload kind', () => {
     const body = encodeTxBody({ ...header, kind: 'close_project', payload: {} });
     assert.ok(hex(body).endsWith('7200')); // field 14, wire 2, length 0
     assert.equal(parseTxBody(body).kind, 'close_project');
+  });
+});
+
+describe('register_goods_item (a nested GoodsItem)', () => {
+  const item = { item_code: 'tent-family', name_zh: '家庭帐篷', unit: '顶', category: 'daily_necessities' };
+  const at = (payload) => () => encodeTxBody({ ...header, kind: 'register_goods_item', payload });
+
+  it('writes the item even when empty, leaves perishable false out, and reads back what it wrote', () => {
+    // Field 34 (tag 0x92 0x02), then item (field 1) of length 0: present, as C++ writes a set message.
+    assert.ok(hex(at({ item: {} })()).endsWith('9202020a00'));
+    assert.ok(hex(at({})()).endsWith('920200')); // no item at all: the ledger refuses it as malformed
+    const plain = at({ item: { ...item, perishable: false } })();
+    assert.equal(hex(plain), hex(at({ item })()));
+    const perishable = at({ item: { ...item, perishable: true } })();
+    assert.ok(hex(perishable).endsWith('3001')); // field 6, varint 1
+    assert.deepEqual(parseTxBody(perishable).payload, { item: { ...item, perishable: true } });
+    for (const category of ['epidemic_prevention', 'food', 'clothing', 'medicine', 'school_supplies', 'daily_necessities', 'other']) {
+      assert.equal(parseTxBody(at({ item: { ...item, category } })()).payload.item.category, category);
+    }
+  });
+
+  it('refuses malformed builder input with invalid_argument', () => {
+    assert.equal(code(at({ item: 'tent' })), 'invalid_argument');
+    assert.equal(code(at({ item: null })), 'invalid_argument');
+    assert.equal(code(at({ item: [item] })), 'invalid_argument');
+    assert.equal(code(at({ item: { ...item, colour: 'green' } })), 'invalid_argument'); // unknown nested field
+    assert.equal(code(at({ item: { ...item, category: 'food-aid' } })), 'invalid_argument');
+    assert.equal(code(at({ item: { ...item, category: 'epidemic-prevention' } })), 'invalid_argument'); // the API's spelling, not the enum's
+    assert.equal(code(at({ item: { ...item, perishable: 1 } })), 'invalid_argument');
+    assert.equal(code(at({ item: { ...item, perishable: 'true' } })), 'invalid_argument');
+    assert.equal(code(at({ item: { ...item, unit: '\ud800' } })), 'invalid_argument');
+    assert.equal(code(at({ item, extra: 1 })), 'invalid_argument');
+  });
+
+  it('refuses hostile bodies with malformed', () => {
+    const good = hex(at({ item: { ...item, perishable: true } })());
+    // perishable written as 2: decodes as true but does not re-encode to the same bytes.
+    assert.equal(code(() => parseTxBody(unhex(good.replace(/3001$/, '3002')))), 'malformed');
+    // perishable with a length-delimited wire type (field 6, wire 2).
+    const lenPrefix = good.slice(0, good.length - 4);
+    assert.equal(code(() => parseTxBody(unhex(lenPrefix + '3201' + '01'))), 'malformed');
+    // An unknown field (7) inside the item.
+    assert.equal(code(() => parseTxBody(unhex(hex(at({ item: {} })()).replace(/0a00$/, '0a023801')))), 'malformed');
   });
 });
 

@@ -645,6 +645,13 @@ describe('explorer', () => {
     const iatiRes = await fetch(`${net.url}${iati}`);
     assert.equal(iatiRes.status, 200);
     assert.match(await iatiRes.text(), /<iati-activities/);
+    // The goods-only CSV: the demo's relief drive, each row with its item, unit and quantity.
+    const goodsCsv = await page.locator('.export-links a[data-format="goods-csv"]').getAttribute('href');
+    assert.match(goodsCsv, /only=goods/);
+    const goodsRows = (await (await fetch(`${net.url}${goodsCsv}`)).text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.ok(goodsRows[0].endsWith(',item_code,unit,quantity,value_fen,lot,region,region_name'), goodsRows[0]);
+    assert.ok(goodsRows.length > 1, 'the demo year has goods movements');
+    for (const row of goodsRows.slice(1)) assert.match(row, /,goods_(donation|transfer|distribution),/);
 
     // The node's audit, labelled as its claim.
     const auditBox = page.locator('.audit-status[data-state="ok"]');
@@ -795,6 +802,50 @@ describe('explorer', () => {
     noErrors(page);
     await page.context().close();
   });
+  it('an organisation page shows goods stock by item and distribution points grouped by region', T, async () => {
+    const orgs = (await (await fetch(`${net.url}/v1/orgs?kind=charity&limit=100`)).json()).orgs;
+    let holder = null;
+    let stock = null;
+    for (const o of orgs) {
+      const s = await (await fetch(`${net.url}/v1/orgs/${o.org_id}/goods`)).json();
+      const out = await (await fetch(`${net.url}/v1/orgs/${o.org_id}/goods/history?kind=goods_distribution&limit=1`)).json();
+      if (s.items.length && out.items.length) {
+        holder = o;
+        stock = s;
+        break;
+      }
+    }
+    assert.ok(holder, 'the demo gives goods to a charity that hands some out');
+    const dist = await (await fetch(`${net.url}/v1/orgs/${holder.org_id}/goods/history?kind=goods_distribution&limit=100`)).json();
+    const regions = [...new Set(dist.items.map((r) => r.region))];
+    const page = await net.page();
+    await page.goto(`${net.url}/orgs/${holder.org_id}`);
+    await page.getByRole('heading', { name: '物资库存' }).waitFor();
+    const table = page.locator('table[data-field="goods-stock"]');
+    await table.waitFor();
+    assert.equal(await table.locator('tbody tr').count(), stock.items.length);
+    for (const item of stock.items) {
+      const row = table.locator(`tr[data-item="${item.item_code}"]`);
+      assert.ok((await row.innerText()).includes(item.name_zh), `${item.item_code}: its name`);
+      assert.equal((await row.locator('[data-field="held"]').innerText()).replace(/[,\s]/g, ''), String(item.held), `${item.item_code}: units held`);
+      assert.ok((await row.locator('[data-field="value"]').innerText()).includes('¥'), `${item.item_code}: a valued amount`);
+    }
+    const list = page.locator('[data-field="goods-regions"]');
+    await list.waitFor();
+    assert.equal(await list.locator(':scope > li').count(), regions.length, 'one group per GB/T 2260 region');
+    for (const r of dist.items) {
+      const group = list.locator(`:scope > li[data-region="${r.region}"]`);
+      assert.ok(r.region_name, `region ${r.region} is in the regions table`);
+      assert.equal((await group.locator('.region-name').innerText()).trim(), r.region_name);
+      assert.ok((await group.innerText()).includes(r.place_name), `${r.place_name} is listed under ${r.region_name}`);
+    }
+    await page.getByRole('heading', { name: '物资收发记录' }).waitFor();
+    await page.locator('[data-section="goods-history"] li[data-kind="goods_donation"], [data-section="goods-history"] li[data-kind="goods_transfer"]').first().waitFor();
+    await shot(page, 'org-goods-zh');
+    noErrors(page);
+    await page.context().close();
+  });
+
   it('prints the node-rendered receipt QR, which decodes to the receipt link', T, async () => {
     const code = net.codes[0];
     const res = await fetch(`${net.url}/v1/receipts/${code}/qr.svg`);
@@ -1274,7 +1325,18 @@ describe('explorer', () => {
     const project = projects.find((p) => p.spent_fen > 0) ?? projects[0];
     const trust = (await (await fetch(`${net.url}/v1/trusts?limit=1`)).json()).trusts[0];
     const spend = (await (await fetch(`${net.url}/v1/activity?kinds=spend&limit=1`)).json()).items[0];
+    // A charity whose page lists goods stock and distribution points (the demo's relief drive).
+    let goodsOrg = null;
+    for (const o of (await (await fetch(`${net.url}/v1/orgs?kind=charity&limit=100`)).json()).orgs) {
+      const out = await (await fetch(`${net.url}/v1/orgs/${o.org_id}/goods/history?kind=goods_distribution&limit=1`)).json();
+      if (out.items.length) {
+        goodsOrg = o.org_id;
+        break;
+      }
+    }
+    assert.ok(goodsOrg, 'the demo hands out goods');
     const otherPages = [
+      ['org-goods', `/orgs/${goodsOrg}`, '[data-field="goods-regions"]'],
       ['orgs', '/orgs', 'main .list li'],
       ['org', '/orgs/federation', '.flow-sum'],
       ['projects', '/projects', 'main .list li'],

@@ -1,6 +1,7 @@
 // A charity back office and two other institutions, each using only the SDK (sdk/dist) and only
 // its own key, against a real devnet node: the bureau registers a trustee and opens a trust, a
-// bank records an attested donation and a trust deposit, the federation spends, the trustee and
+// bank records an attested donation and a trust deposit, the federation spends and registers a
+// goods item (a nested message: register_goods_item), the trustee and
 // the custodian bank complete a trust disbursement through the co-signing inbox, a resubmission is
 // answered as success, and the donation's and the deposit's receipts are verified against the
 // genesis validators' signatures. Hostile requests come back as typed errors.
@@ -70,6 +71,18 @@ assert.equal(again.height, committed.height);
 
 step('the federation spends yuan 300.00 of it');
 await client.send('spend', { from_account: 'org:federation', amount_fen: 30_000, category: 'material', payee_kind: 'vendor', payee_name: '杭州某食品有限公司', invoice_hash: sha256Hex('invoice 0001'), description: '米面粮油', occurred_at_ms: Date.now() - 60_000 }, [federation]);
+
+step('the federation registers a goods item with the SDK, and a stranger cannot');
+const tent = { item_code: 'sdk-family-tent', name_zh: '家庭帐篷（SDK）', name_en: 'Family tent (SDK)', unit: '顶', category: 'daily_necessities', perishable: false };
+await client.send('register_goods_item', { item: tent }, [federation]);
+const catalogue = await (await fetch(`${url}/v1/goods/items`)).json();
+const listed = catalogue.items.find((i) => i.item_code === tent.item_code);
+assert.ok(listed, 'the registered item is in the catalogue');
+assert.equal(listed.source, 'registered');
+assert.equal(listed.registered_by, 'federation');
+assert.equal(listed.category, 'daily-necessities');
+await expectCode(client.send('register_goods_item', { item: { ...tent, item_code: 'sdk-stranger-item' } }, [stranger]), 'wrong_signer', 'an item registered by a stranger');
+await expectCode(client.send('register_goods_item', { item: tent }, [federation]), 'duplicate_item', 'the same item code again');
 
 step('bank-1 deposits yuan 5,000.00 into the trust');
 const deposit = await client.send('trust_deposit', { trust_id: TRUST, amount_fen: 500_000, settlor_ref: sha256Hex('settlor-1'), settlor_display_name: '李四' }, [bank]);

@@ -17,6 +17,7 @@
 #include "../../api/src/exports.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
+#include "cli_run.h"
 #include "test_chain.h"
 
 namespace shanliu::api::internal {
@@ -116,7 +117,8 @@ TEST_CASE("CSV text cells starting with a formula character are neutralised and 
   const std::string row = CsvRow(m);
   CHECK(row.find(",-500,-5.00,") != std::string::npos);
   CHECK(row.find(",\"'+cmd|' /C calc'!A0\",") != std::string::npos);
-  CHECK(row.ends_with(",\"'@SUM(1+1)\"\r\n"));
+  // The goods columns (item_code .. region_name) follow the description, empty on a money row.
+  CHECK(row.ends_with(",\"'@SUM(1+1)\",,,,,,,\r\n"));
 }
 
 TEST_CASE("UTF-8 cleaning rejects overlong forms surrogates and XML non-characters") {
@@ -412,6 +414,145 @@ TEST_CASE("exports list a correction as its own row, the reversed movement, nega
   CHECK(r.body.find(">-10.00</value>") != std::string::npos);  // the expenditure reversed
   CHECK(r.body.find("correction ") != std::string::npos);
   CHECK(IatiSchemaErrors(r.body) == "");
+}
+
+// Goods on 4 January: 100 bags of rice (lot L-1, valued 500.00 yuan) given to the charity, 40
+// handed out in Xihu district to a place whose name is a formula.
+void AddGoods(ExportApi& api) {
+  TestChain& c = api.chain;
+  const std::uint64_t jan4th = kJan3rd + 86'400'000;
+  c.signing_time_ms = jan4th;
+  const Bytes gift = c.MakeTx(
+      [](pb::TxBody& b) {
+        auto* d = b.mutable_goods_donation();
+        d->set_to_account("org:charity-a");
+        d->set_item_code("rice-10kg");
+        d->set_unit("袋");
+        d->set_quantity(100);
+        d->set_value_fen(500'00);
+        d->set_donor_ref(std::string(32, 'g'));
+        d->set_donor_display_name("-粮油公司");
+        d->set_lot_number("L-1");
+        d->set_expires_on(20270101);
+      },
+      {&api.charity});
+  const Bytes handed = c.MakeTx(
+      [](pb::TxBody& b) {
+        auto* d = b.mutable_goods_distribution();
+        d->set_from_account("org:charity-a");
+        d->set_item_code("rice-10kg");
+        d->set_unit("袋");
+        d->set_quantity(40);
+        d->set_region("330106");
+        d->set_place_name("=翠苑安置点");
+        d->set_beneficiary_count(40);
+      },
+      {&api.charity});
+  REQUIRE(c.CommitBlock({gift}, jan4th)[0].ok());
+  REQUIRE(c.CommitBlock({handed}, jan4th + 1'000)[0].ok());
+}
+
+TEST_CASE("exports list goods rows with item unit quantity valued amount lot and region and never an amount") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  const auto lines = ExportApi::Lines(r.body);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].ends_with(",description,item_code,unit,quantity,value_fen,lot,region,region_name"));
+  // The money columns stay empty: a spreadsheet summing amount_fen never counts goods as cash.
+  CHECK(lines[1].find(",goods_donation,donor,org:charity-a,,,,,") != std::string::npos);
+  CHECK(lines[1].find(",\"'-粮油公司\",") != std::string::npos);  // formula-safe donor name
+  CHECK(lines[1].ends_with(",rice-10kg,袋,100,50000,L-1,,"));
+  CHECK(lines[2].find(",goods_distribution,org:charity-a,place:330106,,,,,") != std::string::npos);
+  CHECK(lines[2].find(",\"'=翠苑安置点\",") != std::string::npos);
+  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区"));
+  // The organisation filter finds goods txs through the same index as money.
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04&org=charity-a");
+  CHECK(ExportApi::Lines(r.body).size() == 3);
+}
+
+TEST_CASE("exports take only money or only goods and refuse any other filter") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&only=goods");
+  REQUIRE(r.status == 200);
+  auto lines = ExportApi::Lines(r.body);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].find(",goods_donation,") != std::string::npos);
+  CHECK(lines[2].find(",goods_distribution,") != std::string::npos);
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&only=money");
+  REQUIRE(r.status == 200);
+  lines = ExportApi::Lines(r.body);
+  CHECK(lines.size() == 5);  // the four money movements of 1-3 January
+  for (const std::string& line : lines) CHECK(line.find(",goods_") == std::string::npos);
+  // Paging with a filter: the Link header keeps it.
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&only=goods&limit=1");
+  REQUIRE(r.Header("Link"));
+  CHECK(r.Header("Link")->find("only=goods") != std::string::npos);
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-04&only=goods");
+  REQUIRE(r.status == 200);
+  CHECK(IatiSchemaErrors(r.body) == "");
+  CHECK(r.body.find("<transaction-type code=\"3\"/>") == std::string::npos);  // the money allocation is left out
+  // Nothing but goods in a money-only day: IATI answers no_activities.
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03&only=goods");
+  CHECK(r.status == 404);
+  const std::pair<const char*, const char*> bad[] = {
+      {"only=Goods", "invalid_argument"}, {"only=", "invalid_argument"}, {"only=all", "invalid_argument"},
+      {"only=goods%00", "invalid_query"}, {"only=goods&only=money", "invalid_query"}};
+  for (const auto& [query, code] : bad) {
+    INFO(query);
+    r = api.Get(std::string("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&") + query);
+    CHECK(r.status == 400);
+    CHECK(Json::parse(r.body)["error"]["code"] == code);
+  }
+}
+
+TEST_CASE("shanliu export writes goods rows and takes --only") {
+  ExportApi api;
+  AddGoods(api);
+  TempDir dir;
+  const std::string out = (dir.path() / "goods.csv").string();
+  testing::CliRun run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04",
+                                         "--format", "csv", "--out", out, "--only", "goods"});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(run.output.find("wrote 2 goods movements") != std::string::npos);
+  const auto lines = ExportApi::Lines(ReadFile(out));
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].ends_with(",item_code,unit,quantity,value_fen,lot,region,region_name"));
+  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区"));
+  // Both kinds by default; a bad --only is a usage error before any request.
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format", "csv",
+                         "--out", out});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(ExportApi::Lines(ReadFile(out)).size() == 7);
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format", "csv",
+                         "--out", out, "--only", "cash"});
+  CHECK(run.code == 2);
+}
+
+TEST_CASE("the IATI export reports goods as in-kind transactions that validate against the schema") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/iati.xml?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  CHECK(IatiSchemaErrors(r.body) == "");
+  // Incoming in kind (channel 3) at the valued amount, and the distribution as expenditure in kind (4).
+  const std::size_t in = r.body.find("<transaction-type code=\"1\"/>");
+  const std::size_t out = r.body.find("<transaction-type code=\"4\"/>");
+  REQUIRE(in != std::string::npos);
+  REQUIRE(out != std::string::npos);
+  CHECK(r.body.find(">500.00</value>", in) < out);
+  CHECK(r.body.find(">200.00</value>", out) != std::string::npos);
+  CHECK(r.body.find("<disbursement-channel code=\"3\"/>") != std::string::npos);
+  CHECK(r.body.find("<disbursement-channel code=\"4\"/>") != std::string::npos);
+  CHECK(r.body.find("goods_donation ") != std::string::npos);
+  CHECK(r.body.find("(in kind): 100 袋 rice-10kg, lot L-1") != std::string::npos);
+  CHECK(r.body.find("=翠苑安置点 (330106 浙江省杭州市西湖区)") != std::string::npos);
+  // Money-only days carry no in-kind marker.
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-03");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("disbursement-channel") == std::string::npos);
 }
 
 TEST_CASE("the IATI schema check refuses what the official schema refuses") {

@@ -10,7 +10,7 @@ import type { MessageKey } from '../messages';
 import { errorBox, loading, pill, section } from '../ui/common';
 
 // Why an organisation is flagged; the order is the order of the summary.
-export const FLAGS = ['charitable', 'admin', 'annual_report', 'project_reports', 'restricted', 'over_budget'] as const;
+export const FLAGS = ['charitable', 'admin', 'annual_report', 'project_reports', 'restricted', 'over_budget', 'expired_goods'] as const;
 export type Flag = (typeof FLAGS)[number];
 
 export function flagsOf(r: ComplianceRow): Flag[] {
@@ -22,6 +22,7 @@ export function flagsOf(r: ComplianceRow): Flag[] {
   if (s && (s.project_reports.late > 0 || s.project_reports.missing_count > 0)) out.push('project_reports');
   if (r.restricted_funds && (!r.restricted_funds.ok || r.restricted_funds.violation_count > 0)) out.push('restricted');
   if (r.over_budget_projects && r.over_budget_projects.count > 0) out.push('over_budget');
+  if ((r.expired_goods_distributed?.units ?? 0) > 0 || (r.expired_goods_held?.units ?? 0) > 0) out.push('expired_goods');
   return out;
 }
 
@@ -109,6 +110,28 @@ function overBudgetCell(r: ComplianceRow): Child {
   );
 }
 
+// Goods handed out from expired lots, and expired lots still held (judged on the latest block's
+// date, never this browser's clock: the node says which date in judged_on).
+function goodsCell(r: ComplianceRow): Child {
+  const out = r.expired_goods_distributed;
+  const held = r.expired_goods_held;
+  if (!out && !held) return '—';
+  const pills: HTMLElement[] = [];
+  if (out && out.units > 0) pills.push(pill(t('reg.goods.distributed', { n: num(out.units), d: num(out.distributions) }), 'bad'));
+  if (held && held.units > 0) pills.push(pill(t('reg.goods.held', { n: num(held.units), k: num(held.lot_count) }), 'bad'));
+  if (!pills.length) pills.push(pill(t('reg.goods.none'), 'ok'));
+  return h(
+    'div',
+    { class: 'ind-goods', 'data-held': String(held?.units ?? 0), 'data-distributed': String(out?.units ?? 0) },
+    h('span', { class: 'pills' }, pills),
+    held && held.lots.length
+      ? h('ul', { class: 'plain-list' }, held.lots.map((l) => h('li', h('small', t('reg.goods.lot', { item: l.item_code, lot: l.lot_number || '—', date: l.expires_on, n: num(l.units) })))))
+      : null,
+    held ? h('small', { class: 'ind-detail' }, t('reg.goods.judged', { date: held.judged_on })) : null,
+    (out && !out.complete) || (held && !held.complete) ? h('small', { class: 'ind-detail' }, t('reg.incomplete')) : null,
+  );
+}
+
 const COLUMNS: Column[] = [
   { key: 'org', label: 'reg.org', value: (r) => name(r, r.org_id), cell: (r) => h('a', { href: `/orgs/${r.org_id}` }, name(r, r.org_id)), cls: 'c-org' },
   {
@@ -134,6 +157,7 @@ const COLUMNS: Column[] = [
   },
   { key: 'restricted', label: 'reg.restricted', value: (r) => -(r.restricted_funds?.violation_count ?? 0), cell: restrictedCell },
   { key: 'over_budget', label: 'reg.over_budget', value: (r) => -(r.over_budget_projects?.count ?? 0), cell: overBudgetCell },
+  { key: 'goods', label: 'reg.goods', value: (r) => -((r.expired_goods_distributed?.units ?? 0) + (r.expired_goods_held?.units ?? 0)), cell: goodsCell },
   { key: 'disclosures', label: 'reg.disclosures', value: (r) => r.disclosures, cell: (r) => num(r.disclosures), cls: 'num' },
 ];
 

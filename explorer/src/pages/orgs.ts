@@ -5,6 +5,7 @@ import { date, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
 import { accountLink, blockLink, errorBox, flowSum, hash, kv, loading, pageHeader, pager, pill, section } from '../ui/common';
+import { goodsSections } from '../ui/goods';
 import { txItem } from '../ui/txdesc';
 
 const KINDS = ['bureau', 'federation', 'bank', 'charity', 'trustee', 'merchant'];
@@ -161,6 +162,8 @@ export async function orgPage(ctx: PageContext): Promise<void> {
     d.trusts.length
       ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, name(tr, tr.trust_id)), pill(tEnum('trust_role', tr.role))))))
       : null,
+    // Goods are shown for every organisation that can hold them; a bank or merchant never does.
+    o.kind === 'charity' || o.kind === 'federation' || o.kind === 'trustee' ? goodsSections('orgs', o.org_id, ctx.signal) : null,
     section(t('org.disclosure_list'), disclosures),
     section(t('org.activity'), activity),
   );

@@ -5,6 +5,7 @@ import { date, name, pct, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
 import { blockLink, errorBox, flowSum, kv, loading, orgLink, pageHeader, pager, pill, progress, section } from '../ui/common';
+import { goodsSections } from '../ui/goods';
 import { txItem } from '../ui/txdesc';
 
 // One UpdateProject: what changed, from what to what, and why (newest first on the page).
@@ -130,6 +131,8 @@ export async function projectPage(ctx: PageContext): Promise<void> {
       t('project.history'),
       d.history.length === 0 ? h('p', { class: 'empty' }, t('project.no_history')) : h('ul', { class: 'list' }, d.history.map(historyItem)),
     ),
+    // Goods given to the project are restricted to it: they leave only by distribution.
+    goodsSections('projects', spec.project_id, ctx.signal),
     section(t('project.activity'), activity),
   );
   pager<TxSummary>(

@@ -109,6 +109,7 @@ export function exportsSection(): { el: HTMLElement; setYear: (year: number) => 
       link(`/v1/exports/movements.csv?${q}`, 'reg.exports.csv', 'csv'),
       link(`/v1/exports/movements.csv?${q}&bom=true`, 'reg.exports.csv_bom', 'csv-bom'),
       link(`/v1/exports/iati.xml?${q}`, 'reg.exports.iati', 'iati'),
+      link(`/v1/exports/movements.csv?${q}&only=goods&bom=true`, 'reg.exports.goods_csv', 'goods-csv'),
     );
   };
   const el = section(t('reg.exports.title'), h('p', { class: 'fine' }, t('reg.exports.hint')), list);

@@ -5,7 +5,7 @@
 import { equal, FormatError, toHex } from '../verify/bytes.js';
 import { readFields, type Field } from '../verify/protobuf.js';
 import { SdkError } from './errors.js';
-import { PAYLOADS, type FieldSpec, type PayloadKind } from './schema.js';
+import { PAYLOADS, type FieldSpec, type MessageType, type PayloadKind } from './schema.js';
 import { encodeTxBody, type TxBodyInput } from './tx.js';
 
 const malformed = (message: string): SdkError => new SdkError('malformed', message);
@@ -23,10 +23,15 @@ function utf8Text(b: Uint8Array, name: string): string {
 
 function fieldValue(spec: FieldSpec, f: Field): unknown {
   const [, name, type] = spec;
-  const wantWire = Array.isArray(type) || type === 'int64' || type === 'uint64' || type === 'uint32' ? 0 : 2;
-  if (f.wire !== wantWire) throw malformed(`${name}: wrong wire type ${f.wire}`);
+  const varintTyped = Array.isArray(type) || type === 'int64' || type === 'uint64' || type === 'uint32' || type === 'bool';
+  if (f.wire !== (varintTyped ? 0 : 2)) throw malformed(`${name}: wrong wire type ${f.wire}`);
   if (Array.isArray(type)) return (type as readonly string[])[Number(f.varint!)] ?? `unknown_${f.varint}`;
+  // A nested message: its own fields, as strictly (the re-encoding check covers it too).
+  if (typeof type === 'object') return decodeFields(f.bytes!, (type as MessageType).message, name);
   switch (type) {
+    case 'bool':
+      // Anything but 1 for true does not re-encode to the same bytes: refused as not canonical.
+      return f.varint! !== 0n;
     case 'string':
     case 'strings':
       return utf8Text(f.bytes!, name);

@@ -9,11 +9,20 @@ export const DONATION_CHANNELS = ['unspecified', 'bank_transfer', 'online_platfo
 export const SPEND_CATEGORIES = ['unspecified', 'material', 'cash_aid', 'service', 'admin', 'other'] as const;
 export const PAYEE_KINDS = ['unspecified', 'vendor', 'individuals', 'organisation'] as const;
 export const DISCLOSURE_TYPES = ['unspecified', 'annual_report', 'audit', 'project_report', 'fundraising_plan'] as const;
+export const GOODS_CATEGORIES = ['unspecified', 'epidemic_prevention', 'food', 'clothing', 'medicine', 'school_supplies', 'daily_necessities', 'other'] as const;
 
 // 'strings' / 'byteses': repeated string / bytes. 'bank_list': the AccountBanks message of
 // UpdateOrg (field set, even empty, means "replace the list"; absent means "unchanged").
-export type FieldType = 'string' | 'bytes' | 'int64' | 'uint64' | 'uint32' | 'strings' | 'byteses' | 'bank_list' | readonly string[];
+// 'bool': a proto3 bool. { message }: a nested message with its own field table, written (even
+// empty) whenever it is given, as the C++ encoder writes a set sub-message.
+export interface MessageType {
+  readonly message: readonly FieldSpec[];
+}
+export type FieldType = 'string' | 'bytes' | 'int64' | 'uint64' | 'uint32' | 'bool' | 'strings' | 'byteses' | 'bank_list' | MessageType | readonly string[];
 export type FieldSpec = readonly [number: number, name: string, type: FieldType];
+
+// GoodsItem (ledger/proto/shanliu.proto), the catalogue entry RegisterGoodsItem carries.
+export const GOODS_ITEM_FIELDS = [[1, 'item_code', 'string'], [2, 'name_zh', 'string'], [3, 'name_en', 'string'], [4, 'unit', 'string'], [5, 'category', GOODS_CATEGORIES], [6, 'perishable', 'bool']] as const;
 
 export const PAYLOADS = {
   register_org: { number: 10, fields: [[1, 'org_id', 'string'], [2, 'kind', ORG_KINDS], [3, 'name_zh', 'string'], [4, 'name_en', 'string'], [5, 'credit_code', 'string'], [6, 'public_keys', 'byteses'], [7, 'account_banks', 'strings']] },
@@ -35,11 +44,11 @@ export const PAYLOADS = {
   update_project: { number: 26, fields: [[1, 'project_id', 'string'], [2, 'description', 'string'], [3, 'ends_at_ms', 'uint64'], [4, 'budget_fen', 'int64'], [5, 'reason', 'string']] },
   service_exchange: { number: 27, fields: [[1, 'holder', 'bytes'], [2, 'provider_org', 'string'], [3, 'minutes', 'uint32'], [4, 'service', 'string'], [5, 'points', 'uint64']] },
   move_points: { number: 28, fields: [[1, 'from_holder', 'bytes'], [2, 'to_holder', 'bytes']] },
-  // In-kind goods (docs/rules.md). RegisterGoodsItem (34) nests a GoodsItem message, which this
-  // flat table does not describe: the federation registers items with the CLI.
+  // In-kind goods (docs/rules.md). The federation registers catalogue items (34, a nested GoodsItem).
   goods_donation: { number: 31, fields: [[1, 'to_account', 'string'], [2, 'item_code', 'string'], [3, 'unit', 'string'], [4, 'quantity', 'uint64'], [5, 'value_fen', 'int64'], [6, 'donor_ref', 'bytes'], [7, 'donor_display_name', 'string'], [8, 'lot_number', 'string'], [9, 'expires_on', 'uint32'], [10, 'receipt_number_hash', 'bytes'], [11, 'notary_org', 'string'], [12, 'memo', 'string']] },
   goods_transfer: { number: 32, fields: [[1, 'from_account', 'string'], [2, 'to_account', 'string'], [3, 'item_code', 'string'], [4, 'unit', 'string'], [5, 'quantity', 'uint64'], [6, 'purpose', 'string']] },
   goods_distribution: { number: 33, fields: [[1, 'from_account', 'string'], [2, 'item_code', 'string'], [3, 'unit', 'string'], [4, 'quantity', 'uint64'], [5, 'region', 'string'], [6, 'place_name', 'string'], [7, 'beneficiary_count', 'uint32'], [8, 'evidence_hash', 'bytes'], [9, 'occurred_at_ms', 'uint64'], [10, 'description', 'string']] },
+  register_goods_item: { number: 34, fields: [[1, 'item', { message: GOODS_ITEM_FIELDS }]] },
   honour_name: { number: 30, fields: [[1, 'holder', 'bytes'], [2, 'display_name', 'string']] },
 } as const;
 
@@ -65,9 +74,13 @@ type ValueOf<T> = T extends 'string'
             ? readonly (Hex | Uint8Array)[]
             : T extends 'bank_list'
               ? readonly string[] | null
-              : T extends readonly (infer E)[]
-                ? E
-                : never;
+              : T extends 'bool'
+                ? boolean
+                : T extends { readonly message: infer M extends readonly FieldSpec[] }
+                  ? { [F in M[number] as F[1]]?: ValueOf<F[2]> }
+                  : T extends readonly (infer E)[]
+                    ? E
+                    : never;
 
 type FieldsOf<K extends PayloadKind> = (typeof PAYLOADS)[K]['fields'][number];
 

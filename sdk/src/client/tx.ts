@@ -6,7 +6,7 @@ import { concat, fromHex, toHex, utf8 } from '../verify/bytes.js';
 import { txIdOf } from '../verify/txbody.js';
 import { SdkError } from './errors.js';
 import { lengthDelimited, tag, varint } from './wire.js';
-import { PAYLOADS, type FieldSpec, type FieldType, type Int64, type PayloadInput, type PayloadKind } from './schema.js';
+import { PAYLOADS, type FieldSpec, type FieldType, type Int64, type MessageType, type PayloadInput, type PayloadKind } from './schema.js';
 
 export interface TxHeader {
   chain_id: string;
@@ -49,15 +49,29 @@ function list(v: unknown, name: string): readonly unknown[] {
   return v;
 }
 
+const isMessage = (type: FieldType): type is MessageType => typeof type === 'object' && !Array.isArray(type) && 'message' in type;
+
+// The fields of one message in number order; a key the table does not name is refused, since a
+// misspelt field would otherwise be signed as its zero value.
+function encodeFields(fields: readonly FieldSpec[], v: unknown, where: string): Uint8Array {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid(`${where}: expected an object`);
+  for (const key of Object.keys(v)) {
+    if (!fields.some((f) => f[1] === key)) throw invalid(`${where}: unknown field ${JSON.stringify(key)}`);
+  }
+  const values = v as Record<string, unknown>;
+  return concat(...fields.map((f) => encodeField(f, values[f[1]])));
+}
+
 // One field's bytes; empty when it holds its zero value (proto3 leaves those out).
 function encodeField([number, name, type]: FieldSpec, v: unknown): Uint8Array {
   if (v === undefined) return new Uint8Array(0);
+  if (isMessage(type)) return lengthDelimited(number, encodeFields(type.message, v, name));
   if (Array.isArray(type)) {
     const index = (type as readonly string[]).indexOf(v as string);
     if (typeof v !== 'string' || index < 0) throw invalid(`${name}: expected one of ${type.join(', ')}`);
     return index === 0 ? new Uint8Array(0) : concat(tag(number, 0), varint(BigInt(index)));
   }
-  switch (type as Exclude<FieldType, readonly string[]>) {
+  switch (type as Exclude<FieldType, readonly string[] | MessageType>) {
     case 'string': {
       const b = text(v, name);
       return b.length === 0 ? b : lengthDelimited(number, b);
@@ -75,6 +89,9 @@ function encodeField([number, name, type]: FieldSpec, v: unknown): Uint8Array {
       const x = integer(v, name, 0n, type === 'uint32' ? 0xffffffffn : U64_MAX);
       return x === 0n ? new Uint8Array(0) : concat(tag(number, 0), varint(x));
     }
+    case 'bool':
+      if (typeof v !== 'boolean') throw invalid(`${name}: expected true or false`);
+      return v ? concat(tag(number, 0), varint(1n)) : new Uint8Array(0);
     case 'strings':
       return concat(...list(v, name).map((s, i) => lengthDelimited(number, text(s, `${name}[${i}]`))));
     case 'byteses':
@@ -92,12 +109,7 @@ export function encodePayload<K extends PayloadKind>(kind: K, payload: PayloadIn
   const spec = PAYLOADS[kind];
   if (!spec) throw invalid(`unknown payload kind ${JSON.stringify(kind)}`);
   if (payload === null || typeof payload !== 'object') throw invalid(`${kind}: the payload must be an object`);
-  const fields = spec.fields as readonly FieldSpec[];
-  for (const key of Object.keys(payload)) {
-    if (!fields.some((f) => f[1] === key)) throw invalid(`${kind}: unknown field ${JSON.stringify(key)}`);
-  }
-  const values = payload as Record<string, unknown>;
-  return concat(...fields.map((f) => encodeField(f, values[f[1]])));
+  return encodeFields(spec.fields as readonly FieldSpec[], payload, kind);
 }
 
 // The exact bytes every signer signs and the tx id hashes.
