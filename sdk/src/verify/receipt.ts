@@ -106,7 +106,8 @@ export async function verifyReceipt(
   await step('contents', (f) => {
     if (!envelope) return false;
     const facts = giftFacts(envelope.body);
-    f.amount_fen = facts.amountFen.toString();
+    if (facts.kind === 'goods_donation') f.quantity = facts.amountFen.toString(); // units of the item
+    else f.amount_fen = facts.amountFen.toString();
     f.account = facts.account;
     return (
       facts.kind === donation.kind &&
