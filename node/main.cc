@@ -160,6 +160,7 @@ void LogRepaired(const node::RepairSummary& r) {
                   {"head_hash", r.head_hash_hex},
                   {"state_root", r.state_root_hex},
                   {"salvaged_blocks", r.salvaged_blocks},
+                  {"salvaged_above_gap", r.salvaged_above_gap},
                   {"fetched_blocks", r.fetched_blocks},
                   {"refused_peers", r.refused_peers.size()},
                   {"damaged_kept", r.damaged_kept.string()}});
@@ -182,8 +183,8 @@ int RepairCommand(const node::NodeConfig& config, const ledger::Genesis& genesis
   std::cout << "repaired " << config.data_dir.string() << " at height " << r.height << "\n"
             << "  head block " << r.head_hash_hex << ", state root " << r.state_root_hex
             << " (every block's certificate checked, the state map recomputed from every key)\n"
-            << "  " << r.salvaged_blocks << " blocks salvaged from the damaged store, " << r.fetched_blocks
-            << " fetched from peers\n";
+            << "  " << r.salvaged_blocks << " blocks salvaged from the damaged store (" << r.salvaged_above_gap
+            << " of them above blocks peers served), " << r.fetched_blocks << " fetched from peers\n";
   if (!r.salvage_stopped.empty()) std::cout << "  salvage stopped: " << r.salvage_stopped << "\n";
   for (const std::string& p : r.refused_peers) std::cout << "  refused peer " << p << "\n";
   for (const std::string& p : r.unreachable_peers) std::cout << "  unreachable peer " << p << "\n";

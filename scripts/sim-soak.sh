@@ -13,7 +13,8 @@
 # Every run also hosts the node around the cores (docs/consensus.md "The node in the simulator"):
 # observers following by block sync, a lying peer in most runs, a slow peer, flipped bytes in
 # stored blocks and torn block writes; the summary totals what those did. --fault takes the
-# node switches too (sync-ask-highest-claimant, skip-block-check, ignore-read-checksum).
+# node switches too (sync-ask-highest-claimant, skip-block-check, ignore-read-checksum,
+# repair-drop-above-gap).
 #
 # Exit status: 0 when every run kept every invariant, 1 when any violation was found, 2 on bad
 # usage. Logs stay in the directory printed at the start.

@@ -59,7 +59,9 @@ struct Rebuild {
     if (options.report) options.report(event, detail);
   }
 
-  // Replays what the damaged store still proves, up to its head.
+  // Replays what the damaged store still proves, from the rebuild's head + 1 up to its head.
+  // Run first and again each time peers have filled a gap: the blocks above a damaged one are
+  // often intact, and one decided after the damage may be the only honest copy anywhere.
   Status Salvage(const ledger::StoreReader& reader, std::uint64_t damaged_head) {
     SalvageSource source(reader);
     ledger::Replayer replayer(ledger, pool);
@@ -68,10 +70,16 @@ struct Rebuild {
       summary.salvage_stopped = replayed.status().ToString();
       return replayed.status().code() == "io_error" ? Status::Ok() : replayed.status();
     }
-    summary.salvaged_blocks = replayed->done.blocks;
-    if (replayed->failure) summary.salvage_stopped = Describe(*replayed->failure);
-    Report("repair_salvaged", std::to_string(summary.salvaged_blocks) + " blocks from the damaged store" +
-                                  (summary.salvage_stopped.empty() ? "" : "; stopped: " + summary.salvage_stopped));
+    const bool above_gap = summary.fetched_blocks > 0;
+    summary.salvaged_blocks += replayed->done.blocks;
+    if (above_gap) summary.salvaged_above_gap += replayed->done.blocks;
+    if (replayed->failure && (!above_gap || summary.salvage_stopped.empty())) {
+      summary.salvage_stopped = Describe(*replayed->failure);
+    }
+    if (above_gap && replayed->done.blocks == 0) return Status::Ok();
+    Report(above_gap ? "repair_salvaged_above_gap" : "repair_salvaged",
+           std::to_string(replayed->done.blocks) + " blocks from the damaged store" +
+               (summary.salvage_stopped.empty() ? "" : "; stopped: " + summary.salvage_stopped));
     return Status::Ok();
   }
 
@@ -159,23 +167,44 @@ struct Rebuild {
 
 std::string Hex(const std::string& raw) { return crypto::ToHex(AsBytes(raw)); }
 
-// The damaged store, if it opens at all: its head (if readable) and salvage.
-Status SalvageFrom(const RepairOptions& options, Rebuild& rebuild) {
+// The damaged store, if it opens at all (nullptr if not, or if salvage is off); its head, if
+// readable, goes to the summary.
+Result<std::unique_ptr<ledger::StoreReader>> OpenDamaged(const RepairOptions& options, Rebuild& rebuild) {
   auto reader = ledger::StoreReader::Open(options.data_dir);
   if (!reader.ok()) {
     if (reader.status().code() == "in_use") return reader.status();
     rebuild.summary.salvage_stopped = reader.status().ToString();
     rebuild.Report("repair_salvage_skipped", reader.status().ToString());
-    return Status::Ok();
+    return std::unique_ptr<ledger::StoreReader>();
   }
   auto head = (*reader)->HeadHeight();
   if (!head.ok()) {
     rebuild.summary.salvage_stopped = head.status().ToString();
-    return Status::Ok();
+    return std::unique_ptr<ledger::StoreReader>();
   }
   rebuild.summary.damaged_head = *head;
-  if (!options.salvage_local) return Status::Ok();
-  return rebuild.Salvage(**reader, *head);
+  if (!options.salvage_local) return std::unique_ptr<ledger::StoreReader>();
+  return std::move(*reader);
+}
+
+// Salvage, then peers and the damaged store's blocks above each gap in turn until neither moves
+// the head. Returns whether any peer answered.
+Result<bool> SalvageAndFetch(const RepairOptions& options, Rebuild& rebuild, RemoteBlocks& remote) {
+  auto damaged = OpenDamaged(options, rebuild);
+  if (!damaged.ok()) return damaged.status();
+  const ledger::StoreReader* reader = damaged->get();
+  const std::uint64_t damaged_head = rebuild.summary.damaged_head.value_or(0);
+  if (reader != nullptr) SHANLIU_RETURN_IF_ERROR(rebuild.Salvage(*reader, damaged_head));
+  bool answered = false;
+  for (;;) {
+    auto fetched = rebuild.Fetch(remote);
+    if (!fetched.ok()) return fetched.status();
+    answered = answered || *fetched;
+    const std::uint64_t before = rebuild.ledger.height();
+    if (reader == nullptr || before >= damaged_head) return answered;
+    SHANLIU_RETURN_IF_ERROR(rebuild.Salvage(*reader, damaged_head));
+    if (rebuild.ledger.height() == before) return answered;
+  }
 }
 
 // Everything up to the swap, in the rebuild directory; the caller removes it on failure.
@@ -186,11 +215,10 @@ Status BuildAndCheck(const RepairOptions& options, const ledger::Genesis& genesi
   ledger::Ledger& ledger = **opened;
   ledger::VerifyPool pool;
   Rebuild rebuild{options, ledger, pool, summary};
-  SHANLIU_RETURN_IF_ERROR(SalvageFrom(options, rebuild));
-  const bool need_peers = !summary.damaged_head || ledger.height() < *summary.damaged_head;
-  auto answered = rebuild.Fetch(remote);
+  auto answered = SalvageAndFetch(options, rebuild, remote);
   if (!answered.ok()) return answered.status();
-  if (need_peers && !*answered) {
+  const bool needed_peers = !summary.damaged_head || summary.salvaged_blocks < *summary.damaged_head;
+  if (needed_peers && !*answered) {
     return Status::Error("repair_no_peers", "blocks after " + std::to_string(ledger.height()) +
                                                 " are needed and no peer served them (" +
                                                 std::to_string(summary.unreachable_peers.size()) + " unreachable, " +

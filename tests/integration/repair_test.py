@@ -9,6 +9,9 @@ files (where the block records sort first), and checks:
              state roots
   automatic  with auto_repair (the observer default) the node stops with exit status 4 on the
              damage (or repairs at once at startup), and its restart rebuilds the store itself
+  live       bytes flipped under a running observer: a read while it serves meets the damage
+             (500 storage_corrupt, never the altered bytes), it stops with status 4 and its
+             restart repairs
   no-peer    repair with no reachable peer fails with repair_no_peers and changes nothing
   validator  a damaged validator (auto_repair off by default) stops with status 4 and will not
              start again on that store; `repair` brings it back and it keeps up with the others
@@ -124,6 +127,25 @@ def damage(net, i):
             f.write(bytes([b[0] ^ 0x5A]))
 
 
+def damage_everywhere(net, i):
+    """Flips one byte in every 4 KiB of every table file of node i's store, whether it runs or not:
+    LevelDB's block cache may hold a few blocks the node read already, never all of them."""
+    db = os.path.join(net.data(i), "ledger")
+    tables = [n for n in os.listdir(db) if n.endswith(".ldb")]
+    check(tables, f"node {i} has table files to damage: {sorted(os.listdir(db))}")
+    for name in tables:
+        path = os.path.join(db, name)
+        size = os.path.getsize(path)
+        with open(path, "r+b") as f:
+            for at in range(100, max(size - 64, 101), 4096):
+                f.seek(at)
+                b = f.read(1)
+                f.seek(at)
+                f.write(bytes([b[0] ^ 0x5A]))
+            f.flush()
+            os.fsync(f.fileno())
+
+
 def settle_into_tables(net, i):
     """Restarts node i once, so LevelDB moves its log into table files, and stops it again."""
     net.start(i)
@@ -222,6 +244,37 @@ def step_automatic(net, state):
     same_as_validators(net, OBS)
 
 
+def step_live(net, state):
+    """The disk goes bad under a running observer: the damage is met by a read while it serves,
+    never served (500 storage_corrupt), and with auto_repair the node stops with status 4 and its
+    restart rebuilds the store from its peers."""
+    net.stop(OBS)
+    settle_into_tables(net, OBS)
+    net.start(OBS)
+    proc = net.procs.pop(OBS)
+    copies_before = len(damaged_copies(net, OBS))
+    damage_everywhere(net, OBS)
+    hit = None
+    try:
+        hit = probe_reads(net, OBS, state["head"])
+    except OSError:
+        pass  # it met the damage elsewhere first (a peer's sync request) and stopped
+    if hit is not None:
+        print(f"     live: block {hit} refused with 500 storage_corrupt while serving")
+    code = proc.wait(timeout=60)
+    check(code == EXIT_STORAGE_DAMAGED, f"the running observer stops with status 4 on damage, not {code}")
+    net.ws.nodes.remove(proc)
+    log = net.log(OBS)
+    check('"storage_corrupt"' in log, "the damage met while serving is logged as storage_corrupt")
+    check(os.path.exists(os.path.join(net.data(OBS), "REPAIR_NEEDED")), "the damage is recorded in REPAIR_NEEDED")
+    proc = net.launch(OBS)
+    check(net.healthy_or_exit(OBS, proc, timeout=300), f"its restart repairs and serves (exit {proc.returncode})")
+    net.procs[OBS] = proc
+    check(len(damaged_copies(net, OBS)) == copies_before + 1, "the damaged store is kept")
+    check(probe_reads(net, OBS, state["head"]) is None, "every block reads back after the repair")
+    same_as_validators(net, OBS)
+
+
 def step_no_peer(net, state):
     net.stop(OBS)
     settle_into_tables(net, OBS)
@@ -234,11 +287,12 @@ def step_no_peer(net, state):
     with open(lonely, "w", encoding="utf-8") as f:
         json.dump(config, f)
     before = tree(net.data(OBS))
+    copies_before = len(damaged_copies(net, OBS))
     r = net.ws.run("shanliu-node", "repair", "--config", lonely, check_exit=False, timeout=300)
     check(r.returncode == 1 and "repair_no_peers" in r.stderr, f"repair fails typed: {r.returncode} {r.stderr}")
     check(tree(net.data(OBS)) == before, "the data directory is untouched")
     check(not os.path.exists(net.data(OBS) + ".repair"), "no rebuild is left behind")
-    check(len(damaged_copies(net, OBS)) == 2, "no damaged copy is made")
+    check(len(damaged_copies(net, OBS)) == copies_before, "no damaged copy is made")
     r = net.ws.run("shanliu-node", "repair", "--config", net.config(OBS), check_exit=False, timeout=300)
     check(r.returncode == 0, f"with its peers back the same repair succeeds: {r.stdout}{r.stderr}")
     net.start(OBS)
@@ -290,6 +344,7 @@ def main(bin_dir):
         net.stop(OBS)
         p, f = run_steps([("detect", lambda: step_detect(net, state)), ("manual", lambda: step_manual(net, state)),
                           ("automatic", lambda: step_automatic(net, state)),
+                          ("live", lambda: step_live(net, state)),
                           ("no-peer", lambda: step_no_peer(net, state)),
                           ("validator", lambda: step_validator(net, state))])
         passed, failed = passed + p, failed + f

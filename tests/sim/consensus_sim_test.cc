@@ -221,3 +221,8 @@ TEST_CASE("sim catches the fault: a stored block used although it fails its chec
   ExpectSeedCatches("ignore-read-checksum", 8, 10, "storage: peer");
   ExpectCaught("ignore-read-checksum", 60);
 }
+// Rare (2 runs of a 36,000-run soak): a block decided after the damage, whose only honest copy is
+// intact above the damaged one, so a repair that keeps only the prefix can never come back.
+TEST_CASE("sim catches the fault: a repair that drops the intact blocks above the damage (seed 40005550)") {
+  ExpectSeedCatches("repair-drop-above-gap", 40005550, 4, "liveness");
+}

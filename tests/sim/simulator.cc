@@ -22,6 +22,7 @@ constexpr NamedFault kFaults[] = {
     {"sync-ask-highest-claimant", nullptr, &Faults::sync_ask_highest_claimant},
     {"skip-block-check", nullptr, &Faults::skip_block_check},
     {"ignore-read-checksum", nullptr, &Faults::ignore_read_checksum},
+    {"repair-drop-above-gap", nullptr, &Faults::repair_drop_above_gap},
 };
 
 bool& Switch(Faults& faults, const NamedFault& f) { return f.core ? faults.core.*f.core : faults.*f.node; }

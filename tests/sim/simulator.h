@@ -28,8 +28,11 @@ struct Faults {
   bool sync_ask_highest_claimant = false;  // block sync's old rule: the highest claimant, never demoted
   bool skip_block_check = false;           // a synced block is committed without its checks
   bool ignore_read_checksum = false;       // a stored block that fails its checksum is used anyway
+  bool repair_drop_above_gap = false;      // the repair's old rule: intact blocks above the damage are lost
 
-  bool any() const { return core.any() || sync_ask_highest_claimant || skip_block_check || ignore_read_checksum; }
+  bool any() const {
+    return core.any() || sync_ask_highest_claimant || skip_block_check || ignore_read_checksum || repair_drop_above_gap;
+  }
 };
 
 struct SimOptions {
@@ -66,8 +69,8 @@ struct SimReport {
 SimReport Simulate(const SimOptions& options);
 
 // The fault switches by name ("quorum-two-thirds", "ignore-lock", "skip-vote-signature",
-// "forget-wal", ..., "sync-ask-highest-claimant", "skip-block-check", "ignore-read-checksum"; a
-// comma-separated list, or "none"), for the command line and replay commands.
+// "forget-wal", ..., "sync-ask-highest-claimant", "skip-block-check", "ignore-read-checksum",
+// "repair-drop-above-gap"; a comma-separated list, or "none"), for the command line and replay commands.
 std::optional<Faults> FaultByName(const std::string& name);
 std::string FaultName(const Faults& faults);
 // The command that replays this run with a full trace.

@@ -95,6 +95,7 @@ std::vector<cs::CommitBlock> World::StoreOpen(std::uint32_t i, std::uint64_t* da
       *damaged_head = store.head();
       ++report_.corrupt_reads;
       Trace(i, "xx", [&] { return "store damaged at block " + std::to_string(h) + ": repairing from peers"; });
+      KeepAboveGap(i, h);
       store.ends.resize(h - 1);
       store.bytes.resize(h == 1 ? 0 : store.ends.back());
       break;
@@ -102,6 +103,16 @@ std::vector<cs::CommitBlock> World::StoreOpen(std::uint32_t i, std::uint64_t* da
     intact.push_back(std::move(*commit));
   }
   return intact;
+}
+
+// The blocks above the first damaged one (`gap`) that still read back intact, kept for the
+// repair (Node::above_gap); the rebuilt store has only the prefix until peers fill the gap.
+void World::KeepAboveGap(std::uint32_t i, std::uint64_t gap) {
+  Node& node = nodes_[i];
+  if (options_.faults.repair_drop_above_gap) return;  // the bug: only the prefix is salvaged
+  for (std::uint64_t h = gap + 1; h <= node.store.head(); ++h) {
+    if (std::optional<cs::CommitBlock> commit = StoreRead(i, h)) node.above_gap[h] = std::move(*commit);
+  }
 }
 
 void World::Corrupt(const ReadFault& fault) {

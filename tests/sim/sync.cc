@@ -160,16 +160,16 @@ void World::OnBlocks(std::uint32_t i, const Packet& response) {
       }
     }
     if (TearIfArmed(i, block)) return;
-    if (IsValidator(i)) {
-      CommitDecided(i, block);
-    } else {
-      CheckObserverCommit(i, block);
-      node.chain.push_back(block);
-      StoreAppend(i, block);
-    }
+    CommitChecked(i, block);
     if (!report_.ok) return;
     ++committed;
     ++report_.blocks_synced;
+  }
+  if (!node.above_gap.empty()) {
+    const std::uint64_t before = node.chain.size();
+    CommitAboveGap(i);
+    if (!node.up || !report_.ok) return;
+    committed += node.chain.size() - before;
   }
   const crypto::PublicKey& from = KeyOf(response.from);
   node.sync->OnClaim(from, response.height);
@@ -186,6 +186,44 @@ void World::OnBlocks(std::uint32_t i, const Packet& response) {
     if (!node.up || !report_.ok) return;
   }
   SyncNext(i);
+}
+
+// A block that passed CheckSyncedBlock (or came from the node's own intact store) commits.
+void World::CommitChecked(std::uint32_t i, const cs::CommitBlock& block) {
+  Node& node = nodes_[i];
+  if (IsValidator(i)) {
+    CommitDecided(i, block);
+  } else {
+    CheckObserverCommit(i, block);
+    node.chain.push_back(block);
+    StoreAppend(i, block);
+  }
+}
+
+// The repair's second salvage pass: once peers have filled the gap, the damaged store's intact
+// blocks above it replay in order, checked as synced blocks are (header chain, certificate); the
+// first that does not fit ends the pass and is dropped with everything above it.
+void World::CommitAboveGap(std::uint32_t i) {
+  Node& node = nodes_[i];
+  while (!node.above_gap.empty()) {
+    auto next = node.above_gap.begin();
+    if (next->first <= node.chain.size()) {
+      node.above_gap.erase(next);
+      continue;
+    }
+    if (next->first != node.chain.size() + 1) return;  // the gap is not filled yet
+    if (const Status check = CheckSyncedBlock(i, next->second); !check.ok()) {
+      Trace(i, "!!", [&] { return "dropped the stored blocks above the gap: " + check.ToString(); });
+      node.above_gap.clear();
+      return;
+    }
+    if (TearIfArmed(i, next->second)) return;  // the damaged store, and this block in it, are kept
+    const cs::CommitBlock block = std::move(next->second);
+    node.above_gap.erase(next);
+    CommitChecked(i, block);
+    if (!report_.ok) return;
+    Trace(i, "<-", [&] { return "block " + std::to_string(block.height) + " kept from the damaged store"; });
+  }
 }
 
 Status World::CheckSyncedBlock(std::uint32_t i, const cs::CommitBlock& block) {

@@ -92,6 +92,11 @@ class World {
     // Restarted on a damaged store: catching up from peers to this height before the core runs
     // again (a validator never votes from a store it knows is short). 0: not repairing.
     std::uint64_t repair_to = 0;
+    // Intact blocks the damaged store still held above its first damaged one. As the repair
+    // keeps the damaged store until it swaps, they outlive a crash; each commits once peers have
+    // filled the gap below it and it passes a synced block's checks (it may be the only honest
+    // copy of a block decided after the damage).
+    std::map<std::uint64_t, cs::CommitBlock> above_gap;
     std::uint64_t sync_requests = 0;  // over all lives
   };
   struct Deliver {
@@ -193,6 +198,9 @@ class World {
   // blocks that read back intact up to the first damaged one. *damaged_head: the head the store
   // had when a record below it is damaged (the store is cut back to the intact blocks), else 0.
   std::vector<cs::CommitBlock> StoreOpen(std::uint32_t i, std::uint64_t* damaged_head);
+  void KeepAboveGap(std::uint32_t i, std::uint64_t gap);
+  void CommitAboveGap(std::uint32_t i);
+  void CommitChecked(std::uint32_t i, const cs::CommitBlock& block);
   void Corrupt(const ReadFault& fault);
   std::uint64_t IntactPrefix(std::uint32_t i);  // the blocks from 1 up that read back intact
   // A crash armed for the node's next block write: tears it, stops the node, schedules the restart.

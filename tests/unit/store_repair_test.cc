@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/replay.h"
+#include "shanliu/ledger/store_reader.h"
 #include "shanliu/node/store_repair.h"
 #include "test_chain.h"
 
@@ -123,7 +126,7 @@ class FakePeers final : public node::RemoteBlocks {
   Result<Response> Fetch(std::size_t peer, std::uint64_t from, std::uint32_t max_blocks) override {
     ++requests;
     Response r;
-    r.head_height = stored_.head;
+    r.head_height = std::min(stored_.head, peers_head);
     switch (peers_.at(peer)) {
       case Peer::kUnreachable: return Status::Error("timeout", "no answer");
       case Peer::kMalformed: return Status::Error(std::string(ledger::kBlockMalformed), "not a block");
@@ -131,7 +134,7 @@ class FakePeers final : public node::RemoteBlocks {
       case Peer::kHonest:
       case Peer::kForgedBlock: break;
     }
-    for (std::uint64_t h = from; h <= stored_.head && h < from + max_blocks; ++h) {
+    for (std::uint64_t h = from; h <= r.head_height && h < from + max_blocks; ++h) {
       r.blocks.push_back(stored_.blocks.at(h - 1));
       // A forged block: the same height with another time, under the honest certificate.
       if (peers_[peer] == Peer::kForgedBlock && h == 3) {
@@ -141,6 +144,7 @@ class FakePeers final : public node::RemoteBlocks {
     return r;
   }
   int requests = 0;
+  std::uint64_t peers_head = UINT64_MAX;  // every peer is behind at this height (never decided more)
 
  private:
   const StoredChain& stored_;
@@ -327,6 +331,53 @@ TEST_CASE("a table byte flip stops the salvage at the damaged block and peers se
   }
   // The test must have exercised a salvage that stopped part way, the rest fetched.
   CHECK(split >= 1);
+}
+
+// The heights at or after the first one `data`'s damaged store no longer reads back: the damaged
+// range [first, last] if it is one run below the head with intact blocks above it, else nothing.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> GapBelowIntact(const fs::path& data, std::uint64_t head) {
+  auto reader = ledger::StoreReader::Open(data);
+  if (!reader.ok()) return std::nullopt;
+  std::vector<bool> intact;
+  for (std::uint64_t h = 1; h <= head; ++h) intact.push_back((*reader)->CommittedBlockAt(h).ok());
+  std::uint64_t first = 1;
+  while (first <= head && intact[first - 1]) ++first;
+  std::uint64_t last = first;
+  while (last < head && !intact[last]) ++last;
+  for (std::uint64_t h = last + 1; h <= head; ++h) {
+    if (!intact[h - 1]) return std::nullopt;
+  }
+  if (first > head || last >= head) return std::nullopt;
+  return std::pair{first, last};
+}
+
+// A block decided after the damage may exist intact only above it: the peers, behind, can fill
+// the gap but not serve what follows, so the repair must keep the damaged store's blocks above.
+TEST_CASE("the intact blocks above a damaged one are kept when the peers are behind") {
+  StoredChain stored(6);
+  const fs::path pristine = stored.Copy("pristine-gap");
+  const std::uint64_t flips = 12;
+  const std::uint64_t step_bytes = (fs::file_size(LargestTable(pristine)) - 16) / (flips + 1);
+  int kept = 0;
+  for (std::uint64_t i = 0; i < flips; ++i) {
+    CAPTURE(i);
+    const fs::path data = stored.Copy("gap-" + std::to_string(i));
+    FlipByte(LargestTable(data), 16 + i * step_bytes);
+    const auto gap = GapBelowIntact(data, stored.head);
+    if (!gap) continue;
+    FakePeers peers(stored, {Peer::kHonest});
+    peers.peers_head = gap->second;
+    auto repaired = Repair(data, stored, peers);
+    REQUIRE_MESSAGE(repaired.ok(), repaired.status().ToString());
+    CHECK(repaired->fetched_blocks == gap->second - gap->first + 1);
+    CHECK(repaired->salvaged_above_gap == stored.head - gap->second);
+    CHECK(repaired->salvaged_blocks == stored.head - (gap->second - gap->first + 1));
+    CheckRepaired(data, stored);
+    ++kept;
+  }
+  // The test must have met damage with intact blocks above it.
+  CHECK(kept >= 1);
+  MESSAGE(kept << " of " << flips << " flips left intact blocks above the damage");
 }
 
 TEST_CASE("a forged block is refused by its certificate and the next peer serves the real one") {

@@ -5,7 +5,8 @@
 // block is replayed through the one ledger::Replayer (header chain, commit certificate against
 // the genesis validators, signatures, re-execution, roots) into a fresh directory next to the
 // data directory, first from what the damaged store still reads back intact (salvage), then from
-// peers over the P2P block protocol. The rebuilt store must reach at least the damaged store's
+// peers over the P2P block protocol, and again from the damaged store above each gap the peers
+// filled. The rebuilt store must reach at least the damaged store's
 // head and pass VerifyState before it replaces the old one; the old one is kept, never deleted.
 //
 // The swap, in order (each step durable before the next; a crash anywhere is recovered by
@@ -119,6 +120,7 @@ struct RepairSummary {
   std::optional<std::uint64_t> damaged_head;  // the head the damaged store names, if readable
   std::string salvage_stopped;                // why salvage stopped early ("" if it did not)
   std::uint64_t salvaged_blocks = 0;          // replayed from the damaged store
+  std::uint64_t salvaged_above_gap = 0;       // of those, above a block peers had to serve
   std::uint64_t fetched_blocks = 0;           // replayed from peers
   std::uint64_t height = 0;                   // the rebuilt head
   std::string head_hash_hex;
