@@ -107,7 +107,7 @@ function summaryCard(view: GoodsView): HTMLElement {
     { class: 'card summary', 'aria-label': t('receipt.summary') },
     h('p', { class: 'amount-label' }, t('goods.donation')),
     h('p', { class: 'amount goods-quantity' }, units(g, g.quantity), ' ', h('span', { class: 'goods-item' }, itemName(g)), ' ', mark(view, view.proven)),
-    h('p', { class: 'summary-line' }, h('span', { class: 'donor-name' }, g.donor_display_name), ' → ', accountLink(g.holder, g.holder_name_zh || g.holder), ' ', mark(view, view.proven)),
+    h('p', { class: 'summary-line' }, h('span', { class: 'donor-name' }, g.donor_display_name), ' → ', accountLink(g.holder, g.nodes[0] ? holderName(g.nodes[0]) : g.holder_name_zh || g.holder), ' ', mark(view, view.proven)),
     h('p', g.notary_org ? pill(t('goods.witnessed_by', { org: g.notary_org }), 'ok') : pill(t('goods.self_reported'), 'warn'), ' ', mark(view, view.proven)),
     kv([
       [t('receipt.time'), h('span', dateTime(g.time_ms), ' ', mark(view, view.proven))],
@@ -134,7 +134,7 @@ function hopList(view: GoodsView): HTMLElement {
               tx.expired_quantity ? [' ', pill(t('goods.expired', { n: units(g, tx.expired_quantity) }), 'warn')] : null,
             ]
           : node.fate === 'moved_on' && tx
-            ? [t('goods.moved_to'), ' ', accountLink(tx.to_account ?? '', tx.to_name_zh || tx.to_account), tx.purpose ? ` · ${tx.purpose}` : '']
+            ? [t('goods.moved_to'), ' ', accountLink(tx.to_account ?? '', node.children[0] ? holderName(node.children[0]) : tx.to_name_zh || tx.to_account), tx.purpose ? ` · ${tx.purpose}` : '']
             : [t('goods.held_at'), ' ', accountLink(node.holder, holderName(node))];
       return h(
         'li',
