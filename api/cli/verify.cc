@@ -8,6 +8,7 @@
 #include "format.h"
 #include "node_client.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
 #include "tx_sign.h"
 #include "verify_flow.h"
@@ -45,7 +46,8 @@ std::string Describe(const ProofReport& r) {
            (d.attesting_bank().empty() ? " (self-reported by the receiver)" : " (attested by " + d.attesting_bank() + ")");
   } else if (b.has_goods_donation()) {
     const pb::GoodsDonation& g = b.goods_donation();
-    what = "goods donation of " + std::to_string(g.quantity()) + " " + g.unit() + " of " + g.item_code() + " to " +
+    // The unit is ledger text: escaped so it cannot drive the terminal.
+    what = "goods donation of " + std::to_string(g.quantity()) + " " + ledger::EscapeForTerminal(g.unit()) + " of " + g.item_code() + " to " +
            g.to_account() + (g.notary_org().empty() ? " (self-reported by the receiver)" : " (witnessed by " + g.notary_org() + ")");
   } else if (b.has_trust_deposit()) {
     what = "trust deposit of " + Yuan(b.trust_deposit().amount_fen()) + " into trust:" + b.trust_deposit().trust_id();

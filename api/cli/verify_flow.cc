@@ -427,7 +427,7 @@ void PrintNodes(std::ostream& out, const fp::VerifiedFlow& flow, const std::vect
 
 // A goods receipt: where the units went, and who witnessed the donation.
 void PrintGoodsFlow(std::ostream& out, const fp::VerifiedFlow& flow) {
-  const std::string unit = " " + flow.goods->item.unit();
+  const std::string unit = " " + ledger::EscapeForTerminal(flow.goods->item.unit());
   out << "  where the " << flow.goods->gift.quantity() << unit << " of " << ledger::EscapeForTerminal(flow.goods->item.name_zh())
       << " went (proven against block " << flow.header.height() << "):\n";
   PrintNodes(out, flow, flow.trace.roots, 0);
