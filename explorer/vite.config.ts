@@ -15,7 +15,9 @@ function receiptPreload(): Plugin {
         if (!html.includes(placeholder)) throw new Error('index.html has no receipt-chunks placeholder');
         const chunks = Object.values(ctx.bundle).filter((c): c is OutputChunk => c.type === 'chunk');
         const pages = ['/src/pages/receipt.ts', '/src/ui/sankey.ts'].map((m) => {
-          const c = chunks.find((x) => x.facadeModuleId?.endsWith(m));
+          // The page's own chunk; when another lazy page (the goods receipt) shares its modules,
+          // rollup leaves that chunk without a facade, so look for the module inside it too.
+          const c = chunks.find((x) => x.facadeModuleId?.endsWith(m)) ?? chunks.find((x) => Object.keys(x.modules).some((k) => k.endsWith(m)));
           if (!c) throw new Error(`no chunk for ${m}`);
           return c;
         });

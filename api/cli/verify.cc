@@ -8,6 +8,7 @@
 #include "format.h"
 #include "node_client.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
 #include "tx_sign.h"
 #include "verify_flow.h"
@@ -43,6 +44,11 @@ std::string Describe(const ProofReport& r) {
     const pb::Donation& d = b.donation();
     what = "donation of " + Yuan(d.amount_fen()) + " to " + d.to_account() +
            (d.attesting_bank().empty() ? " (self-reported by the receiver)" : " (attested by " + d.attesting_bank() + ")");
+  } else if (b.has_goods_donation()) {
+    const pb::GoodsDonation& g = b.goods_donation();
+    // The unit is ledger text: escaped so it cannot drive the terminal.
+    what = "goods donation of " + std::to_string(g.quantity()) + " " + ledger::EscapeForTerminal(g.unit()) + " of " + g.item_code() + " to " +
+           g.to_account() + (g.notary_org().empty() ? " (self-reported by the receiver)" : " (witnessed by " + g.notary_org() + ")");
   } else if (b.has_trust_deposit()) {
     what = "trust deposit of " + Yuan(b.trust_deposit().amount_fen()) + " into trust:" + b.trust_deposit().trust_id();
   }
@@ -72,7 +78,8 @@ int VerifyFlowPart(const json& answer, const ProofReport& receipt, const ledger:
     std::cerr << "shanliu verify: NOT VERIFIED: the server's JSON differs from the proof at " << fields << "\n";
     return kExitVerificationFailed;
   }
-  std::cout << "  ✓ server JSON  all " << flow.compared << " values of the donation and trace are the proven ones\n";
+  std::cout << "  ✓ server JSON  all " << flow.compared << " values of the "
+            << (flow.flow.goods ? "goods donation and its trace" : "donation and trace") << " are the proven ones\n";
   return 0;
 }
 
@@ -86,7 +93,8 @@ and verifies it offline with nothing but the genesis file: the receipt proof (th
 every tx signature, the Merkle inclusion proof, the block header hash, the chain id and
 validator set, the validators' commit certificate: DESIGN 6.2), then the flow proof (every
 hop, spend, refund and unspent rest, and the names and bank shown: docs/flow-proof.md), and
-finally that every value of the server's donation and trace JSON is the proven one.
+finally that every value of the server's donation and trace JSON (for a goods donation: its
+goods JSON, in units of the item) is the proven one.
 
 options:
   --node URL       node API, e.g. http://127.0.0.1:8080

@@ -4,6 +4,7 @@
 
 #include "format.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
@@ -208,6 +209,87 @@ json ProvenTraceJson(const fp::VerifiedFlow& flow) {
               {"nodes", std::move(nodes)}};
 }
 
+namespace {
+
+std::string DateText(std::uint32_t yyyymmdd) {
+  if (yyyymmdd == 0) return "";
+  char out[16];
+  std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+  return out;
+}
+
+// A goods hop as GET /v1/goods/{id}/trace shows it, signed and recorded fields only.
+json GoodsHopJson(const fp::VerifiedFlow& flow, std::uint64_t leaf) {
+  const fp::HopTx& hop = flow.hop_txs.at(leaf);
+  json out = {{"tx_id", Hex(hop.id)}, {"leaf", leaf}};
+  if (hop.body.has_goods_distribution()) {
+    const pb::GoodsDistribution& d = hop.body.goods_distribution();
+    const pb::GoodsDistributionRecord& rec = flow.goods->distributions.at(leaf);
+    out["kind"] = "goods_distribution";
+    out["date"] = DateText(rec.block_date());
+    out["place_name"] = d.place_name();
+    out["region"] = d.region();
+    out["beneficiary_count"] = d.beneficiary_count();
+    out["evidence_hash"] = d.evidence_hash().empty() ? json(nullptr) : json(Hex(d.evidence_hash()));
+    out["occurred_at_ms"] = d.occurred_at_ms();
+    out["expired_quantity"] = rec.expired_quantity();
+  } else {
+    const pb::GoodsTransfer& t = hop.body.goods_transfer();
+    out["kind"] = "goods_transfer";
+    out["to_account"] = t.to_account();
+    out["to_name_zh"] = AccountRef(flow, t.to_account()).value("name_zh", "");
+    out["purpose"] = t.purpose();
+  }
+  return out;
+}
+
+json GoodsNodeJson(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
+  const std::string holder = ledger::goods::HolderOf(n.account);
+  const json ref = AccountRef(flow, holder);
+  json children = json::array();
+  for (const flow::TraceNode& c : n.children) children.push_back(GoodsNodeJson(flow, c));
+  return json{{"account", n.account},
+              {"holder", holder},
+              {"holder_name_zh", ref.value("name_zh", "")},
+              {"holder_name_en", ref.value("name_en", "")},
+              {"quantity", n.amount_fen},
+              {"fate", n.fate == flow::Fate::kSpent ? "distributed" : flow::FateName(n.fate)},
+              {"tx", n.fate == flow::Fate::kUnspent ? json(nullptr) : GoodsHopJson(flow, n.tx)},
+              {"children", std::move(children)}};
+}
+
+}  // namespace
+
+json ProvenGoodsJson(const fp::VerifiedFlow& flow, const ProofReport& receipt) {
+  const pb::GoodsGiftRecord& g = flow.goods->gift;
+  const pb::GoodsItem& item = flow.goods->item;
+  const std::string holder = ledger::goods::HolderOf(g.account());
+  json nodes = json::array();
+  for (const flow::TraceNode& n : flow.trace.roots) nodes.push_back(GoodsNodeJson(flow, n));
+  return json{
+      {"id", Hex(receipt.tx_id)},
+      {"code", crypto::ToBase32(receipt.tx_id)},
+      // The genesis file is trusted here, so a genesis item's names are proven too.
+      {"item", {{"item_code", item.item_code()}, {"name_zh", item.name_zh()}, {"name_en", item.name_en()},
+                {"unit", item.unit()}}},
+      {"quantity", g.quantity()},
+      {"value_fen", g.value_fen()},
+      {"lot_number", g.lot_number()},
+      {"expires_on", DateText(g.expires_on())},
+      {"donor_display_name", g.donor_display_name().empty() ? "匿名" : g.donor_display_name()},
+      {"account", g.account()},
+      {"holder", holder},
+      {"holder_name_zh", AccountRef(flow, holder).value("name_zh", "")},
+      {"recorded_by", g.recorded_by()},
+      {"notary_org", g.notary_org().empty() ? json(nullptr) : json(g.notary_org())},
+      {"height", g.height()},
+      {"time_ms", g.time_ms()},
+      {"truncated", flow.trace.truncated},
+      {"totals", {{"distributed", flow.spent_fen}, {"held", flow.unspent_fen}, {"untraced", flow.untraced_fen}}},
+      {"nodes", std::move(nodes)},
+  };
+}
+
 std::size_t CompareJson(const json& proven, const json& server, const std::string& path,
                         std::vector<std::string>& mismatches) {
   if (proven.is_object()) {
@@ -262,6 +344,14 @@ FlowReport VerifyFlowAnswer(const json& answer, const ProofReport& receipt, cons
     return report;
   }
   report.flow = std::move(*flow);
+  if (report.flow.goods) {
+    if (!answer.contains("goods")) {
+      report.mismatches.push_back("goods: missing from the server's answer");
+    } else {
+      report.compared += CompareJson(ProvenGoodsJson(report.flow, receipt), answer["goods"], "goods", report.mismatches);
+    }
+    return report;
+  }
   for (const char* part : {"donation", "trace"}) {
     if (!answer.contains(part)) {
       report.mismatches.push_back(std::string(part) + ": missing from the server's answer");
@@ -282,7 +372,25 @@ std::string AccountLabel(const fp::VerifiedFlow& flow, const std::string& accoun
   return name.empty() ? account : name + " (" + account + ")";
 }
 
+// A goods node: units of the item, handed out (where, when) or moved on, or held.
+std::string GoodsHopLine(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
+  const std::string units = std::to_string(n.amount_fen) + " " + flow.goods->item.unit();
+  const std::string holder = AccountLabel(flow, ledger::goods::HolderOf(n.account));
+  if (n.fate == flow::Fate::kUnspent) return units + " held by " + holder;
+  const fp::HopTx& hop = flow.hop_txs.at(n.tx);
+  const std::string code = " [" + crypto::ToBase32(hop.id).substr(0, 12) + ", leaf " + std::to_string(n.tx) + "]";
+  if (hop.body.has_goods_distribution()) {
+    const pb::GoodsDistribution& d = hop.body.goods_distribution();
+    return units + " handed out by " + holder + " at " + d.place_name() + " (region " + d.region() + ") on " +
+           DateText(flow.goods->distributions.at(n.tx).block_date()) + code;
+  }
+  std::string line = units + " moved on from " + holder + " to " + AccountLabel(flow, hop.body.goods_transfer().to_account());
+  if (n.children.empty()) line += " (what happened there is not proven: the walk stopped at its node limit)";
+  return line + code;
+}
+
 std::string HopLine(const fp::VerifiedFlow& flow, const flow::TraceNode& n) {
+  if (flow.goods) return GoodsHopLine(flow, n);
   const std::string amount = Yuan(n.amount_fen);
   if (n.fate == flow::Fate::kUnspent) return amount + " unspent in " + AccountLabel(flow, n.account);
   const fp::HopTx& hop = flow.hop_txs.at(n.tx);
@@ -317,9 +425,31 @@ void PrintNodes(std::ostream& out, const fp::VerifiedFlow& flow, const std::vect
   }
 }
 
+// A goods receipt: where the units went, and who witnessed the donation.
+void PrintGoodsFlow(std::ostream& out, const fp::VerifiedFlow& flow) {
+  const std::string unit = " " + ledger::EscapeForTerminal(flow.goods->item.unit());
+  out << "  where the " << flow.goods->gift.quantity() << unit << " of " << ledger::EscapeForTerminal(flow.goods->item.name_zh())
+      << " went (proven against block " << flow.header.height() << "):\n";
+  PrintNodes(out, flow, flow.trace.roots, 0);
+  out << "  " << flow.hops << (flow.hops == 1 ? " hop" : " hops") << " verified: handed out " << flow.spent_fen << unit
+      << ", held " << flow.unspent_fen << unit;
+  if (flow.untraced_fen > 0) out << ", not proven " << flow.untraced_fen << unit;
+  out << "\n";
+  if (flow.attesting_bank.empty()) {
+    out << "  self-reported by the receiving organisation (no notary)\n";
+  } else {
+    out << "  witnessed by " << ledger::EscapeForTerminal(flow.orgs.at(flow.attesting_bank).name_zh()) << " ("
+        << flow.attesting_bank << "): the donation's signature verifies under a key of its proven record\n";
+  }
+}
+
 }  // namespace
 
 void PrintFlow(std::ostream& out, const fp::VerifiedFlow& flow) {
+  if (flow.goods) {
+    PrintGoodsFlow(out, flow);
+    return;
+  }
   out << "  where the money went (proven against block " << flow.header.height() << "):\n";
   PrintNodes(out, flow, flow.trace.roots, 0);
   out << "  " << flow.hops << (flow.hops == 1 ? " hop" : " hops") << " verified: spent " << Yuan(flow.spent_fen)

@@ -27,13 +27,17 @@ struct FlowReport {
 ledger::flow_proof::ReceiptFacts FactsOf(const ProofReport& receipt);
 
 // Verifies answer["flow_proof"] against the verified receipt proof and the genesis, then
-// compares answer["donation"] and answer["trace"] with the proven values.
+// compares answer["donation"] and answer["trace"] (a goods receipt: answer["goods"]) with the
+// proven values.
 FlowReport VerifyFlowAnswer(const nlohmann::json& answer, const ProofReport& receipt, const ledger::Genesis& genesis);
 
 // The donation and trace JSON (the API's shapes: api/src/trace.h) as far as the proofs prove
 // them; fields the proofs do not cover (a hop's block height and time) are left out.
 nlohmann::json ProvenDonationJson(const ledger::flow_proof::VerifiedFlow& flow, const ProofReport& receipt);
 nlohmann::json ProvenTraceJson(const ledger::flow_proof::VerifiedFlow& flow);
+// A goods receipt's "goods" JSON (GET /v1/goods/{id}/trace's shape) as far as the proofs prove it:
+// everything but a hop's block height and time, a transfer's block date and a region's name.
+nlohmann::json ProvenGoodsJson(const ledger::flow_proof::VerifiedFlow& flow, const ProofReport& receipt);
 
 // Every value of `proven` must be in `server` and equal; appends "path: why" for each that is not.
 // Returns how many values were compared.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "routes.h"
+#include "trace.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/goods.h"
@@ -151,39 +152,43 @@ Response GetGoodsTrace(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   auto gift = goods::FindGift(view.state(), *id);
   if (!gift) return ErrorResponse("not_found", "no goods donation has this id or receipt code");
-  auto item = goods::FindItem(view.state(), view.genesis(), gift->item_code());
-  if (!item) throw ledger::StorageError("a goods donation names an item that is not in the catalogue");
   Names names(view);
-  const flow::Trace trace = flow::TraceForward(view.state(), gift->account(), gift->interval_start(),
-                                               static_cast<std::int64_t>(gift->quantity()),
-                                               flow::TraceLimits{kMaxTraceNodes});
-  GoodsTotals totals;
-  Json nodes = Json::array();
-  for (const flow::TraceNode& root : trace.roots) nodes.push_back(NodeJson(view, names, root, totals));
-  const std::string holder = goods::HolderOf(gift->account());
-  return JsonResponse(Json{
-      {"id", Hex(*id)},
-      {"code", ReceiptCode(*id)},
-      {"item", ItemJson(*item)},
-      {"quantity", gift->quantity()},
-      {"value_fen", gift->value_fen()},
-      {"lot_number", gift->lot_number()},
-      {"expires_on", DateText(gift->expires_on())},
-      {"donor_display_name", gift->donor_display_name().empty() ? "匿名" : gift->donor_display_name()},
-      {"account", gift->account()},
-      {"holder", holder},
-      {"holder_name_zh", names.Account(holder).value("name_zh", "")},
-      {"recorded_by", gift->recorded_by()},
-      {"notary_org", gift->notary_org().empty() ? Json(nullptr) : Json(gift->notary_org())},
-      {"height", gift->height()},
-      {"time_ms", gift->time_ms()},
-      {"truncated", trace.truncated},
-      {"totals", {{"distributed", totals.distributed}, {"held", totals.held}, {"untraced", totals.untraced}}},
-      {"nodes", std::move(nodes)},
-  });
+  return JsonResponse(GoodsTraceJson(view, names, *id, *gift, kMaxTraceNodes));
 }
 
 }  // namespace
+
+Json GoodsTraceJson(const ledger::ReadView& view, Names& names, const Hash256& id, const pb::GoodsGiftRecord& gift,
+                    std::size_t max_nodes) {
+  auto item = goods::FindItem(view.state(), view.genesis(), gift.item_code());
+  if (!item) throw ledger::StorageError("a goods donation names an item that is not in the catalogue");
+  const flow::Trace trace = flow::TraceForward(view.state(), gift.account(), gift.interval_start(),
+                                               static_cast<std::int64_t>(gift.quantity()), flow::TraceLimits{max_nodes});
+  GoodsTotals totals;
+  Json nodes = Json::array();
+  for (const flow::TraceNode& root : trace.roots) nodes.push_back(NodeJson(view, names, root, totals));
+  const std::string holder = goods::HolderOf(gift.account());
+  return Json{
+      {"id", Hex(id)},
+      {"code", ReceiptCode(id)},
+      {"item", ItemJson(*item)},
+      {"quantity", gift.quantity()},
+      {"value_fen", gift.value_fen()},
+      {"lot_number", gift.lot_number()},
+      {"expires_on", DateText(gift.expires_on())},
+      {"donor_display_name", gift.donor_display_name().empty() ? "匿名" : gift.donor_display_name()},
+      {"account", gift.account()},
+      {"holder", holder},
+      {"holder_name_zh", names.Account(holder).value("name_zh", "")},
+      {"recorded_by", gift.recorded_by()},
+      {"notary_org", gift.notary_org().empty() ? Json(nullptr) : Json(gift.notary_org())},
+      {"height", gift.height()},
+      {"time_ms", gift.time_ms()},
+      {"truncated", trace.truncated},
+      {"totals", {{"distributed", totals.distributed}, {"held", totals.held}, {"untraced", totals.untraced}}},
+      {"nodes", std::move(nodes)},
+  };
+}
 
 void AddGoodsRoutes(Router& router) {
   router.Add({http::verb::get, "/v1/goods/items", {}, GetItems});

@@ -19,15 +19,23 @@ Response ResolveError(const Status& status, const std::vector<std::string>& cand
 Response GetReceipt(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   std::vector<std::string> candidates;
-  auto ref = ResolveGift(view, ctx.params[0], &candidates);
+  auto ref = ResolveGift(view, ctx.params[0], &candidates, GiftKinds::kMoneyOrGoods);
   if (!ref.ok()) return ResolveError(ref.status(), candidates);
   auto proof = view.ReceiptProof(ref->id);
   if (!proof.ok()) return ErrorResponse(proof.status());
   // The flow proof walks with the same node budget as the trace, so it proves exactly the
   // trace shown (docs/flow-proof.md).
-  auto flow_proof = ledger::flow_proof::ProveFlow(view, ref->id, ctx.server.config.max_trace_nodes);
+  const std::size_t max_nodes = ctx.server.config.max_trace_nodes;
+  auto flow_proof = ledger::flow_proof::ProveFlow(view, ref->id, max_nodes);
   if (!flow_proof.ok()) return ErrorResponse(flow_proof.status());
   Names names(view);
+  if (ref->goods) {  // a goods donation: the same envelope, the trace in units of its item
+    return JsonResponse(Json{
+        {"goods", GoodsTraceJson(view, names, ref->id, *ref->goods, max_nodes)},
+        {"proof", ReceiptProofJson(*proof)},
+        {"flow_proof", ledger::flow_proof::ToJson(*flow_proof)},
+    });
+  }
   return JsonResponse(Json{
       {"donation", DonationJson(view, names, *ref)},
       {"trace", TraceJson(view, names, ref->gift, ctx.server.config.max_trace_nodes)},
@@ -39,9 +47,12 @@ Response GetReceipt(RequestContext& ctx) {
 Response GetTrace(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   std::vector<std::string> candidates;
-  auto ref = ResolveGift(view, ctx.params[0], &candidates);
+  auto ref = ResolveGift(view, ctx.params[0], &candidates, GiftKinds::kMoneyOrGoods);
   if (!ref.ok()) return ResolveError(ref.status(), candidates);
   Names names(view);
+  if (ref->goods) {
+    return JsonResponse(Json{{"goods", GoodsTraceJson(view, names, ref->id, *ref->goods, ctx.server.config.max_trace_nodes)}});
+  }
   return JsonResponse(Json{
       {"donation", DonationJson(view, names, *ref)},
       {"trace", TraceJson(view, names, ref->gift, ctx.server.config.max_trace_nodes)},
@@ -51,7 +62,7 @@ Response GetTrace(RequestContext& ctx) {
 Response GetReceiptQr(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   std::vector<std::string> candidates;
-  auto ref = ResolveGift(view, ctx.params[0], &candidates);
+  auto ref = ResolveGift(view, ctx.params[0], &candidates, GiftKinds::kMoneyOrGoods);
   if (!ref.ok()) return ResolveError(ref.status(), candidates);
   // The link is <public_url>/r/<code>: from the configuration, never from the request's Host
   // (docs/decisions.md), so the response is the same for every client.

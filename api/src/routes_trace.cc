@@ -1,6 +1,7 @@
 #include <cctype>
 
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/tx.h"
 #include "trace.h"
@@ -66,7 +67,7 @@ Json NodeJson(const flow::TraceNode& node, Names& names, OutflowDetails& details
 }  // namespace
 
 Result<GiftRef> ResolveGift(const ledger::ReadView& view, std::string_view reference,
-                            std::vector<std::string>* candidates) {
+                            std::vector<std::string>* candidates, GiftKinds kinds) {
   std::string ref(reference);
   for (char& c : ref) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   GiftRef out;
@@ -83,7 +84,11 @@ Result<GiftRef> ResolveGift(const ledger::ReadView& view, std::string_view refer
     if (!ids.ok()) return ids.status();
     std::vector<GiftRef> gifts;
     for (const Hash256& id : *ids) {
-      if (auto gift = view.Gift(id)) gifts.push_back({id, *gift});
+      if (auto gift = view.Gift(id)) {
+        gifts.push_back({id, *gift, std::nullopt});
+      } else if (kinds == GiftKinds::kMoneyOrGoods) {
+        if (auto goods = ledger::goods::FindGift(view.state(), id)) gifts.push_back({id, {}, *goods});
+      }
     }
     if (gifts.empty()) return Status::Error("not_found", "no donation has a receipt code starting with " + ref);
     if (gifts.size() > 1) {
@@ -95,10 +100,17 @@ Result<GiftRef> ResolveGift(const ledger::ReadView& view, std::string_view refer
     }
     return gifts.front();
   }
-  auto gift = view.Gift(out.id);
-  if (!gift) return NotAGift(view, out.id);
-  out.gift = *gift;
-  return out;
+  if (auto gift = view.Gift(out.id)) {
+    out.gift = *gift;
+    return out;
+  }
+  if (kinds == GiftKinds::kMoneyOrGoods) {
+    if (auto goods = ledger::goods::FindGift(view.state(), out.id)) {
+      out.goods = *goods;
+      return out;
+    }
+  }
+  return NotAGift(view, out.id);
 }
 
 Json DonationJson(const ledger::ReadView& view, Names& names, const GiftRef& ref) {

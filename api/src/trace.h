@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,14 +15,25 @@ inline constexpr std::size_t kMinCodePrefix = 12;  // the characters printed und
 
 struct GiftRef {
   Hash256 id{};
-  pb::GiftRecord gift;
+  pb::GiftRecord gift;                       // a donation or trust deposit (empty for goods)
+  std::optional<pb::GoodsGiftRecord> goods;  // a goods donation (resolved only with kMoneyOrGoods)
 };
 
+// Which gifts a receipt code may name: the receipt, its QR code and GET /v1/trace/{code} take
+// goods donations too; the routes that read money figures (streams, feeds) only money gifts.
+enum class GiftKinds { kMoney, kMoneyOrGoods };
+
 // A 52-character receipt code, a prefix of it (12..51 characters) or a 64-hex tx id naming a
-// donation or trust deposit. Errors: invalid_code / invalid_argument (400), not_found (404),
-// ambiguous_code (409) with the matching codes in `candidates`.
+// donation or trust deposit (or, with kMoneyOrGoods, a goods donation). Errors: invalid_code /
+// invalid_argument (400), not_found (404), ambiguous_code (409) with the matching codes in
+// `candidates`.
 Result<GiftRef> ResolveGift(const ledger::ReadView& view, std::string_view reference,
-                            std::vector<std::string>* candidates);
+                            std::vector<std::string>* candidates, GiftKinds kinds = GiftKinds::kMoney);
+
+// A goods donation and its trace in units of its item (GET /v1/goods/{id}/trace, and "goods" in
+// GET /v1/receipts/{code}): at most `max_nodes` nodes, truncated as money traces are.
+Json GoodsTraceJson(const ledger::ReadView& view, Names& names, const Hash256& id, const pb::GoodsGiftRecord& gift,
+                    std::size_t max_nodes);
 
 // The gift record with every field, plus id, code, kind, names of the credited account, the
 // recording organisation and the attesting bank, the memo and the refund tx.

@@ -46,7 +46,7 @@ export const enc = encodeURIComponent;
 // ---------------------------------------------------------------- shapes
 
 // The receipt, trace and sources shapes live beside their verifiers in the SDK.
-export type { CorrectionRef, Donation, Fate, HopTx, NameRef, Receipt, ReceiptProof, SourcesPage, Trace, TraceNode } from '@shanliu/sdk/verify/types';
+export type { CorrectionRef, Donation, Fate, GoodsReceipt, GoodsTrace, GoodsTraceNode, HopTx, NameRef, Receipt, ReceiptProof, SourcesPage, Trace, TraceNode } from '@shanliu/sdk/verify/types';
 
 export interface TxSummary {
   id: string;

@@ -8,6 +8,7 @@
 
 #include "flow_proof_names.h"
 #include "flow_walk.h"
+#include "shanliu/ledger/goods.h"
 #include "state_keys.h"
 
 namespace shanliu::ledger::flow_proof {
@@ -118,11 +119,44 @@ void Visit(const std::vector<flow::TraceNode>& nodes, std::set<std::string>& acc
   }
 }
 
-// A hop tx's target account (transfers and trust disbursements), or empty.
+// A hop tx's target account (transfers, trust disbursements, goods transfers), or empty.
 std::string TargetOf(const pb::TxBody& body) {
   if (body.has_transfer()) return body.transfer().to_account();
   if (body.has_trust_disbursement()) return body.trust_disbursement().to_account();
+  if (body.has_goods_transfer()) {
+    return goods::AccountFor(body.goods_transfer().to_account(), body.goods_transfer().item_code()).value_or("");
+  }
   return "";
+}
+
+// What a walk starts from: a money gift's g/ record or a goods donation's r/gg/ record (read
+// through `state`, so the verifier gets whichever one the receipt's tx kind makes it look up).
+struct Start {
+  WalkRoot root;
+  std::set<std::string> orgs;  // recorded_by and the bank or notary
+  std::string item_code;       // goods only
+};
+Result<Start> StartOf(const ReadView& view, RecordingState& state, const Hash256& gift_tx_id) {
+  const std::string id = ToString(gift_tx_id);
+  if (view.state().Get(keys::GoodsGift(id))) {
+    pb::GoodsGiftRecord g;
+    if (!g.ParseFromString(*state.Get(keys::GoodsGift(id)))) throw StorageError("a goods donation record does not parse");
+    assert(g.quantity() > 0 && g.quantity() <= goods::kMaxQuantity);
+    const auto quantity = static_cast<std::int64_t>(g.quantity());
+    // The item's names and unit: a registered item's record (genesis items need none).
+    const bool in_genesis = std::ranges::any_of(view.genesis().params.goods_items,
+                                                [&](const pb::GoodsItem& i) { return i.item_code() == g.item_code(); });
+    if (!in_genesis) state.Get(keys::GoodsItem(g.item_code()));
+    return Start{RootOfGift(g.account(), g.interval_start(), quantity, 0, 0, 0), {g.recorded_by(), g.notary_org()},
+                 g.item_code()};
+  }
+  auto gift_bytes = state.Get(keys::Gift(id));
+  pb::GiftRecord gift;
+  if (!gift_bytes || !gift.ParseFromString(*gift_bytes)) return Status::Error("not_found", "no gift has this tx id");
+  return Start{RootOfGift(gift.account(), gift.interval_start(), gift.amount_fen(), gift.refunded_fen(),
+                          gift.refund_leaf(), gift.corrected_leaf()),
+               {gift.recorded_by(), gift.attesting_bank()},
+               ""};
 }
 
 }  // namespace
@@ -130,16 +164,13 @@ std::string TargetOf(const pb::TxBody& body) {
 Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std::size_t max_nodes) {
   assert(max_nodes > 0);
   RecordingState state(view.state());
-  auto gift_bytes = state.Get(keys::Gift(ToString(gift_tx_id)));
-  pb::GiftRecord gift;
-  if (!gift_bytes || !gift.ParseFromString(*gift_bytes)) return Status::Error("not_found", "no gift has this tx id");
+  auto start = StartOf(view, state, gift_tx_id);
+  if (!start.ok()) return start.status();
   StateWalkReader reader(state);
-  const WalkRoot root = RootOfGift(gift.account(), gift.interval_start(), gift.amount_fen(), gift.refunded_fen(),
-                                   gift.refund_leaf(), gift.corrected_leaf());
-  auto trace = WalkForward(reader, root, std::min(max_nodes, kMaxNodes));
+  auto trace = WalkForward(reader, start->root, std::min(max_nodes, kMaxNodes));
   if (!trace.ok()) return trace.status();
 
-  std::set<std::string> accounts{gift.account()};
+  std::set<std::string> accounts{start->root.account};
   std::set<std::uint64_t> leaves;
   std::set<std::uint64_t> corrected;
   Visit(trace->roots, accounts, leaves, corrected);
@@ -154,11 +185,13 @@ Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std
     }
     leaves.insert(record.correction_leaf());
   }
-  std::set<std::string> orgs{gift.recorded_by(), gift.attesting_bank()};
+  std::set<std::string> orgs = start->orgs;
   for (std::uint64_t leaf : leaves) {
     auto tx = view.TxByLeaf(leaf);
     if (!tx) continue;
     if (!TargetOf(tx->body).empty()) accounts.insert(TargetOf(tx->body));
+    // Goods handed out: the distribution's record (block date, expired units) is shown.
+    if (tx->body.has_goods_distribution()) state.Get(keys::GoodsDistribution(ToString(tx->id)));
     // Money leaving (spend, refund): whether a bank co-signed it, proven present or absent.
     if (tx->body.has_spend() || tx->body.has_refund()) {
       if (auto bank = state.Get(keys::Attestation(ToString(tx->id)))) orgs.insert(*bank);

@@ -1,5 +1,6 @@
 #include "flow_proof_names.h"
 
+#include "shanliu/ledger/goods.h"
 #include "state_keys.h"
 
 namespace shanliu::ledger::flow_proof::internal {
@@ -21,7 +22,9 @@ Result<NamedRecords> CollectNames(const Lookup& get, const std::set<std::string>
                                   const std::set<std::string>& org_ids) {
   NamedRecords out;
   std::set<std::string> orgs = org_ids;
-  for (const std::string& account : accounts) {
+  for (const std::string& named : accounts) {
+    // A goods account is shown under its holder's names ("goods:x/i" -> org x).
+    const std::string account = goods::IsGoodsAccount(named) ? goods::HolderOf(named) : named;
     const std::size_t colon = account.find(':');
     const std::string type = account.substr(0, colon);
     const std::string id = colon == std::string::npos ? "" : account.substr(colon + 1);

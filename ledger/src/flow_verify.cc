@@ -11,6 +11,7 @@
 #include "shanliu/crypto/merkle.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/flow_proof.h"
+#include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/tx.h"
 #include "state_keys.h"
@@ -223,6 +224,78 @@ Result<pb::GiftRecord> CheckGift(const FlowProof& proof, const ReceiptFacts& rec
   return gift;
 }
 
+// Check 4 for goods: r/gg/<tx_id> is the receipt's GoodsDonation, in units of its item.
+Result<VerifiedGoods> CheckGoodsGift(const FlowProof& proof, const ReceiptFacts& receipt, const ProvenReader& reader,
+                                     const Genesis& genesis) {
+  auto value = reader.Get(keys::GoodsGift(ToString(proof.tx_id)));
+  if (!value.ok()) return value.status();
+  VerifiedGoods out;
+  pb::GoodsGiftRecord& g = out.gift;
+  if (!value->has_value()) return Fail(kGift, "the state has no goods donation record r/gg/" + crypto::ToHex(proof.tx_id));
+  if (!g.ParseFromString(**value)) return Fail(kGift, "the goods donation record does not decode");
+  if (g.leaf() != receipt.leaf_index) {
+    return Fail(kGift, "the goods donation record is of leaf " + std::to_string(g.leaf()) + ", the receipt's tx is leaf " +
+                           std::to_string(receipt.leaf_index));
+  }
+  const pb::GoodsDonation& d = receipt.body.goods_donation();
+  const std::string account = goods::AccountFor(d.to_account(), d.item_code()).value_or("");
+  if (g.account() != account || g.item_code() != d.item_code() || g.quantity() != d.quantity()) {
+    return Fail(kGift, "the goods donation record says " + std::to_string(g.quantity()) + " of " + g.item_code() +
+                           " to " + g.account() + ", the signed body " + std::to_string(d.quantity()) + " of " +
+                           d.item_code() + " to " + account);
+  }
+  if (g.quantity() == 0 || g.quantity() > goods::kMaxQuantity ||
+      g.interval_start() > static_cast<std::uint64_t>(INT64_MAX) - g.quantity()) {
+    return Fail(kGift, "the goods donation record's quantity or position is out of range");
+  }
+  if (g.notary_org() != d.notary_org() || g.donor_display_name() != d.donor_display_name() ||
+      g.lot_number() != d.lot_number() || g.expires_on() != d.expires_on()) {
+    return Fail(kGift, "the goods donation record's notary, donor name, lot or expiry is not the signed body's");
+  }
+  // The item's names and unit: the genesis catalogue, else the federation's proven registration.
+  for (const pb::GoodsItem& item : genesis.params.goods_items) {
+    if (item.item_code() == g.item_code()) out.item = item;
+  }
+  if (out.item.item_code().empty()) {
+    auto item = reader.Get(keys::GoodsItem(g.item_code()));
+    if (!item.ok()) return item.status();
+    pb::GoodsItemRecord rec;
+    if (!item->has_value() || !rec.ParseFromString(**item) || rec.item().item_code() != g.item_code()) {
+      return Fail(kNames, "goods item " + g.item_code() + " is in neither the genesis catalogue nor a proven record");
+    }
+    out.item = rec.item();
+  }
+  if (out.item.unit() != d.unit()) {
+    return Fail(kGift, "goods item " + g.item_code() + " is counted in " + out.item.unit() + ", the signed body says " +
+                           d.unit());
+  }
+  return out;
+}
+
+// Check 4 for either kind of gift, and the root of its walk: a goods donation's record is
+// r/gg/ (units of its item), anything else's g/ (fen).
+Result<WalkRoot> CheckGiftRoot(const FlowProof& proof, const ReceiptFacts& receipt, const ProvenReader& reader,
+                               const Genesis& genesis, VerifiedFlow& out) {
+  if (proof.tx_id != receipt.tx_id) {
+    return Fail(kGift, "the flow proof is for tx " + crypto::ToHex(proof.tx_id) + ", the receipt for " +
+                           crypto::ToHex(receipt.tx_id));
+  }
+  if (receipt.body.has_goods_donation()) {
+    auto goods = CheckGoodsGift(proof, receipt, reader, genesis);
+    if (!goods.ok()) return goods.status();
+    out.gift.set_account(goods->gift.account());
+    out.gift.set_amount_fen(static_cast<std::int64_t>(goods->gift.quantity()));
+    out.gift.set_leaf(goods->gift.leaf());
+    out.goods = std::move(*goods);
+    return RootOfGift(out.gift.account(), out.goods->gift.interval_start(), out.gift.amount_fen(), 0, 0, 0);
+  }
+  auto gift = CheckGift(proof, receipt, reader);
+  if (!gift.ok()) return gift.status();
+  out.gift = std::move(*gift);
+  return RootOfGift(out.gift.account(), out.gift.interval_start(), out.gift.amount_fen(), out.gift.refunded_fen(),
+                    out.gift.refund_leaf(), out.gift.corrected_leaf());
+}
+
 // Every node with a hop tx, with the account and target the tx must name.
 struct Hop {
   const flow::TraceNode* node;
@@ -236,10 +309,32 @@ void CollectHops(const std::vector<flow::TraceNode>& nodes, std::vector<Hop>& ou
 }
 
 // Check 6: one hop's tx is in txs and of the kind its fate says, from its account.
+// Goods move only by GoodsTransfer (moved on) and GoodsDistribution (spent, handed out), of the
+// walk's item, between the goods accounts of the holders the signed body names.
+bool GoodsHopOk(const flow::TraceNode& n, const pb::TxBody& b, const std::string& item, std::string& want) {
+  const auto goods_account = [&](const std::string& holder) { return goods::AccountFor(holder, item).value_or(""); };
+  if (n.fate == flow::Fate::kSpent) {
+    want = "a goods distribution of " + item + " from " + n.account;
+    return b.has_goods_distribution() && b.goods_distribution().item_code() == item &&
+           goods_account(b.goods_distribution().from_account()) == n.account;
+  }
+  if (n.fate == flow::Fate::kMovedOn) {
+    const std::string to = n.children.empty() ? "" : n.children.front().account;
+    want = "a goods transfer of " + item + " from " + n.account + (to.empty() ? "" : " to " + to);
+    return b.has_goods_transfer() && b.goods_transfer().item_code() == item &&
+           goods_account(b.goods_transfer().from_account()) == n.account &&
+           (to.empty() || goods_account(b.goods_transfer().to_account()) == to);
+  }
+  want = "a goods transfer or distribution (goods are never " + std::string(flow::FateName(n.fate)) + ")";
+  return false;
+}
+
+// Check 6: one hop's tx is in txs and of the kind its fate says, from its account. `goods_item`
+// is the walk's item for a goods donation, empty for money.
 Status CheckHop(const flow::TraceNode& n, const std::map<std::uint64_t, const ProvenTx*>& txs, const Hash256& gift_id,
-                std::map<std::uint64_t, HopTx>& out) {
-  const std::string where = "the " + std::to_string(n.amount_fen) + " fen of " + n.account + " at leaf " +
-                            std::to_string(n.tx);
+                const std::string& goods_item, std::map<std::uint64_t, HopTx>& out) {
+  const std::string where = "the " + std::to_string(n.amount_fen) + (goods_item.empty() ? " fen" : " units") + " of " +
+                            n.account + " at leaf " + std::to_string(n.tx);
   auto it = txs.find(n.tx);
   if (it == txs.end()) return Fail(kHopTx, where + ": the proof has no tx for that leaf");
   pb::Tx tx;
@@ -251,6 +346,13 @@ Status CheckHop(const flow::TraceNode& n, const std::map<std::uint64_t, const Pr
   const pb::TxBody& b = hop.body;
   bool ok = false;
   std::string want;
+  if (!goods_item.empty()) {
+    if (!GoodsHopOk(n, b, goods_item, want)) {
+      return Fail(kHopTx, where + ": the tx there is a " + PayloadKindName(b) + ", not " + want);
+    }
+    out.emplace(n.tx, std::move(hop));
+    return Status::Ok();
+  }
   switch (n.fate) {
     case flow::Fate::kSpent:
       ok = b.has_spend() && b.spend().from_account() == n.account;
@@ -315,6 +417,25 @@ Status CheckCorrection(const HopTx& outflow, std::uint64_t outflow_leaf, const P
   return Status::Ok();
 }
 
+// One of the receipt tx's signatures verifies under a key of `org`'s proven record.
+Status CheckSignedBy(const ReceiptFacts& receipt, const pb::OrgRecord& org) {
+  pb::Tx tx;
+  if (!tx.ParseFromString(ToString(receipt.envelope))) return Fail(kBank, "the receipt's envelope does not decode");
+  Bytes sign_bytes = ToBytes(kTxSignDomain);
+  AppendRaw(sign_bytes, AsBytes(tx.body()));
+  const auto& keys = org.public_keys();
+  for (const pb::Signature& sig : tx.sigs()) {
+    if (sig.public_key().size() != 32 || sig.sig().size() != 64) continue;
+    if (std::find(keys.begin(), keys.end(), sig.public_key()) == keys.end()) continue;
+    crypto::PublicKey key{};
+    crypto::Signature s{};
+    std::copy(sig.public_key().begin(), sig.public_key().end(), key.begin());
+    std::copy(sig.sig().begin(), sig.sig().end(), s.begin());
+    if (crypto::VerifyRaw(key, sign_bytes, s)) return Status::Ok();
+  }
+  return Fail(kBank, "no signature on the donation verifies under a key of " + org.org_id() + "'s proven record");
+}
+
 // The bank a gift claims: a donation's attesting bank (signed in its body), a trust deposit's
 // custodian bank (from the trust's proven record); empty for a self-reported donation.
 Result<std::string> ClaimedBank(const pb::GiftRecord& gift, const ReceiptFacts& receipt,
@@ -343,21 +464,24 @@ Result<std::string> CheckBank(const pb::GiftRecord& gift, const ReceiptFacts& re
   auto org = orgs.find(bank);
   if (org == orgs.end()) return Fail(kBank, "the proof has no record of bank " + bank);
   if (org->second.kind() != pb::ORG_KIND_BANK) return Fail(kBank, "organisation " + bank + " is not a bank");
-  pb::Tx tx;
-  if (!tx.ParseFromString(ToString(receipt.envelope))) return Fail(kBank, "the receipt's envelope does not decode");
-  Bytes sign_bytes = ToBytes(kTxSignDomain);
-  AppendRaw(sign_bytes, AsBytes(tx.body()));
-  for (const pb::Signature& sig : tx.sigs()) {
-    const auto& keys = org->second.public_keys();
-    if (sig.public_key().size() != 32 || sig.sig().size() != 64) continue;
-    if (std::find(keys.begin(), keys.end(), sig.public_key()) == keys.end()) continue;
-    crypto::PublicKey key{};
-    crypto::Signature s{};
-    std::copy(sig.public_key().begin(), sig.public_key().end(), key.begin());
-    std::copy(sig.sig().begin(), sig.sig().end(), s.begin());
-    if (crypto::VerifyRaw(key, sign_bytes, s)) return bank;
+  SHANLIU_RETURN_IF_ERROR(CheckSignedBy(receipt, org->second));
+  return bank;
+}
+
+// Check 8 for goods: "co-signed by notary N" = o/N is a bank, the federation or a bureau (who
+// may witness goods, docs/rules.md) and holds a key that signed the goods donation.
+Result<std::string> CheckNotary(const VerifiedGoods& goods, const ReceiptFacts& receipt,
+                                const internal::NamedRecords& names) {
+  const std::string& notary = goods.gift.notary_org();
+  if (notary.empty()) return std::string();  // self-reported by the receiving organisation
+  auto org = names.orgs.find(notary);
+  if (org == names.orgs.end()) return Fail(kBank, "the proof has no record of notary " + notary);
+  const pb::OrgKind kind = org->second.kind();
+  if (kind != pb::ORG_KIND_BANK && kind != pb::ORG_KIND_FEDERATION && kind != pb::ORG_KIND_BUREAU) {
+    return Fail(kBank, "organisation " + notary + " is not a bank, federation or bureau, so no goods notary");
   }
-  return Fail(kBank, "no signature on the donation verifies under a key of bank " + bank + "'s proven record");
+  SHANLIU_RETURN_IF_ERROR(CheckSignedBy(receipt, org->second));
+  return notary;
 }
 
 // The outflow's own tx: a spend from its source, or a transfer / trust disbursement from its
@@ -403,6 +527,41 @@ void Totals(const std::vector<flow::TraceNode>& nodes, VerifiedFlow& out) {
   }
 }
 
+// A distributed node's proven r/gd/ record: the distribution the validators recorded at that
+// leaf, from that account, of that item and quantity (its block date and expired units are shown).
+Status CheckDistribution(const flow::TraceNode& n, const HopTx& hop, const ProvenReader& reader,
+                         VerifiedGoods& goods) {
+  if (goods.distributions.contains(n.tx)) return Status::Ok();
+  auto value = reader.Get(keys::GoodsDistribution(ToString(hop.id)));
+  if (!value.ok()) return value.status();
+  const pb::GoodsDistribution& d = hop.body.goods_distribution();
+  pb::GoodsDistributionRecord rec;
+  if (!value->has_value() || !rec.ParseFromString(**value) || rec.leaf() != n.tx || rec.account() != n.account ||
+      rec.item_code() != d.item_code() || rec.quantity() != d.quantity() || rec.expired_quantity() > rec.quantity() ||
+      !goods::IsValidDate(rec.block_date())) {
+    return Fail(kHopTx, "the goods distribution at leaf " + std::to_string(n.tx) +
+                            " has no record r/gd/ of that leaf, account, item and quantity");
+  }
+  goods.distributions.emplace(n.tx, std::move(rec));
+  return Status::Ok();
+}
+
+// The receiving organisation a goods donation's record names is the owner of the account it
+// was given to (the org itself, or the project's owner).
+Status CheckRecordedBy(const VerifiedGoods& goods, const internal::NamedRecords& names) {
+  const std::string holder = goods::HolderOf(goods.gift.account());
+  std::string owner = holder.starts_with("org:") ? holder.substr(4) : "";
+  if (holder.starts_with("project:")) {
+    auto p = names.projects.find(holder.substr(8));
+    if (p != names.projects.end()) owner = p->second.spec().owner_org();
+  }
+  if (owner.empty() || owner != goods.gift.recorded_by()) {
+    return Fail(kNames, "the goods donation is recorded by '" + goods.gift.recorded_by() + "', but " + holder +
+                            " is owned by '" + owner + "'");
+  }
+  return Status::Ok();
+}
+
 // Check 8 for money leaving: a spend or refund hop is attested by bank B exactly when its proven
 // r/a/<tx id> record (written by the validators after checking the co-signature against B's keys
 // at the time) names B; absence must be proven too. Returns leaf -> bank and adds the banks to `orgs`.
@@ -428,8 +587,9 @@ Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, c
   std::vector<Hop> hops;
   CollectHops(out.trace.roots, hops);
   std::set<std::string> accounts{out.gift.account()};
+  const std::string item = out.goods ? out.goods->gift.item_code() : "";
   for (const Hop& h : hops) {
-    SHANLIU_RETURN_IF_ERROR(CheckHop(*h.node, txs, proof.tx_id, out.hop_txs));
+    SHANLIU_RETURN_IF_ERROR(CheckHop(*h.node, txs, proof.tx_id, item, out.hop_txs));
     if (h.node->fate == flow::Fate::kCorrected && !out.corrected_by.contains(h.node->tx)) {
       SHANLIU_RETURN_IF_ERROR(CheckCorrection(out.hop_txs.at(h.node->tx), h.node->tx, reader, txs, out));
     }
@@ -437,15 +597,21 @@ Status CheckHopsNamesBank(const FlowProof& proof, const ReceiptFacts& receipt, c
     const pb::TxBody& b = out.hop_txs.at(h.node->tx).body;
     if (b.has_transfer()) accounts.insert(b.transfer().to_account());
     if (b.has_trust_disbursement()) accounts.insert(b.trust_disbursement().to_account());
+    if (b.has_goods_transfer()) accounts.insert(b.goods_transfer().to_account());
+    if (b.has_goods_distribution()) {
+      SHANLIU_RETURN_IF_ERROR(CheckDistribution(*h.node, out.hop_txs.at(h.node->tx), reader, *out.goods));
+    }
   }
   out.hops = hops.size();
-  std::set<std::string> orgs{out.gift.recorded_by(), out.gift.attesting_bank()};
+  std::set<std::string> orgs = out.goods ? std::set<std::string>{out.goods->gift.recorded_by(), out.goods->gift.notary_org()}
+                                         : std::set<std::string>{out.gift.recorded_by(), out.gift.attesting_bank()};
   auto attested = HopAttestations(out.hop_txs, reader, orgs);
   if (!attested.ok()) return attested.status();
   const internal::Lookup get = [&](const std::string& key) { return reader.Get(key); };
   auto names = internal::CollectNames(get, accounts, orgs);
   if (!names.ok()) return names.status();
-  auto bank = CheckBank(out.gift, receipt, *names);
+  if (out.goods) SHANLIU_RETURN_IF_ERROR(CheckRecordedBy(*out.goods, *names));
+  auto bank = out.goods ? CheckNotary(*out.goods, receipt, *names) : CheckBank(out.gift, receipt, *names);
   if (!bank.ok()) return bank.status();
   out.attesting_bank = *bank;
   for (const auto& [leaf, hop_bank] : *attested) {
@@ -472,15 +638,12 @@ Result<VerifiedFlow> VerifyFlow(const FlowProof& proof, const ReceiptFacts& rece
   ProvenReader reader(*records);
   VerifiedFlow out;
   out.header = proof.envelope.header;
-  auto gift = CheckGift(proof, receipt, reader);
-  if (!gift.ok()) return gift.status();
-  out.gift = std::move(*gift);
-  const WalkRoot root = RootOfGift(out.gift.account(), out.gift.interval_start(), out.gift.amount_fen(),
-                                   out.gift.refunded_fen(), out.gift.refund_leaf(), out.gift.corrected_leaf());
+  auto root = CheckGiftRoot(proof, receipt, reader, genesis, out);
+  if (!root.ok()) return root.status();
   if (proof.max_nodes == 0 || proof.max_nodes > kMaxNodes) {
     return Fail(kNotContiguous, "max_nodes must be 1.." + std::to_string(kMaxNodes));
   }
-  auto trace = WalkForward(reader, root, proof.max_nodes);
+  auto trace = WalkForward(reader, *root, proof.max_nodes);
   if (!trace.ok()) return trace.status();
   out.trace = std::move(*trace);
   SHANLIU_RETURN_IF_ERROR(CheckHopsNamesBank(proof, receipt, reader, *txs, out));

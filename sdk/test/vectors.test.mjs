@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from './load.mjs';
+import { pb } from './ledgerref.mjs';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../tests/vectors');
 const vector = (name) => JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
@@ -39,7 +40,7 @@ describe('shared vectors', () => {
   before(async () => {
     v = Object.assign(
       {},
-      ...(await Promise.all(['base32', 'bytes', 'crypto', 'protobuf', 'txbody', 'merkle', 'note', 'genesis', 'answer'].map((m) => load(`verify/${m}.js`)))),
+      ...(await Promise.all(['base32', 'bytes', 'crypto', 'protobuf', 'txbody', 'merkle', 'note', 'genesis', 'answer', 'goods'].map((m) => load(`verify/${m}.js`)))),
     );
     v.loadAnchor = () => v.buildAnchor(getServed);
   });
@@ -163,6 +164,66 @@ describe('shared vectors', () => {
       proof.flow_proof.state_proof = sp.slice(0, 200) + (sp[200] === '0' ? '1' : '0') + sp.slice(201);
       const proofResult = await v.verifyAnswer(code, proof, anchor);
       assert.equal(proofResult.flow.ok, false, 'a flipped state-proof byte fails the flow proof');
+    });
+
+    // Issue 19: a goods receipt, proven in units like money (the C++ verifier checks the same file).
+    it('goods receipt vectors: the units, places and dates are proven from genesis alone', async () => {
+      const f = vector('receipts.json');
+      const anchor = await v.loadAnchor();
+      assert.equal(f.goods_receipts.length, 1);
+      const { code } = f.goods_receipts[0];
+      const answer = f.responses[`/v1/receipts/${code}`];
+      const a = await v.verifyGoodsAnswer(code, answer, anchor);
+      assert.ok(v.goodsVerified(a), JSON.stringify({ receipt: a.receipt.ok, flow: a.flow?.ok, check: a.flow?.check, message: a.flow?.message, mismatch: a.mismatch }));
+      assert.equal(a.proven.quantity, 1000);
+      assert.equal(a.proven.item.unit, '只');
+      assert.equal(a.proven.totals.distributed, 600);
+      assert.equal(a.proven.totals.held, 400);
+      const handed = a.proven.nodes[0].children[0];
+      assert.equal(handed.fate, 'distributed');
+      assert.equal(handed.quantity, 600);
+      assert.equal(handed.tx.place_name, '西湖区人民医院');
+      assert.match(handed.tx.date, /^\d{4}-\d{2}-\d{2}$/);
+      assert.equal(a.flow.value.bank.orgId, 'bank-1');
+      // A goods receipt is not a money receipt, and the reverse.
+      assert.equal(v.answerVerified(await v.verifyAnswer(code, { ...answer, donation: { id: answer.goods.id, code, kind: 'donation', amount_fen: 1000, account: 'org:charity-v' } }, anchor)), false);
+      const money = f.receipts[0].code;
+      const asGoods = { goods: answer.goods, proof: f.responses[`/v1/receipts/${money}`].proof, flow_proof: f.responses[`/v1/receipts/${money}`].flow_proof };
+      assert.equal(v.goodsVerified(await v.verifyGoodsAnswer(money, asGoods, anchor)), false);
+    });
+
+    it('goods receipt vectors: an altered quantity, place or removed signature is NOT verified', async () => {
+      const f = vector('receipts.json');
+      const anchor = await v.loadAnchor();
+      const { code } = f.goods_receipts[0];
+      const fresh = () => structuredClone(f.responses[`/v1/receipts/${code}`]);
+      const quantity = fresh();
+      quantity.goods.nodes[0].children[0].quantity += 1;
+      const q = await v.verifyGoodsAnswer(code, quantity, anchor);
+      assert.equal(v.goodsVerified(q), false, 'altered quantity');
+      assert.equal(q.mismatch.check, 'hop quantity mismatch');
+      const total = fresh();
+      total.goods.quantity = 1001;
+      assert.equal(v.goodsVerified(await v.verifyGoodsAnswer(code, total, anchor)), false, 'altered donated quantity');
+      const place = fresh();
+      place.goods.nodes[0].children[0].tx.place_name = '另一家医院';
+      const p = await v.verifyGoodsAnswer(code, place, anchor);
+      assert.equal(v.goodsVerified(p), false, 'altered place');
+      assert.equal(p.mismatch.check, 'hop place mismatch');
+      // A signature removed from the distribution's tx in the flow proof: its log leaf no longer matches.
+      const unsigned = fresh();
+      const leaf = unsigned.goods.nodes[0].children[0].tx.leaf;
+      const t = unsigned.flow_proof.txs.find((x) => x.leaf === leaf);
+      const env = v.parseEnvelope(v.fromHex(t.tx));
+      t.tx = Buffer.from(pb([[1, env.body]])).toString('hex');
+      const u = await v.verifyGoodsAnswer(code, unsigned, anchor);
+      assert.equal(u.flow.ok, false, 'removed signature');
+      assert.equal(u.flow.check, 'tx_inclusion');
+      // ...and from the donation itself (the receipt proof).
+      const unsignedGift = fresh();
+      const genv = v.parseEnvelope(v.fromHex(unsignedGift.proof.tx));
+      unsignedGift.proof.tx = Buffer.from(pb([[1, genv.body], ...genv.sigs.slice(1).map((g) => [2, pb([[1, g.publicKey], [2, g.sig]])])])).toString('hex');
+      assert.equal((await v.verifyGoodsAnswer(code, unsignedGift, anchor)).receipt.ok, false, 'removed donation signature');
     });
   });
 });

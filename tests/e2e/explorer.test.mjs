@@ -110,6 +110,51 @@ async function movedReceipt() {
   return found;
 }
 
+// The demo's goods drive (issue 19): the receipt code of a goods donation whose units were both
+// handed out and moved on, found in the newest blocks (the drive is planned after the money).
+let goodsCodeCache = null;
+async function goodsCode() {
+  if (goodsCodeCache) return goodsCodeCache;
+  const stats = await (await fetch(`${net.url}/v1/stats`)).json();
+  for (let height = stats.head.height; height > 0 && !goodsCodeCache; height--) {
+    const block = await (await fetch(`${net.url}/v1/blocks/${height}?limit=1000`)).json();
+    for (const tx of block.txs ?? []) {
+      if (tx.kind !== 'goods_donation') continue;
+      const r = await (await fetch(`${net.url}/v1/receipts/${tx.code}`)).json();
+      const nodes = flatten(r.goods.nodes);
+      if (nodes.some((n) => n.fate === 'distributed') && nodes.some((n) => n.fate === 'moved_on')) goodsCodeCache = tx.code;
+    }
+  }
+  assert.ok(goodsCodeCache, 'the demo has a goods donation handed out and moved on');
+  return goodsCodeCache;
+}
+
+// A Tx envelope (protobuf: body = 1, sigs = 2) with its last signature removed, as hex.
+function dropLastSignature(hex) {
+  const b = Buffer.from(hex, 'hex');
+  const fields = [];
+  for (let at = 0; at < b.length; ) {
+    const start = at;
+    let tag = 0;
+    for (let shift = 0; ; shift += 7) {
+      const x = b[at++];
+      tag |= (x & 0x7f) << shift;
+      if (x < 0x80) break;
+    }
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      const x = b[at++];
+      len += (x & 0x7f) * 2 ** shift;
+      if (x < 0x80) break;
+    }
+    at += len;
+    fields.push({ number: tag >> 3, bytes: b.subarray(start, at) });
+  }
+  const last = fields.map((f) => f.number).lastIndexOf(2);
+  assert.ok(last >= 0, 'the envelope has a signature');
+  return Buffer.concat(fields.filter((_, i) => i !== last).map((f) => f.bytes)).toString('hex');
+}
+
 // Runs expectFailure over [code, label, mutate, check] cases, three pages at a time.
 async function expectFailures(cases) {
   const queue = [...cases];
@@ -907,6 +952,85 @@ describe('explorer', () => {
     noErrors(page);
     await page.context().close();
   });
+  // Issue 19 part 3: a goods receipt verified in the browser like money, in units of its item.
+  it('a demo goods receipt verifies in the browser and reads in units, in Chinese and English', T, async () => {
+    const code = await goodsCode();
+    const answer = await receiptOf(code);
+    const page = await net.page();
+    await page.goto(`${net.url}/r/${code}`);
+    const badge = await verifiedBadge(page);
+    assert.match(await badge.innerText(), /已在您的浏览器中验证/);
+    assert.equal(await page.locator('.checks:not(.flow-checks) li.check-ok').count(), 8);
+    assert.equal(await page.locator('.flow-checks li.check-ok').count(), 9);
+    assert.equal(await page.locator('.checks li.check-bad').count(), 0);
+    const plain = page.locator('.goods-plain[data-proven="true"]');
+    await plain.waitFor({ timeout: 30000 });
+    const unit = answer.goods.item.unit;
+    const sentence = await plain.locator('.plain-sentence').innerText();
+    // "您捐赠的 20,000 只医用外科口罩：9,000 只已发放至 …（2026-…），… 只在 …"
+    assert.ok(sentence.startsWith(`您捐赠的 ${answer.goods.quantity.toLocaleString('en-US')} ${unit}${answer.goods.item.name_zh}：`), sentence);
+    assert.match(sentence, new RegExp(`[\\d,]+ ${unit}已发放至 .+（\\d{4}-\\d{2}-\\d{2}）`), sentence);
+    assert.match(sentence, new RegExp(`[\\d,]+ ${unit}在 `), sentence);
+    assert.equal(Number(await plain.getAttribute('data-distributed')), answer.goods.totals.distributed);
+    assert.equal(Number(await plain.getAttribute('data-held')), answer.goods.totals.held);
+    // Only the values no proof reaches are marked: the item's category and region names.
+    assert.equal(await page.locator('.goods-plain .not-proven, .goods-hops .hop-distributed > .not-proven').count(), 0);
+    const chart = page.locator('.sankey[data-ready="true"][data-proven="true"]');
+    await chart.waitFor({ timeout: 30000 });
+    assert.ok((await chart.locator('svg path').count()) > 2, 'the goods flow diagram has links');
+    const tips = await chart.locator('title').allTextContents();
+    assert.ok(tips.length > 2 && tips.every((tip) => tip.includes(unit) && !tip.includes('¥')), `the diagram counts ${unit}, never yuan`);
+    assert.equal(await page.locator('.goods-hops > li.hop-distributed').count() > 0, true);
+    await shot(page, 'goods-receipt-zh');
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await verifiedBadge(page);
+    const en = await page.locator('.goods-plain[data-proven="true"] .plain-sentence').innerText();
+    assert.match(en, new RegExp(`^Your [\\d,]+ ${unit} of .+: [\\d,]+ ${unit} handed out at .+ \\(\\d{4}-\\d{2}-\\d{2}\\)`), en);
+    await shot(page, 'goods-receipt-en');
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    noErrors(page);
+    await page.context().close();
+  });
+
+  it('a tampered goods receipt is NOT verified: altered quantity, place, or a removed signature', { timeout: 300000 }, async () => {
+    const code = await goodsCode();
+    const firstOf = (r, fate) => flatten(r.goods.nodes).find((n) => n.fate === fate);
+    await expectFailures([
+      [code, 'goods quantity', (r) => (firstOf(r, 'distributed').quantity += 1), 'hop quantity mismatch'],
+      [code, 'goods place', (r) => (firstOf(r, 'distributed').tx.place_name = '另一家医院'), 'hop place mismatch'],
+      [code, 'goods hop signature removed', (r) => {
+        const leaf = firstOf(r, 'distributed').tx.leaf;
+        const t = r.flow_proof.txs.find((x) => x.leaf === leaf);
+        t.tx = dropLastSignature(t.tx);
+      }, 'tx_inclusion'],
+    ]);
+    // What the receipt proof itself covers: the donated quantity, the donation's own signature.
+    for (const [step, mutate] of [
+      ['contents', (r) => (r.goods.quantity += 1)],
+      ['tx_signatures', (r) => (r.proof.tx = dropLastSignature(r.proof.tx))],
+    ]) {
+      const page = await net.page();
+      await page.route(receiptJson, async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        mutate(body);
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${net.url}/r/${code}`);
+      const badge = page.locator('.badge[data-state="failed"]');
+      await badge.waitFor({ timeout: 60000 });
+      assert.match(await badge.innerText(), /验证失败/, `tampered ${step}`);
+      assert.equal(await page.locator(`.checks li[data-step="${step}"].check-bad`).count(), 1, `step ${step} fails`);
+      assert.equal(await page.locator('.badge[data-state="verified"]').count(), 0);
+      assert.equal(await page.locator('.goods-plain[data-proven="true"]').count(), 0, `${step}: nothing is shown as proven`);
+      await shot(page, `goods-receipt-tampered-${step}`);
+      noErrors(page);
+      await page.context().close();
+    }
+  });
+
   it('proves where the money went: the donor-language badge and no unproven value', T, async () => {
     const { code, receipt, nodes } = await richReceipt();
     assert.ok(receipt.flow_proof, 'the node sends a flow proof');

@@ -10,6 +10,7 @@
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/flow_proof.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu {
@@ -113,6 +114,59 @@ TEST_CASE("the goods trace endpoint answers in units down to the distribution po
   CHECK(handed["tx"]["expired_quantity"] == 0);
   CHECK(j["nodes"][1]["fate"] == "unspent");
   CHECK(j["nodes"][1]["quantity"] == 300);
+}
+
+// Issue 19 part 3: a goods donation's receipt code resolves like a money receipt's, and the
+// receipt carries the same proofs (receipt proof, flow proof), the trace in units beside them.
+TEST_CASE("a goods receipt resolves by code and prefix and carries a flow proof that verifies") {
+  GoodsApi a;
+  auto [status, j] = a.Get("/v1/receipts/" + a.GiftId());
+  REQUIRE(status == 200);
+  REQUIRE(j.contains("goods"));
+  CHECK_FALSE(j.contains("donation"));
+  const std::string code = j["goods"]["code"];
+  CHECK(j["goods"]["quantity"] == 1000);
+  CHECK(j["goods"]["totals"]["distributed"] == 600);
+  CHECK(j["proof"]["leaf_index"].is_number());
+  // By code, by a 12-character prefix, upper-case: the same answer; the QR links to /r/<code>.
+  for (const std::string& ref : {code, code.substr(0, 12)}) {
+    auto [s2, j2] = a.Get("/v1/receipts/" + ref);
+    CHECK(s2 == 200);
+    CHECK(j2["goods"]["id"] == a.GiftId());
+  }
+  auto qr = api::HttpRequest("GET", "http://127.0.0.1:" + std::to_string(a.server->port()) + "/v1/receipts/" + code +
+                                        "/qr.svg", "", "application/json", 10'000);
+  REQUIRE(qr.ok());
+  CHECK(qr->status == 200);
+  CHECK(qr->body.find("<svg") != std::string::npos);
+  auto [st, trace] = a.Get("/v1/trace/" + code);
+  CHECK(st == 200);
+  CHECK(trace["goods"]["nodes"] == j["goods"]["nodes"]);
+
+  // The flow proof parses strictly and verifies against the genesis to the trace shown.
+  auto proof = ledger::flow_proof::FlowProofFromJson(j["flow_proof"]);
+  REQUIRE_MESSAGE(proof.ok(), proof.status().ToString());
+  auto view = a.c.ledger().Read();
+  Hash256 id{};
+  auto raw = crypto::FromHex(a.GiftId());
+  REQUIRE(raw.ok());
+  std::copy(raw->begin(), raw->end(), id.begin());
+  auto receipt = view->ReceiptProof(id);
+  REQUIRE(receipt.ok());
+  ledger::flow_proof::ReceiptFacts facts{id, receipt->tx.envelope, receipt->tx.body, receipt->tx.location.leaf(),
+                                         receipt->header.height()};
+  auto verified = ledger::flow_proof::VerifyFlow(*proof, facts, a.c.genesis());
+  REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
+  CHECK(verified->goods.has_value());
+  CHECK(verified->spent_fen == 600);
+  CHECK(verified->unspent_fen == 400);
+
+  // Routes that read money figures do not take a goods code; a distribution is no gift at all.
+  CHECK(a.Get("/v1/receipts/" + code + "/feed.atom").first == 404);
+  const std::string dist = j["goods"]["nodes"][0]["children"][0]["tx"]["tx_id"];
+  auto [sd, jd] = a.Get("/v1/receipts/" + dist);
+  CHECK(sd == 404);
+  CHECK(jd["error"]["message"].get<std::string>().find("goods_distribution") != std::string::npos);
 }
 
 TEST_CASE("goods endpoints refuse bad ids and answer 404 for what does not exist") {

@@ -1081,4 +1081,317 @@ TEST_CASE("API and shanliu verify: both entries of a correction are shown, linke
                     "trace.nodes[1].tx.corrected_by.id");
 }
 
+// ---------------------------------------------------------------- goods (issue 19)
+
+// relief-hz is given 1 000 masks (witnessed by bank-1) and 40 bags of rice into its project; it
+// sends 700 masks to clinic-hz (which confirms), the clinic hands 600 out at a hospital and
+// relief 100 at a village; the project hands 15 bags out. A money gift sits beside them.
+struct GoodsDrive {
+  TestChain c;
+  crypto::KeyPair relief = TestKey("relief-hz"), clinic = TestKey("clinic-hz");
+  Hash256 masks{}, rice{}, money{}, to_clinic{}, at_hospital{}, at_village{}, rice_out{}, spend{};
+
+  GoodsDrive() {
+    REQUIRE(c.RegisterOrg("relief-hz", pb::ORG_KIND_CHARITY, relief).ok());
+    REQUIRE(c.RegisterOrg("clinic-hz", pb::ORG_KIND_CHARITY, clinic).ok());
+    REQUIRE(c.OpenProject("flood-2026", "relief-hz", relief).ok());
+    masks = Commit(Donate("org:relief-hz", "mask-medical", "只", 1'000, "bank-1", {&relief, &c.bank}));
+    rice = Commit(Donate("project:flood-2026", "rice-10kg", "袋", 40, "", {&relief}, 20991231));
+    money = Commit(c.DonationTx("org:relief-hz", 50'000, c.bank, "bank-1"));
+    to_clinic = Commit(c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* t = b.mutable_goods_transfer();
+          t->set_from_account("org:relief-hz");
+          t->set_to_account("org:clinic-hz");
+          t->set_item_code("mask-medical");
+          t->set_unit("只");
+          t->set_quantity(700);
+          t->set_purpose("转运至诊所");
+        },
+        {&relief, &clinic}));
+    at_hospital = Commit(Distribute("org:clinic-hz", "mask-medical", "只", 600, "西湖区人民医院", {&clinic}));
+    at_village = Commit(Distribute("org:relief-hz", "mask-medical", "只", 100, "龙坞村委会", {&relief}));
+    rice_out = Commit(Distribute("project:flood-2026", "rice-10kg", "袋", 15, "转塘街道安置点", {&relief}));
+    spend = Commit(c.SpendTx("org:relief-hz", 20'000, relief));
+  }
+
+  Bytes Donate(const std::string& to, const std::string& item, const std::string& unit, std::uint64_t quantity,
+               const std::string& notary, std::vector<const crypto::KeyPair*> signers, std::uint32_t expires_on = 0) {
+    return c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* d = b.mutable_goods_donation();
+          d->set_to_account(to);
+          d->set_item_code(item);
+          d->set_unit(unit);
+          d->set_quantity(quantity);
+          d->set_value_fen(quantity * 50);
+          const Hash256 ref = crypto::Sha256(AsBytes("goods donor " + item));
+          d->set_donor_ref(Raw(ref));
+          d->set_donor_display_name("爱心企业");
+          d->set_notary_org(notary);
+          if (expires_on != 0) {
+            d->set_lot_number("LOT-2026-11");
+            d->set_expires_on(expires_on);
+          }
+        },
+        signers);
+  }
+  Bytes Distribute(const std::string& from, const std::string& item, const std::string& unit, std::uint64_t quantity,
+                   const std::string& place, std::vector<const crypto::KeyPair*> signers) {
+    return c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* d = b.mutable_goods_distribution();
+          d->set_from_account(from);
+          d->set_item_code(item);
+          d->set_unit(unit);
+          d->set_quantity(quantity);
+          d->set_region("330106");
+          d->set_place_name(place);
+          d->set_beneficiary_count(120);
+        },
+        signers);
+  }
+  Hash256 Commit(const Bytes& tx) {
+    const Status st = c.Commit(tx);
+    REQUIRE_MESSAGE(st.ok(), st.ToString());
+    return c.Decode(tx).id;
+  }
+  std::shared_ptr<const ledger::ReadView> View() { return c.ledger().Read(); }
+  std::uint64_t Leaf(const Hash256& id) { return View()->TxById(id)->location.leaf(); }
+  pb::GoodsGiftRecord GoodsRecord(const fp::FlowProof& p, const Hash256& id) {
+    pb::GoodsGiftRecord g;
+    for (const fp::Record& r : p.envelope.records) {
+      if (r.key == "r/gg/" + Raw(id)) REQUIRE(g.ParseFromString(*r.value));
+    }
+    REQUIRE(g.quantity() > 0);
+    return g;
+  }
+};
+
+std::string GoodsGiftKey(const Hash256& id) { return "r/gg/" + Raw(id); }
+std::string DistributionKey(const Hash256& id) { return "r/gd/" + Raw(id); }
+void SortRecords(fp::FlowProof& p) {
+  std::sort(p.envelope.records.begin(), p.envelope.records.end(), [](auto& a, auto& b) { return a.key < b.key; });
+}
+
+TEST_CASE("a goods donation's flow proof verifies in units to exactly TraceForward's tree") {
+  GoodsDrive d;
+  auto view = d.View();
+  auto v = fp::VerifyFlow(Prove(*view, d.masks), Facts(*view, d.masks), d.c.genesis());
+  REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+  REQUIRE(v->goods.has_value());
+  const flow::Trace want = flow::TraceForward(view->state(), "goods:relief-hz/mask-medical", 0, 1'000);
+  CheckSameTree(v->trace.roots, want.roots);
+  CHECK(v->goods->item.unit() == "只");
+  CHECK(v->goods->gift.quantity() == 1'000);
+  CHECK(v->attesting_bank == "bank-1");  // the notary, proven by its signature
+  // 700 moved on to the clinic (600 handed out at the hospital, 100 held there), 100 handed out
+  // at the village, 200 still at relief-hz.
+  CHECK(v->spent_fen == 700);
+  CHECK(v->unspent_fen == 300);
+  CHECK(v->untraced_fen == 0);
+  REQUIRE(v->trace.roots.size() == 3);
+  CHECK(v->trace.roots[0].fate == flow::Fate::kMovedOn);
+  CHECK(v->trace.roots[0].children[0].account == "goods:clinic-hz/mask-medical");
+  CHECK(v->trace.roots[0].children[0].amount_fen == 600);
+  REQUIRE(v->goods->distributions.size() == 2);
+  const pb::GoodsDistributionRecord& hospital = v->goods->distributions.at(d.Leaf(d.at_hospital));
+  CHECK(hospital.quantity() == 600);
+  CHECK(hospital.account() == "goods:clinic-hz/mask-medical");
+  CHECK(v->hop_txs.at(d.Leaf(d.at_hospital)).body.goods_distribution().place_name() == "西湖区人民医院");
+  CHECK(v->orgs.contains("clinic-hz"));
+  CHECK(v->orgs.contains("relief-hz"));
+
+  // A project's goods (restricted): handed out from the project, its owner named.
+  auto r = fp::VerifyFlow(Prove(*view, d.rice), Facts(*view, d.rice), d.c.genesis());
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->spent_fen == 15);
+  CHECK(r->unspent_fen == 25);
+  CHECK(r->attesting_bank.empty());
+  CHECK(r->projects.contains("flood-2026"));
+  CHECK(r->goods->item.unit() == "袋");
+
+  // The money gift beside them still proves as money, with no goods part.
+  auto m = fp::VerifyFlow(Prove(*view, d.money), Facts(*view, d.money), d.c.genesis());
+  REQUIRE_MESSAGE(m.ok(), m.status().ToString());
+  CHECK_FALSE(m->goods.has_value());
+  CHECK(m->spent_fen == 20'000);
+
+  // A walk cut by max_nodes proves the truncated tree, the rest not proven.
+  auto cut = fp::VerifyFlow(Prove(*view, d.masks, 2), Facts(*view, d.masks), d.c.genesis());
+  REQUIRE_MESSAGE(cut.ok(), cut.status().ToString());
+  CHECK(cut->trace.truncated);
+}
+
+TEST_CASE("goods proofs: each record kind left out or forged is rejected by its check") {
+  GoodsDrive d;
+  auto view = d.View();
+  const fp::ReceiptFacts facts = Facts(*view, d.masks);
+  const fp::FlowProof good = Prove(*view, d.masks);
+  const std::string relief = "goods:relief-hz/mask-medical", clinic = "goods:clinic-hz/mask-medical";
+  fp::FlowProof p = good;
+  for (const std::string& key : {GoodsGiftKey(d.masks), "a/" + relief, "a/" + clinic, Consumed(clinic, 600),
+                                 DistributionKey(d.at_hospital), std::string("o/clinic-hz"), std::string("o/bank-1")}) {
+    CAPTURE(crypto::ToHex(AsBytes(key)));
+    p = good;
+    Remove(p, key);
+    ExpectRejected(p, facts, d.c.genesis(), fp::kMissingRecord);
+  }
+  // relief's consumed ranges end at 700 and 800: without the first the walk cannot start.
+  p = good;
+  Remove(p, Consumed(relief, 700));
+  ExpectRejected(p, facts, d.c.genesis(), fp::kNotContiguous, "position 0");
+
+  // Edited in place, any record fails the state proof; a lying majority is needed beyond.
+  p = good;
+  pb::GoodsGiftRecord g = d.GoodsRecord(p, d.masks);
+  g.set_quantity(1'001);  // quantity off by one
+  Find(p, GoodsGiftKey(d.masks))->value = g.SerializeAsString();
+  ExpectRejected(p, facts, d.c.genesis(), fp::kStateProof);
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kGift, "1001 of mask-medical");
+  p = good;
+  g = d.GoodsRecord(p, d.masks);
+  g.set_quantity(999);
+  Find(p, GoodsGiftKey(d.masks))->value = g.SerializeAsString();
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kGift, "999 of mask-medical");
+  // The record claiming another leaf, lot or donor name than the signed body.
+  p = good;
+  g = d.GoodsRecord(p, d.masks);
+  g.set_leaf(g.leaf() + 1);
+  Find(p, GoodsGiftKey(d.masks))->value = g.SerializeAsString();
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kGift, "leaf");
+  p = good;
+  g = d.GoodsRecord(p, d.masks);
+  g.set_donor_display_name("另一个人");
+  Find(p, GoodsGiftKey(d.masks))->value = g.SerializeAsString();
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kGift, "donor name");
+  // The goods record proven absent.
+  p = good;
+  Find(p, GoodsGiftKey(d.masks))->value = std::nullopt;
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kGift, "no goods donation record");
+
+  // The distribution's record: another quantity, or another account.
+  pb::GoodsDistributionRecord dist;
+  for (const auto& [field, edit] : std::vector<std::pair<std::string, std::function<void()>>>{
+           {"quantity", [&] { dist.set_quantity(dist.quantity() + 1); }},
+           {"account", [&] { dist.set_account(relief); }},
+           {"leaf", [&] { dist.set_leaf(dist.leaf() + 1); }},
+           {"expired", [&] { dist.set_expired_quantity(dist.quantity() + 1); }}}) {
+    CAPTURE(field);
+    p = good;
+    REQUIRE(dist.ParseFromString(*Find(p, DistributionKey(d.at_hospital))->value));
+    edit();
+    Find(p, DistributionKey(d.at_hospital))->value = dist.SerializeAsString();
+    Recertify(p, d.c.genesis());
+    ExpectRejected(p, facts, d.c.genesis(), fp::kHopTx, "r/gd/");
+  }
+  // A hop tx left out, or a tx of another leaf put in its place.
+  p = good;
+  std::erase_if(p.envelope.txs, [&](const fp::ProvenTx& t) { return t.leaf == d.Leaf(d.at_hospital); });
+  ExpectRejected(p, facts, d.c.genesis(), fp::kHopTx, "has no tx for that leaf");
+  p = good;
+  for (fp::ProvenTx& t : p.envelope.txs) {
+    if (t.leaf == d.Leaf(d.at_hospital)) t.envelope = Facts(*view, d.at_village).envelope;
+  }
+  ExpectRejected(p, facts, d.c.genesis(), fp::kTxInclusion);
+  // The holder's organisation record with another kind: the notary is then no bank.
+  p = good;
+  pb::OrgRecord bank;
+  REQUIRE(bank.ParseFromString(*Find(p, "o/bank-1")->value));
+  bank.set_kind(pb::ORG_KIND_CHARITY);
+  Find(p, "o/bank-1")->value = bank.SerializeAsString();
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kBank, "no goods notary");
+  p = good;
+  Find(p, "o/clinic-hz")->value = std::nullopt;
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, facts, d.c.genesis(), fp::kNames, "clinic-hz");
+}
+
+TEST_CASE("goods proofs: goods and money records swapped, another item, a money hop in a goods walk") {
+  GoodsDrive d;
+  auto view = d.View();
+  const fp::ReceiptFacts masks = Facts(*view, d.masks);
+  const fp::ReceiptFacts money = Facts(*view, d.money);
+  const fp::FlowProof good = Prove(*view, d.masks);
+  const fp::FlowProof good_money = Prove(*view, d.money);
+
+  // A goods proof whose r/gg/ record is replaced by a money gift record under g/.
+  fp::FlowProof p = good;
+  Remove(p, GoodsGiftKey(d.masks));
+  p.envelope.records.push_back(fp::Record{"g/" + Raw(d.masks), view->Gift(d.money)->SerializeAsString()});
+  SortRecords(p);
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, masks, d.c.genesis(), fp::kMissingRecord, "r/gg/");
+  // ...or holding a money gift record's bytes under its own key.
+  p = good;
+  Find(p, GoodsGiftKey(d.masks))->value = view->Gift(d.money)->SerializeAsString();
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, masks, d.c.genesis(), fp::kGift);
+  // A money proof whose g/ record is replaced by a goods record under r/gg/.
+  p = good_money;
+  Remove(p, "g/" + Raw(d.money));
+  p.envelope.records.push_back(fp::Record{"r/gg/" + Raw(d.money), d.GoodsRecord(good, d.masks).SerializeAsString()});
+  SortRecords(p);
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, money, d.c.genesis(), fp::kMissingRecord, "g/");
+  // The goods proof presented for the money receipt, and the money proof for the goods receipt.
+  ExpectRejected(good, money, d.c.genesis(), fp::kGift);
+  ExpectRejected(good_money, masks, d.c.genesis(), fp::kGift);
+
+  // A proof for item A (masks) presented as item B (rice): the rice receipt's body names
+  // another item, account and quantity; a forged record naming rice fails against the masks body.
+  fp::ReceiptFacts as_rice = masks;
+  as_rice.body.mutable_goods_donation()->set_item_code("rice-10kg");
+  as_rice.body.mutable_goods_donation()->set_unit("袋");
+  ExpectRejected(good, as_rice, d.c.genesis(), fp::kGift, "rice-10kg");
+  p = good;
+  pb::GoodsGiftRecord g = d.GoodsRecord(p, d.masks);
+  g.set_item_code("rice-10kg");
+  g.set_account("goods:relief-hz/rice-10kg");
+  Find(p, GoodsGiftKey(d.masks))->value = g.SerializeAsString();
+  Recertify(p, d.c.genesis());
+  ExpectRejected(p, masks, d.c.genesis(), fp::kGift, "rice-10kg");
+  // The signed body's unit is not the item's (the validators never accept that).
+  fp::ReceiptFacts wrong_unit = masks;
+  wrong_unit.body.mutable_goods_donation()->set_unit("箱");
+  ExpectRejected(good, wrong_unit, d.c.genesis(), fp::kGift, "counted in 只");
+
+  // A goods range pointing at a money spend's leaf: a proven tx of the wrong kind.
+  p = good;
+  std::string& out = *Find(p, Consumed("goods:relief-hz/mask-medical", 800))->value;
+  out.replace(2, 8, U64(d.Leaf(d.spend)));
+  Recertify(p, d.c.genesis());
+  auto path = view->InclusionPath(d.Leaf(d.spend));
+  REQUIRE(path.ok());
+  p.envelope.txs.push_back(fp::ProvenTx{d.Leaf(d.spend), Facts(*view, d.spend).envelope, *path});
+  std::sort(p.envelope.txs.begin(), p.envelope.txs.end(), [](auto& a, auto& b) { return a.leaf < b.leaf; });
+  ExpectRejected(p, masks, d.c.genesis(), fp::kHopTx, "not a goods distribution of mask-medical");
+  // ...and a money range pointing at a goods distribution's leaf.
+  p = good_money;
+  std::string& spent = *Find(p, Consumed("org:relief-hz", 20'000))->value;
+  spent.replace(2, 8, U64(d.Leaf(d.at_village)));
+  Recertify(p, d.c.genesis());
+  path = view->InclusionPath(d.Leaf(d.at_village));
+  REQUIRE(path.ok());
+  p.envelope.txs.push_back(fp::ProvenTx{d.Leaf(d.at_village), Facts(*view, d.at_village).envelope, *path});
+  std::sort(p.envelope.txs.begin(), p.envelope.txs.end(), [](auto& a, auto& b) { return a.leaf < b.leaf; });
+  ExpectRejected(p, money, d.c.genesis(), fp::kHopTx, "not a spend from org:relief-hz");
+  // The rice distribution's tx in place of the village one (proven, another item).
+  p = good;
+  std::string& village = *Find(p, Consumed("goods:relief-hz/mask-medical", 800))->value;
+  village.replace(2, 8, U64(d.Leaf(d.rice_out)));
+  Recertify(p, d.c.genesis());
+  path = view->InclusionPath(d.Leaf(d.rice_out));
+  REQUIRE(path.ok());
+  p.envelope.txs.push_back(fp::ProvenTx{d.Leaf(d.rice_out), Facts(*view, d.rice_out).envelope, *path});
+  std::sort(p.envelope.txs.begin(), p.envelope.txs.end(), [](auto& a, auto& b) { return a.leaf < b.leaf; });
+  ExpectRejected(p, masks, d.c.genesis(), fp::kHopTx, "not a goods distribution of mask-medical");
+}
+
 }  // namespace shanliu

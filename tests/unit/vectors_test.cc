@@ -73,6 +73,53 @@ struct VectorChain {
     spend = chain.SpendTx("project:school-meals", 4'321'09, charity);
     REQUIRE(chain.Commit(spend).ok());
     TimeBank();
+    Goods();
+  }
+
+  // Issue 19: 1 000 masks given to the charity (witnessed by bank-1), 700 sent on to a clinic
+  // (which confirms), 600 handed out at a hospital: the goods receipt's vectors.
+  void Goods() {
+    REQUIRE(chain.RegisterOrg("clinic-v", pb::ORG_KIND_CHARITY, clinic).ok());
+    goods = chain.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* d = b.mutable_goods_donation();
+          d->set_to_account("org:charity-v");
+          d->set_item_code("mask-medical");
+          d->set_unit("只");
+          d->set_quantity(1'000);
+          d->set_value_fen(800'00);
+          const Hash256 ref = crypto::Sha256(AsBytes("vectors goods donor"));
+          d->set_donor_ref(std::string(ref.begin(), ref.end()));
+          d->set_donor_display_name("某口罩厂");
+          d->set_notary_org("bank-1");
+        },
+        {&charity, &chain.bank});
+    REQUIRE(chain.Commit(goods).ok());
+    REQUIRE(chain.Commit(chain.MakeTx(
+                             [&](pb::TxBody& b) {
+                               auto* t = b.mutable_goods_transfer();
+                               t->set_from_account("org:charity-v");
+                               t->set_to_account("org:clinic-v");
+                               t->set_item_code("mask-medical");
+                               t->set_unit("只");
+                               t->set_quantity(700);
+                               t->set_purpose("转运至诊所");
+                             },
+                             {&charity, &clinic}))
+                .ok());
+    REQUIRE(chain.Commit(chain.MakeTx(
+                             [&](pb::TxBody& b) {
+                               auto* d = b.mutable_goods_distribution();
+                               d->set_from_account("org:clinic-v");
+                               d->set_item_code("mask-medical");
+                               d->set_unit("只");
+                               d->set_quantity(600);
+                               d->set_region("330106");
+                               d->set_place_name("西湖区人民医院");
+                               d->set_beneficiary_count(600);
+                             },
+                             {&clinic}))
+                .ok());
   }
 
   // The time bank's kinds (docs/rules.md "Time bank"): two hours of service banked, one spent on
@@ -114,7 +161,8 @@ struct VectorChain {
   TestChain chain;
   crypto::KeyPair charity = TestKey("vectors-charity");
   crypto::KeyPair resident = TestKey("vectors-resident"), fresh = TestKey("vectors-resident-2027");
-  Bytes attested, self_reported, transfer, spend, exchange, move;
+  crypto::KeyPair clinic = TestKey("vectors-clinic");
+  Bytes attested, self_reported, transfer, spend, exchange, move, goods;
 };
 
 std::string CodeOf(const Bytes& envelope) {
@@ -263,8 +311,13 @@ Json ReceiptsFile(VectorChain& v) {
     fetch("/v1/receipts/" + code);
     receipts.push_back({{"name", name}, {"code", code}});
   }
+  // A goods receipt (issue 19): the same envelope, the trace in units.
+  Json goods_receipts = Json::array();
+  const std::string goods_code = CodeOf(v.goods);
+  fetch("/v1/receipts/" + goods_code);
+  goods_receipts.push_back({{"name", "goods-witnessed-moved-on-and-handed-out"}, {"code", goods_code}});
   server.Stop();
-  return {{"responses", responses}, {"receipts", receipts}};
+  return {{"responses", responses}, {"receipts", receipts}, {"goods_receipts", goods_receipts}};
 }
 
 std::map<std::string, std::string> BuildVectors() {
@@ -405,6 +458,47 @@ TEST_CASE("receipt vectors: shanliu verify proves each answer from genesis alone
     const testing::CliRun refused = testing::RunCli({"verify", code, "--proof", bad.string(), "--genesis", genesis.string()});
     CHECK_MESSAGE(refused.code == 3, refused.output);
   }
+}
+
+TEST_CASE("goods receipt vectors: shanliu verify proves the units, the place and the date, and refuses changes") {
+  const Json f = ReadJson("receipts.json");
+  testing::TempDir dir;
+  const fs::path genesis = dir.path() / "genesis.json";
+  std::ofstream(genesis) << ReadVector("genesis.json");
+  REQUIRE(f["goods_receipts"].size() == 1);
+  const std::string code = f["goods_receipts"][0]["code"];
+  const Json answer = f["responses"].at("/v1/receipts/" + code);
+  auto run = [&](const Json& doc, const std::string& name) {
+    const fs::path file = dir.path() / (name + ".json");
+    std::ofstream(file) << doc.dump();
+    return testing::RunCli({"verify", code, "--proof", file.string(), "--genesis", genesis.string()});
+  };
+  const testing::CliRun ok = run(answer, "good");
+  CHECK_MESSAGE(ok.code == 0, ok.output);
+  CHECK(ok.output.find("600 只 handed out by") != std::string::npos);
+  CHECK(ok.output.find("西湖区人民医院") != std::string::npos);
+  CHECK(ok.output.find("witnessed by") != std::string::npos);
+  // The node's JSON with a changed quantity or place, or the proof with a signature removed.
+  Json quantity = answer;
+  quantity["goods"]["nodes"][0]["children"][0]["quantity"] = 601;
+  const testing::CliRun q = run(quantity, "quantity");
+  CHECK_MESSAGE(q.code == 3, q.output);
+  CHECK(q.output.find("goods.nodes[0].children[0].quantity") != std::string::npos);
+  Json place = answer;
+  place["goods"]["nodes"][0]["children"][0]["tx"]["place_name"] = "另一家医院";
+  const testing::CliRun pl = run(place, "place");
+  CHECK_MESSAGE(pl.code == 3, pl.output);
+  CHECK(pl.output.find("place_name") != std::string::npos);
+  Json unsigned_hop = answer;
+  for (Json& t : unsigned_hop["flow_proof"]["txs"]) {
+    pb::Tx tx;
+    const Bytes raw = Unhex(t["tx"]);
+    REQUIRE(tx.ParseFromArray(raw.data(), static_cast<int>(raw.size())));
+    tx.clear_sigs();
+    t["tx"] = Hex(tx.SerializeAsString());
+  }
+  const testing::CliRun us = run(unsigned_hop, "unsigned");
+  CHECK_MESSAGE(us.code == 3, us.output);
 }
 
 }  // namespace

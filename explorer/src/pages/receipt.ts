@@ -1,6 +1,6 @@
 // /r/<code> — the donor's page: what was given, where it went, and proof that it is on the ledger.
 // /r/<code>/print — the same receipt laid out for printing.
-import { ApiError, enc, get, type Donation, type Receipt, type Trace, type TraceNode } from '../api';
+import { ApiError, enc, get, type Donation, type GoodsReceipt, type Receipt, type Trace, type TraceNode } from '../api';
 import { h, replace, svg } from '../dom';
 import { date, dateTime, groupCode, name, num, shortHash, yuan } from '../format';
 import { lang, t, tEnum } from '../i18n';
@@ -34,14 +34,22 @@ export default async function receiptPage(ctx: PageContext): Promise<void> {
   // The verifier's trust anchor (genesis block and document) is fetched beside the receipt, not
   // after it: on a phone each wave of requests costs a round trip. Failures surface in the badge.
   loadAnchor().catch(() => undefined);
-  let receipt: Receipt;
+  let answer: Receipt | GoodsReceipt;
   try {
-    receipt = await get<Receipt>(`/v1/receipts/${enc(code)}`, ctx.signal);
+    answer = await get<Receipt | GoodsReceipt>(`/v1/receipts/${enc(code)}`, ctx.signal);
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     replace(ctx.root, pageHeader(t('receipt.title'), groupCode(code)), receiptError(e, code));
     return;
   }
+  // A goods donation's code resolves here too (issue 19): its page is its own module, fetched
+  // only for goods receipts so a money receipt's first load stays within its budget.
+  if ('goods' in answer) {
+    const { goodsReceiptPage } = await import('./goods_receipt');
+    await goodsReceiptPage(ctx, code, answer);
+    return;
+  }
+  const receipt: Receipt = answer;
   // The diagram's code (d3-sankey, preloaded by index.html's bootstrap) is fetched while the page
   // verifies, so drawing never waits for a download after verification.
   if (!print) loadSankey().catch(() => undefined);

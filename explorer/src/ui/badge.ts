@@ -48,6 +48,7 @@ function stepDetail(s: Step): string {
   const parts: string[] = [];
   if (f.tx_id) parts.push(String(f.tx_id));
   if (f.amount_fen !== undefined && f.account !== undefined) parts.push(`${yuan(BigInt(f.amount_fen))} → ${f.account}`);
+  if (f.quantity !== undefined && f.account !== undefined) parts.push(`${f.quantity} → ${f.account}`); // goods: units, never fen
   if (f.path !== undefined) parts.push(t('verify.path_n', { n: f.path }));
   if (f.block_hash) parts.push(String(f.block_hash));
   if (f.hash) parts.push(String(f.hash));

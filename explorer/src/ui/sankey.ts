@@ -7,7 +7,7 @@
 // already been verified. d3-sankey only computes positions (a few KB); drawing, labels and
 // tooltips (SVG <title>) are done here.
 import { sankey, sankeyJustify, sankeyLinkHorizontal, type SankeyLink, type SankeyNode } from 'd3-sankey';
-import type { Donation, Trace, TraceNode } from '../api';
+import type { Donation, GoodsTrace, GoodsTraceNode, Trace, TraceNode } from '../api';
 import { svg } from '../dom';
 import { name, yuan } from '../format';
 import { lang, t, tEnum } from '../i18n';
@@ -35,6 +35,9 @@ export interface SankeyGraph {
   nodes: GNode[];
   links: GLink[];
 }
+
+// How a flow's values read: fen as yuan for money, units of the item for goods.
+export type ValueFormat = (value: number) => string;
 
 export function buildGraph(trace: Trace): SankeyGraph {
   const nodes = new Map<string, GNode>();
@@ -152,7 +155,7 @@ function fit(el: SVGTextContentElement, full: string, maxPx: number): void {
   el.textContent = lo > 0 ? `${full.slice(0, lo)}…` : '';
 }
 
-function drawLabels(root: SVGElement, nodes: LNode[], planned: Geometry): void {
+function drawLabels(root: SVGElement, nodes: LNode[], planned: Geometry, format: ValueFormat): void {
   // The room between columns as d3 laid them out (its column count can differ from the trace's
   // depth), so a middle label never reaches into the next column.
   const xs = [...new Set(nodes.map((n) => Math.round(n.x0!)))].sort((a, b) => a - b);
@@ -180,11 +183,11 @@ function drawLabels(root: SVGElement, nodes: LNode[], planned: Geometry): void {
     text.append(line1, line2);
     layer.appendChild(text); // measured in place, so the page's own font decides the cut
     fit(line1, n.display, maxPx);
-    fit(line2, yuan(n.value ?? 0), maxPx);
+    fit(line2, format(n.value ?? 0), maxPx);
   }
 }
 
-function draw(container: HTMLElement, graph: SankeyGraph, width: number): void {
+function draw(container: HTMLElement, graph: SankeyGraph, width: number, format: ValueFormat): void {
   const g = geometry(graph, width);
   container.style.height = `${g.height}px`;
   const layout = sankey<GNode, GLink>()
@@ -202,25 +205,70 @@ function draw(container: HTMLElement, graph: SankeyGraph, width: number): void {
     const from = l.source as LNode;
     const to = l.target as LNode;
     linkLayer.appendChild(
-      svg('path', { d: path(l) ?? '', stroke: from.color, 'stroke-opacity': 0.3, 'stroke-width': Math.max(1, l.width ?? 1) }, title(`${from.display} → ${to.display}\n${yuan(l.value)}`)),
+      svg('path', { d: path(l) ?? '', stroke: from.color, 'stroke-opacity': 0.3, 'stroke-width': Math.max(1, l.width ?? 1) }, title(`${from.display} → ${to.display}\n${format(l.value)}`)),
     );
   }
   const nodeLayer = svg('g', { class: 'sankey-nodes' });
   for (const n of nodes) {
     nodeLayer.appendChild(
-      svg('rect', { x: n.x0!, y: n.y0!, width: n.x1! - n.x0!, height: Math.max(1, n.y1! - n.y0!), fill: n.color }, title(`${n.display}\n${yuan(n.value ?? 0)}`)),
+      svg('rect', { x: n.x0!, y: n.y0!, width: n.x1! - n.x0!, height: Math.max(1, n.y1! - n.y0!), fill: n.color }, title(`${n.display}\n${format(n.value ?? 0)}`)),
     );
   }
   root.append(linkLayer, nodeLayer);
   container.replaceChildren(root);
-  drawLabels(root, nodes, g);
+  drawLabels(root, nodes, g, format);
 }
 
 // Draws into `container` at its width, and again whenever that width changes.
 export function renderSankey(container: HTMLElement, trace: Trace): () => void {
-  const graph = buildGraph(trace);
+  return renderGraph(container, buildGraph(trace), yuan);
+}
+
+// A goods donation's path in units of its item (issue 19): holders are nodes; what was handed
+// out ends in one node per place, what is held in one per holder.
+export function buildGoodsGraph(goods: GoodsTrace): SankeyGraph {
+  const nodes = new Map<string, GNode>();
+  const links = new Map<string, GLink>();
+  const node = (key: string, display: string, kind: GNode['kind'], depth: number): string => {
+    const existing = nodes.get(key);
+    if (existing) existing.depth = Math.max(existing.depth ?? 0, depth);
+    else nodes.set(key, { name: key, display, kind, color: COLORS[kind], depth });
+    return key;
+  };
+  const link = (source: string, target: string, value: number) => {
+    if (value <= 0) return;
+    const k = `${source}\u0000${target}`;
+    const l = links.get(k);
+    if (l) l.value += value;
+    else links.set(k, { source, target, value });
+  };
+  const holderName = (n: GoodsTraceNode) => (lang() === 'zh' ? n.holder_name_zh || n.holder_name_en : n.holder_name_en || n.holder_name_zh) || n.holder;
+  const walk = (n: GoodsTraceNode, parent: string | null, ancestors: string[]) => {
+    const key = ancestors.includes(n.account) ? `${n.account}#${ancestors.length}` : n.account;
+    const depth = ancestors.length;
+    const at = node(key, holderName(n), depth === 0 ? 'root' : 'account', depth);
+    if (parent) link(parent, at, n.quantity);
+    if (n.fate === 'distributed') {
+      const place = n.tx?.place_name ?? '';
+      link(at, node(`distributed:${place}`, `${t('goods.distributed')} · ${place}`, 'spent', depth + 1), n.quantity);
+    } else if (n.fate === 'unspent') {
+      link(at, node(`held:${key}`, `${t('goods.held')} · ${holderName(n)}`, 'unspent', depth + 1), n.quantity);
+    } else {
+      let followed = 0;
+      for (const c of n.children) {
+        walk(c, at, [...ancestors, n.account]);
+        followed += c.quantity;
+      }
+      if (followed < n.quantity) link(at, node('untraced', t('receipt.untraced'), 'untraced', depth + 1), n.quantity - followed);
+    }
+  };
+  for (const n of goods.nodes) walk(n, null, []);
+  return { nodes: [...nodes.values()], links: [...links.values()] };
+}
+
+export function renderGraph(container: HTMLElement, graph: SankeyGraph, format: ValueFormat): () => void {
   let drawnWidth = container.clientWidth || 360;
-  draw(container, graph, drawnWidth);
+  draw(container, graph, drawnWidth, format);
   let frame = 0;
   const resize = () => {
     cancelAnimationFrame(frame);
@@ -228,7 +276,7 @@ export function renderSankey(container: HTMLElement, trace: Trace): () => void {
       const width = container.clientWidth || 360;
       if (width !== drawnWidth && container.isConnected) {
         drawnWidth = width;
-        draw(container, graph, width);
+        draw(container, graph, width, format);
       }
     });
   };

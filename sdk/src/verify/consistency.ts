@@ -11,7 +11,7 @@ export interface Mismatch {
 
 type Value = string | number | boolean | null | undefined;
 
-class Differ {
+export class Differ {
   found: Mismatch | null = null;
 
   // Records the first difference only: later ones follow from it as often as not.

@@ -9,11 +9,15 @@ import type { Anchor } from './genesis.js';
 import { fail, FlowFailure, verifyEnvelope, type FlowCheck, type ProofEnvelopeJson, type ProvenEnvelope, type ProvenTx, type RecordSet } from './envelope.js';
 import { parseEnvelope, type Envelope } from './protobuf.js';
 import {
-  accountKey, attestationKey, correctionKey, decodeAccount, decodeConsumed, decodeCorrection, decodeGift, decodeOrg,
-  decodeProject, decodeTrust, giftKey, orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange,
-  type GiftRecord, type OrgRecord,
+  accountKey, attestationKey, correctionKey, decodeAccount, decodeConsumed, decodeCorrection, decodeGift, decodeGoodsDistribution,
+  decodeGoodsGift, decodeOrg, decodeProject, decodeTrust, giftKey, goodsAccountFor, goodsDistributionKey, goodsGiftKey, goodsHolderOf,
+  orgKey, projectKey, trustKey, type AccountRecord, type ConsumedRange, type GiftRecord, type GoodsDistributionRecord,
+  type GoodsGiftRecord, type OrgRecord,
 } from './records.js';
-import { txIdOf, decodeTxBody, type CorrectionBody, type GiftBody, type MoveBody, type RefundBody, type SpendBody } from './txbody.js';
+import {
+  txIdOf, decodeTxBody, type CorrectionBody, type GiftBody, type GoodsDistributionBody, type GoodsDonationBody, type GoodsTransferBody,
+  type MoveBody, type RefundBody, type SpendBody,
+} from './txbody.js';
 
 export interface FlowProofJson extends ProofEnvelopeJson {
   tx_id: string;
@@ -39,11 +43,21 @@ export interface ProvenHop {
   target: string; // moved_on: the account the money moved to (corrected: the account itself)
   targetFrom: bigint; // moved_on, corrected: where it starts in the target's stream
   tx: ProvenTx | null; // filled by check 6
-  payload: MoveBody | SpendBody | RefundBody | CorrectionBody | null;
+  payload: HopPayload | null;
   correction: { tx: ProvenTx; body: CorrectionBody } | null; // corrected: the reversing entry (check 6)
   children: ProvenHop[];
   expanded: boolean; // moved_on, corrected: false when the walk stopped at max_nodes (children not proven)
   attestedBy: OrgRecord | null; // spent / refunded: the bank that co-signed it (check 8), else null
+}
+
+export type HopPayload = MoveBody | SpendBody | RefundBody | CorrectionBody | GoodsTransferBody | GoodsDistributionBody;
+
+// What a goods donation's proof proves beyond the walk (docs/flow-proof.md "Goods traces"); the
+// walk's amounts (amountFen, totals) are then units of the item, never fen.
+export interface GoodsVerification {
+  record: GoodsGiftRecord; // r/gg/<tx id>
+  body: GoodsDonationBody; // the signed GoodsDonation (unit: the item's, checked by the validators)
+  distributions: Map<bigint, GoodsDistributionRecord>; // by leaf: each distribution's r/gd/ record
 }
 
 export interface ProvenName {
@@ -59,14 +73,15 @@ export interface FlowVerification {
   signers: Validator[];
   validatorCount: number;
   txId: string;
-  gift: GiftRecord;
-  giftBody: GiftBody;
+  gift: GiftRecord; // goods: account, amountFen (= quantity), leaf, recordedBy and the notary as attestingBank
+  giftBody: GiftBody | GoodsDonationBody;
+  goods: GoodsVerification | null; // set exactly when the receipt's tx is a GoodsDonation
   roots: ProvenHop[];
   nodeCount: number;
   truncated: boolean;
   names: Map<string, ProvenName>; // by account ("org:x", "project:y", "trust:z")
   orgs: Map<string, OrgRecord>; // every proven org record, by id
-  bank: OrgRecord | null; // the attesting bank, when its signature was verified
+  bank: OrgRecord | null; // the attesting bank (goods: the notary), when its signature was verified
   totals: { spent: bigint; unspent: bigint; refunded: bigint; withdrawn: bigint; untraced: bigint };
   proofBytes: number;
 }
@@ -81,9 +96,32 @@ export const FLOW_CHECKS: FlowCheck[] = ['flow_header', 'state_proof', 'tx_inclu
 
 interface GiftContext {
   envelope: Envelope;
-  body: GiftBody;
+  body: GiftBody | GoodsDonationBody;
   txId: Uint8Array;
   gift: GiftRecord;
+  goods: GoodsVerification | null;
+}
+
+// Check 4 for goods: r/gg/<tx id> is the signed GoodsDonation's account, item and quantity. The
+// walk then runs over a GiftRecord view of it (no refunds or corrections exist for goods).
+function checkGoodsGift(receipt: ReceiptProof, records: RecordSet, envelope: Envelope, txId: Uint8Array, body: GoodsDonationBody): GiftContext {
+  const value = records.need(goodsGiftKey(txId));
+  if (value === null) return fail('gift', 'the goods donation record is proven absent');
+  const g = decodeGoodsGift(value);
+  if (g.leaf !== BigInt(safeInteger(receipt.leaf_index))) fail('gift', `the goods donation record is at log entry ${g.leaf}, the receipt at ${receipt.leaf_index}`);
+  const account = goodsAccountFor(body.toAccount, body.itemCode);
+  if (g.account !== account || g.itemCode !== body.itemCode || g.quantity !== body.quantity) {
+    fail('gift', `the goods donation record says ${g.quantity} of ${g.itemCode} to ${g.account}, the signed body ${body.quantity} of ${body.itemCode} to ${account}`);
+  }
+  if (g.notaryOrg !== body.notaryOrg || g.donorDisplayName !== body.donorDisplayName || g.lotNumber !== body.lotNumber || g.expiresOn !== body.expiresOn) {
+    fail('gift', "the goods donation record's notary, donor name, lot or expiry is not the signed body's");
+  }
+  const gift: GiftRecord = {
+    leaf: g.leaf, height: g.height, timeMs: g.timeMs, account: g.account, amountFen: g.quantity, intervalStart: g.intervalStart,
+    trustDeposit: false, donorDisplayName: g.donorDisplayName, attested: g.notaryOrg !== '', attestingBank: g.notaryOrg, channel: 0,
+    pointsEarned: 0n, refundedFen: 0n, refundLeaf: 0n, recordedBy: g.recordedBy, correctedLeaf: 0n,
+  };
+  return { envelope, body, txId, gift, goods: { record: g, body, distributions: new Map() } };
 }
 
 function checkGift(p: FlowProofJson, receipt: ReceiptProof, records: RecordSet): GiftContext {
@@ -91,6 +129,7 @@ function checkGift(p: FlowProofJson, receipt: ReceiptProof, records: RecordSet):
   const txId = txIdOf(envelope.body);
   if (!equal(txId, fromHex(p.tx_id, 32))) fail('gift', 'the flow proof is for another transaction');
   const decoded = decodeTxBody(envelope.body).payload;
+  if (decoded.kind === 'goods_donation') return checkGoodsGift(receipt, records, envelope, txId, decoded);
   if (decoded.kind !== 'donation' && decoded.kind !== 'trust_deposit') return fail('gift', 'the receipt is not a donation');
   const value = records.need(giftKey(txId));
   if (value === null) return fail('gift', 'the gift record is proven absent');
@@ -99,7 +138,7 @@ function checkGift(p: FlowProofJson, receipt: ReceiptProof, records: RecordSet):
   if (gift.account !== decoded.account) fail('gift', `the gift record credits ${gift.account}, the signed body ${decoded.account}`);
   if (gift.amountFen !== decoded.amountFen) fail('gift', `the gift record holds ${gift.amountFen} fen, the signed body ${decoded.amountFen}`);
   if (gift.trustDeposit !== (decoded.kind === 'trust_deposit')) fail('gift', 'the gift record is of another kind');
-  return { envelope, body: decoded, txId, gift };
+  return { envelope, body: decoded, txId, gift, goods: null };
 }
 
 // ---------------------------------------------------------------- check 5: the walk
@@ -188,7 +227,7 @@ class Walker {
       }
       return this.hop('corrected', x, partEnd - p, r.leaf, x, r.targetStart + (p - start));
     }
-    if (r.target === x || !/^(org|project|trust):./.test(r.target)) fail('wrong_account', `a transfer of ${x} moved on to '${r.target}', not another account`);
+    if (r.target === x || !/^(org|project|trust|goods):./.test(r.target)) fail('wrong_account', `a transfer of ${x} moved on to '${r.target}', not another account`);
     if (r.targetStart > INT64_MAX - r.length) fail('wrong_account', `a transfer of ${x} moved on beyond any stream of ${r.target}`);
     return this.hop('moved_on', x, partEnd - p, r.leaf, r.target, r.targetStart + (p - start));
   }
@@ -279,14 +318,51 @@ function checkCorrection(h: ProvenHop, records: RecordSet, txs: Map<bigint, Prov
   h.correction = { tx, body: p as CorrectionBody };
 }
 
-function checkHop(h: ProvenHop, txs: Map<bigint, ProvenTx>, giftId: string, chainId: string): void {
+// Goods move only by GoodsTransfer (moved on) and GoodsDistribution (spent: handed out), of the
+// walk's item, between the goods accounts of the holders the signed body names.
+function checkGoodsHop(h: ProvenHop, p: ProvenTx['body']['payload'], item: string, where: string): void {
+  if (h.fate === 'spent') {
+    if (p.kind !== 'goods_distribution' || p.itemCode !== item || goodsAccountFor(p.fromAccount, item) !== h.account) {
+      fail('hop_tx', `${where} is not a goods distribution of ${item} from ${h.account}`);
+    }
+  } else if (h.fate === 'moved_on') {
+    if (p.kind !== 'goods_transfer' || p.itemCode !== item || goodsAccountFor(p.fromAccount, item) !== h.account || goodsAccountFor(p.toAccount, item) !== h.target) {
+      fail('hop_tx', `${where} is not a goods transfer of ${item} from ${h.account} to ${h.target}`);
+    }
+  } else {
+    fail('hop_tx', `${where}: goods are only transferred or distributed, never ${h.fate}`);
+  }
+}
+
+// A distributed node's proven r/gd/ record: the distribution the validators recorded at that
+// leaf, from that account, of that item and quantity (its date and expired units are shown).
+function checkDistribution(h: ProvenHop, records: RecordSet, goods: GoodsVerification): void {
+  if (h.fate !== 'spent' || !h.tx || goods.distributions.has(h.leaf!)) return;
+  const p = h.payload as GoodsDistributionBody;
+  const value = records.need(goodsDistributionKey(fromHex(h.tx.id, 32)));
+  const d = value === null ? null : decodeGoodsDistribution(value);
+  if (!d || d.leaf !== h.leaf || d.account !== h.account || d.itemCode !== p.itemCode || d.quantity !== p.quantity || !validDate(d.blockDate)) {
+    return fail('hop_tx', `the goods distribution at log entry ${h.leaf} has no record r/gd/ of that leaf, account, item and quantity`);
+  }
+  goods.distributions.set(h.leaf!, d);
+}
+
+function validDate(yyyymmdd: number): boolean {
+  const y = Math.floor(yyyymmdd / 10000), m = Math.floor(yyyymmdd / 100) % 100, d = yyyymmdd % 100;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return y >= 1900 && y <= 9999 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+function checkHop(h: ProvenHop, txs: Map<bigint, ProvenTx>, giftId: string, chainId: string, goodsItem: string): void {
   if (h.leaf === null) return;
   const tx = txs.get(h.leaf);
   if (!tx) return fail('hop_tx', `the tx at log entry ${h.leaf} (${h.fate} from ${h.account}) is not in the proof`);
   if (tx.body.chainId !== chainId) fail('hop_tx', `the tx at log entry ${h.leaf} is for another chain`);
   const p = tx.body.payload;
   const where = `the tx at log entry ${h.leaf}`;
-  if (h.fate === 'spent') {
+  if (goodsItem !== '') {
+    checkGoodsHop(h, p, goodsItem, where);
+  } else if (h.fate === 'spent') {
     if (p.kind !== 'spend' || p.fromAccount !== h.account) fail('hop_tx', `${where} is not a spend from ${h.account}`);
   } else if (h.fate === 'refunded') {
     if (p.kind !== 'refund' || p.donationTxId !== giftId) fail('hop_tx', `${where} is not a refund of this gift`);
@@ -300,12 +376,14 @@ function checkHop(h: ProvenHop, txs: Map<bigint, ProvenTx>, giftId: string, chai
     if (!move || p.fromAccount !== h.account || p.toAccount !== h.target) fail('hop_tx', `${where} is not a transfer from ${h.account} to ${h.target}`);
   }
   h.tx = tx;
-  h.payload = p as MoveBody | SpendBody | RefundBody | CorrectionBody;
+  h.payload = p as HopPayload;
 }
 
 // ---------------------------------------------------------------- checks 7, 8: names, bank
 
-function nameOf(records: RecordSet, account: string, orgs: Map<string, OrgRecord>): ProvenName {
+function nameOf(records: RecordSet, named: string, orgs: Map<string, OrgRecord>): ProvenName {
+  // A goods account is shown under its holder's names ("goods:x/i" -> org x).
+  const account = named.startsWith('goods:') ? goodsHolderOf(named) || named : named;
   const colon = account.indexOf(':');
   const type = account.slice(0, colon);
   const id = account.slice(colon + 1);
@@ -341,10 +419,18 @@ function checkNames(records: RecordSet, gift: GiftRecord, roots: ProvenHop[]): {
   return { names, orgs };
 }
 
+// A goods donation is recorded by the owner of the account it was given to.
+function checkRecordedBy(gift: GiftRecord, names: Map<string, ProvenName>): void {
+  const holder = goodsHolderOf(gift.account);
+  const owner = names.get(gift.account)?.owner ?? '';
+  if (!holder || owner === '' || owner !== gift.recordedBy) fail('names', `the goods donation is recorded by '${gift.recordedBy}', but ${holder} is owned by '${owner}'`);
+}
+
 // The bank a gift claims: a donation's attesting bank (in its signed body), a trust deposit's
 // custodian bank (in its trust's proven record); empty for a self-reported donation.
 function claimedBank(records: RecordSet, ctx: GiftContext): string {
   const { gift, body } = ctx;
+  if (body.kind === 'goods_donation') return body.notaryOrg; // checked against the record by check 4
   let bank = body.attestingBank;
   if (body.kind === 'trust_deposit') {
     const id = body.account.slice('trust:'.length);
@@ -365,7 +451,9 @@ async function checkBank(records: RecordSet, ctx: GiftContext, orgs: Map<string,
   const value = records.need(orgKey(bankId));
   if (value === null) return fail('bank', `${bankId} is not a registered organisation`);
   const bank = decodeOrg(value);
-  if (bank.orgId !== bankId || bank.kind !== 'bank') fail('bank', `${bankId} is not registered as a bank`);
+  // A goods notary may be a bank, the federation or a bureau (docs/rules.md "In-kind goods").
+  const kinds = ctx.goods ? ['bank', 'federation', 'bureau'] : ['bank'];
+  if (bank.orgId !== bankId || !kinds.includes(bank.kind)) fail('bank', `${bankId} is not registered as a ${ctx.goods ? 'bank, federation or bureau' : 'bank'}`);
   const message = concat(TXSIG_DOMAIN, ctx.envelope.body);
   for (const s of ctx.envelope.sigs) {
     if (!bank.publicKeys.some((k) => equal(k, s.publicKey))) continue;
@@ -420,19 +508,26 @@ async function run(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor, pass
   const { roots, nodes, truncated } = guard('walk', () => walk(env.records, ctx.gift, maxNodes));
   passed.push('walk');
   const giftId = toHex(ctx.txId);
+  const goodsItem = ctx.goods?.record.itemCode ?? '';
   guard('hop_tx', () => eachHop(roots, (h) => {
-    checkHop(h, env.txs, giftId, anchor.set.chainId);
+    checkHop(h, env.txs, giftId, anchor.set.chainId, goodsItem);
     if (h.fate === 'corrected') checkCorrection(h, env.records, env.txs);
+    if (ctx.goods) checkDistribution(h, env.records, ctx.goods);
   }));
   passed.push('hop_tx');
-  const { names, orgs } = guard('names', () => checkNames(env.records, ctx.gift, roots));
+  const { names, orgs } = guard('names', () => {
+    const named = checkNames(env.records, ctx.gift, roots);
+    if (ctx.goods) checkRecordedBy(ctx.gift, named.names);
+    return named;
+  });
   passed.push('names');
   const bank = await guardAsync('bank', () => checkBank(env.records, ctx, orgs));
-  guard('bank', () => checkHopBanks(env.records, roots, orgs));
+  // Goods leaving are handed out, not paid: no bank co-signs a distribution (no r/a/ record).
+  if (!ctx.goods) guard('bank', () => checkHopBanks(env.records, roots, orgs));
   passed.push('bank');
   return {
     height: env.height, blockHash: env.blockHash, signers: env.signers, validatorCount: anchor.set.validators.length,
-    txId: giftId, gift: ctx.gift, giftBody: ctx.body, roots, nodeCount: nodes, truncated, names, orgs, bank,
+    txId: giftId, gift: ctx.gift, giftBody: ctx.body, goods: ctx.goods, roots, nodeCount: nodes, truncated, names, orgs, bank,
     totals: totalsOf(roots), proofBytes: env.proofBytes,
   };
 }

@@ -85,11 +85,12 @@ export function parseEnvelope(tx: Uint8Array): Envelope {
 
 const text = (b: Uint8Array | undefined): string => (b ? new TextDecoder('utf-8', { fatal: true }).decode(b) : '');
 
-// The money-in facts of a TxBody: chain id, and for Donation (15) / TrustDeposit (18) the
-// credited account and amount, so the page can show they match the signed bytes.
+// The gift facts of a TxBody: chain id, and for Donation (15) / TrustDeposit (18) the credited
+// account and amount, for GoodsDonation (31) the receiving account and the quantity (units of the
+// item, in amountFen's place), so the page can show they match the signed bytes.
 export interface GiftFacts {
   chainId: string;
-  kind: 'donation' | 'trust_deposit' | 'other';
+  kind: 'donation' | 'trust_deposit' | 'goods_donation' | 'other';
   account: string;
   amountFen: bigint;
 }
@@ -103,6 +104,12 @@ export function giftFacts(body: Uint8Array): GiftFacts {
       for (const g of readFields(f.bytes!)) {
         if (g.number === 1 && g.wire === 2) out.account = (f.number === 18 ? 'trust:' : '') + text(g.bytes);
         else if (g.number === 2 && g.wire === 0) out.amountFen = BigInt.asIntN(64, g.varint!);
+      }
+    } else if (f.number === 31 && f.wire === 2) {
+      out.kind = 'goods_donation';
+      for (const g of readFields(f.bytes!)) {
+        if (g.number === 1 && g.wire === 2) out.account = text(g.bytes);
+        else if (g.number === 4 && g.wire === 0) out.amountFen = g.varint!;
       }
     }
   }

@@ -94,6 +94,7 @@ function hopTx(h: ProvenHop, flow: FlowVerification): HopTx | null {
   // A reversed outflow is shown with its proven correction.
   const c = h.correction;
   const correctedBy = c ? { id: c.tx.id, code: base32Encode(fromHex(c.tx.id, 32)), leaf: Number(c.tx.leaf), reason: c.body.reason } : undefined;
+  if (p.kind === 'goods_transfer' || p.kind === 'goods_distribution') return null; // never in a money walk (goods.ts shows goods)
   if (p.kind !== 'spend') {
     const n = flow.names.get(p.toAccount);
     return { ...base, from_account: p.fromAccount, to_account: p.toAccount, to_name_zh: n?.nameZh ?? '', to_name_en: n?.nameEn ?? '', to_owner_org: n?.owner ?? '', amount_fen: Number(p.amountFen), purpose: p.purpose, corrected_by: correctedBy };

@@ -43,12 +43,16 @@ export interface ReceiptVerification {
 const TXID_DOMAIN = utf8('shanliu/txid/v1\0');
 const TXSIG_DOMAIN = utf8('shanliu/tx/v1\0');
 
+// What the node says the receipt is about, checked against the signed bytes: a Donation, or a
+// goods donation as { kind: 'goods_donation', account: its holder, amount_fen: its quantity }.
+export type ReceiptSubject = Pick<Donation, 'id' | 'code' | 'account' | 'amount_fen'> & { kind: string };
+
 export const short = (hex: string): string => (hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-8)}` : hex);
 
 export async function verifyReceipt(
   code: string,
   proof: ReceiptProof,
-  donation: Donation,
+  donation: ReceiptSubject,
   anchor: Anchor,
 ): Promise<ReceiptVerification> {
   const steps: Step[] = [];
@@ -102,7 +106,8 @@ export async function verifyReceipt(
   await step('contents', (f) => {
     if (!envelope) return false;
     const facts = giftFacts(envelope.body);
-    f.amount_fen = facts.amountFen.toString();
+    if (facts.kind === 'goods_donation') f.quantity = facts.amountFen.toString(); // units of the item
+    else f.amount_fen = facts.amountFen.toString();
     f.account = facts.account;
     return (
       facts.kind === donation.kind &&

@@ -22,6 +22,9 @@ export const consumedKey = (account: string, end: bigint): Uint8Array => concat(
 export const inflowKey = (account: string, end: bigint): Uint8Array => concat(streamPrefix('i', account), u64(end));
 export const outflowKey = (leaf: bigint): Uint8Array => concat(utf8('f/t/'), u64(leaf));
 export const pieceKey = (leaf: bigint, endOffset: bigint): Uint8Array => concat(utf8('f/x/'), u64(leaf), u64(endOffset));
+// In-kind goods (issue 19): a goods donation's record, a distribution's record, a registered item.
+export const goodsGiftKey = (txId: Uint8Array): Uint8Array => concat(utf8('r/gg/'), txId);
+export const goodsDistributionKey = (txId: Uint8Array): Uint8Array => concat(utf8('r/gd/'), txId);
 // A corrected tx's link to its Correction (CorrectionRecord).
 export const correctionKey = (txId: Uint8Array): Uint8Array => concat(utf8('r/c/'), txId);
 
@@ -333,4 +336,95 @@ export function decodeTrust(value: Uint8Array): NamedRecord {
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------- goods (issue 19)
+
+const GOODS_MAX_QUANTITY = 1_000_000_000_000n;
+
+// "r/gg/<tx id>": GoodsGiftRecord (ledger/proto/state.proto). Quantities are units of the item.
+export interface GoodsGiftRecord {
+  leaf: bigint;
+  height: bigint;
+  timeMs: bigint;
+  account: string; // goods:<org>/<item> or goods:project:<p>/<item>
+  itemCode: string;
+  quantity: bigint;
+  intervalStart: bigint;
+  valueFen: bigint;
+  donorDisplayName: string;
+  lotNumber: string;
+  expiresOn: number;
+  recordedBy: string;
+  notaryOrg: string;
+}
+
+export function decodeGoodsGift(value: Uint8Array): GoodsGiftRecord {
+  const g: GoodsGiftRecord = {
+    leaf: 0n, height: 0n, timeMs: 0n, account: '', itemCode: '', quantity: 0n, intervalStart: 0n, valueFen: 0n,
+    donorDisplayName: '', lotNumber: '', expiresOn: 0, recordedBy: '', notaryOrg: '',
+  };
+  for (const f of readFields(value)) {
+    switch (f.number) {
+      case 1: g.leaf = varintOf(f); break;
+      case 2: g.height = varintOf(f); break;
+      case 3: g.timeMs = varintOf(f); break;
+      case 4: g.account = text(f); break;
+      case 5: g.itemCode = text(f); break;
+      case 6: g.quantity = varintOf(f); break;
+      case 7: g.intervalStart = varintOf(f); break;
+      case 8: g.valueFen = int64Of(f); break;
+      case 10: g.donorDisplayName = text(f); break;
+      case 11: g.lotNumber = text(f); break;
+      case 12: g.expiresOn = Number(varintOf(f)); break;
+      case 13: g.recordedBy = text(f); break;
+      case 14: g.notaryOrg = text(f); break;
+      default: break; // donor_ref is not shown
+    }
+  }
+  if (g.quantity <= 0n || g.quantity > GOODS_MAX_QUANTITY) throw new FormatError('goods donation record: quantity out of range');
+  if (g.intervalStart > INT64_MAX - g.quantity) throw new FormatError('goods donation record: position beyond int64');
+  return g;
+}
+
+// "r/gd/<tx id>": GoodsDistributionRecord, with the Beijing block date and the expired units.
+export interface GoodsDistributionRecord {
+  leaf: bigint;
+  account: string;
+  itemCode: string;
+  quantity: bigint;
+  expiredQuantity: bigint;
+  blockDate: number; // YYYYMMDD
+}
+
+export function decodeGoodsDistribution(value: Uint8Array): GoodsDistributionRecord {
+  const d: GoodsDistributionRecord = { leaf: 0n, account: '', itemCode: '', quantity: 0n, expiredQuantity: 0n, blockDate: 0 };
+  for (const f of readFields(value)) {
+    switch (f.number) {
+      case 1: d.leaf = varintOf(f); break;
+      case 2: d.account = text(f); break;
+      case 3: d.itemCode = text(f); break;
+      case 4: d.quantity = varintOf(f); break;
+      case 5: d.expiredQuantity = varintOf(f); break;
+      case 6: d.blockDate = Number(varintOf(f)); break;
+      default: break;
+    }
+  }
+  if (d.expiredQuantity > d.quantity) throw new FormatError('goods distribution record: more expired than handed out');
+  return d;
+}
+
+// The goods account of a holder and an item (goods::AccountFor): "org:x" -> "goods:x/<item>",
+// "project:p" -> "goods:project:p/<item>"; '' for anything else.
+export function goodsAccountFor(holder: string, item: string): string {
+  if (holder.startsWith('org:')) return `goods:${holder.slice(4)}/${item}`;
+  if (holder.startsWith('project:')) return `goods:${holder}/${item}`;
+  return '';
+}
+
+// The holder of a goods account (goods::HolderOf), or '' if it is not one.
+export function goodsHolderOf(account: string): string {
+  if (!account.startsWith('goods:') || !account.includes('/')) return '';
+  const inner = account.slice('goods:'.length, account.lastIndexOf('/'));
+  return inner.startsWith('project:') ? inner : `org:${inner}`;
 }

@@ -1,5 +1,6 @@
 // The signed TxBody fields the receipt page shows (ledger/proto/shanliu.proto): the gift, and
-// every hop's transfer, trust disbursement, spend or refund. Values shown for a hop are read
+// every hop's transfer, trust disbursement, spend or refund (goods: the goods donation, transfer
+// and distribution). Values shown for a hop are read
 // from these bytes, never from the node's JSON.
 import { concat, FormatError, toHex, utf8 } from './bytes.js';
 import { readFields, type Field } from './protobuf.js';
@@ -79,8 +80,50 @@ export interface HonourNameBody {
   displayName: string;
 }
 
+// In-kind goods (issue 19): quantities are units of the item, never fen.
+export interface GoodsDonationBody {
+  kind: 'goods_donation';
+  toAccount: string; // "org:<org>" or "project:<project>"
+  itemCode: string;
+  unit: string; // the validators checked it is the item's unit
+  quantity: bigint;
+  valueFen: bigint;
+  donorDisplayName: string;
+  lotNumber: string;
+  expiresOn: number; // YYYYMMDD, 0: none
+  notaryOrg: string; // empty: self-reported by the receiving organisation
+  memo: string;
+}
+
+export interface GoodsTransferBody {
+  kind: 'goods_transfer';
+  fromAccount: string; // holders ("org:x"), not goods accounts
+  toAccount: string;
+  itemCode: string;
+  unit: string;
+  quantity: bigint;
+  purpose: string;
+}
+
+export interface GoodsDistributionBody {
+  kind: 'goods_distribution';
+  fromAccount: string;
+  itemCode: string;
+  unit: string;
+  quantity: bigint;
+  region: string; // GB/T 2260 county-level code
+  placeName: string;
+  beneficiaryCount: number;
+  evidenceHash: string; // hex
+  occurredAtMs: number;
+  description: string;
+}
+
 export type Payload =
   | GiftBody
+  | GoodsDonationBody
+  | GoodsTransferBody
+  | GoodsDistributionBody
   | MoveBody
   | SpendBody
   | RefundBody
@@ -194,6 +237,42 @@ function decodeHonourName(data: Uint8Array): HonourNameBody {
   return { kind: 'honour_name', holder: m.has(1) ? toHex(bytes(m.get(1)!)) : '', displayName: m.has(2) ? str(m.get(2)!) : '' };
 }
 
+function decodeGoodsDonation(data: Uint8Array): GoodsDonationBody {
+  const m = fieldsByNumber(data);
+  const s = (n: number): string => (m.has(n) ? str(m.get(n)!) : '');
+  return {
+    kind: 'goods_donation', toAccount: s(1), itemCode: s(2), unit: s(3),
+    quantity: m.has(4) ? varint(m.get(4)!) : 0n,
+    valueFen: m.has(5) ? int64(m.get(5)!) : 0n,
+    donorDisplayName: s(7), lotNumber: s(8),
+    expiresOn: m.has(9) ? Number(varint(m.get(9)!)) : 0,
+    notaryOrg: s(11), memo: s(12),
+  };
+}
+
+function decodeGoodsTransfer(data: Uint8Array): GoodsTransferBody {
+  const m = fieldsByNumber(data);
+  const s = (n: number): string => (m.has(n) ? str(m.get(n)!) : '');
+  return {
+    kind: 'goods_transfer', fromAccount: s(1), toAccount: s(2), itemCode: s(3), unit: s(4),
+    quantity: m.has(5) ? varint(m.get(5)!) : 0n, purpose: s(6),
+  };
+}
+
+function decodeGoodsDistribution(data: Uint8Array): GoodsDistributionBody {
+  const m = fieldsByNumber(data);
+  const s = (n: number): string => (m.has(n) ? str(m.get(n)!) : '');
+  return {
+    kind: 'goods_distribution', fromAccount: s(1), itemCode: s(2), unit: s(3),
+    quantity: m.has(4) ? varint(m.get(4)!) : 0n,
+    region: s(5), placeName: s(6),
+    beneficiaryCount: m.has(7) ? Number(varint(m.get(7)!)) : 0,
+    evidenceHash: m.has(8) ? toHex(bytes(m.get(8)!)) : '',
+    occurredAtMs: m.has(9) ? Number(varint(m.get(9)!)) : 0,
+    description: s(10),
+  };
+}
+
 function decodePayload(f: Field): Payload {
   const data = bytes(f);
   switch (f.number) {
@@ -207,6 +286,9 @@ function decodePayload(f: Field): Payload {
     case 27: return decodeServiceExchange(data);
     case 28: return decodeMovePoints(data);
     case 30: return decodeHonourName(data);
+    case 31: return decodeGoodsDonation(data);
+    case 32: return decodeGoodsTransfer(data);
+    case 33: return decodeGoodsDistribution(data);
     default: return { kind: 'other', field: f.number };
   }
 }

@@ -124,6 +124,65 @@ export interface Receipt {
   flow_proof?: FlowProofJson | null; // docs/flow-proof.md; absent from nodes that predate it
 }
 
+// A goods donation's trace in units (GET /v1/goods/{id}/trace; "goods" in a goods receipt).
+export interface GoodsHopTx {
+  tx_id: string;
+  leaf: number;
+  height: number;
+  time_ms: number;
+  date: string; // YYYY-MM-DD (Beijing) of the block
+  kind: 'goods_transfer' | 'goods_distribution';
+  to_account?: string;
+  to_name_zh?: string;
+  purpose?: string;
+  place_name?: string;
+  region?: string;
+  region_name?: string | null;
+  beneficiary_count?: number;
+  evidence_hash?: string | null;
+  occurred_at_ms?: number;
+  expired_quantity?: number;
+}
+
+export interface GoodsTraceNode {
+  account: string;
+  holder: string;
+  holder_name_zh: string;
+  holder_name_en: string;
+  quantity: number;
+  fate: 'distributed' | 'moved_on' | 'unspent';
+  tx: GoodsHopTx | null;
+  children: GoodsTraceNode[];
+  unexpanded?: boolean; // set by the browser on a proven tree
+}
+
+export interface GoodsTrace {
+  id: string;
+  code: string;
+  item: { item_code: string; name_zh: string; name_en: string; unit: string; category: string; category_zh: string; perishable: boolean };
+  quantity: number;
+  value_fen: number;
+  lot_number: string;
+  expires_on: string;
+  donor_display_name: string;
+  account: string;
+  holder: string;
+  holder_name_zh: string;
+  recorded_by: string;
+  notary_org: string | null;
+  height: number;
+  time_ms: number;
+  truncated: boolean;
+  totals: { distributed: number; held: number; untraced: number };
+  nodes: GoodsTraceNode[];
+}
+
+export interface GoodsReceipt {
+  goods: GoodsTrace;
+  proof: ReceiptProof;
+  flow_proof?: FlowProofJson | null;
+}
+
 export interface SourcesPage {
   outflow: { id: string; code: string; kind: string; leaf: number; time_ms: number; from_account: string; from_name_zh: string; to_account: string | null; amount_fen: number };
   sources: {

@@ -79,7 +79,9 @@ struct SourcesProof {
 
 // ---------------------------------------------------------------- prover
 
-// The proof of the gift (donation or trust deposit) `gift_tx_id` against the view's head.
+// The proof of the gift (donation, trust deposit or goods donation) `gift_tx_id` against the
+// view's head. A goods donation's proof walks its goods account in units of the item from its
+// record r/gg/<tx id> (docs/flow-proof.md "Goods traces").
 // Errors: not_found (no such gift), and any storage inconsistency the walk meets.
 Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std::size_t max_nodes = kMaxNodes);
 
@@ -115,15 +117,27 @@ struct HopTx {
   pb::TxBody body;
 };
 
+// What a goods donation's proof proves beyond the walk (empty for a money gift).
+struct VerifiedGoods {
+  pb::GoodsGiftRecord gift;  // its proven r/gg/ record (account, item, quantity, lot, donor name)
+  pb::GoodsItem item;        // from the genesis catalogue or the proven r/gi/<code> record
+  // By leaf: every distributed node's proven r/gd/ record (block date, expired units).
+  std::map<std::uint64_t, pb::GoodsDistributionRecord> distributions;
+};
+
+// For a goods donation the *_fen totals, the nodes' amount_fen and `trace` count units of the
+// item (never fen): the walk is the same, only the stream is a goods account's.
 struct VerifiedFlow {
   pb::BlockHeader header;  // the certified header everything is proven against
-  pb::GiftRecord gift;
+  pb::GiftRecord gift;     // a money gift's record; for goods only account and amount_fen (= quantity) are set
+  std::optional<VerifiedGoods> goods;  // set exactly when the receipt's tx is a GoodsDonation
   flow::Trace trace;  // node for node what flow::TraceForward gives on the same state
   std::map<std::uint64_t, HopTx> hop_txs;             // by leaf: every spent / moved-on / refunded node's tx
   std::map<std::string, pb::OrgRecord> orgs;          // by org id: every organisation named
   std::map<std::string, pb::ProjectRecord> projects;  // by project id
   std::map<std::string, pb::TrustRecord> trusts;      // by trust id
   std::string attesting_bank;                         // proven by check 8; empty: self-reported
+                                                      // (goods: the notary that co-signed)
   // By leaf: the bank that co-signed a spend or refund hop (its proven r/a/ record, a proven bank).
   std::map<std::uint64_t, std::string> hop_attested_by;
   std::size_t hops = 0;                               // nodes with a hop tx
