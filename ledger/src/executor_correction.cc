@@ -134,6 +134,8 @@ Status Applier::ReverseSpend(const pb::Spend& s, const pb::TxLocation& loc, cons
       y.set_admin_spent_fen(AdjustTotal(y.admin_spent_fen(), -s.amount_fen()));
     }
     if (attested) y.set_attested_spent_fen(AdjustTotal(y.attested_spent_fen(), -s.amount_fen()));
+    if (!s.invoice_hash().empty()) y.set_invoiced_spent_fen(AdjustTotal(y.invoiced_spent_fen(), -s.amount_fen()));
+    y.set_corrections(y.corrections() + 1);
     return true;
   }));
   IndexAccount(s.from_account());
@@ -161,11 +163,13 @@ Status Applier::ReverseTransfer(const pb::Transfer& t, const pb::TxLocation& loc
     project->set_allocated_fen(AdjustTotal(project->allocated_fen(), -t.amount_fen()));
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
-  if (*target_owner != *source_owner) {
-    SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
-      y.set_granted_out_fen(AdjustTotal(y.granted_out_fen(), -t.amount_fen()));
-      return true;
-    }));
+  const bool grant = *target_owner != *source_owner;
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
+    if (grant) y.set_granted_out_fen(AdjustTotal(y.granted_out_fen(), -t.amount_fen()));
+    y.set_corrections(y.corrections() + 1);
+    return true;
+  }));
+  if (grant) {
     SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, -t.amount_fen()));
     IndexOrg(*target_owner);
   }
@@ -210,7 +214,15 @@ Result<std::uint64_t> Applier::WithdrawDonation(const pb::Donation& d, pb::GiftR
   IndexAccount(gift.account());
   IndexOrg(gift.recorded_by());
   if (gift.attested()) IndexOrg(gift.attesting_bank());
-  SHANLIU_RETURN_IF_ERROR(AddOrgIncome(gift.recorded_by(), -gift.amount_fen()));
+  // The withdrawn gift leaves the year's inflows in the correction's year (as a refund does);
+  // the correction is counted against the receiving organisation, whose books were wrong.
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(gift.recorded_by(), [&](pb::OrgYear& y) {
+    y.set_income_fen(AdjustTotal(y.income_fen(), -gift.amount_fen()));
+    y.set_donated_fen(AdjustTotal(y.donated_fen(), -gift.amount_fen()));
+    if (gift.attested()) y.set_attested_donated_fen(AdjustTotal(y.attested_donated_fen(), -gift.amount_fen()));
+    y.set_corrections(y.corrections() + 1);
+    return true;
+  }));
   SHANLIU_RETURN_IF_ERROR(UpdateStats([&](pb::ChainStats& s) {
     if (s.donation_count() == 0) return false;
     s.set_donated_fen(AdjustTotal(s.donated_fen(), -gift.amount_fen()));

@@ -87,7 +87,14 @@ Status Applier::Donation(const pb::Donation& p) {
   IndexAccount(p.to_account());
   IndexOrg(*receiver);
   if (attested) IndexOrg(p.attesting_bank());
-  SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*receiver, p.amount_fen()));
+  // Income and the transparency inputs move in one update of the year row.
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*receiver, [&](pb::OrgYear& y) {
+    y.set_income_fen(AdjustTotal(y.income_fen(), p.amount_fen()));
+    y.set_donated_fen(AdjustTotal(y.donated_fen(), p.amount_fen()));
+    if (attested) y.set_attested_donated_fen(AdjustTotal(y.attested_donated_fen(), p.amount_fen()));
+    y.set_entries(y.entries() + 1);
+    return true;
+  }));
   return UpdateStats([&](pb::ChainStats& s) {
     s.set_donated_fen(AdjustTotal(s.donated_fen(), p.amount_fen()));
     s.set_donation_count(s.donation_count() + 1);
@@ -151,14 +158,15 @@ Status Applier::Transfer(const pb::Transfer& p) {
   SHANLIU_RETURN_IF_ERROR(flow::RecordTransfer(view_, p.from_account(), p.to_account(), p.amount_fen(), ctx_.leaf));
 
   SHANLIU_RETURN_IF_ERROR(AddProjectAllocation(p.to_account(), p.amount_fen()));
-  if (*target_owner != *source_owner) {
-    // A grant: charitable expenditure of the grantor, income of the grantee.
-    SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
-      y.set_granted_out_fen(AdjustTotal(y.granted_out_fen(), p.amount_fen()));
-      return true;
-    }));
-    SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, p.amount_fen()));
-  }
+  const bool grant = *target_owner != *source_owner;
+  // A grant: charitable expenditure of the grantor, income of the grantee. Either way the
+  // source booked one entry.
+  SHANLIU_RETURN_IF_ERROR(AddOrgYear(*source_owner, [&](pb::OrgYear& y) {
+    if (grant) y.set_granted_out_fen(AdjustTotal(y.granted_out_fen(), p.amount_fen()));
+    y.set_entries(y.entries() + 1);
+    return true;
+  }));
+  if (grant) SHANLIU_RETURN_IF_ERROR(AddOrgIncome(*target_owner, p.amount_fen()));
   IndexAccount(p.from_account());
   IndexAccount(p.to_account());
   IndexOrg(*source_owner);
@@ -218,6 +226,8 @@ Status Applier::Spend(const pb::Spend& p) {
       y.set_admin_spent_fen(AdjustTotal(y.admin_spent_fen(), p.amount_fen()));
     }
     if (!cosigner->empty()) y.set_attested_spent_fen(AdjustTotal(y.attested_spent_fen(), p.amount_fen()));
+    if (!p.invoice_hash().empty()) y.set_invoiced_spent_fen(AdjustTotal(y.invoiced_spent_fen(), p.amount_fen()));
+    y.set_entries(y.entries() + 1);
     return true;
   }));
   IndexAccount(p.from_account());
@@ -265,6 +275,7 @@ Status Applier::Refund(const pb::Refund& p) {
     y.set_income_fen(AdjustTotal(y.income_fen(), -*refunded));
     y.set_refunded_fen(AdjustTotal(y.refunded_fen(), *refunded));
     if (!cosigner->empty()) y.set_attested_refunded_fen(AdjustTotal(y.attested_refunded_fen(), *refunded));
+    y.set_entries(y.entries() + 1);
     return true;
   }));
   return UpdateStats([&](pb::ChainStats& s) {
