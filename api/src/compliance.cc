@@ -92,12 +92,17 @@ ReportState Judge(const std::optional<Filing>& filed, std::uint64_t due_ms, std:
 
 AnnualReport CheckAnnualReport(const std::vector<Filing>& filings, std::uint32_t year_number,
                                const ledger::ComplianceParams& params, std::uint64_t now_ms, bool required) {
+  return CheckYearReport(filings, pb::DISCLOSURE_TYPE_ANNUAL_REPORT, year_number, params, now_ms, required);
+}
+
+AnnualReport CheckYearReport(const std::vector<Filing>& filings, pb::DisclosureType type, std::uint32_t year_number,
+                             const ledger::ComplianceParams& params, std::uint64_t now_ms, bool required) {
   AnnualReport out;
   out.covers_year = year_number - 1;
   out.due_ms = BeijingDayEndMs(static_cast<int>(year_number), params.annual_report_due_month,
                                params.annual_report_due_day);
   for (const Filing& f : filings) {
-    if (f.type != pb::DISCLOSURE_TYPE_ANNUAL_REPORT || !CoversYear(f, out.covers_year)) continue;
+    if (f.type != type || !CoversYear(f, out.covers_year)) continue;
     if (!out.filed || f.time_ms < out.filed->time_ms) out.filed = f;
   }
   out.state = Judge(out.filed, out.due_ms, now_ms);

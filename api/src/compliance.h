@@ -59,6 +59,10 @@ struct AnnualReport {
 // Not filed and not yet due is kNotYetDue, never late.
 AnnualReport CheckAnnualReport(const std::vector<Filing>& filings, std::uint32_t year,
                                const ledger::ComplianceParams& params, std::uint64_t now_ms, bool required);
+// The same schedule for another yearly filing of `type` (the transparency score reads the audit
+// report for year - 1 this way: same period forms, same due day).
+AnnualReport CheckYearReport(const std::vector<Filing>& filings, pb::DisclosureType type, std::uint32_t year,
+                             const ledger::ComplianceParams& params, std::uint64_t now_ms, bool required);
 
 struct ClosedProject {
   std::string project_id;

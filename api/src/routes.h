@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "compliance.h"
 #include "router.h"
 #include "server_context.h"
 
@@ -20,6 +21,7 @@ void AddProjectRoutes(Router& router);  // projects, trusts
 void AddPointsRoutes(Router& router);   // charity points by holder
 void AddHonourRoutes(Router& router);   // the opt-in honour list (/v1/honour)
 void AddStatsRoutes(Router& router);    // statistics, compliance indicators
+void AddTransparencyRoutes(Router& router);  // transparency scores (docs/transparency.md)
 void AddExportRoutes(Router& router);   // movements CSV and IATI XML for a period
 void AddOpsRoutes(Router& router);      // /healthz, /metrics, openapi, event stream
 void AddDonorRoutes(Router& router);    // activity feed, a receipt's event stream and Atom feed
@@ -53,6 +55,13 @@ inline std::uint32_t BeijingYear(std::uint64_t time_ms) {
   const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(time_ms) + hours(8)));
   return static_cast<std::uint32_t>(static_cast<int>(year_month_day(day).year()));
 }
+
+// The org's disclosures filed since 1 January (Beijing) of year - 1, newest first, at most
+// 2,000 (*complete is false when more were left unread). Shared by compliance and transparency.
+std::vector<Filing> RecentFilings(const ledger::ReadView& view, const std::string& org, std::uint32_t year,
+                                  bool* complete);
+// When the organisation was registered: its block's time, or genesis time for genesis orgs.
+std::uint64_t RegisteredTimeMs(const ledger::ReadView& view, const pb::OrgRecord& org);
 
 // `before` leaf cursor for activity lists: absent means "from the newest".
 Result<std::uint64_t> BeforeLeaf(const Query& query);

@@ -97,7 +97,8 @@ Json ExpiredHeldJson(const ledger::goods::ExpiredHeldByOrg& held, const std::str
               {"complete", held.complete}};
 }
 
-// The org's disclosures filed since 1 January (Beijing) of year - 1, newest first, bounded.
+}  // namespace
+
 std::vector<Filing> RecentFilings(const ledger::ReadView& view, const std::string& org, std::uint32_t year,
                                   bool* complete) {
   std::vector<Filing> out;
@@ -127,6 +128,8 @@ std::uint64_t RegisteredTimeMs(const ledger::ReadView& view, const pb::OrgRecord
   auto block = view.Block(org.registered_height());
   return block ? block->header().time_ms() : view.genesis().genesis_time_ms;
 }
+
+namespace {
 
 Json TimeOrNull(const std::optional<Filing>& f) { return f ? Json(BeijingIsoTime(f->time_ms)) : Json(nullptr); }
 

@@ -12,6 +12,7 @@ void RegisterRoutes(Router& router) {
   AddPointsRoutes(router);
   AddHonourRoutes(router);
   AddStatsRoutes(router);
+  AddTransparencyRoutes(router);
   AddExportRoutes(router);
   AddOpsRoutes(router);
   AddDonorRoutes(router);
