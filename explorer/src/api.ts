@@ -173,6 +173,29 @@ export interface OrgYear {
   disclosures: number;
 }
 
+// GET /v1/orgs/{id}/transparency (method shanliu-transparency/1, docs/transparency.md).
+export interface TransparencyComponent {
+  name: string;
+  weight: number;
+  state: 'scored' | 'not_applicable';
+  points: number | null;
+  points_milli: number | null;
+  rule: string;
+  inputs: Record<string, unknown>;
+  evidence: { api: string; explorer: string };
+}
+
+export interface TransparencyScore {
+  method: string;
+  org_id: string;
+  year: number;
+  status: 'scored' | 'no_data';
+  score: number | null;
+  applicable_weight: number;
+  components: TransparencyComponent[];
+  complete: boolean;
+}
+
 // A merchant's catalogue item as the federation listed it (GET /v1/merchants/{org}/catalogue).
 export interface CatalogueItem {
   item_id: string;

@@ -518,6 +518,31 @@ describe('explorer', () => {
     await page.context().close();
   });
 
+  it('shows a demo charity its transparency score with every component, its inputs and evidence', T, async () => {
+    const ranked = await (await fetch(`${net.url}/v1/transparency?limit=100`)).json();
+    assert.equal(ranked.method, 'shanliu-transparency/1');
+    const scored = ranked.orgs.find((o) => o.status === 'scored');
+    assert.ok(scored, 'the demo has a scored organisation in the head year');
+    const page = await net.page();
+    await page.goto(`${net.url}/orgs/${scored.org_id}`);
+    const box = page.locator('[data-section="transparency"]');
+    await box.locator('[data-score]').first().waitFor({ timeout: 30000 });
+    assert.equal(await box.locator('[data-score]').first().getAttribute('data-score'), String(scored.score));
+    assert.equal(await box.locator('tr[data-component]').count(), 8);
+    for (const c of scored.components) {
+      const row = box.locator(`tr[data-component="${c.name}"]`);
+      assert.equal(await row.locator(`a[href="${c.evidence.api}"]`).count(), 1, `${c.name} links its evidence`);
+      if (c.state === 'scored') assert.ok((await row.innerText()).includes(`/ ${c.weight}`), `${c.name} shows its points`);
+    }
+    assert.ok((await box.innerText()).includes('透明度评价'));
+    await shot(page, 'org-transparency-zh');
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await box.getByText('Transparency score', { exact: false }).first().waitFor({ timeout: 30000 });
+    noErrors(page);
+    await page.context().close();
+  });
+
   it('verifies the checkpoint and a consistency proof on the regulator page', T, async () => {
     const page = await net.page();
     await page.goto(`${net.url}/regulator`);

@@ -1,5 +1,5 @@
 // Organisations: the list (/orgs) and one organisation (/orgs/<id>).
-import { enc, get, type CataloguePage, type Disclosure, type Org, type OrgDetail, type TxSummary } from '../api';
+import { enc, get, type CataloguePage, type Disclosure, type Org, type OrgDetail, type TransparencyScore, type TxSummary } from '../api';
 import { h, replace } from '../dom';
 import { date, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
@@ -162,6 +162,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
     d.trusts.length
       ? section(t('org.trusts'), h('ul', { class: 'list' }, d.trusts.map((tr) => h('li', { class: 'list-item' }, h('a', { href: `/trusts/${tr.trust_id}`, class: 'list-title' }, name(tr, tr.trust_id)), pill(tEnum('trust_role', tr.role))))))
       : null,
+    o.kind === 'charity' || o.kind === 'federation' || o.kind === 'trustee' ? transparencySection(o.org_id, ctx.signal) : null,
     // Goods are shown for every organisation that can hold them; a bank or merchant never does.
     o.kind === 'charity' || o.kind === 'federation' || o.kind === 'trustee' ? goodsSections('orgs', o.org_id, ctx.signal) : null,
     section(t('org.disclosure_list'), disclosures),
@@ -197,5 +198,54 @@ export function disclosureItem(x: Disclosure): HTMLElement {
       safeUrl ? h('a', { href: safeUrl, rel: 'external noopener noreferrer', target: '_blank' }, t('org.open_document')) : null,
     ),
     h('div', { class: 'list-side' }, h('a', { href: `/tx/${x.id}` }, date(x.time_ms))),
+  );
+}
+
+// The transparency score of the head block's year, each component with its inputs and the link
+// that shows them (docs/transparency.md). Loaded after the page so a slow score never delays it.
+function transparencySection(orgId: string, signal: AbortSignal): HTMLElement {
+  const body = h('div', { 'data-section': 'transparency' }, loading());
+  get<TransparencyScore>(`/v1/orgs/${enc(orgId)}/transparency`, signal).then(
+    (s) => replace(body, transparencyView(s)),
+    (e) => body.replaceChildren(errorBox(e)),
+  );
+  return section(t('transparency.section'), body);
+}
+
+function inputsText(inputs: Record<string, unknown>): string {
+  return Object.entries(inputs)
+    .filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+    .join(' · ');
+}
+
+function transparencyView(s: TransparencyScore): HTMLElement {
+  const heading = h('h3', t('transparency.title', { year: s.year }));
+  if (s.status === 'no_data' || s.score === null) {
+    return h('div', heading, h('p', { 'data-score': 'none' }, t('transparency.no_data', { year: s.year })));
+  }
+  const rows = s.components.map((c) =>
+    h(
+      'tr',
+      { 'data-component': c.name },
+      h('td', tEnum('transparency', c.name)),
+      h('td', c.state === 'scored' && c.points !== null ? `${num(c.points)} / ${c.weight}` : t('transparency.not_applicable')),
+      h('td', { class: 'fine' }, inputsText(c.inputs)),
+      h('td', h('a', { href: c.evidence.explorer }, t('transparency.evidence')), ' · ', h('a', { href: c.evidence.api, rel: 'nofollow' }, t('transparency.api_link'))),
+    ),
+  );
+  return h(
+    'div',
+    heading,
+    h('p', h('strong', { 'data-score': String(s.score) }, t('transparency.score', { score: s.score }))),
+    h('p', { class: 'fine' }, t('transparency.applicable', { weight: s.applicable_weight })),
+    s.complete ? null : h('p', { class: 'fine' }, t('transparency.incomplete')),
+    h(
+      'table',
+      { class: 'table' },
+      h('thead', h('tr', h('th', t('transparency.component')), h('th', t('transparency.points')), h('th', t('transparency.inputs')), h('th', t('transparency.evidence')))),
+      h('tbody', rows),
+    ),
+    h('p', { class: 'fine' }, t('transparency.method', { method: s.method })),
   );
 }
