@@ -248,10 +248,13 @@ TEST_CASE("the API answers 500 storage_corrupt for a damaged block and tells the
   stored.Close(/*tables=*/true);
   const fs::path pristine = stored.Copy("pristine");
   const std::uint64_t table_size = fs::file_size(LargestFile(pristine, ".ldb"));
-  // The first of the fixed offsets whose flip damages a committed block that still opens.
-  for (int i = 0; i < 16; ++i) {
+  // The first of the fixed offsets whose flip damages a committed block that still opens (a
+  // table block also holding the head, the log or the tree's root fails the open instead; the
+  // smaller the store, the more offsets that takes).
+  constexpr int kOffsets = 64;
+  for (int i = 0; i < kOffsets; ++i) {
     const fs::path data = stored.Copy("api-" + std::to_string(i));
-    FlipByte(LargestFile(data, ".ldb"), table_size * static_cast<std::uint64_t>(i + 1) / 17);
+    FlipByte(LargestFile(data, ".ldb"), table_size * static_cast<std::uint64_t>(i + 1) / (kOffsets + 1));
     auto opened = ledger::Ledger::Open(data, stored.chain.genesis(), {.startup_sample_blocks = 0});
     if (!opened.ok()) continue;
     std::optional<std::uint64_t> damaged;

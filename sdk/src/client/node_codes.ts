@@ -124,6 +124,7 @@ export const NODE_ERROR_CODES = {
   bad_commit: [400, false],
   block_hash_mismatch: [400, false],
   genesis_mismatch: [500, false],
+  store_format_old: [500, false],
   invalid_genesis: [400, false],
   corruption: [500, false],
   io_error: [500, false],
