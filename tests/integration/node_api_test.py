@@ -32,6 +32,9 @@ def test_reads(url, codes, state):
     get_json(url + "/v1/orgs/no-such-org", expect=404)
     get_json(url + "/v1/checkpoint")
     get_json(url + "/v1/compliance")
+    ranked = get_json(url + "/v1/transparency")
+    check(ranked.get("method") == "shanliu-transparency/1", "transparency scores name their method")
+    get_json(url + "/v1/orgs/bureau/transparency", expect=400)  # a bureau is not scored
     spec = get_json(url + "/v1/openapi.json")
     check(spec.get("openapi", "").startswith("3."), "OpenAPI 3 document")
     for path in ["/v1/txs", "/v1/receipts/{code}", "/v1/trace/{code}", "/v1/blocks/latest", "/v1/stream"]:
