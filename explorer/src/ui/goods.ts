@@ -16,7 +16,7 @@ export type Holder = 'orgs' | 'projects';
 
 function stockTable(stock: GoodsStock): Child {
   if (!stock.items.length) return h('p', { class: 'empty' }, t('goods.stock_none'));
-  const head = ['goods.item', 'goods.held', 'goods.value', 'goods.donated', 'goods.received', 'goods.moved_out', 'goods.distributed'] as const;
+  const head = ['goods.item', 'goods.stock_held', 'goods.value', 'goods.donated', 'goods.received', 'goods.moved_out', 'goods.distributed'] as const;
   const row = (it: GoodsStockItem) =>
     h(
       'tr',
@@ -50,7 +50,7 @@ function historyItem(r: GoodsHistoryRow): HTMLElement {
   else if (r.kind === 'goods_transfer') title = t('goods.out_transfer', { ...quantity(r), to: r.to_name_zh || r.to_account || '' });
   else title = t('goods.out_distribution', { ...quantity(r), place: r.place_name ?? '' });
   const details: Child[] = [t('goods.valued', { v: yuan(r.value_fen) })];
-  if (r.lots.length) details.push(' · ', t('goods.lot', { lot: r.lots.join(' ') }));
+  if (r.lots.length) details.push(' · ', t('goods.lots', { lot: r.lots.join(' ') }));
   if (r.kind === 'goods_distribution') details.push(' · ', `${r.region} ${r.region_name ?? ''}`, ' · ', t('goods.beneficiaries', { n: num(r.beneficiary_count ?? 0) }));
   return h(
     'li',
