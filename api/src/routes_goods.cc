@@ -79,13 +79,6 @@ Response GetProjectGoods(RequestContext& ctx) {
   return JsonResponse(StockJson(ctx.view(), "project:" + ctx.params[0]));
 }
 
-std::string DateText(std::uint32_t yyyymmdd) {
-  if (yyyymmdd == 0) return "";
-  char out[32];
-  std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
-  return out;
-}
-
 // The tx that decided a node's fate: a goods transfer (to whom) or a distribution (where).
 Json OutflowJson(const ledger::ReadView& view, Names& names, std::uint64_t leaf) {
   auto tx = view.TxByLeaf(leaf);
@@ -94,7 +87,7 @@ Json OutflowJson(const ledger::ReadView& view, Names& names, std::uint64_t leaf)
               {"leaf", leaf},
               {"height", tx->location.height()},
               {"time_ms", tx->time_ms},
-              {"date", DateText(goods::BeijingDate(tx->time_ms))}};
+              {"date", ledger::goods::IsoDate(goods::BeijingDate(tx->time_ms))}};
   if (tx->body.has_goods_distribution()) {
     const pb::GoodsDistribution& d = tx->body.goods_distribution();
     auto region = ledger::RegionName(d.region());
@@ -175,7 +168,7 @@ Json GoodsTraceJson(const ledger::ReadView& view, Names& names, const Hash256& i
       {"quantity", gift.quantity()},
       {"value_fen", gift.value_fen()},
       {"lot_number", gift.lot_number()},
-      {"expires_on", DateText(gift.expires_on())},
+      {"expires_on", ledger::goods::IsoDate(gift.expires_on())},
       {"donor_display_name", gift.donor_display_name().empty() ? "匿名" : gift.donor_display_name()},
       {"account", gift.account()},
       {"holder", holder},

@@ -44,13 +44,6 @@ bool Wanted(KindFilter filter, const pb::TxBody& body) {
   return false;
 }
 
-std::string IsoDate(std::uint32_t yyyymmdd) {
-  if (yyyymmdd == 0) return "";
-  char out[32];
-  std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
-  return out;
-}
-
 Json ItemFields(const ledger::ReadView& view, const std::string& code) {
   auto item = goods::FindItem(view.state(), view.genesis(), code);
   if (!item) throw ledger::StorageError("a committed goods tx names an item that is not in the catalogue");
@@ -74,7 +67,7 @@ void AddDonation(const ledger::ReadView& view, const ledger::TxRecord& tx, Json&
   row["value_fen"] = d.value_fen();
   row["value_complete"] = true;
   row["lots"] = d.lot_number().empty() ? Json::array() : Json::array({d.lot_number()});
-  row["expires_on"] = IsoDate(d.expires_on());
+  row["expires_on"] = ledger::goods::IsoDate(d.expires_on());
   row["donor_display_name"] = d.donor_display_name().empty() ? "匿名" : d.donor_display_name();
   row["to_account"] = d.to_account();
   row["notary_org"] = d.notary_org().empty() ? Json(nullptr) : Json(d.notary_org());
@@ -118,7 +111,7 @@ Json RowJson(const ledger::ReadView& view, Names& names, const ledger::TxRecord&
               {"leaf", tx.location.leaf()},
               {"height", tx.location.height()},
               {"time_ms", tx.time_ms},
-              {"date", IsoDate(goods::BeijingDate(tx.time_ms))}};
+              {"date", ledger::goods::IsoDate(goods::BeijingDate(tx.time_ms))}};
   if (tx.body.has_goods_donation()) {
     row["kind"] = "goods_donation";
     AddDonation(view, tx, row);

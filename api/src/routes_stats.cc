@@ -72,13 +72,10 @@ Json ExpiredHeldJson(const ledger::goods::ExpiredHeldByOrg& held, const std::str
   Json lots = Json::array();
   if (auto it = held.lots.find(org); it != held.lots.end()) {
     for (const ledger::goods::ExpiredLot& lot : it->second) {
-      char expires[16];
-      std::snprintf(expires, sizeof expires, "%04u-%02u-%02u", lot.expires_on / 10000, lot.expires_on / 100 % 100,
-                    lot.expires_on % 100);
       lots.push_back({{"holder", lot.holder},
                       {"item_code", lot.item_code},
                       {"lot_number", lot.lot_number},
-                      {"expires_on", expires},
+                      {"expires_on", ledger::goods::IsoDate(lot.expires_on)},
                       {"units", lot.units},
                       {"gift_leaf", lot.gift_leaf}});
     }
@@ -87,13 +84,11 @@ Json ExpiredHeldJson(const ledger::goods::ExpiredHeldByOrg& held, const std::str
     auto it = m.find(org);
     return it == m.end() ? std::uint64_t{0} : it->second;
   };
-  char judged[16];
-  std::snprintf(judged, sizeof judged, "%04u-%02u-%02u", date / 10000, date / 100 % 100, date % 100);
   return Json{{"units", count(held.units)},
               {"lot_count", count(held.lot_count)},
               {"lots", std::move(lots)},
               {"listed_max", ComplianceLimits::kMaxListed},
-              {"judged_on", judged},
+              {"judged_on", ledger::goods::IsoDate(date)},
               {"complete", held.complete}};
 }
 

@@ -4,6 +4,7 @@
 #include "shanliu/ledger/goods.h"
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 
 #include "flow_records.h"
@@ -178,6 +179,13 @@ bool IsValidDate(std::uint32_t yyyymmdd) {
   const auto m = static_cast<unsigned>(yyyymmdd / 100 % 100);
   const auto d = static_cast<unsigned>(yyyymmdd % 100);
   return y >= 1900 && y <= 9999 && year_month_day(year(y), month(m), day(d)).ok();
+}
+
+std::string IsoDate(std::uint32_t yyyymmdd) {
+  if (yyyymmdd == 0) return "";
+  char out[16];
+  std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+  return out;
 }
 
 std::uint32_t BeijingDate(std::uint64_t time_ms) {

@@ -16,7 +16,7 @@ export type Holder = 'orgs' | 'projects';
 
 function stockTable(stock: GoodsStock): Child {
   if (!stock.items.length) return h('p', { class: 'empty' }, t('goods.stock_none'));
-  const head = ['goods.item', 'goods.held', 'goods.value', 'goods.donated', 'goods.received', 'goods.moved_out', 'goods.distributed'] as const;
+  const head = ['goods.item', 'goods.stock_held', 'goods.value', 'goods.donated', 'goods.received', 'goods.moved_out', 'goods.distributed'] as const;
   const row = (it: GoodsStockItem) =>
     h(
       'tr',

@@ -39,9 +39,11 @@ export interface SankeyGraph {
 // How a flow's values read: fen as yuan for money, units of the item for goods.
 export type ValueFormat = (value: number) => string;
 
-export function buildGraph(trace: Trace): SankeyGraph {
+// Nodes and links of one graph as a walk adds them: a node reached again keeps its deepest
+// column; links between the same two nodes add up; empty links are dropped.
+function graphBuilder() {
   const nodes = new Map<string, GNode>();
-  const links = new Map<string, { source: string; target: string; value: number }>();
+  const links = new Map<string, GLink>();
   const node = (key: string, display: string, kind: GNode['kind'], depth: number): string => {
     const existing = nodes.get(key);
     if (existing) existing.depth = Math.max(existing.depth ?? 0, depth);
@@ -55,6 +57,12 @@ export function buildGraph(trace: Trace): SankeyGraph {
     if (l) l.value += value;
     else links.set(k, { source, target, value });
   };
+  const graph = (): SankeyGraph => ({ nodes: [...nodes.values()], links: [...links.values()] });
+  return { node, link, graph };
+}
+
+export function buildGraph(trace: Trace): SankeyGraph {
+  const { node, link, graph } = graphBuilder();
   const accountName = (n: TraceNode) => (lang() === 'zh' ? n.account_name_zh || n.account_name_en : n.account_name_en || n.account_name_zh) || n.account;
 
   // The gift's own account is the first column; each hop moves one column to the right.
@@ -94,7 +102,7 @@ export function buildGraph(trace: Trace): SankeyGraph {
     }
   };
   for (const n of trace.nodes) walk(n, null, []);
-  return { nodes: [...nodes.values()], links: [...links.values()] };
+  return graph();
 }
 
 type LNode = SankeyNode<GNode, GLink>;
@@ -227,21 +235,7 @@ export function renderSankey(container: HTMLElement, trace: Trace): () => void {
 // A goods donation's path in units of its item (issue 19): holders are nodes; what was handed
 // out ends in one node per place, what is held in one per holder.
 export function buildGoodsGraph(goods: GoodsTrace): SankeyGraph {
-  const nodes = new Map<string, GNode>();
-  const links = new Map<string, GLink>();
-  const node = (key: string, display: string, kind: GNode['kind'], depth: number): string => {
-    const existing = nodes.get(key);
-    if (existing) existing.depth = Math.max(existing.depth ?? 0, depth);
-    else nodes.set(key, { name: key, display, kind, color: COLORS[kind], depth });
-    return key;
-  };
-  const link = (source: string, target: string, value: number) => {
-    if (value <= 0) return;
-    const k = `${source}\u0000${target}`;
-    const l = links.get(k);
-    if (l) l.value += value;
-    else links.set(k, { source, target, value });
-  };
+  const { node, link, graph } = graphBuilder();
   const holderName = (n: GoodsTraceNode) => (lang() === 'zh' ? n.holder_name_zh || n.holder_name_en : n.holder_name_en || n.holder_name_zh) || n.holder;
   const walk = (n: GoodsTraceNode, parent: string | null, ancestors: string[]) => {
     const key = ancestors.includes(n.account) ? `${n.account}#${ancestors.length}` : n.account;
@@ -263,7 +257,7 @@ export function buildGoodsGraph(goods: GoodsTrace): SankeyGraph {
     }
   };
   for (const n of goods.nodes) walk(n, null, []);
-  return { nodes: [...nodes.values()], links: [...links.values()] };
+  return graph();
 }
 
 export function renderGraph(container: HTMLElement, graph: SankeyGraph, format: ValueFormat): () => void {

@@ -60,6 +60,8 @@ std::string_view ItemOf(std::string_view goods_account);
 bool IsValidDate(std::uint32_t yyyymmdd);
 // The Beijing (UTC+8) date of a block time, as YYYYMMDD.
 std::uint32_t BeijingDate(std::uint64_t time_ms);
+// YYYYMMDD as "YYYY-MM-DD" for reports; "" for 0 (no date).
+std::string IsoDate(std::uint32_t yyyymmdd);
 
 // The item with this code: the genesis catalogue first, then items the federation registered
 // ("gi/<code>" in the state). nullopt when unknown.
