@@ -29,11 +29,20 @@ if [ -f "$root/explorer/dist/index.html" ]; then explorer_args=(--explorer-dir "
 if [ "$fresh" = 1 ]; then rm -rf "$dir"; fi
 # A devnet from before the network had four validators is replaced.
 if [ -f "$dir/genesis.json" ] && [ ! -f "$dir/node4/config.json" ]; then rm -rf "$dir"; fi
+# So is one an older build wrote, when the ledger's store format or rules changed since: its
+# validators would refuse the store (store_format_old) or its blocks would not replay. Bump this
+# with any such change; it is demo data, made again in a minute.
+devnet_format="2026-12-06 store format 2, OrgYear transparency counters"
+if [ -f "$dir/genesis.json" ] && [ "$(cat "$dir/DEVNET_FORMAT" 2>/dev/null)" != "$devnet_format" ]; then
+  echo "run.sh: ./devnet was made by an older build of Shanliu; starting a new one"
+  rm -rf "$dir"
+fi
 new_network=0
 # Validators: the bureau (民政局), the federation (慈善总会) and two banks, on API ports
 # 8040..8070; the observer serves the API and the explorer on 8080.
 if [ ! -f "$dir/genesis.json" ]; then
   build/bin/shanliu devnet --dir "$dir" --validators 4 --observers 1 --base-port 8040 "${explorer_args[@]}"
+  printf '%s\n' "$devnet_format" > "$dir/DEVNET_FORMAT"
   new_network=1
 fi
 
