@@ -4,6 +4,7 @@
 // Goods ride the fund-flow streams in units of one item per account; no rule here touches a
 // cash account, a cash total or OrgYear, so goods values never mix with money.
 #include <cassert>
+#include <cstdint>
 
 #include "executor_internal.h"
 #include "shanliu/ledger/goods.h"
@@ -157,21 +158,15 @@ Status Applier::GoodsTransfer(const pb::GoodsTransfer& p) {
 // `date`: the backward walk names each origin donation, whose record holds its lot's expiry.
 Result<std::uint64_t> Applier::ExpiredUnits(std::uint32_t date) const {
   std::uint64_t expired = 0;
-  std::uint64_t cursor = 0;
-  for (;;) {
-    auto page = flow::TraceBackward(view_, ctx_.leaf, cursor, 256);
-    if (!page.ok()) return page.status();
-    for (const flow::SourcePiece& piece : page->pieces) {
-      auto gift_id = view_.Get(keys::GoodsGiftAtLeaf(piece.origin_tx));
-      if (!gift_id) throw StorageError("a goods stream names an origin that is not a goods donation");
-      auto gift = keys::Load<pb::GoodsGiftRecord>(view_, keys::GoodsGift(*gift_id));
-      if (!gift) throw StorageError("a goods donation's leaf row names no goods donation record");
-      if (gift->expires_on() != 0 && gift->expires_on() < date) expired += static_cast<std::uint64_t>(piece.amount_fen);
-    }
-    if (!page->next_cursor) return expired;
-    assert(*page->next_cursor > cursor);
-    cursor = *page->next_cursor;
-  }
+  auto walked = goods::ForEachOrigin(view_, ctx_.leaf, SIZE_MAX,  // every piece: the record must be exact
+                                     [&](const flow::SourcePiece& piece, const pb::GoodsGiftRecord& gift) {
+                                       if (gift.expires_on() != 0 && gift.expires_on() < date) {
+                                         expired += static_cast<std::uint64_t>(piece.amount_fen);
+                                       }
+                                     });
+  if (!walked.ok()) return walked.status();
+  assert(*walked);
+  return expired;
 }
 
 Status Applier::GoodsDistribution(const pb::GoodsDistribution& p) {

@@ -3,13 +3,14 @@
 // fund-flow streams (flow_*.cc) counted in units; only the naming keeps them apart from money.
 #include "shanliu/ledger/goods.h"
 
+#include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <map>
 
 #include "flow_records.h"
 #include "shanliu/ledger/genesis.h"
-#include "shanliu/ledger/goods_report.h"
 #include "shanliu/ledger/text.h"
 #include "shanliu/ledger/tx.h"
 #include "shanliu/pb/state.pb.h"
@@ -214,6 +215,34 @@ std::optional<pb::GoodsDistributionRecord> FindDistribution(const StateView& vie
                                                  keys::GoodsDistribution(std::string(tx_id.begin(), tx_id.end())));
 }
 
+pb::GoodsGiftRecord GiftAtLeaf(const StateView& view, std::uint64_t leaf) {
+  auto gift_id = view.Get(keys::GoodsGiftAtLeaf(leaf));
+  if (!gift_id) throw StorageError("a goods stream names an origin that is not a goods donation");
+  auto gift = keys::Load<pb::GoodsGiftRecord>(view, keys::GoodsGift(*gift_id));
+  if (!gift) throw StorageError("a goods donation's leaf row names no goods donation record");
+  return *gift;
+}
+
+Result<bool> ForEachOrigin(const StateView& view, std::uint64_t leaf, std::size_t max_pieces,
+                           const std::function<void(const flow::SourcePiece&, const pb::GoodsGiftRecord&)>& fn) {
+  assert(max_pieces > 0);
+  constexpr std::size_t kPagePieces = 256;
+  std::size_t read = 0;
+  std::uint64_t cursor = 0;
+  for (;;) {
+    auto page = flow::TraceBackward(view, leaf, cursor, std::min(kPagePieces, max_pieces - read));
+    if (!page.ok()) return page.status();
+    for (const flow::SourcePiece& piece : page->pieces) {
+      ++read;
+      fn(piece, GiftAtLeaf(view, piece.origin_tx));
+    }
+    if (!page->next_cursor) return true;
+    if (read >= max_pieces) return false;
+    assert(*page->next_cursor > cursor);
+    cursor = *page->next_cursor;
+  }
+}
+
 namespace {
 
 __extension__ using Int128 = __int128;
@@ -323,30 +352,6 @@ Result<std::uint64_t> CheckTraceSums(const StateView& view) {
   });
   if (error) return *error;
   return traced;
-}
-
-ExpiredByOrg ExpiredDistributions(const StateView& view, std::size_t max_scanned,
-                                  const std::function<std::string(const std::string& project_id)>& owner_of_project) {
-  ExpiredByOrg out;
-  std::size_t scanned = 0;
-  const std::string prefix = keys::GoodsDistribution("");
-  view.Scan(prefix, prefix, "", [&](std::string_view, std::string_view value) {
-    if (scanned++ == max_scanned) {
-      out.complete = false;
-      return false;
-    }
-    pb::GoodsDistributionRecord rec;
-    if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      throw StorageError("a goods distribution record does not parse");
-    }
-    if (rec.expired_quantity() == 0) return true;
-    const std::string holder = HolderOf(rec.account());
-    const std::string org = holder.starts_with("project:") ? owner_of_project(holder.substr(8)) : holder.substr(4);
-    out.distributions[org] += 1;
-    out.units[org] += rec.expired_quantity();
-    return true;
-  });
-  return out;
 }
 
 }  // namespace shanliu::ledger::goods

@@ -34,7 +34,38 @@ std::string OrgOf(const std::string& holder,
   return "";
 }
 
+__extension__ using Int128 = __int128;
+
+// A report figure: value x units can pass int64 in 128-bit arithmetic, the figure saturates.
+std::int64_t SaturatedFen(Int128 value) {
+  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
+  return static_cast<std::int64_t>(value > kMax ? kMax : value);
+}
+
 }  // namespace
+
+ExpiredByOrg ExpiredDistributions(const StateView& view, std::size_t max_scanned,
+                                  const std::function<std::string(const std::string& project_id)>& owner_of_project) {
+  ExpiredByOrg out;
+  std::size_t scanned = 0;
+  const std::string prefix = keys::GoodsDistribution("");
+  view.Scan(prefix, prefix, "", [&](std::string_view, std::string_view value) {
+    if (scanned++ == max_scanned) {
+      out.complete = false;
+      return false;
+    }
+    pb::GoodsDistributionRecord rec;
+    if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      throw StorageError("a goods distribution record does not parse");
+    }
+    if (rec.expired_quantity() == 0) return true;
+    const std::string org = OrgOf(HolderOf(rec.account()), owner_of_project);
+    out.distributions[org] += 1;
+    out.units[org] += rec.expired_quantity();
+    return true;
+  });
+  return out;
+}
 
 ExpiredHeldByOrg ExpiredHoldings(const StateView& view, std::uint32_t date, std::size_t max_scanned,
                                  std::size_t max_listed,
@@ -76,41 +107,23 @@ ExpiredHeldByOrg ExpiredHoldings(const StateView& view, std::uint32_t date, std:
 
 Result<OutflowValue> ValueOfOutflow(const StateView& view, std::uint64_t leaf, std::size_t max_pieces) {
   assert(max_pieces > 0);
-  __extension__ using Int128 = __int128;
   OutflowValue out;
   Int128 value = 0;
-  std::size_t read = 0;
-  std::uint64_t cursor = 0;
-  for (;;) {
-    auto page = flow::TraceBackward(view, leaf, cursor, std::min<std::size_t>(256, max_pieces - read));
-    if (!page.ok()) return page.status();
-    for (const flow::SourcePiece& piece : page->pieces) {
-      ++read;
-      auto gift_id = view.Get(keys::GoodsGiftAtLeaf(piece.origin_tx));
-      if (!gift_id) throw StorageError("a goods stream names an origin that is not a goods donation");
-      auto gift = keys::Load<pb::GoodsGiftRecord>(view, keys::GoodsGift(*gift_id));
-      if (!gift || gift->quantity() == 0) throw StorageError("a goods donation's leaf row names no goods donation");
-      // value x units fits in 128 bits (10^15 x 10^12); rounded down per piece.
-      value += static_cast<Int128>(gift->value_fen()) * piece.amount_fen / static_cast<Int128>(gift->quantity());
-      const std::string& lot = gift->lot_number();
-      if (!lot.empty() && std::find(out.lots.begin(), out.lots.end(), lot) == out.lots.end()) out.lots.push_back(lot);
-    }
-    if (!page->next_cursor) break;
-    if (read >= max_pieces) {
-      out.complete = false;
-      break;
-    }
-    assert(*page->next_cursor > cursor);
-    cursor = *page->next_cursor;
-  }
-  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
-  out.value_fen = static_cast<std::int64_t>(value > kMax ? kMax : value);
+  auto walked = ForEachOrigin(view, leaf, max_pieces, [&](const flow::SourcePiece& piece, const pb::GoodsGiftRecord& gift) {
+    if (gift.quantity() == 0) throw StorageError("a goods donation record has no quantity");
+    // value x units fits in 128 bits (10^15 x 10^12); rounded down per piece.
+    value += static_cast<Int128>(gift.value_fen()) * piece.amount_fen / static_cast<Int128>(gift.quantity());
+    const std::string& lot = gift.lot_number();
+    if (!lot.empty() && std::find(out.lots.begin(), out.lots.end(), lot) == out.lots.end()) out.lots.push_back(lot);
+  });
+  if (!walked.ok()) return walked.status();
+  out.complete = *walked;
+  out.value_fen = SaturatedFen(value);
   return out;
 }
 
 HeldValue ValueOfHoldings(const StateView& view, std::string_view goods_account, std::size_t max_inflows) {
   assert(IsGoodsAccount(goods_account));
-  __extension__ using Int128 = __int128;
   constexpr std::size_t kTransferPieces = 256;
   const flow::AccountFlow account = flow::GetAccount(view, goods_account);
   HeldValue out;
@@ -135,16 +148,12 @@ HeldValue ValueOfHoldings(const StateView& view, std::string_view goods_account,
           if (!carried->complete) out.complete = false;
           inflow_value = carried->value_fen;
         } else {
-          auto gift_id = view.Get(keys::GoodsGiftAtLeaf(e.tx));
-          auto gift = gift_id ? keys::Load<pb::GoodsGiftRecord>(view, keys::GoodsGift(*gift_id)) : std::nullopt;
-          if (!gift) throw StorageError("a goods inflow names no goods donation");
-          inflow_value = gift->value_fen();
+          inflow_value = GiftAtLeaf(view, e.tx).value_fen();
         }
         value += static_cast<Int128>(inflow_value) * held / e.length;
         return true;
       });
-  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
-  out.value_fen = static_cast<std::int64_t>(value > kMax ? kMax : value);
+  out.value_fen = SaturatedFen(value);
   return out;
 }
 

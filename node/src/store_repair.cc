@@ -73,9 +73,7 @@ struct Rebuild {
     const bool above_gap = summary.fetched_blocks > 0;
     summary.salvaged_blocks += replayed->done.blocks;
     if (above_gap) summary.salvaged_above_gap += replayed->done.blocks;
-    if (replayed->failure && (!above_gap || summary.salvage_stopped.empty())) {
-      summary.salvage_stopped = Describe(*replayed->failure);
-    }
+    if (replayed->failure && !above_gap) summary.salvage_stopped = Describe(*replayed->failure);  // the first stop
     if (above_gap && replayed->done.blocks == 0) return Status::Ok();
     Report(above_gap ? "repair_salvaged_above_gap" : "repair_salvaged",
            std::to_string(replayed->done.blocks) + " blocks from the damaged store" +

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/bytes.h"
 #include "shanliu/pb/shanliu.pb.h"
@@ -70,6 +72,15 @@ std::optional<pb::GoodsItem> FindItem(const StateView& view, const Genesis& gene
 // The records a committed GoodsDonation / GoodsDistribution left (nullopt: no such tx).
 std::optional<pb::GoodsGiftRecord> FindGift(const StateView& view, const Hash256& tx_id);
 std::optional<pb::GoodsDistributionRecord> FindDistribution(const StateView& view, const Hash256& tx_id);
+
+// The record of the GoodsDonation at log leaf `leaf`, an origin a goods stream names. A goods
+// stream starts only at goods donations, so a missing one is a StorageError.
+pb::GoodsGiftRecord GiftAtLeaf(const StateView& view, std::uint64_t leaf);
+// Each source piece of the goods outflow at `leaf` (oldest first, flow::TraceBackward in pages of
+// at most 256) with the donation it came from, until `max_pieces` were read. Returns whether
+// every piece was read.
+Result<bool> ForEachOrigin(const StateView& view, std::uint64_t leaf, std::size_t max_pieces,
+                           const std::function<void(const flow::SourcePiece&, const pb::GoodsGiftRecord&)>& fn);
 
 // The whole catalogue: the genesis items in genesis order, then the registered ones by code.
 struct CatalogueEntry {
