@@ -1,9 +1,9 @@
 // Conservation: the sum of balances equals the money that entered minus the money that left,
 // and every account keeps its own identities.
 #include <algorithm>
-#include <limits>
 
 #include "flow_records.h"
+#include "shanliu/ledger/totals.h"
 #include "shanliu/ledger/verify_pool.h"
 #include "shanliu/pb/state.pb.h"
 #include "state_keys.h"
@@ -55,10 +55,6 @@ Sums Sum(const StateView& view) {
   return s;
 }
 
-std::int64_t Saturate(Int128 v) {
-  return static_cast<std::int64_t>(std::min<Int128>(v, std::numeric_limits<std::int64_t>::max()));
-}
-
 std::string Decimal(Int128 v) {
   if (v == 0) return "0";
   const bool negative = v < 0;
@@ -78,7 +74,7 @@ bool SumsHold(const std::vector<TraceNode>& nodes, std::int64_t want, std::int64
   }
   if (sum == want) return true;
   *bad_want = want;
-  *bad_got = Saturate(sum);
+  *bad_got = SaturateWide(sum);
   return false;
 }
 
@@ -140,7 +136,7 @@ Result<TraceSums> CheckTraceSums(const StateView& view, VerifyPool* pool) {
 
 FlowTotals SumAccounts(const StateView& view) {
   const Sums s = Sum(view);
-  return FlowTotals{Saturate(s.balances), Saturate(s.inflow), Saturate(s.spent), Saturate(s.refunded)};
+  return FlowTotals{SaturateWide(s.balances), SaturateWide(s.inflow), SaturateWide(s.spent), SaturateWide(s.refunded)};
 }
 
 Status CheckConservation(const StateView& view) {

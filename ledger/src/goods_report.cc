@@ -3,12 +3,12 @@
 // judged on comes from the caller (the head block's time), never from a clock.
 #include <algorithm>
 #include <cassert>
-#include <limits>
 
 #include "flow_records.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/goods_report.h"
+#include "shanliu/ledger/totals.h"
 #include "shanliu/pb/state.pb.h"
 #include "state_keys.h"
 
@@ -35,12 +35,6 @@ std::string OrgOf(const std::string& holder,
 }
 
 __extension__ using Int128 = __int128;
-
-// A report figure: value x units can pass int64 in 128-bit arithmetic, the figure saturates.
-std::int64_t SaturatedFen(Int128 value) {
-  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
-  return static_cast<std::int64_t>(value > kMax ? kMax : value);
-}
 
 }  // namespace
 
@@ -118,7 +112,7 @@ Result<OutflowValue> ValueOfOutflow(const StateView& view, std::uint64_t leaf, s
   });
   if (!walked.ok()) return walked.status();
   out.complete = *walked;
-  out.value_fen = SaturatedFen(value);
+  out.value_fen = SaturateWide(value);
   return out;
 }
 
@@ -153,7 +147,7 @@ HeldValue ValueOfHoldings(const StateView& view, std::string_view goods_account,
         value += static_cast<Int128>(inflow_value) * held / e.length;
         return true;
       });
-  out.value_fen = SaturatedFen(value);
+  out.value_fen = SaturateWide(value);
   return out;
 }
 

@@ -42,6 +42,16 @@ inline std::int64_t SumTotals(std::initializer_list<std::int64_t> parts_fen) {
   return sum;
 }
 
+__extension__ using WideFen = __int128;
+
+// A figure summed in 128 bits (values × units, sums over many accounts) as a report total:
+// clamped to the int64 range, whose ends mean "at least / at most this much" as above.
+inline std::int64_t SaturateWide(WideFen value_fen) {
+  if (value_fen > kTotalCeilingFen) return kTotalCeilingFen;
+  if (value_fen < kTotalFloorFen) return kTotalFloorFen;
+  return static_cast<std::int64_t>(value_fen);
+}
+
 // `total + amount` for unsigned counts, saturating at kCountCeiling.
 inline std::uint64_t AddCount(std::uint64_t total, std::uint64_t amount) {
   std::uint64_t out = 0;
