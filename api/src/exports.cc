@@ -144,6 +144,41 @@ bool GoodsMovementOf(const ledger::ReadView& view, const pb::TxBody& b, Movement
   return false;
 }
 
+// A correction's row: the reversed movement, the other way round — money back from the payee (a
+// spend), from the target (a transfer), or out to the donor side (a withdrawn gift).
+void CorrectionMovement(const pb::Correction& c, Movement& m) {
+  pb::TxBody wrong;
+  if (!wrong.ParseFromString(c.corrected_tx_body())) throw ledger::StorageError("a committed correction's body does not parse");
+  m.kind = "correction";
+  m.description = c.reason();
+  m.channel = "reversal";
+  if (wrong.has_spend()) {
+    m.from = std::string("payee:") + PayeeKindKey(wrong.spend().payee_kind());
+    m.from_name = wrong.spend().payee_name();
+    m.to = wrong.spend().from_account();
+    m.amount_fen = wrong.spend().amount_fen();
+    m.category = SpendCategoryKey(wrong.spend().category());
+    m.beneficiary_count = wrong.spend().beneficiary_count();  // the reversed spend's, taken back
+  } else if (wrong.has_transfer()) {
+    m.from = wrong.transfer().to_account();
+    m.to = wrong.transfer().from_account();
+    m.amount_fen = wrong.transfer().amount_fen();
+  } else if (wrong.has_donation()) {
+    m.from = wrong.donation().to_account();
+    m.to = "donor";
+    m.to_name = DisplayName(wrong.donation().donor_display_name());
+    m.amount_fen = wrong.donation().amount_fen();
+    // The author of a donation's correction is its attesting bank (executor_correction.cc):
+    // an attested gift's withdrawal is signed by that bank.
+    if (!wrong.donation().attesting_bank().empty()) {
+      m.attested = true;
+      m.attested_by = wrong.donation().attesting_bank();
+    }
+  } else {
+    throw ledger::StorageError("a committed correction reverses neither a spend, a transfer nor a donation");
+  }
+}
+
 // The movement a committed tx made, if it moved money.
 std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, const ledger::TxRecord& tx) {
   Movement m;
@@ -225,42 +260,9 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       Attest(m, view.AttestedBy(tx.id));
       break;
     }
-    case pb::TxBody::kCorrection: {
-      // The reversed movement, the other way round: money back from the payee (a spend), from
-      // the target (a transfer), or out to the donor side (a withdrawn gift).
-      const pb::Correction& c = b.correction();
-      pb::TxBody wrong;
-      if (!wrong.ParseFromString(c.corrected_tx_body())) throw ledger::StorageError("a committed correction's body does not parse");
-      m.kind = "correction";
-      m.description = c.reason();
-      m.channel = "reversal";
-      if (wrong.has_spend()) {
-        m.from = std::string("payee:") + PayeeKindKey(wrong.spend().payee_kind());
-        m.from_name = wrong.spend().payee_name();
-        m.to = wrong.spend().from_account();
-        m.amount_fen = wrong.spend().amount_fen();
-        m.category = SpendCategoryKey(wrong.spend().category());
-        m.beneficiary_count = wrong.spend().beneficiary_count();  // the reversed spend's, taken back
-      } else if (wrong.has_transfer()) {
-        m.from = wrong.transfer().to_account();
-        m.to = wrong.transfer().from_account();
-        m.amount_fen = wrong.transfer().amount_fen();
-      } else if (wrong.has_donation()) {
-        m.from = wrong.donation().to_account();
-        m.to = "donor";
-        m.to_name = DisplayName(wrong.donation().donor_display_name());
-        m.amount_fen = wrong.donation().amount_fen();
-        // The author of a donation's correction is its attesting bank (executor_correction.cc):
-        // an attested gift's withdrawal is signed by that bank.
-        if (!wrong.donation().attesting_bank().empty()) {
-          m.attested = true;
-          m.attested_by = wrong.donation().attesting_bank();
-        }
-      } else {
-        throw ledger::StorageError("a committed correction reverses neither a spend, a transfer nor a donation");
-      }
+    case pb::TxBody::kCorrection:
+      CorrectionMovement(b.correction(), m);
       break;
-    }
     default:
       if (!GoodsMovementOf(view, b, m)) return std::nullopt;
   }
