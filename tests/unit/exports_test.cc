@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../../api/src/exports.h"
@@ -858,7 +859,9 @@ TEST_CASE("the disclosure export has one row per organisation and project with f
     for (const auto& [figure, ids] : row["evidence"].items()) {
       for (const Json& id : ids) {
         INFO(figure);
-        CHECK(api.Get("/v1/txs/" + id.get<std::string>()).status == 200);
+        HttpResponse tx = api.Get("/v1/txs/" + id.get<std::string>());
+        REQUIRE(tx.status == 200);
+        CHECK(Json::parse(tx.body)["status"] == "committed");
       }
     }
   }
@@ -893,6 +896,38 @@ TEST_CASE("the disclosure export has one row per organisation and project with f
   CHECK(goods["rows"][0]["donations_fen"] == 0);
   CHECK(goods["rows"][0]["goods_received_value_fen"] == 500'00);
   CHECK(Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-04&org=bank-1").body)["rows"].empty());
+}
+
+TEST_CASE("the disclosure refuses bad paging and filter parameters with typed errors") {
+  ExportApi api;
+  const std::string base = "/v1/exports/disclosure";
+  const std::tuple<const char*, const char*, unsigned, const char*> bad[] = {
+      {".csv", "bom=yes", 400, "invalid_argument"},      {".json", "bom=true", 400, "unknown_parameter"},
+      {".csv", "limit=10", 400, "unknown_parameter"},    {".json", "cursor=abc", 400, "invalid_argument"},
+      {".json", "cursor=999999", 400, "invalid_argument"}, {".csv", "only=cash", 400, "invalid_argument"},
+      {".json", "org=nobody", 404, "not_found"},         {".csv", "org=NOBODY", 404, "not_found"},
+      {".json", "format=csv", 400, "unknown_parameter"}};
+  for (const auto& [ext, query, status, code] : bad) {
+    INFO(ext << " " << query);
+    HttpResponse r = api.Get(base + ext + "?from=2026-01-01&to=2026-01-03&" + query);
+    CHECK(r.status == status);
+    CHECK(Json::parse(r.body)["error"]["code"] == code);
+  }
+  // A cursor inside the period is a page from there: the donation at the first leaf is left out.
+  HttpResponse whole = api.Get(base + ".json?from=2026-01-01&to=2026-01-03");
+  REQUIRE(whole.status == 200);
+  CHECK(whole.Header("X-Next-Cursor") == nullptr);
+  CHECK(*whole.Header("X-Row-Count") == "2");  // rows are accounts
+  CHECK(whole.Header("Content-Disposition")->find("shanliu-disclosure-2026-01-01-2026-01-03.json") != std::string::npos);
+  const Json doc = Json::parse(whole.body);
+  const std::string first = doc["rows"][0]["evidence"]["donations"][0];
+  auto tx = api.Get("/v1/txs/" + first);
+  REQUIRE(tx.status == 200);
+  const std::uint64_t leaf = Json::parse(tx.body)["leaf"].get<std::uint64_t>();
+  const Json later = Json::parse(api.Get(base + ".json?from=2026-01-01&to=2026-01-03&cursor=" + std::to_string(leaf + 1)).body);
+  REQUIRE(later["rows"].size() == 2);
+  CHECK(later["rows"][0]["donations_fen"] == 0);
+  CHECK(later["rows"][1]["spending_fen"] == 4'000);
 }
 
 TEST_CASE("disclosure figures net corrections refunds and grants between organisations") {
