@@ -2,6 +2,7 @@
 // node and writes them to one file (docs/exports.md). CSV pages are joined under one header;
 // IATI pages become one file per page (FILE, FILE.2, ...) since each page is a whole document.
 #include <fstream>
+#include <map>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,8 @@
 
 namespace shanliu::cli {
 
-const char kExportUsage[] = R"(usage: shanliu export --node URL --from YYYY-MM-DD --to YYYY-MM-DD --format csv|iati --out FILE [--org ID]
+const char kExportUsage[] = R"(usage: shanliu export --node URL --from YYYY-MM-DD --to YYYY-MM-DD
+                     --format csv|iati|disclosure|disclosure-csv --out FILE [--org ID] [--project ID]
                      [--only money|goods]
        shanliu export settlement --node URL --merchant ORG --month YYYY-MM [--csv] [--out FILE]
 
@@ -20,7 +22,10 @@ Writes every money movement and in-kind goods movement (donation, transfer, dist
 period (Beijing calendar days, at most 366) as CSV, or as IATI 2.03 activity XML (one file per page
 of 5000 movements: FILE, FILE.2, ...). Goods rows carry item_code, unit, quantity, value_fen, lot
 and region, and leave the money columns empty; in IATI they are in-kind transactions. --only goods
-(or money) writes one kind alone.
+(or money) writes one kind alone; --project ID one project's movements (IATI: its activity).
+disclosure writes one JSON document with a row per organisation x project (慈善中国's public
+fields: income, spending, beneficiaries, period, with the tx ids behind each figure), the node's
+pages summed; disclosure-csv joins the node's CSV pages (a row per account per page).
 
 settlement  a merchant's monthly settlement report: every redemption at the merchant and every
             service exchange it provided in the calendar month (Asia/Shanghai, by block time),
@@ -74,10 +79,103 @@ int ExportSettlement(const Args& args) {
 
 }  // namespace
 
+namespace {
+
+// Sums the rows of disclosure JSON pages by (organisation, project): every *_fen figure and
+// beneficiaries add up, evidence lists are joined (docs/exports.md "Disclosure", "Pages").
+class DisclosureMerge {
+ public:
+  Status Add(const std::string& body) {
+    auto page = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!page.is_object() || !page.contains("rows") || !page["rows"].is_array()) {
+      return Status::Error("http_error", "the node's disclosure page is not the documented JSON");
+    }
+    if (page.contains("period")) period_ = page["period"];
+    if (page.contains("height")) height_ = page["height"];
+    for (auto& row : page["rows"]) {
+      if (!row.is_object() || !row.contains("organisation") || !row["organisation"].is_object()) {
+        return Status::Error("http_error", "a disclosure row has no organisation");
+      }
+      const std::string org = row["organisation"].value("id", "");
+      const std::string project = row["project"].is_object() ? row["project"].value("id", "") : "";
+      auto [it, fresh] = rows_.emplace(std::make_pair(org, project), row);
+      if (!fresh) Sum(it->second, row);
+    }
+    return Status::Ok();
+  }
+
+  nlohmann::json Document() const {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [key, row] : rows_) rows.push_back(row);
+    return {{"period", period_}, {"height", height_}, {"rows", std::move(rows)}};
+  }
+  std::size_t size() const { return rows_.size(); }
+
+ private:
+  static void Sum(nlohmann::json& into, const nlohmann::json& row) {
+    for (const auto& [key, value] : row.items()) {
+      if (key.ends_with("_fen") && value.is_number_integer()) {
+        into[key] = into.value(key, std::int64_t{0}) + value.get<std::int64_t>();
+      } else if (key == "beneficiaries" && value.is_number_integer()) {
+        into[key] = (into[key].is_number_integer() ? into[key].get<std::int64_t>() : 0) + value.get<std::int64_t>();
+      } else if (key == "evidence" && value.is_object()) {
+        for (const auto& [figure, ids] : value.items()) {
+          for (const auto& id : ids) into["evidence"][figure].push_back(id);
+        }
+      }
+    }
+  }
+
+  nlohmann::json period_, height_;
+  std::map<std::pair<std::string, std::string>, nlohmann::json> rows_;  // general fund first
+};
+
+const char* ExportPath(const std::string& format) {
+  if (format == "csv") return "/v1/exports/movements.csv";
+  if (format == "iati") return "/v1/exports/iati.xml";
+  if (format == "disclosure") return "/v1/exports/disclosure.json";
+  if (format == "disclosure-csv") return "/v1/exports/disclosure.csv";
+  return nullptr;
+}
+
+// The query every page shares, from checked arguments only: ids are [a-z0-9-], so no text can
+// change the request's path or add a parameter.
+Result<std::string> ExportQuery(const Args& args) {
+  const auto from = args.Get("from"), to = args.Get("to");
+  for (const auto* date : {&*from, &*to}) {
+    if (date->size() != 10 || date->find_first_not_of("0123456789-") != std::string::npos) {
+      return Status::Error("usage", "--from and --to must be YYYY-MM-DD");
+    }
+  }
+  std::string query = "?from=" + *from + "&to=" + *to;
+  for (const char* id : {"org", "project"}) {
+    if (auto value = args.Get(id)) {
+      if (!ledger::IsValidId(*value)) return Status::Error("usage", std::string("--") + id + " is an id: [a-z0-9-]{3,40}");
+      query += std::string("&") + id + "=" + *value;
+    }
+  }
+  if (const auto only = args.Get("only")) {
+    if (*only != "money" && *only != "goods") return Status::Error("usage", "--only must be money or goods");
+    query += "&only=" + *only;
+  }
+  return query;
+}
+
+// The node's typed error (invalid_argument, not_found, ...) as the CLI's error.
+Status NodeError(const api::HttpResponse& r) {
+  auto error = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (error.is_object() && error.contains("error") && error["error"].is_object()) {
+    return Status::Error(error["error"].value("code", "http_error"), error["error"].value("message", ""));
+  }
+  return Status::Error("http_error", "HTTP " + std::to_string(r.status) + ": " + r.body);
+}
+
+}  // namespace
+
 int Export(const Args& args) {
   if (!args.positional.empty() && args.positional[0] == "settlement") return ExportSettlement(args);
   const std::string cmd = "export";
-  if (Status s = RequireOnly(args, {"node", "from", "to", "format", "out", "org", "only"}); !s.ok()) {
+  if (Status s = RequireOnly(args, {"node", "from", "to", "format", "out", "org", "only", "project"}); !s.ok()) {
     return UsageError(cmd, kExportUsage, s.message());
   }
   const auto node = args.Get("node"), from = args.Get("from"), to = args.Get("to"), format = args.Get("format"),
@@ -85,27 +183,29 @@ int Export(const Args& args) {
   if (!node || !from || !to || !format || !out) {
     return UsageError(cmd, kExportUsage, "--node, --from, --to, --format and --out are required");
   }
-  if (*format != "csv" && *format != "iati") return UsageError(cmd, kExportUsage, "--format must be csv or iati");
-  const auto only = args.Get("only");
-  if (only && *only != "money" && *only != "goods") return UsageError(cmd, kExportUsage, "--only must be money or goods");
+  const char* path = ExportPath(*format);
+  if (path == nullptr) return UsageError(cmd, kExportUsage, "--format must be csv, iati, disclosure or disclosure-csv");
+  auto query = ExportQuery(args);
+  if (!query.ok()) return UsageError(cmd, kExportUsage, query.status().message());
   if (!args.positional.empty()) return UsageError(cmd, kExportUsage, "unexpected argument " + args.positional[0]);
   std::string base = *node;
   while (base.ends_with('/')) base.pop_back();
-  std::string query = "?from=" + *from + "&to=" + *to;
-  if (auto org = args.Get("org")) query += "&org=" + *org;
-  if (only) query += "&only=" + *only;
-  const std::string path = *format == "csv" ? "/v1/exports/movements.csv" : "/v1/exports/iati.xml";
+  const bool csv = *format == "csv" || *format == "disclosure-csv";
+  const auto only = args.Get("only");
 
   std::ofstream file;
+  DisclosureMerge merged;
   std::size_t pages = 0, rows = 0;
   std::string cursor;
   constexpr std::size_t kMaxPages = 100'000;  // a runaway cursor must not loop forever
   while (pages < kMaxPages) {
-    auto r = api::HttpRequest("GET", base + path + query + (cursor.empty() ? "" : "&cursor=" + cursor));
+    auto r = api::HttpRequest("GET", base + path + *query + (cursor.empty() ? "" : "&cursor=" + cursor));
     if (!r.ok()) return Fail(cmd, r.status());
-    if (r->status != 200) return Fail(cmd, Status::Error("http_error", "HTTP " + std::to_string(r->status) + ": " + r->body));
+    if (r->status != 200) return Fail(cmd, NodeError(*r));
     std::string body = std::move(r->body);
-    if (*format == "csv") {
+    if (*format == "disclosure") {
+      if (Status s = merged.Add(body); !s.ok()) return Fail(cmd, s);
+    } else if (csv) {
       if (pages == 0) {
         file.open(*out, std::ios::binary | std::ios::trunc);
       } else {
@@ -115,8 +215,10 @@ int Export(const Args& args) {
       file.close();
       file.open(pages == 0 ? *out : *out + "." + std::to_string(pages + 1), std::ios::binary | std::ios::trunc);
     }
-    if (!file) return Fail(cmd, Status::Error("io_error", "cannot write " + *out));
-    file << body;
+    if (*format != "disclosure") {
+      if (!file) return Fail(cmd, Status::Error("io_error", "cannot write " + *out));
+      file << body;
+    }
     ++pages;
     if (const std::string* n = r->Header("X-Row-Count")) rows += std::stoull(*n);
     const std::string* next = r->Header("X-Next-Cursor");
@@ -124,10 +226,16 @@ int Export(const Args& args) {
     if (*next == cursor) return Fail(cmd, Status::Error("http_error", "the node repeated a cursor"));
     cursor = *next;
   }
+  if (*format == "disclosure") {
+    file.open(*out, std::ios::binary | std::ios::trunc);
+    file << merged.Document().dump(2) << "\n";
+    rows = merged.size();
+  }
   file.close();
   if (!file) return Fail(cmd, Status::Error("io_error", "cannot write " + *out));
-  std::cout << "wrote " << rows << (only ? " " + *only : std::string()) << " movements in " << pages << " page(s) to "
-            << *out << "\n";
+  const bool disclosure = format->starts_with("disclosure");
+  std::cout << "wrote " << rows << (only ? " " + *only : std::string()) << (disclosure ? " disclosure rows" : " movements")
+            << " in " << pages << " page(s) to " << *out << "\n";
   return 0;
 }
 

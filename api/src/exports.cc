@@ -69,6 +69,13 @@ std::string ProjectOf(const std::string& a, const std::string& b) {
 
 std::string DisplayName(const std::string& chosen) { return chosen.empty() ? "匿名" : chosen; }
 
+// A money movement a bank signed for (`bank` non-empty) or one the organisation alone recorded.
+void Attest(Movement& m, const std::string& bank) {
+  m.attested = !bank.empty();
+  m.attested_by = bank;
+  m.channel = m.attested ? "bank_attested" : "self_reported";
+}
+
 // Origin pieces read to value one goods outflow; a larger one is valued from its first pieces.
 constexpr std::size_t kMaxGoodsValuePieces = 512;
 
@@ -102,6 +109,10 @@ bool GoodsMovementOf(const ledger::ReadView& view, const pb::TxBody& b, Movement
     GoodsItemFields(view, d.item_code(), d.unit(), d.quantity(), m);
     m.value_fen = d.value_fen();
     m.lot = d.lot_number();
+    // For goods the third party is a notary (bank, federation or bureau) that saw them.
+    m.attested = !d.notary_org().empty();
+    m.attested_by = d.notary_org();
+    m.channel = "goods";
     return true;
   }
   if (b.has_goods_transfer()) {
@@ -112,6 +123,7 @@ bool GoodsMovementOf(const ledger::ReadView& view, const pb::TxBody& b, Movement
     m.description = t.purpose();
     GoodsItemFields(view, t.item_code(), t.unit(), t.quantity(), m);
     GoodsOutflowValue(view, m);
+    m.channel = "goods";
     return true;
   }
   if (b.has_goods_distribution()) {
@@ -126,9 +138,45 @@ bool GoodsMovementOf(const ledger::ReadView& view, const pb::TxBody& b, Movement
     GoodsOutflowValue(view, m);
     m.region = d.region();
     m.region_name = std::string(ledger::RegionName(d.region()).value_or(""));
+    m.channel = "goods";
     return true;
   }
   return false;
+}
+
+// A correction's row: the reversed movement, the other way round — money back from the payee (a
+// spend), from the target (a transfer), or out to the donor side (a withdrawn gift).
+void CorrectionMovement(const pb::Correction& c, Movement& m) {
+  pb::TxBody wrong;
+  if (!wrong.ParseFromString(c.corrected_tx_body())) throw ledger::StorageError("a committed correction's body does not parse");
+  m.kind = "correction";
+  m.description = c.reason();
+  m.channel = "reversal";
+  if (wrong.has_spend()) {
+    m.from = std::string("payee:") + PayeeKindKey(wrong.spend().payee_kind());
+    m.from_name = wrong.spend().payee_name();
+    m.to = wrong.spend().from_account();
+    m.amount_fen = wrong.spend().amount_fen();
+    m.category = SpendCategoryKey(wrong.spend().category());
+    m.beneficiary_count = wrong.spend().beneficiary_count();  // the reversed spend's, taken back
+  } else if (wrong.has_transfer()) {
+    m.from = wrong.transfer().to_account();
+    m.to = wrong.transfer().from_account();
+    m.amount_fen = wrong.transfer().amount_fen();
+  } else if (wrong.has_donation()) {
+    m.from = wrong.donation().to_account();
+    m.to = "donor";
+    m.to_name = DisplayName(wrong.donation().donor_display_name());
+    m.amount_fen = wrong.donation().amount_fen();
+    // The author of a donation's correction is its attesting bank (executor_correction.cc):
+    // an attested gift's withdrawal is signed by that bank.
+    if (!wrong.donation().attesting_bank().empty()) {
+      m.attested = true;
+      m.attested_by = wrong.donation().attesting_bank();
+    }
+  } else {
+    throw ledger::StorageError("a committed correction reverses neither a spend, a transfer nor a donation");
+  }
 }
 
 // The movement a committed tx made, if it moved money.
@@ -149,6 +197,7 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.to = d.to_account();
       m.amount_fen = d.amount_fen();
       m.description = d.memo();
+      Attest(m, d.attesting_bank());  // the executor required that bank's signature
       break;
     }
     case pb::TxBody::kTrustDeposit: {
@@ -158,6 +207,9 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.from_name = DisplayName(d.settlor_display_name());
       m.to = "trust:" + d.trust_id();
       m.amount_fen = d.amount_fen();
+      auto gift = view.Gift(tx.id);
+      if (!gift) throw ledger::StorageError("a committed trust deposit has no gift record");
+      Attest(m, gift->attesting_bank());  // the custodian bank, the only signer a deposit takes
       break;
     }
     case pb::TxBody::kTransfer: {
@@ -167,6 +219,7 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.to = t.to_account();
       m.amount_fen = t.amount_fen();
       m.description = t.purpose();
+      m.channel = "ledger_transfer";  // the sender alone signs: never attested
       break;
     }
     case pb::TxBody::kTrustDisbursement: {
@@ -176,6 +229,9 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.to = t.to_account();
       m.amount_fen = t.amount_fen();
       m.description = t.purpose();
+      auto trust = view.Trust(t.trust_id());
+      if (!trust) throw ledger::StorageError("a committed trust disbursement names no trust");
+      Attest(m, trust->spec().custodian_bank());  // the rules require its co-signature
       break;
     }
     case pb::TxBody::kSpend: {
@@ -188,6 +244,7 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.category = SpendCategoryKey(s.category());
       m.description = s.description();
       m.beneficiary_count = s.beneficiary_count();
+      Attest(m, view.AttestedBy(tx.id));
       break;
     }
     case pb::TxBody::kRefund: {
@@ -200,36 +257,12 @@ std::optional<Movement> MovementOf(const ledger::ReadView& view, Names& names, c
       m.to_name = DisplayName(gift->donor_display_name());
       m.amount_fen = gift->refunded_fen();
       m.description = r.reason();
+      Attest(m, view.AttestedBy(tx.id));
       break;
     }
-    case pb::TxBody::kCorrection: {
-      // The reversed movement, the other way round: money back from the payee (a spend), from
-      // the target (a transfer), or out to the donor side (a withdrawn gift).
-      const pb::Correction& c = b.correction();
-      pb::TxBody wrong;
-      if (!wrong.ParseFromString(c.corrected_tx_body())) throw ledger::StorageError("a committed correction's body does not parse");
-      m.kind = "correction";
-      m.description = c.reason();
-      if (wrong.has_spend()) {
-        m.from = std::string("payee:") + PayeeKindKey(wrong.spend().payee_kind());
-        m.from_name = wrong.spend().payee_name();
-        m.to = wrong.spend().from_account();
-        m.amount_fen = wrong.spend().amount_fen();
-        m.category = SpendCategoryKey(wrong.spend().category());
-      } else if (wrong.has_transfer()) {
-        m.from = wrong.transfer().to_account();
-        m.to = wrong.transfer().from_account();
-        m.amount_fen = wrong.transfer().amount_fen();
-      } else if (wrong.has_donation()) {
-        m.from = wrong.donation().to_account();
-        m.to = "donor";
-        m.to_name = DisplayName(wrong.donation().donor_display_name());
-        m.amount_fen = wrong.donation().amount_fen();
-      } else {
-        throw ledger::StorageError("a committed correction reverses neither a spend, a transfer nor a donation");
-      }
+    case pb::TxBody::kCorrection:
+      CorrectionMovement(b.correction(), m);
       break;
-    }
     default:
       if (!GoodsMovementOf(view, b, m)) return std::nullopt;
   }
@@ -280,6 +313,14 @@ std::uint64_t FirstLeafAtOrAfter(const ledger::ReadView& view, std::uint64_t tim
 }
 
 Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names, const ExportScan& scan) {
+  // A project's movements are all indexed under its owner (docs/exports.md "Per-project
+  // exports"), so its owner's index is read rather than the whole log.
+  std::optional<std::string> index = scan.org;
+  if (scan.project && !index) {
+    auto project = view.Project(*scan.project);
+    if (!project) return Status::Error("not_found", "no project has the id '" + *scan.project + "'");
+    index = project->spec().owner_org();
+  }
   const std::uint64_t first = FirstLeafAtOrAfter(view, scan.period.begin_ms);
   const std::uint64_t end = FirstLeafAtOrAfter(view, scan.period.end_ms);
   std::uint64_t next = first;
@@ -297,18 +338,19 @@ Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names
     if (auto m = MovementOf(view, names, *tx)) {
       // Skipped rows still count as scanned: a page's work stays bounded whatever the filter.
       const bool goods = IsGoodsMovement(*m);
-      if (scan.only == ExportOnly::kAll || goods == (scan.only == ExportOnly::kGoods)) page.rows.push_back(std::move(*m));
+      const bool kind_kept = scan.only == ExportOnly::kAll || goods == (scan.only == ExportOnly::kGoods);
+      if (kind_kept && (!scan.project || m->project == *scan.project)) page.rows.push_back(std::move(*m));
     }
     ++scanned;
   };
   auto full = [&] { return page.rows.size() >= scan.max_rows || scanned >= scan.max_scanned; };
-  if (!scan.org) {
+  if (!index) {
     while (next < end && !full()) take(next++);
     if (next < end) page.next_cursor = next;
     return page;
   }
   while (!full()) {
-    const std::vector<std::uint64_t> leaves = view.OrgActivityFrom(*scan.org, next, 256);
+    const std::vector<std::uint64_t> leaves = view.OrgActivityFrom(*index, next, 256);
     bool done = leaves.size() < 256;
     for (std::uint64_t leaf : leaves) {
       if (leaf >= end) {
@@ -325,7 +367,7 @@ Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names
     if (done) return page;
   }
   // Full: say whether anything of the period follows.
-  const std::vector<std::uint64_t> after = view.OrgActivityFrom(*scan.org, next, 1);
+  const std::vector<std::uint64_t> after = view.OrgActivityFrom(*index, next, 1);
   if (!after.empty() && after[0] < end) page.next_cursor = next;
   return page;
 }
@@ -422,7 +464,7 @@ std::string CsvTextField(std::string_view text) {
 
 std::string CsvHeader() {
   return "time,height,tx_id,kind,from,to,amount_fen,amount_yuan,project,category,receipt_code,from_name,to_name,"
-         "description,item_code,unit,quantity,value_fen,lot,region,region_name\r\n";
+         "description,item_code,unit,quantity,value_fen,lot,region,region_name,attested,attested_by,channel,beneficiaries\r\n";
 }
 
 bool IsGoodsMovement(const Movement& m) { return m.kind.starts_with("goods_"); }
@@ -435,13 +477,16 @@ std::string CsvRow(const Movement& m) {
                                 goods ? "" : std::to_string(m.amount_fen), goods ? "" : YuanText(m.amount_fen),
                                 m.project, m.category, ReceiptCode(m.id), m.from_name, m.to_name, m.description,
                                 m.item_code, m.unit, goods ? std::to_string(m.quantity) : "",
-                                goods ? std::to_string(m.value_fen) : "", m.lot, m.region, m.region_name};
+                                goods ? std::to_string(m.value_fen) : "", m.lot, m.region, m.region_name,
+                                m.attested ? "true" : "false", m.attested_by, m.channel,
+                                // proto3 cannot tell an unset count from 0: empty, never an invented 0
+                                m.beneficiary_count > 0 ? std::to_string(m.beneficiary_count) : ""};
   // Numbers the node formats (amounts may be negative): plain fields; every other is text.
-  constexpr std::size_t kAmountFen = 6, kAmountYuan = 7, kQuantity = 16, kValueFen = 17;
+  constexpr std::size_t kAmountFen = 6, kAmountYuan = 7, kQuantity = 16, kValueFen = 17, kBeneficiaries = 24;
   std::string row;
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     if (i > 0) row += ',';
-    const bool number = i == kAmountFen || i == kAmountYuan || i == kQuantity || i == kValueFen;
+    const bool number = i == kAmountFen || i == kAmountYuan || i == kQuantity || i == kValueFen || i == kBeneficiaries;
     row += number ? CsvField(fields[i]) : CsvTextField(fields[i]);
   }
   row += "\r\n";
@@ -636,7 +681,7 @@ class IatiBuilder {
     w.Close();
   }
 
-  std::optional<std::string> Write(const std::optional<std::string>& only_org) {
+  std::optional<std::string> Write(const std::optional<std::string>& only_org, const std::optional<std::string>& project) {
     XmlWriter w;
     std::size_t written = 0;
     const std::string now = BeijingIsoTime(view_.head().time_ms()).substr(0, 19) + "+08:00";
@@ -644,6 +689,7 @@ class IatiBuilder {
     for (const std::string& account : order_) {
       const Activity& a = activities_.at(account);
       if (only_org && a.reporting_org != *only_org) continue;
+      if (project && account != "project:" + *project) continue;
       auto txns = txns_.find(account);
       if (txns == txns_.end()) continue;
       ++written;
@@ -752,7 +798,7 @@ class IatiBuilder {
 }  // namespace
 
 std::optional<std::string> IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
-                    const std::optional<std::string>& org) {
+                                   const std::optional<std::string>& org, const std::optional<std::string>& project) {
   IatiBuilder b(view);
   for (const Movement& m : rows) {
     if (m.kind == "donation" || m.kind == "trust_deposit" || m.kind == "goods_donation") {
@@ -777,7 +823,7 @@ std::optional<std::string> IatiXml(const ledger::ReadView& view, const std::vect
       b.Add(m.to, Txn{&m, 1, false, m.from});
     }
   }
-  return b.Write(org);
+  return b.Write(org, project);
 }
 
 }  // namespace shanliu::api::internal

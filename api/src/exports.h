@@ -59,6 +59,12 @@ struct Movement {
   std::string lot;             // lot numbers, space-separated (an outflow may draw on several lots)
   std::string region;          // distributions: GB/T 2260 code of the distribution point
   std::string region_name;
+  // Whether a third party signed for the movement (a bank; for a goods donation its notary) and
+  // who; `channel` one of bank_attested, self_reported, ledger_transfer, goods, reversal
+  // (docs/exports.md "Attestation and channel").
+  bool attested = false;
+  std::string attested_by;
+  std::string channel;
 };
 
 struct MovementPage {
@@ -72,6 +78,8 @@ enum class ExportOnly { kAll, kMoney, kGoods };
 struct ExportScan {
   ExportPeriod period;
   std::optional<std::string> org;  // only txs indexed under this organisation
+  // Only movements of this project's account; read from its owner's index unless `org` is set.
+  std::optional<std::string> project;
   ExportOnly only = ExportOnly::kAll;
   std::optional<std::uint64_t> cursor;
   std::size_t max_rows = ExportLimits::kDefaultRows;
@@ -79,7 +87,7 @@ struct ExportScan {
 };
 
 // The movements of the period in log order, one page. Errors: "invalid_argument" (a cursor
-// outside the period's leaves).
+// outside the period's leaves), "not_found" (an unknown project).
 Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names, const ExportScan& scan);
 
 // The first log leaf of the first block at or after `time_ms` (the log size if none).
@@ -100,7 +108,8 @@ std::string CsvField(std::string_view text);
 // amounts, which the node writes from integers, goes through this.
 std::string CsvTextField(std::string_view text);
 // The money columns, then the goods columns (item_code, unit, quantity, value_fen, lot, region,
-// region_name), empty on money rows; goods rows leave amount_fen and amount_yuan empty.
+// region_name), empty on money rows; goods rows leave amount_fen and amount_yuan empty. Then
+// attested, attested_by, channel and beneficiaries (empty when none is recorded).
 std::string CsvHeader();
 std::string CsvRow(const Movement& m);
 bool IsGoodsMovement(const Movement& m);
@@ -133,7 +142,46 @@ std::string IatiOrgRef(std::string_view credit_code);
 // activities, the page's movements as their transactions. `org` set: only the activities that
 // organisation reports. Nullopt when no activity is left: the official schema requires at least
 // one iati-activity, so an empty file would not validate.
+// `project` set: only that project's activity.
 std::optional<std::string> IatiXml(const ledger::ReadView& view, const std::vector<Movement>& rows,
-                    const std::optional<std::string>& org);
+                                   const std::optional<std::string>& org,
+                                   const std::optional<std::string>& project = std::nullopt);
+
+// ---------------------------------------------------------------- disclosure
+
+// One figure of a disclosure row: fen (or people, for beneficiaries) and the txs it comes from.
+struct DisclosureFigure {
+  std::int64_t fen = 0;
+  std::vector<Hash256> txs;  // log order, each once
+};
+
+// One row of the disclosure export (docs/exports.md "Disclosure"): an organisation's general
+// fund (project_id empty) or one of its projects, and what the page's movements added up to.
+struct DisclosureRow {
+  std::string period_start, period_end;  // the request's Beijing dates
+  std::string org_id, org_name, credit_code;
+  std::string project_id, project_name;
+  DisclosureFigure donations;       // money donations in, net of withdrawn (corrected) gifts
+  DisclosureFigure refunded;        // remainders returned to donors
+  DisclosureFigure received;        // grants in: transfers from other organisations, trust disbursements
+  DisclosureFigure allocated_in;    // from the same organisation's other account
+  DisclosureFigure allocated_out;   // to the same organisation's other account
+  DisclosureFigure granted_out;     // to another organisation's account
+  DisclosureFigure spending;        // spends, net of corrected spends
+  DisclosureFigure goods_received_value;     // valued goods in from donors and other organisations
+  DisclosureFigure goods_distributed_value;  // valued goods handed out
+  DisclosureFigure beneficiaries;   // people: recorded counts of spends and distributions
+  // donations - refunded + received: what came in from outside the organisation.
+  std::int64_t IncomeFen() const;
+};
+
+// The rows of a page's movements, ordered by organisation then project (general fund first);
+// the scan's org and project filters keep only their rows.
+std::vector<DisclosureRow> DisclosureRows(const ledger::ReadView& view, Names& names, const ExportScan& scan,
+                                          const std::vector<Movement>& rows);
+std::string DisclosureCsvHeader();
+std::string DisclosureCsvRow(const DisclosureRow& row);
+Json DisclosureJson(const DisclosureRow& row);
+
 
 }  // namespace shanliu::api::internal

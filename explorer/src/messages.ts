@@ -655,6 +655,7 @@ export const messages = {
   'reg.exports.csv_bom': ['{y} 年资金往来 CSV（Excel 用，含 BOM）', '{y} movements (CSV for Excel, with BOM)'],
   'reg.exports.iati': ['{y} 年 IATI 2.03 XML', '{y} IATI 2.03 XML'],
   'reg.exports.goods_csv': ['{y} 年物资收发 CSV（物资、单位、数量、估值、批号、地区；Excel 用）', '{y} goods in and out (CSV for Excel: item, unit, quantity, value, lot, region)'],
+  'reg.exports.disclosure_csv': ['{y} 年信息公开汇总 CSV（按机构、项目：收入、支出、受益人数，参照慈善中国公开字段；Excel 用）', '{y} disclosure summary (CSV for Excel: income, spending, beneficiaries per organisation and project, after 慈善中国\'s public fields)'],
   'reg.meets': ['达标', 'meets'],
   'reg.misses': ['未达标', 'misses'],
   'reg.na': ['无数据', 'n/a'],

@@ -1,5 +1,6 @@
-// Exports: CSV quoting, period parsing and boundaries, paging, the XML writer, and IATI
-// documents that parse back (python3's xml.etree) with the expected structure.
+// Exports: CSV quoting, period parsing and boundaries, paging, the XML writer, IATI documents
+// that parse back (python3's xml.etree) and validate, the attestation/channel/beneficiary
+// columns, per-project exports, the disclosure export, and hostile names (python3's csv module).
 #include <doctest/doctest.h>
 
 #include <libxml/parser.h>
@@ -10,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../../api/src/exports.h"
@@ -117,8 +120,9 @@ TEST_CASE("CSV text cells starting with a formula character are neutralised and 
   const std::string row = CsvRow(m);
   CHECK(row.find(",-500,-5.00,") != std::string::npos);
   CHECK(row.find(",\"'+cmd|' /C calc'!A0\",") != std::string::npos);
-  // The goods columns (item_code .. region_name) follow the description, empty on a money row.
-  CHECK(row.ends_with(",\"'@SUM(1+1)\",,,,,,,\r\n"));
+  // The goods columns (item_code .. region_name) follow the description, empty on a money row;
+  // then attested, attested_by, channel and beneficiaries (none recorded: empty).
+  CHECK(row.ends_with(",\"'@SUM(1+1)\",,,,,,,,false,,,\r\n"));
 }
 
 TEST_CASE("UTF-8 cleaning rejects overlong forms surrogates and XML non-characters") {
@@ -459,14 +463,15 @@ TEST_CASE("exports list goods rows with item unit quantity valued amount lot and
   REQUIRE(r.status == 200);
   const auto lines = ExportApi::Lines(r.body);
   REQUIRE(lines.size() == 3);
-  CHECK(lines[0].ends_with(",description,item_code,unit,quantity,value_fen,lot,region,region_name"));
+  CHECK(lines[0].ends_with(",description,item_code,unit,quantity,value_fen,lot,region,region_name,attested,attested_by,"
+                           "channel,beneficiaries"));
   // The money columns stay empty: a spreadsheet summing amount_fen never counts goods as cash.
   CHECK(lines[1].find(",goods_donation,donor,org:charity-a,,,,,") != std::string::npos);
   CHECK(lines[1].find(",\"'-粮油公司\",") != std::string::npos);  // formula-safe donor name
-  CHECK(lines[1].ends_with(",rice-10kg,袋,100,50000,L-1,,"));
+  CHECK(lines[1].ends_with(",rice-10kg,袋,100,50000,L-1,,,false,,goods,"));
   CHECK(lines[2].find(",goods_distribution,org:charity-a,place:330106,,,,,") != std::string::npos);
   CHECK(lines[2].find(",\"'=翠苑安置点\",") != std::string::npos);
-  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区"));
+  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区,false,,goods,40"));
   // The organisation filter finds goods txs through the same index as money.
   r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04&org=charity-a");
   CHECK(ExportApi::Lines(r.body).size() == 3);
@@ -519,8 +524,9 @@ TEST_CASE("shanliu export writes goods rows and takes --only") {
   CHECK(run.output.find("wrote 2 goods movements") != std::string::npos);
   const auto lines = ExportApi::Lines(ReadFile(out));
   REQUIRE(lines.size() == 3);
-  CHECK(lines[0].ends_with(",item_code,unit,quantity,value_fen,lot,region,region_name"));
-  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区"));
+  CHECK(lines[0].ends_with(",item_code,unit,quantity,value_fen,lot,region,region_name,attested,attested_by,channel,"
+                           "beneficiaries"));
+  CHECK(lines[2].ends_with(",rice-10kg,袋,40,20000,L-1,330106,浙江省杭州市西湖区,false,,goods,40"));
   // Both kinds by default; a bad --only is a usage error before any request.
   run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format", "csv",
                          "--out", out});
@@ -591,6 +597,633 @@ TEST_CASE("OrgActivityFrom lists an organisation's leaves oldest first from a le
   CHECK(view->OrgActivityFrom("charity-a", all.back() + 1, 10).empty());
   CHECK(view->OrgActivityFrom("charity", 0, 10).empty());  // a prefix of an id is not the id
   CHECK(view->OrgActivityFrom("charity-a", 0, 0).empty());
+}
+
+// ---------------------------------------------------------------- issue #21: attestation, channel,
+// beneficiaries, per-project, disclosure, hostile names
+
+// Parses `csv` with python3's csv module (RFC 4180, strict UTF-8) and returns the rows as JSON
+// arrays of cells: a real CSV reader, not the splitter above, decides what the cells are.
+Json ParseCsv(const std::string& csv) {
+  TempDir dir;
+  const auto in = dir.path() / "in.csv", out = dir.path() / "out.json", script = dir.path() / "parse.py";
+  std::ofstream(in, std::ios::binary) << csv;
+  std::ofstream(script) << "import csv, json, sys\n"
+                           "with open(sys.argv[1], newline='', encoding='utf-8', errors='strict') as f:\n"
+                           "    rows = list(csv.reader(f, strict=True))\n"
+                           "json.dump(rows, open(sys.argv[2], 'w'))\n";
+  const std::string cmd = "python3 " + script.string() + " " + in.string() + " " + out.string();
+  if (std::system(cmd.c_str()) != 0) return Json(nullptr);
+  return Json::parse(ReadFile(out));
+}
+
+// The cell a CSV reader must get back for a text written with CsvTextField.
+std::string ExpectedTextCell(std::string_view text) {
+  const std::string clean = CleanUtf8(text);
+  if (!clean.empty() && std::string_view("=+-@\t\r").find(clean.front()) != std::string_view::npos) return "'" + clean;
+  return clean;
+}
+
+std::map<std::string, std::string> CsvRecord(const Json& rows, std::size_t i) {
+  std::map<std::string, std::string> out;
+  for (std::size_t c = 0; c < rows[0].size(); ++c) out[rows[0][c].get<std::string>()] = rows[i][c].get<std::string>();
+  return out;
+}
+
+TEST_CASE("the movements CSV says whether a movement is attested, its channel and its beneficiaries") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  const Json rows = ParseCsv(r.body);
+  REQUIRE(rows.size() == 7);
+  CHECK(r.body.substr(0, r.body.find("\r\n")).ends_with(",region,region_name,attested,attested_by,channel,beneficiaries"));
+  for (const Json& row : rows) CHECK(row.size() == rows[0].size());
+  auto at = [&](std::size_t i) { return CsvRecord(rows, i); };
+  CHECK(at(1)["kind"] == "donation");
+  CHECK(at(1)["attested"] == "true");
+  CHECK(at(1)["attested_by"] == "bank-1");
+  CHECK(at(1)["channel"] == "bank_attested");
+  CHECK(at(1)["beneficiaries"] == "");  // a donation records no beneficiaries: empty, never 0
+  CHECK(at(2)["kind"] == "transfer");
+  CHECK(at(2)["attested"] == "false");
+  CHECK(at(2)["attested_by"] == "");
+  CHECK(at(2)["channel"] == "ledger_transfer");
+  CHECK(at(3)["kind"] == "spend");
+  CHECK(at(3)["attested"] == "false");  // the charity alone signed
+  CHECK(at(3)["channel"] == "self_reported");
+  CHECK(at(3)["beneficiaries"] == "10");
+  CHECK(at(5)["kind"] == "goods_donation");
+  CHECK(at(5)["attested"] == "false");  // no notary co-signed
+  CHECK(at(5)["channel"] == "goods");
+  CHECK(at(6)["kind"] == "goods_distribution");
+  CHECK(at(6)["beneficiaries"] == "40");
+  CHECK(at(6)["channel"] == "goods");
+}
+
+// A second charity whose account bank is bank-1: a self-reported donation, a spend co-signed by
+// the bank, a spend with no beneficiary count, a refund and the correction of a bank-attested
+// donation, all on 5 January.
+struct AttestedDay {
+  crypto::KeyPair charity_b = testing::TestKey("charity-b");
+  Hash256 self_reported{}, cosigned{}, uncounted{}, withdrawn{};
+};
+
+AttestedDay AddAttestedDay(ExportApi& api) {
+  AttestedDay day;
+  TestChain& c = api.chain;
+  const std::uint64_t jan5th = kJan3rd + 2 * 86'400'000;
+  c.signing_time_ms = 0;  // registered in the block after the head, signed at the head's time
+  REQUIRE(c.RegisterOrg("charity-b", pb::ORG_KIND_CHARITY, day.charity_b, {"bank-1"}).ok());
+  c.signing_time_ms = jan5th;
+  const Bytes own = c.DonationTx("org:charity-b", 5'000, day.charity_b);
+  const Bytes attested = c.DonationTx("org:charity-b", 2'000, c.bank, "bank-1");
+  REQUIRE(c.CommitBlock({own, attested}, jan5th)[0].ok());
+  const Bytes cosigned = c.MakeTx(
+      [](pb::TxBody& b) {
+        auto* s = b.mutable_spend();
+        s->set_from_account("org:charity-b");
+        s->set_amount_fen(1'500);
+        s->set_category(pb::SPEND_CATEGORY_CASH_AID);
+        s->set_payee_kind(pb::PAYEE_KIND_INDIVIDUALS);
+        s->set_beneficiary_count(3);
+        s->set_description("助学金");
+        s->set_occurred_at_ms(kJan3rd);
+      },
+      {&day.charity_b, &c.bank});
+  const Bytes uncounted = c.MakeTx(
+      [](pb::TxBody& b) {
+        auto* s = b.mutable_spend();
+        s->set_from_account("org:charity-b");
+        s->set_amount_fen(500);
+        s->set_category(pb::SPEND_CATEGORY_ADMIN);
+        s->set_payee_kind(pb::PAYEE_KIND_VENDOR);
+        s->set_payee_name("打印店");
+        s->set_description("打印");
+        s->set_occurred_at_ms(kJan3rd);
+      },
+      {&day.charity_b});
+  const auto spent = c.CommitBlock({cosigned, uncounted}, jan5th + 1'000);
+  REQUIRE(spent[0].ok());
+  REQUIRE(spent[1].ok());
+  REQUIRE(c.CommitBlock({c.CorrectionTx(attested, {&c.bank}, "银行重复入账")}, jan5th + 2'000)[0].ok());
+  auto id = [](const Bytes& envelope) {
+    pb::Tx tx;
+    REQUIRE(tx.ParseFromArray(envelope.data(), static_cast<int>(envelope.size())));
+    return ledger::TxId(AsBytes(tx.body()));
+  };
+  day.self_reported = id(own);
+  day.cosigned = id(cosigned);
+  day.uncounted = id(uncounted);
+  day.withdrawn = id(attested);
+  return day;
+}
+
+TEST_CASE("attested follows the bank signature on donations spends and corrections") {
+  ExportApi api;
+  const AttestedDay day = AddAttestedDay(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-05&to=2026-01-05&org=charity-b");
+  REQUIRE(r.status == 200);
+  const Json rows = ParseCsv(r.body);
+  REQUIRE(rows.size() == 6);
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (std::size_t i = 1; i < rows.size(); ++i) by_id[CsvRecord(rows, i)["tx_id"]] = CsvRecord(rows, i);
+  auto own = by_id[Hex(day.self_reported)];
+  CHECK(own["attested"] == "false");
+  CHECK(own["channel"] == "self_reported");
+  auto cosigned = by_id[Hex(day.cosigned)];
+  CHECK(cosigned["attested"] == "true");
+  CHECK(cosigned["attested_by"] == "bank-1");
+  CHECK(cosigned["channel"] == "bank_attested");
+  CHECK(cosigned["beneficiaries"] == "3");
+  auto uncounted = by_id[Hex(day.uncounted)];
+  CHECK(uncounted["attested"] == "false");
+  CHECK(uncounted["beneficiaries"] == "");  // the ledger holds no count for it
+  // The correction of the bank-attested gift: the bank authored and signed it.
+  const auto correction = std::find_if(by_id.begin(), by_id.end(), [](const auto& e) { return e.second.at("kind") == "correction"; });
+  REQUIRE(correction != by_id.end());
+  CHECK(correction->second.at("attested") == "true");
+  CHECK(correction->second.at("attested_by") == "bank-1");
+  CHECK(correction->second.at("channel") == "reversal");
+}
+
+TEST_CASE("every export takes a project and refuses a malformed or unknown one") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&project=meals");
+  REQUIRE(r.status == 200);
+  Json rows = ParseCsv(r.body);
+  REQUIRE(rows.size() == 4);  // the allocation, the spend and the restricted donation
+  for (std::size_t i = 1; i < rows.size(); ++i) CHECK(CsvRecord(rows, i)["project"] == "meals");
+  CHECK(r.Header("Content-Disposition")->find("-meals") != std::string::npos);
+  // With the organisation too, and paged: the Link keeps the project.
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&org=charity-a&project=meals&limit=1");
+  REQUIRE(r.status == 200);
+  REQUIRE(r.Header("Link"));
+  CHECK(r.Header("Link")->find("project=meals") != std::string::npos);
+  // A bank's index holds the attested restricted donation only.
+  r = api.Get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-04&org=bank-1&project=meals");
+  CHECK(ParseCsv(r.body).size() == 2);
+  r = api.Get("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-04&project=meals");
+  REQUIRE(r.status == 200);
+  CHECK(IatiSchemaErrors(r.body) == "");
+  CHECK(r.body.find("-general-fund</iati-identifier>") == std::string::npos);
+  CHECK(r.body.find("-project-meals</iati-identifier>") != std::string::npos);
+  r = api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-04&project=meals");
+  REQUIRE(r.status == 200);
+  const Json doc = Json::parse(r.body);
+  REQUIRE(doc["rows"].size() == 1);
+  CHECK(doc["rows"][0]["project"]["id"] == "meals");
+
+  const std::pair<const char*, unsigned> bad[] = {{"project=nope", 404},     {"project=Meals", 400},
+                                                  {"project=ab", 400},       {"project=", 400},
+                                                  {"project=meals%26x", 400}, {"project=meals&project=meals", 400}};
+  for (const char* path : {"movements.csv", "iati.xml", "disclosure.csv", "disclosure.json"}) {
+    for (const auto& [query, status] : bad) {
+      INFO(path << " " << query);
+      r = api.Get(std::string("/v1/exports/") + path + "?from=2026-01-01&to=2026-01-04&" + query);
+      CHECK(r.status == status);
+      CHECK(Json::parse(r.body)["error"]["code"].is_string());
+    }
+  }
+}
+
+TEST_CASE("every export takes from and to with inclusive day boundaries and typed range errors") {
+  ExportApi api;
+  const std::pair<const char*, unsigned> periods[] = {
+      {"from=2024-01-01&to=2024-12-31", 200},  // 366 days in a leap year: the longest period
+      {"from=2024-01-01&to=2025-01-01", 400},  // 367 days
+      {"from=9999-01-01&to=9999-12-31", 200},  // the last year
+      {"from=9999-12-31&to=10000-01-01", 400}, {"from=1969-12-31&to=1970-01-01", 400},
+      {"from=1970-01-01&to=1970-01-01", 200},  {"from=2026-02-29&to=2026-03-01", 400},
+      {"from=2026-01-03&to=2026-01-02", 400},  {"from=2026-1-1&to=2026-01-02", 400},
+      {"from=2026-01-01T00:00&to=2026-01-02", 400}, {"from=%2B2026-01-01&to=2026-01-02", 400},
+      {"to=2026-01-02", 400},                 {"from=2026-01-01&from=2026-01-01&to=2026-01-02", 400}};
+  for (const char* path : {"movements.csv", "iati.xml", "disclosure.csv", "disclosure.json"}) {
+    for (const auto& [query, status] : periods) {
+      INFO(path << " " << query);
+      HttpResponse r = api.Get(std::string("/v1/exports/") + path + "?" + query);
+      if (status == 200 && std::string(path) == "iati.xml") {
+        CHECK(r.status == 404);  // a quiet period has no activity: no_activities, not a range error
+        CHECK(Json::parse(r.body)["error"]["code"] == "no_activities");
+        continue;
+      }
+      CHECK(r.status == status);
+      if (status != 200) CHECK(Json::parse(r.body)["error"]["code"].is_string());
+    }
+  }
+  // The day boundary: the donation at 23:59:59.999 on 1 January is in 1 January's disclosure only.
+  Json day1 = Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-01").body);
+  REQUIRE(day1["rows"].size() == 1);
+  CHECK(day1["rows"][0]["donations_fen"] == 12'345);
+  Json day2 = Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-02&to=2026-01-02").body);
+  for (const Json& row : day2["rows"]) CHECK(row["donations_fen"] == 0);
+  // Disclosure pages take no limit.
+  CHECK(api.Get("/v1/exports/disclosure.csv?from=2026-01-01&to=2026-01-02&limit=5").status == 400);
+}
+
+TEST_CASE("the disclosure export has one row per organisation and project with figures and their evidence") {
+  ExportApi api;
+  AddGoods(api);
+  HttpResponse r = api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type.starts_with("application/json"));
+  const Json doc = Json::parse(r.body);
+  CHECK(doc["period"]["from"] == "2026-01-01");
+  CHECK(doc["period"]["to"] == "2026-01-04");
+  REQUIRE(doc["rows"].size() == 2);
+  const Json& fund = doc["rows"][0];
+  CHECK(fund["organisation"]["id"] == "charity-a");
+  CHECK(fund["organisation"]["credit_code"] == testing::TestCreditCode("52", "charity-a"));
+  CHECK(fund["project"].is_null());
+  CHECK(fund["donations_fen"] == 12'345);
+  CHECK(fund["allocated_out_fen"] == 10'000);
+  CHECK(fund["income_fen"] == 12'345);  // the allocation is not income
+  CHECK(fund["spending_fen"] == 0);
+  CHECK(fund["goods_received_value_fen"] == 500'00);
+  CHECK(fund["goods_distributed_value_fen"] == 200'00);
+  CHECK(fund["beneficiaries"] == 40);
+  CHECK(fund["evidence"]["donations"].size() == 1);
+  CHECK(fund["evidence"]["beneficiaries"].size() == 1);
+  const Json& meals = doc["rows"][1];
+  CHECK(meals["project"]["id"] == "meals");
+  CHECK(meals["project"]["name_zh"] == "长者食堂");
+  CHECK(meals["allocated_in_fen"] == 10'000);
+  CHECK(meals["donations_fen"] == 700);
+  CHECK(meals["income_fen"] == 700);
+  CHECK(meals["spending_fen"] == 4'000);
+  CHECK(meals["beneficiaries"] == 10);
+  REQUIRE(meals["evidence"]["spending"].size() == 1);
+  // Each piece of evidence is a committed tx of the period.
+  for (const Json& row : doc["rows"]) {
+    for (const auto& [figure, ids] : row["evidence"].items()) {
+      for (const Json& id : ids) {
+        INFO(figure);
+        HttpResponse tx = api.Get("/v1/txs/" + id.get<std::string>());
+        REQUIRE(tx.status == 200);
+        CHECK(Json::parse(tx.body)["status"] == "committed");
+      }
+    }
+  }
+  // The CSV has the same rows, evidence as counts, and parses back as CSV.
+  r = api.Get("/v1/exports/disclosure.csv?from=2026-01-01&to=2026-01-04&bom=true");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type.starts_with("text/csv"));
+  REQUIRE(r.body.starts_with("\xEF\xBB\xBF"));
+  const Json rows = ParseCsv(r.body.substr(3));
+  REQUIRE(rows.size() == 3);
+  auto project = CsvRecord(rows, 2);
+  CHECK(project["project_id"] == "meals");
+  CHECK(project["income_fen"] == "700");
+  CHECK(project["income_yuan"] == "7.00");
+  CHECK(project["spending_fen"] == "4000");
+  CHECK(project["spending_txs"] == "1");
+  CHECK(project["beneficiaries"] == "10");
+  CHECK(project["allocated_in_txs"] == "1");
+  auto general = CsvRecord(rows, 1);
+  CHECK(general["project_id"] == "");
+  CHECK(general["org_name"] == fund["organisation"]["name_zh"]);
+  CHECK(general["beneficiaries"] == "40");
+  // A period with movements but none recording people: beneficiaries stays empty.
+  const Json jan1 = ParseCsv(api.Get("/v1/exports/disclosure.csv?from=2026-01-01&to=2026-01-01").body);
+  REQUIRE(jan1.size() == 2);
+  CHECK(CsvRecord(jan1, 1)["beneficiaries"] == "");
+  CHECK(CsvRecord(jan1, 1)["beneficiaries_txs"] == "0");
+  CHECK(Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-01").body)["rows"][0]["beneficiaries"].is_null());
+  // Filters: one organisation, goods only.
+  Json goods = Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-04&only=goods").body);
+  REQUIRE(goods["rows"].size() == 1);
+  CHECK(goods["rows"][0]["donations_fen"] == 0);
+  CHECK(goods["rows"][0]["goods_received_value_fen"] == 500'00);
+  CHECK(Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-01&to=2026-01-04&org=bank-1").body)["rows"].empty());
+}
+
+TEST_CASE("the disclosure refuses bad paging and filter parameters with typed errors") {
+  ExportApi api;
+  const std::string base = "/v1/exports/disclosure";
+  const std::tuple<const char*, const char*, unsigned, const char*> bad[] = {
+      {".csv", "bom=yes", 400, "invalid_argument"},      {".json", "bom=true", 400, "unknown_parameter"},
+      {".csv", "limit=10", 400, "unknown_parameter"},    {".json", "cursor=abc", 400, "invalid_argument"},
+      {".json", "cursor=999999", 400, "invalid_argument"}, {".csv", "only=cash", 400, "invalid_argument"},
+      {".json", "org=nobody", 404, "not_found"},         {".csv", "org=NOBODY", 404, "not_found"},
+      {".json", "format=csv", 400, "unknown_parameter"}};
+  for (const auto& [ext, query, status, code] : bad) {
+    INFO(ext << " " << query);
+    HttpResponse r = api.Get(base + ext + "?from=2026-01-01&to=2026-01-03&" + query);
+    CHECK(r.status == status);
+    CHECK(Json::parse(r.body)["error"]["code"] == code);
+  }
+  // A cursor inside the period is a page from there: the donation at the first leaf is left out.
+  HttpResponse whole = api.Get(base + ".json?from=2026-01-01&to=2026-01-03");
+  REQUIRE(whole.status == 200);
+  CHECK(whole.Header("X-Next-Cursor") == nullptr);
+  CHECK(*whole.Header("X-Row-Count") == "2");  // rows are accounts
+  CHECK(whole.Header("Content-Disposition")->find("shanliu-disclosure-2026-01-01-2026-01-03.json") != std::string::npos);
+  const Json doc = Json::parse(whole.body);
+  const std::string first = doc["rows"][0]["evidence"]["donations"][0];
+  auto tx = api.Get("/v1/txs/" + first);
+  REQUIRE(tx.status == 200);
+  const std::uint64_t leaf = Json::parse(tx.body)["leaf"].get<std::uint64_t>();
+  const Json later = Json::parse(api.Get(base + ".json?from=2026-01-01&to=2026-01-03&cursor=" + std::to_string(leaf + 1)).body);
+  REQUIRE(later["rows"].size() == 2);
+  CHECK(later["rows"][0]["donations_fen"] == 0);
+  CHECK(later["rows"][1]["spending_fen"] == 4'000);
+}
+
+TEST_CASE("disclosure figures net corrections refunds and grants between organisations") {
+  ExportApi api;
+  const AttestedDay day = AddAttestedDay(api);
+  TestChain& c = api.chain;
+  // 6 January: charity-a grants 1 000 fen to charity-b's general fund; charity-b refunds the
+  // self-reported donation's remainder.
+  const std::uint64_t jan6th = kJan3rd + 3 * 86'400'000;
+  c.signing_time_ms = jan6th;
+  const Bytes grant = c.TransferTx("org:charity-a", "org:charity-b", 1'000, api.charity);
+  const Bytes refund = c.MakeTx(
+      [&](pb::TxBody& b) {
+        b.mutable_refund()->set_donation_tx_id(std::string(day.self_reported.begin(), day.self_reported.end()));
+        b.mutable_refund()->set_reason("捐赠人撤回");
+      },
+      {&day.charity_b});
+  const auto statuses = c.CommitBlock({grant, refund}, jan6th);
+  REQUIRE(statuses[0].ok());
+  REQUIRE(statuses[1].ok());
+  const Json doc = Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-05&to=2026-01-06").body);
+  std::map<std::string, Json> by_org;
+  for (const Json& row : doc["rows"]) by_org[row["organisation"]["id"].get<std::string>()] = row;
+  const Json& b = by_org["charity-b"];
+  CHECK(b["donations_fen"] == 5'000);  // 5 000 self-reported + 2 000 attested - 2 000 withdrawn
+  CHECK(b["evidence"]["donations"].size() == 3);
+  CHECK(b["refunded_fen"].get<std::int64_t>() > 0);
+  CHECK(b["received_fen"] == 1'000);
+  CHECK(b["spending_fen"] == 2'000);
+  CHECK(b["beneficiaries"] == 3);
+  CHECK(b["income_fen"] == 5'000 - b["refunded_fen"].get<std::int64_t>() + 1'000);
+  CHECK(by_org["charity-a"]["granted_out_fen"] == 1'000);
+  CHECK(by_org["charity-a"]["income_fen"] == 0);
+  // A corrected spend takes its amount and its beneficiaries back.
+  const std::uint64_t jan7th = jan6th + 86'400'000;
+  c.signing_time_ms = jan7th;
+  const Bytes wrong = c.SpendTx("project:meals", 300, api.charity);
+  REQUIRE(c.CommitBlock({wrong}, jan7th)[0].ok());
+  REQUIRE(c.CommitBlock({c.CorrectionTx(wrong, {&api.charity})}, jan7th + 1'000)[0].ok());
+  const Json day7 = Json::parse(api.Get("/v1/exports/disclosure.json?from=2026-01-07&to=2026-01-07").body);
+  REQUIRE(day7["rows"].size() == 1);
+  CHECK(day7["rows"][0]["spending_fen"] == 0);
+  CHECK(day7["rows"][0]["beneficiaries"] == 0);  // recorded, then reversed: 0 with its evidence
+  CHECK(day7["rows"][0]["evidence"]["spending"].size() == 2);
+}
+
+TEST_CASE("shanliu export takes a project and writes the disclosure summed over pages") {
+  ExportApi api;
+  AddGoods(api);
+  TempDir dir;
+  const std::string out = (dir.path() / "meals.csv").string();
+  testing::CliRun run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04",
+                                         "--format", "csv", "--out", out, "--project", "meals"});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(run.output.find("wrote 3 movements") != std::string::npos);
+  CHECK(ParseCsv(ReadFile(out)).size() == 4);
+  const std::string json_out = (dir.path() / "disclosure.json").string();
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format",
+                         "disclosure", "--out", json_out});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(run.output.find("wrote 2 disclosure rows in 1 page(s)") != std::string::npos);
+  const Json doc = Json::parse(ReadFile(json_out));
+  REQUIRE(doc["rows"].size() == 2);
+  CHECK(doc["rows"][1]["spending_fen"] == 4'000);
+  const std::string csv_out = (dir.path() / "disclosure.csv").string();
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format",
+                         "disclosure-csv", "--out", csv_out, "--project", "meals"});
+  REQUIRE_MESSAGE(run.code == 0, run.output);
+  CHECK(ParseCsv(ReadFile(csv_out)).size() == 2);
+  // Bad ids are usage errors before any request; the node's typed error is the CLI's.
+  for (const char* bad : {"Meals", "me&als", "ab"}) {
+    run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format",
+                           "csv", "--out", out, "--project", bad});
+    CHECK(run.code == 2);
+  }
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format",
+                         "csv", "--out", out, "--project", "nope"});
+  CHECK(run.code == 1);
+  CHECK(run.output.find("not_found") != std::string::npos);
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-04", "--to", "2026-01-01", "--format",
+                         "disclosure", "--out", json_out});
+  CHECK(run.code == 1);
+  CHECK(run.output.find("invalid_argument") != std::string::npos);
+  run = testing::RunCli({"export", "--node", api.base, "--from", "2026-01-01", "--to", "2026-01-04", "--format",
+                         "pdf", "--out", out});
+  CHECK(run.code == 2);
+}
+
+TEST_CASE("disclosure pages add up by organisation and project to the whole period") {
+  // What shanliu export --format disclosure relies on: reading one transaction per page, the
+  // rows of all pages summed by key equal the rows of one page that reads everything.
+  ExportApi api;
+  AddGoods(api);
+  AddAttestedDay(api);
+  auto view = api.chain.ledger().Read();
+  Names names(*view);
+  const std::string from = "2026-01-01", to = "2026-01-05";
+  ExportScan scan;
+  auto period = ParseExportPeriod(&from, &to);
+  REQUIRE(period.ok());
+  scan.period = *period;
+  scan.max_rows = ExportLimits::kMaxScannedTxs;
+  auto whole_page = CollectMovements(*view, names, scan);
+  REQUIRE(whole_page.ok());
+  CHECK_FALSE(whole_page->next_cursor);
+  std::map<std::pair<std::string, std::string>, Json> whole;
+  for (const DisclosureRow& row : DisclosureRows(*view, names, scan, whole_page->rows)) {
+    whole[{row.org_id, row.project_id}] = DisclosureJson(row);
+  }
+  REQUIRE(whole.size() == 3);
+  std::map<std::pair<std::string, std::string>, Json> summed;
+  scan.max_scanned = 1;
+  int pages = 0;
+  while (true) {
+    auto page = CollectMovements(*view, names, scan);
+    REQUIRE(page.ok());
+    ++pages;
+    REQUIRE(pages < 100);
+    for (const DisclosureRow& row : DisclosureRows(*view, names, scan, page->rows)) {
+      Json j = DisclosureJson(row);
+      Json& into = summed[{row.org_id, row.project_id}];
+      if (into.is_null()) {
+        into = j;
+        continue;
+      }
+      for (const auto& [key, value] : j.items()) {
+        if (key.ends_with("_fen")) into[key] = into[key].get<std::int64_t>() + value.get<std::int64_t>();
+        if (key == "beneficiaries" && value.is_number()) {
+          into[key] = (into[key].is_null() ? 0 : into[key].get<std::int64_t>()) + value.get<std::int64_t>();
+        }
+        if (key == "evidence") {
+          for (const auto& [figure, ids] : value.items()) {
+            for (const Json& id : ids) into["evidence"][figure].push_back(id);
+          }
+        }
+      }
+    }
+    if (!page->next_cursor) break;
+    scan.cursor = page->next_cursor;
+  }
+  CHECK(pages > 10);
+  CHECK(summed == whole);
+}
+
+// Hostile text: every character that could break a CSV or an XML document, formulas, and bytes
+// that are not UTF-8. Blocks committed before the control-character rule may hold such text, so
+// the writers must cope with all of it, not only with what admission lets in today.
+std::string HostileText(std::uint64_t& state) {
+  static const std::vector<std::string> pieces = {
+      "\"", "\"\"", ",", "\n", "\r", "\r\n", "\t", "<", ">", "&", "&amp;", "'", "]]>", "<!--", "=", "+", "-", "@",
+      "=SUM(A1)", "+1", "-1", "@cmd", "\xFF", "\xC3", "\xE2\x82", "\xED\xA0\x80", "\xEF\xBF\xBE", "\x01", "\x7F",
+      std::string("\0", 1), "善流", "张三", " ", "a", "\xF0\x9F\x98\x80"};
+  auto next = [&] {  // xorshift64: deterministic, so a failure reproduces
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::string out;
+  const std::size_t n = next() % 8;
+  for (std::size_t i = 0; i < n; ++i) out += pieces[next() % pieces.size()];
+  return out;
+}
+
+TEST_CASE("hostile names never make an invalid CSV and CSV readers get the neutralised text back") {
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  std::string csv = CsvHeader();
+  std::vector<std::vector<std::string>> expected;
+  for (int i = 0; i < 300; ++i) {
+    Movement m;
+    m.time_ms = kJan2nd + static_cast<std::uint64_t>(i);
+    m.height = static_cast<std::uint64_t>(i);
+    m.kind = i % 3 == 0 ? "goods_distribution" : "donation";
+    m.from = HostileText(state);
+    m.from_name = HostileText(state);
+    m.to = HostileText(state);
+    m.to_name = HostileText(state);
+    m.description = HostileText(state);
+    m.project = HostileText(state);
+    m.unit = HostileText(state);
+    m.lot = HostileText(state);
+    m.region_name = HostileText(state);
+    m.attested_by = HostileText(state);
+    m.amount_fen = -static_cast<std::int64_t>(i) * 7;
+    m.beneficiary_count = static_cast<std::uint32_t>(i % 4);
+    csv += CsvRow(m);
+    expected.push_back({ExpectedTextCell(m.from), ExpectedTextCell(m.from_name), ExpectedTextCell(m.description),
+                        ExpectedTextCell(m.region_name), ExpectedTextCell(m.attested_by)});
+  }
+  const Json rows = ParseCsv(csv);
+  REQUIRE(rows.is_array());
+  REQUIRE(rows.size() == expected.size() + 1);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO("row " << i);
+    REQUIRE(rows[i + 1].size() == rows[0].size());
+    auto r = CsvRecord(rows, i + 1);
+    CHECK(r["from"] == expected[i][0]);
+    CHECK(r["from_name"] == expected[i][1]);
+    CHECK(r["description"] == expected[i][2]);
+    CHECK(r["region_name"] == expected[i][3]);
+    CHECK(r["attested_by"] == expected[i][4]);
+    CHECK(r["amount_fen"] == (i % 3 == 0 ? "" : std::to_string(-static_cast<std::int64_t>(i) * 7)));
+    CHECK(r["beneficiaries"] == (i % 4 == 0 ? "" : std::to_string(i % 4)));
+    for (const auto& [column, cell] : r) {
+      if (column == "amount_fen" || column == "amount_yuan") continue;  // numbers may start with '-'
+      INFO(column);
+      CHECK((cell.empty() || std::string_view("=+-@\t\r").find(cell.front()) == std::string_view::npos));
+    }
+  }
+  // The disclosure writer too, with hostile organisation and project names.
+  std::string disclosure = DisclosureCsvHeader();
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) {
+    DisclosureRow row;
+    row.org_id = HostileText(state);
+    row.org_name = HostileText(state);
+    row.project_name = HostileText(state);
+    row.spending.fen = -i;
+    disclosure += DisclosureCsvRow(row);
+    names.push_back(ExpectedTextCell(row.project_name));
+  }
+  const Json drows = ParseCsv(disclosure);
+  REQUIRE(drows.size() == names.size() + 1);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    REQUIRE(drows[i + 1].size() == drows[0].size());
+    CHECK(CsvRecord(drows, i + 1)["project_name"] == names[i]);
+    CHECK(CsvRecord(drows, i + 1)["spending_fen"] == std::to_string(-static_cast<int>(i)));
+  }
+}
+
+TEST_CASE("hostile names in committed txs still give CSV that parses and IATI that validates") {
+  ExportApi api;
+  TestChain& c = api.chain;
+  const std::uint64_t jan4th = kJan3rd + 86'400'000;
+  c.signing_time_ms = jan4th;
+  // What admission lets in: no control characters, valid UTF-8, and everything else.
+  const std::vector<std::string> names = {"\"<script>&amp;\"", "=cmd|' /C calc'!A0", "+1,\"2\"", "-2-", "@SUM(1)",
+                                          "a]]>b<!--c-->&#0;", "'单引号' & \"双引号\"", "张三, 李四 <王五>"};
+  std::vector<Bytes> txs;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    txs.push_back(c.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* d = b.mutable_donation();
+          d->set_to_account(i % 2 ? "project:meals" : "org:charity-a");
+          d->set_amount_fen(100 + static_cast<std::int64_t>(i));
+          d->set_donor_ref(std::string(32, static_cast<char>('a' + i)));
+          d->set_donor_display_name(names[i]);
+          d->set_memo(names[names.size() - 1 - i]);
+          d->set_channel(pb::DONATION_CHANNEL_MOBILE_PAYMENT);
+          d->set_attesting_bank("bank-1");
+        },
+        {&c.bank}));
+  }
+  for (const Status& s : c.CommitBlock(txs, jan4th)) REQUIRE(s.ok());
+  HttpResponse r = api.Get("/v1/exports/movements.csv?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  const Json rows = ParseCsv(r.body);
+  REQUIRE(rows.size() == names.size() + 1);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    CHECK(CsvRecord(rows, i + 1)["from_name"] == ExpectedTextCell(names[i]));
+    CHECK(CsvRecord(rows, i + 1)["description"] == ExpectedTextCell(names[names.size() - 1 - i]));
+  }
+  for (const char* query : {"", "&project=meals", "&org=charity-a", "&org=charity-a&project=meals", "&only=money"}) {
+    INFO(query);
+    r = api.Get(std::string("/v1/exports/iati.xml?from=2026-01-01&to=2026-01-04") + query);
+    REQUIRE(r.status == 200);
+    CHECK(IatiSchemaErrors(r.body) == "");
+    for (const std::string& name : names) {
+      if (std::string(query).find("project") == std::string::npos) CHECK(r.body.find(XmlWriter::Escape(name)) != std::string::npos);
+    }
+  }
+  r = api.Get("/v1/exports/disclosure.csv?from=2026-01-04&to=2026-01-04");
+  REQUIRE(r.status == 200);
+  CHECK(ParseCsv(r.body).size() == 3);
+  // What admission refuses but an old block could hold: written straight into the IATI writer,
+  // on the chain's real activities, the document still validates.
+  auto view = c.ledger().Read();
+  std::uint64_t state = 42;
+  std::vector<Movement> movements;
+  for (int i = 0; i < 60; ++i) {
+    Movement m;
+    m.time_ms = kJan2nd;
+    m.kind = i % 2 ? "donation" : "spend";
+    m.from = i % 2 ? "donor" : "project:meals";
+    m.to = i % 2 ? "org:charity-a" : "payee:vendor";
+    m.from_name = HostileText(state);
+    m.to_name = HostileText(state);
+    m.description = HostileText(state);
+    m.amount_fen = i;
+    movements.push_back(m);
+  }
+  for (const std::optional<std::string>& project : {std::optional<std::string>(), std::optional<std::string>("meals")}) {
+    auto xml = IatiXml(*view, movements, std::nullopt, project);
+    REQUIRE(xml);
+    CHECK(IatiSchemaErrors(*xml) == "");
+  }
 }
 
 }  // namespace

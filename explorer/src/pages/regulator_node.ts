@@ -110,6 +110,8 @@ export function exportsSection(): { el: HTMLElement; setYear: (year: number) => 
       link(`/v1/exports/movements.csv?${q}&bom=true`, 'reg.exports.csv_bom', 'csv-bom'),
       link(`/v1/exports/iati.xml?${q}`, 'reg.exports.iati', 'iati'),
       link(`/v1/exports/movements.csv?${q}&only=goods&bom=true`, 'reg.exports.goods_csv', 'goods-csv'),
+      // Rows per organisation and project, not per movement: the disclosure takes no limit.
+      link(`/v1/exports/disclosure.csv?from=${year}-01-01&to=${year}-12-31&bom=true`, 'reg.exports.disclosure_csv', 'disclosure-csv'),
     );
   };
   const el = section(t('reg.exports.title'), h('p', { class: 'fine' }, t('reg.exports.hint')), list);
