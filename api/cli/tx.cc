@@ -66,6 +66,8 @@ const std::vector<FieldFlag>& FieldFlags() {
       {"name-en", {"name_en"}},
       {"active", {"active"}},
       {"catalogue-item", {"catalogue_item"}},
+      {"new-key", {"new_public_key"}},
+      {"request", {"request_tx_id"}},
   };
   return flags;
 }
@@ -208,7 +210,8 @@ POST /v1/txs and prints its id, receipt code and status.
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
        redeem_points, disclosure, correction, service_exchange, move_points, catalogue_entry, honour_name,
-       goods_donation, goods_transfer, goods_distribution, register_goods_item
+       goods_donation, goods_transfer, goods_distribution, register_goods_item,
+       request_key_recovery, veto_key_recovery, complete_key_recovery
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
@@ -229,6 +232,10 @@ the common fields (a field may come from the JSON or a flag, not both):
   --item CODE, --unit TEXT, --quantity N   (goods_*) the catalogued item, its unit, how many
   --value-fen N, --lot TEXT, --expires-on YYYYMMDD, --notary ID   (goods_donation)
   --region CODE, --place TEXT, --beneficiaries N   (goods_distribution) where it was handed out
+  --new-key HEX    (request_key_recovery, signed by the bureau) the key replacing the lost ones,
+                   with --org ID, --reason TEXT and --json '{"old_public_keys":["HEX"]}'
+  --request TXID   (veto_key_recovery: any current key of --org; complete_key_recovery, after
+                   the window: the bureau or the new key) the RequestKeyRecovery's tx id
   --corrects ID    (correction) the tx to reverse: fills corrected_tx_id and, from the node,
                    corrected_tx_body; sign with its author's key, and the bureau's from the
                    chain's correction_bureau_threshold_fen up

@@ -13,6 +13,15 @@ namespace flow = ledger::flow;
 constexpr std::size_t kProjectsInOrg = 50;
 constexpr std::size_t kCatalogueInOrg = 50;
 constexpr std::uint32_t kMaxYears = 100;
+constexpr std::size_t kRecoveriesInOrg = 50;
+
+// The record, with pending_recovery null when none is pending (RecordJson would fill in an
+// all-zero one, which a reader could take for a recovery due at time 0).
+Json OrgJson(const pb::OrgRecord& org) {
+  Json out = RecordJson(org);
+  if (!org.has_pending_recovery()) out["pending_recovery"] = nullptr;
+  return out;
+}
 
 Json AccountJson(const ledger::ReadView& view, Names& names, const std::string& account) {
   Json out = names.Account(account);
@@ -36,7 +45,7 @@ Response ListOrgsRoute(RequestContext& ctx) {
   if (const std::string* c = ctx.query.Find("cursor")) options.after = *c;
   auto page = ListOrgs(ctx.view(), options, [&](const pb::OrgRecord& o) { return !kind || o.kind() == *kind; });
   Json orgs = Json::array();
-  for (const pb::OrgRecord& o : page.items) orgs.push_back(RecordJson(o));
+  for (const pb::OrgRecord& o : page.items) orgs.push_back(OrgJson(o));
   return JsonResponse(Json{{"orgs", std::move(orgs)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}});
 }
 
@@ -94,15 +103,20 @@ Response GetOrg(RequestContext& ctx) {
     if (y == 0) break;
   }
 
+  // Every key recovery the bureau asked for, newest first (docs/rules.md "Key recovery").
+  Json recoveries = Json::array();
+  for (const pb::KeyRecoveryRecord& r : view.KeyRecoveries(id, kRecoveriesInOrg)) recoveries.push_back(RecordJson(r));
+
   // A merchant's page lists what its points buy (null for other kinds of organisation).
   Json catalogue = org->kind() == pb::ORG_KIND_MERCHANT ? CataloguePage(view, id, "", kCatalogueInOrg) : Json(nullptr);
   return JsonResponse(Json{
-      {"org", RecordJson(*org)},
+      {"org", OrgJson(*org)},
       {"catalogue", std::move(catalogue)},
       {"accounts", std::move(accounts)},
       {"years", std::move(years)},
       {"projects", {{"items", std::move(project_list)}, {"next", projects.next ? Json(*projects.next) : Json(nullptr)}}},
       {"trusts", std::move(trust_list)},
+      {"key_recoveries", std::move(recoveries)},
       {"activity", ActivityPage(view, view.OrgActivity(id, *before, *limit + 1), *limit)},
   });
 }

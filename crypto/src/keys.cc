@@ -64,6 +64,8 @@ bool VerifyRaw(const PublicKey& key, ByteView message, const Signature& sig) {
   return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), key.data()) == 0;
 }
 
+bool IsValidPublicKey(const PublicKey& key) { return crypto_core_ed25519_is_valid_point(key.data()) == 1; }
+
 Signature Sign(const SecretKey& key, std::string_view domain, ByteView message) {
   return SignRaw(key, Concat(domain, message));
 }

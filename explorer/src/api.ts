@@ -149,6 +149,30 @@ export interface Org {
   registered_height: number;
   status_reason: string;
   account_banks: string[]; // banks holding its accounts (开户银行), filed with the bureau
+  pending_recovery?: PendingKeyRecovery; // absent: no key recovery is pending
+}
+
+// GET /v1/orgs/{id}: the open RequestKeyRecovery (docs/rules.md "Key recovery").
+export interface PendingKeyRecovery {
+  request_tx_id: string;
+  requested_leaf?: number;
+  deadline_ms: number; // block time from which it may complete; the old key may veto before it
+}
+
+// One RequestKeyRecovery and how it ended (fields at their zero value are left out).
+export interface KeyRecovery {
+  request: { org_id: string; old_public_keys: string[]; new_public_key: string; reason: string };
+  request_tx_id: string;
+  bureau_org: string;
+  requested_height?: number;
+  requested_time_ms: number;
+  deadline_ms: number;
+  status: 'pending' | 'vetoed' | 'completed';
+  closed_tx_id?: string;
+  closed_height?: number;
+  closed_time_ms?: number;
+  vetoed_by_key?: string;
+  veto_reason?: string;
 }
 
 export interface AccountFlow {
@@ -222,6 +246,7 @@ export interface OrgDetail {
   years: OrgYear[];
   projects: { items: { project_id: string; name_zh: string; name_en: string; category: string; budget_fen: number; closed: boolean }[]; next: string | null };
   trusts: { trust_id: string; name_zh: string; name_en?: string; role: string }[];
+  key_recoveries: KeyRecovery[]; // newest first
   activity: Page<TxSummary>;
 }
 

@@ -91,6 +91,9 @@ Status Applier::Apply() {
     case pb::TxBody::kGoodsDistribution: s = GoodsDistribution(body.goods_distribution()); break;
     case pb::TxBody::kHonourName: s = HonourName(body.honour_name()); break;
     case pb::TxBody::kCatalogueEntry: s = CatalogueEntry(body.catalogue_entry()); break;
+    case pb::TxBody::kRequestKeyRecovery: s = RequestKeyRecovery(body.request_key_recovery()); break;
+    case pb::TxBody::kVetoKeyRecovery: s = VetoKeyRecovery(body.veto_key_recovery()); break;
+    case pb::TxBody::kCompleteKeyRecovery: s = CompleteKeyRecovery(body.complete_key_recovery()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

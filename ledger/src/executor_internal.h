@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "shanliu/ledger/executor.h"
@@ -48,6 +49,15 @@ class Applier {
   Status UpdateProject(const pb::UpdateProject& p);
   Status OpenTrust(const pb::OpenTrust& p);
   Status Disclosure(const pb::Disclosure& p);
+  // executor_recovery.cc
+  Status RequestKeyRecovery(const pb::RequestKeyRecovery& p);
+  Status VetoKeyRecovery(const pb::VetoKeyRecovery& p);
+  Status CompleteKeyRecovery(const pb::CompleteKeyRecovery& p);
+  // "key_in_use" if `key` belongs to an organisation or is held by a pending recovery.
+  std::optional<Status> KeyUnavailable(const std::string& key, const char* field) const;
+  Result<pb::KeyRecoveryRecord> PendingRecovery(const std::string& org_id, const std::string& request_tx_id) const;
+  // Ends a pending recovery (vetoed or completed) and stores `org` without it.
+  void CloseRecovery(pb::OrgRecord& org, pb::KeyRecoveryRecord& rec, pb::KeyRecoveryStatus status);
   // executor_money.cc
   Status Donation(const pb::Donation& p);
   Status TrustDeposit(const pb::TrustDeposit& p);

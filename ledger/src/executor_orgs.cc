@@ -30,7 +30,7 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   rec.set_registered_height(ctx_.height);
   *rec.mutable_account_banks() = p.account_banks();
   for (const std::string& key : p.public_keys()) {
-    if (view_.Get(keys::KeyOwner(key))) return Fail("key_in_use", "a public key already belongs to an organisation");
+    if (auto refused = KeyUnavailable(key, "a public key")) return *refused;
     view_.Put(keys::KeyOwner(key), p.org_id());
     rec.add_public_keys(key);
   }
@@ -70,9 +70,13 @@ Status Applier::RotateKey(const pb::RotateKey& p) {
   crypto::PublicKey old_key;
   std::copy(p.old_public_key().begin(), p.old_public_key().end(), old_key.begin());
   if (!tx_.SignedBy(old_key)) return Fail("wrong_signer", "a key rotation must be signed by the key it replaces");
-  if (view_.Get(keys::KeyOwner(p.new_public_key()))) {
-    return Fail("key_in_use", "new_public_key already belongs to an organisation");
+  // A recovery replaces the keys it found; a key changed under it would make it replace the
+  // wrong ones. The organisation vetoes first if its keys are not lost (docs/rules.md).
+  if (org->has_pending_recovery()) {
+    return Fail("recovery_pending", "organisation '" + p.org_id() + "' has a pending key recovery: veto it "
+                                    "before rotating a key");
   }
+  if (auto refused = KeyUnavailable(p.new_public_key(), "new_public_key")) return *refused;
   *it = p.new_public_key();
   view_.Delete(keys::KeyOwner(p.old_public_key()));
   view_.Put(keys::KeyOwner(p.new_public_key()), p.org_id());

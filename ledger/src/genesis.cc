@@ -152,7 +152,8 @@ Status ParseParams(const json& p, GenesisParams* out) {
                                      "volunteer_max_minutes_per_day", "timebank_points_per_hour", "max_block_txs",
                                      "max_block_bytes", "max_tx_expiry_window", "max_tx_expiry_ms",
                                      "correction_bureau_threshold_fen", "compliance", "project_categories",
-                                     "goods_items", "refuse_expired_goods", "points_expiry_years"},
+                                     "goods_items", "refuse_expired_goods", "points_expiry_years",
+                                     "key_recovery_delay_ms"},
                                     "parameters"));
   if (p.contains("goods_items")) SHANLIU_RETURN_IF_ERROR(ParseGoodsItems(p.at("goods_items"), &out->goods_items));
   if (p.contains("refuse_expired_goods")) {
@@ -181,6 +182,9 @@ Status ParseParams(const json& p, GenesisParams* out) {
   // At most a year: a longer window would let a signed tx linger unnoticed past audits.
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "max_tx_expiry_ms", &out->max_tx_expiry_ms, 366ull * 86'400'000));
   if (out->max_tx_expiry_ms < 60'000) return Bad("max_tx_expiry_ms must be at least 60000 (one minute)");
+  // A window shorter than a minute could pass between two blocks unseen; a year bounds a lost key's wait.
+  SHANLIU_RETURN_IF_ERROR(GetUInt(p, "key_recovery_delay_ms", &out->key_recovery_delay_ms, 366ull * 86'400'000));
+  if (out->key_recovery_delay_ms < 60'000) return Bad("key_recovery_delay_ms must be at least 60000 (one minute)");
   // 1 fen: every correction needs the bureau; 10^15 fen (the largest amount): only the largest do.
   auto threshold = static_cast<std::uint64_t>(out->correction_bureau_threshold_fen);
   SHANLIU_RETURN_IF_ERROR(GetUInt(p, "correction_bureau_threshold_fen", &threshold, 1'000'000'000'000'000));
@@ -401,6 +405,9 @@ std::string GenesisToJson(const Genesis& g) {
                         {"project_categories", p.project_categories}};
   // Written only when they differ from the defaults, so older genesis files keep their bytes.
   if (p.refuse_expired_goods) root["parameters"]["refuse_expired_goods"] = true;
+  if (p.key_recovery_delay_ms != GenesisParams::kDefaultKeyRecoveryDelayMs) {
+    root["parameters"]["key_recovery_delay_ms"] = p.key_recovery_delay_ms;
+  }
   const auto defaults = goods::DefaultItems();
   const bool default_items =
       defaults.size() == p.goods_items.size() &&

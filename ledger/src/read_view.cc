@@ -196,6 +196,20 @@ std::vector<pb::ProjectUpdateRecord> ReadView::ProjectUpdates(std::string_view p
   return updates;
 }
 
+std::vector<pb::KeyRecoveryRecord> ReadView::KeyRecoveries(std::string_view org, std::size_t limit) const {
+  std::vector<pb::KeyRecoveryRecord> recoveries;
+  if (limit == 0) return recoveries;
+  const std::string prefix = keys::KeyRecoveryPrefix(org);
+  state_.ScanReverse(prefix, prefix + keys::U64(~std::uint64_t{0}), [&](std::string_view key, std::string_view value) {
+    if (key.size() != prefix.size() + 8) return true;
+    pb::KeyRecoveryRecord rec;
+    if (!rec.ParseFromString(std::string(value))) throw StorageError("corrupt key recovery record");
+    recoveries.push_back(std::move(rec));
+    return recoveries.size() < limit;
+  });
+  return recoveries;
+}
+
 std::vector<std::uint64_t> ReadView::AccountActivity(std::string_view account, std::uint64_t before_leaf,
                                                      std::size_t limit) const {
   return Activity(keys::AccountActivityPrefix(account), before_leaf, limit);

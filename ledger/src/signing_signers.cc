@@ -187,6 +187,11 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
     case pb::TxBody::kOpenTrust: return Bureau(lookup);
     case pb::TxBody::kRotateKey:
       return Collect({KeySlot(body.rotate_key().old_public_key(), "replaced_key", body.rotate_key().org_id())});
+    // The bureau asks and, after the window, completes (the new key may complete too: shanliu tx);
+    // any current key of the organisation vetoes.
+    case pb::TxBody::kRequestKeyRecovery:
+    case pb::TxBody::kCompleteKeyRecovery: return Bureau(lookup);
+    case pb::TxBody::kVetoKeyRecovery: return One(lookup, body.veto_key_recovery().org_id(), "vetoing_org");
     case pb::TxBody::kOpenProject: return One(lookup, body.open_project().owner_org(), "project_owner");
     case pb::TxBody::kCloseProject:
       return One(lookup, ProjectOwner(lookup, body.close_project().project_id()), "project_owner");

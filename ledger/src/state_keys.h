@@ -64,6 +64,14 @@ inline std::string ProjectUpdate(std::string_view project, std::uint64_t leaf) {
   return "pu/" + std::string(project) + '\0' + U64(leaf);
 }
 inline std::string ProjectUpdatePrefix(std::string_view project) { return "pu/" + std::string(project) + '\0'; }
+// Key recovery (docs/rules.md "Key recovery"): one KeyRecoveryRecord per RequestKeyRecovery, in
+// log order per organisation, and the new key a pending recovery holds (value: org id), so no
+// other organisation can take it before the recovery completes or is vetoed.
+inline std::string KeyRecovery(std::string_view org, std::uint64_t leaf) {
+  return "r/kr/" + std::string(org) + '\0' + U64(leaf);
+}
+inline std::string KeyRecoveryPrefix(std::string_view org) { return "r/kr/" + std::string(org) + '\0'; }
+inline std::string RecoveryKey(std::string_view public_key) { return "r/kn/" + std::string(public_key); }
 // The bank that co-signed a Spend or Refund (value: its org id); absent when none did.
 inline std::string Attestation(std::string_view tx_id) { return "r/a/" + std::string(tx_id); }
 // A corrected tx's link to its Correction (value: CorrectionRecord); absent: not corrected.

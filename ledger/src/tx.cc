@@ -199,6 +199,53 @@ Status CheckGoodsPayload(const pb::TxBody& body) {
   return Malformed("not a goods payload");
 }
 
+bool IsSigningKey(const std::string& key) {
+  crypto::PublicKey k;
+  if (key.size() != k.size()) return false;
+  std::copy(key.begin(), key.end(), k.begin());
+  return crypto::IsValidPublicKey(k);
+}
+
+// Key recovery (docs/rules.md "Key recovery"): shapes only; which keys are current, the window
+// and the signers are the state machine's.
+Status CheckKeyRecoveryPayload(const pb::TxBody& body) {
+  switch (body.payload_case()) {
+    case pb::TxBody::kRequestKeyRecovery: {
+      const auto& p = body.request_key_recovery();
+      const std::set<std::string> old_keys(p.old_public_keys().begin(), p.old_public_keys().end());
+      const bool old_ok = p.old_public_keys_size() >= 1 && p.old_public_keys_size() <= TxLimits::kMaxOrgKeys &&
+                          old_keys.size() == static_cast<std::size_t>(p.old_public_keys_size()) &&
+                          std::all_of(old_keys.begin(), old_keys.end(), [](const std::string& k) { return k.size() == 32; });
+      return FieldChecker("request_key_recovery")
+          .Id("org_id", p.org_id())
+          .Check(old_ok, "old_public_keys", "must hold 1 to 4 distinct 32-byte keys")
+          .Hash("new_public_key", p.new_public_key(), true)
+          .Check(IsSigningKey(p.new_public_key()), "new_public_key", "must be a valid Ed25519 public key")
+          .Check(!old_keys.contains(p.new_public_key()), "new_public_key", "must differ from every replaced key")
+          .FreeText("reason", p.reason(), kLong, true)
+          .status();
+    }
+    case pb::TxBody::kVetoKeyRecovery: {
+      const auto& p = body.veto_key_recovery();
+      return FieldChecker("veto_key_recovery")
+          .Id("org_id", p.org_id())
+          .Hash("request_tx_id", p.request_tx_id(), true)
+          .FreeText("reason", p.reason(), kLong, false)
+          .status();
+    }
+    case pb::TxBody::kCompleteKeyRecovery: {
+      const auto& p = body.complete_key_recovery();
+      return FieldChecker("complete_key_recovery")
+          .Id("org_id", p.org_id())
+          .Hash("request_tx_id", p.request_tx_id(), true)
+          .status();
+    }
+    default: break;
+  }
+  assert(false && "CheckKeyRecoveryPayload called for a kind it does not handle");
+  return Malformed("not a key recovery payload");
+}
+
 Status CheckPayload(const pb::TxBody& body) {
   switch (body.payload_case()) {
     case pb::TxBody::kRegisterOrg: {
@@ -237,6 +284,9 @@ Status CheckPayload(const pb::TxBody& body) {
           .Check(p.old_public_key() != p.new_public_key(), "new_public_key", "must differ from the old key")
           .status();
     }
+    case pb::TxBody::kRequestKeyRecovery:
+    case pb::TxBody::kVetoKeyRecovery:
+    case pb::TxBody::kCompleteKeyRecovery: return CheckKeyRecoveryPayload(body);
     case pb::TxBody::kOpenProject: {
       const auto& p = body.open_project();
       return FieldChecker("open_project")

@@ -126,6 +126,9 @@ const SAMPLES = {
   goods_transfer: [{ from_account: 'org:x', to_account: 'org:y', item_code: 'quilt', unit: '床', quantity: 300, purpose: 'p' }, 'from_account:"org:x" to_account:"org:y" item_code:"quilt" unit:"床" quantity:300 purpose:"p"'],
   goods_distribution: [{ from_account: 'project:p-1', item_code: 'mask-medical', unit: '只', quantity: 600, region: '330106', place_name: '医院', beneficiary_count: 600, evidence_hash: K, occurred_at_ms: 8, description: 'd' }, 'from_account:"project:p-1" item_code:"mask-medical" unit:"只" quantity:600 region:"330106" place_name:"医院" beneficiary_count:600 evidence_hash:"KEY" occurred_at_ms:8 description:"d"'],
   honour_name: [{ holder: K, display_name: '小雨点' }, 'holder:"KEY" display_name:"小雨点"'],
+  request_key_recovery: [{ org_id: 'charity-x', old_public_keys: [K, 'cd'.repeat(32)], new_public_key: K, reason: '私钥遗失' }, 'org_id:"charity-x" old_public_keys:"KEY" old_public_keys:"KEY2" new_public_key:"KEY" reason:"私钥遗失"'],
+  veto_key_recovery: [{ org_id: 'charity-x', request_tx_id: K, reason: 'not lost' }, 'org_id:"charity-x" request_tx_id:"KEY" reason:"not lost"'],
+  complete_key_recovery: [{ org_id: 'charity-x', request_tx_id: 'cd'.repeat(32) }, 'org_id:"charity-x" request_tx_id:"KEY2"'],
   register_goods_item: [{ item: { item_code: 'tent-family', name_zh: '家庭帐篷', name_en: 'Family tent', unit: '顶', category: 'daily_necessities', perishable: true } }, 'item { item_code:"tent-family" name_zh:"家庭帐篷" name_en:"Family tent" unit:"顶" category:GOODS_CATEGORY_DAILY_NECESSITIES perishable:true }'],
 };
 

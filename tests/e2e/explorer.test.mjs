@@ -3,7 +3,7 @@
 // tests/e2e/artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import QRCode from 'qrcode';
@@ -872,6 +872,40 @@ describe('explorer', () => {
     noErrors(page);
     await page.context().close();
   });
+  it('an organisation page shows a pending key recovery with its deadline, then the veto in its history', T, async () => {
+    const charities = await (await fetch(`${net.url}/v1/orgs?kind=charity&limit=5`)).json();
+    const org = charities.orgs.find((o) => o.pending_recovery === null);
+    assert.ok(org, 'a demo charity without a pending recovery');
+    // A fresh Ed25519 key: the last 32 bytes of its SPKI encoding are the raw public key.
+    const fresh = createPublicKey(generateKeyPairSync('ed25519').privateKey).export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+    const shanliu = path.join(binDir, 'shanliu');
+    const { stdout } = await run(shanliu, ['tx', 'request_key_recovery', '--key', path.join(net.dir, 'keys', 'bureau.key'), '--node', net.url, '--wait',
+      '--org', org.org_id, '--new-key', fresh, '--reason', 'e2e：负责人离职，私钥遗失', '--json', JSON.stringify({ old_public_keys: [org.public_keys[0]] })]);
+    const detail = await (await fetch(`${net.url}/v1/orgs/${org.org_id}?limit=1`)).json();
+    const pending = detail.org.pending_recovery;
+    assert.ok(pending && pending.deadline_ms > Date.now() - 60000, `pending recovery after: ${stdout}`);
+    const page = await net.page();
+    await page.goto(`${net.url}/orgs/${org.org_id}`);
+    const notice = page.locator('[data-field="pending-recovery"]');
+    await notice.waitFor();
+    const text = await notice.innerText();
+    assert.match(text, /密钥恢复公示中/);
+    assert.match(text, /原密钥仍然有效，可以否决/);
+    assert.match(text, /公示截止/);
+    assert.ok(text.includes(fresh.slice(0, 10)), 'shows the new key');
+    await page.locator('[data-field="key-recoveries"] li[data-status="pending"]').waitFor();
+    await shot(page, 'org-recovery-pending-zh');
+    // The old key vetoes: the notice goes, the history keeps the vetoed request.
+    await run(shanliu, ['tx', 'veto_key_recovery', '--key', path.join(net.dir, 'keys', `${org.org_id}.key`), '--node', net.url, '--wait',
+      '--org', org.org_id, '--request', pending.request_tx_id, '--reason', 'e2e：密钥未遗失']);
+    await page.reload();
+    await page.locator('[data-field="key-recoveries"] li[data-status="vetoed"]').waitFor();
+    assert.equal(await page.locator('[data-field="pending-recovery"]').count(), 0);
+    assert.match(await page.locator('[data-field="key-recoveries"]').innerText(), /已被否决/);
+    noErrors(page);
+    await page.context().close();
+  });
+
   it('an organisation page shows goods stock by item and distribution points grouped by region', T, async () => {
     const orgs = (await (await fetch(`${net.url}/v1/orgs?kind=charity&limit=100`)).json()).orgs;
     let holder = null;

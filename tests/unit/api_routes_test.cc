@@ -1259,5 +1259,61 @@ TEST_CASE("points show banked minutes spent, points exchanged and a move to a fr
   CHECK(r.json["history"]["items"][0]["minutes"] == 30);
 }
 
+
+TEST_CASE("an organisation shows a pending key recovery with its deadline, then the completed one") {
+  Api api;
+  Scenario& s = api.chain;
+  const crypto::KeyPair fresh = Key(90);
+  const Reply before = api.Get("/v1/orgs/charity-a");
+  REQUIRE(before.status == 200);
+  CHECK(before.json["org"]["pending_recovery"].is_null());
+  CHECK(before.json["key_recoveries"] == Json::array());
+
+  pb::TxBody request = s.Body();
+  auto* r = request.mutable_request_key_recovery();
+  r->set_org_id("charity-a");
+  r->add_old_public_keys(std::string(s.charity.public_key.begin(), s.charity.public_key.end()));
+  r->set_new_public_key(std::string(fresh.public_key.begin(), fresh.public_key.end()));
+  r->set_reason("负责人离职，私钥遗失");
+  const std::uint64_t asked_ms = s.ledger->head().time_ms() + kDayMs;
+  const Hash256 request_id = s.Commit({Scenario::Sign(request, {&s.bureau})}, asked_ms).front();
+
+  const Reply pending = api.Get("/v1/orgs/charity-a");
+  REQUIRE(pending.status == 200);
+  const Json& open = pending.json["org"]["pending_recovery"];
+  CHECK(open["request_tx_id"] == crypto::ToHex(request_id));
+  CHECK(open["deadline_ms"] == asked_ms + 7 * kDayMs);  // the default window, in block time
+  REQUIRE(pending.json["key_recoveries"].size() == 1);
+  const Json& rec = pending.json["key_recoveries"][0];
+  CHECK(rec["status"] == "pending");
+  CHECK(rec["bureau_org"] == "bureau");
+  CHECK(rec["deadline_ms"] == asked_ms + 7 * kDayMs);
+  CHECK(rec["request"]["new_public_key"] == crypto::ToHex(fresh.public_key));
+  CHECK(rec["request"]["old_public_keys"][0] == crypto::ToHex(s.charity.public_key));
+  CHECK(rec["request"]["reason"] == "负责人离职，私钥遗失");
+  CHECK(rec["closed_tx_id"] == "");
+  CHECK(pending.json["activity"]["items"][0]["kind"] == "request_key_recovery");
+  // The list shows it too, and an organisation without one has null.
+  const Reply list = api.Get("/v1/orgs?kind=charity");
+  REQUIRE(list.status == 200);
+  for (const Json& o : list.json["orgs"]) {
+    CHECK(o["pending_recovery"].is_null() == (o["org_id"] != "charity-a"));
+  }
+
+  pb::TxBody complete = s.Body();
+  complete.mutable_complete_key_recovery()->set_org_id("charity-a");
+  complete.mutable_complete_key_recovery()->set_request_tx_id(Raw(request_id));
+  const Hash256 complete_id = s.Commit({Scenario::Sign(complete, {&fresh})}, asked_ms + 7 * kDayMs).front();
+  const Reply done = api.Get("/v1/orgs/charity-a");
+  REQUIRE(done.status == 200);
+  CHECK(done.json["org"]["pending_recovery"].is_null());
+  CHECK(done.json["org"]["public_keys"][0] == crypto::ToHex(fresh.public_key));
+  REQUIRE(done.json["key_recoveries"].size() == 1);
+  CHECK(done.json["key_recoveries"][0]["status"] == "completed");
+  CHECK(done.json["key_recoveries"][0]["closed_tx_id"] == crypto::ToHex(complete_id));
+  CHECK(done.json["key_recoveries"][0]["closed_time_ms"] == asked_ms + 7 * kDayMs);
+  CHECK(done.json["activity"]["items"][0]["kind"] == "complete_key_recovery");
+}
+
 }  // namespace
 }  // namespace shanliu::api

@@ -332,6 +332,31 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_active(true);
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_request_key_recovery();
+    p->set_org_id("hz-charity-1");
+    p->add_old_public_keys(Key32(1));
+    p->add_old_public_keys(Key32(2));
+    p->set_new_public_key(Key32(3));
+    p->set_reason("负责人离职，私钥遗失");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_veto_key_recovery();
+    p->set_org_id("hz-charity-1");
+    p->set_request_tx_id(Raw(32, 'q'));
+    p->set_reason("密钥未遗失");
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_complete_key_recovery();
+    p->set_org_id("hz-charity-1");
+    p->set_request_tx_id(Raw(32, 'q'));
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -427,7 +452,8 @@ TEST_CASE("PayloadKindName") {
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
                                "update_project", "service_exchange", "move_points", "goods_donation",
                                "goods_transfer", "goods_distribution", "register_goods_item", "honour_name",
-                               "catalogue_entry"};
+                               "catalogue_entry", "request_key_recovery", "veto_key_recovery",
+                               "complete_key_recovery"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -853,6 +879,10 @@ TEST_CASE("hash and key fields must be exactly 32 bytes") {
        [](pb::TxBody& b, const std::string& v) { b.mutable_rotate_key()->set_old_public_key(v); }},
       {pb::TxBody::kRotateKey, "new_public_key", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_rotate_key()->set_new_public_key(v); }},
+      {pb::TxBody::kVetoKeyRecovery, "request_tx_id", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_veto_key_recovery()->set_request_tx_id(v); }},
+      {pb::TxBody::kCompleteKeyRecovery, "request_tx_id", true,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_complete_key_recovery()->set_request_tx_id(v); }},
   };
   for (const Case& c : cases) {
     CAPTURE(c.field);
@@ -922,6 +952,12 @@ TEST_CASE("id fields") {
       {pb::TxBody::kDisclosure, "org_id", false, [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_org_id(v); }},
       {pb::TxBody::kDisclosure, "project_id", true,
        [](pb::TxBody& b, const std::string& v) { b.mutable_disclosure()->set_project_id(v); }},
+      {pb::TxBody::kRequestKeyRecovery, "org_id", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_request_key_recovery()->set_org_id(v); }},
+      {pb::TxBody::kVetoKeyRecovery, "org_id", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_veto_key_recovery()->set_org_id(v); }},
+      {pb::TxBody::kCompleteKeyRecovery, "org_id", false,
+       [](pb::TxBody& b, const std::string& v) { b.mutable_complete_key_recovery()->set_org_id(v); }},
   };
   for (const Case& c : cases) {
     CAPTURE(c.field);
@@ -1658,6 +1694,9 @@ std::vector<Case> FreeTextCases() {
        [](B& b, S v) { b.mutable_honour_name()->set_display_name(v); }},
       {B::kCatalogueEntry, "catalogue_entry.name_zh", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_zh(v); }},
       {B::kCatalogueEntry, "catalogue_entry.name_en", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_en(v); }},
+      {B::kRequestKeyRecovery, "request_key_recovery.reason",
+       [](B& b, S v) { b.mutable_request_key_recovery()->set_reason(v); }},
+      {B::kVetoKeyRecovery, "veto_key_recovery.reason", [](B& b, S v) { b.mutable_veto_key_recovery()->set_reason(v); }},
   };
 }
 
@@ -1696,7 +1735,8 @@ TEST_CASE("personal data guard covers every free-text field") {
       "goods_transfer.to_account", "goods_transfer.item_code", "goods_transfer.unit",
       "goods_distribution.from_account", "goods_distribution.item_code", "goods_distribution.unit",
       "goods_distribution.region", "redeem_points.catalogue_item", "catalogue_entry.federation_org",
-      "catalogue_entry.merchant_org", "catalogue_entry.item_id"};
+      "catalogue_entry.merchant_org", "catalogue_entry.item_id", "request_key_recovery.org_id",
+      "veto_key_recovery.org_id", "complete_key_recovery.org_id"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");

@@ -1,7 +1,7 @@
 // Organisations: the list (/orgs) and one organisation (/orgs/<id>).
-import { enc, get, type CataloguePage, type Disclosure, type Org, type OrgDetail, type TransparencyScore, type TxSummary } from '../api';
+import { enc, get, type CataloguePage, type Disclosure, type KeyRecovery, type Org, type OrgDetail, type TransparencyScore, type TxSummary } from '../api';
 import { h, replace } from '../dom';
-import { date, name, num, yuan } from '../format';
+import { date, dateTime, name, num, yuan } from '../format';
 import { t, tEnum } from '../i18n';
 import type { PageContext } from '../router';
 import { accountLink, blockLink, errorBox, flowSum, hash, kv, loading, pageHeader, pager, pill, section } from '../ui/common';
@@ -80,6 +80,71 @@ function catalogueSection(orgId: string, c: CataloguePage): HTMLElement {
   );
 }
 
+function txRef(id: string | undefined): HTMLElement | null {
+  return id ? h('a', { href: `/tx/${id}` }, hash(id, 10)) : null;
+}
+
+function keyList(keys: string[] | undefined): HTMLElement {
+  return h('span', { class: 'stack' }, (keys ?? []).map((k) => hash(k, 10)));
+}
+
+// A pending key recovery, at the top of the page: anyone who holds the old key must see it in time.
+function pendingRecoveryNotice(o: Org, recoveries: KeyRecovery[]): HTMLElement | null {
+  const p = o.pending_recovery;
+  if (!p) return null;
+  const rec = recoveries.find((r) => r.request_tx_id === p.request_tx_id);
+  return h(
+    'div',
+    { class: 'notice notice-warn', role: 'status', 'data-field': 'pending-recovery' },
+    h('strong', t('org.recovery_pending')),
+    h('p', t('org.recovery_pending_text')),
+    kv([
+      [t('org.recovery_deadline'), h('strong', { 'data-field': 'recovery-deadline' }, dateTime(p.deadline_ms))],
+      [t('org.recovery_old_keys'), rec ? keyList(rec.request.old_public_keys) : null],
+      [t('org.recovery_new_key'), rec ? hash(rec.request.new_public_key, 10) : null],
+      [t('org.recovery_reason'), rec?.request.reason ?? null],
+      [t('org.recovery_bureau'), rec ? rec.bureau_org : null],
+      [t('org.recovery_request_tx'), txRef(p.request_tx_id)],
+    ]),
+  );
+}
+
+// Every recovery the bureau asked for, and how it ended: a bureau that keeps asking is visible.
+function recoveryHistory(recoveries: KeyRecovery[]): HTMLElement | null {
+  if (!recoveries.length) return null;
+  const tone = (s: string) => (s === 'completed' ? 'ok' : s === 'vetoed' ? 'bad' : 'warn');
+  return section(
+    t('org.recovery_history'),
+    h(
+      'ul',
+      { class: 'list', 'data-field': 'key-recoveries' },
+      recoveries.map((r) =>
+        h(
+          'li',
+          { class: 'list-item', 'data-status': r.status },
+          h(
+            'div',
+            { class: 'list-main' },
+            kv([
+              [t('org.recovery_requested'), dateTime(r.requested_time_ms)],
+              [t('org.recovery_deadline'), dateTime(r.deadline_ms)],
+              [t('org.recovery_old_keys'), keyList(r.request.old_public_keys)],
+              [t('org.recovery_new_key'), hash(r.request.new_public_key, 10)],
+              [t('org.recovery_reason'), r.request.reason],
+              [t('org.recovery_request_tx'), txRef(r.request_tx_id)],
+              [t('org.recovery_closed'), r.closed_time_ms ? dateTime(r.closed_time_ms) : null],
+              [t('org.recovery_closed_tx'), txRef(r.closed_tx_id)],
+              [t('org.recovery_veto_key'), r.vetoed_by_key ? hash(r.vetoed_by_key, 10) : null],
+              [t('org.recovery_veto_reason'), r.veto_reason || null],
+            ]),
+          ),
+          h('div', { class: 'list-side' }, pill(tEnum('recovery_status', r.status), tone(r.status))),
+        ),
+      ),
+    ),
+  );
+}
+
 export async function orgPage(ctx: PageContext): Promise<void> {
   const id = ctx.params[0];
   ctx.root.append(loading());
@@ -98,6 +163,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
   replace(
     ctx.root,
     pageHeader(name(o, o.org_id), h('span', pill(tEnum('org_kind', o.kind), 'info'), ' ', pill(tEnum('status', o.status), o.status === 'active' ? 'ok' : 'bad'))),
+    pendingRecoveryNotice(o, d.key_recoveries ?? []),
     section(
       t('org.details'),
       kv([
@@ -165,6 +231,7 @@ export async function orgPage(ctx: PageContext): Promise<void> {
     o.kind === 'charity' || o.kind === 'federation' || o.kind === 'trustee' ? transparencySection(o.org_id, ctx.signal) : null,
     // Goods are shown for every organisation that can hold them; a bank or merchant never does.
     o.kind === 'charity' || o.kind === 'federation' || o.kind === 'trustee' ? goodsSections('orgs', o.org_id, ctx.signal) : null,
+    recoveryHistory(d.key_recoveries ?? []),
     section(t('org.disclosure_list'), disclosures),
     section(t('org.activity'), activity),
   );

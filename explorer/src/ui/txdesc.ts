@@ -85,6 +85,9 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'update_org':
       return [s(p, 'org_id'), ' · ', tEnum('status', s(p, 'status'))];
     case 'rotate_key':
+    case 'request_key_recovery':
+    case 'veto_key_recovery':
+    case 'complete_key_recovery':
       return [s(p, 'org_id')];
     default:
       return [];

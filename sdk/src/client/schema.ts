@@ -50,6 +50,11 @@ export const PAYLOADS = {
   goods_distribution: { number: 33, fields: [[1, 'from_account', 'string'], [2, 'item_code', 'string'], [3, 'unit', 'string'], [4, 'quantity', 'uint64'], [5, 'region', 'string'], [6, 'place_name', 'string'], [7, 'beneficiary_count', 'uint32'], [8, 'evidence_hash', 'bytes'], [9, 'occurred_at_ms', 'uint64'], [10, 'description', 'string']] },
   register_goods_item: { number: 34, fields: [[1, 'item', { message: GOODS_ITEM_FIELDS }]] },
   honour_name: { number: 30, fields: [[1, 'holder', 'bytes'], [2, 'display_name', 'string']] },
+  // Key recovery (docs/rules.md): the bureau asks, a current key of the organisation vetoes
+  // within the window, the bureau or the new key completes after it.
+  request_key_recovery: { number: 35, fields: [[1, 'org_id', 'string'], [2, 'old_public_keys', 'byteses'], [3, 'new_public_key', 'bytes'], [4, 'reason', 'string']] },
+  veto_key_recovery: { number: 36, fields: [[1, 'org_id', 'string'], [2, 'request_tx_id', 'bytes'], [3, 'reason', 'string']] },
+  complete_key_recovery: { number: 37, fields: [[1, 'org_id', 'string'], [2, 'request_tx_id', 'bytes']] },
 } as const;
 
 export type PayloadKind = keyof typeof PAYLOADS;

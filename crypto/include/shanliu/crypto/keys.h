@@ -41,6 +41,9 @@ KeyPair KeyPairFromSeed(const Seed& seed);
 // made for one purpose (a tx) can never be replayed as another (a vote).
 Signature Sign(const SecretKey& key, std::string_view domain, ByteView message);
 bool Verify(const PublicKey& key, std::string_view domain, ByteView message, const Signature& sig);
+// A point on the curve, canonically encoded, not of small order (libsodium's check): a key that
+// can sign. A key no one can sign with would strand whatever it is given.
+bool IsValidPublicKey(const PublicKey& key);
 // Plain Ed25519 for layouts that already carry their domain prefix inside the message.
 Signature SignRaw(const SecretKey& key, ByteView message);
 bool VerifyRaw(const PublicKey& key, ByteView message, const Signature& sig);

@@ -43,6 +43,11 @@ struct GenesisParams {
   std::uint64_t max_tx_expiry_ms = 86'400'000;  // expires_at_ms <= block time + this (24 h)
   // A Correction reversing at least this much needs the bureau's co-signature (¥10,000).
   std::int64_t correction_bureau_threshold_fen = 1'000'000;
+  // RequestKeyRecovery: the public window, in block time, in which a current key of the
+  // organisation can veto before CompleteKeyRecovery may replace its keys (7 days; one minute
+  // to 366 days). docs/rules.md "Key recovery".
+  std::uint64_t key_recovery_delay_ms = kDefaultKeyRecoveryDelayMs;
+  static constexpr std::uint64_t kDefaultKeyRecoveryDelayMs = 7ull * 86'400'000;
   ComplianceParams compliance;
   // The closed list an OpenProject's `category` comes from (ids, [a-z0-9-]{3,40}, 1..64 of them).
   std::vector<std::string> project_categories = DefaultProjectCategories();

@@ -238,6 +238,8 @@ class ReadView {
   std::optional<pb::OrgYear> OrgYear(std::string_view org, std::uint32_t year) const;
   // A project's UpdateProject history (state rows pu/), newest first, at most `limit`.
   std::vector<pb::ProjectUpdateRecord> ProjectUpdates(std::string_view project, std::size_t limit) const;
+  // An organisation's key recoveries (state rows r/kr/), newest first, at most `limit`.
+  std::vector<pb::KeyRecoveryRecord> KeyRecoveries(std::string_view org, std::size_t limit) const;
   // The bank that co-signed the Spend or Refund `tx_id` (empty: none did, or another kind of tx).
   std::string AttestedBy(const Hash256& tx_id) const;
   // The Correction that reversed `tx_id` (nullopt: it was not corrected).
