@@ -155,8 +155,9 @@ int RestoreCommand(int argc, char** argv) {
   return 0;
 }
 
-std::unique_ptr<admin::Server> StartAdminSocket(const fs::path& data_dir, ledger::Ledger& ledger) {
-  auto handler = [&ledger](const json& request, const std::atomic<bool>& stopping) -> json {
+std::unique_ptr<admin::Server> StartAdminSocket(const fs::path& data_dir, ledger::Ledger& ledger,
+                                                std::function<void(const std::string& detail)> storage_corrupt) {
+  auto handler = [&ledger, storage_corrupt](const json& request, const std::atomic<bool>& stopping) -> json {
     const auto error = [](const std::string& code, const std::string& message) {
       return json{{"error", {{"code", code}, {"message", message}}}};
     };
@@ -167,6 +168,7 @@ std::unique_ptr<admin::Server> StartAdminSocket(const fs::path& data_dir, ledger
     auto written = backup::WriteBackup(backup::FromReadView(ledger.Read()), out, SystemClock().WallMs(), &stopping);
     if (!written.ok()) {
       LogEvent("warn", "backup_failed", {{"out", out.string()}, {"error", written.status().ToString()}});
+      if (written.status().code() == "storage_corrupt" && storage_corrupt) storage_corrupt(written.status().message());
       return error(written.status().code(), written.status().message());
     }
     LogEvent("info", "backup_written", {{"out", out.string()}, {"height", written->height},

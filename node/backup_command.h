@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -17,8 +18,11 @@ int BackupCommand(int argc, char** argv);
 int RestoreCommand(int argc, char** argv);
 
 // The running node's admin socket in data_dir, serving backups of `ledger` (which must outlive
-// it: stop it first). Null (logged admin_socket_unavailable) if it cannot listen.
-std::unique_ptr<admin::Server> StartAdminSocket(const std::filesystem::path& data_dir, ledger::Ledger& ledger);
+// it: stop it first). A backup that meets a record failing its checksum tells `storage_corrupt`
+// (the node's DamageGuard), as any other reader would. Null (logged admin_socket_unavailable) if
+// it cannot listen.
+std::unique_ptr<admin::Server> StartAdminSocket(const std::filesystem::path& data_dir, ledger::Ledger& ledger,
+                                                std::function<void(const std::string& detail)> storage_corrupt);
 
 // At start: a validator on a restored store (backup::kRestoredFile) stops with
 // backup::kExitRestoredValidator unless `restored_ok`, which clears the record. An exit code,

@@ -388,7 +388,11 @@ int main(int argc, char** argv) {
   auditor.NotifyCommitted(node.ledger().height());
   auditor.Start();
   // Backups on request of `shanliu-node backup`, from a snapshot, on the socket's own thread.
-  std::unique_ptr<node::admin::Server> admin = node::StartAdminSocket(config->data_dir, node.ledger());
+  std::unique_ptr<node::admin::Server> admin =
+      node::StartAdminSocket(config->data_dir, node.ledger(), [&damage](const std::string& detail) {
+        node::LogEvent("error", "storage_corrupt", {{"detail", detail}, {"where", "backup"}});
+        damage.Seen("(a whole-store read)", "backup");
+      });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
