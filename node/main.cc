@@ -17,13 +17,17 @@
 #include "shanliu/node/offset_clock.h"
 #include "shanliu/node/store_repair.h"
 #include "shanliu/node/version.h"
+#include "backup_command.h"
 
 namespace {
 
 using namespace shanliu;
 
-constexpr const char* kUsage = R"(usage: shanliu-node --config FILE [--verify-state]
+constexpr const char* kUsage = R"(usage: shanliu-node --config FILE [--verify-state] [--restored-ok]
        shanliu-node repair --config FILE [--no-salvage]
+       shanliu-node backup (--config FILE | --data-dir DIR) --out DIR
+       shanliu-node backup --verify DIR (--config FILE | --genesis FILE)
+       shanliu-node restore --from DIR (--config FILE | --data-dir DIR --genesis FILE) [--force]
        shanliu-node --help | --version
 
 Runs a node of a Shanliu chain: it stores the signed ledger, agrees on blocks with the other
@@ -49,6 +53,9 @@ options:
   --verify-state  do not run: recompute the state map's root from every state key and value,
                   compare it with the stored tree and the head block's state_root, print the
                   result (naming the first bad key) and exit 0 only if all agree
+  --restored-ok   start a validator on a store restored from a backup (it refuses with exit
+                  status 5 otherwise): only after the steps of docs/operator.md "Restoring a
+                  validator", since its votes above the restored height are not in the backup
   --help          this text
   --version       print the version
 
@@ -57,6 +64,17 @@ damaged store still reads back intact (unless --no-salvage), then the rest from 
 peers — verify every certificate and the state root, keep the damaged directory as
 <data_dir>.damaged-<height> and swap the rebuilt one in. Exit 0 when repaired, 1 if not (the
 data directory is then as it was). Exit status 4 from a running node means: run this.
+
+backup: a copy of the ledger consistent with one committed height, into the new or empty DIR
+(a fresh LevelDB and the manifest backup.json, with every file's SHA-256). A running node makes it
+itself from one snapshot, asked over its admin socket <data_dir>/admin.sock; a stopped node's store
+is read directly. --verify checks every file against the manifest, replays the copy from genesis
+(as `shanliu audit`) and prints the height, block and state root it proved.
+
+restore: checks the backup's digests, copies it into <data_dir>.restore, verifies that copy, marks
+it RESTORED and moves it into place. Refuses a data directory that holds anything unless --force,
+which renames the old one to <data_dir>.before-restore-<height> (never deleted).
+Exit 0 done, 1 failed (typed error; nothing changed), 2 bad arguments.
 )";
 
 int Fail(const std::string& what, const shanliu::Status& s) {
@@ -257,8 +275,10 @@ int main(int argc, char** argv) {
   node::RouteProtobufLogs();  // before any thread parses: protobuf's own lines become rate-limited JSON
   std::string config_path;
   bool verify_state = false;
-  bool repair = false, salvage = true;
+  bool repair = false, salvage = true, restored_ok = false;
   int first = 1;
+  if (argc > 1 && std::string(argv[1]) == "backup") return node::BackupCommand(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "restore") return node::RestoreCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "repair") {
     repair = true;
     first = 2;
@@ -279,6 +299,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--verify-state" && !repair) {
       verify_state = true;
+      continue;
+    }
+    if (arg == "--restored-ok" && !repair) {
+      restored_ok = true;
       continue;
     }
     if (arg == "--no-salvage" && repair) {
@@ -303,6 +327,10 @@ int main(int argc, char** argv) {
   if (repair) return RepairCommand(*config, *genesis, *key, salvage);
   const bool validator = !config->observer && genesis->ValidatorIndex(key->public_key) >= 0;
   const bool auto_repair = config->auto_repair.value_or(!validator);
+  // --verify-state only reads, so it may check a restored store before anything signs.
+  if (!verify_state) {
+    if (auto stop = node::CheckRestored(config->data_dir, validator, restored_ok)) return *stop;
+  }
   if (auto stop = PrepareStore(*config, *genesis, *key, auto_repair, validator, Status::Ok())) return *stop;
 
   // Test-only skew (docs/testing.md): the node's every clock reading moves by the offset.
@@ -359,6 +387,12 @@ int main(int argc, char** argv) {
   if (Status s = node.Start(); !s.ok()) return Fail("p2p", s);
   auditor.NotifyCommitted(node.ledger().height());
   auditor.Start();
+  // Backups on request of `shanliu-node backup`, from a snapshot, on the socket's own thread.
+  std::unique_ptr<node::admin::Server> admin =
+      node::StartAdminSocket(config->data_dir, node.ledger(), [&damage](const std::string& detail) {
+        node::LogEvent("error", "storage_corrupt", {{"detail", detail}, {"where", "backup"}});
+        damage.Seen("(a whole-store read)", "backup");
+      });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
@@ -376,7 +410,8 @@ int main(int argc, char** argv) {
                   {"p2p", networked ? config->p2p_listen + ":" + std::to_string(config->p2p_port) : "off"}});
   // Keep the loop alive while idle: the producer's timer is re-armed, observers wait for signals.
   const int code = RunLoop(io, node, damage);
-  auditor.Stop();  // before the ledger it reads goes away
+  admin.reset();   // ends a backup in progress: before the ledger it reads goes away
+  auditor.Stop();  // likewise
   node.Stop();
   server->Stop();
   node::LogEvent("info", "node_stopped", {{"height", node.ledger().height()}, {"exit_code", code}});

@@ -1,4 +1,5 @@
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/store_format.h"
 
 #include <leveldb/cache.h>
 #include <leveldb/write_batch.h>
@@ -22,7 +23,7 @@ const std::string kStateRootKey = "c/state";  // the head's state root, as the t
 // under short keys (state_map.cc). A store without it is format 1; its blocks are still
 // readable, so `shanliu-node repair` rewrites it by replaying them.
 const std::string kFormatKey = "c/format";
-constexpr std::uint64_t kStoreFormat = 2;
+constexpr std::uint64_t kStoreFormat = kLedgerStoreFormat;  // store_format.h
 
 std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
 

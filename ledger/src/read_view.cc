@@ -1,4 +1,7 @@
+#include <leveldb/iterator.h>
+
 #include <cassert>
+#include <memory>
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/ledger.h"
@@ -287,6 +290,23 @@ pb::CommitCertificate ReadView::HeadCommit() const {
   auto block = Block(head_.height());
   if (!block) throw StorageError("head block missing from snapshot");
   return block->commit();
+}
+
+Status ReadView::ForEachRecord(const RecordVisitor& visit) const {
+  leveldb::ReadOptions ro = VerifiedReadOptions(snapshot_);
+  ro.fill_cache = false;  // one pass over everything: keep the block cache for the API's readers
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!it->status().ok()) break;  // a block that failed its checksum: never copy past it
+    Status s = visit(std::string_view(it->key().data(), it->key().size()),
+                     std::string_view(it->value().data(), it->value().size()));
+    if (!s.ok()) return s;
+  }
+  if (const leveldb::Status s = it->status(); !s.ok()) {
+    return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error",
+                         "reading the ledger store to the end failed: " + s.ToString());
+  }
+  return Status::Ok();
 }
 
 }  // namespace shanliu::ledger

@@ -152,4 +152,20 @@ Result<std::optional<StoreDifference>> StoreReader::FirstDifference(const StoreR
   return std::optional<StoreDifference>();
 }
 
+Status StoreReader::ForEachRecord(
+    const std::function<Status(std::string_view key, std::string_view value)>& visit) const {
+  leveldb::ReadOptions ro = VerifiedReadOptions();
+  ro.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    // A block failing its checksum is skipped with the status set: never copy past it.
+    if (!it->status().ok()) break;
+    Status s = visit(std::string_view(it->key().data(), it->key().size()),
+                     std::string_view(it->value().data(), it->value().size()));
+    if (!s.ok()) return s;
+  }
+  if (!it->status().ok()) return ReadFailure(it->status(), "", "reading the store to the end failed");
+  return Status::Ok();
+}
+
 }  // namespace shanliu::ledger

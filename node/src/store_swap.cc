@@ -54,6 +54,9 @@ Status CopyNodeFiles(const fs::path& data_dir, const fs::path& rebuild_dir) {
   for (const fs::directory_entry& entry : fs::directory_iterator(data_dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name == "ledger" || name == kRepairNeededFile || name == kRepairCompleteFile) continue;
+    // A node that did not stop cleanly leaves its admin socket behind: not a file to copy (and
+    // fs::copy refuses sockets); the next node start makes a new one.
+    if (!entry.is_regular_file(ec) && !entry.is_directory(ec)) continue;
     const fs::path target = rebuild_dir / name;
     fs::copy(entry.path(), target, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
     if (ec) return IoError("cannot copy " + entry.path().string(), ec);

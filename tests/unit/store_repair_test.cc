@@ -3,8 +3,12 @@
 // salvages intact local blocks, fetches the rest, refuses forged blocks and lying peers, and a
 // repair that cannot finish leaves the data directory byte for byte as it was.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <leveldb/db.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
@@ -217,6 +221,27 @@ TEST_CASE("the swap keeps the damaged store, carries the WAL over and clears the
   REQUIRE(node::SwapInRebuilt(dirs.data.string() + "/", 42, &kept).ok());
   CHECK(kept == dirs.root.path() / "data.damaged-42-2");
   CHECK(ReadFile(dirs.data / "ledger" / "table") == "newer");
+}
+
+TEST_CASE("the swap skips a stale admin socket a node left in its data directory") {
+  SwapDirs dirs;
+  // A node killed without a clean stop leaves admin.sock (node/backup): not a file to copy.
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string path = (dirs.data / "admin.sock").string();
+  REQUIRE(path.size() < sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
+  ::close(fd);
+  REQUIRE(fs::is_socket(dirs.data / "admin.sock"));
+  fs::path kept;
+  const Status swapped = node::SwapInRebuilt(dirs.data, 7, &kept);
+  REQUIRE_MESSAGE(swapped.ok(), swapped.ToString());
+  CHECK(ReadFile(dirs.data / "consensus.wal") == "votes");
+  CHECK_FALSE(fs::exists(dirs.data / "admin.sock"));
+  CHECK(fs::is_socket(kept / "admin.sock"));  // the old directory is kept as it was
 }
 
 TEST_CASE("a crash after any step of the swap is recovered to the old or the new store, never neither") {

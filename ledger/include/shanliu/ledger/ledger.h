@@ -280,6 +280,13 @@ class ReadView {
   Result<std::vector<Hash256>> ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) const;
   Result<Hash256> LogRootAt(std::uint64_t size) const;
 
+  // Every record of this snapshot (state, indexes, blocks, log), in key order, checksums
+  // verified, without filling the block cache: a backup copies the store consistent with head()
+  // (node/backup). Stops at the first error `visit` returns (returned as is); storage_corrupt or
+  // io_error if the store cannot be read to the end.
+  using RecordVisitor = std::function<Status(std::string_view key, std::string_view value)>;
+  Status ForEachRecord(const RecordVisitor& visit) const;
+
  private:
   std::vector<std::uint64_t> Activity(const std::string& prefix, std::uint64_t before_leaf, std::size_t limit) const;
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,11 @@ class StoreReader {
   // `expected`'s: the first key where they differ, or nothing if they are identical.
   // Error storage_corrupt or io_error if either store cannot be read to the end.
   Result<std::optional<StoreDifference>> FirstDifference(const StoreReader& expected) const;
+
+  // Every record of the store, in key order, checksums verified (ReadView::ForEachRecord for a
+  // store no process holds). Stops at the first error `visit` returns; storage_corrupt (naming
+  // the damaged file) or io_error if the store cannot be read to the end.
+  Status ForEachRecord(const std::function<Status(std::string_view key, std::string_view value)>& visit) const;
 
  private:
   StoreReader(std::filesystem::path db_path, std::filesystem::path copy_dir)
