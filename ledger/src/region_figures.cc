@@ -129,6 +129,27 @@ std::string OrgRegionAt(const StateView& view, std::string_view org, std::uint64
   return change.new_region();
 }
 
+std::vector<RegionChange> OrgRegionHistory(const StateView& view, std::string_view org, std::size_t max,
+                                           bool* complete) {
+  std::vector<RegionChange> out;
+  *complete = true;
+  const std::string prefix = keys::OrgRegionPrefix(org);
+  view.Scan(prefix, "", "", [&](std::string_view key, std::string_view value) {
+    if (out.size() >= max) {
+      *complete = false;
+      return false;
+    }
+    RegionChange row;
+    if (key.size() != prefix.size() + 8 || !row.change.ParseFromString(std::string(value))) {
+      throw StorageCorrupt(PrintableStorageKey(key), "an organisation's region history row does not decode");
+    }
+    row.leaf = ReadU64(AsBytes(key.substr(prefix.size())));
+    out.push_back(std::move(row));
+    return true;
+  });
+  return out;
+}
+
 void Accumulate(pb::RegionMonth& into, const pb::RegionMonth& m) {
   auto add = [&](auto get, auto set) { (into.*set)(Plus((into.*get)(), (m.*get)())); };
   using M = pb::RegionMonth;

@@ -756,3 +756,27 @@ TEST_CASE("malformed and hostile region queries are typed errors") {
     CHECK(body["error"]["code"] == code);
   }
 }
+
+TEST_CASE("GET /v1/orgs/{id} shows the organisation's region and every move") {
+  RegionApi api;
+  TestChain& c = api.rc.chain;
+  REQUIRE(c.Commit(MoveTx(c, "alpha", "330106001")).ok());
+  auto [status, body] = api.Get("/v1/orgs/alpha");
+  REQUIRE(status == 200);
+  CHECK(body["org"]["region"] == "330106001");
+  CHECK(body["region"]["current"] == "330106001");
+  CHECK(body["region"]["current_name"] == "浙江省杭州市西湖区北山街道");
+  CHECK(body["region"]["complete"] == true);
+  REQUIRE(body["region"]["history"].size() == 2);
+  CHECK(body["region"]["history"][0]["old_region"].is_null());
+  CHECK(body["region"]["history"][0]["new_region"] == "330106");
+  CHECK(body["region"]["history"][1]["old_region"] == "330106");
+  CHECK(body["region"]["history"][1]["new_region"] == "330106001");
+  CHECK(body["region"]["history"][1]["from_leaf"].get<std::uint64_t>() >
+        body["region"]["history"][0]["from_leaf"].get<std::uint64_t>());
+  // A bank has no region.
+  std::tie(status, body) = api.Get("/v1/orgs/bank-1");
+  REQUIRE(status == 200);
+  CHECK(body["region"]["current"].is_null());
+  CHECK(body["region"]["history"].empty());
+}

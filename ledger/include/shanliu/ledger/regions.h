@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/pb/state.pb.h"
@@ -50,6 +51,15 @@ std::optional<pb::RegionPopulationRecord> Population(const StateView& view, std:
 std::optional<pb::StreetRecord> Street(const StateView& view, std::string_view code);
 // The organisation's region from `leaf` on: the last change at or before it ("" if none).
 std::string OrgRegionAt(const StateView& view, std::string_view org, std::uint64_t leaf);
+
+// The organisation's placements, oldest first (registration, then each move), at most `max`;
+// each with the leaf it took effect from (0: genesis). *complete is false when more were left.
+struct RegionChange {
+  std::uint64_t leaf = 0;
+  pb::OrgRegionChange change;
+};
+std::vector<RegionChange> OrgRegionHistory(const StateView& view, std::string_view org, std::size_t max,
+                                           bool* complete);
 
 // Adds every counter of `m` into `into` (categories merged in order), saturating like every
 // report total (shanliu/ledger/totals.h).
