@@ -163,7 +163,7 @@ void Measure(leveldb::DB* db, std::uint64_t donations, const std::vector<std::st
     checksum += static_cast<std::int64_t>(view.Get("o/charity-" + std::to_string(rng() % kCharities))->size());
   });
   std::printf("%10llu donations | county dashboard %8.1f us (%zu rows) | city table %8.1f us | province %8.1f us "
-              "(%zu rows, raised %lld fen) | one LevelDB Get %6.2f us | county/Get %.0fx\n",
+              "(%zu rows, raised %lld fen) | one LevelDB Get %6.2f us | county/Get %.1fx\n",
               static_cast<unsigned long long>(donations), county_us, rows, city_us, province_us, province.rows_read,
               static_cast<long long>(province.total.donated_fen()), get_us, county_us / get_us);
   if (checksum == 42) std::printf(" ");  // keeps the reads from being optimised away

@@ -282,62 +282,106 @@ std::size_t SignerCount(const ledger::ReadView& view, const ledger::TxRecord& tx
   return decoded->signers.size();
 }
 
+using RowKey = std::tuple<std::uint32_t, std::string, std::uint32_t>;  // year, region, month
+using Rows = std::map<RowKey, pb::RegionMonth>;
+
 // Re-derives every RegionMonth row from the committed log alone, by the rules of
 // docs/regions.md, independently of the executor's code.
-std::map<std::tuple<std::uint32_t, std::string, std::uint32_t>, pb::RegionMonth> RecountFromLog(
-    const ledger::ReadView& view) {
-  std::map<std::tuple<std::uint32_t, std::string, std::uint32_t>, pb::RegionMonth> rows;
-  std::map<std::string, std::vector<std::pair<std::uint64_t, std::string>>> org_regions;  // leaf, region
-  for (const ledger::GenesisOrg& o : view.genesis().organisations) {
-    if (!o.region.empty()) org_regions[o.org_id].push_back({0, o.region});
+class Recount {
+ public:
+  explicit Recount(const ledger::ReadView& view) : view_(view) {
+    for (const ledger::GenesisOrg& o : view.genesis().organisations) {
+      if (!o.region.empty()) org_regions_[o.org_id].push_back({0, o.region});
+    }
+    for (std::uint64_t leaf = 0; leaf < view.head().log_size(); ++leaf) Apply(leaf);
   }
-  std::map<std::string, pb::OpenProject> projects;
-  std::map<std::string, std::int64_t> project_received;
-  std::map<std::string, std::uint64_t> project_closed_ms;
-  std::set<std::string> reported;
-  std::map<std::string, std::uint64_t> leaf_of;  // tx id bytes -> leaf
-  auto org_region_at = [&](const std::string& org, std::uint64_t leaf) {
-    std::string r;
-    for (const auto& [at, region] : org_regions[org]) {
-      if (at <= leaf) r = region;
+
+  Rows rows;
+
+ private:
+  void Apply(std::uint64_t leaf) {
+    auto tx = view_.TxByLeaf(leaf);
+    REQUIRE(tx.has_value());
+    leaf_of_[std::string(tx->id.begin(), tx->id.end())] = leaf;
+    const pb::TxBody& b = tx->body;
+    const bool cosigned = SignerCount(view_, *tx) > 1;  // in this chain only a bank co-signs a spend or refund
+    if (b.has_register_org() && !b.register_org().region().empty()) {
+      org_regions_[b.register_org().org_id()].push_back({leaf, b.register_org().region()});
+    } else if (b.has_update_org() && !b.update_org().region().empty()) {
+      org_regions_[b.update_org().org_id()].push_back({leaf, b.update_org().region()});
+    } else if (b.has_open_project()) {
+      projects_[b.open_project().project_id()] = b.open_project();
+      if (auto* r = Row(b.open_project().region(), tx->time_ms)) r->set_projects_opened(r->projects_opened() + 1);
+    } else if (b.has_close_project()) {
+      closed_ms_[b.close_project().project_id()] = tx->time_ms;
+      if (auto* r = Row(projects_.at(b.close_project().project_id()).region(), tx->time_ms)) {
+        r->set_projects_closed(r->projects_closed() + 1);
+      }
+    } else if (b.has_disclosure() && b.disclosure().type() == pb::DISCLOSURE_TYPE_PROJECT_REPORT) {
+      Report(b.disclosure().project_id());
+    } else if (b.has_donation()) {
+      Donation(b.donation(), leaf, tx->time_ms, 1);
+    } else if (b.has_spend()) {
+      Spend(b.spend(), leaf, tx->time_ms, cosigned, 1);
+    } else if (b.has_refund()) {
+      Refund(b.refund(), leaf, tx->time_ms, cosigned);
+    } else if (b.has_correction()) {
+      Correction(b.correction(), tx->time_ms);
     }
-    return r;
-  };
-  auto place_of = [&](const std::string& account, std::uint64_t leaf) {
+  }
+
+  std::string OrgRegionAt(const std::string& org, std::uint64_t leaf) {
+    std::string region;
+    for (const auto& [at, r] : org_regions_[org]) {
+      if (at <= leaf) region = r;
+    }
+    return region;
+  }
+
+  std::pair<std::string, std::string> PlaceOf(const std::string& account, std::uint64_t leaf) {  // region, category
     if (account.starts_with("project:")) {
-      const pb::OpenProject& p = projects.at(account.substr(8));
-      return Place{p.region(), p.category()};
+      const pb::OpenProject& p = projects_.at(account.substr(8));
+      return {p.region(), p.category()};
     }
-    return Place{org_region_at(account.substr(4), leaf), ""};
-  };
-  auto row = [&](const std::string& region, std::uint64_t time_ms) -> pb::RegionMonth* {
+    return {OrgRegionAt(account.substr(4), leaf), ""};
+  }
+
+  pb::RegionMonth* Row(const std::string& region, std::uint64_t time_ms) {
     if (region.empty()) return nullptr;
     auto [y, m] = YearMonthOf(time_ms);
     pb::RegionMonth& r = rows[{y, region, m}];
     if (r.spent_by_category_fen_size() == 0) r.mutable_spent_by_category_fen()->Resize(pb::SpendCategory_ARRAYSIZE, 0);
     return &r;
-  };
-  auto donation = [&](const pb::Donation& d, std::uint64_t donation_leaf, std::uint64_t time_ms, int sign) {
-    const Place p = place_of(d.to_account(), donation_leaf);
+  }
+
+  void Report(const std::string& project) {
+    if (!closed_ms_.count(project) || !reported_.insert(project).second) return;
+    pb::RegionMonth* r = Row(projects_.at(project).region(), closed_ms_.at(project));
+    r->set_projects_closed_reported(r->projects_closed_reported() + 1);
+  }
+
+  void Donation(const pb::Donation& d, std::uint64_t donation_leaf, std::uint64_t time_ms, int sign) {
+    const auto [region, category] = PlaceOf(d.to_account(), donation_leaf);
     const bool attested = !d.attesting_bank().empty();
     bool over = false;
     if (d.to_account().starts_with("project:")) {
-      std::int64_t& received = project_received[d.to_account().substr(8)];
+      std::int64_t& received = received_[d.to_account().substr(8)];
       received += sign * d.amount_fen();
-      over = sign > 0 && received > projects.at(d.to_account().substr(8)).budget_fen();
+      over = sign > 0 && received > projects_.at(d.to_account().substr(8)).budget_fen();
     }
-    pb::RegionMonth* r = row(p.region, time_ms);
+    pb::RegionMonth* r = Row(region, time_ms);
     if (r == nullptr) return;
     r->set_donated_fen(r->donated_fen() + sign * d.amount_fen());
     r->set_donation_count(r->donation_count() + sign);
     if (attested) r->set_attested_donated_fen(r->attested_donated_fen() + sign * d.amount_fen());
-    regions::AddCategoryFen(*r, p.category, sign * d.amount_fen());
+    regions::AddCategoryFen(*r, category, sign * d.amount_fen());
     if (sign < 0) r->set_corrections(r->corrections() + 1);
     if (sign > 0 && !attested) r->set_self_reported_donations(r->self_reported_donations() + 1);
     if (over) r->set_over_budget_donations(r->over_budget_donations() + 1);
-  };
-  auto spend = [&](const pb::Spend& s, std::uint64_t spend_leaf, std::uint64_t time_ms, bool attested, int sign) {
-    pb::RegionMonth* r = row(place_of(s.from_account(), spend_leaf).region, time_ms);
+  }
+
+  void Spend(const pb::Spend& s, std::uint64_t spend_leaf, std::uint64_t time_ms, bool attested, int sign) {
+    pb::RegionMonth* r = Row(PlaceOf(s.from_account(), spend_leaf).first, time_ms);
     if (r == nullptr) return;
     r->set_spent_fen(r->spent_fen() + sign * s.amount_fen());
     r->set_spend_count(r->spend_count() + sign);
@@ -350,62 +394,40 @@ std::map<std::tuple<std::uint32_t, std::string, std::uint32_t>, pb::RegionMonth>
     }
     if (!attested) r->set_unattested_spends(r->unattested_spends() + 1);
     if (s.invoice_hash().empty()) r->set_uninvoiced_spends(r->uninvoiced_spends() + 1);
-  };
-  for (std::uint64_t leaf = 0; leaf < view.head().log_size(); ++leaf) {
-    auto tx = view.TxByLeaf(leaf);
-    REQUIRE(tx.has_value());
-    leaf_of[std::string(tx->id.begin(), tx->id.end())] = leaf;
-    const pb::TxBody& b = tx->body;
-    const bool cosigned = SignerCount(view, *tx) > 1;  // in this chain only a bank co-signs a spend or refund
-    if (b.has_register_org() && !b.register_org().region().empty()) {
-      org_regions[b.register_org().org_id()].push_back({leaf, b.register_org().region()});
-    } else if (b.has_update_org() && !b.update_org().region().empty()) {
-      org_regions[b.update_org().org_id()].push_back({leaf, b.update_org().region()});
-    } else if (b.has_open_project()) {
-      projects[b.open_project().project_id()] = b.open_project();
-      if (auto* r = row(b.open_project().region(), tx->time_ms)) r->set_projects_opened(r->projects_opened() + 1);
-    } else if (b.has_close_project()) {
-      project_closed_ms[b.close_project().project_id()] = tx->time_ms;
-      if (auto* r = row(projects.at(b.close_project().project_id()).region(), tx->time_ms)) {
-        r->set_projects_closed(r->projects_closed() + 1);
-      }
-    } else if (b.has_disclosure() && b.disclosure().type() == pb::DISCLOSURE_TYPE_PROJECT_REPORT) {
-      const std::string& id = b.disclosure().project_id();
-      if (project_closed_ms.count(id) && reported.insert(id).second) {
-        pb::RegionMonth* r = row(projects.at(id).region(), project_closed_ms.at(id));
-        r->set_projects_closed_reported(r->projects_closed_reported() + 1);
-      }
-    } else if (b.has_donation()) {
-      donation(b.donation(), leaf, tx->time_ms, 1);
-    } else if (b.has_spend()) {
-      spend(b.spend(), leaf, tx->time_ms, cosigned, 1);
-    } else if (b.has_refund()) {
-      Hash256 id;
-      std::copy(b.refund().donation_tx_id().begin(), b.refund().donation_tx_id().end(), id.begin());
-      auto gift = view.Gift(id);
-      REQUIRE(gift.has_value());
-      if (pb::RegionMonth* r = row(place_of(gift->account(), leaf).region, tx->time_ms)) {
-        r->set_refunded_fen(r->refunded_fen() + gift->refunded_fen());
-        if (cosigned) r->set_attested_refunded_fen(r->attested_refunded_fen() + gift->refunded_fen());
-      }
-    } else if (b.has_correction()) {
-      pb::TxBody wrong;
-      REQUIRE(wrong.ParseFromString(b.correction().corrected_tx_body()));
-      const std::uint64_t wrong_leaf = leaf_of.at(b.correction().corrected_tx_id());
-      if (wrong.has_donation()) donation(wrong.donation(), wrong_leaf, tx->time_ms, -1);
-      if (wrong.has_spend()) {
-        auto wrong_tx = view.TxByLeaf(wrong_leaf);
-        spend(wrong.spend(), wrong_leaf, tx->time_ms, SignerCount(view, *wrong_tx) > 1, -1);
-      }
+  }
+
+  void Refund(const pb::Refund& refund, std::uint64_t leaf, std::uint64_t time_ms, bool attested) {
+    Hash256 id;
+    std::copy(refund.donation_tx_id().begin(), refund.donation_tx_id().end(), id.begin());
+    auto gift = view_.Gift(id);
+    REQUIRE(gift.has_value());
+    if (pb::RegionMonth* r = Row(PlaceOf(gift->account(), leaf).first, time_ms)) {
+      r->set_refunded_fen(r->refunded_fen() + gift->refunded_fen());
+      if (attested) r->set_attested_refunded_fen(r->attested_refunded_fen() + gift->refunded_fen());
     }
   }
-  return rows;
-}
+
+  // A reversal books in the correction's month, in the region the corrected entry counted in.
+  void Correction(const pb::Correction& c, std::uint64_t time_ms) {
+    pb::TxBody wrong;
+    REQUIRE(wrong.ParseFromString(c.corrected_tx_body()));
+    const std::uint64_t wrong_leaf = leaf_of_.at(c.corrected_tx_id());
+    if (wrong.has_donation()) Donation(wrong.donation(), wrong_leaf, time_ms, -1);
+    if (wrong.has_spend()) Spend(wrong.spend(), wrong_leaf, time_ms, SignerCount(view_, *view_.TxByLeaf(wrong_leaf)) > 1, -1);
+  }
+
+  const ledger::ReadView& view_;
+  std::map<std::string, std::vector<std::pair<std::uint64_t, std::string>>> org_regions_;  // leaf, region
+  std::map<std::string, pb::OpenProject> projects_;
+  std::map<std::string, std::int64_t> received_;
+  std::map<std::string, std::uint64_t> closed_ms_;
+  std::set<std::string> reported_;
+  std::map<std::string, std::uint64_t> leaf_of_;  // tx id bytes -> leaf
+};
 
 // Every r/rm/ row the executor kept, by (year, region, month).
-std::map<std::tuple<std::uint32_t, std::string, std::uint32_t>, pb::RegionMonth> KeptRows(
-    const ledger::ReadView& view) {
-  std::map<std::tuple<std::uint32_t, std::string, std::uint32_t>, pb::RegionMonth> out;
+Rows KeptRows(const ledger::ReadView& view) {
+  Rows out;
   view.state().Scan("r/rm/", "", "", [&](std::string_view key, std::string_view value) {
     const std::string_view rest = key.substr(5);
     REQUIRE(rest.size() > 10);
@@ -514,7 +536,7 @@ TEST_CASE("the region figures kept at commit equal a recount from the log of a r
   CHECK(committed > 60);
   auto view = c.ledger().Read();
   const auto kept = KeptRows(*view);
-  const auto recount = RecountFromLog(*view);
+  const Rows recount = Recount(*view).rows;
   CHECK(kept.size() == recount.size());
   std::set<std::string> regions_seen;
   std::int64_t corrections = 0;
