@@ -24,7 +24,8 @@ namespace {
 void AddDemoPopulations(ledger::Genesis& genesis) {
   static const std::pair<const char*, std::uint64_t> kPopulations[] = {
       {"33", 66'270'000},      {"3301", 12'524'000}, {"330102", 1'400'000}, {"330105", 1'190'000},
-      {"330106", 1'135'000},   {"330108", 550'000},  {"330109", 2'130'000}, {"330110", 1'370'000}};
+      {"330106", 1'135'000},   {"330108", 550'000},  {"330109", 2'130'000}, {"330110", 1'370'000},
+      {"330114", 790'000}};
   const auto year = static_cast<std::uint32_t>(BeijingYear(genesis.genesis_time_ms));
   for (std::uint32_t y : {year - 1, year}) {
     for (const auto& [region, population] : kPopulations) genesis.populations.push_back({region, y, population});
