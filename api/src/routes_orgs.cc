@@ -2,6 +2,7 @@
 #include "ledger_index.h"
 #include "routes.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/regions.h"
 #include "shanliu/ledger/tx.h"
 #include "views.h"
 
@@ -11,6 +12,7 @@ namespace {
 namespace flow = ledger::flow;
 
 constexpr std::size_t kProjectsInOrg = 50;
+constexpr std::size_t kMaxRegionChanges = 100;  // placements listed (registration and moves)
 constexpr std::size_t kCatalogueInOrg = 50;
 constexpr std::uint32_t kMaxYears = 100;
 constexpr std::size_t kRecoveriesInOrg = 50;
@@ -47,6 +49,29 @@ Response ListOrgsRoute(RequestContext& ctx) {
   Json orgs = Json::array();
   for (const pb::OrgRecord& o : page.items) orgs.push_back(OrgJson(o));
   return JsonResponse(Json{{"orgs", std::move(orgs)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}});
+}
+
+// Where the organisation works now and where it worked before (docs/regions.md): its figures
+// count in the region it had at each entry, so a move is shown with the leaf it took effect from.
+Json RegionsJson(const ledger::ReadView& view, const std::string& id, const pb::OrgRecord& org) {
+  bool complete = true;
+  const auto history = ledger::regions::OrgRegionHistory(view.state(), id, kMaxRegionChanges, &complete);
+  Json rows = Json::array();
+  for (const ledger::regions::RegionChange& r : history) {
+    rows.push_back({{"from_leaf", r.leaf},
+                    {"height", r.change.height()},
+                    {"time_ms", r.change.time_ms()},
+                    {"old_region", r.change.old_region().empty() ? Json(nullptr) : Json(r.change.old_region())},
+                    {"new_region", r.change.new_region()}});
+  }
+  Json name = nullptr;
+  if (auto code = ledger::regions::ParseCode(org.region())) {
+    if (auto n = ledger::regions::DisplayName(view.state(), *code)) name = *n;
+  }
+  return Json{{"current", org.region().empty() ? Json(nullptr) : Json(org.region())},
+              {"current_name", std::move(name)},
+              {"history", std::move(rows)},
+              {"complete", complete}};
 }
 
 Response GetOrg(RequestContext& ctx) {
@@ -111,6 +136,7 @@ Response GetOrg(RequestContext& ctx) {
   Json catalogue = org->kind() == pb::ORG_KIND_MERCHANT ? CataloguePage(view, id, "", kCatalogueInOrg) : Json(nullptr);
   return JsonResponse(Json{
       {"org", OrgJson(*org)},
+      {"region", RegionsJson(view, id, *org)},
       {"catalogue", std::move(catalogue)},
       {"accounts", std::move(accounts)},
       {"years", std::move(years)},

@@ -344,6 +344,14 @@ std::vector<pb::TxBody> ValidBodies() {
   }
   {
     auto b = Base();
+    auto* p = b.mutable_region_population();
+    p->set_region("330106");
+    p->set_year(2026);
+    p->set_population(1'135'000);
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
     auto* p = b.mutable_veto_key_recovery();
     p->set_org_id("hz-charity-1");
     p->set_request_tx_id(Raw(32, 'q'));
@@ -355,6 +363,13 @@ std::vector<pb::TxBody> ValidBodies() {
     auto* p = b.mutable_complete_key_recovery();
     p->set_org_id("hz-charity-1");
     p->set_request_tx_id(Raw(32, 'q'));
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_register_street();
+    p->set_code("330106001");
+    p->set_name_zh("北山街道");
     out.push_back(b);
   }
   return out;
@@ -453,7 +468,7 @@ TEST_CASE("PayloadKindName") {
                                "update_project", "service_exchange", "move_points", "goods_donation",
                                "goods_transfer", "goods_distribution", "register_goods_item", "honour_name",
                                "catalogue_entry", "request_key_recovery", "veto_key_recovery",
-                               "complete_key_recovery"};
+                               "complete_key_recovery", "region_population", "register_street"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -1697,6 +1712,11 @@ std::vector<Case> FreeTextCases() {
       {B::kRequestKeyRecovery, "request_key_recovery.reason",
        [](B& b, S v) { b.mutable_request_key_recovery()->set_reason(v); }},
       {B::kVetoKeyRecovery, "veto_key_recovery.reason", [](B& b, S v) { b.mutable_veto_key_recovery()->set_reason(v); }},
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+      {B::kRegisterStreet, "register_street.name_zh", [](B& b, S v) { b.mutable_register_street()->set_name_zh(v); }},
   };
 }
 
@@ -1736,7 +1756,8 @@ TEST_CASE("personal data guard covers every free-text field") {
       "goods_distribution.from_account", "goods_distribution.item_code", "goods_distribution.unit",
       "goods_distribution.region", "redeem_points.catalogue_item", "catalogue_entry.federation_org",
       "catalogue_entry.merchant_org", "catalogue_entry.item_id", "request_key_recovery.org_id",
-      "veto_key_recovery.org_id", "complete_key_recovery.org_id"};
+      "veto_key_recovery.org_id", "complete_key_recovery.org_id", "register_org.region", "update_org.region",
+      "region_population.region", "register_street.code"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");
