@@ -63,6 +63,8 @@ void Planner::RegisterOrgs(Phase& phase) {
     const District& d = Districts()[static_cast<std::size_t>(spec.district)];
     r->set_credit_code(ledger::MakeCreditCode(spec.kind2, d.division, rng_.Next()));
     r->add_public_keys(KeyBytes(Key(spec.id).public_key));
+    // Charities and the trustee work in their district (docs/regions.md); merchants have no region.
+    if (kind != pb::ORG_KIND_MERCHANT) r->set_region(d.division);
     if (kind == pb::ORG_KIND_CHARITY) {
       // Each charity banks with one of the founding banks, which may then attest its spending.
       const std::string& bank = o_.founders.banks[account_bank_.size() % o_.founders.banks.size()];

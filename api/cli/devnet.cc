@@ -17,6 +17,20 @@
 namespace shanliu::cli {
 namespace {
 
+// Resident populations (常住人口, rounded, from the districts' statistical yearbooks) of the
+// places the demo's organisations sit in, for the genesis year and the one before, so the
+// region dashboards show per-capita giving on a fresh devnet (docs/regions.md). A real chain
+// records them by the bureau's RegionPopulation txs as the statistics bureau publishes them.
+void AddDemoPopulations(ledger::Genesis& genesis) {
+  static const std::pair<const char*, std::uint64_t> kPopulations[] = {
+      {"33", 66'270'000},      {"3301", 12'524'000}, {"330102", 1'400'000}, {"330105", 1'190'000},
+      {"330106", 1'135'000},   {"330108", 550'000},  {"330109", 2'130'000}, {"330110", 1'370'000}};
+  const auto year = static_cast<std::uint32_t>(BeijingYear(genesis.genesis_time_ms));
+  for (std::uint32_t y : {year - 1, year}) {
+    for (const auto& [region, population] : kPopulations) genesis.populations.push_back({region, y, population});
+  }
+}
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -208,6 +222,8 @@ int Devnet(const Args& args) {
   add_org("federation", pb::ORG_KIND_FEDERATION, kFederation);
   const std::size_t banks = std::max<std::size_t>(kMinBanks, *validators > 2 ? *validators - 2 : 0);
   for (std::size_t b = 0; b < banks; ++b) add_org("bank-" + std::to_string(b + 1), pb::ORG_KIND_BANK, kBanks[b]);
+
+  AddDemoPopulations(genesis);
 
   // Nodes: validators first (bureau, federation, banks), then observers.
   std::vector<NodePlan> plan;

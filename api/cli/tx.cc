@@ -166,9 +166,19 @@ Status CheckCodes(const pb::TxBody& body) {
     return Status::Error("invalid_credit_code", "register_org.credit_code '" + body.register_org().credit_code() +
                                                     "' fails its GB 32100-2015 check character");
   }
-  if (body.has_open_project() && !ledger::RegionName(body.open_project().region())) {
+  // A nine-digit street is checked by the node (streets are registered on the chain); its county here.
+  auto place_known = [](const std::string& code) {
+    return ledger::RegionName(code).has_value() || (code.size() == 9 && ledger::RegionName(code.substr(0, 6)));
+  };
+  if (body.has_open_project() && !place_known(body.open_project().region())) {
     return Status::Error("unknown_region", "open_project.region '" + body.open_project().region() +
-                                               "' is not a GB/T 2260 county-level code (e.g. 330106)");
+                                               "' is not a GB/T 2260 county-level code (e.g. 330106) or a street in one");
+  }
+  for (const std::string* org_region : {&body.register_org().region(), &body.update_org().region()}) {
+    if (!org_region->empty() && !place_known(*org_region)) {
+      return Status::Error("unknown_region", "region '" + *org_region +
+                                                 "' is not a GB/T 2260 county-level code (e.g. 330106) or a street in one");
+    }
   }
   if (body.has_goods_distribution() && !ledger::RegionName(body.goods_distribution().region())) {
     return Status::Error("unknown_region", "goods_distribution.region '" + body.goods_distribution().region() +
@@ -208,7 +218,8 @@ POST /v1/txs and prints its id, receipt code and status.
 kinds: register_org, update_org, rotate_key, open_project, update_project, close_project, donation, transfer,
        open_trust, trust_deposit, trust_disbursement, spend, refund, volunteer_service,
        redeem_points, disclosure, correction, service_exchange, move_points, catalogue_entry, honour_name,
-       goods_donation, goods_transfer, goods_distribution, register_goods_item
+       goods_donation, goods_transfer, goods_distribution, register_goods_item, region_population,
+       register_street
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums
@@ -228,7 +239,9 @@ the common fields (a field may come from the JSON or a flag, not both):
   --category NAME  category            --purpose, --memo, --title, --reason, --description TEXT
   --item CODE, --unit TEXT, --quantity N   (goods_*) the catalogued item, its unit, how many
   --value-fen N, --lot TEXT, --expires-on YYYYMMDD, --notary ID   (goods_donation)
-  --region CODE, --place TEXT, --beneficiaries N   (goods_distribution) where it was handed out
+  --region CODE, --place TEXT, --beneficiaries N   (goods_distribution) where it was handed out;
+                   --region is also register_org / update_org's region (county or street) and
+                   region_population's region (with JSON {"year": Y, "population": N}), signed by the bureau
   --corrects ID    (correction) the tx to reverse: fills corrected_tx_id and, from the node,
                    corrected_tx_body; sign with its author's key, and the bureau's from the
                    chain's correction_bureau_threshold_fen up

@@ -30,6 +30,11 @@ void AddSigningRoutes(Router& router);  // the co-signing inbox (/v1/signing-req
 void AddGoodsRoutes(Router& router);    // in-kind goods: catalogue, stock by item, goods traces
 void AddGoodsHistoryRoutes(Router& router);  // goods donations, transfers, distributions of a holder
 void AddMerchantRoutes(Router& router);  // a merchant's catalogue and monthly settlement report
+void AddRegionRoutes(Router& router);    // region dashboards (docs/regions.md)
+
+// GET /v1/regions/{code}/stats's body for `region` and the query's `year` (also /v1/stats?region=).
+// Errors: invalid_argument (not a code), unknown_region, out_of_range (year).
+Result<Json> RegionStatsForQuery(const ledger::ReadView& view, const std::string& region, const Query& query);
 
 // One page of a merchant's catalogue in item-id order, withdrawn items included:
 // {"items": [...], "next": <item id to pass as cursor> | null} (also part of GET /v1/orgs/{id}).

@@ -32,10 +32,19 @@ Response GetStats(RequestContext& ctx) {
     const NodeInfo info = ctx.server.hooks.info();
     node = {{"node_id", info.node_id}, {"role", info.role}, {"mempool_txs", info.mempool_txs}, {"peers", info.peers}};
   }
-  return JsonResponse(Json{{"chain_id", view.genesis().chain_id},
-                           {"head", HeadJson(view)},
-                           {"stats", RecordJson(view.Stats())},
-                           {"node", std::move(node)}});
+  Json body{{"chain_id", view.genesis().chain_id},
+            {"head", HeadJson(view)},
+            {"stats", RecordJson(view.Stats())},
+            {"node", std::move(node)}};
+  // ?region= adds that region's dashboard figures (docs/regions.md); `year` only goes with it.
+  if (const std::string* region = ctx.query.Find("region")) {
+    auto figures = RegionStatsForQuery(view, *region, ctx.query);
+    if (!figures.ok()) return ErrorResponse(figures.status());
+    body["region"] = std::move(*figures);
+  } else if (ctx.query.Find("year")) {
+    return ErrorResponse("invalid_argument", "year is only taken with region (the chain-wide stats are all-time)");
+  }
+  return JsonResponse(body);
 }
 
 // The genesis file as the node loaded it: outside verifiers (the explorer's badge, a
@@ -312,7 +321,7 @@ Response GetCompliance(RequestContext& ctx) {
 }  // namespace
 
 void AddStatsRoutes(Router& router) {
-  router.Add({http::verb::get, "/v1/stats", {}, GetStats});
+  router.Add({http::verb::get, "/v1/stats", {"region", "year"}, GetStats});
   router.Add({http::verb::get, "/v1/genesis", {}, GetGenesis});
   router.Add({http::verb::get, "/v1/compliance", {"year", "cursor", "limit"}, GetCompliance});
 }

@@ -21,6 +21,7 @@ void RegisterRoutes(Router& router) {
   AddGoodsRoutes(router);
   AddGoodsHistoryRoutes(router);
   AddMerchantRoutes(router);
+  AddRegionRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

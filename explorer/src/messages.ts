@@ -921,6 +921,8 @@ export const messages = {
   'kind.register_goods_item': ['物资品类登记', 'Goods item registered'],
   'kind.honour_name': ['光荣榜署名', 'Honour-list name'],
   'kind.catalogue_entry': ['商户目录登记', 'Catalogue entry'],
+  'kind.region_population': ['常住人口登记', 'Resident population recorded'],
+  'kind.register_street': ['街道登记', 'Street registered'],
   'kind.disclosure': ['信息公开', 'Disclosure'],
   'project_category.elder-care': ['养老助老', 'Elder care'],
   'project_category.children': ['儿童关爱', 'Children'],

@@ -20,6 +20,13 @@ void ApplyGenesis(StateView& view, const Genesis& genesis) {
     rec.set_credit_code(o.credit_code);
     rec.set_status(pb::ORG_STATUS_ACTIVE);
     for (const std::string& bank : o.account_banks) rec.add_account_banks(bank);
+    rec.set_region(o.region);
+    if (!o.region.empty()) {
+      pb::OrgRegionChange change;  // height 0, leaf 0: from the start of the chain
+      change.set_new_region(o.region);
+      change.set_time_ms(genesis.genesis_time_ms);
+      keys::Store(view, keys::OrgRegion(o.org_id, 0), change);
+    }
     for (const auto& k : o.public_keys) {
       rec.add_public_keys(internal::KeyBytes(k));
       view.Put(keys::KeyOwner(internal::KeyBytes(k)), o.org_id);
@@ -31,6 +38,17 @@ void ApplyGenesis(StateView& view, const Genesis& genesis) {
     stats.set_org_count(stats.org_count() + 1);
   }
   keys::Store(view, keys::kStats, stats);
+  // ParseGenesis checked every street's county and every population's region and bounds.
+  for (const GenesisStreet& st : genesis.streets) {
+    pb::StreetRecord rec;
+    rec.set_name_zh(st.name_zh);
+    keys::Store(view, keys::Street(st.code), rec);
+  }
+  for (const GenesisPopulation& p : genesis.populations) {
+    pb::RegionPopulationRecord rec;
+    rec.set_population(p.population);
+    keys::Store(view, keys::RegionPopulation(p.region, p.year), rec);
+  }
 }
 
 Status ApplyTx(StateView& view, const Genesis& genesis, const DecodedTx& tx, const TxContext& ctx) {
@@ -91,6 +109,8 @@ Status Applier::Apply() {
     case pb::TxBody::kGoodsDistribution: s = GoodsDistribution(body.goods_distribution()); break;
     case pb::TxBody::kHonourName: s = HonourName(body.honour_name()); break;
     case pb::TxBody::kCatalogueEntry: s = CatalogueEntry(body.catalogue_entry()); break;
+    case pb::TxBody::kRegionPopulation: s = RegionPopulation(body.region_population()); break;
+    case pb::TxBody::kRegisterStreet: s = RegisterStreet(body.register_street()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

@@ -126,6 +126,7 @@ Status Applier::ReverseSpend(const pb::Spend& s, const pb::TxLocation& loc, cons
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
   const bool attested = view_.Get(keys::Attestation(spend_id)).has_value();
+  CountRegionSpend(s, attested, loc.leaf(), true);
   const bool charitable = IsCharitableSpend(s.category());
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(*owner, [&](pb::OrgYear& y) {
     if (charitable) {
@@ -214,6 +215,7 @@ Result<std::uint64_t> Applier::WithdrawDonation(const pb::Donation& d, pb::GiftR
   IndexAccount(gift.account());
   IndexOrg(gift.recorded_by());
   if (gift.attested()) IndexOrg(gift.attesting_bank());
+  CountRegionDonation(gift.account(), -gift.amount_fen(), gift.attested(), gift.leaf(), false);
   // The withdrawn gift leaves the year's inflows in the correction's year (as a refund does);
   // the correction is counted against the receiving organisation, whose books were wrong.
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(gift.recorded_by(), [&](pb::OrgYear& y) {

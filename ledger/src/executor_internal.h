@@ -28,6 +28,13 @@ inline std::uint32_t BeijingYear(std::uint64_t time_ms) {
   return static_cast<std::uint32_t>(static_cast<int>(year_month_day(day).year()));
 }
 
+// Calendar month (1..12) in Beijing time: the month the region figures book an entry in.
+inline std::uint32_t BeijingMonth(std::uint64_t time_ms) {
+  using namespace std::chrono;
+  const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(time_ms) + hours(8)));
+  return static_cast<unsigned>(year_month_day(day).month());
+}
+
 inline std::string KeyBytes(const crypto::PublicKey& k) { return std::string(k.begin(), k.end()); }
 
 // One transaction being applied: the view, the rules' parameters and the tx itself.
@@ -78,6 +85,28 @@ class Applier {
   Status ReverseSpend(const pb::Spend& s, const pb::TxLocation& loc, const std::string& spend_id);
   Status ReverseTransfer(const pb::Transfer& t, const pb::TxLocation& loc);
   Result<std::uint64_t> WithdrawDonation(const pb::Donation& d, pb::GiftRecord& gift, const std::string& gift_id);
+  // executor_regions.cc
+  Status RegisterStreet(const pb::RegisterStreet& p);
+  Status RegionPopulation(const pb::RegionPopulation& p);
+  // "unknown_region" unless `region` is a GB/T 2260 county or a street registered on the chain.
+  Status CheckPlaceable(const std::string& region, const char* field) const;
+  // History row: `org` is in `new_region` from this tx on.
+  void RecordOrgRegion(const std::string& org, const std::string& old_region, const std::string& new_region);
+  // The region figures of an account's entries go to: its project's, else its owner's at `leaf` ("" none).
+  std::string RegionOfAccount(const std::string& account, std::uint64_t leaf) const;
+  std::string CategoryOfAccount(const std::string& account) const;  // a project's category, else ""
+  // Updates the region's row for the Beijing month of `time_ms` (no-op for an empty region).
+  void AddRegionMonthAt(const std::string& region, std::uint64_t time_ms,
+                        const std::function<void(pb::RegionMonth&)>& update);
+  void AddRegionMonth(const std::string& region, const std::function<void(pb::RegionMonth&)>& update) {
+    AddRegionMonthAt(region, ctx_.time_ms, update);
+  }
+  // A donation (amount > 0) or its withdrawal by a correction (amount < 0), booked in this block's
+  // month, in the region the account had at `attributed_leaf` (the donation's own leaf).
+  void CountRegionDonation(const std::string& account, std::int64_t amount_fen, bool attested,
+                           std::uint64_t attributed_leaf, bool over_budget);
+  void CountRegionSpend(const pb::Spend& s, bool attested, std::uint64_t attributed_leaf, bool reversal);
+  void CountClosingReport(const std::string& project_id);
   // executor_points.cc
   Status VolunteerService(const pb::VolunteerService& p);
   Status RedeemPoints(const pb::RedeemPoints& p);

@@ -78,12 +78,16 @@ Status Applier::Donation(const pb::Donation& p) {
   }
   keys::Store(view_, keys::Gift(TxIdBytes()), gift);
 
+  bool over_budget = false;
   if (p.to_account().starts_with("project:")) {
     auto project = GetProject(p.to_account().substr(8));
     project->set_donated_fen(AdjustTotal(project->donated_fen(), p.amount_fen()));
     project->set_donation_count(project->donation_count() + 1);
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
+    // The compliance page's over-budget rule (received = donations + allocations > budget).
+    over_budget = SumTotals({project->donated_fen(), project->allocated_fen()}) > project->spec().budget_fen();
   }
+  CountRegionDonation(p.to_account(), p.amount_fen(), attested, ctx_.leaf, over_budget);
   IndexAccount(p.to_account());
   IndexOrg(*receiver);
   if (attested) IndexOrg(p.attesting_bank());
@@ -218,6 +222,7 @@ Status Applier::Spend(const pb::Spend& p) {
     by_category->Set(p.category(), AdjustTotal(by_category->Get(p.category()), p.amount_fen()));
     keys::Store(view_, keys::Project(project->spec().project_id()), *project);
   }
+  CountRegionSpend(p, !cosigner->empty(), ctx_.leaf, false);
   const bool charitable = IsCharitableSpend(p.category());
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(*owner, [&](pb::OrgYear& y) {
     if (charitable) {
@@ -271,6 +276,11 @@ Status Applier::Refund(const pb::Refund& p) {
   IndexAccount(gift->account());
   IndexOrg(gift->recorded_by());
   RecordAttestation(*cosigner);
+  // Money leaves now, so the refund counts where the account is now.
+  AddRegionMonth(RegionOfAccount(gift->account(), ctx_.leaf), [&](pb::RegionMonth& m) {
+    m.set_refunded_fen(AdjustTotal(m.refunded_fen(), *refunded));
+    if (!cosigner->empty()) m.set_attested_refunded_fen(AdjustTotal(m.attested_refunded_fen(), *refunded));
+  });
   SHANLIU_RETURN_IF_ERROR(AddOrgYear(gift->recorded_by(), [&](pb::OrgYear& y) {
     y.set_income_fen(AdjustTotal(y.income_fen(), -*refunded));
     y.set_refunded_fen(AdjustTotal(y.refunded_fen(), *refunded));

@@ -19,6 +19,7 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   if (auto holder = view_.Get(keys::CreditCode(p.credit_code()))) {
     return Fail("duplicate_credit_code", "credit_code '" + p.credit_code() + "' already belongs to '" + *holder + "'");
   }
+  if (!p.region().empty()) SHANLIU_RETURN_IF_ERROR(CheckPlaceable(p.region(), "region"));
   view_.Put(keys::CreditCode(p.credit_code()), p.org_id());
   pb::OrgRecord rec;
   rec.set_org_id(p.org_id());
@@ -29,6 +30,8 @@ Status Applier::RegisterOrg(const pb::RegisterOrg& p) {
   rec.set_status(pb::ORG_STATUS_ACTIVE);
   rec.set_registered_height(ctx_.height);
   *rec.mutable_account_banks() = p.account_banks();
+  rec.set_region(p.region());
+  if (!p.region().empty()) RecordOrgRegion(p.org_id(), "", p.region());
   for (const std::string& key : p.public_keys()) {
     if (view_.Get(keys::KeyOwner(key))) return Fail("key_in_use", "a public key already belongs to an organisation");
     view_.Put(keys::KeyOwner(key), p.org_id());
@@ -55,6 +58,12 @@ Status Applier::UpdateOrg(const pb::UpdateOrg& p) {
   if (p.has_account_banks()) {
     SHANLIU_RETURN_IF_ERROR(CheckAccountBanks(p.account_banks().bank_orgs()));
     *org->mutable_account_banks() = p.account_banks().bank_orgs();
+  }
+  // A move: figures from this tx on count in the new region; the old ones stay where they were.
+  if (!p.region().empty() && p.region() != org->region()) {
+    SHANLIU_RETURN_IF_ERROR(CheckPlaceable(p.region(), "region"));
+    RecordOrgRegion(p.org_id(), org->region(), p.region());
+    org->set_region(p.region());
   }
   keys::Store(view_, keys::Org(p.org_id()), *org);
   IndexOrg(p.org_id());
@@ -89,9 +98,7 @@ Status Applier::OpenProject(const pb::OpenProject& p) {
   if (view_.Get(keys::Project(p.project_id()))) {
     return Fail("already_exists", "project '" + p.project_id() + "' exists");
   }
-  if (!RegionName(p.region())) {
-    return Fail("unknown_region", "region '" + p.region() + "' is not a GB/T 2260 county-level division code");
-  }
+  SHANLIU_RETURN_IF_ERROR(CheckPlaceable(p.region(), "region"));
   if (!genesis_.params.IsProjectCategory(p.category())) {
     return Fail("unknown_category", "category '" + p.category() + "' is not one of the chain's project categories");
   }
@@ -103,6 +110,7 @@ Status Applier::OpenProject(const pb::OpenProject& p) {
   keys::Store(view_, keys::Project(p.project_id()), rec);
   IndexOrg(p.owner_org());
   IndexAccount("project:" + p.project_id());
+  AddRegionMonth(p.region(), [](pb::RegionMonth& m) { m.set_projects_opened(AddCount(m.projects_opened(), 1)); });
   return UpdateStats([](pb::ChainStats& s) {
     s.set_project_count(s.project_count() + 1);
     return true;
@@ -133,6 +141,8 @@ Status Applier::CloseProject(const pb::CloseProject& p) {
   keys::Store(view_, keys::Project(p.project_id()), *project);
   IndexOrg(owner->org_id());
   IndexAccount(account);
+  AddRegionMonth(project->spec().region(),
+                 [](pb::RegionMonth& m) { m.set_projects_closed(AddCount(m.projects_closed(), 1)); });
   return Status::Ok();
 }
 
@@ -221,6 +231,7 @@ Status Applier::Disclosure(const pb::Disclosure& p) {
       return Fail("wrong_signer", "only the project's owner can file a report on it");
     }
     IndexAccount("project:" + p.project_id());
+    if (p.type() == pb::DISCLOSURE_TYPE_PROJECT_REPORT) CountClosingReport(p.project_id());
   }
   view_.Put(keys::Disclosure(p.org_id(), ctx_.leaf), "");
   IndexOrg(p.org_id());

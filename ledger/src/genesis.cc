@@ -1,4 +1,5 @@
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/regions.h"
 
 #include <algorithm>
 #include <fstream>
@@ -206,9 +207,71 @@ Status ParseParams(const json& p, GenesisParams* out) {
   return Status::Ok();
 }
 
+bool AllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsGenesisStreet(const Genesis& g, const std::string& code) {
+  return std::any_of(g.streets.begin(), g.streets.end(), [&](const GenesisStreet& s) { return s.code == code; });
+}
+
+// The executor's rules (RegisterStreet, RegionPopulation), applied before the chain starts.
+Status ParseStreets(const json& root, Genesis* g) {
+  if (!root.contains("streets")) return Status::Ok();
+  if (!root.at("streets").is_array()) return Bad("streets must be an array");
+  for (const json& st : root.at("streets")) {
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(st, {"code", "name_zh"}, "a street"));
+    auto code = GetString(st, "code", true);
+    auto name = GetString(st, "name_zh", true);
+    if (!code.ok()) return code.status();
+    if (!name.ok()) return name.status();
+    if (!AllDigits(*code) || code->size() != 9 || !RegionName(code->substr(0, 6))) {
+      return Bad("street '" + *code + "' must be 9 digits whose first 6 are a GB/T 2260 county-level code");
+    }
+    if (name->empty()) return Bad("street '" + *code + "' needs a name_zh");
+    if (IsGenesisStreet(*g, *code)) return Bad("street '" + *code + "' appears twice");
+    g->streets.push_back({*code, *name});
+  }
+  return Status::Ok();
+}
+
+bool IsGenesisRegion(const Genesis& g, const std::string& code) {
+  if (!AllDigits(code)) return false;
+  switch (code.size()) {
+    case 2:
+    case 4: return AnyCountyUnder(code);
+    case 6: return RegionName(code).has_value();
+    case 9: return IsGenesisStreet(g, code);
+    default: return false;
+  }
+}
+
+Status ParsePopulations(const json& root, Genesis* g) {
+  if (!root.contains("populations")) return Status::Ok();
+  if (!root.at("populations").is_array()) return Bad("populations must be an array");
+  std::set<std::pair<std::string, std::uint64_t>> seen;
+  for (const json& p : root.at("populations")) {
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(p, {"region", "year", "population"}, "a population"));
+    auto region = GetString(p, "region", true);
+    if (!region.ok()) return region.status();
+    std::uint64_t year = 0;
+    std::uint64_t population = 0;
+    SHANLIU_RETURN_IF_ERROR(GetUInt(p, "year", &year, regions::kMaxYear));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(p, "population", &population, regions::kMaxPopulation));
+    if (!IsGenesisRegion(*g, *region)) return Bad("population region '" + *region + "' is not a known region");
+    if (year < regions::kMinYear) return Bad("population year must be from 2000 to 2100");
+    if (population == 0) return Bad("population of '" + *region + "' must be at least 1");
+    if (!seen.insert({*region, year}).second) return Bad("population of '" + *region + "' is given twice for a year");
+    g->populations.push_back({*region, static_cast<std::uint32_t>(year), population});
+  }
+  return Status::Ok();
+}
+
 Result<Genesis> ParseJson(const json& root) {
-  SHANLIU_RETURN_IF_ERROR(
-      CheckKeys(root, {"chain_id", "genesis_time_ms", "validators", "organisations", "parameters"}, "genesis"));
+  SHANLIU_RETURN_IF_ERROR(CheckKeys(root,
+                                    {"chain_id", "genesis_time_ms", "validators", "organisations", "parameters",
+                                     "streets", "populations"},
+                                    "genesis"));
   Genesis g;
   auto chain_id = GetString(root, "chain_id", true);
   if (!chain_id.ok()) return chain_id.status();
@@ -216,6 +279,8 @@ Result<Genesis> ParseJson(const json& root) {
   if (!IsValidId(g.chain_id)) return Bad("chain_id must match [a-z0-9-]{3,40}");
   SHANLIU_RETURN_IF_ERROR(GetUInt(root, "genesis_time_ms", &g.genesis_time_ms, std::uint64_t{1} << 52));
   if (root.contains("parameters")) SHANLIU_RETURN_IF_ERROR(ParseParams(root.at("parameters"), &g.params));
+  SHANLIU_RETURN_IF_ERROR(ParseStreets(root, &g));
+  SHANLIU_RETURN_IF_ERROR(ParsePopulations(root, &g));
 
   if (!root.contains("organisations") || !root.at("organisations").is_array()) {
     return Bad("organisations must be an array");
@@ -225,7 +290,7 @@ Result<Genesis> ParseJson(const json& root) {
   std::set<crypto::PublicKey> keys;
   for (const json& o : root.at("organisations")) {
     SHANLIU_RETURN_IF_ERROR(
-        CheckKeys(o, {"org_id", "kind", "name_zh", "name_en", "credit_code", "public_keys", "account_banks"},
+        CheckKeys(o, {"org_id", "kind", "name_zh", "name_en", "credit_code", "public_keys", "account_banks", "region"},
                   "an organisation"));
     GenesisOrg org;
     auto id = GetString(o, "org_id", true);
@@ -262,6 +327,13 @@ Result<Genesis> ParseJson(const json& root) {
       org.public_keys.push_back(*key);
     }
     SHANLIU_RETURN_IF_ERROR(ParseAccountBanks(o, &org));
+    auto region = GetString(o, "region", false);
+    if (!region.ok()) return region.status();
+    org.region = *region;
+    if (!org.region.empty() && (org.region.size() < 6 || !IsGenesisRegion(g, org.region))) {
+      return Bad("organisation '" + org.org_id + "' has region '" + org.region +
+                 "', which is neither a GB/T 2260 county-level code nor a genesis street");
+    }
     g.organisations.push_back(std::move(org));
   }
   SHANLIU_RETURN_IF_ERROR(CheckGenesisAccountBanks(g));
@@ -372,8 +444,22 @@ std::string GenesisToJson(const Genesis& g) {
                     {"credit_code", o.credit_code},
                     {"public_keys", keys}});
     if (!o.account_banks.empty()) orgs.back()["account_banks"] = o.account_banks;
+    if (!o.region.empty()) orgs.back()["region"] = o.region;
   }
   root["organisations"] = orgs;
+  // Written only when present, so older genesis files keep their bytes.
+  if (!g.streets.empty()) {
+    json streets = json::array();
+    for (const GenesisStreet& st : g.streets) streets.push_back({{"code", st.code}, {"name_zh", st.name_zh}});
+    root["streets"] = streets;
+  }
+  if (!g.populations.empty()) {
+    json populations = json::array();
+    for (const GenesisPopulation& p : g.populations) {
+      populations.push_back({{"region", p.region}, {"year", p.year}, {"population", p.population}});
+    }
+    root["populations"] = populations;
+  }
   json validators = json::array();
   for (const Validator& v : g.validators) {
     validators.push_back(

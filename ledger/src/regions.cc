@@ -59,4 +59,43 @@ std::optional<std::string_view> RegionName(std::string_view code) {
 
 std::size_t RegionCount() { return Rows().size(); }
 
+namespace {
+
+// The rows whose code starts with `prefix` (the list is sorted, so they are contiguous).
+std::pair<std::vector<Row>::const_iterator, std::vector<Row>::const_iterator> RowsUnder(std::string_view prefix) {
+  const std::vector<Row>& rows = Rows();
+  auto first = std::lower_bound(rows.begin(), rows.end(), prefix,
+                                [](const Row& r, std::string_view p) { return r.first < p; });
+  auto last = first;
+  while (last != rows.end() && last->first.starts_with(prefix)) ++last;
+  return {first, last};
+}
+
+}  // namespace
+
+bool AnyCountyUnder(std::string_view prefix) {
+  if (prefix.empty()) return false;
+  auto [first, last] = RowsUnder(prefix);
+  return first != last;
+}
+
+std::string CommonCountyName(std::string_view prefix) {
+  auto [first, last] = RowsUnder(prefix);
+  if (prefix.empty() || first == last) return "";
+  std::string_view common = first->second;
+  for (auto it = first; it != last; ++it) {
+    std::size_t n = 0;
+    while (n < common.size() && n < it->second.size() && common[n] == it->second[n]) ++n;
+    common = common.substr(0, n);
+  }
+  // Cut after the last whole division suffix, so a partial name ("浙江省杭州市西") never shows.
+  std::size_t cut = 0;
+  for (std::string_view suffix : {"省", "市", "州", "盟", "区", "县", "旗"}) {
+    for (std::size_t pos = common.find(suffix); pos != std::string_view::npos; pos = common.find(suffix, pos + 1)) {
+      cut = std::max(cut, pos + suffix.size());
+    }
+  }
+  return std::string(common.substr(0, cut));
+}
+
 }  // namespace shanliu::ledger

@@ -184,7 +184,9 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
   switch (body.payload_case()) {
     case pb::TxBody::kRegisterOrg:
     case pb::TxBody::kUpdateOrg:
-    case pb::TxBody::kOpenTrust: return Bureau(lookup);
+    case pb::TxBody::kOpenTrust:
+    case pb::TxBody::kRegionPopulation:
+    case pb::TxBody::kRegisterStreet: return Bureau(lookup);
     case pb::TxBody::kRotateKey:
       return Collect({KeySlot(body.rotate_key().old_public_key(), "replaced_key", body.rotate_key().org_id())});
     case pb::TxBody::kOpenProject: return One(lookup, body.open_project().owner_org(), "project_owner");

@@ -21,7 +21,8 @@ const char* KindZh(const std::string& kind) {
       {"donation", "捐赠"},               {"transfer", "拨付"},               {"open_trust", "设立慈善信托"},
       {"trust_deposit", "信托资金存入"},  {"trust_disbursement", "信托资金拨付"}, {"spend", "支出"},
       {"refund", "退款"},                 {"volunteer_service", "志愿服务"},  {"redeem_points", "积分兑换"},
-      {"disclosure", "信息公开"},         {"correction", "更正"}};
+      {"disclosure", "信息公开"},         {"correction", "更正"},             {"region_population", "常住人口"},
+      {"register_street", "登记街道"}};
   auto it = names.find(kind);
   return it == names.end() ? "交易" : it->second;
 }

@@ -100,6 +100,22 @@ inline std::string Disclosure(std::string_view org, std::uint64_t leaf) {
 }
 inline std::string DisclosurePrefix(std::string_view org) { return "id/" + std::string(org) + '\0'; }
 
+// Regions (docs/regions.md), under r/ so they are in the state digest. Figures of a county or
+// street per Beijing month sort by year first, so one year's rows under any code prefix are one
+// range; populations per region and year; registered streets; each organisation's region history.
+inline std::string RegionMonthPrefix(std::uint32_t year, std::string_view region_prefix) {
+  return "r/rm/" + U64(year) + std::string(region_prefix);
+}
+inline std::string RegionMonth(std::uint32_t year, std::string_view region, std::uint32_t month) {
+  return RegionMonthPrefix(year, region) + '\0' + std::string(1, static_cast<char>(month));
+}
+inline std::string RegionPopulation(std::string_view region, std::uint32_t year) {
+  return "r/rp/" + std::string(region) + '\0' + U64(year);
+}
+inline std::string Street(std::string_view code) { return "r/rs/" + std::string(code); }
+inline std::string OrgRegionPrefix(std::string_view org) { return "r/rh/" + std::string(org) + '\0'; }
+inline std::string OrgRegion(std::string_view org, std::uint64_t leaf) { return OrgRegionPrefix(org) + U64(leaf); }
+
 // Chain storage (outside the state digest; covered by the block header's roots instead).
 inline std::string Block(std::uint64_t height) { return "B/" + U64(height); }
 inline std::string Leaf(std::uint64_t leaf) { return "L/" + U64(leaf); }

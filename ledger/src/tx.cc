@@ -135,6 +135,12 @@ constexpr std::size_t kMaxLotNumber = 64;
 
 bool IsQuantity(std::uint64_t q) { return q >= 1 && q <= goods::kMaxQuantity; }
 
+bool IsDigits(const std::string& v) {
+  return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+// Where an organisation can be: a county (6 digits) or a street (9); the lists are the executor's.
+bool IsPlaceDigits(const std::string& v) { return IsDigits(v) && (v.size() == 6 || v.size() == 9); }
+
 // In-kind goods (docs/rules.md "In-kind goods"): shapes only; the catalogue, units, holdings
 // and signers are the state machine's.
 Status CheckGoodsPayload(const pb::TxBody& body) {
@@ -215,6 +221,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .Check(IsCreditCode(p.credit_code()), "credit_code", "must be 18 digits or capital letters")
           .Check(keys_ok, "public_keys", "must hold 1 to 4 distinct 32-byte keys")
           .Check(IsBankList(p.account_banks()), "account_banks", "must hold 0 to 4 distinct organisation ids")
+          .Check(p.region().empty() || IsPlaceDigits(p.region()), "region", "must be empty, 6 digits or 9 digits")
           .status();
     }
     case pb::TxBody::kUpdateOrg: {
@@ -226,6 +233,7 @@ Status CheckPayload(const pb::TxBody& body) {
           .FreeText("reason", p.reason(), kLong, false)
           .Check(!p.has_account_banks() || IsBankList(p.account_banks().bank_orgs()), "account_banks.bank_orgs",
                  "must hold 0 to 4 distinct organisation ids")
+          .Check(p.region().empty() || IsPlaceDigits(p.region()), "region", "must be empty, 6 digits or 9 digits")
           .status();
     }
     case pb::TxBody::kRotateKey: {
@@ -427,6 +435,23 @@ Status CheckPayload(const pb::TxBody& body) {
           .Hash("document_sha256", p.document_sha256(), true)
           .FreeText("url", p.url(), kLong, false)
           .OptionalId("project_id", p.project_id())
+          .status();
+    }
+    // Year and population bounds are the executor's (invalid_year, invalid_population), so a
+    // bureau gets those codes rather than a generic malformed.
+    case pb::TxBody::kRegionPopulation: {
+      const auto& p = body.region_population();
+      const std::size_t n = p.region().size();
+      return FieldChecker("region_population")
+          .Check(IsDigits(p.region()) && (n == 2 || n == 4 || n == 6 || n == 9), "region",
+                 "must be 2, 4, 6 or 9 digits")
+          .status();
+    }
+    case pb::TxBody::kRegisterStreet: {
+      const auto& p = body.register_street();
+      return FieldChecker("register_street")
+          .Check(IsDigits(p.code()) && p.code().size() == 9, "code", "must be 9 digits (county code + 3)")
+          .FreeText("name_zh", p.name_zh(), kShort, true)
           .status();
     }
     case pb::TxBody::kCorrection: {

@@ -103,8 +103,8 @@ describe('tx bodies', () => {
 // One sample per payload kind, every field set to a non-zero value, in protobuf text format too.
 const K = 'ab'.repeat(32);
 const SAMPLES = {
-  register_org: [{ org_id: 'charity-x', kind: 'charity', name_zh: '甲', name_en: 'X', credit_code: '12330100MA0000015R', public_keys: [K, 'cd'.repeat(32)], account_banks: ['bank-1', 'bank-2'] }, 'org_id:"charity-x" kind:ORG_KIND_CHARITY name_zh:"甲" name_en:"X" credit_code:"12330100MA0000015R" public_keys:"KEY" public_keys:"KEY2" account_banks:"bank-1" account_banks:"bank-2"'],
-  update_org: [{ org_id: 'charity-x', status: 'suspended', reason: 'audit', account_banks: [] }, 'org_id:"charity-x" status:ORG_STATUS_SUSPENDED reason:"audit" account_banks {}'],
+  register_org: [{ org_id: 'charity-x', kind: 'charity', name_zh: '甲', name_en: 'X', credit_code: '12330100MA0000015R', public_keys: [K, 'cd'.repeat(32)], account_banks: ['bank-1', 'bank-2'], region: '330106001' }, 'org_id:"charity-x" kind:ORG_KIND_CHARITY name_zh:"甲" name_en:"X" credit_code:"12330100MA0000015R" public_keys:"KEY" public_keys:"KEY2" account_banks:"bank-1" account_banks:"bank-2" region:"330106001"'],
+  update_org: [{ org_id: 'charity-x', status: 'suspended', reason: 'audit', account_banks: [], region: '330108' }, 'org_id:"charity-x" status:ORG_STATUS_SUSPENDED reason:"audit" account_banks {} region:"330108"'],
   rotate_key: [{ org_id: 'charity-x', old_public_key: K, new_public_key: 'cd'.repeat(32) }, 'org_id:"charity-x" old_public_key:"KEY" new_public_key:"KEY2"'],
   open_project: [{ project_id: 'p-1', owner_org: 'charity-x', name_zh: '甲', name_en: 'P', category: 'elder-care', region: '330106', budget_fen: 5000000, starts_at_ms: 1, ends_at_ms: 2, description: 'd' }, 'project_id:"p-1" owner_org:"charity-x" name_zh:"甲" name_en:"P" category:"elder-care" region:"330106" budget_fen:5000000 starts_at_ms:1 ends_at_ms:2 description:"d"'],
   close_project: [{ project_id: 'p-1', summary: 'done' }, 'project_id:"p-1" summary:"done"'],
@@ -127,6 +127,8 @@ const SAMPLES = {
   goods_distribution: [{ from_account: 'project:p-1', item_code: 'mask-medical', unit: '只', quantity: 600, region: '330106', place_name: '医院', beneficiary_count: 600, evidence_hash: K, occurred_at_ms: 8, description: 'd' }, 'from_account:"project:p-1" item_code:"mask-medical" unit:"只" quantity:600 region:"330106" place_name:"医院" beneficiary_count:600 evidence_hash:"KEY" occurred_at_ms:8 description:"d"'],
   honour_name: [{ holder: K, display_name: '小雨点' }, 'holder:"KEY" display_name:"小雨点"'],
   register_goods_item: [{ item: { item_code: 'tent-family', name_zh: '家庭帐篷', name_en: 'Family tent', unit: '顶', category: 'daily_necessities', perishable: true } }, 'item { item_code:"tent-family" name_zh:"家庭帐篷" name_en:"Family tent" unit:"顶" category:GOODS_CATEGORY_DAILY_NECESSITIES perishable:true }'],
+  region_population: [{ region: '330106', year: 2026, population: 1135000 }, 'region:"330106" year:2026 population:1135000'],
+  register_street: [{ code: '330106001', name_zh: '北山街道' }, 'code:"330106001" name_zh:"北山街道"'],
 };
 
 const octal = (h) => [...Buffer.from(h, 'hex')].map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');

@@ -332,6 +332,21 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_active(true);
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_region_population();
+    p->set_region("330106");
+    p->set_year(2026);
+    p->set_population(1'135'000);
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_register_street();
+    p->set_code("330106001");
+    p->set_name_zh("北山街道");
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -427,7 +442,7 @@ TEST_CASE("PayloadKindName") {
                                "volunteer_service", "redeem_points",  "disclosure", "correction",
                                "update_project", "service_exchange", "move_points", "goods_donation",
                                "goods_transfer", "goods_distribution", "register_goods_item", "honour_name",
-                               "catalogue_entry"};
+                               "catalogue_entry", "region_population", "register_street"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -1658,6 +1673,7 @@ std::vector<Case> FreeTextCases() {
        [](B& b, S v) { b.mutable_honour_name()->set_display_name(v); }},
       {B::kCatalogueEntry, "catalogue_entry.name_zh", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_zh(v); }},
       {B::kCatalogueEntry, "catalogue_entry.name_en", [](B& b, S v) { b.mutable_catalogue_entry()->set_name_en(v); }},
+      {B::kRegisterStreet, "register_street.name_zh", [](B& b, S v) { b.mutable_register_street()->set_name_zh(v); }},
   };
 }
 
@@ -1696,7 +1712,8 @@ TEST_CASE("personal data guard covers every free-text field") {
       "goods_transfer.to_account", "goods_transfer.item_code", "goods_transfer.unit",
       "goods_distribution.from_account", "goods_distribution.item_code", "goods_distribution.unit",
       "goods_distribution.region", "redeem_points.catalogue_item", "catalogue_entry.federation_org",
-      "catalogue_entry.merchant_org", "catalogue_entry.item_id"};
+      "catalogue_entry.merchant_org", "catalogue_entry.item_id", "register_org.region", "update_org.region",
+      "region_population.region", "register_street.code"};
   std::set<std::string> covered;
   for (const Case& c : cases) covered.insert(c.field);
   const auto* oneof = pb::TxBody::descriptor()->FindOneofByName("payload");

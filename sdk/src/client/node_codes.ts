@@ -91,6 +91,8 @@ export const NODE_ERROR_CODES = {
   invalid_base32: [400, false],
   project_ended: [400, false],
   unknown_region: [400, false],
+  invalid_population: [400, false],
+  invalid_year: [400, false],
   unknown_category: [400, false],
   invalid_credit_code: [400, false],
   duplicate_credit_code: [400, false],

@@ -25,8 +25,8 @@ export type FieldSpec = readonly [number: number, name: string, type: FieldType]
 export const GOODS_ITEM_FIELDS = [[1, 'item_code', 'string'], [2, 'name_zh', 'string'], [3, 'name_en', 'string'], [4, 'unit', 'string'], [5, 'category', GOODS_CATEGORIES], [6, 'perishable', 'bool']] as const;
 
 export const PAYLOADS = {
-  register_org: { number: 10, fields: [[1, 'org_id', 'string'], [2, 'kind', ORG_KINDS], [3, 'name_zh', 'string'], [4, 'name_en', 'string'], [5, 'credit_code', 'string'], [6, 'public_keys', 'byteses'], [7, 'account_banks', 'strings']] },
-  update_org: { number: 11, fields: [[1, 'org_id', 'string'], [2, 'status', ORG_STATUSES], [3, 'reason', 'string'], [4, 'account_banks', 'bank_list']] },
+  register_org: { number: 10, fields: [[1, 'org_id', 'string'], [2, 'kind', ORG_KINDS], [3, 'name_zh', 'string'], [4, 'name_en', 'string'], [5, 'credit_code', 'string'], [6, 'public_keys', 'byteses'], [7, 'account_banks', 'strings'], [8, 'region', 'string']] },
+  update_org: { number: 11, fields: [[1, 'org_id', 'string'], [2, 'status', ORG_STATUSES], [3, 'reason', 'string'], [4, 'account_banks', 'bank_list'], [5, 'region', 'string']] },
   rotate_key: { number: 12, fields: [[1, 'org_id', 'string'], [2, 'old_public_key', 'bytes'], [3, 'new_public_key', 'bytes']] },
   open_project: { number: 13, fields: [[1, 'project_id', 'string'], [2, 'owner_org', 'string'], [3, 'name_zh', 'string'], [4, 'name_en', 'string'], [5, 'category', 'string'], [6, 'region', 'string'], [7, 'budget_fen', 'int64'], [8, 'starts_at_ms', 'uint64'], [9, 'ends_at_ms', 'uint64'], [10, 'description', 'string']] },
   close_project: { number: 14, fields: [[1, 'project_id', 'string'], [2, 'summary', 'string']] },
@@ -49,6 +49,8 @@ export const PAYLOADS = {
   goods_transfer: { number: 32, fields: [[1, 'from_account', 'string'], [2, 'to_account', 'string'], [3, 'item_code', 'string'], [4, 'unit', 'string'], [5, 'quantity', 'uint64'], [6, 'purpose', 'string']] },
   goods_distribution: { number: 33, fields: [[1, 'from_account', 'string'], [2, 'item_code', 'string'], [3, 'unit', 'string'], [4, 'quantity', 'uint64'], [5, 'region', 'string'], [6, 'place_name', 'string'], [7, 'beneficiary_count', 'uint32'], [8, 'evidence_hash', 'bytes'], [9, 'occurred_at_ms', 'uint64'], [10, 'description', 'string']] },
   register_goods_item: { number: 34, fields: [[1, 'item', { message: GOODS_ITEM_FIELDS }]] },
+  region_population: { number: 38, fields: [[1, 'region', 'string'], [2, 'year', 'uint32'], [3, 'population', 'uint64']] },
+  register_street: { number: 39, fields: [[1, 'code', 'string'], [2, 'name_zh', 'string']] },
   honour_name: { number: 30, fields: [[1, 'holder', 'bytes'], [2, 'display_name', 'string']] },
 } as const;
 

@@ -64,6 +64,18 @@ struct GenesisOrg {
   std::string credit_code;
   std::vector<crypto::PublicKey> public_keys;
   std::vector<std::string> account_banks;  // genesis banks holding its accounts (optional)
+  std::string region;                      // county (6 digits) or genesis street (9); "" none
+};
+
+// docs/regions.md: streets named at genesis and resident populations per region and year.
+struct GenesisStreet {
+  std::string code;  // 9 digits: a county on the GB/T 2260 list + 3
+  std::string name_zh;
+};
+struct GenesisPopulation {
+  std::string region;  // 2, 4, 6 or 9 digits (a genesis street)
+  std::uint32_t year = 0;
+  std::uint64_t population = 0;
 };
 
 struct Genesis {
@@ -72,6 +84,8 @@ struct Genesis {
   std::vector<Validator> validators;
   std::vector<GenesisOrg> organisations;
   GenesisParams params;
+  std::vector<GenesisStreet> streets;          // optional "streets"
+  std::vector<GenesisPopulation> populations;  // optional "populations"
 
   std::uint64_t total_voting_power() const;
   Hash256 validators_hash() const { return ValidatorsHash(validators); }

@@ -26,5 +26,10 @@ std::string MakeCreditCode(std::string_view kind2, std::string_view division6, s
 // ledger/data/gbt2260.tsv, or nullopt when the code is not on the list.
 std::optional<std::string_view> RegionName(std::string_view code);
 std::size_t RegionCount();
+// Whether some county code on the list starts with `prefix` (2 digits: a province, 4: a city).
+bool AnyCountyUnder(std::string_view prefix);
+// The longest whole-character prefix the names of every county under `prefix` share, cut after
+// its last 省/市/州/盟/区/县/旗 (浙江省杭州市 for 3301); empty if no county lies under it.
+std::string CommonCountyName(std::string_view prefix);
 
 }  // namespace shanliu::ledger
