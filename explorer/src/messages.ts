@@ -610,6 +610,7 @@ export const messages = {
   'regions.evidence_compliance': ['{year} 年各机构合规指标（JSON）', 'Organisations\' indicators for {year} (JSON)'],
   'regions.evidence_regulator': ['监管页：谁被提示', 'Regulator page: who is flagged'],
   'regions.csv': ['下载 CSV', 'Download CSV'],
+  'regions.table_region': ['表格：{table}', 'Table: {table}'],
   'regions.csv_label': ['下载 CSV：{table}', 'Download CSV: {table}'],
   'apierr.unknown_region': ['没有这个区域', 'No such region'],
   'reg.title': ['监管', 'Regulator'],

@@ -7,9 +7,12 @@
 // (CTest: e2e_regions). Screenshots go to tests/e2e/artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Network, artifacts } from './harness.mjs';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const net = new Network({ donations: 120 });
 const T = { timeout: 180000 };
@@ -25,6 +28,16 @@ const noErrors = (page) => assert.deepEqual(page.errors, [], `the page logged er
 async function shot(page, name) {
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+// axe-core's WCAG rules inside the page; the violations are kept in artifacts/ for reading.
+async function axeClean(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  await mkdir(artifacts, { recursive: true });
+  await writeFile(path.join(artifacts, `axe-${name}.json`), JSON.stringify(result.violations, null, 2));
+  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  assert.deepEqual(summary, [], `axe-core violations on ${name}`);
 }
 
 // Written here independently of the explorer's code: integer fen as yuan, and the per-capita
@@ -217,6 +230,24 @@ describe('district dashboard', () => {
     await shot(page, 'regions-district-en');
     noErrors(page);
     await page.context().close();
+  });
+
+  it('passes axe-core on a phone, in Chinese and English, for a district and its city', T, async () => {
+    const { code, year } = district;
+    for (const lang of ['zh', 'en']) {
+      const page = await net.page();
+      await page.addInitScript((l) => localStorage.setItem('shanliu.lang', l), lang);
+      await page.goto(`${net.url}/regulator/regions/${code}?year=${year}`);
+      await page.locator('.chart[data-drawn="true"] svg').first().waitFor();
+      await axeClean(page, `regions-district-${lang}`);
+      await shot(page, `regions-district-phone-${lang}`);
+      await page.goto(`${net.url}/regulator/regions/${CITY}?year=${year}`);
+      await page.locator('tr[data-code]').first().waitFor();
+      await page.locator('.chart[data-drawn="true"] svg').first().waitFor();
+      await axeClean(page, `regions-city-${lang}`);
+      noErrors(page);
+      await page.context().close();
+    }
     ok = true;
   });
 });

@@ -61,7 +61,7 @@ function dataTable<R>(caption: string, fileName: string, columns: Column<R>[], r
     h('tbody', rows.map((r) => h('tr', rowAttrs?.(r) ?? {}, columns.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c.cell(r)) : h('td', { class: c.num ? 'num' : null }, c.cell(r))))))),
   );
   const build = () => toCsv(columns.map((c) => c.label), rows.map((r) => columns.map((c) => c.csv(r))));
-  return h('div', { class: 'regions-table-block' }, h('div', { class: 'table-tools' }, csvButton(caption, fileName, build)), h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption }, table));
+  return h('div', { class: 'regions-table-block' }, h('div', { class: 'table-tools' }, csvButton(caption, fileName, build)), h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('regions.table_region', { table: caption }) }, table));
 }
 
 const money = (fen: number) => decimal(fenToYuan(fen));
