@@ -97,8 +97,8 @@ class Loader {
     g.chain_id = kChainId;
     g.genesis_time_ms = kGenesisMs;
     g.validators.push_back({bureau_.public_key, 1, "bureau"});
-    g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", ledger::MakeCreditCode("11", "330106", 1), {bureau_.public_key}, {}});
-    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", ledger::MakeCreditCode("91", "330106", 2), {bank_.public_key}, {}});
+    g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", ledger::MakeCreditCode("11", "330106", 1), {bureau_.public_key}, {}, ""});
+    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", ledger::MakeCreditCode("91", "330106", 2), {bank_.public_key}, {}, ""});
     g.params.max_block_txs = 10'000;
     g.params.max_block_bytes = 64 << 20;
     ledger::LedgerOptions options;

@@ -73,7 +73,7 @@ class Chain {
     genesis_.genesis_time_ms = 1'740'758'400'000;
     genesis_.validators.push_back({bureau_.public_key, 1, "bureau"});
     genesis_.organisations.push_back(
-        {"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", "11330100MB0000000N", {bureau_.public_key}, {}});
+        {"bureau", pb::ORG_KIND_BUREAU, "民政局", "Bureau", "11330100MB0000000N", {bureau_.public_key}, {}, ""});
     ledger::LedgerOptions options;
     options.sync_writes = false;
     auto opened = ledger::Ledger::Open(dir_.path / "ledger", genesis_, options);

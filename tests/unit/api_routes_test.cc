@@ -69,8 +69,8 @@ class Scenario {
     g.params.max_tx_expiry_ms = 366 * kDayMs;
     g.validators.push_back({bureau.public_key, 10, "bureau"});
     g.organisations.push_back({"bureau", pb::ORG_KIND_BUREAU, "市民政局", "City Civil Affairs Bureau",
-                               "11330100MB0000000N", {bureau.public_key}, {}});
-    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", "91330100MA00000072", {bank.public_key}, {}});
+                               "11330100MB0000000N", {bureau.public_key}, {}, ""});
+    g.organisations.push_back({"bank-a", pb::ORG_KIND_BANK, "甲银行", "Bank A", "91330100MA00000072", {bank.public_key}, {}, ""});
     genesis = g;
     ledger::LedgerOptions options;
     options.sync_writes = false;

@@ -29,7 +29,7 @@ struct Banks {
   crypto::KeyPair bank2 = TestKey("bank-2");
   TestChain chain{[this](ledger::Genesis& g) {
     g.organisations.push_back(
-        ledger::GenesisOrg{"bank-2", pb::ORG_KIND_BANK, "乙银行", "bank-2", "91330100MA0000023P", {bank2.public_key}, {}});
+        ledger::GenesisOrg{"bank-2", pb::ORG_KIND_BANK, "乙银行", "bank-2", "91330100MA0000023P", {bank2.public_key}, {}, ""});
   }};
   crypto::KeyPair sunshine = TestKey("sunshine");
   crypto::KeyPair spring = TestKey("spring");
