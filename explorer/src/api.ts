@@ -657,3 +657,58 @@ export interface ActivityPage {
   next: number | null;
   log_size: number;
 }
+
+// Region dashboards (GET /v1/regions/{code}/stats and GET /v1/regions; docs/regions.md).
+export interface RegionRef {
+  code: string;
+  standard_code: string;
+  level: 'province' | 'city' | 'county' | 'street';
+  name: string | null;
+  parent: string | null;
+}
+
+export interface RegionPerCapita {
+  population: number | null;
+  population_height?: number;
+  per_capita_fen: number | null;
+  reason: 'no_population' | null;
+  note?: string;
+}
+
+export interface RegionFigures {
+  raised_fen: number;
+  donation_count: number;
+  spent_fen: number;
+  spend_count: number;
+  refunded_fen: number;
+  attested_raised_pct: number | null;
+  attested_outflow_pct: number | null;
+  invoiced_spent_pct: number | null;
+  projects: { opened: number; closed: number; closed_with_report: number; closed_with_report_pct: number | null };
+  region: RegionRef;
+  per_capita: RegionPerCapita;
+}
+
+export interface RegionFlag {
+  flag: string;
+  count: number;
+}
+
+export interface RegionStats extends RegionFigures {
+  method: string;
+  year: number;
+  status: 'ok' | 'no_data';
+  by_month: { month: number; raised_fen: number; donation_count: number; spent_fen: number; spend_count: number }[];
+  by_category: { raised: { category: string | null; fen: number }[]; spent: { category: string; fen: number }[] };
+  flags: RegionFlag[];
+  rows_read: number;
+}
+
+export interface RegionList {
+  method: string;
+  year: number;
+  parent: RegionRef | null;
+  level: string;
+  regions: RegionFigures[];
+  rows_read: number;
+}

@@ -27,6 +27,10 @@ route(/^\/points\/approve\/?$/, lazy(() => import('./pages/approve'), 'default')
 route(/^\/points\/confirm\/?$/, lazy(() => import('./pages/confirm'), 'default'));
 route(/^\/honour\/?$/, lazy(() => import('./pages/honour'), 'default'));
 route(/^\/regulator\/?$/, lazy(() => import('./pages/regulator'), 'default'));
+// District dashboards: the country's provinces, or one region (any text reaches the page, which
+// says what is wrong with a malformed code instead of a not-found page).
+route(/^\/regulator\/regions\/?$/, lazy(() => import('./pages/regions'), 'default'));
+route(/^\/regulator\/regions\/([^/]{1,64})\/?$/, lazy(() => import('./pages/regions'), 'default'));
 
 const NAV: [string, MessageKey][] = [
   ['/', 'nav.home'],

@@ -237,6 +237,7 @@ export default function regulatorPage(ctx: PageContext): void {
   const exports = exportsSection();
   ctx.root.append(
     pageHeader(t('reg.title'), t('reg.subtitle')),
+    section(t('regions.open'), h('p', t('regions.open_hint')), h('p', h('a', { href: '/regulator/regions', class: 'btn', id: 'regions-link' }, t('regions.open')))),
     complianceSection(ctx.signal, genesisYear(ctx.signal), exports.setYear),
     exports.el,
     auditSection(ctx.signal),
