@@ -282,8 +282,9 @@ WitnessDecision DecideAddCheckpoint(std::string_view request_body,
 
 // ---------------------------------------------------------------- verifying a witness's answer
 
-Result<std::uint64_t> VerifyWitnessCosignature(std::string_view checkpoint_body, std::string_view response_lines,
-                                               const NoteVerifierKey& witness_key) {
+Result<WitnessCosignatureLine> VerifyWitnessCosignature(std::string_view checkpoint_body,
+                                                        std::string_view response_lines,
+                                                        const NoteVerifierKey& witness_key) {
   if (witness_key.type != kCosignatureV1KeyType) {
     return Status::Error("invalid_argument", "a witness key must be a cosignature/v1 key (type 4)");
   }
@@ -303,7 +304,10 @@ Result<std::uint64_t> VerifyWitnessCosignature(std::string_view checkpoint_body,
         !crypto::VerifyRaw(witness_key.public_key, AsBytes(CosignedMessage(checkpoint_body, timestamp_s)), sig)) {
       return Status::Error("bad_cosignature", line.name + ": the witness cosignature does not verify");
     }
-    return timestamp_s;
+    Bytes blob;
+    AppendU32(blob, line.key_id);
+    AppendRaw(blob, line.signature);
+    return WitnessCosignatureLine{timestamp_s, std::string(kSignaturePrefix) + line.name + " " + crypto::ToBase64(blob) + "\n"};
   }
   return Status::Error("insufficient_signatures", "no cosignature by " + witness_key.name + " in the response");
 }

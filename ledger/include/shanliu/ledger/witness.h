@@ -176,11 +176,17 @@ class Witness {
   std::mutex mutex_;  // around decide + store + sign
 };
 
+struct WitnessCosignatureLine {
+  std::uint64_t timestamp_s = 0;
+  std::string line;  // "— <name> <base64>\n", canonical: what a note carries
+};
 // Verifies a witness's response lines for a checkpoint body against the witness's vkey
-// (cosignature/v1). Returns the valid lines' timestamps; unknown keys are skipped. Errors:
-// "bad_cosignature" (a line of this key that does not verify), "insufficient_signatures" (no line
-// of this key), ParseNote's.
-Result<std::uint64_t> VerifyWitnessCosignature(std::string_view checkpoint_body, std::string_view response_lines,
-                                               const NoteVerifierKey& witness_key);
+// (cosignature/v1): the first line of that key decides; other keys' lines are skipped. Errors:
+// "bad_cosignature" (that line does not verify, or its timestamp is 0 or 2^63 or more),
+// "insufficient_signatures" (no line of this key), "invalid_argument" (not a cosignature/v1 key),
+// ParseNote's.
+Result<WitnessCosignatureLine> VerifyWitnessCosignature(std::string_view checkpoint_body,
+                                                        std::string_view response_lines,
+                                                        const NoteVerifierKey& witness_key);
 
 }  // namespace shanliu::ledger
