@@ -56,7 +56,7 @@ const std::vector<Command>& Commands() {
       {"trace", Trace, kTraceUsage, {"json"}, {}},
       {"verify", Verify, kVerifyUsage, {}, {}},
       {"audit", Audit, kAuditUsage, {}, {}},
-      {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
+      {"checkpoint", Checkpoint, kCheckpointUsage, {}, {"witness"}},
       {"export", Export, kExportUsage, {"csv"}, {}},
       {"import", Import, kImportUsage, {"dry-run"}, {}},
       {"sign", Sign, kSignUsage, {}, {}},
