@@ -36,7 +36,10 @@ struct Shared {
   ledger::Witness& witness;
   const WitnessHttpConfig& config;
   std::atomic<std::size_t> connections{0};
+  // Anyone can POST: refusals are logged at most 20 at once, then one a second per status.
+  LogLimiter log_limiter{20, 1'000};
 };
+
 
 // GET /: what this witness is and what it holds, for the operator and the curious reader.
 std::string StatusPage(const ledger::Witness& witness) {
@@ -82,9 +85,11 @@ Response Handle(Shared& shared, const Request& req) {
     res.result(answer.http_status);
     res.set(http::field::content_type, answer.content_type);
     res.body() = std::move(answer.body);
-    LogEvent(answer.http_status == 200 ? "info" : "warn", "witness_add_checkpoint",
-             {{"status", answer.http_status},
-              {"answer", answer.http_status == 200 ? std::string("cosigned") : res.body()}});
+    nlohmann::json fields = {{"status", answer.http_status},
+                             {"answer", answer.http_status == 200 ? std::string("cosigned") : res.body()}};
+    if (shared.log_limiter.Allow(std::to_string(answer.http_status), SteadyNowMs(), fields)) {
+      LogEvent(answer.http_status == 200 ? "info" : "warn", "witness_add_checkpoint", fields);
+    }
     return res;
   }
   if (target == "/") {

@@ -13,12 +13,6 @@ namespace {
 constexpr std::size_t kMaxWitnessResponseBytes = 16 * 1024;  // a few signature lines
 constexpr std::size_t kMaxErrorEcho = 200;                   // of a refusal's body, in our log
 
-std::uint64_t SteadyNowMs() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
-}
-
 // The text/x.tlog.size body of a 409: a decimal without leading zeros and a newline.
 std::optional<std::uint64_t> ParseSizeBody(std::string_view body) {
   if (!body.ends_with('\n')) return std::nullopt;

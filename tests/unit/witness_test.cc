@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 #include <leveldb/db.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "shanliu/crypto/codec.h"
@@ -324,4 +326,27 @@ TEST_CASE("witness state survives reopening and a corrupt record is an error, no
   CHECK(corrupt.http_status == 500);
   CHECK(corrupt.body.find("storage_corrupt") != std::string::npos);
   CHECK_FALSE(f.witness->Records().ok());
+}
+
+TEST_CASE("witness requests racing from many threads never roll the record back") {
+  Fixture f;
+  // Every thread offers a different size as if the witness were new: exactly one can win, and the
+  // others learn its size from a 409.
+  std::vector<std::thread> threads;
+  std::vector<unsigned> statuses(8);
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    threads.emplace_back([&f, &statuses, i] { statuses[i] = f.Add(0, 4 + 4 * i).http_status; });
+  }
+  for (std::thread& t : threads) t.join();
+  std::size_t winner = statuses.size();
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    if (statuses[i] == 200) {
+      CHECK(winner == statuses.size());
+      winner = i;
+    } else {
+      CHECK(statuses[i] == 409);
+    }
+  }
+  REQUIRE(winner < statuses.size());
+  CHECK(f.witness->Records()->begin()->second.size == 4 + 4 * winner);
 }
