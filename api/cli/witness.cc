@@ -66,7 +66,7 @@ Result<std::vector<ledger::LogPolicy>> LoadLogs(const Args& args) {
     if (eq == std::string::npos) return Status::Error("usage", "--log-vkey takes ORIGIN=VKEY");
     const std::string origin = entry.substr(0, eq);
     auto key = ledger::ParseVerifierKey(entry.substr(eq + 1));
-    if (!key.ok()) return key.status();
+    if (!key.ok()) return Status::Error("usage", "--log-vkey " + origin + ": " + key.status().message());
     if (key->type != ledger::kNoteEd25519KeyType) {
       return Status::Error("usage", "--log-vkey " + origin + ": a log key is an Ed25519 signed-note key (type 1)");
     }
