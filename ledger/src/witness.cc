@@ -244,6 +244,24 @@ WitnessDecision CheckConsistency(const AddCheckpointRequest& request, const Chec
   return d;
 }
 
+// The origin, size and root of a tlog-checkpoint, which may carry extension lines after them
+// (other C2SP logs do; Shanliu's never do, and VerifyCheckpointNote refuses them for a chain).
+// Error "checkpoint_malformed".
+Result<CheckpointFields> ParseCheckpointHead(std::string_view body) {
+  std::size_t end = 0;
+  for (int line = 0; line < 3; ++line) {
+    end = body.find('\n', end);
+    if (end == std::string_view::npos) return Status::Error("checkpoint_malformed", "fewer than three lines");
+    ++end;
+  }
+  for (std::size_t at = end; at < body.size();) {
+    const std::size_t nl = body.find('\n', at);
+    if (nl == at) return Status::Error("checkpoint_malformed", "an empty extension line");
+    at = nl + 1;
+  }
+  return ParseCheckpointBody(body.substr(0, end));
+}
+
 }  // namespace
 
 WitnessDecision DecideAddCheckpoint(std::string_view request_body,
@@ -253,7 +271,7 @@ WitnessDecision DecideAddCheckpoint(std::string_view request_body,
   if (!request.ok()) return Refuse(WitnessOutcome::kBadRequest, request.status().ToString());
   auto note = ParseNote(request->note);
   if (!note.ok()) return Refuse(WitnessOutcome::kForbidden, "the checkpoint note: " + note.status().ToString());
-  auto checkpoint = ParseCheckpointBody(note->body);
+  auto checkpoint = ParseCheckpointHead(note->body);
   if (!checkpoint.ok()) return Refuse(WitnessOutcome::kBadRequest, checkpoint.status().ToString());
   const LogPolicy* policy = policy_for(checkpoint->origin);
   if (policy == nullptr) return Refuse(WitnessOutcome::kUnknownOrigin, "unknown origin " + checkpoint->origin);

@@ -288,6 +288,19 @@ TEST_CASE("witness policy: an Ed25519 signed-note key under the origin name") {
   const std::string sig_line = ledger::SignNoteEd25519(log_key.secret_key, origin, other_body);
   CHECK(w.AddCheckpoint(Request(0, {}, body + "\n" + sig_line), kNow).http_status == 403);
   CHECK(w.AddCheckpoint(Request(0, {}, signed_note), kNow).http_status == 200);
+  // Other C2SP logs put extension lines after the root: cosigned, extensions included.
+  const std::string extended = body + "extension one\n";
+  const std::string extended_note = extended + "\n" + ledger::SignNoteEd25519(log_key.secret_key, origin, extended);
+  auto with_extension = w.AddCheckpoint(Request(10, {}, extended_note), kNow);
+  REQUIRE(with_extension.http_status == 200);
+  const auto wkey = *ledger::ParseVerifierKey(w.VerifierKey());
+  CHECK(ledger::VerifyWitnessCosignature(extended, with_extension.body, wkey).ok());
+  CHECK_FALSE(ledger::VerifyWitnessCosignature(body, with_extension.body, wkey).ok());
+  const std::string blank_extension = body + "\n" + "x\n";  // an empty line is the note's separator, not an extension
+  CHECK(w.AddCheckpoint(Request(10, {}, blank_extension + "\n" +
+                                            ledger::SignNoteEd25519(log_key.secret_key, origin, blank_extension)),
+                        kNow)
+            .http_status != 200);
 
   // Both forms in one policy: either suffices.
   policy.genesis = genesis;
