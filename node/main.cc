@@ -7,6 +7,7 @@
 
 #include "shanliu/error_codes.h"
 #include "shanliu/api/server.h"
+#include "shanliu/api/witness_push.h"
 #include "shanliu/audit/scheduler.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
@@ -158,6 +159,21 @@ api::NodeHooks ApiHooks(node::Node& node) {
                          node.mempool().size(), node.peers()};
   };
   return hooks;
+}
+
+// Pushes the node's supermajority checkpoints to the configured C2SP witnesses from a thread of
+// its own; proofs come from a snapshot of the ledger. Nothing configured: nothing to run.
+std::unique_ptr<api::WitnessPusher> MakeWitnessPusher(node::Node& node, std::vector<api::WitnessTarget> targets) {
+  if (targets.empty()) return nullptr;
+  auto checkpoint = [&node]() -> std::optional<api::WitnessPusher::Checkpoint> {
+    auto best = node.checkpoints().Best();
+    if (!best) return std::nullopt;
+    return api::WitnessPusher::Checkpoint{best->note, best->log_size, best->supermajority};
+  };
+  auto proofs = [&node](std::uint64_t old_size, std::uint64_t new_size) {
+    return node.ledger().Read()->ConsistencyProof(old_size, new_size);
+  };
+  return std::make_unique<api::WitnessPusher>(std::move(targets), checkpoint, proofs);
 }
 
 // Rebuilds config.data_dir from certified blocks (node/store_repair.h); `report` gets progress.
@@ -378,6 +394,15 @@ int main(int argc, char** argv) {
     damage.Seen(e.key, e.where);
   };
   hooks.audit_status = [&auditor, schedule = config->audit] { return AuditStatusOf(auditor, schedule); };
+  std::unique_ptr<api::WitnessPusher> witnesses = MakeWitnessPusher(node, config->witnesses);
+  if (witnesses) {
+    hooks.checkpoint_note = [&node, &witnesses]() -> std::optional<std::string> {
+      auto note = node.CheckpointNote();
+      if (!note) return note;
+      return witnesses->Decorate(*note);
+    };
+    hooks.witnesses = [&witnesses] { return witnesses->Cosignatures(); };
+  }
   auto server = std::make_unique<api::Server>(config->api, node.ledger(), std::move(hooks));
   node.SetOnCommitted([&server, &auditor](std::uint64_t height) {
     server->NotifyCommitted(height);
@@ -393,6 +418,7 @@ int main(int argc, char** argv) {
         node::LogEvent("error", "storage_corrupt", {{"detail", detail}, {"where", "backup"}});
         damage.Seen("(a whole-store read)", "backup");
       });
+  if (witnesses) witnesses->Start();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
@@ -412,6 +438,7 @@ int main(int argc, char** argv) {
   const int code = RunLoop(io, node, damage);
   admin.reset();   // ends a backup in progress: before the ledger it reads goes away
   auditor.Stop();  // likewise
+  if (witnesses) witnesses->Stop();  // it reads proofs from the ledger too
   node.Stop();
   server->Stop();
   node::LogEvent("info", "node_stopped", {{"height", node.ledger().height()}, {"exit_code", code}});

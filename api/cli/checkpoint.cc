@@ -6,10 +6,11 @@
 #include "commands.h"
 #include "shanliu/api/http_client.h"
 #include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/witness.h"
 
 namespace shanliu::cli {
 
-const char kCheckpointUsage[] = R"(usage: shanliu checkpoint --node URL [--out FILE] [--genesis FILE]
+const char kCheckpointUsage[] = R"(usage: shanliu checkpoint --node URL [--out FILE] [--genesis FILE] [--witness VKEY ...]
 
 Fetches GET /v1/checkpoint/note: the latest checkpoint (origin, log size, base64 log root) in
 the C2SP tlog-checkpoint signed-note format, with the validators' cosignature/v1 lines.
@@ -20,12 +21,37 @@ options:
   --node URL       node API, e.g. http://127.0.0.1:8080
   --out FILE       where to save the note (overwritten)
   --genesis FILE   verify the note against the chain's genesis.json
+  --witness VKEY   also require a valid cosignature/v1 line of this C2SP witness (its
+                   `shanliu witness vkey`); repeatable
 
 exit status: 0 saved (and verified); 1 cannot fetch or write; 2 usage; 3 not enough cosigners
+or a witness given with --witness did not cosign
 )";
 
+namespace {
+
+// Each witness given must have a valid cosignature/v1 line on this note; says which did. 0 if all.
+int VerifyWitnesses(const std::vector<std::string>& vkeys, const std::string& note, const ledger::Note& parsed) {
+  int failures = 0;
+  const std::string lines = note.substr(parsed.body.size() + 1);
+  for (const std::string& vkey : vkeys) {
+    auto key = ledger::ParseVerifierKey(vkey);
+    Result<ledger::WitnessCosignatureLine> line = key.ok() ? ledger::VerifyWitnessCosignature(parsed.body, lines, *key)
+                                                           : Result<ledger::WitnessCosignatureLine>(key.status());
+    if (!line.ok()) {
+      std::cerr << "shanliu checkpoint: NOT VERIFIED: witness " << vkey << ": " << line.status().ToString() << "\n";
+      ++failures;
+      continue;
+    }
+    std::cerr << "checkpoint: witness " << key->name << " cosigned at " << line->timestamp_s << "\n";
+  }
+  return failures;
+}
+
+}  // namespace
+
 int Checkpoint(const Args& args) {
-  if (Status s = RequireOnly(args, {"node", "out", "genesis"}); !s.ok()) {
+  if (Status s = RequireOnly(args, {"node", "out", "genesis", "witness"}); !s.ok()) {
     return UsageError("checkpoint", kCheckpointUsage, s.message());
   }
   if (!args.positional.empty()) return UsageError("checkpoint", kCheckpointUsage, "no positional arguments");
@@ -61,6 +87,7 @@ int Checkpoint(const Args& args) {
       exit_code = 3;
     }
   }
+  if (VerifyWitnesses(args.GetAll("witness"), note, *parsed) != 0) exit_code = 3;
   if (auto out_path = args.Get("out")) {
     std::ofstream out(*out_path, std::ios::binary | std::ios::trunc);
     out << note;

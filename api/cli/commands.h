@@ -23,6 +23,7 @@ int Export(const Args& args);
 int Import(const Args& args);
 int Redeem(const Args& args);
 int Volunteer(const Args& args);
+int Witness(const Args& args);
 
 extern const char kKeygenUsage[];
 extern const char kKeyUsage[];
@@ -37,6 +38,7 @@ extern const char kExportUsage[];
 extern const char kImportUsage[];
 extern const char kRedeemUsage[];
 extern const char kVolunteerUsage[];
+extern const char kWitnessUsage[];
 
 // Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
 int UsageError(const std::string& command, const char* usage, const std::string& message);

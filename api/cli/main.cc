@@ -31,6 +31,7 @@ commands:
   import  donations|spends FILE.csv --map MAP.json ...   book a bank statement or accounting export (idempotent)
   redeem  request|complete [...]                a points redemption at a shop, via the resident's wallet QR
   volunteer request|complete [...]              a volunteer record the volunteer confirms in the wallet (QR)
+  witness serve|vkey [...]                      run a C2SP tlog-witness that cosigns a chain's checkpoints
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -55,7 +56,7 @@ const std::vector<Command>& Commands() {
       {"trace", Trace, kTraceUsage, {"json"}, {}},
       {"verify", Verify, kVerifyUsage, {}, {}},
       {"audit", Audit, kAuditUsage, {}, {}},
-      {"checkpoint", Checkpoint, kCheckpointUsage, {}, {}},
+      {"checkpoint", Checkpoint, kCheckpointUsage, {}, {"witness"}},
       {"export", Export, kExportUsage, {"csv"}, {}},
       {"import", Import, kImportUsage, {"dry-run"}, {}},
       {"sign", Sign, kSignUsage, {}, {}},
@@ -63,6 +64,7 @@ const std::vector<Command>& Commands() {
       {"inbox", Inbox, kInboxUsage, {}, {}},
       {"redeem", Redeem, kRedeemUsage, {"unsigned", "no-wait"}, {}},
       {"volunteer", Volunteer, kVolunteerUsage, {"unsigned", "no-wait"}, {}},
+      {"witness", Witness, kWitnessUsage, {}, {"log", "log-vkey"}},
   };
   return commands;
 }

@@ -81,6 +81,24 @@ std::optional<std::string> CheckpointNote(RequestContext& ctx) {
   return ctx.server.hooks.checkpoint_note();
 }
 
+// The witnesses this node's operator configured and what each cosigned last: the checkpoint text
+// and the signature line, so a reader can check the line against the listed key themselves. The
+// list itself is the node's configuration, not something the validators proved.
+Json WitnessesJson(RequestContext& ctx) {
+  Json out = Json::array();
+  if (!ctx.server.hooks.witnesses) return out;
+  for (const WitnessCosigned& w : ctx.server.hooks.witnesses()) {
+    out.push_back({{"name", w.name},
+                   {"vkey", w.vkey},
+                   {"log_size", w.log_size ? Json(*w.log_size) : Json(nullptr)},
+                   {"timestamp", w.timestamp_s ? Json(*w.timestamp_s) : Json(nullptr)},
+                   {"checkpoint", w.line.empty() ? Json(nullptr) : Json(w.checkpoint_body)},
+                   {"signature_line", w.line.empty() ? Json(nullptr) : Json(w.line)},
+                   {"failing", !w.last_error.empty()}});
+  }
+  return out;
+}
+
 Response GetCheckpoint(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   const pb::BlockHeader& head = view.head();
@@ -108,6 +126,7 @@ Response GetCheckpoint(RequestContext& ctx) {
       {"note", note ? Json(*note) : Json(nullptr)},
       {"note_checkpoint", std::move(note_checkpoint)},
       {"cosigners", std::move(cosigners)},
+      {"witnesses", WitnessesJson(ctx)},
       {"origin", ledger::CheckpointOrigin(view.genesis())},
       {"chain_id", head.chain_id()},
       {"log_size", head.log_size()},

@@ -409,6 +409,19 @@ export interface Checkpoint {
     supermajority: boolean;
   } | null;
   cosigners?: { validator_index: number; name: string; timestamp: number }[];
+  // C2SP witnesses the node's operator configured and what each cosigned last (docs/witness.md):
+  // the browser checks signature_line against vkey over checkpoint (witness.ts).
+  witnesses?: CheckpointWitness[];
+}
+
+export interface CheckpointWitness {
+  name: string;
+  vkey: string;
+  log_size: number | null;
+  timestamp: number | null;
+  checkpoint: string | null;
+  signature_line: string | null;
+  failing: boolean;
 }
 
 // GET /v1/audit: the node's own scheduled audit — its claim, not verified in the browser.

@@ -681,6 +681,18 @@ export const messages = {
   'reg.line.bad_cosignature': ['联署长度或时间戳无效：整份记录不予采信', 'invalid cosignature length or timestamp: the whole note is refused'],
   'reg.line.duplicate': ['重复联署，已忽略', 'repeated cosignature, ignored'],
   'reg.line.at': ['联署于 {time}', 'cosigned {time}'],
+  'reg.witnesses': ['独立见证方联署（C2SP 见证）', 'Independent witnesses (C2SP witness)'],
+  'reg.witnesses_hint': [
+    '见证方名单来自该节点的配置，并非由验证节点证明。浏览器用所列公钥核验每个见证方的签名；请将公钥与见证方自己公布的公钥核对。',
+    'The list of witnesses comes from this node\'s configuration: not proven by the validators. The browser checks each witness\'s signature against the key listed; compare the keys with what each witness publishes.',
+  ],
+  'reg.witness.verified': ['签名有效：见证了账本大小 {size}，时间 {time}', 'signature valid: witnessed log size {size} at {time}'],
+  'reg.witness.on_note': ['（即上方检查点）', '(the checkpoint above)'],
+  'reg.witness.none': ['尚未联署', 'not cosigned yet'],
+  'reg.witness.bad_vkey': ['所列公钥格式无效', 'the listed key is malformed'],
+  'reg.witness.bad_signature': ['签名无效！', 'invalid signature!'],
+  'reg.witness.other_log': ['签名针对的是另一个账本', 'the signature is for another log'],
+  'reg.witness.failing': ['节点最近一次推送失败，正在重试', 'the node\'s last push to it failed; retrying'],
   'reg.ignored_lines': ['{n} 行已忽略（见下方签名行）。', '{n} line(s) ignored (see the signature lines below).'],
   'reg.consistency': ['一致性证明', 'Consistency proof'],
   'reg.consistency_hint': [

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/witness.h"
 
 namespace shanliu::node {
 namespace {
@@ -97,6 +98,49 @@ Status ParseAudit(const json& a, const std::filesystem::path& base_dir, audit::A
   return GetPath(a, "work_dir", base_dir, &out->work_dir, false);
 }
 
+// One witness: {"url", "vkey"} (the witness's cosignature/v1 vkey, `shanliu witness vkey`) or
+// {"url", "name", "public_key" (64 hex)}.
+Status ParseWitness(const json& w, api::WitnessTarget* out) {
+  SHANLIU_RETURN_IF_ERROR(CheckKeys(w, {"url", "vkey", "name", "public_key"}, "a witness"));
+  SHANLIU_RETURN_IF_ERROR(GetString(w, "url", &out->url));
+  if (!out->url.starts_with("http://")) return Bad("witness url must be http://host:port[/prefix]");
+  std::string vkey;
+  if (w.contains("vkey")) {
+    if (w.contains("name") || w.contains("public_key")) return Bad("a witness has a vkey or a name and public_key");
+    SHANLIU_RETURN_IF_ERROR(GetString(w, "vkey", &vkey));
+  } else {
+    std::string name;
+    std::string key_hex;
+    SHANLIU_RETURN_IF_ERROR(GetString(w, "name", &name));
+    SHANLIU_RETURN_IF_ERROR(GetString(w, "public_key", &key_hex));
+    auto key = crypto::Hash256FromHex(key_hex);
+    if (!key.ok()) return Bad("witness public_key must be 64 hex digits");
+    crypto::PublicKey public_key;
+    std::copy(key->begin(), key->end(), public_key.begin());
+    vkey = ledger::FormatVerifierKey(name, ledger::kCosignatureV1KeyType, public_key);
+  }
+  auto parsed = ledger::ParseVerifierKey(vkey);
+  if (!parsed.ok()) return Bad("witness " + out->url + ": " + parsed.status().message());
+  if (parsed->type != ledger::kCosignatureV1KeyType) return Bad("a witness key is a cosignature/v1 key (type 4)");
+  out->key = *parsed;
+  return Status::Ok();
+}
+
+Status ParseWitnesses(const json& list, std::vector<api::WitnessTarget>* out) {
+  if (!list.is_array() || list.size() > kMaxWitnesses) {
+    return Bad("witnesses must be a list of at most " + std::to_string(kMaxWitnesses));
+  }
+  for (const json& w : list) {
+    api::WitnessTarget target;
+    SHANLIU_RETURN_IF_ERROR(ParseWitness(w, &target));
+    for (const api::WitnessTarget& other : *out) {
+      if (other.key.name == target.key.name) return Bad("witness " + target.key.name + " is listed twice");
+    }
+    out->push_back(std::move(target));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesystem::path& base_dir) {
@@ -105,7 +149,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   if (root.is_discarded()) return Bad("config is not valid JSON");
   SHANLIU_RETURN_IF_ERROR(
       CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p", "audit",
-                       "storage", "test_only"},
+                       "storage", "test_only", "witnesses"},
                 "config"));
   NodeConfig c;
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "data_dir", base_dir, &c.data_dir, true));
@@ -189,6 +233,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
     SHANLIU_RETURN_IF_ERROR(GetUInt(s, "repair_timeout_ms", &c.repair_timeout_ms, 100, 600'000));
   }
   if (root.contains("test_only")) SHANLIU_RETURN_IF_ERROR(ParseTestOnly(root.at("test_only"), &c));
+  if (root.contains("witnesses")) SHANLIU_RETURN_IF_ERROR(ParseWitnesses(root.at("witnesses"), &c.witnesses));
   return c;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/witness.h"
 #include "shanliu/node/offset_clock.h"
 #include "shanliu/node/config.h"
 #include "shanliu/node/node.h"
@@ -186,6 +188,50 @@ TEST_CASE("the audit schedule and documents_dir are read with their bounds") {
                           R"(, "audit": {"threads": 0})", R"(, "audit": {"every_blocks": -1})",
                           R"(, "audit": {"interval": 5})", R"(, "audit": []})", R"(, "api": {"documents_dir": 5})"}) {
     INFO(bad);
+    auto parsed = parse(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == "invalid_config");
+  }
+}
+
+TEST_CASE("witnesses are read as url and vkey or url, name and public_key, and anything else is refused") {
+  const auto parse = [](const std::string& extra) {
+    return node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k")" + extra + "}", "/base");
+  };
+  const auto key = shanliu::testing::TestKey("witness");
+  const std::string vkey = ledger::FormatVerifierKey("news.example/w", ledger::kCosignatureV1KeyType, key.public_key);
+  const std::string key_hex = crypto::ToHex(key.public_key);
+  CHECK(parse("")->witnesses.empty());
+  auto both = parse(R"(, "witnesses": [{"url": "http://127.0.0.1:7380", "vkey": ")" + vkey +
+                    R"("}, {"url": "http://w2.example:80/tlog", "name": "w2", "public_key": ")" + key_hex + R"("}])");
+  REQUIRE_MESSAGE(both.ok(), both.status().ToString());
+  REQUIRE(both->witnesses.size() == 2);
+  CHECK(both->witnesses[0].key.name == "news.example/w");
+  CHECK(both->witnesses[0].key.public_key == key.public_key);
+  CHECK(both->witnesses[1].url == "http://w2.example:80/tlog");
+  CHECK(both->witnesses[1].key.key_id == ledger::NoteKeyId("w2", ledger::kCosignatureV1KeyType, key.public_key));
+
+  const std::string ed25519 = ledger::FormatVerifierKey("w", ledger::kNoteEd25519KeyType, key.public_key);
+  std::string many = R"(, "witnesses": [)";
+  for (int i = 0; i < 33; ++i) {
+    many += std::string(i ? "," : "") + R"({"url": "http://h:1", "name": "w)" + std::to_string(i) +
+            R"(", "public_key": ")" + key_hex + R"("})";
+  }
+  many += "]";
+  for (const std::string& bad :
+       std::vector<std::string>{R"(, "witnesses": {})", R"(, "witnesses": [{"url": "http://h:1"}])",
+        R"(, "witnesses": [{"url": "https://h:1", "vkey": ")" + vkey + R"("}])",
+        R"(, "witnesses": [{"vkey": ")" + vkey + R"("}])",
+        R"(, "witnesses": [{"url": "http://h:1", "vkey": ")" + vkey + R"(x"}])",
+        R"(, "witnesses": [{"url": "http://h:1", "vkey": ")" + ed25519 + R"("}])",
+        R"(, "witnesses": [{"url": "http://h:1", "vkey": ")" + vkey + R"(", "name": "x"}])",
+        R"(, "witnesses": [{"url": "http://h:1", "name": "a b", "public_key": ")" + key_hex + R"("}])",
+        std::string(R"(, "witnesses": [{"url": "http://h:1", "name": "w", "public_key": "00"}])"),
+        R"(, "witnesses": [{"url": "http://h:1", "vkey": ")" + vkey + R"(", "port": 1}])",
+        R"(, "witnesses": [{"url": "http://h:1", "vkey": ")" + vkey + R"("}, {"url": "http://h:2", "vkey": ")" + vkey +
+            R"("}])",
+        many}) {
+    INFO(bad.substr(0, 200));
     auto parsed = parse(bad);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.status().code() == "invalid_config");

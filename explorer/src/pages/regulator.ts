@@ -1,9 +1,10 @@
 // Regulator (/regulator): compliance indicators as a sortable table with who is flagged, links to
 // the year's CSV and IATI exports, the node's own audit (its claim), the latest checkpoint
 // verified against the genesis validators, the validators' C2SP cosigned checkpoint note verified
-// line by line, the checkpoint history, and an RFC 9162 consistency check between the logs of two
-// signed blocks.
-import { enc, get, type Block, type Checkpoint, type Consistency } from '../api';
+// line by line, the C2SP witnesses' cosignatures (checked against the keys the node lists, which
+// are its configuration and not proven by the validators), the checkpoint history, and an RFC 9162
+// consistency check between the logs of two signed blocks.
+import { enc, get, type Block, type Checkpoint, type CheckpointWitness, type Consistency } from '../api';
 import { h, replace, type Child } from '../dom';
 import { dateTime, num, shortHash } from '../format';
 import { t } from '../i18n';
@@ -17,7 +18,8 @@ import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
 import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '@shanliu/sdk/verify/chain';
 import { AnchorError, loadAnchor, type Anchor } from '../genesis';
 import { verifyConsistency } from '@shanliu/sdk/verify/merkle';
-import { verifyCheckpointNote, type NoteVerification } from '@shanliu/sdk/verify/note';
+import { checkpointOrigin, verifyCheckpointNote, type NoteVerification } from '@shanliu/sdk/verify/note';
+import { checkWitness } from '../witness';
 
 interface Signed {
   ok: boolean;
@@ -68,6 +70,7 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
     const cosigned = h('div', { class: 'cosigned', 'data-state': 'pending', 'aria-live': 'polite' }, loading(t('reg.checking')));
     body.append(h('h3', t('reg.cosigned')), h('p', { class: 'fine' }, t('reg.cosigned_hint')), cosigned);
     replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal)));
+    if (cp.witnesses?.length) body.append(await witnessesBlock(cp.witnesses, note ?? null, anchor));
   })().catch((e) => {
     if ((e as Error).name !== 'AbortError') replace(body, errorBox(e instanceof AnchorError ? new Error(t(`verify.anchor.${e.reason}`)) : e));
   });
@@ -153,6 +156,36 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
     v.lines.length ? h('details', { class: 'note-details', open: !ok }, h('summary', t('reg.note_lines'), ` (${v.lines.length})`), lines) : null,
     h('details', h('summary', t('reg.note')), h('pre', { class: 'note' }, note)),
   ];
+}
+
+// The witnesses the node lists, each line verified here against the key listed beside it.
+async function witnessesBlock(witnesses: CheckpointWitness[], note: string | null, anchor: Anchor): Promise<HTMLElement> {
+  const origin = checkpointOrigin(anchor.set);
+  const noteBody = note !== null && note.includes('\n\n') ? note.slice(0, note.lastIndexOf('\n\n') + 1) : null;
+  const items = await Promise.all(
+    witnesses.map(async (w) => {
+      const c = await checkWitness(origin, w.vkey, w.checkpoint, w.signature_line);
+      const status =
+        c.status === 'verified'
+          ? [t('reg.witness.verified', { size: num(Number(c.size)), time: dateTime((c.timestamp ?? 0) * 1000) }), w.checkpoint === noteBody ? [' ', t('reg.witness.on_note')] : null]
+          : t(`reg.witness.${c.status}` as MessageKey);
+      return h(
+        'li',
+        { class: c.status === 'verified' ? 'check-ok' : c.status === 'none' ? 'check-none' : 'check-bad', 'data-status': c.status },
+        h('span', { class: 'check-mark', 'aria-hidden': 'true' }, c.status === 'verified' ? '✓' : c.status === 'none' ? '…' : '✗'),
+        h(
+          'span',
+          { class: 'check-text' },
+          h('strong', w.name, ' '),
+          h('small', status),
+          w.failing ? h('small', ' · ', t('reg.witness.failing')) : null,
+          h('br'),
+          h('code', { class: 'mono fine' }, w.vkey),
+        ),
+      );
+    }),
+  );
+  return h('div', { class: 'witnesses' }, h('h3', t('reg.witnesses')), h('p', { class: 'fine' }, t('reg.witnesses_hint')), h('ul', { class: 'note-lines witness-lines' }, items));
 }
 
 function consistencySection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLElement {

@@ -168,6 +168,7 @@ export const NODE_ERROR_CODES = {
   wrong_origin: [400, false],
   stale_checkpoint: [400, false],
   too_many_roots: [400, false],
+  insufficient_signatures: [403, false],
   already_proposed: [400, false],
   stale: [400, false],
   past_height: [400, false],

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shanliu/api/witness_push.h"
 #include "shanliu/bytes.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/status.h"
@@ -108,6 +109,9 @@ struct NodeHooks {
   // The newest cosigned checkpoint as a C2SP signed note (ledger/checkpoint.h), or nothing yet.
   // Optional: when empty, /v1/checkpoint answers "note": null and /v1/checkpoint/note 404.
   std::function<std::optional<std::string>()> checkpoint_note;
+  // The C2SP witnesses the node pushes its checkpoints to (config "witnesses") and what each
+  // cosigned last. Optional: when empty, /v1/checkpoint lists no witnesses.
+  std::function<std::vector<WitnessCosigned>()> witnesses;
   // Called (from API threads) for each response refused with 500 storage_corrupt; the node logs
   // one structured line. Optional: when empty, the API writes the event to stderr itself.
   std::function<void(const StorageCorruptEvent&)> storage_corrupt;

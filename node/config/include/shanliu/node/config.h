@@ -33,7 +33,13 @@ struct NodeConfig : NodeOptions {
   std::optional<bool> auto_repair;
   // `storage.repair_timeout_ms`: per peer connection and per answer during a repair.
   std::uint32_t repair_timeout_ms = 10'000;
+  // `witnesses`: C2SP tlog-witnesses the node pushes its supermajority checkpoints to
+  // (docs/witness.md); their valid cosignatures are appended to the note it serves.
+  std::vector<api::WitnessTarget> witnesses;
 };
+
+// At most this many witnesses: each is one request per new checkpoint and one note line.
+inline constexpr std::size_t kMaxWitnesses = 32;
 
 // Bound of test_only.clock_offset_ms either way: an hour is far beyond the 5 s proposal rule.
 inline constexpr std::int64_t kMaxTestClockOffsetMs = 3'600'000;
