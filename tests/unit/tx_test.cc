@@ -1712,10 +1712,6 @@ std::vector<Case> FreeTextCases() {
       {B::kRequestKeyRecovery, "request_key_recovery.reason",
        [](B& b, S v) { b.mutable_request_key_recovery()->set_reason(v); }},
       {B::kVetoKeyRecovery, "veto_key_recovery.reason", [](B& b, S v) { b.mutable_veto_key_recovery()->set_reason(v); }},
-    out.push_back(b);
-  }
-  {
-    auto b = Base();
       {B::kRegisterStreet, "register_street.name_zh", [](B& b, S v) { b.mutable_register_street()->set_name_zh(v); }},
   };
 }
