@@ -61,6 +61,11 @@ inline std::uint32_t BeijingYear(std::uint64_t time_ms) {
   return static_cast<std::uint32_t>(static_cast<int>(year_month_day(day).year()));
 }
 
+// The `year` query parameter: absent is the head block's Beijing year; else a decimal from the
+// genesis year to the head's (a year the ledger cannot hold is out_of_range, not "no data").
+// Shared by transparency, compliance-style reports and the region figures.
+Result<std::uint32_t> QueryYear(const ledger::ReadView& view, const Query& query);
+
 // The org's disclosures filed since 1 January (Beijing) of year - 1, newest first, at most
 // 2,000 (*complete is false when more were left unread). Shared by compliance and transparency.
 std::vector<Filing> RecentFilings(const ledger::ReadView& view, const std::string& org, std::uint32_t year,

@@ -41,20 +41,6 @@ Result<regions::Code> RegionParam(const ledger::ReadView& view, const std::strin
   return *code;
 }
 
-// `year`: absent is the head block's Beijing year; else from the genesis year to the head's.
-Result<std::uint32_t> YearParam(const ledger::ReadView& view, const Query& query) {
-  auto year = QueryU64(query, "year");
-  if (!year.ok()) return year.status();
-  const std::uint32_t first = BeijingYear(view.genesis().genesis_time_ms);
-  const std::uint32_t last = BeijingYear(view.head().time_ms());
-  if (!year->has_value()) return last;
-  if (**year < first || **year > last) {
-    return Status::Error("out_of_range", "year must be between " + std::to_string(first) + " (genesis) and " +
-                                             std::to_string(last) + " (the head block), Beijing time");
-  }
-  return static_cast<std::uint32_t>(**year);
-}
-
 Json RegionJson(const ledger::ReadView& view, const regions::Code& code) {
   Json parent = nullptr;
   if (code.level != regions::Level::kProvince) {
@@ -173,7 +159,7 @@ Json RegionStatsJson(const ledger::ReadView& view, const regions::Code& code, st
 Result<Json> RegionStatsForQuery(const ledger::ReadView& view, const std::string& region, const Query& query) {
   auto code = RegionParam(view, region);
   if (!code.ok()) return code.status();
-  auto year = YearParam(view, query);
+  auto year = QueryYear(view, query);
   if (!year.ok()) return year.status();
   return RegionStatsJson(view, *code, *year);
 }
@@ -189,7 +175,7 @@ Response GetRegionStats(RequestContext& ctx) {
 // The divisions at `level` below `parent` (absent: the provinces), each with its figures.
 Response ListRegions(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
-  auto year = YearParam(view, ctx.query);
+  auto year = QueryYear(view, ctx.query);
   if (!year.ok()) return ErrorResponse(year.status());
   std::optional<regions::Code> parent;
   if (const std::string* p = ctx.query.Find("parent")) {

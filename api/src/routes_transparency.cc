@@ -27,21 +27,6 @@ bool Scorable(const pb::OrgRecord& o) {
   return o.kind() == pb::ORG_KIND_CHARITY || o.kind() == pb::ORG_KIND_FEDERATION || o.kind() == pb::ORG_KIND_TRUSTEE;
 }
 
-// `year`: absent is the head block's Beijing year; else a decimal from the genesis year to the
-// head's year (a year the ledger cannot hold is out_of_range, not "no data").
-Result<std::uint32_t> QueryYear(const ledger::ReadView& view, const Query& query) {
-  auto year = QueryU64(query, "year");
-  if (!year.ok()) return year.status();
-  const std::uint32_t first = BeijingYear(view.genesis().genesis_time_ms);
-  const std::uint32_t last = BeijingYear(view.head().time_ms());
-  if (!year->has_value()) return last;
-  if (**year < first || **year > last) {
-    return Status::Error("out_of_range", "year must be between " + std::to_string(first) + " (genesis) and " +
-                                             std::to_string(last) + " (the head block), Beijing time");
-  }
-  return static_cast<std::uint32_t>(**year);
-}
-
 using ProjectsByOrg = std::map<std::string, std::vector<pb::ProjectRecord>>;
 
 // One bounded pass over the project records for the organisations wanted.
@@ -245,6 +230,19 @@ Response ListTransparency(RequestContext& ctx) {
 void AddTransparencyRoutes(Router& router) {
   router.Add({http::verb::get, "/v1/orgs/{id}/transparency", {"year"}, GetOrgTransparency});
   router.Add({http::verb::get, "/v1/transparency", {"year", "cursor", "limit"}, ListTransparency});
+}
+
+Result<std::uint32_t> QueryYear(const ledger::ReadView& view, const Query& query) {
+  auto year = QueryU64(query, "year");
+  if (!year.ok()) return year.status();
+  const std::uint32_t first = BeijingYear(view.genesis().genesis_time_ms);
+  const std::uint32_t last = BeijingYear(view.head().time_ms());
+  if (!year->has_value()) return last;
+  if (**year < first || **year > last) {
+    return Status::Error("out_of_range", "year must be between " + std::to_string(first) + " (genesis) and " +
+                                             std::to_string(last) + " (the head block), Beijing time");
+  }
+  return static_cast<std::uint32_t>(**year);
 }
 
 }  // namespace shanliu::api::internal

@@ -40,14 +40,6 @@ std::optional<Bytes> FromBase64(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
-std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
-  if (text.empty() || text.size() > kMaxDecimalU64Digits || (text.size() > 1 && text[0] == '0')) return std::nullopt;
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF) with no control
 // characters but newline: what signed-note requires of the text.
 bool IsCleanUtf8(std::string_view s) {
@@ -98,6 +90,14 @@ Status Malformed(const std::string& why) { return Status::Error("note_malformed"
 
 }  // namespace
 
+std::optional<std::uint64_t> ParseNoteDecimal(std::string_view text) {
+  if (text.empty() || text.size() > kMaxDecimalU64Digits || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 std::string CheckpointOrigin(const Genesis& genesis) {
   const Hash256 vh = genesis.validators_hash();
   return "shanliu/" + genesis.chain_id + "/" + crypto::ToHex(ByteView(vh.data(), 8));
@@ -132,7 +132,7 @@ Result<CheckpointFields> ParseCheckpointBody(std::string_view body) {
   CheckpointFields out;
   if (lines[0].empty()) return bad("the origin line is empty");
   out.origin = std::string(lines[0]);
-  auto size = ParseDecimal(lines[1]);
+  auto size = ParseNoteDecimal(lines[1]);
   if (!size) return bad("the tree size is not a decimal number without leading zeros");
   out.size = *size;
   auto root = FromBase64(lines[2], 32);

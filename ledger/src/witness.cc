@@ -14,7 +14,6 @@ namespace shanliu::ledger {
 namespace {
 
 constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // U+2014 EM DASH, then a space
-constexpr std::size_t kMaxDecimalU64Digits = 20;
 
 // Canonical standard base64 only (re-encoding gives the same text): one spelling per value.
 std::optional<Bytes> CanonicalBase64(std::string_view text) {
@@ -22,14 +21,6 @@ std::optional<Bytes> CanonicalBase64(std::string_view text) {
   auto bytes = crypto::FromBase64(text);
   if (!bytes.ok() || crypto::ToBase64(*bytes) != text) return std::nullopt;
   return std::move(*bytes);
-}
-
-std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
-  if (text.empty() || text.size() > kMaxDecimalU64Digits || (text.size() > 1 && text[0] == '0')) return std::nullopt;
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 bool IsKeyName(std::string_view name) {
@@ -121,7 +112,7 @@ Result<AddCheckpointRequest> ParseAddCheckpointRequest(std::string_view body) {
     return Status::Error("bad_request", "the body does not start with an \"old <size>\" line");
   }
   AddCheckpointRequest out;
-  auto old_size = ParseDecimal(old_line->substr(4));
+  auto old_size = ParseNoteDecimal(old_line->substr(4));
   if (!old_size) return Status::Error("bad_request", "the old size is not a decimal without leading zeros");
   out.old_size = *old_size;
   for (;;) {

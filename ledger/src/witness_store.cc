@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/state_view.h"
 #include "shanliu/ledger/witness.h"
 
 namespace shanliu::ledger {
@@ -59,10 +60,8 @@ WitnessStore::~WitnessStore() { delete db_; }
 
 Result<std::optional<WitnessRecord>> WitnessStore::Get(std::string_view origin) const {
   std::string value;
-  leveldb::ReadOptions ro;
-  ro.verify_checksums = true;
   const std::string key = RecordKey(origin);
-  const leveldb::Status s = db_->Get(ro, key, &value);
+  const leveldb::Status s = db_->Get(VerifiedReadOptions(), key, &value);
   if (s.IsNotFound()) return std::optional<WitnessRecord>();
   if (!s.ok()) return Status::Error("storage_error", "witness record " + key + ": " + s.ToString());
   auto record = DecodeRecord(key, value);
@@ -80,9 +79,7 @@ Status WitnessStore::Put(std::string_view origin, const WitnessRecord& record) {
 
 Result<std::map<std::string, WitnessRecord>> WitnessStore::All() const {
   std::map<std::string, WitnessRecord> out;
-  leveldb::ReadOptions ro;
-  ro.verify_checksums = true;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(VerifiedReadOptions()));
   for (it->Seek(std::string(kRecordPrefix)); it->Valid() && it->key().starts_with(std::string(kRecordPrefix));
        it->Next()) {
     auto record = DecodeRecord(it->key().ToString(), it->value().ToString());

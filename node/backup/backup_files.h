@@ -6,14 +6,13 @@
 #include <vector>
 
 #include "shanliu/node/backup.h"
+#include "shanliu/node/durable_files.h"
 
 namespace shanliu::node::backup::internal {
 
-Status IoError(const std::string& what, const std::error_code& ec);
-// fsync of a file or a directory (a rename is durable once its parent directory is synced).
-Status SyncPath(const std::filesystem::path& path);
-// Writes `text` to `path` through a temp file and a rename, both synced.
-Status WriteDurably(const std::filesystem::path& path, const std::string& text);
+using node::IoError;       // shanliu/node/durable_files.h, shared with the store repair's swap
+using node::SyncPath;
+using node::WriteDurably;
 // True if `dir` does not exist or holds nothing.
 Result<bool> EmptyOrMissing(const std::filesystem::path& dir);
 // Size and SHA-256 of every file directly in dir/ledger but LevelDB's LOCK and LOG files (which

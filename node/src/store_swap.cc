@@ -1,12 +1,11 @@
 // The swap of a rebuilt store for a damaged one, its crash recovery and the REPAIR_NEEDED record
 // (shanliu/node/store_repair.h has the step order and why it is safe at every point).
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cassert>
 #include <fstream>
 #include <sstream>
 
+#include "shanliu/node/durable_files.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/store_repair.h"
 
@@ -14,31 +13,6 @@ namespace shanliu::node {
 namespace fs = std::filesystem;
 
 namespace {
-
-Status IoError(const std::string& what, const std::error_code& ec) {
-  return Status::Error("io_error", what + ": " + ec.message());
-}
-
-// fsync of a file or a directory (a rename is durable once its parent directory is synced).
-Status SyncPath(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Error("io_error", "cannot open " + path.string() + " to sync it");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::Error("io_error", "cannot sync " + path.string());
-  return Status::Ok();
-}
-
-Status WriteDurably(const fs::path& path, const std::string& text) {
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return Status::Error("io_error", "cannot write " + path.string());
-  }
-  SHANLIU_RETURN_IF_ERROR(SyncPath(path));
-  return SyncPath(path.parent_path());
-}
 
 Status RenameDurably(const fs::path& from, const fs::path& to) {
   std::error_code ec;

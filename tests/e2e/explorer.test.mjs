@@ -719,7 +719,7 @@ describe('explorer', () => {
     const goodsCsv = await page.locator('.export-links a[data-format="goods-csv"]').getAttribute('href');
     assert.match(goodsCsv, /only=goods/);
     const goodsRows = (await (await fetch(`${net.url}${goodsCsv}`)).text()).replace(/^\uFEFF/, '').trim().split('\r\n');
-    assert.ok(goodsRows[0].endsWith(',item_code,unit,quantity,value_fen,lot,region,region_name'), goodsRows[0]);
+    assert.ok(goodsRows[0].endsWith(',item_code,unit,quantity,value_fen,lot,region,region_name,attested,attested_by,channel,beneficiaries'), goodsRows[0]);
     assert.ok(goodsRows.length > 1, 'the demo year has goods movements');
     for (const row of goodsRows.slice(1)) assert.match(row, /,goods_(donation|transfer|distribution),/);
 

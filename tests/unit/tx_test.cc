@@ -344,14 +344,6 @@ std::vector<pb::TxBody> ValidBodies() {
   }
   {
     auto b = Base();
-    auto* p = b.mutable_region_population();
-    p->set_region("330106");
-    p->set_year(2026);
-    p->set_population(1'135'000);
-    out.push_back(b);
-  }
-  {
-    auto b = Base();
     auto* p = b.mutable_veto_key_recovery();
     p->set_org_id("hz-charity-1");
     p->set_request_tx_id(Raw(32, 'q'));
@@ -363,6 +355,14 @@ std::vector<pb::TxBody> ValidBodies() {
     auto* p = b.mutable_complete_key_recovery();
     p->set_org_id("hz-charity-1");
     p->set_request_tx_id(Raw(32, 'q'));
+    out.push_back(b);
+  }
+  {
+    auto b = Base();
+    auto* p = b.mutable_region_population();
+    p->set_region("330106");
+    p->set_year(2026);
+    p->set_population(1'135'000);
     out.push_back(b);
   }
   {

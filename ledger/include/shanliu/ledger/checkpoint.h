@@ -43,6 +43,10 @@ Result<std::string> CosignerName(const Genesis& genesis, std::uint32_t validator
 // "<origin>\n<size>\n<base64 root>\n". The origin must be a non-empty line (asserted).
 std::string CheckpointBody(std::string_view origin, std::uint64_t size, const Hash256& root);
 
+// A decimal u64 as the C2SP note formats write sizes: ASCII digits only, no leading zero, at
+// most 20 digits, no overflow (checkpoint bodies, tlog-witness's "old" line).
+std::optional<std::uint64_t> ParseNoteDecimal(std::string_view text);
+
 struct CheckpointFields {
   std::string origin;
   std::uint64_t size = 0;
