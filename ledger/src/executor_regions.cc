@@ -73,6 +73,13 @@ std::string Applier::RegionOfAccount(const std::string& account, std::uint64_t l
   }
   auto owner = AccountOwner(account);
   if (!owner.ok()) return "";
+  // At this tx's own leaf the region is the record's `region`, which every placement writes
+  // beside its history row: one Get on each donation's path instead of a seek through the
+  // history, which only corrections (booked where their original counted) need.
+  if (leaf == ctx_.leaf) {
+    auto org = GetOrg(*owner);
+    return org.ok() ? org->region() : "";
+  }
   return regions::OrgRegionAt(view_, *owner, leaf);
 }
 
