@@ -618,8 +618,6 @@ export const messages = {
   'regions.flags': ['主要提示', 'Top flags'],
   'regions.flags_hint': ['仅为指标：链上规则不会因此拒绝任何交易。按次数从多到少排列。', 'Indicators only: the chain\'s rules refuse nothing for them. Largest count first.'],
   'regions.no_flags': ['本年没有提示。', 'No flags this year.'],
-  'regions.flags_partial': ['只读取了前 {n} 个区域的提示。', 'Flags were read for the first {n} regions only.'],
-  'regions.flags_failed': ['无法读取', 'could not be read'],
   'regions.flag.self_reported_donations': ['自报捐赠（无银行证实）', 'Self-reported donations (no bank attested)'],
   'regions.flag.unattested_spends': ['无银行共同签署的支出', 'Spends no bank co-signed'],
   'regions.flag.uninvoiced_spends': ['未附发票的支出', 'Spends without an invoice'],
