@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "shanliu/audit/audit.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/replay.h"
@@ -383,6 +384,22 @@ TEST_CASE("a chain that changed its set replays, reopens and refuses a certifica
   REQUIRE_FALSE(unannounced.ok());
   CHECK(unannounced.failure->height == c.e1 - 1);
   CHECK(unannounced.failure->check == ledger::ReplayCheck::kHeaderFields);
+}
+
+TEST_CASE("the audit replays a chain across its validator-set changes") {
+  Changed c;
+  const std::uint64_t head = c.chain.ledger().height();
+  c.chain.Close();  // the audit reads the data directory itself
+  auto source = audit::OpenDataDirSource(c.chain.dir());
+  REQUIRE(source.ok());
+  audit::AuditOptions options;
+  options.threads = 2;
+  options.batch_blocks = 3;  // batches that straddle both changes
+  auto report = audit::RunAudit(**source, c.chain.genesis(), options);
+  REQUIRE(report.ok());
+  INFO(audit::ReportText(*report));
+  CHECK(report->ok());
+  CHECK(report->blocks_checked == head);
 }
 
 TEST_CASE("FollowValidatorTransitions reaches the set that signs a header, and refuses tampering") {
