@@ -159,6 +159,26 @@ TEST_CASE("every bad ValidatorSetChange is refused with its own code and writes 
     ExpectRejected(f.chain, f.Change({{k4, 1, "bank-2"}}, e, {}), "validator_quorum");
     // Keys outside the set count for nothing.
     ExpectRejected(f.chain, f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 4, 5}), "validator_quorum");
+    // Exactly 2/3 is not more than 2/3: three validators of power 1, two sign.
+    TestChain three([](ledger::Genesis& g) {
+      g.validators = {{TestKey("validator-0").public_key, 1, "bureau"},
+                      {TestKey("validator-1").public_key, 1, "federation"},
+                      {TestKey("validator-2").public_key, 1, "bank-1"}};
+    });
+    three.validator_keys = {Fixture::Key(1), Fixture::Key(2)};
+    auto change = [&](std::vector<const crypto::KeyPair*> signers) {
+      return three.MakeTx(
+          [&](pb::TxBody& b) {
+            auto* u = b.mutable_validator_set_change()->add_updates();
+            u->set_public_key(KeyBytes(Fixture::Key(2)));
+            u->set_voting_power(5);
+            b.mutable_validator_set_change()->set_effective_height(three.ledger().height() + 3);
+          },
+          signers);
+    };
+    const crypto::KeyPair v1 = Fixture::Key(1), v2 = Fixture::Key(2);
+    ExpectRejected(three, change({&three.bureau, &three.validator(), &v1}), "validator_quorum");
+    CHECK(three.DryRun(change({&three.bureau, &three.validator(), &v1, &v2})).first.ok());
   }
   SUBCASE("without the bureau") { ExpectRejected(f.chain, f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 2, 3}, false), "wrong_signer"); }
   SUBCASE("leaving no validator") {
