@@ -222,7 +222,7 @@ kinds: register_org, update_org, rotate_key, open_project, update_project, close
        redeem_points, disclosure, correction, service_exchange, move_points, catalogue_entry, honour_name,
         goods_donation, goods_transfer, goods_distribution, register_goods_item,
         request_key_recovery, veto_key_recovery, complete_key_recovery, region_population,
-        register_street
+        register_street, validator_set_change (or: shanliu validators change)
        (a kind may be written with '-' for '_', e.g. service-exchange)
 
 The payload is JSON with the field names of ledger/proto/shanliu.proto: bytes as hex, enums

@@ -18,6 +18,7 @@ namespace shanliu::cli {
 const char kValidatorsUsage[] = R"(usage: shanliu validators change [--add HEXKEY:POWER:ORG ...] [--reweight HEXKEY:POWER ...]
                                 [--remove HEXKEY ...] (--effective-height E | --after N)
                                 --key FILE [--key FILE ...] --node URL [--expires-in N] [--dry-run] [--wait]
+       shanliu validators change ... --key FILE ... --chain-id ID --height H --dry-run   (offline)
 
 Builds a ValidatorSetChange (TxBody 40), signs it with every --key, decodes it locally exactly as
 a node will, submits it to POST /v1/txs and prints its id and status. The new set signs blocks
@@ -40,6 +41,7 @@ E, E+1, ... (docs/rules.md "Validator set changes", docs/operator.md "Adding or 
   --node URL               the node to submit to (its head gives the chain id and height)
   --expires-in N           valid for N blocks from the current height (1..1000, default 100)
   --dry-run                build, sign and check, print the body; do not submit
+  --chain-id ID, --height H  with --dry-run and no --node: the chain and head height to build for
   --wait                   wait until the change is committed (or rejected) and report it
 
 example (a devnet: the observer's key joins as a validator of bank-2, effective in 5 blocks):
@@ -121,12 +123,15 @@ Result<std::uint64_t> EffectiveHeight(const Args& args, const ChainHead& head) {
 int Change(const Args& args) {
   auto usage = [](const std::string& m) { return UsageError("validators", kValidatorsUsage, m); };
   if (Status s = RequireOnly(args, {"add", "reweight", "remove", "effective-height", "after", "key", "node",
-                                    "expires-in", "dry-run", "wait"});
+                                    "expires-in", "dry-run", "wait", "chain-id", "height"});
       !s.ok()) {
     return usage(s.message());
   }
   if (args.GetAll("key").empty()) return usage("at least one --key FILE is required (the bureau and the validators)");
-  if (!args.Has("node")) return usage("--node URL is required (the chain id and height come from it)");
+  const bool offline = args.Has("chain-id") && args.Has("height") && args.Has("dry-run") && !args.Has("node");
+  if (!args.Has("node") && !offline) {
+    return usage("--node URL is required (or --chain-id ID --height H --dry-run to build offline)");
+  }
   if (args.Has("dry-run") && args.Has("wait")) return usage("--wait needs a submitted transaction, not --dry-run");
   auto expires_in = ParseUInt(args.Get("expires-in").value_or("100"), 1, 1000, "--expires-in");
   if (!expires_in.ok()) return usage(expires_in.status().message());
@@ -142,9 +147,18 @@ int Change(const Args& args) {
   std::vector<const crypto::KeyPair*> signers;
   for (const auto& k : keys) signers.push_back(&k);
 
-  const NodeClient node(*args.Get("node"));
-  auto head = node.Head();
-  if (!head.ok()) return Fail("validators", head.status());
+  std::optional<NodeClient> node;
+  Result<ChainHead> head = ChainHead{};
+  if (offline) {
+    auto height = ParseUInt(*args.Get("height"), 0, UINT64_MAX - ledger::kMaxValidatorChangeLeadBlocks, "--height");
+    if (!height.ok()) return usage(height.status().message());
+    head->chain_id = *args.Get("chain-id");
+    head->height = *height;
+  } else {
+    node.emplace(*args.Get("node"));
+    head = node->Head();
+    if (!head.ok()) return Fail("validators", head.status());
+  }
   auto e = EffectiveHeight(args, *head);
   if (!e.ok()) return usage(e.status().message());
   change.set_effective_height(*e);
@@ -160,7 +174,7 @@ int Change(const Args& args) {
     std::cout << "body     " << ledger::MessageToJson(body).dump() << "\nstatus   not sent (dry run)\n";
     return 0;
   }
-  auto submitted = node.Submit({tx->envelope});
+  auto submitted = node->Submit({tx->envelope});
   if (!submitted.ok()) return Fail("validators", submitted.status());
   const Submitted& result = submitted->front();
   if (!result.accepted) {
@@ -171,7 +185,7 @@ int Change(const Args& args) {
     std::cout << "status   pending\n";
     return 0;
   }
-  return WaitAndReport(node, tx->id, kCommitWaitMs, "validators");
+  return WaitAndReport(*node, tx->id, kCommitWaitMs, "validators");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "shanliu/audit/audit.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/replay.h"
@@ -158,6 +159,26 @@ TEST_CASE("every bad ValidatorSetChange is refused with its own code and writes 
     ExpectRejected(f.chain, f.Change({{k4, 1, "bank-2"}}, e, {}), "validator_quorum");
     // Keys outside the set count for nothing.
     ExpectRejected(f.chain, f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 4, 5}), "validator_quorum");
+    // Exactly 2/3 is not more than 2/3: three validators of power 1, two sign.
+    TestChain three([](ledger::Genesis& g) {
+      g.validators = {{TestKey("validator-0").public_key, 1, "bureau"},
+                      {TestKey("validator-1").public_key, 1, "federation"},
+                      {TestKey("validator-2").public_key, 1, "bank-1"}};
+    });
+    three.validator_keys = {Fixture::Key(1), Fixture::Key(2)};
+    auto change = [&](std::vector<const crypto::KeyPair*> signers) {
+      return three.MakeTx(
+          [&](pb::TxBody& b) {
+            auto* u = b.mutable_validator_set_change()->add_updates();
+            u->set_public_key(KeyBytes(Fixture::Key(2)));
+            u->set_voting_power(5);
+            b.mutable_validator_set_change()->set_effective_height(three.ledger().height() + 3);
+          },
+          signers);
+    };
+    const crypto::KeyPair v1 = Fixture::Key(1), v2 = Fixture::Key(2);
+    ExpectRejected(three, change({&three.bureau, &three.validator(), &v1}), "validator_quorum");
+    CHECK(three.DryRun(change({&three.bureau, &three.validator(), &v1, &v2})).first.ok());
   }
   SUBCASE("without the bureau") { ExpectRejected(f.chain, f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 2, 3}, false), "wrong_signer"); }
   SUBCASE("leaving no validator") {
@@ -383,6 +404,22 @@ TEST_CASE("a chain that changed its set replays, reopens and refuses a certifica
   REQUIRE_FALSE(unannounced.ok());
   CHECK(unannounced.failure->height == c.e1 - 1);
   CHECK(unannounced.failure->check == ledger::ReplayCheck::kHeaderFields);
+}
+
+TEST_CASE("the audit replays a chain across its validator-set changes") {
+  Changed c;
+  const std::uint64_t head = c.chain.ledger().height();
+  c.chain.Close();  // the audit reads the data directory itself
+  auto source = audit::OpenDataDirSource(c.chain.dir());
+  REQUIRE(source.ok());
+  audit::AuditOptions options;
+  options.threads = 2;
+  options.batch_blocks = 3;  // batches that straddle both changes
+  auto report = audit::RunAudit(**source, c.chain.genesis(), options);
+  REQUIRE(report.ok());
+  INFO(audit::ReportText(*report));
+  CHECK(report->ok());
+  CHECK(report->blocks_checked == head);
 }
 
 TEST_CASE("FollowValidatorTransitions reaches the set that signs a header, and refuses tampering") {

@@ -320,6 +320,72 @@ Json ReceiptsFile(VectorChain& v) {
   return {{"responses", responses}, {"receipts", receipts}, {"goods_receipts", goods_receipts}};
 }
 
+// Issue 20 part 1: a chain of four validators that added a fifth (run by bank-2) and then removed
+// the first. A receipt from before the changes needs no transition; one from after carries both,
+// each certified by the set it replaces (docs/api.md "Validator set").
+Json ValidatorsFile() {
+  TestChain chain([](ledger::Genesis& g) {
+    g.chain_id = "vectors-validators";
+    g.validators.clear();
+    for (int i = 0; i < 4; ++i) {
+      g.validators.push_back({TestKey("validator-" + std::to_string(i)).public_key, 1, i == 0 ? "bureau" : "bank-1"});
+    }
+  });
+  for (int i = 1; i < 5; ++i) chain.validator_keys.push_back(TestKey("validator-" + std::to_string(i)));
+  const crypto::KeyPair charity = TestKey("charity-v");
+  REQUIRE(chain.RegisterOrg("bank-2", pb::ORG_KIND_BANK, TestKey("bank-2")).ok());
+  REQUIRE(chain.RegisterOrg("charity-v", pb::ORG_KIND_CHARITY, charity).ok());
+  const Bytes before = chain.DonationTx("org:charity-v", 100'00, charity);
+  REQUIRE(chain.Commit(before).ok());
+  auto change = [&](const crypto::KeyPair& key, std::uint64_t power, const std::string& org,
+                    const std::vector<std::string>& signer_names) {
+    std::vector<crypto::KeyPair> keys;
+    for (const std::string& n : signer_names) keys.push_back(TestKey(n));
+    std::vector<const crypto::KeyPair*> signers = {&chain.bureau};
+    for (const auto& k : keys) signers.push_back(&k);
+    const std::uint64_t e = chain.ledger().height() + 3;
+    REQUIRE(chain.Commit(chain.MakeTx(
+                             [&](pb::TxBody& b) {
+                               auto* u = b.mutable_validator_set_change()->add_updates();
+                               u->set_public_key(std::string(key.public_key.begin(), key.public_key.end()));
+                               u->set_voting_power(power);
+                               u->set_org_id(org);
+                               b.mutable_validator_set_change()->set_effective_height(e);
+                             },
+                             signers))
+                .ok());
+    while (chain.ledger().height() < e) REQUIRE(chain.Commit(chain.DonationTx("org:charity-v", 1'00, charity)).ok());
+  };
+  change(TestKey("validator-4"), 1, "bank-2", {"validator-0", "validator-1", "validator-2"});
+  change(TestKey("validator-0"), 0, "", {"validator-1", "validator-2", "validator-3", "validator-4"});
+  const Bytes after = chain.DonationTx("org:charity-v", 200'00, charity);
+  REQUIRE(chain.Commit(after).ok());
+
+  api::ServerConfig config;
+  config.port = 0;
+  api::Server server(config, chain.ledger(), api::NodeHooks{});
+  REQUIRE(server.Start().ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  Json responses = Json::object();
+  auto fetch = [&](const std::string& path) {
+    auto r = api::HttpRequest("GET", base + path, "", "application/json", 10'000);
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    REQUIRE_MESSAGE(r->status == 200, path << " -> " << r->body);
+    responses[path] = Json::parse(r->body);
+  };
+  fetch("/v1/validators?height=1");
+  fetch("/v1/validators");
+  fetch("/v1/validators/transitions");
+  Json receipts = Json::array();
+  for (const auto& [name, envelope] : {std::pair{"before-both-changes", &before}, std::pair{"after-both-changes", &after}}) {
+    const std::string code = CodeOf(*envelope);
+    fetch("/v1/receipts/" + code);
+    receipts.push_back({{"name", name}, {"code", code}});
+  }
+  server.Stop();
+  return {{"genesis", Json::parse(ledger::GenesisToJson(chain.genesis()))}, {"responses", responses}, {"receipts", receipts}};
+}
+
 std::map<std::string, std::string> BuildVectors() {
   VectorChain v;
   std::map<std::string, std::string> files;
@@ -328,6 +394,7 @@ std::map<std::string, std::string> BuildVectors() {
   files["merkle.json"] = MerkleFile().dump(2) + "\n";
   files["checkpoint.json"] = CheckpointFile(v).dump(2) + "\n";
   files["receipts.json"] = ReceiptsFile(v).dump(2) + "\n";
+  files["validators.json"] = ValidatorsFile().dump(2) + "\n";
   return files;
 }
 
@@ -454,6 +521,36 @@ TEST_CASE("receipt vectors: shanliu verify proves each answer from genesis alone
     CHECK_MESSAGE(ok.code == 0, ok.output);
     answer["donation"]["amount_fen"] = answer["donation"]["amount_fen"].get<std::int64_t>() + 1;
     const fs::path bad = dir.path() / (code + "-changed.json");
+    std::ofstream(bad) << answer.dump();
+    const testing::CliRun refused = testing::RunCli({"verify", code, "--proof", bad.string(), "--genesis", genesis.string()});
+    CHECK_MESSAGE(refused.code == 3, refused.output);
+  }
+}
+
+TEST_CASE("validator set vectors: shanliu verify follows the transitions from genesis, and refuses without one") {
+  const Json f = ReadJson("validators.json");
+  testing::TempDir dir;
+  const fs::path genesis = dir.path() / "genesis.json";
+  std::ofstream(genesis) << f["genesis"].dump(2);
+  const Json& transitions = f["responses"].at("/v1/validators/transitions")["transitions"];
+  REQUIRE(transitions.size() == 2);
+  CHECK(f["responses"].at("/v1/validators?height=1")["validators"].size() == 4);
+  CHECK(f["responses"].at("/v1/validators")["validators"].size() == 4);
+  REQUIRE(f["receipts"].size() == 2);
+  for (const Json& r : f["receipts"]) {
+    CAPTURE(r["name"]);
+    const std::string code = r["code"];
+    Json answer = f["responses"].at("/v1/receipts/" + code);
+    const bool after = r["name"] == "after-both-changes";
+    CHECK(answer["proof"]["validator_transitions"].size() == (after ? 2u : 0u));
+    if (after) CHECK(answer["proof"]["validator_transitions"] == transitions);
+    const fs::path good = dir.path() / (code + ".json");
+    std::ofstream(good) << answer.dump();
+    const testing::CliRun ok = testing::RunCli({"verify", code, "--proof", good.string(), "--genesis", genesis.string()});
+    CHECK_MESSAGE(ok.code == 0, ok.output);
+    if (!after) continue;
+    answer["proof"]["validator_transitions"].erase(1);
+    const fs::path bad = dir.path() / (code + "-dropped.json");
     std::ofstream(bad) << answer.dump();
     const testing::CliRun refused = testing::RunCli({"verify", code, "--proof", bad.string(), "--genesis", genesis.string()});
     CHECK_MESSAGE(refused.code == 3, refused.output);
