@@ -79,7 +79,7 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
     );
     const cosigned = h('div', { class: 'cosigned', 'data-state': 'pending', 'aria-live': 'polite' }, loading(t('reg.checking')));
     body.append(h('h3', t('reg.cosigned')), h('p', { class: 'fine' }, t('reg.cosigned_hint')), cosigned);
-    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, signed.set ?? anchor.set, cosigned, signal)));
+    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal)));
     if (cp.witnesses?.length) body.append(await witnessesBlock(cp.witnesses, note ?? null, anchor));
   })().catch((e) => {
     if ((e as Error).name !== 'AbortError') replace(body, errorBox(e instanceof AnchorError ? new Error(t(`verify.anchor.${e.reason}`)) : e));
@@ -101,17 +101,19 @@ async function noteMatch(cp: Checkpoint, v: NoteVerification, signal: AbortSigna
   return ok ? 'behind' : 'mismatch';
 }
 
-// `set` cosigns the checkpoint's height; the note's origin stays the one the genesis set names.
-async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, set: ValidatorSet, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
+// The note is cosigned by the GENESIS validators whatever the set of its height (the nodes'
+// checkpoint collector, docs/decisions.md "Checkpoints stay with the genesis set"), so it is
+// checked against them.
+async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
   if (!note) {
     el.dataset.state = 'none';
     return [notice('info', t('reg.cosigned_none'))];
   }
-  const v = await verifyCheckpointNote(note, set, anchor.set);
+  const v = await verifyCheckpointNote(note, anchor.set);
   const match = v.size !== null ? await noteMatch(cp, v, signal) : 'mismatch';
   const ok = v.ok && match !== 'mismatch';
   el.dataset.state = ok ? 'verified' : 'failed';
-  const n = set.validators.length;
+  const n = anchor.set.validators.length;
   const signers = v.signers.map(validatorName);
   // One cosigner per list item: names may contain commas or 、.
   const signedLine: Child = signers.length

@@ -89,6 +89,11 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'veto_key_recovery':
     case 'complete_key_recovery':
       return [s(p, 'org_id')];
+    case 'validator_set_change': {
+      const updates = Array.isArray(p.updates) ? (p.updates as P[]) : [];
+      const orgs = updates.map((u) => `${s(u, 'org_id')} ${n(u, 'voting_power') === 0 ? '−' : `+${n(u, 'voting_power')}`}`);
+      return [t('tx.validators_from', { height: num(n(p, 'effective_height')) }), orgs.length ? ` · ${orgs.join(', ')}` : ''];
+    }
     default:
       return [];
   }
