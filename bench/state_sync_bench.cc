@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
@@ -122,13 +124,15 @@ double RawWriteSeconds(const snap::Snapshot& snapshot, const fs::path& dir, std:
 int main(int argc, char** argv) {
   crypto::Init();
   std::size_t txs_n = 100'000, replay_txs = 0;
-  fs::path dir = fs::temp_directory_path() / "shanliu-state-sync-bench";
+  // One directory per run: a CTest smoke and a long run by hand must not share one.
+  fs::path dir = fs::temp_directory_path() / ("shanliu-state-sync-bench-" + std::to_string(::getpid()));
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--txs") txs_n = std::stoull(argv[i + 1]);
     else if (a == "--replay-txs") replay_txs = std::stoull(argv[i + 1]);
     else if (a == "--dir") dir = argv[i + 1];
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up when redirected, too
   fs::remove_all(dir);
   bench::BenchChain chain("state-sync-bench", 200);
   chain.genesis.params.max_block_txs = 2000;

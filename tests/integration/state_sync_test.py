@@ -167,6 +167,10 @@ def step_receipts(net, state):
     check(http("GET", f"{net.url(0)}/v1/receipts/{receipt_code(old)}")[0] == 200, "the validator serves it")
     status, _, body = http("GET", f"{net.url(OBS)}/v1/txs/{old}")
     check(status == 404 and b"not_backfilled" in body, f"the old tx is 404 not_backfilled: {status} {body[:200]!r}")
+    for path in (f"/v1/blocks/{state['snapshot']}", f"/v1/blocks/1/raw", f"/v1/blocks/raw?from=1"):
+        status, _, body = http("GET", net.url(OBS) + path)
+        check(status == 404 and b"not_backfilled" in body, f"{path} is 404 not_backfilled: {status} {body[:200]!r}")
+    check(http("GET", f"{net.url(OBS)}/v1/blocks/{state['snapshot'] + 1}")[0] == 200, "the block after it is served")
 
 
 def step_follow(net, state):
