@@ -119,6 +119,61 @@ double RawWriteSeconds(const snap::Snapshot& snapshot, const fs::path& dir, std:
   return Seconds(start);
 }
 
+struct Figures {
+  std::uint64_t height = 0, log_size = 0, rows = 0;
+  std::uint32_t chunks = 0;
+  double snapshot_s = 0, restore_s = 0, open_s = 0, serve_s = 0, raw_s = 0, replay_s = 0;
+  std::uint64_t raw_bytes = 0;
+  bool replay_scaled = false;
+  std::string old_receipt;  // what a receipt below the snapshot answers
+};
+
+// The new node: an empty data directory to a store that serves a receipt of the tx at leaf
+// `log_size` (in `next_block`, committed after the snapshot), as main.cc does it, timed.
+void StartNewNode(std::shared_ptr<const snap::Snapshot> snapshot, const ledger::Genesis& genesis, const fs::path& dir,
+                  const pb::CommittedBlock& next_block, const Hash256& old_tx, Figures& f) {
+  LocalPeers peers(std::move(snapshot));
+  node::StateSyncOptions options;
+  options.data_dir = dir;
+  const auto start = Clock::now();
+  auto restored = node::RestoreFromPeers(options, genesis, peers);
+  if (!restored.ok()) Die("restore", restored.status());
+  f.restore_s = Seconds(start);
+  auto observer = ledger::Ledger::Open(options.data_dir, genesis);
+  if (!observer.ok()) Die("open restored", observer.status());
+  f.open_s = Seconds(start) - f.restore_s;
+  // The new block, through block sync's checks, and its receipt read.
+  ledger::VerifyPool pool;
+  ledger::Replayer replayer(**observer, pool);
+  ledger::VectorBlockSource next(f.height + 1, {next_block});
+  auto followed = replayer.Run(next, f.height + 1);
+  if (!followed.ok() || !followed->ok()) Die("follow", followed.ok() ? followed->failure->cause : followed.status());
+  auto recent = (*observer)->Read()->TxByLeaf(f.log_size);
+  if (!recent) Die("follow", Status::Error("not_found", "the new block holds no tx"));
+  auto receipt = (*observer)->Read()->ReceiptProof(recent->id);
+  if (!receipt.ok()) Die("receipt", receipt.status());
+  f.serve_s = Seconds(start);
+  auto old_receipt = (*observer)->Read()->ReceiptProof(old_tx);
+  f.old_receipt = old_receipt.ok() ? "served" : old_receipt.status().code();
+}
+
+void Print(const Figures& f) {
+  std::printf("snapshot at height %llu: %llu state rows, %u chunks, built by the server in %.2f s\n",
+              (unsigned long long)f.height, (unsigned long long)f.rows, f.chunks, f.snapshot_s);
+  std::printf("state sync restore (fetch + check + write the rows + rebuild the state map + compare): %.2f s\n",
+              f.restore_s);
+  std::printf("  open the restored store: %.2f s; a receipt of a tx committed after the snapshot served at %.2f s\n",
+              f.open_s, f.serve_s);
+  std::printf("  a receipt of a tx below the snapshot: %s (backfill not implemented)\n", f.old_receipt.c_str());
+  std::printf("limit, same run: raw LevelDB writes of the same rows (%.1f MB): %.2f s (%.0f rows/s)\n",
+              static_cast<double>(f.raw_bytes) / 1e6, f.raw_s, static_cast<double>(f.rows) / f.raw_s);
+  std::printf("limit, same run: full replay from genesis%s: %.1f s (%.0f tx/s)\n",
+              f.replay_scaled ? " (measured on the first blocks, scaled)" : "", f.replay_s,
+              static_cast<double>(f.log_size) / f.replay_s);
+  std::printf("state sync to first receipt: %.2f s = %.1f %% of the replay, %.1fx the raw row writes\n", f.serve_s,
+              100.0 * f.serve_s / f.replay_s, f.serve_s / f.raw_s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,74 +197,32 @@ int main(int argc, char** argv) {
   std::uint64_t time_ms = chain.genesis.genesis_time_ms;
   auto build_start = Clock::now();
   CommitTxs(**source, chain, bench::MakeTxs(chain, txs_n, 1), &time_ms);
-  const double build_s = Seconds(build_start);
-  const std::uint64_t snapshot_height = (*source)->height();
-  const std::uint64_t log_size = (*source)->head().log_size();
-  std::printf("chain: %llu blocks, %llu txs committed, built in %.1f s\n", (unsigned long long)snapshot_height,
-              (unsigned long long)log_size, build_s);
-
-  const auto snap_start = Clock::now();
-  auto built_snapshot = snap::Snapshot::Build((*source)->Read());
-  if (!built_snapshot.ok()) Die("snapshot", built_snapshot.status());
-  // Holds a ReadView of the source: released before the source ledger closes (below).
-  std::shared_ptr<const snap::Snapshot> snapshot = std::move(*built_snapshot);
-  const double snapshot_s = Seconds(snap_start);
-  const std::uint64_t rows = snapshot->manifest().row_count();
-
-  // The block the new node will follow with: committed after the snapshot, outside the clock.
-  CommitTxs(**source, chain, bench::MakeTxs(chain, 100, 2), &time_ms);
-  auto next_block = (*source)->Read()->CommittedBlockAt(snapshot_height + 1);
-
-  // The new node: an empty data directory to a store that serves a receipt of a recent tx.
-  auto peers = std::make_unique<LocalPeers>(snapshot);
-  node::StateSyncOptions options;
-  options.data_dir = dir / "observer";
-  const auto start = Clock::now();
-  auto restored = node::RestoreFromPeers(options, chain.genesis, *peers);
-  if (!restored.ok()) Die("restore", restored.status());
-  const double restore_s = Seconds(start);
-  auto observer = ledger::Ledger::Open(options.data_dir, chain.genesis);
-  if (!observer.ok()) Die("open restored", observer.status());
-  const double open_s = Seconds(start) - restore_s;
-  // The new block, through block sync's checks, and its receipt read.
-  ledger::VerifyPool pool;
-  ledger::Replayer replayer(**observer, pool);
-  ledger::VectorBlockSource next(snapshot_height + 1, {*next_block});
-  auto followed = replayer.Run(next, snapshot_height + 1);
-  if (!followed.ok() || !followed->ok()) Die("follow", followed.ok() ? followed->failure->cause : followed.status());
-  auto recent = (*observer)->Read()->TxByLeaf(log_size);
-  if (!recent) Die("follow", Status::Error("not_found", "the new block holds no tx"));
-  auto receipt = (*observer)->Read()->ReceiptProof(recent->id);
-  if (!receipt.ok()) Die("receipt", receipt.status());
-  const double serve_s = Seconds(start);
-  auto old_receipt = (*observer)->Read()->ReceiptProof((*source)->Read()->TxByLeaf(0)->id);
-
-  std::uint64_t raw_bytes = 0;
-  const double raw_s = RawWriteSeconds(*snapshot, dir / "raw", &raw_bytes);
-  const std::uint64_t replay_to = replay_txs == 0 ? snapshot_height
-                                                  : std::min<std::uint64_t>(snapshot_height, (replay_txs + 1999) / 2000);
-  const double replay_part_s = ReplaySeconds(**source, chain.genesis, dir / "replay", replay_to);
-  const double replay_s = replay_part_s * static_cast<double>(snapshot_height) / static_cast<double>(replay_to);
-
-  std::printf("snapshot at height %llu: %llu state rows, %u chunks, built by the server in %.2f s\n",
-              (unsigned long long)snapshot_height, (unsigned long long)rows, snapshot->chunk_count(), snapshot_s);
-  std::printf("state sync restore (fetch + check + write %llu rows + rebuild the state map + compare): %.2f s\n",
-              (unsigned long long)restored->rows, restore_s);
-  std::printf("  open the restored store: %.2f s; a receipt of a tx committed after the snapshot served at %.2f s\n",
-              open_s, serve_s);
-  std::printf("  a receipt of a tx below the snapshot: %s (backfill not implemented)\n",
-              old_receipt.ok() ? "served" : old_receipt.status().code().c_str());
-  std::printf("limit, same run: raw LevelDB writes of the same rows (%.1f MB): %.2f s (%.0f rows/s)\n",
-              static_cast<double>(raw_bytes) / 1e6, raw_s, static_cast<double>(rows) / raw_s);
-  std::printf("limit, same run: full replay from genesis%s: %.1f s (%.0f tx/s)\n",
-              replay_to < snapshot_height ? " (measured on the first blocks, scaled)" : "", replay_s,
-              static_cast<double>(log_size) / replay_s);
-  std::printf("state sync to first receipt: %.2f s = %.1f %% of the replay, %.1fx the raw row writes\n", serve_s,
-              100.0 * serve_s / replay_s, serve_s / raw_s);
-  peers.reset();
-  snapshot.reset();
+  Figures f;
+  f.height = (*source)->height();
+  f.log_size = (*source)->head().log_size();
+  std::printf("chain: %llu blocks, %llu txs committed, built in %.1f s\n", (unsigned long long)f.height,
+              (unsigned long long)f.log_size, Seconds(build_start));
+  {
+    const auto snap_start = Clock::now();
+    auto snapshot = snap::Snapshot::Build((*source)->Read());  // holds a ReadView: gone before the source
+    if (!snapshot.ok()) Die("snapshot", snapshot.status());
+    f.snapshot_s = Seconds(snap_start);
+    f.rows = (*snapshot)->manifest().row_count();
+    f.chunks = (*snapshot)->chunk_count();
+    // The block the new node will follow with: committed after the snapshot, outside the clock.
+    CommitTxs(**source, chain, bench::MakeTxs(chain, 100, 2), &time_ms);
+    const Hash256 old_tx = (*source)->Read()->TxByLeaf(0)->id;
+    StartNewNode(*snapshot, chain.genesis, dir / "observer", *(*source)->Read()->CommittedBlockAt(f.height + 1), old_tx,
+                 f);
+    f.raw_s = RawWriteSeconds(**snapshot, dir / "raw", &f.raw_bytes);
+  }
+  const std::uint64_t replay_to =
+      replay_txs == 0 ? f.height : std::min<std::uint64_t>(f.height, (replay_txs + 1999) / 2000);
+  f.replay_scaled = replay_to < f.height;
+  f.replay_s = ReplaySeconds(**source, chain.genesis, dir / "replay", replay_to) * static_cast<double>(f.height) /
+               static_cast<double>(replay_to);
+  Print(f);
   source->reset();
-  observer->reset();
   fs::remove_all(dir);
   return 0;
 }
