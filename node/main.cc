@@ -2,8 +2,10 @@
 // parses options and wires node::Node (which owns the chain) to the API server.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "shanliu/error_codes.h"
 #include "shanliu/api/server.h"
@@ -16,6 +18,7 @@
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
 #include "shanliu/node/offset_clock.h"
+#include "shanliu/node/state_sync.h"
 #include "shanliu/node/store_repair.h"
 #include "shanliu/node/version.h"
 #include "backup_command.h"
@@ -24,7 +27,7 @@ namespace {
 
 using namespace shanliu;
 
-constexpr const char* kUsage = R"(usage: shanliu-node --config FILE [--verify-state] [--restored-ok]
+constexpr const char* kUsage = R"(usage: shanliu-node --config FILE [--verify-state] [--restored-ok] [--state-sync]
        shanliu-node repair --config FILE [--no-salvage]
        shanliu-node backup (--config FILE | --data-dir DIR) --out DIR
        shanliu-node backup --verify DIR (--config FILE | --genesis FILE)
@@ -57,6 +60,9 @@ options:
   --restored-ok   start a validator on a store restored from a backup (it refuses with exit
                   status 5 otherwise): only after the steps of docs/operator.md "Restoring a
                   validator", since its votes above the restored height are not in the backup
+  --state-sync    with a data directory that holds no store: start from the latest certified
+                  snapshot the peers serve instead of replaying from genesis (as config
+                  state_sync.enabled; docs/operator.md "Starting from a snapshot")
   --help          this text
   --version       print the version
 
@@ -262,6 +268,46 @@ std::optional<int> PrepareStore(const node::NodeConfig& config, const ledger::Ge
   return std::nullopt;
 }
 
+// Before the store opens: drops a restore a crash interrupted and, with state sync on and no store
+// yet, restores one from the peers' latest certified snapshot (node/state_sync.h). An exit code
+// to stop with, or nothing to go on.
+std::optional<int> PrepareStateSync(const node::NodeConfig& config, const ledger::Genesis& genesis,
+                                    const crypto::KeyPair& key) {
+  auto dropped = node::DropInterruptedRestore(config.data_dir);
+  if (!dropped.ok()) return Fail("state sync", dropped.status());
+  if (*dropped) node::LogEvent("warn", "state_sync_interrupted_dropped", {{"data_dir", config.data_dir.string()}});
+  if (!config.state_sync) return std::nullopt;
+  if (!node::HasNoStore(config.data_dir)) {
+    node::LogEvent("info", "state_sync_skipped", {{"reason", "the data directory holds a store"}});
+    return std::nullopt;
+  }
+  auto peers = node::MakePeerSnapshots(key, genesis.chain_id, config.peers, config.state_sync_timeout_ms);
+  node::StateSyncOptions options;
+  options.data_dir = config.data_dir;
+  options.min_peers = config.state_sync_min_peers;
+  options.wait_between_rounds = [] { std::this_thread::sleep_for(std::chrono::milliseconds(500)); };
+  options.report = [](const std::string& event, const std::string& detail) {
+    node::LogEvent("info", event, {{"detail", detail}});
+  };
+  node::LogEvent("info", "state_sync_started", {{"peers", config.peers.size()}, {"min_peers", options.min_peers}});
+  auto restored = node::RestoreFromPeers(options, genesis, *peers);
+  if (!restored.ok()) {
+    node::LogEvent("error", "state_sync_failed", {{"error", restored.status().ToString()}});
+    std::cerr << "shanliu-node: state sync failed: " << restored.status().ToString() << "\n"
+              << "no store was written in " << config.data_dir.string() << "\n";
+    return 1;
+  }
+  node::LogEvent("info", "state_synced",
+                 {{"height", restored->height},
+                  {"block_hash", restored->block_hash_hex},
+                  {"state_root", restored->state_root_hex},
+                  {"chunks", restored->chunks},
+                  {"rows", restored->rows},
+                  {"chunks_refetched", restored->chunks_refetched},
+                  {"refused_peers", restored->refused_peers.size()}});
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Runs the io loop until it stops. A storage fault (or a broken invariant) escaping a handler
@@ -291,7 +337,7 @@ int main(int argc, char** argv) {
   node::RouteProtobufLogs();  // before any thread parses: protobuf's own lines become rate-limited JSON
   std::string config_path;
   bool verify_state = false;
-  bool repair = false, salvage = true, restored_ok = false;
+  bool repair = false, salvage = true, restored_ok = false, state_sync = false;
   int first = 1;
   if (argc > 1 && std::string(argv[1]) == "backup") return node::BackupCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "restore") return node::RestoreCommand(argc, argv);
@@ -321,6 +367,10 @@ int main(int argc, char** argv) {
       restored_ok = true;
       continue;
     }
+    if (arg == "--state-sync" && !repair) {
+      state_sync = true;
+      continue;
+    }
     if (arg == "--no-salvage" && repair) {
       salvage = false;
       continue;
@@ -348,6 +398,10 @@ int main(int argc, char** argv) {
     if (auto stop = node::CheckRestored(config->data_dir, validator, restored_ok)) return *stop;
   }
   if (auto stop = PrepareStore(*config, *genesis, *key, auto_repair, validator, Status::Ok())) return *stop;
+  config->state_sync = config->state_sync || state_sync;
+  if (!verify_state) {
+    if (auto stop = PrepareStateSync(*config, *genesis, *key)) return *stop;
+  }
 
   // Test-only skew (docs/testing.md): the node's every clock reading moves by the offset.
   const node::OffsetClock skewed_clock(node::SystemClock(), config->test_clock_offset_ms);
@@ -411,7 +465,13 @@ int main(int argc, char** argv) {
   if (Status s = server->Start(); !s.ok()) return Fail("api", s);
   if (Status s = node.Start(); !s.ok()) return Fail("p2p", s);
   auditor.NotifyCommitted(node.ledger().height());
-  auditor.Start();
+  // A store restored from a snapshot holds no blocks below it: the audit replays from genesis,
+  // so it runs on nodes with the whole history only (docs/operator.md "Starting from a snapshot").
+  if (node.ledger().history_base() == 0) {
+    auditor.Start();
+  } else {
+    node::LogEvent("info", "audit_off", {{"reason", "state-synced store"}, {"history_base", node.ledger().history_base()}});
+  }
   // Backups on request of `shanliu-node backup`, from a snapshot, on the socket's own thread.
   std::unique_ptr<node::admin::Server> admin =
       node::StartAdminSocket(config->data_dir, node.ledger(), [&damage](const std::string& detail) {

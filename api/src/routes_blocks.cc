@@ -8,6 +8,15 @@
 namespace shanliu::api::internal {
 namespace {
 
+// A state-synced node holds no block at or below its snapshot height (docs/operator.md).
+std::optional<Response> NotHeld(const ledger::ReadView& view, std::uint64_t height) {
+  if (height == 0 || height > view.history_base()) return std::nullopt;
+  return ErrorResponse("not_backfilled", "this node started from a snapshot at height " +
+                                             std::to_string(view.history_base()) + " and does not hold block " +
+                                             std::to_string(height) + "; ask a node with the full history");
+}
+
+
 Response BlockAt(RequestContext& ctx, std::uint64_t height) {
   auto cursor = QueryU64(ctx.query, "cursor");
   if (!cursor.ok()) return ErrorResponse(cursor.status());
@@ -18,6 +27,7 @@ Response BlockAt(RequestContext& ctx, std::uint64_t height) {
     return ErrorResponse("not_found", "block " + std::to_string(height) + " is not committed; the head is " +
                                           std::to_string(view.head().height()));
   }
+  if (auto not_held = NotHeld(view, height)) return *not_held;
   auto block = view.Block(height);
   if (!block) throw ledger::StorageError("a committed block is missing");
   auto hash = ledger::BlockHash(block->header());
@@ -106,6 +116,7 @@ Response GetRawBlock(RequestContext& ctx) {
     return ErrorResponse("not_found", "block " + std::to_string(*height) + " is not committed; the head is " +
                                           std::to_string(view.head().height()));
   }
+  if (auto not_held = NotHeld(view, *height)) return *not_held;
   auto block = view.CommittedBlockAt(*height);
   if (!block) throw ledger::StorageError("a committed block is missing");
   return RawResponse(block->SerializeAsString());
@@ -124,6 +135,7 @@ Response GetRawBlocks(RequestContext& ctx) {
     return ErrorResponse("not_found", "block " + std::to_string(**from) + " is not committed; the head is " +
                                           std::to_string(head));
   }
+  if (auto not_held = NotHeld(view, **from)) return *not_held;
   std::string body;
   for (std::uint64_t h = **from; h <= head && h - **from < *limit && body.size() < kRawBatchBytes; ++h) {
     auto block = view.CommittedBlockAt(h);

@@ -215,7 +215,14 @@ Json TxSummaryJson(const ledger::TxRecord& tx) {
 Json ActivityPage(const ledger::ReadView& view, const std::vector<std::uint64_t>& leaves, std::size_t limit) {
   Json items = Json::array();
   for (std::size_t i = 0; i < leaves.size() && i < limit; ++i) {
-    auto tx = view.TxByLeaf(leaves[i]);
+    std::optional<ledger::TxRecord> tx;
+    try {
+      tx = view.TxByLeaf(leaves[i]);
+    } catch (const ledger::NotBackfilled&) {
+      // A state-synced node lists the entry without the tx it does not hold (docs/operator.md).
+      items.push_back({{"leaf", leaves[i]}, {"not_backfilled", true}});
+      continue;
+    }
     if (!tx) throw ledger::StorageError("an activity index names a missing log leaf");
     items.push_back(TxSummaryJson(*tx));
   }

@@ -125,6 +125,8 @@ Response Dispatch(ServerContext& server, const HttpRequest& req) {
   Response response;
   try {
     response = RouteRequest(server, req, &route_label);
+  } catch (const ledger::NotBackfilled& e) {
+    response = ErrorResponse("not_backfilled", e.what());  // state sync: history below the snapshot
   } catch (const ledger::StorageCorrupt& e) {
     // Never the altered bytes: the record is refused and the operator told which key it is.
     ReportStorageCorrupt(server, e, Shorten(Sv(req.target())));

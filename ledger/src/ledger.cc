@@ -19,11 +19,11 @@
 namespace shanliu::ledger {
 namespace {
 
-const std::string kStateRootKey = "c/state";  // the head's state root, as the tree stored it
+const std::string& kStateRootKey = keys::kStateRoot;  // the head's state root, as the tree stored it
 // The store's layout version, written with the genesis block. 2: the state map's node records
 // under short keys (state_map.cc). A store without it is format 1; its blocks are still
 // readable, so `shanliu-node repair` rewrites it by replaying them.
-const std::string kFormatKey = "c/format";
+const std::string& kFormatKey = keys::kFormat;
 constexpr std::uint64_t kStoreFormat = kLedgerStoreFormat;  // store_format.h
 
 std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
@@ -106,6 +106,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
   SHANLIU_RETURN_IF_ERROR(ledger->CheckHead());
   SHANLIU_RETURN_IF_ERROR(ledger->SampleStoredBlocks());
   return ledger;
+}
+
+pb::BlockHeader GenesisBlockHeader(const Genesis& genesis) {
+  smt::NodeWrites nodes;
+  return GenesisHeader(genesis, GenesisStateRoot(GenesisWrites(genesis), &nodes));
 }
 
 Status Ledger::InitGenesis() {
@@ -210,6 +215,13 @@ Status Ledger::CheckHead() {
     auto signers = ValidatorsAt(height);
     if (!signers.ok()) return signers.status();
     SHANLIU_RETURN_IF_ERROR(VerifyCommitCertificate(head->commit(), genesis_.chain_id, height, *hash, *signers));
+  }
+  s = db_->Get(VerifiedReadOptions(), keys::kHistoryBase, &value);
+  if (s.ok() && value.size() == 8 && ReadU64(AsBytes(value)) <= height) {
+    history_base_ = ReadU64(AsBytes(value));
+  } else if (!s.IsNotFound()) {
+    return s.ok() ? Status::Error("corruption", "the history base record is malformed")
+                  : IoError(s, "cannot read the history base record");
   }
   node_cache_.Reset(height);
   std::lock_guard lock(head_mutex_);

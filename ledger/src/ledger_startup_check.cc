@@ -45,6 +45,7 @@ Status Ledger::SampleStoredBlocks() const {
     return Status::Ok();
   };
   for (std::uint64_t h : SampleHeights(head_height, options_.startup_sample_blocks)) {
+    if (h <= history_base_) continue;  // not held: the store was restored from a snapshot there
     std::string bytes;
     leveldb::Status s = db_->Get(VerifiedReadOptions(), keys::Block(h), &bytes);
     if (!s.ok()) {

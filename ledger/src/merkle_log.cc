@@ -92,6 +92,16 @@ Hash256 MerkleLog::RootAfter(std::span<const Hash256> leaf_hashes) const {
   return frontier.Root();
 }
 
+void MerkleLog::PutPeaks(std::uint64_t size,
+                         std::span<const std::pair<std::pair<unsigned, std::uint64_t>, Hash256>> peaks,
+                         leveldb::WriteBatch& batch) {
+  for (const auto& [position, h] : peaks) {
+    batch.Put(SubtreeKey(position.first, position.second),
+              leveldb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+  }
+  batch.Put(kSizeKey, EncodeSize(size));
+}
+
 void MerkleLog::MarkCommitted() {
   staged_.clear();
   committed_size_ = frontier_.size();

@@ -7,6 +7,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/snapshot.h"
 #include "state_keys.h"
 
 namespace shanliu::ledger {
@@ -29,6 +30,13 @@ ReadView::ReadView(leveldb::DB* db, const Genesis& genesis, NodeCache* nodes)
     : db_(db), snapshot_(db->GetSnapshot()), genesis_(genesis), nodes_(nodes), state_(db, snapshot_) {
   auto head = state_.Get(keys::kHead);
   if (!head || head->size() != 8) throw StorageError("chain head missing from snapshot");
+  if (auto base = state_.Get(keys::kHistoryBase)) {
+    if (base->size() != 8) throw StorageCorrupt(keys::kHistoryBase, "the history base record is malformed");
+    history_base_ = ReadU64(AsBytes(*base));
+    auto base_block = Block(history_base_);
+    if (!base_block) throw StorageCorrupt(keys::Block(history_base_), "the snapshot's base block is missing");
+    history_leaves_ = base_block->header().log_size();
+  }
   auto block = Block(ReadU64(AsBytes(*head)));
   if (!block) throw StorageError("head block missing from snapshot");
   head_ = block->header();
@@ -54,6 +62,8 @@ std::vector<Hash256> ReadView::BlockTxIds(const pb::StoredBlock& block) const {
 }
 
 std::optional<pb::CommittedBlock> ReadView::CommittedBlockAt(std::uint64_t height) const {
+  // A state-synced store holds no txs at or below its snapshot height: it serves no such block.
+  if (height >= 1 && height <= history_base_) return std::nullopt;
   auto stored = Block(height);
   if (!stored) return std::nullopt;
   pb::CommittedBlock out;
@@ -69,6 +79,10 @@ std::optional<pb::CommittedBlock> ReadView::CommittedBlockAt(std::uint64_t heigh
 
 std::optional<TxRecord> ReadView::TxByLeaf(std::uint64_t leaf) const {
   auto envelope = state_.Get(keys::Leaf(leaf));
+  if (!envelope && leaf < history_leaves_) {
+    throw NotBackfilled("log leaf " + std::to_string(leaf) + " is below the snapshot this node started from (height " +
+                        std::to_string(history_base_) + "); ask a node with the full history");
+  }
   if (!envelope) return std::nullopt;
   pb::Tx tx;
   TxRecord rec;
@@ -245,6 +259,15 @@ std::vector<std::uint64_t> ReadView::Disclosures(std::string_view org, std::uint
 }
 
 Result<ReceiptProofData> ReadView::ReceiptProof(const Hash256& tx_id) const {
+  if (history_base_ > 0) {
+    // The location row is state (restored); the tx bytes and its block are history (not here).
+    auto loc = keys::Load<pb::TxLocation>(state_, IdKey(tx_id));
+    if (loc && loc->height() <= history_base_) {
+      return Status::Error("not_backfilled", "this node started from a snapshot at height " +
+                                                 std::to_string(history_base_) + " and does not hold block " +
+                                                 std::to_string(loc->height()) + "; ask a node with the full history");
+    }
+  }
   auto tx = TxById(tx_id);
   if (!tx) return Status::Error("not_found", "no committed transaction has this id");
   auto block = Block(tx->location.height());
@@ -274,6 +297,17 @@ Result<Hash256> ReadView::LogRootAt(std::uint64_t size) const {
   if (size > head_.log_size()) return Status::Error("out_of_range", "the log is not that large yet");
   CommittedSubtreeReader reader(db_, snapshot_);
   return crypto::MerkleRoot(reader, size);
+}
+
+Result<std::vector<Hash256>> ReadView::LogPeaks() const {
+  CommittedSubtreeReader reader(db_, snapshot_);
+  std::vector<Hash256> peaks;
+  for (const auto& [level, index] : snapshot::LogPeakPositions(head_.log_size())) {
+    auto peak = reader.PerfectSubtree(level, index);
+    if (!peak.ok()) return peak.status();
+    peaks.push_back(*peak);
+  }
+  return peaks;
 }
 
 Bytes ReadView::StateProof(std::span<const std::string> keys) const {
@@ -313,6 +347,25 @@ pb::CommitCertificate ReadView::HeadCommit() const {
   auto block = Block(head_.height());
   if (!block) throw StorageError("head block missing from snapshot");
   return block->commit();
+}
+
+Status ReadView::ForEachStateRow(std::string_view from_key,
+                                 const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  leveldb::ReadOptions ro = VerifiedReadOptions(snapshot_);
+  ro.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  // Every state prefix starts with a lowercase letter; chain storage is uppercase, c/ or m/.
+  const std::string start = std::max(std::string(from_key), std::string("a"));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (!smt::InStateMap(key)) continue;
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  if (const leveldb::Status s = it->status(); !s.ok()) {
+    return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error",
+                         "reading the state rows failed: " + s.ToString());
+  }
+  return Status::Ok();
 }
 
 Status ReadView::ForEachRecord(const RecordVisitor& visit) const {

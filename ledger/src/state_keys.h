@@ -134,6 +134,11 @@ inline std::string Block(std::uint64_t height) { return "B/" + U64(height); }
 inline std::string Leaf(std::uint64_t leaf) { return "L/" + U64(leaf); }
 inline std::string BlockByFirstLeaf(std::uint64_t first_leaf) { return "F/" + U64(first_leaf); }
 inline const std::string kHead = "c/head";
+// Written only by a state-sync restore (snapshot.h): u64 snapshot height; blocks at and below it
+// are held as header and certificate at most, without their txs. Absent: the whole history.
+inline const std::string kHistoryBase = "c/base";
+inline const std::string kStateRoot = "c/state";  // the head's state root, as the tree stored it
+inline const std::string kFormat = "c/format";    // the store format (store_format.h)
 // The LevelDB directory inside a node's data_dir.
 inline constexpr std::string_view kDatabaseDir = "ledger";
 

@@ -474,6 +474,46 @@ Status VerifyMultiProof(const Hash256& root, ByteView proof, std::span<const Cla
   return Status::Ok();
 }
 
+namespace {
+
+using LeafSpan = std::span<const std::pair<Hash256, Hash256>>;
+
+// The canonical subtree over sorted `leaves` below (depth, prefix), each record handed to `put`
+// as it is made: nothing else is stored below the prefix, so nothing is read.
+Node BuildStreaming(std::size_t depth, const Hash256& prefix, LeafSpan leaves, const NodeSink& put) {
+  Node n;
+  if (leaves.empty()) return n;
+  if (leaves.size() == 1) {
+    n.kind = Kind::kLeaf;
+    n.a = leaves[0].first;
+    n.b = leaves[0].second;
+  } else {
+    const auto split = std::partition_point(leaves.begin(), leaves.end(),
+                                            [&](const auto& leaf) { return !Bit(leaf.first, depth); });
+    const Node left = BuildStreaming(depth + 1, prefix, LeafSpan(leaves.begin(), split), put);
+    const Node right = BuildStreaming(depth + 1, WithBit(prefix, depth), LeafSpan(split, leaves.end()), put);
+    n.kind = Kind::kInternal;
+    n.a = left.Hash();
+    n.b = right.Hash();
+    n.left_leaf = left.kind == Kind::kLeaf;
+    n.right_leaf = right.kind == Kind::kLeaf;
+  }
+  put(StorageKey(depth, prefix), EncodeNode(n));
+  return n;
+}
+
+}  // namespace
+
+Result<Hash256> BuildTree(std::vector<std::pair<Hash256, Hash256>> leaves, const NodeSink& put) {
+  std::sort(leaves.begin(), leaves.end());
+  for (std::size_t i = 1; i < leaves.size(); ++i) {
+    if (leaves[i - 1].first == leaves[i].first) {
+      return Status::Error("snapshot_malformed", "two state rows have the same key path " + crypto::ToHex(leaves[i].first));
+    }
+  }
+  return BuildStreaming(0, Hash256{}, leaves, put).Hash();
+}
+
 Hash256 RootOfLeaves(std::vector<std::pair<Hash256, Hash256>> leaves) {
   std::sort(leaves.begin(), leaves.end());
   for (std::size_t i = 1; i < leaves.size(); ++i) assert(leaves[i - 1].first != leaves[i].first);

@@ -149,7 +149,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   if (root.is_discarded()) return Bad("config is not valid JSON");
   SHANLIU_RETURN_IF_ERROR(
       CheckKeys(root, {"data_dir", "genesis", "node_key", "observer", "api", "blocks", "mempool", "p2p", "audit",
-                       "storage", "test_only", "witnesses"},
+                       "storage", "test_only", "witnesses", "state_sync"},
                 "config"));
   NodeConfig c;
   SHANLIU_RETURN_IF_ERROR(GetPath(root, "data_dir", base_dir, &c.data_dir, true));
@@ -231,6 +231,13 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
       c.auto_repair = auto_repair;
     }
     SHANLIU_RETURN_IF_ERROR(GetUInt(s, "repair_timeout_ms", &c.repair_timeout_ms, 100, 600'000));
+  }
+  if (root.contains("state_sync")) {
+    const json& s = root.at("state_sync");
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(s, {"enabled", "min_peers", "timeout_ms"}, "state_sync"));
+    if (s.contains("enabled")) SHANLIU_RETURN_IF_ERROR(GetBool(s, "enabled", &c.state_sync));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(s, "min_peers", &c.state_sync_min_peers, 1, 1000));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(s, "timeout_ms", &c.state_sync_timeout_ms, 100, 600'000));
   }
   if (root.contains("test_only")) SHANLIU_RETURN_IF_ERROR(ParseTestOnly(root.at("test_only"), &c));
   if (root.contains("witnesses")) SHANLIU_RETURN_IF_ERROR(ParseWitnesses(root.at("witnesses"), &c.witnesses));

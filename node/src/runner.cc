@@ -90,7 +90,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
       gossip_(timers_,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs,
                                ProposesBlocks(config_, ledger, key) ? 0 : config_.gossip_rebroadcast_ms},
-              mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }) {
+              mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }),
+      snapshots_(ledger, peers_, config_.snapshot_rebuild_blocks) {
   assert(transport_);
   if (const auto index = ConsensusIndex(ledger.genesis(), key, config_.observer)) {
     adapter_ = std::make_unique<ConsensusAdapter>(
@@ -104,7 +105,7 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
   }
   gossip_.SetVerifyPool(&verify_pool_);
   router_ = std::make_unique<Router>(
-      Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints});
+      Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints, &snapshots_});
 }
 
 Runner::Impl::~Impl() {
@@ -129,6 +130,7 @@ void Runner::Impl::Stop() {
   if (adapter_) adapter_->Stop();
   sync_.Stop();
   gossip_.Stop();
+  snapshots_.Stop();
   peers_.Stop();
   transport_->Stop();
 }

@@ -18,6 +18,7 @@
 #include "runner_gossip.h"
 #include "runner_parts.h"
 #include "runner_router.h"
+#include "runner_snapshots.h"
 #include "runner_sync.h"
 #include "shanliu/ledger/verify_pool.h"
 #include "shanliu/node/runner.h"
@@ -63,6 +64,7 @@ class Runner::Impl {
   std::unique_ptr<ConsensusAdapter> adapter_;  // null: an observer, or a validator deciding alone
   SyncDriver sync_;
   TxGossip gossip_;
+  SnapshotServer snapshots_;  // state sync: this node's snapshots, for peers that start from one
   std::unique_ptr<Router> router_;
 
   std::atomic<bool> stopped_{false};

@@ -31,6 +31,16 @@ bool Router::Dispatch(const crypto::PublicKey& from, const pb::p2p::P2pFrame& fr
     case pb::p2p::P2pFrame::kBlocksRequest: parts_.sync.OnBlocksRequest(from, frame.blocks_request()); return true;
     case pb::p2p::P2pFrame::kBlocks: parts_.sync.OnBlocks(from, frame.blocks()); return true;
     case pb::p2p::P2pFrame::kCosignature: OnCosignature(from, frame.cosignature()); return true;
+    case pb::p2p::P2pFrame::kSnapshotManifestRequest:
+      if (parts_.snapshots) parts_.snapshots->OnManifestRequest(from);
+      return true;
+    case pb::p2p::P2pFrame::kSnapshotChunkRequest:
+      if (parts_.snapshots) parts_.snapshots->OnChunkRequest(from, frame.snapshot_chunk_request());
+      return true;
+    // Answers are read by the state-sync client before a node runs (node/state_sync.h); a
+    // running node asked for none.
+    case pb::p2p::P2pFrame::kSnapshotManifest:
+    case pb::p2p::P2pFrame::kSnapshotChunk: return false;
     case pb::p2p::P2pFrame::KIND_NOT_SET: return false;
   }
   return false;

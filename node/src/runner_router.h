@@ -14,6 +14,7 @@
 #include "runner_consensus.h"
 #include "runner_gossip.h"
 #include "runner_parts.h"
+#include "runner_snapshots.h"
 #include "runner_sync.h"
 
 namespace shanliu::node {
@@ -28,6 +29,7 @@ class Router {
     SyncDriver& sync;
     TxGossip& gossip;
     ledger::CheckpointCollector* checkpoints;  // null: cosignatures are not collected
+    SnapshotServer* snapshots;                 // null: snapshots are not served
   };
 
   explicit Router(Parts parts) : parts_(parts) {}

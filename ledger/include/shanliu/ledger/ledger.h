@@ -85,6 +85,9 @@ struct BuildResult {
 
 class ReadView;
 
+// The genesis block's header for `genesis` (what Ledger::Open writes and checks at height 0).
+pb::BlockHeader GenesisBlockHeader(const Genesis& genesis);
+
 class Ledger {
  public:
   ~Ledger();
@@ -149,6 +152,9 @@ class Ledger {
   // thread (block execution) and benchmarks, never for readers on other threads (use Read()).
   smt::NodeReader CommittedNodes() const;
 
+  // ReadView::history_base() of the committed store (0: full history).
+  std::uint64_t history_base() const { return history_base_; }
+
  private:
   // What LevelDB borrows for the database's lifetime (Options::block_cache, filter_policy).
   struct DbAids {
@@ -179,12 +185,21 @@ class Ledger {
   // The state map's top 18 levels (at most 2^18 records), shared with every ReadView.
   static constexpr std::size_t kCachedNodeDepth = 18;
   mutable NodeCache node_cache_{kCachedNodeDepth};
+  std::uint64_t history_base_ = 0;  // set by CheckHead
   mutable std::mutex head_mutex_;  // guards head_ and head_hash_ (readers on other threads)
   pb::BlockHeader head_;
   Hash256 head_hash_{};
 };
 
 // ---------------------------------------------------------------- reads
+
+// A read of a tx (or block) that a store restored by state sync does not hold: it lies at or
+// below the snapshot height (ReadView::history_base). Not damage: the API answers it
+// 404 not_backfilled, never as a missing record.
+class NotBackfilled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct TxRecord {
   Bytes envelope;
@@ -311,6 +326,17 @@ class ReadView {
   using RecordVisitor = std::function<Status(std::string_view key, std::string_view value)>;
   Status ForEachRecord(const RecordVisitor& visit) const;
 
+  // State sync (snapshot.h). The state rows (smt::InStateMap) of this snapshot from `from_key` on,
+  // in key order, checksums verified, until `visit` returns false. Status as ForEachRecord.
+  Status ForEachStateRow(std::string_view from_key,
+                         const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // The Merkle log's peaks at the head's log size (snapshot::LogPeakPositions order).
+  Result<std::vector<Hash256>> LogPeaks() const;
+  // 0 for a store with its whole history; for a store restored by state sync, the snapshot
+  // height h: blocks 1..h and their txs are not held (their state is), so receipts of txs at or
+  // below it answer "not_backfilled" and CommittedBlockAt(1..h) answers nothing.
+  std::uint64_t history_base() const { return history_base_; }
+
  private:
   std::vector<std::uint64_t> Activity(const std::string& prefix, std::uint64_t before_leaf, std::size_t limit) const;
 
@@ -318,6 +344,8 @@ class ReadView {
   const leveldb::Snapshot* snapshot_;
   const Genesis& genesis_;
   NodeCache* nodes_;
+  std::uint64_t history_base_ = 0;
+  std::uint64_t history_leaves_ = 0;  // log leaves below this are not held (the base block's log_size)
   pb::BlockHeader head_;
   Hash256 head_hash_;
   StateView state_;

@@ -10,6 +10,7 @@
 #include <leveldb/write_batch.h>
 
 #include <map>
+#include <span>
 #include <vector>
 
 #include "shanliu/bytes.h"
@@ -47,6 +48,12 @@ class MerkleLog {
 
   // The root the log would have after appending these leaf hashes (nothing is staged).
   Hash256 RootAfter(std::span<const Hash256> leaf_hashes) const;
+
+  // A state-sync restore (snapshot.h): a log of `size` leaves known only by its peaks
+  // ((level, index) -> hash, snapshot::LogPeakPositions), into `batch`. Appends continue from
+  // them; proofs reaching below them fail until the leaves are backfilled.
+  static void PutPeaks(std::uint64_t size, std::span<const std::pair<std::pair<unsigned, std::uint64_t>, Hash256>> peaks,
+                       leveldb::WriteBatch& batch);
 
   // Over committed and staged leaves alike.
   Result<Hash256> RootAt(std::uint64_t size);

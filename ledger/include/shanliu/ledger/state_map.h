@@ -79,4 +79,11 @@ Bytes Prove(const NodeReader& read, std::span<const std::string> keys);
 // `shanliu-node --verify-state` compares with the stored tree and the head's state_root.
 Hash256 RootOfLeaves(std::vector<std::pair<Hash256, Hash256>> path_and_value_hashes);
 
+// Builds the stored tree of a whole map at once (a state-sync restore, where nothing is stored
+// yet): hands every node record to `put` (storage key, record), children before parents, and
+// returns the root. The records are exactly those Apply would leave for the same leaves.
+// Error "snapshot_malformed" if two leaves share a path.
+using NodeSink = std::function<void(const std::string& storage_key, const std::string& record)>;
+Result<Hash256> BuildTree(std::vector<std::pair<Hash256, Hash256>> path_and_value_hashes, const NodeSink& put);
+
 }  // namespace shanliu::ledger::smt

@@ -42,6 +42,9 @@ struct RunnerConfig {
   std::uint32_t sync_blocks_per_request = 64;
   std::size_t max_sync_response_bytes = 16u << 20;
   std::uint32_t sync_request_timeout_ms = 5000;
+  // State sync: a manifest request that finds the newest snapshot this many blocks or more
+  // behind the head starts building a new one (node/src/runner_snapshots.h).
+  std::uint64_t snapshot_rebuild_blocks = 100;
   std::uint64_t max_clock_skew_ms = 5000;        // proposals further ahead of our clock are refused
   consensus::TimeoutSchedule propose_timeout{3000, 500};
   consensus::TimeoutSchedule prevote_timeout{1000, 500};

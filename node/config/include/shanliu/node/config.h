@@ -33,6 +33,14 @@ struct NodeConfig : NodeOptions {
   std::optional<bool> auto_repair;
   // `storage.repair_timeout_ms`: per peer connection and per answer during a repair.
   std::uint32_t repair_timeout_ms = 10'000;
+  // `state_sync` (docs/operator.md "Starting from a snapshot"): with `enabled` (or the
+  // --state-sync option), a node whose data directory holds no store starts from its peers'
+  // latest certified snapshot instead of replaying from genesis. `min_peers`: manifests from at
+  // least this many peers (all, if fewer are configured) before one is chosen; `timeout_ms`: per
+  // peer connection and per answer.
+  bool state_sync = false;
+  std::uint32_t state_sync_min_peers = 2;
+  std::uint32_t state_sync_timeout_ms = 10'000;
   // `witnesses`: C2SP tlog-witnesses the node pushes its supermajority checkpoints to
   // (docs/witness.md); their valid cosignatures are appended to the note it serves.
   std::vector<api::WitnessTarget> witnesses;
