@@ -1,7 +1,7 @@
 // Block sync: a node behind its peers fetches committed blocks with their certificates,
-// checks each certificate against the genesis validators, re-executes the block (which checks
-// every tx, the roots and the state digest) and commits it. Validators use it after a restart
-// or a partition; observers use nothing else.
+// checks each certificate against the validator set of its height (in the ledger's replayer),
+// re-executes the block (which checks every tx, the roots and the state digest) and commits it.
+// Validators use it after a restart or a partition; observers use nothing else.
 #include "runner_sync.h"
 
 #include <cassert>
