@@ -206,6 +206,8 @@ Response ListRegions(RequestContext& ctx) {
     Json row = FiguresJson(total);
     row["region"] = RegionJson(view, code);
     row["per_capita"] = PerCapitaJson(view, code, *year, total.donated_fen());
+    // The row's flags come from the totals already read, so a table needs no request per row.
+    row["flags"] = FlagsJson(total);
     rows.push_back(std::move(row));
   }
   return JsonResponse(Json{{"method", kRegionsMethod},

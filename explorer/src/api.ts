@@ -700,6 +700,7 @@ export interface RegionFigures {
   projects: { opened: number; closed: number; closed_with_report: number; closed_with_report_pct: number | null };
   region: RegionRef;
   per_capita: RegionPerCapita;
+  flags: RegionFlag[]; // counts above zero, largest first
 }
 
 export interface RegionFlag {

@@ -27,5 +27,6 @@ export { ShanliuClient, verifyReceiptAnswer, type ClientOptions, type CommittedT
 export { base32Encode as receiptCodeOf } from './verify/base32.js';
 export { fromHex, toHex } from './verify/bytes.js';
 export { buildAnchor, AnchorError, type Anchor } from './verify/genesis.js';
+export { setAtHeight, setForHeader, TransitionError, type TransitionJson, type TransitionProblem } from './verify/transitions.js';
 export { verifyAnswer, answerVerified } from './verify/answer.js';
 export type { Donation, Receipt, Trace, TraceNode } from './verify/types.js';

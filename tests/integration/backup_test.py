@@ -20,59 +20,11 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 
-from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps, set_blocks_setting
+from harness import (DevnetNet, Failure, Workspace, check, free_port_block, get_json, height, http, run_steps,
+                     set_blocks_setting, wait_for)
 
 EXIT_RESTORED_VALIDATOR = 5
-
-
-def height(url):
-    return get_json(url + "/v1/stats")["head"]["height"]
-
-
-def wait_for(what, predicate, timeout=120, interval=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, Failure) as e:
-            last = e
-        time.sleep(interval)
-    raise Failure(f"timed out waiting for {what} (last: {last!r})")
-
-
-class Net:
-    def __init__(self, ws, base):
-        self.ws = ws
-        self.dir = os.path.join(ws.dir, "net")
-        self.base = base
-        self.procs = {}
-
-    def url(self, i):
-        return f"http://127.0.0.1:{self.base + 10 * i}"
-
-    def config(self, i, name="config.json"):
-        return os.path.join(self.dir, f"node{i}", name)
-
-    def start(self, i, config=None, extra=()):
-        config = config or self.config(i)
-        log = open(config + ".log", "ab")
-        proc = subprocess.Popen([os.path.join(self.ws.bin, "shanliu-node"), "--config", config, *extra],
-                                stdout=log, stderr=log)
-        self.ws.nodes.append(proc)
-        wait_for(f"node {i} to serve", lambda: proc.poll() is not None or
-                 http("GET", self.url(i) + "/healthz", timeout=2)[0] == 200, timeout=60)
-        check(proc.poll() is None, f"node {i} exited with {proc.returncode}; see {config}.log")
-        self.procs[i] = proc
-
-    def stop(self, i):
-        code = self.ws.stop_node(self.procs.pop(i))
-        check(code == 0, f"node {i} stopped cleanly (exit {code})")
 
 
 def receipt_code(tx_id_hex):
@@ -216,7 +168,7 @@ def main(bin_dir):
     state = {}
     try:
         base = free_port_block(30)
-        net = Net(ws, base)
+        net = DevnetNet(ws, base)
         ws.run("shanliu", "devnet", "--dir", net.dir, "--validators", "1", "--observers", "1",
                "--base-port", str(base), "--explorer-dir", "")
         for i in range(2):

@@ -22,55 +22,17 @@ import subprocess
 import sys
 import time
 
-from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps, set_blocks_setting
+from harness import (DevnetNet, Failure, Workspace, check, free_port_block, get_json, height, http, run_steps,
+                     set_blocks_setting, wait_for)
 
 VALIDATORS = 4
-
-
-def height(url):
-    return get_json(url + "/v1/stats")["head"]["height"]
-
-
-def wait_for(what, predicate, timeout=120, interval=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, Failure) as e:
-            last = e
-        time.sleep(interval)
-    raise Failure(f"timed out waiting for {what} (last: {last!r})")
 
 
 def block_hash(url, h):
     return get_json(f"{url}/v1/blocks/{h}")["block_hash"]
 
 
-class Net:
-    def __init__(self, ws, base):
-        self.ws = ws
-        self.base = base
-        self.dir = os.path.join(ws.dir, "net")
-        self.procs = {}
-
-    def url(self, i):
-        return f"http://127.0.0.1:{self.base + 10 * i}"
-
-    def p2p(self, i):
-        return f"127.0.0.1:{self.base + 10 * i + 1}"
-
-    def config(self, i):
-        return os.path.join(self.dir, f"node{i}", "config.json")
-
-    def start(self, i):
-        self.procs[i] = self.ws.start_node(self.config(i), self.url(i))
-
-    def kill(self, i, sig=signal.SIGKILL):
-        self.ws.stop_node(self.procs.pop(i), sig)
-
+class Net(DevnetNet):
     def peers(self, i):
         return get_json(self.url(i) + "/v1/stats")["node"]["peers"]
 

@@ -19,34 +19,14 @@ files (where the block records sort first), and checks:
 import hashlib
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
-from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps, set_blocks_setting
+from harness import (DevnetNet, Failure, Workspace, check, free_port_block, get_json, height, http, run_steps,
+                     set_blocks_setting, wait_for)
 
 VALIDATORS = 4
 OBS = VALIDATORS
 EXIT_STORAGE_DAMAGED = 4
-
-
-def height(url):
-    return get_json(url + "/v1/stats")["head"]["height"]
-
-
-def wait_for(what, predicate, timeout=120, interval=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, Failure) as e:
-            last = e
-        time.sleep(interval)
-    raise Failure(f"timed out waiting for {what} (last: {last!r})")
 
 
 def tree(path):
@@ -60,37 +40,7 @@ def tree(path):
     return out
 
 
-class Net:
-    def __init__(self, ws, base):
-        self.ws = ws
-        self.base = base
-        self.dir = os.path.join(ws.dir, "net")
-        self.procs = {}
-
-    def url(self, i):
-        return f"http://127.0.0.1:{self.base + 10 * i}"
-
-    def config(self, i):
-        return os.path.join(self.dir, f"node{i}", "config.json")
-
-    def data(self, i):
-        return os.path.join(self.dir, f"node{i}", "data")
-
-    def start(self, i):
-        self.procs[i] = self.ws.start_node(self.config(i), self.url(i))
-
-    def stop(self, i):
-        code = self.ws.stop_node(self.procs.pop(i), signal.SIGTERM)
-        check(code == 0, f"node {i} stopped cleanly (exit {code})")
-
-    def launch(self, i, config=None):
-        """Starts node i without requiring it to come up; returns the process."""
-        log = open(self.config(i) + ".log", "ab")
-        proc = subprocess.Popen([os.path.join(self.ws.bin, "shanliu-node"), "--config", config or self.config(i)],
-                                stdout=log, stderr=log)
-        self.ws.nodes.append(proc)
-        return proc
-
+class Net(DevnetNet):
     def healthy_or_exit(self, i, proc, timeout=120):
         """True once node i answers /healthz; False if it exited first (its code in proc.returncode)."""
         def state():
@@ -101,10 +51,6 @@ class Net:
             except OSError:
                 return None
         return wait_for(f"node {i} to come up or exit", state, timeout=timeout) == "up"
-
-    def log(self, i):
-        with open(self.config(i) + ".log", errors="replace") as f:
-            return f.read()
 
     def set_storage(self, i, **settings):
         with open(self.config(i), encoding="utf-8") as f:

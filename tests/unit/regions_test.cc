@@ -676,6 +676,19 @@ TEST_CASE("GET /v1/regions/{code}/stats answers a district's dashboard with per-
   CHECK(body["by_category"]["spent"][0]["category"] == "cash_aid");
   CHECK(body["flags"][0]["flag"] == "self_reported_donations");
   CHECK(body["flags"][0]["count"] == 1);
+  const nlohmann::json district_flags = body["flags"];
+  // The city's table row for the district carries the same flags.
+  {
+    auto [list_status, list] = api.Get("/v1/regions?year=2026&parent=3301");
+    REQUIRE(list_status == 200);
+    bool found = false;
+    for (const auto& row : list["regions"]) {
+      if (row["region"]["code"] != "330106") continue;
+      found = true;
+      CHECK(row["flags"] == district_flags);
+    }
+    CHECK(found);
+  }
 
   // The city rolls up both districts; the province form of the code answers the same.
   std::tie(status, body) = api.Get("/v1/regions/330100/stats?year=2026");
@@ -729,6 +742,14 @@ TEST_CASE("GET /v1/regions lists the divisions below a region with their figures
   std::tie(status, body) = api.Get("/v1/regions?parent=33&level=county");
   REQUIRE(status == 200);
   CHECK(body["regions"].size() == 2);
+  // Every row carries the flags its own dashboard shows, so a table needs no request per row.
+  for (const auto& row : body["regions"]) {
+    REQUIRE(row["flags"].is_array());
+    const std::string code = row["region"]["code"];
+    auto [stats_status, stats] = api.Get("/v1/regions/" + code + "/stats?year=2026");
+    REQUIRE(stats_status == 200);
+    CHECK(row["flags"] == stats["flags"]);
+  }
 }
 
 TEST_CASE("/v1/stats?region= answers the region's figures beside the chain's") {

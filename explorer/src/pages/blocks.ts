@@ -9,7 +9,8 @@ import { accountLink, blockLink, errorBox, hash, kv, loading, notice, pageHeader
 import { txDetail, txTitle } from '../ui/txdesc';
 import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
 import { blockHash, verifyCommit } from '@shanliu/sdk/verify/chain';
-import { AnchorError, loadAnchor } from '../genesis';
+import { AnchorError, loadAnchor, setForHeader } from '../genesis';
+import { TransitionError } from '@shanliu/sdk/verify/transitions';
 import { verifySources } from '@shanliu/sdk/verify/sources';
 
 export function blockList(ctx: PageContext): void {
@@ -33,7 +34,8 @@ export function blockList(ctx: PageContext): void {
   );
 }
 
-// Recomputes the header hash and checks the commit certificate against the genesis validators.
+// Recomputes the header hash and checks the commit certificate against the validator set that
+// signs this height (the genesis set, or the one reached through checked validator-set changes).
 async function blockCheck(b: Block, slot: HTMLElement): Promise<void> {
   try {
     const computed = await blockHash(b.header);
@@ -46,14 +48,19 @@ async function blockCheck(b: Block, slot: HTMLElement): Promise<void> {
       return;
     }
     const anchor = await loadAnchor();
-    const validatorsOk = equal(fromHex(b.header.validators_hash, 32), anchor.set.hash);
-    const commit = b.commit ? await verifyCommit(b.header, computed, b.commit, anchor.set) : null;
+    const set = await setForHeader(anchor, b.header).catch((e: unknown) => {
+      if (e instanceof TransitionError) return null;
+      throw e;
+    });
+    const validatorsOk = set !== null;
+    const commit = set && b.commit ? await verifyCommit(b.header, computed, b.commit, set) : null;
     const ok = hashOk && validatorsOk && !!commit?.ok;
+    const total = (set ?? anchor.set).validators.length;
     slot.dataset.state = ok ? 'verified' : 'failed';
     replace(
       slot,
       ok
-        ? notice('ok', h('strong', t('block.verified')), signersBlock(commit!.signers.length, anchor.set.validators.length, commit!.signers.map(validatorName)))
+        ? notice('ok', h('strong', t('block.verified')), signersBlock(commit!.signers.length, total, commit!.signers.map(validatorName)))
         : notice(
             'error',
             h('strong', t('block.check_failed')),
@@ -61,7 +68,7 @@ async function blockCheck(b: Block, slot: HTMLElement): Promise<void> {
               'ul',
               !hashOk ? h('li', t('verify.step.header', { height: b.height })) : null,
               !validatorsOk ? h('li', t('verify.step.validators', {})) : null,
-              !commit?.ok ? h('li', t('verify.step.commit', { signed: commit?.signers.length ?? 0, total: anchor.set.validators.length }), commit?.problem ? ` — ${t(`verify.problem.${commit.problem}`)}` : '') : null,
+              !commit?.ok ? h('li', t('verify.step.commit', { signed: commit?.signers.length ?? 0, total }), commit?.problem ? ` — ${t(`verify.problem.${commit.problem}`)}` : '') : null,
             ),
           ),
     );

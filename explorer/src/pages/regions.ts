@@ -16,8 +16,6 @@ import type { ChartSpec } from '../ui/charts';
 import { errorBox, loading, notice, pageHeader, pill, section } from '../ui/common';
 
 const BASE = '/regulator/regions';
-const CHILD_FLAG_LIMIT = 100; // one stats request per row for its flags: bounded
-const CHILD_FLAG_CONCURRENCY = 4;
 
 export const regionHref = (code: string | null, year: number | null): string => `${code ? `${BASE}/${code}` : BASE}${year ? `?year=${year}` : ''}`;
 
@@ -72,11 +70,10 @@ function perCapitaCell(f: RegionFigures): Child {
   return y === null ? h('small', t('regions.no_population_short')) : `¥${y}`;
 }
 
-const flagText = (flags: RegionFlag[] | null | undefined): string =>
-  flags === undefined ? t('regions.flags_failed') : !flags ? '' : flags.map((f) => `${tEnum('regions.flag', f.flag)} ${f.count}`).join(' · ');
+const flagText = (flags: RegionFlag[]): string => flags.map((f) => `${tEnum('regions.flag', f.flag)} ${f.count}`).join(' · ');
 
 // The columns of a region row: the child table, and the region's own totals as a one-row CSV.
-function figureColumns(year: number, parentName: string | null, flagsOf?: (code: string) => RegionFlag[] | null | undefined): Column<RegionFigures>[] {
+function figureColumns(year: number, parentName: string | null, withFlags = false): Column<RegionFigures>[] {
   const cols: Column<RegionFigures>[] = [
     {
       label: t('regions.col.region'),
@@ -98,16 +95,14 @@ function figureColumns(year: number, parentName: string | null, flagsOf?: (code:
     { label: t('regions.col.reported'), cell: (f) => num(f.projects.closed_with_report), csv: (f) => f.projects.closed_with_report, num: true },
     { label: t('regions.col.reported_pct'), cell: (f) => pct(f.projects.closed_with_report_pct), csv: (f) => pctCsv(f.projects.closed_with_report_pct), num: true },
   ];
-  if (flagsOf) {
+  if (withFlags) {
     cols.push({
       label: t('regions.col.flags'),
       cell: (f) => {
-        const flags = flagsOf(f.region.code);
-        if (flags === undefined) return h('small', t('regions.flags_failed'));
-        if (!flags || flags.length === 0) return '—';
-        return h('ul', { class: 'plain-list region-flags' }, flags.map((x) => h('li', { 'data-flag': x.flag }, pill(`${tEnum('regions.flag', x.flag)} ${num(x.count)}`, 'warn'))));
+        if (f.flags.length === 0) return '—';
+        return h('ul', { class: 'plain-list region-flags' }, f.flags.map((x) => h('li', { 'data-flag': x.flag }, pill(`${tEnum('regions.flag', x.flag)} ${num(x.count)}`, 'warn'))));
       },
-      csv: (f) => flagText(flagsOf(f.region.code)),
+      csv: (f) => flagText(f.flags),
     });
   }
   return cols;
@@ -267,48 +262,17 @@ function byCategory(ctx: PageContext, s: RegionStats): HTMLElement {
   );
 }
 
-// The flags each child region shows: its own stats, a few requests at a time, at most
-// CHILD_FLAG_LIMIT rows (undefined: the request failed; null: not read).
-async function childFlags(list: RegionList, signal: AbortSignal): Promise<Map<string, RegionFlag[] | undefined>> {
-  const out = new Map<string, RegionFlag[] | undefined>();
-  const queue = list.regions.slice(0, CHILD_FLAG_LIMIT).map((r) => r.region.code);
-  const worker = async () => {
-    for (let code = queue.shift(); code !== undefined; code = queue.shift()) {
-      try {
-        out.set(code, (await get<RegionStats>(`/v1/regions/${enc(code)}/stats?year=${list.year}`, signal)).flags);
-      } catch (e) {
-        if ((e as Error).name === 'AbortError') throw e;
-        out.set(code, undefined);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CHILD_FLAG_CONCURRENCY }, worker));
-  return out;
-}
-
-function childrenSection(list: RegionList, level: Level, signal: AbortSignal): HTMLElement {
+// Each row carries its own flags (GET /v1/regions reads them with the figures).
+function childrenSection(list: RegionList, level: Level): HTMLElement {
   const title = t(`regions.children.${level}` as MessageKey);
-  const body = h('div', loading());
-  const el = section(title, h('p', { class: 'fine' }, t('regions.children_hint')), body);
-  if (list.regions.length === 0) {
-    replace(body, h('p', { class: 'empty' }, t('regions.no_children')));
-    return el;
-  }
-  childFlags(list, signal).then(
-    (flags) => {
-      const flagsOf = (code: string) => (flags.has(code) ? flags.get(code) : null);
-      const code = list.parent?.code ?? 'cn';
-      replace(
-        body,
-        list.regions.length > CHILD_FLAG_LIMIT ? h('p', { class: 'fine' }, t('regions.flags_partial', { n: CHILD_FLAG_LIMIT })) : null,
-        dataTable(title, csvFileName('region', code, list.year, level), figureColumns(list.year, list.parent?.name ?? null, flagsOf), list.regions, (f) => ({ 'data-code': f.region.code, 'data-flagged': String((flagsOf(f.region.code)?.length ?? 0) > 0) })),
-      );
-    },
-    (e) => {
-      if ((e as Error).name !== 'AbortError') replace(body, errorBox(e));
-    },
-  );
-  return el;
+  const hint = h('p', { class: 'fine' }, t('regions.children_hint'));
+  if (list.regions.length === 0) return section(title, hint, h('p', { class: 'empty' }, t('regions.no_children')));
+  const code = list.parent?.code ?? 'cn';
+  const table = dataTable(title, csvFileName('region', code, list.year, level), figureColumns(list.year, list.parent?.name ?? null, true), list.regions, (f) => ({
+    'data-code': f.region.code,
+    'data-flagged': String(f.flags.length > 0),
+  }));
+  return section(title, hint, table);
 }
 
 function flagsSection(s: RegionStats): HTMLElement {
@@ -377,7 +341,7 @@ export default async function regionsPage(ctx: PageContext): Promise<void> {
       stats ? headline(stats) : null,
       stats ? byMonth(ctx, stats) : null,
       stats ? byCategory(ctx, stats) : null,
-      list && below ? childrenSection(list, below, ctx.signal) : section(t('regions.children.street'), h('p', { class: 'empty' }, t('regions.street_leaf'))),
+      list && below ? childrenSection(list, below) : section(t('regions.children.street'), h('p', { class: 'empty' }, t('regions.street_leaf'))),
       stats ? flagsSection(stats) : null,
     );
   } catch (e) {

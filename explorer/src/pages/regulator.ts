@@ -15,8 +15,9 @@ import { blockLink, errorBox, hash, kv, loading, notice, pageHeader, section } f
 import { beijingYear, complianceSection } from './compliance';
 import { auditSection, exportsSection, historySection } from './regulator_node';
 import { equal, fromHex, toHex } from '@shanliu/sdk/verify/bytes';
-import { blockHash, verifyCommit, type CommitJson, type HeaderJson } from '@shanliu/sdk/verify/chain';
-import { AnchorError, loadAnchor, type Anchor } from '../genesis';
+import { blockHash, verifyCommit, type CommitJson, type HeaderJson, type ValidatorSet } from '@shanliu/sdk/verify/chain';
+import { TransitionError } from '@shanliu/sdk/verify/transitions';
+import { AnchorError, loadAnchor, setForHeader, type Anchor } from '../genesis';
 import { verifyConsistency } from '@shanliu/sdk/verify/merkle';
 import { checkpointOrigin, verifyCheckpointNote, type NoteVerification } from '@shanliu/sdk/verify/note';
 import { checkWitness } from '../witness';
@@ -25,19 +26,28 @@ interface Signed {
   ok: boolean;
   signers: string[];
   reason?: string;
+  set?: ValidatorSet; // the set that signs the header's height, when it could be reached
 }
 
-// A header is trusted when it hashes to its block hash, names the genesis validator set, and
-// carries a commit certificate with more than 2/3 of the genesis voting power (height 0 is the
+// A header is trusted when it hashes to its block hash, names the validator set that signs its
+// height (the genesis set, or the one reached from it through checked validator-set changes), and
+// carries a commit certificate with more than 2/3 of that set's voting power (height 0 is the
 // genesis block itself).
 async function checkSigned(anchor: Anchor, header: HeaderJson, blockHashHex: string, commit: CommitJson | null): Promise<Signed> {
   const computed = await blockHash(header);
   if (!equal(computed, fromHex(blockHashHex, 32))) return { ok: false, signers: [], reason: t('verify.step.header', { height: header.height }) };
-  if (!equal(fromHex(header.validators_hash, 32), anchor.set.hash)) return { ok: false, signers: [], reason: t('verify.step.validators', {}) };
-  if (header.height === 0) return { ok: toHex(computed) === anchor.genesisBlockHash, signers: [] };
-  if (!commit) return { ok: false, signers: [], reason: t('block.no_commit') };
-  const r = await verifyCommit(header, computed, commit, anchor.set);
-  return { ok: r.ok, signers: r.signers.map(validatorName), reason: r.problem ? t(`verify.problem.${r.problem}`) : undefined };
+  if (header.height === 0) {
+    const genesisOk = toHex(computed) === anchor.genesisBlockHash && equal(fromHex(header.validators_hash, 32), anchor.set.hash);
+    return { ok: genesisOk, signers: [], set: anchor.set };
+  }
+  const set = await setForHeader(anchor, header).catch((e: unknown) => {
+    if (e instanceof TransitionError) return null;
+    throw e;
+  });
+  if (!set) return { ok: false, signers: [], reason: t('verify.step.validators', {}) };
+  if (!commit) return { ok: false, signers: [], reason: t('block.no_commit'), set };
+  const r = await verifyCommit(header, computed, commit, set);
+  return { ok: r.ok, signers: r.signers.map(validatorName), reason: r.problem ? t(`verify.problem.${r.problem}`) : undefined, set };
 }
 
 function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLElement {
@@ -55,7 +65,7 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
         'div',
         { class: 'checkpoint-state', 'data-state': ok ? 'verified' : 'failed' },
         ok
-          ? notice('ok', h('strong', t('reg.checkpoint_ok')), signersBlock(signed.signers.length, anchor.set.validators.length, signed.signers))
+          ? notice('ok', h('strong', t('reg.checkpoint_ok')), signersBlock(signed.signers.length, (signed.set ?? anchor.set).validators.length, signed.signers))
           : notice('error', h('strong', t('reg.checkpoint_bad')), ' ', signed.reason ?? t('reg.root_mismatch')),
       ),
       kv([
@@ -69,7 +79,7 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
     );
     const cosigned = h('div', { class: 'cosigned', 'data-state': 'pending', 'aria-live': 'polite' }, loading(t('reg.checking')));
     body.append(h('h3', t('reg.cosigned')), h('p', { class: 'fine' }, t('reg.cosigned_hint')), cosigned);
-    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal)));
+    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, signed.set ?? anchor.set, cosigned, signal)));
     if (cp.witnesses?.length) body.append(await witnessesBlock(cp.witnesses, note ?? null, anchor));
   })().catch((e) => {
     if ((e as Error).name !== 'AbortError') replace(body, errorBox(e instanceof AnchorError ? new Error(t(`verify.anchor.${e.reason}`)) : e));
@@ -91,16 +101,17 @@ async function noteMatch(cp: Checkpoint, v: NoteVerification, signal: AbortSigna
   return ok ? 'behind' : 'mismatch';
 }
 
-async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
+// `set` cosigns the checkpoint's height; the note's origin stays the one the genesis set names.
+async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, set: ValidatorSet, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
   if (!note) {
     el.dataset.state = 'none';
     return [notice('info', t('reg.cosigned_none'))];
   }
-  const v = await verifyCheckpointNote(note, anchor.set);
+  const v = await verifyCheckpointNote(note, set, anchor.set);
   const match = v.size !== null ? await noteMatch(cp, v, signal) : 'mismatch';
   const ok = v.ok && match !== 'mismatch';
   el.dataset.state = ok ? 'verified' : 'failed';
-  const n = anchor.set.validators.length;
+  const n = set.validators.length;
   const signers = v.signers.map(validatorName);
   // One cosigner per list item: names may contain commas or 、.
   const signedLine: Child = signers.length

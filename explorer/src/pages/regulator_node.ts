@@ -63,12 +63,16 @@ export function auditSection(signal: AbortSignal): HTMLElement {
 }
 
 function checkpointItem(c: CheckpointEntry, anchor: Anchor | null): Node {
-  // Signers by organisation when the genesis set is known, one per list item (names may contain
-  // commas or 、).
+  // Signers by organisation name when the genesis document names it, one per list item (names
+  // may contain commas or 、). The list is the node's (this history is not proven here), and after
+  // a validator-set change the indexes are not the genesis set's, so names go by organisation.
   const names = c.signers.map((s) => {
-    const v = anchor?.set.validators[s.validator_index];
-    return v ? validatorName(v) : s.org_id;
+    const org = anchor?.names(s.org_id);
+    return org ? validatorName({ index: s.validator_index, orgId: s.org_id, publicKey: new Uint8Array(0), power: 0n, ...org }) : s.org_id;
   });
+  // "k of n": n is the size of the set that signed, known here only while it is the genesis set
+  // (its power total still matches); otherwise the node's power figures say it.
+  const genesisSet = anchor && BigInt(c.total_power) === anchor.set.totalPower && c.signers.every((s) => anchor.set.validators[s.validator_index]?.orgId === s.org_id);
   return h(
     'li',
     { class: 'checkpoint-item', 'data-height': String(c.height) },
@@ -77,7 +81,9 @@ function checkpointItem(c: CheckpointEntry, anchor: Anchor | null): Node {
       [t('reg.log_root'), hash(c.log_root, 8)],
       [t('reg.history.txs'), num(c.tx_count)],
     ]),
-    signersBlock(c.signers.length, anchor?.set.validators.length ?? c.signers.length, names),
+    genesisSet
+      ? signersBlock(c.signers.length, anchor.set.validators.length, names)
+      : h('div', { class: 'badge-signers' }, h('span', t(3 * c.signed_power > 2 * c.total_power ? 'reg.supermajority' : 'reg.no_supermajority', { s: String(c.signed_power), t: String(c.total_power) })), h('ul', { class: 'signer-list' }, names.map((x) => h('li', x)))),
   );
 }
 

@@ -39,6 +39,8 @@ export function unavailableBadge(reason: string): HTMLElement {
 
 function stepText(s: Step): string {
   const f = Object.fromEntries(Object.entries(s.facts).map(([k, v]) => [k, String(v)]));
+  // After a validator-set change the set is not the genesis one: say how it was reached.
+  if (s.id === 'validators' && Number(s.facts.changes ?? 0) > 0) return t('verify.step.validators_changed', f);
   return t(`verify.step.${s.id}` as MessageKey, f);
 }
 

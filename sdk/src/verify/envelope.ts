@@ -10,6 +10,7 @@ import { leafHash, verifyInclusion } from './merkle.js';
 import { parseEnvelope, type Envelope } from './protobuf.js';
 import { printableKey, verifyMultiProof, type Claim } from './smt.js';
 import { decodeTxBody, txIdOf, type TxBody } from './txbody.js';
+import { setForHeader, type TransitionJson } from './transitions.js';
 
 export interface ProofEnvelopeJson {
   version: number;
@@ -20,6 +21,7 @@ export interface ProofEnvelopeJson {
   records: { key: string; value: string | null }[];
   txs: { leaf: number; tx: string; inclusion_path: string[] }[];
   max_nodes?: number;
+  validator_transitions?: TransitionJson[]; // changes effective at or before the header's height
 }
 
 // GET /v1/spends/{id}/sources -> proof: one page [cursor, next) of the reverse walk.
@@ -103,22 +105,24 @@ export interface ProvenEnvelope {
   height: number;
   blockHash: string;
   signers: Validator[];
+  validatorCount: number; // of the set that signs this height
   records: RecordSet;
   txs: Map<bigint, ProvenTx>;
   proofBytes: number;
 }
 
-// Check 1: the header hashes to block_hash, names the genesis validator set and is certified by
-// more than 2/3 of its power, at or above `minHeight`.
-async function checkHeader(p: ProofEnvelopeJson, anchor: Anchor, minHeight: number): Promise<{ hash: Uint8Array; signers: Validator[] }> {
+// Check 1: the header hashes to block_hash, names the validator set reached from genesis through
+// the proof's validator-set changes, and is certified by more than 2/3 of that set's power, at or
+// above `minHeight`.
+async function checkHeader(p: ProofEnvelopeJson, anchor: Anchor, minHeight: number): Promise<{ hash: Uint8Array; signers: Validator[]; validatorCount: number }> {
   const hash = await blockHash(p.header);
   if (!equal(hash, fromHex(p.block_hash, 32))) fail('flow_header', 'the header does not hash to block_hash');
   if (p.header.chain_id !== anchor.set.chainId) fail('flow_header', `the header is for chain ${p.header.chain_id}`);
-  if (!equal(fromHex(p.header.validators_hash, 32), anchor.set.hash)) fail('flow_header', 'the header names another validator set');
-  const commit = await verifyCommit(p.header, hash, p.commit, anchor.set);
+  const set = await setForHeader(anchor.set, p.header, p.validator_transitions, anchor.followed, anchor.names);
+  const commit = await verifyCommit(p.header, hash, p.commit, set);
   if (!commit.ok) fail('flow_header', `the commit certificate does not hold (${commit.problem ?? 'invalid'})`);
   if (p.header.height < minHeight) fail('flow_header', `the header (height ${p.header.height}) is older than the receipt (height ${minHeight})`);
-  return { hash, signers: commit.signers };
+  return { hash, signers: commit.signers, validatorCount: set.validators.length };
 }
 
 // Check 2: every record (present with its value, or absent) against the header's state_root.
@@ -164,8 +168,8 @@ async function within<T>(check: FlowCheck, run: () => Promise<T> | T): Promise<T
 
 export async function verifyEnvelope(p: ProofEnvelopeJson, anchor: Anchor, minHeight: number): Promise<ProvenEnvelope> {
   if (!p || p.version !== 1) fail('flow_header', `unsupported flow proof version ${String(p?.version)}`);
-  const { hash, signers } = await within('flow_header', () => checkHeader(p, anchor, minHeight));
+  const { hash, signers, validatorCount } = await within('flow_header', () => checkHeader(p, anchor, minHeight));
   const { records, bytes } = await within('state_proof', () => checkState(p));
   const txs = await within('tx_inclusion', () => checkTxs(p));
-  return { header: p.header, height: p.header.height, blockHash: toHex(hash), signers, records, txs, proofBytes: bytes };
+  return { header: p.header, height: p.header.height, blockHash: toHex(hash), signers, validatorCount, records, txs, proofBytes: bytes };
 }

@@ -526,7 +526,7 @@ async function run(p: FlowProofJson, receipt: ReceiptProof, anchor: Anchor, pass
   if (!ctx.goods) guard('bank', () => checkHopBanks(env.records, roots, orgs));
   passed.push('bank');
   return {
-    height: env.height, blockHash: env.blockHash, signers: env.signers, validatorCount: anchor.set.validators.length,
+    height: env.height, blockHash: env.blockHash, signers: env.signers, validatorCount: env.validatorCount,
     txId: giftId, gift: ctx.gift, giftBody: ctx.body, goods: ctx.goods, roots, nodeCount: nodes, truncated, names, orgs, bank,
     totals: totalsOf(roots), proofBytes: env.proofBytes,
   };

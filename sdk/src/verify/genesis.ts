@@ -6,6 +6,7 @@
 // hash is also recomputed here. Receipts are then checked against exactly this set.
 import { equal, fromHex, toHex } from './bytes.js';
 import { blockHash, validatorsHash, type HeaderJson, type ValidatorSet, type Validator } from './chain.js';
+import type { NameLookup, TransitionCache } from './transitions.js';
 
 interface GenesisDoc {
   chain_id: string;
@@ -14,9 +15,13 @@ interface GenesisDoc {
 }
 
 export interface Anchor {
-  set: ValidatorSet;
+  set: ValidatorSet; // the GENESIS set; later sets are reached by following transitions
   genesisBlockHash: string; // hex, recomputed from the height-0 header
   source: 'genesis' | 'node';
+  // Sets reached from `set` through validator-set changes already checked (transitions.ts).
+  followed: TransitionCache;
+  // Names of genesis organisations, for validators that join later.
+  names: NameLookup;
 }
 
 export class AnchorError extends Error {
@@ -91,5 +96,10 @@ async function build(get: AnchorGet): Promise<Anchor> {
     set: { chainId: doc.chain_id, validators, totalPower, hash },
     genesisBlockHash: toHex(await blockHash(header)),
     source,
+    followed: new Map(),
+    names: (orgId) => {
+      const org = names.get(orgId);
+      return org ? { nameZh: org.name_zh ?? '', nameEn: org.name_en ?? '' } : undefined;
+    },
   };
 }

@@ -54,8 +54,10 @@ export async function cosignatureKeyId(name: string, publicKey: Uint8Array): Pro
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 
-export async function verifyCheckpointNote(note: string, set: ValidatorSet): Promise<NoteVerification> {
-  const expectedOrigin = checkpointOrigin(set);
+// `set` is the set that cosigns the checkpoint's height; the origin is the log's name for good,
+// so it stays the one the genesis set gives (`originSet`) after validator-set changes.
+export async function verifyCheckpointNote(note: string, set: ValidatorSet, originSet: ValidatorSet = set): Promise<NoteVerification> {
+  const expectedOrigin = checkpointOrigin(originSet);
   const result: NoteVerification = {
     ok: false,
     origin: '',

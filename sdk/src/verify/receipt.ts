@@ -1,13 +1,15 @@
-// Verifies a receipt proof (DESIGN 6.2) in the browser, step by step, against the genesis
-// validator set. Each step records whether it held; the receipt is verified only if all did.
+// Verifies a receipt proof (DESIGN 6.2) in the browser, step by step, against the validator set
+// reached from the genesis set through the proof's validator-set changes (transitions.ts). Each
+// step records whether it held; the receipt is verified only if all did.
 import type { Donation, ReceiptProof } from './types.js';
 import { concat, equal, fromHex, toHex, utf8, safeInteger } from './bytes.js';
 import { base32Decode } from './base32.js';
-import { blockHash, verifyCommit, type Validator } from './chain.js';
+import { blockHash, verifyCommit, type Validator, type ValidatorSet } from './chain.js';
 import { ed25519Verify, engines, sha256, type Engines } from './crypto.js';
 import type { Anchor } from './genesis.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { giftFacts, parseEnvelope, type Envelope } from './protobuf.js';
+import { setForHeader, TransitionError } from './transitions.js';
 
 export type StepId =
   | 'envelope'
@@ -137,21 +139,31 @@ export async function verifyReceipt(
     return equal(hash, fromHex(proof.block_hash, 32)) && proof.header.chain_id === anchor.set.chainId;
   });
 
-  await step('validators', (f) => {
-    f.count = anchor.set.validators.length;
-    f.hash = short(toHex(anchor.set.hash));
-    return equal(fromHex(proof.header.validators_hash, 32), anchor.set.hash);
+  // The set that signs this height: the genesis set, or the one reached by following each
+  // certified change since genesis (each signed by more than 2/3 of the set before it).
+  let set: ValidatorSet = anchor.set;
+  await step('validators', async (f) => {
+    f.changes = (proof.validator_transitions ?? []).filter((t) => t.effective_height <= proof.header.height).length;
+    try {
+      set = await setForHeader(anchor.set, proof.header, proof.validator_transitions, anchor.followed, anchor.names);
+    } catch (e) {
+      if (e instanceof TransitionError) f.problem = e.problem;
+      throw e;
+    }
+    f.count = set.validators.length;
+    f.hash = short(toHex(set.hash));
+    return true;
   });
 
   let signers: Validator[] = [];
   let signedPower = 0n;
   await step('commit', async (f) => {
     if (hash.length !== 32) return false;
-    const r = await verifyCommit(proof.header, hash, proof.commit, anchor.set);
+    const r = await verifyCommit(proof.header, hash, proof.commit, set);
     signers = r.signers;
     signedPower = r.signedPower;
     f.signed = r.signers.length;
-    f.total = anchor.set.validators.length;
+    f.total = set.validators.length;
     if (r.problem) f.problem = r.problem;
     return r.ok;
   });
@@ -160,9 +172,9 @@ export async function verifyReceipt(
     ok: steps.every((s) => s.ok),
     steps,
     signers,
-    validatorCount: anchor.set.validators.length,
+    validatorCount: set.validators.length,
     signedPower: signedPower.toString(),
-    totalPower: anchor.set.totalPower.toString(),
+    totalPower: set.totalPower.toString(),
     engines: await engines(),
     anchorSource: anchor.source,
     genesisBlockHash: anchor.genesisBlockHash,

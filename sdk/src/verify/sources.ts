@@ -157,7 +157,7 @@ async function run(page: SourcesPage, txId: string, cursor: bigint, anchor: Anch
   const total = sources.reduce((a, s) => a + s.amountFen, 0n);
   if (total !== next - cursor) fail('sum_mismatch', `the pieces sum to ${total} fen, the page covers ${next - cursor}`);
   compare(page, sources);
-  return { height: env.height, signers: env.signers, validatorCount: anchor.set.validators.length, outflow: header, cursor, next, sources };
+  return { height: env.height, signers: env.signers, validatorCount: env.validatorCount, outflow: header, cursor, next, sources };
 }
 
 export async function verifySources(page: SourcesPage, txId: string, cursor: bigint, anchor: Anchor): Promise<SourcesResult> {

@@ -1,6 +1,7 @@
 // The node's JSON answers the verifiers read (GET /v1/receipts/{code}, /v1/trace/{code},
 // /v1/spends/{id}/sources; docs/api.md). Shapes only: nothing here is trusted until a proof says so.
 import type { CommitJson, HeaderJson } from './chain.js';
+import type { TransitionJson } from './transitions.js';
 import type { SourcesProofJson } from './envelope.js';
 import type { FlowProofJson } from './flow.js';
 
@@ -115,6 +116,9 @@ export interface ReceiptProof {
   header: HeaderJson;
   block_hash: string;
   commit: CommitJson;
+  // Every validator-set change effective at or before the header's height (docs/flow-proof.md);
+  // absent from nodes that predate validator-set changes, which is the same as none.
+  validator_transitions?: TransitionJson[];
 }
 
 export interface Receipt {
