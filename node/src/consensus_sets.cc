@@ -1,4 +1,4 @@
-// Validator sets per height (docs/consensus.md "Reconfiguration"). The set that signs height h
+// Validator sets per height (docs/consensus.md section 8, "Reconfiguration"). The set that signs height h
 // is fixed by committed state at h - 2 or earlier (a ValidatorSetChange committed in block c
 // takes effect at E >= c + 2), so the adapter can always hand the core set(h + 1) before the
 // core decides h: with Start, and with NextValidators after each CommitBlock. The core never

@@ -1,5 +1,5 @@
-// The validator-set-change family of the simulator (docs/simulator.md "Validator set changes";
-// docs/consensus.md "Reconfiguration"). A seed draws a genesis set and a schedule of changes
+// The validator-set-change family of the simulator (docs/consensus.md section 8,
+// "Reconfiguration"). A seed draws a genesis set and a schedule of changes
 // (add, remove, re-weight, swap) effective at heights E1 < E2 < ..., as committed
 // ValidatorSetChange txs would make them; the simulated adapter hands each core set(h) and
 // set(h + 1) with Start and set(h + 2) after each commit of h, exactly as the node's adapter

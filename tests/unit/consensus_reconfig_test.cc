@@ -1,4 +1,4 @@
-// Validator set changes in one consensus core (docs/consensus.md "Reconfiguration"): the set
+// Validator set changes in one consensus core (docs/consensus.md section 8, "Reconfiguration"): the set
 // comes with Start and NextValidators, and every rule of a height uses that height's set —
 // proposer, quorum, admission, relay targets — while a removed validator's votes are refused
 // by name and a core outside the set signs nothing.

@@ -24,7 +24,7 @@
 //    records of higher heights (Wal::Rewrite). The core moves on to the next height by itself.
 //  - On boot: replay the WAL, decode the records, Create the core with them, then Start at
 //    (last committed height + 1). Start again only when block sync moved the store further.
-//  - Validator set changes (docs/consensus.md "Reconfiguration"): Start carries set(h) and
+//  - Validator set changes (docs/consensus.md section 8, "Reconfiguration"): Start carries set(h) and
 //    set(h + 1); after performing a CommitBlock of height h, feed NextValidators with set(h + 2)
 //    before any other event. Both are fixed by committed state (a change committed in block c
 //    takes effect at E >= c + 2), so the core never reads storage. A chain whose set never
