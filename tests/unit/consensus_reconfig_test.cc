@@ -161,3 +161,37 @@ TEST_CASE("reconfig: the proposer and the quorum follow the height's set") {
   out = core.Handle(cs::MessageReceived{second});
   CHECK(core.snapshot().height == 10);  // 5 of 7 is
 }
+
+TEST_CASE("reconfig: after a restart the WAL repeats the same vote under the index of that height's set") {
+  // Key 3 is index 3 in the genesis set and index 2 in the changed one, effective at height 6.
+  std::vector<cs::WalRecord> records;
+  cs::Vote first;
+  {
+    cs::Core core = MakeCore(3);
+    (void)core.Handle(cs::Start{6, Changed(), Changed()});
+    const cs::Output out = core.Handle(cs::TimeoutFired{6, 0, cs::Step::kPropose});
+    for (const cs::Effect& e : out.effects) {
+      if (const auto* p = std::get_if<cs::PersistWal>(&e)) records.push_back(p->record);
+      if (const auto* b = std::get_if<cs::Broadcast>(&e)) first = std::get<cs::Vote>(b->message);
+    }
+  }
+  REQUIRE(records.size() == 1);
+  CHECK(first.validator_index == 2);
+  auto restarted = cs::Core::Create(sim::MakeConfig({1, 1, 1, 1}), sim::ValidatorKey(3), records);
+  REQUIRE(restarted.ok());
+  const cs::Output out = restarted->Handle(cs::Start{6, Changed(), Changed()});
+  bool repeated = false;
+  for (const cs::Effect& e : out.effects) {
+    if (const auto* b = std::get_if<cs::Broadcast>(&e); b && std::holds_alternative<cs::Vote>(b->message)) {
+      const cs::Vote& again = std::get<cs::Vote>(b->message);
+      CHECK(again.validator_index == 2);
+      CHECK(again.signature == first.signature);
+      repeated = true;
+    }
+  }
+  CHECK(repeated);
+  // The proposer's timeout again: the WAL says it already prevoted nil, so nothing new is signed.
+  const cs::Output again = restarted->Handle(cs::TimeoutFired{6, 0, cs::Step::kPropose});
+  CHECK(std::none_of(again.effects.begin(), again.effects.end(),
+                     [](const cs::Effect& e) { return std::holds_alternative<cs::PersistWal>(e); }));
+}
