@@ -90,7 +90,7 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
       sync_(SyncDriver::Parts{ledger, mempool, verify_pool_, clock_, peers_, faults_, commits_,
                               [this](std::string_view step, const Status& s) { Fatal(step, s); },
                               [this] { Synced(); }},
-            config_, RunsConsensus(ledger.genesis(), config_.observer)),
+            config_, [this] { return adapter_ && adapter_->votes(); }),
       gossip_(timers_,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs,
                                ProposesBlocks(config_, ledger, key) ? 0 : config_.gossip_rebroadcast_ms},

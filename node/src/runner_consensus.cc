@@ -178,7 +178,9 @@ void ConsensusAdapter::Feed(cs::Event event) {
     if (const auto* commit = std::get_if<cs::CommitBlock>(&effect)) decided = commit->height;
     Perform(effect);
   }
-  round_ = core_->snapshot().round;
+  const cs::Core::Snapshot now = core_->snapshot();
+  round_ = now.round;
+  votes_ = now.member;
   // Before any other input: the core is at decided + 1 and must know set(decided + 2) before it
   // can decide again.
   if (decided && !stopped_) AfterDecided(*decided);

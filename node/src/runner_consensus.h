@@ -68,6 +68,7 @@ class ConsensusAdapter {
   void Committed(std::uint64_t height);
 
   std::uint32_t round() const { return round_; }                                // thread-safe
+  bool votes() const { return votes_; }  // thread-safe: the key is in the set of the core's height
   std::uint64_t blocks_committed() const { return blocks_committed_; }          // thread-safe
   std::uint64_t messages_rejected() const { return messages_rejected_; }        // thread-safe
 
@@ -114,6 +115,7 @@ class ConsensusAdapter {
   // The mempool keeps its listener after the adapter is gone: the listener checks this first.
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
   std::atomic<std::uint32_t> round_{0};
+  std::atomic<bool> votes_{false};
   std::atomic<std::uint64_t> blocks_committed_{0};
   std::atomic<std::uint64_t> messages_rejected_{0};
   ThreadRule io_thread_;
