@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -304,6 +305,35 @@ TEST_CASE("a validator that was down and an observer catch up through block sync
   CHECK(observer.ledger->height() == 3);
   CHECK(observer.ledger->head_hash() == comer.ledger->head_hash());
   CHECK(observer.runner->stats().blocks_committed_by_consensus == 0);
+}
+
+// A node configured "observer": false whose key is in no set (docs/operator.md, "Adding or
+// removing a validator"): it runs the consensus core, follows the chain and signs nothing.
+TEST_CASE("a standby validator outside the set follows the chain and never signs") {
+  TestChain chain(FourValidators);
+  Net net(chain.genesis());
+  std::vector<Member*> all;
+  for (std::size_t i = 0; i < kValidators; ++i) all.push_back(&net.Add(Validator(i)));
+  Member& standby = net.Add(TestKey("standby"));
+  all.push_back(&standby);
+  net.LinkAll(all);
+  for (Member* m : all) REQUIRE(m->runner->Start().ok());
+  for (std::int64_t amount_fen : {5'000, 7'000, 9'000}) {
+    net.SubmitTo(all, chain.DonationTx("org:federation", amount_fen, chain.bank, "bank-1"));
+    REQUIRE(net.AdvanceUntil(100, 30'000, [&] { return standby.ledger->height() == all[0]->ledger->height(); }));
+  }
+  REQUIRE(all[0]->ledger->height() == 3);
+  CHECK(standby.runner->fatal() == std::nullopt);
+  CHECK(standby.ledger->head_hash() == all[0]->ledger->head_hash());
+  // It followed by block sync, and its WAL holds nothing: it never signed.
+  CHECK(standby.runner->stats().blocks_synced == 3);
+  CHECK(std::filesystem::file_size(standby.dir.path() / "consensus.wal") <= 16);
+  const auto block = all[0]->ledger->Read()->CommittedBlockAt(3);
+  REQUIRE(block.has_value());
+  for (const auto& signature : block->commit().signatures()) CHECK(signature.validator_index() < kValidators);
+  for (std::size_t i = 0; i < kValidators; ++i) {
+    CHECK(all[i]->runner->stats().messages_rejected == 0);  // nothing unwanted reached the cores
+  }
 }
 
 TEST_CASE("malformed and hostile frames from a peer are logged, counted and ignored") {
