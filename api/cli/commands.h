@@ -24,6 +24,7 @@ int Import(const Args& args);
 int Redeem(const Args& args);
 int Volunteer(const Args& args);
 int Witness(const Args& args);
+int Validators(const Args& args);
 
 extern const char kKeygenUsage[];
 extern const char kKeyUsage[];
@@ -39,6 +40,7 @@ extern const char kImportUsage[];
 extern const char kRedeemUsage[];
 extern const char kVolunteerUsage[];
 extern const char kWitnessUsage[];
+extern const char kValidatorsUsage[];
 
 // Prints "shanliu <command>: <message>" and the command's usage to stderr; returns 2.
 int UsageError(const std::string& command, const char* usage, const std::string& message);

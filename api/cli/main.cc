@@ -32,6 +32,8 @@ commands:
   redeem  request|complete [...]                a points redemption at a shop, via the resident's wallet QR
   volunteer request|complete [...]              a volunteer record the volunteer confirms in the wallet (QR)
   witness serve|vkey [...]                      run a C2SP tlog-witness that cosigns a chain's checkpoints
+  validators change --add HEX:POWER:ORG | --reweight HEX:POWER | --remove HEX  (--effective-height E | --after N)
+          --key FILE [--key FILE ...] --node URL [--wait]   add, re-weight or remove validators (bureau + > 2/3)
   help                                          show this text
 
 Amounts on the ledger are integer fen (1 yuan = 100 fen); receipt codes are base32 tx ids.
@@ -65,6 +67,7 @@ const std::vector<Command>& Commands() {
       {"redeem", Redeem, kRedeemUsage, {"unsigned", "no-wait"}, {}},
       {"volunteer", Volunteer, kVolunteerUsage, {"unsigned", "no-wait"}, {}},
       {"witness", Witness, kWitnessUsage, {}, {"log", "log-vkey"}},
+      {"validators", Validators, kValidatorsUsage, {"dry-run", "wait"}, {"add", "reweight", "remove", "key"}},
   };
   return commands;
 }

@@ -21,8 +21,9 @@ pb::TxBody NewTxBody(const std::string& chain_id, std::uint64_t expires_at_heigh
 }
 
 Result<ledger::DecodedTx> SignTx(const pb::TxBody& body, const std::vector<const crypto::KeyPair*>& keys) {
-  if (keys.empty() || keys.size() > static_cast<std::size_t>(ledger::TxLimits::kMaxSignatures)) {
-    return Status::Error("usage", "a transaction needs 1 to " + std::to_string(ledger::TxLimits::kMaxSignatures) +
+  const int max_keys = ledger::MaxSignatures(body);
+  if (keys.empty() || keys.size() > static_cast<std::size_t>(max_keys)) {
+    return Status::Error("usage", "a " + ledger::PayloadKindName(body) + " needs 1 to " + std::to_string(max_keys) +
                                       " signing keys");
   }
   const Bytes envelope = ledger::BuildTx(body, keys);

@@ -9,6 +9,7 @@
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/tx.h"
+#include "shanliu/ledger/validator_set.h"
 
 namespace shanliu::cli {
 namespace {
@@ -39,7 +40,8 @@ std::string KeyOwnerName(const ledger::Genesis& genesis, const crypto::PublicKey
 
 class Checker {
  public:
-  Checker(const ledger::Genesis& genesis, ProofReport& report) : genesis_(genesis), r_(report) {}
+  Checker(const ledger::Genesis& genesis, ProofReport& report)
+      : genesis_(genesis), r_(report), signers_(genesis.validators) {}
 
   void Add(std::string_view name, bool ok, std::string detail) {
     r_.checks.push_back(ProofCheck{std::string(name), ok, std::move(detail)});
@@ -56,11 +58,26 @@ class Checker {
         return false;
       }
     }
-    if (Status s = ledger::JsonToMessage(json, &r_.proof); !s.ok()) {
+    // validator_transitions (docs/api.md) rides beside the DESIGN 6.2 fields; absent means none.
+    nlohmann::json fields = json;
+    if (fields.contains("validator_transitions")) {
+      auto transitions = ledger::TransitionsFromJson(fields["validator_transitions"], "validator_transitions");
+      if (!transitions.ok()) {
+        Add(kCheckFormat, false, transitions.status().message());
+        return false;
+      }
+      transitions_ = std::move(*transitions);
+      fields.erase("validator_transitions");
+    }
+    if (Status s = ledger::JsonToMessage(fields, &r_.proof); !s.ok()) {
       Add(kCheckFormat, false, s.message());
       return false;
     }
-    Add(kCheckFormat, true, "a DESIGN 6.2 receipt proof");
+    Add(kCheckFormat, true, "a DESIGN 6.2 receipt proof" +
+                                (transitions_.empty() ? std::string()
+                                                      : " with " + std::to_string(transitions_.size()) +
+                                                            " validator-set transition" +
+                                                            (transitions_.size() == 1 ? "" : "s")));
     return true;
   }
 
@@ -156,16 +173,37 @@ class Checker {
     Add(kCheckChain, true, "chain_id '" + chain + "' matches the genesis");
   }
 
+  // The set that signed the header: the genesis set, followed through each certified transition
+  // (DESIGN 7: > 2/3 of the old set signed the header announcing the new one).
   void Validators() {
-    const Hash256 expected = genesis_.validators_hash();
-    const std::string& got = r_.proof.header().validators_hash();
-    if (!Is32(got) || ToHash(got) != expected) {
-      Add(kCheckValidators, false, "the header's validators_hash " + crypto::ToHex(AsBytes(got)) +
-                                       " is not the genesis set's " + crypto::ToHex(expected));
+    const std::uint64_t height = r_.proof.header().height();
+    auto followed = ledger::FollowValidatorTransitions(genesis_.chain_id, genesis_.validators, transitions_, height);
+    if (!followed.ok()) {
+      Add(kCheckValidators, false, followed.status().message());
       return;
     }
-    Add(kCheckValidators, true, "validators_hash matches the genesis set of " +
-                                    std::to_string(genesis_.validators.size()) + " validators");
+    signers_ = std::move(*followed);
+    r_.validator_count = signers_.size();
+    const Hash256 expected = ledger::ValidatorsHash(signers_);
+    const std::string& got = r_.proof.header().validators_hash();
+    if (!Is32(got) || ToHash(got) != expected) {
+      const std::string which = transitions_.empty() ? "the genesis set's " : "the set the transitions lead to, ";
+      Add(kCheckValidators, false,
+          "the header's validators_hash " + crypto::ToHex(AsBytes(got)) + " is not " + which + crypto::ToHex(expected) +
+              ": the chain's validator set changed and the proof lacks the transition(s) to height " +
+              std::to_string(height) + " (GET /v1/validators/transitions?to_height=" + std::to_string(height) + ")");
+      return;
+    }
+    if (transitions_.empty()) {
+      Add(kCheckValidators, true, "validators_hash matches the genesis set of " +
+                                      std::to_string(signers_.size()) + " validators");
+      return;
+    }
+    Add(kCheckValidators, true, "validators_hash matches the set of " + std::to_string(signers_.size()) +
+                                    " validators reached from genesis through " +
+                                    std::to_string(transitions_.size()) + " certified transition" +
+                                    (transitions_.size() == 1 ? "" : "s") + " (last effective at height " +
+                                    std::to_string(transitions_.back().effective_height) + ")");
   }
 
   void Commit(const std::optional<Hash256>& header_hash) {
@@ -175,23 +213,23 @@ class Checker {
     const std::uint64_t height = r_.proof.header().height();
     const Bytes sign_bytes =
         ledger::VoteSignBytes(genesis_.chain_id, ledger::VoteType::kPrecommit, height, c.round(), block_hash);
-    std::vector<bool> signed_by(genesis_.validators.size(), false);
+    std::vector<bool> signed_by(signers_.size(), false);
     for (const pb::CommitSignature& s : c.signatures()) {
-      if (s.validator_index() >= genesis_.validators.size() || s.signature().size() != 64) continue;
+      if (s.validator_index() >= signers_.size() || s.signature().size() != 64) continue;
       crypto::Signature sig;
       std::copy(s.signature().begin(), s.signature().end(), sig.begin());
-      if (crypto::VerifyRaw(genesis_.validators[s.validator_index()].public_key, sign_bytes, sig)) {
+      if (crypto::VerifyRaw(signers_[s.validator_index()].public_key, sign_bytes, sig)) {
         signed_by[s.validator_index()] = true;
       }
     }
     for (std::size_t i = 0; i < signed_by.size(); ++i) {
-      if (signed_by[i]) r_.commit_signers.push_back(genesis_.validators[i].org_id);
+      if (signed_by[i]) r_.commit_signers.push_back(signers_[i].org_id);
     }
     std::string who;
     for (const std::string& org : r_.commit_signers) who += (who.empty() ? "" : ", ") + org;
     const std::string tally = "signed by " + std::to_string(r_.commit_signers.size()) + " of " +
-                              std::to_string(genesis_.validators.size()) + (who.empty() ? "" : ": " + who);
-    Status s = ledger::VerifyCommitCertificate(c, genesis_.chain_id, height, block_hash, genesis_.validators);
+                              std::to_string(signers_.size()) + (who.empty() ? "" : ": " + who);
+    Status s = ledger::VerifyCommitCertificate(c, genesis_.chain_id, height, block_hash, signers_);
     if (!s.ok()) {
       Add(kCheckCommit, false, s.message() + " (" + tally + ")");
       return;
@@ -202,6 +240,8 @@ class Checker {
  private:
   const ledger::Genesis& genesis_;
   ProofReport& r_;
+  std::vector<ledger::ProvenTransition> transitions_;  // the proof's validator_transitions
+  std::vector<ledger::Validator> signers_;             // the set that signed the header (Validators())
 };
 
 }  // namespace

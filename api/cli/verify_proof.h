@@ -48,9 +48,11 @@ struct ProofReport {
 //   inclusion — the RFC 9162 leaf hash of the envelope is at leaf_index of the log of
 //               log_size leaves whose root is header.log_root (log_size = header.log_size);
 //   block header — the header bytes (DESIGN 6.1) hash to block_hash;
-//   chain, validator set — header.chain_id and header.validators_hash match genesis;
-//   commit certificate — precommits over that header's hash from distinct genesis validators
-//               holding more than 2/3 of the voting power.
+//   chain, validator set — header.chain_id matches genesis; the proof's validator_transitions
+//               (if any) follow from the genesis set (ledger::FollowValidatorTransitions) and
+//               header.validators_hash is the set they lead to (a missing transition fails here);
+//   commit certificate — precommits over that header's hash from distinct validators of that
+//               set holding more than 2/3 of its voting power.
 ProofReport VerifyReceiptProof(const nlohmann::json& proof, const ledger::Genesis& genesis,
                                std::string_view expected_code = {});
 

@@ -31,6 +31,7 @@ void AddGoodsRoutes(Router& router);    // in-kind goods: catalogue, stock by it
 void AddGoodsHistoryRoutes(Router& router);  // goods donations, transfers, distributions of a holder
 void AddMerchantRoutes(Router& router);  // a merchant's catalogue and monthly settlement report
 void AddRegionRoutes(Router& router);    // region dashboards (docs/regions.md)
+void AddValidatorRoutes(Router& router);  // the validator set by height and its transitions
 
 // GET /v1/regions/{code}/stats's body for `region` and the query's `year` (also /v1/stats?region=).
 // Errors: invalid_argument (not a code), unknown_region, out_of_range (year).

@@ -63,16 +63,20 @@ Response GetAudit(RequestContext& ctx) {
 }
 
 // The validators whose precommits the block's commit certificate carries (verified when the
-// block was committed), and the power they hold.
-Json SignersJson(const ledger::Genesis& genesis, const pb::CommitCertificate& commit, std::uint64_t* power) {
+// block was committed against `set`, the set that signed that height), and the power they hold.
+// Cosigner names are the genesis set's (docs/audit.md): null once the set has changed.
+Json SignersJson(const ledger::Genesis& genesis, std::span<const ledger::Validator> set,
+                 const pb::CommitCertificate& commit, std::uint64_t* power) {
   Json signers = Json::array();
   std::set<std::uint32_t> seen;
   *power = 0;
+  const bool genesis_set = ledger::ValidatorsHash(set) == genesis.validators_hash();
   for (const pb::CommitSignature& s : commit.signatures()) {
-    if (s.validator_index() >= genesis.validators.size() || !seen.insert(s.validator_index()).second) continue;
-    const ledger::Validator& v = genesis.validators[s.validator_index()];
+    if (s.validator_index() >= set.size() || !seen.insert(s.validator_index()).second) continue;
+    const ledger::Validator& v = set[s.validator_index()];
     *power += v.voting_power;
-    auto name = ledger::CosignerName(genesis, s.validator_index());
+    auto name = genesis_set ? ledger::CosignerName(genesis, s.validator_index())
+                            : Result<std::string>(Status::Error("unknown_validator", "not the genesis set"));
     signers.push_back({{"validator_index", s.validator_index()},
                        {"org_id", v.org_id},
                        {"cosigner_name", name.ok() ? Json(*name) : Json(nullptr)}});
@@ -103,8 +107,10 @@ Response ListCheckpoints(RequestContext& ctx) {
     if (block->tx_count() == 0) continue;  // the log did not grow: the previous checkpoint stands
     auto hash = ledger::BlockHash(block->header());
     if (!hash.ok()) throw ledger::StorageError("a stored block header is malformed");
-    std::uint64_t power = 0;
-    Json signers = SignersJson(genesis, block->commit(), &power);
+    std::uint64_t power = 0, total_power = 0;
+    const std::vector<ledger::Validator> set = view.ValidatorsAt(top);
+    for (const ledger::Validator& v : set) total_power += v.voting_power;
+    Json signers = SignersJson(genesis, set, block->commit(), &power);
     items.push_back({{"height", top},
                      {"block_hash", Hex(*hash)},
                      {"time_ms", block->header().time_ms()},
@@ -113,7 +119,7 @@ Response ListCheckpoints(RequestContext& ctx) {
                      {"tx_count", block->tx_count()},
                      {"signers", std::move(signers)},
                      {"signed_power", power},
-                     {"total_power", genesis.total_voting_power()}});
+                     {"total_power", total_power}});
   }
   return JsonResponse(Json{{"checkpoints", std::move(items)},
                            {"scanned_blocks", scanned},

@@ -136,6 +136,7 @@ Response GetCheckpoint(RequestContext& ctx) {
       {"time_ms", head.time_ms()},
       {"header", HeaderJson(head)},
       {"commit", head.height() == 0 ? Json(nullptr) : CommitJson(block->commit())},
+      {"validator_transitions", ledger::TransitionsToJson(view.ProvenTransitions(head.height()))},
   });
 }
 

@@ -22,6 +22,7 @@ void RegisterRoutes(Router& router) {
   AddGoodsHistoryRoutes(router);
   AddMerchantRoutes(router);
   AddRegionRoutes(router);
+  AddValidatorRoutes(router);
 }
 
 Result<std::uint64_t> BeforeLeaf(const Query& query) {

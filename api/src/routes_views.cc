@@ -126,6 +126,7 @@ Json ReceiptProofJson(const ledger::ReceiptProofData& p) {
       {"header", HeaderJson(p.header)},
       {"block_hash", Hex(p.block_hash)},
       {"commit", CommitJson(p.commit)},
+      {"validator_transitions", ledger::TransitionsToJson(p.transitions)},
   };
 }
 

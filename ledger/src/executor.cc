@@ -114,6 +114,7 @@ Status Applier::Apply() {
     case pb::TxBody::kCompleteKeyRecovery: s = CompleteKeyRecovery(body.complete_key_recovery()); break;
     case pb::TxBody::kRegionPopulation: s = RegionPopulation(body.region_population()); break;
     case pb::TxBody::kRegisterStreet: s = RegisterStreet(body.register_street()); break;
+    case pb::TxBody::kValidatorSetChange: s = ValidatorSetChange(body.validator_set_change()); break;
     case pb::TxBody::PAYLOAD_NOT_SET: return Fail("malformed", "transaction has no payload");
   }
   if (!s.ok()) return s;

@@ -117,6 +117,12 @@ class Applier {
                            std::uint64_t attributed_leaf, bool over_budget);
   void CountRegionSpend(const pb::Spend& s, bool attested, std::uint64_t attributed_leaf, bool reversal);
   void CountClosingReport(const std::string& project_id);
+  // executor_validators.cc
+  Status ValidatorSetChange(const pb::ValidatorSetChange& p);
+  Status RequireValidatorQuorum(const std::vector<Validator>& current) const;
+  Status CheckEffectiveHeight(std::uint64_t effective_height) const;
+  Result<std::vector<Validator>> UpdatedValidators(std::vector<Validator> set, const pb::ValidatorSetChange& p) const;
+  Status CheckValidatorOrgs(const std::vector<Validator>& set) const;
   // executor_points.cc
   Status VolunteerService(const pb::VolunteerService& p);
   Status RedeemPoints(const pb::RedeemPoints& p);

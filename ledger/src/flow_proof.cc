@@ -95,6 +95,7 @@ Envelope Prove(const ReadView& view, const std::set<std::string>& keys, const st
   out.header = view.head();
   out.block_hash = view.head_hash();
   out.commit = view.HeadCommit();
+  out.transitions = view.ProvenTransitions(out.header.height());
   const std::vector<std::string> sorted(keys.begin(), keys.end());
   out.state_proof = view.StateProof(sorted);
   for (const std::string& key : sorted) out.records.push_back(Record{key, view.state().Get(key)});

@@ -23,6 +23,7 @@ class Reader {
  public:
   Reader(const json& j, std::string path) : j_(j), path_(std::move(path)) {}
 
+  bool Has(const char* f) const { return j_.is_object() && j_.contains(f); }
   Status Object(std::initializer_list<const char*> fields) const {
     if (!j_.is_object()) return Invalid(path_, "not an object");
     for (const char* f : fields) {
@@ -92,6 +93,7 @@ void AddEnvelope(const Envelope& e, json& out) {
   out["state_proof"] = Hex(e.state_proof);
   out["records"] = RecordsJson(e.records);
   out["txs"] = TxsJson(e.txs);
+  out["validator_transitions"] = TransitionsToJson(e.transitions);
 }
 
 Result<Record> ParseRecord(const json& j, const std::string& path) {
@@ -165,6 +167,11 @@ Status ParseEnvelope(const Reader& r, Envelope& e) {
     if (!tx.ok()) return tx.status();
     e.txs.push_back(std::move(*tx));
   }
+  if (r.Has("validator_transitions")) {
+    auto transitions = TransitionsFromJson(r["validator_transitions"], r.path() + ".validator_transitions");
+    if (!transitions.ok()) return Status::Error("invalid_proof", "flow proof: " + transitions.status().message());
+    e.transitions = std::move(*transitions);
+  }
   return Status::Ok();
 }
 
@@ -214,8 +221,12 @@ json ToJson(const SourcesProof& p) {
 
 Result<FlowProof> FlowProofFromJson(const json& j) {
   Reader r(j, "flow_proof");
-  SHANLIU_RETURN_IF_ERROR(r.Object({"version", "tx_id", "header", "block_hash", "commit", "state_proof", "records",
-                                    "txs", "max_nodes"}));
+  // validator_transitions is optional: proofs of chains whose set never changed were served without it.
+  SHANLIU_RETURN_IF_ERROR(r.Has("validator_transitions")
+                              ? r.Object({"version", "tx_id", "header", "block_hash", "commit", "state_proof", "records",
+                                          "txs", "max_nodes", "validator_transitions"})
+                              : r.Object({"version", "tx_id", "header", "block_hash", "commit", "state_proof", "records",
+                                          "txs", "max_nodes"}));
   SHANLIU_RETURN_IF_ERROR(CheckVersion(r));
   FlowProof out;
   auto id = r.HashField("tx_id");
@@ -231,8 +242,11 @@ Result<FlowProof> FlowProofFromJson(const json& j) {
 
 Result<SourcesProof> SourcesProofFromJson(const json& j) {
   Reader r(j, "proof");
-  SHANLIU_RETURN_IF_ERROR(r.Object({"version", "outflow_leaf", "cursor", "limit", "header", "block_hash", "commit",
-                                    "state_proof", "records", "txs"}));
+  SHANLIU_RETURN_IF_ERROR(r.Has("validator_transitions")
+                              ? r.Object({"version", "outflow_leaf", "cursor", "limit", "header", "block_hash", "commit",
+                                          "state_proof", "records", "txs", "validator_transitions"})
+                              : r.Object({"version", "outflow_leaf", "cursor", "limit", "header", "block_hash", "commit",
+                                          "state_proof", "records", "txs"}));
   SHANLIU_RETURN_IF_ERROR(CheckVersion(r));
   SourcesProof out;
   auto leaf = r.U64("outflow_leaf");

@@ -40,7 +40,8 @@ Status Fail(std::string_view check, std::string message) { return Status::Error(
 
 const std::string& StateRoot(const pb::BlockHeader& h) { return h.state_root(); }
 
-// Check 1: the header is certified by the genesis validators and not older than the receipt.
+// Check 1: the header is certified by the set that signed it — the genesis set, followed through
+// the envelope's validator-set transitions — and not older than the receipt.
 Status CheckHeader(const Envelope& e, const Genesis& genesis, std::uint64_t min_height) {
   const pb::BlockHeader& h = e.header;
   auto hash = BlockHash(h);
@@ -52,12 +53,10 @@ Status CheckHeader(const Envelope& e, const Genesis& genesis, std::uint64_t min_
   if (h.chain_id() != genesis.chain_id) {
     return Fail(kFlowHeader, "the header is of chain '" + h.chain_id() + "', the genesis of '" + genesis.chain_id + "'");
   }
-  const Hash256 validators = genesis.validators_hash();
-  if (h.validators_hash() != ToString(validators)) {
-    return Fail(kFlowHeader, "the header's validators_hash is not the genesis set's " + crypto::ToHex(validators));
-  }
-  if (Status s = VerifyCommitCertificate(e.commit, genesis.chain_id, h.height(), *hash, genesis.validators); !s.ok()) {
-    return Fail(kFlowHeader, "commit certificate: " + s.message());
+  auto signers = FollowValidatorTransitions(genesis.chain_id, genesis.validators, e.transitions, h.height());
+  if (!signers.ok()) return Fail(kFlowHeader, signers.status().message());
+  if (Status s = VerifyHeaderAgainstSet(genesis.chain_id, h, *hash, e.commit, *signers); !s.ok()) {
+    return Fail(kFlowHeader, s.code() == "bad_commit" ? "commit certificate: " + s.message() : s.message());
   }
   if (h.height() < min_height) {
     return Fail(kFlowHeader, "the flow proof's header (height " + std::to_string(h.height()) +

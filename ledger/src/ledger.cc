@@ -13,6 +13,7 @@
 #include "shanliu/ledger/executor.h"
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/goods.h"
+#include "shanliu/ledger/validator_set.h"
 #include "state_keys.h"
 
 namespace shanliu::ledger {
@@ -206,8 +207,9 @@ Status Ledger::CheckHead() {
   auto hash = BlockHash(header);
   if (!hash.ok()) return hash.status();
   if (height > 0) {
-    SHANLIU_RETURN_IF_ERROR(
-        VerifyCommitCertificate(head->commit(), genesis_.chain_id, height, *hash, genesis_.validators));
+    auto signers = ValidatorsAt(height);
+    if (!signers.ok()) return signers.status();
+    SHANLIU_RETURN_IF_ERROR(VerifyCommitCertificate(head->commit(), genesis_.chain_id, height, *hash, *signers));
   }
   node_cache_.Reset(height);
   std::lock_guard lock(head_mutex_);
@@ -300,8 +302,10 @@ void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash
   h.set_log_size(log_size);
   h.set_log_root(HashBytes(log_.RootAfter(leaf_hashes)));
   h.set_state_root(HashBytes(state_root));
-  h.set_validators_hash(HashBytes(genesis_.validators_hash()));
-  h.set_next_validators_hash(HashBytes(genesis_.validators_hash()));
+  // A change executed in this block takes effect at height + 2 or later, so `view` (after the
+  // block) and the state before it agree on both sets (docs/rules.md "Validator set changes").
+  h.set_validators_hash(HashBytes(ValidatorsHash(ValidatorsIn(view, genesis_, h.height()))));
+  h.set_next_validators_hash(HashBytes(ValidatorsHash(ValidatorsIn(view, genesis_, h.height() + 1))));
   h.set_proposer_index(proposer_index);
   auto hash = BlockHash(h);
   assert(hash.ok());
@@ -309,7 +313,6 @@ void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash
 }
 
 Result<ExecutedBlock> Ledger::SealPrepared(const PreparedBlock& prepared, std::uint32_t proposer_index) {
-  assert(proposer_index < genesis_.validators.size());
   const pb::BlockHeader prev = head();
   const Hash256 prev_hash = head_hash();
   if (prepared.base_hash != prev_hash || prepared.height != prev.height() + 1 ||
@@ -321,6 +324,9 @@ Result<ExecutedBlock> Ledger::SealPrepared(const PreparedBlock& prepared, std::u
   for (const DecodedTx& tx : prepared.txs) block_bytes += tx.envelope.size();
   if (prepared.txs.size() > genesis_.params.max_block_txs || block_bytes > genesis_.params.max_block_bytes) {
     return Status::Error("invalid_block", "the prepared block exceeds the genesis size limits");
+  }
+  if (proposer_index >= CommittedValidatorCount(prev.height() + 1)) {
+    return Status::Error("invalid_block", "proposer index is out of range");
   }
   StateView view(db_.get(), nullptr);
   for (const auto& [key, value] : prepared.writes) {
@@ -344,7 +350,7 @@ Result<ExecutedBlock> Ledger::SealPrepared(const PreparedBlock& prepared, std::u
 
 BuildResult Ledger::BuildBlock(std::span<const DecodedTx> candidates, std::uint64_t time_ms,
                                std::uint32_t proposer_index) {
-  assert(proposer_index < genesis_.validators.size());
+  assert(proposer_index < CommittedValidatorCount(height() + 1));
   pb::BlockHeader proposed;
   // Block times strictly increase even if the proposer's clock is behind.
   proposed.set_time_ms(std::max(time_ms, head().time_ms() + 1));
@@ -365,7 +371,7 @@ Result<ExecutedBlock> Ledger::ExecuteProposal(const pb::Block& block,
                                               std::to_string(prev.height() + 1));
   }
   if (h.time_ms() <= prev.time_ms()) return Status::Error("invalid_block", "block time does not increase");
-  if (h.proposer_index() >= genesis_.validators.size()) {
+  if (h.proposer_index() >= CommittedValidatorCount(h.height())) {
     return Status::Error("invalid_block", "proposer index is out of range");
   }
   if (static_cast<std::uint32_t>(block.txs_size()) > genesis_.params.max_block_txs) {
@@ -401,8 +407,9 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
   if (h.height() != height() + 1 || h.prev_block_hash() != HashBytes(head_hash())) {
     return Status::Error("stale_block", "block " + std::to_string(h.height()) + " does not extend the current head");
   }
-  SHANLIU_RETURN_IF_ERROR(
-      VerifyCommitCertificate(commit, genesis_.chain_id, h.height(), executed.hash, genesis_.validators));
+  auto signers = ValidatorsAt(h.height());
+  if (!signers.ok()) return signers.status();
+  SHANLIU_RETURN_IF_ERROR(VerifyCommitCertificate(commit, genesis_.chain_id, h.height(), executed.hash, *signers));
 
   leveldb::WriteBatch batch;
   for (const auto& [k, v] : executed.writes) {
@@ -451,6 +458,27 @@ Status Ledger::Commit(const ExecutedBlock& executed, const pb::CommitCertificate
   head_ = h;
   head_hash_ = executed.hash;
   return Status::Ok();
+}
+
+Result<std::vector<Validator>> Ledger::ValidatorsAt(std::uint64_t height) const {
+  try {
+    StateView committed(db_.get(), nullptr);
+    return ValidatorsIn(committed, genesis_, height);
+  } catch (const StorageCorrupt& e) {
+    return Status::Error("storage_corrupt", std::string("the validator set history: ") + e.what());
+  } catch (const StorageError& e) {
+    return Status::Error("io_error", std::string("the validator set history: ") + e.what());
+  }
+}
+
+std::vector<ValidatorTransition> Ledger::ValidatorTransitions(std::uint64_t up_to_height) const {
+  StateView committed(db_.get(), nullptr);
+  return TransitionsIn(committed, up_to_height);
+}
+
+std::size_t Ledger::CommittedValidatorCount(std::uint64_t height) const {
+  StateView committed(db_.get(), nullptr);
+  return ValidatorsIn(committed, genesis_, height).size();
 }
 
 smt::NodeReader Ledger::RawNodes() const {

@@ -70,7 +70,10 @@ Status Ledger::SampleStoredBlocks() const {
     auto hash = BlockHash(stored.header());
     if (!hash.ok()) return Corrupt(h, "its header is malformed");
     SHANLIU_RETURN_IF_ERROR(check_link(h, stored.header()));
-    Status certified = VerifyCommitCertificate(stored.commit(), genesis_.chain_id, h, *hash, genesis_.validators);
+    // Certified by the set that signed height h (the committed history knows every one).
+    auto signers = ValidatorsAt(h);
+    if (!signers.ok()) return signers.status();
+    Status certified = VerifyCommitCertificate(stored.commit(), genesis_.chain_id, h, *hash, *signers);
     if (!certified.ok()) {
       return Corrupt(h, "its commit certificate does not verify: " + certified.message());
     }

@@ -1,9 +1,11 @@
 #include <leveldb/iterator.h>
 
+#include <algorithm>
 #include <cassert>
 #include <memory>
 
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/block.h"
 #include "shanliu/ledger/ledger.h"
 #include "state_keys.h"
 
@@ -257,6 +259,7 @@ Result<ReceiptProofData> ReadView::ReceiptProof(const Hash256& tx_id) const {
   if (!hash.ok()) return hash.status();
   proof.block_hash = *hash;
   proof.commit = block->commit();
+  proof.transitions = ProvenTransitions(proof.header.height());
   proof.tx = std::move(*tx);
   return proof;
 }
@@ -284,6 +287,26 @@ Result<std::vector<Hash256>> ReadView::InclusionPath(std::uint64_t leaf) const {
   if (leaf >= head_.log_size()) return Status::Error("out_of_range", "no leaf " + std::to_string(leaf) + " yet");
   CommittedSubtreeReader reader(db_, snapshot_);
   return crypto::MerkleInclusionProof(reader, leaf, head_.log_size());
+}
+
+std::vector<ProvenTransition> ReadView::ProvenTransitions(std::uint64_t up_to_height) const {
+  // Block E-1 proves a transition effective at E; only committed blocks can.
+  const std::uint64_t limit = std::min(up_to_height, head_.height() + 1);
+  std::vector<ProvenTransition> out;
+  for (ValidatorTransition& t : ValidatorTransitions(limit)) {
+    auto block = Block(t.effective_height - 1);
+    if (!block) throw StorageError("block " + std::to_string(t.effective_height - 1) + " (a validator set transition) is missing");
+    auto hash = BlockHash(block->header());
+    if (!hash.ok()) throw StorageCorrupt(PrintableStorageKey(keys::Block(t.effective_height - 1)), hash.status().message());
+    ProvenTransition p;
+    p.effective_height = t.effective_height;
+    p.header = block->header();
+    p.block_hash = *hash;
+    p.commit = block->commit();
+    p.next_validators = std::move(t.validators);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 pb::CommitCertificate ReadView::HeadCommit() const {

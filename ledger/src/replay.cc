@@ -165,10 +165,14 @@ std::optional<ReplayFailure> Replayer::CheckHeaderChain(const pb::BlockHeader& h
   const Hash256 prev_hash = ledger_.head_hash();
   if (h.prev_block_hash() != Raw(prev_hash)) return fail(Hex(prev_hash), Hex(h.prev_block_hash()));
   if (h.time_ms() <= prev.time_ms()) return fail("> " + std::to_string(prev.time_ms()), std::to_string(h.time_ms()));
-  const Hash256 validators = genesis.validators_hash();
+  // The set that signs this height, fixed by the state already replayed (a change takes effect
+  // two or more blocks after the block that made it).
+  auto signers = ledger_.ValidatorsAt(height);
+  if (!signers.ok()) return Failure(height, ReplayCheck::kStorage, "", "", signers.status());
+  const Hash256 validators = ValidatorsHash(*signers);
   if (h.validators_hash() != Raw(validators)) return fail(Hex(validators), Hex(h.validators_hash()));
-  if (h.proposer_index() >= genesis.validators.size()) {
-    return fail("< " + std::to_string(genesis.validators.size()), std::to_string(h.proposer_index()));
+  if (h.proposer_index() >= signers->size()) {
+    return fail("< " + std::to_string(signers->size()), std::to_string(h.proposer_index()));
   }
   return std::nullopt;
 }
@@ -183,8 +187,9 @@ std::optional<ReplayFailure> Replayer::CheckBlock(const pb::CommittedBlock& comm
   if (auto f = CheckHeaderChain(h)) return f;
   auto hash = BlockHash(h);
   if (!hash.ok()) return Failure(height, ReplayCheck::kHeaderChain, "", "", hash.status());
-  if (Status s = VerifyCommitCertificate(committed.commit(), genesis.chain_id, height, *hash, genesis.validators);
-      !s.ok()) {
+  auto signers = ledger_.ValidatorsAt(height);
+  if (!signers.ok()) return Failure(height, ReplayCheck::kStorage, "", "", signers.status());
+  if (Status s = VerifyCommitCertificate(committed.commit(), genesis.chain_id, height, *hash, *signers); !s.ok()) {
     return Failure(height, ReplayCheck::kCommitCertificate, Hex(*hash), Hex(committed.commit().block_hash()), s);
   }
   std::uint64_t bytes = 0;

@@ -226,6 +226,10 @@ Result<std::vector<SignerSlot>> RequiredSigners(const pb::TxBody& body, const Si
     case pb::TxBody::kRegisterGoodsItem:
       return Err("unsupported_kind",
                  "any active federation may register a goods item: sign it with shanliu tx and the federation's key");
+    case pb::TxBody::kValidatorSetChange:
+      return Err("unsupported_kind",
+                 "a validator set change needs the bureau and validators holding more than 2/3 of the voting power: "
+                 "sign it with shanliu validators change");
     case pb::TxBody::kCorrection:
       return Err("unsupported_kind",
                  "a correction's signers depend on the corrected tx and the bureau threshold: sign it with shanliu tx");

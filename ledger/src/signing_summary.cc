@@ -23,7 +23,7 @@ const char* KindZh(const std::string& kind) {
       {"refund", "退款"},                 {"volunteer_service", "志愿服务"},  {"redeem_points", "积分兑换"},
       {"disclosure", "信息公开"},         {"correction", "更正"},             {"region_population", "常住人口"},
       {"register_street", "登记街道"},   {"request_key_recovery", "申请恢复密钥"}, {"veto_key_recovery", "否决密钥恢复"},
-      {"complete_key_recovery", "完成密钥恢复"}};
+      {"complete_key_recovery", "完成密钥恢复"}, {"validator_set_change", "变更验证人"}};
   auto it = names.find(kind);
   return it == names.end() ? "交易" : it->second;
 }

@@ -124,6 +124,11 @@ inline std::string Street(std::string_view code) { return "r/rs/" + std::string(
 inline std::string OrgRegionPrefix(std::string_view org) { return "r/rh/" + std::string(org) + '\0'; }
 inline std::string OrgRegion(std::string_view org, std::uint64_t leaf) { return OrgRegionPrefix(org) + U64(leaf); }
 
+// The validator set's history (docs/rules.md "Validator set changes"): the full set that signs
+// blocks from an effective height on (ValidatorSetRecord); heights big-endian so rows sort by height.
+inline const std::string kValidatorSetPrefix = "r/vs/";
+inline std::string ValidatorSet(std::uint64_t effective_height) { return kValidatorSetPrefix + U64(effective_height); }
+
 // Chain storage (outside the state digest; covered by the block header's roots instead).
 inline std::string Block(std::uint64_t height) { return "B/" + U64(height); }
 inline std::string Leaf(std::uint64_t leaf) { return "L/" + U64(leaf); }

@@ -11,6 +11,7 @@
 #include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/personal_data.h"
 #include "shanliu/ledger/text.h"
+#include "shanliu/ledger/validator_set.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -250,6 +251,29 @@ Status CheckKeyRecoveryPayload(const pb::TxBody& body) {
   }
   assert(false && "CheckKeyRecoveryPayload called for a kind it does not handle");
   return Malformed("not a key recovery payload");
+}
+
+// ValidatorSetChange shapes (docs/rules.md "Validator set changes"); the set, its orgs, the
+// signers and the effective height against the chain are the executor's.
+Status CheckValidatorSetChange(const pb::ValidatorSetChange& p) {
+  if (p.updates_size() == 0 || static_cast<std::size_t>(p.updates_size()) > kMaxValidatorCount) {
+    return Malformed("validator_set_change.updates must hold 1 to 100 updates");
+  }
+  if (p.effective_height() == 0) return Malformed("validator_set_change.effective_height is required");
+  std::set<std::string> keys;
+  for (int i = 0; i < p.updates_size(); ++i) {
+    const pb::ValidatorUpdate& u = p.updates(i);
+    const std::string field = "validator_set_change.updates[" + std::to_string(i) + "]";
+    if (u.public_key().size() != 32) return Malformed(field + ".public_key must be 32 bytes");
+    if (!u.org_id().empty() && !IsValidId(u.org_id())) return Malformed(field + ".org_id must match [a-z0-9-]{3,40}");
+    if (u.voting_power() > kMaxValidatorVotingPower) {
+      return Status::Error("invalid_voting_power", field + ".voting_power is above 2^40 (the genesis limit)");
+    }
+    if (!keys.insert(u.public_key()).second) {
+      return Status::Error("duplicate_validator", field + ".public_key appears twice in the change");
+    }
+  }
+  return Status::Ok();
 }
 
 Status CheckPayload(const pb::TxBody& body) {
@@ -497,6 +521,7 @@ Status CheckPayload(const pb::TxBody& body) {
                  "must be 2, 4, 6 or 9 digits")
           .status();
     }
+    case pb::TxBody::kValidatorSetChange: return CheckValidatorSetChange(body.validator_set_change());
     case pb::TxBody::kRegisterStreet: {
       const auto& p = body.register_street();
       return FieldChecker("register_street")
@@ -525,6 +550,10 @@ Status CheckPayload(const pb::TxBody& body) {
 
 }  // namespace
 
+int MaxSignatures(const pb::TxBody& body) {
+  return body.has_validator_set_change() ? kMaxValidatorSetChangeSignatures : TxLimits::kMaxSignatures;
+}
+
 bool DecodedTx::SignedBy(const crypto::PublicKey& key) const {
   return std::find(signers.begin(), signers.end(), key) != signers.end();
 }
@@ -548,7 +577,7 @@ bool IsValidAccount(std::string_view account) {
 Hash256 TxId(ByteView body_bytes) { return crypto::Sha256(kTxIdDomain, body_bytes); }
 
 Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> signers) {
-  assert(!signers.empty() && signers.size() <= static_cast<std::size_t>(TxLimits::kMaxSignatures));
+  assert(!signers.empty() && signers.size() <= static_cast<std::size_t>(MaxSignatures(body)));
   pb::Tx tx;
   const bool serialized = body.SerializeToString(tx.mutable_body());
   assert(serialized);
@@ -656,9 +685,9 @@ Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool ve
   out.body = std::move(*body);
 
   if (tx.sigs_size() == 0) return Status::Error("missing_signature", "transaction carries no signature");
-  if (tx.sigs_size() > TxLimits::kMaxSignatures) {
-    return Status::Error("too_many_signatures", "at most " + std::to_string(TxLimits::kMaxSignatures) +
-                                                    " signatures are allowed");
+  if (tx.sigs_size() > MaxSignatures(out.body)) {
+    return Status::Error("too_many_signatures", "at most " + std::to_string(MaxSignatures(out.body)) +
+                                                    " signatures are allowed on a " + PayloadKindName(out.body));
   }
   for (const pb::Signature& s : tx.sigs()) {
     if (s.public_key().size() != 32 || s.sig().size() != 64) {

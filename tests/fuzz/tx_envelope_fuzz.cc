@@ -20,7 +20,7 @@ void CheckAccepted(const ledger::DecodedTx& tx, ByteView envelope) {
   SHANLIU_FUZZ_CHECK(kTarget, tx.envelope_hash == crypto::Sha256(envelope));
   const std::string body_bytes = tx.body.SerializeAsString();
   SHANLIU_FUZZ_CHECK(kTarget, tx.id == ledger::TxId(AsBytes(body_bytes)));
-  SHANLIU_FUZZ_CHECK(kTarget, !tx.signers.empty() && tx.signers.size() <= ledger::TxLimits::kMaxSignatures);
+  SHANLIU_FUZZ_CHECK(kTarget, !tx.signers.empty() && tx.signers.size() <= static_cast<std::size_t>(ledger::MaxSignatures(tx.body)));
   SHANLIU_FUZZ_CHECK(kTarget, tx.body.chain_id() == fuzz::kChainId);
   SHANLIU_FUZZ_CHECK(kTarget, !ledger::FindInvalidUtf8(envelope).has_value());
   SHANLIU_FUZZ_CHECK(kTarget, !ledger::PayloadKindName(tx.body).empty());

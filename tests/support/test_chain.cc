@@ -100,12 +100,28 @@ std::vector<Status> TestChain::CommitBlock(const std::vector<Bytes>& txs, std::u
   }
   if (built.executed.block.txs_size() == 0) return statuses;
   const auto& h = built.executed.block.header();
-  const pb::CommitCertificate commit = ledger::MakeCommitCertificate(
-      h.height(), 0, built.executed.hash,
-      {ledger::SignPrecommit(genesis_.chain_id, h.height(), 0, built.executed.hash, 0, validator_.secret_key)});
+  const pb::CommitCertificate commit = SignCommit(h.height(), built.executed.hash);
   Status st = ledger_->Commit(built.executed, commit);
   if (!st.ok()) throw std::runtime_error("commit failed: " + st.ToString());
   return statuses;
+}
+
+pb::CommitCertificate TestChain::SignCommit(std::uint64_t height, const Hash256& block_hash) const {
+  // Every validator of the set that signs `height` whose key the test holds precommits.
+  auto set = ledger_->ValidatorsAt(height);
+  if (!set.ok()) throw std::runtime_error("no validator set: " + set.status().ToString());
+  std::vector<pb::CommitSignature> signatures;
+  for (std::size_t i = 0; i < set->size(); ++i) {
+    const crypto::PublicKey& key = (*set)[i].public_key;
+    const crypto::KeyPair* pair = key == validator_.public_key ? &validator_ : nullptr;
+    for (const crypto::KeyPair& k : validator_keys) {
+      if (k.public_key == key) pair = &k;
+    }
+    if (pair == nullptr) continue;
+    signatures.push_back(ledger::SignPrecommit(genesis_.chain_id, height, 0, block_hash, static_cast<std::uint32_t>(i),
+                                               pair->secret_key));
+  }
+  return ledger::MakeCommitCertificate(height, 0, block_hash, std::move(signatures));
 }
 
 std::pair<Status, bool> TestChain::DryRun(const Bytes& tx) {

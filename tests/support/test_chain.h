@@ -52,6 +52,9 @@ class TestChain {
   // status of each tx (ok, or why BuildBlock left it out). No block is committed if every tx
   // was left out. `time_ms` 0 means "previous block time + 1000".
   std::vector<Status> CommitBlock(const std::vector<Bytes>& txs, std::uint64_t time_ms = 0);
+  // A commit certificate for block `height` signed by every validator of the set that signs it
+  // (Ledger::ValidatorsAt) whose key the test holds: validator() and validator_keys.
+  pb::CommitCertificate SignCommit(std::uint64_t height, const Hash256& block_hash) const;
   // One tx in its own block; returns its status.
   Status Commit(const Bytes& tx) { return CommitBlock({tx}).front(); }
   // Applies `tx` to a scratch overlay of the committed state without committing anything.
@@ -82,6 +85,9 @@ class TestChain {
   crypto::KeyPair bureau = TestKey("bureau");
   crypto::KeyPair federation = TestKey("federation");
   crypto::KeyPair bank = TestKey("bank-1");
+  // Further validator keys the test holds (genesis validators it added, validators it adds by
+  // ValidatorSetChange): CommitBlock signs with each one in the set of the block's height.
+  std::vector<crypto::KeyPair> validator_keys;
 
  private:
   TempDir dir_;

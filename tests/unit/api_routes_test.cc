@@ -413,6 +413,32 @@ std::string Base64(const Bytes& bytes) {
 
 // ---------------------------------------------------------------- receipts and traces
 
+TEST_CASE("the validator set by height and its transitions") {
+  Api api;
+  const std::uint64_t head = api.Get("/v1/blocks/latest").json["height"].get<std::uint64_t>();
+  Reply r = api.Get("/v1/validators");
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(r.json["height"] == head + 1);
+  const ledger::Genesis& g = api.chain.ledger->genesis();
+  CHECK(r.json["validators_hash"] == crypto::ToHex(g.validators_hash()));
+  REQUIRE(r.json["validators"].size() == g.validators.size());
+  CHECK(r.json["validators"][0] == Json{{"index", 0},
+                                        {"public_key", crypto::ToHex(g.validators[0].public_key)},
+                                        {"voting_power", g.validators[0].voting_power},
+                                        {"org_id", g.validators[0].org_id}});
+  CHECK(api.Get("/v1/validators?height=1").status == 200);
+  CHECK(api.Get("/v1/validators?height=" + std::to_string(head + 2)).status == 200);
+  r = api.Get("/v1/validators?height=" + std::to_string(head + 3));
+  CHECK(r.status == 400);
+  CHECK(r.json["error"]["code"] == "out_of_range");
+  CHECK(api.Get("/v1/validators?height=x").status == 400);
+  r = api.Get("/v1/validators/transitions");
+  REQUIRE(r.status == 200);
+  CHECK(r.json == Json{{"transitions", Json::array()}});
+  CHECK(api.Get("/v1/validators/transitions?to_height=99999").json == Json{{"transitions", Json::array()}});
+  CHECK(api.Get("/v1/checkpoint").json["validator_transitions"] == Json::array());
+}
+
 TEST_CASE("a receipt's proof verifies offline with only the genesis") {
   Api api;
   const Reply r = api.Get("/v1/receipts/" + Code(api.chain.d1));
@@ -421,7 +447,9 @@ TEST_CASE("a receipt's proof verifies offline with only the genesis") {
   std::set<std::string> keys;
   for (const auto& [k, v] : proof.items()) keys.insert(k);
   CHECK(keys == std::set<std::string>{"tx", "tx_id", "leaf_index", "log_size", "inclusion_path", "header", "block_hash",
-                                      "commit"});
+                                      "commit", "validator_transitions"});
+  CHECK(proof["validator_transitions"] == Json::array());  // the genesis set never changed
+  CHECK(r.json["flow_proof"]["validator_transitions"] == Json::array());
 
   auto tx_bytes = crypto::FromHex(proof["tx"].get<std::string>());
   REQUIRE(tx_bytes.ok());

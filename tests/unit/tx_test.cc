@@ -372,6 +372,17 @@ std::vector<pb::TxBody> ValidBodies() {
     p->set_name_zh("北山街道");
     out.push_back(b);
   }
+  {
+    auto b = Base();
+    auto* p = b.mutable_validator_set_change();
+    auto* u = p->add_updates();
+    u->set_public_key(Raw(32, 'v'));
+    u->set_voting_power(1);
+    u->set_org_id("hz-bank-2");
+    p->add_updates()->set_public_key(Raw(32, 'w'));  // power 0: a removal
+    p->set_effective_height(12);
+    out.push_back(b);
+  }
   return out;
 }
 
@@ -468,7 +479,8 @@ TEST_CASE("PayloadKindName") {
                                "update_project", "service_exchange", "move_points", "goods_donation",
                                "goods_transfer", "goods_distribution", "register_goods_item", "honour_name",
                                "catalogue_entry", "request_key_recovery", "veto_key_recovery",
-                               "complete_key_recovery", "region_population", "register_street"};
+                               "complete_key_recovery", "region_population", "register_street",
+                               "validator_set_change"};
   const auto bodies = ValidBodies();
   REQUIRE(bodies.size() == std::size(names));
   for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(PayloadKindName(bodies[i]) == names[i]);
@@ -651,7 +663,7 @@ TEST_CASE("unknown fields anywhere in the body or the envelope are rejected") {
   }
   {  // a payload field number the schema does not know (a future kind)
     auto b = Base();
-    b.GetReflection()->MutableUnknownFields(&b)->AddLengthDelimited(40, "");
+    b.GetReflection()->MutableUnknownFields(&b)->AddLengthDelimited(41, "");
     EXPECT_BAD(b, "TxBody");
   }
   const std::string body_bytes = body.SerializeAsString();

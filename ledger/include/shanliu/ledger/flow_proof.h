@@ -16,6 +16,7 @@
 #include "shanliu/ledger/flow.h"
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/validator_set.h"
 #include "shanliu/pb/state.pb.h"
 #include "shanliu/status.h"
 
@@ -59,6 +60,9 @@ struct Envelope {
   Bytes state_proof;            // multi-proof bytes (docs/data-format.md "State map")
   std::vector<Record> records;  // sorted by key, distinct keys
   std::vector<ProvenTx> txs;    // sorted by leaf, distinct leaves
+  // Every validator-set transition effective at or before header.height(), oldest first: how a
+  // verifier holding genesis reaches the set that signed the header ("validator_transitions").
+  std::vector<ProvenTransition> transitions;
 };
 
 // GET /v1/receipts/{code} -> flow_proof.

@@ -24,6 +24,7 @@
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/ledger/tx.h"
+#include "shanliu/ledger/validator_set.h"
 #include "shanliu/pb/state.pb.h"
 #include "shanliu/status.h"
 
@@ -127,6 +128,15 @@ class Ledger {
   // Persists an executed block of height head+1 with its commit certificate (verified here).
   Status Commit(const ExecutedBlock& executed, const pb::CommitCertificate& commit);
 
+  // The validator set that signs block `height` (docs/rules.md "Validator set changes"), from the
+  // committed state: exact for every height up to head + 2 (a change committed later takes
+  // effect 2 or more blocks after its own block); above that, the set as far as committed changes
+  // go. Block 0 is the genesis set's. Error storage_corrupt or io_error if the history cannot be read.
+  Result<std::vector<Validator>> ValidatorsAt(std::uint64_t height) const;
+  // Every committed transition with effective_height <= up_to_height, oldest first (the genesis
+  // set is not one). Throws StorageError if the history cannot be read.
+  std::vector<ValidatorTransition> ValidatorTransitions(std::uint64_t up_to_height) const;
+
   // A consistent read-only view of the committed ledger, usable from any thread.
   std::shared_ptr<const ReadView> Read() const;
 
@@ -165,6 +175,7 @@ class Ledger {
   LedgerOptions options_;
   MerkleLog log_;
   smt::NodeReader RawNodes() const;  // the committed tree straight from LevelDB
+  std::size_t CommittedValidatorCount(std::uint64_t height) const;  // throws StorageError
   // The state map's top 18 levels (at most 2^18 records), shared with every ReadView.
   static constexpr std::size_t kCachedNodeDepth = 18;
   mutable NodeCache node_cache_{kCachedNodeDepth};
@@ -189,6 +200,8 @@ struct ReceiptProofData {
   pb::BlockHeader header;
   Hash256 block_hash{};
   pb::CommitCertificate commit;
+  // The validator-set transitions effective at or before header.height() (validator_set.h).
+  std::vector<ProvenTransition> transitions;
 };
 
 // One row of the honour list (GET /v1/honour): a holder that chose a display name, and what it
@@ -268,6 +281,17 @@ class ReadView {
   // The same organisation index, oldest first, from `from_leaf` (inclusive): exports read a
   // period forwards.
   std::vector<std::uint64_t> OrgActivityFrom(std::string_view org, std::uint64_t from_leaf, std::size_t limit) const;
+
+  // The validator set that signs block `height` and the transitions up to a height, as this
+  // view's snapshot records them (Ledger::ValidatorsAt). Throw StorageError on a failed read.
+  std::vector<Validator> ValidatorsAt(std::uint64_t height) const { return ValidatorsIn(state_, genesis_, height); }
+  std::vector<ValidatorTransition> ValidatorTransitions(std::uint64_t up_to_height) const {
+    return TransitionsIn(state_, up_to_height);
+  }
+  // The transitions effective at or before `up_to_height` (and at most head + 1, since block E-1
+  // must be committed), each with block E-1's header, hash and commit certificate: what a
+  // verifier holding only genesis follows (FollowValidatorTransitions). Throws StorageError.
+  std::vector<ProvenTransition> ProvenTransitions(std::uint64_t up_to_height) const;
 
   Result<ReceiptProofData> ReceiptProof(const Hash256& tx_id) const;
   // Proofs against this view's head (the newest committed block: its state_root and log root).

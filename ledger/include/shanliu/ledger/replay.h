@@ -1,6 +1,6 @@
 // One replayer for every path that takes committed blocks from elsewhere — block sync and the
 // audit: for each block it checks the header chain and the commit certificate against the
-// genesis validators, the tx envelopes and their signatures (on the VerifyPool, one batch
+// validator set of that height (the genesis set, then each committed ValidatorSetChange), the tx envelopes and their signatures (on the VerifyPool, one batch
 // ahead of execution), re-executes the block, checks the header's roots against the result
 // and commits. The first failure comes back as a ReplayFailure: typed, never text to parse.
 #pragma once

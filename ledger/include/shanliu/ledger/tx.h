@@ -52,12 +52,16 @@ struct DecodedTx {
 
 Hash256 TxId(ByteView body_bytes);
 
+// The signatures a tx of this kind may carry: TxLimits::kMaxSignatures, except a
+// ValidatorSetChange (the bureau and up to every validator: kMaxValidatorSetChangeSignatures).
+int MaxSignatures(const pb::TxBody& body);
+
 // Serialises `body` and signs it with every key (in order). Programming errors assert.
 Bytes BuildTx(const pb::TxBody& body, std::span<const crypto::KeyPair* const> signers);
 
 // Everything that can be checked without ledger state: size limits, protobuf shape,
 // chain id, payload present and well-formed (ids, amounts, hash lengths, text limits),
-// 1..kMaxSignatures distinct signers whose signatures all verify.
+// 1..MaxSignatures(body) distinct signers whose signatures all verify.
 // `verify_signatures = false` skips only the Ed25519 checks (for a verified-signature cache).
 Result<DecodedTx> DecodeTx(ByteView envelope, std::string_view chain_id, bool verify_signatures = true);
 
