@@ -28,9 +28,10 @@ bool RunsConsensus(const ledger::Genesis& genesis, bool observer) {
   return !observer && genesis.validators.size() > 1;
 }
 
-// The set that signs a height, from the ledger's committed state.
+// The set that signs a height, from the ledger's committed state (exact up to head + 2, which
+// is as far as the adapter asks).
 ConsensusAdapter::ValidatorsAt ValidatorsAtSeam(const ledger::Ledger& ledger) {
-  return [&ledger](std::uint64_t) -> Result<std::vector<ledger::Validator>> { return ledger.genesis().validators; };
+  return [&ledger](std::uint64_t height) { return ledger.ValidatorsAt(height); };
 }
 
 }  // namespace
