@@ -9,6 +9,7 @@
 #   scripts/sim-soak.sh                          # 1,000,002 runs, one job per core
 #   scripts/sim-soak.sh --runs 30000 --jobs 1    # a sample
 #   scripts/sim-soak.sh --family selective --first 5000001
+#   scripts/sim-soak.sh --family reconfig --runs 30000   # validator set changes (docs/consensus.md section 8)
 #
 # Every run also hosts the node around the cores (docs/consensus.md "The node in the simulator"):
 # observers following by block sync, a lying peer in most runs, a slow peer, flipped bytes in
@@ -30,7 +31,7 @@ sim=build/bin/shanliu-sim
 fault=none  # a test-only bug, to see the soak catch it
 
 usage() {
-  echo "usage: scripts/sim-soak.sh [--runs N] [--jobs J] [--first SEED] [--family ordinary|selective|both]" \
+  echo "usage: scripts/sim-soak.sh [--runs N] [--jobs J] [--first SEED] [--family ordinary|selective|reconfig|both|all]" \
        "[--chunk SEEDS] [--sim PATH] [--fault NAME]" >&2
   exit 2
 }
@@ -42,7 +43,7 @@ while [[ $# -gt 0 ]]; do
     --jobs) is_count "${2:-}" || usage; jobs=$2; shift 2 ;;
     --first) is_count "${2:-}" || usage; first=$2; shift 2 ;;
     --chunk) is_count "${2:-}" || usage; chunk_seeds=$2; shift 2 ;;
-    --family) [[ "${2:-}" =~ ^(ordinary|selective|both)$ ]] || usage; family=$2; shift 2 ;;
+    --family) [[ "${2:-}" =~ ^(ordinary|selective|reconfig|both|all)$ ]] || usage; family=$2; shift 2 ;;
     --sim) [[ -n "${2:-}" ]] || usage; sim=$2; shift 2 ;;
     --fault) [[ "${2:-}" =~ ^[a-z,-]+$ ]] || usage; fault=$2; shift 2 ;;
     *) usage ;;
@@ -54,6 +55,7 @@ done
 families=()
 case "$family" in
   both) families=(ordinary selective) ;;
+  all) families=(ordinary selective reconfig) ;;
   *) families=("$family") ;;
 esac
 seeds_per_family=$(( (runs + 3 * ${#families[@]} - 1) / (3 * ${#families[@]}) ))
@@ -78,6 +80,7 @@ export sim logs fault
 xargs -P "$jobs" -L 1 bash -c '
   fam=$0 start=$1 count=$2
   extra=(); [[ $fam == selective ]] && extra=(--selective)
+  [[ $fam == reconfig ]] && extra=(--reconfig)
   [[ $fault != none ]] && extra+=(--fault "$fault")
   nice -n 19 "$sim" --seeds "$count" --first "$start" --validators 4,7,10 --count "${extra[@]}" \
     > "$logs/$fam-$start.log" 2>&1
@@ -104,5 +107,5 @@ done
 echo "sim-soak: $total runs, $violations with a violation, ${elapsed} s wall clock on $(nproc) cores ($jobs jobs)"
 echo "sim-soak: node faults: $synced blocks synced, $refused forged blocks refused, $corrupt corrupt reads caught," \
      "$torn torn block writes, $repairs repairs"
-echo "sim-soak: replay one with: $sim --seed S --validators N [--selective] --trace"
+echo "sim-soak: replay one with: $sim --seed S --validators N [--selective | --reconfig] --trace"
 [[ $violations -eq 0 ]]

@@ -65,6 +65,7 @@ constexpr FoundingOrg kBanks[] = {
 struct NodePlan {
   std::string name;  // "node0"
   bool observer = false;
+  bool standby = false;  // a bank's node outside the genesis set, not an observer (--standby)
   std::string org;   // the organisation running a validator
   crypto::KeyPair key;
   std::uint16_t api_port = 0;
@@ -146,8 +147,8 @@ nlohmann::ordered_json NodeConfig(const NodePlan& node, const std::vector<NodePl
 
 }  // namespace
 
-const char kDevnetUsage[] = R"(usage: shanliu devnet --dir DIR --validators N [--observers M] [--base-port P]
-                      [--chain-id ID] [--explorer-dir PATH] [--force]
+const char kDevnetUsage[] = R"(usage: shanliu devnet --dir DIR --validators N [--observers M] [--standby K]
+                      [--base-port P] [--chain-id ID] [--explorer-dir PATH] [--force]
 
 Writes everything a local network needs into DIR:
   DIR/genesis.json          the chain: the bureau (民政局), the federation (慈善总会) and banks
@@ -158,12 +159,16 @@ Writes everything a local network needs into DIR:
   DIR/node<i>/config.json   shanliu-node configuration; API on port P+10i, p2p on P+10i+1,
                             every other node as a peer
 Validators: node0 is run by the bureau, node1 by the federation, node2.. by the banks;
-observers (non-voting, read-only nodes) follow them.
+observers (non-voting, read-only nodes) follow them. With --standby K, the first K observers
+are standby validators instead: each is run by a bank of its own (registered in genesis, with
+its org key in DIR/keys), is configured "observer": false, and follows without voting until a
+ValidatorSetChange adds its key (docs/operator.md "Adding or removing a validator").
 
 options:
   --dir DIR             output folder (created; refused if it already holds a genesis.json)
   --validators N        1 to 12
   --observers M         0 to 12 (default 0)
+  --standby K           0 to M (default 0): observers that are banks' standby validators
   --base-port P         first API port (default 8080)
   --chain-id ID         [a-z0-9-]{3,40} (default shanliu-devnet)
   --explorer-dir PATH   built explorer files for the nodes to serve (default: explorer/dist
@@ -174,7 +179,8 @@ options:
 
 int Devnet(const Args& args) {
   const auto usage = [](const std::string& m) { return UsageError("devnet", kDevnetUsage, m); };
-  if (Status s = RequireOnly(args, {"dir", "validators", "observers", "base-port", "chain-id", "explorer-dir", "force"});
+  if (Status s = RequireOnly(args, {"dir", "validators", "observers", "standby", "base-port", "chain-id", "explorer-dir",
+                                      "force"});
       !s.ok()) {
     return usage(s.message());
   }
@@ -185,6 +191,8 @@ int Devnet(const Args& args) {
   if (!validators.ok()) return usage(validators.status().message());
   auto observers = ParseUInt(args.Get("observers").value_or("0"), 0, kMaxObservers, "--observers");
   if (!observers.ok()) return usage(observers.status().message());
+  auto standby = ParseUInt(args.Get("standby").value_or("0"), 0, *observers, "--standby");
+  if (!standby.ok()) return usage(standby.status().message());
   const std::uint64_t nodes = *validators + *observers;
   auto base_port = ParseUInt(args.Get("base-port").value_or("8080"), 1, 65535 - (nodes - 1) * 10 - 1, "--base-port");
   if (!base_port.ok()) return usage(base_port.status().message());
@@ -222,7 +230,15 @@ int Devnet(const Args& args) {
   add_org("bureau", pb::ORG_KIND_BUREAU, kBureau);
   add_org("federation", pb::ORG_KIND_FEDERATION, kFederation);
   const std::size_t banks = std::max<std::size_t>(kMinBanks, *validators > 2 ? *validators - 2 : 0);
-  for (std::size_t b = 0; b < banks; ++b) add_org("bank-" + std::to_string(b + 1), pb::ORG_KIND_BANK, kBanks[b]);
+  // A standby validator's bank comes after the founding banks; validators may only be run by
+  // registered banks (and the bureau and federation), so it is registered here too.
+  if (banks + *standby > std::size(kBanks)) {
+    return usage("--validators and --standby together need more banks than the devnet has (" +
+                 std::to_string(std::size(kBanks)) + ")");
+  }
+  for (std::size_t b = 0; b < banks + *standby; ++b) {
+    add_org("bank-" + std::to_string(b + 1), pb::ORG_KIND_BANK, kBanks[b]);
+  }
 
   AddDemoPopulations(genesis);
 
@@ -231,12 +247,15 @@ int Devnet(const Args& args) {
   for (std::uint64_t i = 0; i < nodes; ++i) {
     NodePlan n;
     n.name = "node" + std::to_string(i);
-    n.observer = i >= *validators;
+    n.observer = i >= *validators + *standby;
     n.org = n.observer ? "" : i == 0 ? "bureau" : i == 1 ? "federation" : "bank-" + std::to_string(i - 1);
+    // Standby: after the founding banks, numbered on from them.
+    n.standby = i >= *validators && !n.observer;
+    if (n.standby) n.org = "bank-" + std::to_string(banks + 1 + (i - *validators));
     n.key = crypto::GenerateKeyPair();
     n.api_port = static_cast<std::uint16_t>(*base_port + i * 10);
     n.p2p_port = static_cast<std::uint16_t>(*base_port + i * 10 + 1);
-    if (!n.observer) genesis.validators.push_back(ledger::Validator{n.key.public_key, 1, n.org});
+    if (i < *validators) genesis.validators.push_back(ledger::Validator{n.key.public_key, 1, n.org});
     plan.push_back(std::move(n));
   }
   const std::string genesis_json = ledger::GenesisToJson(genesis);
@@ -268,7 +287,8 @@ int Devnet(const Args& args) {
   }
   std::cout << "\n";
   for (const NodePlan& n : plan) {
-    std::cout << "  " << n.name << (n.observer ? "  observer            " : "  validator ") << n.org
+    std::cout << "  " << n.name << (n.observer ? "  observer            " : n.standby ? "  standby   " : "  validator ")
+              << n.org
               << std::string(n.observer ? 0 : std::max<std::size_t>(1, 11 - n.org.size()), ' ')
               << "api http://127.0.0.1:" << n.api_port << "  p2p 127.0.0.1:" << n.p2p_port << "  config "
               << (dir / n.name / "config.json").string() << "\n";

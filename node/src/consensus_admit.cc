@@ -14,8 +14,10 @@
 
 namespace shanliu::node::consensus {
 
-Status Core::Impl::OnMessage(Message message, std::optional<std::uint32_t> from) {
+Status Core::Impl::OnMessage(Message message, std::optional<std::uint32_t> from,
+                             const std::optional<crypto::PublicKey>& from_key) {
   if (height == 0) return Reject("not_started", "the core has not been started");
+  if (from_key) from = current.IndexOf(*from_key);  // the sender's index at this height, if any
   Status status = std::visit(Overloaded{
                                  [&](Proposal& p) { return AdmitProposal(std::move(p)); },
                                  [&](Vote& v) { return AdmitVote(v); },
@@ -44,20 +46,23 @@ bool Core::Impl::VerifySignature(const crypto::PublicKey& key, ByteView message,
                                  : crypto::VerifyRaw(key, message, signature);
 }
 
+// Checked against the set of the message's height (index and key).
 bool Core::Impl::VerifyProposalSignature(const Proposal& p) const {
   const Bytes sign_bytes = ProposalSignBytes(config.chain_id, p.height, p.round, p.valid_round, p.block_hash);
-  return VerifySignature(config.validators[p.proposer_index].public_key, sign_bytes, p.signature);
+  return VerifySignature(SetAt(p.height).validators[p.proposer_index].public_key, sign_bytes, p.signature);
 }
 
 bool Core::Impl::VerifyVoteSignature(const Vote& v) const {
   if (faults.skip_vote_signature_check) return true;
   const Bytes sign_bytes = ledger::VoteSignBytes(config.chain_id, v.type, v.height, v.round, v.block_hash);
-  return VerifySignature(config.validators[v.validator_index].public_key, sign_bytes, v.signature);
+  return VerifySignature(SetAt(v.height).validators[v.validator_index].public_key, sign_bytes, v.signature);
 }
 
 Status Core::Impl::AdmitProposal(Proposal p) {
-  if (p.proposer_index >= config.validators.size()) {
-    return Reject("unknown_validator", "proposal from validator index " + std::to_string(p.proposer_index));
+  if (p.proposer_index >= SetAt(p.height).size()) {
+    return RefuseSigner(p.height, p.proposer_index,
+                        ProposalSignBytes(config.chain_id, p.height, p.round, p.valid_round, p.block_hash), p.signature,
+                        "unknown_validator", "proposal from validator index " + std::to_string(p.proposer_index));
   }
   if (p.height == 0) return Reject("malformed", "proposal for height 0");
   if (p.round > config.max_round) return Reject("round_out_of_range", "proposal round " + std::to_string(p.round));
@@ -74,7 +79,7 @@ Status Core::Impl::AdmitProposal(Proposal p) {
   }
   if (p.height < height) return Reject("past_height", "proposal for height " + std::to_string(p.height));
   if (p.height > height + 1) {
-    seen_ahead[p.proposer_index] = true;  // unverified, but only a hint for whom to ask
+    MarkAhead(p.height, p.proposer_index);  // unverified, but only a hint for whom to ask
     return Reject("height_too_far", "proposal for height " + std::to_string(p.height));
   }
   if (p.height == height) {
@@ -87,10 +92,14 @@ Status Core::Impl::AdmitProposal(Proposal p) {
   if (!identity.ok() || *identity != p.block_hash) {
     return Reject("block_hash_mismatch", "the proposed block does not hash to " + ShortHash(p.block_hash));
   }
-  if (!VerifyProposalSignature(p)) return Reject("bad_signature", Describe(Message(WithoutBlock(p))));
+  if (!VerifyProposalSignature(p)) {
+    return RefuseSigner(p.height, p.proposer_index,
+                        ProposalSignBytes(config.chain_id, p.height, p.round, p.valid_round, p.block_hash), p.signature,
+                        "bad_signature", Describe(Message(WithoutBlock(p))));
+  }
   SHANLIU_RETURN_IF_ERROR(CheckPolka(p));
   if (p.height == height + 1) {
-    seen_ahead[p.proposer_index] = true;
+    MarkAhead(p.height, p.proposer_index);
     auto& queue = next_height_messages[p.proposer_index];
     queue.push_back(std::move(p));
     if (queue.size() > config.max_future_height_messages_per_validator) queue.pop_front();
@@ -104,12 +113,13 @@ Status Core::Impl::AdmitProposal(Proposal p) {
 Status Core::Impl::CheckPolka(const Proposal& p) const {
   if (p.polka.empty()) return Status::Ok();
   if (!p.valid_round) return Reject("malformed", "polka on a proposal without a valid round");
-  if (p.polka.size() > config.validators.size()) return Reject("malformed", "polka larger than the validator set");
+  const ValidatorSet& set = SetAt(p.height);
+  if (p.polka.size() > set.size()) return Reject("malformed", "polka larger than the validator set");
   std::set<std::uint32_t> seen;
   std::uint64_t power = 0;
   const auto stored = rounds.find(*p.valid_round);
   for (const PolkaSignature& prevote : p.polka) {
-    if (prevote.validator_index >= config.validators.size() || !seen.insert(prevote.validator_index).second) {
+    if (prevote.validator_index >= set.size() || !seen.insert(prevote.validator_index).second) {
       return Reject("malformed", "polka names an unknown or repeated validator");
     }
     const Vote vote = PolkaVote(p, prevote);
@@ -117,21 +127,26 @@ Status Core::Impl::CheckPolka(const Proposal& p) const {
     if (!already_verified && !VerifyVoteSignature(vote)) {
       return Reject("bad_signature", "polka " + Describe(Message(vote)));
     }
-    power += PowerOf(prevote.validator_index);
+    power += set.validators[prevote.validator_index].voting_power;
   }
-  if (!IsQuorum(power)) return Reject("malformed", "polka without more than 2/3 of the voting power");
+  if (!IsQuorumOf(power, set.total_power)) return Reject("malformed", "polka without more than 2/3 of the voting power");
   return Status::Ok();
 }
 
+static Bytes VoteBytes(const std::string& chain_id, const Vote& v) {
+  return ledger::VoteSignBytes(chain_id, v.type, v.height, v.round, v.block_hash);
+}
+
 Status Core::Impl::AdmitVote(const Vote& v) {
-  if (v.validator_index >= config.validators.size()) {
-    return Reject("unknown_validator", "vote from validator index " + std::to_string(v.validator_index));
+  if (v.validator_index >= SetAt(v.height).size()) {
+    return RefuseSigner(v.height, v.validator_index, VoteBytes(config.chain_id, v), v.signature, "unknown_validator",
+                        "vote from validator index " + std::to_string(v.validator_index));
   }
   if (v.height == 0) return Reject("malformed", "vote for height 0");
   if (v.round > config.max_round) return Reject("round_out_of_range", "vote round " + std::to_string(v.round));
   if (v.height < height) return Reject("past_height", "vote for height " + std::to_string(v.height));
   if (v.height > height + 1) {
-    seen_ahead[v.validator_index] = true;
+    MarkAhead(v.height, v.validator_index);
     return Reject("height_too_far", "vote for height " + std::to_string(v.height));
   }
   if (v.height == height) {
@@ -142,9 +157,12 @@ Status Core::Impl::AdmitVote(const Vote& v) {
       if (set.Has(v)) return Reject("duplicate", "vote already received");
     }
   }
-  if (!VerifyVoteSignature(v)) return Reject("bad_signature", Describe(Message(v)));
+  if (!VerifyVoteSignature(v)) {
+    return RefuseSigner(v.height, v.validator_index, VoteBytes(config.chain_id, v), v.signature, "bad_signature",
+                        Describe(Message(v)));
+  }
   if (v.height == height + 1) {
-    seen_ahead[v.validator_index] = true;
+    MarkAhead(v.height, v.validator_index);
     auto& queue = next_height_messages[v.validator_index];
     queue.push_back(v);
     if (queue.size() > config.max_future_height_messages_per_validator) queue.pop_front();
@@ -175,7 +193,7 @@ Status Core::Impl::AdmitDecision(Decision d) {
     return Reject("block_hash_mismatch", "the decided block does not hash to " + ShortHash(block_hash));
   }
   SHANLIU_RETURN_IF_ERROR(ledger::VerifyCommitCertificate(
-      c, config.chain_id, height, block_hash, config.validators,
+      c, config.chain_id, height, block_hash, current.validators,
       [this](const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) {
         return VerifySignature(key, message, signature);
       }));

@@ -15,22 +15,7 @@ Status BadConfig(const std::string& why) { return Status::Error("bad_config", wh
 
 Status ValidateConfig(const Config& c) {
   if (c.chain_id.empty() || c.chain_id.size() > 0xFFFF) return BadConfig("chain id must be 1..65535 bytes");
-  if (c.validators.empty() || c.validators.size() > kMaxValidators) {
-    return BadConfig("validator count must be 1.." + std::to_string(kMaxValidators));
-  }
-  std::uint64_t total = 0;
-  std::set<crypto::PublicKey> keys;
-  for (const ledger::Validator& v : c.validators) {
-    if (v.voting_power == 0 || v.voting_power > kMaxTotalVotingPower) {
-      return BadConfig("voting power of " + v.org_id + " must be 1.." + std::to_string(kMaxTotalVotingPower));
-    }
-    total += v.voting_power;  // cannot overflow: at most kMaxValidators * kMaxTotalVotingPower
-    if (!keys.insert(v.public_key).second) return BadConfig("validator key of " + v.org_id + " appears twice");
-  }
-  if (total > kMaxTotalVotingPower) {
-    return BadConfig("total voting power " + std::to_string(total) + " exceeds " +
-                     std::to_string(kMaxTotalVotingPower));
-  }
+  if (Status s = CheckValidatorSet(c.validators); !s.ok()) return BadConfig(s.message());
   if (!c.block_hash) return BadConfig("block_hash function missing");
   for (const TimeoutSchedule* t : {&c.propose_timeout, &c.prevote_timeout, &c.precommit_timeout}) {
     if (t->base_ms == 0) return BadConfig("timeouts must be positive");
@@ -57,37 +42,26 @@ Status ValidateConfig(const Config& c) {
   return Status::Ok();
 }
 
-std::uint64_t TotalPower(const Config& config) {
-  std::uint64_t total = 0;
-  for (const ledger::Validator& v : config.validators) total += v.voting_power;
-  return total;
-}
-
 }  // namespace
 
-Core::Impl::Impl(Config config_in, crypto::KeyPair signer_in, std::uint32_t index, FaultSwitches faults_in)
-    : config(std::move(config_in)),
-      signer(std::move(signer_in)),
-      my_index(index),
-      total_power(TotalPower(config)),
-      faults(faults_in),
-      highest_round(config.validators.size()),
-      far_round_messages(config.validators.size()),
-      next_height_messages(config.validators.size()),
-      seen_ahead(config.validators.size(), false),
-      statuses_this_tick(config.validators.size(), 0),
-      peer_height(config.validators.size(), 0),
-      asked_at_height(config.validators.size(), false),
-      proposer_table_(BuildProposerTable(config.validators)) {}
+Core::Impl::Impl(Config config_in, crypto::KeyPair signer_in, FaultSwitches faults_in)
+    : config(std::move(config_in)), signer(std::move(signer_in)), faults(faults_in) {
+  const ValidatorSet genesis = ValidatorSet::Of(config.validators);
+  InstallSets(genesis, genesis);
+  const std::size_t n = current.size();
+  highest_round.resize(n);
+  far_round_messages.resize(n);
+  next_height_messages.resize(n);
+  seen_ahead.assign(n, false);
+  statuses_this_tick.assign(n, 0);
+  peer_height.assign(n, 0);
+  asked_at_height.assign(n, false);
+}
 
 Result<Core> CreateCoreWithFaults(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records,
                                   const FaultSwitches& faults) {
   SHANLIU_RETURN_IF_ERROR(ValidateConfig(config));
-  auto me = std::find_if(config.validators.begin(), config.validators.end(),
-                         [&](const ledger::Validator& v) { return v.public_key == signer.public_key; });
-  if (me == config.validators.end()) return BadConfig("the signing key is not one of the validators");
-  const auto index = static_cast<std::uint32_t>(me - config.validators.begin());
-  auto impl = std::make_unique<Core::Impl>(std::move(config), std::move(signer), index, faults);
+  auto impl = std::make_unique<Core::Impl>(std::move(config), std::move(signer), faults);
   if (!faults.forget_wal_on_restart) {
     for (const WalRecord& record : wal_records) {
       if (record.kind == WalRecordKind::kReceivedPrecommits) {
@@ -121,17 +95,20 @@ Output Core::Handle(Event event) {
   Impl& core = *impl_;
   assert(core.out == nullptr);
   core.out = &output.effects;
+  core.refused = &output.refused;
   output.status = std::visit(Overloaded{
-                                 [&](Start& e) { return core.OnStart(e.height); },
-                                 [&](MessageReceived& e) { return core.OnMessage(std::move(e.message), e.from); },
+                                 [&](Start& e) { return core.OnStart(e); },
+                                 [&](MessageReceived& e) { return core.OnMessage(std::move(e.message), e.from, e.from_key); },
                                  [&](TimeoutFired& e) { return core.OnTimeout(e); },
                                  [&](ProposalBuilt& e) { return core.OnProposalBuilt(std::move(e)); },
                                  [&](BlockValidated& e) { return core.OnBlockValidated(e); },
                                  [&](GossipTick&) { return core.OnGossipTick(); },
                                  [&](TxsAvailable& e) { return core.OnTxsAvailable(e.height); },
+                                 [&](NextValidators& e) { return core.OnNextValidators(std::move(e)); },
                              },
                              event);
   core.out = nullptr;
+  core.refused = nullptr;
   return output;
 }
 
@@ -142,6 +119,7 @@ Core::Snapshot Core::snapshot() const {
   s.round = core.round;
   s.step = core.step;
   s.validator_index = core.my_index;
+  s.member = core.member();
   s.locked_round = core.locked_round;
   s.locked_hash = core.locked_hash;
   s.valid_round = core.valid_round;
@@ -149,21 +127,43 @@ Core::Snapshot Core::snapshot() const {
   return s;
 }
 
-Status Core::Impl::OnStart(std::uint64_t new_height) {
+const std::vector<ledger::Validator>& Core::validators() const { return impl_->current.validators; }
+
+Status Core::Impl::OnStart(const Start& start) {
+  const std::uint64_t new_height = start.height;
   if (new_height == 0) return Status::Error("malformed", "heights start at 1; 0 is genesis");
   if (height != 0 && new_height <= height) {
     return Status::Error("stale", "already at height " + std::to_string(height));
   }
-  EnterHeight(new_height);
+  for (const auto* set : {&start.validators, &start.next_validators}) {
+    if (set->empty()) continue;
+    if (Status s = CheckValidatorSet(*set); !s.ok()) return Status::Error("malformed", s.message());
+  }
+  // Empty: the genesis set (a chain whose set never changes); the switch makes a core that
+  // ignores every change, for the simulator to catch.
+  const bool fixed = faults.ignore_validator_set_changes;
+  ValidatorSet at = ValidatorSet::Of(fixed || start.validators.empty() ? config.validators : start.validators);
+  ValidatorSet after = fixed || start.next_validators.empty() ? at : ValidatorSet::Of(start.next_validators);
+  BeginHeight(new_height, std::move(at), std::move(after));
   Progress();
   return Status::Ok();
 }
 
-void Core::Impl::EnterHeight(std::uint64_t new_height) {
+void Core::Impl::BeginHeight(std::uint64_t new_height, std::optional<ValidatorSet> at,
+                             std::optional<ValidatorSet> after) {
   assert(new_height > height);
   std::vector<std::deque<Message>> carried;
   if (height != 0 && new_height == height + 1) carried = std::move(next_height_messages);
-  const std::size_t n = config.validators.size();
+  ValidatorSet carried_under = next;  // what the carried messages were verified against
+  if (!at) at = next;                 // a commit: the next height's set was given in advance
+  if (!after) after = *at;            // until NextValidators says otherwise
+  InstallSets(std::move(*at), std::move(*after));
+  EnterHeight(new_height, std::move(carried), carried_under);
+}
+
+void Core::Impl::EnterHeight(std::uint64_t new_height, std::vector<std::deque<Message>> carried,
+                             const ValidatorSet& carried_under) {
+  const std::size_t n = current.size();
 
   height = new_height;
   round = 0;
@@ -176,10 +176,10 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
   rounds.clear();
   highest_round.assign(n, std::nullopt);
   far_round_messages.assign(n, {});
-  next_height_messages.assign(n, {});
   validity.clear();
   decision.reset();
   evidence_seen.clear();
+  next_height_messages.assign(next.size(), {});
   seen_ahead.assign(n, false);
   asked_at_height.assign(n, false);
   precommits_recorded.clear();
@@ -194,7 +194,7 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
     if (record.kind == WalRecordKind::kLock || record.kind == WalRecordKind::kValid) {
       RoundState& rs = Round(record.round);
       for (const PolkaSignature& prevote : record.polka) {
-        if (prevote.validator_index >= config.validators.size()) continue;
+        if (prevote.validator_index >= n) continue;
         rs.prevotes.Add(Vote{VoteType::kPrevote, height, record.round, record.block_hash, prevote.validator_index,
                              prevote.signature},
                         PowerOf(prevote.validator_index), /*from_polka=*/true);
@@ -209,7 +209,7 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
       locked_round = record.round;
       locked_hash = record.block_hash;
     }
-    if (record.kind == WalRecordKind::kPrevote || record.kind == WalRecordKind::kPrecommit) {
+    if (member() && (record.kind == WalRecordKind::kPrevote || record.kind == WalRecordKind::kPrecommit)) {
       const VoteType type = record.kind == WalRecordKind::kPrevote ? VoteType::kPrevote : VoteType::kPrecommit;
       const Vote vote = SignVote(type, height, record.round, record.block_hash);
       RoundState& rs = Round(record.round);
@@ -238,8 +238,12 @@ void Core::Impl::EnterHeight(std::uint64_t new_height) {
     }
   }
   RestoreReceivedPrecommits();
-  for (std::deque<Message>& queue : carried) {
-    for (Message& message : queue) (void)Place(std::move(message));
+  if (carried_under.SameAs(current)) {
+    for (std::deque<Message>& queue : carried) {
+      for (Message& message : queue) (void)Place(std::move(message));
+    }
+  } else {
+    Readmit(std::move(carried));  // verified against a set this height does not have
   }
   CatchUpFast();
 }
@@ -254,7 +258,7 @@ void Core::Impl::RestoreReceivedPrecommits() {
     std::size_t& recorded = precommits_recorded[{record.round, record.block_hash}];
     recorded = std::max(recorded, record.polka.size());
     for (const PolkaSignature& precommit : record.polka) {
-      if (precommit.validator_index >= config.validators.size() || precommit.validator_index == my_index) continue;
+      if (precommit.validator_index >= current.size() || precommit.validator_index == my_index) continue;
       (void)PlaceVote(Vote{VoteType::kPrecommit, height, record.round, record.block_hash, precommit.validator_index,
                            precommit.signature});
     }
@@ -288,7 +292,7 @@ Status Core::Impl::OnGossipTick() {
       seen_ahead.assign(seen_ahead.size(), false);
     }
   }
-  if (!stuck) return Status::Ok();
+  if (!stuck || !member()) return Status::Ok();  // a non-member has nothing to say or repeat
   // Waiting for txs is idleness, not loss: the heartbeat ends it, and a peer that started the
   // height repeats its own votes below, which starts ours. An idle chain stays silent.
   if (step == Step::kWait) return Status::Ok();
@@ -306,17 +310,17 @@ Status Core::Impl::OnGossipTick() {
   return Status::Ok();
 }
 
-bool Core::Impl::IsQuorum(std::uint64_t power) const {
+bool Core::Impl::IsQuorumOf(std::uint64_t power, std::uint64_t total) const {
   if (faults.quorum_at_two_thirds) {
     __extension__ using U128 = unsigned __int128;
-    return static_cast<U128>(power) * 3 >= static_cast<U128>(total_power) * 2;
+    return static_cast<U128>(power) * 3 >= static_cast<U128>(total) * 2;
   }
-  return ledger::IsSupermajority(power, total_power);
+  return ledger::IsSupermajority(power, total);
 }
 
 bool Core::Impl::IsOneThird(std::uint64_t power) const {
   __extension__ using U128 = unsigned __int128;
-  return static_cast<U128>(power) * 3 > static_cast<U128>(total_power);
+  return static_cast<U128>(power) * 3 > static_cast<U128>(current.total_power);
 }
 
 Validity Core::Impl::ValidityOf(const Hash256& block_hash) const {
@@ -338,6 +342,7 @@ const WalRecord* Core::Impl::Recorded(std::uint64_t at_height, std::uint32_t at_
 }
 
 void Core::Impl::Record(const WalRecord& record) {
+  if (!member()) return;  // a non-member signs nothing, so it has nothing to protect
   wal.insert_or_assign(RecordKey{record.height, record.round, record.kind}, record);
   Emit(PersistWal{record});
 }

@@ -103,7 +103,10 @@ std::string Describe(const WalRecord& record) {
 std::string Describe(const Event& event) {
   std::ostringstream s;
   std::visit(Overloaded{
-                 [&](const Start& e) { s << "start h=" << e.height; },
+                 [&](const Start& e) {
+                   s << "start h=" << e.height;
+                   if (!e.validators.empty()) s << " n=" << e.validators.size() << " next n=" << e.next_validators.size();
+                 },
                  [&](const MessageReceived& e) { s << "receive " << Describe(e.message); },
                  [&](const TimeoutFired& e) {
                    s << "timeout-fired " << StepName(e.step) << " h=" << e.height << " r=" << e.round;
@@ -117,6 +120,9 @@ std::string Describe(const Event& event) {
                  },
                  [&](const GossipTick&) { s << "gossip-tick"; },
                  [&](const TxsAvailable& e) { s << "txs-available h=" << e.height; },
+                 [&](const NextValidators& e) {
+                   s << "next-validators h=" << e.height << " n=" << e.validators.size();
+                 },
              },
              event);
   return s.str();

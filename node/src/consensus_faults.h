@@ -14,10 +14,13 @@ struct FaultSwitches {
   bool forget_wal_on_restart = false;      // start from an empty WAL, whatever was replayed
   bool no_vote_relay = false;              // never send a peer the votes its RoundStatus lacks
   bool forget_received_precommits = false;  // a restart drops the WAL's kReceivedPrecommits records
+  // Start and NextValidators sets are ignored: the genesis set signs every height (a node that
+  // never reconfigures at a ValidatorSetChange).
+  bool ignore_validator_set_changes = false;
 
   bool any() const {
     return quorum_at_two_thirds || ignore_lock || skip_vote_signature_check || forget_wal_on_restart ||
-           no_vote_relay || forget_received_precommits;
+           no_vote_relay || forget_received_precommits || ignore_validator_set_changes;
   }
 };
 

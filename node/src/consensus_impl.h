@@ -22,6 +22,22 @@ namespace shanliu::node::consensus {
 
 enum class Validity : std::uint8_t { kPending, kValid, kInvalid };
 
+// One height's validator set with what the core derives from it (docs/consensus.md
+// "Reconfiguration"): indices in messages of that height are positions in `validators`.
+struct ValidatorSet {
+  std::vector<ledger::Validator> validators;
+  std::uint64_t total_power = 0;
+  std::vector<std::uint32_t> proposer_table;  // one period of the weighted round robin
+
+  static ValidatorSet Of(std::vector<ledger::Validator> validators);  // checked by CheckValidatorSet first
+  std::size_t size() const { return validators.size(); }
+  std::optional<std::uint32_t> IndexOf(const crypto::PublicKey& key) const;
+  bool SameAs(const ValidatorSet& other) const;  // same keys, powers and order
+};
+
+// my_index of a core whose signer is not in the current height's set: it follows, never signs.
+inline constexpr std::uint32_t kNotMember = 0xFFFFFFFF;
+
 struct RoundState {
   std::optional<Proposal> proposal;  // from the round's proposer, signature verified
   VoteSet prevotes;
@@ -37,14 +53,22 @@ struct RoundState {
 using RecordKey = std::tuple<std::uint64_t, std::uint32_t, WalRecordKind>;
 
 struct Core::Impl {
-  Impl(Config config_in, crypto::KeyPair signer_in, std::uint32_t index, FaultSwitches faults_in);
+  Impl(Config config_in, crypto::KeyPair signer_in, FaultSwitches faults_in);
 
   // ---- fixed at creation
   const Config config;
   const crypto::KeyPair signer;
-  const std::uint32_t my_index;
-  const std::uint64_t total_power;
   const FaultSwitches faults;
+
+  // ---- the validator sets (consensus_sets.cc): set(height), set(height + 1), set(height - 1)
+  ValidatorSet current;
+  ValidatorSet next;  // what Start or NextValidators said; until told, the current set again
+  // Keys that left the set, by the index they last had (bounded by kMaxValidators): only to name
+  // a removed validator that keeps voting, at one extra verification per refused message.
+  std::map<std::uint32_t, crypto::PublicKey> removed_by_index;
+  std::uint32_t my_index = kNotMember;   // in `current`
+  std::vector<crypto::PublicKey> broadcast_to;  // current and next, without us
+  bool member() const { return my_index != kNotMember; }
 
   // ---- the current height (0: not started)
   std::uint64_t height = 0;
@@ -82,16 +106,34 @@ struct Core::Impl {
   std::vector<bool> asked_at_height;              // per validator: asked for this height's decision already
 
   std::vector<Effect>* out = nullptr;  // effects of the event being handled
-  void Emit(Effect effect) { out->push_back(std::move(effect)); }
+  std::vector<Status>* refused = nullptr;  // buffered messages refused on a re-check
+  void Emit(Effect effect);  // fills in the keys of Broadcast, SendTo and RequestDecision
 
   // ---- consensus_core.cc
-  Status OnStart(std::uint64_t new_height);
+  Status OnStart(const Start& start);
   Status OnGossipTick();
   Status OnTxsAvailable(std::uint64_t at_height);
-  void EnterHeight(std::uint64_t new_height);
+  // Moves to new_height with these sets (nullopt after a commit: next becomes current).
+  void BeginHeight(std::uint64_t new_height, std::optional<ValidatorSet> at, std::optional<ValidatorSet> after);
+  void EnterHeight(std::uint64_t new_height, std::vector<std::deque<Message>> carried, const ValidatorSet& carried_under);
+
+  // ---- consensus_sets.cc
+  Status OnNextValidators(NextValidators next_validators);
+  // The set of a message's height: `next` for height + 1, `current` otherwise.
+  const ValidatorSet& SetAt(std::uint64_t at_height) const { return at_height == height + 1 ? next : current; }
+  void InstallSets(ValidatorSet at, ValidatorSet after);
+  void RefreshBroadcastTargets();
+  // Admits again messages verified against another set: placed or buffered if they pass now.
+  void Readmit(std::vector<std::deque<Message>> messages);
+  // The reason for refusing a signer of a message of at_height: not_in_validator_set when the
+  // signature verifies with the key that index had in the set before (a removed validator).
+  Status RefuseSigner(std::uint64_t at_height, std::uint32_t index, ByteView sign_bytes,
+                      const crypto::Signature& signature, const std::string& code, const std::string& why) const;
+  // Marks the signer of a next-height message (index in `next`) as ahead, if it is in `current`.
+  void MarkAhead(std::uint64_t at_height, std::uint32_t index);
 
   // ---- consensus_admit.cc
-  Status OnMessage(Message message, std::optional<std::uint32_t> from);
+  Status OnMessage(Message message, std::optional<std::uint32_t> from, const std::optional<crypto::PublicKey>& from_key);
   Status AdmitProposal(Proposal proposal);
   Status AdmitVote(const Vote& vote);
   Status AdmitDecision(Decision decision);
@@ -138,10 +180,11 @@ struct Core::Impl {
   void RestoreReceivedPrecommits();
 
   // ---- helpers
-  bool IsQuorum(std::uint64_t power) const;    // more than 2/3 of the voting power
+  bool IsQuorum(std::uint64_t power) const { return IsQuorumOf(power, current.total_power); }
+  bool IsQuorumOf(std::uint64_t power, std::uint64_t total) const;  // more than 2/3 of total
   bool IsOneThird(std::uint64_t power) const;  // more than 1/3: at least one honest validator
   std::uint32_t Proposer(std::uint64_t at_height, std::uint32_t at_round) const;
-  std::uint64_t PowerOf(std::uint32_t validator_index) const { return config.validators[validator_index].voting_power; }
+  std::uint64_t PowerOf(std::uint32_t validator_index) const { return current.validators[validator_index].voting_power; }
   Validity ValidityOf(const Hash256& block_hash) const;
   const Bytes* FindBlock(const Hash256& block_hash) const;
   RoundState& Round(std::uint32_t at_round) { return rounds[at_round]; }
@@ -149,9 +192,6 @@ struct Core::Impl {
   void Record(const WalRecord& record);  // into `wal` and out as PersistWal
   Status CheckPolka(const Proposal& proposal) const;
   std::vector<PolkaSignature> PolkaFor(std::uint32_t at_round, const Hash256& block_hash) const;
-
- private:
-  std::vector<std::uint32_t> proposer_table_;
 };
 
 // Small helpers shared by the admission and placement code.

@@ -43,7 +43,7 @@ std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::
 }
 
 std::uint32_t Core::Impl::Proposer(std::uint64_t at_height, std::uint32_t at_round) const {
-  return ProposerAt(proposer_table_, at_height, at_round);
+  return ProposerAt(SetAt(at_height).proposer_table, at_height, at_round);
 }
 
 }  // namespace shanliu::node::consensus

@@ -17,7 +17,7 @@ namespace shanliu::node::consensus {
 
 void Core::Impl::BroadcastRoundStatus() {
   assert(height > 0);
-  const std::size_t n = config.validators.size();
+  const std::size_t n = current.size();
   RoundStatus status{height, round, false, std::vector<bool>(n, false), std::vector<bool>(n, false), std::nullopt};
   if (const auto it = rounds.find(round); it != rounds.end()) {
     const RoundState& rs = it->second;
@@ -41,7 +41,7 @@ std::optional<std::uint32_t> Core::Impl::DecidedRoundLackingProposal() const {
 }
 
 Status Core::Impl::OnRoundStatus(const RoundStatus& status, std::optional<std::uint32_t> from) {
-  const std::size_t n = config.validators.size();
+  const std::size_t n = current.size();
   if (!from || *from >= n || *from == my_index) {
     return Reject("unknown_sender", "a round status must come from another validator");
   }
@@ -53,7 +53,8 @@ Status Core::Impl::OnRoundStatus(const RoundStatus& status, std::optional<std::u
     return Reject("round_out_of_range",
                   "round status lacks the proposal of round " + std::to_string(*status.decided_round_lacking_proposal));
   }
-  if (status.prevotes.size() != n || status.precommits.size() != n) {
+  // Bitmaps are of the set of the status's height, which may not be ours.
+  if (status.height == height && (status.prevotes.size() != n || status.precommits.size() != n)) {
     return Reject("malformed", "round status bitmaps must have one bit per validator (" + std::to_string(n) + ")");
   }
   const std::uint32_t sender = *from;
@@ -89,7 +90,7 @@ Status Core::Impl::OnRoundStatus(const RoundStatus& status, std::optional<std::u
 // Sends `to` our proposal and votes of `at_round` that its status does not mark as held (all
 // of them when status is null: the peer has not reached that round, so it reported nothing).
 void Core::Impl::RelayRound(std::uint32_t to, std::uint32_t at_round, const RoundStatus* status) {
-  assert(to < config.validators.size() && to != my_index);
+  assert(to < current.size() && to != my_index);
   const auto it = rounds.find(at_round);
   if (it == rounds.end()) return;
   const RoundState& rs = it->second;
@@ -97,7 +98,7 @@ void Core::Impl::RelayRound(std::uint32_t to, std::uint32_t at_round, const Roun
   if (status != nullptr && !status->has_proposal && rs.proposal) Emit(SendTo{to, Message(*rs.proposal)});
   for (const VoteType type : {VoteType::kPrevote, VoteType::kPrecommit}) {
     const VoteSet& set = type == VoteType::kPrevote ? rs.prevotes : rs.precommits;
-    for (std::uint32_t v = 0; v < config.validators.size(); ++v) {
+    for (std::uint32_t v = 0; v < current.size(); ++v) {
       if (v == to) continue;  // its own vote it has
       if (status != nullptr && (type == VoteType::kPrevote ? status->prevotes[v] : status->precommits[v])) continue;
       if (const Vote* vote = set.Get(v)) Emit(SendTo{to, Message(*vote)});

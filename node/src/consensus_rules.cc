@@ -78,6 +78,7 @@ bool Core::Impl::TryDecide() {
 }
 
 void Core::Impl::RecordReceivedPrecommits(std::uint32_t at_round) {
+  if (!member()) return;  // a follower's copies do not count towards anyone's liveness
   const auto it = rounds.find(at_round);
   if (it == rounds.end()) return;
   const VoteSet& precommits = it->second.precommits;
@@ -98,7 +99,7 @@ void Core::Impl::RecordReceivedPrecommits(std::uint32_t at_round) {
 void Core::Impl::Commit(std::uint32_t at_round, const Hash256& block_hash, const Bytes& block,
                         pb::CommitCertificate certificate) {
   Emit(CommitBlock{height, at_round, block_hash, block, std::move(certificate)});
-  EnterHeight(height + 1);
+  BeginHeight(height + 1, std::nullopt, std::nullopt);  // with the set given in advance for it
 }
 
 // Line 55, in a bounded-memory form: a validator counts at the highest round it has been seen
@@ -235,6 +236,7 @@ void Core::Impl::ProposeBlock(const Hash256& block_hash, const Bytes& block,
 }
 
 Hash256 Core::Impl::CastVote(VoteType type, const Hash256& block_hash) {
+  if (!member()) return block_hash;  // not in this height's set: follows the rounds, signs nothing
   const WalRecordKind kind = type == VoteType::kPrevote ? WalRecordKind::kPrevote : WalRecordKind::kPrecommit;
   Hash256 voted = block_hash;
   if (const WalRecord* recorded = Recorded(height, round, kind)) {

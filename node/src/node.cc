@@ -29,8 +29,11 @@ Hash256 LogRoot(const pb::BlockHeader& header) {
 Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOptions options, ledger::Genesis genesis,
                                          crypto::KeyPair key) {
   const int index = genesis.ValidatorIndex(key.public_key);
-  const bool observer = options.observer || index < 0;
-  if (observer && options.peers.empty()) {
+  // A key outside the genesis set on a multi-validator chain, not configured as an observer, is
+  // a standby validator: it follows until a ValidatorSetChange adds it (docs/operator.md).
+  const bool standby = !options.observer && index < 0 && genesis.validators.size() > 1;
+  const bool observer = (options.observer || index < 0) && !standby;
+  if ((observer || standby) && options.peers.empty()) {
     return Status::Error("invalid_config", "an observer needs at least one peer to follow");
   }
   auto opened = ledger::Ledger::Open(options.data_dir, genesis);

@@ -20,13 +20,18 @@ TransportFactory TcpTransport(boost::asio::io_context& io, p2p::TransportConfig 
   };
 }
 
-// Whether this node runs the consensus core: a validator of a multi-validator chain (a single
-// validator decides alone: see SoloProducer).
-std::optional<std::uint32_t> ConsensusIndex(const ledger::Genesis& genesis, const crypto::KeyPair& key,
-                                            bool observer) {
-  const int index = genesis.ValidatorIndex(key.public_key);
-  if (observer || index < 0 || genesis.validators.size() <= 1) return std::nullopt;
-  return static_cast<std::uint32_t>(index);
+// Whether this node runs the consensus core: any node of a multi-validator chain not configured
+// as an observer (a single validator decides alone: see SoloProducer). Its key need not be a
+// genesis validator: the core follows without voting until a ValidatorSetChange adds the key,
+// and goes back to following if one removes it (docs/operator.md).
+bool RunsConsensus(const ledger::Genesis& genesis, bool observer) {
+  return !observer && genesis.validators.size() > 1;
+}
+
+// The set that signs a height, from the ledger's committed state (exact up to head + 2, which
+// is as far as the adapter asks).
+ConsensusAdapter::ValidatorsAt ValidatorsAtSeam(const ledger::Ledger& ledger) {
+  return [&ledger](std::uint64_t height) { return ledger.ValidatorsAt(height); };
 }
 
 }  // namespace
@@ -86,21 +91,22 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
       sync_(SyncDriver::Parts{ledger, mempool, verify_pool_, clock_, peers_, faults_, commits_,
                               [this](std::string_view step, const Status& s) { Fatal(step, s); },
                               [this] { Synced(); }},
-            config_, ConsensusIndex(ledger.genesis(), key, config_.observer).has_value()),
+            config_, [this] { return adapter_ && adapter_->votes(); }),
       gossip_(timers_,
               TxGossip::Limits{config_.gossip_interval_ms, config_.max_gossip_batch_txs, config_.max_gossip_queue_txs,
                                ProposesBlocks(config_, ledger, key) ? 0 : config_.gossip_rebroadcast_ms},
               mempool, [this](const pb::p2p::P2pFrame& frame) { peers_.SendToAll(frame); }),
       snapshots_(ledger, peers_, config_.snapshot_rebuild_blocks) {
   assert(transport_);
-  if (const auto index = ConsensusIndex(ledger.genesis(), key, config_.observer)) {
+  if (RunsConsensus(ledger.genesis(), config_.observer)) {
     adapter_ = std::make_unique<ConsensusAdapter>(
         ConsensusAdapter::Parts{io, ledger, mempool, clock_, timers_, peers_, commits_,
                                 [this](std::string_view step, const Status& s) { Fatal(step, s); },
                                 [this](const std::vector<crypto::PublicKey>& ahead, std::uint64_t height) {
                                   sync_.FetchDecision(ahead, height);
-                                }},
-        config_, key, *index);
+                                },
+                                ValidatorsAtSeam(ledger)},
+        config_, key);
     commits_.SetAdapterStep([this](std::uint64_t height) { adapter_->Committed(height); });
   }
   gossip_.SetVerifyPool(&verify_pool_);

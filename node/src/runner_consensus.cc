@@ -35,12 +35,9 @@ Result<Hash256> LedgerBlockHash(ByteView block_bytes, std::size_t max_bytes) {
   return ledger::BlockHash(block.header());
 }
 
-ConsensusAdapter::ConsensusAdapter(Parts parts, const RunnerConfig& config, crypto::KeyPair key,
-                                   std::uint32_t validator_index)
-    : parts_(std::move(parts)), config_(config), key_(std::move(key)), validator_index_(validator_index) {
-  assert(parts_.fatal && parts_.fetch_decision);
-  for (const ledger::Validator& v : parts_.ledger.genesis().validators) validator_keys_.push_back(v.public_key);
-  assert(validator_index_ < validator_keys_.size() && validator_keys_[validator_index_] == key_.public_key);
+ConsensusAdapter::ConsensusAdapter(Parts parts, const RunnerConfig& config, crypto::KeyPair key)
+    : parts_(std::move(parts)), config_(config), key_(std::move(key)) {
+  assert(parts_.fatal && parts_.fetch_decision && parts_.validators_at);
 }
 
 ConsensusAdapter::~ConsensusAdapter() {
@@ -83,7 +80,7 @@ Status ConsensusAdapter::Open() {
   auto core = cs::Core::Create(std::move(config), key_, records);
   if (!core.ok()) return core.status();
   core_.emplace(std::move(*core));
-  LogEvent("info", "consensus_ready", {{"validator_index", validator_index_}, {"wal_records", records.size()}});
+  LogEvent("info", "consensus_ready", {{"wal_records", records.size()}});
   // API threads signal; the core hears it on the io thread.
   parts_.mempool.AddTxsAvailableListener([this, alive = alive_] {
     if (!*alive) return;
@@ -96,33 +93,68 @@ Status ConsensusAdapter::Open() {
 
 void ConsensusAdapter::Begin() {
   // Once the loop runs, so the core's first effects go through the same path as all others.
-  FeedLater(cs::Start{parts_.ledger.height() + 1});
+  boost::asio::post(parts_.io, [this, alive = alive_] {
+    if (*alive && !stopped_) RestartAtStoreHeight();
+  });
 }
 
-std::optional<std::uint32_t> ConsensusAdapter::ValidatorIndexOf(const crypto::PublicKey& key) const {
-  for (std::size_t i = 0; i < validator_keys_.size(); ++i) {
-    if (validator_keys_[i] == key) return static_cast<std::uint32_t>(i);
+Result<std::vector<ledger::Validator>> ConsensusAdapter::SetAt(std::uint64_t height) {
+  auto set = parts_.validators_at(height);
+  if (!set.ok()) LogEvent("error", "validator_set_unavailable", {{"height", height}, {"error", set.status().ToString()}});
+  return set;
+}
+
+std::optional<cs::Start> ConsensusAdapter::StartAt(std::uint64_t height) {
+  auto at = SetAt(height);
+  auto after = SetAt(height + 1);
+  if (!at.ok() || !after.ok()) {
+    parts_.fatal("validator_set", at.ok() ? after.status() : at.status());
+    return std::nullopt;
   }
-  return std::nullopt;
+  return cs::Start{height, std::move(*at), std::move(*after)};
+}
+
+void ConsensusAdapter::RefreshAccepted(std::uint64_t core_height) {
+  accepted_.clear();
+  for (std::uint64_t h = core_height > 1 ? core_height - 1 : 1; h <= core_height + 1; ++h) {
+    auto set = parts_.validators_at(h);
+    if (!set.ok()) continue;  // not yet fixed: the next refresh has it
+    for (const ledger::Validator& v : *set) accepted_.insert(v.public_key);
+  }
+  accepted_.erase(key_.public_key);
 }
 
 void ConsensusAdapter::OnMessage(const crypto::PublicKey& from, const std::string& bytes) {
   io_thread_.Check();
-  // Only validators take part; an observer's or unknown peer's consensus traffic is dropped.
-  const std::optional<std::uint32_t> sender = ValidatorIndexOf(from);
-  if (!sender || stopped_) return;
+  // Only validators of the heights around the core's take part; the others' consensus traffic
+  // (observers, a removed validator once its last height is behind) is dropped here.
+  if (!accepted_.count(from) || stopped_) return;
   auto message = cs::DecodeMessage(AsBytes(bytes), max_message_bytes_);
   if (!message.ok()) {
     ++messages_rejected_;
     return;
   }
-  // The authenticated sender goes with it: a RoundStatus is answered to that validator.
-  Feed(cs::MessageReceived{std::move(*message), *sender});
+  // The authenticated sender goes with it, by key: the core finds its index at its height.
+  Feed(cs::MessageReceived{std::move(*message), std::nullopt, from});
 }
 
 void ConsensusAdapter::GossipTick() { Feed(cs::GossipTick{}); }
 
-void ConsensusAdapter::RestartAtStoreHeight() { Feed(cs::Start{parts_.ledger.height() + 1}); }
+void ConsensusAdapter::RestartAtStoreHeight() {
+  const std::uint64_t height = parts_.ledger.height() + 1;
+  if (auto start = StartAt(height)) {
+    RefreshAccepted(height);
+    Feed(std::move(*start));
+  }
+}
+
+void ConsensusAdapter::AfterDecided(std::uint64_t height) {
+  // set(height + 2) is fixed by the state at `height`, which is committed now (or block sync
+  // went further, and a Start follows).
+  auto set = SetAt(height + 2);
+  RefreshAccepted(height + 1);
+  if (set.ok()) Feed(cs::NextValidators{height + 2, std::move(*set)});
+}
 
 void ConsensusAdapter::FeedLater(cs::Event event) {
   boost::asio::post(parts_.io, [this, alive = alive_, event = std::move(event)]() mutable {
@@ -134,15 +166,24 @@ void ConsensusAdapter::Feed(cs::Event event) {
   io_thread_.Check();
   if (stopped_ || !core_) return;
   cs::Output out = core_->Handle(std::move(event));
-  if (!out.status.ok() && out.status.code() != "duplicate" && out.status.code() != "past_height") {
-    LogEvent("debug", "consensus_input_refused", {{"error", out.status.ToString()}});
+  out.refused.push_back(std::move(out.status));
+  for (const Status& refused : out.refused) {
+    if (refused.ok() || refused.code() == "duplicate" || refused.code() == "past_height") continue;
+    LogEvent("debug", "consensus_input_refused", {{"error", refused.ToString()}});
     ++messages_rejected_;
   }
+  std::optional<std::uint64_t> decided;
   for (cs::Effect& effect : out.effects) {
     if (stopped_) return;
+    if (const auto* commit = std::get_if<cs::CommitBlock>(&effect)) decided = commit->height;
     Perform(effect);
   }
-  round_ = core_->snapshot().round;
+  const cs::Core::Snapshot now = core_->snapshot();
+  round_ = now.round;
+  votes_ = now.member;
+  // Before any other input: the core is at decided + 1 and must know set(decided + 2) before it
+  // can decide again.
+  if (decided && !stopped_) AfterDecided(*decided);
 }
 
 void ConsensusAdapter::Perform(cs::Effect& effect) {
@@ -151,9 +192,9 @@ void ConsensusAdapter::Perform(cs::Effect& effect) {
     if (Status s = wal_->Append(record); !s.ok()) return parts_.fatal("wal_append", s);
     wal_records_.emplace_back(persist->record.height, std::move(record));
   } else if (auto* broadcast = std::get_if<cs::Broadcast>(&effect)) {
-    SendToValidators(broadcast->message);
+    SendToValidators(broadcast->to, broadcast->message);
   } else if (auto* send = std::get_if<cs::SendTo>(&effect)) {
-    SendToValidator(send->validator, send->message);  // the vote relay's answer to a RoundStatus
+    SendToValidator(send->to_key, send->message);  // the vote relay's answer to a RoundStatus
   } else if (auto* timeout = std::get_if<cs::ScheduleTimeout>(&effect)) {
     ScheduleTimeout(*timeout);
   } else if (auto* build = std::get_if<cs::BuildProposal>(&effect)) {
@@ -184,16 +225,18 @@ Bytes ConsensusFrame(const cs::Message& message) {
 }
 }  // namespace
 
-void ConsensusAdapter::SendToValidators(const cs::Message& message) {
+// To the validators of the message's height and the next (the core names them): a validator
+// joining at the next height is a configured peer already, and hears the height before it.
+void ConsensusAdapter::SendToValidators(const std::vector<crypto::PublicKey>& to, const cs::Message& message) {
   const Bytes wire = ConsensusFrame(message);  // encoded once for all of them
-  for (std::size_t i = 0; i < validator_keys_.size(); ++i) {
-    if (i != validator_index_) parts_.peers.SendEncoded(validator_keys_[i], wire);
+  for (const crypto::PublicKey& key : to) {
+    if (key != key_.public_key) parts_.peers.SendEncoded(key, wire);
   }
 }
 
-void ConsensusAdapter::SendToValidator(std::uint32_t index, const cs::Message& message) {
-  if (index >= validator_keys_.size() || index == validator_index_) return;
-  parts_.peers.SendEncoded(validator_keys_[index], ConsensusFrame(message));
+void ConsensusAdapter::SendToValidator(const crypto::PublicKey& to, const cs::Message& message) {
+  if (to == key_.public_key) return;
+  parts_.peers.SendEncoded(to, ConsensusFrame(message));
 }
 
 void ConsensusAdapter::ScheduleTimeout(const cs::ScheduleTimeout& timeout) {
@@ -205,8 +248,8 @@ void ConsensusAdapter::ScheduleTimeout(const cs::ScheduleTimeout& timeout) {
 
 void ConsensusAdapter::RequestDecision(const cs::RequestDecision& request) {
   std::vector<crypto::PublicKey> ahead;
-  for (std::uint32_t index : request.ahead) {
-    if (index < validator_keys_.size() && index != validator_index_) ahead.push_back(validator_keys_[index]);
+  for (const crypto::PublicKey& key : request.ahead_keys) {
+    if (key != key_.public_key) ahead.push_back(key);
   }
   parts_.fetch_decision(ahead, request.height);
 }
@@ -220,7 +263,9 @@ void ConsensusAdapter::OnTxsAvailable() {
 }
 
 void ConsensusAdapter::Build(std::uint64_t height, std::uint32_t round) {
-  ledger::BuildResult built = BuildNextBlock(parts_.ledger, parts_.mempool, parts_.clock.WallMs(), validator_index_);
+  // The core asks only a member that is the round's proposer: its index in this height's set.
+  const std::uint32_t proposer_index = core_->snapshot().validator_index;
+  ledger::BuildResult built = BuildNextBlock(parts_.ledger, parts_.mempool, parts_.clock.WallMs(), proposer_index);
   if (!built.rejected.empty()) {
     for (const ledger::RejectedTx& r : built.rejected) {
       LogEvent("info", "tx_rejected", {{"id", crypto::ToHex(r.id)}, {"error", r.status.ToString()}});

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "runner_parts.h"
 #include "shanliu/node/clock.h"
@@ -28,6 +29,10 @@ class ConsensusAdapter {
  public:
   // Ask validators known to be ahead (none named: any peer) for the decided block of `height`.
   using FetchDecision = std::function<void(const std::vector<crypto::PublicKey>& ahead, std::uint64_t height)>;
+  // The validator set that signs `height`, from committed state (docs/consensus.md
+  // "Reconfiguration"): asked for heights up to the store's height + 2, which the committed
+  // state fixes (a change committed at c takes effect at E >= c + 2).
+  using ValidatorsAt = std::function<Result<std::vector<ledger::Validator>>(std::uint64_t height)>;
   struct Parts {
     boost::asio::io_context& io;
     ledger::Ledger& ledger;
@@ -38,9 +43,12 @@ class ConsensusAdapter {
     CommitPath& commits;
     FatalFn fatal;
     FetchDecision fetch_decision;
+    ValidatorsAt validators_at;
   };
 
-  ConsensusAdapter(Parts parts, const RunnerConfig& config, crypto::KeyPair key, std::uint32_t validator_index);
+  // key need not be in any set: the core follows without voting at heights whose set lacks it,
+  // and starts voting at the height a ValidatorSetChange adds it.
+  ConsensusAdapter(Parts parts, const RunnerConfig& config, crypto::KeyPair key);
   ~ConsensusAdapter();
   ConsensusAdapter(const ConsensusAdapter&) = delete;
   ConsensusAdapter& operator=(const ConsensusAdapter&) = delete;
@@ -50,7 +58,8 @@ class ConsensusAdapter {
   void Begin();  // posts the core's start at the store's next height; before the io loop or on it
   void Stop();   // any thread; no core input is handled after it
 
-  // A consensus frame's payload from a peer; anything but a genesis validator's is dropped.
+  // A consensus frame's payload from a peer; dropped unless the peer is a validator of the
+  // core's height, the one before or the one after (relayed votes come from any of them).
   void OnMessage(const crypto::PublicKey& from, const std::string& bytes);
   void GossipTick();
   // Block sync moved the store past the core's height: it starts again at the next one.
@@ -59,6 +68,7 @@ class ConsensusAdapter {
   void Committed(std::uint64_t height);
 
   std::uint32_t round() const { return round_; }                                // thread-safe
+  bool votes() const { return votes_; }  // thread-safe: the key is in the set of the core's height
   std::uint64_t blocks_committed() const { return blocks_committed_; }          // thread-safe
   std::uint64_t messages_rejected() const { return messages_rejected_; }        // thread-safe
 
@@ -66,10 +76,17 @@ class ConsensusAdapter {
   void Feed(consensus::Event event);
   void FeedLater(consensus::Event event);
   void Perform(consensus::Effect& effect);
-  void SendToValidators(const consensus::Message& message);
-  void SendToValidator(std::uint32_t index, const consensus::Message& message);
+  void SendToValidators(const std::vector<crypto::PublicKey>& to, const consensus::Message& message);
+  void SendToValidator(const crypto::PublicKey& to, const consensus::Message& message);
   void ScheduleTimeout(const consensus::ScheduleTimeout& timeout);
   void RequestDecision(const consensus::RequestDecision& request);
+  // Start at the store's next height h with set(h) and set(h + 1).
+  std::optional<consensus::Start> StartAt(std::uint64_t height);
+  // After the core decided `height`: it is told set(height + 2), and peers' consensus frames are
+  // accepted from the validators of the heights around its new one.
+  void AfterDecided(std::uint64_t height);
+  Result<std::vector<ledger::Validator>> SetAt(std::uint64_t height);
+  void RefreshAccepted(std::uint64_t core_height);
   void OnTxsAvailable();  // the mempool's signal, posted to the io thread
   void Build(std::uint64_t height, std::uint32_t round);
   void Validate(const consensus::ValidateBlock& request);
@@ -77,13 +94,11 @@ class ConsensusAdapter {
   void RememberExecuted(ledger::ExecutedBlock executed);  // bounded by kMaxExecutedCache
   void CommitDecided(const consensus::CommitBlock& decided);
   void CompactWal(std::uint64_t committed_height);
-  std::optional<std::uint32_t> ValidatorIndexOf(const crypto::PublicKey& key) const;
 
   Parts parts_;
   const RunnerConfig config_;
   const crypto::KeyPair key_;
-  const std::uint32_t validator_index_;
-  std::vector<crypto::PublicKey> validator_keys_;  // by genesis index
+  std::set<crypto::PublicKey> accepted_;  // validators of the core's height - 1, height and height + 1
   std::size_t max_message_bytes_ = 0;
 
   std::optional<consensus::Core> core_;
@@ -100,6 +115,7 @@ class ConsensusAdapter {
   // The mempool keeps its listener after the adapter is gone: the listener checks this first.
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
   std::atomic<std::uint32_t> round_{0};
+  std::atomic<bool> votes_{false};
   std::atomic<std::uint64_t> blocks_committed_{0};
   std::atomic<std::uint64_t> messages_rejected_{0};
   ThreadRule io_thread_;

@@ -1,7 +1,7 @@
 // Block sync: a node behind its peers fetches committed blocks with their certificates,
-// checks each certificate against the genesis validators, re-executes the block (which checks
-// every tx, the roots and the state digest) and commits it. Validators use it after a restart
-// or a partition; observers use nothing else.
+// checks each certificate against the validator set of its height (in the ledger's replayer),
+// re-executes the block (which checks every tx, the roots and the state digest) and commits it.
+// Validators use it after a restart or a partition; observers use nothing else.
 #include "runner_sync.h"
 
 #include <cassert>
@@ -25,11 +25,11 @@ constexpr std::size_t kDecisionPeers = 2;  // validators asked at once for a mis
 
 }  // namespace
 
-SyncDriver::SyncDriver(Parts parts, const RunnerConfig& config, bool is_validator)
+SyncDriver::SyncDriver(Parts parts, const RunnerConfig& config, std::function<bool()> votes_now)
     : parts_(std::move(parts)),
       blocks_per_request_(config.sync_blocks_per_request),
       max_response_bytes_(config.max_sync_response_bytes),
-      is_validator_(is_validator),
+      votes_now_(std::move(votes_now)),
       on_storage_corrupt_(config.on_storage_corrupt),
       sync_(BlockSync::Limits{.blocks_per_request = config.sync_blocks_per_request,
                               .request_timeout_ms = config.sync_request_timeout_ms}) {
@@ -52,7 +52,7 @@ void SyncDriver::OnPeerGone(const crypto::PublicKey& peer) {
 void SyncDriver::Tick() {
   io_thread_.Check();
   if (stopped_) return;
-  for (const BlockSync::Request& r : sync_.Next(parts_.ledger.height(), is_validator_, parts_.clock.WallMs())) {
+  for (const BlockSync::Request& r : sync_.Next(parts_.ledger.height(), votes_now_(), parts_.clock.WallMs())) {
     RequestBlocks(r.peer, r.from_height, r.max_blocks);
   }
 }

@@ -34,7 +34,10 @@ class SyncDriver {
     OnSynced on_synced;
   };
 
-  SyncDriver(Parts parts, const RunnerConfig& config, bool is_validator);
+  // votes_now: whether this node votes at its current height (a validator of that height's set):
+  // such a node one block behind gives consensus a grace period before syncing; a follower
+  // (observer, standby or removed validator) syncs at once.
+  SyncDriver(Parts parts, const RunnerConfig& config, std::function<bool()> votes_now);
   SyncDriver(const SyncDriver&) = delete;
   SyncDriver& operator=(const SyncDriver&) = delete;
   void Stop();  // any thread; nothing more is requested or committed
@@ -62,7 +65,7 @@ class SyncDriver {
   Parts parts_;
   const std::uint32_t blocks_per_request_;
   const std::size_t max_response_bytes_;
-  const bool is_validator_;
+  const std::function<bool()> votes_now_;
   const std::function<void(const std::string&, const std::string&)> on_storage_corrupt_;
   BlockSync sync_;  // whom to ask
   std::atomic<bool> stopped_{false};

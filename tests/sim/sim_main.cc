@@ -25,18 +25,20 @@ int Usage(const std::string& problem) {
   if (!problem.empty()) std::cerr << "shanliu-sim: " << problem << "\n";
   std::cerr << "usage: shanliu-sim [--seed S | --seeds N [--first S]] [--validators N[,N...]]\n"
                "                   [--fault NAME[,NAME...]] [--jobs J] [--trace] [--until-violation | --count]\n"
-               "                   [--selective]\n"
+               "                   [--selective | --reconfig]\n"
                "  --seed S             run the single seed S and print its report\n"
                "  --seeds N            run seeds first..first+N-1 (default --first 1), each with every\n"
                "                       validator count; stops at the first violation\n"
                "  --validators LIST    validator counts, default 4,7,10\n"
                "  --fault NAMES        test-only bugs to switch on in honest cores: quorum-two-thirds,\n"
                "                       ignore-lock, skip-vote-signature, forget-wal, no-vote-relay,\n"
-               "                       forget-received-precommits; in the node around it:\n"
+               "                       forget-received-precommits, ignore-validator-set-changes; in the node around it:\n"
                "                       sync-ask-highest-claimant, skip-block-check, ignore-read-checksum,\n"
                "                       repair-drop-above-gap\n"
                "  --selective          the selective sender family: a Byzantine validator in every run\n"
                "                       sends its proposals, votes and statuses to a subset only\n"
+               "  --reconfig           the validator-set-change family: changes (add, remove, re-weight) at\n"
+               "                       drawn heights, crashes at them, a removed validator that keeps voting\n"
                "  --jobs J             run J simulations at a time (threads); results do not depend on J\n"
                "  --trace              print every event and effect (with --seed)\n"
                "  --until-violation    expect a violation; report how many runs it took (exit 0 when found)\n"
@@ -59,7 +61,12 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
             << ", relayed " << report.relayed << "\n  every observer at height " << report.min_observer_height
             << ", blocks synced " << report.blocks_synced << ", bad blocks refused " << report.bad_blocks_refused
             << ", corrupt reads " << report.corrupt_reads << ", torn block writes " << report.torn_block_writes
-            << ", repairs " << report.repairs << "\n  dropped by the cores:";
+            << ", repairs " << report.repairs;
+  if (options.reconfig) {
+    std::cout << "\n  set changes " << report.set_changes << ", certificate signatures by validators added later "
+              << report.joined_signatures;
+  }
+  std::cout << "\n  dropped by the cores:";
   for (const auto& [code, count] : report.rejected) std::cout << " " << code << "=" << count;
   std::cout << "\n";
   if (!report.ok) {
@@ -72,7 +79,7 @@ void PrintReport(const SimOptions& options, const SimReport& report) {
 int main(int argc, char** argv) {
   shanliu::crypto::Init();
   std::uint64_t seed = 0, seeds = 0, first = 1, jobs = 1;
-  bool single = false, trace = false, until_violation = false, count = false, selective = false;
+  bool single = false, trace = false, until_violation = false, count = false, selective = false, reconfig = false;
   std::vector<std::uint32_t> validator_counts{4, 7, 10};
   shanliu::sim::Faults faults;
   for (int i = 1; i < argc; ++i) {
@@ -102,6 +109,8 @@ int main(int argc, char** argv) {
       if (!ParseNumber(value(), &jobs) || jobs == 0 || jobs > 256) return Usage("--jobs takes 1..256");
     } else if (arg == "--selective") {
       selective = true;
+    } else if (arg == "--reconfig") {
+      reconfig = true;
     } else if (arg == "--trace") {
       trace = true;
     } else if (arg == "--until-violation") {
@@ -121,7 +130,7 @@ int main(int argc, char** argv) {
   if (single) {
     int status = 0;
     for (std::uint32_t n : validator_counts) {
-      SimOptions options{seed, n, faults, trace ? &std::cout : nullptr, selective};
+      SimOptions options{seed, n, faults, trace ? &std::cout : nullptr, selective, reconfig};
       const SimReport report = shanliu::sim::Simulate(options);
       PrintReport(options, report);
       if (!report.ok) status = 1;
@@ -149,7 +158,7 @@ int main(int argc, char** argv) {
         run = next_run++;
       }
       const SimOptions options{first + run / validator_counts.size(), validator_counts[run % validator_counts.size()],
-                               faults, nullptr, selective};
+                               faults, nullptr, selective, reconfig};
       const SimReport report = shanliu::sim::Simulate(options);
       std::lock_guard<std::mutex> lock(mutex);
       ++done;

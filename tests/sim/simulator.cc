@@ -19,6 +19,7 @@ constexpr NamedFault kFaults[] = {
     {"forget-wal", &cs::FaultSwitches::forget_wal_on_restart, nullptr},
     {"no-vote-relay", &cs::FaultSwitches::no_vote_relay, nullptr},
     {"forget-received-precommits", &cs::FaultSwitches::forget_received_precommits, nullptr},
+    {"ignore-validator-set-changes", &cs::FaultSwitches::ignore_validator_set_changes, nullptr},
     {"sync-ask-highest-claimant", nullptr, &Faults::sync_ask_highest_claimant},
     {"skip-block-check", nullptr, &Faults::skip_block_check},
     {"ignore-read-checksum", nullptr, &Faults::ignore_read_checksum},
@@ -30,7 +31,9 @@ bool Switch(const Faults& faults, const NamedFault& f) { return f.core ? faults.
 
 }  // namespace
 
-SimReport Simulate(const SimOptions& options) { return World(options).Run(); }
+SimReport Simulate(const SimOptions& options) {
+  return options.reconfig ? SimulateReconfig(options) : World(options).Run();
+}
 
 std::optional<Faults> FaultByName(const std::string& names) {
   Faults faults;
@@ -62,6 +65,7 @@ std::string ReplayCommand(const SimOptions& options) {
   command << "build/bin/shanliu-sim --seed " << options.seed << " --validators " << options.validators;
   if (options.faults.any()) command << " --fault " << FaultName(options.faults);
   if (options.selective) command << " --selective";
+  if (options.reconfig) command << " --reconfig";
   command << " --trace";
   return command.str();
 }

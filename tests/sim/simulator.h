@@ -43,6 +43,9 @@ struct SimOptions {
   // The "selective sender" family: every run has a Byzantine validator that sends its
   // proposals and votes to a subset of the others only (drawn per height, round and kind).
   bool selective = false;
+  // The validator-set-change family (reconfig.cc): `validators` is the genesis set's size; a
+  // schedule of changes (add, remove, re-weight, swap) is drawn from the seed.
+  bool reconfig = false;
 };
 
 struct SimReport {
@@ -64,13 +67,16 @@ struct SimReport {
   std::uint64_t corrupt_reads = 0;        // stored blocks that failed their checksum when read
   std::uint64_t torn_block_writes = 0;    // crashes in the middle of a block write
   std::uint64_t repairs = 0;              // restarts that repaired a damaged store from peers
+  std::uint64_t set_changes = 0;          // reconfig family: changes in the schedule
+  std::uint64_t joined_signatures = 0;    // reconfig family: certificate signatures of validators added later
 };
 
 SimReport Simulate(const SimOptions& options);
+SimReport SimulateReconfig(const SimOptions& options);  // Simulate sends the reconfig family here
 
 // The fault switches by name ("quorum-two-thirds", "ignore-lock", "skip-vote-signature",
 // "forget-wal", ..., "sync-ask-highest-claimant", "skip-block-check", "ignore-read-checksum",
-// "repair-drop-above-gap"; a comma-separated list, or "none"), for the command line and replay commands.
+// "repair-drop-above-gap", "ignore-validator-set-changes"; a comma-separated list, or "none"), for the command line and replay commands.
 std::optional<Faults> FaultByName(const std::string& name);
 std::string FaultName(const Faults& faults);
 // The command that replays this run with a full trace.

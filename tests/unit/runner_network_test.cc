@@ -6,8 +6,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -306,6 +308,35 @@ TEST_CASE("a validator that was down and an observer catch up through block sync
   CHECK(observer.runner->stats().blocks_committed_by_consensus == 0);
 }
 
+// A node configured "observer": false whose key is in no set (docs/operator.md, "Adding or
+// removing a validator"): it runs the consensus core, follows the chain and signs nothing.
+TEST_CASE("a standby validator outside the set follows the chain and never signs") {
+  TestChain chain(FourValidators);
+  Net net(chain.genesis());
+  std::vector<Member*> all;
+  for (std::size_t i = 0; i < kValidators; ++i) all.push_back(&net.Add(Validator(i)));
+  Member& standby = net.Add(TestKey("standby"));
+  all.push_back(&standby);
+  net.LinkAll(all);
+  for (Member* m : all) REQUIRE(m->runner->Start().ok());
+  for (std::int64_t amount_fen : {5'000, 7'000, 9'000}) {
+    net.SubmitTo(all, chain.DonationTx("org:federation", amount_fen, chain.bank, "bank-1"));
+    REQUIRE(net.AdvanceUntil(100, 30'000, [&] { return standby.ledger->height() == all[0]->ledger->height(); }));
+  }
+  REQUIRE(all[0]->ledger->height() == 3);
+  CHECK(standby.runner->fatal() == std::nullopt);
+  CHECK(standby.ledger->head_hash() == all[0]->ledger->head_hash());
+  // It followed by block sync, and its WAL holds nothing: it never signed.
+  CHECK(standby.runner->stats().blocks_synced == 3);
+  CHECK(std::filesystem::file_size(standby.dir.path() / "consensus.wal") <= 16);
+  const auto block = all[0]->ledger->Read()->CommittedBlockAt(3);
+  REQUIRE(block.has_value());
+  for (const auto& signature : block->commit().signatures()) CHECK(signature.validator_index() < kValidators);
+  for (std::size_t i = 0; i < kValidators; ++i) {
+    CHECK(all[i]->runner->stats().messages_rejected == 0);  // nothing unwanted reached the cores
+  }
+}
+
 TEST_CASE("malformed and hostile frames from a peer are logged, counted and ignored") {
   TestChain chain(FourValidators);
   Net net(chain.genesis());
@@ -432,4 +463,75 @@ TEST_CASE("manual timers fire at their due time exactly, in due order, and never
   CHECK(timers.RunDue() == 2);
   CHECK(fired == std::vector<int>{0, 9, 1, 2, 3});
   CHECK(timers.pending() == 0);
+}
+
+// Issue 20: a ValidatorSetChange adds the standby at E1 and a second removes validator 3 at E2.
+// The nodes hand over at exactly those heights: the standby signs certificates from E1 on (never
+// before), validator 3 signs none from E2 on and keeps following, and every node agrees.
+TEST_CASE("validator set changes: a standby joins at E1 and a validator leaves at E2, the nodes hand over there") {
+  TestChain chain(FourValidators);
+  Net net(chain.genesis());
+  std::vector<Member*> nodes;
+  for (std::size_t i = 0; i < kValidators; ++i) nodes.push_back(&net.Add(Validator(i)));
+  const crypto::KeyPair standby = TestKey("standby");
+  nodes.push_back(&net.Add(standby));
+  net.LinkAll(nodes);
+  for (Member* m : nodes) REQUIRE(m->runner->Start().ok());
+  std::int64_t amount_fen = 1'000;
+  const auto all_at = [&](std::uint64_t h) {
+    return std::all_of(nodes.begin(), nodes.end(), [&](Member* m) { return m->ledger->height() >= h; });
+  };
+  const auto commit = [&](const Bytes& tx) {
+    const std::uint64_t target = nodes[0]->ledger->height() + 1;
+    net.SubmitTo(nodes, tx);
+    REQUIRE(net.AdvanceUntil(100, 120'000, [&] { return all_at(target); }));
+  };
+  const auto donation = [&] { commit(chain.DonationTx("org:federation", amount_fen++, chain.bank, "bank-1")); };
+  const auto change = [&](const crypto::PublicKey& key, std::uint64_t power, std::uint64_t effective,
+                          std::vector<const crypto::KeyPair*> signers) {
+    signers.insert(signers.begin(), &chain.bureau);
+    commit(chain.MakeTx(
+        [&](pb::TxBody& body) {
+          auto* c = body.mutable_validator_set_change();
+          auto* u = c->add_updates();
+          u->set_public_key(std::string(key.begin(), key.end()));
+          u->set_voting_power(power);
+          if (power > 0) u->set_org_id("bank-1");
+          c->set_effective_height(effective);
+        },
+        signers));
+  };
+  const auto signed_by = [&](std::uint64_t h, const crypto::PublicKey& key) {
+    const auto block = nodes[0]->ledger->Read()->CommittedBlockAt(h);
+    REQUIRE(block.has_value());
+    const auto set = nodes[0]->ledger->ValidatorsAt(h);
+    REQUIRE(set.ok());
+    for (const auto& s : block->commit().signatures()) {
+      if ((*set)[s.validator_index()].public_key == key) return true;
+    }
+    return false;
+  };
+  const crypto::KeyPair v0 = Validator(0), v1 = Validator(1), v2 = Validator(2), v3 = Validator(3);
+
+  donation();
+  const std::uint64_t e1 = nodes[0]->ledger->height() + 3;  // committed at head + 1: E >= c + 2
+  change(standby.public_key, 1, e1, {&v0, &v1, &v2, &v3});
+  while (nodes[0]->ledger->height() < e1 + 4) donation();
+  bool standby_signed = false;
+  for (std::uint64_t h = 1; h <= nodes[0]->ledger->height(); ++h) {
+    if (h < e1) CHECK_FALSE(signed_by(h, standby.public_key));
+    if (h >= e1) standby_signed = standby_signed || signed_by(h, standby.public_key);
+  }
+  CHECK(standby_signed);
+  CHECK(nodes[4]->runner->stats().blocks_committed_by_consensus > 0);  // it decided blocks itself
+
+  const std::uint64_t e2 = nodes[0]->ledger->height() + 3;
+  change(v3.public_key, 0, e2, {&v0, &v1, &v2, &standby});
+  while (nodes[0]->ledger->height() < e2 + 4) donation();
+  for (std::uint64_t h = e2; h <= nodes[0]->ledger->height(); ++h) CHECK_FALSE(signed_by(h, v3.public_key));
+  for (Member* m : nodes) {
+    CHECK(m->runner->fatal() == std::nullopt);
+    CHECK(m->ledger->height() == nodes[0]->ledger->height());
+    CHECK(m->ledger->head_hash() == nodes[0]->ledger->head_hash());
+  }
 }

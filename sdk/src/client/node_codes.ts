@@ -193,6 +193,7 @@ export const NODE_ERROR_CODES = {
   conflicting_decision: [400, false],
   unknown_sender: [400, false],
   too_frequent: [400, false],
+  not_in_validator_set: [400, false],
   not_started: [500, false],
   oversize: [400, false],
   bad_config: [500, false],

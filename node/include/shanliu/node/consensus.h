@@ -24,6 +24,14 @@
 //    records of higher heights (Wal::Rewrite). The core moves on to the next height by itself.
 //  - On boot: replay the WAL, decode the records, Create the core with them, then Start at
 //    (last committed height + 1). Start again only when block sync moved the store further.
+//  - Validator set changes (docs/consensus.md section 8, "Reconfiguration"): Start carries set(h) and
+//    set(h + 1); after performing a CommitBlock of height h, feed NextValidators with set(h + 2)
+//    before any other event. Both are fixed by committed state (a change committed in block c
+//    takes effect at E >= c + 2), so the core never reads storage. A chain whose set never
+//    changes may leave them empty: Config::validators then signs every height.
+//  - Validator indices in messages and effects are positions in the set of the message's
+//    height. Effects also name keys (Broadcast::to, SendTo::to_key, RequestDecision::ahead_keys)
+//    and MessageReceived may name its sender by key, so an adapter needs no index table.
 #pragma once
 
 #include <cstdint>
@@ -172,12 +180,26 @@ Result<WalRecord> DecodeWalRecord(ByteView bytes);  // "wal_record_malformed" on
 
 struct Start {
   std::uint64_t height = 0;  // >= 1; the first height not yet in the block store
+  // The set that signs `height` and the set that signs height + 1, both fixed by the committed
+  // state (DESIGN 7). Empty: Config::validators (a chain whose set never changes).
+  std::vector<ledger::Validator> validators = {};
+  std::vector<ledger::Validator> next_validators = {};
+};
+// The set that signs `height`, which must be the core's height + 1. Fed after performing the
+// CommitBlock of height - 2 (the core is then at height - 1): the state at height - 2 fixes it.
+// Buffered messages of that height are checked again against it. Not fed: the set stays.
+struct NextValidators {
+  std::uint64_t height = 0;
+  std::vector<ledger::Validator> validators;
 };
 struct MessageReceived {
   Message message;
   // The validator the transport authenticated as the sender, if it is one. Needed for a
   // RoundStatus (the answer goes to its sender); signed messages carry their own signer.
   std::optional<std::uint32_t> from = std::nullopt;
+  // The same by key: looked up in the set of the core's height (overrides `from`; a key not in
+  // that set is no validator sender).
+  std::optional<crypto::PublicKey> from_key = std::nullopt;
 };
 struct TimeoutFired {
   std::uint64_t height = 0;
@@ -202,17 +224,21 @@ struct TxsAvailable {
 };
 
 using Event = std::variant<Start, MessageReceived, TimeoutFired, ProposalBuilt, BlockValidated, GossipTick,
-                           TxsAvailable>;
+                           TxsAvailable, NextValidators>;
 
 // ---------------------------------------------------------------- effects (outputs)
 
 struct Broadcast {
   Message message;
+  // The validators of the message's height and of the next one, except this one: a validator
+  // joining at the next height hears this height's messages (it may decide it with them).
+  std::vector<crypto::PublicKey> to = {};
 };
 // One message for one validator: the relay's answer to that validator's RoundStatus.
 struct SendTo {
   std::uint32_t validator = 0;
   Message message;
+  crypto::PublicKey to_key{};
 };
 struct PersistWal {
   WalRecord record;
@@ -257,7 +283,8 @@ struct RecordEvidence {
 };
 struct RequestDecision {
   std::uint64_t height = 0;
-  std::vector<std::uint32_t> ahead;  // validators seen at higher heights, by index
+  std::vector<std::uint32_t> ahead;  // validators seen at higher heights, by index in set(height)
+  std::vector<crypto::PublicKey> ahead_keys = {};  // the same, by key
 };
 
 // The core entered `height` and waits before starting its round 0 (create_empty_blocks false).
@@ -276,13 +303,19 @@ using Effect = std::variant<Broadcast, SendTo, PersistWal, ScheduleTimeout, Buil
 // what is kept), "past_height", "height_too_far", "round_out_of_range", "oversize",
 // "malformed", "block_hash_mismatch", "not_started", "stale" (superseded far-round message),
 // "conflicting_decision", "bad_commit", "unknown_sender" (a RoundStatus without a validator
-// sender), "too_frequent" (a peer's RoundStatus past its per-tick budget)), or why an application answer or Start was refused
+// sender), "too_frequent" (a peer's RoundStatus past its per-tick budget), "not_in_validator_set"
+// (signed by a validator of the previous set that is not in the set of the message's height: a
+// removed validator that keeps voting)), or why an application answer or Start was refused
 // ("bad_block", "block_hash_mismatch", "already_proposed", "malformed", "stale"). Evidence can
 // accompany a status of either kind. Timeouts and answers that arrive after the core moved on
 // are ok and change nothing.
 struct Output {
   Status status;
   std::vector<Effect> effects;
+  // Buffered messages of the next height refused when they were checked again against that
+  // height's set (NextValidators, or entering the height): the adapter counts them as it counts
+  // a refused status.
+  std::vector<Status> refused = {};
 };
 
 // ---------------------------------------------------------------- configuration
@@ -295,7 +328,9 @@ struct TimeoutSchedule {
 
 struct Config {
   std::string chain_id;
-  std::vector<ledger::Validator> validators;  // genesis order; the index is the validator's id
+  // The genesis set, which signs every height Start or NextValidators gives no set for. At a
+  // height, a validator's id is its index in that height's set.
+  std::vector<ledger::Validator> validators;
   // Identity of a block's bytes: the hash its votes name. Must be pure, and must fail or give a
   // different hash for any other bytes (for ledger blocks: decode, check the txs root against
   // the txs, hash the header).
@@ -349,10 +384,16 @@ std::uint32_t ProposerIndex(std::span<const ledger::Validator> validators, std::
 
 struct FaultSwitches;  // test builds only: node/src/consensus_faults.h
 
+// Checks a validator set as Config::validators is checked: 1..kMaxValidators validators, each
+// power 1..kMaxTotalVotingPower, total within kMaxTotalVotingPower, no key twice.
+Status CheckValidatorSet(std::span<const ledger::Validator> validators);
+
 class Core {
  public:
-  // signer must be one of config.validators. wal_records are the decoded records replayed from
-  // this validator's WAL (any heights; older ones are ignored once the core starts).
+  // signer need not be in any set: at heights whose set lacks it the core follows without voting
+  // or proposing (an observer that joins later, or a removed validator). wal_records are the
+  // decoded records replayed from this validator's WAL (any heights; older ones are ignored once
+  // the core starts).
   static Result<Core> Create(Config config, crypto::KeyPair signer, std::span<const WalRecord> wal_records = {});
 
   Core(Core&&) noexcept;
@@ -365,13 +406,16 @@ class Core {
     std::uint64_t height = 0;  // 0 until Start
     std::uint32_t round = 0;
     Step step = Step::kPropose;
-    std::uint32_t validator_index = 0;
+    std::uint32_t validator_index = 0;  // in the current height's set; meaningless unless member
+    bool member = false;                // the signer is in the current height's set
     std::optional<std::uint32_t> locked_round;
     Hash256 locked_hash{};
     std::optional<std::uint32_t> valid_round;
     Hash256 valid_hash{};
   };
   Snapshot snapshot() const;
+  // The set that signs the current height (Config::validators before Start).
+  const std::vector<ledger::Validator>& validators() const;
 
  private:
   struct Impl;

@@ -1,0 +1,199 @@
+"""Validator set changes with real processes (issue 20 part 1): 4 -> 5 -> 4 while donations flow.
+
+`shanliu devnet --validators 4 --observers 1 --standby 1`: node4 is a standby validator run by a
+bank of its own (bank-4), following without voting. A background thread submits donations to the
+validators the whole time and keeps every acknowledged one. Steps, in order:
+  network   4 validators and the standby come up and commit
+  add       a ValidatorSetChange (bureau + all four validators) adds node4's key for bank-4 at E1;
+            from E1 the set has 5 validators, certificates carry node4's signatures (never before
+            E1) and the chain keeps committing
+  remove    a second change (bureau + 4 of the 5) removes node3 at E2; from E2 no certificate
+            carries node3's signature, the chain keeps committing, and node3 keeps following
+  end       every acknowledged donation is committed; `shanliu audit` passes against every node;
+            a receipt committed before the first change verifies with `shanliu verify` after both
+"""
+import json
+import os
+import re
+import sys
+import threading
+
+from harness import DevnetNet, Failure, Workspace, check, free_port_block, get_json, http, run_steps, wait_for
+
+VALIDATORS = 4
+STANDBY = 4  # node index of the standby validator
+CHAIN_ID = "shanliu-devnet"
+
+
+class Net(DevnetNet):
+    def key_file(self, i):
+        return os.path.join(self.dir, f"node{i}", "node.key")
+
+    def public_key(self, i):
+        r = self.ws.run("shanliu", "key", "show", self.key_file(i))
+        return re.search(r"[0-9a-f]{64}", r.stdout).group(0)
+
+    def height(self, i):
+        return get_json(self.url(i) + "/v1/stats")["head"]["height"]
+
+    def signers(self, i, h):
+        """The public keys (hex) whose precommits certify block h, read through node i."""
+        block = get_json(f"{self.url(i)}/v1/blocks/{h}")
+        validators = get_json(f"{self.url(i)}/v1/validators?height={h}")["validators"]
+        by_index = {v["index"]: v["public_key"] for v in validators}
+        return {by_index[s["validator_index"]] for s in block["commit"]["signatures"]}
+
+
+class Donor(threading.Thread):
+    """Submits donations to the validators in turn until stopped; keeps what was acknowledged."""
+
+    def __init__(self, net):
+        super().__init__(daemon=True)
+        self.net = net
+        self.stop = threading.Event()
+        self.acked = []  # (tx id, receipt code)
+        self.errors = []
+        self.seq = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                self.donate_once()
+            except (OSError, Failure, KeyError, ValueError) as e:
+                self.errors.append(repr(e)[:200])
+            self.stop.wait(0.3)
+
+    def donate_once(self):
+        self.seq += 1
+        node = self.seq % VALIDATORS
+        head = self.net.height(0)
+        payload = {"donor_ref": "%064x" % self.seq, "channel": "bank_transfer", "attesting_bank": "bank-1"}
+        r = self.net.ws.run("shanliu", "tx", "donation", "--key", os.path.join(self.net.dir, "keys", "bank-1.key"),
+                            "--node", "http://127.0.0.1:1", "--to", "org:federation", "--amount-fen",
+                            str(100 + self.seq), "--json", json.dumps(payload), "--dry-run", "--chain-id", CHAIN_ID,
+                            "--height", str(head), "--expires-in", "1000", "--expires-in-ms", "1800000",
+                            check_exit=False, timeout=60)
+        if r.returncode != 0:
+            raise Failure(f"dry run: {r.stdout}{r.stderr}")
+        fields = dict(line.split(None, 1) for line in r.stdout.splitlines() if " " in line.strip())
+        status, _, body = http("POST", self.net.url(node) + "/v1/txs", json.dumps({"tx": fields["envelope"].strip()}),
+                               timeout=10)
+        if status == 200 and json.loads(body)["results"][0]["status"] == "pending":
+            self.acked.append((fields["id"].strip(), fields["code"].strip()))
+
+
+def change_validators(net, update, signers, effective_height):
+    """Submits a ValidatorSetChange signed by the bureau and the given validators' node keys and
+    waits for it to commit. update: {"public_key": hex, "voting_power": n, "org_id": org} (power 0
+    removes). Uses `shanliu validators change` where the CLI has it, else the generic `shanliu tx`."""
+    keys = ["--key", os.path.join(net.dir, "keys", "bureau.key")]
+    for i in signers:
+        keys += ["--key", net.key_file(i)]
+    if update["voting_power"] == 0:
+        flags = ["--remove", update["public_key"]]
+    else:
+        flags = ["--add", f"{update['public_key']}:{update['voting_power']}:{update['org_id']}"]
+    r = net.ws.run("shanliu", "validators", "change", *flags, "--effective-height", str(effective_height), *keys,
+                   "--node", net.url(0), "--wait", check_exit=False, timeout=120)
+    if r.returncode == 2 and "unknown command" in (r.stdout + r.stderr).lower():
+        payload = {"updates": [update], "effective_height": effective_height}
+        r = net.ws.run("shanliu", "tx", "validator_set_change", *keys, "--json", json.dumps(payload), "--node",
+                       net.url(0), "--wait", check_exit=False, timeout=120)
+    check(r.returncode == 0, f"validator set change {update}: {r.stdout}{r.stderr}")
+    print("     " + r.stdout.strip().replace("\n", "\n     "))
+
+
+def step_network(net, state):
+    for i in range(VALIDATORS + 1):
+        net.start(i)
+    wait_for("the validators to commit", lambda: net.height(0) >= 2, timeout=120)
+    state["donor"] = Donor(net)
+    state["donor"].start()
+    wait_for("a donation to commit", lambda: state["donor"].acked and http(
+        "GET", f"{net.url(0)}/v1/receipts/{state['donor'].acked[0][1]}")[0] == 200, timeout=120)
+    state["early_receipt"] = state["donor"].acked[0][1]
+    wait_for("the standby to follow", lambda: net.height(STANDBY) >= net.height(0) - 1, timeout=60)
+    check(len(get_json(net.url(0) + "/v1/validators")["validators"]) == VALIDATORS, "4 validators at the start")
+
+
+def step_add(net, state):
+    new_key = net.public_key(STANDBY)
+    state["keys"] = {i: net.public_key(i) for i in range(VALIDATORS + 1)}
+    e1 = net.height(0) + 5
+    change_validators(net, {"public_key": new_key, "voting_power": 1, "org_id": "bank-4"}, range(VALIDATORS), e1)
+    wait_for(f"height {e1 + 8}", lambda: net.height(0) >= e1 + 8, timeout=180)
+    validators = get_json(f"{net.url(0)}/v1/validators?height={e1}")["validators"]
+    check(len(validators) == 5 and new_key in {v["public_key"] for v in validators}, f"set({e1}) holds node4")
+    before = get_json(f"{net.url(0)}/v1/validators?height={e1 - 1}")["validators"]
+    check(len(before) == 4, f"set({e1 - 1}) is still the genesis set")
+    for h in range(max(1, e1 - 4), e1):
+        check(new_key not in net.signers(0, h), f"block {h} (before E1={e1}) carries no signature of node4")
+    signed = [h for h in range(e1, e1 + 8) if new_key in net.signers(0, h)]
+    check(signed, f"certificates of blocks {e1}..{e1 + 7} carry node4's signature")
+    state["e1"] = e1
+    print(f"     E1={e1}: node4 signed the certificates of blocks {signed}")
+
+
+def step_remove(net, state):
+    removed = state["keys"][3]
+    e2 = net.height(0) + 5
+    change_validators(net, {"public_key": removed, "voting_power": 0}, [0, 1, 2, STANDBY], e2)
+    wait_for(f"height {e2 + 8}", lambda: net.height(0) >= e2 + 8, timeout=180)
+    validators = get_json(f"{net.url(0)}/v1/validators?height={e2}")["validators"]
+    check(len(validators) == 4 and removed not in {v["public_key"] for v in validators}, f"set({e2}) lacks node3")
+    for h in range(e2, net.height(0) + 1):
+        check(removed not in net.signers(0, h), f"block {h} (from E2={e2}) carries no signature of node3")
+    head = net.height(0)
+    wait_for("node3 to keep following", lambda: net.height(3) >= head, timeout=120)
+    check(net.procs[3].poll() is None, "node3 still runs")
+    state["e2"] = e2
+    print(f"     E2={e2}: no signature of node3 in blocks {e2}..{head}; node3 follows at {net.height(3)}")
+
+
+def step_end(net, state):
+    donor = state["donor"]
+    donor.stop.set()
+    donor.join(timeout=120)
+    check(len(donor.acked) >= 20, f"donations flowed the whole time ({len(donor.acked)} acknowledged)")
+
+    def all_committed():
+        return all(http("GET", f"{net.url(0)}/v1/receipts/{code}")[0] == 200 for _, code in donor.acked)
+
+    wait_for("every acknowledged donation to commit", all_committed, timeout=180, interval=1)
+    head = net.height(0)
+    for i in range(VALIDATORS + 1):
+        wait_for(f"node {i} at {head}", lambda i=i: net.height(i) >= head, timeout=120)
+        r = net.ws.run("shanliu", "audit", "--node", net.url(i), "--genesis", os.path.join(net.dir, "genesis.json"),
+                       check_exit=False, timeout=600)
+        check(r.returncode == 0, f"audit of node {i}: {r.stdout[-800:]}{r.stderr[-800:]}")
+    r = net.ws.run("shanliu", "verify", state["early_receipt"], "--node", net.url(STANDBY), "--genesis",
+                   os.path.join(net.dir, "genesis.json"), check_exit=False)
+    check(r.returncode == 0, f"the receipt from before E1 verifies after both changes: {r.stdout}{r.stderr}")
+    print(f"     {len(donor.acked)} donations acknowledged and committed ({len(donor.errors)} submit errors); "
+          f"audit passed on 5 nodes at height {head}")
+
+
+def main(bin_dir):
+    ws = Workspace(bin_dir)
+    try:
+        net = Net(ws, free_port_block(60))
+        ws.run("shanliu", "devnet", "--dir", net.dir, "--validators", str(VALIDATORS), "--observers", "1",
+               "--standby", "1", "--base-port", str(net.base), "--explorer-dir", "")
+        state = {}
+        passed, failed = 0, 0
+        for name, step in [("network", step_network), ("add", step_add), ("remove", step_remove),
+                           ("end", step_end)]:
+            p, f = run_steps([(name, lambda step=step: step(net, state))])
+            passed, failed = passed + p, failed + f
+            if f:
+                break  # each step needs the network the previous one left
+        if "donor" in state:
+            state["donor"].stop.set()
+        print(f"{passed} passed, {failed} failed")
+        return 1 if failed else 0
+    finally:
+        ws.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
