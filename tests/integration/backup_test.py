@@ -15,20 +15,15 @@ One validator and one observer. Steps:
              start with status 5 until --restored-ok, then signs blocks again and the observer
              follows them
 """
-import base64
 import json
 import os
 import subprocess
 import sys
 
-from harness import (DevnetNet, Failure, Workspace, check, free_port_block, get_json, height, http, run_steps,
-                     set_blocks_setting, wait_for)
+from harness import (DevnetNet, Failure, Workspace, check, free_port_block, get_json, height, http, receipt_code,
+                     run_steps, set_blocks_setting, wait_for)
 
 EXIT_RESTORED_VALIDATOR = 5
-
-
-def receipt_code(tx_id_hex):
-    return base64.b32encode(bytes.fromhex(tx_id_hex)).decode().lower().rstrip("=")
 
 
 def same_blocks(net, a, b, up_to):

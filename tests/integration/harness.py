@@ -1,4 +1,5 @@
 """Process harness for integration tests: temp dirs, free ports, nodes that always get cleaned up."""
+import base64
 import json
 import os
 import random
@@ -138,6 +139,11 @@ class Workspace:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def receipt_code(tx_id_hex):
+    """The 52-character base32 receipt code of a tx id (hex)."""
+    return base64.b32encode(bytes.fromhex(tx_id_hex)).decode().lower().rstrip("=")
+
+
 def height(url):
     """The node's committed head height."""
     return get_json(url + "/v1/stats")["head"]["height"]
@@ -190,12 +196,12 @@ class DevnetNet:
         self.ws.nodes.append(proc)
         return proc
 
-    def start(self, i, config=None, extra=()):
+    def start(self, i, config=None, extra=(), timeout=60):
         """Starts node i and waits until it answers /healthz (a Failure if it exits first)."""
         config = config or self.config(i)
         proc = self.launch(i, config, extra)
         wait_for(f"node {i} to serve", lambda: proc.poll() is not None or
-                 http("GET", self.url(i) + "/healthz", timeout=2)[0] == 200, timeout=60)
+                 http("GET", self.url(i) + "/healthz", timeout=2)[0] == 200, timeout=timeout)
         check(proc.poll() is None, f"node {i} exited with {proc.returncode}; see {config}.log")
         self.procs[i] = proc
 

@@ -14,76 +14,18 @@ directory. Checks:
              the store (logged state_sync_skipped); with no reachable peer a new observer fails
              typed (state_sync_no_peers) and leaves no store behind
 """
-import base64
 import json
 import os
 import subprocess
 import sys
 import time
 
-from harness import Failure, Workspace, check, free_port_block, get_json, http, run_steps, set_blocks_setting
+from harness import (DevnetNet, Failure, Workspace, check, free_port_block, get_json, height, http, receipt_code,
+                     run_steps, set_blocks_setting, wait_for)
 
 VALIDATORS = 4
 OBS = VALIDATORS + 1  # the second observer: the one that starts from a snapshot
 DONATIONS = int(os.environ.get("SHANLIU_STATE_SYNC_DONATIONS", "300"))
-
-
-def height(url):
-    return get_json(url + "/v1/stats")["head"]["height"]
-
-
-def wait_for(what, predicate, timeout=120, interval=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, Failure) as e:
-            last = e
-        time.sleep(interval)
-    raise Failure(f"timed out waiting for {what} (last: {last!r})")
-
-
-def receipt_code(tx_id_hex):
-    return base64.b32encode(bytes.fromhex(tx_id_hex)).decode().lower().rstrip("=")
-
-
-class Net:
-    def __init__(self, ws, base):
-        self.ws = ws
-        self.base = base
-        self.dir = os.path.join(ws.dir, "net")
-        self.procs = {}
-
-    def url(self, i):
-        return f"http://127.0.0.1:{self.base + 10 * i}"
-
-    def config(self, i):
-        return os.path.join(self.dir, f"node{i}", "config.json")
-
-    def data(self, i):
-        return os.path.join(self.dir, f"node{i}", "data")
-
-    def log(self, i):
-        with open(self.config(i) + ".log", errors="replace") as f:
-            return f.read()
-
-    def start(self, i, extra=(), config=None, timeout=120):
-        config = config or self.config(i)
-        log = open(config + ".log", "ab")
-        proc = subprocess.Popen([os.path.join(self.ws.bin, "shanliu-node"), "--config", config, *extra],
-                                stdout=log, stderr=log)
-        self.ws.nodes.append(proc)
-        wait_for(f"node {i} to serve", lambda: proc.poll() is not None or
-                 http("GET", self.url(i) + "/healthz", timeout=2)[0] == 200, timeout=timeout)
-        check(proc.poll() is None, f"node {i} exited with {proc.returncode}; see {config}.log")
-        self.procs[i] = proc
-
-    def stop(self, i):
-        code = self.ws.stop_node(self.procs.pop(i))
-        check(code == 0, f"node {i} stopped cleanly (exit {code})")
 
 
 def donate(net, amount_fen, ref):
@@ -215,7 +157,7 @@ def main(bin_dir):
     net = None
     try:
         base = free_port_block(80)
-        net = Net(ws, base)
+        net = DevnetNet(ws, base)
         ws.run("shanliu", "devnet", "--dir", net.dir, "--validators", str(VALIDATORS), "--observers", "2",
                "--base-port", str(base), "--explorer-dir", "")
         for i in range(VALIDATORS + 2):

@@ -15,12 +15,16 @@ validators the whole time and keeps every acknowledged one. Steps, in order:
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import threading
 
 from harness import DevnetNet, Failure, Workspace, check, free_port_block, get_json, http, run_steps, wait_for
 
 VALIDATORS = 4
+HERE = os.path.dirname(os.path.abspath(__file__))
+SDK_ENTRY = os.path.join(HERE, "..", "..", "sdk", "dist", "index.js")
 STANDBY = 4  # node index of the standby validator
 CHAIN_ID = "shanliu-devnet"
 
@@ -150,6 +154,26 @@ def step_remove(net, state):
     print(f"     E2={e2}: no signature of node3 in blocks {e2}..{head}; node3 follows at {net.height(3)}")
 
 
+def sdk_verifies(net, early, late):
+    """The SDK, as a donor's browser, verifies both receipts from genesis alone: the early one's
+    receipt proof is signed by the genesis set (no change followed) and its flow proof, made at the
+    head, by the set reached through both changes; the late one's receipt proof follows both."""
+    node = shutil.which("node")
+    check(node is not None, "node (Debian package nodejs) is not installed")
+    check(os.path.exists(SDK_ENTRY), f"{SDK_ENTRY} is missing: run scripts/build.sh")
+    proc = subprocess.run([node, os.path.join(HERE, "sdk_verify_receipts.mjs"), net.url(STANDBY), SDK_ENTRY, early,
+                           late], capture_output=True, text=True, timeout=300)
+    check(proc.returncode == 0, f"the SDK verifies the receipts: {proc.stdout}{proc.stderr}")
+    first, last = (json.loads(line) for line in proc.stdout.splitlines()[:2])
+    check(first["receipt_changes_followed"] == 0 and first["receipt_validator_count"] == VALIDATORS,
+          f"the early receipt is signed by the genesis set: {first}")
+    check(first["flow_validator_count"] == VALIDATORS and first["flow_height"] > first["receipt_height"],
+          f"its flow proof, at the head, is signed by the set after both changes: {first}")
+    check(last["receipt_changes_followed"] == 2 and last["receipt_validator_count"] == VALIDATORS,
+          f"the late receipt follows both changes: {last}")
+    print(f"     the SDK verified both receipts from genesis (late one through 2 changes): {proc.stdout.strip()}")
+
+
 def step_end(net, state):
     donor = state["donor"]
     donor.stop.set()
@@ -169,6 +193,7 @@ def step_end(net, state):
     r = net.ws.run("shanliu", "verify", state["early_receipt"], "--node", net.url(STANDBY), "--genesis",
                    os.path.join(net.dir, "genesis.json"), check_exit=False)
     check(r.returncode == 0, f"the receipt from before E1 verifies after both changes: {r.stdout}{r.stderr}")
+    sdk_verifies(net, state["early_receipt"], donor.acked[-1][1])
     print(f"     {len(donor.acked)} donations acknowledged and committed ({len(donor.errors)} submit errors); "
           f"audit passed on 5 nodes at height {head}")
 
