@@ -1,10 +1,10 @@
 // The JSON of validator sets and transitions (docs/api.md "Validator set"): what the API serves
 // and what `shanliu verify` and the flow-proof verifier read back, strictly.
-#include <google/protobuf/descriptor.h>
 
 #include <set>
 
 #include "shanliu/crypto/codec.h"
+#include "shanliu/ledger/flow_proof.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/validator_set.h"
 
@@ -13,32 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string Hex(std::string_view s) { return crypto::ToHex(AsBytes(s)); }
 
 Status Invalid(const std::string& where, const std::string& why) {
   return Status::Error("invalid_proof", where + ": " + why);
-}
-
-// Every header field, zeros included (proto3 JSON leaves them out): as receipt proofs show it.
-json HeaderJson(const pb::BlockHeader& header) {
-  json out = MessageToJson(header);
-  const google::protobuf::Descriptor* d = header.GetDescriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* f = d->field(i);
-    const std::string name(f->name());
-    if (out.contains(name)) continue;
-    out[name] = f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING ? json("") : json(0);
-  }
-  return out;
-}
-
-json CommitJson(const pb::CommitCertificate& c) {
-  json signatures = json::array();
-  for (const pb::CommitSignature& s : c.signatures()) {
-    signatures.push_back({{"validator_index", s.validator_index()}, {"signature", Hex(s.signature())}});
-  }
-  return json{{"height", c.height()}, {"round", c.round()}, {"block_hash", Hex(c.block_hash())},
-              {"signatures", std::move(signatures)}};
 }
 
 Status ExactFields(const json& j, const std::set<std::string>& fields, const std::string& where) {
@@ -134,9 +111,9 @@ json TransitionsToJson(std::span<const ProvenTransition> transitions) {
   json out = json::array();
   for (const ProvenTransition& t : transitions) {
     out.push_back(json{{"effective_height", t.effective_height},
-                       {"header", HeaderJson(t.header)},
+                       {"header", flow_proof::HeaderToJson(t.header)},
                        {"block_hash", crypto::ToHex(t.block_hash)},
-                       {"commit", CommitJson(t.commit)},
+                       {"commit", flow_proof::CommitToJson(t.commit)},
                        {"next_validators", ValidatorsToJson(t.next_validators, false)}});
   }
   return out;

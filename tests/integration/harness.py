@@ -216,3 +216,12 @@ class DevnetNet:
     def log(self, i):
         with open(self.config(i) + ".log", errors="replace") as f:
             return f.read()
+
+    def print_log_tails(self, count, lines=12):
+        """The last lines of nodes 0..count-1's logs, for a failed run's output."""
+        for i in range(count):
+            log = self.config(i) + ".log"
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    tail = f.readlines()[-lines:]
+                print(f"--- node{i} log tail ---\n" + "".join(tail))

@@ -178,12 +178,7 @@ def main(bin_dir):
         print(f"FAIL setup: {e}")
     finally:
         if failed and net is not None:
-            for i in range(VALIDATORS + 2):
-                log = net.config(i) + ".log"
-                if os.path.exists(log):
-                    with open(log, errors="replace") as f:
-                        tail = f.readlines()[-12:]
-                    print(f"--- node{i} log tail ---\n" + "".join(tail))
+            net.print_log_tails(VALIDATORS + 2)
         ws.close()
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
