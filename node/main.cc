@@ -458,8 +458,16 @@ int main(int argc, char** argv) {
     hooks.witnesses = [&witnesses] { return witnesses->Cosignatures(); };
   }
   auto server = std::make_unique<api::Server>(config->api, node.ledger(), std::move(hooks));
-  node.SetOnCommitted([&server, &auditor](std::uint64_t height) {
+  // Whether the scheduled audit runs: from the start on a store with its whole history, else from
+  // the first commit after the history backfill completed (io thread only).
+  bool audit_on = node.ledger().history_base() == 0;
+  node.SetOnCommitted([&server, &auditor, &audit_on, &node](std::uint64_t height) {
     server->NotifyCommitted(height);
+    if (!audit_on && node.ledger().history_base() == 0) {
+      audit_on = true;
+      node::LogEvent("info", "audit_on", {{"reason", "history backfill complete"}, {"height", height}});
+      auditor.Start();
+    }
     auditor.NotifyCommitted(height);
   });
   if (Status s = server->Start(); !s.ok()) return Fail("api", s);
@@ -467,7 +475,7 @@ int main(int argc, char** argv) {
   auditor.NotifyCommitted(node.ledger().height());
   // A store restored from a snapshot holds no blocks below it: the audit replays from genesis,
   // so it runs on nodes with the whole history only (docs/operator.md "Starting from a snapshot").
-  if (node.ledger().history_base() == 0) {
+  if (audit_on) {
     auditor.Start();
   } else {
     node::LogEvent("info", "audit_off", {{"reason", "state-synced store"}, {"history_base", node.ledger().history_base()}});

@@ -10,7 +10,7 @@ namespace {
 
 // A state-synced node holds no block at or below its snapshot height (docs/operator.md).
 std::optional<Response> NotHeld(const ledger::ReadView& view, std::uint64_t height) {
-  if (height == 0 || height > view.history_base()) return std::nullopt;
+  if (!view.NotHeld(height)) return std::nullopt;
   return ErrorResponse("not_backfilled", "this node started from a snapshot at height " +
                                              std::to_string(view.history_base()) + " and does not hold block " +
                                              std::to_string(height) + "; ask a node with the full history");

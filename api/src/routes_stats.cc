@@ -32,10 +32,18 @@ Response GetStats(RequestContext& ctx) {
     const NodeInfo info = ctx.server.hooks.info();
     node = {{"node_id", info.node_id}, {"role", info.role}, {"mempool_txs", info.mempool_txs}, {"peers", info.peers}};
   }
+  // A store restored from a snapshot: how far the history backfill is (null: whole history held).
+  Json history = nullptr;
+  if (view.history_base() > 0) {
+    history = {{"snapshot_height", view.history_base()},
+               {"backfilled_height", view.backfilled_height()},
+               {"missing_blocks", view.history_base() - view.backfilled_height()}};
+  }
   Json body{{"chain_id", view.genesis().chain_id},
             {"head", HeadJson(view)},
             {"stats", RecordJson(view.Stats())},
-            {"node", std::move(node)}};
+            {"node", std::move(node)},
+            {"history", std::move(history)}};
   // ?region= adds that region's dashboard figures (docs/regions.md); `year` only goes with it.
   if (const std::string* region = ctx.query.Find("region")) {
     auto figures = RegionStatsForQuery(view, *region, ctx.query);

@@ -223,6 +223,13 @@ Status Ledger::CheckHead() {
     return s.ok() ? Status::Error("corruption", "the history base record is malformed")
                   : IoError(s, "cannot read the history base record");
   }
+  s = db_->Get(VerifiedReadOptions(), keys::kBackfill, &value);
+  if (s.ok() && value.size() == 8 && ReadU64(AsBytes(value)) < history_base_) {
+    backfilled_height_ = ReadU64(AsBytes(value));
+  } else if (!s.IsNotFound()) {
+    return s.ok() ? Status::Error("corruption", "the backfill progress record is malformed")
+                  : IoError(s, "cannot read the backfill progress record");
+  }
   node_cache_.Reset(height);
   std::lock_guard lock(head_mutex_);
   head_ = header;

@@ -45,7 +45,8 @@ Status Ledger::SampleStoredBlocks() const {
     return Status::Ok();
   };
   for (std::uint64_t h : SampleHeights(head_height, options_.startup_sample_blocks)) {
-    if (h <= history_base_) continue;  // not held: the store was restored from a snapshot there
+    // Not held: the store was restored from a snapshot there and has not backfilled it yet.
+    if (h > backfilled_height_ && h <= history_base_) continue;
     std::string bytes;
     leveldb::Status s = db_->Get(VerifiedReadOptions(), keys::Block(h), &bytes);
     if (!s.ok()) {

@@ -102,6 +102,10 @@ void MerkleLog::PutPeaks(std::uint64_t size,
   batch.Put(kSizeKey, EncodeSize(size));
 }
 
+void MerkleLog::PutSubtree(unsigned level, std::uint64_t index, const Hash256& hash, leveldb::WriteBatch& batch) {
+  batch.Put(SubtreeKey(level, index), leveldb::Slice(reinterpret_cast<const char*>(hash.data()), hash.size()));
+}
+
 void MerkleLog::MarkCommitted() {
   staged_.clear();
   committed_size_ = frontier_.size();

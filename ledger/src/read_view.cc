@@ -36,6 +36,13 @@ ReadView::ReadView(leveldb::DB* db, const Genesis& genesis, NodeCache* nodes)
     auto base_block = Block(history_base_);
     if (!base_block) throw StorageCorrupt(keys::Block(history_base_), "the snapshot's base block is missing");
     history_leaves_ = base_block->header().log_size();
+    if (auto backfilled = state_.Get(keys::kBackfill)) {
+      if (backfilled->size() != 8) throw StorageCorrupt(keys::kBackfill, "the backfill progress record is malformed");
+      backfilled_height_ = ReadU64(AsBytes(*backfilled));
+      auto top = Block(backfilled_height_);
+      if (!top) throw StorageCorrupt(keys::Block(backfilled_height_), "the last backfilled block is missing");
+      held_leaves_ = top->header().log_size();
+    }
   }
   auto block = Block(ReadU64(AsBytes(*head)));
   if (!block) throw StorageError("head block missing from snapshot");
@@ -46,6 +53,12 @@ ReadView::ReadView(leveldb::DB* db, const Genesis& genesis, NodeCache* nodes)
 }
 
 ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+
+Status ReadView::NotBackfilledLog(std::uint64_t size) const {
+  return Status::Error("not_backfilled", "the log at size " + std::to_string(size) + " reaches below the snapshot this node "
+                                         "started from (height " + std::to_string(history_base_) + ") into leaves it does "
+                                         "not hold yet; ask a node with the full history");
+}
 
 std::optional<pb::StoredBlock> ReadView::Block(std::uint64_t height) const {
   return keys::Load<pb::StoredBlock>(state_, keys::Block(height));
@@ -63,7 +76,7 @@ std::vector<Hash256> ReadView::BlockTxIds(const pb::StoredBlock& block) const {
 
 std::optional<pb::CommittedBlock> ReadView::CommittedBlockAt(std::uint64_t height) const {
   // A state-synced store holds no txs at or below its snapshot height: it serves no such block.
-  if (height >= 1 && height <= history_base_) return std::nullopt;
+  if (NotHeld(height)) return std::nullopt;
   auto stored = Block(height);
   if (!stored) return std::nullopt;
   pb::CommittedBlock out;
@@ -79,7 +92,7 @@ std::optional<pb::CommittedBlock> ReadView::CommittedBlockAt(std::uint64_t heigh
 
 std::optional<TxRecord> ReadView::TxByLeaf(std::uint64_t leaf) const {
   auto envelope = state_.Get(keys::Leaf(leaf));
-  if (!envelope && leaf < history_leaves_) {
+  if (!envelope && leaf >= held_leaves_ && leaf < history_leaves_) {
     throw NotBackfilled("log leaf " + std::to_string(leaf) + " is below the snapshot this node started from (height " +
                         std::to_string(history_base_) + "); ask a node with the full history");
   }
@@ -262,7 +275,7 @@ Result<ReceiptProofData> ReadView::ReceiptProof(const Hash256& tx_id) const {
   if (history_base_ > 0) {
     // The location row is state (restored); the tx bytes and its block are history (not here).
     auto loc = keys::Load<pb::TxLocation>(state_, IdKey(tx_id));
-    if (loc && loc->height() <= history_base_) {
+    if (loc && NotHeld(loc->height())) {
       return Status::Error("not_backfilled", "this node started from a snapshot at height " +
                                                  std::to_string(history_base_) + " and does not hold block " +
                                                  std::to_string(loc->height()) + "; ask a node with the full history");
@@ -289,12 +302,16 @@ Result<ReceiptProofData> ReadView::ReceiptProof(const Hash256& tx_id) const {
 
 Result<std::vector<Hash256>> ReadView::ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) const {
   if (new_size > head_.log_size()) return Status::Error("out_of_range", "the log is not that large yet");
+  // Every subtree right of old_size up to new_size is in the proof: none may lie in the gap.
+  if (old_size < history_leaves_ && LogGapBelow(new_size)) return NotBackfilledLog(old_size);
   CommittedSubtreeReader reader(db_, snapshot_);
   return crypto::MerkleConsistencyProof(reader, old_size, new_size);
 }
 
 Result<Hash256> ReadView::LogRootAt(std::uint64_t size) const {
   if (size > head_.log_size()) return Status::Error("out_of_range", "the log is not that large yet");
+  // At or above the snapshot's size the restored peaks stand for the leaves below it.
+  if (size < history_leaves_ && LogGapBelow(size)) return NotBackfilledLog(size);
   CommittedSubtreeReader reader(db_, snapshot_);
   return crypto::MerkleRoot(reader, size);
 }
@@ -319,6 +336,7 @@ Bytes ReadView::StateProof(std::span<const std::string> keys) const {
 
 Result<std::vector<Hash256>> ReadView::InclusionPath(std::uint64_t leaf) const {
   if (leaf >= head_.log_size()) return Status::Error("out_of_range", "no leaf " + std::to_string(leaf) + " yet");
+  if (leaf < history_leaves_ && LogGapBelow(head_.log_size())) return NotBackfilledLog(head_.log_size());
   CommittedSubtreeReader reader(db_, snapshot_);
   return crypto::MerkleInclusionProof(reader, leaf, head_.log_size());
 }

@@ -137,6 +137,9 @@ inline const std::string kHead = "c/head";
 // Written only by a state-sync restore (snapshot.h): u64 snapshot height; blocks at and below it
 // are held as header and certificate at most, without their txs. Absent: the whole history.
 inline const std::string kHistoryBase = "c/base";
+// While a backfill of a restored store is under way (Ledger::StoreBackfill): u64 height h, blocks
+// 1..h are held again with their txs. Removed with c/base when the backfill reaches it.
+inline const std::string kBackfill = "c/backfill";
 inline const std::string kStateRoot = "c/state";  // the head's state root, as the tree stored it
 inline const std::string kFormat = "c/format";    // the store format (store_format.h)
 // The LevelDB directory inside a node's data_dir.

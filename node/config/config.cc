@@ -234,8 +234,9 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   }
   if (root.contains("state_sync")) {
     const json& s = root.at("state_sync");
-    SHANLIU_RETURN_IF_ERROR(CheckKeys(s, {"enabled", "min_peers", "timeout_ms"}, "state_sync"));
+    SHANLIU_RETURN_IF_ERROR(CheckKeys(s, {"enabled", "min_peers", "timeout_ms", "backfill"}, "state_sync"));
     if (s.contains("enabled")) SHANLIU_RETURN_IF_ERROR(GetBool(s, "enabled", &c.state_sync));
+    if (s.contains("backfill")) SHANLIU_RETURN_IF_ERROR(GetBool(s, "backfill", &c.backfill));
     SHANLIU_RETURN_IF_ERROR(GetUInt(s, "min_peers", &c.state_sync_min_peers, 1, 1000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(s, "timeout_ms", &c.state_sync_timeout_ms, 100, 600'000));
   }

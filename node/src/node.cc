@@ -81,6 +81,7 @@ Status Node::Start() {
     rc.clock = options_.clock;
     rc.on_storage_corrupt = options_.on_storage_corrupt;
     rc.timers = options_.timers;
+    rc.backfill = options_.backfill;
     if (options_.transport) {
       runner_ = std::make_unique<Runner>(io_, rc, options_.transport, key_, *ledger_, *mempool_, fan_out,
                                          checkpoints_.get());

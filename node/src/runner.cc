@@ -110,8 +110,15 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
     commits_.SetAdapterStep([this](std::uint64_t height) { adapter_->Committed(height); });
   }
   gossip_.SetVerifyPool(&verify_pool_);
-  router_ = std::make_unique<Router>(
-      Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints, &snapshots_});
+  if (config_.backfill && ledger.history_base() > 0) {
+    backfill_ = std::make_unique<BackfillDriver>(
+        BackfillDriver::Parts{ledger, clock_, peers_, faults_,
+                              [this](std::string_view step, const Status& s) { Fatal(step, s); }},
+        BackfillDriver::Limits{.blocks_per_request = config_.backfill_blocks_per_request,
+                               .request_timeout_ms = config_.sync_request_timeout_ms});
+  }
+  router_ = std::make_unique<Router>(Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints,
+                                                   &snapshots_, backfill_.get()});
 }
 
 Runner::Impl::~Impl() {
@@ -125,6 +132,11 @@ Status Runner::Impl::Start() {
   if (adapter_) adapter_->Begin();
   ArmStatusTimer();
   gossip_.Start();
+  if (ledger_.history_base() > 0) {
+    LogEvent("info", backfill_ ? "backfill_started" : "backfill_off",
+             {{"snapshot_height", ledger_.history_base()}, {"backfilled_height", ledger_.backfilled_height()}});
+  }
+  ArmBackfillTimer();
   return Status::Ok();
 }
 
@@ -135,6 +147,7 @@ void Runner::Impl::Stop() {
   router_->Stop();
   if (adapter_) adapter_->Stop();
   sync_.Stop();
+  if (backfill_) backfill_->Stop();
   gossip_.Stop();
   snapshots_.Stop();
   peers_.Stop();
@@ -165,6 +178,16 @@ void Runner::Impl::Fatal(std::string_view step, const Status& status) {
 void Runner::Impl::Synced() {
   router_->AnnounceHead();
   if (adapter_) adapter_->RestartAtStoreHeight();
+}
+
+// One backfill step per tick while blocks are missing; the timer ends with the backfill.
+void Runner::Impl::ArmBackfillTimer() {
+  if (stopped_ || !backfill_ || !backfill_->active()) return;
+  timers_.After(config_.backfill_interval_ms, [this, alive = alive_] {
+    if (!*alive || stopped_) return;
+    backfill_->Tick();
+    ArmBackfillTimer();
+  });
 }
 
 void Runner::Impl::ArmStatusTimer() {

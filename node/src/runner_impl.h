@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "runner_backfill.h"
 #include "runner_consensus.h"
 #include "runner_gossip.h"
 #include "runner_parts.h"
@@ -44,6 +45,7 @@ class Runner::Impl {
   void ArmStatusTimer();
   // After sync moved the store: peers hear of the new head, consensus restarts at the next height.
   void Synced();
+  void ArmBackfillTimer();
 
   boost::asio::io_context& io_;
   const RunnerConfig config_;
@@ -65,6 +67,7 @@ class Runner::Impl {
   SyncDriver sync_;
   TxGossip gossip_;
   SnapshotServer snapshots_;  // state sync: this node's snapshots, for peers that start from one
+  std::unique_ptr<BackfillDriver> backfill_;  // null: the store holds its whole history, or backfill is off
   std::unique_ptr<Router> router_;
 
   std::atomic<bool> stopped_{false};

@@ -27,9 +27,19 @@ bool Router::Dispatch(const crypto::PublicKey& from, const pb::p2p::P2pFrame& fr
       if (parts_.adapter) parts_.adapter->OnMessage(from, frame.consensus());
       return true;
     case pb::p2p::P2pFrame::kTxs: return parts_.gossip.OnBatch(from, frame.txs());
-    case pb::p2p::P2pFrame::kHead: parts_.sync.OnHeadStatus(from, frame.head()); return true;
+    case pb::p2p::P2pFrame::kHead:
+      if (parts_.backfill) parts_.backfill->OnHeadStatus(from, frame.head().height());
+      parts_.sync.OnHeadStatus(from, frame.head());
+      return true;
     case pb::p2p::P2pFrame::kBlocksRequest: parts_.sync.OnBlocksRequest(from, frame.blocks_request()); return true;
-    case pb::p2p::P2pFrame::kBlocks: parts_.sync.OnBlocks(from, frame.blocks()); return true;
+    case pb::p2p::P2pFrame::kBlocks:
+      // The answer to the backfill's request (it echoes from_height), or to block sync's.
+      if (parts_.backfill && parts_.backfill->Expects(from, frame.blocks())) {
+        parts_.backfill->OnBlocks(from, frame.blocks());
+      } else {
+        parts_.sync.OnBlocks(from, frame.blocks());
+      }
+      return true;
     case pb::p2p::P2pFrame::kCosignature: OnCosignature(from, frame.cosignature()); return true;
     case pb::p2p::P2pFrame::kSnapshotManifestRequest:
       if (parts_.snapshots) parts_.snapshots->OnManifestRequest(from);
@@ -55,6 +65,7 @@ void Router::OnPeer(const crypto::PublicKey& peer, bool connected) {
     if (last_own_cosignature_) parts_.peers.Send(peer, *last_own_cosignature_);
   } else {
     parts_.sync.OnPeerGone(peer);
+    if (parts_.backfill) parts_.backfill->OnPeerGone(peer);
   }
   peers_ = parts_.peers.connected();
 }

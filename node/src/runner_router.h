@@ -11,6 +11,7 @@
 #include <atomic>
 #include <optional>
 
+#include "runner_backfill.h"
 #include "runner_consensus.h"
 #include "runner_gossip.h"
 #include "runner_parts.h"
@@ -30,6 +31,7 @@ class Router {
     TxGossip& gossip;
     ledger::CheckpointCollector* checkpoints;  // null: cosignatures are not collected
     SnapshotServer* snapshots;                 // null: snapshots are not served
+    BackfillDriver* backfill = nullptr;        // null: no history backfill under way
   };
 
   explicit Router(Parts parts) : parts_(parts) {}

@@ -88,6 +88,7 @@ pb::p2p::P2pFrame SyncDriver::ReadBlocks(std::uint64_t from_height, std::uint32_
   pb::p2p::P2pFrame frame;
   pb::p2p::BlocksResponse* response = frame.mutable_blocks();
   response->set_head_height(head);
+  response->set_from_height(from_height);
   if (from_height < 1) return frame;
   std::size_t bytes = 0;
   for (std::uint64_t h = from_height; h <= head && h < from_height + count; ++h) {

@@ -10,6 +10,12 @@ directory. Checks:
              validator's, which `shanliu verify` accepts offline; a donation at or below the
              snapshot: 404 not_backfilled, never another answer
   follow     new donations after the restore reach it and their receipts are served
+  backfill   restarted with the history backfill on (the first start had it off, so the checks
+             above see the history base), it fetches blocks 1 .. snapshot from its peers; /v1/stats
+             shows the progress, and it ends up serving the receipt of the donation from below the
+             snapshot (the validator's receipt, which `shanliu verify` accepts), those blocks
+             (raw bytes equal to the validator's), consistency proofs from old sizes, and it turns
+             its audit on
   refused    a second start with --state-sync on a data directory that now holds a store keeps
              the store (logged state_sync_skipped); with no reachable peer a new observer fails
              typed (state_sync_no_peers) and leaves no store behind
@@ -58,8 +64,18 @@ def at_same_height(net, a, b, fetch):
     raise Failure("the two nodes never stood at one height")
 
 
+def set_backfill(net, on):
+    """state_sync.backfill in the observer's config (the first start keeps the history base)."""
+    with open(net.config(OBS), encoding="utf-8") as f:
+        config = json.load(f)
+    config.setdefault("state_sync", {})["backfill"] = on
+    with open(net.config(OBS), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+
+
 def step_restore(net, state):
     check(not os.path.exists(os.path.join(net.data(OBS), "ledger")), "the new observer's data directory holds no store")
+    set_backfill(net, False)
     started = time.time()
     net.start(OBS, extra=("--state-sync",), timeout=300)
     state["restore_s"] = time.time() - started
@@ -71,6 +87,11 @@ def step_restore(net, state):
     print(f"     restored at height {event['height']}: {event['chunks']} chunks, {event['rows']} rows, "
           f"up in {state['restore_s']:.1f} s")
     check('"audit_off"' in net.log(OBS), "its audit (a replay from genesis) is off: it holds no history")
+    check('"backfill_off"' in net.log(OBS), "the backfill is off as configured")
+    history = get_json(net.url(OBS) + "/v1/stats")["history"]
+    check(history == {"snapshot_height": event["height"], "backfilled_height": 0, "missing_blocks": event["height"]},
+          f"/v1/stats names the missing history: {history}")
+    check(get_json(net.url(0) + "/v1/stats")["history"] is None, "a validator holds its whole history")
     target = height(net.url(0))
     wait_for("the observer to follow by block sync", lambda: height(net.url(OBS)) >= target, timeout=120)
 
@@ -127,6 +148,44 @@ def step_follow(net, state):
     print(f"     followed to height {target}; {len(state['new_ids'])} new receipts equal")
 
 
+def step_backfill(net, state):
+    net.stop(OBS)
+    set_backfill(net, True)
+    started = time.time()
+    net.start(OBS)
+    check('"backfill_started"' in net.log(OBS), "the backfill starts")
+    old = state["old_id"]
+    code = receipt_code(old)
+    wait_for("the old receipt on the observer", lambda: http("GET", f"{net.url(OBS)}/v1/receipts/{code}")[0] == 200,
+             timeout=300)
+    wait_for("the backfill to complete", lambda: get_json(net.url(OBS) + "/v1/stats")["history"] is None, timeout=300)
+    state["backfill_s"] = time.time() - started  # from the start command: includes the node's start
+    check('"backfill_complete"' in net.log(OBS), "it logged backfill_complete")
+    mine = get_json(f"{net.url(OBS)}/v1/receipts/{code}")
+    theirs = get_json(f"{net.url(0)}/v1/receipts/{code}")
+    check(mine["proof"]["header"]["height"] <= state["snapshot"], "the old donation lies below the snapshot")
+    for field in ("tx", "tx_id", "leaf_index", "log_size", "inclusion_path", "header", "block_hash", "commit"):
+        check(mine["proof"][field] == theirs["proof"][field], f"the same old proof {field} on both")
+    path = os.path.join(net.ws.dir, "old-receipt.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(mine, f)
+    net.ws.run("shanliu", "verify", code, "--proof", path, "--genesis", os.path.join(net.dir, "genesis.json"))
+    check(http("GET", f"{net.url(OBS)}/v1/txs/{old}")[0] == 200, "the old tx is served")
+    for path in ("/v1/blocks/1/raw", f"/v1/blocks/{state['snapshot']}/raw", f"/v1/blocks/{state['snapshot'] // 2}/raw"):
+        a, b = http("GET", net.url(OBS) + path), http("GET", net.url(0) + path)
+        check(a[0] == 200 and a[2] == b[2], f"{path}: the same bytes as the validator's")
+    size = mine["proof"]["log_size"]
+    head = get_json(net.url(OBS) + "/v1/stats")["head"]["log_size"]
+    for old_size in (1, size):
+        q = f"/v1/proofs/consistency?from={old_size}&to={head}"
+        a, b = get_json(net.url(OBS) + q), get_json(net.url(0) + q)
+        check(a == b, f"{q}: the same consistency proof as the validator's")
+    wait_for("the audit to turn on", lambda: '"audit_on"' in net.log(OBS), timeout=60)
+    print(f"     backfilled blocks 1..{state['snapshot']} in {state['backfill_s']:.1f} s from the start "
+          f"({state['snapshot'] / state['backfill_s']:.0f} blocks/s; the configured bound is 160); the old receipt "
+          f"(height {mine['proof']['header']['height']}) equals the validator's and verifies")
+
+
 def step_refused(net, state):
     net.stop(OBS)
     net.start(OBS, extra=("--state-sync",))
@@ -171,6 +230,7 @@ def main(bin_dir):
         wait_for("observer 4 to catch up", lambda: height(net.url(VALIDATORS)) >= state["donated_height"], timeout=180)
         p, f = run_steps([("restore", lambda: step_restore(net, state)), ("state", lambda: step_state(net, state)),
                           ("receipts", lambda: step_receipts(net, state)), ("follow", lambda: step_follow(net, state)),
+                          ("backfill", lambda: step_backfill(net, state)),
                           ("refused", lambda: step_refused(net, state))])
         passed, failed = passed + p, failed + f
     except Failure as e:

@@ -10,6 +10,7 @@
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -154,6 +155,21 @@ class Ledger {
 
   // ReadView::history_base() of the committed store (0: full history).
   std::uint64_t history_base() const { return history_base_; }
+  // History backfill (docs/p2p.md "State sync"): blocks 1 .. backfilled_height() of a store
+  // restored from a snapshot are held again (0: none yet, or the whole history is held).
+  std::uint64_t backfilled_height() const { return backfilled_height_; }
+  // Stores `blocks`, consecutive from backfilled_height() + 1 up to at most history_base(), in
+  // one synced batch with the progress record `c/backfill`; the batch holding block
+  // history_base() removes `c/base` too (the store then holds its whole history). Every block is
+  // checked before anything is written: height and chain, the hash link to the block below it
+  // (genesis for 1) and, for the snapshot block, its stored hash; the validator-set hash and the
+  // commit certificate of that height's set; the txs against txs_root; the rebuilt log's
+  // log_size and log_root after the block and every subtree it completes that is one of the
+  // restored peaks; each tx's stored location row. Errors, writing nothing: invalid_block,
+  // bad_commit (a peer's bad block), invalid_state (nothing to backfill), corruption (a
+  // certified tx disagrees with the restored index), io_error, storage_corrupt.
+  // backfill.cc. Writer thread (the one that commits blocks).
+  Status StoreBackfill(std::span<const pb::CommittedBlock> blocks);
 
  private:
   // What LevelDB borrows for the database's lifetime (Options::block_cache, filter_policy).
@@ -185,7 +201,8 @@ class Ledger {
   // The state map's top 18 levels (at most 2^18 records), shared with every ReadView.
   static constexpr std::size_t kCachedNodeDepth = 18;
   mutable NodeCache node_cache_{kCachedNodeDepth};
-  std::uint64_t history_base_ = 0;  // set by CheckHead
+  std::atomic<std::uint64_t> history_base_{0};  // set by CheckHead; cleared by the last StoreBackfill
+  std::atomic<std::uint64_t> backfilled_height_{0};  // c/backfill
   mutable std::mutex head_mutex_;  // guards head_ and head_hash_ (readers on other threads)
   pb::BlockHeader head_;
   Hash256 head_hash_{};
@@ -333,11 +350,20 @@ class ReadView {
   // The Merkle log's peaks at the head's log size (snapshot::LogPeakPositions order).
   Result<std::vector<Hash256>> LogPeaks() const;
   // 0 for a store with its whole history; for a store restored by state sync, the snapshot
-  // height h: blocks 1..h and their txs are not held (their state is), so receipts of txs at or
-  // below it answer "not_backfilled" and CommittedBlockAt(1..h) answers nothing.
+  // height h until the history backfill stored block h: blocks backfilled_height()+1 .. h and
+  // their txs are not held (their state is), so receipts of those txs answer "not_backfilled"
+  // and CommittedBlockAt of those heights answers nothing.
   std::uint64_t history_base() const { return history_base_; }
+  // While a backfill is under way: blocks 1 .. backfilled_height() are held again (0: none).
+  std::uint64_t backfilled_height() const { return backfilled_height_; }
+  // Whether block `height` is one this store does not hold (yet): above the backfilled part,
+  // at or below the snapshot.
+  bool NotHeld(std::uint64_t height) const { return height > backfilled_height_ && height <= history_base_; }
 
  private:
+  // Whether a log of `size` leaves reaches into the leaves not held (their subtrees are missing).
+  bool LogGapBelow(std::uint64_t size) const { return history_base_ > 0 && size > held_leaves_; }
+  Status NotBackfilledLog(std::uint64_t size) const;
   std::vector<std::uint64_t> Activity(const std::string& prefix, std::uint64_t before_leaf, std::size_t limit) const;
 
   leveldb::DB* db_;
@@ -346,6 +372,8 @@ class ReadView {
   NodeCache* nodes_;
   std::uint64_t history_base_ = 0;
   std::uint64_t history_leaves_ = 0;  // log leaves below this are not held (the base block's log_size)
+  std::uint64_t backfilled_height_ = 0;  // c/backfill
+  std::uint64_t held_leaves_ = 0;        // ... except those below this (the backfilled blocks' leaves)
   pb::BlockHeader head_;
   Hash256 head_hash_;
   StateView state_;

@@ -54,6 +54,9 @@ class MerkleLog {
   // them; proofs reaching below them fail until the leaves are backfilled.
   static void PutPeaks(std::uint64_t size, std::span<const std::pair<std::pair<unsigned, std::uint64_t>, Hash256>> peaks,
                        leveldb::WriteBatch& batch);
+  // One perfect subtree's hash into `batch`, the size record untouched: the history backfill
+  // (Ledger::StoreBackfill) fills in the subtrees below a restored log's peaks.
+  static void PutSubtree(unsigned level, std::uint64_t index, const Hash256& hash, leveldb::WriteBatch& batch);
 
   // Over committed and staged leaves alike.
   Result<Hash256> RootAt(std::uint64_t size);

@@ -68,6 +68,9 @@ struct NodeOptions {
   Timers* timers = nullptr;
   // Passed to the runner's block sync (RunnerConfig::on_storage_corrupt); may be empty.
   std::function<void(const std::string& key, const std::string& detail)> on_storage_corrupt;
+  // A store restored from a snapshot fetches blocks 1..snapshot from the peers while it runs
+  // (`state_sync.backfill`, RunnerConfig::backfill).
+  bool backfill = true;
 };
 
 enum class NodeRole { kSolo, kValidator, kObserver };

@@ -45,6 +45,11 @@ struct RunnerConfig {
   // State sync: a manifest request that finds the newest snapshot this many blocks or more
   // behind the head starts building a new one (node/src/runner_snapshots.h).
   std::uint64_t snapshot_rebuild_blocks = 100;
+  // History backfill of a store restored from a snapshot (node/src/runner_backfill.h): on/off,
+  // at most this many blocks per request, and one request (one stored step) per interval.
+  bool backfill = true;
+  std::uint32_t backfill_blocks_per_request = 16;
+  std::uint32_t backfill_interval_ms = 100;
   std::uint64_t max_clock_skew_ms = 5000;        // proposals further ahead of our clock are refused
   consensus::TimeoutSchedule propose_timeout{3000, 500};
   consensus::TimeoutSchedule prevote_timeout{1000, 500};

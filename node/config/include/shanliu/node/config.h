@@ -37,7 +37,8 @@ struct NodeConfig : NodeOptions {
   // --state-sync option), a node whose data directory holds no store starts from its peers'
   // latest certified snapshot instead of replaying from genesis. `min_peers`: manifests from at
   // least this many peers (all, if fewer are configured) before one is chosen; `timeout_ms`: per
-  // peer connection and per answer.
+  // peer connection and per answer. `backfill` (default true; NodeOptions::backfill): a restored
+  // store fetches the blocks below its snapshot from the peers while it runs.
   bool state_sync = false;
   std::uint32_t state_sync_min_peers = 2;
   std::uint32_t state_sync_timeout_ms = 10'000;
