@@ -112,12 +112,17 @@ Result<DealerOutput> TrustedDealerKeygen(const SecretScalar& group_secret, std::
   polynomial.insert(polynomial.end(), coefficients.begin(), coefficients.end());
   auto vss = CommitPolynomial(polynomial);
   if (!vss.ok()) return vss.status();
-  auto public_keys = DeriveGroupInfo(max_signers, *vss);
-  if (!public_keys.ok()) return public_keys.status();
-  DealerOutput out{{}, std::move(*public_keys)};
+  // The dealer knows the shares, so each verifying share is one fixed-base multiplication instead
+  // of derive_group_info's t variable-base ones (equal by construction; participants who only hold
+  // the commitment use DeriveGroupInfo, and the tests check both agree).
+  DealerOutput out{{}, PublicKeyPackage{(*vss)[0], {}, min_signers}};
   for (std::uint16_t i = 1; i <= max_signers; ++i) {
     Identifier id = *Identifier::FromIndex(i);
-    out.shares.push_back(SecretShare{id, group::EvaluatePolynomial(polynomial, id.bytes()), *vss});
+    SecretShare share{id, group::EvaluatePolynomial(polynomial, id.bytes()), *vss};
+    auto verifying_share = group::BaseMul(share.value.bytes());
+    if (!verifying_share) return group::Participant(errc::kFrostMalformed, id, "share is zero (the polynomial has a root there)");
+    out.public_keys.verifying_shares.emplace(id, *verifying_share);
+    out.shares.push_back(std::move(share));
   }
   return out;
 }

@@ -163,6 +163,10 @@ TEST_CASE("RFC 9591 E.1 vectors: dealer shares, nonces, commitments, binding fac
   REQUIRE(dealer->shares.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) CHECK(ToHex(dealer->shares[i].value.bytes()) == kRfcShares[i]);
   const auto keys = VerifiedKeys(*dealer);
+  auto derived = DeriveGroupInfo(3, dealer->shares[0].vss_commitment);
+  REQUIRE(derived.ok());
+  CHECK(derived->verifying_shares == dealer->public_keys.verifying_shares);
+  CHECK(ToHex(derived->verifying_key) == kRfcGroupKey);
 
   SigningPackage package{{}, message};
   std::map<Identifier, SigningNonces> nonces;
@@ -235,6 +239,13 @@ void RunDealerThreshold(std::uint16_t t, std::uint16_t n, std::uint64_t seed) {
   auto dealer = TrustedDealerKeygen(n, t, Seeded(seed));
   REQUIRE(dealer.ok());
   const auto keys = VerifiedKeys(*dealer);
+  if (n <= 10) {  // derive_group_info from the commitment alone gives the dealer's public keys
+    auto derived = DeriveGroupInfo(n, dealer->shares[0].vss_commitment);
+    REQUIRE(derived.ok());
+    CHECK(derived->verifying_key == dealer->public_keys.verifying_key);
+    CHECK(derived->verifying_shares == dealer->public_keys.verifying_shares);
+    CHECK(derived->min_signers == t);
+  }
   std::mt19937_64 rng(seed);
   const Bytes message = ToBytes("shanliu checkpoint " + std::to_string(seed));
   // One more signer than needed works as well; skipped for large n, where a session costs seconds.
@@ -451,6 +462,10 @@ TEST_CASE("signing refuses too few signers, duplicates, bad points and a list th
   CheckCode(Sign(two, s.nonces.at(Id(1)), s.keys.at(Id(1))).status(), errc::kFrostTooFewSigners);
   CHECK_FALSE(s.nonces.at(Id(1)).fresh());  // a refused request still burns the nonces
   CheckCode(Sign(s.package, s.nonces.at(Id(1)), s.keys.at(Id(1))).status(), errc::kFrostNonceUsed, "participant 1");
+  CHECK(sodium_is_zero(s.nonces.at(Id(1)).hiding().bytes().data(), 32) == 1);  // wiped, not just flagged
+  CHECK(sodium_is_zero(s.nonces.at(Id(1)).binding().bytes().data(), 32) == 1);
+  CheckCode(Aggregate(two, {}, s.dealer.public_keys).status(), errc::kFrostTooFewSigners);
+  CheckCode(VerifySignatureShare(two, SignatureShare{Id(3), {}}, s.dealer.public_keys), errc::kFrostTooFewSigners);
 
   SigningPackage duplicate = s.package;
   duplicate.commitments.push_back(duplicate.commitments[1]);
@@ -475,7 +490,13 @@ TEST_CASE("signing refuses too few signers, duplicates, bad points and a list th
 TEST_CASE("aggregation names a bad share, and a message changed between rounds is caught") {
   SigningSetup s = Setup();
   std::vector<SignatureShare> shares = SignAll(s);
-  REQUIRE(Aggregate(s.package, shares, s.dealer.public_keys).ok());
+  auto sig = Aggregate(s.package, shares, s.dealer.public_keys);
+  REQUIRE(sig.ok());
+  CHECK(PlainEd25519Verify(s.dealer.public_keys.verifying_key, s.package.message, *sig));
+  for (auto& [id, n] : s.nonces) CHECK_FALSE(n.fresh());  // each nonce pair signed once
+  std::reverse(shares.begin(), shares.end());  // the coordinator may collect shares in any order
+  CHECK(Aggregate(s.package, shares, s.dealer.public_keys).ok());
+  std::reverse(shares.begin(), shares.end());
 
   std::vector<SignatureShare> corrupted = shares;
   crypto_core_ed25519_scalar_add(corrupted[1].share.data(), corrupted[1].share.data(), Id(1).bytes().data());
