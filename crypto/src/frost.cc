@@ -98,7 +98,8 @@ Status CheckShareSet(const SigningContext& ctx, std::span<const SignatureShare> 
     seen[static_cast<std::size_t>(index)] = true;
   }
   for (std::size_t i = 0; i < seen.size(); ++i) {
-    if (!seen[i]) return group::Participant(errc::kFrostTooFewSigners, ctx.sorted[i].identifier, "sent no signature share");
+    if (!seen[i])
+      return group::Participant(errc::kFrostTooFewSigners, ctx.sorted[i].identifier, "sent no signature share");
   }
   return Status::Ok();
 }
@@ -122,7 +123,8 @@ Result<Identifier> Identifier::FromIndex(std::uint16_t index) {
 }
 
 Result<Identifier> Identifier::Parse(const ScalarBytes& bytes) {
-  if (group::IsZero(bytes)) return group::Malformed("the identifier 0 is not allowed (it would reveal the group secret)");
+  if (group::IsZero(bytes))
+    return group::Malformed("the identifier 0 is not allowed (it would reveal the group secret)");
   if (!group::IsCanonicalScalar(bytes)) return group::Malformed("an identifier is not below the group order");
   return Identifier(bytes);
 }

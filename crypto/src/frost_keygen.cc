@@ -16,8 +16,8 @@ using group::Scalar;
 Status CheckThreshold(std::uint16_t max_signers, std::uint16_t min_signers) {
   if (min_signers < kMinThreshold || min_signers > max_signers || max_signers > kMaxParticipants) {
     return Status::Error(std::string(errc::kFrostBadThreshold),
-                         std::to_string(min_signers) + "-of-" + std::to_string(max_signers) + " is outside 2 <= t <= n <= " +
-                             std::to_string(kMaxParticipants));
+                         std::to_string(min_signers) + "-of-" + std::to_string(max_signers) +
+                             " is outside 2 <= t <= n <= " + std::to_string(kMaxParticipants));
   }
   return Status::Ok();
 }
@@ -84,7 +84,8 @@ Result<PublicKeyPackage> GroupInfoAt(std::span<const Element> commitment, std::s
   out.min_signers = static_cast<std::uint16_t>(commitment.size());
   for (const Identifier& id : participants) {
     auto share = group::EvaluateCommitment(commitment, id.bytes());
-    if (!share) return Status::Error(std::string(errc::kFrostBadCommitment), id.ToString() + ": verifying share is the identity");
+    if (!share)
+      return Status::Error(std::string(errc::kFrostBadCommitment), id.ToString() + ": verifying share is the identity");
     out.verifying_shares.emplace(id, *share);
   }
   return out;
@@ -99,14 +100,15 @@ Status NameBadSender(const DkgRound2Secret& secret, const std::map<Identifier, D
       return group::Participant(errc::kFrostInvalidShare, sender, "share does not match its commitment");
     }
   }
-  return group::Participant(errc::kFrostInvalidShare, secret.identifier, "the summed share does not match the group commitment");
+  return group::Participant(errc::kFrostInvalidShare, secret.identifier,
+                            "the summed share does not match the group commitment");
 }
 
 }  // namespace
 
 Result<PublicKeyPackage> DeriveGroupInfo(std::uint16_t max_signers, std::span<const Element> vss_commitment) {
-  SHANLIU_RETURN_IF_ERROR(CheckThreshold(max_signers, static_cast<std::uint16_t>(std::min<std::size_t>(
-                                                                       vss_commitment.size(), kMaxParticipants + 1))));
+  SHANLIU_RETURN_IF_ERROR(CheckThreshold(
+      max_signers, static_cast<std::uint16_t>(std::min<std::size_t>(vss_commitment.size(), kMaxParticipants + 1))));
   SHANLIU_RETURN_IF_ERROR(CheckCommitment(vss_commitment, vss_commitment.size(), ""));
   std::vector<Identifier> participants;
   for (std::uint16_t i = 1; i <= max_signers; ++i) participants.push_back(*Identifier::FromIndex(i));
@@ -132,7 +134,8 @@ Result<DealerOutput> TrustedDealerKeygen(const SecretScalar& group_secret, std::
     Identifier id = *Identifier::FromIndex(i);
     SecretShare share{id, group::EvaluatePolynomial(polynomial, id.bytes()), *vss};
     auto verifying_share = group::BaseMul(share.value.bytes());
-    if (!verifying_share) return group::Participant(errc::kFrostMalformed, id, "share is zero (the polynomial has a root there)");
+    if (!verifying_share)
+      return group::Participant(errc::kFrostMalformed, id, "share is zero (the polynomial has a root there)");
     out.public_keys.verifying_shares.emplace(id, *verifying_share);
     out.shares.push_back(std::move(share));
   }
@@ -191,9 +194,9 @@ Result<std::pair<DkgRound2Secret, std::map<Identifier, DkgRound2Package>>> DkgPa
                               "a received package carries this participant's own identifier");
   }
   if (received.size() + 1 != secret.max_signers) {
-    return Status::Error(std::string(errc::kFrostTooFewSigners), std::to_string(received.size()) +
-                                                                     " round-1 packages, want " +
-                                                                     std::to_string(secret.max_signers - 1));
+    return Status::Error(
+        std::string(errc::kFrostTooFewSigners),
+        std::to_string(received.size()) + " round-1 packages, want " + std::to_string(secret.max_signers - 1));
   }
   DkgRound2Secret next{secret.identifier, {}, {}, secret.max_signers, secret.min_signers};
   std::map<Identifier, DkgRound2Package> outgoing;
@@ -210,9 +213,9 @@ Result<std::pair<DkgRound2Secret, std::map<Identifier, DkgRound2Package>>> DkgPa
 Result<std::pair<KeyPackage, PublicKeyPackage>> DkgPart3(const DkgRound2Secret& secret,
                                                          const std::map<Identifier, DkgRound2Package>& received) {
   if (received.size() + 1 != secret.commitments.size()) {
-    return Status::Error(std::string(errc::kFrostTooFewSigners),
-                         std::to_string(received.size()) + " round-2 shares, want " +
-                             std::to_string(secret.commitments.size() - 1));
+    return Status::Error(
+        std::string(errc::kFrostTooFewSigners),
+        std::to_string(received.size()) + " round-2 shares, want " + std::to_string(secret.commitments.size() - 1));
   }
   SecretScalar signing_share = secret.own_share;
   for (const auto& [sender, package] : received) {

@@ -1,6 +1,8 @@
 // FROST(Ed25519, SHA-512) (crypto/include/shanliu/crypto/frost.h): the RFC 9591 test vectors with
 // every intermediate value, t-of-n signing from a dealer and from the DKG whose aggregate is a plain
 // Ed25519 signature, and hostile input refused with typed codes naming the participant.
+#include "shanliu/crypto/frost.h"
+
 #include <doctest/doctest.h>
 #include <sodium.h>
 
@@ -13,7 +15,6 @@
 
 #include "shanliu/bytes.h"
 #include "shanliu/crypto/codec.h"
-#include "shanliu/crypto/frost.h"
 #include "shanliu/error_codes.h"
 
 namespace shanliu::crypto::frost {
@@ -272,7 +273,8 @@ struct DkgResult {
   std::map<Identifier, PublicKeyPackage> public_keys;  // as each participant derived it
 };
 
-std::map<Identifier, DkgRound1Package> Without(const std::map<Identifier, DkgRound1Package>& all, const Identifier& id) {
+std::map<Identifier, DkgRound1Package> Without(const std::map<Identifier, DkgRound1Package>& all,
+                                               const Identifier& id) {
   auto out = all;
   out.erase(id);
   return out;
@@ -336,15 +338,14 @@ TEST_CASE("DKG end to end: every participant derives the same group key and the 
   CHECK(a->public_keys.begin()->second.verifying_key != b->public_keys.begin()->second.verifying_key);
 }
 
-
 // ---- Hostile input ----
 
 // Encodings DeserializeElement refuses: the identity, small-order points, a non-canonical y, a
 // point with a torsion component, bytes that decode to no point.
 std::vector<Element> BadElements(const Element& valid) {
   Element identity{1};
-  Element order_two = Hex<32>("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");  // (0, -1)
-  Element order_four{};                                                                                // y = 0
+  Element order_two = Hex<32>("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");      // (0, -1)
+  Element order_four{};                                                                                 // y = 0
   Element non_canonical = Hex<32>("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");  // y = p
   Element mixed{};
   REQUIRE(crypto_core_ed25519_add(mixed.data(), valid.data(), order_two.data()) == 0);
@@ -494,7 +495,7 @@ TEST_CASE("aggregation names a bad share, and a message changed between rounds i
   REQUIRE(sig.ok());
   CHECK(PlainEd25519Verify(s.dealer.public_keys.verifying_key, s.package.message, *sig));
   for (auto& [id, n] : s.nonces) CHECK_FALSE(n.fresh());  // each nonce pair signed once
-  std::reverse(shares.begin(), shares.end());  // the coordinator may collect shares in any order
+  std::reverse(shares.begin(), shares.end());             // the coordinator may collect shares in any order
   CHECK(Aggregate(s.package, shares, s.dealer.public_keys).ok());
   std::reverse(shares.begin(), shares.end());
 
@@ -511,7 +512,8 @@ TEST_CASE("aggregation names a bad share, and a message changed between rounds i
   CheckCode(Aggregate(s.package, missing, s.dealer.public_keys).status(), errc::kFrostTooFewSigners, "participant 5");
   std::vector<SignatureShare> twice = missing;
   twice.push_back(shares[0]);
-  CheckCode(Aggregate(s.package, twice, s.dealer.public_keys).status(), errc::kFrostDuplicateIdentifier, "participant 1");
+  CheckCode(Aggregate(s.package, twice, s.dealer.public_keys).status(), errc::kFrostDuplicateIdentifier,
+            "participant 1");
   std::vector<SignatureShare> stranger = shares;
   stranger[0].identifier = Id(2);
   CheckCode(Aggregate(s.package, stranger, s.dealer.public_keys).status(), errc::kFrostMalformed, "participant 2");
@@ -554,7 +556,8 @@ TEST_CASE("DKG refuses a corrupted proof of knowledge or commitment, a wrong sha
   REQUIRE(DkgPart2(me, received).ok());
 
   auto bad_mu = received;
-  crypto_core_ed25519_scalar_add(bad_mu.at(Id(3)).proof_mu.data(), bad_mu.at(Id(3)).proof_mu.data(), Id(1).bytes().data());
+  crypto_core_ed25519_scalar_add(bad_mu.at(Id(3)).proof_mu.data(), bad_mu.at(Id(3)).proof_mu.data(),
+                                 Id(1).bytes().data());
   CheckCode(DkgPart2(me, bad_mu).status(), errc::kFrostBadProof, "participant 3");
   auto bad_phi0 = received;
   bad_phi0.at(Id(2)).commitment[0] = r1.packages.at(Id(4)).commitment[0];

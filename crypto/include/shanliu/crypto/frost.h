@@ -58,7 +58,7 @@ class SecretScalar {
 // A participant's identifier: a non-zero scalar (RFC 9591 section 2); the dealer and the DKG use 1..n.
 class Identifier {
  public:
-  static Result<Identifier> FromIndex(std::uint16_t index);  // frost_malformed for 0
+  static Result<Identifier> FromIndex(std::uint16_t index);   // frost_malformed for 0
   static Result<Identifier> Parse(const ScalarBytes& bytes);  // frost_malformed for 0 or >= L
   const ScalarBytes& bytes() const { return bytes_; }
   std::string ToString() const;  // "participant 3", or the hex scalar when above 65535
@@ -223,12 +223,12 @@ namespace suite {
 
 inline constexpr std::string_view kContextString = "FROST-ED25519-SHA512-v1";
 
-ScalarBytes H1(ByteView m);  // binding factor ("rho")
-ScalarBytes H2(ByteView m);  // challenge: plain SHA-512, as Ed25519 has it
-ScalarBytes H3(ByteView m);  // nonce
+ScalarBytes H1(ByteView m);                   // binding factor ("rho")
+ScalarBytes H2(ByteView m);                   // challenge: plain SHA-512, as Ed25519 has it
+ScalarBytes H3(ByteView m);                   // nonce
 std::array<std::uint8_t, 64> H4(ByteView m);  // message ("msg")
 std::array<std::uint8_t, 64> H5(ByteView m);  // commitment list ("com")
-ScalarBytes HDkg(ByteView m);  // DKG proof-of-knowledge challenge ("dkg")
+ScalarBytes HDkg(ByteView m);                 // DKG proof-of-knowledge challenge ("dkg")
 
 SecretScalar NonceGenerate(const SecretScalar& secret, const std::array<std::uint8_t, 32>& random_bytes);
 
