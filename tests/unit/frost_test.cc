@@ -268,6 +268,21 @@ TEST_CASE("trusted dealer t-of-n: a random signer subset makes a plain Ed25519 s
   RunDealerThreshold(67, 100, 4);
 }
 
+TEST_CASE("the system random source: two dealers differ, nonces never repeat, and the result signs") {
+  auto a = TrustedDealerKeygen(3, 2);
+  auto b = TrustedDealerKeygen(3, 2);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->public_keys.verifying_key != b->public_keys.verifying_key);
+  const auto keys = VerifiedKeys(*a);
+  const KeyPackage& key = keys.at(Id(2));
+  CHECK(Commit(key).commitments().hiding != Commit(key).commitments().hiding);
+  const Bytes message = ToBytes("system random");
+  auto sig = SignWith(keys, a->public_keys, {Id(3), Id(2)}, message, SystemRandom());
+  REQUIRE(sig.ok());
+  CHECK(PlainEd25519Verify(a->public_keys.verifying_key, message, *sig));
+}
+
 struct DkgResult {
   std::map<Identifier, KeyPackage> keys;
   std::map<Identifier, PublicKeyPackage> public_keys;  // as each participant derived it
