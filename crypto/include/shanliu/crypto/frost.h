@@ -26,7 +26,8 @@
 
 namespace shanliu::crypto::frost {
 
-// Counts of participants: a validator set is far smaller, and every cost here is quadratic in it.
+// Counts of participants: a validator set is far smaller, and the costs grow with t times n
+// (docs/decisions.md "FROST for the origin signature" has measured figures).
 inline constexpr std::uint16_t kMaxParticipants = 100;
 inline constexpr std::uint16_t kMinThreshold = 2;  // 1-of-n is a shared plain key, not a threshold
 inline constexpr std::size_t kMaxDkgContextBytes = 1024;
@@ -55,7 +56,7 @@ class SecretScalar {
   ScalarBytes bytes_;
 };
 
-// A participant's identifier: a non-zero scalar (RFC 9591 section 2); the dealer and the DKG use 1..n.
+// A participant's identifier: a non-zero scalar (RFC 9591 section 2); the dealer uses 1..n.
 class Identifier {
  public:
   static Result<Identifier> FromIndex(std::uint16_t index);   // frost_malformed for 0
@@ -108,13 +109,16 @@ Result<DealerOutput> TrustedDealerKeygen(const SecretScalar& group_secret, std::
 Result<DealerOutput> TrustedDealerKeygen(std::uint16_t max_signers, std::uint16_t min_signers,
                                          const RandomFill& random = SystemRandom());
 // vss_verify: the share matches the commitment (else frost_invalid_share naming the participant).
+// VSS binds a share only to the commitment it is checked against: participants must also agree
+// that they all hold the same commitment (compare its hash over the broadcast channel).
 Result<KeyPackage> VerifySecretShare(const SecretShare& share);
 // derive_group_info: the group key and every participant's verifying share from a VSS commitment.
 Result<PublicKeyPackage> DeriveGroupInfo(std::uint16_t max_signers, std::span<const Element> vss_commitment);
 
 // ---- Distributed key generation (FROST paper, Figure 1) ----
 
-// Broadcast to every other participant (over an authenticated broadcast channel).
+// Broadcast to every other participant over an authenticated broadcast channel: everyone must see
+// the same package from a sender (a sender showing others different commitments splits the key).
 struct DkgRound1Package {
   std::vector<Element> commitment;  // phi_0..phi_{t-1}
   Element proof_r{};                // proof of knowledge of the secret behind phi_0: (R, mu)
