@@ -296,15 +296,16 @@ std::map<Identifier, DkgRound1Package> Without(const std::map<Identifier, DkgRou
 }
 
 // Runs the three parts for participants 1..n, every package delivered as sent.
-Result<DkgResult> RunDkg(std::uint16_t t, std::uint16_t n, std::uint64_t seed) {
+Result<DkgResult> RunDkg(std::uint16_t t, const std::vector<Identifier>& ids, std::uint64_t seed) {
   const Bytes context = ToBytes("shanliu/test-chain/epoch-0");
+  const auto n = static_cast<std::uint16_t>(ids.size());
   std::map<Identifier, DkgRound1Secret> secrets1;
   std::map<Identifier, DkgRound1Package> broadcast;
-  for (std::uint16_t i = 1; i <= n; ++i) {
-    auto part1 = DkgPart1(Id(i), n, t, context, Seeded(seed * 1000 + i));
+  for (std::uint16_t i = 0; i < n; ++i) {
+    auto part1 = DkgPart1(ids[i], n, t, context, Seeded(seed * 1000 + i));
     if (!part1.ok()) return part1.status();
-    secrets1.emplace(Id(i), std::move(part1->first));
-    broadcast.emplace(Id(i), std::move(part1->second));
+    secrets1.emplace(ids[i], std::move(part1->first));
+    broadcast.emplace(ids[i], std::move(part1->second));
   }
   std::map<Identifier, DkgRound2Secret> secrets2;
   std::map<Identifier, std::map<Identifier, DkgRound2Package>> inbox;  // recipient -> sender -> share
@@ -322,6 +323,12 @@ Result<DkgResult> RunDkg(std::uint16_t t, std::uint16_t n, std::uint64_t seed) {
     out.public_keys.emplace(id, std::move(part3->second));
   }
   return out;
+}
+
+Result<DkgResult> RunDkg(std::uint16_t t, std::uint16_t n, std::uint64_t seed) {
+  std::vector<Identifier> ids;
+  for (std::uint16_t i = 1; i <= n; ++i) ids.push_back(Id(i));
+  return RunDkg(t, ids, seed);
 }
 
 TEST_CASE("DKG end to end: every participant derives the same group key and the result signs") {
@@ -351,6 +358,25 @@ TEST_CASE("DKG end to end: every participant derives the same group key and the 
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   CHECK(a->public_keys.begin()->second.verifying_key != b->public_keys.begin()->second.verifying_key);
+}
+
+TEST_CASE("DKG with identifiers that are not 1..n, one of them a full-width scalar") {
+  auto wide = Identifier::Parse(suite::H3(AsBytes("a full-width identifier")));
+  REQUIRE(wide.ok());
+  CHECK(wide->ToString().size() == std::string("participant ").size() + 64);
+  CHECK(Id(65535) < *wide);
+  const std::vector<Identifier> ids{Id(300), *wide, Id(5), Id(65535)};
+  auto dkg = RunDkg(3, ids, 33);
+  REQUIRE(dkg.ok());
+  const PublicKeyPackage& reference = dkg->public_keys.at(Id(5));
+  for (const auto& [id, pub] : dkg->public_keys) CHECK(pub.verifying_shares == reference.verifying_shares);
+  const Bytes message = ToBytes("any non-zero identifiers");
+  for (const std::vector<Identifier>& signers :
+       {std::vector<Identifier>{*wide, Id(5), Id(65535)}, std::vector<Identifier>{Id(300), Id(65535), Id(5), *wide}}) {
+    auto sig = SignWith(dkg->keys, reference, signers, message, Seeded(signers.size()));
+    REQUIRE(sig.ok());
+    CHECK(PlainEd25519Verify(reference.verifying_key, message, *sig));
+  }
 }
 
 // ---- Hostile input ----
