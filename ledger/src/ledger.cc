@@ -20,11 +20,14 @@ namespace shanliu::ledger {
 namespace {
 
 const std::string& kStateRootKey = keys::kStateRoot;  // the head's state root, as the tree stored it
-// The store's layout version, written with the genesis block. 2: the state map's node records
-// under short keys (state_map.cc). A store without it is format 1; its blocks are still
-// readable, so `shanliu-node repair` rewrites it by replaying them.
+// The store's layout version, written with the genesis block. 3: the state map's records in pages
+// of 8 levels (state_map.cc); 2: one record per node under short keys, upgraded on open by
+// rebuilding the tree from the state rows (UpgradeToPages). A store without it is format 1; its
+// blocks are still readable, so `shanliu-node repair` rewrites it by replaying them.
 const std::string& kFormatKey = keys::kFormat;
 constexpr std::uint64_t kStoreFormat = kLedgerStoreFormat;  // store_format.h
+constexpr std::uint64_t kNodeRecordFormat = kOldestUpgradableStoreFormat;  // upgraded on open
+constexpr std::string_view kTreeRecordPrefix = "S";        // the state map's records (state_map.cc)
 
 std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
 
@@ -151,10 +154,47 @@ Status Ledger::CheckFormat() {
                              std::to_string(kStoreFormat) + " by replaying its blocks");
   }
   if (!s.ok()) return IoError(s, "cannot read the store format record");
+  if (value.size() == 8 && ReadU64(AsBytes(value)) == kNodeRecordFormat) return UpgradeToPages();
   if (value.size() != 8 || ReadU64(AsBytes(value)) != kStoreFormat) {
     return Status::Error(std::string(errc::kCorruption), "the data directory has an unknown store format record (this build "
                                             "writes format " + std::to_string(kStoreFormat) + ")");
   }
+  return Status::Ok();
+}
+
+// Format 2 kept one record per tree node; format 3 keeps pages. The state rows determine the tree,
+// so the upgrade rebuilds it from them (as a state-sync restore does) and checks the root against
+// the stored head's; one synced batch deletes the old records, writes the pages and moves the
+// format record, so a crash leaves one format or the other whole.
+Status Ledger::UpgradeToPages() {
+  leveldb::WriteBatch batch;
+  std::vector<std::pair<Hash256, Hash256>> leaves;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(VerifiedReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.starts_with(kTreeRecordPrefix)) {
+      batch.Delete(it->key());
+    } else if (smt::InStateMap(key)) {
+      leaves.emplace_back(smt::KeyPath(key), smt::ValueHash(std::string_view(it->value().data(), it->value().size())));
+    }
+  }
+  if (!it->status().ok()) return IoError(it->status(), "cannot read the store to upgrade it to format 3");
+  it.reset();
+  auto root = smt::BuildTree(std::move(leaves), [&](const std::string& key, const std::string& record) {
+    batch.Put(key, record);
+  });
+  if (!root.ok()) return Status::Error("corruption", "cannot upgrade the store: " + root.status().message());
+  std::string stored_root;
+  leveldb::Status s = db_->Get(VerifiedReadOptions(), kStateRootKey, &stored_root);
+  if (!s.ok() || stored_root != HashBytes(*root)) {
+    return Status::Error("corruption", "cannot upgrade the store to format 3: its state rows do not hash to the stored "
+                                       "state root");
+  }
+  batch.Put(kFormatKey, keys::U64(kStoreFormat));
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  s = db_->Write(wo, &batch);
+  if (!s.ok()) return IoError(s, "cannot write the store's upgrade to format 3");
   return Status::Ok();
 }
 

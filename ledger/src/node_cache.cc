@@ -8,7 +8,7 @@ NodeCache::NodeCache(std::size_t max_depth) : max_depth_(max_depth), levels_(max
   assert(max_depth_ >= 1 && max_depth_ <= 24);
 }
 
-// Node storage keys are "S" ‖ u8 depth ‖ the prefix's first ceil(depth / 8) bytes (state_map.cc).
+// Page storage keys are "S" ‖ u8 depth ‖ the prefix's first ceil(depth / 8) bytes (state_map.cc).
 bool NodeCache::Holds(std::string_view storage_key) const {
   assert(storage_key.size() >= 2 && storage_key[0] == 'S');
   const std::size_t depth = static_cast<std::uint8_t>(storage_key[1]);
@@ -38,13 +38,8 @@ NodeCache::Slot& NodeCache::SlotFor(std::string_view storage_key) {
 }
 
 void NodeCache::Store(Slot& slot, std::string_view value) {
-  if (value.size() > kMaxRecordBytes) {
-    slot.present = false;  // never served stale: an uncacheable record is read from LevelDB
-    return;
-  }
   slot.present = true;
-  slot.size = static_cast<std::uint8_t>(value.size());
-  std::copy(value.begin(), value.end(), slot.bytes.begin());
+  slot.bytes.assign(value);
 }
 
 std::optional<std::string> NodeCache::Get(std::string_view storage_key, std::uint64_t height) const {
@@ -55,7 +50,7 @@ std::optional<std::string> NodeCache::Get(std::string_view storage_key, std::uin
   if (levels_[depth].empty()) return std::nullopt;
   const Slot& slot = levels_[depth][index];
   if (!slot.present) return std::nullopt;
-  return std::string(slot.bytes.data(), slot.size);
+  return slot.bytes;
 }
 
 void NodeCache::Fill(std::string_view storage_key, std::string_view value, std::uint64_t height) {
@@ -73,7 +68,7 @@ void NodeCache::Commit(const smt::NodeWrites& nodes, std::uint64_t new_height) {
     if (value) {
       Store(SlotFor(key), *value);
     } else if (const auto [depth, index] = SlotOf(key); !levels_[depth].empty()) {
-      levels_[depth][index].present = false;
+      levels_[depth][index] = Slot{};
     }
   }
   height_ = new_height;

@@ -1,19 +1,26 @@
 // Sparse Merkle tree of the state map (docs/data-format.md "State map").
 //
-// Storage: one record per non-empty node of the canonical tree, under
-//   "S" ‖ u8 depth ‖ the path prefix's first ceil(depth / 8) bytes (bits at and after `depth`
-//   zero) — store format 2; format 1 kept all 32 bytes, ~30 % of every record's bytes, and the
-//   tree's records are most of what a block writes (docs/performance.md)
-// with value  0x02 ‖ k ‖ v                      (leaf)
-//        or   0x03 ‖ left ‖ right ‖ u8 flags     (internal; flag bit 0/1: left/right child is a leaf)
-// Internal records hold their children's hashes so that an update reads only the nodes on the
-// paths it changes, and the leaf flags let a deletion pull a lone leaf up without reading it
-// first. Depth 256 never occurs: two distinct paths part before their last bit.
+// Storage (store format 3): the tree is cut into pages of 8 levels. The page at depth D (a multiple
+// of 8) under a D-bit path prefix holds every node of the canonical tree at depths D … D + 7 below
+// that prefix, under the key
+//   "S" ‖ u8 D ‖ the prefix's D / 8 bytes
+// as a sequence of entries in increasing heap index:
+//   u8 heap index ‖ node,  heap index = 2^r + (the r path bits below D) for a node at depth D + r,
+//   node = 0x02 ‖ k ‖ v  (leaf)  or  0x03 ‖ left ‖ right ‖ u8 flags  (internal; flag bit 0/1: left/right
+//   child is a leaf).
+// Why pages: format 2 stored one record per node, and a tx touched ~42 of them; LevelDB's cost is
+// mostly per record, not per byte (docs/performance.md, session 9), so the same bytes in ~8 times
+// fewer records is most of the state map's write cost saved. Internal entries hold their children's
+// hashes so that an update reads only the pages on the paths it changes, and the leaf flags let a
+// deletion pull a lone leaf up without reading it first. Depth 256 never occurs: two distinct paths
+// part before their last bit.
 #include "shanliu/ledger/state_map.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstring>
+#include <unordered_map>
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
@@ -75,26 +82,37 @@ Hash256 Prefix(const Hash256& path, std::size_t depth) {
   return out;
 }
 
-std::string StorageKey(std::size_t depth, const Hash256& prefix) {
+constexpr std::size_t kPageLevels = 8;
+constexpr std::size_t kMaxPageEntries = 255;  // heap indexes 1 … 255
+
+std::size_t PageDepth(std::size_t depth) { return depth - depth % kPageLevels; }
+
+// The storage key of the page holding the node at (depth, prefix).
+std::string PageKey(std::size_t depth, const Hash256& prefix) {
   assert(depth < kMaxDepth);
-  assert(prefix == Prefix(prefix, depth));
-  const std::size_t prefix_bytes = (depth + 7) / 8;
+  const std::size_t page_depth = PageDepth(depth);
+  const std::size_t prefix_bytes = page_depth / 8;
   std::string key(2 + prefix_bytes, '\0');
   key[0] = kNodePrefix;
-  key[1] = static_cast<char>(depth);
+  key[1] = static_cast<char>(page_depth);
   std::memcpy(key.data() + 2, prefix.data(), prefix_bytes);
   return key;
 }
 
-std::string EncodeNode(const Node& n) {
-  assert(n.kind != Kind::kEmpty);
-  std::string v;
-  v.reserve(66);
+// The node's place inside its page: 2^r + its r path bits below the page's depth (r < 8).
+std::uint8_t HeapIndex(std::size_t depth, const Hash256& prefix) {
+  const std::size_t r = depth % kPageLevels;
+  std::uint32_t bits = 0;
+  for (std::size_t i = depth - r; i < depth; ++i) bits = (bits << 1) | (Bit(prefix, i) ? 1u : 0u);
+  return static_cast<std::uint8_t>((1u << r) | bits);
+}
+
+void AppendNode(std::string& v, const Node& n) {
+  assert(n.kind == Kind::kLeaf || n.kind == Kind::kInternal);
   v.push_back(static_cast<char>(n.kind == Kind::kLeaf ? kLeafTag : kInternalTag));
   v.append(reinterpret_cast<const char*>(n.a.data()), 32);
   v.append(reinterpret_cast<const char*>(n.b.data()), 32);
   if (n.kind == Kind::kInternal) v.push_back(static_cast<char>((n.left_leaf ? 1 : 0) | (n.right_leaf ? 2 : 0)));
-  return v;
 }
 
 Node DecodeNode(std::string_view v) {
@@ -114,11 +132,137 @@ Node DecodeNode(std::string_view v) {
   return n;
 }
 
-Node ReadNode(const NodeReader& read, std::size_t depth, const Hash256& prefix) {
-  auto v = read(StorageKey(depth, prefix));
-  if (!v) return Node{};
-  return DecodeNode(*v);
+// One page in memory: its nodes in increasing heap index.
+struct Page {
+  struct Entry {
+    std::uint8_t heap = 0;
+    Node node;
+  };
+  std::vector<Entry> entries;
+  bool dirty = false;
+
+  std::vector<Entry>::iterator Find(std::uint8_t heap) {
+    return std::lower_bound(entries.begin(), entries.end(), heap,
+                            [](const Entry& e, std::uint8_t h) { return e.heap < h; });
+  }
+};
+
+constexpr std::size_t kLeafRecordBytes = 65;
+constexpr std::size_t kInternalRecordBytes = 66;
+
+Page DecodePage(std::string_view v) {
+  Page page;
+  page.entries.reserve(v.size() / (1 + kLeafRecordBytes));
+  std::size_t pos = 0;
+  while (pos < v.size()) {
+    if (v.size() - pos < 2) throw StorageError("corrupt state map page: truncated entry");
+    const auto heap = static_cast<std::uint8_t>(v[pos]);
+    if (heap == 0 || (!page.entries.empty() && heap <= page.entries.back().heap)) {
+      throw StorageError("corrupt state map page: heap indexes out of order");
+    }
+    const bool leaf = static_cast<std::uint8_t>(v[pos + 1]) == kLeafTag;
+    const std::size_t size = leaf ? kLeafRecordBytes : kInternalRecordBytes;
+    if (v.size() - pos - 1 < size) throw StorageError("corrupt state map page: truncated node");
+    page.entries.push_back({heap, DecodeNode(v.substr(pos + 1, size))});
+    pos += 1 + size;
+  }
+  if (page.entries.empty()) throw StorageError("corrupt state map page: empty record");
+  return page;
 }
+
+std::string EncodePage(const Page& page) {
+  assert(!page.entries.empty() && page.entries.size() <= kMaxPageEntries);
+  std::string v;
+  v.reserve(page.entries.size() * (1 + kInternalRecordBytes));
+  for (const Page::Entry& e : page.entries) {
+    assert(&e == page.entries.data() || e.heap > (&e - 1)->heap);
+    v.push_back(static_cast<char>(e.heap));
+    AppendNode(v, e.node);
+  }
+  return v;
+}
+
+// The pages one operation reads and changes, each read from `read` at most once. Writes stay here
+// until Flush, which hands each changed page over once (deleted when it holds no node).
+class Pages {
+ public:
+  explicit Pages(const NodeReader& read) : read_(read) {}
+
+  Node Get(std::size_t depth, const Hash256& prefix) {
+    Page& page = Load(depth, prefix);
+    const std::uint8_t heap = HeapIndex(depth, prefix);
+    auto it = page.Find(heap);
+    return it != page.entries.end() && it->heap == heap ? it->node : Node{};
+  }
+
+  void Set(std::size_t depth, const Hash256& prefix, const Node& node) {
+    assert(node.kind == Kind::kLeaf || node.kind == Kind::kInternal);
+    Page& page = Load(depth, prefix);
+    const std::uint8_t heap = HeapIndex(depth, prefix);
+    auto it = page.Find(heap);
+    if (it != page.entries.end() && it->heap == heap) {
+      it->node = node;
+    } else {
+      page.entries.insert(it, {heap, node});
+    }
+    page.dirty = true;
+  }
+
+  void Erase(std::size_t depth, const Hash256& prefix) {
+    Page& page = Load(depth, prefix);
+    const std::uint8_t heap = HeapIndex(depth, prefix);
+    auto it = page.Find(heap);
+    if (it == page.entries.end() || it->heap != heap) return;
+    page.entries.erase(it);
+    page.dirty = true;
+  }
+
+  // The changed pages as writes, in key order (so a block's batch does not depend on hashing).
+  void Flush(NodeWrites* out) {
+    std::vector<std::pair<const std::string*, const Page*>> dirty;
+    for (const auto& [key, page] : pages_) {
+      if (page.dirty) dirty.emplace_back(&key, &page);
+    }
+    std::sort(dirty.begin(), dirty.end(), [](const auto& x, const auto& y) { return *x.first < *y.first; });
+    out->reserve(out->size() + dirty.size());
+    for (const auto& [key, page] : dirty) {
+      if (page->entries.empty()) {
+        out->emplace_back(*key, std::nullopt);
+      } else {
+        out->emplace_back(*key, EncodePage(*page));
+      }
+    }
+  }
+
+ private:
+  // An update walks down and back up one path at a time, so the page it needs next is nearly
+  // always the one it last used at that page depth: remembered per depth, it is found without
+  // building a key or hashing one.
+  struct Recent {
+    Page* page = nullptr;
+    Hash256 prefix{};
+  };
+
+  Page& Load(std::size_t depth, const Hash256& prefix) {
+    const std::size_t page_depth = PageDepth(depth);
+    const std::size_t prefix_bytes = page_depth / 8;
+    Recent& recent = recent_[page_depth / kPageLevels];
+    if (recent.page != nullptr && std::memcmp(recent.prefix.data(), prefix.data(), prefix_bytes) == 0) {
+      return *recent.page;
+    }
+    auto [it, inserted] = pages_.try_emplace(PageKey(depth, prefix));
+    if (inserted) {
+      if (auto record = read_(it->first)) it->second = DecodePage(*record);
+    }
+    recent.page = &it->second;  // unordered_map nodes do not move on insertion
+    std::memcpy(recent.prefix.data(), prefix.data(), prefix_bytes);
+    return *recent.page;
+  }
+
+  const NodeReader& read_;
+  std::unordered_map<std::string, Page> pages_;
+  std::array<Recent, kMaxDepth / kPageLevels> recent_{};
+};
 
 // One change to the map: the leaf at `path` gets `value` (a value hash) or goes (nullopt).
 struct Change {
@@ -128,7 +272,7 @@ struct Change {
 
 class Updater {
  public:
-  Updater(const NodeReader& read, NodeWrites* out) : read_(read), out_(out) {}
+  explicit Updater(Pages& pages) : pages_(pages) {}
 
   Node Update(std::size_t depth, const Hash256& prefix, const Node& node, std::span<const Change> changes) {
     if (changes.empty()) return node;
@@ -153,10 +297,10 @@ class Updater {
   // read only when a deletion may pull it up.
   Node Child(std::size_t depth, const Hash256& prefix, const Hash256& hash, bool is_leaf,
              std::span<const Change> changes) {
-    if (!changes.empty()) return Update(depth, prefix, ReadNode(read_, depth, prefix), changes);
+    if (!changes.empty()) return Update(depth, prefix, pages_.Get(depth, prefix), changes);
     Node n;
     if (hash == kEmptyRoot) return n;
-    if (is_leaf) return ReadNode(read_, depth, prefix);
+    if (is_leaf) return pages_.Get(depth, prefix);
     n.kind = Kind::kHashOnly;
     n.a = hash;
     return n;
@@ -223,16 +367,15 @@ class Updater {
   }
 
   Node Put(std::size_t depth, const Hash256& prefix, const Node& n) {
-    out_->emplace_back(StorageKey(depth, prefix), EncodeNode(n));
+    pages_.Set(depth, prefix, n);
     return n;
   }
   Node Remove(std::size_t depth, const Hash256& prefix) {
-    out_->emplace_back(StorageKey(depth, prefix), std::nullopt);
+    pages_.Erase(depth, prefix);
     return Node{};
   }
 
-  const NodeReader& read_;
-  NodeWrites* out_;
+  Pages& pages_;
 };
 
 }  // namespace
@@ -256,7 +399,7 @@ Hash256 LeafHash(const Hash256& key_path, const Hash256& value_hash) {
 }
 Hash256 InternalHash(const Hash256& left, const Hash256& right) { return TaggedHash(kInternalTag, left, right); }
 
-Hash256 StoredRoot(const NodeReader& read) { return ReadNode(read, 0, Hash256{}).Hash(); }
+Hash256 StoredRoot(const NodeReader& read) { return Pages(read).Get(0, Hash256{}).Hash(); }
 
 Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
               NodeWrites* out) {
@@ -270,8 +413,10 @@ Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<
     changes.push_back(c);
   }
   std::sort(changes.begin(), changes.end(), [](const Change& x, const Change& y) { return x.path < y.path; });
-  Updater updater(read, out);
-  const Node root = updater.Update(0, Hash256{}, ReadNode(read, 0, Hash256{}), changes);
+  Pages pages(read);
+  Updater updater(pages);
+  const Node root = updater.Update(0, Hash256{}, pages.Get(0, Hash256{}), changes);
+  pages.Flush(out);
   return root.Hash();
 }
 
@@ -283,7 +428,7 @@ namespace {
 void AppendHash(Bytes& out, const Hash256& h) { out.insert(out.end(), h.begin(), h.end()); }
 
 // Pre-order emission of the tree pruned to `paths` (sorted, all below `prefix`).
-void Emit(const NodeReader& read, std::size_t depth, const Hash256& prefix, const Node& node,
+void Emit(Pages& pages, std::size_t depth, const Hash256& prefix, const Node& node,
           std::span<const Hash256> paths, Bytes& out) {
   if (node.kind == Kind::kEmpty) {
     out.push_back(kEmptyTag);
@@ -313,7 +458,7 @@ void Emit(const NodeReader& read, std::size_t depth, const Hash256& prefix, cons
       out.push_back(kOpaqueTag);
       AppendHash(out, hash);
     } else {
-      Emit(read, depth + 1, child_prefix, ReadNode(read, depth + 1, child_prefix), child_paths, out);
+      Emit(pages, depth + 1, child_prefix, pages.Get(depth + 1, child_prefix), child_paths, out);
     }
   };
   child(prefix, node.a, left);
@@ -444,9 +589,10 @@ void CollectLeafHashes(std::span<std::pair<Hash256, Hash256>> leaves, std::size_
 
 std::optional<Hash256> StoredValueHash(const NodeReader& read, std::string_view key) {
   const Hash256 path = KeyPath(key);
-  Node n = ReadNode(read, 0, Hash256{});
+  Pages pages(read);
+  Node n = pages.Get(0, Hash256{});
   for (std::size_t depth = 0; n.kind == Kind::kInternal; ++depth) {
-    n = ReadNode(read, depth + 1, Prefix(path, depth + 1));
+    n = pages.Get(depth + 1, Prefix(path, depth + 1));
   }
   if (n.kind == Kind::kLeaf && n.a == path) return n.b;
   return std::nullopt;
@@ -459,7 +605,8 @@ Bytes Prove(const NodeReader& read, std::span<const std::string> keys) {
   std::sort(paths.begin(), paths.end());
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   Bytes out;
-  Emit(read, 0, Hash256{}, ReadNode(read, 0, Hash256{}), paths, out);
+  Pages pages(read);
+  Emit(pages, 0, Hash256{}, pages.Get(0, Hash256{}), paths, out);
   return out;
 }
 
@@ -478,11 +625,16 @@ namespace {
 
 using LeafSpan = std::span<const std::pair<Hash256, Hash256>>;
 
-// The canonical subtree over sorted `leaves` below (depth, prefix), each record handed to `put`
-// as it is made: nothing else is stored below the prefix, so nothing is read.
-Node BuildStreaming(std::size_t depth, const Hash256& prefix, LeafSpan leaves, const NodeSink& put) {
+// The canonical subtree over sorted `leaves` below (depth, prefix). Its nodes go into `page` (the
+// page holding (depth, prefix)); a node starting a page (depth a multiple of 8) collects its own
+// page and hands it to `put` when done, so pages come children first and nothing is read.
+Node BuildStreaming(std::size_t depth, const Hash256& prefix, LeafSpan leaves, Page* page, const NodeSink& put) {
   Node n;
   if (leaves.empty()) return n;
+  Page own;
+  const bool starts_page = depth % kPageLevels == 0;
+  Page* target = starts_page ? &own : page;
+  assert(target != nullptr);
   if (leaves.size() == 1) {
     n.kind = Kind::kLeaf;
     n.a = leaves[0].first;
@@ -490,15 +642,21 @@ Node BuildStreaming(std::size_t depth, const Hash256& prefix, LeafSpan leaves, c
   } else {
     const auto split = std::partition_point(leaves.begin(), leaves.end(),
                                             [&](const auto& leaf) { return !Bit(leaf.first, depth); });
-    const Node left = BuildStreaming(depth + 1, prefix, LeafSpan(leaves.begin(), split), put);
-    const Node right = BuildStreaming(depth + 1, WithBit(prefix, depth), LeafSpan(split, leaves.end()), put);
+    const Node left = BuildStreaming(depth + 1, prefix, LeafSpan(leaves.begin(), split), target, put);
+    const Node right =
+        BuildStreaming(depth + 1, WithBit(prefix, depth), LeafSpan(split, leaves.end()), target, put);
     n.kind = Kind::kInternal;
     n.a = left.Hash();
     n.b = right.Hash();
     n.left_leaf = left.kind == Kind::kLeaf;
     n.right_leaf = right.kind == Kind::kLeaf;
   }
-  put(StorageKey(depth, prefix), EncodeNode(n));
+  target->entries.push_back({HeapIndex(depth, prefix), n});
+  if (starts_page) {
+    std::sort(own.entries.begin(), own.entries.end(),
+              [](const Page::Entry& x, const Page::Entry& y) { return x.heap < y.heap; });
+    put(PageKey(depth, prefix), EncodePage(own));
+  }
   return n;
 }
 
@@ -511,7 +669,7 @@ Result<Hash256> BuildTree(std::vector<std::pair<Hash256, Hash256>> leaves, const
       return Status::Error("snapshot_malformed", "two state rows have the same key path " + crypto::ToHex(leaves[i].first));
     }
   }
-  return BuildStreaming(0, Hash256{}, leaves, put).Hash();
+  return BuildStreaming(0, Hash256{}, leaves, nullptr, put).Hash();
 }
 
 Hash256 RootOfLeaves(std::vector<std::pair<Hash256, Hash256>> leaves) {

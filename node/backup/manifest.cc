@@ -115,7 +115,8 @@ Result<Manifest> DecodeManifest(std::string_view text) {
                                                           std::to_string(kManifestVersion) + ")");
   }
   BACKUP_ASSIGN(m.store_format, U64Field(o, "store_format"));
-  if (m.store_format != ledger::kLedgerStoreFormat) {
+  // A format the node upgrades on its first open is restorable as it is.
+  if (m.store_format < ledger::kOldestUpgradableStoreFormat || m.store_format > ledger::kLedgerStoreFormat) {
     return Status::Error("backup_format_unsupported",
                          "the backup holds a store of format " + std::to_string(m.store_format) +
                              " (this build runs format " + std::to_string(ledger::kLedgerStoreFormat) +

@@ -147,6 +147,9 @@ TEST_CASE("the backup manifest round-trips and refuses truncated, edited and hos
         "backup_format_unsupported");
   CHECK(CodeOf(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["store_format"] = 1; })).status()) ==
         "backup_format_unsupported");
+  CHECK(CodeOf(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["store_format"] = 4; })).status()) ==
+        "backup_format_unsupported");
+  CHECK(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["store_format"] = 2; })).ok());  // upgraded on open
   // Boundaries that are fine: height 0 (a backup of genesis), the largest u64.
   CHECK(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["height"] = 0; })).ok());
   CHECK(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["records"] = UINT64_MAX; })).ok());

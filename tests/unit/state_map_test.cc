@@ -2,6 +2,7 @@
 // stale nodes, and multi-proofs that accept exactly the truth.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -9,6 +10,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/state_map.h"
+#include "shanliu/ledger/state_view.h"
 
 namespace smt = shanliu::ledger::smt;
 using shanliu::Bytes;
@@ -128,7 +130,7 @@ TEST_CASE("random batches give the root of the final set, and no stale nodes") {
     Store fresh;
     Writes all(state.begin(), state.end());
     CHECK(fresh.Apply(all) == RootOf(state));
-    CHECK(fresh.nodes.size() == store.nodes.size());
+    CHECK(fresh.nodes == store.nodes);
     Writes none;
     for (const auto& [k, v] : state) none[k] = std::nullopt;
     CHECK(store.Apply(none) == smt::kEmptyRoot);
@@ -215,4 +217,94 @@ TEST_CASE("multi-proofs prove presence and absence, and nothing else") {
     CHECK(p == Bytes{0x00});
     CHECK(smt::VerifyMultiProof(smt::kEmptyRoot, p, std::vector<smt::Claim>{{"a/acct1", std::nullopt}}).ok());
   }
+}
+
+// Store format 3: the tree is kept in pages of 8 levels (state_map.cc). An update names each page
+// it changes once; the pages after any sequence of updates are exactly the pages a rebuild of the
+// final set makes (so a state-sync restore and block-by-block commits store the same bytes).
+TEST_CASE("the tree is stored in 8-level pages, each named once per update, equal to a rebuild") {
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    Store store;
+    std::map<std::string, std::string> state;
+    for (int batch = 0; batch < 12; ++batch) {
+      Writes w;
+      for (int i = 0; i < 800; ++i) {
+        const std::string k = Key(rng, 20'000);
+        if (rng() % 4 == 0) {
+          w[k] = std::nullopt;
+        } else {
+          w[k] = std::to_string(rng() % 7);
+        }
+      }
+      smt::NodeWrites out;
+      const Hash256 root = smt::Apply(store.Reader(), w, &out);
+      std::set<std::string> named;
+      for (const auto& [k, v] : out) {
+        REQUIRE(k.size() >= 2);
+        CHECK(k[0] == 'S');
+        const auto depth = static_cast<std::uint8_t>(k[1]);
+        CHECK(depth % 8 == 0);
+        CHECK(k.size() == 2 + depth / 8u);
+        CHECK(named.insert(k).second);
+      }
+      CHECK(store.Apply(w) == root);
+      for (const auto& [k, v] : w) {
+        if (v) {
+          state[k] = *v;
+        } else {
+          state.erase(k);
+        }
+      }
+      REQUIRE(root == RootOf(state));
+    }
+    std::vector<std::pair<Hash256, Hash256>> leaves;
+    for (const auto& [k, v] : state) leaves.emplace_back(smt::KeyPath(k), smt::ValueHash(v));
+    std::map<std::string, std::string, std::less<>> built;
+    auto rebuilt = smt::BuildTree(leaves, [&](const std::string& k, const std::string& v) {
+      CHECK(built.emplace(k, v).second);
+    });
+    REQUIRE(rebuilt.ok());
+    CHECK(*rebuilt == RootOf(state));
+    CHECK(built == store.nodes);
+    // ~15,000 leaves: pages at depths 0, 8 and 16 — far fewer records than nodes (~2 per leaf).
+    CHECK(store.nodes.size() < state.size() / 2);
+    CHECK(std::any_of(store.nodes.begin(), store.nodes.end(), [](const auto& node) { return node.first[1] == 16; }));
+  }
+}
+
+TEST_CASE("hostile page records are refused as storage errors, never read as a tree") {
+  Store store;
+  Writes w;
+  for (int i = 0; i < 40; ++i) w["o/k" + std::to_string(i)] = std::to_string(i);
+  store.Apply(w);
+  const std::string root_key("S\0", 2);
+  REQUIRE(store.nodes.count(root_key) == 1);
+  const std::string good = store.nodes[root_key];
+  REQUIRE(good.size() > 2 * 67);
+  const std::vector<std::string> entries_swapped = [&] {
+    // The first two entries in the other order (heap indexes must increase).
+    const std::size_t first = good[1] == 0x02 ? 66 : 67;
+    const std::size_t second = good[first + 1] == 0x02 ? 66 : 67;
+    return std::vector<std::string>{good.substr(first, second) + good.substr(0, first) + good.substr(first + second)};
+  }();
+  std::string zero_heap = good;
+  zero_heap[0] = '\0';
+  std::string bad_tag = good;
+  bad_tag[1] = '\x07';
+  const std::vector<std::string> hostile = {
+      "", good.substr(0, good.size() - 1), good.substr(0, 1), good + std::string(1, '\x05'),
+      entries_swapped[0], zero_heap, bad_tag};
+  for (const std::string& record : hostile) {
+    CAPTURE(shanliu::crypto::ToHex(shanliu::AsBytes(record)).substr(0, 40));
+    store.nodes[root_key] = record;
+    CHECK_THROWS_AS(smt::StoredRoot(store.Reader()), shanliu::ledger::StorageError);
+    const std::vector<std::string> keys = {"o/k1"};
+    CHECK_THROWS_AS(smt::Prove(store.Reader(), keys), shanliu::ledger::StorageError);
+    smt::NodeWrites out;
+    CHECK_THROWS_AS(smt::Apply(store.Reader(), Writes{{"o/k1", "x"}}, &out), shanliu::ledger::StorageError);
+  }
+  store.nodes[root_key] = good;
+  CHECK(smt::StoredRoot(store.Reader()) != smt::kEmptyRoot);
 }

@@ -180,6 +180,7 @@ class Ledger {
   Ledger(DbAids aids, leveldb::DB* db, Genesis genesis, LedgerOptions options, MerkleLog log);
   Status InitGenesis();
   Status CheckFormat();  // the store format record (kFormatKey in ledger.cc)
+  Status UpgradeToPages();  // format 2 -> 3 (ledger.cc)
   Status CheckHead();
   // LedgerOptions::startup_sample_blocks (ledger_startup_check.cc). Error storage_corrupt.
   Status SampleStoredBlocks() const;
@@ -198,8 +199,9 @@ class Ledger {
   MerkleLog log_;
   smt::NodeReader RawNodes() const;  // the committed tree straight from LevelDB
   std::size_t CommittedValidatorCount(std::uint64_t height) const;  // throws StorageError
-  // The state map's top 18 levels (at most 2^18 records), shared with every ReadView.
-  static constexpr std::size_t kCachedNodeDepth = 18;
+  // Shared with every ReadView: the tree's pages above depth 16 (those at depths 0 and 8: the top 16 levels, at most ~4 MiB).
+  // The pages at 16 hold nearly all of a large tree's nodes, so they are left to LevelDB's cache.
+  static constexpr std::size_t kCachedNodeDepth = 16;
   mutable NodeCache node_cache_{kCachedNodeDepth};
   std::atomic<std::uint64_t> history_base_{0};  // set by CheckHead; cleared by the last StoreBackfill
   std::atomic<std::uint64_t> backfilled_height_{0};  // c/backfill

@@ -1,17 +1,17 @@
-// The state map's top levels in memory, shared by the writer and the readers.
+// The state map's top pages in memory, shared by the writer and the readers.
 //
 // Every block rewrites the top of the tree, and every proof and update reads it: keeping the
-// records of nodes above `max_depth` in memory saves most LevelDB reads of both. The cache
-// describes exactly one committed height: the writer applies each committed block's node
+// page records above `max_depth` in memory saves most LevelDB reads of both. The cache
+// describes exactly one committed height: the writer applies each committed block's page
 // operations and moves it to the new height; a reader uses it only when its snapshot's head is
 // that height (otherwise it reads its snapshot), and may fill it on a miss at that height, since
 // a record read from that height's snapshot is the record the cache describes. Absent records
 // are not cached. Lock rule: mutex_ guards everything; no call holds it while reading LevelDB.
 //
-// Layout: a node at depth d < max_depth has a prefix of d significant bits, so the records sit in
-// a complete binary tree of slots, one array per depth, indexed by those bits — no hashing, no
-// per-record allocation. (A hash map of 34-byte keys took about a quarter of the block
-// producer's time.) A depth's array is allocated when a record of that depth is first cached.
+// Layout: a record at depth d < max_depth sits under a prefix of d significant bits, so the records
+// sit in one array per depth, indexed by those bits — no hashing. (A hash map of 34-byte keys took
+// about a quarter of the block producer's time.) Pages exist only at depths that are multiples of
+// 8 (state_map.cc), so only those depths' arrays are ever allocated: 1 slot at 0, 256 at 8.
 #pragma once
 
 #include <array>
@@ -43,12 +43,9 @@ class NodeCache {
   void Reset(std::uint64_t height);
 
  private:
-  // Node records are at most 66 bytes (state_map.cc EncodeNode); anything longer is not cached.
-  static constexpr std::size_t kMaxRecordBytes = 66;
   struct Slot {
     bool present = false;
-    std::uint8_t size = 0;
-    std::array<char, kMaxRecordBytes> bytes{};
+    std::string bytes;
   };
   // A held key's depth and index within its depth.
   std::pair<std::size_t, std::size_t> SlotOf(std::string_view storage_key) const;

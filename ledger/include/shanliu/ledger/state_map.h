@@ -2,8 +2,9 @@
 // single-leaf subtrees compressed, whose root is the header's state_root. Byte-exact rules
 // (hashes, canonical shape, multi-proof bytes) are in docs/data-format.md "State map".
 //
-// The tree's nodes live in the ledger's LevelDB under "S" (outside the map itself), written in
-// the same synced WriteBatch as the block whose state they describe. This header has the pure
+// The tree's nodes live in the ledger's LevelDB under "S" (outside the map itself), grouped in pages
+// of 8 levels (store format 3, state_map.cc), written in the same synced WriteBatch as the block
+// whose state they describe. This header has the pure
 // parts (hashing, proof verification) that outside verifiers need, and the tree operations the
 // ledger uses over a NodeStore.
 #pragma once
@@ -52,18 +53,18 @@ Status VerifyMultiProof(const Hash256& root, ByteView proof, std::span<const Cla
 
 // ---------------------------------------------------------------- the tree over storage
 
-// Where the tree's node records are read from: the committed tree (a LevelDB snapshot or the
+// Where the tree's page records are read from: the committed tree (a LevelDB snapshot or the
 // writer's own view). Returns the stored record for a storage key, or nullopt.
 using NodeReader = std::function<std::optional<std::string>(std::string_view storage_key)>;
-// Node records to put (value) or delete (nullopt), as operations in order: a later operation on
-// a key overrides an earlier one (as in a LevelDB WriteBatch), so no map is needed to build them.
+// Page records to put (value) or delete (nullopt), as operations in order: a later operation on a
+// key overrides an earlier one (as in a LevelDB WriteBatch). Apply names each page once, in key order.
 using NodeWrites = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 // The root stored by the tree (kEmptyRoot for an empty map).
 Hash256 StoredRoot(const NodeReader& read);
 
 // Applies a block's state writes (key -> value, nullopt = deleted; keys outside the map are
-// ignored) to the committed tree. Returns the new root and fills `out` with the node records to
+// ignored) to the committed tree. Returns the new root and fills `out` with the page records to
 // write in the block's batch. Pure apart from `read`; deterministic.
 Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
               NodeWrites* out);
@@ -80,7 +81,7 @@ Bytes Prove(const NodeReader& read, std::span<const std::string> keys);
 Hash256 RootOfLeaves(std::vector<std::pair<Hash256, Hash256>> path_and_value_hashes);
 
 // Builds the stored tree of a whole map at once (a state-sync restore, where nothing is stored
-// yet): hands every node record to `put` (storage key, record), children before parents, and
+// yet): hands every page record to `put` (storage key, record), children before parents, and
 // returns the root. The records are exactly those Apply would leave for the same leaves.
 // Error "snapshot_malformed" if two leaves share a path.
 using NodeSink = std::function<void(const std::string& storage_key, const std::string& record)>;

@@ -1,0 +1,43 @@
+// The edwards25519 group and its scalar field for frost.cc and frost_keygen.cc, as thin wrappers
+// over libsodium (no arithmetic of our own). Private to the crypto library.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "shanliu/crypto/frost.h"
+
+namespace shanliu::crypto::frost::group {
+
+using Scalar = ScalarBytes;
+
+Scalar ScalarFromU16(std::uint16_t v);
+bool IsCanonicalScalar(const Scalar& s);  // below L
+bool IsZero(const Scalar& s);
+Scalar ScalarAdd(const Scalar& a, const Scalar& b);
+Scalar ScalarSub(const Scalar& a, const Scalar& b);
+Scalar ScalarMul(const Scalar& a, const Scalar& b);
+std::optional<Scalar> ScalarInvert(const Scalar& s);  // none for zero
+Scalar ReduceWide(std::span<const std::uint8_t, 64> wide);
+// A uniformly random non-zero scalar from 64 random bytes (reduced, redrawn on zero).
+SecretScalar RandomScalar(const RandomFill& random);
+
+// DeserializeElement's checks: canonical, on the curve, in the prime-order subgroup, not the identity.
+bool IsValidElement(const Element& e);
+// The inputs must be valid elements (checked where they arrive). The results are none when the
+// product or sum is the identity (which SerializeElement refuses)
+// or a scalar is zero; callers turn that into a typed failure.
+std::optional<Element> BaseMul(const Scalar& s);
+std::optional<Element> PointMul(const Scalar& s, const Element& p);
+std::optional<Element> PointAdd(const Element& a, const Element& b);
+std::optional<Element> PointSub(const Element& a, const Element& b);
+// sum_j commitment[j] * x^j (Horner), the value a VSS commitment promises at x.
+std::optional<Element> EvaluateCommitment(std::span<const Element> commitment, const Scalar& x);
+// f(x) for f's coefficients (constant first), by Horner's rule.
+SecretScalar EvaluatePolynomial(std::span<const SecretScalar> coefficients, const Scalar& x);
+
+Status Malformed(const std::string& what);
+Status Participant(std::string_view code, const Identifier& who, const std::string& what);
+
+}  // namespace shanliu::crypto::frost::group
