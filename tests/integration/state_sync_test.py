@@ -164,7 +164,9 @@ def step_backfill(net, state):
     mine = get_json(f"{net.url(OBS)}/v1/receipts/{code}")
     theirs = get_json(f"{net.url(0)}/v1/receipts/{code}")
     check(mine["proof"]["header"]["height"] <= state["snapshot"], "the old donation lies below the snapshot")
-    for field in ("tx", "tx_id", "leaf_index", "log_size", "inclusion_path", "header", "block_hash", "commit"):
+    # The commit certificate is whichever valid one the serving peer stored (validators may hold
+    # different precommit subsets); `shanliu verify` below checks it against the validator set.
+    for field in ("tx", "tx_id", "leaf_index", "log_size", "inclusion_path", "header", "block_hash"):
         check(mine["proof"][field] == theirs["proof"][field], f"the same old proof {field} on both")
     path = os.path.join(net.ws.dir, "old-receipt.json")
     with open(path, "w", encoding="utf-8") as f:
@@ -172,8 +174,9 @@ def step_backfill(net, state):
     net.ws.run("shanliu", "verify", code, "--proof", path, "--genesis", os.path.join(net.dir, "genesis.json"))
     check(http("GET", f"{net.url(OBS)}/v1/txs/{old}")[0] == 200, "the old tx is served")
     for path in ("/v1/blocks/1/raw", f"/v1/blocks/{state['snapshot']}/raw", f"/v1/blocks/{state['snapshot'] // 2}/raw"):
-        a, b = http("GET", net.url(OBS) + path), http("GET", net.url(0) + path)
-        check(a[0] == 200 and a[2] == b[2], f"{path}: the same bytes as the validator's")
+        a = http("GET", net.url(OBS) + path)
+        theirs = [http("GET", net.url(v) + path)[2] for v in range(VALIDATORS)]
+        check(a[0] == 200 and a[2] in theirs, f"{path}: the same bytes as one validator's (block and the certificate it stored)")
     size = mine["proof"]["log_size"]
     head = get_json(net.url(OBS) + "/v1/stats")["head"]["log_size"]
     for old_size in (1, size):
