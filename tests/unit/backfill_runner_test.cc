@@ -21,9 +21,13 @@
 #include "shanliu/node/memory_transport.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/pb/p2p.pb.h"
+#include "snapshot_restore.h"
+#include "stderr_capture.h"
 #include "test_chain.h"
 
 using namespace shanliu;
+using shanliu::testing::RestoreSnapshot;
+using shanliu::testing::StderrOf;
 using shanliu::testing::TempDir;
 using shanliu::testing::TestChain;
 using shanliu::testing::TestKey;
@@ -41,21 +45,6 @@ void Fill(TestChain& chain, int blocks) {
   }
 }
 
-std::unique_ptr<ledger::Ledger> Restore(TestChain& chain, const fs::path& dir) {
-  auto built = snap::Snapshot::Build(chain.ledger().Read(), 4096);
-  REQUIRE(built.ok());
-  auto manifest = snap::DecodeManifest(AsBytes((*built)->manifest_bytes()), chain.genesis());
-  REQUIRE(manifest.ok());
-  // The restore makes its directory (it must not exist yet): `dir`/store.
-  auto restorer = snap::Restorer::Begin(dir / "store", chain.genesis(), *manifest, false);
-  REQUIRE(restorer.ok());
-  for (std::uint32_t i = 0; i < (*built)->chunk_count(); ++i) REQUIRE((*restorer)->Add(i, AsBytes(*(*built)->Chunk(i))).ok());
-  REQUIRE((*restorer)->Finish().ok());
-  auto opened = ledger::Ledger::Open(dir / "store", chain.genesis());
-  REQUIRE(opened.ok());
-  return std::move(*opened);
-}
-
 std::map<std::string, std::string> Records(const ledger::Ledger& ledger) {
   std::map<std::string, std::string> records;
   REQUIRE(ledger.Read()->ForEachRecord([&](std::string_view k, std::string_view v) {
@@ -68,23 +57,6 @@ std::map<std::string, std::string> Records(const ledger::Ledger& ledger) {
 Bytes FrameBytes(const pb::p2p::P2pFrame& frame) {
   const std::string s = frame.SerializeAsString();
   return Bytes(s.begin(), s.end());
-}
-
-std::string StderrOf(const std::function<void()>& run) {
-  std::FILE* sink = std::tmpfile();
-  REQUIRE(sink != nullptr);
-  std::fflush(stderr);
-  const int kept = dup(STDERR_FILENO);
-  dup2(fileno(sink), STDERR_FILENO);
-  run();
-  std::fflush(stderr);
-  dup2(kept, STDERR_FILENO);
-  close(kept);
-  std::string text;
-  std::rewind(sink);
-  for (int c = std::fgetc(sink); c != EOF; c = std::fgetc(sink)) text.push_back(static_cast<char>(c));
-  std::fclose(sink);
-  return text;
 }
 
 struct Member {
@@ -200,8 +172,8 @@ TEST_CASE("backfill runner: a restored observer fetches its history from the hon
   Fill(chain, 40);
   const std::uint64_t base = chain.ledger().height();
   TempDir restored_dir, other_dir;
-  auto restored = Restore(chain, restored_dir.path());
-  auto other = Restore(chain, other_dir.path());  // restored too, its backfill off: it holds no history
+  auto restored = RestoreSnapshot(chain, restored_dir.path());
+  auto other = RestoreSnapshot(chain, other_dir.path());  // restored too, its backfill off: it holds no history
   TempDir fresh_dir;  // a node that later syncs from the backfilled one (outlives the runners)
   auto fresh = ledger::Ledger::Open(fresh_dir.path(), chain.genesis());
   REQUIRE(fresh.ok());

@@ -13,9 +13,11 @@
 
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/snapshot.h"
+#include "snapshot_restore.h"
 #include "test_chain.h"
 
 using namespace shanliu;
+using shanliu::testing::RestoreSnapshot;
 using shanliu::testing::TempDir;
 using shanliu::testing::TestChain;
 using shanliu::testing::TestKey;
@@ -36,26 +38,6 @@ void Fill(TestChain& chain, int blocks) {
     for (const Status& s : chain.CommitBlock(txs)) REQUIRE(s.ok());
   }
   REQUIRE(chain.Commit(chain.SpendTx("project:meals", 100, sunshine)).ok());
-}
-
-// The chain's head restored into `dir` (as state sync does, minus the network).
-std::unique_ptr<ledger::Ledger> Restore(TestChain& chain, const fs::path& dir) {
-  auto built = snap::Snapshot::Build(chain.ledger().Read(), 4096);
-  REQUIRE(built.ok());
-  auto manifest = snap::DecodeManifest(AsBytes((*built)->manifest_bytes()), chain.genesis());
-  REQUIRE(manifest.ok());
-  // The restore makes its directory (it must not exist yet): `dir`/store.
-  auto restorer = snap::Restorer::Begin(dir / "store", chain.genesis(), *manifest, false);
-  REQUIRE(restorer.ok());
-  for (std::uint32_t i = 0; i < (*built)->chunk_count(); ++i) {
-    auto chunk = (*built)->Chunk(i);
-    REQUIRE(chunk.ok());
-    REQUIRE((*restorer)->Add(i, AsBytes(*chunk)).ok());
-  }
-  REQUIRE((*restorer)->Finish().ok());
-  auto opened = ledger::Ledger::Open(dir / "store", chain.genesis());
-  REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
-  return std::move(*opened);
 }
 
 std::vector<pb::CommittedBlock> SourceBlocks(TestChain& chain, std::uint64_t from, std::uint64_t to) {
@@ -116,7 +98,7 @@ TEST_CASE("backfill: blocks stored oldest first in steps leave the records a rep
   Fill(chain, 23);
   const std::uint64_t base = chain.ledger().height();
   TempDir dir;
-  auto copy = Restore(chain, dir.path());
+  auto copy = RestoreSnapshot(chain, dir.path());
   REQUIRE(copy->history_base() == base);
   REQUIRE(copy->backfilled_height() == 0);
   const auto ids = TxIds(chain, 1, base);
@@ -176,7 +158,7 @@ TEST_CASE("backfill: a wrong prev hash, an altered tx or a bad certificate is re
   Fill(chain, 10);
   const std::uint64_t base = chain.ledger().height();
   TempDir dir;
-  auto copy = Restore(chain, dir.path());
+  auto copy = RestoreSnapshot(chain, dir.path());
   REQUIRE(copy->StoreBackfill(SourceBlocks(chain, 1, 2)).ok());
   const auto before = Records(*copy);
   const auto good = SourceBlocks(chain, 3, 6);
@@ -224,7 +206,7 @@ TEST_CASE("backfill: nothing of a refused step is written, and a crash between s
   Fill(chain, 12);
   const std::uint64_t base = chain.ledger().height();
   TempDir dir;
-  auto copy = Restore(chain, dir.path());
+  auto copy = RestoreSnapshot(chain, dir.path());
   REQUIRE(copy->StoreBackfill(SourceBlocks(chain, 1, 4)).ok());
   const auto before = Records(*copy);
   std::vector<pb::CommittedBlock> step = SourceBlocks(chain, 5, 8);
@@ -253,7 +235,7 @@ TEST_CASE("backfill: a block from another chain's history at the snapshot height
   Fill(chain, 5);
   const std::uint64_t base = chain.ledger().height();
   TempDir dir;
-  auto copy = Restore(chain, dir.path());
+  auto copy = RestoreSnapshot(chain, dir.path());
   REQUIRE(copy->StoreBackfill(SourceBlocks(chain, 1, base - 1)).ok());
   // The snapshot block with another time, re-signed: certified, linked, but not the restored one.
   const pb::CommittedBlock other = Resigned(chain, SourceBlocks(chain, base, base)[0], [](pb::CommittedBlock& b) {

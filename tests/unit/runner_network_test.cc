@@ -21,9 +21,11 @@
 #include "shanliu/node/memory_transport.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/pb/p2p.pb.h"
+#include "stderr_capture.h"
 #include "test_chain.h"
 
 using namespace shanliu;
+using shanliu::testing::StderrOf;
 using shanliu::testing::TempDir;
 using shanliu::testing::TestChain;
 using shanliu::testing::TestKey;
@@ -145,24 +147,6 @@ crypto::KeyPair Validator(std::size_t i) { return TestKey("validator-" + std::to
 Bytes FrameBytes(const pb::p2p::P2pFrame& frame) {
   const std::string s = frame.SerializeAsString();
   return Bytes(s.begin(), s.end());
-}
-
-// What this process writes to stderr (the JSON log) while `run` runs.
-std::string StderrOf(const std::function<void()>& run) {
-  std::FILE* sink = std::tmpfile();
-  REQUIRE(sink != nullptr);
-  std::fflush(stderr);
-  const int kept = dup(STDERR_FILENO);
-  dup2(fileno(sink), STDERR_FILENO);
-  run();
-  std::fflush(stderr);
-  dup2(kept, STDERR_FILENO);
-  close(kept);
-  std::string text;
-  std::rewind(sink);
-  for (int c = std::fgetc(sink); c != EOF; c = std::fgetc(sink)) text.push_back(static_cast<char>(c));
-  std::fclose(sink);
-  return text;
 }
 
 }  // namespace
