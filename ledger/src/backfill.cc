@@ -22,10 +22,13 @@
 #include "shanliu/ledger/snapshot.h"
 #include "shanliu/ledger/tx.h"
 #include "state_keys.h"
+#include "store_io.h"
 
 namespace shanliu::ledger {
 namespace {
 
+using internal::IoError;
+using internal::LoadStoredBlock;
 using SubtreePosition = std::pair<unsigned, std::uint64_t>;
 using SignersAt = std::function<Result<std::vector<Validator>>(std::uint64_t height)>;
 
@@ -47,25 +50,10 @@ Status Refused(std::uint64_t height, const std::string& what) {
   return Status::Error("invalid_block", "backfill block " + std::to_string(height) + ": " + what);
 }
 
-Status DbError(const leveldb::Status& s, const std::string& what) {
-  return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error", what + ": " + s.ToString());
-}
-
-Result<pb::StoredBlock> LoadBlock(leveldb::DB* db, std::uint64_t height) {
-  std::string bytes;
-  leveldb::Status s = db->Get(VerifiedReadOptions(), keys::Block(height), &bytes);
-  if (!s.ok() && !s.IsNotFound()) return DbError(s, "cannot read block " + std::to_string(height));
-  pb::StoredBlock block;
-  if (s.IsNotFound() || !block.ParseFromString(bytes) || block.header().height() != height) {
-    return Status::Error("corruption", "block " + std::to_string(height) + " is missing or malformed");
-  }
-  return block;
-}
-
 // The snapshot block, the restored peaks, and the block the step starts above with the log up to it.
 Status OpenCursor(leveldb::DB* db, std::uint64_t base, std::uint64_t backfilled, Cursor& c) {
   c.base = base;
-  auto base_block = LoadBlock(db, base);
+  auto base_block = LoadStoredBlock(db, base);
   if (!base_block.ok()) return base_block.status();
   c.base_block = std::move(*base_block);
   CommittedSubtreeReader reader(db, nullptr);
@@ -74,7 +62,7 @@ Status OpenCursor(leveldb::DB* db, std::uint64_t base, std::uint64_t backfilled,
     if (!peak.ok()) return peak.status();
     c.peaks[at] = *peak;
   }
-  auto prev = LoadBlock(db, backfilled);
+  auto prev = LoadStoredBlock(db, backfilled);
   if (!prev.ok()) return prev.status();
   c.prev = prev->header();
   auto hash = BlockHash(c.prev);
@@ -119,7 +107,7 @@ Status CheckLocation(leveldb::DB* db, const std::string& envelope, std::uint64_t
   const Hash256 id = TxId(AsBytes(tx.body()));
   std::string bytes;
   leveldb::Status s = db->Get(VerifiedReadOptions(), keys::TxLoc(HashBytes(id)), &bytes);
-  if (!s.ok() && !s.IsNotFound()) return DbError(s, "cannot read a tx location");
+  if (!s.ok() && !s.IsNotFound()) return IoError(s, "cannot read a tx location");
   pb::TxLocation loc;
   if (s.IsNotFound() || !loc.ParseFromString(bytes) || loc.leaf() != leaf || loc.height() != height ||
       loc.index_in_block() != index) {
@@ -197,7 +185,7 @@ Status Ledger::StoreBackfill(std::span<const pb::CommittedBlock> blocks) {
   leveldb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   if (leveldb::Status s = db_->Write(wo, &c.batch); !s.ok()) {
-    return DbError(s, "cannot write backfilled blocks " + std::to_string(backfilled + 1) + ".." + std::to_string(height));
+    return IoError(s, "cannot write backfilled blocks " + std::to_string(backfilled + 1) + ".." + std::to_string(height));
   }
   backfilled_height_ = height == base ? 0 : height;
   history_base_ = height == base ? 0 : base;

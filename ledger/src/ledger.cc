@@ -15,9 +15,12 @@
 #include "shanliu/ledger/goods.h"
 #include "shanliu/ledger/validator_set.h"
 #include "state_keys.h"
+#include "store_io.h"
 
 namespace shanliu::ledger {
 namespace {
+
+using internal::IoError;
 
 const std::string& kStateRootKey = keys::kStateRoot;  // the head's state root, as the tree stored it
 // The store's layout version, written with the genesis block. 3: the state map's records in pages
@@ -61,9 +64,6 @@ Hash256 GenesisStateRoot(const StateView::Writes& writes, smt::NodeWrites* nodes
 }
 
 // A Corruption status means a checksum failed: the bytes on disk are not the committed ones.
-Status IoError(const leveldb::Status& s, const std::string& what) {
-  return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error", what + ": " + s.ToString());
-}
 
 }  // namespace
 
@@ -206,16 +206,7 @@ Status Ledger::CheckHead() {
   const std::uint64_t height = ReadU64(AsBytes(value));
   SHANLIU_RETURN_IF_ERROR(CheckFormat());
 
-  auto load_block = [&](std::uint64_t h) -> Result<pb::StoredBlock> {
-    std::string bytes;
-    leveldb::Status st = db_->Get(VerifiedReadOptions(), keys::Block(h), &bytes);
-    if (st.IsCorruption()) return IoError(st, "block " + std::to_string(h) + " fails its checksum");
-    pb::StoredBlock block;
-    if (!st.ok() || !block.ParseFromString(bytes) || block.header().height() != h) {
-      return Status::Error("corruption", "block " + std::to_string(h) + " is missing or malformed");
-    }
-    return block;
-  };
+  auto load_block = [&](std::uint64_t h) { return internal::LoadStoredBlock(db_.get(), h); };
 
   // The database must belong to this genesis.
   auto genesis_block = load_block(0);

@@ -9,6 +9,7 @@
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/snapshot.h"
 #include "state_keys.h"
+#include "store_io.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -380,8 +381,7 @@ Status ReadView::ForEachStateRow(std::string_view from_key,
     if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
   }
   if (const leveldb::Status s = it->status(); !s.ok()) {
-    return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error",
-                         "reading the state rows failed: " + s.ToString());
+    return internal::IoError(s, "reading the state rows failed");
   }
   return Status::Ok();
 }
@@ -397,8 +397,7 @@ Status ReadView::ForEachRecord(const RecordVisitor& visit) const {
     if (!s.ok()) return s;
   }
   if (const leveldb::Status s = it->status(); !s.ok()) {
-    return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error",
-                         "reading the ledger store to the end failed: " + s.ToString());
+    return internal::IoError(s, "reading the ledger store to the end failed");
   }
   return Status::Ok();
 }

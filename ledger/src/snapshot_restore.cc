@@ -10,15 +10,14 @@
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/store_format.h"
 #include "state_keys.h"
+#include "store_io.h"
 
 namespace shanliu::ledger::snapshot {
 namespace {
 
-std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
+using internal::IoError;
 
-Status DbError(const leveldb::Status& s, const std::string& what) {
-  return Status::Error(s.IsCorruption() ? "storage_corrupt" : "io_error", what + ": " + s.ToString());
-}
+std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
 
 // Batches of node records are written as they are made, so the tree never sits in memory.
 constexpr std::size_t kBatchBytes = 8u << 20;
@@ -41,7 +40,7 @@ Result<std::unique_ptr<Restorer>> Restorer::Begin(const std::filesystem::path& w
   options.compression = leveldb::kNoCompression;  // as Ledger::Open writes (LedgerOptions::compress)
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, (work_dir / keys::kDatabaseDir).string(), &raw);
-  if (!s.ok()) return DbError(s, "cannot create the restore database");
+  if (!s.ok()) return IoError(s, "cannot create the restore database");
   std::unique_ptr<Restorer> r(new Restorer());
   r->db_.reset(raw);
   r->work_dir_ = work_dir;
@@ -68,7 +67,7 @@ Status Restorer::Add(std::uint32_t index, ByteView bytes) {
   // Rows are checked before the store is (the state root at Finish): unsynced writes suffice
   // here, since a crash before Finish leaves a directory that is thrown away.
   leveldb::Status s = db_->Write(leveldb::WriteOptions(), &batch);
-  if (!s.ok()) return DbError(s, "cannot write chunk " + std::to_string(index));
+  if (!s.ok()) return IoError(s, "cannot write chunk " + std::to_string(index));
   bounds_[index] = {chunk->rows(0).key(), chunk->rows(chunk->rows_size() - 1).key()};
   added_[index] = true;
   rows_ += static_cast<std::uint64_t>(chunk->rows_size());
@@ -104,7 +103,7 @@ Status Restorer::Finish() {
   auto flush = [&] {
     if (!write_error.ok() || batch.ApproximateSize() == 0) return;
     if (leveldb::Status s = db_->Write(leveldb::WriteOptions(), &batch); !s.ok()) {
-      write_error = DbError(s, "cannot write the state map");
+      write_error = IoError(s, "cannot write the state map");
     }
     batch.Clear();
   };
@@ -152,7 +151,7 @@ Status Restorer::WriteChainRecords(const Hash256& state_root) {
   leveldb::WriteOptions wo;
   wo.sync = sync_writes_;
   // The rows and tree went in unsynced; a synced write flushes LevelDB's log of them too.
-  if (leveldb::Status s = db_->Write(wo, &batch); !s.ok()) return DbError(s, "cannot write the chain records");
+  if (leveldb::Status s = db_->Write(wo, &batch); !s.ok()) return IoError(s, "cannot write the chain records");
   return Status::Ok();
 }
 

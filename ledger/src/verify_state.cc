@@ -6,6 +6,7 @@
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/ledger.h"
+#include "store_io.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -55,8 +56,7 @@ Status Ledger::VerifyState() const {
     keys.emplace_back(key);
   }
   if (!it->status().ok()) {
-    return Status::Error(it->status().IsCorruption() ? "storage_corrupt" : "io_error",
-                         "cannot read the state: " + it->status().ToString());
+    return internal::IoError(it->status(), "cannot read the state");
   }
 
   const Hash256 recomputed = smt::RootOfLeaves(leaves);
