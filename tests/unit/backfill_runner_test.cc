@@ -21,6 +21,7 @@
 #include "shanliu/node/memory_transport.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/pb/p2p.pb.h"
+#include "manual_loop.h"
 #include "snapshot_restore.h"
 #include "stderr_capture.h"
 #include "test_chain.h"
@@ -67,9 +68,9 @@ struct Member {
 };
 
 // Observers of one single-validator chain (no consensus runs) on one io_context.
-class Net {
+class Net : public shanliu::testing::ManualLoop {
  public:
-  explicit Net(const ledger::Genesis& genesis) : clock(genesis.genesis_time_ms + 3'600'000), network(io) {}
+  explicit Net(const ledger::Genesis& genesis) : ManualLoop(genesis.genesis_time_ms + 3'600'000), network(io) {}
 
   Member& Add(const std::string& name, ledger::Ledger& ledger, bool backfill = true) {
     auto m = std::make_unique<Member>();
@@ -93,28 +94,6 @@ class Net {
     return *members_.back();
   }
 
-  void Settle() {
-    for (int rounds = 0; rounds < 100'000; ++rounds) {
-      if (io.poll() == 0) return;
-    }
-    FAIL("the network never settled");
-  }
-
-  bool AdvanceUntil(std::uint64_t step_ms, std::uint64_t limit_ms, const std::function<bool()>& done) {
-    for (std::uint64_t passed = 0; passed < limit_ms; passed += step_ms) {
-      clock.Advance(step_ms);
-      timers.RunDue();
-      Settle();
-      if (done()) return true;
-    }
-    return done();
-  }
-
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_polling =
-      boost::asio::make_work_guard(io);
-  node::ManualClock clock;
-  node::ManualTimers timers{clock};
   ledger::VerifyPool pool;
   node::MemoryNetwork network;
 

@@ -21,6 +21,7 @@
 #include "shanliu/node/memory_transport.h"
 #include "shanliu/node/runner.h"
 #include "shanliu/pb/p2p.pb.h"
+#include "manual_loop.h"
 #include "stderr_capture.h"
 #include "test_chain.h"
 
@@ -53,10 +54,10 @@ struct Member {
 };
 
 // Nodes of one chain on one io_context, joined by a MemoryNetwork.
-class Net {
+class Net : public shanliu::testing::ManualLoop {
  public:
   explicit Net(const ledger::Genesis& genesis)
-      : genesis_(genesis), clock(genesis.genesis_time_ms + 60'000), network(io) {}
+      : ManualLoop(genesis.genesis_time_ms + 60'000), genesis_(genesis), network(io) {}
 
   Member& Add(const crypto::KeyPair& key, bool observer = false) {
     auto m = std::make_unique<Member>();
@@ -95,46 +96,14 @@ class Net {
     }
   }
 
-  // Runs every handler that is ready until none is; returns how many ran.
-  std::size_t Settle() {
-    std::size_t total = 0;
-    for (int rounds = 0; rounds < 100'000; ++rounds) {
-      const std::size_t ran = io.poll();
-      if (ran == 0) return total;
-      total += ran;
-    }
-    FAIL("the network never settled");
-    return total;
-  }
-
-  // Moves the clock on in steps, firing the timers due and settling after each, until `done`
-  // holds or `limit_ms` have passed; returns whether it held.
-  bool AdvanceUntil(std::uint64_t step_ms, std::uint64_t limit_ms, const std::function<bool()>& done) {
-    for (std::uint64_t passed = 0; passed < limit_ms; passed += step_ms) {
-      clock.Advance(step_ms);
-      timers.RunDue();
-      Settle();
-      if (done()) return true;
-    }
-    return done();
-  }
-
   void SubmitTo(const std::vector<Member*>& group, const Bytes& tx) {
     for (Member* m : group) REQUIRE(m->mempool->Submit(tx).second.ok());
   }
-
-  boost::asio::io_context io;  // declared first: it outlives the runners
-  // Every timer is a manual one, so the loop would otherwise run out of work and stop itself
-  // between two polls; only a node's Fatal stops it.
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_polling =
-      boost::asio::make_work_guard(io);
 
  private:
   const ledger::Genesis genesis_;
 
  public:
-  node::ManualClock clock;
-  node::ManualTimers timers{clock};
   ledger::VerifyPool pool;
   node::MemoryNetwork network;
 
