@@ -84,6 +84,26 @@ which renames the old one to <data_dir>.before-restore-<height> (never deleted).
 Exit 0 done, 1 failed (typed error; nothing changed), 2 bad arguments.
 )";
 
+// A validator's share of the genesis origin key, "origin.share" beside its node key (written by
+// shanliu devnet). Absent: the node runs, takes no part in the origin signature and says so.
+// Present but unreadable, insecure or not matching genesis: the node refuses to start.
+Status LoadOriginShare(const ledger::Genesis& genesis, const crypto::KeyPair& key, node::NodeConfig& config) {
+  if (!genesis.origin_key || config.observer || genesis.ValidatorIndex(key.public_key) < 0) return Status::Ok();
+  const std::filesystem::path path = config.node_key.parent_path() / "origin.share";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    node::LogEvent("warn", "origin_share_missing", {{"path", path.string()}});
+    return Status::Ok();
+  }
+  auto read = crypto::frost::ReadShareFile(path);
+  if (!read.ok()) return read.status();
+  auto package = crypto::frost::KeyPackageFromShare(read->first, read->second,
+                                                    ledger::OriginPublicKeys(*genesis.origin_key));
+  if (!package.ok()) return package.status();
+  config.origin_share = std::move(*package);
+  return Status::Ok();
+}
+
 int Fail(const std::string& what, const shanliu::Status& s) {
   node::LogEvent("error", "startup_failed", {{"step", what}, {"error", s.ToString()}});
   std::cerr << "shanliu-node: " << what << ": " << s.message() << "\n";
@@ -389,6 +409,7 @@ int main(int argc, char** argv) {
   if (!genesis.ok()) return Fail("genesis", genesis.status());
   auto key = crypto::ReadKeyFile(config->node_key);
   if (!key.ok()) return Fail("node key", key.status());
+  if (Status s = LoadOriginShare(*genesis, *key, *config); !s.ok()) return Fail("origin share", s);
 
   if (repair) return RepairCommand(*config, *genesis, *key, salvage);
   const bool validator = !config->observer && genesis->ValidatorIndex(key->public_key) >= 0;

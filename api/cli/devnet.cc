@@ -10,6 +10,7 @@
 #include "shanliu/ledger/registry_codes.h"
 #include "format.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/frost.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/tx.h"
@@ -156,6 +157,9 @@ Writes everything a local network needs into DIR:
   DIR/keys/<org>.key        each founding organisation's signing key (0600): bureau,
                             federation, bank-1, bank-2, ... (at least 3 banks)
   DIR/node<i>/node.key      each node's own identity key (0600), separate from org keys
+  DIR/node<i>/origin.share  each validator's share of the origin key (0600; 2 validators or
+                            more): a trusted dealer splits it floor(2N/3)+1-of-N, and genesis
+                            holds the group key and every verifying share ("origin_key")
   DIR/node<i>/config.json   shanliu-node configuration; API on port P+10i, p2p on P+10i+1,
                             every other node as a peer
 Validators: node0 is run by the bureau, node1 by the federation, node2.. by the banks;
@@ -258,6 +262,17 @@ int Devnet(const Args& args) {
     if (i < *validators) genesis.validators.push_back(ledger::Validator{n.key.public_key, 1, n.org});
     plan.push_back(std::move(n));
   }
+  // The origin key (docs/decisions.md "FROST wiring"): the devnet generator holds every key
+  // already, so a trusted dealer adds no trust; a 1-validator chain has no threshold to share.
+  std::optional<crypto::frost::DealerOutput> dealt;
+  if (*validators >= 2) {
+    auto out = crypto::frost::TrustedDealerKeygen(static_cast<std::uint16_t>(*validators),
+                                                  ledger::OriginThreshold(*validators));
+    if (!out.ok()) return Fail("devnet", out.status());
+    genesis.origin_key = ledger::GenesisOriginKey{out->public_keys.verifying_key, out->public_keys.min_signers, {}};
+    for (const auto& [id, share] : out->public_keys.verifying_shares) genesis.origin_key->verifying_shares.push_back(share);
+    dealt = std::move(*out);
+  }
   const std::string genesis_json = ledger::GenesisToJson(genesis);
   if (auto parsed = ledger::ParseGenesis(genesis_json); !parsed.ok()) return Fail("devnet", parsed.status());
 
@@ -272,6 +287,15 @@ int Devnet(const Args& args) {
     fs::create_directories(node_dir, ec);
     if (ec) return Fail("devnet", Status::Error("io_error", "cannot create " + node_dir.string() + ": " + ec.message()));
     if (Status s = crypto::WriteKeyFile(node_dir / "node.key", n.key); !s.ok()) return Fail("devnet", s);
+    // Validator i holds FROST identifier i + 1 (the dealer's shares are in that order).
+    const std::size_t index = static_cast<std::size_t>(&n - plan.data());
+    if (dealt && index < *validators) {
+      if (Status s = crypto::frost::WriteShareFile(node_dir / "origin.share", static_cast<std::uint16_t>(index + 1),
+                                                   dealt->shares[index].value);
+          !s.ok()) {
+        return Fail("devnet", s);
+      }
+    }
     if (Status s = WriteText(node_dir / "config.json", NodeConfig(n, plan, explorer_dir).dump(2) + "\n"); !s.ok()) {
       return Fail("devnet", s);
     }

@@ -119,7 +119,8 @@ Response GetCheckpoint(RequestContext& ctx) {
                              {"log_root", Hex(verified->checkpoint.root)},
                              {"cosigned_power", verified->cosigned_power},
                              {"total_power", verified->total_power},
-                             {"supermajority", verified->supermajority}};
+                             {"supermajority", verified->supermajority},
+                             {"origin_signed", verified->origin_signed}};
     }
   }
   return JsonResponse(Json{
@@ -128,6 +129,7 @@ Response GetCheckpoint(RequestContext& ctx) {
       {"cosigners", std::move(cosigners)},
       {"witnesses", WitnessesJson(ctx)},
       {"origin", ledger::CheckpointOrigin(view.genesis())},
+      {"origin_vkey", view.genesis().origin_key ? Json(ledger::OriginVerifierKey(view.genesis())) : Json(nullptr)},
       {"chain_id", head.chain_id()},
       {"log_size", head.log_size()},
       {"log_root", Hex(head.log_root())},

@@ -74,7 +74,7 @@ bool Verify(const PublicKey& key, std::string_view domain, ByteView message, con
   return VerifyRaw(key, Concat(domain, message), sig);
 }
 
-Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key) {
+Status WriteSecretFile(const std::filesystem::path& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Status::Error(errno == EEXIST ? "already_exists" : "io_error",
@@ -85,9 +85,6 @@ Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key) {
     ::close(fd);
     return Status::Error("io_error", "cannot set key file mode: " + std::string(std::strerror(errno)));
   }
-  Seed seed = key.secret_key.seed();
-  std::string text = std::string(kKeyFileMagic) + "\n" + ToHex(seed) + "\n";
-  sodium_memzero(seed.data(), seed.size());
   const char* p = text.data();
   std::size_t left = text.size();
   bool ok = true;
@@ -99,13 +96,21 @@ Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key) {
     left -= static_cast<std::size_t>(n);
   }
   ok = ok && ::fsync(fd) == 0;
-  sodium_memzero(text.data(), text.size());
   ::close(fd);
   if (!ok) return Status::Error("io_error", "cannot write key file " + path.string());
   return Status::Ok();
 }
 
-Result<KeyPair> ReadKeyFile(const std::filesystem::path& path) {
+Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key) {
+  Seed seed = key.secret_key.seed();
+  std::string text = std::string(kKeyFileMagic) + "\n" + ToHex(seed) + "\n";
+  sodium_memzero(seed.data(), seed.size());
+  Status s = WriteSecretFile(path, text);
+  sodium_memzero(text.data(), text.size());
+  return s;
+}
+
+Result<std::string> ReadSecretFile(const std::filesystem::path& path, std::size_t max_bytes) {
   // O_NONBLOCK: a FIFO must be refused below, not wait here for a writer (no effect on regular files).
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
@@ -121,7 +126,7 @@ Result<KeyPair> ReadKeyFile(const std::filesystem::path& path) {
     return Status::Error("insecure_key_file", path.string() +
                                                   " is readable or writable by group or others; run chmod 600 on it");
   }
-  std::string text(kMaxKeyFileBytes, '\0');
+  std::string text(max_bytes, '\0');
   std::size_t used = 0;
   while (used < text.size()) {
     ssize_t n = ::read(fd, text.data() + used, text.size() - used);
@@ -131,6 +136,13 @@ Result<KeyPair> ReadKeyFile(const std::filesystem::path& path) {
   }
   ::close(fd);
   text.resize(used);
+  return text;
+}
+
+Result<KeyPair> ReadKeyFile(const std::filesystem::path& path) {
+  auto read = ReadSecretFile(path, kMaxKeyFileBytes);
+  if (!read.ok()) return read.status();
+  std::string& text = *read;
   std::string expected_prefix = std::string(kKeyFileMagic) + "\n";
   Result<KeyPair> result = Status::Error("invalid_key_file", path.string() + " is not a shanliu key file");
   if (text.size() == expected_prefix.size() + 65 && text.compare(0, expected_prefix.size(), expected_prefix) == 0 &&

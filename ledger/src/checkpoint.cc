@@ -9,6 +9,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/witness.h"
 
 namespace shanliu::ledger {
 namespace {
@@ -316,6 +317,34 @@ Result<Cosignature> VerifyNoteLine(const Genesis& genesis, std::string_view body
 
 }  // namespace
 
+std::uint32_t OriginKeyId(const Genesis& genesis) {
+  assert(genesis.origin_key);
+  return NoteKeyId(CheckpointOrigin(genesis), kNoteEd25519KeyType, genesis.origin_key->verifying_key);
+}
+
+std::string OriginVerifierKey(const Genesis& genesis) {
+  if (!genesis.origin_key) return "";
+  return FormatVerifierKey(CheckpointOrigin(genesis), kNoteEd25519KeyType, genesis.origin_key->verifying_key);
+}
+
+std::string OriginSignatureLine(const Genesis& genesis, const crypto::Signature& signature) {
+  Bytes blob;
+  AppendU32(blob, OriginKeyId(genesis));
+  AppendRaw(blob, signature);
+  return std::string(kSignaturePrefix) + CheckpointOrigin(genesis) + " " + Base64(blob) + "\n";
+}
+
+Status VerifyOriginSignature(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
+                             const crypto::Signature& signature) {
+  if (!genesis.origin_key) return Status::Error("no_origin_key", "the genesis has no origin_key");
+  const std::string body = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root);
+  // Plain Ed25519 (signed-note key type 0x01 signs the note text): what any witness checks.
+  if (!crypto::VerifyRaw(genesis.origin_key->verifying_key, AsBytes(body), signature)) {
+    return Status::Error("bad_cosignature", CheckpointOrigin(genesis) + ": the origin key's signature does not verify");
+  }
+  return Status::Ok();
+}
+
 Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis) {
   auto fields = ParseCheckpointBody(note.body);
   if (!fields.ok()) return fields.status();
@@ -340,6 +369,17 @@ Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Gene
   // the first line of a key decides and a repeat is skipped unverified.
   std::set<std::uint32_t> seen;
   for (const NoteSignature& s : note.signatures) {
+    if (genesis.origin_key && s.name == origin && s.key_id == OriginKeyId(genesis)) {
+      // The group key's line: like a validator's, one that does not verify rejects the note.
+      crypto::Signature sig{};
+      if (s.signature.size() != sig.size()) {
+        return Status::Error("bad_cosignature", s.name + ": the origin key's signature is not 64 bytes");
+      }
+      std::copy(s.signature.begin(), s.signature.end(), sig.begin());
+      SHANLIU_RETURN_IF_ERROR(VerifyOriginSignature(genesis, fields->size, fields->root, sig));
+      out.origin_signed = true;
+      continue;
+    }
     auto it = known.find({s.name, s.key_id});
     if (it == known.end()) {
       out.ignored.push_back(s.name + ": unknown key (not a genesis validator's cosignature/v1 key)");

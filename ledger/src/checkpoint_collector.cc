@@ -45,6 +45,10 @@ CheckpointCollector::Collected CheckpointCollector::Describe(std::uint64_t size,
   }
   c.supermajority = IsSupermajority(c.cosigned_power, genesis_.total_voting_power());
   c.note = CheckpointNote(genesis_, size, root, c.cosignatures);
+  if (auto origin = origin_.find({size, root}); origin != origin_.end()) {
+    c.origin_signature = origin->second;
+    c.note += OriginSignatureLine(genesis_, origin->second);
+  }
   return c;
 }
 
@@ -69,6 +73,34 @@ std::optional<CheckpointCollector::Collected> CheckpointCollector::Best() const 
     if (!newest_any) newest_any = Describe(size_it->first, *best_root, *best);
   }
   return newest_any;
+}
+
+Status CheckpointCollector::AddOriginSignature(std::uint64_t log_size, const Hash256& log_root,
+                                               const crypto::Signature& signature) {
+  SHANLIU_RETURN_IF_ERROR(VerifyOriginSignature(genesis_, log_size, log_root, signature));
+  std::lock_guard lock(mutex_);
+  const auto size_it = by_size_.find(log_size);
+  if (size_it == by_size_.end() || !size_it->second.count(log_root)) {
+    return Status::Error("stale_checkpoint", "log size " + std::to_string(log_size) +
+                                                 " with this root is not a checkpoint kept");
+  }
+  origin_[{log_size, log_root}] = signature;
+  // Only checkpoints still kept: the window of by_size_ bounds this map too.
+  std::erase_if(origin_, [&](const auto& entry) { return !by_size_.count(entry.first.first); });
+  return Status::Ok();
+}
+
+std::optional<CheckpointCollector::Collected> CheckpointCollector::BestWithOrigin() const {
+  std::lock_guard lock(mutex_);
+  for (auto it = origin_.rbegin(); it != origin_.rend(); ++it) {
+    const auto size_it = by_size_.find(it->first.first);
+    if (size_it == by_size_.end()) continue;
+    const auto root_it = size_it->second.find(it->first.second);
+    if (root_it == size_it->second.end()) continue;
+    Collected c = Describe(it->first.first, it->first.second, root_it->second);
+    if (c.supermajority) return c;
+  }
+  return std::nullopt;
 }
 
 }  // namespace shanliu::ledger

@@ -271,10 +271,44 @@ Status ParsePopulations(const json& root, Genesis* g) {
   return Status::Ok();
 }
 
+Status ParseOriginKey(const json& root, Genesis* g) {
+  if (!root.contains("origin_key")) return Status::Ok();
+  const json& o = root.at("origin_key");
+  SHANLIU_RETURN_IF_ERROR(CheckKeys(o, {"verifying_key", "min_signers", "verifying_shares"}, "origin_key"));
+  GenesisOriginKey key;
+  if (!o.contains("verifying_key")) return Bad("origin_key needs verifying_key");
+  auto group_key = ParseKey(o.at("verifying_key"), "origin_key verifying_key");
+  if (!group_key.ok()) return group_key.status();
+  key.verifying_key = *group_key;
+  SHANLIU_RETURN_IF_ERROR(GetUInt(o, "min_signers", &key.min_signers, crypto::frost::kMaxParticipants));
+  if (!o.contains("verifying_shares") || !o.at("verifying_shares").is_array()) {
+    return Bad("origin_key needs verifying_shares, one per validator");
+  }
+  for (const json& v : o.at("verifying_shares")) {
+    auto share = ParseKey(v, "origin_key verifying share");
+    if (!share.ok()) return share.status();
+    key.verifying_shares.push_back(*share);
+  }
+  if (key.verifying_shares.size() != g->validators.size()) {
+    return Bad("origin_key has " + std::to_string(key.verifying_shares.size()) + " verifying shares for " +
+               std::to_string(g->validators.size()) + " validators");
+  }
+  if (key.min_signers != OriginThreshold(g->validators.size())) {
+    return Bad("origin_key min_signers must be floor(2n/3) + 1 = " +
+               std::to_string(OriginThreshold(g->validators.size())));
+  }
+  // Shares that do not lie on the group key's polynomial would make the origin line unsignable.
+  if (Status s = crypto::frost::CheckPublicKeyPackage(OriginPublicKeys(key)); !s.ok()) {
+    return Bad("origin_key: " + s.ToString());
+  }
+  g->origin_key = std::move(key);
+  return Status::Ok();
+}
+
 Result<Genesis> ParseJson(const json& root) {
   SHANLIU_RETURN_IF_ERROR(CheckKeys(root,
                                     {"chain_id", "genesis_time_ms", "validators", "organisations", "parameters",
-                                     "streets", "populations"},
+                                     "streets", "populations", "origin_key"},
                                     "genesis"));
   Genesis g;
   auto chain_id = GetString(root, "chain_id", true);
@@ -373,10 +407,26 @@ Result<Genesis> ParseJson(const json& root) {
     if (val.voting_power == 0) return Bad("voting_power must be at least 1");
     g.validators.push_back(std::move(val));
   }
+  SHANLIU_RETURN_IF_ERROR(ParseOriginKey(root, &g));
   return g;
 }
 
 }  // namespace
+
+std::uint16_t OriginThreshold(std::size_t validator_count) {
+  return static_cast<std::uint16_t>(validator_count * 2 / 3 + 1);
+}
+
+crypto::frost::PublicKeyPackage OriginPublicKeys(const GenesisOriginKey& key) {
+  crypto::frost::PublicKeyPackage out;
+  out.verifying_key = key.verifying_key;
+  out.min_signers = key.min_signers;
+  for (std::size_t i = 0; i < key.verifying_shares.size(); ++i) {
+    out.verifying_shares.emplace(*crypto::frost::Identifier::FromIndex(static_cast<std::uint16_t>(i + 1)),
+                                 key.verifying_shares[i]);
+  }
+  return out;
+}
 
 std::uint64_t Genesis::total_voting_power() const {
   std::uint64_t total = 0;
@@ -470,6 +520,14 @@ std::string GenesisToJson(const Genesis& g) {
         {{"org_id", v.org_id}, {"public_key", crypto::ToHex(v.public_key)}, {"voting_power", v.voting_power}});
   }
   root["validators"] = validators;
+  // Written only when present, so genesis files without a group key keep their bytes.
+  if (g.origin_key) {
+    json shares = json::array();
+    for (const auto& k : g.origin_key->verifying_shares) shares.push_back(crypto::ToHex(k));
+    root["origin_key"] = {{"verifying_key", crypto::ToHex(g.origin_key->verifying_key)},
+                          {"min_signers", g.origin_key->min_signers},
+                          {"verifying_shares", shares}};
+  }
   const GenesisParams& p = g.params;
   const ComplianceParams& c = p.compliance;
   root["parameters"] = {{"donation_fen_per_point", p.donation_fen_per_point},

@@ -40,6 +40,7 @@ Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOption
   if (!opened.ok()) return opened.status();
   std::unique_ptr<Node> node(new Node(io, std::move(options), std::move(key), std::move(*opened)));
   node->validator_index_ = observer ? -1 : index;
+  if (Status s = node->OpenOriginSigner(); !s.ok()) return s;
   node->role_ = observer ? NodeRole::kObserver
                          : (node->ledger_->genesis().validators.size() == 1 ? NodeRole::kSolo : NodeRole::kValidator);
   return node;
@@ -55,6 +56,21 @@ Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key
       checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis())) {}
 
 Node::~Node() { Stop(); }
+
+Status Node::OpenOriginSigner() {
+  const ledger::Genesis& genesis = ledger_->genesis();
+  if (!genesis.origin_key) return Status::Ok();
+  std::optional<std::uint32_t> own;
+  if (validator_index_ >= 0) own = static_cast<std::uint32_t>(validator_index_);
+  const auto& share = options_.origin_share;
+  if (share && (!own || share->identifier != *crypto::frost::Identifier::FromIndex(static_cast<std::uint16_t>(*own + 1)))) {
+    return Status::Error("invalid_config", "the origin share file is " + share->identifier.ToString() +
+                                               "'s, not this node's (validator " +
+                                               (own ? std::to_string(*own) : std::string("none")) + ")");
+  }
+  origin_ = std::make_unique<ledger::OriginSigner>(genesis, own, share);
+  return Status::Ok();
+}
 
 void Node::SetOnCommitted(OnCommitted on_committed) {
   assert(!started_);
@@ -82,6 +98,7 @@ Status Node::Start() {
     rc.on_storage_corrupt = options_.on_storage_corrupt;
     rc.timers = options_.timers;
     rc.backfill = options_.backfill;
+    rc.origin = origin_.get();
     if (options_.transport) {
       runner_ = std::make_unique<Runner>(io_, rc, options_.transport, key_, *ledger_, *mempool_, fan_out,
                                          checkpoints_.get());
@@ -145,7 +162,16 @@ std::optional<ledger::Cosignature> Node::CosignHead() {
 }
 
 void Node::ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own) {
-  if (runner_) runner_->ShareCosignature(header.log_size(), LogRoot(header), own);
+  if (!runner_) return;
+  // Round one of the origin signature rides on the cosignature. The genesis group signs only
+  // while the genesis set is current: after a ValidatorSetChange the origin line is absent
+  // (docs/decisions.md "FROST wiring").
+  std::optional<ledger::OriginCommitment> commitment;
+  if (origin_ && ledger_->ValidatorTransitions(header.height()).empty()) {
+    auto made = origin_->Commit({header.log_size(), LogRoot(header)});
+    if (made.ok()) commitment = *made;
+  }
+  runner_->ShareCosignature(header.log_size(), LogRoot(header), own, commitment);
 }
 
 std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelopes) {
@@ -162,6 +188,11 @@ std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelope
 TxState Node::PendingState(const Hash256& id, Status* error) const { return mempool_->State(id, error); }
 
 std::optional<std::string> Node::CheckpointNote() const {
+  // With an origin key, the newest supermajority checkpoint whose origin line is in (it follows the
+  // cosignatures by two message rounds), so a witness that knows only the origin key can follow.
+  if (origin_) {
+    if (auto signed_best = checkpoints_->BestWithOrigin()) return signed_best->note;
+  }
   auto best = checkpoints_->Best();
   if (!best) return std::nullopt;
   return best->note;

@@ -51,7 +51,8 @@ Runner::~Runner() { impl_->Stop(); }
 Status Runner::Start() { return impl_->Start(); }
 void Runner::Stop() { impl_->Stop(); }
 void Runner::AnnounceHead() { impl_->AnnounceHead(); }
-void Runner::ShareCosignature(std::uint64_t log_size, const Hash256& log_root, const ledger::Cosignature& c) {
+void Runner::ShareCosignature(std::uint64_t log_size, const Hash256& log_root, const ledger::Cosignature& c,
+                              const std::optional<ledger::OriginCommitment>& origin_commitment) {
   pb::p2p::P2pFrame frame;
   auto* m = frame.mutable_cosignature();
   m->set_log_size(log_size);
@@ -59,7 +60,13 @@ void Runner::ShareCosignature(std::uint64_t log_size, const Hash256& log_root, c
   m->set_validator_index(c.validator_index);
   m->set_timestamp_s(c.timestamp_s);
   m->set_signature(std::string(c.signature.begin(), c.signature.end()));
+  if (origin_commitment) {
+    const auto& oc = origin_commitment->commitments;
+    m->set_origin_hiding(std::string(oc.hiding.begin(), oc.hiding.end()));
+    m->set_origin_binding(std::string(oc.binding.begin(), oc.binding.end()));
+  }
   impl_->ShareCosignature(std::move(frame));
+  if (origin_commitment) impl_->OriginProgress({log_size, log_root});
 }
 void Runner::Gossip(std::vector<Bytes> envelopes) { impl_->Gossip(std::move(envelopes)); }
 Runner::Stats Runner::stats() const { return impl_->stats(); }
@@ -118,7 +125,7 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
                                .request_timeout_ms = config_.sync_request_timeout_ms});
   }
   router_ = std::make_unique<Router>(Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints,
-                                                   &snapshots_, backfill_.get()});
+                                                   &snapshots_, backfill_.get(), config_.origin});
 }
 
 Runner::Impl::~Impl() {

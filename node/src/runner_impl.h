@@ -37,6 +37,7 @@ class Runner::Impl {
   void Gossip(std::vector<Bytes> envelopes) { gossip_.Queue(std::move(envelopes)); }
   void AnnounceHead() { router_->AnnounceHead(); }
   void ShareCosignature(pb::p2p::P2pFrame frame) { router_->ShareCosignature(std::move(frame)); }
+  void OriginProgress(const ledger::CheckpointRef& checkpoint) { router_->OriginProgress(checkpoint); }
   Stats stats() const;
   const std::optional<Status>& fatal() const { return fatal_; }
 

@@ -6,6 +6,17 @@
 #include "shanliu/node/log.h"
 
 namespace shanliu::node {
+namespace {
+
+// A fixed-size field of a peer's message: false unless exactly that many bytes.
+template <std::size_t N>
+bool CopyExact(const std::string& field, std::array<std::uint8_t, N>& out) {
+  if (field.size() != N) return false;
+  std::memcpy(out.data(), field.data(), N);
+  return true;
+}
+
+}  // namespace
 
 void Router::OnFrame(const crypto::PublicKey& from, Bytes payload) {
   io_thread_.Check();
@@ -41,6 +52,8 @@ bool Router::Dispatch(const crypto::PublicKey& from, const pb::p2p::P2pFrame& fr
       }
       return true;
     case pb::p2p::P2pFrame::kCosignature: OnCosignature(from, frame.cosignature()); return true;
+    case pb::p2p::P2pFrame::kOriginPackage: OnOriginPackage(from, frame.origin_package()); return true;
+    case pb::p2p::P2pFrame::kOriginShare: OnOriginShare(from, frame.origin_share()); return true;
     case pb::p2p::P2pFrame::kSnapshotManifestRequest:
       if (parts_.snapshots) parts_.snapshots->OnManifestRequest(from);
       return true;
@@ -86,7 +99,114 @@ void Router::OnCosignature(const crypto::PublicKey& from, const pb::p2p::Checkpo
   // so a peer cannot cosign in another validator's name.
   if (Status s = parts_.checkpoints->Add(message.log_size(), root, c); !s.ok()) {
     LogEvent("debug", "cosignature_refused", {{"peer", crypto::ToHex(from)}, {"error", s.ToString()}});
+    return;
   }
+  // The nonce commitments ride on a cosignature that verified, so only a validator can make a
+  // checkpoint take one of the signer's bounded places.
+  if (!parts_.origin || message.origin_hiding().empty()) return;
+  ledger::OriginCommitment commitment{c.validator_index, {}};
+  if (!CopyExact(message.origin_hiding(), commitment.commitments.hiding) ||
+      !CopyExact(message.origin_binding(), commitment.commitments.binding)) {
+    parts_.faults.Warn(from, "origin_commitment_malformed", {});
+    return;
+  }
+  const ledger::CheckpointRef checkpoint{message.log_size(), root};
+  if (Status s = parts_.origin->AddCommitment(checkpoint, commitment); !s.ok()) {
+    parts_.faults.Warn(from, "origin_commitment_refused", {{"error", s.ToString()}});
+    return;
+  }
+  OriginProgress(checkpoint);
+}
+
+void Router::OriginProgress(const ledger::CheckpointRef& checkpoint) {
+  if (!parts_.origin) return;
+  auto package = parts_.origin->TakePackage(checkpoint);
+  if (!package) return;
+  pb::p2p::P2pFrame frame;
+  auto* m = frame.mutable_origin_package();
+  m->set_log_size(checkpoint.log_size);
+  m->set_log_root(std::string(checkpoint.log_root.begin(), checkpoint.log_root.end()));
+  for (const ledger::OriginCommitment& c : package->commitments) {
+    auto* pc = m->add_commitments();
+    pc->set_validator_index(c.validator_index);
+    pc->set_hiding(std::string(c.commitments.hiding.begin(), c.commitments.hiding.end()));
+    pc->set_binding(std::string(c.commitments.binding.begin(), c.commitments.binding.end()));
+  }
+  parts_.peers.SendToAll(frame);
+  SignOrigin(checkpoint);
+}
+
+void Router::OnOriginPackage(const crypto::PublicKey& from, const pb::p2p::OriginSigningPackage& message) {
+  if (!parts_.origin) return;
+  ledger::OriginSigningPackage package;
+  package.checkpoint.log_size = message.log_size();
+  bool well_formed = CopyExact(message.log_root(), package.checkpoint.log_root) &&
+                     message.commitments_size() <= crypto::frost::kMaxParticipants;
+  for (const auto& c : message.commitments()) {
+    if (!well_formed) break;
+    ledger::OriginCommitment oc{c.validator_index(), {}};
+    well_formed = CopyExact(c.hiding(), oc.commitments.hiding) && CopyExact(c.binding(), oc.commitments.binding);
+    package.commitments.push_back(oc);
+  }
+  // The coordinator is a validator named by its transport key (peers are authenticated).
+  const int sender = parts_.ledger.genesis().ValidatorIndex(from);
+  if (!well_formed || sender < 0) {
+    parts_.faults.Warn(from, "origin_package_refused", {{"error", well_formed ? "not a validator" : "malformed"}});
+    return;
+  }
+  auto result = parts_.origin->AddPackage(package, static_cast<std::uint32_t>(sender));
+  if (!result.ok()) {
+    parts_.faults.Warn(from, "origin_package_refused", {{"error", result.status().ToString()}});
+    return;
+  }
+  OriginSigned(package.checkpoint, result);
+  SignOrigin(package.checkpoint);
+}
+
+void Router::SignOrigin(const ledger::CheckpointRef& checkpoint) {
+  auto share = parts_.origin->SignPackage(checkpoint);
+  // Not listed, no share file, or already signed: nothing to send (a replayed package).
+  if (!share.ok()) {
+    LogEvent("debug", "origin_share_not_made", {{"log_size", checkpoint.log_size}, {"error", share.status().ToString()}});
+    return;
+  }
+  pb::p2p::P2pFrame frame;
+  auto* m = frame.mutable_origin_share();
+  m->set_log_size(checkpoint.log_size);
+  m->set_log_root(std::string(checkpoint.log_root.begin(), checkpoint.log_root.end()));
+  m->set_validator_index(share->validator_index);
+  m->set_share(std::string(share->share.begin(), share->share.end()));
+  parts_.peers.SendToAll(frame);
+  OriginSigned(checkpoint, parts_.origin->AddShare(*share));
+}
+
+void Router::OnOriginShare(const crypto::PublicKey& from, const pb::p2p::OriginSignatureShare& message) {
+  if (!parts_.origin) return;
+  ledger::OriginShare share;
+  share.checkpoint.log_size = message.log_size();
+  share.validator_index = message.validator_index();
+  if (!CopyExact(message.log_root(), share.checkpoint.log_root) || !CopyExact(message.share(), share.share)) {
+    parts_.faults.Warn(from, "origin_share_malformed", {});
+    return;
+  }
+  auto result = parts_.origin->AddShare(share);
+  if (!result.ok()) {
+    // Rate-limited per peer; the message names the participant whose share failed.
+    parts_.faults.Warn(from, "origin_share_refused",
+                       {{"participant", share.validator_index}, {"error", result.status().ToString()}});
+    return;
+  }
+  OriginSigned(share.checkpoint, result);
+}
+
+void Router::OriginSigned(const ledger::CheckpointRef& checkpoint,
+                          const Result<std::optional<crypto::Signature>>& result) {
+  if (!result.ok() || !result->has_value() || !parts_.checkpoints) return;
+  if (Status s = parts_.checkpoints->AddOriginSignature(checkpoint.log_size, checkpoint.log_root, **result); !s.ok()) {
+    LogEvent("warn", "origin_signature_refused", {{"log_size", checkpoint.log_size}, {"error", s.ToString()}});
+    return;
+  }
+  LogEvent("debug", "origin_signed", {{"log_size", checkpoint.log_size}});
 }
 
 pb::p2p::P2pFrame Router::HeadFrame() const {

@@ -17,6 +17,7 @@
 #include "runner_parts.h"
 #include "runner_snapshots.h"
 #include "runner_sync.h"
+#include "shanliu/ledger/origin_signing.h"
 
 namespace shanliu::node {
 
@@ -32,6 +33,7 @@ class Router {
     ledger::CheckpointCollector* checkpoints;  // null: cosignatures are not collected
     SnapshotServer* snapshots;                 // null: snapshots are not served
     BackfillDriver* backfill = nullptr;        // null: no history backfill under way
+    ledger::OriginSigner* origin = nullptr;    // null: the chain has no origin key
   };
 
   explicit Router(Parts parts) : parts_(parts) {}
@@ -43,6 +45,8 @@ class Router {
   void OnPeer(const crypto::PublicKey& peer, bool connected);
   void AnnounceHead();  // this node's committed head, to every peer
   void ShareCosignature(pb::p2p::P2pFrame frame);
+  // After this validator committed nonces to a checkpoint: coordinate it if it is ours.
+  void OriginProgress(const ledger::CheckpointRef& checkpoint);
 
   std::uint64_t messages_rejected() const { return messages_rejected_; }
   std::size_t peers() const { return peers_; }
@@ -51,6 +55,10 @@ class Router {
   bool Dispatch(const crypto::PublicKey& from, const pb::p2p::P2pFrame& frame);  // false: refused
   void OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message);
   pb::p2p::P2pFrame HeadFrame() const;
+  void OnOriginPackage(const crypto::PublicKey& from, const pb::p2p::OriginSigningPackage& message);
+  void OnOriginShare(const crypto::PublicKey& from, const pb::p2p::OriginSignatureShare& message);
+  void SignOrigin(const ledger::CheckpointRef& checkpoint);
+  void OriginSigned(const ledger::CheckpointRef& checkpoint, const Result<std::optional<crypto::Signature>>& result);
 
   const Parts parts_;
   std::optional<pb::p2p::P2pFrame> last_own_cosignature_;  // io thread (or before the loop runs)

@@ -191,6 +191,7 @@ export const NODE_ERROR_CODES = {
   frost_bad_commitment: [400, false],
   frost_bad_proof: [400, false],
   frost_nonce_used: [400, false],
+  no_origin_key: [400, false],
   already_proposed: [400, false],
   stale: [400, false],
   past_height: [400, false],

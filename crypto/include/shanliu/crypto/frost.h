@@ -12,6 +12,7 @@
 
 #include <array>
 #include <compare>
+#include <filesystem>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -114,6 +115,23 @@ Result<DealerOutput> TrustedDealerKeygen(std::uint16_t max_signers, std::uint16_
 Result<KeyPackage> VerifySecretShare(const SecretShare& share);
 // derive_group_info: the group key and every participant's verifying share from a VSS commitment.
 Result<PublicKeyPackage> DeriveGroupInfo(std::uint16_t max_signers, std::span<const Element> vss_commitment);
+
+// A public key package from outside (a genesis file): the threshold is in range, every point is
+// valid, identifiers are 1..n, and the verifying shares lie on one polynomial of degree t - 1
+// whose value at 0 is the group key (each share beyond the first t - 1 is interpolated with them).
+// Errors frost_bad_threshold, frost_malformed, frost_invalid_share (naming the first share off the
+// polynomial).
+Status CheckPublicKeyPackage(const PublicKeyPackage& public_keys);
+// A signer's key package from its stored share: the share times G must be the package's verifying
+// share for that identifier (else frost_invalid_share; frost_malformed for an unknown identifier).
+Result<KeyPackage> KeyPackageFromShare(const Identifier& identifier, const SecretScalar& signing_share,
+                                       const PublicKeyPackage& public_keys);
+// Share files hold "shanliu-frost-share-v1", the decimal identifier and the hex share, one a line.
+// Written 0600 and created exclusively, as Ed25519 key files are; read refusing group- or
+// world-accessible files (insecure_key_file) and anything else (invalid_key_file).
+Status WriteShareFile(const std::filesystem::path& path, std::uint16_t identifier_index,
+                      const SecretScalar& signing_share);
+Result<std::pair<Identifier, SecretScalar>> ReadShareFile(const std::filesystem::path& path);
 
 // ---- Distributed key generation (FROST paper, Figure 1) ----
 

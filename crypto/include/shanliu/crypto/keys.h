@@ -54,4 +54,10 @@ Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key);
 // Refuses a file that is group- or world-accessible, malformed, or unreadable.
 Result<KeyPair> ReadKeyFile(const std::filesystem::path& path);
 
+// The same file handling for any secret text (FROST share files): created exclusively with mode
+// 0600 and synced; read refusing non-regular, group- or world-accessible files and more than
+// max_bytes. The caller wipes the text it reads.
+Status WriteSecretFile(const std::filesystem::path& path, const std::string& text);
+Result<std::string> ReadSecretFile(const std::filesystem::path& path, std::size_t max_bytes);
+
 }  // namespace shanliu::crypto

@@ -85,6 +85,22 @@ std::string CosignatureLine(const Genesis& genesis, const Cosignature& cosignatu
 std::string CheckpointNote(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
                            std::span<const Cosignature> cosignatures);
 
+// ---------------------------------------------------------------- the origin line
+
+// The note's signature under the origin name by the validators' FROST group key (genesis
+// "origin_key"): a signed-note Ed25519 line (key type 0x01) over the checkpoint body, the line
+// a standard C2SP witness configured with OriginVerifierKey follows.
+// SHA-256(origin || "\n" || 0x01 || group key)[:4] as a big-endian u32.
+std::uint32_t OriginKeyId(const Genesis& genesis);
+// "<origin>+<hex key ID>+<base64(0x01 || group key)>" (the witness's --log-vkey); "" without one.
+std::string OriginVerifierKey(const Genesis& genesis);
+// "— <origin> <base64(key ID || signature)>\n". The genesis must have an origin key (asserted).
+std::string OriginSignatureLine(const Genesis& genesis, const crypto::Signature& signature);
+// Errors "no_origin_key" (the genesis has none), "bad_cosignature" (does not verify as plain
+// Ed25519 under the group key over the checkpoint body).
+Status VerifyOriginSignature(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
+                             const crypto::Signature& signature);
+
 // ---------------------------------------------------------------- parsing and verifying
 
 struct NoteSignature {
@@ -117,6 +133,7 @@ struct CheckpointVerification {
   std::uint64_t cosigned_power = 0;
   std::uint64_t total_power = 0;
   bool supermajority = false;          // IsSupermajority(cosigned_power, total_power)
+  bool origin_signed = false;          // a valid line of the genesis origin key is present
   std::vector<std::string> ignored;    // every other line and why (unknown key, bad signature, duplicate)
 };
 
@@ -152,11 +169,19 @@ class CheckpointCollector {
     std::vector<Cosignature> cosignatures;  // by validator index
     std::uint64_t cosigned_power = 0;
     bool supermajority = false;
-    std::string note;  // CheckpointNote of the above
+    std::string note;  // CheckpointNote of the above, and the origin line when there is one
+    std::optional<crypto::Signature> origin_signature;  // by the genesis origin key
   };
   // The newest checkpoint cosigned by more than 2/3 of the voting power, else the newest with
   // any cosignature, else nothing.
   std::optional<Collected> Best() const;
+
+  // The validators' FROST signature of a checkpoint (ledger/origin_signing.h), once verified
+  // with VerifyOriginSignature. Kept for checkpoints the collector holds (else "stale_checkpoint").
+  Status AddOriginSignature(std::uint64_t log_size, const Hash256& log_root, const crypto::Signature& signature);
+  // The newest checkpoint cosigned by more than 2/3 of the voting power that also carries the
+  // origin line, else nothing.
+  std::optional<Collected> BestWithOrigin() const;
 
  private:
   using Signers = std::map<std::uint32_t, Cosignature>;
@@ -166,6 +191,7 @@ class CheckpointCollector {
   const std::size_t keep_sizes_;
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::map<Hash256, Signers>> by_size_;  // guarded by mutex_
+  std::map<std::pair<std::uint64_t, Hash256>, crypto::Signature> origin_;  // guarded by mutex_, within by_size_
 };
 
 }  // namespace shanliu::ledger

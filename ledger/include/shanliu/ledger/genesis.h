@@ -4,11 +4,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "shanliu/crypto/frost.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/goods.h"
 #include "shanliu/pb/shanliu.pb.h"
@@ -83,6 +85,22 @@ struct GenesisPopulation {
   std::uint64_t population = 0;
 };
 
+// The validators' FROST group key (RFC 9591, docs/data-format.md "origin_key"): its signatures
+// are plain Ed25519 and sign the checkpoint note under the origin name, so a standard C2SP
+// witness can follow the chain with one key. validators[i] holds FROST identifier i + 1, whose
+// verifying share is verifying_shares[i]; min_signers is OriginThreshold(n).
+struct GenesisOriginKey {
+  crypto::PublicKey verifying_key{};
+  std::uint16_t min_signers = 0;
+  std::vector<crypto::PublicKey> verifying_shares;
+};
+
+// More than 2/3 of the validators by count, as a commit certificate needs: floor(2n/3) + 1.
+std::uint16_t OriginThreshold(std::size_t validator_count);
+
+// The origin key as FROST's public key package (identifiers 1..n).
+crypto::frost::PublicKeyPackage OriginPublicKeys(const GenesisOriginKey& key);
+
 struct Genesis {
   std::string chain_id;
   std::uint64_t genesis_time_ms = 0;
@@ -91,6 +109,7 @@ struct Genesis {
   GenesisParams params;
   std::vector<GenesisStreet> streets;          // optional "streets"
   std::vector<GenesisPopulation> populations;  // optional "populations"
+  std::optional<GenesisOriginKey> origin_key;  // optional "origin_key": no origin line without it
 
   std::uint64_t total_voting_power() const;
   Hash256 validators_hash() const { return ValidatorsHash(validators); }

@@ -26,6 +26,7 @@
 
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/origin_signing.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/node/clock.h"
 #include "shanliu/node/mempool.h"
@@ -71,6 +72,9 @@ struct NodeOptions {
   // A store restored from a snapshot fetches blocks 1..snapshot from the peers while it runs
   // (`state_sync.backfill`, RunnerConfig::backfill).
   bool backfill = true;
+  // This validator's share of the genesis origin key (main reads it from "origin.share" beside the
+  // node key and checks it against genesis). None: it takes no part in signing the origin line.
+  std::optional<crypto::frost::KeyPackage> origin_share;
 };
 
 enum class NodeRole { kSolo, kValidator, kObserver };
@@ -122,6 +126,7 @@ class Node {
  private:
   Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key, std::unique_ptr<ledger::Ledger> ledger);
   void Committed(const CommittedBlock& block);  // the fan-out; io thread
+  Status OpenOriginSigner();  // "invalid_config" for a share of another validator
   std::optional<ledger::Cosignature> CosignHead();
   void ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own);
   const Clock& clock() const { return options_.clock ? *options_.clock : SystemClock(); }
@@ -135,6 +140,7 @@ class Node {
   std::unique_ptr<ledger::VerifyPool> verify_pool_ = std::make_unique<ledger::VerifyPool>();
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<ledger::CheckpointCollector> checkpoints_;
+  std::unique_ptr<ledger::OriginSigner> origin_;  // null: the genesis has no origin key
   int validator_index_ = -1;
   NodeRole role_ = NodeRole::kObserver;
   std::unique_ptr<Runner> runner_;  // null: a lone validator with no peers configured

@@ -15,6 +15,7 @@
 
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/origin_signing.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/verify_pool.h"
 #include "shanliu/node/clock.h"
@@ -27,6 +28,9 @@
 namespace shanliu::node {
 
 struct RunnerConfig {
+  // The origin-key signing of checkpoints (ledger/origin_signing.h), owned by the node; null:
+  // the chain has no origin key, and origin frames are ignored.
+  ledger::OriginSigner* origin = nullptr;
   std::filesystem::path wal_path;  // validators only
   bool observer = false;
   // No empty blocks while nothing is pending (DESIGN 7): a height starts when the mempool
@@ -109,7 +113,10 @@ class Runner {
 
   // This validator's cosignature of the checkpoint after a block, for every peer's collector.
   // Call on the io thread.
-  void ShareCosignature(std::uint64_t log_size, const Hash256& log_root, const ledger::Cosignature& cosignature);
+  // With this validator's FROST commitments to the same checkpoint, when it holds an origin share;
+  // a validator that coordinates the checkpoint then sends the signing package once it can.
+  void ShareCosignature(std::uint64_t log_size, const Hash256& log_root, const ledger::Cosignature& cosignature,
+                        const std::optional<ledger::OriginCommitment>& origin_commitment = std::nullopt);
 
   // Thread-safe: txs the API admitted to the mempool, to be passed on to peers.
   void Gossip(std::vector<Bytes> envelopes);

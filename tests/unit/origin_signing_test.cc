@@ -1,0 +1,352 @@
+// FROST signing of checkpoints under the origin name: genesis origin_key parsing, share files,
+// several in-process OriginSigners exchanging commitments, packages and shares (including a bad
+// share, a replayed package and a stale checkpoint), and the origin line in notes.
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/origin_signing.h"
+#include "shanliu/ledger/witness.h"
+#include "test_chain.h"
+
+using namespace shanliu;
+using shanliu::testing::TestKey;
+namespace frost = shanliu::crypto::frost;
+namespace fs = std::filesystem;
+
+namespace {
+
+frost::RandomFill Seeded(std::uint64_t seed) {
+  auto counter = std::make_shared<std::uint64_t>(0);
+  return [seed, counter](std::span<std::uint8_t> out) {
+    std::array<std::uint8_t, randombytes_SEEDBYTES> key{};
+    for (int i = 0; i < 8; ++i) key[i] = static_cast<std::uint8_t>(seed >> (8 * i));
+    for (int i = 0; i < 8; ++i) key[8 + i] = static_cast<std::uint8_t>(*counter >> (8 * i));
+    ++*counter;
+    randombytes_buf_deterministic(out.data(), out.size(), key.data());
+  };
+}
+
+struct Group {
+  ledger::Genesis genesis;
+  std::vector<frost::KeyPackage> keys;
+};
+
+// Four validators of power 1 and a 3-of-4 origin key from a seeded dealer.
+Group FourWithOriginKey(std::uint64_t seed = 7) {
+  Group out;
+  ledger::Genesis& g = out.genesis;
+  g.chain_id = "test-chain";
+  g.genesis_time_ms = 1'767'225'600'000;
+  const char* orgs[] = {"bureau", "federation", "bank-1", "bank-2"};
+  for (int i = 0; i < 4; ++i) g.validators.push_back({TestKey("validator-" + std::to_string(i)).public_key, 1, orgs[i]});
+  auto dealer = frost::TrustedDealerKeygen(4, ledger::OriginThreshold(4), Seeded(seed));
+  REQUIRE(dealer.ok());
+  g.origin_key = ledger::GenesisOriginKey{dealer->public_keys.verifying_key, dealer->public_keys.min_signers, {}};
+  for (const auto& [id, share] : dealer->public_keys.verifying_shares) g.origin_key->verifying_shares.push_back(share);
+  for (const frost::SecretShare& share : dealer->shares) {
+    auto key = frost::VerifySecretShare(share);
+    REQUIRE(key.ok());
+    out.keys.push_back(*key);
+  }
+  return out;
+}
+
+std::vector<std::unique_ptr<ledger::OriginSigner>> Signers(const Group& group) {
+  std::vector<std::unique_ptr<ledger::OriginSigner>> out;
+  for (std::uint32_t i = 0; i < group.keys.size(); ++i) {
+    out.push_back(std::make_unique<ledger::OriginSigner>(group.genesis, i, group.keys[i], Seeded(100 + i)));
+  }
+  return out;
+}
+
+ledger::CheckpointRef Checkpoint(std::uint64_t size) {
+  return {size, crypto::Sha256(AsBytes("root-" + std::to_string(size)))};
+}
+
+// Every signer commits and every other records the commitment (the cosignature exchange).
+void ExchangeCommitments(std::vector<std::unique_ptr<ledger::OriginSigner>>& signers, const ledger::CheckpointRef& c) {
+  for (auto& s : signers) {
+    auto mine = s->Commit(c);
+    REQUIRE(mine.ok());
+    REQUIRE(mine->has_value());
+    for (auto& other : signers) {
+      if (other != s) REQUIRE(other->AddCommitment(c, **mine).ok());
+    }
+  }
+}
+
+bool VerifiesUnderGroupKey(const ledger::Genesis& g, const ledger::CheckpointRef& c, const crypto::Signature& sig) {
+  const std::string body = ledger::CheckpointBody(ledger::CheckpointOrigin(g), c.log_size, c.log_root);
+  return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                                     g.origin_key->verifying_key.data()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("four in-process signers make an origin signature that plain Ed25519 verifies") {
+  const Group group = FourWithOriginKey();
+  auto signers = Signers(group);
+  const ledger::CheckpointRef c = Checkpoint(10);  // coordinator: 10 mod 4 = validator 2
+  REQUIRE(ledger::OriginCoordinator(group.genesis, c.log_size) == 2);
+  ExchangeCommitments(signers, c);
+  CHECK_FALSE(signers[0]->TakePackage(c).has_value());  // not the coordinator
+  auto package = signers[2]->TakePackage(c);
+  REQUIRE(package.has_value());
+  CHECK(package->commitments.size() == 3);
+  CHECK_FALSE(signers[2]->TakePackage(c).has_value());  // once
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    if (i != 2) REQUIRE(signers[i]->AddPackage(*package, 2).ok());
+  }
+  // The three listed sign; an observer-like fourth signer aggregates from the shares alone.
+  std::optional<crypto::Signature> signature;
+  for (const ledger::OriginCommitment& listed : package->commitments) {
+    auto share = signers[listed.validator_index]->SignPackage(c);
+    REQUIRE(share.ok());
+    auto result = signers[3]->AddShare(*share);
+    REQUIRE(result.ok());
+    if (result->has_value()) signature = **result;
+  }
+  REQUIRE(signature.has_value());
+  CHECK(VerifiesUnderGroupKey(group.genesis, c, *signature));
+  CHECK(ledger::VerifyOriginSignature(group.genesis, c.log_size, c.log_root, *signature).ok());
+  // Another checkpoint's body does not verify under it.
+  CHECK(ledger::VerifyOriginSignature(group.genesis, 11, c.log_root, *signature).code() == "bad_cosignature");
+}
+
+TEST_CASE("a bad share is refused naming the signer and the good ones still aggregate") {
+  const Group group = FourWithOriginKey();
+  auto signers = Signers(group);
+  const ledger::CheckpointRef c = Checkpoint(8);  // coordinator 0
+  ExchangeCommitments(signers, c);
+  auto package = signers[0]->TakePackage(c);
+  REQUIRE(package.has_value());
+  REQUIRE(signers[3]->AddPackage(*package, 0).ok());
+  std::vector<ledger::OriginShare> shares;
+  for (const auto& listed : package->commitments) {
+    if (listed.validator_index != 0) REQUIRE(signers[listed.validator_index]->AddPackage(*package, 0).ok());
+    auto share = signers[listed.validator_index]->SignPackage(c);
+    REQUIRE(share.ok());
+    shares.push_back(*share);
+  }
+  ledger::OriginShare bad = shares[1];
+  bad.share[0] ^= 1;
+  auto refused = signers[3]->AddShare(bad);
+  CHECK(refused.status().code() == "frost_invalid_share");
+  CHECK(refused.status().message().find("validator " + std::to_string(bad.validator_index)) != std::string::npos);
+  // A share from a validator the package does not list is refused too.
+  ledger::OriginShare unlisted = shares[0];
+  unlisted.validator_index = 3;
+  CHECK(signers[3]->AddShare(unlisted).status().code() == "frost_invalid_share");
+  std::optional<crypto::Signature> signature;
+  for (const auto& share : shares) {
+    auto r = signers[3]->AddShare(share);
+    REQUIRE(r.ok());
+    if (r->has_value()) signature = **r;
+  }
+  REQUIRE(signature.has_value());
+  CHECK(VerifiesUnderGroupKey(group.genesis, c, *signature));
+}
+
+TEST_CASE("a replayed package gets no second share and a package from a non-coordinator is refused") {
+  const Group group = FourWithOriginKey();
+  auto signers = Signers(group);
+  const ledger::CheckpointRef c = Checkpoint(9);  // coordinator 1
+  ExchangeCommitments(signers, c);
+  auto package = signers[1]->TakePackage(c);
+  REQUIRE(package.has_value());
+  const std::uint32_t signer = package->commitments[0].validator_index == 1 ? package->commitments[1].validator_index
+                                                                              : package->commitments[0].validator_index;
+  CHECK(signers[signer]->AddPackage(*package, 3).status().code() == "frost_bad_commitment");
+  REQUIRE(signers[signer]->AddPackage(*package, 1).ok());
+  REQUIRE(signers[signer]->SignPackage(c).ok());
+  REQUIRE(signers[signer]->AddPackage(*package, 1).ok());  // the same package again: harmless
+  CHECK(signers[signer]->SignPackage(c).status().code() == "frost_nonce_used");
+  // A different package for the same checkpoint is a conflict.
+  ledger::OriginSigningPackage other = *package;
+  std::swap(other.commitments[0].commitments.hiding, other.commitments[0].commitments.binding);
+  CHECK(signers[signer]->AddPackage(other, 1).status().code() == "frost_bad_commitment");
+  // A package that misquotes the signer's commitments is refused (and burns its nonces).
+  auto fresh = Signers(group);
+  ExchangeCommitments(fresh, c);
+  auto p2 = fresh[1]->TakePackage(c);
+  REQUIRE(p2.has_value());
+  for (auto& listed : p2->commitments) {
+    if (listed.validator_index == signer) std::swap(listed.commitments.hiding, listed.commitments.binding);
+  }
+  auto victim = std::make_unique<ledger::OriginSigner>(group.genesis, signer, group.keys[signer], Seeded(999));
+  REQUIRE(victim->Commit(c).ok());
+  REQUIRE(victim->AddPackage(*p2, 1).ok());
+  CHECK(victim->SignPackage(c).status().code() == "frost_bad_commitment");
+  CHECK(victim->SignPackage(c).status().code() == "frost_nonce_used");
+}
+
+TEST_CASE("stale checkpoints and bounded sessions") {
+  const Group group = FourWithOriginKey();
+  ledger::OriginSigner signer(group.genesis, 0, group.keys[0], Seeded(5), 4);
+  for (std::uint64_t size = 10; size < 20; ++size) REQUIRE(signer.Commit(Checkpoint(size)).ok());
+  CHECK(signer.sessions() == 4);
+  CHECK(signer.Commit(Checkpoint(3)).status().code() == "stale_checkpoint");
+  ledger::OriginCommitment peer{1, (*signer.Commit(Checkpoint(19)))->commitments};
+  CHECK(signer.AddCommitment(Checkpoint(2), peer).code() == "stale_checkpoint");
+  CHECK(signer.AddCommitment(Checkpoint(19), ledger::OriginCommitment{9, peer.commitments}).code() ==
+        "unknown_validator");
+  ledger::OriginCommitment bad_point = peer;
+  bad_point.commitments.hiding.fill(0);
+  CHECK(signer.AddCommitment(Checkpoint(19), bad_point).code() == "frost_malformed");
+  // A share for a checkpoint no longer (or never) kept opens no session.
+  ledger::OriginShare share{Checkpoint(11), 1, {}};
+  CHECK(signer.AddShare(share).status().code() == "stale_checkpoint");
+  CHECK(signer.sessions() == 4);
+  // A package for an evicted checkpoint: its nonces are gone, so no share.
+  ledger::OriginSigner coordinator(group.genesis, 0, group.keys[0], Seeded(6), 4);
+  CHECK(coordinator.SignPackage(Checkpoint(12)).status().code() == "stale_checkpoint");
+}
+
+TEST_CASE("genesis origin_key round-trips and hostile values are refused") {
+  Group group = FourWithOriginKey();
+  // The organisations ParseGenesis requires of the validators.
+  const std::pair<const char*, pb::OrgKind> orgs[] = {{"bureau", pb::ORG_KIND_BUREAU},
+                                                      {"federation", pb::ORG_KIND_FEDERATION},
+                                                      {"bank-1", pb::ORG_KIND_BANK},
+                                                      {"bank-2", pb::ORG_KIND_BANK}};
+  for (const auto& [id, kind] : orgs) {
+    ledger::GenesisOrg org;
+    org.org_id = id;
+    org.kind = kind;
+    org.name_zh = id;
+    org.credit_code = testing::TestCreditCode(kind == pb::ORG_KIND_BANK ? "91" : kind == pb::ORG_KIND_BUREAU ? "11" : "51", id);
+    org.public_keys = {TestKey(std::string("org-") + id).public_key};
+    group.genesis.organisations.push_back(org);
+  }
+  const std::string json_text = ledger::GenesisToJson(group.genesis);
+  auto parsed = ledger::ParseGenesis(json_text);
+  REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+  REQUIRE(parsed->origin_key.has_value());
+  CHECK(parsed->origin_key->verifying_key == group.genesis.origin_key->verifying_key);
+  CHECK(parsed->origin_key->min_signers == 3);
+  CHECK(ledger::GenesisToJson(*parsed) == json_text);
+  const auto mutate = [&](const std::function<void(nlohmann::json&)>& change) {
+    nlohmann::json j = nlohmann::json::parse(json_text);
+    change(j["origin_key"]);
+    return ledger::ParseGenesis(j.dump()).status();
+  };
+  CHECK(mutate([](nlohmann::json& o) { o["min_signers"] = 1; }).code() == "invalid_genesis");
+  CHECK(mutate([](nlohmann::json& o) { o["verifying_shares"].erase(0); }).code() == "invalid_genesis");
+  CHECK(mutate([](nlohmann::json& o) { o["extra"] = 1; }).code() == "invalid_genesis");
+  // Two shares swapped: not on the group key's polynomial in that order.
+  const Status swapped = mutate([](nlohmann::json& o) { std::swap(o["verifying_shares"][0], o["verifying_shares"][1]); });
+  CHECK(swapped.code() == "invalid_genesis");
+  CHECK(swapped.message().find("frost_invalid_share") != std::string::npos);
+  // Another group's key.
+  const Status other_key = mutate([](nlohmann::json& o) {
+    o["verifying_key"] = crypto::ToHex(TestKey("someone").public_key);
+  });
+  CHECK(other_key.code() == "invalid_genesis");
+}
+
+TEST_CASE("share files are private, typed on bad input, and must match the genesis share") {
+  const Group group = FourWithOriginKey();
+  const fs::path dir = fs::temp_directory_path() / ("shanliu-origin-share-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path path = dir / "origin.share";
+  REQUIRE(frost::WriteShareFile(path, 2, group.keys[1].signing_share).ok());
+  CHECK((fs::status(path).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(frost::WriteShareFile(path, 2, group.keys[1].signing_share).code() == "already_exists");
+  auto read = frost::ReadShareFile(path);
+  REQUIRE(read.ok());
+  auto key = frost::KeyPackageFromShare(read->first, read->second, ledger::OriginPublicKeys(*group.genesis.origin_key));
+  REQUIRE(key.ok());
+  CHECK(key->verifying_key == group.genesis.origin_key->verifying_key);
+  // The right file for the wrong identifier (a share file copied to another validator).
+  auto wrong = frost::KeyPackageFromShare(*frost::Identifier::FromIndex(3), read->second,
+                                          ledger::OriginPublicKeys(*group.genesis.origin_key));
+  CHECK(wrong.status().code() == "frost_invalid_share");
+  const auto write_raw = [&](const std::string& name, const std::string& text) {
+    REQUIRE(crypto::WriteSecretFile(dir / name, text).ok());
+    return frost::ReadShareFile(dir / name).status().code();
+  };
+  const std::string hex = crypto::ToHex(group.keys[1].signing_share.bytes());
+  CHECK(write_raw("a", "shanliu-frost-share-v1\n02\n" + hex + "\n") == "invalid_key_file");
+  CHECK(write_raw("b", "shanliu-frost-share-v1\n0\n" + hex + "\n") == "invalid_key_file");
+  CHECK(write_raw("c", "shanliu-frost-share-v1\n2\n" + hex) == "invalid_key_file");
+  CHECK(write_raw("d", "shanliu-frost-share-v1\n2\n" + std::string(64, 'f') + "\n") == "invalid_key_file");
+  CHECK(write_raw("e", "shanliu-ed25519-secret-v1\n" + hex + "\n") == "invalid_key_file");
+  fs::permissions(path, fs::perms::group_read, fs::perm_options::add);
+  CHECK(frost::ReadShareFile(path).status().code() == "insecure_key_file");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the origin line in notes: collector, verifier and witness vkey agree") {
+  const Group group = FourWithOriginKey();
+  const ledger::Genesis& g = group.genesis;
+  auto signers = Signers(group);
+  const ledger::CheckpointRef c = Checkpoint(12);  // coordinator 0
+  ExchangeCommitments(signers, c);
+  auto package = signers[0]->TakePackage(c);
+  REQUIRE(package.has_value());
+  std::optional<crypto::Signature> signature;
+  for (const auto& listed : package->commitments) {
+    if (listed.validator_index != 0) REQUIRE(signers[listed.validator_index]->AddPackage(*package, 0).ok());
+    auto share = signers[listed.validator_index]->SignPackage(c);
+    REQUIRE(share.ok());
+    auto r = signers[0]->AddShare(*share);
+    REQUIRE(r.ok());
+    if (r->has_value()) signature = **r;
+  }
+  REQUIRE(signature.has_value());
+
+  ledger::CheckpointCollector collector(g);
+  CHECK(collector.AddOriginSignature(c.log_size, c.log_root, *signature).code() == "stale_checkpoint");
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    REQUIRE(collector.Add(c.log_size, c.log_root,
+                          ledger::MakeCosignature(g, i, TestKey("validator-" + std::to_string(i)).secret_key,
+                                                  c.log_size, c.log_root, 1'767'225'600))
+                .ok());
+  }
+  CHECK_FALSE(collector.BestWithOrigin().has_value());
+  crypto::Signature forged = *signature;
+  forged[5] ^= 1;
+  CHECK(collector.AddOriginSignature(c.log_size, c.log_root, forged).code() == "bad_cosignature");
+  REQUIRE(collector.AddOriginSignature(c.log_size, c.log_root, *signature).ok());
+  auto best = collector.BestWithOrigin();
+  REQUIRE(best.has_value());
+  CHECK(best->origin_signature == signature);
+
+  // The note verifies with the origin line, and a witness policy holding only the origin vkey accepts it.
+  auto verified = ledger::VerifyCheckpointNote(best->note, g);
+  REQUIRE(verified.ok());
+  CHECK(verified->origin_signed);
+  CHECK(verified->supermajority);
+  auto vkey = ledger::ParseVerifierKey(ledger::OriginVerifierKey(g));
+  REQUIRE(vkey.ok());
+  CHECK(vkey->public_key == g.origin_key->verifying_key);
+  ledger::LogPolicy policy;
+  policy.origin = ledger::CheckpointOrigin(g);
+  policy.origin_keys = {*vkey};
+  auto note = ledger::ParseNote(best->note);
+  REQUIRE(note.ok());
+  CHECK(ledger::CheckLogPolicy(*note, policy).ok());
+  // An independent reading of signed-note: key ID = SHA-256(name || 0x0A || 0x01 || key)[:4].
+  Bytes material(policy.origin.begin(), policy.origin.end());
+  material.push_back('\n');
+  material.push_back(0x01);
+  material.insert(material.end(), g.origin_key->verifying_key.begin(), g.origin_key->verifying_key.end());
+  const Hash256 h = crypto::Sha256(material);
+  CHECK(ledger::OriginKeyId(g) == ((std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) |
+                                   (std::uint32_t{h[2]} << 8) | h[3]));
+  // A note whose origin line is tampered with is rejected outright.
+  std::string tampered = best->note;
+  const std::string line = ledger::OriginSignatureLine(g, *signature);
+  tampered.replace(tampered.find(line), line.size(), ledger::OriginSignatureLine(g, forged));
+  CHECK(ledger::VerifyCheckpointNote(tampered, g).status().code() == "bad_cosignature");
+}
