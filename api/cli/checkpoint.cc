@@ -81,6 +81,12 @@ int Checkpoint(const Args& args) {
     std::cerr << "checkpoint: log size " << verified->checkpoint.size << ", cosigned by";
     for (const auto& c : verified->cosigners) std::cerr << " " << c.name;
     std::cerr << " (" << verified->cosigned_power << " of " << verified->total_power << " voting power)\n";
+    // The origin line was checked against the genesis group key by VerifyCheckpointNote (a line
+    // that does not verify failed it above); say whether one is there.
+    if (genesis->origin_key) {
+      std::cerr << "checkpoint: origin key " << (verified->origin_signed ? "signed" : "did not sign") << " ("
+                << ledger::OriginVerifierKey(*genesis) << ")\n";
+    }
     for (const std::string& why : verified->ignored) std::cerr << "checkpoint: ignored " << why << "\n";
     if (!verified->supermajority) {
       std::cerr << "shanliu checkpoint: NOT VERIFIED: more than 2/3 of the voting power must cosign\n";
