@@ -4,6 +4,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/node/config.h"
+#include "shanliu/node/frost_ceremony.h"
 #include "shanliu/node/log.h"
 #include "shanliu/node/node.h"
 #include "shanliu/node/offset_clock.h"
@@ -102,6 +104,56 @@ Status LoadOriginShare(const ledger::Genesis& genesis, const crypto::KeyPair& ke
   if (!package.ok()) return package.status();
   config.origin_share = std::move(*package);
   return Status::Ok();
+}
+
+constexpr char kDkgUsage[] = R"(usage: shanliu-node frost-dkg part1|part2|part3 --genesis FILE --key FILE --dir DIR [--epoch N]
+
+The offline DKG ceremony for the origin key (docs/operator.md "The origin key ceremony"). Every
+validator of the genesis runs each part in its own DIR, handing the public files on in between:
+  part1  writes round1-v<i>.json (give it to every other validator) and round1-v<i>.secret
+  part2  needs every round1-v*.json; writes round2-v<i>-to-v<j>.json (give each to validator j)
+         and round2-v<i>.secret; prints the SHA-256 of all round-1 packages: compare it with
+         every other validator's out of band before going on
+  part3  needs round2-v*-to-v<i>.json from everyone; writes origin.share (move it beside the
+         node key) and origin_key.json (the genesis "origin_key" block); prints the hash again
+Exit 0 done, 1 refused (typed frost_* error; nothing written), 2 bad arguments.
+)";
+
+int Fail(const std::string& what, const shanliu::Status& s);
+
+int FrostDkgCommand(int argc, char** argv) {
+  std::map<std::string, std::string> flags;
+  for (int i = 3; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
+  const std::string part = argc > 2 ? argv[2] : "";
+  const bool even = argc % 2 == 1;
+  if ((part != "part1" && part != "part2" && part != "part3") || !even || !flags.count("--genesis") ||
+      !flags.count("--key") || !flags.count("--dir") || flags.size() > 4 || (flags.size() == 4 && !flags.count("--epoch"))) {
+    std::cerr << kDkgUsage;
+    return 2;
+  }
+  std::uint64_t epoch = 0;
+  if (flags.count("--epoch")) {
+    const std::string& e = flags["--epoch"];
+    if (e.empty() || e.size() > 19 || e.find_first_not_of("0123456789") != std::string::npos) {
+      std::cerr << kDkgUsage;
+      return 2;
+    }
+    epoch = std::stoull(e);
+  }
+  auto genesis = ledger::LoadGenesis(flags["--genesis"]);
+  if (!genesis.ok()) return Fail("frost-dkg", genesis.status());
+  auto key = crypto::ReadKeyFile(flags["--key"]);
+  if (!key.ok()) return Fail("frost-dkg", key.status());
+  const node::CeremonyParty party{*genesis, epoch, *key, flags["--dir"]};
+  if (part == "part1") {
+    if (Status s = node::DkgCeremonyPart1(party); !s.ok()) return Fail("frost-dkg", s);
+    std::cout << "round 1 written to " << flags["--dir"] << "\n";
+    return 0;
+  }
+  auto hash = part == "part2" ? node::DkgCeremonyPart2(party) : node::DkgCeremonyPart3(party);
+  if (!hash.ok()) return Fail("frost-dkg", hash.status());
+  std::cout << "round-1 packages sha256 " << *hash << "\n";
+  return 0;
 }
 
 int Fail(const std::string& what, const shanliu::Status& s) {
@@ -360,6 +412,7 @@ int main(int argc, char** argv) {
   bool repair = false, salvage = true, restored_ok = false, state_sync = false;
   int first = 1;
   if (argc > 1 && std::string(argv[1]) == "backup") return node::BackupCommand(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "frost-dkg") return FrostDkgCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "restore") return node::RestoreCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "repair") {
     repair = true;

@@ -74,6 +74,34 @@ bool Verify(const PublicKey& key, std::string_view domain, ByteView message, con
   return VerifyRaw(key, Concat(domain, message), sig);
 }
 
+Result<Bytes> SealToEd25519(const PublicKey& recipient, ByteView message) {
+  std::array<std::uint8_t, crypto_box_PUBLICKEYBYTES> x25519{};
+  if (crypto_sign_ed25519_pk_to_curve25519(x25519.data(), recipient.data()) != 0) {
+    return Status::Error("invalid_argument", "the recipient key has no X25519 form");
+  }
+  Bytes out(message.size() + crypto_box_SEALBYTES);
+  if (crypto_box_seal(out.data(), message.data(), message.size(), x25519.data()) != 0) {
+    return Status::Error("invalid_argument", "cannot seal to the recipient key");
+  }
+  return out;
+}
+
+Result<Bytes> OpenSealedWithEd25519(const KeyPair& recipient, ByteView sealed) {
+  std::array<std::uint8_t, crypto_box_PUBLICKEYBYTES> pk{};
+  std::array<std::uint8_t, crypto_box_SECRETKEYBYTES> sk{};
+  if (sealed.size() < crypto_box_SEALBYTES ||
+      crypto_sign_ed25519_pk_to_curve25519(pk.data(), recipient.public_key.data()) != 0 ||
+      crypto_sign_ed25519_sk_to_curve25519(sk.data(), recipient.secret_key.data()) != 0) {
+    sodium_memzero(sk.data(), sk.size());
+    return Status::Error("invalid_argument", "not a sealed box for this key");
+  }
+  Bytes out(sealed.size() - crypto_box_SEALBYTES);
+  const int rc = crypto_box_seal_open(out.data(), sealed.data(), sealed.size(), pk.data(), sk.data());
+  sodium_memzero(sk.data(), sk.size());
+  if (rc != 0) return Status::Error("invalid_argument", "the sealed box is not for this key or was altered");
+  return out;
+}
+
 Status WriteSecretFile(const std::filesystem::path& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {

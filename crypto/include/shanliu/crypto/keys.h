@@ -54,6 +54,13 @@ Status WriteKeyFile(const std::filesystem::path& path, const KeyPair& key);
 // Refuses a file that is group- or world-accessible, malformed, or unreadable.
 Result<KeyPair> ReadKeyFile(const std::filesystem::path& path);
 
+// Anonymous sealed boxes (libsodium crypto_box_seal) to the X25519 key converted from an Ed25519
+// public key, and opened with the converted secret key: how a DKG share reaches one validator
+// over an untrusted channel. Open fails ("invalid_argument") for a box sealed to another key or
+// altered in any byte.
+Result<Bytes> SealToEd25519(const PublicKey& recipient, ByteView message);
+Result<Bytes> OpenSealedWithEd25519(const KeyPair& recipient, ByteView sealed);
+
 // The same file handling for any secret text (FROST share files): created exclusively with mode
 // 0600 and synced; read refusing non-regular, group- or world-accessible files and more than
 // max_bytes. The caller wipes the text it reads.
