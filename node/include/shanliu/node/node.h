@@ -135,7 +135,7 @@ class Node {
   std::unique_ptr<ledger::VerifyPool> verify_pool_ = std::make_unique<ledger::VerifyPool>();
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<ledger::CheckpointCollector> checkpoints_;
-  int validator_index_ = -1;
+  bool cosigns_ = false;  // not an observer: cosigns checkpoints of sets that hold its key
   NodeRole role_ = NodeRole::kObserver;
   std::unique_ptr<Runner> runner_;  // null: a lone validator with no peers configured
   std::unique_ptr<SoloProducer> producer_;
