@@ -234,7 +234,7 @@ api::NodeHooks ApiHooks(node::Node& node) {
   };
   hooks.info = [&node] {
     return api::NodeInfo{node.node_id(), node.role() == node::NodeRole::kObserver ? "observer" : "validator",
-                         node.mempool().size(), node.peers()};
+                         node.mempool().size(), node.peers(), node.mempool().applied_total()};
   };
   return hooks;
 }

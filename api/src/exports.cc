@@ -295,9 +295,10 @@ Result<ExportPeriod> ParseExportPeriod(const std::string* from, const std::strin
   return p;
 }
 
-std::uint64_t FirstLeafAtOrAfter(const ledger::ReadView& view, std::uint64_t time_ms) {
-  // Block times strictly increase (the ledger checks it), so a binary search over heights works.
-  std::uint64_t low = 0, high = view.head().height() + 1;  // answer in [low, high]
+// The first height in [low, high) whose block time is at or after time_ms (high: none), every
+// block of the range held. Block times strictly increase (the ledger checks it).
+std::uint64_t FirstHeightAtOrAfter(const ledger::ReadView& view, std::uint64_t low, std::uint64_t high,
+                                   std::uint64_t time_ms) {
   while (low < high) {
     const std::uint64_t mid = low + (high - low) / 2;
     auto block = view.Block(mid);
@@ -308,8 +309,36 @@ std::uint64_t FirstLeafAtOrAfter(const ledger::ReadView& view, std::uint64_t tim
       low = mid + 1;
     }
   }
-  if (low > view.head().height()) return view.head().log_size();
-  return view.Block(low)->first_leaf();
+  return low;
+}
+
+std::uint64_t BlockTimeMs(const ledger::ReadView& view, std::uint64_t height) {
+  auto block = view.Block(height);
+  if (!block) throw ledger::StorageError("block " + std::to_string(height) + " is missing");
+  return block->header().time_ms();
+}
+
+// The first height at or after time_ms. A store restored from a snapshot at height S holds no
+// blocks in (backfilled_height, S) (ReadView::NotHeld; it holds block 0, S's header and what the
+// backfill stored): the search runs on either side of that gap and a period that starts inside
+// it is "not_backfilled", never a guess.
+std::uint64_t FirstHeightAtOrAfter(const ledger::ReadView& view, std::uint64_t time_ms) {
+  const std::uint64_t end = view.head().height() + 1;
+  const std::uint64_t base = view.history_base();
+  const std::uint64_t held_below = view.backfilled_height();  // blocks 0 .. held_below are held
+  if (base == 0 || !view.NotHeld(held_below + 1)) return FirstHeightAtOrAfter(view, 0, end, time_ms);
+  if (BlockTimeMs(view, base) < time_ms) return FirstHeightAtOrAfter(view, base + 1, end, time_ms);
+  if (BlockTimeMs(view, held_below) >= time_ms) return FirstHeightAtOrAfter(view, 0, held_below + 1, time_ms);
+  if (base == held_below + 1) return base;  // the gap is the snapshot block alone, whose header is held
+  throw ledger::NotBackfilled("the period starts in blocks " + std::to_string(held_below + 1) + " .. " +
+                              std::to_string(base) + ", below the snapshot this node started from, which it does "
+                              "not hold yet; ask a node with the full history");
+}
+
+std::uint64_t FirstLeafAtOrAfter(const ledger::ReadView& view, std::uint64_t time_ms) {
+  const std::uint64_t height = FirstHeightAtOrAfter(view, time_ms);
+  if (height > view.head().height()) return view.head().log_size();
+  return view.Block(height)->first_leaf();
 }
 
 Result<MovementPage> CollectMovements(const ledger::ReadView& view, Names& names, const ExportScan& scan) {

@@ -64,22 +64,19 @@ Response GetAudit(RequestContext& ctx) {
 
 // The validators whose precommits the block's commit certificate carries (verified when the
 // block was committed against `set`, the set that signed that height), and the power they hold.
-// Cosigner names are the genesis set's (docs/audit.md): null once the set has changed.
+// Cosigner names follow the key and organisation (checkpoint.h), so every set's validators have one.
 Json SignersJson(const ledger::Genesis& genesis, std::span<const ledger::Validator> set,
                  const pb::CommitCertificate& commit, std::uint64_t* power) {
   Json signers = Json::array();
   std::set<std::uint32_t> seen;
   *power = 0;
-  const bool genesis_set = ledger::ValidatorsHash(set) == genesis.validators_hash();
   for (const pb::CommitSignature& s : commit.signatures()) {
     if (s.validator_index() >= set.size() || !seen.insert(s.validator_index()).second) continue;
     const ledger::Validator& v = set[s.validator_index()];
     *power += v.voting_power;
-    auto name = genesis_set ? ledger::CosignerName(genesis, s.validator_index())
-                            : Result<std::string>(Status::Error("unknown_validator", "not the genesis set"));
     signers.push_back({{"validator_index", s.validator_index()},
                        {"org_id", v.org_id},
-                       {"cosigner_name", name.ok() ? Json(*name) : Json(nullptr)}});
+                       {"cosigner_name", ledger::CosignerName(genesis, v)}});
   }
   return signers;
 }

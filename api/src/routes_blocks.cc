@@ -78,8 +78,17 @@ Response ListBlocks(RequestContext& ctx) {
   // Newest first, heights strictly below `before`.
   std::uint64_t top = before->has_value() ? std::min<std::uint64_t>(**before, head + 1) : head + 1;
   Json blocks = Json::array();
+  Json skipped = nullptr;
   while (top > 0 && blocks.size() < *limit) {
     --top;
+    if (view.NotHeld(top)) {
+      // A restored store's blocks below its snapshot that the backfill has not fetched yet are
+      // skipped as one range, said once, as a block page never lists a block it cannot serve.
+      const std::uint64_t lowest = view.backfilled_height() + 1;
+      skipped = Json{{"from_height", lowest}, {"to_height", top}};
+      top = lowest;
+      continue;
+    }
     auto block = view.Block(top);
     if (!block) throw ledger::StorageError("a committed block is missing");
     auto hash = ledger::BlockHash(block->header());
@@ -91,7 +100,9 @@ Response ListBlocks(RequestContext& ctx) {
                       {"log_size", block->header().log_size()},
                       {"proposer_index", block->header().proposer_index()}});
   }
-  return JsonResponse(Json{{"blocks", std::move(blocks)}, {"next", top > 0 ? Json(top) : Json(nullptr)}});
+  return JsonResponse(Json{{"blocks", std::move(blocks)},
+                           {"next", top > 0 ? Json(top) : Json(nullptr)},
+                           {"not_backfilled", std::move(skipped)}});
 }
 
 // Raw blocks for auditors and replicas: protobuf CommittedBlock bytes (block with its tx

@@ -23,6 +23,9 @@ Response MetricsText(RequestContext& ctx) {
     const NodeInfo info = server.hooks.info();
     gauges.push_back({"shanliu_mempool_txs", "Transactions waiting in the mempool.", static_cast<double>(info.mempool_txs), false});
     gauges.push_back({"shanliu_peers", "Connected peers.", static_cast<double>(info.peers), false});
+    gauges.push_back({"shanliu_mempool_applied_total",
+                      "Times the mempool applied a tx to plan it (first planning plus re-plans) since start.",
+                      static_cast<double>(info.mempool_applied_total), true});
   }
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -99,6 +99,29 @@ Json WitnessesJson(RequestContext& ctx) {
   return out;
 }
 
+// What the note says and who counts for it: the checkpoint's block (the lowest carrying its log
+// size) with its certificate, and the set of that height, which the response's
+// validator_transitions lead to from genesis (CheckpointSignersFromProof).
+Json NoteCheckpointJson(const ledger::ReadView& view, const ledger::CheckpointVerification& verified,
+                        const ledger::CheckpointSigners& signers) {
+  auto block = view.Block(signers.height);
+  if (!block) throw ledger::StorageError("block " + std::to_string(signers.height) + " of a checkpoint is missing");
+  auto hash = ledger::BlockHash(block->header());
+  if (!hash.ok()) throw ledger::StorageError(hash.status().message());
+  return Json{{"origin", verified.checkpoint.origin},
+              {"log_size", verified.checkpoint.size},
+              {"log_root", Hex(verified.checkpoint.root)},
+              {"cosigned_power", verified.cosigned_power},
+              {"total_power", verified.total_power},
+              {"supermajority", verified.supermajority},
+              {"origin_signed", verified.origin_signed},
+              {"height", signers.height},
+              {"block_hash", Hex(*hash)},
+              {"header", HeaderJson(block->header())},
+              {"commit", signers.height == 0 ? Json(nullptr) : CommitJson(block->commit())},
+              {"validators", ledger::ValidatorsToJson(signers.validators, /*with_index=*/true)}};
+}
+
 Response GetCheckpoint(RequestContext& ctx) {
   const ledger::ReadView& view = ctx.view();
   const pb::BlockHeader& head = view.head();
@@ -108,19 +131,21 @@ Response GetCheckpoint(RequestContext& ctx) {
   Json cosigners = Json::array();
   Json note_checkpoint = nullptr;
   if (note) {
-    // The note may lag the head by a block or two while cosignatures arrive; say what it covers.
-    auto verified = ledger::VerifyCheckpointNote(*note, view.genesis());
+    // The note may lag the head by a block or two while cosignatures arrive; say what it covers
+    // and which set's cosignatures count for it.
+    auto parsed = ledger::ParseNote(*note);
+    auto fields = parsed.ok() ? ledger::ParseCheckpointBody(parsed->body) : Result<ledger::CheckpointFields>(parsed.status());
+    auto signers = fields.ok() ? view.CheckpointSignersAt(fields->size) : Result<ledger::CheckpointSigners>(fields.status());
+    auto verified = signers.ok() ? ledger::VerifyCheckpointNote(*parsed, view.genesis(), signers->validators)
+                                 : Result<ledger::CheckpointVerification>(signers.status());
     if (verified.ok()) {
       for (const ledger::CheckpointCosigner& c : verified->cosigners) {
-        cosigners.push_back({{"validator_index", c.validator_index}, {"name", c.name}, {"timestamp", c.timestamp_s}});
+        cosigners.push_back({{"validator_index", c.validator_index},
+                             {"org_id", c.org_id},
+                             {"name", c.name},
+                             {"timestamp", c.timestamp_s}});
       }
-      note_checkpoint = Json{{"origin", verified->checkpoint.origin},
-                             {"log_size", verified->checkpoint.size},
-                             {"log_root", Hex(verified->checkpoint.root)},
-                             {"cosigned_power", verified->cosigned_power},
-                             {"total_power", verified->total_power},
-                             {"supermajority", verified->supermajority},
-                             {"origin_signed", verified->origin_signed}};
+      note_checkpoint = NoteCheckpointJson(view, *verified, *signers);
     }
   }
   return JsonResponse(Json{

@@ -168,7 +168,15 @@ MaybeFailure CheckCheckpoint(const ledger::ReadView& view, BlockSource& source, 
   if (!options.since_checkpoint_note) return std::optional<AuditFailure>();
   const std::string& label = options.since_checkpoint_label;
   AuditFailure f = Failure(report.head_height, "checkpoint", "");
-  auto saved = ledger::VerifyCheckpointNote(*options.since_checkpoint_note, view.genesis());
+  // The note's cosigners count against the set of the block carrying its size in this chain; a
+  // size no block carries (a truncated log, another chain) is judged with the genesis set, whose
+  // names and keys a note of such a log can only match if nothing changed.
+  auto parsed = ledger::ParseNote(*options.since_checkpoint_note);
+  auto fields = parsed.ok() ? ledger::ParseCheckpointBody(parsed->body) : Result<ledger::CheckpointFields>(parsed.status());
+  auto signers = fields.ok() ? view.CheckpointSignersAt(fields->size) : Result<ledger::CheckpointSigners>(fields.status());
+  const std::vector<ledger::Validator>& set = signers.ok() ? signers->validators : view.genesis().validators;
+  auto saved = parsed.ok() ? ledger::VerifyCheckpointNote(*parsed, view.genesis(), set)
+                           : Result<ledger::CheckpointVerification>(parsed.status());
   if (!saved.ok()) {
     f.message = label + " is not a valid checkpoint of this chain: " + saved.status().ToString();
     return std::optional<AuditFailure>(f);

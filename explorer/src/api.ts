@@ -90,6 +90,15 @@ export interface Stats {
     tx_count: number;
   };
   node: { node_id: string; role: string; mempool_txs: number; peers: number } | null;
+  // A node started from a snapshot: how far its history backfill is (null: it holds the whole
+  // history; absent from nodes older than state sync).
+  history?: StatsHistory | null;
+}
+
+export interface StatsHistory {
+  snapshot_height: number;
+  backfilled_height: number; // blocks 1 .. this are held again
+  missing_blocks: number; // snapshot_height - backfilled_height
 }
 
 export interface BlockTx {
@@ -407,8 +416,14 @@ export interface Checkpoint {
     cosigned_power: number;
     total_power: number;
     supermajority: boolean;
+    // The lowest block carrying the note's log size, whose set's lines count (absent from nodes
+    // older than checkpoints cosigned by the current set).
+    height?: number;
+    block_hash?: string;
+    header?: HeaderJson;
+    commit?: CommitJson | null;
   } | null;
-  cosigners?: { validator_index: number; name: string; timestamp: number }[];
+  cosigners?: { validator_index: number; org_id?: string; name: string; timestamp: number }[];
   // C2SP witnesses the node's operator configured and what each cosigned last (docs/witness.md):
   // the browser checks signature_line against vkey over checkpoint (witness.ts).
   witnesses?: CheckpointWitness[];

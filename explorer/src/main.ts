@@ -103,7 +103,10 @@ onLangChange(() => {
 async function loadFooter(): Promise<void> {
   try {
     const s = await get<Stats>('/v1/stats');
-    footerInfo.textContent = t('footer.chain', { chain: s.chain_id, height: num(s.head.height) });
+    const chain = t('footer.chain', { chain: s.chain_id, height: num(s.head.height) });
+    // Old receipts and blocks answer "not backfilled" from such a node until it is done.
+    const backfill = s.history ? t('footer.backfill', { snapshot: num(s.history.snapshot_height), missing: num(s.history.missing_blocks) }) : null;
+    footerInfo.textContent = backfill ? `${chain} · ${backfill}` : chain;
   } catch {
     footerInfo.textContent = t('footer.offline');
   }

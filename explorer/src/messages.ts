@@ -13,6 +13,10 @@ export const messages = {
   'nav.skip': ['跳到正文', 'Skip to content'],
   'nav.switch_lang': ['Switch to English', '切换到中文'],
   'footer.chain': ['链 {chain} · 高度 {height}', 'Chain {chain} · height {height}'],
+  'footer.backfill': [
+    '本节点从高度 {snapshot} 的快照启动，正在补取历史区块：还缺 {missing} 个',
+    'this node started from a snapshot at height {snapshot} and is fetching the history below it: {missing} blocks to go',
+  ],
   'footer.offline': ['无法连接节点', 'Node unreachable'],
   'notfound.title': ['页面不存在', 'Page not found'],
   'notfound.text': ['这个地址没有内容。', 'There is nothing at this address.'],

@@ -1,6 +1,7 @@
 // C2SP tlog-checkpoint bodies, signed-note parsing and tlog-cosignature (cosignature/v1).
 #include <sodium.h>
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <set>
@@ -112,6 +113,16 @@ Result<std::string> CosignerName(const Genesis& genesis, std::uint32_t validator
          genesis.validators[validator_index].org_id;
 }
 
+std::string CosignerName(const Genesis& genesis, const Validator& validator) {
+  // A genesis key (with its genesis organisation) keeps its genesis name in every later set.
+  for (std::uint32_t i = 0; i < genesis.validators.size(); ++i) {
+    const Validator& g = genesis.validators[i];
+    if (g.public_key == validator.public_key && g.org_id == validator.org_id) return *CosignerName(genesis, i);
+  }
+  return "shanliu/" + genesis.chain_id + "/k" + crypto::ToHex(ByteView(validator.public_key.data(), 8)) + "-" +
+         validator.org_id;
+}
+
 std::string CheckpointBody(std::string_view origin, std::uint64_t size, const Hash256& root) {
   assert(!origin.empty() && origin.find('\n') == std::string_view::npos);
   return std::string(origin) + "\n" + std::to_string(size) + "\n" + Base64(root) + "\n";
@@ -182,51 +193,95 @@ std::string Cosign(const crypto::SecretKey& key, std::string_view name, std::str
   return SignatureLine(name, CosignatureKeyId(name, PublicKeyOf(key)), timestamp_s, sig);
 }
 
-Cosignature MakeCosignature(const Genesis& genesis, std::uint32_t validator_index, const crypto::SecretKey& key,
-                            std::uint64_t log_size, const Hash256& log_root, std::uint64_t timestamp_s) {
-  assert(validator_index < genesis.validators.size());
+Cosignature MakeCosignature(const Genesis& genesis, const crypto::SecretKey& key, std::uint64_t log_size,
+                            const Hash256& log_root, std::uint64_t timestamp_s) {
   const std::string body = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root);
   Cosignature c;
-  c.validator_index = validator_index;
+  c.public_key = PublicKeyOf(key);
   c.timestamp_s = timestamp_s;
   c.signature = crypto::SignRaw(key, AsBytes(CosignedMessage(body, timestamp_s)));
   return c;
 }
 
+Cosignature MakeCosignature(const Genesis& genesis, std::uint32_t validator_index, const crypto::SecretKey& key,
+                            std::uint64_t log_size, const Hash256& log_root, std::uint64_t timestamp_s) {
+  assert(validator_index < genesis.validators.size());
+  Cosignature c = MakeCosignature(genesis, key, log_size, log_root, timestamp_s);
+  c.public_key = genesis.validators[validator_index].public_key;
+  return c;
+}
+
 Status VerifyCosignature(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
                          const Cosignature& cosignature) {
-  if (cosignature.validator_index >= genesis.validators.size()) {
-    return Status::Error("unknown_validator",
-                         "validator index " + std::to_string(cosignature.validator_index) + " is not in genesis");
-  }
+  const std::string who = "the cosignature of key " + crypto::ToHex(ByteView(cosignature.public_key.data(), 8));
   if (cosignature.timestamp_s >= (std::uint64_t{1} << 63)) {
     // A note carrying it would be refused by every verifier (tlog-cosignature).
-    return Status::Error("bad_cosignature", "the cosignature of validator " +
-                                                std::to_string(cosignature.validator_index) +
-                                                " has a timestamp of 2^63 or more");
+    return Status::Error("bad_cosignature", who + " has a timestamp of 2^63 or more");
   }
   const std::string body = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root);
-  if (!crypto::VerifyRaw(genesis.validators[cosignature.validator_index].public_key,
-                         AsBytes(CosignedMessage(body, cosignature.timestamp_s)), cosignature.signature)) {
-    return Status::Error("bad_cosignature", "the cosignature of validator " +
-                                                std::to_string(cosignature.validator_index) +
-                                                " does not verify for log size " + std::to_string(log_size));
+  if (!crypto::VerifyRaw(cosignature.public_key, AsBytes(CosignedMessage(body, cosignature.timestamp_s)),
+                         cosignature.signature)) {
+    return Status::Error("bad_cosignature", who + " does not verify for log size " + std::to_string(log_size));
   }
   return Status::Ok();
 }
 
+std::string CosignatureLine(const Genesis& genesis, const Validator& signer, const Cosignature& cosignature) {
+  assert(signer.public_key == cosignature.public_key);
+  const std::string name = CosignerName(genesis, signer);
+  return SignatureLine(name, CosignatureKeyId(name, signer.public_key), cosignature.timestamp_s,
+                       cosignature.signature);
+}
+
 std::string CosignatureLine(const Genesis& genesis, const Cosignature& cosignature) {
-  assert(cosignature.validator_index < genesis.validators.size());
-  const std::string name = *CosignerName(genesis, cosignature.validator_index);
-  return SignatureLine(name, CosignatureKeyId(name, genesis.validators[cosignature.validator_index].public_key),
-                       cosignature.timestamp_s, cosignature.signature);
+  const auto it = std::find_if(genesis.validators.begin(), genesis.validators.end(),
+                               [&](const Validator& v) { return v.public_key == cosignature.public_key; });
+  assert(it != genesis.validators.end());
+  return CosignatureLine(genesis, *it, cosignature);
+}
+
+std::string CheckpointNote(const Genesis& genesis, std::span<const Validator> signers, std::uint64_t log_size,
+                           const Hash256& log_root, std::span<const Cosignature> cosignatures) {
+  std::string note = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root) + "\n";
+  for (const Cosignature& c : cosignatures) {
+    const auto it = std::find_if(signers.begin(), signers.end(),
+                                 [&](const Validator& v) { return v.public_key == c.public_key; });
+    if (it != signers.end()) note += CosignatureLine(genesis, *it, c);
+  }
+  return note;
 }
 
 std::string CheckpointNote(const Genesis& genesis, std::uint64_t log_size, const Hash256& log_root,
                            std::span<const Cosignature> cosignatures) {
-  std::string note = CheckpointBody(CheckpointOrigin(genesis), log_size, log_root) + "\n";
-  for (const Cosignature& c : cosignatures) note += CosignatureLine(genesis, c);
-  return note;
+  return CheckpointNote(genesis, genesis.validators, log_size, log_root, cosignatures);
+}
+
+Result<CheckpointSigners> CheckpointSignersFromProof(const Genesis& genesis,
+                                                     std::span<const ProvenTransition> transitions,
+                                                     const pb::BlockHeader& header, const Hash256& block_hash,
+                                                     const pb::CommitCertificate& commit, std::uint64_t log_size,
+                                                     const Hash256& log_root) {
+  if (log_size == 0) return CheckpointSigners{0, genesis.validators};
+  const std::uint64_t height = header.height();
+  if (header.log_size() != log_size || header.log_root() != std::string(log_root.begin(), log_root.end())) {
+    return Status::Error("checkpoint_mismatch", "block " + std::to_string(height) + " carries log size " +
+                                                    std::to_string(header.log_size()) +
+                                                    " and another root, not the checkpoint's " +
+                                                    std::to_string(log_size));
+  }
+  auto hash = BlockHash(header);
+  if (!hash.ok() || *hash != block_hash) {
+    return Status::Error("checkpoint_mismatch", "the header of block " + std::to_string(height) +
+                                                    " does not hash to the block hash it comes with");
+  }
+  std::vector<ProvenTransition> upto;
+  for (const ProvenTransition& t : transitions) {
+    if (t.effective_height <= height) upto.push_back(t);
+  }
+  auto set = FollowValidatorTransitions(genesis.chain_id, genesis.validators, upto, height);
+  if (!set.ok()) return set.status();
+  SHANLIU_RETURN_IF_ERROR(VerifyHeaderAgainstSet(genesis.chain_id, header, block_hash, commit, *set));
+  return CheckpointSigners{height, std::move(*set)};
 }
 
 Result<Note> ParseNote(std::string_view text) {
@@ -296,20 +351,18 @@ namespace {
 // One signature line of a known validator key: 72 bytes after the key ID, a timestamp below 2^63
 // (tlog-cosignature: a larger one MUST NOT be accepted) and a valid Ed25519 signature over this
 // body at that time. Error "bad_cosignature".
-Result<Cosignature> VerifyNoteLine(const Genesis& genesis, std::string_view body, std::uint32_t index,
-                                   const NoteSignature& line) {
+Result<Cosignature> VerifyNoteLine(const Validator& signer, std::string_view body, const NoteSignature& line) {
   if (line.signature.size() != kCosignatureV1Bytes - 4) {
     return Status::Error("bad_cosignature", line.name + ": a cosignature/v1 signature is 72 bytes after the key ID");
   }
   Cosignature c;
-  c.validator_index = index;
+  c.public_key = signer.public_key;
   c.timestamp_s = ReadU64(ByteView(line.signature.data(), 8));
   if (c.timestamp_s >= (std::uint64_t{1} << 63)) {
     return Status::Error("bad_cosignature", line.name + ": the cosignature's timestamp is 2^63 or more");
   }
   std::copy(line.signature.begin() + 8, line.signature.end(), c.signature.begin());
-  if (!crypto::VerifyRaw(genesis.validators[index].public_key, AsBytes(CosignedMessage(body, c.timestamp_s)),
-                         c.signature)) {
+  if (!crypto::VerifyRaw(signer.public_key, AsBytes(CosignedMessage(body, c.timestamp_s)), c.signature)) {
     return Status::Error("bad_cosignature", line.name + ": the signature does not verify over this checkpoint");
   }
   return c;
@@ -345,7 +398,8 @@ Status VerifyOriginSignature(const Genesis& genesis, std::uint64_t log_size, con
   return Status::Ok();
 }
 
-Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis) {
+Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis,
+                                                    std::span<const Validator> signers) {
   auto fields = ParseCheckpointBody(note.body);
   if (!fields.ok()) return fields.status();
   const std::string origin = CheckpointOrigin(genesis);
@@ -355,14 +409,14 @@ Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Gene
   }
   CheckpointVerification out;
   out.checkpoint = *fields;
-  out.total_power = genesis.total_voting_power();
+  for (const Validator& v : signers) out.total_power += v.voting_power;
   out.ignored = note.garbled;
 
-  // Expected (name, key ID) of every validator.
+  // Expected (name, key ID) of every validator of the checkpoint's set.
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> known;
-  for (std::uint32_t i = 0; i < genesis.validators.size(); ++i) {
-    const std::string name = *CosignerName(genesis, i);
-    known[{name, CosignatureKeyId(name, genesis.validators[i].public_key)}] = i;
+  for (std::uint32_t i = 0; i < signers.size(); ++i) {
+    const std::string name = CosignerName(genesis, signers[i]);
+    known[{name, CosignatureKeyId(name, signers[i].public_key)}] = i;
   }
   // signed-note: lines from unknown keys are ignored, but a known key's signature that does not
   // verify rejects the whole note (a verifier SHOULD reject it; Go's note.Open does). As there,
@@ -382,7 +436,7 @@ Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Gene
     }
     auto it = known.find({s.name, s.key_id});
     if (it == known.end()) {
-      out.ignored.push_back(s.name + ": unknown key (not a genesis validator's cosignature/v1 key)");
+      out.ignored.push_back(s.name + ": unknown key (not the cosignature/v1 key of a validator of this checkpoint's set)");
       continue;
     }
     const std::uint32_t index = it->second;
@@ -390,19 +444,28 @@ Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Gene
       out.ignored.push_back(s.name + ": a second cosignature by the same validator");
       continue;
     }
-    auto cosignature = VerifyNoteLine(genesis, note.body, index, s);
+    auto cosignature = VerifyNoteLine(signers[index], note.body, s);
     if (!cosignature.ok()) return cosignature.status();
-    out.cosigners.push_back({index, s.name, cosignature->timestamp_s});
-    out.cosigned_power += genesis.validators[index].voting_power;
+    out.cosigners.push_back({index, signers[index].org_id, s.name, cosignature->timestamp_s});
+    out.cosigned_power += signers[index].voting_power;
   }
   out.supermajority = IsSupermajority(out.cosigned_power, out.total_power);
   return out;
 }
 
-Result<CheckpointVerification> VerifyCheckpointNote(std::string_view note_text, const Genesis& genesis) {
+Result<CheckpointVerification> VerifyCheckpointNote(std::string_view note_text, const Genesis& genesis,
+                                                    std::span<const Validator> signers) {
   auto note = ParseNote(note_text);
   if (!note.ok()) return note.status();
-  return VerifyCheckpointNote(*note, genesis);
+  return VerifyCheckpointNote(*note, genesis, signers);
+}
+
+Result<CheckpointVerification> VerifyCheckpointNote(const Note& note, const Genesis& genesis) {
+  return VerifyCheckpointNote(note, genesis, genesis.validators);
+}
+
+Result<CheckpointVerification> VerifyCheckpointNote(std::string_view note_text, const Genesis& genesis) {
+  return VerifyCheckpointNote(note_text, genesis, genesis.validators);
 }
 
 }  // namespace shanliu::ledger

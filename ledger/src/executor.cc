@@ -147,7 +147,7 @@ Status Applier::CheckExpiryTime() const {
 Result<pb::OrgRecord> Applier::GetOrg(const std::string& org_id) const {
   auto rec = keys::Load<pb::OrgRecord>(view_, keys::Org(org_id));
   if (!rec) return Fail("unknown_org", "organisation '" + org_id + "' is not registered");
-  return *rec;
+  return std::move(*rec);
 }
 
 Result<pb::OrgRecord> Applier::GetActiveOrg(const std::string& org_id) const {
@@ -196,20 +196,20 @@ Status Applier::RequireKind(const pb::OrgRecord& org, std::initializer_list<pb::
 Result<pb::ProjectRecord> Applier::GetProject(const std::string& project_id) const {
   auto rec = keys::Load<pb::ProjectRecord>(view_, keys::Project(project_id));
   if (!rec) return Fail("unknown_project", "project '" + project_id + "' does not exist");
-  return *rec;
+  return std::move(*rec);
 }
 
 Result<pb::TrustRecord> Applier::GetTrust(const std::string& trust_id) const {
   auto rec = keys::Load<pb::TrustRecord>(view_, keys::Trust(trust_id));
   if (!rec) return Fail("unknown_trust", "charity trust '" + trust_id + "' does not exist");
-  return *rec;
+  return std::move(*rec);
 }
 
 Result<std::string> Applier::AccountOwner(const std::string& account) const {
   if (account.starts_with("org:")) {
+    // Only whether the organisation is registered matters here: its row is not parsed.
     std::string id = account.substr(4);
-    auto org = GetOrg(id);
-    if (!org.ok()) return Fail("unknown_account", "account '" + account + "' does not exist");
+    if (!view_.Get(keys::Org(id))) return Fail("unknown_account", "account '" + account + "' does not exist");
     return id;
   }
   if (account.starts_with("project:")) {
@@ -225,7 +225,7 @@ Result<std::string> Applier::AccountOwner(const std::string& account) const {
   return Fail("unknown_account", "account '" + account + "' is not an org:, project: or trust: account");
 }
 
-Result<std::string> Applier::RequireReceivingAccount(const std::string& account) const {
+Result<std::string> Applier::RequireReceivingAccount(const std::string& account, pb::OrgRecord* owner_out) const {
   auto owner = AccountOwner(account);
   if (!owner.ok()) return owner;
   if (account.starts_with("project:")) {
@@ -244,6 +244,7 @@ Result<std::string> Applier::RequireReceivingAccount(const std::string& account)
     SHANLIU_RETURN_IF_ERROR(RequireKind(*org, {pb::ORG_KIND_CHARITY, pb::ORG_KIND_FEDERATION, pb::ORG_KIND_TRUSTEE},
                                         "a recipient of charitable funds"));
   }
+  if (owner_out != nullptr) *owner_out = std::move(*org);
   return owner;
 }
 

@@ -183,7 +183,9 @@ class Applier {
   // The organisation that controls an account (the org itself, a project's owner, a trust's trustee).
   Result<std::string> AccountOwner(const std::string& account) const;
   // Checks an account can receive money now (exists, open, owner active); returns its owner.
-  Result<std::string> RequireReceivingAccount(const std::string& account) const;
+  // The owner of an account that may receive charitable funds (active, of a receiving kind);
+  // its record goes to `owner_out` when given, so callers need not read it again.
+  Result<std::string> RequireReceivingAccount(const std::string& account, pb::OrgRecord* owner_out = nullptr) const;
   Status AddOrgYear(const std::string& org, const std::function<bool(pb::OrgYear&)>& update);
   Status UpdateStats(const std::function<bool(pb::ChainStats&)>& update);
   void IndexAccount(const std::string& account);

@@ -35,10 +35,9 @@ Status Applier::CountTransfer(std::int64_t amount_fen) {
 }
 
 Status Applier::Donation(const pb::Donation& p) {
-  auto receiver = RequireReceivingAccount(p.to_account());
+  pb::OrgRecord receiver_org;  // active: RequireReceivingAccount checked it
+  auto receiver = RequireReceivingAccount(p.to_account(), &receiver_org);
   if (!receiver.ok()) return receiver.status();
-  auto receiver_org = GetActiveOrg(*receiver);
-  if (!receiver_org.ok()) return receiver_org.status();
   bool attested = false;
   if (!p.attesting_bank().empty()) {
     auto bank = GetActiveOrg(p.attesting_bank());
@@ -47,7 +46,7 @@ Status Applier::Donation(const pb::Donation& p) {
     SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*bank, "the attesting bank"));
     attested = true;
   } else {
-    SHANLIU_RETURN_IF_ERROR(RequireSignedBy(*receiver_org, "the receiving organisation (self-reported donation)"));
+    SHANLIU_RETURN_IF_ERROR(RequireSignedBy(receiver_org, "the receiving organisation (self-reported donation)"));
   }
   // A self-reported bank reference has no bank vouching for it: it is unique per recording
   // organisation instead (org ids and bank ids share one namespace, so the rows never collide).

@@ -362,6 +362,30 @@ std::vector<ProvenTransition> ReadView::ProvenTransitions(std::uint64_t up_to_he
   return out;
 }
 
+Result<CheckpointSigners> ReadView::CheckpointSignersAt(std::uint64_t log_size) const {
+  const auto unknown = [&](const std::string& why) {
+    return Status::Error("unknown_checkpoint", "no committed block carries log size " + std::to_string(log_size) + ": " + why);
+  };
+  if (log_size > head_.log_size()) return unknown("the head's log has " + std::to_string(head_.log_size()) + " leaves");
+  if (log_size == 0) return CheckpointSigners{0, ValidatorsAt(0)};
+  // The block holding leaf size-1 is the lowest whose log reaches the size; it carries it
+  // exactly only if that leaf is its last.
+  std::optional<TxRecord> last;
+  try {
+    last = TxByLeaf(log_size - 1);
+  } catch (const NotBackfilled& e) {
+    return Status::Error("not_backfilled", e.what());
+  }
+  if (!last) throw StorageError("log leaf " + std::to_string(log_size - 1) + " is missing below the head's log size");
+  const std::uint64_t height = last->location.height();
+  auto block = Block(height);
+  if (!block) throw StorageError("block " + std::to_string(height) + " of a stored leaf is missing");
+  if (block->header().log_size() != log_size) {
+    return unknown("block " + std::to_string(height) + " ends at log size " + std::to_string(block->header().log_size()));
+  }
+  return CheckpointSigners{height, ValidatorsAt(height)};
+}
+
 pb::CommitCertificate ReadView::HeadCommit() const {
   auto block = Block(head_.height());
   if (!block) throw StorageError("head block missing from snapshot");

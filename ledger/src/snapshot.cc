@@ -8,6 +8,7 @@
 #include "shanliu/crypto/merkle.h"
 #include "shanliu/ledger/block.h"
 #include "shanliu/ledger/state_map.h"
+#include "shanliu/ledger/validator_set.h"
 
 namespace shanliu::ledger::snapshot {
 namespace {
@@ -57,6 +58,63 @@ Status CheckLogPeaks(const pb::SnapshotManifest& manifest) {
   return Status::Ok();
 }
 
+// The manifest's transitions as the light client reads them; shapes that cannot be a stored block
+// and a set are malformed, everything else is for FollowValidatorTransitions to judge.
+Result<std::vector<ProvenTransition>> ManifestTransitions(const pb::SnapshotManifest& m) {
+  if (static_cast<std::size_t>(m.transitions_size()) > kMaxManifestTransitions) {
+    return Malformed("the manifest carries more than " + std::to_string(kMaxManifestTransitions) + " transitions");
+  }
+  std::vector<ProvenTransition> out;
+  for (int i = 0; i < m.transitions_size(); ++i) {
+    const pb::SnapshotTransition& t = m.transitions(i);
+    const std::string where = "transition " + std::to_string(i);
+    const pb::StoredBlock& b = t.block();
+    if (b.first_leaf() > b.header().log_size() || b.first_leaf() + b.tx_count() != b.header().log_size()) {
+      return Malformed(where + ": the block's first leaf and tx count do not add up to its log size");
+    }
+    if (t.next_validators_size() == 0 || static_cast<std::size_t>(t.next_validators_size()) > kMaxValidatorCount) {
+      return Malformed(where + ": not 1 to 100 next validators");
+    }
+    ProvenTransition p;
+    p.effective_height = t.effective_height();
+    p.header = b.header();
+    p.commit = b.commit();
+    auto hash = BlockHash(b.header());
+    if (!hash.ok()) return Malformed(where + ": the block header does not encode: " + hash.status().message());
+    p.block_hash = *hash;
+    for (const pb::ValidatorEntry& e : t.next_validators()) {
+      Validator v;
+      if (e.public_key().size() != v.public_key.size()) return Malformed(where + ": a validator key is not 32 bytes");
+      std::copy(e.public_key().begin(), e.public_key().end(), v.public_key.begin());
+      v.voting_power = e.voting_power();
+      v.org_id = e.org_id();
+      p.next_validators.push_back(std::move(v));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Status AddTransitions(const ReadView& view, std::uint64_t height, pb::SnapshotManifest& m) {
+  for (const ValidatorTransition& t : view.ValidatorTransitions(height)) {
+    auto block = view.Block(t.effective_height - 1);
+    if (!block) {
+      return Status::Error("storage_corrupt", "block " + std::to_string(t.effective_height - 1) +
+                                                  " (a validator set transition) is missing");
+    }
+    pb::SnapshotTransition* out = m.add_transitions();
+    out->set_effective_height(t.effective_height);
+    *out->mutable_block() = std::move(*block);
+    for (const Validator& v : t.validators) {
+      pb::ValidatorEntry* e = out->add_next_validators();
+      e->set_public_key(std::string(v.public_key.begin(), v.public_key.end()));
+      e->set_voting_power(v.voting_power);
+      e->set_org_id(v.org_id);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::vector<std::pair<unsigned, std::uint64_t>> LogPeakPositions(std::uint64_t size) {
@@ -82,6 +140,11 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(std::shared_ptr<const Re
   auto block = view->Block(view->head().height());
   if (!block) return Status::Error("storage_corrupt", "the head block is missing");
   *m.mutable_block() = *block;
+  try {
+    SHANLIU_RETURN_IF_ERROR(AddTransitions(*view, view->head().height(), m));
+  } catch (const StorageError& e) {
+    return Status::Error("storage_corrupt", e.what());
+  }
   auto peaks = view->LogPeaks();
   if (!peaks.ok()) return peaks.status();
   for (const Hash256& p : *peaks) m.add_log_peaks(HashBytes(p));
@@ -137,18 +200,15 @@ Status VerifyManifest(const pb::SnapshotManifest& m, const Genesis& genesis) {
     return Uncertified("the snapshot's block is of chain '" + header.chain_id() + "', not '" + genesis.chain_id + "'");
   }
   if (header.height() == 0) return Malformed("a snapshot at height 0 is the genesis: replay instead");
-  // A manifest carries no validator-set transitions yet, so only a snapshot signed by the genesis
-  // set can be checked from genesis alone: after a ValidatorSetChange, start by block sync
-  // (docs/operator.md "Starting from a snapshot").
-  if (header.validators_hash() != HashBytes(genesis.validators_hash())) {
-    return Uncertified("the snapshot's block names another validator set than genesis's (state sync "
-                       "does not yet follow validator-set changes: start this node by block sync)");
-  }
   auto hash = BlockHash(header);
   if (!hash.ok()) return Malformed("the snapshot's header does not encode: " + hash.status().message());
-  // The check block sync makes for every block it replays (replay.cc).
-  Status certified = VerifyCommitCertificate(m.block().commit(), genesis.chain_id, header.height(), *hash,
-                                             genesis.validators);
+  // The set that signs the snapshot block, followed from genesis through the certified changes
+  // (as receipt proofs are); then the check block sync makes for every block it replays.
+  auto transitions = ManifestTransitions(m);
+  if (!transitions.ok()) return transitions.status();
+  auto set = FollowValidatorTransitions(genesis.chain_id, genesis.validators, *transitions, header.height());
+  if (!set.ok()) return Uncertified("the manifest's validator-set changes do not check out: " + set.status().message());
+  Status certified = VerifyHeaderAgainstSet(genesis.chain_id, header, *hash, m.block().commit(), *set);
   if (!certified.ok()) return Uncertified("the snapshot's block is not certified: " + certified.message());
   if (m.block().first_leaf() + m.block().tx_count() != header.log_size() || m.block().first_leaf() > header.log_size()) {
     return Malformed("the snapshot block's first leaf and tx count do not add up to its log size");

@@ -135,6 +135,12 @@ Status Restorer::WriteChainRecords(const Hash256& state_root) {
   batch.Put(keys::Block(0), genesis_block.SerializeAsString());
   batch.Put(keys::Block(height), block.SerializeAsString());
   if (block.tx_count() > 0) batch.Put(keys::BlockByFirstLeaf(block.first_leaf()), keys::U64(height));
+  // Blocks E-1 of the set changes (certified with the manifest), so this node's proofs carry the
+  // transitions (ReadView::ProvenTransitions) before the backfill reaches them; they stay "not
+  // held" (no txs, no first-leaf index) until the backfill stores them again as fetched.
+  for (const pb::SnapshotTransition& t : manifest_.transitions()) {
+    if (t.block().header().height() < height) batch.Put(keys::Block(t.block().header().height()), t.block().SerializeAsString());
+  }
   std::vector<std::pair<std::pair<unsigned, std::uint64_t>, Hash256>> peaks;
   const auto positions = LogPeakPositions(block.header().log_size());
   for (std::size_t i = 0; i < positions.size(); ++i) {

@@ -135,3 +135,22 @@ Result<std::vector<ProvenTransition>> TransitionsFromJson(const json& j, const s
 }
 
 }  // namespace shanliu::ledger
+
+namespace shanliu::ledger {
+
+Result<CertifiedHeader> CertifiedHeaderFromJson(const json& j, const std::string& path) {
+  if (!j.is_object()) return Invalid(path, "not an object");
+  for (const char* field : {"header", "block_hash", "commit"}) {
+    if (!j.contains(field)) return Invalid(path + "." + field, "missing");
+  }
+  CertifiedHeader out;
+  SHANLIU_RETURN_IF_ERROR(ParseHeader(j["header"], path + ".header", &out.header));
+  auto hash = ParseHash(j["block_hash"], path + ".block_hash");
+  if (!hash.ok()) return hash.status();
+  out.block_hash = *hash;
+  SHANLIU_RETURN_IF_ERROR(ExactFields(j["commit"], {"height", "round", "block_hash", "signatures"}, path + ".commit"));
+  if (Status s = JsonToMessage(j["commit"], &out.commit); !s.ok()) return Invalid(path + ".commit", s.message());
+  return out;
+}
+
+}  // namespace shanliu::ledger

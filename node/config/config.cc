@@ -194,7 +194,9 @@ Result<NodeConfig> ParseNodeConfig(std::string_view json_text, const std::filesy
   if (root.contains("mempool")) {
     const json& m = root.at("mempool");
     SHANLIU_RETURN_IF_ERROR(CheckKeys(
-        m, {"max_txs", "max_bytes", "max_per_signer", "signer_rate_per_second", "signer_burst"}, "mempool"));
+        m, {"max_txs", "max_bytes", "max_per_signer", "signer_rate_per_second", "signer_burst", "planned_blocks"},
+        "mempool"));
+    SHANLIU_RETURN_IF_ERROR(GetUInt(m, "planned_blocks", &c.mempool.max_planned_blocks, 1, 64));
     SHANLIU_RETURN_IF_ERROR(GetUInt(m, "signer_rate_per_second", &c.mempool.signer_rate_per_second, 0, 10'000'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(m, "signer_burst", &c.mempool.signer_burst, 1, 10'000'000));
     SHANLIU_RETURN_IF_ERROR(GetUInt(m, "max_txs", &c.mempool.max_txs, 1, 10'000'000));

@@ -55,6 +55,7 @@ std::vector<std::pair<Hash256, Status>> Mempool::SubmitBatch(std::span<const Byt
   bool woke = false;
   {
     std::lock_guard lock(mutex_);
+    TopUpLocked();  // earlier arrivals are planned before this batch
     for (std::size_t i = 0; i < decoded.size(); ++i) {
       if (!decoded[i].ok()) continue;
       const Hash256 id = decoded[i]->id;
@@ -74,7 +75,7 @@ Status Mempool::AdmitChecked(ledger::DecodedTx decoded, bool* woke) {
   if (!TakeToken(decoded.signers.front(), NowMs())) {
     return Status::Error("rate_limited", "this organisation is submitting faster than the node admits; slow down");
   }
-  const bool was_empty = pending_.empty();
+  const bool was_empty = pending_.empty() && waiting_.empty();
   Status s = Admit(std::move(decoded));
   if (!s.ok()) Remember(id, s);
   if (s.ok() && was_empty) *woke = true;
@@ -107,17 +108,40 @@ bool Mempool::OpenBlockFor(std::size_t envelope_bytes) {
 
 Status Mempool::Admit(ledger::DecodedTx tx) {
   if (pending_ids_.count(tx.id)) return Status::Ok();
-  if (pending_.size() >= config_.max_txs || pending_bytes_ + tx.envelope.size() > config_.max_bytes) {
+  if (pending_.size() + waiting_.size() >= config_.max_txs || pending_bytes_ + tx.envelope.size() > config_.max_bytes) {
     return Status::Error("mempool_full", "the node's mempool is full; retry shortly");
   }
   const crypto::PublicKey signer = tx.signers.front();
   if (per_signer_[signer] >= config_.max_per_signer) {
     return Status::Error("rate_limited", "too many pending transactions from this signer; wait for a block");
   }
+  Entry entry{std::move(tx), signer};
+  // Arrival order is kept: once one tx waits, every later one waits behind it.
+  if (waiting_.empty() && RoomToPlan(entry.tx.envelope.size())) {
+    if (Status s = Plan(entry.tx); !s.ok()) return s;
+    Count(entry);
+    pending_.push_back(std::move(entry));
+  } else {
+    Count(entry);
+    waiting_.push_back(std::move(entry));
+  }
+  return Status::Ok();
+}
+
+bool Mempool::RoomToPlan(std::size_t envelope_bytes) const {
+  assert(config_.max_planned_blocks >= 1);
+  if (planned_.size() < config_.max_planned_blocks) return true;
+  const ledger::GenesisParams& limits = ledger_.genesis().params;
+  const PlannedBlock& last = planned_.back();
+  return last.txs < limits.max_block_txs && last.bytes + envelope_bytes <= limits.max_block_bytes;
+}
+
+Status Mempool::Plan(ledger::DecodedTx& tx) {
   const bool opened = OpenBlockFor(tx.envelope.size());
   PlannedBlock& block = planned_.back();
   ledger::TxContext ctx{block.height, block.time_ms, next_leaf_, block.txs};
   Status s = ledger::ApplyTx(*overlay_, ledger_.genesis(), tx, ctx);
+  ++applied_total_;
   if (!s.ok()) {
     if (opened) {  // an empty planned block carries nothing: close it again
       planned_.pop_back();
@@ -128,11 +152,38 @@ Status Mempool::Admit(ledger::DecodedTx tx) {
   ++next_leaf_;
   ++block.txs;
   block.bytes += tx.envelope.size();
-  pending_bytes_ += tx.envelope.size();
-  ++per_signer_[signer];
-  pending_ids_[tx.id] = 1;
-  pending_.push_back(Entry{std::move(tx), signer});
   return Status::Ok();
+}
+
+void Mempool::Count(const Entry& e) {
+  pending_bytes_ += e.tx.envelope.size();
+  ++per_signer_[e.first_signer];
+  pending_ids_[e.tx.id] = 1;
+}
+
+void Mempool::Uncount(const Entry& e) {
+  assert(pending_bytes_ >= e.tx.envelope.size());
+  pending_bytes_ -= e.tx.envelope.size();
+  if (--per_signer_[e.first_signer] == 0) per_signer_.erase(e.first_signer);
+  pending_ids_.erase(e.tx.id);
+}
+
+void Mempool::TopUp() {
+  std::lock_guard lock(mutex_);
+  TopUpLocked();
+}
+
+void Mempool::TopUpLocked() {
+  while (!waiting_.empty() && RoomToPlan(waiting_.front().tx.envelope.size())) {
+    Entry entry = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (Status s = Plan(entry.tx); !s.ok()) {
+      Uncount(entry);
+      Remember(entry.tx.id, std::move(s));
+      continue;
+    }
+    pending_.push_back(std::move(entry));
+  }
 }
 
 bool Mempool::TakeToken(const crypto::PublicKey& signer, std::uint64_t now_ms) {
@@ -158,10 +209,12 @@ std::vector<ledger::DecodedTx> Mempool::Candidates(std::size_t max_txs, std::siz
   std::lock_guard lock(mutex_);
   std::vector<ledger::DecodedTx> out;
   std::size_t bytes = 0;
-  for (const Entry& e : pending_) {
-    if (out.size() >= max_txs || bytes + e.tx.envelope.size() > max_bytes) break;
-    bytes += e.tx.envelope.size();
-    out.push_back(e.tx);
+  for (const std::deque<Entry>* queue : {&pending_, &waiting_}) {
+    for (const Entry& e : *queue) {
+      if (out.size() >= max_txs || bytes + e.tx.envelope.size() > max_bytes) return out;
+      bytes += e.tx.envelope.size();
+      out.push_back(e.tx);
+    }
   }
   return out;
 }
@@ -169,6 +222,7 @@ std::vector<ledger::DecodedTx> Mempool::Candidates(std::size_t max_txs, std::siz
 std::optional<ledger::PreparedBlock> Mempool::PrepareBlock(std::uint64_t now_ms) {
   std::lock_guard lock(mutex_);
   if (base_->head_hash() != ledger_.head_hash()) RebuildPending();  // a block we have not heard of yet
+  if (planned_.empty()) TopUpLocked();
   if (planned_.empty()) return std::nullopt;
   if (now_ms > planned_.front().time_ms + config_.max_planned_age_ms) RebuildPending();
   if (planned_.empty()) return std::nullopt;
@@ -192,11 +246,13 @@ void Mempool::OnCommitted(const std::vector<Hash256>& committed, const std::vect
     gone.insert(r.id);
     Remember(r.id, r.status);
   }
-  std::deque<Entry> keep;
-  for (Entry& e : pending_) {
-    if (!gone.count(e.tx.id)) keep.push_back(std::move(e));
+  for (std::deque<Entry>* queue : {&pending_, &waiting_}) {
+    std::deque<Entry> keep;
+    for (Entry& e : *queue) {
+      if (!gone.count(e.tx.id)) keep.push_back(std::move(e));
+    }
+    *queue = std::move(keep);
   }
-  pending_ = std::move(keep);
   RebuildPending();
 }
 
@@ -216,10 +272,7 @@ bool Mempool::CommitFirstPlanned(const std::vector<Hash256>& committed) {
   }
   assert(head.log_size() == planned_.front().first_leaf + committed.size());
   for (std::size_t i = 0; i < committed.size(); ++i) {
-    Entry& e = pending_.front();
-    pending_bytes_ -= e.tx.envelope.size();
-    if (--per_signer_[e.first_signer] == 0) per_signer_.erase(e.first_signer);
-    pending_ids_.erase(e.tx.id);
+    Uncount(pending_.front());
     pending_.pop_front();
   }
   planned_.pop_front();
@@ -231,10 +284,12 @@ bool Mempool::CommitFirstPlanned(const std::vector<Hash256>& committed) {
 
 void Mempool::RebuildPending() {
   // Re-apply what is still pending on top of the newly committed state, planning blocks
-  // afresh; anything that no longer fits the rules is dropped with its error, so clients
-  // learn why.
+  // afresh up to the horizon (the rest waits again, unchecked); anything that no longer fits
+  // the rules is dropped with its error, so clients learn why.
   std::deque<Entry> old = std::move(pending_);
   pending_.clear();
+  for (Entry& e : waiting_) old.push_back(std::move(e));
+  waiting_.clear();
   pending_ids_.clear();
   per_signer_.clear();
   planned_.clear();
@@ -284,6 +339,16 @@ bool Mempool::SignatureVerified(const Hash256& envelope_hash) const {
 }
 
 std::size_t Mempool::size() const {
+  std::lock_guard lock(mutex_);
+  return pending_.size() + waiting_.size();
+}
+
+std::uint64_t Mempool::applied_total() const {
+  std::lock_guard lock(mutex_);
+  return applied_total_;
+}
+
+std::size_t Mempool::planned_size() const {
   std::lock_guard lock(mutex_);
   return pending_.size();
 }

@@ -1,5 +1,6 @@
 #include "shanliu/node/node.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -24,6 +25,33 @@ Hash256 LogRoot(const pb::BlockHeader& header) {
   return root;
 }
 
+// Who cosigns a log size, from the committed store (checkpoint.h SignersLookup): the set of the
+// block carrying it, or for a size beyond the head the sets of the next two heights (fixed by
+// committed state), which are the ones that may cosign it before this node commits its block.
+ledger::SignersOf SignersFromLedger(const ledger::Ledger& ledger) {
+  return [&ledger](std::uint64_t log_size) -> std::optional<ledger::SignersLookup> {
+    const std::shared_ptr<const ledger::ReadView> view = ledger.Read();
+    try {
+      if (log_size <= view->head().log_size()) {
+        auto signers = view->CheckpointSignersAt(log_size);
+        if (!signers.ok()) return std::nullopt;
+        return ledger::SignersLookup{std::move(signers->validators), true};
+      }
+      const std::uint64_t next = view->head().height() + 1;
+      std::vector<ledger::Validator> candidates = view->ValidatorsAt(next);
+      for (ledger::Validator& v : view->ValidatorsAt(next + 1)) {
+        const bool known = std::any_of(candidates.begin(), candidates.end(),
+                                       [&](const ledger::Validator& c) { return c.public_key == v.public_key; });
+        if (!known) candidates.push_back(std::move(v));
+      }
+      return ledger::SignersLookup{std::move(candidates), false};
+    } catch (const ledger::StorageError& e) {
+      LogEvent("error", "checkpoint_signers_unreadable", {{"error", e.what()}});
+      return std::nullopt;
+    }
+  };
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOptions options, ledger::Genesis genesis,
@@ -39,7 +67,9 @@ Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOption
   auto opened = ledger::Ledger::Open(options.data_dir, genesis);
   if (!opened.ok()) return opened.status();
   std::unique_ptr<Node> node(new Node(io, std::move(options), std::move(key), std::move(*opened)));
-  node->validator_index_ = observer ? -1 : index;
+  node->cosigns_ = !observer;
+  // Its FROST participant is its genesis index + 1 (a standby validator has none).
+  node->genesis_index_ = observer ? -1 : index;
   if (Status s = node->OpenOriginSigner(); !s.ok()) return s;
   node->role_ = observer ? NodeRole::kObserver
                          : (node->ledger_->genesis().validators.size() == 1 ? NodeRole::kSolo : NodeRole::kValidator);
@@ -53,7 +83,7 @@ Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key
       node_id_(crypto::ToHex(key_.public_key)),
       ledger_(std::move(ledger)),
       mempool_(std::make_unique<Mempool>(*ledger_, WithClock(options_.mempool, options_.clock))),
-      checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis())) {}
+      checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis(), SignersFromLedger(*ledger_))) {}
 
 Node::~Node() { Stop(); }
 
@@ -61,7 +91,7 @@ Status Node::OpenOriginSigner() {
   const ledger::Genesis& genesis = ledger_->genesis();
   if (!genesis.origin_key) return Status::Ok();
   std::optional<std::uint32_t> own;
-  if (validator_index_ >= 0) own = static_cast<std::uint32_t>(validator_index_);
+  if (genesis_index_ >= 0) own = static_cast<std::uint32_t>(genesis_index_);
   const auto& share = options_.origin_share;
   if (share && (!own || share->identifier != *crypto::frost::Identifier::FromIndex(static_cast<std::uint16_t>(*own + 1)))) {
     return Status::Error("invalid_config", "the origin share file is " + share->identifier.ToString() +
@@ -145,15 +175,22 @@ void Node::Committed(const CommittedBlock& block) {
 }
 
 std::optional<ledger::Cosignature> Node::CosignHead() {
-  // Every validator cosigns the log after each block it commits; every node collects them and
-  // serves the best-cosigned note.
-  if (validator_index_ < 0) return std::nullopt;
-  const pb::BlockHeader head = ledger_->head();
+  // Every validator of the checkpoint's set (the set of the block that first carried the head's
+  // log size) cosigns the log after each block it commits; every node collects them and serves
+  // the best-cosigned note. A standby or removed validator has nothing to add.
+  if (!cosigns_) return std::nullopt;
+  const std::shared_ptr<const ledger::ReadView> view = ledger_->Read();
+  const pb::BlockHeader head = view->head();
+  auto signers = view->CheckpointSignersAt(head.log_size());
+  if (!signers.ok()) return std::nullopt;  // not_backfilled: a restored node's snapshot block
+  const bool member = std::any_of(signers->validators.begin(), signers->validators.end(),
+                                  [&](const ledger::Validator& v) { return v.public_key == key_.public_key; });
+  if (!member) return std::nullopt;
   const Hash256 root = LogRoot(head);
   // The note's timestamp is the node's clock (seconds), like everything else the node stamps.
   const std::uint64_t now_s = clock().WallMs() / 1000;
-  ledger::Cosignature own = ledger::MakeCosignature(ledger_->genesis(), static_cast<std::uint32_t>(validator_index_),
-                                                    key_.secret_key, head.log_size(), root, now_s);
+  ledger::Cosignature own =
+      ledger::MakeCosignature(ledger_->genesis(), key_.secret_key, head.log_size(), root, now_s);
   if (Status s = checkpoints_->Add(head.log_size(), root, own); !s.ok()) {
     LogEvent("warn", "cosignature_failed", {{"error", s.ToString()}});
     return std::nullopt;
@@ -187,10 +224,22 @@ std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelope
 
 TxState Node::PendingState(const Hash256& id, Status* error) const { return mempool_->State(id, error); }
 
+bool Node::GenesisSetCurrent() const {
+  try {
+    const std::shared_ptr<const ledger::ReadView> view = ledger_->Read();
+    return view->ValidatorTransitions(view->head().height()).empty();
+  } catch (const ledger::StorageError& e) {
+    LogEvent("error", "validator_transitions_unreadable", {{"error", e.what()}});
+    return false;
+  }
+}
+
 std::optional<std::string> Node::CheckpointNote() const {
   // With an origin key, the newest supermajority checkpoint whose origin line is in (it follows the
   // cosignatures by two message rounds), so a witness that knows only the origin key can follow.
-  if (origin_) {
+  // Only while the genesis group still signs (ShareCosignature): after a set change no newer
+  // origin line comes, and preferring the last one would serve an ever older checkpoint.
+  if (origin_ && GenesisSetCurrent()) {
     if (auto signed_best = checkpoints_->BestWithOrigin()) return signed_best->note;
   }
   auto best = checkpoints_->Best();

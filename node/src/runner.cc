@@ -57,7 +57,7 @@ void Runner::ShareCosignature(std::uint64_t log_size, const Hash256& log_root, c
   auto* m = frame.mutable_cosignature();
   m->set_log_size(log_size);
   m->set_log_root(std::string(log_root.begin(), log_root.end()));
-  m->set_validator_index(c.validator_index);
+  m->set_public_key(std::string(c.public_key.begin(), c.public_key.end()));
   m->set_timestamp_s(c.timestamp_s);
   m->set_signature(std::string(c.signature.begin(), c.signature.end()));
   if (origin_commitment) {

@@ -86,17 +86,25 @@ void Router::OnPeer(const crypto::PublicKey& peer, bool connected) {
 void Router::OnCosignature(const crypto::PublicKey& from, const pb::p2p::CheckpointCosignature& message) {
   if (!parts_.checkpoints) return;
   ledger::Cosignature c;
-  c.validator_index = message.validator_index();
   c.timestamp_s = message.timestamp_s();
-  if (message.log_root().size() != 32 || message.signature().size() != c.signature.size()) {
+  const std::vector<ledger::Validator>& genesis_set = parts_.ledger.genesis().validators;
+  const bool by_key = message.public_key().size() == c.public_key.size();
+  // Older peers name a genesis validator by index instead of sending the key.
+  const bool by_index = message.public_key().empty() && message.validator_index() < genesis_set.size();
+  if (message.log_root().size() != 32 || message.signature().size() != c.signature.size() || !(by_key || by_index)) {
     parts_.faults.Warn(from, "cosignature_malformed", {});
     return;
+  }
+  if (by_key) {
+    std::memcpy(c.public_key.data(), message.public_key().data(), c.public_key.size());
+  } else {
+    c.public_key = genesis_set[message.validator_index()].public_key;
   }
   Hash256 root;
   std::memcpy(root.data(), message.log_root().data(), root.size());
   std::memcpy(c.signature.data(), message.signature().data(), c.signature.size());
-  // The collector verifies the signature against the genesis key of that validator index,
-  // so a peer cannot cosign in another validator's name.
+  // The collector checks the key is in the set that cosigns this log size and verifies the
+  // signature against it, so a peer cannot cosign in another validator's name.
   if (Status s = parts_.checkpoints->Add(message.log_size(), root, c); !s.ok()) {
     LogEvent("debug", "cosignature_refused", {{"peer", crypto::ToHex(from)}, {"error", s.ToString()}});
     return;
@@ -104,7 +112,14 @@ void Router::OnCosignature(const crypto::PublicKey& from, const pb::p2p::Checkpo
   // The nonce commitments ride on a cosignature that verified, so only a validator can make a
   // checkpoint take one of the signer's bounded places.
   if (!parts_.origin || message.origin_hiding().empty()) return;
-  ledger::OriginCommitment commitment{c.validator_index, {}};
+  // FROST participant i + 1 is genesis validator i whatever set cosigns now: a cosigner outside
+  // the genesis set holds no share of the origin key.
+  const int participant = parts_.ledger.genesis().ValidatorIndex(c.public_key);
+  if (participant < 0) {
+    parts_.faults.Warn(from, "origin_commitment_refused", {{"error", "the cosigner is not a genesis validator"}});
+    return;
+  }
+  ledger::OriginCommitment commitment{static_cast<std::uint32_t>(participant), {}};
   if (!CopyExact(message.origin_hiding(), commitment.commitments.hiding) ||
       !CopyExact(message.origin_binding(), commitment.commitments.binding)) {
     parts_.faults.Warn(from, "origin_commitment_malformed", {});

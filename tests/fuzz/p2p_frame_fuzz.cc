@@ -58,7 +58,13 @@ void DecodeKinds(const Fixture& f, const pb::p2p::P2pFrame& frame) {
       const auto& m = frame.cosignature();
       ledger::Cosignature c;
       if (m.log_root().size() != 32 || m.signature().size() != c.signature.size()) return;
-      c.validator_index = m.validator_index();
+      if (m.public_key().size() == c.public_key.size()) {
+        std::copy(m.public_key().begin(), m.public_key().end(), c.public_key.begin());
+      } else if (m.validator_index() < f.genesis.validators.size()) {
+        c.public_key = f.genesis.validators[m.validator_index()].public_key;
+      } else {
+        return;
+      }
       c.timestamp_s = m.timestamp_s();
       Hash256 root;
       std::copy(m.log_root().begin(), m.log_root().end(), root.begin());

@@ -1,13 +1,15 @@
 """State sync (issue 20 part 3) with real processes on loopback.
 
 Four validators and two observers from `shanliu devnet`. The validators commit the demo's
-donations; observer 5 never runs until then, and starts with `--state-sync` on its empty data
-directory. Checks:
+donations and a ValidatorSetChange (validator 0's power 1 -> 2), so the snapshot block is signed
+by a set that is not genesis's and its manifest carries the change; observer 5 never runs until
+then, and starts with `--state-sync` on its empty data directory. Checks:
   restore    it restores from the validators' snapshot (typed log line `state_synced`, at a height
              above the donations), comes up and follows the chain by block sync
   state      it serves the same organisation page, accounts and stats as a validator at one height
-  receipts   a donation committed after its snapshot: the same receipt (donation, proof) as a
-             validator's, which `shanliu verify` accepts offline; a donation at or below the
+  receipts   a donation committed after its snapshot: the same receipt (donation, proof, the
+             change in validator_transitions) as a validator's, which `shanliu verify` accepts
+             offline from genesis; a donation at or below the
              snapshot: 404 not_backfilled, never another answer
   follow     new donations after the restore reach it and their receipts are served
   backfill   restarted with the history backfill on (the first start had it off, so the checks
@@ -86,7 +88,9 @@ def step_restore(net, state):
     state["snapshot"] = event["height"]
     print(f"     restored at height {event['height']}: {event['chunks']} chunks, {event['rows']} rows, "
           f"up in {state['restore_s']:.1f} s")
-    check('"audit_off"' in net.log(OBS), "its audit (a replay from genesis) is off: it holds no history")
+    # Logged just after the API comes up (node/main.cc), so it may follow the start by a moment.
+    wait_for("its audit (a replay from genesis) to be off: it holds no history",
+             lambda: '"audit_off"' in net.log(OBS), timeout=30)
     check('"backfill_off"' in net.log(OBS), "the backfill is off as configured")
     history = get_json(net.url(OBS) + "/v1/stats")["history"]
     check(history == {"snapshot_height": event["height"], "backfilled_height": 0, "missing_blocks": event["height"]},
@@ -118,6 +122,9 @@ def step_receipts(net, state):
     check(mine["donation"] == theirs["donation"], "the same donation on both")
     for field in ("tx", "tx_id", "leaf_index", "log_size", "inclusion_path", "header", "block_hash"):
         check(mine["proof"][field] == theirs["proof"][field], f"the same proof {field} on both")
+    transitions = [t["effective_height"] for t in mine["proof"]["validator_transitions"]]
+    check(transitions == [state["change_height"]],
+          f"the restored observer's proof carries the set change at {state['change_height']}: {transitions}")
     path = os.path.join(net.ws.dir, "receipt.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(mine, f)
@@ -229,6 +236,16 @@ def main(bin_dir):
         state = {"old_id": donate(net, 999, "aa")}
         ws.run("shanliu", "demo", "--node", net.url(1), "--dir", net.dir, "--donations", str(DONATIONS), "--seed", "5",
                timeout=900)
+        # A set change before the snapshot: the restore must follow it from genesis.
+        state["change_height"] = height(net.url(0)) + 4
+        keys = ["--key", os.path.join(net.dir, "keys", "bureau.key")]
+        for i in range(VALIDATORS):
+            keys += ["--key", os.path.join(net.dir, f"node{i}", "node.key")]
+        key0 = ws.run("shanliu", "key", "show", os.path.join(net.dir, "node0", "node.key")).stdout
+        key0 = next(w for w in key0.split() if len(w) == 64 and all(c in "0123456789abcdef" for c in w))
+        ws.run("shanliu", "validators", "change", "--reweight", f"{key0}:2", "--effective-height",
+               str(state["change_height"]), *keys, "--node", net.url(0), "--wait", timeout=120)
+        wait_for("the set change to take effect", lambda: height(net.url(1)) >= state["change_height"] + 1, timeout=120)
         state["donated_height"] = height(net.url(1))
         wait_for("observer 4 to catch up", lambda: height(net.url(VALIDATORS)) >= state["donated_height"], timeout=180)
         p, f = run_steps([("restore", lambda: step_restore(net, state)), ("state", lambda: step_state(net, state)),

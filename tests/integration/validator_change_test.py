@@ -11,6 +11,9 @@ validators the whole time and keeps every acknowledged one. Steps, in order:
             carries node3's signature, the chain keeps committing, and node3 keeps following
   end       every acknowledged donation is committed; `shanliu audit` passes against every node;
             a receipt committed before the first change verifies with `shanliu verify` after both
+After each change the checkpoint note of a block in the new set verifies with `shanliu checkpoint
+--genesis` (which follows the transitions to that block's set), cosigned by node4 after it joined
+and never by node3 after it left.
 """
 import json
 import os
@@ -136,6 +139,7 @@ def step_add(net, state):
     check(signed, f"certificates of blocks {e1}..{e1 + 7} carry node4's signature")
     state["e1"] = e1
     print(f"     E1={e1}: node4 signed the certificates of blocks {signed}")
+    checkpoint_verifies(net, e1, signer=new_key)
 
 
 def step_remove(net, state):
@@ -152,6 +156,33 @@ def step_remove(net, state):
     check(net.procs[3].poll() is None, "node3 still runs")
     state["e2"] = e2
     print(f"     E2={e2}: no signature of node3 in blocks {e2}..{head}; node3 follows at {net.height(3)}")
+    checkpoint_verifies(net, e2, signer=state["keys"][STANDBY], not_signer=removed)
+
+
+def checkpoint_verifies(net, from_height, signer=None, not_signer=None):
+    """Waits until node 0 serves a note of a block at or above from_height cosigned by more than 2/3
+    of that block's set (with `signer` among the cosigners, if given), checks `not_signer` is not,
+    then verifies it from genesis with `shanliu checkpoint --genesis`."""
+    seen = {}
+
+    def ready():
+        cp = get_json(f"{net.url(0)}/v1/checkpoint")
+        nc = cp.get("note_checkpoint")
+        if not nc or nc["height"] < from_height or not nc["supermajority"]:
+            return False
+        keys = {nc["validators"][c["validator_index"]]["public_key"] for c in cp["cosigners"]}
+        seen.update(cp=cp, keys=keys)
+        return signer is None or signer in keys
+
+    wait_for(f"a cosigned checkpoint of a block at or above {from_height}", ready, timeout=120, interval=1)
+    nc = seen["cp"]["note_checkpoint"]
+    check(not_signer is None or not_signer not in seen["keys"],
+          f"the note of block {nc['height']} carries no line of the removed validator: {seen['cp']['note']}")
+    r = net.ws.run("shanliu", "checkpoint", "--node", net.url(0), "--genesis", os.path.join(net.dir, "genesis.json"),
+                   "--out", os.path.join(net.dir, f"checkpoint-{from_height}.note"), check_exit=False)
+    check(r.returncode == 0, f"shanliu checkpoint --genesis verifies the note: {r.stdout}{r.stderr}")
+    print(f"     checkpoint of block {nc['height']} (log size {nc['log_size']}) verified from genesis: "
+          f"{r.stderr.strip().splitlines()[0]}")
 
 
 def sdk_verifies(net, early, late):

@@ -332,7 +332,7 @@ class Api {
     if (with_hooks) {
       hooks.submit = [this](std::vector<Bytes> e) { return mempool.Submit(std::move(e)); };
       hooks.pending = [this](const Hash256& id) { return mempool.Pending(id); };
-      hooks.info = [this] { return NodeInfo{"ab12", "validator", mempool.size(), 3}; };
+      hooks.info = [this] { return NodeInfo{"ab12", "validator", mempool.size(), 3, 7}; };
       hooks.audit_status = [this] {
         std::lock_guard lock(audit_mutex);
         return audit;
@@ -1184,6 +1184,7 @@ TEST_CASE("health and metrics and unknown routes") {
   CHECK(r.body.find("\nshanliu_txs_total 18\n") != std::string::npos);
   CHECK(r.body.find("\nshanliu_peers 3\n") != std::string::npos);
   CHECK(r.body.find("shanliu_mempool_txs ") != std::string::npos);
+  CHECK(r.body.find("# TYPE shanliu_mempool_applied_total counter\nshanliu_mempool_applied_total 7\n") != std::string::npos);
   CHECK(r.body.find("shanliu_http_requests_total{route=\"/v1/blocks/latest\",code=\"200\"} 2") != std::string::npos);
   CHECK(r.body.find("shanliu_http_request_duration_seconds_bucket{route=\"/v1/blocks/latest\",le=\"+Inf\"} 2") !=
         std::string::npos);

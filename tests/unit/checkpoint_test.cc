@@ -348,7 +348,7 @@ TEST_CASE("collector thresholds, best checkpoint and bounded memory") {
                                                                    RootOf("30"), std::uint64_t{1} << 63);
     CHECK(collector.Add(30, RootOf("30"), far_future).code() == "bad_cosignature");
     ledger::Cosignature stranger = cosig(2, 30, "30");
-    stranger.validator_index = 9;
+    stranger.public_key = TestKey("validator-9").public_key;
     CHECK(collector.Add(30, RootOf("30"), stranger).code() == "unknown_validator");
     CHECK(collector.Best()->log_size == 20);
   }

@@ -21,6 +21,7 @@
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
 #include "cli_run.h"
+#include "snapshot_restore.h"
 #include "test_chain.h"
 
 namespace shanliu::api::internal {
@@ -1226,5 +1227,79 @@ TEST_CASE("hostile names in committed txs still give CSV that parses and IATI th
   }
 }
 
+
+// ---------------------------------------------------------------- below a state-sync snapshot
+
+// A store restored from a snapshot at S holds block 0, S's header and what the backfill stored:
+// block lists skip the rest (as GET /v1/blocks/{h} answers not_backfilled for it) and a period
+// search starting among them says not_backfilled instead of reading a block it does not have.
+TEST_CASE("block lists and period searches skip or refuse the blocks below a snapshot, as NotHeld says") {
+  TestChain source;
+  REQUIRE(source.RegisterOrg("charity-a", pb::ORG_KIND_CHARITY, testing::TestKey("charity-a")).ok());
+  for (int b = 0; b < 6; ++b) {
+    REQUIRE(source.Commit(source.DonationTx("org:charity-a", 100 + b, source.bank, "bank-1")).ok());
+  }
+  const std::uint64_t snapshot_height = source.ledger().height();
+  const auto time_at = [&](std::uint64_t h) { return source.ledger().Read()->Block(h)->header().time_ms(); };
+  TempDir dir;
+  std::unique_ptr<ledger::Ledger> restored = testing::RestoreSnapshot(source, dir.path());
+  REQUIRE(restored->history_base() == snapshot_height);
+
+  SUBCASE("period searches") {
+    auto view = restored->Read();
+    CHECK(FirstLeafAtOrAfter(*view, time_at(0)) == 0);  // at or before genesis: block 0 is held
+    CHECK(FirstLeafAtOrAfter(*view, time_at(snapshot_height) + 1) == view->head().log_size());  // after the head
+    CHECK_THROWS_AS(FirstLeafAtOrAfter(*view, time_at(2)), ledger::NotBackfilled);
+    CHECK_THROWS_AS(FirstLeafAtOrAfter(*view, time_at(snapshot_height)), ledger::NotBackfilled);
+  }
+
+  ServerConfig config;
+  config.port = 0;
+  config.threads = 1;
+  Server server(config, *restored, NodeHooks{});
+  REQUIRE(server.Start().ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  const auto get = [&](const std::string& target) {
+    auto r = ::shanliu::api::HttpRequest("GET", base + target);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  const auto heights = [](const Json& page) {
+    std::vector<std::uint64_t> out;
+    for (const Json& b : page["blocks"]) out.push_back(b["height"].get<std::uint64_t>());
+    return out;
+  };
+
+  SUBCASE("nothing backfilled: the list skips 1 .. S and says so") {
+    HttpResponse r = get("/v1/blocks");
+    REQUIRE(r.status == 200);
+    const Json page = Json::parse(r.body);
+    CHECK(heights(page) == std::vector<std::uint64_t>{0});
+    CHECK(page["not_backfilled"] == Json{{"from_height", 1}, {"to_height", snapshot_height}});
+    CHECK(page["next"].is_null());
+    CHECK(get("/v1/blocks/2").status == 404);
+    CHECK(Json::parse(get("/v1/blocks/" + std::to_string(snapshot_height)).body)["error"]["code"] == "not_backfilled");
+    // A period starting among the missing blocks: 404 not_backfilled, never a 500.
+    HttpResponse e = get("/v1/exports/movements.csv?from=2026-01-01&to=2026-01-02");
+    CHECK(e.status == 404);
+    CHECK(Json::parse(e.body)["error"]["code"] == "not_backfilled");
+  }
+  SUBCASE("part backfilled: the held blocks come back, the rest is still skipped") {
+    std::vector<pb::CommittedBlock> blocks;
+    for (std::uint64_t h = 1; h <= 3; ++h) blocks.push_back(*source.ledger().Read()->CommittedBlockAt(h));
+    REQUIRE(restored->StoreBackfill(blocks).ok());
+    const Json page = Json::parse(get("/v1/blocks?limit=3").body);
+    CHECK(heights(page) == std::vector<std::uint64_t>{3, 2, 1});
+    CHECK(page["not_backfilled"] == Json{{"from_height", 4}, {"to_height", snapshot_height}});
+    CHECK(page["next"] == 1);
+    const Json rest = Json::parse(get("/v1/blocks?before=1").body);
+    CHECK(heights(rest) == std::vector<std::uint64_t>{0});
+    CHECK(rest["not_backfilled"].is_null());
+    auto view = restored->Read();
+    CHECK(FirstLeafAtOrAfter(*view, time_at(2)) == view->Block(2)->first_leaf());
+    CHECK_THROWS_AS(FirstLeafAtOrAfter(*view, time_at(5)), ledger::NotBackfilled);
+  }
+  server.Stop();
+}
 }  // namespace
 }  // namespace shanliu::api::internal

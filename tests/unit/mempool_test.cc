@@ -267,6 +267,7 @@ TEST_CASE("planned blocks seal to exactly the blocks executing their txs again w
   node::MempoolConfig config;
   RefClock clock(now);
   config.clock = &clock;
+  config.max_planned_blocks = 3;  // all seven planned at admission
   node::Mempool pool(chain.ledger(), config);
   // Txs that read what earlier pending ones wrote, across planned blocks of three: gifts, a
   // transfer of them to the project, spends of it, and one refused at admission in between.
@@ -344,4 +345,92 @@ TEST_CASE("a planned block is re-planned when another block commits or it grows 
   CHECK(chain.ledger().SealPrepared(*stale, 0).status().code() == "stale_block");
   pool.OnCommitted(block.tx_ids, {});
   CHECK(pool.size() == 0);
+}
+
+TEST_CASE("txs beyond the planning horizon wait unchecked and are planned in arrival order as blocks commit") {
+  TestChain chain([](ledger::Genesis& g) { g.params.max_block_txs = 2; });
+  const crypto::KeyPair charity = TestKey("charity");
+  REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
+  std::uint64_t now = chain.ledger().head().time_ms() + 1000;
+  node::MempoolConfig config;
+  RefClock clock(now);
+  config.clock = &clock;
+  config.max_planned_blocks = 1;
+  node::Mempool pool(chain.ledger(), config);
+  const Bytes gift_a = chain.DonationTx("org:charity", 100, charity);
+  const Bytes gift_b = chain.DonationTx("org:charity", 200, charity);
+  const Bytes spend = chain.SpendTx("org:charity", 250, charity);        // needs both gifts
+  const Bytes too_much = chain.SpendTx("org:charity", 1'000'000, charity);  // breaks a rule
+  const Bytes gift_c = chain.DonationTx("org:charity", 300, charity);
+  for (const Bytes& tx : {gift_a, gift_b, spend, too_much, gift_c}) CHECK(pool.Submit(tx).second.ok());
+  // One block of two is planned; the rest wait, the rule-breaker too: its rules are not checked yet.
+  CHECK(pool.size() == 5);
+  CHECK(pool.planned_size() == 2);
+  CHECK(pool.State(chain.Decode(too_much).id, nullptr) == node::TxState::kPending);
+  // Resubmitting a waiting tx does not queue it twice.
+  CHECK(pool.Submit(spend).second.ok());
+  CHECK(pool.size() == 5);
+  // The slow path sees planned then waiting txs, in arrival order.
+  const auto candidates = pool.Candidates(10, 1 << 20);
+  REQUIRE(candidates.size() == 5);
+  CHECK(candidates[2].envelope == spend);
+  CHECK(candidates[4].envelope == gift_c);
+
+  now += 10;
+  ledger::ExecutedBlock first = SealAndCompare(chain, pool, now);
+  CHECK(first.tx_ids.size() == 2);
+  CommitExecuted(chain, first);
+  pool.OnCommitted(first.tx_ids, {});
+  CHECK(pool.size() == 3);
+  // The next block is planned when it is asked for: the spend (reading the committed gifts)
+  // and the last gift; the rule-breaker between them is refused now, with its error.
+  now += 10;
+  ledger::ExecutedBlock second = SealAndCompare(chain, pool, now);
+  CHECK(second.tx_ids.size() == 2);
+  CHECK(second.tx_ids[0] == chain.Decode(spend).id);
+  CHECK(second.tx_ids[1] == chain.Decode(gift_c).id);
+  Status error;
+  CHECK(pool.State(chain.Decode(too_much).id, &error) == node::TxState::kRejected);
+  CHECK(error.code() == "insufficient_funds");
+  CommitExecuted(chain, second);
+  pool.OnCommitted(second.tx_ids, {});
+  CHECK(pool.size() == 0);
+  CHECK(!pool.PrepareBlock(now).has_value());
+  CHECK(chain.ledger().VerifyState().ok());
+}
+
+TEST_CASE("another block re-plans only the horizon and keeps the waiting txs in order") {
+  TestChain chain([](ledger::Genesis& g) { g.params.max_block_txs = 2; });
+  const crypto::KeyPair charity = TestKey("charity");
+  REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
+  std::uint64_t now = chain.ledger().head().time_ms() + 1000;
+  node::MempoolConfig config;
+  RefClock clock(now);
+  config.clock = &clock;
+  config.max_planned_blocks = 2;
+  node::Mempool pool(chain.ledger(), config);
+  std::vector<Bytes> gifts;
+  for (int i = 1; i <= 7; ++i) {
+    gifts.push_back(chain.DonationTx("org:charity", 100 * i, charity));
+    REQUIRE(pool.Submit(gifts.back()).second.ok());
+  }
+  CHECK(pool.planned_size() == 4);
+  // A peer's block takes the sixth gift (a waiting one) and the first, in another order.
+  REQUIRE(chain.CommitBlock({gifts[5], gifts[0]}, now + 5).front().ok());
+  pool.OnCommitted({chain.Decode(gifts[5]).id, chain.Decode(gifts[0]).id}, {});
+  CHECK(pool.size() == 5);
+  CHECK(pool.planned_size() == 4);  // the horizon again, from the oldest remaining
+  const auto candidates = pool.Candidates(10, 1 << 20);
+  REQUIRE(candidates.size() == 5);
+  const std::vector<std::size_t> order = {1, 2, 3, 4, 6};
+  for (std::size_t i = 0; i < order.size(); ++i) CHECK(candidates[i].envelope == gifts[order[i]]);
+  now += 10;
+  for (std::size_t left : {3u, 1u, 0u}) {
+    const ledger::ExecutedBlock block = SealAndCompare(chain, pool, now);
+    CommitExecuted(chain, block);
+    pool.OnCommitted(block.tx_ids, {});
+    CHECK(pool.size() == left);
+    now += 10;
+  }
+  CHECK(chain.ledger().VerifyState().ok());
 }

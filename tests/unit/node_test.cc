@@ -155,6 +155,24 @@ TEST_CASE("blocks.heartbeat_ms is read with its bounds and the old empty-block w
   }
 }
 
+TEST_CASE("mempool.planned_blocks is read with its bounds") {
+  const auto parse = [](const std::string& mempool) {
+    return node::ParseNodeConfig(
+        R"({"data_dir": "d", "genesis": "g.json", "node_key": "k", "mempool": )" + mempool + "}", "/base");
+  };
+  auto defaults = node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k"})", "/base");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->mempool.max_planned_blocks == 2);
+  CHECK(parse(R"({"planned_blocks": 1})")->mempool.max_planned_blocks == 1);
+  CHECK(parse(R"({"planned_blocks": 64})")->mempool.max_planned_blocks == 64);
+  for (const char* bad : {R"({"planned_blocks": 0})", R"({"planned_blocks": 65})", R"({"planned_blocks": -1})",
+                          R"({"planned_blocks": "2"})", R"({"planned_blocks": 2.5})", R"({"planned_block": 2})"}) {
+    auto parsed = parse(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == "invalid_config");
+  }
+}
+
 TEST_CASE("the audit schedule and documents_dir are read with their bounds") {
   const auto parse = [](const std::string& extra) {
     return node::ParseNodeConfig(R"({"data_dir": "d", "genesis": "g.json", "node_key": "k")" + extra + "}", "/base");

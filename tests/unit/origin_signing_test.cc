@@ -350,3 +350,83 @@ TEST_CASE("the origin line in notes: collector, verifier and witness vkey agree"
   tampered.replace(tampered.find(line), line.size(), ledger::OriginSignatureLine(g, forged));
   CHECK(ledger::VerifyCheckpointNote(tampered, g).status().code() == "bad_cosignature");
 }
+
+namespace {
+
+// The genesis group's signature of `c`: signer 0 coordinates (c.log_size mod 4 == 0).
+crypto::Signature SignedByGroup(const Group& group, const ledger::CheckpointRef& c) {
+  auto signers = Signers(group);
+  ExchangeCommitments(signers, c);
+  auto package = signers[0]->TakePackage(c);
+  REQUIRE(package.has_value());
+  std::optional<crypto::Signature> signature;
+  for (const auto& listed : package->commitments) {
+    if (listed.validator_index != 0) REQUIRE(signers[listed.validator_index]->AddPackage(*package, 0).ok());
+    auto share = signers[listed.validator_index]->SignPackage(c);
+    REQUIRE(share.ok());
+    auto r = signers[0]->AddShare(*share);
+    REQUIRE(r.ok());
+    if (r->has_value()) signature = **r;
+  }
+  REQUIRE(signature.has_value());
+  return *signature;
+}
+
+}  // namespace
+
+TEST_CASE("the origin line rides on notes cosigned by a set other than genesis") {
+  // After a set change the cosigners are the set of the checkpoint's block (here genesis
+  // validator 0 replaced by a newcomer), while the origin line stays the genesis group's.
+  const Group group = FourWithOriginKey();
+  const ledger::Genesis& g = group.genesis;
+  const ledger::CheckpointRef c = Checkpoint(16);
+  const crypto::Signature signature = SignedByGroup(group, c);
+  const crypto::KeyPair newcomer = TestKey("validator-new");
+  const std::vector<ledger::Validator> set = {g.validators[1], g.validators[2], g.validators[3],
+                                              {newcomer.public_key, 1, "bank-3"}};
+  bool exact = false;  // the size is beyond the head until "its block commits"
+  ledger::CheckpointCollector collector(
+      g, [&](std::uint64_t) { return std::optional<ledger::SignersLookup>(ledger::SignersLookup{set, exact}); });
+
+  const std::uint64_t t_s = 1'767'225'600;
+  CHECK(collector.Add(c.log_size, c.log_root, ledger::MakeCosignature(g, 0, TestKey("validator-0").secret_key,
+                                                                          c.log_size, c.log_root, t_s))
+            .code() == "unknown_validator");
+  for (std::uint32_t i = 1; i < 3; ++i) {
+    REQUIRE(collector.Add(c.log_size, c.log_root,
+                          ledger::MakeCosignature(g, i, TestKey("validator-" + std::to_string(i)).secret_key,
+                                                  c.log_size, c.log_root, t_s))
+                .ok());
+  }
+  REQUIRE(collector.Add(c.log_size, c.log_root,
+                        ledger::MakeCosignature(g, newcomer.secret_key, c.log_size, c.log_root, t_s))
+              .ok());
+  REQUIRE(collector.AddOriginSignature(c.log_size, c.log_root, signature).ok());
+  CHECK_FALSE(collector.BestWithOrigin().has_value());  // no block carries the size yet
+  CHECK_FALSE(collector.Best().has_value());
+
+  exact = true;
+  auto best = collector.BestWithOrigin();
+  REQUIRE(best.has_value());
+  CHECK(best->supermajority);  // 3 of the set's 4
+  CHECK(best->cosignatures.size() == 3);
+  CHECK(best->origin_signature == signature);
+  const auto plain = collector.Best();
+  REQUIRE(plain.has_value());
+  CHECK(plain->note == best->note);
+
+  // Checked against the set it verifies with the origin line; against genesis the newcomer's
+  // line is unknown, 2 of 4 cosigned, and the origin line still verifies.
+  auto verified = ledger::VerifyCheckpointNote(best->note, g, set);
+  REQUIRE(verified.ok());
+  CHECK(verified->origin_signed);
+  CHECK(verified->supermajority);
+  REQUIRE(verified->cosigners.size() == 3);
+  CHECK(verified->cosigners[2].name == ledger::CosignerName(g, set[3]));
+  CHECK(verified->cosigners[2].name.find("/k") != std::string::npos);
+  auto against_genesis = ledger::VerifyCheckpointNote(best->note, g);
+  REQUIRE(against_genesis.ok());
+  CHECK(against_genesis->origin_signed);
+  CHECK_FALSE(against_genesis->supermajority);
+  CHECK(against_genesis->ignored.size() == 1);
+}

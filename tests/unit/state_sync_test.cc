@@ -444,3 +444,153 @@ TEST_CASE("state sync: the tree a restore builds at once is the tree block-by-bl
   CHECK(ledger::smt::BuildTree(leaves, [](const std::string&, const std::string&) {}).status().code() ==
         "snapshot_malformed");
 }
+
+namespace {
+
+// Four genesis validators of power 1 (validator-0 .. validator-3) and the test holding every key
+// up to validator-4, which a ValidatorSetChange adds for bank-2; a second change removes
+// validator-0. Then donations, so blocks follow each change.
+struct ChangedChain {
+  ChangedChain()
+      : chain([](ledger::Genesis& g) {
+          g.validators = {{TestKey("validator-0").public_key, 1, "bureau"},
+                          {TestKey("validator-1").public_key, 1, "federation"},
+                          {TestKey("validator-2").public_key, 1, "bank-1"},
+                          {TestKey("validator-3").public_key, 1, "bank-1"}};
+        }) {
+    for (int i = 1; i <= 4; ++i) chain.validator_keys.push_back(Key(i));
+    REQUIRE(chain.RegisterOrg("bank-2", pb::ORG_KIND_BANK, TestKey("bank-2")).ok());
+    Fill(chain, 2);
+    Change(Key(4), 1, "bank-2", {0, 1, 2});
+    Change(Key(0), 0, "", {1, 2, 3, 4});
+    for (int b = 0; b < 3; ++b) REQUIRE(chain.Commit(chain.DonationTx("project:meals", 500 + b, chain.bank, "bank-1")).ok());
+  }
+  static crypto::KeyPair Key(int i) { return TestKey("validator-" + std::to_string(i)); }
+  // A change effective two blocks on, signed by the bureau and the validators `signers`.
+  void Change(const crypto::KeyPair& key, std::uint64_t power, const std::string& org, const std::vector<int>& signers) {
+    std::vector<crypto::KeyPair> held;
+    for (int i : signers) held.push_back(Key(i));
+    std::vector<const crypto::KeyPair*> keys = {&chain.bureau};
+    for (const crypto::KeyPair& k : held) keys.push_back(&k);
+    const std::uint64_t effective = chain.ledger().height() + 3;
+    const Bytes tx = chain.MakeTx(
+        [&](pb::TxBody& b) {
+          auto* p = b.mutable_validator_set_change();
+          auto* e = p->add_updates();
+          e->set_public_key(std::string(key.public_key.begin(), key.public_key.end()));
+          e->set_voting_power(power);
+          e->set_org_id(org);
+          p->set_effective_height(effective);
+        },
+        keys);
+    REQUIRE(chain.Commit(tx).ok());
+    // Blocks up to the effective height, so the change is in force before the next one.
+    while (chain.ledger().height() < effective) {
+      REQUIRE(chain.Commit(chain.DonationTx("project:meals", 100, chain.bank, "bank-1")).ok());
+    }
+  }
+  TestChain chain;
+};
+
+}  // namespace
+
+TEST_CASE("state sync: a chain that changed its validator set restores from the transitions its manifest carries, and serves receipts with them") {
+  ChangedChain c;
+  TestChain& chain = c.chain;
+  auto snapshot = SnapshotOf(chain);
+  const pb::SnapshotManifest& good = snapshot->manifest();
+  REQUIRE(good.transitions_size() == 2);
+  const ledger::Genesis& genesis = chain.genesis();
+  REQUIRE(snap::VerifyManifest(good, genesis).ok());
+
+  FakePeers peers;
+  peers.peers = {FakePeers::Serving(snapshot), FakePeers::Serving(snapshot)};
+  TempDir data;
+  auto restored = node::RestoreFromPeers(Options(data.path()), genesis, peers);
+  REQUIRE(restored.ok());
+  auto opened = ledger::Ledger::Open(data.path(), genesis);
+  REQUIRE(opened.ok());
+  ledger::Ledger& copy = **opened;
+  CHECK(copy.head_hash() == chain.ledger().head_hash());
+  CHECK(ledger::ValidatorsHash(*copy.ValidatorsAt(copy.height() + 1)) ==
+        ledger::ValidatorsHash(*chain.ledger().ValidatorsAt(chain.ledger().height() + 1)));
+
+  // The source commits on; the restored store takes the block through the block-sync checks
+  // (the certificate of the changed set) and proves its receipt with both transitions.
+  const Bytes next = chain.DonationTx("project:meals", 4'242, chain.bank, "bank-1");
+  REQUIRE(chain.Commit(next).ok());
+  auto block = chain.ledger().Read()->CommittedBlockAt(chain.ledger().height());
+  REQUIRE(block.has_value());
+  ledger::VerifyPool pool(1);
+  ledger::Replayer replayer(copy, pool);
+  ledger::VectorBlockSource source(chain.ledger().height(), {*block});
+  auto replayed = replayer.Run(source, chain.ledger().height());
+  REQUIRE(replayed.ok());
+  REQUIRE(replayed->ok());
+  const Hash256 id = chain.Decode(next).id;
+  auto mine = copy.Read()->ReceiptProof(id);
+  REQUIRE(mine.ok());
+  REQUIRE(mine->transitions.size() == 2);
+  auto followed = ledger::FollowValidatorTransitions(genesis.chain_id, genesis.validators, mine->transitions,
+                                                     mine->header.height());
+  REQUIRE(followed.ok());
+  CHECK(ledger::VerifyHeaderAgainstSet(genesis.chain_id, mine->header, mine->block_hash, mine->commit, *followed).ok());
+  // The blocks of the changes are kept for the proofs but stay "not held" for everything else.
+  const std::uint64_t e1_block = good.transitions(0).block().header().height();
+  CHECK_FALSE(copy.Read()->CommittedBlockAt(e1_block).has_value());
+  // A restored node serves a snapshot with the same transitions in turn.
+  auto again = snap::Snapshot::Build(copy.Read(), kTestChunkBytes);
+  REQUIRE(again.ok());
+  CHECK(snap::VerifyManifest((*again)->manifest(), genesis).ok());
+  CHECK((*again)->manifest().transitions_size() == 2);
+}
+
+TEST_CASE("state sync: forged, missing or reordered validator-set transitions are refused as snapshot_uncertified, nothing kept") {
+  ChangedChain c;
+  auto snapshot = SnapshotOf(c.chain);
+  const pb::SnapshotManifest good = snapshot->manifest();
+  const ledger::Genesis& genesis = c.chain.genesis();
+  auto code_of = [&](const pb::SnapshotManifest& m) { return snap::VerifyManifest(m, genesis).code(); };
+
+  pb::SnapshotManifest m = good;
+  m.clear_transitions();  // the snapshot block names a set genesis does not lead to
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;
+  m.mutable_transitions()->DeleteSubrange(0, 1);  // the first change left out
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;
+  m.mutable_transitions()->SwapElements(0, 1);
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;  // a forged next set (more power for the new validator)
+  m.mutable_transitions(0)->mutable_next_validators(4)->set_voting_power(100);
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;  // a bad certificate on the change's block
+  auto* sig = m.mutable_transitions(1)->mutable_block()->mutable_commit()->mutable_signatures(0);
+  sig->set_signature(Flip(sig->signature(), 3));
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;  // the change's block altered under its certificate: the hash link breaks
+  m.mutable_transitions(0)->mutable_block()->mutable_header()->set_time_ms(good.transitions(0).block().header().time_ms() + 1);
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;
+  m.mutable_transitions(0)->set_effective_height(good.transitions(0).effective_height() + 1);
+  CHECK(code_of(m) == "snapshot_uncertified");
+  m = good;
+  m.mutable_transitions(0)->mutable_next_validators(0)->set_public_key("short");
+  CHECK(code_of(m) == "snapshot_malformed");
+  m = good;
+  m.mutable_transitions(0)->mutable_block()->set_tx_count(good.transitions(0).block().tx_count() + 1);
+  CHECK(code_of(m) == "snapshot_malformed");
+
+  // Peers serving a forged change: no snapshot is chosen, nothing is written.
+  pb::SnapshotManifest forged = good;
+  forged.mutable_transitions(1)->mutable_next_validators(0)->set_voting_power(7);
+  FakePeers peers;
+  peers.peers = {FakePeers::Serving(snapshot, forged.SerializeAsString()),
+                 FakePeers::Serving(snapshot, forged.SerializeAsString())};
+  TempDir data;
+  auto refused = node::RestoreFromPeers(Options(data.path()), genesis, peers);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(peers.chunk_requests[0].load() == 0);
+  CHECK(peers.chunk_requests[1].load() == 0);
+  ExpectNothingKept(data.path());
+}

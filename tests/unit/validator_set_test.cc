@@ -514,3 +514,134 @@ TEST_CASE("validator transitions round-trip through their JSON, strictly") {
   CHECK(ledger::TransitionsFromJson(nlohmann::json::object(), "validator_transitions").status().code() ==
         "invalid_proof");
 }
+
+namespace {
+
+Hash256 RootOf(const pb::BlockHeader& header) {
+  Hash256 root{};
+  std::copy(header.log_root().begin(), header.log_root().end(), root.begin());
+  return root;
+}
+
+const ledger::Validator& Member(const std::vector<ledger::Validator>& set, const crypto::KeyPair& key) {
+  const auto it = std::find_if(set.begin(), set.end(), [&](const ledger::Validator& v) { return v.public_key == key.public_key; });
+  REQUIRE(it != set.end());
+  return *it;
+}
+
+}  // namespace
+
+TEST_CASE("a checkpoint is cosigned by the set of the block that carries its log size") {
+  Changed c;
+  const ledger::Genesis& g = c.chain.genesis();
+  auto view = c.chain.ledger().Read();
+  const pb::BlockHeader head = view->head();
+  const std::uint64_t size = head.log_size();
+  const Hash256 root = RootOf(head);
+  auto signers = view->CheckpointSignersAt(size);
+  REQUIRE(signers.ok());
+  CHECK(signers->height == head.height());  // every block of the fixture appends txs
+  CHECK(SameSet(signers->validators, view->ValidatorsAt(head.height())));
+  const auto cosign = [&](int i) { return ledger::MakeCosignature(g, Fixture::Key(i).secret_key, size, root, 1'767'300'000 + i); };
+
+  SUBCASE("the added validator's line counts and keeps one name, the genesis ones keep theirs") {
+    const ledger::Validator& added = Member(signers->validators, Fixture::Key(4));
+    const std::string added_name = ledger::CosignerName(g, added);
+    CHECK(added_name == "shanliu/" + g.chain_id + "/k" + crypto::ToHex(ByteView(added.public_key.data(), 8)) + "-bank-2");
+    CHECK(ledger::CosignerName(g, Member(signers->validators, Fixture::Key(2))) == *ledger::CosignerName(g, 2));
+    // Validators 1, 2 (power 2 now) and the new 4 hold 4 of 5.
+    const std::vector<ledger::Cosignature> cs = {cosign(1), cosign(2), cosign(4)};
+    const std::string note = ledger::CheckpointNote(g, signers->validators, size, root, cs);
+    auto v = ledger::VerifyCheckpointNote(note, g, signers->validators);
+    REQUIRE(v.ok());
+    CHECK(v->cosigners.size() == 3);
+    CHECK(v->cosigned_power == 4);
+    CHECK(v->total_power == 5);
+    CHECK(v->supermajority);
+    CHECK(v->cosigners.back().name == added_name);
+    CHECK(v->cosigners.back().org_id == "bank-2");
+    // The same lines judged by the wrong (genesis) set: the new key is unknown, 2 of 4 do not suffice.
+    auto wrong = ledger::VerifyCheckpointNote(note, g);
+    REQUIRE(wrong.ok());
+    CHECK_FALSE(wrong->supermajority);
+    CHECK(wrong->cosigned_power == 2);
+    CHECK(wrong->ignored.size() == 1);
+  }
+  SUBCASE("a removed validator's line no longer counts, and no note carries it") {
+    const ledger::Validator removed = g.validators[0];
+    const ledger::Cosignature old = cosign(0);
+    CHECK(ledger::CheckpointNote(g, signers->validators, size, root, std::vector{old, cosign(1)}) ==
+          ledger::CheckpointNote(g, signers->validators, size, root, std::vector{cosign(1)}));
+    const std::string note = ledger::CheckpointNote(g, signers->validators, size, root, std::vector{cosign(1), cosign(3)}) +
+                             ledger::CosignatureLine(g, removed, old);
+    auto v = ledger::VerifyCheckpointNote(note, g, signers->validators);
+    REQUIRE(v.ok());
+    CHECK(v->cosigned_power == 2);
+    CHECK_FALSE(v->supermajority);
+    REQUIRE(v->ignored.size() == 1);
+    CHECK(v->ignored[0].find("unknown key") != std::string::npos);
+  }
+  SUBCASE("older sizes are the older sets'") {
+    auto first = view->CheckpointSignersAt(1);
+    REQUIRE(first.ok());
+    CHECK(SameSet(first->validators, g.validators));
+    auto before_e2 = view->Block(c.e2 - 1);
+    REQUIRE(before_e2);
+    auto mid = view->CheckpointSignersAt(before_e2->header().log_size());
+    REQUIRE(mid.ok());
+    CHECK(mid->height == c.e2 - 1);
+    CHECK(mid->validators.size() == 5);
+    CHECK(view->CheckpointSignersAt(size + 1).status().code() == "unknown_checkpoint");
+    CHECK(view->CheckpointSignersAt(0)->height == 0);
+  }
+  SUBCASE("the collector counts the set of each size and refuses keys outside it") {
+    ledger::CheckpointCollector collector(g, [&](std::uint64_t s) -> std::optional<ledger::SignersLookup> {
+      auto found = c.chain.ledger().Read()->CheckpointSignersAt(s);
+      if (!found.ok()) return std::nullopt;
+      return ledger::SignersLookup{found->validators, true};
+    });
+    CHECK(collector.Add(size, root, cosign(0)).code() == "unknown_validator");  // removed at e2
+    CHECK(collector.Add(size + 1, root, cosign(1)).code() == "unknown_checkpoint");
+    REQUIRE(collector.Add(size, root, cosign(4)).ok());
+    REQUIRE(collector.Add(size, root, cosign(1)).ok());
+    CHECK_FALSE(collector.Best()->supermajority);
+    REQUIRE(collector.Add(size, root, cosign(2)).ok());
+    auto best = collector.Best();
+    REQUIRE(best);
+    CHECK(best->supermajority);
+    CHECK(best->cosigned_power == 4);
+    auto v = ledger::VerifyCheckpointNote(best->note, g, signers->validators);
+    REQUIRE(v.ok());
+    CHECK(v->supermajority);
+    // A size before e1 is the genesis set's: validator 0 counts there, the later 4 does not.
+    auto early = view->Block(c.e1 - 1);
+    REQUIRE(early);
+    const std::uint64_t early_size = early->header().log_size();
+    const Hash256 early_root = RootOf(early->header());
+    CHECK(collector.Add(early_size, early_root,
+                        ledger::MakeCosignature(g, Fixture::Key(4).secret_key, early_size, early_root, 5))
+              .code() == "unknown_validator");
+    CHECK(collector.Add(early_size, early_root,
+                        ledger::MakeCosignature(g, Fixture::Key(0).secret_key, early_size, early_root, 5))
+              .ok());
+  }
+  SUBCASE("a light verifier follows the transitions to the checkpoint's set") {
+    const std::vector<ledger::ProvenTransition> ts = view->ProvenTransitions(head.height());
+    const auto light = [&](std::span<const ledger::ProvenTransition> t, const pb::BlockHeader& h, std::uint64_t s) {
+      return ledger::CheckpointSignersFromProof(g, t, h, view->head_hash(), view->HeadCommit(), s, root);
+    };
+    auto followed = light(ts, head, size);
+    REQUIRE(followed.ok());
+    CHECK(followed->height == head.height());
+    CHECK(SameSet(followed->validators, signers->validators));
+    CHECK(light({ts.begin(), ts.begin() + 1}, head, size).status().code() == "invalid_transition");
+    CHECK(light(ts, head, size - 1).status().code() == "checkpoint_mismatch");
+    auto forged = ts;
+    forged[1].next_validators.push_back({TestKey("mallory").public_key, 10, "bank-2"});
+    CHECK(light(forged, head, size).status().code() == "invalid_transition");
+    pb::BlockHeader other = head;
+    other.set_time_ms(other.time_ms() + 1);  // no longer the certified block
+    CHECK_FALSE(light(ts, other, size).ok());
+    CHECK(ledger::CheckpointSignersFromProof(g, {}, pb::BlockHeader{}, Hash256{}, pb::CommitCertificate{}, 0, root)->height == 0);
+  }
+}

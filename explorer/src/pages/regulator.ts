@@ -101,19 +101,32 @@ async function noteMatch(cp: Checkpoint, v: NoteVerification, signal: AbortSigna
   return ok ? 'behind' : 'mismatch';
 }
 
-// The note is cosigned by the GENESIS validators whatever the set of its height (the nodes'
-// checkpoint collector, docs/decisions.md "Checkpoints stay with the genesis set"), so it is
-// checked against them.
+// The note's lines count against the set of the block that first carried its log size
+// (docs/decisions.md 2026-12-07 "Checkpoints are cosigned by the set of their block"): the node
+// names that block with its certificate in note_checkpoint, and the set is reached from genesis
+// through checked changes (checkSigned) and the block must carry the note's size and root. A node
+// that does not name it predates set changes: its notes are the genesis set's. null: not proven.
+async function noteSigners(cp: Checkpoint, anchor: Anchor): Promise<{ set: ValidatorSet; size: string; root: string } | null> {
+  const nc = cp.note_checkpoint;
+  if (!nc || !nc.header || !nc.block_hash) return { set: anchor.set, size: '', root: '' };
+  const signed = await checkSigned(anchor, nc.header, nc.block_hash, nc.commit ?? null);
+  if (!signed.ok || !signed.set) return null;
+  return { set: signed.set, size: String(nc.header.log_size), root: nc.header.log_root };
+}
+
 async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
   if (!note) {
     el.dataset.state = 'none';
     return [notice('info', t('reg.cosigned_none'))];
   }
-  const v = await verifyCheckpointNote(note, anchor.set);
-  const match = v.size !== null ? await noteMatch(cp, v, signal) : 'mismatch';
+  const noteSet = await noteSigners(cp, anchor);
+  const v = await verifyCheckpointNote(note, anchor.set, noteSet?.set ?? anchor.set);
+  // The named block must carry exactly what the note says, or its set proves nothing about it.
+  const blockMatches = noteSet !== null && (noteSet.size === '' || (v.size !== null && String(v.size) === noteSet.size && v.rootHex === noteSet.root));
+  const match = v.size !== null && blockMatches ? await noteMatch(cp, v, signal) : 'mismatch';
   const ok = v.ok && match !== 'mismatch';
   el.dataset.state = ok ? 'verified' : 'failed';
-  const n = anchor.set.validators.length;
+  const n = (noteSet?.set ?? anchor.set).validators.length;
   const signers = v.signers.map(validatorName);
   // One cosigner per list item: names may contain commas or 、.
   const signedLine: Child = signers.length

@@ -182,6 +182,8 @@ export const NODE_ERROR_CODES = {
   wrong_origin: [400, false],
   stale_checkpoint: [400, false],
   too_many_roots: [400, false],
+  unknown_checkpoint: [404, false],
+  checkpoint_mismatch: [400, false],
   insufficient_signatures: [403, false],
   frost_malformed: [400, false],
   frost_bad_threshold: [400, false],

@@ -1,9 +1,10 @@
 // The validators' cosigned checkpoint: a C2SP signed note (https://c2sp.org/signed-note) whose body
 // is a C2SP tlog-checkpoint and whose signatures are C2SP tlog-cosignature `cosignature/v1`
-// (Ed25519) made by the GENESIS validators (docs/audit.md#checkpoints). Mirrors
-// ledger::VerifyCheckpointNote: the same limits, unknown names ignored but listed, a genesis
-// validator's line that fails rejecting the whole note, and more than
-// 2/3 of the genesis voting power required. SHA-256 and Ed25519 come from ./crypto (WebCrypto,
+// (Ed25519) made by the validators of the checkpoint's set: the set of the lowest block carrying
+// its log size (docs/audit.md#checkpoints), the genesis set on a chain that never changed it.
+// Mirrors ledger::VerifyCheckpointNote: the same limits, unknown names ignored but listed, a
+// line of a validator of that set that fails rejecting the whole note, and more than 2/3 of that
+// set's voting power required. SHA-256 and Ed25519 come from ./crypto (WebCrypto,
 // or the audited @noble fallbacks); nothing here trusts a value the node computed.
 import { concat, equal, fromBase64, toHex, utf8 } from './bytes.js';
 import { ed25519Verify, sha256 } from './crypto.js';
@@ -39,8 +40,15 @@ export interface NoteVerification {
   supermajority: boolean;
 }
 
-// `shanliu/<chain_id>/v<index>-<org_id>`: the cosigner name of a genesis validator.
-export const cosignerName = (chainId: string, v: Validator): string => `shanliu/${chainId}/v${v.index}-${v.orgId}`;
+// A validator's cosigner name follows its key and organisation, never its place in a set:
+// `shanliu/<chain_id>/v<i>-<org_id>` for the key of genesis validator i with its genesis
+// organisation, otherwise `shanliu/<chain_id>/k<first 16 hex of the key>-<org_id>`
+// (ledger::CosignerName). Without `genesis`, `v` is taken to be a genesis validator.
+export function cosignerName(chainId: string, v: Validator, genesis?: ValidatorSet): string {
+  if (!genesis) return `shanliu/${chainId}/v${v.index}-${v.orgId}`;
+  const g = genesis.validators.find((x) => x.orgId === v.orgId && equal(x.publicKey, v.publicKey));
+  return g ? `shanliu/${chainId}/v${g.index}-${g.orgId}` : `shanliu/${chainId}/k${toHex(v.publicKey).slice(0, 16)}-${v.orgId}`;
+}
 
 // `shanliu/<chain_id>/<first 16 hex digits of the validators hash>`.
 export const checkpointOrigin = (set: ValidatorSet): string => `shanliu/${set.chainId}/${toHex(set.hash).slice(0, 16)}`;
@@ -54,7 +62,10 @@ export async function cosignatureKeyId(name: string, publicKey: Uint8Array): Pro
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 
-export async function verifyCheckpointNote(note: string, set: ValidatorSet): Promise<NoteVerification> {
+// `set` is the genesis set (it fixes the origin and the names); `signers` the set whose lines
+// count, when the checkpoint's block is signed by another (setForHeader on the
+// /v1/checkpoint note_checkpoint header); by default the genesis set.
+export async function verifyCheckpointNote(note: string, set: ValidatorSet, signers: ValidatorSet = set): Promise<NoteVerification> {
   const expectedOrigin = checkpointOrigin(set);
   const result: NoteVerification = {
     ok: false,
@@ -65,7 +76,7 @@ export async function verifyCheckpointNote(note: string, set: ValidatorSet): Pro
     lines: [],
     signers: [],
     signedPower: 0n,
-    totalPower: set.totalPower,
+    totalPower: signers.totalPower,
     supermajority: false,
   };
   const fail = (problem: NoteProblem): NoteVerification => ({ ...result, ok: false, problem });
@@ -99,7 +110,7 @@ export async function verifyCheckpointNote(note: string, set: ValidatorSet): Pro
   if (origin !== expectedOrigin) return fail('wrong_origin');
 
   const byName = new Map<string, Validator>();
-  for (const v of set.validators) byName.set(cosignerName(set.chainId, v), v);
+  for (const v of signers.validators) byName.set(cosignerName(set.chainId, v, set), v);
   const seen = new Set<number>();
   let rejected = false;
   const bodyBytes = utf8(body);
@@ -164,7 +175,7 @@ export async function verifyCheckpointNote(note: string, set: ValidatorSet): Pro
     result.signedPower += v.power;
   }
   result.signers.sort((a, b) => a.index - b.index);
-  result.supermajority = 3n * result.signedPower > 2n * set.totalPower;
+  result.supermajority = 3n * result.signedPower > 2n * signers.totalPower;
   if (rejected) return fail('bad_cosignature');
   if (!result.supermajority) return fail('quorum');
   return { ...result, ok: true };

@@ -66,6 +66,9 @@ struct NodeInfo {
   std::string role;          // "validator" or "observer"
   std::size_t mempool_txs = 0;
   std::size_t peers = 0;
+  // Times admission applied a tx under a planned block's context since start: the first
+  // planning plus every re-plan (docs/performance.md). Per committed tx, 1 is the floor.
+  std::uint64_t mempool_applied_total = 0;
 };
 
 // A stored record the API refused to serve because it failed its integrity check.

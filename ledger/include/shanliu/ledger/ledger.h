@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/merkle_log.h"
 #include "shanliu/ledger/node_cache.h"
@@ -326,6 +327,11 @@ class ReadView {
   // must be committed), each with block E-1's header, hash and commit certificate: what a
   // verifier holding only genesis follows (FollowValidatorTransitions). Throws StorageError.
   std::vector<ProvenTransition> ProvenTransitions(std::uint64_t up_to_height) const;
+  // Who cosigns the checkpoint of `log_size` (checkpoint.h): the set of the lowest block whose
+  // header carries that size. Errors "unknown_checkpoint" (no committed header carries it: beyond
+  // the head, or inside a block), "not_backfilled" (the block is below a state-sync snapshot and
+  // not held yet). Throws StorageError.
+  Result<CheckpointSigners> CheckpointSignersAt(std::uint64_t log_size) const;
 
   Result<ReceiptProofData> ReceiptProof(const Hash256& tx_id) const;
   // Proofs against this view's head (the newest committed block: its state_root and log root).

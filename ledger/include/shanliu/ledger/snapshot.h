@@ -40,6 +40,8 @@ inline constexpr std::size_t kChunkRowBytes = 1u << 20;
 // Hard limits on what a peer may send, checked before decoding.
 inline constexpr std::size_t kMaxChunkBytes = 4u << 20;
 inline constexpr std::size_t kMaxManifestBytes = 8u << 20;
+// Validator-set changes a manifest may carry (each at most ~20 KiB with 100 validators).
+inline constexpr std::size_t kMaxManifestTransitions = 256;
 inline constexpr std::size_t kMaxChunks = 200'000;
 inline constexpr std::size_t kMaxRowKeyBytes = 4096;
 
@@ -80,9 +82,12 @@ class Snapshot {
 // ---------------------------------------------------------------- restoring
 
 // Decodes a manifest a peer served (at most kMaxManifestBytes) and verifies it: format, chain
-// id, height > 0, the block's header hash under a commit certificate of the genesis validators,
-// the validator set hash, first_leaf + tx_count = log_size, the log peaks' root = log_root, and
-// the chunk count and hash sizes. Errors snapshot_malformed, snapshot_uncertified.
+// id, height > 0, the validator-set changes it carries followed from the genesis set
+// (FollowValidatorTransitions: each certified by the set before it, hash-linked, the next set
+// hashing to next_validators_hash), the block's header naming the set reached and its hash under
+// a commit certificate of more than 2/3 of that set, first_leaf + tx_count = log_size, the log
+// peaks' root = log_root, and the chunk count and hash sizes. Errors snapshot_malformed,
+// snapshot_uncertified (a forged, missing or misordered transition among them).
 Result<pb::SnapshotManifest> DecodeManifest(ByteView bytes, const Genesis& genesis);
 Status VerifyManifest(const pb::SnapshotManifest& manifest, const Genesis& genesis);
 

@@ -89,4 +89,14 @@ nlohmann::json TransitionsToJson(std::span<const ProvenTransition> transitions);
 // naming the field path (under `path`, e.g. "validator_transitions").
 Result<std::vector<ProvenTransition>> TransitionsFromJson(const nlohmann::json& j, const std::string& path);
 
+// A header with its hash and commit certificate as the API serves them beside each other
+// (`/v1/checkpoint` note_checkpoint): the "header", "block_hash" and "commit" members of `j`
+// (others are the caller's). Errors "invalid_proof" naming the field under `path`.
+struct CertifiedHeader {
+  pb::BlockHeader header;
+  Hash256 block_hash{};
+  pb::CommitCertificate commit;
+};
+Result<CertifiedHeader> CertifiedHeaderFromJson(const nlohmann::json& j, const std::string& path);
+
 }  // namespace shanliu::ledger

@@ -14,6 +14,12 @@
 // when it commits, its layer becomes committed state and the later planned blocks stay valid
 // without re-applying anything. Any other block (a peer's proposal, a sync, refusals) makes
 // the pool re-apply what remains, as before.
+//
+// Planning looks at most max_planned_blocks blocks ahead. Txs beyond that horizon wait, their
+// signatures and form checked but their rules not yet, and are planned (in arrival order) as
+// blocks commit: a re-plan — a stale first block, another proposer's block — then costs at most
+// the horizon's txs instead of the whole backlog, and no block is planned long before its turn.
+// A tx refused when it is planned is remembered with its error like any later refusal.
 #pragma once
 
 #include <deque>
@@ -49,6 +55,9 @@ struct MempoolConfig {
   // A planned block older than this when its proposer's turn comes is re-planned at the current
   // time (its txs applied again) rather than proposed with a stale block time.
   std::uint64_t max_planned_age_ms = 2'000;
+  // How many blocks ahead admission plans (applies txs under their block's context); later
+  // txs wait verified but unplanned. At least 1.
+  std::size_t max_planned_blocks = 2;
 };
 
 enum class TxState { kUnknown, kPending, kRejected };
@@ -77,15 +86,23 @@ class Mempool {
   // committed state.
   void OnCommitted(const std::vector<Hash256>& committed, const std::vector<ledger::RejectedTx>& rejected);
 
+  // Plans waiting txs while fewer than max_planned_blocks blocks are planned. Admission and
+  // PrepareBlock call it; callers with a spare thread may call it after a commit so the next
+  // blocks are planned off the producer's thread.
+  void TopUp();
+
   // Called (on the admitting thread, outside the pool's lock) whenever an admission makes an
   // empty pool non-empty: block producers wait on this instead of polling. Add listeners before
   // the pool is shared between threads; they must be cheap (post to a loop, set a flag).
   void AddTxsAvailableListener(std::function<void()> listener);
 
-  TxState State(const Hash256& id, Status* error) const;
+  TxState State(const Hash256& id, Status* error) const;  // waiting txs are kPending
   // Keyed by the SHA-256 of the whole envelope (signatures included), never the tx id.
   bool SignatureVerified(const Hash256& envelope_hash) const;
-  std::size_t size() const;
+  std::size_t size() const;  // planned and waiting
+  std::size_t planned_size() const;  // the planned txs alone
+  // Txs applied to plan them since the pool was made (each planning and re-planning counts).
+  std::uint64_t applied_total() const;
 
  private:
   struct Entry {
@@ -108,7 +125,12 @@ class Mempool {
     std::uint64_t bytes = 0;
   };
 
-  Status Admit(ledger::DecodedTx tx);  // requires mutex_
+  Status Admit(ledger::DecodedTx tx);  // requires mutex_; plans the tx or makes it wait
+  Status Plan(ledger::DecodedTx& tx);  // requires mutex_; applies it in the last planned block
+  bool RoomToPlan(std::size_t envelope_bytes) const;  // requires mutex_
+  void TopUpLocked();                  // requires mutex_
+  void Count(const Entry& e);          // requires mutex_
+  void Uncount(const Entry& e);        // requires mutex_
   Status AdmitChecked(ledger::DecodedTx decoded, bool* woke);  // signatures checked; requires mutex_
   bool OpenBlockFor(std::size_t envelope_bytes);  // requires mutex_; true if it opened one
   bool CommitFirstPlanned(const std::vector<Hash256>& committed);  // requires mutex_
@@ -121,7 +143,9 @@ class Mempool {
   ledger::Ledger& ledger_;
   const MempoolConfig config_;
   mutable std::mutex mutex_;
-  std::deque<Entry> pending_;
+  std::deque<Entry> pending_;  // planned, in planned-block order
+  std::deque<Entry> waiting_;  // verified, not yet planned, in arrival order
+  // Counted over pending_ and waiting_ alike.
   std::unordered_map<Hash256, std::size_t, HashOf> pending_ids_;  // id -> count (always 1)
   std::map<crypto::PublicKey, std::size_t> per_signer_;
   std::size_t pending_bytes_ = 0;
@@ -129,6 +153,7 @@ class Mempool {
   std::unique_ptr<ledger::StateView> overlay_;
   std::uint64_t next_leaf_ = 0;  // provisional leaf numbers inside the overlay
   std::deque<PlannedBlock> planned_;  // planned_[k]'s writes are overlay_ layer k
+  std::uint64_t applied_total_ = 0;
   std::unordered_map<Hash256, Status, HashOf> rejected_;
   std::deque<Hash256> rejected_order_;
   struct Bucket {

@@ -127,6 +127,7 @@ class Node {
   Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key, std::unique_ptr<ledger::Ledger> ledger);
   void Committed(const CommittedBlock& block);  // the fan-out; io thread
   Status OpenOriginSigner();  // "invalid_config" for a share of another validator
+  bool GenesisSetCurrent() const;  // no ValidatorSetChange has taken effect by the head
   std::optional<ledger::Cosignature> CosignHead();
   void ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own);
   const Clock& clock() const { return options_.clock ? *options_.clock : SystemClock(); }
@@ -141,7 +142,8 @@ class Node {
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<ledger::CheckpointCollector> checkpoints_;
   std::unique_ptr<ledger::OriginSigner> origin_;  // null: the genesis has no origin key
-  int validator_index_ = -1;
+  bool cosigns_ = false;  // not an observer: cosigns checkpoints of sets that hold its key
+  int genesis_index_ = -1;  // its index in the genesis set unless an observer; -1: none
   NodeRole role_ = NodeRole::kObserver;
   std::unique_ptr<Runner> runner_;  // null: a lone validator with no peers configured
   std::unique_ptr<SoloProducer> producer_;
