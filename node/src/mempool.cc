@@ -87,12 +87,15 @@ void Mempool::AddTxsAvailableListener(std::function<void()> listener) {
   txs_available_.push_back(std::move(listener));
 }
 
-bool Mempool::OpenBlockFor(std::size_t envelope_bytes) {
+bool Mempool::LastBlockHasRoom(std::size_t envelope_bytes) const {
+  if (planned_.empty()) return false;
   const ledger::GenesisParams& limits = ledger_.genesis().params;
-  if (!planned_.empty()) {
-    const PlannedBlock& last = planned_.back();
-    if (last.txs < limits.max_block_txs && last.bytes + envelope_bytes <= limits.max_block_bytes) return false;
-  }
+  const PlannedBlock& last = planned_.back();
+  return last.txs < limits.max_block_txs && last.bytes + envelope_bytes <= limits.max_block_bytes;
+}
+
+bool Mempool::OpenBlockFor(std::size_t envelope_bytes) {
+  if (LastBlockHasRoom(envelope_bytes)) return false;
   // A new planned block: the next height, and a time that is now but always after the block
   // before it (block times strictly increase).
   PlannedBlock block;
@@ -130,10 +133,7 @@ Status Mempool::Admit(ledger::DecodedTx tx) {
 
 bool Mempool::RoomToPlan(std::size_t envelope_bytes) const {
   assert(config_.max_planned_blocks >= 1);
-  if (planned_.size() < config_.max_planned_blocks) return true;
-  const ledger::GenesisParams& limits = ledger_.genesis().params;
-  const PlannedBlock& last = planned_.back();
-  return last.txs < limits.max_block_txs && last.bytes + envelope_bytes <= limits.max_block_bytes;
+  return planned_.size() < config_.max_planned_blocks || LastBlockHasRoom(envelope_bytes);
 }
 
 Status Mempool::Plan(ledger::DecodedTx& tx) {

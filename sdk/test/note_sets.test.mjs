@@ -4,8 +4,9 @@
 // removed validator's line is an unknown key, and a note judged by the wrong set fails.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
 import { load } from './load.mjs';
+import { newValidator, setOf as setOfChain } from './validators.mjs';
 
 const chain = await load('verify/chain.js');
 const note = await load('verify/note.js');
@@ -13,16 +14,7 @@ const { toHex } = await load('verify/bytes.js');
 
 const CHAIN = 'note-sets-test';
 
-function newValidator(org, power = 1) {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
-  return { org, power, publicKey: new Uint8Array(raw), privateKey };
-}
-
-async function setOf(vs) {
-  const validators = vs.map((v, index) => ({ index, orgId: v.org, publicKey: v.publicKey, power: BigInt(v.power), nameZh: '', nameEn: '' }));
-  return { chainId: CHAIN, validators, totalPower: validators.reduce((a, v) => a + v.power, 0n), hash: await chain.validatorsHash(validators) };
-}
+const setOf = (vs) => setOfChain(CHAIN, vs);
 
 // genesis: 4 validators; later the first leaves and bank-c's joins with power 4.
 const g = [newValidator('bureau'), newValidator('federation'), newValidator('bank-a'), newValidator('bank-b')];

@@ -6,6 +6,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 
@@ -14,13 +15,19 @@
 namespace shanliu::testing {
 
 struct ManualLoop {
-  explicit ManualLoop(std::uint64_t start_ms) : clock(start_ms) {}
+  // `idle_wait`: how long an idle loop waits for a handler posted from another thread before it
+  // counts as settled. Zero when everything runs on this thread; a whole node admits gossiped txs
+  // on a thread of its own (runner_gossip.h) that posts back when the pool gains txs, and on a
+  // loaded machine the manual clock could otherwise run out before that post lands.
+  explicit ManualLoop(std::uint64_t start_ms, std::chrono::milliseconds idle_wait = std::chrono::milliseconds(0))
+      : clock(start_ms), idle_wait_(idle_wait) {}
 
   // Runs every handler that is ready until none is; returns how many ran.
   std::size_t Settle() {
     std::size_t total = 0;
     for (int rounds = 0; rounds < 100'000; ++rounds) {
-      const std::size_t ran = io.poll();
+      std::size_t ran = io.poll();
+      if (ran == 0 && idle_wait_.count() > 0) ran = io.run_one_for(idle_wait_);
       if (ran == 0) return total;
       total += ran;
     }
@@ -47,6 +54,9 @@ struct ManualLoop {
       boost::asio::make_work_guard(io);
   node::ManualClock clock;
   node::ManualTimers timers{clock};
+
+ private:
+  const std::chrono::milliseconds idle_wait_;
 };
 
 }  // namespace shanliu::testing

@@ -256,6 +256,26 @@ ledger::ExecutedBlock SealAndCompare(TestChain& chain, node::Mempool& pool, std:
   return std::move(*sealed);
 }
 
+// A chain with small blocks and a charity whose bank is bank-1, and a pool on the test's own
+// clock (`now`), planning `planned_blocks` blocks ahead.
+struct SmallBlocks {
+  TestChain chain;
+  crypto::KeyPair charity = TestKey("charity");
+  std::uint64_t now = 0;
+  RefClock clock{now};
+  explicit SmallBlocks(std::uint32_t max_block_txs)
+      : chain([max_block_txs](ledger::Genesis& g) { g.params.max_block_txs = max_block_txs; }) {
+    REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
+    now = chain.ledger().head().time_ms() + 1000;
+  }
+  node::MempoolConfig Config(std::size_t planned_blocks) {
+    node::MempoolConfig config;
+    config.clock = &clock;
+    config.max_planned_blocks = planned_blocks;
+    return config;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("planned blocks seal to exactly the blocks executing their txs again would make") {
@@ -348,15 +368,11 @@ TEST_CASE("a planned block is re-planned when another block commits or it grows 
 }
 
 TEST_CASE("txs beyond the planning horizon wait unchecked and are planned in arrival order as blocks commit") {
-  TestChain chain([](ledger::Genesis& g) { g.params.max_block_txs = 2; });
-  const crypto::KeyPair charity = TestKey("charity");
-  REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
-  std::uint64_t now = chain.ledger().head().time_ms() + 1000;
-  node::MempoolConfig config;
-  RefClock clock(now);
-  config.clock = &clock;
-  config.max_planned_blocks = 1;
-  node::Mempool pool(chain.ledger(), config);
+  SmallBlocks t(2);
+  TestChain& chain = t.chain;
+  const crypto::KeyPair& charity = t.charity;
+  std::uint64_t& now = t.now;
+  node::Mempool pool(chain.ledger(), t.Config(1));
   const Bytes gift_a = chain.DonationTx("org:charity", 100, charity);
   const Bytes gift_b = chain.DonationTx("org:charity", 200, charity);
   const Bytes spend = chain.SpendTx("org:charity", 250, charity);        // needs both gifts
@@ -400,15 +416,11 @@ TEST_CASE("txs beyond the planning horizon wait unchecked and are planned in arr
 }
 
 TEST_CASE("another block re-plans only the horizon and keeps the waiting txs in order") {
-  TestChain chain([](ledger::Genesis& g) { g.params.max_block_txs = 2; });
-  const crypto::KeyPair charity = TestKey("charity");
-  REQUIRE(chain.RegisterOrg("charity", pb::ORG_KIND_CHARITY, charity, {"bank-1"}).ok());
-  std::uint64_t now = chain.ledger().head().time_ms() + 1000;
-  node::MempoolConfig config;
-  RefClock clock(now);
-  config.clock = &clock;
-  config.max_planned_blocks = 2;
-  node::Mempool pool(chain.ledger(), config);
+  SmallBlocks t(2);
+  TestChain& chain = t.chain;
+  const crypto::KeyPair& charity = t.charity;
+  std::uint64_t& now = t.now;
+  node::Mempool pool(chain.ledger(), t.Config(2));
   std::vector<Bytes> gifts;
   for (int i = 1; i <= 7; ++i) {
     gifts.push_back(chain.DonationTx("org:charity", 100 * i, charity));

@@ -4,8 +4,6 @@
 // checks that the owner wires them together as node.h promises.
 #include <doctest/doctest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -17,6 +15,7 @@
 #include "shanliu/node/clock.h"
 #include "shanliu/node/memory_transport.h"
 #include "shanliu/node/node.h"
+#include "manual_loop.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -46,9 +45,14 @@ struct Member {
   std::vector<std::uint64_t> subscriber;     // heights the OnCommitted subscriber heard
 };
 
-class Net {
+// Gossiped txs are admitted on the node's gossip thread, which posts back to the loop: an idle
+// loop waits 20 ms for such a post before it counts as settled (manual_loop.h).
+class Net : public shanliu::testing::ManualLoop {
  public:
-  explicit Net(ledger::Genesis genesis) : genesis_(std::move(genesis)), clock(genesis_.genesis_time_ms + 60'000), network(io) {}
+  explicit Net(ledger::Genesis genesis)
+      : ManualLoop(genesis.genesis_time_ms + 60'000, std::chrono::milliseconds(20)),
+        genesis_(std::move(genesis)),
+        network(io) {}
 
   Member& Add(const crypto::KeyPair& key, bool observer = false) {
     auto m = std::make_unique<Member>();
@@ -80,39 +84,10 @@ class Net {
     }
   }
 
-  // Runs every ready handler until none is. A whole node also has one thread of its own: gossiped
-  // txs are admitted on the gossip admission thread (runner_gossip.h), which posts back to the io
-  // loop when the pool gains txs. So an idle loop waits a moment for such a post before it counts
-  // as settled; otherwise, on a loaded machine, the manual clock could run out before it lands.
-  void Settle() {
-    for (int rounds = 0; rounds < 100'000; ++rounds) {
-      if (io.poll() > 0) continue;
-      if (io.run_one_for(std::chrono::milliseconds(20)) == 0) return;
-    }
-    FAIL("the network never settled");
-  }
-
-  // Moves the clock in steps, firing due timers and settling, until `done` or `limit_ms`.
-  bool AdvanceUntil(std::uint64_t step_ms, std::uint64_t limit_ms, const std::function<bool()>& done) {
-    for (std::uint64_t passed = 0; passed < limit_ms; passed += step_ms) {
-      clock.Advance(step_ms);
-      timers.RunDue();
-      Settle();
-      if (done()) return true;
-    }
-    return done();
-  }
-
-  boost::asio::io_context io;  // declared first: it outlives the nodes
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_polling =
-      boost::asio::make_work_guard(io);
-
  private:
   const ledger::Genesis genesis_;
 
  public:
-  node::ManualClock clock;
-  node::ManualTimers timers{clock};
   node::MemoryNetwork network;
 
  private:

@@ -135,6 +135,22 @@ std::string Flip(std::string bytes, std::size_t at) {
   return bytes;
 }
 
+// The source commits one more donation; `copy` takes its block through the block-sync checks
+// (the Replayer, with signatures verified). Returns the donation's tx id.
+Hash256 CommitAndReplay(TestChain& chain, ledger::Ledger& copy) {
+  const Bytes next = chain.DonationTx("project:meals", 4'242, chain.bank, "bank-1");
+  REQUIRE(chain.Commit(next).ok());
+  auto block = chain.ledger().Read()->CommittedBlockAt(chain.ledger().height());
+  REQUIRE(block.has_value());
+  ledger::VerifyPool pool(1);
+  ledger::Replayer replayer(copy, pool);
+  ledger::VectorBlockSource source(chain.ledger().height(), {*block});
+  auto replayed = replayer.Run(source, chain.ledger().height());
+  REQUIRE(replayed.ok());
+  REQUIRE(replayed->ok());
+  return chain.Decode(next).id;
+}
+
 }  // namespace
 
 TEST_CASE("state sync: a restored store holds the source's state and head, refuses old receipts as not_backfilled, and continues at h+1") {
@@ -168,18 +184,8 @@ TEST_CASE("state sync: a restored store holds the source's state and head, refus
   CHECK_FALSE(copy.Read()->CommittedBlockAt(chain.ledger().height()).has_value());
 
   // The source commits on; the restored store replays the block through the block-sync checks.
-  const Bytes next = chain.DonationTx("project:meals", 4'242, chain.bank, "bank-1");
-  REQUIRE(chain.Commit(next).ok());
-  auto block = chain.ledger().Read()->CommittedBlockAt(chain.ledger().height());
-  REQUIRE(block.has_value());
-  ledger::VerifyPool pool(1);
-  ledger::Replayer replayer(copy, pool);
-  ledger::VectorBlockSource source(chain.ledger().height(), {*block});
-  auto replayed = replayer.Run(source, chain.ledger().height());
-  REQUIRE(replayed.ok());
-  REQUIRE(replayed->ok());
+  const Hash256 new_tx = CommitAndReplay(chain, copy);
   CHECK(copy.head_hash() == chain.ledger().head_hash());
-  const Hash256 new_tx = chain.Decode(next).id;
   auto mine = copy.Read()->ReceiptProof(new_tx);
   auto theirs = chain.ledger().Read()->ReceiptProof(new_tx);
   REQUIRE(mine.ok());
@@ -517,17 +523,7 @@ TEST_CASE("state sync: a chain that changed its validator set restores from the 
 
   // The source commits on; the restored store takes the block through the block-sync checks
   // (the certificate of the changed set) and proves its receipt with both transitions.
-  const Bytes next = chain.DonationTx("project:meals", 4'242, chain.bank, "bank-1");
-  REQUIRE(chain.Commit(next).ok());
-  auto block = chain.ledger().Read()->CommittedBlockAt(chain.ledger().height());
-  REQUIRE(block.has_value());
-  ledger::VerifyPool pool(1);
-  ledger::Replayer replayer(copy, pool);
-  ledger::VectorBlockSource source(chain.ledger().height(), {*block});
-  auto replayed = replayer.Run(source, chain.ledger().height());
-  REQUIRE(replayed.ok());
-  REQUIRE(replayed->ok());
-  const Hash256 id = chain.Decode(next).id;
+  const Hash256 id = CommitAndReplay(chain, copy);
   auto mine = copy.Read()->ReceiptProof(id);
   REQUIRE(mine.ok());
   REQUIRE(mine->transitions.size() == 2);

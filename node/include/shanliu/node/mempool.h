@@ -132,6 +132,7 @@ class Mempool {
   void Count(const Entry& e);          // requires mutex_
   void Uncount(const Entry& e);        // requires mutex_
   Status AdmitChecked(ledger::DecodedTx decoded, bool* woke);  // signatures checked; requires mutex_
+  bool LastBlockHasRoom(std::size_t envelope_bytes) const;  // requires mutex_
   bool OpenBlockFor(std::size_t envelope_bytes);  // requires mutex_; true if it opened one
   bool CommitFirstPlanned(const std::vector<Hash256>& committed);  // requires mutex_
   std::uint64_t NowMs() const;
