@@ -16,6 +16,7 @@
 #include "shanliu/bytes.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/error_codes.h"
+#include "frost_sign.h"
 
 namespace shanliu::crypto::frost {
 namespace {
@@ -32,18 +33,7 @@ std::array<std::uint8_t, N> Hex(std::string_view text) {
 
 Identifier Id(std::uint16_t i) { return *Identifier::FromIndex(i); }
 
-// A reproducible random stream (libsodium's seeded ChaCha20, one block per call), so a failing
-// run can be replayed; the protocol does not depend on it being unpredictable in tests.
-RandomFill Seeded(std::uint64_t seed) {
-  auto counter = std::make_shared<std::uint64_t>(0);
-  return [seed, counter](std::span<std::uint8_t> out) {
-    std::array<std::uint8_t, randombytes_SEEDBYTES> key{};
-    for (int i = 0; i < 8; ++i) key[i] = static_cast<std::uint8_t>(seed >> (8 * i));
-    for (int i = 0; i < 8; ++i) key[8 + i] = static_cast<std::uint8_t>(*counter >> (8 * i));
-    ++*counter;
-    randombytes_buf_deterministic(out.data(), out.size(), key.data());
-  };
-}
+const auto Seeded = ::shanliu::testing::SeededRandom;
 
 // Hands out fixed 32-byte strings in order (the RFC's nonce randomness).
 RandomFill Fixed(std::vector<std::array<std::uint8_t, 32>> values) {
@@ -66,25 +56,7 @@ void CheckCode(const Status& status, std::string_view code, std::string_view nam
   if (!names.empty()) CHECK(status.message().find(names) != std::string::npos);
 }
 
-// One signing session by `signers`: round one, the coordinator's package, round two, aggregation.
-Result<Signature> SignWith(const std::map<Identifier, KeyPackage>& keys, const PublicKeyPackage& public_keys,
-                           const std::vector<Identifier>& signers, ByteView message, const RandomFill& random) {
-  std::map<Identifier, SigningNonces> nonces;
-  SigningPackage package{{}, Bytes(message.begin(), message.end())};
-  for (const Identifier& id : signers) {
-    SigningNonces n = Commit(keys.at(id), random);
-    package.commitments.push_back({id, n.commitments()});
-    nonces.emplace(id, std::move(n));
-  }
-  std::vector<SignatureShare> shares;
-  for (const Identifier& id : signers) {
-    auto share = Sign(package, nonces.at(id), keys.at(id));
-    if (!share.ok()) return share.status();
-    CHECK(VerifySignatureShare(package, *share, public_keys).ok());
-    shares.push_back(*share);
-  }
-  return Aggregate(package, shares, public_keys);
-}
+const auto SignWith = ::shanliu::testing::FrostSign;
 
 std::map<Identifier, KeyPackage> VerifiedKeys(const DealerOutput& dealer) {
   std::map<Identifier, KeyPackage> keys;

@@ -15,25 +15,16 @@
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/origin_signing.h"
 #include "shanliu/ledger/witness.h"
+#include "frost_sign.h"
 #include "test_chain.h"
 
 using namespace shanliu;
 using shanliu::testing::TestKey;
+const auto Seeded = shanliu::testing::SeededRandom;
 namespace frost = shanliu::crypto::frost;
 namespace fs = std::filesystem;
 
 namespace {
-
-frost::RandomFill Seeded(std::uint64_t seed) {
-  auto counter = std::make_shared<std::uint64_t>(0);
-  return [seed, counter](std::span<std::uint8_t> out) {
-    std::array<std::uint8_t, randombytes_SEEDBYTES> key{};
-    for (int i = 0; i < 8; ++i) key[i] = static_cast<std::uint8_t>(seed >> (8 * i));
-    for (int i = 0; i < 8; ++i) key[8 + i] = static_cast<std::uint8_t>(*counter >> (8 * i));
-    ++*counter;
-    randombytes_buf_deterministic(out.data(), out.size(), key.data());
-  };
-}
 
 struct Group {
   ledger::Genesis genesis;

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_run.h"
+#include "frost_sign.h"
 #include "source_files.h"
 #include "test_chain.h"
 
@@ -21,6 +22,8 @@
 #include "shanliu/api/http_client.h"
 #include "shanliu/api/server.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/frost.h"
+#include "shanliu/crypto/keys.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/crypto/merkle.h"
 #include "shanliu/ledger/checkpoint.h"
@@ -257,6 +260,57 @@ Json MerkleFile() {
           {"empty_root", Hex(crypto::MerkleEmptyRoot())}};
 }
 
+// The checkpoint signed under the origin name by a FROST group key (3 of 4 from the trusted
+// dealer, seeded): the plain Ed25519 line (signed-note key type 0x01) a standard witness checks.
+// This chain has one validator and so no origin_key of its own (no threshold); the vector gives a
+// group key beside the notes, set on a copy of its genesis.
+struct OriginGroup {
+  ledger::Genesis genesis;
+  crypto::frost::DealerOutput dealer;
+};
+
+OriginGroup MakeOriginGroup(const ledger::Genesis& g, std::uint64_t seed) {
+  auto dealer = crypto::frost::TrustedDealerKeygen(4, 3, testing::SeededRandom(seed));
+  REQUIRE(dealer.ok());
+  OriginGroup out{g, std::move(*dealer)};
+  out.genesis.origin_key = ledger::GenesisOriginKey{out.dealer.public_keys.verifying_key, 3, {}};
+  for (const auto& [id, share] : out.dealer.public_keys.verifying_shares) out.genesis.origin_key->verifying_shares.push_back(share);
+  return out;
+}
+
+// Participants 1..3 sign the checkpoint text; the line is ledger::OriginSignatureLine's.
+std::string OriginLine(const OriginGroup& group, std::string_view body, std::uint64_t seed) {
+  std::map<crypto::frost::Identifier, crypto::frost::KeyPackage> keys;
+  for (const auto& share : group.dealer.shares) {
+    auto key = crypto::frost::VerifySecretShare(share);
+    REQUIRE(key.ok());
+    keys.emplace(share.identifier, *key);
+  }
+  std::vector<crypto::frost::Identifier> signers;
+  for (const auto& share : group.dealer.shares) {
+    if (signers.size() < 3) signers.push_back(share.identifier);
+  }
+  auto sig = testing::FrostSign(keys, group.dealer.public_keys, signers, AsBytes(body), testing::SeededRandom(seed));
+  REQUIRE(sig.ok());
+  return ledger::OriginSignatureLine(group.genesis, *sig);
+}
+
+Json OriginSigned(const ledger::Genesis& g, const std::string& note, std::uint64_t size, const Hash256& root) {
+  const OriginGroup group = MakeOriginGroup(g, 7);
+  const std::string body = ledger::CheckpointBody(ledger::CheckpointOrigin(g), size, root);
+  const std::string line = OriginLine(group, body, 8);
+  std::string flipped = line;
+  const std::size_t inside = flipped.size() - 20;  // in the Ed25519 part, clear of the base64 padding
+  flipped[inside] = flipped[inside] == 'A' ? 'B' : 'A';
+  const std::string other = OriginLine(MakeOriginGroup(g, 9), body, 10);
+  const Json key = Json::parse(ledger::GenesisToJson(group.genesis))["origin_key"];
+  return {{"origin_key", key},
+          {"vkey", ledger::OriginVerifierKey(group.genesis)},
+          {"valid", {{"note", note + line}, {"cosigners", 1}}},
+          {"rejected", {{{"name", "origin-signature-character-changed"}, {"note", note + flipped}, {"error", "bad_cosignature"}}}},
+          {"other_key", {{"note", note + other}, {"cosigners", 1}, {"ignored", 1}}}};
+}
+
 // The chain's checkpoint cosigned by its validator, and notes that must not verify.
 Json CheckpointFile(VectorChain& v) {
   const ledger::Genesis& g = v.chain.genesis();
@@ -285,7 +339,8 @@ Json CheckpointFile(VectorChain& v) {
           {"stranger_line_ignored", {{"note", note + stranger_line}, {"cosigners", 1}, {"ignored", 1}}},
           {"rejected",
            {{{"name", "signature-character-changed"}, {"note", flipped}, {"error", "bad_cosignature"}},
-            {{"name", "timestamp-2^63"}, {"note", late_note}, {"error", "bad_cosignature"}}}}};
+            {{"name", "timestamp-2^63"}, {"note", late_note}, {"error", "bad_cosignature"}}}},
+          {"origin_signed", OriginSigned(g, note, head.log_size(), root)}};
 }
 
 // What the explorer fetches to verify a receipt, exactly as the API serves it.
@@ -503,6 +558,42 @@ TEST_CASE("checkpoint vectors: the cosigned note verifies, a changed signature r
     REQUIRE_FALSE(v.ok());  // well-formed, but a validator's line fails: the whole note is refused
     CHECK(v.status().code() == c["error"]);
   }
+}
+
+TEST_CASE("checkpoint vectors: the origin key's line verifies, a changed character rejects the note, another key's is ignored") {
+  const Json f = ReadJson("checkpoint.json");
+  const auto parsed = ledger::ParseGenesis(ReadVector("genesis.json"));
+  REQUIRE(parsed.ok());
+  // The vector's group key on this chain's genesis (a one-validator genesis cannot carry one).
+  ledger::Genesis genesis = *parsed;
+  const Json& o = f["origin_signed"];
+  genesis.origin_key = ledger::GenesisOriginKey{Unhash(o["origin_key"]["verifying_key"]),
+                                                o["origin_key"]["min_signers"].get<std::uint16_t>(), {}};
+  for (const Json& share : o["origin_key"]["verifying_shares"]) genesis.origin_key->verifying_shares.push_back(Unhash(share));
+  CHECK(ledger::OriginVerifierKey(genesis) == o["vkey"]);
+  const auto valid = ledger::VerifyCheckpointNote(o["valid"]["note"].get<std::string>(), genesis);
+  REQUIRE_MESSAGE(valid.ok(), valid.status().ToString());
+  CHECK(valid->origin_signed);
+  CHECK(valid->cosigners.size() == o["valid"]["cosigners"]);
+  // What a standard witness checks: plain Ed25519 over the checkpoint text with the group key.
+  const auto note = ledger::ParseNote(o["valid"]["note"].get<std::string>());
+  REQUIRE(note.ok());
+  const auto& line = note->signatures.back();
+  CHECK(line.name == f["origin"]);
+  REQUIRE(line.signature.size() == 64);
+  crypto::Signature sig{};
+  std::copy(line.signature.begin(), line.signature.end(), sig.begin());
+  CHECK(crypto::VerifyRaw(genesis.origin_key->verifying_key, AsBytes(note->body), sig));
+  for (const Json& c : o["rejected"]) {
+    const auto v = ledger::VerifyCheckpointNote(c["note"].get<std::string>(), genesis);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.status().code() == c["error"]);
+  }
+  const auto other = ledger::VerifyCheckpointNote(o["other_key"]["note"].get<std::string>(), genesis);
+  REQUIRE(other.ok());  // another key under the origin name: signed-note ignores it
+  CHECK_FALSE(other->origin_signed);
+  CHECK(other->cosigners.size() == o["other_key"]["cosigners"]);
+  CHECK(other->ignored.size() == o["other_key"]["ignored"]);
 }
 
 TEST_CASE("receipt vectors: shanliu verify proves each answer from genesis alone, and refuses a changed amount") {
