@@ -422,7 +422,12 @@ export interface Checkpoint {
     block_hash?: string;
     header?: HeaderJson;
     commit?: CommitJson | null;
+    // The node's word that the note carries a valid origin line (not relied on: witness.ts checks it).
+    origin_signed?: boolean;
   } | null;
+  // The origin key as a signed-note verifier key, what a standard witness is configured with (null
+  // when the genesis has none). Only compared with the genesis origin_key, never trusted.
+  origin_vkey?: string | null;
   cosigners?: { validator_index: number; org_id?: string; name: string; timestamp: number }[];
   // C2SP witnesses the node's operator configured and what each cosigned last (docs/witness.md):
   // the browser checks signature_line against vkey over checkpoint (witness.ts).

@@ -684,6 +684,7 @@ export const messages = {
   'reg.line.bad_signature': ['签名无效：整份记录不予采信', 'invalid signature: the whole note is refused'],
   'reg.line.bad_cosignature': ['联署长度或时间戳无效：整份记录不予采信', 'invalid cosignature length or timestamp: the whole note is refused'],
   'reg.line.duplicate': ['重复联署，已忽略', 'repeated cosignature, ignored'],
+  'reg.line.origin': ['来源签名，见下方“账本来源签名”', 'the origin signature: see "The log\'s origin signature" below'],
   'reg.line.at': ['联署于 {time}', 'cosigned {time}'],
   'reg.witnesses': ['独立见证方联署（C2SP 见证）', 'Independent witnesses (C2SP witness)'],
   'reg.witnesses_hint': [
@@ -697,6 +698,29 @@ export const messages = {
   'reg.witness.bad_signature': ['签名无效！', 'invalid signature!'],
   'reg.witness.other_log': ['签名针对的是另一个账本', 'the signature is for another log'],
   'reg.witness.failing': ['节点最近一次推送失败，正在重试', 'the node\'s last push to it failed; retrying'],
+  'reg.origin': ['账本来源签名（门限密钥）', 'The log\'s origin signature (threshold key)'],
+  'reg.origin_hint': [
+    '验证节点共同持有一把 FROST 门限密钥（任意超过 2/3 的验证节点才能签名），以账本来源名对检查点作一个普通的 Ed25519 签名——标准 C2SP 见证方核验的正是这个签名。浏览器用创世文件中的来源公钥（origin_key）核验，而非节点所列的公钥；请将下方公钥与链运营方公布的核对。',
+    'The validators jointly hold a FROST threshold key (any more than 2/3 of them must cooperate to sign) that signs the checkpoint under the log\'s origin name as one ordinary Ed25519 signature: the signature a standard C2SP witness checks. The browser checks it against the origin key in the genesis file (origin_key), not the key the node lists; compare the key below with the one the chain\'s operators publish.',
+  ],
+  'reg.origin.verified': ['来源签名有效：由创世来源密钥签署。', 'Origin signature valid: signed by the genesis origin key.'],
+  'reg.origin.bad_signature': ['来源签名无效！整份记录不予采信。', 'Invalid origin signature! The whole note is refused.'],
+  'reg.origin.key_differs.node_vkey': ['节点所列的来源公钥与创世文件不符！', 'The origin key the node lists differs from the genesis file\'s!'],
+  'reg.origin.key_differs.line_key': [
+    '来源签名行使用的不是创世来源密钥，未予采信。',
+    'The origin line is made with another key than the genesis origin key: not accepted.',
+  ],
+  'reg.origin.absent.no_key': [
+    '本链创世文件没有来源密钥（例如单验证节点的链），检查点不带来源签名。',
+    'This chain\'s genesis has no origin key (a single-validator chain, for one): checkpoints carry no origin signature.',
+  ],
+  'reg.origin.absent.no_line': [
+    '该记录没有来源签名。来源签名比联署晚两轮消息到达；验证节点集变更后，创世门限组停止签名，此后不再有来源签名。',
+    'The note carries no origin signature. It follows the cosignatures by two message rounds, and after a validator-set change the genesis group stops signing, so it is absent from then on.',
+  ],
+  'reg.origin_key': ['创世来源公钥（vkey）', 'Genesis origin key (vkey)'],
+  'reg.origin_node_key': ['节点所列来源公钥', 'Origin key the node lists'],
+  'reg.note_problem.bad_origin': ['来源签名无效，整份记录不予采信。', 'The origin signature is invalid, so the whole note is refused.'],
   'reg.ignored_lines': ['{n} 行已忽略（见下方签名行）。', '{n} line(s) ignored (see the signature lines below).'],
   'reg.consistency': ['一致性证明', 'Consistency proof'],
   'reg.consistency_hint': [

@@ -2,6 +2,11 @@
 // verifier keys the node lists in GET /v1/checkpoint. Which witnesses appear is the node
 // operator's configuration, not something the validators proved: the page says so, and a reader
 // checks the keys against what each witness publishes (docs/witness.md).
+//
+// Also the log's own origin signature: the validators' FROST group key signs the checkpoint text
+// under the origin name as a plain Ed25519 signed-note line (key type 0x01), the signature a
+// standard C2SP witness checks. It is checked here against the genesis `origin_key`, never against
+// the `origin_vkey` the node lists (which is only compared with it).
 import { concat, equal, fromBase64, toHex, utf8 } from '@shanliu/sdk/verify/bytes';
 import { ed25519Verify, sha256 } from '@shanliu/sdk/verify/crypto';
 
@@ -22,8 +27,14 @@ export interface WitnessCheck {
 const COSIGNATURE_V1 = 0x04;
 const SIG_PREFIX = '\u2014 ';
 
-// `<name>+<8 hex key ID>+<base64(0x04 || 32-byte Ed25519 key)>`, the key ID matching the rest.
-export async function parseWitnessVkey(vkey: string): Promise<WitnessKey | null> {
+const ED25519_NOTE = 0x01;
+
+// Signed-note key ID: the first 4 bytes of SHA-256(name || "\n" || key type || public key).
+const noteKeyId = async (name: string, type: number, publicKey: Uint8Array): Promise<Uint8Array> =>
+  (await sha256(utf8(name), Uint8Array.of(0x0a, type), publicKey)).slice(0, 4);
+
+// `<name>+<8 hex key ID>+<base64(type || 32-byte Ed25519 key)>`, the key ID matching the rest.
+async function parseNoteVkey(vkey: string, type: number): Promise<WitnessKey | null> {
   // The base64 key may itself hold '+': only the first two separate fields.
   const first = vkey.indexOf('+');
   const second = first < 0 ? -1 : vkey.indexOf('+', first + 1);
@@ -36,11 +47,14 @@ export async function parseWitnessVkey(vkey: string): Promise<WitnessKey | null>
   } catch {
     return null;
   }
-  if (key.length !== 33 || key[0] !== COSIGNATURE_V1) return null;
+  if (key.length !== 33 || key[0] !== type) return null;
   const publicKey = key.slice(1);
-  const keyId = (await sha256(utf8(name), Uint8Array.of(0x0a, COSIGNATURE_V1), publicKey)).slice(0, 4);
+  const keyId = await noteKeyId(name, type, publicKey);
   return toHex(keyId) === idHex ? { name, keyId, publicKey } : null;
 }
+
+// A witness's cosignature/v1 verifier key.
+export const parseWitnessVkey = (vkey: string): Promise<WitnessKey | null> => parseNoteVkey(vkey, COSIGNATURE_V1);
 
 // One witness's line over `checkpoint` (the tlog-checkpoint text, ending in a newline) for the
 // log `origin`: the witness's name and key ID, a timestamp in [1, 2^63), and a valid signature over
@@ -71,4 +85,81 @@ export async function checkWitness(
   const message = concat(utf8(`cosignature/v1\ntime ${timestamp.toString()}\n`), utf8(checkpoint));
   const ok = await ed25519Verify(key.publicKey, sig.slice(12), message);
   return ok ? { status: 'verified', size: BigInt(body[1]), timestamp: Number(timestamp) } : { status: 'bad_signature' };
+}
+
+// verified: a line under the origin name with the genesis key's ID verifies over the note's text.
+// bad_signature: such a line does not verify (ledger::VerifyCheckpointNote refuses the note).
+// key_differs: the node lists another origin_vkey than the genesis key's, or the only origin lines
+// are under another key. absent: the genesis has no origin key (no_key) or the note has no origin
+// line (no_line: e.g. after a validator-set change, when the genesis group stops signing).
+export type OriginStatus = 'verified' | 'bad_signature' | 'key_differs' | 'absent';
+
+export interface OriginCheck {
+  status: OriginStatus;
+  reason?: 'no_key' | 'no_line' | 'node_vkey' | 'line_key';
+  vkey: string | null; // the genesis key as a signed-note verifier key, what witnesses are given
+}
+
+// The verifier key string of `publicKey` under `origin` (ledger::OriginVerifierKey).
+export async function originVerifierKey(origin: string, publicKey: Uint8Array): Promise<string> {
+  const id = await noteKeyId(origin, ED25519_NOTE, publicKey);
+  const blob = Uint8Array.of(ED25519_NOTE, ...publicKey);
+  return `${origin}+${toHex(id)}+${btoa(String.fromCharCode(...blob))}`;
+}
+
+// Does the node's listed vkey name the genesis key under this origin? Null (not listed) agrees
+// only when the genesis has no key.
+async function nodeVkeyAgrees(origin: string, genesisKey: Uint8Array | null, nodeVkey: string | null | undefined): Promise<boolean> {
+  if (nodeVkey === null || nodeVkey === undefined || nodeVkey === '') return genesisKey === null;
+  const listed = await parseNoteVkey(nodeVkey, ED25519_NOTE);
+  return genesisKey !== null && listed !== null && listed.name === origin && equal(listed.publicKey, genesisKey);
+}
+
+// The origin lines of `note` checked against `genesisKey`: every line under the origin name with
+// the key's ID must verify (as ledger::VerifyCheckpointNote: one that does not refuses the note);
+// lines under other key IDs are not the genesis key's.
+async function originLine(note: string, origin: string, genesisKey: Uint8Array): Promise<OriginStatus> {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0 || !note.endsWith('\n')) return 'absent';
+  const body = note.slice(0, split + 1);
+  if (body.slice(0, body.indexOf('\n')) !== origin) return 'absent';
+  const keyId = await noteKeyId(origin, ED25519_NOTE, genesisKey);
+  const prefix = `${SIG_PREFIX}${origin} `;
+  let found: OriginStatus = 'absent';
+  for (const line of note.slice(split + 2, -1).split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    let sig: Uint8Array;
+    try {
+      sig = fromBase64(line.slice(prefix.length));
+    } catch {
+      continue; // garbled: ignored, as a verifier ignores what it cannot parse
+    }
+    if (sig.length < 4) continue;
+    if (!equal(sig.slice(0, 4), keyId)) {
+      if (found === 'absent') found = 'key_differs';
+      continue;
+    }
+    if (sig.length !== 4 + 64 || !(await ed25519Verify(genesisKey, sig.slice(4), utf8(body)))) return 'bad_signature';
+    found = 'verified';
+  }
+  return found;
+}
+
+// The origin signature of `note` (null: none served) for the log `origin`, against the genesis
+// key; `nodeVkey` is GET /v1/checkpoint's origin_vkey, only compared. A bad line outranks a
+// differing key, which outranks a verified line: a node listing another key misleads witnesses.
+export async function checkOrigin(
+  note: string | null,
+  origin: string,
+  genesisKey: Uint8Array | null,
+  nodeVkey: string | null | undefined,
+): Promise<OriginCheck> {
+  const vkey = genesisKey ? await originVerifierKey(origin, genesisKey) : null;
+  const agrees = await nodeVkeyAgrees(origin, genesisKey, nodeVkey);
+  if (!genesisKey) return agrees ? { status: 'absent', reason: 'no_key', vkey } : { status: 'key_differs', reason: 'node_vkey', vkey };
+  const line = note === null ? 'absent' : await originLine(note, origin, genesisKey);
+  if (line === 'bad_signature') return { status: line, vkey };
+  if (!agrees) return { status: 'key_differs', reason: 'node_vkey', vkey };
+  if (line === 'key_differs') return { status: line, reason: 'line_key', vkey };
+  return line === 'absent' ? { status: line, reason: 'no_line', vkey } : { status: line, vkey };
 }

@@ -566,6 +566,12 @@ describe('explorer', () => {
     if (cp.note_checkpoint.log_size === cp.log_size) assert.match(text, /与上方检查点一致/);
     assert.equal(await page.locator('.note-lines li[data-status="verified"]').count(), 1);
     assert.ok(text.includes(cp.origin), 'shows the origin');
+    // A one-validator chain has no origin key (no threshold): the origin signature is absent, not verified.
+    assert.equal(cp.origin_vkey, null);
+    const origin = page.locator('.origin-signature[data-status="absent"]');
+    assert.equal(await origin.count(), 1);
+    assert.match(await origin.innerText(), /本链创世文件没有来源密钥/);
+    assert.equal(await page.locator('.origin-signature[data-state="verified"]').count(), 0);
 
     // Compliance: annual report, project reports and restricted funds per organisation.
     const row = page.locator('table.compliance tbody tr').first();

@@ -2,9 +2,12 @@
 // precommits of more than 2/3 of the genesis voting power from distinct genesis validators. The
 // node's JSON is rewritten in flight (page.route) to remove, duplicate or forge signatures and to
 // swap a validator in the published genesis; each must turn the badge red at the right step,
-// and three honest signatures of four must still verify.
+// and three honest signatures of four must still verify. The regulator page shows the log's
+// origin signature (the validators' FROST key, 3 of 4) verified against the genesis origin_key,
+// and a forged line, another listed key or another genesis key as failures.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Network, artifacts } from './harness.mjs';
@@ -36,6 +39,41 @@ async function open(label, routes) {
   await shot(page, label);
   return { page, state: await badge.first().getAttribute('data-state'), text: await badge.first().innerText() };
 }
+
+// Opens the regulator page with `rewrite` applied to the JSON of the routes it matches and waits
+// for the origin signature's verdict.
+async function openRegulator(label, routes) {
+  const page = await net.page();
+  page.on('pageerror', () => {});
+  for (const [match, rewrite] of routes) {
+    await page.route(match, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      rewrite(body);
+      await route.fulfill({ response, json: body });
+    });
+  }
+  await page.goto(`${net.url}/regulator`);
+  const origin = page.locator('.origin-signature');
+  await origin.waitFor({ timeout: 90000 });
+  await page.locator('.cosigned:not([data-state="pending"])').waitFor({ timeout: 60000 });
+  await shot(page, label);
+  return { page, status: await origin.getAttribute('data-status'), text: await origin.innerText() };
+}
+
+// The node serves a note carrying the origin line once the FROST round after a checkpoint's
+// cosignatures has completed: wait for it (bounded) instead of assuming it already has.
+async function originSignedCheckpoint() {
+  for (let i = 0; i < 120; i++) {
+    const cp = await (await fetch(`${net.url}/v1/checkpoint`)).json();
+    if (cp.note_checkpoint?.origin_signed) return cp;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('the node never served a note carrying the origin signature');
+}
+
+const checkpointJson = (url) => url.pathname === '/v1/checkpoint';
+const genesisJson = (url) => url.pathname === '/v1/genesis';
 
 const keep = (n) => (r) => (r.proof.commit.signatures = r.proof.commit.signatures.slice(0, n));
 
@@ -128,5 +166,61 @@ describe('a four-validator devnet', () => {
     assert.equal(state, 'failed', text);
     assert.match(text, /节点提供的验证节点列表与创世区块不符/);
     await page.context().close();
+  });
+
+  it('shows the origin signature verified against the genesis origin key', T, async () => {
+    const cp = await originSignedCheckpoint();
+    const genesis = await (await fetch(`${net.url}/v1/genesis`)).json();
+    const g = genesis.genesis ?? genesis;
+    assert.equal(g.origin_key.min_signers, 3);
+    const { page, status, text } = await openRegulator('origin-verified', []);
+    assert.equal(status, 'verified', text);
+    assert.match(text, /来源签名有效：由创世来源密钥签署/);
+    assert.ok(text.includes(cp.origin_vkey), `shows the vkey ${cp.origin_vkey}: ${text}`);
+    assert.equal(await page.locator('.origin-signature[data-state="verified"]').count(), 1);
+    // The cosigned note still verifies, its origin line listed as the origin signature.
+    assert.equal(await page.locator('.cosigned[data-state="verified"]').count(), 1);
+    assert.equal(await page.locator('.note-lines li[data-status="origin"].check-ok').count(), 1);
+    await page.locator('.origin-signature').screenshot({ path: path.join(artifacts, 'quorum', 'origin-verified-block.png') });
+    await page.context().close();
+  });
+
+  it('refuses a forged origin line, another listed key and another genesis origin key', T, async () => {
+    const cp = await originSignedCheckpoint();
+    const flipOrigin = (body) => {
+      const lines = body.note.split('\n');
+      const i = lines.findIndex((l) => l.startsWith(`\u2014 ${cp.origin} `));
+      const at = lines[i].length - 20; // inside the Ed25519 signature, clear of the base64 padding
+      lines[i] = lines[i].slice(0, at) + (lines[i][at] === 'A' ? 'B' : 'A') + lines[i].slice(at + 1);
+      body.note = lines.join('\n');
+    };
+    const forged = await openRegulator('origin-forged', [[checkpointJson, flipOrigin]]);
+    assert.equal(forged.status, 'bad_signature', forged.text);
+    assert.match(forged.text, /来源签名无效/);
+    assert.equal(await forged.page.locator('.cosigned[data-state="failed"]').count(), 1, 'the whole note is refused');
+    assert.equal(await forged.page.locator('.origin-signature [role="alert"]').count(), 1);
+    await forged.page.context().close();
+
+    // The node lists another well-formed key under the origin name: compared with genesis, refused.
+    const otherKey = (body) => {
+      const key = Buffer.concat([Buffer.of(1), Buffer.alloc(32, 9)]);
+      const id = createHash('sha256').update(Buffer.concat([Buffer.from(`${cp.origin}\n`), key])).digest().subarray(0, 4);
+      body.origin_vkey = `${cp.origin}+${id.toString('hex')}+${key.toString('base64')}`;
+    };
+    const listed = await openRegulator('origin-other-listed-key', [[checkpointJson, otherKey]]);
+    assert.equal(listed.status, 'key_differs', listed.text);
+    assert.match(listed.text, /节点所列的来源公钥与创世文件不符/);
+    assert.equal(await listed.page.locator('.origin-signature[data-state="verified"]').count(), 0);
+    await listed.page.context().close();
+
+    // The genesis document's origin key swapped for validator 0's key: the line is not its.
+    const swapGenesisKey = (body) => {
+      const g = body.genesis ?? body;
+      g.origin_key.verifying_key = g.validators[0].public_key;
+    };
+    const swapped = await openRegulator('origin-other-genesis-key', [[genesisJson, swapGenesisKey]]);
+    assert.equal(swapped.status, 'key_differs', swapped.text);
+    assert.equal(await swapped.page.locator('.origin-signature[data-state="verified"]').count(), 0);
+    await swapped.page.context().close();
   });
 });

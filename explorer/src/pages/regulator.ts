@@ -1,7 +1,8 @@
 // Regulator (/regulator): compliance indicators as a sortable table with who is flagged, links to
 // the year's CSV and IATI exports, the node's own audit (its claim), the latest checkpoint
 // verified against the genesis validators, the validators' C2SP cosigned checkpoint note verified
-// line by line, the C2SP witnesses' cosignatures (checked against the keys the node lists, which
+// line by line, the log's origin signature (the validators' FROST key, checked against the genesis
+// origin_key), the C2SP witnesses' cosignatures (checked against the keys the node lists, which
 // are its configuration and not proven by the validators), the checkpoint history, and an RFC 9162
 // consistency check between the logs of two signed blocks.
 import { enc, get, type Block, type Checkpoint, type CheckpointWitness, type Consistency } from '../api';
@@ -19,8 +20,8 @@ import { blockHash, verifyCommit, type CommitJson, type HeaderJson, type Validat
 import { TransitionError } from '@shanliu/sdk/verify/transitions';
 import { AnchorError, loadAnchor, setForHeader, type Anchor } from '../genesis';
 import { verifyConsistency } from '@shanliu/sdk/verify/merkle';
-import { checkpointOrigin, verifyCheckpointNote, type NoteVerification } from '@shanliu/sdk/verify/note';
-import { checkWitness } from '../witness';
+import { checkpointOrigin, verifyCheckpointNote, type NoteLine, type NoteVerification } from '@shanliu/sdk/verify/note';
+import { checkOrigin, checkWitness, type OriginCheck } from '../witness';
 
 interface Signed {
   ok: boolean;
@@ -79,7 +80,9 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
     );
     const cosigned = h('div', { class: 'cosigned', 'data-state': 'pending', 'aria-live': 'polite' }, loading(t('reg.checking')));
     body.append(h('h3', t('reg.cosigned')), h('p', { class: 'fine' }, t('reg.cosigned_hint')), cosigned);
-    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal)));
+    const origin = await checkOrigin(note ?? null, checkpointOrigin(anchor.set), anchor.originKey, cp.origin_vkey);
+    replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal, origin)));
+    body.append(originBlock(origin, cp.origin_vkey ?? null));
     if (cp.witnesses?.length) body.append(await witnessesBlock(cp.witnesses, note ?? null, anchor));
   })().catch((e) => {
     if ((e as Error).name !== 'AbortError') replace(body, errorBox(e instanceof AnchorError ? new Error(t(`verify.anchor.${e.reason}`)) : e));
@@ -114,7 +117,11 @@ async function noteSigners(cp: Checkpoint, anchor: Anchor): Promise<{ set: Valid
   return { set: signed.set, size: String(nc.header.log_size), root: nc.header.log_root };
 }
 
-async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, el: HTMLElement, signal: AbortSignal): Promise<Child[]> {
+// `origin`: the origin line's check. One under the genesis key that does not verify refuses the
+// whole note, as a validator's bad line does (ledger::VerifyCheckpointNote); the origin line is
+// listed among the lines as the origin signature, not as an unknown signer.
+async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor, el: HTMLElement, signal: AbortSignal, origin: OriginCheck): Promise<Child[]> {
+  const badOrigin = origin.status === 'bad_signature';
   if (!note) {
     el.dataset.state = 'none';
     return [notice('info', t('reg.cosigned_none'))];
@@ -124,7 +131,7 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
   // The named block must carry exactly what the note says, or its set proves nothing about it.
   const blockMatches = noteSet !== null && (noteSet.size === '' || (v.size !== null && String(v.size) === noteSet.size && v.rootHex === noteSet.root));
   const match = v.size !== null && blockMatches ? await noteMatch(cp, v, signal) : 'mismatch';
-  const ok = v.ok && match !== 'mismatch';
+  const ok = v.ok && match !== 'mismatch' && !badOrigin;
   el.dataset.state = ok ? 'verified' : 'failed';
   const n = (noteSet?.set ?? anchor.set).validators.length;
   const signers = v.signers.map(validatorName);
@@ -140,11 +147,12 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
       : match === 'behind'
         ? t('reg.note_behind', { size, head: num(cp.header.log_size) })
         : t('reg.note_mismatch');
-  const ignored = v.lines.filter((l) => l.status !== 'verified').length;
+  const isOrigin = (l: NoteLine): boolean => l.status === 'unknown_name' && l.name === v.expectedOrigin;
+  const ignored = v.lines.filter((l) => l.status !== 'verified' && !isOrigin(l)).length;
   // 'quorum' is already said by the voting-power line below.
   const problem = v.problem && v.problem !== 'quorum'
     ? t(`reg.note_problem.${v.problem}` as MessageKey, { found: v.origin, expected: v.expectedOrigin })
-    : null;
+    : badOrigin ? t('reg.note_problem.bad_origin') : null;
   const headline = ok
     ? notice('ok', h('strong', t('reg.cosigned_ok')), h('div', { class: 'cosigners' }, signedLine), h('p', powerLine), h('p', matchLine), ignored ? h('p', t('reg.ignored_lines', { n: ignored })) : null)
     : notice(
@@ -158,7 +166,7 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
     'ul',
     { class: 'note-lines' },
     v.lines.map((l) =>
-      h(
+      isOrigin(l) ? originLineItem(l, origin) : h(
         'li',
         { class: l.status === 'verified' ? 'check-ok' : 'check-bad', 'data-status': l.status },
         h('span', { class: 'check-mark', 'aria-hidden': 'true' }, l.status === 'verified' ? '✓' : '✗'),
@@ -182,6 +190,35 @@ async function cosignedNote(cp: Checkpoint, note: string | null, anchor: Anchor,
     v.lines.length ? h('details', { class: 'note-details', open: !ok }, h('summary', t('reg.note_lines'), ` (${v.lines.length})`), lines) : null,
     h('details', h('summary', t('reg.note')), h('pre', { class: 'note' }, note)),
   ];
+}
+
+// A line under the origin name among the note's lines, marked with the origin check below.
+function originLineItem(l: NoteLine, c: OriginCheck): HTMLElement {
+  const ok = c.status === 'verified';
+  return h(
+    'li',
+    { class: ok ? 'check-ok' : 'check-bad', 'data-status': 'origin' },
+    h('span', { class: 'check-mark', 'aria-hidden': 'true' }, ok ? '✓' : '✗'),
+    h('span', { class: 'check-text' }, h('strong', t('reg.origin'), ' '), h('code', { class: 'mono' }, l.name), h('small', t('reg.line.origin'))),
+  );
+}
+
+// The origin signature (witness.ts checkOrigin): its state, the genesis key as the vkey witnesses
+// are given, and the node's listed vkey when it differs. Only 'verified' is shown as verified.
+function originBlock(c: OriginCheck, nodeVkey: string | null): HTMLElement {
+  const key = c.reason ? `reg.origin.${c.status}.${c.reason}` : `reg.origin.${c.status}`;
+  const kind = c.status === 'verified' ? 'ok' : c.status === 'absent' ? 'info' : 'error';
+  const rows: [string, Child][] = [];
+  if (c.vkey) rows.push([t('reg.origin_key'), h('code', { class: 'mono' }, c.vkey)]);
+  if (nodeVkey && nodeVkey !== c.vkey) rows.push([t('reg.origin_node_key'), h('code', { class: 'mono' }, nodeVkey)]);
+  return h(
+    'div',
+    { class: 'origin-signature', 'data-state': c.status === 'verified' ? 'verified' : c.status === 'absent' ? 'none' : 'failed', 'data-status': c.status },
+    h('h3', t('reg.origin')),
+    h('p', { class: 'fine' }, t('reg.origin_hint')),
+    notice(kind, h('strong', t(key as MessageKey))),
+    rows.length ? kv(rows) : null,
+  );
 }
 
 // The witnesses the node lists, each line verified here against the key listed beside it.

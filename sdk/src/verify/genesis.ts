@@ -12,6 +12,7 @@ interface GenesisDoc {
   chain_id: string;
   validators: { org_id: string; public_key: string; voting_power: number }[];
   organisations?: { org_id: string; name_zh?: string; name_en?: string }[];
+  origin_key?: { verifying_key?: unknown };
 }
 
 export interface Anchor {
@@ -22,6 +23,11 @@ export interface Anchor {
   followed: TransitionCache;
   // Names of genesis organisations, for validators that join later.
   names: NameLookup;
+  // The validators' FROST group key (genesis `origin_key.verifying_key`) that signs checkpoint
+  // notes under the origin name as plain Ed25519; null when the genesis has none. Unlike the
+  // validator set, the genesis block does not commit to it: it is as trustworthy as the genesis
+  // document the reader compares with the published one (docs/explorer.md).
+  originKey: Uint8Array | null;
 }
 
 export class AnchorError extends Error {
@@ -92,6 +98,7 @@ async function build(get: AnchorGet): Promise<Anchor> {
   }
   if (header.chain_id !== doc.chain_id) throw new AnchorError('mismatch', 'the genesis block names another chain');
   const totalPower = validators.reduce((a, v) => a + v.power, 0n);
+  const originKey = parseOriginKey(doc);
   return {
     set: { chainId: doc.chain_id, validators, totalPower, hash },
     genesisBlockHash: toHex(await blockHash(header)),
@@ -101,5 +108,15 @@ async function build(get: AnchorGet): Promise<Anchor> {
       const org = names.get(orgId);
       return org ? { nameZh: org.name_zh ?? '', nameEn: org.name_en ?? '' } : undefined;
     },
+    originKey,
   };
+}
+
+// `origin_key.verifying_key`: 64 hex digits when present. A node whose genesis carries a malformed
+// one was refused at load (ledger::ParseGenesis), so one served here was altered: refuse the anchor.
+function parseOriginKey(doc: GenesisDoc): Uint8Array | null {
+  if (doc.origin_key === undefined || doc.origin_key === null) return null;
+  const hex = typeof doc.origin_key === 'object' ? doc.origin_key.verifying_key : undefined;
+  if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) throw new AnchorError('malformed', 'the genesis origin_key has no valid verifying_key');
+  return fromHex(hex, 32);
 }
