@@ -133,6 +133,27 @@ describe('shared vectors', () => {
       }
     });
 
+    it('the anchor reads the genesis origin_key (the explorer checks origin lines against it), refusing a malformed one', async () => {
+      const responses = vector('receipts.json').responses;
+      assert.equal((await v.loadAnchor()).originKey, null, 'a one-validator genesis has none');
+      const key = vector('checkpoint.json').origin_signed.origin_key;
+      const withKey = (originKey) => {
+        const doc = structuredClone(responses['/v1/genesis']);
+        (doc.genesis ?? doc).origin_key = originKey;
+        serve({ ...responses, '/v1/genesis': doc });
+      };
+      try {
+        withKey(key);
+        assert.equal(v.toHex((await v.loadAnchor()).originKey), key.verifying_key);
+        for (const bad of [{}, { verifying_key: key.verifying_key.slice(2) }, { verifying_key: key.verifying_key.toUpperCase() }, 'x']) {
+          withKey(bad);
+          await assert.rejects(v.loadAnchor(), (e) => e.reason === 'malformed', JSON.stringify(bad));
+        }
+      } finally {
+        serve(responses);
+      }
+    });
+
     it('receipt vectors: each answer is proven from genesis alone, the donation and its whole trace', async () => {
       const f = vector('receipts.json');
       const anchor = await v.loadAnchor();
