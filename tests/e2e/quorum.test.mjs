@@ -199,6 +199,7 @@ describe('a four-validator devnet', () => {
     assert.match(forged.text, /来源签名无效/);
     assert.equal(await forged.page.locator('.cosigned[data-state="failed"]').count(), 1, 'the whole note is refused');
     assert.equal(await forged.page.locator('.origin-signature [role="alert"]').count(), 1);
+    await forged.page.locator('.origin-signature').screenshot({ path: path.join(artifacts, 'quorum', 'origin-forged-block.png') });
     await forged.page.context().close();
 
     // The node lists another well-formed key under the origin name: compared with genesis, refused.
