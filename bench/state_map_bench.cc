@@ -2,7 +2,9 @@
 // (DESIGN 5.1 target: at most 20 %), beside the rate of the hash the tree uses, measured in the
 // same run; and the size of one-key and multi-key proofs as the map grows.
 //
-//   bench_state_map_bench [--blocks N] [--block-txs K]   (defaults 12 blocks of 10 000 txs)
+//   bench_state_map_bench [--blocks N] [--block-txs K] [--small-blocks M] [--small-block-txs J]
+//   (defaults 12 blocks of 10 000 txs, then 50 blocks of 50: the cost of a block at low load once
+//   the map has grown, where fixed per-block costs of the tree's pages show)
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -77,9 +79,13 @@ int main(int argc, char** argv) {
   crypto::Init();
   std::size_t blocks = 12;
   std::size_t block_txs = 10'000;
+  std::size_t small_blocks = 50;
+  std::size_t small_block_txs = 50;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--blocks") == 0) blocks = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--block-txs") == 0) block_txs = std::stoul(argv[i + 1]);
+    if (std::strcmp(argv[i], "--small-blocks") == 0) small_blocks = std::stoul(argv[i + 1]);
+    if (std::strcmp(argv[i], "--small-block-txs") == 0) small_block_txs = std::stoul(argv[i + 1]);
   }
   bench::BenchChain chain("bench", 200);
   chain.genesis.params.max_block_txs = static_cast<std::uint32_t>(block_txs);
@@ -87,7 +93,7 @@ int main(int argc, char** argv) {
   const double hash_rate = NodeHashRate();
   std::printf("state map bench: %zu blocks of %zu mixed txs, synced commits\n", blocks, block_txs);
   std::printf("  machine limit: SHA-256 of 65 bytes (OpenSSL)    %10.0f /s\n", hash_rate);
-  const auto txs = bench::MakeTxs(chain, blocks * block_txs, 7);
+  const auto txs = bench::MakeTxs(chain, blocks * block_txs + small_blocks * small_block_txs, 7);
   const auto dir = std::filesystem::temp_directory_path() / "shanliu-state-map-bench";
   std::filesystem::remove_all(dir);
   auto ledger = ledger::Ledger::Open(dir, chain.genesis, ledger::LedgerOptions{.check_conservation = false});
@@ -109,6 +115,24 @@ int main(int argc, char** argv) {
     }
   }
   if (blocks > 1) std::printf("  state-root share of commit time (blocks 2..): %.1f %% (target <= 20 %%)\n", 100.0 * total_root / total_all);
+
+  if (small_blocks > 0) {
+    BlockFigures sum;
+    for (std::size_t b = 0; b < small_blocks; ++b) {
+      const auto slice = std::span(txs).subspan(blocks * block_txs + b * small_block_txs, small_block_txs);
+      const BlockFigures f = OneBlock(**ledger, chain, slice, time_ms += 1000);
+      sum.build_s += f.build_s;
+      sum.commit_s += f.commit_s;
+      sum.records += f.records;
+      sum.record_bytes += f.record_bytes;
+    }
+    const double n = static_cast<double>(small_blocks);
+    std::printf("  then %zu blocks of %zu txs, per block: %.0f records, %.1f KiB of tree, build %.2f ms, commit %.2f ms"
+                " (%.0f us per tx)\n",
+                small_blocks, small_block_txs, static_cast<double>(sum.records) / n,
+                static_cast<double>(sum.record_bytes) / 1024.0 / n, 1e3 * sum.build_s / n, 1e3 * sum.commit_s / n,
+                1e6 * (sum.build_s + sum.commit_s) / n / static_cast<double>(small_block_txs));
+  }
 
   // Proof sizes against the final state.
   auto view = (*ledger)->Read();

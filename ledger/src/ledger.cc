@@ -23,13 +23,14 @@ namespace {
 using internal::IoError;
 
 const std::string& kStateRootKey = keys::kStateRoot;  // the head's state root, as the tree stored it
-// The store's layout version, written with the genesis block. 3: the state map's records in pages
-// of 8 levels (state_map.cc); 2: one record per node under short keys, upgraded on open by
-// rebuilding the tree from the state rows (UpgradeToPages). A store without it is format 1; its
+// The store's layout version, written with the genesis block. 4: the state map's records in pages
+// of 4 levels above depth 16 and 8 below (state_map.cc); 3 (pages of 8 levels throughout) and 2
+// (one record per node under short keys) are upgraded on open by rebuilding the tree from the
+// state rows (UpgradeToPages). A store without it is format 1; its
 // blocks are still readable, so `shanliu-node repair` rewrites it by replaying them.
 const std::string& kFormatKey = keys::kFormat;
 constexpr std::uint64_t kStoreFormat = kLedgerStoreFormat;  // store_format.h
-constexpr std::uint64_t kNodeRecordFormat = kOldestUpgradableStoreFormat;  // upgraded on open
+constexpr std::uint64_t kOldestUpgradable = kOldestUpgradableStoreFormat;  // this one and later ones are upgraded on open
 constexpr std::string_view kTreeRecordPrefix = "S";        // the state map's records (state_map.cc)
 
 std::string HashBytes(const Hash256& h) { return std::string(h.begin(), h.end()); }
@@ -154,15 +155,17 @@ Status Ledger::CheckFormat() {
                              std::to_string(kStoreFormat) + " by replaying its blocks");
   }
   if (!s.ok()) return IoError(s, "cannot read the store format record");
-  if (value.size() == 8 && ReadU64(AsBytes(value)) == kNodeRecordFormat) return UpgradeToPages();
-  if (value.size() != 8 || ReadU64(AsBytes(value)) != kStoreFormat) {
+  const std::uint64_t format = value.size() == 8 ? ReadU64(AsBytes(value)) : 0;
+  if (format >= kOldestUpgradable && format < kStoreFormat) return UpgradeToPages();
+  if (format != kStoreFormat) {
     return Status::Error(std::string(errc::kCorruption), "the data directory has an unknown store format record (this build "
                                             "writes format " + std::to_string(kStoreFormat) + ")");
   }
   return Status::Ok();
 }
 
-// Format 2 kept one record per tree node; format 3 keeps pages. The state rows determine the tree,
+// Format 2 kept one record per tree node, format 3 pages of 8 levels; format 4 keeps pages of 4
+// levels at the top (state_map.cc). The state rows determine the tree,
 // so the upgrade rebuilds it from them (as a state-sync restore does) and checks the root against
 // the stored head's; one synced batch deletes the old records, writes the pages and moves the
 // format record, so a crash leaves one format or the other whole.
@@ -178,7 +181,7 @@ Status Ledger::UpgradeToPages() {
       leaves.emplace_back(smt::KeyPath(key), smt::ValueHash(std::string_view(it->value().data(), it->value().size())));
     }
   }
-  if (!it->status().ok()) return IoError(it->status(), "cannot read the store to upgrade it to format 3");
+  if (!it->status().ok()) return IoError(it->status(), "cannot read the store to upgrade it to format " + std::to_string(kStoreFormat));
   it.reset();
   auto root = smt::BuildTree(std::move(leaves), [&](const std::string& key, const std::string& record) {
     batch.Put(key, record);
@@ -187,14 +190,14 @@ Status Ledger::UpgradeToPages() {
   std::string stored_root;
   leveldb::Status s = db_->Get(VerifiedReadOptions(), kStateRootKey, &stored_root);
   if (!s.ok() || stored_root != HashBytes(*root)) {
-    return Status::Error("corruption", "cannot upgrade the store to format 3: its state rows do not hash to the stored "
-                                       "state root");
+    return Status::Error("corruption", "cannot upgrade the store to format " + std::to_string(kStoreFormat) +
+                                       ": its state rows do not hash to the stored state root");
   }
   batch.Put(kFormatKey, keys::U64(kStoreFormat));
   leveldb::WriteOptions wo;
   wo.sync = true;
   s = db_->Write(wo, &batch);
-  if (!s.ok()) return IoError(s, "cannot write the store's upgrade to format 3");
+  if (!s.ok()) return IoError(s, "cannot write the store's upgrade to format " + std::to_string(kStoreFormat));
   return Status::Ok();
 }
 

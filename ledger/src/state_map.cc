@@ -1,9 +1,9 @@
 // Sparse Merkle tree of the state map (docs/data-format.md "State map").
 //
-// Storage (store format 3): the tree is cut into pages of 8 levels. The page at depth D (a multiple
-// of 8) under a D-bit path prefix holds every node of the canonical tree at depths D … D + 7 below
-// that prefix, under the key
-//   "S" ‖ u8 D ‖ the prefix's D / 8 bytes
+// Storage (store format 4): the tree is cut into pages, 4 levels deep at depths 0, 4, 8 and 12 and
+// 8 levels deep at 16, 24, 32, … The page at depth D under a D-bit path prefix holds every node of
+// the canonical tree at depths D … D + L - 1 below that prefix (L its height), under the key
+//   "S" ‖ u8 D ‖ the prefix's first ⌈D / 8⌉ bytes (bits past D zero)
 // as a sequence of entries in increasing heap index:
 //   u8 heap index ‖ node,  heap index = 2^r + (the r path bits below D) for a node at depth D + r,
 //   node = 0x02 ‖ k ‖ v  (leaf)  or  0x03 ‖ left ‖ right ‖ u8 flags  (internal; flag bit 0/1: left/right
@@ -13,7 +13,9 @@
 // fewer records is most of the state map's write cost saved. Internal entries hold their children's
 // hashes so that an update reads only the pages on the paths it changes, and the leaf flags let a
 // deletion pull a lone leaf up without reading it first. Depth 256 never occurs: two distinct paths
-// part before their last bit.
+// part before their last bit. Why 4 levels at the top: format 3 used 8 everywhere, and the full
+// pages of the top 16 levels (255 nodes, ~16 KiB each) were rewritten whole for any change under
+// them — ~4 MiB per 50-tx block on a grown map (docs/decisions.md "Store format 4").
 #include "shanliu/ledger/state_map.h"
 
 #include <algorithm>
@@ -82,26 +84,57 @@ Hash256 Prefix(const Hash256& path, std::size_t depth) {
   return out;
 }
 
-constexpr std::size_t kPageLevels = 8;
-constexpr std::size_t kMaxPageEntries = 255;  // heap indexes 1 … 255
+// Pages are 4 levels deep down to depth 16 and 8 levels deep below. The top of the tree is full
+// (every path crosses it), so a page there holds its whole 2^levels - 1 nodes and a change anywhere
+// under it rewrites all of them: 4 levels keep that at 15 nodes (~1 KiB) instead of 255 (~16 KiB).
+// Deeper, pages are sparse (a few keys each), and 8 levels keep a path's record count low.
+constexpr std::size_t kShallowPageLevels = 4;
+constexpr std::size_t kDeepPageLevels = 8;
+constexpr std::size_t kDeepPagesFrom = 16;  // a multiple of both page heights
+constexpr std::size_t kMaxPageEntries = 255;  // heap indexes 1 … 2^8 - 1
+static_assert(kDeepPagesFrom % kShallowPageLevels == 0 && kDeepPagesFrom % kDeepPageLevels == 0);
+constexpr std::size_t kPageCount =
+    kDeepPagesFrom / kShallowPageLevels + (kMaxDepth - kDeepPagesFrom) / kDeepPageLevels;
 
-std::size_t PageDepth(std::size_t depth) { return depth - depth % kPageLevels; }
+// The depth of the page holding a node at `depth`.
+std::size_t PageDepth(std::size_t depth) {
+  return depth < kDeepPagesFrom ? depth - depth % kShallowPageLevels : depth - depth % kDeepPageLevels;
+}
+bool StartsPage(std::size_t depth) { return PageDepth(depth) == depth; }
 
-// The storage key of the page holding the node at (depth, prefix).
+// A page depth's place in the list of page depths (0, 4, 8, 12, 16, 24, …).
+std::size_t PageOrdinal(std::size_t page_depth) {
+  assert(StartsPage(page_depth));
+  return page_depth < kDeepPagesFrom ? page_depth / kShallowPageLevels
+                                     : kDeepPagesFrom / kShallowPageLevels + (page_depth - kDeepPagesFrom) / kDeepPageLevels;
+}
+
+// Whether two paths agree on their first `bits` bits.
+bool SamePrefix(const Hash256& x, const Hash256& y, std::size_t bits) {
+  const std::size_t full = bits / 8;
+  if (std::memcmp(x.data(), y.data(), full) != 0) return false;
+  if (bits % 8 == 0) return true;
+  const auto mask = static_cast<std::uint8_t>(0xFF << (8 - bits % 8));
+  return ((x[full] ^ y[full]) & mask) == 0;
+}
+
+// The storage key of the page holding the node at (depth, prefix): "S" ‖ u8 page depth ‖ the
+// prefix's first ⌈page depth / 8⌉ bytes, bits past the page depth zero.
 std::string PageKey(std::size_t depth, const Hash256& prefix) {
   assert(depth < kMaxDepth);
   const std::size_t page_depth = PageDepth(depth);
-  const std::size_t prefix_bytes = page_depth / 8;
+  const Hash256 page_prefix = Prefix(prefix, page_depth);
+  const std::size_t prefix_bytes = (page_depth + 7) / 8;
   std::string key(2 + prefix_bytes, '\0');
   key[0] = kNodePrefix;
   key[1] = static_cast<char>(page_depth);
-  std::memcpy(key.data() + 2, prefix.data(), prefix_bytes);
+  std::memcpy(key.data() + 2, page_prefix.data(), prefix_bytes);
   return key;
 }
 
 // The node's place inside its page: 2^r + its r path bits below the page's depth (r < 8).
 std::uint8_t HeapIndex(std::size_t depth, const Hash256& prefix) {
-  const std::size_t r = depth % kPageLevels;
+  const std::size_t r = depth - PageDepth(depth);
   std::uint32_t bits = 0;
   for (std::size_t i = depth - r; i < depth; ++i) bits = (bits << 1) | (Bit(prefix, i) ? 1u : 0u);
   return static_cast<std::uint8_t>((1u << r) | bits);
@@ -245,23 +278,20 @@ class Pages {
 
   Page& Load(std::size_t depth, const Hash256& prefix) {
     const std::size_t page_depth = PageDepth(depth);
-    const std::size_t prefix_bytes = page_depth / 8;
-    Recent& recent = recent_[page_depth / kPageLevels];
-    if (recent.page != nullptr && std::memcmp(recent.prefix.data(), prefix.data(), prefix_bytes) == 0) {
-      return *recent.page;
-    }
+    Recent& recent = recent_[PageOrdinal(page_depth)];
+    if (recent.page != nullptr && SamePrefix(recent.prefix, prefix, page_depth)) return *recent.page;
     auto [it, inserted] = pages_.try_emplace(PageKey(depth, prefix));
     if (inserted) {
       if (auto record = read_(it->first)) it->second = DecodePage(*record);
     }
     recent.page = &it->second;  // unordered_map nodes do not move on insertion
-    std::memcpy(recent.prefix.data(), prefix.data(), prefix_bytes);
+    recent.prefix = prefix;
     return *recent.page;
   }
 
   const NodeReader& read_;
   std::unordered_map<std::string, Page> pages_;
-  std::array<Recent, kMaxDepth / kPageLevels> recent_{};
+  std::array<Recent, kPageCount> recent_{};
 };
 
 // One change to the map: the leaf at `path` gets `value` (a value hash) or goes (nullopt).
@@ -626,13 +656,13 @@ namespace {
 using LeafSpan = std::span<const std::pair<Hash256, Hash256>>;
 
 // The canonical subtree over sorted `leaves` below (depth, prefix). Its nodes go into `page` (the
-// page holding (depth, prefix)); a node starting a page (depth a multiple of 8) collects its own
+// page holding (depth, prefix)); a node starting a page (StartsPage) collects its own
 // page and hands it to `put` when done, so pages come children first and nothing is read.
 Node BuildStreaming(std::size_t depth, const Hash256& prefix, LeafSpan leaves, Page* page, const NodeSink& put) {
   Node n;
   if (leaves.empty()) return n;
   Page own;
-  const bool starts_page = depth % kPageLevels == 0;
+  const bool starts_page = StartsPage(depth);
   Page* target = starts_page ? &own : page;
   assert(target != nullptr);
   if (leaves.size() == 1) {

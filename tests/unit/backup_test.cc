@@ -18,9 +18,9 @@
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
+#include "shanliu/ledger/store_format.h"
 #include "shanliu/node/admin.h"
 #include "shanliu/node/backup.h"
-#include "shanliu/ledger/store_format.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -147,9 +147,13 @@ TEST_CASE("the backup manifest round-trips and refuses truncated, edited and hos
         "backup_format_unsupported");
   CHECK(CodeOf(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["store_format"] = 1; })).status()) ==
         "backup_format_unsupported");
-  CHECK(CodeOf(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["store_format"] = 4; })).status()) ==
-        "backup_format_unsupported");
-  CHECK(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["store_format"] = 2; })).ok());  // upgraded on open
+  CHECK(CodeOf(backup::DecodeManifest(Edited([](nlohmann::json& o) {
+              o["store_format"] = ledger::kLedgerStoreFormat + 1;  // a newer build's
+            })).status()) == "backup_format_unsupported");
+  for (std::uint64_t older = ledger::kOldestUpgradableStoreFormat; older < ledger::kLedgerStoreFormat; ++older) {
+    CAPTURE(older);
+    CHECK(backup::DecodeManifest(Edited([&](nlohmann::json& o) { o["store_format"] = older; })).ok());  // upgraded on open
+  }
   // Boundaries that are fine: height 0 (a backup of genesis), the largest u64.
   CHECK(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["height"] = 0; })).ok());
   CHECK(backup::DecodeManifest(Edited([](nlohmann::json& o) { o["records"] = UINT64_MAX; })).ok());

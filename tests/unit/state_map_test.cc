@@ -219,10 +219,11 @@ TEST_CASE("multi-proofs prove presence and absence, and nothing else") {
   }
 }
 
-// Store format 3: the tree is kept in pages of 8 levels (state_map.cc). An update names each page
-// it changes once; the pages after any sequence of updates are exactly the pages a rebuild of the
-// final set makes (so a state-sync restore and block-by-block commits store the same bytes).
-TEST_CASE("the tree is stored in 8-level pages, each named once per update, equal to a rebuild") {
+// Store format 4: the tree is kept in pages of 4 levels down to depth 16 and of 8 levels below
+// (state_map.cc). An update names each page it changes once; the pages after any sequence of
+// updates are exactly the pages a rebuild of the final set makes (so a state-sync restore and
+// block-by-block commits store the same bytes).
+TEST_CASE("the tree is stored in 4-level pages above depth 16 and 8-level pages below, each named once per update, equal to a rebuild") {
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     CAPTURE(seed);
     std::mt19937_64 rng(seed);
@@ -245,8 +246,10 @@ TEST_CASE("the tree is stored in 8-level pages, each named once per update, equa
         REQUIRE(k.size() >= 2);
         CHECK(k[0] == 'S');
         const auto depth = static_cast<std::uint8_t>(k[1]);
-        CHECK(depth % 8 == 0);
-        CHECK(k.size() == 2 + depth / 8u);
+        CHECK(depth % (depth < 16 ? 4 : 8) == 0);
+        REQUIRE(k.size() == 2 + (depth + 7) / 8u);
+        // A page at depth 4 or 12 keys on half a byte: the bits past its depth are zero.
+        if (depth % 8 != 0) CHECK((static_cast<std::uint8_t>(k.back()) & 0x0F) == 0);
         CHECK(named.insert(k).second);
       }
       CHECK(store.Apply(w) == root);
@@ -268,9 +271,13 @@ TEST_CASE("the tree is stored in 8-level pages, each named once per update, equa
     REQUIRE(rebuilt.ok());
     CHECK(*rebuilt == RootOf(state));
     CHECK(built == store.nodes);
-    // ~15,000 leaves: pages at depths 0, 8 and 16 — far fewer records than nodes (~2 per leaf).
-    CHECK(store.nodes.size() < state.size() / 2);
-    CHECK(std::any_of(store.nodes.begin(), store.nodes.end(), [](const auto& node) { return node.first[1] == 16; }));
+    // ~5,600 leaves: pages at depths 0, 4, 8, 12 and 16 — fewer records than leaves, far fewer
+    // than nodes (~2 per leaf).
+    CHECK(store.nodes.size() < state.size());
+    for (const int depth : {4, 12, 16}) {
+      CAPTURE(depth);
+      CHECK(std::any_of(store.nodes.begin(), store.nodes.end(), [&](const auto& node) { return node.first[1] == depth; }));
+    }
   }
 }
 

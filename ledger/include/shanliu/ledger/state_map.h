@@ -3,7 +3,7 @@
 // (hashes, canonical shape, multi-proof bytes) are in docs/data-format.md "State map".
 //
 // The tree's nodes live in the ledger's LevelDB under "S" (outside the map itself), grouped in pages
-// of 8 levels (store format 3, state_map.cc), written in the same synced WriteBatch as the block
+// of 4 levels above depth 16 and 8 below (store format 4, state_map.cc), written in the same synced WriteBatch as the block
 // whose state they describe. This header has the pure
 // parts (hashing, proof verification) that outside verifiers need, and the tree operations the
 // ledger uses over a NodeStore.
