@@ -32,7 +32,7 @@ if [ -f "$dir/genesis.json" ] && [ ! -f "$dir/node4/config.json" ]; then rm -rf 
 # So is one an older build wrote, when the ledger's store format or rules changed since: its
 # validators would refuse the store (store_format_old) or its blocks would not replay. Bump this
 # with any such change; it is demo data, made again in a minute.
-devnet_format="2026-12-07 store format 3 (state map pages), OrgYear transparency counters, key recovery (TxBody 35-37), region figures, org regions, streets and populations, validator set changes (TxBody 40, r/vs/ rows, headers name set(h) and set(h+1)), state sync (c/base history base, snapshot frames 7-10), history backfill (c/backfill progress record, blocks answers echo from_height), genesis origin_key and node<i>/origin.share (FROST origin signature), checkpoints cosigned by the set of their block (CheckpointCosignature public_key 6, origin commitments 7-8)"
+devnet_format="2026-12-07 store format 3 (state map pages), OrgYear transparency counters, key recovery (TxBody 35-37), region figures, org regions, streets and populations, validator set changes (TxBody 40, r/vs/ rows, headers name set(h) and set(h+1)), state sync (c/base history base, snapshot frames 7-10), history backfill (c/backfill progress record, blocks answers echo from_height), genesis origin_key and node<i>/origin.share (FROST origin signature), checkpoints cosigned by the set of their block (CheckpointCosignature public_key 6, origin commitments 7-8), genesis state row r/origin_key (multi-validator genesis state root changes)"
 if [ -f "$dir/genesis.json" ] && [ "$(cat "$dir/DEVNET_FORMAT" 2>/dev/null)" != "$devnet_format" ]; then
   echo "run.sh: ./devnet was made by an older build of Shanliu; starting a new one"
   rm -rf "$dir"

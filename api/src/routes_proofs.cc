@@ -4,6 +4,8 @@
 #include "routes.h"
 #include "shanliu/crypto/merkle.h"
 #include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/flow_proof.h"
+#include "shanliu/ledger/origin_key_row.h"
 #include "views.h"
 
 namespace shanliu::api::internal {
@@ -177,6 +179,19 @@ Response GetCheckpointNote(RequestContext& ctx) {
   return r;
 }
 
+// The genesis origin key row proven against the head's certified state root, in the flow proofs'
+// envelope: the anchor trusts the genesis document's origin_key only once this proof holds, as
+// nothing in the genesis header covers the key itself (docs/api.md).
+Response GetOriginKey(RequestContext& ctx) {
+  const ledger::ReadView& view = ctx.view();
+  if (!view.genesis().origin_key) return ErrorResponse("no_origin_key", "the chain's genesis has no origin_key");
+  // The genesis block carries no commit certificate; the first certified header is block 1's.
+  if (view.head().height() == 0) return ErrorResponse("not_found", "no certified block yet: the chain is at genesis");
+  const ledger::flow_proof::Envelope envelope =
+      ledger::flow_proof::ProveRecords(view, {std::string(ledger::kOriginKeyRow)});
+  return JsonResponse(ledger::flow_proof::ToJson(envelope));
+}
+
 }  // namespace
 
 void AddProofRoutes(Router& router) {
@@ -184,6 +199,7 @@ void AddProofRoutes(Router& router) {
   router.Add({http::verb::get, "/v1/proofs/inclusion", {"leaf", "id", "size"}, GetInclusion});
   router.Add({http::verb::get, "/v1/checkpoint", {}, GetCheckpoint});
   router.Add({http::verb::get, "/v1/checkpoint/note", {}, GetCheckpointNote});
+  router.Add({http::verb::get, "/v1/genesis/origin_key", {}, GetOriginKey});
 }
 
 }  // namespace shanliu::api::internal

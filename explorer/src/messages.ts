@@ -703,7 +703,14 @@ export const messages = {
     '验证节点共同持有一把 FROST 门限密钥（任意超过 2/3 的验证节点才能签名），以账本来源名对检查点作一个普通的 Ed25519 签名——标准 C2SP 见证方核验的正是这个签名。浏览器用创世文件中的来源公钥（origin_key）核验，而非节点所列的公钥；请将下方公钥与链运营方公布的核对。',
     'The validators jointly hold a FROST threshold key (any more than 2/3 of them must cooperate to sign) that signs the checkpoint under the log\'s origin name as one ordinary Ed25519 signature: the signature a standard C2SP witness checks. The browser checks it against the origin key in the genesis file (origin_key), not the key the node lists; compare the key below with the one the chain\'s operators publish.',
   ],
-  'reg.origin.verified': ['来源签名有效：由创世来源密钥签署。', 'Origin signature valid: signed by the genesis origin key.'],
+  'reg.origin.verified': [
+    '来源签名有效：由创世来源密钥签署，且该密钥已由验证节点认证的链上状态证明。',
+    'Origin signature valid: signed by the genesis origin key, which the validators\' certified state proves.',
+  ],
+  'reg.origin.key_unproven': [
+    '来源签名行可用创世文件中的公钥核验，但链上状态未能证明该公钥属于本链，未予采信。',
+    'The origin line checks out under the genesis file\'s key, but the chain\'s certified state does not prove that key: not accepted.',
+  ],
   'reg.origin.bad_signature': ['来源签名无效！整份记录不予采信。', 'Invalid origin signature! The whole note is refused.'],
   'reg.origin.key_differs.node_vkey': ['节点所列的来源公钥与创世文件不符！', 'The origin key the node lists differs from the genesis file\'s!'],
   'reg.origin.key_differs.line_key': [
@@ -720,6 +727,8 @@ export const messages = {
   ],
   'reg.origin_key': ['创世来源公钥（vkey）', 'Genesis origin key (vkey)'],
   'reg.origin_node_key': ['节点所列来源公钥', 'Origin key the node lists'],
+  'reg.origin_key_proven': ['来源公钥由该高度的认证状态证明', 'Origin key proven by the certified state at height'],
+  'reg.origin_key_problem': ['来源公钥证明的问题', 'What the origin key\'s proof failed on'],
   'reg.note_problem.bad_origin': ['来源签名无效，整份记录不予采信。', 'The origin signature is invalid, so the whole note is refused.'],
   'reg.ignored_lines': ['{n} 行已忽略（见下方签名行）。', '{n} line(s) ignored (see the signature lines below).'],
   'reg.consistency': ['一致性证明', 'Consistency proof'],

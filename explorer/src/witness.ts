@@ -9,6 +9,9 @@
 // the `origin_vkey` the node lists (which is only compared with it).
 import { concat, equal, fromBase64, toHex, utf8 } from '@shanliu/sdk/verify/bytes';
 import { ed25519Verify, sha256 } from '@shanliu/sdk/verify/crypto';
+import type { ProofEnvelopeJson } from '@shanliu/sdk/verify/envelope';
+import type { Anchor } from '@shanliu/sdk/verify/genesis';
+import { verifyOriginKey } from '@shanliu/sdk/verify/origin';
 
 export interface WitnessKey {
   name: string;
@@ -92,12 +95,16 @@ export async function checkWitness(
 // key_differs: the node lists another origin_vkey than the genesis key's, or the only origin lines
 // are under another key. absent: the genesis has no origin key (no_key) or the note has no origin
 // line (no_line: e.g. after a validator-set change, when the genesis group stops signing).
-export type OriginStatus = 'verified' | 'bad_signature' | 'key_differs' | 'absent';
+// key_unproven: the line verifies under the genesis document's key, but certified state does not
+// prove that key (proveOriginKey below): the document may not be the chain's.
+export type OriginStatus = 'verified' | 'bad_signature' | 'key_differs' | 'key_unproven' | 'absent';
 
 export interface OriginCheck {
   status: OriginStatus;
   reason?: 'no_key' | 'no_line' | 'node_vkey' | 'line_key';
   vkey: string | null; // the genesis key as a signed-note verifier key, what witnesses are given
+  provenAt?: number; // verified: the certified height whose state holds the genesis key
+  problem?: string; // key_unproven: what the key's proof failed on
 }
 
 // The verifier key string of `publicKey` under `origin` (ledger::OriginVerifierKey).
@@ -162,4 +169,16 @@ export async function checkOrigin(
   if (!agrees) return { status: 'key_differs', reason: 'node_vkey', vkey };
   if (line === 'key_differs') return { status: line, reason: 'line_key', vkey };
   return line === 'absent' ? { status: line, reason: 'no_line', vkey } : { status: line, vkey };
+}
+
+// A verified origin line stays 'verified' only when `proof` (GET /v1/genesis/origin_key, null when
+// the node served none) proves the genesis key in the state of a header the genesis validators
+// certified: the genesis block header does not cover origin_key itself. Other states stand as
+// they are (a bad line or a differing key already refuses the signature).
+export async function proveOriginKey(c: OriginCheck, proof: ProofEnvelopeJson | null, anchor: Anchor): Promise<OriginCheck> {
+  if (c.status !== 'verified') return c;
+  if (proof === null) return { status: 'key_unproven', vkey: c.vkey, problem: 'the node serves no proof of the origin key' };
+  const v = await verifyOriginKey(proof, anchor);
+  if (!v.ok) return { status: 'key_unproven', vkey: c.vkey, problem: v.message };
+  return { ...c, provenAt: v.height };
 }

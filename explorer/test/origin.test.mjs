@@ -75,3 +75,35 @@ it('names every state of the origin signature, never calling a failed or absent 
   const foreign = 'example.com/log\n42\n' + Buffer.alloc(32, 7).toString('base64') + '\n';
   assert.equal((await checkOrigin(`${foreign}\n${k.line(foreign)}`, origin, k.raw, k.vkey)).status, 'absent');
 });
+
+// proveOriginKey: a line that verifies under the genesis document's key is 'verified' only when a
+// certified state proof holds that key (the SDK's independent test ledger builds the proofs).
+it('shows a verified origin line as verified only when certified state proves the genesis key', async () => {
+  const { checkOrigin, proveOriginKey } = await load('witness.ts');
+  const { chain } = await import('../../sdk/test/ledgerref.mjs');
+  const k = originKey();
+  const row = Buffer.from('r/origin_key');
+  const c = chain({ txs: [], state: [[row, Buffer.from(k.raw)]] });
+  const anchor = { ...c.anchor, followed: new Map(), names: () => undefined, originKey: k.raw };
+  const line = await checkOrigin(`${body}\n${k.line(body)}`, origin, k.raw, k.vkey);
+  const proven = await proveOriginKey(line, c.proof([row], []), anchor);
+  assert.deepEqual([proven.status, proven.provenAt], ['verified', 9]);
+
+  // The node's genesis document carries a key of its own making, signing lines with it: the line
+  // verifies under that key, but the chain's state holds the real one.
+  const fake = originKey();
+  const fakeAnchor = { ...anchor, originKey: fake.raw };
+  const fakeLine = await checkOrigin(`${body}\n${fake.line(body)}`, origin, fake.raw, fake.vkey);
+  assert.equal(fakeLine.status, 'verified');
+  const refused = await proveOriginKey(fakeLine, c.proof([row], []), fakeAnchor);
+  assert.equal(refused.status, 'key_unproven');
+  assert.match(refused.problem, /not the genesis document's/);
+
+  // No proof served, or one whose value was changed: unproven, never verified.
+  assert.equal((await proveOriginKey(line, null, anchor)).status, 'key_unproven');
+  const tampered = { ...c.proof([row], []), records: [{ key: row.toString('hex'), value: Buffer.from(fake.raw).toString('hex') }] };
+  assert.equal((await proveOriginKey(line, tampered, anchor)).status, 'key_unproven');
+  // Other states are not touched by the key's proof.
+  const bad = await checkOrigin(`${body}\n${flip(k.line(body))}`, origin, k.raw, k.vkey);
+  assert.equal((await proveOriginKey(bad, c.proof([row], []), anchor)).status, 'bad_signature');
+});

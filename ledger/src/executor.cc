@@ -49,6 +49,12 @@ void ApplyGenesis(StateView& view, const Genesis& genesis) {
     rec.set_population(p.population);
     keys::Store(view, keys::RegionPopulation(p.region, p.year), rec);
   }
+  if (genesis.origin_key) {
+    // Without this row nothing the genesis block hashes covers the key (docs/decisions.md
+    // 2026-12-07 "The genesis block commits to origin_key").
+    const crypto::PublicKey& key = genesis.origin_key->verifying_key;
+    view.Put(keys::kOriginKey, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  }
 }
 
 Status ApplyTx(StateView& view, const Genesis& genesis, const DecodedTx& tx, const TxContext& ctx) {

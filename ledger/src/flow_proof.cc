@@ -162,6 +162,10 @@ Result<Start> StartOf(const ReadView& view, RecordingState& state, const Hash256
 
 }  // namespace
 
+Envelope ProveRecords(const ReadView& view, const std::vector<std::string>& keys) {
+  return Prove(view, std::set<std::string>(keys.begin(), keys.end()), {});
+}
+
 Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std::size_t max_nodes) {
   assert(max_nodes > 0);
   RecordingState state(view.state());

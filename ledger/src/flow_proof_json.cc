@@ -213,6 +213,12 @@ json ToJson(const FlowProof& p) {
   return out;
 }
 
+json ToJson(const Envelope& e) {
+  json out = {{"version", kVersion}};
+  AddEnvelope(e, out);
+  return out;
+}
+
 json ToJson(const SourcesProof& p) {
   json out = {{"version", kVersion}, {"outflow_leaf", p.outflow_leaf}, {"cursor", p.cursor}, {"limit", p.limit}};
   AddEnvelope(p.envelope, out);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "shanliu/bytes.h"
+#include "shanliu/ledger/origin_key_row.h"
 #include "shanliu/ledger/state_view.h"
 
 namespace shanliu::ledger::keys {
@@ -128,6 +129,10 @@ inline std::string OrgRegion(std::string_view org, std::uint64_t leaf) { return 
 // blocks from an effective height on (ValidatorSetRecord); heights big-endian so rows sort by height.
 inline const std::string kValidatorSetPrefix = "r/vs/";
 inline std::string ValidatorSet(std::uint64_t effective_height) { return kValidatorSetPrefix + U64(effective_height); }
+// The genesis origin_key's verifying key (32 bytes), written by ApplyGenesis only and never by a
+// tx: the genesis block's state_root then commits to the key the origin line is checked against.
+// Absent when the genesis has no origin_key (such a chain's genesis state is unchanged).
+inline const std::string kOriginKey{kOriginKeyRow};
 
 // Chain storage (outside the state digest; covered by the block header's roots instead).
 inline std::string Block(std::uint64_t height) { return "B/" + U64(height); }

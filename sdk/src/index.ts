@@ -27,6 +27,7 @@ export { ShanliuClient, verifyReceiptAnswer, type ClientOptions, type CommittedT
 export { base32Encode as receiptCodeOf } from './verify/base32.js';
 export { fromHex, toHex } from './verify/bytes.js';
 export { buildAnchor, AnchorError, type Anchor } from './verify/genesis.js';
+export { verifyOriginKey, ORIGIN_KEY_ROW, type OriginKeyProblem, type OriginKeyVerification } from './verify/origin.js';
 export { setAtHeight, setForHeader, TransitionError, type TransitionJson, type TransitionProblem } from './verify/transitions.js';
 export { verifyAnswer, answerVerified } from './verify/answer.js';
 export type { Donation, Receipt, Trace, TraceNode } from './verify/types.js';

@@ -4,10 +4,12 @@
 // swap a validator in the published genesis; each must turn the badge red at the right step,
 // and three honest signatures of four must still verify. The regulator page shows the log's
 // origin signature (the validators' FROST key, 3 of 4) verified against the genesis origin_key,
-// and a forged line, another listed key or another genesis key as failures.
+// and a forged line, another listed key or another genesis key as failures. A verified line also
+// needs its key proven by certified state (GET /v1/genesis/origin_key): a genesis document with a
+// key of the node's own making, whose origin lines it signed itself, is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Network, artifacts } from './harness.mjs';
@@ -181,6 +183,10 @@ describe('a four-validator devnet', () => {
     // The cosigned note still verifies, its origin line listed as the origin signature.
     assert.equal(await page.locator('.cosigned[data-state="verified"]').count(), 1);
     assert.equal(await page.locator('.note-lines li[data-status="origin"].check-ok').count(), 1);
+    // The key is the one the certified state holds (the genesis row r/origin_key).
+    assert.match(text, /来源公钥由该高度的认证状态证明/);
+    const proof = await (await fetch(`${net.url}/v1/genesis/origin_key`)).json();
+    assert.deepEqual(proof.records, [{ key: Buffer.from('r/origin_key').toString('hex'), value: g.origin_key.verifying_key }]);
     await page.locator('.origin-signature').screenshot({ path: path.join(artifacts, 'quorum', 'origin-verified-block.png') });
     await page.context().close();
   });
@@ -223,5 +229,44 @@ describe('a four-validator devnet', () => {
     assert.equal(swapped.status, 'key_differs', swapped.text);
     assert.equal(await swapped.page.locator('.origin-signature[data-state="verified"]').count(), 0);
     await swapped.page.context().close();
+  });
+
+  it('refuses a genesis origin key of the node\'s own making even when its lines verify', T, async () => {
+    const cp = await originSignedCheckpoint();
+    // The dishonest node: another group key in its genesis document, listed as origin_vkey, and
+    // the note's origin line re-signed with it. Every check of the line itself passes.
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+    const blob = Buffer.concat([Buffer.of(1), raw]);
+    const keyId = createHash('sha256').update(Buffer.concat([Buffer.from(`${cp.origin}\n`), blob])).digest().subarray(0, 4);
+    const resign = (body) => {
+      const split = body.note.lastIndexOf('\n\n');
+      const text = body.note.slice(0, split + 1);
+      const line = `\u2014 ${cp.origin} ${Buffer.concat([keyId, sign(null, Buffer.from(text), privateKey)]).toString('base64')}`;
+      body.note = body.note.split('\n').map((l) => (l.startsWith(`\u2014 ${cp.origin} `) ? line : l)).join('\n');
+      body.origin_vkey = `${cp.origin}+${keyId.toString('hex')}+${blob.toString('base64')}`;
+    };
+    const swapKey = (body) => {
+      (body.genesis ?? body).origin_key.verifying_key = raw.toString('hex');
+    };
+    const forged = await openRegulator('origin-unproven-key', [[checkpointJson, resign], [genesisJson, swapKey]]);
+    assert.equal(forged.status, 'key_unproven', forged.text);
+    assert.match(forged.text, /链上状态未能证明该公钥属于本链/);
+    assert.match(forged.text, /not the genesis document's/);
+    assert.equal(await forged.page.locator('.origin-signature[data-state="verified"]').count(), 0);
+    assert.equal(await forged.page.locator('.origin-signature [role="alert"]').count(), 1);
+    await forged.page.locator('.origin-signature').screenshot({ path: path.join(artifacts, 'quorum', 'origin-unproven-block.png') });
+    await forged.page.context().close();
+
+    // The honest note and genesis, but the key's proof tampered with: its state proof fails.
+    const tamperProof = (body) => {
+      body.records[0].value = raw.toString('hex');
+    };
+    const originKeyJson = (url) => url.pathname === '/v1/genesis/origin_key';
+    const tampered = await openRegulator('origin-tampered-key-proof', [[originKeyJson, tamperProof]]);
+    assert.equal(tampered.status, 'key_unproven', tampered.text);
+    assert.match(tampered.text, /state_proof/);
+    assert.equal(await tampered.page.locator('.origin-signature[data-state="verified"]').count(), 0);
+    await tampered.page.context().close();
   });
 });

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -23,6 +24,8 @@
 #include "shanliu/ledger/flow_proof.h"
 #include "shanliu/ledger/json.h"
 #include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/origin_key_row.h"
+#include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::api {
@@ -62,8 +65,11 @@ struct TempDir {
 // a project and a trust registered by transactions; money moves through every kind of tx.
 class Scenario {
  public:
-  Scenario() {
+  // `origin_key`: the genesis origin_key's group key (the shares are not used here: one validator
+  // signs no origin line; ParseGenesis would refuse the threshold, this test builds Genesis itself).
+  explicit Scenario(std::optional<crypto::PublicKey> origin_key = std::nullopt) {
     ledger::Genesis g;
+    if (origin_key) g.origin_key = ledger::GenesisOriginKey{*origin_key, 1, {*origin_key}};
     g.chain_id = kChainId;
     g.genesis_time_ms = kGenesisMs;
     g.params.max_tx_expiry_ms = 366 * kDayMs;
@@ -325,7 +331,8 @@ struct Reply {
 
 class Api {
  public:
-  explicit Api(bool with_hooks = true, ServerConfig config = {}) {
+  explicit Api(bool with_hooks = true, ServerConfig config = {}, std::optional<crypto::PublicKey> origin_key = std::nullopt)
+      : chain(origin_key) {
     config.port = 0;
     config.threads = 2;
     NodeHooks hooks;
@@ -797,6 +804,47 @@ TEST_CASE("consistency and inclusion proofs verify") {
   api.ExpectError(api.Get("/v1/proofs/inclusion?leaf=18"), 404, "not_found");
   api.ExpectError(api.Get("/v1/proofs/inclusion"), 400, "invalid_argument");
   api.ExpectError(api.Get("/v1/proofs/inclusion?leaf=1&id=" + Code(api.chain.d1)), 400, "invalid_argument");
+}
+
+TEST_CASE("the genesis origin key row is proven against the head's certified state root") {
+  const crypto::PublicKey group_key = Key(77).public_key;
+  Api api(true, {}, group_key);
+  const Reply r = api.Get("/v1/genesis/origin_key");
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  const pb::BlockHeader& head = api.chain.ledger->head();
+  CHECK(head.height() > 0);
+  CHECK(r.json["version"] == 1);
+  CHECK(r.json["header"]["height"] == head.height());
+  CHECK(r.json["block_hash"] == Hex(api.chain.ledger->head_hash()));
+  CHECK(r.json["commit"]["signatures"].size() == 1);
+  CHECK(r.json["txs"] == Json::array());
+  CHECK(r.json["validator_transitions"] == Json::array());
+  const std::string row(ledger::kOriginKeyRow);
+  const std::string key_bytes(group_key.begin(), group_key.end());
+  CHECK(r.json["records"] == Json::array({{{"key", crypto::ToHex(AsBytes(row))}, {"value", crypto::ToHex(group_key)}}}));
+
+  auto proof = crypto::FromHex(r.json["state_proof"].get<std::string>());
+  REQUIRE(proof.ok());
+  Hash256 root{};
+  std::copy(head.state_root().begin(), head.state_root().end(), root.begin());
+  const std::vector<ledger::smt::Claim> honest{{row, key_bytes}};
+  CHECK(ledger::smt::VerifyMultiProof(root, *proof, honest).ok());
+  // Another key, or no key, is not what the certified state holds.
+  const crypto::PublicKey other = Key(78).public_key;
+  const std::vector<ledger::smt::Claim> swapped{{row, std::string(other.begin(), other.end())}};
+  CHECK(ledger::smt::VerifyMultiProof(root, *proof, swapped).code() == "value_mismatch");
+  const std::vector<ledger::smt::Claim> absent{{row, std::nullopt}};
+  CHECK(ledger::smt::VerifyMultiProof(root, *proof, absent).code() == "value_mismatch");
+
+  // The route takes no query parameters.
+  api.ExpectError(api.Get("/v1/genesis/origin_key?height=1"), 400, "unknown_parameter");
+  api.ExpectError(api.Get("/v1/genesis/origin_key?origin_key="), 400, "unknown_parameter");
+}
+
+TEST_CASE("the genesis origin key route answers no_origin_key on a chain without one") {
+  Api api;
+  api.ExpectError(api.Get("/v1/genesis/origin_key"), 400, "no_origin_key");
+  api.ExpectError(api.Get("/v1/genesis/origin_key?x=1"), 400, "unknown_parameter");
 }
 
 TEST_CASE("the checkpoint names the head's log and carries its commit certificate") {

@@ -13,6 +13,9 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/checkpoint.h"
+#include "shanliu/ledger/ledger.h"
+#include "shanliu/ledger/origin_key_row.h"
+#include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/origin_signing.h"
 #include "shanliu/ledger/witness.h"
 #include "frost_sign.h"
@@ -82,6 +85,38 @@ bool VerifiesUnderGroupKey(const ledger::Genesis& g, const ledger::CheckpointRef
 }
 
 }  // namespace
+
+TEST_CASE("the genesis state root commits to the origin key and only to it") {
+  Group group = FourWithOriginKey();
+  const pb::BlockHeader with_key = ledger::GenesisBlockHeader(group.genesis);
+  ledger::Genesis other = group.genesis;
+  other.origin_key->verifying_key = FourWithOriginKey(8).genesis.origin_key->verifying_key;
+  REQUIRE(other.origin_key->verifying_key != group.genesis.origin_key->verifying_key);
+  ledger::Genesis without = group.genesis;
+  without.origin_key.reset();
+  // The validators hash covers the set only: before the r/origin_key row the three were one block.
+  CHECK(ledger::GenesisBlockHeader(other).validators_hash() == with_key.validators_hash());
+  CHECK(ledger::GenesisBlockHeader(other).state_root() != with_key.state_root());
+  CHECK(ledger::GenesisBlockHeader(without).state_root() != with_key.state_root());
+  // The shares are not in the state: the group key alone signs what readers check.
+  ledger::Genesis other_shares = group.genesis;
+  std::swap(other_shares.origin_key->verifying_shares[0], other_shares.origin_key->verifying_shares[1]);
+  CHECK(ledger::GenesisBlockHeader(other_shares).state_root() == with_key.state_root());
+
+  // The row holds the 32-byte key, proven against the genesis block's state root.
+  const auto& key = group.genesis.origin_key->verifying_key;
+  const std::string row(ledger::kOriginKeyRow);
+  const std::vector<ledger::smt::Claim> claims{{row, std::string(key.begin(), key.end())}};
+  shanliu::testing::TempDir dir;
+  auto opened = ledger::Ledger::Open(dir.path(), group.genesis, {});
+  REQUIRE(opened.ok());
+  const std::shared_ptr<const ledger::ReadView> read = (*opened)->Read();
+  const ledger::ReadView& view = *read;
+  Hash256 root{};
+  std::copy(with_key.state_root().begin(), with_key.state_root().end(), root.begin());
+  CHECK(ledger::smt::VerifyMultiProof(root, view.StateProof(std::vector<std::string>{row}), claims).ok());
+  CHECK(view.state().Get(row) == std::string(key.begin(), key.end()));
+}
 
 TEST_CASE("four in-process signers make an origin signature that plain Ed25519 verifies") {
   const Group group = FourWithOriginKey();

@@ -21,7 +21,8 @@ import { TransitionError } from '@shanliu/sdk/verify/transitions';
 import { AnchorError, loadAnchor, setForHeader, type Anchor } from '../genesis';
 import { verifyConsistency } from '@shanliu/sdk/verify/merkle';
 import { checkpointOrigin, verifyCheckpointNote, type NoteLine, type NoteVerification } from '@shanliu/sdk/verify/note';
-import { checkOrigin, checkWitness, type OriginCheck } from '../witness';
+import type { ProofEnvelopeJson } from '@shanliu/sdk/verify/envelope';
+import { checkOrigin, checkWitness, proveOriginKey, type OriginCheck } from '../witness';
 
 interface Signed {
   ok: boolean;
@@ -80,7 +81,8 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
     );
     const cosigned = h('div', { class: 'cosigned', 'data-state': 'pending', 'aria-live': 'polite' }, loading(t('reg.checking')));
     body.append(h('h3', t('reg.cosigned')), h('p', { class: 'fine' }, t('reg.cosigned_hint')), cosigned);
-    const origin = await checkOrigin(note ?? null, checkpointOrigin(anchor.set), anchor.originKey, cp.origin_vkey);
+    const line = await checkOrigin(note ?? null, checkpointOrigin(anchor.set), anchor.originKey, cp.origin_vkey);
+    const origin = await proveOriginKey(line, line.status === 'verified' ? await originKeyProof(signal) : null, anchor);
     replace(cosigned, ...(await cosignedNote(cp, note ?? null, anchor, cosigned, signal, origin)));
     body.append(originBlock(origin, cp.origin_vkey ?? null));
     if (cp.witnesses?.length) body.append(await witnessesBlock(cp.witnesses, note ?? null, anchor));
@@ -88,6 +90,17 @@ function checkpointSection(anchorP: Promise<Anchor>, signal: AbortSignal): HTMLE
     if ((e as Error).name !== 'AbortError') replace(body, errorBox(e instanceof AnchorError ? new Error(t(`verify.anchor.${e.reason}`)) : e));
   });
   return el;
+}
+
+// GET /v1/genesis/origin_key, or null when the node serves none (an older node answers 404):
+// proveOriginKey then leaves the origin signature unproven.
+async function originKeyProof(signal: AbortSignal): Promise<ProofEnvelopeJson | null> {
+  try {
+    return await get<ProofEnvelopeJson>('/v1/genesis/origin_key', signal);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    return null;
+  }
 }
 
 type NoteMatch = 'match' | 'behind' | 'mismatch';
@@ -210,6 +223,8 @@ function originBlock(c: OriginCheck, nodeVkey: string | null): HTMLElement {
   const kind = c.status === 'verified' ? 'ok' : c.status === 'absent' ? 'info' : 'error';
   const rows: [string, Child][] = [];
   if (c.vkey) rows.push([t('reg.origin_key'), h('code', { class: 'mono' }, c.vkey)]);
+  if (c.provenAt !== undefined) rows.push([t('reg.origin_key_proven'), blockLink(c.provenAt)]);
+  if (c.problem) rows.push([t('reg.origin_key_problem'), c.problem]);
   if (nodeVkey && nodeVkey !== c.vkey) rows.push([t('reg.origin_node_key'), h('code', { class: 'mono' }, nodeVkey)]);
   return h(
     'div',

@@ -94,10 +94,15 @@ Result<FlowProof> ProveFlow(const ReadView& view, const Hash256& gift_tx_id, std
 Result<SourcesProof> ProveSources(const ReadView& view, std::uint64_t outflow_leaf, std::uint64_t cursor,
                                   std::size_t limit);
 
+// An envelope proving each of `keys` (present with its value, or absent) and no tx against the
+// view's head: GET /v1/genesis/origin_key proves the genesis origin key row with it.
+Envelope ProveRecords(const ReadView& view, const std::vector<std::string>& keys);
+
 // ---------------------------------------------------------------- JSON (docs/flow-proof.md)
 
 nlohmann::json ToJson(const FlowProof& proof);
 nlohmann::json ToJson(const SourcesProof& proof);
+nlohmann::json ToJson(const Envelope& envelope);  // "version" and the envelope's fields only
 nlohmann::json HeaderToJson(const pb::BlockHeader& header);  // v2: every field, hashes hex
 nlohmann::json CommitToJson(const pb::CommitCertificate& commit);
 // Strict: unknown or missing fields, bad hex, wrong versions are "invalid_proof" naming the field.
