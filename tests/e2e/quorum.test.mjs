@@ -23,8 +23,8 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(artifacts, 'quorum', `${name}.png`), fullPage: true });
 }
 
-// Opens the first demo receipt with `rewrite` applied to the JSON of the routes it matches.
-async function open(label, routes) {
+// A new page on which each route `match` serves the node's JSON with `rewrite` applied.
+async function pageWith(routes) {
   const page = await net.page();
   page.on('pageerror', () => {});
   for (const [match, rewrite] of routes) {
@@ -35,6 +35,12 @@ async function open(label, routes) {
       await route.fulfill({ response, json: body });
     });
   }
+  return page;
+}
+
+// Opens the first demo receipt with `rewrite` applied to the JSON of the routes it matches.
+async function open(label, routes) {
+  const page = await pageWith(routes);
   await page.goto(`${net.url}/r/${net.codes[0]}`);
   const badge = page.locator('.badge[data-state="verified"], .badge[data-state="failed"]');
   await badge.first().waitFor({ timeout: 90000 });
@@ -45,16 +51,7 @@ async function open(label, routes) {
 // Opens the regulator page with `rewrite` applied to the JSON of the routes it matches and waits
 // for the origin signature's verdict.
 async function openRegulator(label, routes) {
-  const page = await net.page();
-  page.on('pageerror', () => {});
-  for (const [match, rewrite] of routes) {
-    await page.route(match, async (route) => {
-      const response = await route.fetch();
-      const body = await response.json();
-      rewrite(body);
-      await route.fulfill({ response, json: body });
-    });
-  }
+  const page = await pageWith(routes);
   await page.goto(`${net.url}/regulator`);
   const origin = page.locator('.origin-signature');
   await origin.waitFor({ timeout: 90000 });

@@ -312,11 +312,11 @@ TEST_CASE("share files are private, typed on bad input, and must match the genes
   fs::remove_all(dir);
 }
 
-TEST_CASE("the origin line in notes: collector, verifier and witness vkey agree") {
-  const Group group = FourWithOriginKey();
-  const ledger::Genesis& g = group.genesis;
+namespace {
+
+// The genesis group's signature of `c`: signer 0 coordinates (c.log_size mod 4 == 0).
+crypto::Signature SignedByGroup(const Group& group, const ledger::CheckpointRef& c) {
   auto signers = Signers(group);
-  const ledger::CheckpointRef c = Checkpoint(12);  // coordinator 0
   ExchangeCommitments(signers, c);
   auto package = signers[0]->TakePackage(c);
   REQUIRE(package.has_value());
@@ -330,6 +330,16 @@ TEST_CASE("the origin line in notes: collector, verifier and witness vkey agree"
     if (r->has_value()) signature = **r;
   }
   REQUIRE(signature.has_value());
+  return *signature;
+}
+
+}  // namespace
+
+TEST_CASE("the origin line in notes: collector, verifier and witness vkey agree") {
+  const Group group = FourWithOriginKey();
+  const ledger::Genesis& g = group.genesis;
+  const ledger::CheckpointRef c = Checkpoint(12);  // coordinator 0
+  const std::optional<crypto::Signature> signature = SignedByGroup(group, c);
 
   ledger::CheckpointCollector collector(g);
   CHECK(collector.AddOriginSignature(c.log_size, c.log_root, *signature).code() == "stale_checkpoint");
@@ -377,28 +387,6 @@ TEST_CASE("the origin line in notes: collector, verifier and witness vkey agree"
   CHECK(ledger::VerifyCheckpointNote(tampered, g).status().code() == "bad_cosignature");
 }
 
-namespace {
-
-// The genesis group's signature of `c`: signer 0 coordinates (c.log_size mod 4 == 0).
-crypto::Signature SignedByGroup(const Group& group, const ledger::CheckpointRef& c) {
-  auto signers = Signers(group);
-  ExchangeCommitments(signers, c);
-  auto package = signers[0]->TakePackage(c);
-  REQUIRE(package.has_value());
-  std::optional<crypto::Signature> signature;
-  for (const auto& listed : package->commitments) {
-    if (listed.validator_index != 0) REQUIRE(signers[listed.validator_index]->AddPackage(*package, 0).ok());
-    auto share = signers[listed.validator_index]->SignPackage(c);
-    REQUIRE(share.ok());
-    auto r = signers[0]->AddShare(*share);
-    REQUIRE(r.ok());
-    if (r->has_value()) signature = **r;
-  }
-  REQUIRE(signature.has_value());
-  return *signature;
-}
-
-}  // namespace
 
 TEST_CASE("the origin line rides on notes cosigned by a set other than genesis") {
   // After a set change the cosigners are the set of the checkpoint's block (here genesis
