@@ -10,12 +10,15 @@
 //     identifier i + 1), else none: the origin line stops until a later change hands it over.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "shanliu/crypto/frost.h"
 #include "shanliu/crypto/keys.h"
+#include "shanliu/status.h"
 
 namespace shanliu::ledger {
 
@@ -38,5 +41,18 @@ struct OriginKeySet {
 // The origin key set that signs checkpoints made by block `height` (the rules above), as `view`
 // records the validator-set transitions. Throws StorageError on a failed read.
 std::optional<OriginKeySet> OriginKeysIn(const StateView& view, const Genesis& genesis, std::uint64_t height);
+
+// The genesis origin_key held by the genesis validators (none without one).
+std::optional<OriginKeySet> GenesisOriginKeys(const Genesis& genesis);
+
+// The hand-over file (docs/operator.md "Handing the origin key to a new set"), what the resharing
+// ceremony writes and `shanliu validators change --origin-key` reads:
+//   {"verifying_key": hex, "min_signers": t, "shares": [{"public_key": hex, "verifying_share": hex}, ...]}
+// with the shares in set order (identifier i + 1 for shares[i]).
+nlohmann::json OriginKeySetToJson(const OriginKeySet& keys);
+// Strict inverse: unknown or missing fields, bad hex, 0 or more than 100 shares, a participant
+// listed twice are "frost_malformed"; a threshold other than floor(2n/3) + 1 "frost_bad_threshold";
+// shares that are not one polynomial through the group key CheckPublicKeyPackage's error.
+Result<OriginKeySet> OriginKeySetFromJson(const nlohmann::json& j);
 
 }  // namespace shanliu::ledger
