@@ -86,23 +86,20 @@ which renames the old one to <data_dir>.before-restore-<height> (never deleted).
 Exit 0 done, 1 failed (typed error; nothing changed), 2 bad arguments.
 )";
 
-// A validator's share of the genesis origin key, "origin.share" beside its node key (written by
-// shanliu devnet). Absent: the node runs, takes no part in the origin signature and says so.
-// Present but unreadable, insecure or not matching genesis: the node refuses to start.
-Status LoadOriginShare(const ledger::Genesis& genesis, const crypto::KeyPair& key, node::NodeConfig& config) {
-  if (!genesis.origin_key || config.observer || genesis.ValidatorIndex(key.public_key) < 0) return Status::Ok();
-  const std::filesystem::path path = config.node_key.parent_path() / "origin.share";
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    node::LogEvent("warn", "origin_share_missing", {{"path", path.string()}});
-    return Status::Ok();
-  }
-  auto read = crypto::frost::ReadShareFile(path);
-  if (!read.ok()) return read.status();
-  auto package = crypto::frost::KeyPackageFromShare(read->first, read->second,
-                                                    ledger::OriginPublicKeys(*genesis.origin_key));
-  if (!package.ok()) return package.status();
-  config.origin_share = std::move(*package);
+// A validator's shares of the origin key: every "origin*.share" file beside its node key
+// ("origin.share" from shanliu devnet or the DKG ceremony, "origin-<hex>.share" from a hand-over).
+// None: the node runs and takes no part in the origin signature (logged when a set lists it).
+// An unreadable or insecure file: the node refuses to start. Each set in force takes the share
+// that matches it (node/src/origin_epochs.h); a validator's directory is read again when a newly
+// effective set lists it and none matches.
+Status LoadOriginShares(const ledger::Genesis& genesis, node::NodeConfig& config) {
+  if (!genesis.origin_key || config.observer) return Status::Ok();
+  const std::filesystem::path dir = config.node_key.parent_path().empty() ? std::filesystem::path(".")
+                                                                          : config.node_key.parent_path();
+  auto shares = node::ReadOriginShares(dir);
+  if (!shares.ok()) return shares.status();
+  config.origin_shares = std::move(*shares);
+  config.origin_share_dir = dir;
   return Status::Ok();
 }
 
@@ -462,7 +459,7 @@ int main(int argc, char** argv) {
   if (!genesis.ok()) return Fail("genesis", genesis.status());
   auto key = crypto::ReadKeyFile(config->node_key);
   if (!key.ok()) return Fail("node key", key.status());
-  if (Status s = LoadOriginShare(*genesis, *key, *config); !s.ok()) return Fail("origin share", s);
+  if (Status s = LoadOriginShares(*genesis, *config); !s.ok()) return Fail("origin share", s);
 
   if (repair) return RepairCommand(*config, *genesis, *key, salvage);
   const bool validator = !config->observer && genesis->ValidatorIndex(key->public_key) >= 0;

@@ -18,7 +18,14 @@ frost::Identifier IdentifierOf(std::uint32_t validator_index) {
 
 Status Code(std::string_view code, const std::string& what) { return Status::Error(std::string(code), what); }
 
-std::string Name(std::uint32_t validator_index) { return "validator " + std::to_string(validator_index); }
+std::string Name(std::uint32_t participant) { return "participant " + std::to_string(participant); }
+
+bool SameKeys(const OriginKeySet& a, const OriginKeySet& b) {
+  return a.participants == b.participants && a.public_keys.verifying_shares == b.public_keys.verifying_shares &&
+         a.public_keys.min_signers == b.public_keys.min_signers;
+}
+
+std::size_t Count(const OriginEpoch& epoch) { return epoch.keys.participants.size(); }
 
 bool ValidPoints(const frost::SigningCommitments& c) {
   return crypto::IsValidPublicKey(c.hiding) && crypto::IsValidPublicKey(c.binding);
@@ -26,21 +33,39 @@ bool ValidPoints(const frost::SigningCommitments& c) {
 
 }  // namespace
 
-std::uint32_t OriginCoordinator(const Genesis& genesis, std::uint64_t log_size) {
-  return static_cast<std::uint32_t>(log_size % genesis.validators.size());
+std::shared_ptr<const OriginEpoch> MakeOriginEpoch(
+    OriginKeySet keys, const crypto::PublicKey& own_key,
+    std::span<const std::pair<frost::Identifier, frost::SecretScalar>> shares, Status* mismatch) {
+  assert(keys.participants.size() == keys.public_keys.verifying_shares.size());
+  auto epoch = std::make_shared<OriginEpoch>();
+  const int own = keys.ParticipantIndex(own_key);
+  epoch->keys = std::move(keys);
+  if (own < 0) return epoch;
+  epoch->own_index = static_cast<std::uint32_t>(own);
+  const frost::Identifier identifier = IdentifierOf(*epoch->own_index);
+  for (const auto& [id, share] : shares) {
+    if (!(id == identifier)) continue;
+    auto key = frost::KeyPackageFromShare(id, share, epoch->keys.public_keys);
+    if (key.ok()) {
+      epoch->key = std::move(*key);
+      return epoch;
+    }
+    // Another set's share of the same identifier (an older epoch's, kept until deleted).
+    if (mismatch) *mismatch = key.status();
+  }
+  return epoch;
 }
 
-OriginSigner::OriginSigner(Genesis genesis, std::optional<std::uint32_t> own_index,
-                           std::optional<frost::KeyPackage> key, frost::RandomFill random,
-                           std::size_t keep_checkpoints)
-    : genesis_(std::move(genesis)),
-      public_keys_(OriginPublicKeys(*genesis_.origin_key)),
-      own_index_(own_index),
-      key_(std::move(key)),
+std::uint32_t OriginCoordinator(const OriginEpoch& epoch, std::uint64_t log_size) {
+  assert(Count(epoch) > 0);
+  return static_cast<std::uint32_t>(log_size % Count(epoch));
+}
+
+OriginSigner::OriginSigner(const Genesis& genesis, frost::RandomFill random, std::size_t keep_checkpoints)
+    : origin_(CheckpointOrigin(genesis)),
       random_(std::move(random)),
       keep_checkpoints_(keep_checkpoints == 0 ? 1 : keep_checkpoints) {
-  assert(genesis_.origin_key);
-  assert(!key_ || (own_index_ && key_->identifier == IdentifierOf(*own_index_)));
+  assert(genesis.origin_key);
 }
 
 std::size_t OriginSigner::sessions() const {
@@ -48,41 +73,54 @@ std::size_t OriginSigner::sessions() const {
   return sessions_.size();
 }
 
-Result<OriginSigner::Session*> OriginSigner::SessionFor(const CheckpointRef& checkpoint) {
+Result<OriginSigner::Session*> OriginSigner::SessionFor(const CheckpointRef& checkpoint, const OriginEpochPtr& epoch) {
+  assert(epoch);
   auto it = sessions_.find(checkpoint);
-  if (it != sessions_.end()) return &it->second;
+  if (it != sessions_.end()) {
+    // Peers resolve a checkpoint's epoch from committed state, so they agree; a message resolved
+    // to another set (a peer ahead across a hand-over) waits for nothing and is refused.
+    if (it->second.epoch != epoch && !SameKeys(it->second.epoch->keys, epoch->keys)) {
+      return Code(errc::kStaleCheckpoint, "log size " + std::to_string(checkpoint.log_size) +
+                                              " is being signed by another origin key set");
+    }
+    return &it->second;
+  }
   if (sessions_.size() >= keep_checkpoints_ && checkpoint < sessions_.begin()->first) {
     return Code(errc::kStaleCheckpoint,
                 "log size " + std::to_string(checkpoint.log_size) + " is older than every checkpoint being signed");
   }
   it = sessions_.emplace(checkpoint, Session{}).first;
+  it->second.epoch = epoch;
   // Dropping a session wipes its unused nonces (SecretScalar): they are never used again.
   while (sessions_.size() > keep_checkpoints_) sessions_.erase(sessions_.begin());
   return &it->second;
 }
 
-Result<std::optional<OriginCommitment>> OriginSigner::Commit(const CheckpointRef& checkpoint) {
-  if (!key_) return std::optional<OriginCommitment>{};
+Result<std::optional<OriginCommitment>> OriginSigner::Commit(const CheckpointRef& checkpoint,
+                                                             const OriginEpochPtr& epoch) {
+  if (!epoch->key) return std::optional<OriginCommitment>{};
+  const std::uint32_t own = *epoch->own_index;
   std::lock_guard lock(mutex_);
-  auto session = SessionFor(checkpoint);
+  auto session = SessionFor(checkpoint, epoch);
   if (!session.ok()) return session.status();
   Session& s = **session;
-  if (!s.nonces && !s.commitments.count(*own_index_)) {
-    s.nonces = frost::Commit(*key_, random_);
-    s.commitments[*own_index_] = s.nonces->commitments();
+  if (!s.nonces && !s.commitments.count(own)) {
+    s.nonces = frost::Commit(*s.epoch->key, random_);
+    s.commitments[own] = s.nonces->commitments();
   }
-  return std::optional<OriginCommitment>{OriginCommitment{*own_index_, s.commitments.at(*own_index_)}};
+  return std::optional<OriginCommitment>{OriginCommitment{own, s.commitments.at(own)}};
 }
 
-Status OriginSigner::AddCommitment(const CheckpointRef& checkpoint, const OriginCommitment& commitment) {
-  if (commitment.validator_index >= genesis_.validators.size()) {
-    return Code(errc::kUnknownValidator, Name(commitment.validator_index) + " is not in genesis");
+Status OriginSigner::AddCommitment(const CheckpointRef& checkpoint, const OriginEpochPtr& epoch,
+                                   const OriginCommitment& commitment) {
+  if (commitment.validator_index >= Count(*epoch)) {
+    return Code(errc::kUnknownValidator, Name(commitment.validator_index) + " does not hold a share of the origin key");
   }
   if (!ValidPoints(commitment.commitments)) {
     return Code(errc::kFrostMalformed, Name(commitment.validator_index) + ": a commitment is not a valid point");
   }
   std::lock_guard lock(mutex_);
-  auto session = SessionFor(checkpoint);
+  auto session = SessionFor(checkpoint, epoch);
   if (!session.ok()) return session.status();
   auto [it, inserted] = (*session)->commitments.emplace(commitment.validator_index, commitment.commitments);
   // The first commitment stands: a coordinator may already have put it in a package.
@@ -93,29 +131,32 @@ Status OriginSigner::AddCommitment(const CheckpointRef& checkpoint, const Origin
 }
 
 std::optional<OriginSigningPackage> OriginSigner::TakePackage(const CheckpointRef& checkpoint) {
-  if (!own_index_ || OriginCoordinator(genesis_, checkpoint.log_size) != *own_index_) return std::nullopt;
   OriginSigningPackage package;
+  OriginEpochPtr epoch;
   {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(checkpoint);
     if (it == sessions_.end() || it->second.package_taken) return std::nullopt;
-    if (it->second.commitments.size() < public_keys_.min_signers) return std::nullopt;
+    epoch = it->second.epoch;
+    if (!epoch->own_index || OriginCoordinator(*epoch, checkpoint.log_size) != *epoch->own_index) return std::nullopt;
+    const std::uint16_t threshold = epoch->keys.public_keys.min_signers;
+    if (it->second.commitments.size() < threshold) return std::nullopt;
     it->second.package_taken = true;
     package.checkpoint = checkpoint;
     for (const auto& [index, c] : it->second.commitments) {
-      if (package.commitments.size() == public_keys_.min_signers) break;
+      if (package.commitments.size() == threshold) break;
       package.commitments.push_back({index, c});
     }
   }
   // Our own package is as valid as anyone's; it cannot fail the checks.
-  (void)AddPackage(package, *own_index_);
+  (void)AddPackage(package, epoch, *epoch->own_index);
   return package;
 }
 
 frost::SigningPackage OriginSigner::FrostPackage(const OriginSigningPackage& package) const {
   frost::SigningPackage out;
   for (const OriginCommitment& c : package.commitments) out.commitments.push_back({IdentifierOf(c.validator_index), c.commitments});
-  const std::string body = CheckpointBody(CheckpointOrigin(genesis_), package.checkpoint.log_size, package.checkpoint.log_root);
+  const std::string body = CheckpointBody(origin_, package.checkpoint.log_size, package.checkpoint.log_root);
   out.message.assign(body.begin(), body.end());
   return out;
 }
@@ -136,28 +177,32 @@ bool SamePackage(const OriginSigningPackage& a, const OriginSigningPackage& b) {
 }  // namespace
 
 Result<std::optional<crypto::Signature>> OriginSigner::AddPackage(const OriginSigningPackage& package,
-                                                                 std::uint32_t from_validator_index) {
-  const std::uint32_t coordinator = OriginCoordinator(genesis_, package.checkpoint.log_size);
-  if (from_validator_index != coordinator) {
-    return Code(errc::kFrostBadCommitment, Name(from_validator_index) + " sent a signing package for log size " +
+                                                                 const OriginEpochPtr& epoch,
+                                                                 std::uint32_t from_participant) {
+  const std::uint32_t coordinator = OriginCoordinator(*epoch, package.checkpoint.log_size);
+  const std::uint16_t threshold = epoch->keys.public_keys.min_signers;
+  if (from_participant != coordinator) {
+    return Code(errc::kFrostBadCommitment, Name(from_participant) + " sent a signing package for log size " +
                                                std::to_string(package.checkpoint.log_size) + ", whose coordinator is " +
                                                Name(coordinator));
   }
-  if (package.commitments.size() != public_keys_.min_signers) {
+  if (package.commitments.size() != threshold) {
     return Code(errc::kFrostTooFewSigners, "a signing package must list exactly " +
-                                               std::to_string(public_keys_.min_signers) + " signers, not " +
+                                               std::to_string(threshold) + " signers, not " +
                                                std::to_string(package.commitments.size()));
   }
   for (std::size_t i = 0; i < package.commitments.size(); ++i) {
     const OriginCommitment& c = package.commitments[i];
-    if (c.validator_index >= genesis_.validators.size()) return Code(errc::kUnknownValidator, Name(c.validator_index) + " is not in genesis");
+    if (c.validator_index >= Count(*epoch)) {
+      return Code(errc::kUnknownValidator, Name(c.validator_index) + " does not hold a share of the origin key");
+    }
     if (i > 0 && c.validator_index <= package.commitments[i - 1].validator_index) {
-      return Code(errc::kFrostDuplicateIdentifier, "a signing package must list distinct validators in order");
+      return Code(errc::kFrostDuplicateIdentifier, "a signing package must list distinct participants in order");
     }
     if (!ValidPoints(c.commitments)) return Code(errc::kFrostMalformed, Name(c.validator_index) + ": a commitment is not a valid point");
   }
   std::lock_guard lock(mutex_);
-  auto session = SessionFor(package.checkpoint);
+  auto session = SessionFor(package.checkpoint, epoch);
   if (!session.ok()) return session.status();
   Session& s = **session;
   if (s.package) {
@@ -181,29 +226,30 @@ Result<std::optional<crypto::Signature>> OriginSigner::AddPackage(const OriginSi
 }
 
 Result<OriginShare> OriginSigner::SignPackage(const CheckpointRef& checkpoint) {
-  if (!key_) return Code(errc::kFrostBadCommitment, "this node holds no share of the origin key");
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(checkpoint);
   if (it == sessions_.end()) return Code(errc::kStaleCheckpoint, "no signing session for log size " + std::to_string(checkpoint.log_size));
   Session& s = it->second;
+  if (!s.epoch->key) return Code(errc::kFrostBadCommitment, "this node holds no share of the checkpoint's origin key set");
+  const std::uint32_t own = *s.epoch->own_index;
   if (!s.package) return Code(errc::kFrostBadCommitment, "no signing package for log size " + std::to_string(checkpoint.log_size));
   const auto mine = std::find_if(s.package->commitments.begin(), s.package->commitments.end(),
-                                 [&](const OriginCommitment& c) { return c.validator_index == *own_index_; });
-  if (mine == s.package->commitments.end()) return Code(errc::kFrostBadCommitment, Name(*own_index_) + " is not a signer of this package");
+                                 [&](const OriginCommitment& c) { return c.validator_index == own; });
+  if (mine == s.package->commitments.end()) return Code(errc::kFrostBadCommitment, Name(own) + " is not a signer of this package");
   if (!s.nonces || !s.nonces->fresh()) {
     return Code(errc::kFrostNonceUsed, "this validator's nonces for log size " + std::to_string(checkpoint.log_size) +
                                            " are used or were never made here (a replayed package, or a restart)");
   }
   if (!(mine->commitments == s.nonces->commitments())) {
     s.nonces->Burn();  // a package that misquotes us is refused, and these nonces are not offered again
-    return Code(errc::kFrostBadCommitment, "the package quotes other commitments for " + Name(*own_index_));
+    return Code(errc::kFrostBadCommitment, "the package quotes other commitments for " + Name(own));
   }
   // frost::Sign wipes the nonces before it returns, whatever the outcome, so no share of these
   // nonces can ever leave twice.
-  auto share = frost::Sign(FrostPackage(*s.package), *s.nonces, *key_);
+  auto share = frost::Sign(FrostPackage(*s.package), *s.nonces, *s.epoch->key);
   s.nonces.reset();
   if (!share.ok()) return share.status();
-  return OriginShare{checkpoint, *own_index_, share->share};
+  return OriginShare{checkpoint, own, share->share};
 }
 
 Result<std::optional<crypto::Signature>> OriginSigner::TryShare(Session& s, std::uint32_t index,
@@ -214,14 +260,14 @@ Result<std::optional<crypto::Signature>> OriginSigner::TryShare(Session& s, std:
   if (!listed) return Code(errc::kFrostInvalidShare, Name(index) + " is not a signer of this package");
   const frost::SigningPackage package = FrostPackage(*s.package);
   const frost::SignatureShare frost_share{IdentifierOf(index), share};
-  if (Status v = frost::VerifySignatureShare(package, frost_share, public_keys_); !v.ok()) {
+  if (Status v = frost::VerifySignatureShare(package, frost_share, s.epoch->keys.public_keys); !v.ok()) {
     return Code(errc::kFrostInvalidShare, Name(index) + "'s signature share does not verify (" + v.message() + ")");
   }
   s.valid_shares.emplace(index, frost_share);
   if (s.valid_shares.size() < s.package->commitments.size()) return std::optional<crypto::Signature>{};
   std::vector<frost::SignatureShare> shares;
   for (const auto& [i, sh] : s.valid_shares) shares.push_back(sh);
-  auto signature = frost::Aggregate(package, shares, public_keys_);
+  auto signature = frost::Aggregate(package, shares, s.epoch->keys.public_keys);
   if (!signature.ok()) return signature.status();
   s.aggregated = true;
   crypto::Signature out{};
@@ -230,9 +276,6 @@ Result<std::optional<crypto::Signature>> OriginSigner::TryShare(Session& s, std:
 }
 
 Result<std::optional<crypto::Signature>> OriginSigner::AddShare(const OriginShare& share) {
-  if (share.validator_index >= genesis_.validators.size()) {
-    return Code(errc::kUnknownValidator, Name(share.validator_index) + " is not in genesis");
-  }
   std::lock_guard lock(mutex_);
   // Shares never open a session: anyone can send one, and only commitments riding on verified
   // cosignatures (or the coordinator's package) may claim a place among the kept checkpoints.
@@ -241,6 +284,9 @@ Result<std::optional<crypto::Signature>> OriginSigner::AddShare(const OriginShar
     return Code(errc::kStaleCheckpoint, "no signing session for log size " + std::to_string(share.checkpoint.log_size));
   }
   Session& s = it->second;
+  if (share.validator_index >= Count(*s.epoch)) {
+    return Code(errc::kUnknownValidator, Name(share.validator_index) + " does not hold a share of the origin key");
+  }
   if (!s.package) {
     s.pending_shares.emplace(share.validator_index, share.share);  // one per validator, the first
     return std::optional<crypto::Signature>{};

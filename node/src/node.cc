@@ -1,5 +1,7 @@
 #include "shanliu/node/node.h"
 
+#include "origin_epochs.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -68,9 +70,7 @@ Result<std::unique_ptr<Node>> Node::Open(boost::asio::io_context& io, NodeOption
   if (!opened.ok()) return opened.status();
   std::unique_ptr<Node> node(new Node(io, std::move(options), std::move(key), std::move(*opened)));
   node->cosigns_ = !observer;
-  // Its FROST participant is its genesis index + 1 (a standby validator has none).
-  node->genesis_index_ = observer ? -1 : index;
-  if (Status s = node->OpenOriginSigner(); !s.ok()) return s;
+  node->OpenOriginSigner();
   node->role_ = observer ? NodeRole::kObserver
                          : (node->ledger_->genesis().validators.size() == 1 ? NodeRole::kSolo : NodeRole::kValidator);
   return node;
@@ -87,19 +87,16 @@ Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key
 
 Node::~Node() { Stop(); }
 
-Status Node::OpenOriginSigner() {
+void Node::OpenOriginSigner() {
   const ledger::Genesis& genesis = ledger_->genesis();
-  if (!genesis.origin_key) return Status::Ok();
-  std::optional<std::uint32_t> own;
-  if (genesis_index_ >= 0) own = static_cast<std::uint32_t>(genesis_index_);
-  const auto& share = options_.origin_share;
-  if (share && (!own || share->identifier != *crypto::frost::Identifier::FromIndex(static_cast<std::uint16_t>(*own + 1)))) {
-    return Status::Error("invalid_config", "the origin share file is " + share->identifier.ToString() +
-                                               "'s, not this node's (validator " +
-                                               (own ? std::to_string(*own) : std::string("none")) + ")");
-  }
-  origin_ = std::make_unique<ledger::OriginSigner>(genesis, own, share);
-  return Status::Ok();
+  if (!genesis.origin_key) return;
+  origin_ = std::make_unique<ledger::OriginSigner>(genesis);
+  // An observer holds no share: it still aggregates what the participants send.
+  origin_epochs_ = std::make_unique<OriginEpochs>(*ledger_, key_.public_key,
+                                                  cosigns_ ? options_.origin_shares : std::vector<OriginShareFile>{},
+                                                  cosigns_ ? options_.origin_share_dir : std::filesystem::path{});
+  // Resolve the head's set now, so a missing or mismatched share is logged at start.
+  (void)origin_epochs_->ForLogSize(ledger_->Read()->head().log_size());
 }
 
 void Node::SetOnCommitted(OnCommitted on_committed) {
@@ -129,6 +126,9 @@ Status Node::Start() {
     rc.timers = options_.timers;
     rc.backfill = options_.backfill;
     rc.origin = origin_.get();
+    if (origin_epochs_) {
+      rc.origin_epoch = [epochs = origin_epochs_.get()](std::uint64_t log_size) { return epochs->ForLogSize(log_size); };
+    }
     if (options_.transport) {
       runner_ = std::make_unique<Runner>(io_, rc, options_.transport, key_, *ledger_, *mempool_, fan_out,
                                          checkpoints_.get());
@@ -200,13 +200,14 @@ std::optional<ledger::Cosignature> Node::CosignHead() {
 
 void Node::ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own) {
   if (!runner_) return;
-  // Round one of the origin signature rides on the cosignature. The genesis group signs only
-  // while the genesis set is current: after a ValidatorSetChange the origin line is absent
-  // (docs/decisions.md "FROST wiring").
+  // Round one of the origin signature rides on the cosignature, made with this node's share of
+  // the set that signs this checkpoint (none after a change that handed no key over).
   std::optional<ledger::OriginCommitment> commitment;
-  if (origin_ && ledger_->ValidatorTransitions(header.height()).empty()) {
-    auto made = origin_->Commit({header.log_size(), LogRoot(header)});
-    if (made.ok()) commitment = *made;
+  if (origin_) {
+    if (ledger::OriginEpochPtr epoch = origin_epochs_->ForLogSize(header.log_size())) {
+      auto made = origin_->Commit({header.log_size(), LogRoot(header)}, epoch);
+      if (made.ok()) commitment = *made;
+    }
   }
   runner_->ShareCosignature(header.log_size(), LogRoot(header), own, commitment);
 }
@@ -224,22 +225,12 @@ std::vector<std::pair<Hash256, Status>> Node::Submit(std::vector<Bytes> envelope
 
 TxState Node::PendingState(const Hash256& id, Status* error) const { return mempool_->State(id, error); }
 
-bool Node::GenesisSetCurrent() const {
-  try {
-    const std::shared_ptr<const ledger::ReadView> view = ledger_->Read();
-    return view->ValidatorTransitions(view->head().height()).empty();
-  } catch (const ledger::StorageError& e) {
-    LogEvent("error", "validator_transitions_unreadable", {{"error", e.what()}});
-    return false;
-  }
-}
-
 std::optional<std::string> Node::CheckpointNote() const {
   // With an origin key, the newest supermajority checkpoint whose origin line is in (it follows the
   // cosignatures by two message rounds), so a witness that knows only the origin key can follow.
-  // Only while the genesis group still signs (ShareCosignature): after a set change no newer
-  // origin line comes, and preferring the last one would serve an ever older checkpoint.
-  if (origin_ && GenesisSetCurrent()) {
+  // Only while a set holding the key signs (ShareCosignature): after a change that handed no key
+  // over no newer origin line comes, and preferring the last one would serve an ever older one.
+  if (origin_ && origin_epochs_->ForLogSize(ledger_->Read()->head().log_size())) {
     if (auto signed_best = checkpoints_->BestWithOrigin()) return signed_best->note;
   }
   auto best = checkpoints_->Best();

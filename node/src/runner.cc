@@ -125,7 +125,8 @@ Runner::Impl::Impl(boost::asio::io_context& io, RunnerConfig config, TransportFa
                                .request_timeout_ms = config_.sync_request_timeout_ms});
   }
   router_ = std::make_unique<Router>(Router::Parts{ledger, peers_, faults_, adapter_.get(), sync_, gossip_, checkpoints,
-                                                   &snapshots_, backfill_.get(), config_.origin});
+                                                   &snapshots_, backfill_.get(), config_.origin,
+                                                   config_.origin_epoch});
 }
 
 Runner::Impl::~Impl() {

@@ -112,11 +112,15 @@ void Router::OnCosignature(const crypto::PublicKey& from, const pb::p2p::Checkpo
   // The nonce commitments ride on a cosignature that verified, so only a validator can make a
   // checkpoint take one of the signer's bounded places.
   if (!parts_.origin || message.origin_hiding().empty()) return;
-  // FROST participant i + 1 is genesis validator i whatever set cosigns now: a cosigner outside
-  // the genesis set holds no share of the origin key.
-  const int participant = parts_.ledger.genesis().ValidatorIndex(c.public_key);
+  // The checkpoint's origin key set says who holds which share: a cosigner outside it has none.
+  const ledger::OriginEpochPtr epoch = parts_.origin_epoch(message.log_size());
+  if (!epoch) {
+    LogEvent("debug", "origin_commitment_dropped", {{"log_size", message.log_size()}, {"reason", "no origin key set known"}});
+    return;
+  }
+  const int participant = epoch->keys.ParticipantIndex(c.public_key);
   if (participant < 0) {
-    parts_.faults.Warn(from, "origin_commitment_refused", {{"error", "the cosigner is not a genesis validator"}});
+    parts_.faults.Warn(from, "origin_commitment_refused", {{"error", "the cosigner holds no share of the origin key"}});
     return;
   }
   ledger::OriginCommitment commitment{static_cast<std::uint32_t>(participant), {}};
@@ -126,7 +130,7 @@ void Router::OnCosignature(const crypto::PublicKey& from, const pb::p2p::Checkpo
     return;
   }
   const ledger::CheckpointRef checkpoint{message.log_size(), root};
-  if (Status s = parts_.origin->AddCommitment(checkpoint, commitment); !s.ok()) {
+  if (Status s = parts_.origin->AddCommitment(checkpoint, epoch, commitment); !s.ok()) {
     parts_.faults.Warn(from, "origin_commitment_refused", {{"error", s.ToString()}});
     return;
   }
@@ -163,13 +167,15 @@ void Router::OnOriginPackage(const crypto::PublicKey& from, const pb::p2p::Origi
     well_formed = CopyExact(c.hiding(), oc.commitments.hiding) && CopyExact(c.binding(), oc.commitments.binding);
     package.commitments.push_back(oc);
   }
-  // The coordinator is a validator named by its transport key (peers are authenticated).
-  const int sender = parts_.ledger.genesis().ValidatorIndex(from);
+  // The coordinator is a participant named by its transport key (peers are authenticated).
+  const ledger::OriginEpochPtr epoch = well_formed ? parts_.origin_epoch(package.checkpoint.log_size) : nullptr;
+  const int sender = epoch ? epoch->keys.ParticipantIndex(from) : -1;
   if (!well_formed || sender < 0) {
-    parts_.faults.Warn(from, "origin_package_refused", {{"error", well_formed ? "not a validator" : "malformed"}});
+    parts_.faults.Warn(from, "origin_package_refused",
+                       {{"error", !well_formed ? "malformed" : epoch ? "not a participant" : "no origin key set known"}});
     return;
   }
-  auto result = parts_.origin->AddPackage(package, static_cast<std::uint32_t>(sender));
+  auto result = parts_.origin->AddPackage(package, epoch, static_cast<std::uint32_t>(sender));
   if (!result.ok()) {
     parts_.faults.Warn(from, "origin_package_refused", {{"error", result.status().ToString()}});
     return;

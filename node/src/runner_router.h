@@ -34,6 +34,8 @@ class Router {
     SnapshotServer* snapshots;                 // null: snapshots are not served
     BackfillDriver* backfill = nullptr;        // null: no history backfill under way
     ledger::OriginSigner* origin = nullptr;    // null: the chain has no origin key
+    // With `origin`: the set that signs a log size's checkpoint (RunnerConfig::origin_epoch).
+    std::function<ledger::OriginEpochPtr(std::uint64_t log_size)> origin_epoch;
   };
 
   explicit Router(Parts parts) : parts_(parts) {}

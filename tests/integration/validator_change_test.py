@@ -14,7 +14,16 @@ validators the whole time and keeps every acknowledged one. Steps, in order:
 After each change the checkpoint note of a block in the new set verifies with `shanliu checkpoint
 --genesis` (which follows the transitions to that block's set), cosigned by node4 after it joined
 and never by node3 after it left.
+
+Each change also hands the origin key over (docs/operator.md "Handing the origin key to a new
+set"): before it, the validators run `shanliu-node frost-reshare part1|part2` over files, each new
+participant installs its new share beside its node key, and the change carries the hand-over file
+(`--origin-key`). After each change the note of a block in the new set carries an origin line that
+verifies as plain Ed25519 (Python's `cryptography`, not our code) under the GENESIS group key: the
+same key a standard witness was configured with at genesis.
 """
+import base64
+import hashlib
 import json
 import os
 import re
@@ -22,6 +31,9 @@ import shutil
 import subprocess
 import sys
 import threading
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from harness import DevnetNet, Failure, Workspace, check, free_port_block, get_json, http, run_steps, wait_for
 
@@ -33,6 +45,10 @@ CHAIN_ID = "shanliu-devnet"
 
 
 class Net(DevnetNet):
+    def __init__(self, ws, base):
+        super().__init__(ws, base)
+        self.shares = {}  # node index -> its newest hand-over share file's name
+
     def key_file(self, i):
         return os.path.join(self.dir, f"node{i}", "node.key")
 
@@ -89,10 +105,89 @@ class Donor(threading.Thread):
             self.acked.append((fields["id"].strip(), fields["code"].strip()))
 
 
-def change_validators(net, update, signers, effective_height):
+def reshare(net, name, dealers, participants, current=None):
+    """Runs the resharing ceremony from `dealers` (node indexes holding a share of the set in force;
+    `current` its hand-over file, None for genesis) to `participants` (node indexes, in the new
+    set's order), each validator in a folder of its own with only the files it was handed. Puts
+    each new share beside its node key and returns the hand-over file's path."""
+    root = os.path.join(net.dir, "reshare-" + name)
+    os.makedirs(root)
+    next_file = os.path.join(root, "next.json")
+    with open(next_file, "w", encoding="utf-8") as f:
+        json.dump({"validators": [net.public_key(i) for i in participants]}, f)
+    common = ["--genesis", os.path.join(net.dir, "genesis.json"), "--next", next_file]
+    if current:
+        common += ["--current", current]
+    folder = {i: os.path.join(root, f"node{i}") for i in set(dealers) | set(participants)}
+    for d in folder.values():
+        os.makedirs(d)
+    for i in dealers:
+        share = sorted(f for f in os.listdir(os.path.join(net.dir, f"node{i}")) if f.startswith("origin") and
+                       f.endswith(".share"))
+        check(share, f"node{i} holds a share")
+        # The newest file of the set in force: genesis "origin.share" first, then the hand-over's.
+        path = os.path.join(net.dir, f"node{i}", "origin.share" if not current else state_share(net, i))
+        r = net.ws.run("shanliu-node", "frost-reshare", "part1", "--key", net.key_file(i), "--dir", folder[i],
+                       "--share", path, *common, check_exit=False)
+        check(r.returncode == 0, f"part1 of node{i}: {r.stdout}{r.stderr}")
+    for i in participants:  # hand the files on: every dealing, and the shares sealed to i
+        tag = "-to-k" + net.public_key(i)[:16] + ".json"
+        for d in dealers:
+            for f in os.listdir(folder[d]):
+                if (f.startswith("reshare1-") or f.endswith(tag)) and folder[d] != folder[i]:
+                    shutil.copy(os.path.join(folder[d], f), folder[i])
+    hashes = set()
+    for i in participants:
+        r = net.ws.run("shanliu-node", "frost-reshare", "part2", "--key", net.key_file(i), "--dir", folder[i],
+                       *common, check_exit=False)
+        check(r.returncode == 0, f"part2 of node{i}: {r.stdout}{r.stderr}")
+        hashes.add(r.stdout.strip().split()[-1])
+        made = [f for f in os.listdir(folder[i]) if f.startswith("origin-") and f.endswith(".share")]
+        check(len(made) == 1, f"part2 of node{i} wrote one share file: {made}")
+        shutil.move(os.path.join(folder[i], made[0]), os.path.join(net.dir, f"node{i}", made[0]))
+        net.shares[i] = made[0]
+    check(len(hashes) == 1, f"every participant saw the same dealings: {hashes}")
+    handovers = {open(os.path.join(folder[i], "origin_handover.json"), encoding="utf-8").read() for i in participants}
+    check(len(handovers) == 1, "every participant wrote the same hand-over file")
+    return os.path.join(folder[participants[0]], "origin_handover.json")
+
+
+def state_share(net, i):
+    return net.shares[i]
+
+
+def origin_signed_from(net, from_height):
+    """Waits until node 0 serves a note of a block at or above from_height with a valid origin
+    line, and checks that line as plain Ed25519 under the genesis group key."""
+    with open(os.path.join(net.dir, "genesis.json"), encoding="utf-8") as f:
+        key = bytes.fromhex(json.load(f)["origin_key"]["verifying_key"])
+    seen = {}
+
+    def ready():
+        cp = get_json(f"{net.url(0)}/v1/checkpoint")
+        nc = cp.get("note_checkpoint")
+        seen["cp"] = cp
+        return nc and nc["height"] >= from_height and nc["origin_signed"]
+
+    wait_for(f"an origin-signed checkpoint of a block at or above {from_height}", ready, timeout=120, interval=1)
+    cp = seen["cp"]
+    body, sigs = cp["note"].split("\n\n", 1)
+    lines = [l for l in sigs.split("\n") if l.startswith("\u2014 " + cp["origin"] + " ")]
+    check(len(lines) == 1, f"one origin line: {cp['note']}")
+    blob = base64.b64decode(lines[0].rsplit(" ", 1)[1])
+    check(blob[:4] == hashlib.sha256(cp["origin"].encode() + b"\n\x01" + key).digest()[:4], "the genesis key's ID")
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(blob[4:], (body + "\n").encode())
+    except InvalidSignature:
+        raise Failure("the origin line does not verify under the genesis group key")
+    print(f"     the note of block {cp['note_checkpoint']['height']} carries an origin line that verifies under "
+          f"the genesis group key")
+
+
+def change_validators(net, update, signers, effective_height, origin_key=None):
     """Submits a ValidatorSetChange signed by the bureau and the given validators' node keys and
     waits for it to commit. update: {"public_key": hex, "voting_power": n, "org_id": org} (power 0
-    removes). Uses `shanliu validators change` where the CLI has it, else the generic `shanliu tx`."""
+    removes); origin_key: a hand-over file to carry."""
     keys = ["--key", os.path.join(net.dir, "keys", "bureau.key")]
     for i in signers:
         keys += ["--key", net.key_file(i)]
@@ -100,12 +195,10 @@ def change_validators(net, update, signers, effective_height):
         flags = ["--remove", update["public_key"]]
     else:
         flags = ["--add", f"{update['public_key']}:{update['voting_power']}:{update['org_id']}"]
+    if origin_key:
+        flags += ["--origin-key", origin_key]
     r = net.ws.run("shanliu", "validators", "change", *flags, "--effective-height", str(effective_height), *keys,
                    "--node", net.url(0), "--wait", check_exit=False, timeout=120)
-    if r.returncode == 2 and "unknown command" in (r.stdout + r.stderr).lower():
-        payload = {"updates": [update], "effective_height": effective_height}
-        r = net.ws.run("shanliu", "tx", "validator_set_change", *keys, "--json", json.dumps(payload), "--node",
-                       net.url(0), "--wait", check_exit=False, timeout=120)
     check(r.returncode == 0, f"validator set change {update}: {r.stdout}{r.stderr}")
     print("     " + r.stdout.strip().replace("\n", "\n     "))
 
@@ -126,8 +219,12 @@ def step_network(net, state):
 def step_add(net, state):
     new_key = net.public_key(STANDBY)
     state["keys"] = {i: net.public_key(i) for i in range(VALIDATORS + 1)}
+    origin_signed_from(net, 1)  # the genesis set signs
+    handover = reshare(net, "add", dealers=[0, 1, 2], participants=[0, 1, 2, 3, STANDBY])
+    state["handover"] = handover
     e1 = net.height(0) + 5
-    change_validators(net, {"public_key": new_key, "voting_power": 1, "org_id": "bank-4"}, range(VALIDATORS), e1)
+    change_validators(net, {"public_key": new_key, "voting_power": 1, "org_id": "bank-4"}, range(VALIDATORS), e1,
+                      origin_key=handover)
     wait_for(f"height {e1 + 8}", lambda: net.height(0) >= e1 + 8, timeout=180)
     validators = get_json(f"{net.url(0)}/v1/validators?height={e1}")["validators"]
     check(len(validators) == 5 and new_key in {v["public_key"] for v in validators}, f"set({e1}) holds node4")
@@ -140,12 +237,16 @@ def step_add(net, state):
     state["e1"] = e1
     print(f"     E1={e1}: node4 signed the certificates of blocks {signed}")
     checkpoint_verifies(net, e1, signer=new_key)
+    origin_signed_from(net, e1)
 
 
 def step_remove(net, state):
     removed = state["keys"][3]
+    # The 5-set hands the key on to the 4 that stay (4 of 5 deal, node3 among them).
+    handover = reshare(net, "remove", dealers=[1, 2, 3, STANDBY], participants=[0, 1, 2, STANDBY],
+                       current=state["handover"])
     e2 = net.height(0) + 5
-    change_validators(net, {"public_key": removed, "voting_power": 0}, [0, 1, 2, STANDBY], e2)
+    change_validators(net, {"public_key": removed, "voting_power": 0}, [0, 1, 2, STANDBY], e2, origin_key=handover)
     wait_for(f"height {e2 + 8}", lambda: net.height(0) >= e2 + 8, timeout=180)
     validators = get_json(f"{net.url(0)}/v1/validators?height={e2}")["validators"]
     check(len(validators) == 4 and removed not in {v["public_key"] for v in validators}, f"set({e2}) lacks node3")
@@ -157,6 +258,7 @@ def step_remove(net, state):
     state["e2"] = e2
     print(f"     E2={e2}: no signature of node3 in blocks {e2}..{head}; node3 follows at {net.height(3)}")
     checkpoint_verifies(net, e2, signer=state["keys"][STANDBY], not_signer=removed)
+    origin_signed_from(net, e2)
 
 
 def checkpoint_verifies(net, from_height, signer=None, not_signer=None):

@@ -15,6 +15,7 @@
 #include "shanliu/ledger/checkpoint.h"
 #include "shanliu/ledger/ledger.h"
 #include "shanliu/ledger/origin_key_row.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/origin_signing.h"
 #include "shanliu/ledger/witness.h"
@@ -54,10 +55,37 @@ Group FourWithOriginKey(std::uint64_t seed = 7) {
   return out;
 }
 
-std::vector<std::unique_ptr<ledger::OriginSigner>> Signers(const Group& group) {
-  std::vector<std::unique_ptr<ledger::OriginSigner>> out;
+// One participant of the genesis epoch: the signer with its epoch bound to every call, as the
+// node binds the epoch it resolves for each checkpoint.
+class TestSigner {
+ public:
+  TestSigner(const Group& group, std::uint32_t index, const frost::KeyPackage& key, frost::RandomFill random,
+             std::size_t keep = ledger::OriginSigner::kDefaultKeepCheckpoints)
+      : signer_(group.genesis, std::move(random), keep),
+        epoch_(std::make_shared<ledger::OriginEpoch>(
+            ledger::OriginEpoch{*ledger::GenesisOriginKeys(group.genesis), index, key})) {}
+  auto Commit(const ledger::CheckpointRef& c) { return signer_.Commit(c, epoch_); }
+  Status AddCommitment(const ledger::CheckpointRef& c, const ledger::OriginCommitment& m) {
+    return signer_.AddCommitment(c, epoch_, m);
+  }
+  auto TakePackage(const ledger::CheckpointRef& c) { return signer_.TakePackage(c); }
+  auto AddPackage(const ledger::OriginSigningPackage& p, std::uint32_t from) { return signer_.AddPackage(p, epoch_, from); }
+  auto SignPackage(const ledger::CheckpointRef& c) { return signer_.SignPackage(c); }
+  auto AddShare(const ledger::OriginShare& s) { return signer_.AddShare(s); }
+  std::size_t sessions() const { return signer_.sessions(); }
+  TestSigner(const ledger::Genesis& genesis, ledger::OriginEpochPtr epoch, frost::RandomFill random)
+      : signer_(genesis, std::move(random)), epoch_(std::move(epoch)) {}
+  const ledger::OriginEpoch& epoch() const { return *epoch_; }
+
+ private:
+  ledger::OriginSigner signer_;
+  ledger::OriginEpochPtr epoch_;
+};
+
+std::vector<std::unique_ptr<TestSigner>> Signers(const Group& group) {
+  std::vector<std::unique_ptr<TestSigner>> out;
   for (std::uint32_t i = 0; i < group.keys.size(); ++i) {
-    out.push_back(std::make_unique<ledger::OriginSigner>(group.genesis, i, group.keys[i], Seeded(100 + i)));
+    out.push_back(std::make_unique<TestSigner>(group, i, group.keys[i], Seeded(100 + i)));
   }
   return out;
 }
@@ -67,7 +95,7 @@ ledger::CheckpointRef Checkpoint(std::uint64_t size) {
 }
 
 // Every signer commits and every other records the commitment (the cosignature exchange).
-void ExchangeCommitments(std::vector<std::unique_ptr<ledger::OriginSigner>>& signers, const ledger::CheckpointRef& c) {
+void ExchangeCommitments(std::vector<std::unique_ptr<TestSigner>>& signers, const ledger::CheckpointRef& c) {
   for (auto& s : signers) {
     auto mine = s->Commit(c);
     REQUIRE(mine.ok());
@@ -122,7 +150,7 @@ TEST_CASE("four in-process signers make an origin signature that plain Ed25519 v
   const Group group = FourWithOriginKey();
   auto signers = Signers(group);
   const ledger::CheckpointRef c = Checkpoint(10);  // coordinator: 10 mod 4 = validator 2
-  REQUIRE(ledger::OriginCoordinator(group.genesis, c.log_size) == 2);
+  REQUIRE(ledger::OriginCoordinator(signers[0]->epoch(), c.log_size) == 2);
   ExchangeCommitments(signers, c);
   CHECK_FALSE(signers[0]->TakePackage(c).has_value());  // not the coordinator
   auto package = signers[2]->TakePackage(c);
@@ -167,7 +195,7 @@ TEST_CASE("a bad share is refused naming the signer and the good ones still aggr
   bad.share[0] ^= 1;
   auto refused = signers[3]->AddShare(bad);
   CHECK(refused.status().code() == "frost_invalid_share");
-  CHECK(refused.status().message().find("validator " + std::to_string(bad.validator_index)) != std::string::npos);
+  CHECK(refused.status().message().find("participant " + std::to_string(bad.validator_index)) != std::string::npos);
   // A share from a validator the package does not list is refused too.
   ledger::OriginShare unlisted = shares[0];
   unlisted.validator_index = 3;
@@ -208,7 +236,7 @@ TEST_CASE("a replayed package gets no second share and a package from a non-coor
   for (auto& listed : p2->commitments) {
     if (listed.validator_index == signer) std::swap(listed.commitments.hiding, listed.commitments.binding);
   }
-  auto victim = std::make_unique<ledger::OriginSigner>(group.genesis, signer, group.keys[signer], Seeded(999));
+  auto victim = std::make_unique<TestSigner>(group, signer, group.keys[signer], Seeded(999));
   REQUIRE(victim->Commit(c).ok());
   REQUIRE(victim->AddPackage(*p2, 1).ok());
   CHECK(victim->SignPackage(c).status().code() == "frost_bad_commitment");
@@ -217,7 +245,7 @@ TEST_CASE("a replayed package gets no second share and a package from a non-coor
 
 TEST_CASE("stale checkpoints and bounded sessions") {
   const Group group = FourWithOriginKey();
-  ledger::OriginSigner signer(group.genesis, 0, group.keys[0], Seeded(5), 4);
+  TestSigner signer(group, 0, group.keys[0], Seeded(5), 4);
   for (std::uint64_t size = 10; size < 20; ++size) REQUIRE(signer.Commit(Checkpoint(size)).ok());
   CHECK(signer.sessions() == 4);
   CHECK(signer.Commit(Checkpoint(3)).status().code() == "stale_checkpoint");
@@ -233,7 +261,7 @@ TEST_CASE("stale checkpoints and bounded sessions") {
   CHECK(signer.AddShare(share).status().code() == "stale_checkpoint");
   CHECK(signer.sessions() == 4);
   // A package for an evicted checkpoint: its nonces are gone, so no share.
-  ledger::OriginSigner coordinator(group.genesis, 0, group.keys[0], Seeded(6), 4);
+  TestSigner coordinator(group, 0, group.keys[0], Seeded(6), 4);
   CHECK(coordinator.SignPackage(Checkpoint(12)).status().code() == "stale_checkpoint");
 }
 
@@ -443,4 +471,115 @@ TEST_CASE("the origin line rides on notes cosigned by a set other than genesis")
   CHECK(against_genesis->origin_signed);
   CHECK_FALSE(against_genesis->supermajority);
   CHECK(against_genesis->ignored.size() == 1);
+}
+
+namespace {
+
+frost::SecretScalar SeededScalar(std::uint64_t seed) {
+  frost::ScalarBytes bytes{};
+  Seeded(seed)(bytes);
+  bytes[31] &= 0x0f;  // below the group order
+  return frost::SecretScalar(bytes);
+}
+
+// The group key of `secret` dealt to `n` holders at the origin threshold, from a seeded dealer.
+frost::DealerOutput DealtFrom(const frost::SecretScalar& secret, std::uint16_t n, std::uint64_t seed) {
+  std::vector<frost::SecretScalar> coefficients;
+  for (std::uint16_t i = 1; i < ledger::OriginThreshold(n); ++i) coefficients.push_back(SeededScalar(seed + i));
+  auto dealt = frost::TrustedDealerKeygen(secret, coefficients, n, ledger::OriginThreshold(n));
+  REQUIRE(dealt.ok());
+  return *dealt;
+}
+
+ledger::OriginKeySet KeySetOf(const frost::DealerOutput& dealt, const std::vector<crypto::PublicKey>& participants) {
+  return ledger::OriginKeySet{dealt.public_keys, participants};
+}
+
+}  // namespace
+
+TEST_CASE("a set handed the same group key signs checkpoints that verify under the genesis key") {
+  // Genesis: 4 validators, 3 of 4. The hand-over: 5 participants (validator 1 left, two joined,
+  // the order changed), 4 of 5, shares of the same secret.
+  const frost::SecretScalar secret = SeededScalar(41);
+  const frost::DealerOutput genesis_dealt = DealtFrom(secret, 4, 500);
+  const frost::DealerOutput next_dealt = DealtFrom(secret, 5, 600);
+  REQUIRE(next_dealt.public_keys.verifying_key == genesis_dealt.public_keys.verifying_key);
+  Group group = FourWithOriginKey();
+  group.genesis.origin_key = ledger::GenesisOriginKey{genesis_dealt.public_keys.verifying_key, 3, {}};
+  for (const auto& [id, share] : genesis_dealt.public_keys.verifying_shares) group.genesis.origin_key->verifying_shares.push_back(share);
+  std::vector<crypto::PublicKey> next = {group.genesis.validators[3].public_key, TestKey("joiner-a").public_key,
+                                         group.genesis.validators[0].public_key, TestKey("joiner-b").public_key,
+                                         group.genesis.validators[2].public_key};
+  const ledger::OriginKeySet next_keys = KeySetOf(next_dealt, next);
+  REQUIRE(frost::CheckPublicKeyPackage(next_keys.public_keys).ok());
+
+  std::vector<std::unique_ptr<TestSigner>> signers;
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    // Each holds its old genesis share (if any) and its new one; the epoch takes the new one.
+    std::vector<std::pair<frost::Identifier, frost::SecretScalar>> files;
+    for (const frost::SecretShare& old : genesis_dealt.shares) files.push_back({old.identifier, old.value});
+    files.push_back({next_dealt.shares[i].identifier, next_dealt.shares[i].value});
+    Status mismatch = Status::Ok();
+    auto epoch = ledger::MakeOriginEpoch(next_keys, next[i], files, &mismatch);
+    REQUIRE(epoch->own_index == i);
+    REQUIRE(epoch->key.has_value());
+    // Identifiers 1..4 also have an old genesis share, listed first: reported, then skipped.
+    CHECK(mismatch.ok() == (i == 4));
+    signers.push_back(std::make_unique<TestSigner>(group.genesis, epoch, Seeded(700 + i)));
+  }
+  const ledger::CheckpointRef c = Checkpoint(12);  // 12 mod 5: participant 2 coordinates
+  REQUIRE(ledger::OriginCoordinator(signers[0]->epoch(), c.log_size) == 2);
+  ExchangeCommitments(signers, c);
+  auto package = signers[2]->TakePackage(c);
+  REQUIRE(package.has_value());
+  REQUIRE(package->commitments.size() == 4);
+  std::optional<crypto::Signature> signature;
+  for (const auto& listed : package->commitments) {
+    if (listed.validator_index != 2) REQUIRE(signers[listed.validator_index]->AddPackage(*package, 2).ok());
+    auto share = signers[listed.validator_index]->SignPackage(c);
+    REQUIRE(share.ok());
+    auto r = signers[2]->AddShare(*share);
+    REQUIRE(r.ok());
+    if (r->has_value()) signature = **r;
+  }
+  REQUIRE(signature.has_value());
+  CHECK(ledger::VerifyOriginSignature(group.genesis, c.log_size, c.log_root, *signature).ok());
+}
+
+TEST_CASE("an origin epoch without this node, without its share, and a session bound to another set") {
+  const frost::SecretScalar secret = SeededScalar(42);
+  const frost::DealerOutput a = DealtFrom(secret, 4, 800);
+  const frost::DealerOutput b = DealtFrom(secret, 4, 900);  // the same key, other shares
+  const Group group = FourWithOriginKey();
+  std::vector<crypto::PublicKey> keys;
+  for (const auto& v : group.genesis.validators) keys.push_back(v.public_key);
+  std::vector<std::pair<frost::Identifier, frost::SecretScalar>> files = {{a.shares[1].identifier, a.shares[1].value}};
+  // Not a participant: no index, no key, nothing to report.
+  Status mismatch = Status::Ok();
+  auto outsider = ledger::MakeOriginEpoch(KeySetOf(a, keys), TestKey("outsider").public_key, files, &mismatch);
+  CHECK_FALSE(outsider->own_index.has_value());
+  CHECK_FALSE(outsider->key.has_value());
+  CHECK(mismatch.ok());
+  // A participant whose only share is another set's: no key, and the mismatch is reported.
+  auto stale = ledger::MakeOriginEpoch(KeySetOf(b, keys), keys[1], files, &mismatch);
+  CHECK(stale->own_index == 1u);
+  CHECK_FALSE(stale->key.has_value());
+  CHECK(mismatch.code() == "frost_invalid_share");
+  // A share of another identifier is not this node's.
+  auto other = ledger::MakeOriginEpoch(KeySetOf(a, keys), keys[2], files);
+  CHECK_FALSE(other->key.has_value());
+  // A session opened under one set refuses commitments resolved to another.
+  auto mine = ledger::MakeOriginEpoch(KeySetOf(a, keys), keys[1], files);
+  REQUIRE(mine->key.has_value());
+  ledger::OriginSigner signer(group.genesis, Seeded(11));
+  auto made = signer.Commit(Checkpoint(20), mine);
+  REQUIRE(made.ok());
+  REQUIRE(made->has_value());
+  ledger::OriginCommitment peer{0, (*made)->commitments};
+  CHECK(signer.AddCommitment(Checkpoint(20), stale, peer).code() == "stale_checkpoint");
+  CHECK(signer.AddCommitment(Checkpoint(20), mine, peer).ok());
+  // Without a key the node commits nothing.
+  auto none = signer.Commit(Checkpoint(21), stale);
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
 }

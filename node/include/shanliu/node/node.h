@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shanliu/crypto/keys.h"
@@ -35,8 +36,17 @@
 
 namespace shanliu::node {
 
+class OriginEpochs;
 class Runner;
 class SoloProducer;
+
+// One origin share file: its FROST identifier and signing share (crypto::frost::ReadShareFile).
+using OriginShareFile = std::pair<crypto::frost::Identifier, crypto::frost::SecretScalar>;
+
+// Every "origin*.share" file in `dir`, in name order (none: an empty list). An unreadable,
+// malformed or group-readable file is an error (crypto::frost::ReadShareFile's), so a node never
+// starts with a share it would silently ignore.
+Result<std::vector<OriginShareFile>> ReadOriginShares(const std::filesystem::path& dir);
 
 struct PeerConfig {
   crypto::PublicKey public_key{};
@@ -72,9 +82,12 @@ struct NodeOptions {
   // A store restored from a snapshot fetches blocks 1..snapshot from the peers while it runs
   // (`state_sync.backfill`, RunnerConfig::backfill).
   bool backfill = true;
-  // This validator's share of the genesis origin key (main reads it from "origin.share" beside the
-  // node key and checks it against genesis). None: it takes no part in signing the origin line.
-  std::optional<crypto::frost::KeyPackage> origin_share;
+  // This validator's shares of the origin key, one per set it was handed the key in (main reads
+  // every "origin*.share" file beside the node key: node/src/origin_epochs.h). Each set in force
+  // takes the one that matches it; none: this node takes no part in that set's origin line.
+  std::vector<OriginShareFile> origin_shares;
+  // Read again when a newly effective set lists this node and no share matches (empty: never).
+  std::filesystem::path origin_share_dir;
 };
 
 enum class NodeRole { kSolo, kValidator, kObserver };
@@ -126,8 +139,7 @@ class Node {
  private:
   Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key, std::unique_ptr<ledger::Ledger> ledger);
   void Committed(const CommittedBlock& block);  // the fan-out; io thread
-  Status OpenOriginSigner();  // "invalid_config" for a share of another validator
-  bool GenesisSetCurrent() const;  // no ValidatorSetChange has taken effect by the head
+  void OpenOriginSigner();
   std::optional<ledger::Cosignature> CosignHead();
   void ShareCosignature(const pb::BlockHeader& header, const ledger::Cosignature& own);
   const Clock& clock() const { return options_.clock ? *options_.clock : SystemClock(); }
@@ -142,8 +154,8 @@ class Node {
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<ledger::CheckpointCollector> checkpoints_;
   std::unique_ptr<ledger::OriginSigner> origin_;  // null: the genesis has no origin key
+  std::unique_ptr<OriginEpochs> origin_epochs_;    // with origin_
   bool cosigns_ = false;  // not an observer: cosigns checkpoints of sets that hold its key
-  int genesis_index_ = -1;  // its index in the genesis set unless an observer; -1: none
   NodeRole role_ = NodeRole::kObserver;
   std::unique_ptr<Runner> runner_;  // null: a lone validator with no peers configured
   std::unique_ptr<SoloProducer> producer_;

@@ -31,6 +31,9 @@ struct RunnerConfig {
   // The origin-key signing of checkpoints (ledger/origin_signing.h), owned by the node; null:
   // the chain has no origin key, and origin frames are ignored.
   ledger::OriginSigner* origin = nullptr;
+  // The origin key set that signs the checkpoint of a log size, as this node sees it (null: none,
+  // or not known yet). Required with `origin`.
+  std::function<ledger::OriginEpochPtr(std::uint64_t log_size)> origin_epoch;
   std::filesystem::path wal_path;  // validators only
   bool observer = false;
   // No empty blocks while nothing is pending (DESIGN 7): a height starts when the mempool
