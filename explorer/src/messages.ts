@@ -722,8 +722,8 @@ export const messages = {
     'This chain\'s genesis has no origin key (a single-validator chain, for one): checkpoints carry no origin signature.',
   ],
   'reg.origin.absent.no_line': [
-    '该记录没有来源签名。来源签名比联署晚两轮消息到达；验证节点集变更后，创世门限组停止签名，此后不再有来源签名。',
-    'The note carries no origin signature. It follows the cosignatures by two message rounds, and after a validator-set change the genesis group stops signing, so it is absent from then on.',
+    '该记录没有来源签名。来源签名比联署晚两轮消息到达；若验证节点集变更时未移交来源密钥，此后不再有来源签名。',
+    'The note carries no origin signature. It follows the cosignatures by two message rounds, and after a validator-set change that did not hand the origin key over, it is absent from then on.',
   ],
   'reg.origin_key': ['创世来源公钥（vkey）', 'Genesis origin key (vkey)'],
   'reg.origin_node_key': ['节点所列来源公钥', 'Origin key the node lists'],

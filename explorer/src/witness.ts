@@ -94,7 +94,7 @@ export async function checkWitness(
 // bad_signature: such a line does not verify (ledger::VerifyCheckpointNote refuses the note).
 // key_differs: the node lists another origin_vkey than the genesis key's, or the only origin lines
 // are under another key. absent: the genesis has no origin key (no_key) or the note has no origin
-// line (no_line: e.g. after a validator-set change, when the genesis group stops signing).
+// line (no_line: e.g. after a validator-set change that did not hand the origin key over).
 // key_unproven: the line verifies under the genesis document's key, but certified state does not
 // prove that key (proveOriginKey below): the document may not be the chain's.
 export type OriginStatus = 'verified' | 'bad_signature' | 'key_differs' | 'key_unproven' | 'absent';
