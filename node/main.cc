@@ -5,6 +5,8 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -150,6 +152,78 @@ int FrostDkgCommand(int argc, char** argv) {
   auto hash = part == "part2" ? node::DkgCeremonyPart2(party) : node::DkgCeremonyPart3(party);
   if (!hash.ok()) return Fail("frost-dkg", hash.status());
   std::cout << "round-1 packages sha256 " << *hash << "\n";
+  return 0;
+}
+
+constexpr char kReshareUsage[] = R"(usage: shanliu-node frost-reshare part1 --genesis FILE --key FILE --dir DIR [--current FILE] --next FILE --share FILE
+       shanliu-node frost-reshare part2 --genesis FILE --key FILE --dir DIR [--current FILE] --next FILE [--dealers HEX,...]
+
+Hands the origin key to a new validator set (docs/operator.md "Handing the origin key to a new
+set"): the new set gets fresh shares of the SAME group key, so witnesses keep their configuration.
+  --current FILE  the origin key set in force (an origin_handover.json); default: the genesis
+                  origin_key held by the genesis validators
+  --next FILE     {"validators": [hex key, ...]}: the set after the change, in its order
+  part1  (at least the threshold of current participants) reads this validator's share file
+         (--share) and writes reshare1-k<key16>.json (give it to every new participant) and
+         reshare2-k<key16>-to-k<recipient16>.json (give each to its recipient: only it can open it)
+  part2  (every new participant) needs the reshare1 files (all in DIR, or those of --dealers,
+         their full hex keys) and its reshare2 files; writes origin-<share16>.share (put it beside
+         node.key before the change takes effect) and origin_handover.json (for `shanliu
+         validators change --origin-key`); prints the SHA-256 of the dealings: compare it with
+         every other new participant out of band before going on
+Exit 0 done, 1 refused (typed frost_* error; nothing written), 2 bad arguments.
+)";
+
+// "--dealers hex,hex,...": full keys of current participants.
+std::optional<std::vector<crypto::PublicKey>> ParseDealers(const std::string& text) {
+  std::vector<crypto::PublicKey> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    auto key = crypto::Hash256FromHex(std::string_view(text).substr(start, comma - start));
+    if (!key.ok()) return std::nullopt;
+    out.push_back(*key);
+    start = comma + 1;
+  }
+  return out;
+}
+
+int FrostReshareCommand(int argc, char** argv) {
+  std::map<std::string, std::string> flags;
+  for (int i = 3; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
+  const std::string part = argc > 2 ? argv[2] : "";
+  const std::set<std::string> allowed = part == "part1"
+      ? std::set<std::string>{"--genesis", "--key", "--dir", "--current", "--next", "--share"}
+      : std::set<std::string>{"--genesis", "--key", "--dir", "--current", "--next", "--dealers"};
+  bool ok = (part == "part1" || part == "part2") && argc % 2 == 1 && flags.count("--genesis") && flags.count("--key") &&
+            flags.count("--dir") && flags.count("--next") && (part == "part2" || flags.count("--share"));
+  for (const auto& [flag, value] : flags) ok = ok && allowed.count(flag) == 1;
+  std::optional<std::vector<crypto::PublicKey>> dealers;
+  if (ok && flags.count("--dealers")) {
+    dealers = ParseDealers(flags["--dealers"]);
+    ok = dealers.has_value();
+  }
+  if (!ok) {
+    std::cerr << kReshareUsage;
+    return 2;
+  }
+  auto genesis = ledger::LoadGenesis(flags["--genesis"]);
+  if (!genesis.ok()) return Fail("frost-reshare", genesis.status());
+  auto key = crypto::ReadKeyFile(flags["--key"]);
+  if (!key.ok()) return Fail("frost-reshare", key.status());
+  auto current = node::ReadCurrentOriginKeys(*genesis, flags.count("--current") ? flags["--current"] : "");
+  if (!current.ok()) return Fail("frost-reshare", current.status());
+  auto next = node::ReadNextSet(flags["--next"]);
+  if (!next.ok()) return Fail("frost-reshare", next.status());
+  const node::ReshareParty party{*genesis, *key, flags["--dir"], *current, *next};
+  if (part == "part1") {
+    if (Status s = node::ReshareCeremonyPart1(party, flags["--share"]); !s.ok()) return Fail("frost-reshare", s);
+    std::cout << "dealing and " << next->size() << " sealed shares written to " << flags["--dir"] << "\n";
+    return 0;
+  }
+  auto hash = node::ReshareCeremonyPart2(party, dealers);
+  if (!hash.ok()) return Fail("frost-reshare", hash.status());
+  std::cout << "dealings sha256 " << *hash << "\n";
   return 0;
 }
 
@@ -410,6 +484,7 @@ int main(int argc, char** argv) {
   int first = 1;
   if (argc > 1 && std::string(argv[1]) == "backup") return node::BackupCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "frost-dkg") return FrostDkgCommand(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "frost-reshare") return FrostReshareCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "restore") return node::RestoreCommand(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "repair") {
     repair = true;

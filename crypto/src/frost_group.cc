@@ -121,6 +121,41 @@ SecretScalar EvaluatePolynomial(std::span<const SecretScalar> coefficients, cons
   return value;
 }
 
+Status CheckThreshold(std::uint16_t max_signers, std::uint16_t min_signers) {
+  if (min_signers < kMinThreshold || min_signers > max_signers || max_signers > kMaxParticipants) {
+    return Status::Error(std::string(errc::kFrostBadThreshold),
+                         std::to_string(min_signers) + "-of-" + std::to_string(max_signers) +
+                             " is outside 2 <= t <= n <= " + std::to_string(kMaxParticipants));
+  }
+  return Status::Ok();
+}
+
+bool SameElement(const Element& a, const Element& b) { return sodium_memcmp(a.data(), b.data(), a.size()) == 0; }
+
+Status CheckCommitment(std::span<const Element> commitment, std::size_t min_signers, const std::string& who) {
+  if (commitment.size() != min_signers) {
+    return Status::Error(std::string(errc::kFrostBadCommitment),
+                         who + "commitment has " + std::to_string(commitment.size()) + " points, the threshold is " +
+                             std::to_string(min_signers));
+  }
+  for (const Element& e : commitment) {
+    if (!IsValidElement(e)) return Malformed(who + "commitment holds a point that is not of prime order");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Element>> CommitPolynomial(std::span<const SecretScalar> coefficients) {
+  std::vector<Element> out;
+  out.reserve(coefficients.size());
+  for (const SecretScalar& c : coefficients) {
+    if (!IsCanonicalScalar(c.bytes())) return Malformed("a coefficient is not below the group order");
+    auto point = BaseMul(c.bytes());
+    if (!point) return Malformed("a coefficient is zero");
+    out.push_back(*point);
+  }
+  return out;
+}
+
 Status Malformed(const std::string& what) { return Status::Error(std::string(errc::kFrostMalformed), what); }
 
 Status Participant(std::string_view code, const Identifier& who, const std::string& what) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "shanliu/crypto/frost.h"
 
@@ -36,6 +37,16 @@ std::optional<Element> PointSub(const Element& a, const Element& b);
 std::optional<Element> EvaluateCommitment(std::span<const Element> commitment, const Scalar& x);
 // f(x) for f's coefficients (constant first), by Horner's rule.
 SecretScalar EvaluatePolynomial(std::span<const SecretScalar> coefficients, const Scalar& x);
+
+// Shared by key generation and resharing (frost_keygen.cc, frost_reshare.cc).
+// frost_bad_threshold unless 2 <= min_signers <= max_signers <= kMaxParticipants.
+Status CheckThreshold(std::uint16_t max_signers, std::uint16_t min_signers);
+bool SameElement(const Element& a, const Element& b);  // constant time
+// A VSS commitment from outside: min_signers valid points (`who` names its sender, if known, and
+// ends with ": "). frost_bad_commitment for the wrong count, frost_malformed for a bad point.
+Status CheckCommitment(std::span<const Element> commitment, std::size_t min_signers, const std::string& who);
+// The polynomial's public commitment: each coefficient times G (frost_malformed for a zero one).
+Result<std::vector<Element>> CommitPolynomial(std::span<const SecretScalar> coefficients);
 
 Status Malformed(const std::string& what);
 Status Participant(std::string_view code, const Identifier& who, const std::string& what);

@@ -13,43 +13,6 @@ namespace {
 
 using group::Scalar;
 
-Status CheckThreshold(std::uint16_t max_signers, std::uint16_t min_signers) {
-  if (min_signers < kMinThreshold || min_signers > max_signers || max_signers > kMaxParticipants) {
-    return Status::Error(std::string(errc::kFrostBadThreshold),
-                         std::to_string(min_signers) + "-of-" + std::to_string(max_signers) +
-                             " is outside 2 <= t <= n <= " + std::to_string(kMaxParticipants));
-  }
-  return Status::Ok();
-}
-
-bool SameElement(const Element& a, const Element& b) { return sodium_memcmp(a.data(), b.data(), a.size()) == 0; }
-
-// A VSS commitment from outside: min_signers valid points (`who` names its sender, if known).
-Status CheckCommitment(std::span<const Element> commitment, std::size_t min_signers, const std::string& who) {
-  if (commitment.size() != min_signers) {
-    return Status::Error(std::string(errc::kFrostBadCommitment),
-                         who + "commitment has " + std::to_string(commitment.size()) + " points, the threshold is " +
-                             std::to_string(min_signers));
-  }
-  for (const Element& e : commitment) {
-    if (!group::IsValidElement(e)) return group::Malformed(who + "commitment holds a point that is not of prime order");
-  }
-  return Status::Ok();
-}
-
-// The polynomial's public commitment: each coefficient times G.
-Result<std::vector<Element>> CommitPolynomial(std::span<const SecretScalar> coefficients) {
-  std::vector<Element> out;
-  out.reserve(coefficients.size());
-  for (const SecretScalar& c : coefficients) {
-    if (!group::IsCanonicalScalar(c.bytes())) return group::Malformed("a coefficient is not below the group order");
-    auto point = group::BaseMul(c.bytes());
-    if (!point) return group::Malformed("a coefficient is zero");
-    out.push_back(*point);
-  }
-  return out;
-}
-
 // The DKG proof of knowledge's challenge: HDKG(identifier || phi_0 || R || context).
 Scalar DkgChallenge(const Identifier& id, const Element& phi0, const Element& r, ByteView context) {
   Bytes preimage;
@@ -63,7 +26,7 @@ Scalar DkgChallenge(const Identifier& id, const Element& phi0, const Element& r,
 // A round-1 package from `sender`: shape, points, and mu * G == R + c * phi_0.
 Status CheckRound1(const Identifier& sender, const DkgRound1Package& package, std::uint16_t min_signers,
                    ByteView context) {
-  SHANLIU_RETURN_IF_ERROR(CheckCommitment(package.commitment, min_signers, sender.ToString() + ": "));
+  SHANLIU_RETURN_IF_ERROR(group::CheckCommitment(package.commitment, min_signers, sender.ToString() + ": "));
   if (!group::IsValidElement(package.proof_r) || !group::IsCanonicalScalar(package.proof_mu)) {
     return group::Participant(errc::kFrostMalformed, sender, "proof of knowledge does not parse");
   }
@@ -71,7 +34,7 @@ Status CheckRound1(const Identifier& sender, const DkgRound1Package& package, st
   auto left = group::BaseMul(package.proof_mu);
   auto product = group::PointMul(c, package.commitment[0]);
   auto right = product ? group::PointAdd(package.proof_r, *product) : std::nullopt;
-  if (!left || !right || !SameElement(*left, *right)) {
+  if (!left || !right || !group::SameElement(*left, *right)) {
     return group::Participant(errc::kFrostBadProof, sender, "proof of knowledge does not verify");
   }
   return Status::Ok();
@@ -96,7 +59,7 @@ Status NameBadSender(const DkgRound2Secret& secret, const std::map<Identifier, D
   for (const auto& [sender, package] : received) {
     auto own = group::BaseMul(package.share.bytes());
     auto promised = group::EvaluateCommitment(secret.commitments.at(sender), secret.identifier.bytes());
-    if (!own || !promised || !SameElement(*own, *promised)) {
+    if (!own || !promised || !group::SameElement(*own, *promised)) {
       return group::Participant(errc::kFrostInvalidShare, sender, "share does not match its commitment");
     }
   }
@@ -107,9 +70,9 @@ Status NameBadSender(const DkgRound2Secret& secret, const std::map<Identifier, D
 }  // namespace
 
 Result<PublicKeyPackage> DeriveGroupInfo(std::uint16_t max_signers, std::span<const Element> vss_commitment) {
-  SHANLIU_RETURN_IF_ERROR(CheckThreshold(
+  SHANLIU_RETURN_IF_ERROR(group::CheckThreshold(
       max_signers, static_cast<std::uint16_t>(std::min<std::size_t>(vss_commitment.size(), kMaxParticipants + 1))));
-  SHANLIU_RETURN_IF_ERROR(CheckCommitment(vss_commitment, vss_commitment.size(), ""));
+  SHANLIU_RETURN_IF_ERROR(group::CheckCommitment(vss_commitment, vss_commitment.size(), ""));
   std::vector<Identifier> participants;
   for (std::uint16_t i = 1; i <= max_signers; ++i) participants.push_back(*Identifier::FromIndex(i));
   return GroupInfoAt(vss_commitment, participants);
@@ -117,14 +80,14 @@ Result<PublicKeyPackage> DeriveGroupInfo(std::uint16_t max_signers, std::span<co
 
 Result<DealerOutput> TrustedDealerKeygen(const SecretScalar& group_secret, std::span<const SecretScalar> coefficients,
                                          std::uint16_t max_signers, std::uint16_t min_signers) {
-  SHANLIU_RETURN_IF_ERROR(CheckThreshold(max_signers, min_signers));
+  SHANLIU_RETURN_IF_ERROR(group::CheckThreshold(max_signers, min_signers));
   if (coefficients.size() + 1 != min_signers) {
     return group::Malformed(std::to_string(coefficients.size()) + " coefficients for a threshold of " +
                             std::to_string(min_signers) + " (want threshold - 1)");
   }
   std::vector<SecretScalar> polynomial{group_secret};
   polynomial.insert(polynomial.end(), coefficients.begin(), coefficients.end());
-  auto vss = CommitPolynomial(polynomial);
+  auto vss = group::CommitPolynomial(polynomial);
   if (!vss.ok()) return vss.status();
   // The dealer knows the shares, so each verifying share is one fixed-base multiplication instead
   // of derive_group_info's t variable-base ones (equal by construction; participants who only hold
@@ -144,7 +107,7 @@ Result<DealerOutput> TrustedDealerKeygen(const SecretScalar& group_secret, std::
 
 Result<DealerOutput> TrustedDealerKeygen(std::uint16_t max_signers, std::uint16_t min_signers,
                                          const RandomFill& random) {
-  SHANLIU_RETURN_IF_ERROR(CheckThreshold(max_signers, min_signers));
+  SHANLIU_RETURN_IF_ERROR(group::CheckThreshold(max_signers, min_signers));
   SecretScalar secret = group::RandomScalar(random);
   std::vector<SecretScalar> coefficients;
   for (std::uint16_t j = 1; j < min_signers; ++j) coefficients.push_back(group::RandomScalar(random));
@@ -157,13 +120,13 @@ Result<KeyPackage> VerifySecretShare(const SecretShare& share) {
     return Status::Error(std::string(errc::kFrostBadCommitment),
                          "a VSS commitment of " + std::to_string(t) + " points is outside the threshold limits");
   }
-  SHANLIU_RETURN_IF_ERROR(CheckCommitment(share.vss_commitment, t, ""));
+  SHANLIU_RETURN_IF_ERROR(group::CheckCommitment(share.vss_commitment, t, ""));
   if (!group::IsCanonicalScalar(share.value.bytes())) {
     return group::Participant(errc::kFrostMalformed, share.identifier, "share is not a canonical scalar");
   }
   auto own = group::BaseMul(share.value.bytes());
   auto promised = group::EvaluateCommitment(share.vss_commitment, share.identifier.bytes());
-  if (!own || !promised || !SameElement(*own, *promised)) {
+  if (!own || !promised || !group::SameElement(*own, *promised)) {
     return group::Participant(errc::kFrostInvalidShare, share.identifier, "share does not match the VSS commitment");
   }
   return KeyPackage{share.identifier, share.value, *own, share.vss_commitment[0], static_cast<std::uint16_t>(t)};
@@ -172,11 +135,11 @@ Result<KeyPackage> VerifySecretShare(const SecretShare& share) {
 Result<std::pair<DkgRound1Secret, DkgRound1Package>> DkgPart1(const Identifier& identifier, std::uint16_t max_signers,
                                                               std::uint16_t min_signers, ByteView context,
                                                               const RandomFill& random) {
-  SHANLIU_RETURN_IF_ERROR(CheckThreshold(max_signers, min_signers));
+  SHANLIU_RETURN_IF_ERROR(group::CheckThreshold(max_signers, min_signers));
   if (context.size() > kMaxDkgContextBytes) return group::Malformed("the DKG context is over 1024 bytes");
   DkgRound1Secret secret{identifier, {}, {}, max_signers, min_signers, Bytes(context.begin(), context.end())};
   for (std::uint16_t j = 0; j < min_signers; ++j) secret.coefficients.push_back(group::RandomScalar(random));
-  auto commitment = CommitPolynomial(secret.coefficients);
+  auto commitment = group::CommitPolynomial(secret.coefficients);
   if (!commitment.ok()) return commitment.status();
   secret.commitment = *commitment;
   // Schnorr proof of knowledge of a_0 (against rogue-key attacks): R = kG, mu = k + a_0 * c.
@@ -246,7 +209,7 @@ Result<std::pair<KeyPackage, PublicKeyPackage>> DkgPart3(const DkgRound2Secret& 
   // One check of the sum against the summed commitments instead of one per sender (t multiplications
   // each); only when it fails is each share checked, to name the sender.
   auto own_point = group::BaseMul(signing_share.bytes());
-  if (!own_point || !SameElement(*own_point, verifying_share)) return NameBadSender(secret, received);
+  if (!own_point || !group::SameElement(*own_point, verifying_share)) return NameBadSender(secret, received);
   KeyPackage key{secret.identifier, signing_share, verifying_share, public_keys->verifying_key, secret.min_signers};
   return std::make_pair(std::move(key), std::move(*public_keys));
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "shanliu/crypto/codec.h"
@@ -355,6 +356,350 @@ Result<std::string> DkgCeremonyPart3(const CeremonyParty& p) {
     return s;
   }
   return PackagesHash(p, *packages);
+}
+
+}  // namespace shanliu::node
+
+// ---- Resharing (frost_ceremony.h "Resharing") ----
+namespace shanliu::node {
+namespace {
+
+namespace fs = std::filesystem;
+namespace frost = crypto::frost;
+using nlohmann::json;
+
+constexpr std::string_view kDealingFormat = "shanliu-frost-reshare-dealing-v1";
+constexpr std::string_view kSealedShareFormat = "shanliu-frost-reshare-share-v1";
+constexpr std::string_view kDealingDomain = "shanliu/frost-reshare/dealing/v1";
+constexpr std::size_t kMaxPublicFileBytes = 64 * 1024;  // a 100-share hand-over file is under 20 KiB
+
+Status ReshareMalformed(const std::string& what) { return Status::Error(std::string(errc::kFrostMalformed), what); }
+
+// Files names carry a key's first 16 hex digits; CheckReshareParty refuses sets where two collide.
+std::string K16(const crypto::PublicKey& key) { return crypto::ToHex(key).substr(0, 16); }
+
+std::string DealingName(const crypto::PublicKey& dealer) { return "reshare1-k" + K16(dealer) + ".json"; }
+std::string SealedShareName(const crypto::PublicKey& from, const crypto::PublicKey& to) {
+  return "reshare2-k" + K16(from) + "-to-k" + K16(to) + ".json";
+}
+
+// Public inputs (dealings, sealed boxes, the set files) may arrive with any file mode; only their
+// size is bounded. A missing file is io_error, which the callers turn into what it means.
+Result<json> ReadPublicJson(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return Status::Error("io_error", "cannot read " + path.string());
+  std::ifstream in(path, std::ios::binary);
+  std::string text(kMaxPublicFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return Status::Error("io_error", "cannot read " + path.string());
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxPublicFileBytes) return ReshareMalformed(path.filename().string() + " is over 64 KiB");
+  json out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded() || !out.is_object()) return ReshareMalformed(path.filename().string() + " is not a JSON object");
+  return out;
+}
+
+Status MissingAsTooFew(const Status& s, const std::string& name) {
+  if (s.code() != "io_error") return s;
+  return Status::Error(std::string(errc::kFrostTooFewSigners), "missing " + name + ": " + s.message());
+}
+
+Bytes ReshareContext(const ReshareParty& p) {
+  Bytes next_keys;
+  for (const crypto::PublicKey& k : p.next) AppendRaw(next_keys, k);
+  const std::string current_json = ledger::OriginKeySetToJson(p.current).dump();
+  const std::string text = "shanliu/frost-reshare/v1\n" + p.genesis.chain_id + "\n" +
+                           crypto::ToHex(crypto::Sha256(AsBytes(current_json))) + "\n" +
+                           crypto::ToHex(crypto::Sha256(next_keys));
+  return Bytes(text.begin(), text.end());
+}
+
+Status DistinctPrefixes(const std::vector<crypto::PublicKey>& keys, const std::string& which) {
+  std::set<std::string> seen;
+  for (const crypto::PublicKey& k : keys) {
+    if (!seen.insert(K16(k)).second) {
+      return Status::Error(std::string(errc::kFrostDuplicateIdentifier),
+                           which + " lists two keys beginning " + K16(k) + " (a key twice, or a collision of file names)");
+    }
+  }
+  return Status::Ok();
+}
+
+// What both parts need of their inputs: this chain's origin key in force, a next set of 2..100.
+Status CheckReshareParty(const ReshareParty& p) {
+  if (!p.genesis.origin_key) return Status::Error(std::string(errc::kNoOriginKey), "the genesis has no origin_key");
+  if (p.current.public_keys.verifying_key != p.genesis.origin_key->verifying_key) {
+    return ReshareMalformed("the current set's group key is not this chain's genesis origin_key");
+  }
+  if (p.current.participants.size() != p.current.public_keys.verifying_shares.size() ||
+      p.current.participants.size() < frost::kMinThreshold) {
+    return ReshareMalformed("the current set must list one key per verifying share, at least 2");
+  }
+  if (p.next.size() < frost::kMinThreshold || p.next.size() > frost::kMaxParticipants) {
+    return Status::Error(std::string(errc::kFrostBadThreshold),
+                         "the next set has " + std::to_string(p.next.size()) + " validators; resharing needs 2 to 100");
+  }
+  SHANLIU_RETURN_IF_ERROR(DistinctPrefixes(p.current.participants, "the current set"));
+  return DistinctPrefixes(p.next, "the next set");
+}
+
+frost::Identifier ParticipantId(std::size_t index) {
+  return *frost::Identifier::FromIndex(static_cast<std::uint16_t>(index + 1));
+}
+
+Bytes DealingSignedBytes(ByteView context, const crypto::PublicKey& dealer, const std::vector<frost::Element>& commitment) {
+  Bytes out(context.begin(), context.end());
+  AppendRaw(out, dealer);
+  for (const frost::Element& e : commitment) AppendRaw(out, e);
+  return out;
+}
+
+// Binds a sealed share to this ceremony, its dealer and its recipient.
+Bytes ReshareEnvelope(ByteView context, const crypto::PublicKey& from, const crypto::PublicKey& to,
+                      const frost::ScalarBytes& share) {
+  Bytes out;
+  AppendRaw(out, crypto::Sha256(context));
+  AppendRaw(out, from);
+  AppendRaw(out, to);
+  AppendRaw(out, share);
+  return out;
+}
+
+Status CheckReshareHeader(const json& j, std::string_view format, const ReshareParty& p, ByteView context,
+                          const std::string& name) {
+  if (j.value("format", "") != format || j.value("chain_id", "") != p.genesis.chain_id ||
+      j.value("context_sha256", "") != crypto::ToHex(crypto::Sha256(context))) {
+    return ReshareMalformed(name + " is not a " + std::string(format) +
+                            " file of this chain and this hand-over (current and next sets)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ledger::OriginKeySet> ReadCurrentOriginKeys(const ledger::Genesis& genesis, const fs::path& path) {
+  if (path.empty()) {
+    auto keys = ledger::GenesisOriginKeys(genesis);
+    if (!keys) return Status::Error(std::string(errc::kNoOriginKey), "the genesis has no origin_key");
+    return *keys;
+  }
+  auto j = ReadPublicJson(path);
+  if (!j.ok()) return j.status();
+  return ledger::OriginKeySetFromJson(*j);
+}
+
+Result<std::vector<crypto::PublicKey>> ReadNextSet(const fs::path& path) {
+  auto j = ReadPublicJson(path);
+  if (!j.ok()) return j.status();
+  if (j->size() != 1 || !j->contains("validators") || !(*j)["validators"].is_array()) {
+    return ReshareMalformed(path.filename().string() + " must be {\"validators\": [hex key, ...]} and nothing else");
+  }
+  const json& list = (*j)["validators"];
+  if (list.size() < frost::kMinThreshold || list.size() > frost::kMaxParticipants) {
+    return Status::Error(std::string(errc::kFrostBadThreshold),
+                         "the next set has " + std::to_string(list.size()) + " validators; resharing needs 2 to 100");
+  }
+  std::vector<crypto::PublicKey> out;
+  std::set<crypto::PublicKey> seen;
+  for (const json& v : list) {
+    auto key = Hex32<crypto::PublicKey>(v, "a next validator key");
+    if (!key.ok()) return key.status();
+    if (!crypto::IsValidPublicKey(*key)) return ReshareMalformed(crypto::ToHex(*key) + " is not a valid Ed25519 key");
+    if (!seen.insert(*key).second) {
+      return Status::Error(std::string(errc::kFrostDuplicateIdentifier), crypto::ToHex(*key) + " is listed twice");
+    }
+    out.push_back(*key);
+  }
+  return out;
+}
+
+
+Status ReshareCeremonyPart1(const ReshareParty& p, const fs::path& share_file) {
+  SHANLIU_RETURN_IF_ERROR(CheckReshareParty(p));
+  const int own = p.current.ParticipantIndex(p.key.public_key);
+  if (own < 0) return Status::Error(std::string(errc::kInvalidArgument), "this key holds no share of the current origin key set");
+  auto share = frost::ReadShareFile(share_file);
+  if (!share.ok()) return share.status();
+  if (share->first != ParticipantId(static_cast<std::size_t>(own))) {
+    return Status::Error(std::string(errc::kFrostInvalidShare),
+                         share_file.string() + " holds " + share->first.ToString() + "'s share; this key is " +
+                             ParticipantId(static_cast<std::size_t>(own)).ToString() + " of the current set");
+  }
+  auto key = frost::KeyPackageFromShare(share->first, share->second, p.current.public_keys);
+  if (!key.ok()) return key.status();
+  const auto n = static_cast<std::uint16_t>(p.next.size());
+  auto dealt = frost::ReshareDeal(*key, n, ledger::OriginThreshold(n));
+  if (!dealt.ok()) return dealt.status();
+  const Bytes context = ReshareContext(p);
+  const std::string context_hash = crypto::ToHex(crypto::Sha256(context));
+  const auto& commitment = dealt->first.commitment;
+  json pub = {{"format", kDealingFormat}, {"chain_id", p.genesis.chain_id}, {"context_sha256", context_hash},
+              {"dealer", crypto::ToHex(p.key.public_key)}, {"commitment", HexList(commitment)}};
+  pub["signature"] =
+      crypto::ToHex(crypto::Sign(p.key.secret_key, kDealingDomain, DealingSignedBytes(context, p.key.public_key, commitment)));
+  std::vector<std::pair<fs::path, std::string>> files{{p.dir / DealingName(p.key.public_key), pub.dump(2) + "\n"}};
+  for (std::size_t j = 0; j < p.next.size(); ++j) {
+    Bytes envelope = ReshareEnvelope(context, p.key.public_key, p.next[j], dealt->second.at(ParticipantId(j)).bytes());
+    auto sealed = crypto::SealToEd25519(p.next[j], envelope);
+    sodium_memzero(envelope.data(), envelope.size());
+    if (!sealed.ok()) return sealed.status();
+    json box = {{"format", kSealedShareFormat}, {"chain_id", p.genesis.chain_id}, {"context_sha256", context_hash},
+                {"from", crypto::ToHex(p.key.public_key)}, {"to", crypto::ToHex(p.next[j])},
+                {"sealed", crypto::ToBase64(*sealed)}};
+    files.emplace_back(p.dir / SealedShareName(p.key.public_key, p.next[j]), box.dump(2) + "\n");
+  }
+  return WriteAll(files);
+}
+
+namespace {
+
+// The dealers: the named ones, or the senders of every reshare1-k*.json in the folder; as
+// indices into current.participants, sorted.
+Result<std::vector<std::size_t>> DealerIndices(const ReshareParty& p,
+                                               const std::optional<std::vector<crypto::PublicKey>>& named) {
+  std::set<std::size_t> out;
+  if (named) {
+    for (const crypto::PublicKey& k : *named) {
+      const int i = p.current.ParticipantIndex(k);
+      if (i < 0) return ReshareMalformed("dealer " + crypto::ToHex(k) + " holds no share of the current set");
+      if (!out.insert(static_cast<std::size_t>(i)).second) {
+        return Status::Error(std::string(errc::kFrostDuplicateIdentifier), "dealer " + crypto::ToHex(k) + " is named twice");
+      }
+    }
+    return std::vector<std::size_t>(out.begin(), out.end());
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(p.dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("reshare1-k", 0) != 0 || name.size() != 10 + 16 + 5 || name.substr(26) != ".json") continue;
+    std::size_t i = 0;
+    while (i < p.current.participants.size() && DealingName(p.current.participants[i]) != name) ++i;
+    if (i == p.current.participants.size()) {
+      return ReshareMalformed(name + " is a dealing from a key that holds no share of the current set");
+    }
+    out.insert(i);
+  }
+  if (ec) return Status::Error("io_error", "cannot list " + p.dir.string() + ": " + ec.message());
+  return std::vector<std::size_t>(out.begin(), out.end());
+}
+
+struct CheckedDealings {
+  std::vector<std::size_t> dealers;  // indices into current.participants, sorted
+  std::map<frost::Identifier, frost::ReshareDealing> dealings;
+  Bytes signed_bytes;  // every dealing's signed bytes in identifier order: what the hash covers
+};
+
+// One dealing, its signature checked against the current participant's key.
+Result<frost::ReshareDealing> ReadDealing(const ReshareParty& p, ByteView context, std::size_t dealer) {
+  const crypto::PublicKey& key = p.current.participants[dealer];
+  const std::string name = DealingName(key);
+  auto j = ReadPublicJson(p.dir / name);
+  if (!j.ok()) return MissingAsTooFew(j.status(), name);
+  SHANLIU_RETURN_IF_ERROR(CheckReshareHeader(*j, kDealingFormat, p, context, name));
+  if (j->value("dealer", "") != crypto::ToHex(key)) return ReshareMalformed(name + " names another dealer");
+  auto commitment = Points((*j)["commitment"], ledger::OriginThreshold(p.next.size()), name + " commitment");
+  if (!commitment.ok()) return commitment.status();
+  const json& signature_hex = (*j)["signature"];
+  auto signature = signature_hex.is_string() ? crypto::FromHex(signature_hex.get<std::string>())
+                                             : Result<Bytes>(ReshareMalformed(""));
+  if (!signature.ok() || signature->size() != 64) return ReshareMalformed(name + " signature must be 64 bytes of hex");
+  crypto::Signature s{};
+  std::copy(signature->begin(), signature->end(), s.begin());
+  if (!crypto::Verify(key, kDealingDomain, DealingSignedBytes(context, key, *commitment), s)) {
+    return Status::Error(std::string(errc::kFrostBadProof),
+                         ParticipantId(dealer).ToString() + ": " + name + " is not signed by its dealer's key");
+  }
+  return frost::ReshareDealing{*commitment};
+}
+
+Result<CheckedDealings> ReadDealings(const ReshareParty& p, ByteView context,
+                                     const std::optional<std::vector<crypto::PublicKey>>& named) {
+  auto indices = DealerIndices(p, named);
+  if (!indices.ok()) return indices.status();
+  if (indices->size() < p.current.public_keys.min_signers) {
+    return Status::Error(std::string(errc::kFrostTooFewSigners),
+                         std::to_string(indices->size()) + " dealings, the current set's threshold is " +
+                             std::to_string(p.current.public_keys.min_signers));
+  }
+  CheckedDealings out{*indices, {}, {}};
+  for (std::size_t i : *indices) {
+    auto dealing = ReadDealing(p, context, i);
+    if (!dealing.ok()) return dealing.status();
+    AppendRaw(out.signed_bytes, DealingSignedBytes(context, p.current.participants[i], dealing->commitment));
+    out.dealings.emplace(ParticipantId(i), std::move(*dealing));
+  }
+  return out;
+}
+
+// The share current participant `dealer` sealed to next member `own`, opened and checked against
+// its envelope.
+Result<frost::SecretScalar> OpenResharedShare(const ReshareParty& p, ByteView context, std::size_t dealer,
+                                              std::size_t own) {
+  const crypto::PublicKey& from = p.current.participants[dealer];
+  const crypto::PublicKey& to = p.next[own];
+  const std::string name = SealedShareName(from, to);
+  auto j = ReadPublicJson(p.dir / name);
+  if (!j.ok()) return MissingAsTooFew(j.status(), name);
+  SHANLIU_RETURN_IF_ERROR(CheckReshareHeader(*j, kSealedShareFormat, p, context, name));
+  if (j->value("from", "") != crypto::ToHex(from) || j->value("to", "") != crypto::ToHex(to)) {
+    return ReshareMalformed(name + " is addressed from or to another validator");
+  }
+  const json& sealed_text = (*j)["sealed"];
+  auto sealed = sealed_text.is_string() ? crypto::FromBase64(sealed_text.get<std::string>())
+                                        : Result<Bytes>(ReshareMalformed(""));
+  if (!sealed.ok()) return ReshareMalformed(name + " sealed must be base64");
+  auto opened = crypto::OpenSealedWithEd25519(p.key, *sealed);
+  if (!opened.ok()) {
+    return ReshareMalformed(name + " is not sealed to this validator's key, or was altered (" + opened.status().message() + ")");
+  }
+  frost::ScalarBytes share{};
+  const Bytes expected = ReshareEnvelope(context, from, to, share);
+  const bool bound = opened->size() == expected.size() && std::equal(expected.begin(), expected.end() - 32, opened->begin());
+  if (bound) std::copy(opened->end() - 32, opened->end(), share.begin());
+  sodium_memzero(opened->data(), opened->size());
+  if (!bound) return ReshareMalformed(name + " was sealed for another hand-over, dealer or recipient");
+  auto scalar = frost::SecretScalar::Parse(share);
+  sodium_memzero(share.data(), share.size());
+  if (!scalar.ok()) return ReshareMalformed(ParticipantId(dealer).ToString() + ": " + name + " holds no canonical scalar");
+  return *scalar;
+}
+
+// The new share file, then the public hand-over beside it; neither stays when the other fails.
+Status WriteHandover(const ReshareParty& p, std::size_t own, const frost::KeyPackage& key,
+                     const frost::PublicKeyPackage& public_keys) {
+  const fs::path share_path = p.dir / ("origin-" + crypto::ToHex(key.verifying_share).substr(0, 16) + ".share");
+  SHANLIU_RETURN_IF_ERROR(frost::WriteShareFile(share_path, static_cast<std::uint16_t>(own + 1), key.signing_share));
+  const ledger::OriginKeySet handover{public_keys, p.next};
+  if (Status s = WriteAll({{p.dir / "origin_handover.json", ledger::OriginKeySetToJson(handover).dump(2) + "\n"}}); !s.ok()) {
+    std::error_code ec;
+    fs::remove(share_path, ec);
+    return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> ReshareCeremonyPart2(const ReshareParty& p, const std::optional<std::vector<crypto::PublicKey>>& dealers) {
+  SHANLIU_RETURN_IF_ERROR(CheckReshareParty(p));
+  const auto own_it = std::find(p.next.begin(), p.next.end(), p.key.public_key);
+  if (own_it == p.next.end()) return Status::Error(std::string(errc::kInvalidArgument), "this key is not in the next set");
+  const auto own = static_cast<std::size_t>(own_it - p.next.begin());
+  const Bytes context = ReshareContext(p);
+  auto checked = ReadDealings(p, context, dealers);
+  if (!checked.ok()) return checked.status();
+  std::map<frost::Identifier, frost::SecretScalar> received;
+  for (std::size_t dealer : checked->dealers) {
+    auto share = OpenResharedShare(p, context, dealer, own);
+    if (!share.ok()) return share.status();
+    received.emplace(ParticipantId(dealer), *share);
+  }
+  const auto n = static_cast<std::uint16_t>(p.next.size());
+  auto keys = frost::ReshareCombine(p.current.public_keys, checked->dealings, ParticipantId(own), received, n,
+                                    ledger::OriginThreshold(n));  // frost_invalid_share names a bad dealer
+  if (!keys.ok()) return keys.status();
+  SHANLIU_RETURN_IF_ERROR(WriteHandover(p, own, keys->first, keys->second));
+  return crypto::ToHex(crypto::Sha256(checked->signed_bytes));
 }
 
 }  // namespace shanliu::node

@@ -178,6 +178,41 @@ Result<std::pair<DkgRound2Secret, std::map<Identifier, DkgRound2Package>>> DkgPa
 Result<std::pair<KeyPackage, PublicKeyPackage>> DkgPart3(const DkgRound2Secret& secret,
                                                          const std::map<Identifier, DkgRound2Package>& received);
 
+// ---- Resharing: the group key to a new set of participants (docs/decisions.md "Origin key hand-over") ----
+//
+// Desmedt-Jajodia redistribution with Feldman VSS: at least t old participants (the dealers) each
+// share their signing share with a fresh polynomial of degree t' - 1; a new participant's share is
+// the Lagrange combination (over the dealers' identifiers) of what it received, so the new shares
+// lie on one polynomial through the same group secret, which no one ever holds. Each dealing's
+// constant term is pinned to that dealer's known verifying share, so no proof of knowledge is
+// needed. As in the DKG, dealers must show every new participant the same dealings (compare a
+// hash of them out of band), and all new participants must combine the same set of dealers.
+struct ReshareDealing {
+  std::vector<Element> commitment;  // new_min_signers points; commitment[0] is the dealer's verifying share
+};
+// A dealer (an old participant): a fresh polynomial of degree new_min_signers - 1 through its
+// signing share; the public dealing and one share for each new identifier 1..new_max_signers.
+Result<std::pair<ReshareDealing, std::map<Identifier, SecretScalar>>> ReshareDeal(
+    const KeyPackage& dealer, std::uint16_t new_max_signers, std::uint16_t new_min_signers,
+    const RandomFill& random = SystemRandom());
+// Anyone: the new public key package from the dealings, keyed by old identifier. Needs at least
+// old_keys.min_signers dealers (frost_too_few_signers), each an old participant (frost_malformed
+// for an unknown one), each commitment new_min_signers points (frost_bad_commitment; a point not
+// of prime order is frost_malformed, as everywhere in this file) whose first is that dealer's old
+// verifying share (frost_invalid_share naming the dealer). verifying_key is old_keys.verifying_key;
+// the result passes CheckPublicKeyPackage. `old_keys` must be a checked package (genesis, or
+// ledger::OriginKeySetFromJson): only its threshold is checked again here.
+Result<PublicKeyPackage> ResharedPublicKeys(const PublicKeyPackage& old_keys,
+                                            const std::map<Identifier, ReshareDealing>& dealings,
+                                            std::uint16_t new_max_signers, std::uint16_t new_min_signers);
+// A new participant: the shares it received, keyed by dealer (exactly the dealers of `dealings`),
+// each checked against its dealing (frost_invalid_share naming the dealer); its key package and
+// the new public key package.
+Result<std::pair<KeyPackage, PublicKeyPackage>> ReshareCombine(
+    const PublicKeyPackage& old_keys, const std::map<Identifier, ReshareDealing>& dealings,
+    const Identifier& own, const std::map<Identifier, SecretScalar>& received,
+    std::uint16_t new_max_signers, std::uint16_t new_min_signers);
+
 // ---- Signing (RFC 9591 section 5) ----
 
 struct SigningCommitments {

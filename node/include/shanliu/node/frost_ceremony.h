@@ -18,10 +18,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/status.h"
 
 namespace shanliu::node {
@@ -37,5 +40,46 @@ Status DkgCeremonyPart1(const CeremonyParty& party);
 // The hex SHA-256 of the sorted round-1 packages.
 Result<std::string> DkgCeremonyPart2(const CeremonyParty& party);
 Result<std::string> DkgCeremonyPart3(const CeremonyParty& party);
+
+// ---- Resharing: the origin key handed to a new validator set (docs/operator.md "Handing the
+// origin key to a new set") ----
+//
+//   part 1  (an old participant, its key in `current`) reads its share file, deals it afresh to
+//           the next set (crypto::frost::ReshareDeal) and writes reshare1-k<dealer16>.json (public:
+//           the dealing, signed with its Ed25519 key) and reshare2-k<dealer16>-to-k<recipient16>.json
+//           for every member of `next` (the share sealed to the recipient's key).
+//   part 2  (a member of `next`) checks the dealings of the old participants, opens the shares
+//           sealed to it, combines them (ReshareCombine) and writes origin-<verifying16>.share
+//           (0600) and origin_handover.json (ledger::OriginKeySetToJson of the new set). It
+//           returns the SHA-256 of the dealings it used: every new participant compares it out of
+//           band (a dealer showing two participants different dealings, or two participants using
+//           different dealers, gives shares that do not fit together).
+//
+// <key16> is the first 16 hex digits of an Ed25519 key. Context bound into every signed file and
+// sealed box: "shanliu/frost-reshare/v1\n<chain id>\n<hex SHA-256 of current's JSON dump>\n<hex
+// SHA-256 of the concatenated next keys>". Bad input is a typed frost_* (or invalid_argument,
+// no_origin_key) error and nothing is written.
+struct ReshareParty {
+  const ledger::Genesis& genesis;       // the chain id, and its origin_key that `current` must carry
+  const crypto::KeyPair& key;           // this validator's Ed25519 key
+  std::filesystem::path dir;            // where every ceremony file of this validator is read and written
+  const ledger::OriginKeySet& current;  // the set holding shares now: participants[i] is identifier i + 1
+  std::vector<crypto::PublicKey> next;  // the next set's consensus keys in its order: next[j] gets identifier j + 1
+};
+
+// `current` from a hand-over file (ledger::OriginKeySetFromJson), or, for an empty path, the
+// genesis origin key (no_origin_key without one).
+Result<ledger::OriginKeySet> ReadCurrentOriginKeys(const ledger::Genesis& genesis, const std::filesystem::path& path);
+// `next` from {"validators": ["hex", ...]}: 2 to 100 distinct valid keys (frost_bad_threshold for
+// the count, frost_malformed otherwise).
+Result<std::vector<crypto::PublicKey>> ReadNextSet(const std::filesystem::path& path);
+
+// `share_file` holds this validator's share of `current` (crypto::frost::ReadShareFile).
+Status ReshareCeremonyPart1(const ReshareParty& party, const std::filesystem::path& share_file);
+// The dealers are every reshare1-k*.json in the folder, or those of `dealers` when given (keys
+// of `current` participants; at least current's min_signers of them). Returns the hex SHA-256 of
+// the dealings used.
+Result<std::string> ReshareCeremonyPart2(const ReshareParty& party,
+                                         const std::optional<std::vector<crypto::PublicKey>>& dealers = std::nullopt);
 
 }  // namespace shanliu::node
