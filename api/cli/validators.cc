@@ -1,8 +1,11 @@
 // shanliu validators change: builds a ValidatorSetChange (docs/rules.md "Validator set changes")
 // from --add/--reweight/--remove, signs it with the bureau's key and the validators' consensus
 // keys, checks it locally as a node will and submits it.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "commands.h"
 #include "format.h"
@@ -10,19 +13,23 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/keys.h"
 #include "shanliu/ledger/json.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/ledger/validator_set.h"
 #include "tx_sign.h"
 
 namespace shanliu::cli {
 
 const char kValidatorsUsage[] = R"(usage: shanliu validators change [--add HEXKEY:POWER:ORG ...] [--reweight HEXKEY:POWER ...]
-                                [--remove HEXKEY ...] (--effective-height E | --after N)
+                                [--remove HEXKEY ...] (--effective-height E | --after N) [--origin-key FILE]
                                 --key FILE [--key FILE ...] --node URL [--expires-in N] [--dry-run] [--wait]
-       shanliu validators change ... --key FILE ... --chain-id ID --height H --dry-run   (offline)
+       shanliu validators change ... --key FILE ... --chain-id ID --height H [--validators FILE] --dry-run   (offline)
 
 Builds a ValidatorSetChange (TxBody 40), signs it with every --key, decodes it locally exactly as
 a node will, submits it to POST /v1/txs and prints its id and status. The new set signs blocks
 E, E+1, ... (docs/rules.md "Validator set changes", docs/operator.md "Adding or removing a validator").
+It prints the resulting set's keys in order as a line `next     {"validators": [hex, ...]}`, the
+resharing ceremony's `next` file, and with --origin-key the hand-over's SHA-256 that the signing
+summary shows.
 
   --add HEXKEY:POWER:ORG   add a validator: its 64-hex-digit Ed25519 consensus public key (the
                            node's key file: shanliu key show FILE), voting power 1..2^40 and the
@@ -35,6 +42,10 @@ E, E+1, ... (docs/rules.md "Validator set changes", docs/operator.md "Adding or 
                            height + 2 and + 10000
   --after N                instead of E: E = the node's head height + 1 + N (N >= 2; a few
                            more leave room for the tx to wait in the mempool)
+  --origin-key FILE        hand the origin key to the new set: the hand-over file the resharing
+                           ceremony wrote (docs/operator.md "Handing the origin key to a new
+                           set"); its shares must name the set after the change, in order.
+                           Without it the new set holds no share and the origin line stops
   --key FILE               the bureau's key and the consensus keys of validators of the current
                            set holding more than 2/3 of its voting power (repeat; the validators'
                            key files are their nodes' keys, e.g. DIR/node<i>/node.key of a devnet)
@@ -42,6 +53,8 @@ E, E+1, ... (docs/rules.md "Validator set changes", docs/operator.md "Adding or 
   --expires-in N           valid for N blocks from the current height (1..1000, default 100)
   --dry-run                build, sign and check, print the body; do not submit
   --chain-id ID, --height H  with --dry-run and no --node: the chain and head height to build for
+  --validators FILE        offline: the set in force, as GET /v1/validators answers (needed for
+                           --origin-key and to print the resulting set); with --node the node's is used
   --wait                   wait until the change is committed (or rejected) and report it
 
 example (a devnet: the observer's key joins as a validator of bank-2, effective in 5 blocks):
@@ -109,6 +122,108 @@ Status FillUpdates(const Args& args, pb::ValidatorSetChange& change) {
   return Status::Ok();
 }
 
+Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& what) {
+  constexpr std::uintmax_t kMaxFileBytes = 1 << 20;  // a 100-share hand-over is ~15 KiB
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::Error("usage", "cannot read " + what + " " + path + ": " + ec.message());
+  if (size > kMaxFileBytes) return Status::Error("too_large", what + " " + path + " is larger than 1 MiB");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) return Status::Error("io_error", "cannot read " + what + " " + path);
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Error("invalid_json", what + " " + path + " is not JSON");
+  return j;
+}
+
+// GET /v1/validators's answer, from the node or a saved file: exactly its three fields, and the
+// set must hash to its validators_hash (so an edited file shows).
+Result<std::vector<ledger::Validator>> ValidatorsAnswer(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object() || j.size() != 3 || !j.contains("height") || !j.contains("validators_hash") ||
+      !j.contains("validators")) {
+    return Status::Error("invalid_json", where + " must be GET /v1/validators's answer: {height, validators_hash, validators}");
+  }
+  auto set = ledger::ValidatorsFromJson(j["validators"], /*with_index=*/true, where + ".validators");
+  if (!set.ok()) return Status::Error("invalid_json", set.status().message());
+  if (!j["validators_hash"].is_string() || j["validators_hash"] != crypto::ToHex(ledger::ValidatorsHash(*set))) {
+    return Status::Error("invalid_json", where + ".validators does not hash to its validators_hash");
+  }
+  return set;
+}
+
+// The set in force for the executing block: the node's for its next block, or offline the saved
+// answer of --validators FILE (none offline without it).
+Result<std::optional<std::vector<ledger::Validator>>> CurrentSet(const Args& args, const NodeClient* node) {
+  nlohmann::json answer;
+  std::string where;
+  if (node) {
+    auto got = node->GetJson("/v1/validators");
+    if (!got.ok()) return got.status();
+    answer = std::move(*got);
+    where = "GET /v1/validators";
+  } else if (auto path = args.Get("validators")) {
+    auto read = ReadJsonFile(*path, "--validators");
+    if (!read.ok()) return read.status();
+    answer = std::move(*read);
+    where = *path;
+  } else {
+    return std::optional<std::vector<ledger::Validator>>();
+  }
+  auto set = ValidatorsAnswer(answer, where);
+  if (!set.ok()) return set.status();
+  return std::optional<std::vector<ledger::Validator>>(std::move(*set));
+}
+
+// The hand-over file (ledger::OriginKeySetFromJson) checked against the set after the change,
+// as the ledger will (besides the group key, which only the chain's genesis fixes).
+Result<pb::OriginKeyHandover> HandoverFor(const std::string& path, const std::vector<ledger::Validator>& next) {
+  auto j = ReadJsonFile(path, "--origin-key");
+  if (!j.ok()) return j.status();
+  auto keys = ledger::OriginKeySetFromJson(*j);
+  if (!keys.ok()) return Status::Error(keys.status().code(), path + ": " + keys.status().message());
+  if (keys->participants.size() != next.size()) {
+    return Status::Error("origin_handover_mismatch",
+                         path + " has " + std::to_string(keys->participants.size()) + " shares, but the set after the change has " +
+                             std::to_string(next.size()) + " validators: run the ceremony for the `next` line printed above");
+  }
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    if (keys->participants[i] != next[i].public_key) {
+      return Status::Error("origin_handover_mismatch",
+                           path + ": share " + std::to_string(i) + " is for " + crypto::ToHex(keys->participants[i]) +
+                               ", but validator " + std::to_string(i) + " of the set after the change is " +
+                               crypto::ToHex(next[i].public_key) + " (shares must follow the set's order)");
+    }
+  }
+  return ledger::OriginKeyHandoverOf(*keys);
+}
+
+// Prints the resulting set (the ceremony's `next` file) and attaches --origin-key to the change.
+Status ResultingSet(const Args& args, const std::optional<std::vector<ledger::Validator>>& current,
+                    pb::ValidatorSetChange& change) {
+  if (!current) {
+    if (args.Has("origin-key")) return Status::Error("usage", "--origin-key needs the set in force: --node, or --validators FILE offline");
+    std::cout << "next     unknown offline (give --validators FILE, the answer of GET /v1/validators)\n";
+    return Status::Ok();
+  }
+  auto next = ledger::ApplyValidatorUpdates(*current, change);
+  if (!next.ok()) return next.status();
+  nlohmann::json keys = nlohmann::json::array();
+  for (const ledger::Validator& v : *next) keys.push_back(crypto::ToHex(v.public_key));
+  std::cout << "next     " << nlohmann::json{{"validators", keys}}.dump() << "\n";
+  if (auto path = args.Get("origin-key")) {
+    auto handover = HandoverFor(*path, *next);
+    if (!handover.ok()) return handover.status();
+    *change.mutable_origin_key() = std::move(*handover);
+    std::cout << "origin   handed over in " << change.origin_key().shares_size() << " shares (min_signers "
+              << change.origin_key().min_signers() << "), SHA-256 "
+              << crypto::ToHex(ledger::OriginHandoverDigest(change.origin_key())) << "\n";
+  } else {
+    std::cout << "origin   not handed over: the new set holds no share and the origin line stops at E\n";
+  }
+  return Status::Ok();
+}
+
 Result<std::uint64_t> EffectiveHeight(const Args& args, const ChainHead& head) {
   if (args.Has("effective-height") == args.Has("after")) {
     return Status::Error("usage", "give exactly one of --effective-height E and --after N");
@@ -123,7 +238,7 @@ Result<std::uint64_t> EffectiveHeight(const Args& args, const ChainHead& head) {
 int Change(const Args& args) {
   auto usage = [](const std::string& m) { return UsageError("validators", kValidatorsUsage, m); };
   if (Status s = RequireOnly(args, {"add", "reweight", "remove", "effective-height", "after", "key", "node",
-                                    "expires-in", "dry-run", "wait", "chain-id", "height"});
+                                    "expires-in", "dry-run", "wait", "chain-id", "height", "validators", "origin-key"});
       !s.ok()) {
     return usage(s.message());
   }
@@ -133,6 +248,7 @@ int Change(const Args& args) {
     return usage("--node URL is required (or --chain-id ID --height H --dry-run to build offline)");
   }
   if (args.Has("dry-run") && args.Has("wait")) return usage("--wait needs a submitted transaction, not --dry-run");
+  if (args.Has("validators") && !offline) return usage("--validators FILE is for offline use; with --node the node's set is used");
   auto expires_in = ParseUInt(args.Get("expires-in").value_or("100"), 1, 1000, "--expires-in");
   if (!expires_in.ok()) return usage(expires_in.status().message());
   pb::ValidatorSetChange change;
@@ -162,6 +278,11 @@ int Change(const Args& args) {
   auto e = EffectiveHeight(args, *head);
   if (!e.ok()) return usage(e.status().message());
   change.set_effective_height(*e);
+  auto current = CurrentSet(args, node ? &*node : nullptr);
+  if (!current.ok()) return Fail("validators", current.status());
+  if (Status s = ResultingSet(args, *current, change); !s.ok()) {
+    return s.code() == "usage" ? usage(s.message()) : Fail("validators", Status::Error(s.code(), "not signed: " + s.message()));
+  }
 
   pb::TxBody body = NewTxBody(head->chain_id, head->height + *expires_in);
   *body.mutable_validator_set_change() = change;

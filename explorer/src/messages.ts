@@ -238,6 +238,7 @@ export const messages = {
   'verify.step.header': ['区块头哈希与区块哈希一致（高度 {height}）', 'Block header hashes to the block hash (height {height})'],
   'verify.step.validators': ['验证节点集合与创世区块一致', 'Validator set matches genesis'],
   'tx.validators_from': ['自区块 #{height} 起生效', 'effective from block #{height}'],
+  'tx.origin_key_handed_over': ['起源密钥移交新集合', 'origin key handed to the new set'],
   'verify.step.validators_changed': ['验证节点集合由创世集合经 {changes} 次变更得出，每次变更都由原集合超过 2/3 投票权签署', 'Validator set reached from genesis through {changes} changes, each signed by more than 2/3 of the set before it'],
   'verify.step.commit': ['超过 2/3 投票权的验证节点签名有效（{signed}/{total}）', 'Valid signatures from more than 2/3 of the voting power ({signed}/{total})'],
   'verify.path_n': ['审计路径 {n} 个哈希', 'audit path of {n} hashes'],

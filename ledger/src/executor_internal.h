@@ -123,6 +123,7 @@ class Applier {
   Status CheckEffectiveHeight(std::uint64_t effective_height) const;
   Result<std::vector<Validator>> UpdatedValidators(std::vector<Validator> set, const pb::ValidatorSetChange& p) const;
   Status CheckValidatorOrgs(const std::vector<Validator>& set) const;
+  Status CheckOriginHandover(const std::vector<Validator>& set, const pb::OriginKeyHandover& handover) const;
   // executor_points.cc
   Status VolunteerService(const pb::VolunteerService& p);
   Status RedeemPoints(const pb::RedeemPoints& p);

@@ -6,6 +6,9 @@
 
 #include "executor_internal.h"
 #include "shanliu/crypto/codec.h"
+#include "shanliu/crypto/frost.h"
+#include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/ledger/validator_set.h"
 
 namespace shanliu::ledger::internal {
@@ -45,34 +48,11 @@ Status Applier::CheckEffectiveHeight(std::uint64_t effective_height) const {
                                               std::to_string(ctx_.height) + ")");
 }
 
-// Applies the updates in order: 0 removes, a known key is re-weighted in place, a new key is
-// appended. Stateless validation already refused duplicate keys, bad lengths and powers.
+// The updates in order (validator_set.h ApplyValidatorUpdates). Stateless validation already
+// refused duplicate keys, bad lengths and powers.
 Result<std::vector<Validator>> Applier::UpdatedValidators(std::vector<Validator> set,
                                                           const pb::ValidatorSetChange& p) const {
-  for (const pb::ValidatorUpdate& u : p.updates()) {
-    const crypto::PublicKey key = KeyOf(u.public_key());
-    auto it = std::find_if(set.begin(), set.end(), [&](const Validator& v) { return v.public_key == key; });
-    if (it == set.end() && (u.voting_power() == 0 || u.org_id().empty())) {
-      return Fail("unknown_validator", "key " + ShortKey(key) + "… is not in the validator set, so it cannot be " +
-                                           (u.voting_power() == 0 ? "removed" : "re-weighted (adding needs org_id)"));
-    }
-    if (it == set.end()) {
-      set.push_back(Validator{key, u.voting_power(), u.org_id()});
-    } else if (u.voting_power() == 0) {
-      set.erase(it);
-    } else if (!u.org_id().empty() && u.org_id() != it->org_id) {
-      return Fail("duplicate_validator", "key " + ShortKey(key) + "… is already in the set, run by '" + it->org_id +
-                                             "'; remove it before another organisation adds it");
-    } else {
-      it->voting_power = u.voting_power();
-    }
-  }
-  if (set.empty()) return Fail("empty_validator_set", "the change would leave no validator");
-  if (set.size() > kMaxValidatorCount) {
-    return Fail("too_many_validators", "the change would leave " + std::to_string(set.size()) +
-                                           " validators; at most " + std::to_string(kMaxValidatorCount));
-  }
-  return set;
+  return ApplyValidatorUpdates(std::move(set), p);
 }
 
 // As genesis requires: every validator is run by a registered, active bureau, federation or bank.
@@ -82,6 +62,47 @@ Status Applier::CheckValidatorOrgs(const std::vector<Validator>& set) const {
     if (!org.ok()) return org.status();
     SHANLIU_RETURN_IF_ERROR(RequireKind(*org, {pb::ORG_KIND_BUREAU, pb::ORG_KIND_FEDERATION, pb::ORG_KIND_BANK},
                                         "a validator"));
+  }
+  return Status::Ok();
+}
+
+// The origin key hand-over (docs/rules.md "Validator set changes"): the resulting set's shares of
+// the genesis group key, one per validator in set order, at the set's threshold, and one
+// polynomial through that key, so the new set can sign the origin line a witness already trusts.
+Status Applier::CheckOriginHandover(const std::vector<Validator>& set, const pb::OriginKeyHandover& handover) const {
+  if (!genesis_.origin_key) {
+    return Fail("no_origin_key", "the genesis has no origin_key, so there is no origin key to hand over");
+  }
+  const std::size_t n = set.size();
+  if (n < 2) {
+    return Fail("frost_bad_threshold", "origin_key: the resulting set has 1 validator; a threshold key needs at "
+                                       "least 2 (1-of-1 is a plain key)");
+  }
+  if (handover.min_signers() != OriginThreshold(n)) {
+    return Fail("frost_bad_threshold", "origin_key.min_signers is " + std::to_string(handover.min_signers()) +
+                                           "; the resulting set of " + std::to_string(n) +
+                                           " validators needs floor(2n/3) + 1 = " + std::to_string(OriginThreshold(n)));
+  }
+  if (static_cast<std::size_t>(handover.shares_size()) != n) {
+    return Fail("origin_handover_mismatch", "origin_key has " + std::to_string(handover.shares_size()) +
+                                                " shares for the " + std::to_string(n) +
+                                                " validators of the resulting set (one each, in set order)");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string& key = handover.shares(static_cast<int>(i)).public_key();  // 32 bytes: tx.cc
+    if (key != KeyBytes(set[i].public_key)) {
+      return Fail("origin_handover_mismatch", "origin_key.shares[" + std::to_string(i) + "] is for key " +
+                                                  ShortKey(KeyOf(key)) + "…, but the resulting set's validator " +
+                                                  std::to_string(i) + " is " + ShortKey(set[i].public_key) +
+                                                  "… (shares follow the set's order)");
+    }
+  }
+  auto keys = OriginKeySetOfHandover(handover, genesis_.origin_key->verifying_key);
+  if (!keys.ok()) return keys.status();
+  // CheckPublicKeyPackage's codes pass through (docs/rules.md): "frost_malformed" for a share that
+  // is no valid point, "frost_invalid_share" naming the first share off the polynomial.
+  if (Status s = crypto::frost::CheckPublicKeyPackage(keys->public_keys); !s.ok()) {
+    return Status::Error(s.code(), "origin_key is not a sharing of the genesis origin key: " + s.message());
   }
   return Status::Ok();
 }
@@ -100,6 +121,7 @@ Status Applier::ValidatorSetChange(const pb::ValidatorSetChange& p) {
   auto next = UpdatedValidators(std::move(current), p);
   if (!next.ok()) return next.status();
   SHANLIU_RETURN_IF_ERROR(CheckValidatorOrgs(*next));
+  if (p.has_origin_key()) SHANLIU_RETURN_IF_ERROR(CheckOriginHandover(*next, p.origin_key()));
   pb::ValidatorSetRecord rec;
   rec.set_effective_height(p.effective_height());
   for (const Validator& v : *next) {
@@ -110,6 +132,7 @@ Status Applier::ValidatorSetChange(const pb::ValidatorSetChange& p) {
   }
   rec.set_changed_at_height(ctx_.height);
   rec.set_tx_id(TxIdBytes());
+  if (p.has_origin_key()) *rec.mutable_origin_key() = p.origin_key();
   keys::Store(view_, keys::ValidatorSet(p.effective_height()), rec);
   IndexOrg(bureau->org_id());
   return Status::Ok();

@@ -526,6 +526,11 @@ Result<std::vector<Validator>> Ledger::ValidatorsAt(std::uint64_t height) const 
   }
 }
 
+std::optional<OriginKeySet> Ledger::OriginKeysAt(std::uint64_t height) const {
+  StateView committed(db_.get(), nullptr);
+  return OriginKeysIn(committed, genesis_, height);
+}
+
 std::vector<ValidatorTransition> Ledger::ValidatorTransitions(std::uint64_t up_to_height) const {
   StateView committed(db_.get(), nullptr);
   return TransitionsIn(committed, up_to_height);

@@ -6,6 +6,7 @@
 
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/json.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/ledger/signing_request.h"
 #include "shanliu/ledger/tx.h"
 
@@ -71,6 +72,39 @@ std::vector<std::pair<std::string, std::string>> Fields(const google::protobuf::
   return out;
 }
 
+// A ValidatorSetChange's updates and hand-over, which Fields() leaves out (they are messages): a
+// validator signing the change must see whom it adds and removes and which origin key shares it
+// hands over (the digest is the one `shanliu validators change` prints from the ceremony's file).
+std::vector<std::pair<std::string, std::string>> ValidatorChangeFields(const pb::ValidatorSetChange& p, bool zh) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const pb::ValidatorUpdate& u : p.updates()) {
+    const std::string key = crypto::ToHex(AsBytes(u.public_key().substr(0, 8))) + "…";
+    std::string text;
+    if (u.voting_power() == 0) {
+      text = zh ? "移除 " + key : "remove " + key;
+    } else if (u.org_id().empty()) {
+      text = (zh ? "调整 " : "reweight ") + key + (zh ? " 投票权 " : " power ") + std::to_string(u.voting_power());
+    } else {
+      text = (zh ? "加入 " : "add ") + key + (zh ? " 投票权 " : " power ") + std::to_string(u.voting_power()) +
+             (zh ? "，组织 " : ", org ") + u.org_id();
+    }
+    out.emplace_back(zh ? "验证人" : "validator", text);
+  }
+  if (p.has_origin_key()) {
+    const pb::OriginKeyHandover& h = p.origin_key();
+    const std::string digest = crypto::ToHex(OriginHandoverDigest(h));
+    out.emplace_back(zh ? "起源密钥移交" : "origin_key",
+                     zh ? std::to_string(h.shares_size()) + " 份（门限 " + std::to_string(h.min_signers()) +
+                              "），SHA-256 " + digest
+                        : "handed over in " + std::to_string(h.shares_size()) + " shares (min_signers " +
+                              std::to_string(h.min_signers()) + "), SHA-256 " + digest);
+  } else {
+    out.emplace_back(zh ? "起源密钥移交" : "origin_key", zh ? "无（新集合不持有份额，起源签名停止）"
+                                                             : "none (the new set holds no share: the origin line stops)");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string SigningSummary(const pb::TxBody& body, std::string_view language) {
@@ -80,7 +114,11 @@ std::string SigningSummary(const pb::TxBody& body, std::string_view language) {
   if (body.payload_case() != pb::TxBody::PAYLOAD_NOT_SET) {
     const FieldDescriptor* field = pb::TxBody::descriptor()->FindFieldByNumber(static_cast<int>(body.payload_case()));
     const auto& payload = body.GetReflection()->GetMessage(body, field);
-    for (const auto& [name, text] : Fields(payload, zh)) out += (zh ? "；" : "; ") + name + (zh ? "：" : ": ") + text;
+    auto fields = Fields(payload, zh);
+    if (body.has_validator_set_change()) {
+      for (auto& f : ValidatorChangeFields(body.validator_set_change(), zh)) fields.push_back(std::move(f));
+    }
+    for (const auto& [name, text] : fields) out += (zh ? "；" : "; ") + name + (zh ? "：" : ": ") + text;
   }
   out += zh ? "。链 " + body.chain_id() + "，有效期至区块高度 " + std::to_string(body.expires_at_height()) + " 或 " +
                   std::to_string(body.expires_at_ms()) + " 毫秒（UTC 纪元），先到为准。"

@@ -253,6 +253,20 @@ Status CheckKeyRecoveryPayload(const pb::TxBody& body) {
   return Malformed("not a key recovery payload");
 }
 
+// The origin key hand-over's byte shapes; its threshold, its keys against the resulting set and
+// its points against the genesis group key are the executor's (they need the chain).
+Status CheckOriginKeyHandover(const pb::OriginKeyHandover& h) {
+  if (h.shares_size() > static_cast<int>(kMaxValidatorCount)) {
+    return Malformed("validator_set_change.origin_key.shares must hold at most 100 shares");
+  }
+  for (int i = 0; i < h.shares_size(); ++i) {
+    const std::string field = "validator_set_change.origin_key.shares[" + std::to_string(i) + "]";
+    if (h.shares(i).public_key().size() != 32) return Malformed(field + ".public_key must be 32 bytes");
+    if (h.shares(i).verifying_share().size() != 32) return Malformed(field + ".verifying_share must be 32 bytes");
+  }
+  return Status::Ok();
+}
+
 // ValidatorSetChange shapes (docs/rules.md "Validator set changes"); the set, its orgs, the
 // signers and the effective height against the chain are the executor's.
 Status CheckValidatorSetChange(const pb::ValidatorSetChange& p) {
@@ -273,6 +287,7 @@ Status CheckValidatorSetChange(const pb::ValidatorSetChange& p) {
       return Status::Error("duplicate_validator", field + ".public_key appears twice in the change");
     }
   }
+  if (p.has_origin_key()) return CheckOriginKeyHandover(p.origin_key());
   return Status::Ok();
 }
 

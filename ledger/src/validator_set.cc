@@ -74,7 +74,42 @@ Status CheckTransition(std::string_view chain_id, std::span<const Validator> set
   return Status::Ok();
 }
 
+std::string ShortKey(const crypto::PublicKey& key) { return crypto::ToHex(ByteView(key.data(), 8)); }
+
 }  // namespace
+
+// Applied in order; a change names each key once (tx.cc refuses duplicates), so the order of
+// its updates only decides where additions go.
+Result<std::vector<Validator>> ApplyValidatorUpdates(std::vector<Validator> set, const pb::ValidatorSetChange& change) {
+  for (const pb::ValidatorUpdate& u : change.updates()) {
+    crypto::PublicKey key{};
+    if (u.public_key().size() != key.size()) {
+      return Status::Error("malformed", "validator_set_change: a public_key is not 32 bytes");
+    }
+    std::copy(u.public_key().begin(), u.public_key().end(), key.begin());
+    auto it = std::find_if(set.begin(), set.end(), [&](const Validator& v) { return v.public_key == key; });
+    if (it == set.end() && (u.voting_power() == 0 || u.org_id().empty())) {
+      return Status::Error("unknown_validator", "key " + ShortKey(key) + "… is not in the validator set, so it cannot be " +
+                                                    (u.voting_power() == 0 ? "removed" : "re-weighted (adding needs org_id)"));
+    }
+    if (it == set.end()) {
+      set.push_back(Validator{key, u.voting_power(), u.org_id()});
+    } else if (u.voting_power() == 0) {
+      set.erase(it);
+    } else if (!u.org_id().empty() && u.org_id() != it->org_id) {
+      return Status::Error("duplicate_validator", "key " + ShortKey(key) + "… is already in the set, run by '" +
+                                                      it->org_id + "'; remove it before another organisation adds it");
+    } else {
+      it->voting_power = u.voting_power();
+    }
+  }
+  if (set.empty()) return Status::Error("empty_validator_set", "the change would leave no validator");
+  if (set.size() > kMaxValidatorCount) {
+    return Status::Error("too_many_validators", "the change would leave " + std::to_string(set.size()) +
+                                                    " validators; at most " + std::to_string(kMaxValidatorCount));
+  }
+  return set;
+}
 
 std::vector<Validator> ValidatorsIn(const StateView& view, const Genesis& genesis, std::uint64_t height) {
   auto row = view.SeekLE(keys::kValidatorSetPrefix, keys::ValidatorSet(height));

@@ -107,6 +107,28 @@ json ValidatorsToJson(std::span<const Validator> validators, bool with_index) {
   return out;
 }
 
+Result<std::vector<Validator>> ValidatorsFromJson(const json& j, bool with_index, const std::string& path) {
+  if (!j.is_array() || j.empty() || j.size() > kMaxValidatorCount) {
+    return Invalid(path, "not an array of 1 to 100 validators");
+  }
+  std::vector<Validator> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string where = path + "[" + std::to_string(i) + "]";
+    json entry = j[i];
+    if (with_index) {
+      if (!entry.is_object() || !entry.contains("index")) return Invalid(where + ".index", "missing");
+      if (!entry["index"].is_number_unsigned() || entry["index"].get<std::uint64_t>() != i) {
+        return Invalid(where + ".index", "must be " + std::to_string(i));
+      }
+      entry.erase("index");
+    }
+    auto v = ParseValidator(entry, where);
+    if (!v.ok()) return v.status();
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
 json TransitionsToJson(std::span<const ProvenTransition> transitions) {
   json out = json::array();
   for (const ProvenTransition& t : transitions) {

@@ -4,11 +4,16 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_run.h"
+#include "frost_sign.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/crypto/keys.h"
+#include "shanliu/ledger/genesis.h"
+#include "shanliu/ledger/origin_keys.h"
+#include "shanliu/ledger/validator_set.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -110,4 +115,132 @@ TEST_CASE("validators change refuses bad command lines before signing") {
   CHECK(help.code == 0);
   CHECK(help.output.find("--add HEXKEY:POWER:ORG") != std::string::npos);
   CHECK(RunCli({"help"}).output.find("validators change") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- --origin-key (issue 20 hand-over)
+
+namespace {
+
+namespace frost = crypto::frost;
+
+// GET /v1/validators's answer for validator-0..3 (the set in force), saved as a file.
+std::string SavedValidators(const Keys& k, const std::string& name = "validators.json") {
+  std::vector<ledger::Validator> set;
+  const char* orgs[] = {"bureau", "federation", "bank-1", "bank-1"};
+  for (int i = 0; i < 4; ++i) set.push_back({TestKey("validator-" + std::to_string(i)).public_key, 1, orgs[i]});
+  const nlohmann::json answer = {{"height", 42},
+                                 {"validators_hash", crypto::ToHex(ledger::ValidatorsHash(set))},
+                                 {"validators", ledger::ValidatorsToJson(set, true)}};
+  const std::string path = (k.dir.path() / name).string();
+  std::ofstream(path) << answer.dump();
+  return path;
+}
+
+// A hand-over file for `names` in that order: 4-of-5 (or t of n) shares from a seeded dealer.
+std::string HandoverFile(const Keys& k, const std::vector<std::string>& names, const std::string& file) {
+  const auto n = static_cast<std::uint16_t>(names.size());
+  auto dealt = frost::TrustedDealerKeygen(n, ledger::OriginThreshold(n), testing::SeededRandom(5));
+  REQUIRE(dealt.ok());
+  ledger::OriginKeySet set{dealt->public_keys, {}};
+  for (const std::string& name : names) set.participants.push_back(TestKey(name).public_key);
+  const std::string path = (k.dir.path() / file).string();
+  std::ofstream(path) << ledger::OriginKeySetToJson(set).dump();
+  return path;
+}
+
+std::string WriteText(const Keys& k, const std::string& file, const std::string& text) {
+  const std::string path = (k.dir.path() / file).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("validators change --origin-key puts the hand-over for the resulting set in the tx") {
+  Keys k;
+  const std::string validators = SavedValidators(k);
+  const std::vector<std::string> five = {"validator-0", "validator-1", "validator-2", "validator-3", "validator-4"};
+  const std::string good = HandoverFile(k, five, "good.json");
+  const std::vector<std::string> base = {"--add", PublicHex("validator-4") + ":1:bank-2", "--after", "5", "--chain-id",
+                                         "c-1", "--height", "41", "--validators", validators, "--dry-run"};
+  auto run = [&](const std::vector<std::string>& more) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), more.begin(), more.end());
+    return Run(k, args);
+  };
+
+  const testing::CliRun r = run({"--origin-key", good});
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  nlohmann::json next_keys = nlohmann::json::array();
+  for (const std::string& name : five) next_keys.push_back(PublicHex(name.c_str()));
+  CHECK(r.output.find("next     " + nlohmann::json{{"validators", next_keys}}.dump() + "\n") != std::string::npos);
+  CHECK(r.output.find("origin   handed over in 5 shares (min_signers 4), SHA-256 ") != std::string::npos);
+  const auto at = r.output.find("body     ");
+  REQUIRE(at != std::string::npos);
+  const auto body = nlohmann::json::parse(r.output.substr(at + 9, r.output.find('\n', at) - at - 9));
+  const auto& handover = body["validator_set_change"]["origin_key"];
+  CHECK(handover["min_signers"] == 4);
+  REQUIRE(handover["shares"].size() == 5);
+  const auto file = nlohmann::json::parse(std::ifstream(good));
+  for (std::size_t i = 0; i < 5; ++i) {
+    CHECK(handover["shares"][i]["public_key"] == next_keys[i]);
+    CHECK(handover["shares"][i]["verifying_share"] == file["shares"][i]["verifying_share"]);
+  }
+
+  SUBCASE("without --origin-key the resulting set is still printed and nothing is handed over") {
+    const testing::CliRun plain = run({});
+    INFO(plain.output);
+    CHECK(plain.code == 0);
+    CHECK(plain.output.find("next     " + nlohmann::json{{"validators", next_keys}}.dump()) != std::string::npos);
+    CHECK(plain.output.find("origin   not handed over") != std::string::npos);
+    CHECK(plain.output.find("\"origin_key\"") == std::string::npos);
+  }
+  SUBCASE("a file for another order of the set, or another set, is refused before signing") {
+    const std::vector<std::string> swapped = {"validator-1", "validator-0", "validator-2", "validator-3", "validator-4"};
+    const testing::CliRun other = run({"--origin-key", HandoverFile(k, swapped, "swapped.json")});
+    INFO(other.output);
+    CHECK(other.code == 1);
+    CHECK(other.output.find("origin_handover_mismatch") != std::string::npos);
+    CHECK(other.output.find("share 0 is for " + PublicHex("validator-1")) != std::string::npos);
+    CHECK(other.output.find("body     ") == std::string::npos);
+    const std::vector<std::string> four = {"validator-0", "validator-1", "validator-2", "validator-3"};
+    const testing::CliRun fewer = run({"--origin-key", HandoverFile(k, four, "four.json")});
+    CHECK(fewer.code == 1);
+    CHECK(fewer.output.find("origin_handover_mismatch") != std::string::npos);
+  }
+  SUBCASE("malformed files are refused with their codes") {
+    CHECK(run({"--origin-key", WriteText(k, "text.json", "not json")}).output.find("invalid_json") != std::string::npos);
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(good));
+    j["shares"][2]["verifying_share"] = "abcd";
+    const testing::CliRun bad_share = run({"--origin-key", WriteText(k, "short.json", j.dump())});
+    CHECK(bad_share.code == 1);
+    CHECK(bad_share.output.find("frost_malformed") != std::string::npos);
+    j = nlohmann::json::parse(std::ifstream(good));
+    j["min_signers"] = 3;
+    CHECK(run({"--origin-key", WriteText(k, "threshold.json", j.dump())}).output.find("frost_bad_threshold") !=
+          std::string::npos);
+    const testing::CliRun missing = run({"--origin-key", (k.dir.path() / "none.json").string()});
+    CHECK(missing.code != 0);
+    CHECK(missing.output.find("cannot read") != std::string::npos);
+  }
+  SUBCASE("the set in force must be known and intact") {
+    std::vector<std::string> no_set = {"--add", PublicHex("validator-4") + ":1:bank-2", "--after", "5", "--chain-id",
+                                       "c-1", "--height", "41", "--dry-run", "--origin-key", good};
+    const testing::CliRun unknown = Run(k, no_set);
+    CHECK(unknown.code == 2);
+    CHECK(unknown.output.find("--origin-key needs the set in force") != std::string::npos);
+    nlohmann::json answer = nlohmann::json::parse(std::ifstream(validators));
+    answer["validators"][1]["voting_power"] = 9;  // edited: no longer hashes to validators_hash
+    std::vector<std::string> edited = base;
+    edited[9] = WriteText(k, "edited.json", answer.dump());
+    const testing::CliRun tampered = Run(k, edited);
+    CHECK(tampered.code == 1);
+    CHECK(tampered.output.find("does not hash to its validators_hash") != std::string::npos);
+    // An update the set cannot take shows before signing too.
+    std::vector<std::string> remove_unknown = base;
+    remove_unknown[0] = "--remove";
+    remove_unknown[1] = PublicHex("validator-5");
+    CHECK(Run(k, remove_unknown).output.find("unknown_validator") != std::string::npos);
+  }
 }

@@ -1,19 +1,27 @@
 // ValidatorSetChange (DESIGN 4.1, docs/rules.md "Validator set changes"): the rule and every bad
 // input, the set history in state (ValidatorsAt against a recount over random sequences), headers
 // naming set(h) and set(h+1), certificates checked against set(h) on commit, replay and reopen,
-// and the light-client walk (FollowValidatorTransitions) with its JSON.
+// and the light-client walk (FollowValidatorTransitions) with its JSON; the origin key hand-over a
+// change may carry (its rule, every bad input, and OriginKeysAt before, at and after it).
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "shanliu/audit/audit.h"
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/block.h"
+#include "shanliu/ledger/json.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/ledger/replay.h"
+#include "shanliu/ledger/signing_request.h"
 #include "shanliu/ledger/validator_set.h"
 #include "shanliu/ledger/verify_pool.h"
+#include "frost_sign.h"
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -36,12 +44,14 @@ struct Update {
 // Four genesis validators of power 1 (validator-0 .. validator-3: the bureau, the federation and
 // the bank run them), a second bank ("bank-2") and a charity registered on the chain.
 struct Fixture {
-  Fixture()
-      : chain([](ledger::Genesis& g) {
+  // `more` adjusts the genesis further (e.g. gives it an origin_key).
+  explicit Fixture(const std::function<void(ledger::Genesis&)>& more = {})
+      : chain([&more](ledger::Genesis& g) {
           g.validators = {{TestKey("validator-0").public_key, 1, "bureau"},
                           {TestKey("validator-1").public_key, 1, "federation"},
                           {TestKey("validator-2").public_key, 1, "bank-1"},
                           {TestKey("validator-3").public_key, 1, "bank-1"}};
+          if (more) more(g);
         }) {
     for (int i = 1; i < 8; ++i) chain.validator_keys.push_back(Key(i));
     REQUIRE(chain.RegisterOrg("bank-2", pb::ORG_KIND_BANK, bank2).ok());
@@ -52,7 +62,7 @@ struct Fixture {
 
   // A change signed by the bureau (unless `bureau` is false) and validators `signers` (indexes of Key()).
   Bytes Change(const std::vector<Update>& updates, std::uint64_t effective_height, const std::vector<int>& signers,
-               bool bureau = true) {
+               bool bureau = true, const std::optional<pb::OriginKeyHandover>& handover = std::nullopt) {
     std::vector<const crypto::KeyPair*> keys;
     if (bureau) keys.push_back(&chain.bureau);
     for (int i : signers) keys.push_back(&Held(i));
@@ -66,6 +76,7 @@ struct Fixture {
             e->set_org_id(u.org);
           }
           p->set_effective_height(effective_height);
+          if (handover) *p->mutable_origin_key() = *handover;
         },
         keys);
   }
@@ -644,4 +655,249 @@ TEST_CASE("a checkpoint is cosigned by the set of the block that carries its log
     CHECK_FALSE(light(ts, other, size).ok());
     CHECK(ledger::CheckpointSignersFromProof(g, {}, pb::BlockHeader{}, Hash256{}, pb::CommitCertificate{}, 0, root)->height == 0);
   }
+}
+
+// ---------------------------------------------------------------- origin key hand-over (issue 20)
+
+namespace {
+
+namespace frost = crypto::frost;
+
+frost::SecretScalar Small(std::uint8_t v) {
+  frost::ScalarBytes b{};
+  b[0] = v;
+  return frost::SecretScalar(b);
+}
+
+// The genesis dealer's secret: a hand-over reshares it (the same group key, new shares).
+const frost::SecretScalar& GroupSecret() {
+  static const frost::SecretScalar secret = Small(42);
+  return secret;
+}
+
+// n shares at the origin threshold of `secret`, the other coefficients from `seed`.
+frost::DealerOutput Deal(const frost::SecretScalar& secret, std::uint16_t n, std::uint8_t seed) {
+  const std::uint16_t t = ledger::OriginThreshold(n);
+  std::vector<frost::SecretScalar> coefficients;
+  for (std::uint16_t k = 1; k < t; ++k) coefficients.push_back(Small(static_cast<std::uint8_t>(seed + k)));
+  auto dealer = frost::TrustedDealerKeygen(secret, coefficients, n, t);
+  REQUIRE(dealer.ok());
+  return std::move(*dealer);
+}
+
+std::vector<crypto::PublicKey> Keys(const std::vector<int>& indexes) {
+  std::vector<crypto::PublicKey> out;
+  for (int i : indexes) out.push_back(Fixture::Key(i).public_key);
+  return out;
+}
+
+pb::OriginKeyHandover Handover(const frost::PublicKeyPackage& shares, const std::vector<crypto::PublicKey>& keys) {
+  return ledger::OriginKeyHandoverOf(ledger::OriginKeySet{shares, keys});
+}
+
+// The Fixture's four validators with a 3-of-4 genesis origin key of GroupSecret().
+Fixture WithOriginKey() {
+  return Fixture([](ledger::Genesis& g) {
+    const frost::DealerOutput dealt = Deal(GroupSecret(), 4, 10);
+    g.origin_key = ledger::GenesisOriginKey{dealt.public_keys.verifying_key, dealt.public_keys.min_signers, {}};
+    for (const auto& [id, share] : dealt.public_keys.verifying_shares) g.origin_key->verifying_shares.push_back(share);
+  });
+}
+
+bool SameKeys(const std::optional<ledger::OriginKeySet>& a, const std::optional<ledger::OriginKeySet>& b) {
+  if (!a || !b) return !a && !b;
+  return a->participants == b->participants && a->public_keys.verifying_key == b->public_keys.verifying_key &&
+         a->public_keys.verifying_shares == b->public_keys.verifying_shares &&
+         a->public_keys.min_signers == b->public_keys.min_signers;
+}
+
+// min_signers of the dealt shares, the last ones, sign; the aggregate must be a plain Ed25519
+// signature under `group_key` (what a witness configured at genesis checks).
+void SignsUnder(const frost::DealerOutput& dealt, const crypto::PublicKey& group_key) {
+  std::map<frost::Identifier, frost::KeyPackage> keys;
+  std::vector<frost::Identifier> signers;
+  const std::size_t t = dealt.public_keys.min_signers;
+  for (std::size_t i = dealt.shares.size() - t; i < dealt.shares.size(); ++i) {
+    auto key = frost::VerifySecretShare(dealt.shares[i]);
+    REQUIRE(key.ok());
+    signers.push_back(key->identifier);
+    keys.emplace(key->identifier, std::move(*key));
+  }
+  const Bytes message = ToBytes("shanliu checkpoint after a hand-over");
+  auto sig = testing::FrostSign(keys, dealt.public_keys, signers, message, testing::SeededRandom(7));
+  REQUIRE(sig.ok());
+  CHECK(crypto_sign_verify_detached(sig->data(), message.data(), message.size(), group_key.data()) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a ValidatorSetChange hands the origin key to the new set from its effective height on") {
+  Fixture f = WithOriginKey();
+  const auto genesis_keys = ledger::GenesisOriginKeys(f.chain.genesis());
+  REQUIRE(genesis_keys);
+  const crypto::PublicKey group_key = f.chain.genesis().origin_key->verifying_key;
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(0), genesis_keys));
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(f.Next()), genesis_keys));
+
+  // Validator 4 joins: 4-of-5 fresh shares of the same group key, in the new set's order.
+  const frost::DealerOutput five = Deal(GroupSecret(), 5, 20);
+  REQUIRE(five.public_keys.verifying_key == group_key);
+  const std::vector<crypto::PublicKey> next_keys = Keys({0, 1, 2, 3, 4});
+  const std::uint64_t e = f.Next() + 2;
+  const Bytes change = f.Change({{KeyBytes(Fixture::Key(4)), 1, "bank-2"}}, e, {0, 1, 2}, true,
+                                Handover(five.public_keys, next_keys));
+  // The hand-over is in the signed body, which the summary and the tx JSON show.
+  const pb::TxBody& body = f.chain.Decode(change).body;
+  const std::string digest = crypto::ToHex(ledger::OriginHandoverDigest(body.validator_set_change().origin_key()));
+  CHECK(ledger::SigningSummary(body, "en").find("origin_key: handed over in 5 shares (min_signers 4), SHA-256 " + digest) !=
+        std::string::npos);
+  CHECK(ledger::SigningSummary(body, "zh").find(digest) != std::string::npos);
+  const nlohmann::json j = ledger::MessageToJson(body);
+  CHECK(j["validator_set_change"]["origin_key"]["min_signers"] == 4);
+  CHECK(j["validator_set_change"]["origin_key"]["shares"][4]["public_key"] == crypto::ToHex(next_keys[4]));
+  CHECK(j["validator_set_change"]["origin_key"]["shares"][4]["verifying_share"] ==
+        crypto::ToHex(five.public_keys.verifying_shares.rbegin()->second));
+  REQUIRE(f.chain.Commit(change).ok());
+
+  const ledger::OriginKeySet expected{five.public_keys, next_keys};
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e - 1), genesis_keys));
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e), expected));
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e + 1000), expected));
+  CHECK(SameKeys(f.chain.ledger().Read()->OriginKeysAt(e), expected));
+  CHECK(SameKeys(f.chain.ledger().Read()->OriginKeysAt(e - 1), genesis_keys));
+  CHECK(f.chain.ledger().OriginKeysAt(e)->ParticipantIndex(Fixture::Key(4).public_key) == 4);
+  SignsUnder(five, group_key);
+  CHECK(f.chain.ledger().VerifyState().ok());  // the row with its hand-over is a state leaf
+
+  // A later change without a hand-over: the new set holds no share, the origin line stops.
+  f.Advance(1);
+  REQUIRE(f.Next() == e);
+  const std::uint64_t e2 = f.Next() + 2;
+  REQUIRE(f.chain.Commit(f.Change({{KeyBytes(Fixture::Key(4)), 0, ""}}, e2, {0, 1, 2, 4})).ok());
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e2 - 1), expected));
+  CHECK_FALSE(f.chain.ledger().OriginKeysAt(e2));
+  CHECK_FALSE(f.chain.ledger().OriginKeysAt(e2 + 1000));
+
+  // A change after that may hand it over again (to the set of four, re-weighted).
+  f.Advance(2);
+  const std::uint64_t e3 = f.Next() + 2;
+  const frost::DealerOutput four = Deal(GroupSecret(), 4, 30);
+  REQUIRE(f.chain.Commit(f.Change({{KeyBytes(Fixture::Key(1)), 2, ""}}, e3, {0, 1, 2}, true,
+                                  Handover(four.public_keys, Keys({0, 1, 2, 3}))))
+              .ok());
+  CHECK_FALSE(f.chain.ledger().OriginKeysAt(e3 - 1));
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e3), ledger::OriginKeySet{four.public_keys, Keys({0, 1, 2, 3})}));
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e), expected));  // history stays
+  CHECK(f.chain.ledger().VerifyState().ok());
+}
+
+TEST_CASE("without a genesis origin key there is no origin key set and a hand-over is refused") {
+  Fixture f;
+  CHECK_FALSE(f.chain.ledger().OriginKeysAt(0));
+  CHECK_FALSE(f.chain.ledger().OriginKeysAt(f.Next()));
+  const std::string k4 = KeyBytes(Fixture::Key(4));
+  const std::uint64_t e = f.Next() + 2;
+  ExpectRejected(f.chain,
+                 f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 2}, true, Handover(Deal(GroupSecret(), 5, 20).public_keys, Keys({0, 1, 2, 3, 4}))),
+                 "no_origin_key");
+  REQUIRE(f.chain.Commit(f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 2})).ok());
+  CHECK_FALSE(f.chain.ledger().OriginKeysAt(e));
+  CHECK_FALSE(f.chain.ledger().Read()->OriginKeysAt(e + 5));
+}
+
+TEST_CASE("every bad origin key hand-over is refused with its typed error and writes nothing") {
+  Fixture f = WithOriginKey();
+  const std::string k4 = KeyBytes(Fixture::Key(4));
+  const std::uint64_t e = f.Next() + 2;
+  const std::vector<crypto::PublicKey> next_keys = Keys({0, 1, 2, 3, 4});
+  const pb::OriginKeyHandover good = Handover(Deal(GroupSecret(), 5, 20).public_keys, next_keys);
+  auto add4 = [&](const pb::OriginKeyHandover& h) { return f.Change({{k4, 1, "bank-2"}}, e, {0, 1, 2}, true, h); };
+  CHECK(f.chain.DryRun(add4(good)).first.ok());
+
+  // Shares of another group key: consistent among themselves, but not through the genesis key.
+  ExpectRejected(f.chain, add4(Handover(Deal(Small(43), 5, 20).public_keys, next_keys)), "frost_invalid_share");
+  pb::OriginKeyHandover h = good;  // two verifying shares swapped: off the polynomial
+  h.mutable_shares(1)->mutable_verifying_share()->swap(*h.mutable_shares(2)->mutable_verifying_share());
+  ExpectRejected(f.chain, add4(h), "frost_invalid_share");
+  h = good;  // one share fewer than the set
+  h.mutable_shares()->RemoveLast();
+  ExpectRejected(f.chain, add4(h), "origin_handover_mismatch");
+  h = good;  // one more (a key outside the set)
+  *h.add_shares() = good.shares(0);
+  h.mutable_shares(5)->set_public_key(KeyBytes(Fixture::Key(5)));
+  ExpectRejected(f.chain, add4(h), "origin_handover_mismatch");
+  h = good;  // the keys in another order than the set's
+  h.mutable_shares(0)->mutable_public_key()->swap(*h.mutable_shares(1)->mutable_public_key());
+  ExpectRejected(f.chain, add4(h), "origin_handover_mismatch");
+  // The genesis set's shares, not the resulting set's: 3-of-4 for a set of five is the wrong
+  // threshold; for a set of four that swapped validator 3 for 4, the last key is not the set's.
+  const pb::OriginKeyHandover genesis_shares = ledger::OriginKeyHandoverOf(*ledger::GenesisOriginKeys(f.chain.genesis()));
+  ExpectRejected(f.chain, add4(genesis_shares), "frost_bad_threshold");
+  ExpectRejected(f.chain,
+                 f.Change({{KeyBytes(Fixture::Key(3)), 0, ""}, {k4, 1, "bank-2"}}, e, {0, 1, 2}, true, genesis_shares),
+                 "origin_handover_mismatch");
+  for (std::uint32_t t : {0u, 3u, 5u, 100u}) {  // 4 of 5 is the only threshold
+    h = good;
+    h.set_min_signers(t);
+    ExpectRejected(f.chain, add4(h), "frost_bad_threshold");
+  }
+  ExpectRejected(f.chain, add4(pb::OriginKeyHandover()), "frost_bad_threshold");  // present but empty
+  h = good;  // the identity point, and bytes that are no point at all
+  h.mutable_shares(2)->set_verifying_share(std::string(1, '\x01') + std::string(31, '\0'));
+  ExpectRejected(f.chain, add4(h), "frost_malformed");
+  h.mutable_shares(2)->set_verifying_share(std::string(32, '\xff'));
+  ExpectRejected(f.chain, add4(h), "frost_malformed");
+
+  // A hand-over to a 1-validator set: 1-of-1 is a plain key, not a threshold.
+  pb::OriginKeyHandover one;
+  one.set_min_signers(1);
+  auto* share = one.add_shares();
+  share->set_public_key(KeyBytes(Fixture::Key(0)));
+  const crypto::PublicKey& group_key = f.chain.genesis().origin_key->verifying_key;
+  share->set_verifying_share(std::string(group_key.begin(), group_key.end()));
+  const std::vector<Update> keep_one = {{KeyBytes(Fixture::Key(1)), 0, ""}, {KeyBytes(Fixture::Key(2)), 0, ""},
+                                        {KeyBytes(Fixture::Key(3)), 0, ""}};
+  ExpectRejected(f.chain, f.Change(keep_one, e, {0, 1, 2}, true, one), "frost_bad_threshold");
+  // The boundary: a set of two gets 2-of-2.
+  const std::vector<Update> keep_two = {{KeyBytes(Fixture::Key(2)), 0, ""}, {KeyBytes(Fixture::Key(3)), 0, ""}};
+  const pb::OriginKeyHandover two = Handover(Deal(GroupSecret(), 2, 40).public_keys, Keys({0, 1}));
+  CHECK(f.chain.DryRun(f.Change(keep_two, e, {0, 1, 2}, true, two)).first.ok());
+  h = two;
+  h.set_min_signers(1);
+  ExpectRejected(f.chain, f.Change(keep_two, e, {0, 1, 2}, true, h), "frost_bad_threshold");
+
+  // Nothing was stored: the genesis key set is still the one in force at e.
+  CHECK(f.chain.ledger().ValidatorTransitions(UINT64_MAX).empty());
+  CHECK(SameKeys(f.chain.ledger().OriginKeysAt(e), ledger::GenesisOriginKeys(f.chain.genesis())));
+}
+
+TEST_CASE("origin key hand-over byte shapes are refused before any state is read") {
+  Fixture f = WithOriginKey();
+  const pb::OriginKeyHandover good = Handover(Deal(GroupSecret(), 5, 20).public_keys, Keys({0, 1, 2, 3, 4}));
+  auto decode = [&](const pb::OriginKeyHandover& h) {
+    const Bytes tx = f.Change({{KeyBytes(Fixture::Key(4)), 1, "bank-2"}}, 10, {0, 1, 2}, true, h);
+    return ledger::DecodeTx(tx, f.chain.genesis().chain_id).status().code();
+  };
+  CHECK(decode(good).empty());
+  pb::OriginKeyHandover h = good;
+  h.mutable_shares(3)->set_public_key(KeyBytes(Fixture::Key(3)) + "x");
+  CHECK(decode(h) == "malformed");
+  h = good;
+  h.mutable_shares(0)->set_verifying_share(good.shares(0).verifying_share().substr(0, 31));
+  CHECK(decode(h) == "malformed");
+  h = good;
+  h.mutable_shares(4)->clear_verifying_share();
+  CHECK(decode(h) == "malformed");
+  h = good;
+  while (h.shares_size() <= 100) *h.add_shares() = good.shares(0);  // 101 shares
+  CHECK(decode(h) == "malformed");
+  // The shape check of the stored form agrees (OriginKeySetOfHandover).
+  const crypto::PublicKey group_key = f.chain.genesis().origin_key->verifying_key;
+  CHECK(ledger::OriginKeySetOfHandover(h, group_key).status().code() == "frost_malformed");
+  h = good;
+  h.mutable_shares(1)->set_public_key("short");
+  CHECK(ledger::OriginKeySetOfHandover(h, group_key).status().code() == "frost_malformed");
+  auto back = ledger::OriginKeySetOfHandover(good, group_key);
+  REQUIRE(back.ok());
+  CHECK(ledger::OriginKeyHandoverOf(*back).SerializeAsString() == good.SerializeAsString());
 }

@@ -92,7 +92,8 @@ export function txDetail(kind: string, p: P): (Node | string)[] {
     case 'validator_set_change': {
       const updates = Array.isArray(p.updates) ? (p.updates as P[]) : [];
       const orgs = updates.map((u) => `${s(u, 'org_id')} ${n(u, 'voting_power') === 0 ? '−' : `+${n(u, 'voting_power')}`}`);
-      return [t('tx.validators_from', { height: num(n(p, 'effective_height')) }), orgs.length ? ` · ${orgs.join(', ')}` : ''];
+      const handover = p.origin_key && typeof p.origin_key === 'object' ? ` · ${t('tx.origin_key_handed_over')}` : '';
+      return [t('tx.validators_from', { height: num(n(p, 'effective_height')) }), orgs.length ? ` · ${orgs.join(', ')}` : '', handover];
     }
     default:
       return [];

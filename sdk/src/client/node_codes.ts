@@ -125,6 +125,7 @@ export const NODE_ERROR_CODES = {
   too_many_validators: [400, false],
   duplicate_validator: [400, false],
   invalid_voting_power: [400, false],
+  origin_handover_mismatch: [400, false],
   invalid_transition: [400, false],
   points_redeemed: [400, false],
   block_missing: [500, false],

@@ -23,6 +23,7 @@
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/merkle_log.h"
 #include "shanliu/ledger/node_cache.h"
+#include "shanliu/ledger/origin_keys.h"
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/state_view.h"
 #include "shanliu/ledger/tx.h"
@@ -138,6 +139,11 @@ class Ledger {
   // effect 2 or more blocks after its own block); above that, the set as far as committed changes
   // go. Block 0 is the genesis set's. Error storage_corrupt or io_error if the history cannot be read.
   Result<std::vector<Validator>> ValidatorsAt(std::uint64_t height) const;
+  // The origin key set that signs checkpoints made by block `height`, from the committed state
+  // (OriginKeysIn, origin_keys.h: the genesis origin_key until a transition takes effect, then
+  // the newest transition's hand-over, else none). Exact up to head + 2, as ValidatorsAt.
+  // Throws StorageError if the history cannot be read.
+  std::optional<OriginKeySet> OriginKeysAt(std::uint64_t height) const;
   // Every committed transition with effective_height <= up_to_height, oldest first (the genesis
   // set is not one). Throws StorageError if the history cannot be read.
   std::vector<ValidatorTransition> ValidatorTransitions(std::uint64_t up_to_height) const;
@@ -320,6 +326,8 @@ class ReadView {
   // The validator set that signs block `height` and the transitions up to a height, as this
   // view's snapshot records them (Ledger::ValidatorsAt). Throw StorageError on a failed read.
   std::vector<Validator> ValidatorsAt(std::uint64_t height) const { return ValidatorsIn(state_, genesis_, height); }
+  // The origin key set in force at `height` in this snapshot (Ledger::OriginKeysAt).
+  std::optional<OriginKeySet> OriginKeysAt(std::uint64_t height) const { return OriginKeysIn(state_, genesis_, height); }
   std::vector<ValidatorTransition> ValidatorTransitions(std::uint64_t up_to_height) const {
     return TransitionsIn(state_, up_to_height);
   }

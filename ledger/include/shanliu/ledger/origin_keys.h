@@ -18,6 +18,7 @@
 
 #include "shanliu/crypto/frost.h"
 #include "shanliu/crypto/keys.h"
+#include "shanliu/pb/shanliu.pb.h"
 #include "shanliu/status.h"
 
 namespace shanliu::ledger {
@@ -54,5 +55,18 @@ nlohmann::json OriginKeySetToJson(const OriginKeySet& keys);
 // listed twice are "frost_malformed"; a threshold other than floor(2n/3) + 1 "frost_bad_threshold";
 // shares that are not one polynomial through the group key CheckPublicKeyPackage's error.
 Result<OriginKeySet> OriginKeySetFromJson(const nlohmann::json& j);
+
+// The hand-over a ValidatorSetChange carries (its origin_key field, docs/rules.md "Validator set
+// changes"): min_signers and, in participant order, each participant's key and verifying share.
+// The group key is not carried: it is always the genesis origin_key.
+pb::OriginKeyHandover OriginKeyHandoverOf(const OriginKeySet& keys);
+// The inverse under `group_key` (the genesis origin_key). Checks only shapes: a key or share that
+// is not 32 bytes, or more than 100 shares, is "frost_malformed". Whether the shares are points
+// on one polynomial through the group key and name the resulting set is the ledger rule's
+// (CheckPublicKeyPackage; executor_validators.cc).
+Result<OriginKeySet> OriginKeySetOfHandover(const pb::OriginKeyHandover& handover, const crypto::PublicKey& group_key);
+// SHA-256 of each share's public_key || verifying_share, in order: the one value a signer compares
+// between the signing summary, `shanliu validators change` and the ceremony's hand-over file.
+Hash256 OriginHandoverDigest(const pb::OriginKeyHandover& handover);
 
 }  // namespace shanliu::ledger

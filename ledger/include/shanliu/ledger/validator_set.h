@@ -40,6 +40,14 @@ struct ValidatorTransition {
   std::vector<Validator> validators;
 };
 
+// A ValidatorSetChange's updates applied to `set` (docs/rules.md "Validator set changes"): power
+// 0 removes, a key of the set with a power is re-weighted in place (an org_id naming another
+// organisation is "duplicate_validator"), a new key with org_id is appended; a key not in the set
+// without org_id, or removed, is "unknown_validator"; an empty result "empty_validator_set", more
+// than 100 validators "too_many_validators". The organisations are the executor's to check. The
+// `shanliu validators change` CLI uses it to show the resulting set before signing.
+Result<std::vector<Validator>> ApplyValidatorUpdates(std::vector<Validator> set, const pb::ValidatorSetChange& change);
+
 // The set that signs block `height` as `view` records it: the newest transition with
 // effective_height <= height, else the genesis set. Block 0 is the genesis set's.
 std::vector<Validator> ValidatorsIn(const StateView& view, const Genesis& genesis, std::uint64_t height);
@@ -82,6 +90,9 @@ Status VerifyHeaderAgainstSet(std::string_view chain_id, const pb::BlockHeader& 
 
 // [{"public_key": hex, "voting_power": n, "org_id": s}, ...]; with_index adds "index" first.
 nlohmann::json ValidatorsToJson(std::span<const Validator> validators, bool with_index);
+// Strict inverse (1 to 100 validators; with_index: each "index" must be its position). Errors
+// "invalid_proof" naming the field under `path`.
+Result<std::vector<Validator>> ValidatorsFromJson(const nlohmann::json& j, bool with_index, const std::string& path);
 // {"effective_height", "header" (every field, as in receipt proofs), "block_hash", "commit",
 // "next_validators"}: the "validator_transitions" entries of every proof the API serves.
 nlohmann::json TransitionsToJson(std::span<const ProvenTransition> transitions);
