@@ -8,6 +8,7 @@
 #include "shanliu/crypto/codec.h"
 #include "shanliu/ledger/genesis.h"
 #include "shanliu/ledger/origin_keys.h"
+#include "frost_sign.h"
 #include "test_chain.h"
 
 using namespace shanliu;
