@@ -364,16 +364,11 @@ Result<std::string> DkgCeremonyPart3(const CeremonyParty& p) {
 namespace shanliu::node {
 namespace {
 
-namespace fs = std::filesystem;
-namespace frost = crypto::frost;
-using nlohmann::json;
-
 constexpr std::string_view kDealingFormat = "shanliu-frost-reshare-dealing-v1";
 constexpr std::string_view kSealedShareFormat = "shanliu-frost-reshare-share-v1";
 constexpr std::string_view kDealingDomain = "shanliu/frost-reshare/dealing/v1";
-constexpr std::size_t kMaxPublicFileBytes = 64 * 1024;  // a 100-share hand-over file is under 20 KiB
-
-Status ReshareMalformed(const std::string& what) { return Status::Error(std::string(errc::kFrostMalformed), what); }
+// The DKG's file limit (kMaxFileBytes) holds public reshare files too: a 100-share hand-over file
+// is under 20 KiB.
 
 // Files names carry a key's first 16 hex digits; CheckReshareParty refuses sets where two collide.
 std::string K16(const crypto::PublicKey& key) { return crypto::ToHex(key).substr(0, 16); }
@@ -389,13 +384,13 @@ Result<json> ReadPublicJson(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return Status::Error("io_error", "cannot read " + path.string());
   std::ifstream in(path, std::ios::binary);
-  std::string text(kMaxPublicFileBytes + 1, '\0');
+  std::string text(kMaxFileBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) return Status::Error("io_error", "cannot read " + path.string());
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxPublicFileBytes) return ReshareMalformed(path.filename().string() + " is over 64 KiB");
+  if (text.size() > kMaxFileBytes) return Malformed(path.filename().string() + " is over 64 KiB");
   json out = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out.is_discarded() || !out.is_object()) return ReshareMalformed(path.filename().string() + " is not a JSON object");
+  if (out.is_discarded() || !out.is_object()) return Malformed(path.filename().string() + " is not a JSON object");
   return out;
 }
 
@@ -429,11 +424,11 @@ Status DistinctPrefixes(const std::vector<crypto::PublicKey>& keys, const std::s
 Status CheckReshareParty(const ReshareParty& p) {
   if (!p.genesis.origin_key) return Status::Error(std::string(errc::kNoOriginKey), "the genesis has no origin_key");
   if (p.current.public_keys.verifying_key != p.genesis.origin_key->verifying_key) {
-    return ReshareMalformed("the current set's group key is not this chain's genesis origin_key");
+    return Malformed("the current set's group key is not this chain's genesis origin_key");
   }
   if (p.current.participants.size() != p.current.public_keys.verifying_shares.size() ||
       p.current.participants.size() < frost::kMinThreshold) {
-    return ReshareMalformed("the current set must list one key per verifying share, at least 2");
+    return Malformed("the current set must list one key per verifying share, at least 2");
   }
   if (p.next.size() < frost::kMinThreshold || p.next.size() > frost::kMaxParticipants) {
     return Status::Error(std::string(errc::kFrostBadThreshold),
@@ -469,7 +464,7 @@ Status CheckReshareHeader(const json& j, std::string_view format, const ReshareP
                           const std::string& name) {
   if (j.value("format", "") != format || j.value("chain_id", "") != p.genesis.chain_id ||
       j.value("context_sha256", "") != crypto::ToHex(crypto::Sha256(context))) {
-    return ReshareMalformed(name + " is not a " + std::string(format) +
+    return Malformed(name + " is not a " + std::string(format) +
                             " file of this chain and this hand-over (current and next sets)");
   }
   return Status::Ok();
@@ -492,7 +487,7 @@ Result<std::vector<crypto::PublicKey>> ReadNextSet(const fs::path& path) {
   auto j = ReadPublicJson(path);
   if (!j.ok()) return j.status();
   if (j->size() != 1 || !j->contains("validators") || !(*j)["validators"].is_array()) {
-    return ReshareMalformed(path.filename().string() + " must be {\"validators\": [hex key, ...]} and nothing else");
+    return Malformed(path.filename().string() + " must be {\"validators\": [hex key, ...]} and nothing else");
   }
   const json& list = (*j)["validators"];
   if (list.size() < frost::kMinThreshold || list.size() > frost::kMaxParticipants) {
@@ -504,7 +499,7 @@ Result<std::vector<crypto::PublicKey>> ReadNextSet(const fs::path& path) {
   for (const json& v : list) {
     auto key = Hex32<crypto::PublicKey>(v, "a next validator key");
     if (!key.ok()) return key.status();
-    if (!crypto::IsValidPublicKey(*key)) return ReshareMalformed(crypto::ToHex(*key) + " is not a valid Ed25519 key");
+    if (!crypto::IsValidPublicKey(*key)) return Malformed(crypto::ToHex(*key) + " is not a valid Ed25519 key");
     if (!seen.insert(*key).second) {
       return Status::Error(std::string(errc::kFrostDuplicateIdentifier), crypto::ToHex(*key) + " is listed twice");
     }
@@ -561,7 +556,7 @@ Result<std::vector<std::size_t>> DealerIndices(const ReshareParty& p,
   if (named) {
     for (const crypto::PublicKey& k : *named) {
       const int i = p.current.ParticipantIndex(k);
-      if (i < 0) return ReshareMalformed("dealer " + crypto::ToHex(k) + " holds no share of the current set");
+      if (i < 0) return Malformed("dealer " + crypto::ToHex(k) + " holds no share of the current set");
       if (!out.insert(static_cast<std::size_t>(i)).second) {
         return Status::Error(std::string(errc::kFrostDuplicateIdentifier), "dealer " + crypto::ToHex(k) + " is named twice");
       }
@@ -575,7 +570,7 @@ Result<std::vector<std::size_t>> DealerIndices(const ReshareParty& p,
     std::size_t i = 0;
     while (i < p.current.participants.size() && DealingName(p.current.participants[i]) != name) ++i;
     if (i == p.current.participants.size()) {
-      return ReshareMalformed(name + " is a dealing from a key that holds no share of the current set");
+      return Malformed(name + " is a dealing from a key that holds no share of the current set");
     }
     out.insert(i);
   }
@@ -596,13 +591,13 @@ Result<frost::ReshareDealing> ReadDealing(const ReshareParty& p, ByteView contex
   auto j = ReadPublicJson(p.dir / name);
   if (!j.ok()) return MissingAsTooFew(j.status(), name);
   SHANLIU_RETURN_IF_ERROR(CheckReshareHeader(*j, kDealingFormat, p, context, name));
-  if (j->value("dealer", "") != crypto::ToHex(key)) return ReshareMalformed(name + " names another dealer");
+  if (j->value("dealer", "") != crypto::ToHex(key)) return Malformed(name + " names another dealer");
   auto commitment = Points((*j)["commitment"], ledger::OriginThreshold(p.next.size()), name + " commitment");
   if (!commitment.ok()) return commitment.status();
   const json& signature_hex = (*j)["signature"];
   auto signature = signature_hex.is_string() ? crypto::FromHex(signature_hex.get<std::string>())
-                                             : Result<Bytes>(ReshareMalformed(""));
-  if (!signature.ok() || signature->size() != 64) return ReshareMalformed(name + " signature must be 64 bytes of hex");
+                                             : Result<Bytes>(Malformed(""));
+  if (!signature.ok() || signature->size() != 64) return Malformed(name + " signature must be 64 bytes of hex");
   crypto::Signature s{};
   std::copy(signature->begin(), signature->end(), s.begin());
   if (!crypto::Verify(key, kDealingDomain, DealingSignedBytes(context, key, *commitment), s)) {
@@ -642,25 +637,25 @@ Result<frost::SecretScalar> OpenResharedShare(const ReshareParty& p, ByteView co
   if (!j.ok()) return MissingAsTooFew(j.status(), name);
   SHANLIU_RETURN_IF_ERROR(CheckReshareHeader(*j, kSealedShareFormat, p, context, name));
   if (j->value("from", "") != crypto::ToHex(from) || j->value("to", "") != crypto::ToHex(to)) {
-    return ReshareMalformed(name + " is addressed from or to another validator");
+    return Malformed(name + " is addressed from or to another validator");
   }
   const json& sealed_text = (*j)["sealed"];
   auto sealed = sealed_text.is_string() ? crypto::FromBase64(sealed_text.get<std::string>())
-                                        : Result<Bytes>(ReshareMalformed(""));
-  if (!sealed.ok()) return ReshareMalformed(name + " sealed must be base64");
+                                        : Result<Bytes>(Malformed(""));
+  if (!sealed.ok()) return Malformed(name + " sealed must be base64");
   auto opened = crypto::OpenSealedWithEd25519(p.key, *sealed);
   if (!opened.ok()) {
-    return ReshareMalformed(name + " is not sealed to this validator's key, or was altered (" + opened.status().message() + ")");
+    return Malformed(name + " is not sealed to this validator's key, or was altered (" + opened.status().message() + ")");
   }
   frost::ScalarBytes share{};
   const Bytes expected = ReshareEnvelope(context, from, to, share);
   const bool bound = opened->size() == expected.size() && std::equal(expected.begin(), expected.end() - 32, opened->begin());
   if (bound) std::copy(opened->end() - 32, opened->end(), share.begin());
   sodium_memzero(opened->data(), opened->size());
-  if (!bound) return ReshareMalformed(name + " was sealed for another hand-over, dealer or recipient");
+  if (!bound) return Malformed(name + " was sealed for another hand-over, dealer or recipient");
   auto scalar = frost::SecretScalar::Parse(share);
   sodium_memzero(share.data(), share.size());
-  if (!scalar.ok()) return ReshareMalformed(ParticipantId(dealer).ToString() + ": " + name + " holds no canonical scalar");
+  if (!scalar.ok()) return Malformed(ParticipantId(dealer).ToString() + ": " + name + " holds no canonical scalar");
   return *scalar;
 }
 
