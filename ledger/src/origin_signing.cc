@@ -20,11 +20,6 @@ Status Code(std::string_view code, const std::string& what) { return Status::Err
 
 std::string Name(std::uint32_t participant) { return "participant " + std::to_string(participant); }
 
-bool SameKeys(const OriginKeySet& a, const OriginKeySet& b) {
-  return a.participants == b.participants && a.public_keys.verifying_shares == b.public_keys.verifying_shares &&
-         a.public_keys.min_signers == b.public_keys.min_signers;
-}
-
 std::size_t Count(const OriginEpoch& epoch) { return epoch.keys.participants.size(); }
 
 bool ValidPoints(const frost::SigningCommitments& c) {
@@ -79,7 +74,7 @@ Result<OriginSigner::Session*> OriginSigner::SessionFor(const CheckpointRef& che
   if (it != sessions_.end()) {
     // Peers resolve a checkpoint's epoch from committed state, so they agree; a message resolved
     // to another set (a peer ahead across a hand-over) waits for nothing and is refused.
-    if (it->second.epoch != epoch && !SameKeys(it->second.epoch->keys, epoch->keys)) {
+    if (it->second.epoch != epoch && !SameOriginKeys(it->second.epoch->keys, epoch->keys)) {
       return Code(errc::kStaleCheckpoint, "log size " + std::to_string(checkpoint.log_size) +
                                               " is being signed by another origin key set");
     }

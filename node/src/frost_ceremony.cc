@@ -286,6 +286,31 @@ Result<frost::DkgRound2Secret> ReadRound2Secret(const CeremonyParty& p, std::uin
   return secret;
 }
 
+// The 32-byte share at the end of `file`'s base64 "sealed" field, opened with this validator's key
+// and checked against `envelope`: the bytes the sender bound in front of it (computed with a zero
+// share). `sealed_for` names, in the error, what a foreign envelope binds.
+Result<frost::SecretScalar> OpenSealedShare(const crypto::KeyPair& key, const json& file, const std::string& name,
+                                            const Bytes& envelope, std::string_view sealed_for) {
+  const auto sealed_text = file.find("sealed");
+  auto sealed = sealed_text != file.end() && sealed_text->is_string()
+                    ? crypto::FromBase64(sealed_text->get<std::string>())
+                    : Result<Bytes>(Malformed(""));
+  if (!sealed.ok()) return Malformed(name + " sealed must be base64");
+  auto opened = crypto::OpenSealedWithEd25519(key, *sealed);
+  if (!opened.ok()) {
+    return Malformed(name + " is not sealed to this validator's key, or was altered (" + opened.status().message() + ")");
+  }
+  frost::ScalarBytes share{};
+  const bool bound = opened->size() == envelope.size() && std::equal(envelope.begin(), envelope.end() - 32, opened->begin());
+  if (bound) std::copy(opened->end() - 32, opened->end(), share.begin());
+  sodium_memzero(opened->data(), opened->size());
+  if (!bound) return Malformed(name + " was sealed for another " + std::string(sealed_for));
+  auto scalar = frost::SecretScalar::Parse(share);
+  sodium_memzero(share.data(), share.size());
+  if (!scalar.ok()) return Malformed(name + " holds no canonical scalar");
+  return *scalar;
+}
+
 // The share validator `from` sealed to this one, opened and checked against its envelope.
 Result<frost::DkgRound2Package> OpenShare(const CeremonyParty& p, std::uint32_t from, std::uint32_t own) {
   const std::string name = "round2-" + V(from) + "-to-" + V(own) + ".json";
@@ -300,22 +325,8 @@ Result<frost::DkgRound2Package> OpenShare(const CeremonyParty& p, std::uint32_t 
   if (j->value("from", -1) != static_cast<int>(from) || j->value("to", -1) != static_cast<int>(own)) {
     return Malformed(name + " is addressed from or to another validator");
   }
-  const json& sealed_text = (*j)["sealed"];
-  auto sealed = sealed_text.is_string() ? crypto::FromBase64(sealed_text.get<std::string>()) : Result<Bytes>(Malformed(""));
-  if (!sealed.ok()) return Malformed(name + " sealed must be base64");
-  auto opened = crypto::OpenSealedWithEd25519(p.key, *sealed);
-  if (!opened.ok()) {
-    return Malformed(name + " is not sealed to this validator's key, or was altered (" + opened.status().message() + ")");
-  }
-  frost::ScalarBytes share{};
-  const Bytes expected_head = ShareEnvelope(p, from, own, share);
-  const bool bound = opened->size() == expected_head.size() &&
-                     std::equal(expected_head.begin(), expected_head.end() - 32, opened->begin());
-  if (bound) std::copy(opened->end() - 32, opened->end(), share.begin());
-  sodium_memzero(opened->data(), opened->size());
-  if (!bound) return Malformed(name + " was sealed for another ceremony, sender or recipient");
-  auto scalar = frost::SecretScalar::Parse(share);
-  sodium_memzero(share.data(), share.size());
+  frost::ScalarBytes zero{};
+  auto scalar = OpenSealedShare(p.key, *j, name, ShareEnvelope(p, from, own, zero), "ceremony, sender or recipient");
   if (!scalar.ok()) return scalar.status();
   return frost::DkgRound2Package{*scalar};
 }
@@ -639,24 +650,8 @@ Result<frost::SecretScalar> OpenResharedShare(const ReshareParty& p, ByteView co
   if (j->value("from", "") != crypto::ToHex(from) || j->value("to", "") != crypto::ToHex(to)) {
     return Malformed(name + " is addressed from or to another validator");
   }
-  const json& sealed_text = (*j)["sealed"];
-  auto sealed = sealed_text.is_string() ? crypto::FromBase64(sealed_text.get<std::string>())
-                                        : Result<Bytes>(Malformed(""));
-  if (!sealed.ok()) return Malformed(name + " sealed must be base64");
-  auto opened = crypto::OpenSealedWithEd25519(p.key, *sealed);
-  if (!opened.ok()) {
-    return Malformed(name + " is not sealed to this validator's key, or was altered (" + opened.status().message() + ")");
-  }
-  frost::ScalarBytes share{};
-  const Bytes expected = ReshareEnvelope(context, from, to, share);
-  const bool bound = opened->size() == expected.size() && std::equal(expected.begin(), expected.end() - 32, opened->begin());
-  if (bound) std::copy(opened->end() - 32, opened->end(), share.begin());
-  sodium_memzero(opened->data(), opened->size());
-  if (!bound) return Malformed(name + " was sealed for another hand-over, dealer or recipient");
-  auto scalar = frost::SecretScalar::Parse(share);
-  sodium_memzero(share.data(), share.size());
-  if (!scalar.ok()) return Malformed(ParticipantId(dealer).ToString() + ": " + name + " holds no canonical scalar");
-  return *scalar;
+  frost::ScalarBytes zero{};
+  return OpenSealedShare(p.key, *j, name, ReshareEnvelope(context, from, to, zero), "hand-over, dealer or recipient");
 }
 
 // The new share file, then the public hand-over beside it; neither stays when the other fails.

@@ -10,14 +10,9 @@
 namespace shanliu::node {
 namespace {
 
-bool SameKeys(const ledger::OriginKeySet& a, const ledger::OriginKeySet& b) {
-  return a.participants == b.participants && a.public_keys.verifying_shares == b.public_keys.verifying_shares &&
-         a.public_keys.min_signers == b.public_keys.min_signers;
-}
-
 bool SameKeys(const std::optional<ledger::OriginKeySet>& a, const std::optional<ledger::OriginKeySet>& b) {
   if (!a || !b) return !a && !b;
-  return SameKeys(*a, *b);
+  return ledger::SameOriginKeys(*a, *b);
 }
 
 }  // namespace
@@ -48,15 +43,14 @@ ledger::OriginEpochPtr OriginEpochs::ForLogSize(std::uint64_t log_size) {
   std::optional<ledger::OriginKeySet> keys;
   try {
     const std::shared_ptr<const ledger::ReadView> view = ledger_.Read();
-    const ledger::Genesis& genesis = ledger_.genesis();
     if (log_size <= view->head().log_size()) {
       auto signers = view->CheckpointSignersAt(log_size);
       if (!signers.ok()) return nullptr;
-      keys = ledger::OriginKeysIn(view->state(), genesis, signers->height);
+      keys = view->OriginKeysAt(signers->height);
     } else {
       const std::uint64_t next = view->head().height() + 1;
-      keys = ledger::OriginKeysIn(view->state(), genesis, next);
-      if (!SameKeys(keys, ledger::OriginKeysIn(view->state(), genesis, next + 1))) return nullptr;
+      keys = view->OriginKeysAt(next);
+      if (!SameKeys(keys, view->OriginKeysAt(next + 1))) return nullptr;
     }
   } catch (const ledger::StorageError& e) {
     LogEvent("error", "origin_keys_unreadable", {{"error", e.what()}});
@@ -69,7 +63,7 @@ ledger::OriginEpochPtr OriginEpochs::ForLogSize(std::uint64_t log_size) {
 ledger::OriginEpochPtr OriginEpochs::Cached(ledger::OriginKeySet keys) {
   std::lock_guard lock(mutex_);
   for (const ledger::OriginEpochPtr& e : epochs_) {
-    if (SameKeys(e->keys, keys)) return e;
+    if (ledger::SameOriginKeys(e->keys, keys)) return e;
   }
   Status mismatch = Status::Ok();
   ledger::OriginEpochPtr epoch = ledger::MakeOriginEpoch(keys, own_key_, shares_, &mismatch);

@@ -20,6 +20,7 @@
 #include "shanliu/ledger/origin_signing.h"
 #include "shanliu/ledger/witness.h"
 #include "frost_sign.h"
+#include "origin_epochs.h"  // node/src
 #include "test_chain.h"
 
 using namespace shanliu;
@@ -338,6 +339,73 @@ TEST_CASE("share files are private, typed on bad input, and must match the genes
   fs::permissions(path, fs::perms::group_read, fs::perm_options::add);
   CHECK(frost::ReadShareFile(path).status().code() == "insecure_key_file");
   fs::remove_all(dir);
+}
+
+TEST_CASE("a node reads every origin share file beside its key, in name order, and refuses an unsafe one") {
+  const Group group = FourWithOriginKey();
+  shanliu::testing::TempDir dir;
+  auto none = node::ReadOriginShares(dir.path());
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  REQUIRE(frost::WriteShareFile(dir.path() / "origin-b.share", 3, group.keys[2].signing_share).ok());
+  REQUIRE(frost::WriteShareFile(dir.path() / "origin.share", 2, group.keys[1].signing_share).ok());
+  // Not share files by name: a backup copy and the node's own key.
+  REQUIRE(crypto::WriteSecretFile(dir.path() / "origin.share.bak", "not a share").ok());
+  REQUIRE(crypto::WriteSecretFile(dir.path() / "node.key", "not a share").ok());
+  auto two = node::ReadOriginShares(dir.path());
+  REQUIRE(two.ok());
+  REQUIRE(two->size() == 2);
+  CHECK((*two)[0].first == *frost::Identifier::FromIndex(3));  // "origin-b.share" sorts first
+  CHECK((*two)[1].first == *frost::Identifier::FromIndex(2));
+  CHECK((*two)[1].second.bytes() == group.keys[1].signing_share.bytes());
+
+  SUBCASE("a group-readable share file stops the read, naming the file") {
+    fs::permissions(dir.path() / "origin-b.share", fs::perms::group_read, fs::perm_options::add);
+    auto read = node::ReadOriginShares(dir.path());
+    CHECK(read.status().code() == "insecure_key_file");
+    CHECK(read.status().message().find("origin-b.share") != std::string::npos);
+  }
+  SUBCASE("a malformed share file stops the read") {
+    REQUIRE(crypto::WriteSecretFile(dir.path() / "origin-c.share", "shanliu-frost-share-v1\n2\n").ok());
+    CHECK(node::ReadOriginShares(dir.path()).status().code() == "invalid_key_file");
+  }
+  SUBCASE("a missing directory is an error, not an empty list") {
+    CHECK(node::ReadOriginShares(dir.path() / "absent").status().code() == "invalid_key_file");
+  }
+}
+
+TEST_CASE("a node resolves the genesis set for a checkpoint and finds its share, also one installed late") {
+  const Group group = FourWithOriginKey();
+  shanliu::testing::TempDir dir;
+  auto ledger = ledger::Ledger::Open(dir.path(), group.genesis, {});
+  REQUIRE(ledger.ok());
+  shanliu::testing::TempDir share_dir;
+  const fs::path& shares = share_dir.path();
+  const crypto::PublicKey own = TestKey("validator-1").public_key;
+
+  // No share file at first: the node is listed (it cosigns) but holds no share of the set.
+  node::OriginEpochs without(**ledger, own, {}, {});
+  const ledger::OriginEpochPtr bare = without.ForLogSize(0);
+  REQUIRE(bare);
+  CHECK(bare->own_index == std::optional<std::uint32_t>(1));
+  CHECK(!bare->key);
+  CHECK(without.ForLogSize(0) == bare);  // cached: one epoch per set
+
+  // The share installed in the directory before the set is first resolved is read then.
+  REQUIRE(frost::WriteShareFile(shares / "origin.share", 2, group.keys[1].signing_share).ok());
+  node::OriginEpochs late(**ledger, own, {}, shares);
+  const ledger::OriginEpochPtr epoch = late.ForLogSize(0);
+  REQUIRE(epoch);
+  REQUIRE(epoch->key);
+  CHECK(epoch->key->signing_share.bytes() == group.keys[1].signing_share.bytes());
+  // A log size beyond the head: the next two heights have the same set, so it is that one.
+  CHECK(late.ForLogSize(1) == epoch);
+  // A node that is not a validator holds no part.
+  node::OriginEpochs outsider(**ledger, TestKey("someone").public_key, {}, shares);
+  const ledger::OriginEpochPtr theirs = outsider.ForLogSize(0);
+  REQUIRE(theirs);
+  CHECK(!theirs->own_index);
+  CHECK(!theirs->key);
 }
 
 namespace {

@@ -39,6 +39,13 @@ struct OriginKeySet {
   }
 };
 
+// Whether two sets are the same signing group: the same holders, verifying shares and threshold.
+// (The group key itself is the genesis key in every set.)
+inline bool SameOriginKeys(const OriginKeySet& a, const OriginKeySet& b) {
+  return a.participants == b.participants && a.public_keys.verifying_shares == b.public_keys.verifying_shares &&
+         a.public_keys.min_signers == b.public_keys.min_signers;
+}
+
 // The origin key set that signs checkpoints made by block `height` (the rules above), as `view`
 // records the validator-set transitions. Throws StorageError on a failed read.
 std::optional<OriginKeySet> OriginKeysIn(const StateView& view, const Genesis& genesis, std::uint64_t height);
