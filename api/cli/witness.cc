@@ -18,9 +18,10 @@ A C2SP tlog-witness (c2sp.org/tlog-witness): POST /add-checkpoint takes "old <si
 consistency proof and a checkpoint note, checks it against the log's policy and what it cosigned
 before (kept durably in DIR), and answers with its cosignature/v1 line. GET / lists the logs.
 
-A log's policy: cosignatures of the genesis validators holding more than 2/3 of the voting
-power (--log, the chain's genesis.json), or an Ed25519 signed-note signature by a key named after
-the origin (--log-vkey ORIGIN=VKEY, VKEY = <origin>+<hex key ID>+<base64(0x01 || key)>).
+A log's policy: with --log (the chain's genesis.json), cosignatures of the genesis validators
+holding more than 2/3 of the voting power, or the origin line of the genesis origin_key (the
+validators' threshold key, which survives validator-set changes); with --log-vkey ORIGIN=VKEY
+(VKEY = <origin>+<hex key ID>+<base64(0x01 || key)>), an Ed25519 signed-note signature by that key.
 
   serve   run the witness until SIGINT or SIGTERM
   vkey    print the witness's verifier key (<name>+<key ID>+<base64(0x04 || key)>) to give to

@@ -188,9 +188,13 @@ Status CheckLogPolicy(const Note& note, const LogPolicy& policy) {
   if (policy.genesis) {
     auto verified = VerifyCheckpointNote(note, *policy.genesis);
     if (!verified.ok()) return verified.status();
-    by_validators = verified->supermajority;
+    // The genesis origin key's line (checked against the genesis file above) stands for the
+    // validators: a set change that hands the key over keeps it, where the genesis set's own
+    // cosignatures stop reaching 2/3 once enough of its validators have left.
+    by_validators = verified->supermajority || verified->origin_signed;
     validators_why = "validators holding " + std::to_string(verified->cosigned_power) + " of " +
                      std::to_string(verified->total_power) + " voting power cosigned (more than 2/3 needed)";
+    if (policy.genesis->origin_key) validators_why += " and the genesis origin key did not sign";
   }
   if (by_keys.ok() || by_validators) return Status::Ok();
   return Status::Error("insufficient_signatures", validators_why + "; " + by_keys.message());

@@ -548,6 +548,33 @@ TEST_CASE("the origin line rides on notes cosigned by a set other than genesis")
   CHECK(against_genesis->origin_signed);
   CHECK_FALSE(against_genesis->supermajority);
   CHECK(against_genesis->ignored.size() == 1);
+
+  // A witness configured with the genesis file alone (shanliu witness --log genesis.json) knows no
+  // heights: the genesis set's 2 of 4 do not suffice, the origin line does.
+  const ledger::LogPolicy policy = ledger::GenesisLogPolicy(g);
+  auto note = ledger::ParseNote(best->note);
+  REQUIRE(note.ok());
+  CHECK(ledger::CheckLogPolicy(*note, policy).ok());
+  const std::string line = ledger::OriginSignatureLine(g, signature);
+  REQUIRE(best->note.find(line) != std::string::npos);
+  std::string without_origin = best->note;
+  without_origin.erase(without_origin.find(line), line.size());
+  auto bare = ledger::ParseNote(without_origin);
+  REQUIRE(bare.ok());
+  const Status refused = ledger::CheckLogPolicy(*bare, policy);
+  CHECK(refused.code() == "insufficient_signatures");
+  CHECK(refused.message().find("the genesis origin key did not sign") != std::string::npos);
+  crypto::Signature forged = signature;
+  forged[7] ^= 1;
+  std::string tampered = best->note;
+  tampered.replace(tampered.find(line), line.size(), ledger::OriginSignatureLine(g, forged));
+  auto bad = ledger::ParseNote(tampered);
+  REQUIRE(bad.ok());
+  CHECK(ledger::CheckLogPolicy(*bad, policy).code() == "bad_cosignature");
+  // Without an origin key in genesis the policy is the validators' alone.
+  ledger::Genesis no_key = g;
+  no_key.origin_key.reset();
+  CHECK(ledger::CheckLogPolicy(*bare, ledger::GenesisLogPolicy(no_key)).code() == "insufficient_signatures");
 }
 
 namespace {

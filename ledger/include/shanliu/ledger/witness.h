@@ -78,15 +78,18 @@ std::string FormatAddCheckpointRequest(const AddCheckpointRequest& request);
 
 struct LogPolicy {
   std::string origin;
-  std::optional<Genesis> genesis;            // validators' cosignatures (> 2/3 of the power)
+  // The genesis validators' cosignatures (> 2/3 of the power), or the origin line of the genesis
+  // origin key when the genesis has one (VerifyCheckpointNote's origin_signed).
+  std::optional<Genesis> genesis;
   std::vector<NoteVerifierKey> origin_keys;  // Ed25519 keys named after the origin
 };
-// A policy for a Shanliu chain: origin = CheckpointOrigin(genesis), validators' cosignatures.
+// A policy for a Shanliu chain: origin = CheckpointOrigin(genesis), the genesis validators'
+// cosignatures or its origin key's line.
 LogPolicy GenesisLogPolicy(const Genesis& genesis);
 
 // Ok when the note satisfies the policy. Errors: "bad_cosignature" (a trusted key's line does not
-// verify), "insufficient_signatures" (no trusted key signed, or the validators who did hold 2/3
-// of the power or less). The note's origin must be the policy's (asserted by the caller's lookup).
+// verify), "insufficient_signatures" (no trusted key signed, the genesis origin key did not, and
+// the genesis validators who did hold 2/3 of the power or less). The note's origin must be the policy's (asserted by the caller's lookup).
 Status CheckLogPolicy(const Note& note, const LogPolicy& policy);
 
 // What the witness last cosigned for an origin.
