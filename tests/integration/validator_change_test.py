@@ -20,7 +20,9 @@ set"): before it, the validators run `shanliu-node frost-reshare part1|part2` ov
 participant installs its new share beside its node key, and the change carries the hand-over file
 (`--origin-key`). After each change the note of a block in the new set carries an origin line that
 verifies as plain Ed25519 (Python's `cryptography`, not our code) under the GENESIS group key: the
-same key a standard witness was configured with at genesis.
+same key a standard witness was configured with at genesis. After the second change a witness
+configured with genesis.json alone cosigns such a note on its origin line (two validators' lines
+beside it, not 2/3 of the genesis power) and refuses it without that line.
 """
 import base64
 import hashlib
@@ -182,6 +184,42 @@ def origin_signed_from(net, from_height):
         raise Failure("the origin line does not verify under the genesis group key")
     print(f"     the note of block {cp['note_checkpoint']['height']} carries an origin line that verifies under "
           f"the genesis group key")
+    return cp
+
+
+def genesis_witness_follows(net, cp):
+    """A `shanliu witness serve --log genesis.json` (configured with the genesis file alone, no
+    vkey) is given the note of a block in the set after both changes, cut down to two validators'
+    lines: not 2/3 of the genesis power, so only the origin line can carry it. It cosigns that
+    note, and refuses the same note without its origin line (403)."""
+    body, sigs = cp["note"].split("\n\n", 1)
+    origin_prefix = "\u2014 " + cp["origin"] + " "
+    lines = [l for l in sigs.split("\n") if l]
+    origin = [l for l in lines if l.startswith(origin_prefix)]
+    others = [l for l in lines if not l.startswith(origin_prefix)][:2]
+    check(len(origin) == 1 and len(others) == 2, f"an origin line and two cosignatures: {cp['note']}")
+    key = os.path.join(net.ws.dir, "witness.key")
+    net.ws.run("shanliu", "keygen", "--out", key)
+    port = net.base + 57  # the devnet's six nodes use base .. base + 51
+    log = open(os.path.join(net.ws.dir, "witness.log"), "ab")
+    witness = subprocess.Popen(
+        [os.path.join(net.ws.bin, "shanliu"), "witness", "serve", "--name", "witness.example/w", "--key", key,
+         "--state", os.path.join(net.ws.dir, "witness-state"), "--listen", f"127.0.0.1:{port}",
+         "--log", os.path.join(net.dir, "genesis.json")], stdout=log, stderr=log)
+    net.ws.nodes.append(witness)
+    url = f"http://127.0.0.1:{port}"
+    wait_for("the witness to serve", lambda: witness.poll() is not None or http("GET", url + "/", timeout=2)[0] == 200,
+             timeout=30)
+    check(witness.poll() is None, "the witness is running")
+    without = body + "\n\n" + "".join(l + "\n" for l in others)
+    status, _, text = http("POST", url + "/add-checkpoint", "old 0\n\n" + without, "text/plain")
+    check(status == 403, f"two validators' lines without the origin line are refused: {status} {text!r}")
+    with_origin = body + "\n\n" + "".join(l + "\n" for l in others + origin)
+    status, _, text = http("POST", url + "/add-checkpoint", "old 0\n\n" + with_origin, "text/plain")
+    check(status == 200 and text.decode().startswith("\u2014 witness.example/w "),
+          f"the genesis-configured witness cosigns on the origin line: {status} {text!r}")
+    print(f"     a witness configured with genesis.json alone cosigned the note of block "
+          f"{cp['note_checkpoint']['height']} on its origin line (and refused it without)")
 
 
 def change_validators(net, update, signers, effective_height, origin_key=None):
@@ -258,7 +296,7 @@ def step_remove(net, state):
     state["e2"] = e2
     print(f"     E2={e2}: no signature of node3 in blocks {e2}..{head}; node3 follows at {net.height(3)}")
     checkpoint_verifies(net, e2, signer=state["keys"][STANDBY], not_signer=removed)
-    origin_signed_from(net, e2)
+    genesis_witness_follows(net, origin_signed_from(net, e2))
 
 
 def checkpoint_verifies(net, from_height, signer=None, not_signer=None):
