@@ -124,6 +124,25 @@ class Workspace:
             time.sleep(0.1)
         raise Failure("node did not become healthy")
 
+    def start_witness(self, name, key, state, port, *policy):
+        """Starts `shanliu witness serve` on 127.0.0.1:port with the policy options given (--log
+        FILE, --log-vkey O=VKEY) and waits until it serves GET /; returns (process, url)."""
+        log = open(os.path.join(self.dir, "witness.log"), "ab")
+        proc = subprocess.Popen([os.path.join(self.bin, "shanliu"), "witness", "serve", "--name", name, "--key", key,
+                                 "--state", state, "--listen", f"127.0.0.1:{port}", *policy], stdout=log, stderr=log)
+        self.nodes.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            check(proc.poll() is None, f"the witness exited with {proc.returncode}; log {self.dir}/witness.log")
+            try:
+                if http("GET", url + "/", timeout=2)[0] == 200:
+                    return proc, url
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Failure("the witness did not start")
+
     def stop_node(self, proc, sig=signal.SIGTERM):
         proc.send_signal(sig)
         try:

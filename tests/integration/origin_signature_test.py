@@ -10,9 +10,7 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -89,16 +87,8 @@ def start_witness(net):
     port = net.base + 90
     key = os.path.join(net.ws.dir, "witness.key")
     net.ws.run("shanliu", "keygen", "--out", key)
-    log = open(os.path.join(net.ws.dir, "witness.log"), "ab")
-    net.witness = subprocess.Popen(
-        [os.path.join(net.ws.bin, "shanliu"), "witness", "serve", "--name", WITNESS, "--key", key, "--state",
-         os.path.join(net.ws.dir, "witness-state"), "--listen", f"127.0.0.1:{port}",
-         "--log-vkey", f"{net.origin}={net.vkey}"], stdout=log, stderr=log)
-    net.ws.nodes.append(net.witness)
-    net.witness_url = f"http://127.0.0.1:{port}"
-    wait_for("the witness to serve", lambda: net.witness.poll() is not None or
-             http("GET", net.witness_url + "/", timeout=2)[0] == 200, timeout=30)
-    check(net.witness.poll() is None, "the witness is running")
+    net.witness, net.witness_url = net.ws.start_witness(WITNESS, key, os.path.join(net.ws.dir, "witness-state"), port,
+                                                       "--log-vkey", f"{net.origin}={net.vkey}")
 
 
 def test_witness_with_only_the_origin_key_cosigns(net):

@@ -201,16 +201,8 @@ def genesis_witness_follows(net, cp):
     key = os.path.join(net.ws.dir, "witness.key")
     net.ws.run("shanliu", "keygen", "--out", key)
     port = net.base + 57  # the devnet's six nodes use base .. base + 51
-    log = open(os.path.join(net.ws.dir, "witness.log"), "ab")
-    witness = subprocess.Popen(
-        [os.path.join(net.ws.bin, "shanliu"), "witness", "serve", "--name", "witness.example/w", "--key", key,
-         "--state", os.path.join(net.ws.dir, "witness-state"), "--listen", f"127.0.0.1:{port}",
-         "--log", os.path.join(net.dir, "genesis.json")], stdout=log, stderr=log)
-    net.ws.nodes.append(witness)
-    url = f"http://127.0.0.1:{port}"
-    wait_for("the witness to serve", lambda: witness.poll() is not None or http("GET", url + "/", timeout=2)[0] == 200,
-             timeout=30)
-    check(witness.poll() is None, "the witness is running")
+    _, url = net.ws.start_witness("witness.example/w", key, os.path.join(net.ws.dir, "witness-state"), port,
+                                  "--log", os.path.join(net.dir, "genesis.json"))
     without = body + "\n\n" + "".join(l + "\n" for l in others)
     status, _, text = http("POST", url + "/add-checkpoint", "old 0\n\n" + without, "text/plain")
     check(status == 403, f"two validators' lines without the origin line are refused: {status} {text!r}")

@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -32,21 +31,7 @@ class Ctx:
         self.saved = {}  # log size -> note
 
     def start_witness(self):
-        log = open(os.path.join(self.ws.dir, "witness.log"), "ab")
-        self.witness = subprocess.Popen(
-            [os.path.join(self.ws.bin, "shanliu"), "witness", "serve", "--name", WITNESS, "--key", self.key,
-             "--state", self.state, "--listen", f"127.0.0.1:{self.witness_port}", "--log", self.genesis],
-            stdout=log, stderr=log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            check(self.witness.poll() is None, f"the witness exited with {self.witness.returncode}")
-            try:
-                if http("GET", self.witness_url + "/", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise Failure("the witness did not start")
+        self.witness, _ = self.ws.start_witness(WITNESS, self.key, self.state, self.witness_port, "--log", self.genesis)
 
     def stop_witness(self):
         self.witness.send_signal(signal.SIGTERM)

@@ -89,7 +89,8 @@ LogPolicy GenesisLogPolicy(const Genesis& genesis);
 
 // Ok when the note satisfies the policy. Errors: "bad_cosignature" (a trusted key's line does not
 // verify), "insufficient_signatures" (no trusted key signed, the genesis origin key did not, and
-// the genesis validators who did hold 2/3 of the power or less). The note's origin must be the policy's (asserted by the caller's lookup).
+// the genesis validators who did hold 2/3 of the power or less). The note's origin must be the
+// policy's (asserted by the caller's lookup).
 Status CheckLogPolicy(const Note& note, const LogPolicy& policy);
 
 // What the witness last cosigned for an origin.
