@@ -345,7 +345,7 @@ void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash
   for ([[maybe_unused]] const auto& [key, value] : out.writes) assert(smt::InStateMap(key));
   // Only genesis writes the origin key row; a tx rule that touched it would be a bug.
   if (out.writes.contains(keys::kOriginKey)) throw std::logic_error("a block wrote the genesis origin_key row");
-  const Hash256 state_root = smt::Apply(CommittedNodes(), out.writes, &out.state_nodes);
+  const Hash256 state_root = smt::Apply(CommittedNodes(), out.writes, &out.state_nodes, parallel_);
 
   const std::uint64_t log_size = prev.log_size() + leaf_hashes.size();
   pb::BlockHeader& h = *out.block.mutable_header();

@@ -22,6 +22,8 @@
 #include <array>
 #include <cassert>
 #include <cstring>
+#include <exception>
+#include <memory>
 #include <unordered_map>
 
 #include "shanliu/crypto/codec.h"
@@ -165,6 +167,17 @@ Node DecodeNode(std::string_view v) {
   return n;
 }
 
+// A large update is split at depth kSplitDepth into 2^kSplitDepth subtrees updated in parallel.
+// The depth starts a page, so each subtree's pages are its own; the root page holds everything
+// above it. Below kMinParallelChanges changes the hand-off costs more than it saves.
+constexpr std::size_t kSplitDepth = 4;
+constexpr std::size_t kSplitWays = std::size_t{1} << kSplitDepth;
+constexpr std::size_t kMinParallelChanges = 512;
+static_assert(kSplitDepth == kShallowPageLevels && kSplitDepth < 8);
+
+// Which subtree of the split a path (or a prefix at least kSplitDepth deep) is in: its first bits.
+std::size_t SplitIndex(const Hash256& path) { return path[0] >> (8 - kSplitDepth); }
+
 // One page in memory: its nodes in increasing heap index.
 struct Page {
   struct Entry {
@@ -250,12 +263,19 @@ class Pages {
     page.dirty = true;
   }
 
+  // From now on pages at depth kSplitDepth and below live in one Pages per kSplitDepth-bit prefix
+  // (Sub), so that the subtrees can be updated on different threads: no two of them share a page.
+  void Split() {
+    assert(subs_.empty() && pages_.size() == 1);  // only the root page is loaded
+    subs_.reserve(kSplitWays);
+    for (std::size_t i = 0; i < kSplitWays; ++i) subs_.push_back(std::make_unique<Pages>(read_));
+  }
+  Pages& Sub(std::size_t index) { return *subs_.at(index); }
+
   // The changed pages as writes, in key order (so a block's batch does not depend on hashing).
   void Flush(NodeWrites* out) {
     std::vector<std::pair<const std::string*, const Page*>> dirty;
-    for (const auto& [key, page] : pages_) {
-      if (page.dirty) dirty.emplace_back(&key, &page);
-    }
+    CollectDirty(dirty);
     std::sort(dirty.begin(), dirty.end(), [](const auto& x, const auto& y) { return *x.first < *y.first; });
     out->reserve(out->size() + dirty.size());
     for (const auto& [key, page] : dirty) {
@@ -276,7 +296,15 @@ class Pages {
     Hash256 prefix{};
   };
 
+  void CollectDirty(std::vector<std::pair<const std::string*, const Page*>>& dirty) const {
+    for (const auto& [key, page] : pages_) {
+      if (page.dirty) dirty.emplace_back(&key, &page);
+    }
+    for (const auto& sub : subs_) sub->CollectDirty(dirty);
+  }
+
   Page& Load(std::size_t depth, const Hash256& prefix) {
+    if (depth >= kSplitDepth && !subs_.empty()) return subs_[SplitIndex(prefix)]->Load(depth, prefix);
     const std::size_t page_depth = PageDepth(depth);
     Recent& recent = recent_[PageOrdinal(page_depth)];
     if (recent.page != nullptr && SamePrefix(recent.prefix, prefix, page_depth)) return *recent.page;
@@ -292,6 +320,7 @@ class Pages {
   const NodeReader& read_;
   std::unordered_map<std::string, Page> pages_;
   std::array<Recent, kPageCount> recent_{};
+  std::vector<std::unique_ptr<Pages>> subs_;  // after Split: the subtrees' pages
 };
 
 // One change to the map: the leaf at `path` gets `value` (a value hash) or goes (nullopt).
@@ -302,7 +331,10 @@ struct Change {
 
 class Updater {
  public:
-  explicit Updater(Pages& pages) : pages_(pages) {}
+  // `split`, if given, holds the new nodes at depth kSplitDepth already computed for the subtrees
+  // that have changes (ApplySplit).
+  explicit Updater(Pages& pages, const std::array<Node, kSplitWays>* split = nullptr)
+      : pages_(pages), split_(split) {}
 
   Node Update(std::size_t depth, const Hash256& prefix, const Node& node, std::span<const Change> changes) {
     if (changes.empty()) return node;
@@ -327,7 +359,10 @@ class Updater {
   // read only when a deletion may pull it up.
   Node Child(std::size_t depth, const Hash256& prefix, const Hash256& hash, bool is_leaf,
              std::span<const Change> changes) {
-    if (!changes.empty()) return Update(depth, prefix, pages_.Get(depth, prefix), changes);
+    if (!changes.empty()) {
+      if (split_ != nullptr && depth == kSplitDepth) return (*split_)[SplitIndex(prefix)];
+      return Update(depth, prefix, pages_.Get(depth, prefix), changes);
+    }
     Node n;
     if (hash == kEmptyRoot) return n;
     if (is_leaf) return pages_.Get(depth, prefix);
@@ -406,7 +441,55 @@ class Updater {
   }
 
   Pages& pages_;
+  const std::array<Node, kSplitWays>* split_;
 };
+
+// Whether every node above kSplitDepth is internal (as in any map of more than a few hundred
+// keys), so that every path with changes reaches its subtree's root at kSplitDepth.
+bool TopIsFull(Pages& pages) {
+  for (std::size_t depth = 0; depth < kSplitDepth; ++depth) {
+    for (std::size_t i = 0; i < (std::size_t{1} << depth); ++i) {
+      Hash256 prefix{};
+      prefix[0] = static_cast<std::uint8_t>(i << (8 - depth));
+      if (pages.Get(depth, prefix).kind != Kind::kInternal) return false;
+    }
+  }
+  return true;
+}
+
+// Update with the subtrees below kSplitDepth done in parallel, then the levels above on this
+// thread. Each subtree runs exactly the operations the serial Update would run on it, on pages no
+// other subtree touches, so the records and the root are the serial ones.
+Node ApplySplit(Pages& pages, std::span<const Change> changes, const ParallelFor& parallel) {
+  pages.Split();
+  std::array<std::span<const Change>, kSplitWays> parts;
+  auto begin = changes.begin();
+  for (std::size_t i = 0; i < kSplitWays; ++i) {
+    const auto end = std::partition_point(begin, changes.end(), [&](const Change& c) { return SplitIndex(c.path) == i; });
+    parts[i] = std::span<const Change>(begin, end);
+    begin = end;
+  }
+  assert(begin == changes.end());
+  std::array<Node, kSplitWays> roots{};
+  std::array<std::exception_ptr, kSplitWays> failures{};
+  parallel(kSplitWays, [&](std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) {
+      if (parts[i].empty()) continue;
+      try {
+        Hash256 prefix{};
+        prefix[0] = static_cast<std::uint8_t>(i << (8 - kSplitDepth));
+        Pages& sub = pages.Sub(i);
+        roots[i] = Updater(sub).Update(kSplitDepth, prefix, sub.Get(kSplitDepth, prefix), parts[i]);
+      } catch (...) {
+        failures[i] = std::current_exception();  // a storage fault: rethrown on the calling thread
+      }
+    }
+  });
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+  return Updater(pages, &roots).Update(0, Hash256{}, pages.Get(0, Hash256{}), changes);
+}
 
 }  // namespace
 
@@ -432,7 +515,7 @@ Hash256 InternalHash(const Hash256& left, const Hash256& right) { return TaggedH
 Hash256 StoredRoot(const NodeReader& read) { return Pages(read).Get(0, Hash256{}).Hash(); }
 
 Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
-              NodeWrites* out) {
+              NodeWrites* out, const ParallelFor& parallel) {
   assert(out != nullptr);
   std::vector<Change> changes;
   changes.reserve(writes.size());
@@ -444,8 +527,9 @@ Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<
   }
   std::sort(changes.begin(), changes.end(), [](const Change& x, const Change& y) { return x.path < y.path; });
   Pages pages(read);
-  Updater updater(pages);
-  const Node root = updater.Update(0, Hash256{}, pages.Get(0, Hash256{}), changes);
+  const bool split = parallel && changes.size() >= kMinParallelChanges && TopIsFull(pages);
+  const Node root = split ? ApplySplit(pages, changes, parallel)
+                          : Updater(pages).Update(0, Hash256{}, pages.Get(0, Hash256{}), changes);
   pages.Flush(out);
   return root.Hash();
 }

@@ -83,7 +83,11 @@ Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key
       node_id_(crypto::ToHex(key_.public_key)),
       ledger_(std::move(ledger)),
       mempool_(std::make_unique<Mempool>(*ledger_, WithClock(options_.mempool, options_.clock))),
-      checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis(), SignersFromLedger(*ledger_))) {}
+      checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis(), SignersFromLedger(*ledger_))) {
+  ledger_->SetParallelFor([pool = verify_pool_.get()](std::size_t count, const auto& body) {
+    pool->ParallelFor(count, body);
+  });
+}
 
 Node::~Node() { Stop(); }
 

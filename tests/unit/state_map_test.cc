@@ -11,6 +11,7 @@
 #include "shanliu/crypto/hash.h"
 #include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/state_view.h"
+#include "shanliu/ledger/verify_pool.h"
 
 namespace smt = shanliu::ledger::smt;
 using shanliu::Bytes;
@@ -314,4 +315,125 @@ TEST_CASE("hostile page records are refused as storage errors, never read as a t
   }
   store.nodes[root_key] = good;
   CHECK(smt::StoredRoot(store.Reader()) != smt::kEmptyRoot);
+}
+
+namespace {
+
+// The node's pool (3 threads: two workers and the caller) as Apply's ParallelFor.
+smt::ParallelFor PoolParallel(shanliu::ledger::VerifyPool& pool) {
+  return [&pool](std::size_t count, const std::function<void(std::size_t, std::size_t)>& body) {
+    pool.ParallelFor(count, body);
+  };
+}
+
+// Applies `w` to both stores, one serially and one split across the pool, and requires the same
+// records and root from both.
+void ApplyBoth(Store& serial, Store& split, const Writes& w, const smt::ParallelFor& parallel,
+               const std::map<std::string, std::string>& expected) {
+  smt::NodeWrites serial_out, split_out;
+  const Hash256 serial_root = smt::Apply(serial.Reader(), w, &serial_out);
+  const Hash256 split_root = smt::Apply(split.Reader(), w, &split_out, parallel);
+  REQUIRE(split_root == serial_root);
+  REQUIRE(split_out == serial_out);
+  REQUIRE(serial_root == RootOf(expected));
+  for (Store* store : {&serial, &split}) {
+    for (const auto& [k, v] : serial_out) {
+      if (v) {
+        store->nodes[k] = *v;
+      } else {
+        store->nodes.erase(k);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a large update split across threads writes exactly the serial update's records") {
+  shanliu::ledger::VerifyPool pool(3);
+  std::size_t splits = 0;  // how many updates took the split path
+  const smt::ParallelFor parallel = [&](std::size_t count, const std::function<void(std::size_t, std::size_t)>& body) {
+    ++splits;
+    PoolParallel(pool)(count, body);
+  };
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    Store serial, split;
+    std::map<std::string, std::string> state;
+    const auto apply = [&](const Writes& w) {
+      for (const auto& [k, v] : w) {
+        if (v) {
+          state[k] = *v;
+        } else {
+          state.erase(k);
+        }
+      }
+      ApplyBoth(serial, split, w, parallel, state);
+    };
+    // Grow the map in large batches (the first finds an empty top: serial), with deletions.
+    for (int batch = 0; batch < 5; ++batch) {
+      Writes w;
+      for (int i = 0; i < 1500; ++i) {
+        const std::string k = Key(rng, 6000);
+        w[k] = rng() % 4 == 0 ? std::nullopt : std::optional<std::string>(std::to_string(rng() % 7));
+      }
+      apply(w);
+    }
+    // Empty the subtrees under the first two 4-bit prefixes but one leaf, in a batch large enough
+    // to split: that leaf is pulled up above the split depth, across the subtrees' pages.
+    Writes w;
+    std::string kept;
+    for (const auto& [k, v] : state) {
+      const std::size_t top = smt::KeyPath(k)[0] >> 4;
+      if (top > 1) continue;
+      if (kept.empty() && top == 0) {
+        kept = k;
+        continue;
+      }
+      w[k] = std::nullopt;
+    }
+    for (int i = 0; i < 600; ++i) {
+      const std::string k = "o/extra" + std::to_string(seed) + "-" + std::to_string(i);
+      if ((smt::KeyPath(k)[0] >> 4) > 1) w[k] = "x";
+    }
+    const std::size_t splits_before = splits;
+    apply(w);
+    CHECK(splits == splits_before + 1);  // the batch did split
+    // Fill the top again (this batch finds it not full: serial), then delete all but three keys
+    // at once: the top empties out under a split update.
+    Writes refill;
+    for (int i = 0; i < 1500; ++i) refill[Key(rng, 6000)] = "y";
+    apply(refill);
+    Writes most;
+    std::size_t left = 3;
+    for (const auto& [k, v] : state) {
+      if (left > 0 && rng() % 2 == 0) {
+        --left;
+        continue;
+      }
+      most[k] = std::nullopt;
+    }
+    const std::size_t splits_before_most = splits;
+    apply(most);
+    CHECK(splits == splits_before_most + 1);
+    CHECK(serial.nodes == split.nodes);
+  }
+}
+
+TEST_CASE("a storage fault in a subtree updated on another thread reaches the caller") {
+  shanliu::ledger::VerifyPool pool(3);
+  Store store;
+  Writes w;
+  for (int i = 0; i < 4000; ++i) w["o/k" + std::to_string(i)] = std::to_string(i);
+  store.Apply(w);
+  const smt::NodeReader failing = [&](std::string_view key) -> std::optional<std::string> {
+    if (key.size() > 1 && static_cast<std::uint8_t>(key[1]) >= 16) throw shanliu::ledger::StorageError("disk gone");
+    return store.Reader()(key);
+  };
+  Writes update;
+  for (int i = 0; i < 1000; ++i) update["o/k" + std::to_string(i)] = "changed";
+  smt::NodeWrites out;
+  CHECK_THROWS_AS(smt::Apply(failing, update, &out, PoolParallel(pool)), shanliu::ledger::StorageError);
+  CHECK(out.empty());
 }

@@ -151,6 +151,12 @@ class Ledger {
   // A consistent read-only view of the committed ledger, usable from any thread.
   std::shared_ptr<const ReadView> Read() const;
 
+  // Lets block execution spread a large state-map update over `parallel` (the node's shared
+  // VerifyPool): the records and roots are the same with or without it. Set before the first
+  // block is executed, on the writer thread; whatever `parallel` runs on must outlive the ledger
+  // or be unset first (an empty function).
+  void SetParallelFor(smt::ParallelFor parallel) { parallel_ = std::move(parallel); }
+
   // Recomputes the state root from every state key and value alone and compares it with the
   // stored tree and the head's state_root; on a mismatch names the first key (in key order)
   // whose leaf is missing or wrong. Error "state_mismatch". Reads the whole state.
@@ -204,6 +210,7 @@ class Ledger {
   Genesis genesis_;
   LedgerOptions options_;
   MerkleLog log_;
+  smt::ParallelFor parallel_;  // SetParallelFor; writer thread
   smt::NodeReader RawNodes() const;  // the committed tree straight from LevelDB
   std::size_t CommittedValidatorCount(std::uint64_t height) const;  // throws StorageError
   // Shared with every ReadView: the tree's pages above depth 16 (those at depths 0 and 8: the top 16 levels, at most ~4 MiB).

@@ -63,11 +63,17 @@ using NodeWrites = std::vector<std::pair<std::string, std::optional<std::string>
 // The root stored by the tree (kEmptyRoot for an empty map).
 Hash256 StoredRoot(const NodeReader& read);
 
+// Runs body(begin, end) over disjoint ranges covering [0, count) and returns when all ran (the
+// node's VerifyPool::ParallelFor). `body` does not throw.
+using ParallelFor = std::function<void(std::size_t count, const std::function<void(std::size_t, std::size_t)>& body)>;
+
 // Applies a block's state writes (key -> value, nullopt = deleted; keys outside the map are
 // ignored) to the committed tree. Returns the new root and fills `out` with the page records to
-// write in the block's batch. Pure apart from `read`; deterministic.
+// write in the block's batch. Pure apart from `read`; deterministic. With `parallel`, a large
+// update of a grown map works on its 16 subtrees at once; `read` must then be thread-safe. The
+// result is the same either way (state_map_test compares them).
 Hash256 Apply(const NodeReader& read, const std::map<std::string, std::optional<std::string>, std::less<>>& writes,
-              NodeWrites* out);
+              NodeWrites* out, const ParallelFor& parallel = {});
 
 // The value hash the stored tree holds for `key`, walking its records from the root (nullopt:
 // absent). Used to name the first bad key when a recomputed root disagrees.

@@ -148,9 +148,10 @@ class Node {
   const NodeOptions options_;
   const crypto::KeyPair key_;
   const std::string node_id_;
-  std::unique_ptr<ledger::Ledger> ledger_;
-  // One signature-verification pool, sized to the cores, for admission, gossip and sync.
+  // One pool, sized to the cores, for admission, gossip and sync's signature checks and the
+  // ledger's state-map updates. Declared before ledger_, which borrows it: destroyed after it.
   std::unique_ptr<ledger::VerifyPool> verify_pool_ = std::make_unique<ledger::VerifyPool>();
+  std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<ledger::CheckpointCollector> checkpoints_;
   std::unique_ptr<ledger::OriginSigner> origin_;  // null: the genesis has no origin key
