@@ -326,6 +326,7 @@ Result<ExecutedBlock> Ledger::Execute(const pb::BlockHeader& proposed, std::span
     block_bytes += tx.envelope.size();
     ++leaf;
   }
+  view.MoveWritesTo(&out.writes);
   Seal(view, prev, prev_hash, proposed.time_ms(), proposed.proposer_index(), leaf_hashes, out);
   return out;
 }
@@ -341,7 +342,7 @@ void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash
     s = goods::CheckConservation(view);
     if (!s.ok()) throw std::logic_error("goods conservation broken while executing block: " + s.ToString());
   }
-  out.writes = view.MergedWrites();
+  assert(view.depth() == 1 && view.layer(0).empty());  // the writes are out.writes, the view's base
   for ([[maybe_unused]] const auto& [key, value] : out.writes) assert(smt::InStateMap(key));
   // Only genesis writes the origin key row; a tx rule that touched it would be a bug.
   if (out.writes.contains(keys::kOriginKey)) throw std::logic_error("a block wrote the genesis origin_key row");
@@ -367,7 +368,7 @@ void Ledger::Seal(const StateView& view, const pb::BlockHeader& prev, const Hash
   out.hash = *hash;
 }
 
-Result<ExecutedBlock> Ledger::SealPrepared(const PreparedBlock& prepared, std::uint32_t proposer_index) {
+Result<ExecutedBlock> Ledger::SealPrepared(PreparedBlock prepared, std::uint32_t proposer_index) {
   const pb::BlockHeader prev = head();
   const Hash256 prev_hash = head_hash();
   if (prepared.base_hash != prev_hash || prepared.height != prev.height() + 1 ||
@@ -383,15 +384,9 @@ Result<ExecutedBlock> Ledger::SealPrepared(const PreparedBlock& prepared, std::u
   if (proposer_index >= CommittedValidatorCount(prev.height() + 1)) {
     return Status::Error("invalid_block", "proposer index is out of range");
   }
-  StateView view(db_.get(), nullptr);
-  for (const auto& [key, value] : prepared.writes) {
-    if (value) {
-      view.Put(key, *value);
-    } else {
-      view.Delete(key);
-    }
-  }
   ExecutedBlock out;
+  out.writes = std::move(prepared.writes);
+  const StateView view(db_.get(), nullptr, &out.writes);
   std::vector<Hash256> leaf_hashes;
   leaf_hashes.reserve(prepared.txs.size());
   for (const DecodedTx& tx : prepared.txs) {

@@ -58,12 +58,29 @@ StateView::StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot) : db_(d
   layers_.emplace_back();
 }
 
+StateView::StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot, const Writes* base)
+    : StateView(db, snapshot) {
+  assert(base != nullptr);
+  base_ = base;
+}
+
+std::vector<const StateView::Writes*> StateView::AllLayers() const {
+  std::vector<const Writes*> all;
+  all.reserve(layers_.size() + 1);
+  if (base_ != nullptr) all.push_back(base_);
+  for (const Writes& layer : layers_) all.push_back(&layer);
+  return all;
+}
+
 std::optional<std::string> StateView::Get(std::string_view key) const {
   if (layers_holding_.find(key) != layers_holding_.end()) {
     for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
       if (auto it = layer->find(key); it != layer->end()) return it->second;
     }
     assert(false && "a key counted in layers_holding_ is in no layer");
+  }
+  if (base_ != nullptr) {
+    if (auto it = base_->find(key); it != base_->end()) return it->second;
   }
   if (db_ == nullptr) return std::nullopt;
   std::string key_string;
@@ -114,8 +131,9 @@ void StateView::Scan(std::string_view prefix, std::string_view start, std::strin
     db_it.reset(db_->NewIterator(VerifiedReadOptions(snapshot_)));
     db_it->Seek(lower);
   }
+  const std::vector<const Writes*> layers = AllLayers();
   std::vector<Writes::const_iterator> its;
-  for (const Writes& layer : layers_) its.push_back(layer.lower_bound(lower));
+  for (const Writes* layer : layers) its.push_back(layer->lower_bound(lower));
   std::string reached = lower;  // the last key the scan got to: named if a later block is damaged
 
   while (true) {
@@ -127,7 +145,7 @@ void StateView::Scan(std::string_view prefix, std::string_view start, std::strin
       if (in_range(k)) next = std::string(k);
     }
     for (std::size_t i = 0; i < its.size(); ++i) {
-      if (its[i] != layers_[i].end() && in_range(its[i]->first) && (!next || its[i]->first < *next)) {
+      if (its[i] != layers[i]->end() && in_range(its[i]->first) && (!next || its[i]->first < *next)) {
         next = its[i]->first;
       }
     }
@@ -136,7 +154,7 @@ void StateView::Scan(std::string_view prefix, std::string_view start, std::strin
     std::optional<std::string> value;
     bool decided = false;
     for (std::size_t i = its.size(); i-- > 0;) {
-      if (its[i] != layers_[i].end() && its[i]->first == *next) {
+      if (its[i] != layers[i]->end() && its[i]->first == *next) {
         if (!decided) {
           value = its[i]->second;
           decided = true;
@@ -171,8 +189,9 @@ void StateView::ScanReverse(std::string_view prefix, std::string_view from,
     }
   }
   // For each layer, a reverse position: the element before `pos` is the next candidate.
+  const std::vector<const Writes*> layers = AllLayers();
   std::vector<Writes::const_iterator> pos;
-  for (const Writes& layer : layers_) pos.push_back(layer.upper_bound(upper_incl));
+  for (const Writes* layer : layers) pos.push_back(layer->upper_bound(upper_incl));
   std::string reached = upper_incl;  // the last key the scan got to: named if a block is damaged
 
   while (true) {
@@ -184,7 +203,7 @@ void StateView::ScanReverse(std::string_view prefix, std::string_view from,
       if (in_range(k)) next = std::string(k);
     }
     for (std::size_t i = 0; i < pos.size(); ++i) {
-      if (pos[i] != layers_[i].begin()) {
+      if (pos[i] != layers[i]->begin()) {
         const std::string& k = std::prev(pos[i])->first;
         if (in_range(k) && (!next || k > *next)) next = k;
       }
@@ -193,7 +212,7 @@ void StateView::ScanReverse(std::string_view prefix, std::string_view from,
     std::optional<std::string> value;
     bool decided = false;
     for (std::size_t i = pos.size(); i-- > 0;) {
-      if (pos[i] != layers_[i].begin() && std::prev(pos[i])->first == *next) {
+      if (pos[i] != layers[i]->begin() && std::prev(pos[i])->first == *next) {
         if (!decided) {
           value = std::prev(pos[i])->second;
           decided = true;
@@ -227,18 +246,31 @@ void StateView::PopLayer(bool keep) {
   assert(layers_.size() >= 2);
   Writes top = std::move(layers_.back());
   layers_.pop_back();
-  for (auto& [k, v] : top) {
-    if (!keep) {
-      Uncount(k);
-      continue;
+  if (!keep) {
+    for (const auto& [k, v] : top) Uncount(k);
+    return;
+  }
+  Writes& below = layers_.back();
+  if (below.empty()) {
+    below = std::move(top);  // no key in both: nothing to uncount
+    return;
+  }
+  // Move the entries themselves (map nodes): no key or value is copied.
+  auto hint = below.begin();
+  while (!top.empty()) {
+    auto entry = top.extract(top.begin());
+    hint = below.lower_bound(entry.key());
+    if (hint != below.end() && hint->first == entry.key()) {
+      hint->second = std::move(entry.mapped());
+      Uncount(hint->first);  // two layers held it, now one does
+    } else {
+      hint = below.insert(hint, std::move(entry));
     }
-    auto [it, inserted] = layers_.back().insert_or_assign(k, std::move(v));
-    if (!inserted) Uncount(k);  // two layers held it, now one does
   }
 }
 
 void StateView::CommitBottomLayer(const leveldb::Snapshot* snapshot) {
-  assert(db_ != nullptr && !layers_.empty());
+  assert(db_ != nullptr && !layers_.empty() && base_ == nullptr);
   for (const auto& [key, value] : layers_.front()) {
     read_cache_.erase(key);
     Uncount(key);
@@ -250,10 +282,18 @@ void StateView::CommitBottomLayer(const leveldb::Snapshot* snapshot) {
 
 StateView::Writes StateView::MergedWrites() const {
   Writes merged;
-  for (const Writes& layer : layers_) {
-    for (const auto& [k, v] : layer) merged.insert_or_assign(k, v);
+  for (const Writes* layer : AllLayers()) {
+    for (const auto& [k, v] : *layer) merged.insert_or_assign(k, v);
   }
   return merged;
+}
+
+void StateView::MoveWritesTo(Writes* dest) {
+  assert(dest != nullptr && base_ == nullptr && layers_.size() == 1);
+  *dest = std::move(layers_.front());
+  layers_.front().clear();
+  layers_holding_.clear();  // every counted key was in the one layer
+  base_ = dest;
 }
 
 }  // namespace shanliu::ledger

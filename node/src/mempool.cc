@@ -356,11 +356,12 @@ std::size_t Mempool::planned_size() const {
 ledger::BuildResult BuildNextBlock(ledger::Ledger& ledger, Mempool& mempool, std::uint64_t now_ms,
                                    std::uint32_t proposer_index) {
   if (auto prepared = mempool.PrepareBlock(now_ms)) {
-    auto sealed = ledger.SealPrepared(*prepared, proposer_index);
+    const std::uint64_t height = prepared->height;
+    auto sealed = ledger.SealPrepared(std::move(*prepared), proposer_index);
     if (sealed.ok()) return ledger::BuildResult{std::move(*sealed), {}};
     // Planned on the head, so only a bug in planning gets here: say so loudly, and take the
     // slow path, which stays correct.
-    LogEvent("error", "prepared_block_refused", {{"height", prepared->height}, {"error", sealed.status().ToString()}});
+    LogEvent("error", "prepared_block_refused", {{"height", height}, {"error", sealed.status().ToString()}});
   }
   const ledger::GenesisParams& limits = ledger.genesis().params;
   return ledger.BuildBlock(mempool.Candidates(limits.max_block_txs, limits.max_block_bytes), now_ms, proposer_index);

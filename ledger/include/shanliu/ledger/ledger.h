@@ -115,7 +115,7 @@ class Ledger {
   // map, header) without applying its txs again. Error "stale_block" if it was not prepared on
   // the current head (height, hash, log size) or its time does not increase; "invalid_block"
   // if it breaks the genesis size limits. Checks conservation over the resulting state.
-  Result<ExecutedBlock> SealPrepared(const PreparedBlock& prepared, std::uint32_t proposer_index);
+  Result<ExecutedBlock> SealPrepared(PreparedBlock prepared, std::uint32_t proposer_index);
 
   // Validator side: re-executes a proposed block and checks every tx and the whole header.
   // `signature_verified(envelope_hash)` lets a verified-signature cache skip Ed25519 checks it
@@ -201,7 +201,8 @@ class Ledger {
                                 std::vector<RejectedTx>* rejected, bool must_all_apply,
                                 std::uint32_t* failed_tx = nullptr);
   // Checks conservation over `view`, then fills in the state-map nodes, roots and header of
-  // `out`, whose block already holds the txs. Writer thread only.
+  // `out`, whose block already holds the txs and whose writes are the block's write set (the
+  // view's base). Writer thread only.
   void Seal(const StateView& view, const pb::BlockHeader& prev, const Hash256& prev_hash, std::uint64_t time_ms,
             std::uint32_t proposer_index, const std::vector<Hash256>& leaf_hashes, ExecutedBlock& out);
 

@@ -56,6 +56,9 @@ class StateView {
   // `db` may be null for a purely in-memory view (tests, simulations). The snapshot, if
   // any, pins what "committed" means for the whole life of the view.
   explicit StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot = nullptr);
+  // A view whose lowest layer is `base`, read-only and not owned (it must outlive the view): a
+  // block's write set seen over the committed state without copying it.
+  StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot, const Writes* base);
 
   std::optional<std::string> Get(std::string_view key) const;
 
@@ -84,6 +87,9 @@ class StateView {
 
   // Everything written above the committed state, all layers merged (the block's write set).
   Writes MergedWrites() const;
+  // The same without a copy, for a view of one layer and no base: the layer moves to *dest, and
+  // the view reads it from there as its base (so *dest must outlive the view and stay unchanged).
+  void MoveWritesTo(Writes* dest);
   const Writes& layer(std::size_t index) const { return layers_.at(index); }
 
   // The bottom layer has just been committed to the database and `snapshot` is the state that
@@ -95,6 +101,9 @@ class StateView {
  private:
   leveldb::DB* db_;
   const leveldb::Snapshot* snapshot_;
+  const Writes* base_ = nullptr;  // below layers_[0]; not counted in layers_holding_
+  // The base (if any) and the layers, lowest first: what a scan merges.
+  std::vector<const Writes*> AllLayers() const;
   // Put/Delete on the top layer, counting the key in layers_holding_ if the layer is new to it.
   void Write(std::string_view key, std::optional<std::string> value);
   void Uncount(const std::string& key);  // one layer fewer holds `key`
