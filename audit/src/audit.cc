@@ -25,6 +25,8 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
     return report;
   };
 
+  // Declared before the scratch ledger, which borrows it for its state-map updates.
+  ledger::VerifyPool pool(report.threads);
   auto scratch = ScratchDir::Make(options.work_dir);
   if (!scratch.ok()) return scratch.status();
   // A scratch copy: unsynced, uncompressed writes (a crash only loses the audit's own work).
@@ -33,6 +35,7 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
                                       .write_buffer_bytes = 64 << 20, .compress = false});
   if (!opened.ok()) return opened.status();
   std::unique_ptr<ledger::Ledger> replay = std::move(*opened);
+  replay->SetParallelFor(pool.AsParallelFor());
 
   auto head = source.HeadHeight();
   if (!head.ok()) return finish(FromSource(head.status(), 0));
@@ -46,7 +49,6 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
     if (options.progress) options.progress(AuditProgress{p.blocks, *head, p.txs, elapsed()});
   };
   progress({});
-  ledger::VerifyPool pool(report.threads);
   ledger::ReplayOptions replay_options;
   replay_options.max_batch_blocks = std::max<std::uint64_t>(1, options.batch_blocks);
   replay_options.on_progress = progress;

@@ -84,9 +84,7 @@ Node::Node(boost::asio::io_context& io, NodeOptions options, crypto::KeyPair key
       ledger_(std::move(ledger)),
       mempool_(std::make_unique<Mempool>(*ledger_, WithClock(options_.mempool, options_.clock))),
       checkpoints_(std::make_unique<ledger::CheckpointCollector>(ledger_->genesis(), SignersFromLedger(*ledger_))) {
-  ledger_->SetParallelFor([pool = verify_pool_.get()](std::size_t count, const auto& body) {
-    pool->ParallelFor(count, body);
-  });
+  ledger_->SetParallelFor(verify_pool_->AsParallelFor());
 }
 
 Node::~Node() { Stop(); }

@@ -208,10 +208,11 @@ Result<bool> SalvageAndFetch(const RepairOptions& options, Rebuild& rebuild, Rem
 // Everything up to the swap, in the rebuild directory; the caller removes it on failure.
 Status BuildAndCheck(const RepairOptions& options, const ledger::Genesis& genesis, RemoteBlocks& remote,
                      RepairSummary& summary) {
+  ledger::VerifyPool pool;  // before the ledger, which borrows it for its state-map updates
   auto opened = ledger::Ledger::Open(RebuildDirFor(options.data_dir), genesis);
   if (!opened.ok()) return opened.status();
   ledger::Ledger& ledger = **opened;
-  ledger::VerifyPool pool;
+  ledger.SetParallelFor(pool.AsParallelFor());
   Rebuild rebuild{options, ledger, pool, summary};
   auto answered = SalvageAndFetch(options, rebuild, remote);
   if (!answered.ok()) return answered.status();

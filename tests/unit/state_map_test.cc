@@ -319,12 +319,7 @@ TEST_CASE("hostile page records are refused as storage errors, never read as a t
 
 namespace {
 
-// The node's pool (3 threads: two workers and the caller) as Apply's ParallelFor.
-smt::ParallelFor PoolParallel(shanliu::ledger::VerifyPool& pool) {
-  return [&pool](std::size_t count, const std::function<void(std::size_t, std::size_t)>& body) {
-    pool.ParallelFor(count, body);
-  };
-}
+smt::ParallelFor PoolParallel(shanliu::ledger::VerifyPool& pool) { return pool.AsParallelFor(); }
 
 // Applies `w` to both stores, one serially and one split across the pool, and requires the same
 // records and root from both.

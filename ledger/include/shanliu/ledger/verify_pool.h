@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "shanliu/ledger/state_map.h"
 #include "shanliu/ledger/tx.h"
 
 namespace shanliu::ledger {
@@ -44,6 +45,13 @@ class VerifyPool {
   // Runs body(begin, end) over disjoint ranges covering [0, count), on the workers and the
   // calling thread; returns when every range ran. `body` must not throw.
   void ParallelFor(std::size_t count, const std::function<void(std::size_t, std::size_t)>& body);
+  // ParallelFor on this pool as the state map's hook (Ledger::SetParallelFor); the pool must
+  // outlive whoever holds it.
+  smt::ParallelFor AsParallelFor() {
+    return [this](std::size_t count, const std::function<void(std::size_t, std::size_t)>& body) {
+      ParallelFor(count, body);
+    };
+  }
 
  private:
   struct Job;
