@@ -31,8 +31,7 @@ Result<AuditReport> RunAudit(BlockSource& source, const ledger::Genesis& genesis
   if (!scratch.ok()) return scratch.status();
   // A scratch copy: unsynced, uncompressed writes (a crash only loses the audit's own work).
   auto opened = ledger::Ledger::Open(scratch->path(), genesis,
-                                     {.sync_writes = false, .check_conservation = true,
-                                      .write_buffer_bytes = 64 << 20, .compress = false});
+                                     {.sync_writes = false, .check_conservation = true, .compress = false});
   if (!opened.ok()) return opened.status();
   std::unique_ptr<ledger::Ledger> replay = std::move(*opened);
   replay->SetParallelFor(pool.AsParallelFor());

@@ -82,6 +82,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::filesystem::path& dir, G
   db_options.create_if_missing = true;
   db_options.paranoid_checks = true;
   db_options.write_buffer_size = options.write_buffer_bytes;
+  db_options.max_file_size = options.table_file_bytes;
   db_options.compression = options.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   if (options.env != nullptr) db_options.env = options.env;
   // Most reads that miss are questions like "is this tx id already committed?" asked of every

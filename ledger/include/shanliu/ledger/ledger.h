@@ -38,13 +38,20 @@ struct LedgerOptions {
   bool check_conservation = true; // Σ balances = inflows − outflows after every block
   std::size_t leveldb_cache_bytes = 64 << 20;  // LevelDB's block cache (uncompressed blocks)
   // LevelDB's memtable size and block compression. CPU, not disk, bounds a node's throughput:
-  // a 32 MiB memtable (LevelDB's default is 4) means fewer, larger flushes and compactions, and
+  // a 128 MiB memtable (LevelDB's default is 4) means fewer, larger flushes and compactions, and
   // no compression means no snappy on every flush, compaction and uncached read — together
   // ~30 % less CPU per committed tx in bench_ledger_bench, for ~40 % more bytes on disk, most
   // of them the state map's hashes, which snappy barely shrinks (docs/performance.md). A store
   // written with either setting reads with the other: LevelDB marks each block.
-  std::size_t write_buffer_bytes = 32 << 20;
+  std::size_t write_buffer_bytes = 128 << 20;
   bool compress = false;
+  // The size LevelDB's compactions cut table files at (its default is 2 MiB). The state map's
+  // keys are hashes spread over the whole key space, so every compaction out of level 0 overlaps
+  // every file below it: larger memtables and files mean fewer, larger compactions. With both
+  // (128 and 16 MiB instead of 32 and 2) bench_ledger_bench spends 11 % less CPU per tx at 30k
+  // txs and 21 % less at 200k, where compaction had become a third of the process's CPU
+  // (docs/performance.md, session 17). Memory: up to two memtables, 256 MiB, on a busy node.
+  std::size_t table_file_bytes = 16 << 20;
   // The file system LevelDB uses; null is its default. Tests pass a fault-injecting Env (the
   // power-loss model in ledger_crash_test drops every write not yet synced). Not owned.
   leveldb::Env* env = nullptr;
